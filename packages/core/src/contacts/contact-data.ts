@@ -1,0 +1,50 @@
+/**
+ * Custom data merge rules (Plunk's): a shallow merge of top-level keys where
+ * - a `null` value deletes the key,
+ * - an empty string `""` is ignored (the stored value stays),
+ * - reserved keys are dropped,
+ * - an empty result is stored and returned as `null`.
+ */
+export const RESERVED_DATA_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'email',
+  'plunk_id',
+  'plunk_email',
+  'unsubscribeUrl',
+  'subscribeUrl',
+  'manageUrl',
+]);
+
+export interface DataPatch {
+  /** Keys to set, with their new values (never null, never ""). */
+  set: Record<string, unknown>;
+  /** Keys to delete. */
+  remove: string[];
+}
+
+export function toDataPatch(data: Record<string, unknown>): DataPatch {
+  const set: Record<string, unknown> = {};
+  const remove: string[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (RESERVED_DATA_KEYS.has(key) || value === '' || value === undefined) continue;
+    if (value === null) remove.push(key);
+    else set[key] = value;
+  }
+  return { set, remove };
+}
+
+/** Applies a patch to stored data in memory with exactly the rules the database applies. */
+export function applyDataPatch(
+  stored: Record<string, unknown> | null,
+  patch: DataPatch,
+): Record<string, unknown> | null {
+  const next: Record<string, unknown> = { ...(stored ?? {}) };
+  for (const key of patch.remove) delete next[key];
+  Object.assign(next, patch.set);
+  return Object.keys(next).length > 0 ? next : null;
+}
+
+/** Data for a new contact: the patch's values, or null when there are none. */
+export function initialData(patch: DataPatch): Record<string, unknown> | null {
+  return Object.keys(patch.set).length > 0 ? { ...patch.set } : null;
+}

@@ -1,0 +1,179 @@
+import { sql } from 'kysely';
+import type { DialectInfo } from '../db/dialect.js';
+import type { ContactRow } from '../db/schema.js';
+import type { Db } from '../projects/project-repository.js';
+import type { DataPatch } from './contact-data.js';
+import type { Contact } from './contact-types.js';
+
+export function rowToContact(row: ContactRow): Contact {
+  const data = typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data;
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    email: row.email,
+    subscribed: Boolean(row.subscribed),
+    data: data && Object.keys(data).length > 0 ? data : null,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    audienceId: row.audience_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface UpsertRow {
+  id: string;
+  projectId: string;
+  email: string;
+  /** Undefined: true on insert, unchanged on update. */
+  subscribed: boolean | undefined;
+  patch: DataPatch;
+  initialData: Record<string, unknown> | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  now: string;
+}
+
+/**
+ * One statement: insert the contact, or on an existing (project, email) merge into it.
+ * Concurrent callers with the same new email end with one row: the database decides, not a read.
+ */
+export async function upsertContact(db: Db, dialect: DialectInfo, row: UpsertRow): Promise<ContactRow> {
+  return db
+    .insertInto('roster_contacts')
+    .values({
+      id: row.id,
+      project_id: row.projectId,
+      email: row.email,
+      subscribed: dialect.bool(row.subscribed ?? true),
+      data: dialect.json(row.initialData),
+      first_name: row.firstName ?? null,
+      last_name: row.lastName ?? null,
+      audience_id: null,
+      created_at: row.now,
+      updated_at: row.now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'email']).doUpdateSet(() => ({
+        updated_at: row.now,
+        data: dialect.mergeJson(sql.ref('roster_contacts.data'), row.patch.set, row.patch.remove) as never,
+        ...(row.subscribed === undefined ? {} : { subscribed: dialect.bool(row.subscribed) }),
+        ...(row.firstName === undefined ? {} : { first_name: row.firstName }),
+        ...(row.lastName === undefined ? {} : { last_name: row.lastName }),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
+  return db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function findContactByEmail(
+  db: Db,
+  projectId: string,
+  email: string,
+): Promise<ContactRow | undefined> {
+  return db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('email', '=', email)
+    .executeTakeFirst();
+}
+
+export interface ContactChanges {
+  email?: string;
+  subscribed?: boolean;
+  /** Merge patch, or `null` to clear, or `{ replace }` to store as is. */
+  data?: { merge: DataPatch } | { replace: Record<string, unknown> | null };
+  firstName?: string | null;
+  lastName?: string | null;
+  audienceId?: string | null;
+}
+
+export async function updateContact(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  id: string,
+  changes: ContactChanges,
+  now: string,
+): Promise<ContactRow | undefined> {
+  const set: Record<string, unknown> = { updated_at: now };
+  if (changes.email !== undefined) set.email = changes.email;
+  if (changes.subscribed !== undefined) set.subscribed = dialect.bool(changes.subscribed);
+  if (changes.firstName !== undefined) set.first_name = changes.firstName;
+  if (changes.lastName !== undefined) set.last_name = changes.lastName;
+  if (changes.audienceId !== undefined) set.audience_id = changes.audienceId;
+  if (changes.data !== undefined) {
+    set.data =
+      'merge' in changes.data
+        ? dialect.mergeJson(sql.ref('data'), changes.data.merge.set, changes.data.merge.remove)
+        : dialect.json(changes.data.replace);
+  }
+  return db
+    .updateTable('roster_contacts')
+    .set(set as never)
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteContact(db: Db, projectId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('roster_contacts')
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Escapes LIKE wildcards so a search term matches literally. */
+export function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface KeysetQuery {
+  projectId: string;
+  /** Exclusive upper bound on id (newest first). */
+  beforeId?: string;
+  /** Lowercased substring of the email. */
+  search?: string;
+  limit: number;
+}
+
+/** Newest first, by id (UUIDv7 = creation order). */
+export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<ContactRow[]> {
+  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  if (query.beforeId) q = q.where('id', '<', query.beforeId);
+  if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
+  return q.orderBy('id', 'desc').limit(query.limit).execute();
+}
+
+export async function countContacts(db: Db, projectId: string, search?: string): Promise<number> {
+  let q = db
+    .selectFrom('roster_contacts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('project_id', '=', projectId);
+  if (search) q = q.where(sql<boolean>`email like ${likePattern(search)} escape '\\'`);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('roster_contacts')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,30 @@
+/** A contact as core returns it. Each HTTP dialect maps it to its own wire format. */
+export interface Contact {
+  id: string;
+  projectId: string;
+  /** Trimmed and lowercased. Unique per project. */
+  email: string;
+  subscribed: boolean;
+  /** Custom data, or null when there is none. */
+  data: Record<string, unknown> | null;
+  firstName: string | null;
+  lastName: string | null;
+  audienceId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UpsertResult {
+  contact: Contact;
+  /** True when the email was new to the project. */
+  created: boolean;
+}
+
+export interface ContactPage {
+  data: Contact[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  cursor: string | null;
+  hasMore: boolean;
+  /** Number of contacts matching the filter, when `includeTotal` was asked for. */
+  total?: number;
+}

@@ -1,0 +1,90 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * Everything that differs between SQLite and PostgreSQL, decided in one place by capability.
+ * Services and repositories never branch on the dialect name themselves.
+ */
+export interface DialectInfo {
+  readonly name: DialectName;
+  /** Column type for JSON documents. */
+  readonly jsonType: 'text' | 'jsonb';
+  /** Column type for booleans. */
+  readonly boolType: 'integer' | 'boolean';
+  /** Column type for binary data. */
+  readonly blobType: 'blob' | 'bytea';
+  /** `FOR UPDATE SKIP LOCKED` is available for claiming jobs. */
+  readonly supportsSkipLocked: boolean;
+  /** Encode a boolean for a bind parameter. */
+  bool(value: boolean): number | boolean;
+  /** Encode a JSON object (or null) for a bind parameter. */
+  json(value: Record<string, unknown> | null): string | null;
+  /**
+   * SQL for a shallow merge of `patch` into the JSON column `column`: top-level keys of the patch
+   * replace the stored ones, keys listed in `remove` are deleted, and an empty object becomes NULL.
+   */
+  mergeJson(
+    column: RawBuilder<unknown>,
+    patch: Record<string, unknown>,
+    remove: string[],
+  ): RawBuilder<unknown>;
+  /** True if `error` is a unique-constraint violation. */
+  isUniqueViolation(error: unknown): boolean;
+}
+
+const sqlite: DialectInfo = {
+  name: 'sqlite',
+  jsonType: 'text',
+  boolType: 'integer',
+  blobType: 'blob',
+  supportsSkipLocked: false,
+  bool: (value) => (value ? 1 : 0),
+  json: (value) => (value === null ? null : JSON.stringify(value)),
+  mergeJson(column, patch, remove) {
+    // json_patch is RFC 7396 merge patch, which recurses into objects. Top-level keys whose new
+    // value is an object are removed first so they are replaced whole (a shallow merge).
+    const clear: Record<string, null> = {};
+    for (const key of remove) clear[key] = null;
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) clear[key] = null;
+    }
+    let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}')`;
+    if (Object.keys(clear).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(clear)})`;
+    if (Object.keys(patch).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(patch)})`;
+    return sql`nullif(${merged}, '{}')`;
+  },
+  isUniqueViolation(error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
+};
+
+const postgres: DialectInfo = {
+  name: 'postgres',
+  jsonType: 'jsonb',
+  boolType: 'boolean',
+  blobType: 'bytea',
+  supportsSkipLocked: true,
+  bool: (value) => value,
+  json: (value) => (value === null ? null : JSON.stringify(value)),
+  mergeJson(column, patch, remove) {
+    let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}'::jsonb)`;
+    if (remove.length > 0) merged = sql`(${merged} - ${remove}::text[])`;
+    if (Object.keys(patch).length > 0) merged = sql`(${merged} || ${JSON.stringify(patch)}::jsonb)`;
+    return sql`nullif(${merged}, '{}'::jsonb)`;
+  },
+  isUniqueViolation(error) {
+    return (error as { code?: unknown } | null)?.code === '23505';
+  },
+};
+
+export function dialectFor(name: DialectName): DialectInfo {
+  return name === 'postgres' ? postgres : sqlite;
+}
+
+/** Detects the dialect of a Kysely instance from its adapter. */
+export function detectDialect(db: Kysely<any>): DialectInfo {
+  const adapter = db.getExecutor().adapter.constructor.name;
+  return dialectFor(/postgres/i.test(adapter) ? 'postgres' : 'sqlite');
+}

@@ -1,0 +1,161 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { DialectInfo } from './dialect.js';
+
+/**
+ * Migrations are code, in order. Every table is prefixed `roster_` so roster can share a database
+ * with the application that embeds it. Never edit a migration that has shipped: add one.
+ */
+function migrations(dialect: DialectInfo): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('roster_projects')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('roster_api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) =>
+            c.notNull().references('roster_projects.id').onDelete('cascade'),
+          )
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('last_four', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema
+          .createIndex('roster_api_keys_project')
+          .on('roster_api_keys')
+          .column('project_id')
+          .execute();
+
+        await db.schema
+          .createTable('roster_audiences')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) =>
+            c.notNull().references('roster_projects.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('roster_audiences_project_id')
+          .on('roster_audiences')
+          .columns(['project_id', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('roster_contacts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) =>
+            c.notNull().references('roster_projects.id').onDelete('cascade'),
+          )
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('subscribed', sql.raw(dialect.boolType), (c) => c.notNull())
+          .addColumn('data', sql.raw(dialect.jsonType))
+          .addColumn('first_name', 'text')
+          .addColumn('last_name', 'text')
+          .addColumn('audience_id', 'text', (c) => c.references('roster_audiences.id').onDelete('set null'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        // One contact per email per project; also serves email lookups.
+        await db.schema
+          .createIndex('roster_contacts_project_email')
+          .on('roster_contacts')
+          .columns(['project_id', 'email'])
+          .unique()
+          .execute();
+        // Keyset and offset pages in creation order (ids are UUIDv7).
+        await db.schema
+          .createIndex('roster_contacts_project_id')
+          .on('roster_contacts')
+          .columns(['project_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('roster_contacts_project_audience_id')
+          .on('roster_contacts')
+          .columns(['project_id', 'audience_id', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('roster_files')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) =>
+            c.notNull().references('roster_projects.id').onDelete('cascade'),
+          )
+          .addColumn('name', 'text')
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('roster_file_chunks')
+          .addColumn('file_id', 'text', (c) => c.notNull().references('roster_files.id').onDelete('cascade'))
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('bytes', sql.raw(dialect.blobType), (c) => c.notNull())
+          .addPrimaryKeyConstraint('roster_file_chunks_pk', ['file_id', 'seq'])
+          .execute();
+
+        await db.schema
+          .createTable('roster_jobs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) =>
+            c.notNull().references('roster_projects.id').onDelete('cascade'),
+          )
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('payload', sql.raw(dialect.jsonType))
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('max_attempts', 'integer', (c) => c.notNull())
+          .addColumn('run_at', 'text', (c) => c.notNull())
+          .addColumn('locked_at', 'text')
+          .addColumn('locked_by', 'text')
+          .addColumn('progress', sql.raw(dialect.jsonType))
+          .addColumn('result', sql.raw(dialect.jsonType))
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('roster_jobs_due')
+          .on('roster_jobs')
+          .columns(['status', 'run_at'])
+          .execute();
+      },
+    },
+  };
+}
+
+class InCodeProvider implements MigrationProvider {
+  constructor(private readonly dialect: DialectInfo) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+/** Brings the schema up to date. Safe to call on every start and from several processes. */
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeProvider(dialect),
+    migrationTableName: 'roster_migrations',
+    migrationLockTableName: 'roster_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(
+      `roster: database migration ${failed} failed: ${String((error as Error)?.message ?? error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

@@ -1,0 +1,101 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/**
+ * Table row types, exactly as stored. Domain types live beside their feature and are mapped
+ * from these in one place each (e.g. `rowToContact`).
+ *
+ * Portable storage choices: timestamps are ISO 8601 UTC text (sortable, same on every dialect);
+ * booleans are INTEGER 0/1 on SQLite and BOOLEAN on PostgreSQL; JSON is TEXT on SQLite and JSONB
+ * on PostgreSQL. Row mappers accept both forms.
+ */
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  project_id: string;
+  /** SHA-256 of the full key, hex. The key itself is never stored. */
+  key_hash: string;
+  /** e.g. `sk_`, `pk_`, `un_`. */
+  prefix: string;
+  /** Last four characters, to tell keys apart in listings. */
+  last_four: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+type DbBool = ColumnType<number | boolean, number | boolean, number | boolean>;
+type DbJson = ColumnType<string | Record<string, unknown> | null, string | null, string | null>;
+
+export interface ContactsTable {
+  id: string;
+  project_id: string;
+  email: string;
+  subscribed: DbBool;
+  data: DbJson;
+  first_name: string | null;
+  last_name: string | null;
+  audience_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AudiencesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  project_id: string;
+  type: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  payload: DbJson;
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  locked_at: string | null;
+  locked_by: string | null;
+  progress: DbJson;
+  result: DbJson;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Uploaded files, stored in chunks so they can be streamed back without loading them whole. */
+export interface FileChunksTable {
+  file_id: string;
+  seq: number;
+  bytes: Uint8Array;
+}
+
+export interface FilesTable {
+  id: string;
+  project_id: string;
+  name: string | null;
+  size: number;
+  created_at: string;
+}
+
+export interface Database {
+  roster_projects: ProjectsTable;
+  roster_api_keys: ApiKeysTable;
+  roster_contacts: ContactsTable;
+  roster_audiences: AudiencesTable;
+  roster_jobs: JobsTable;
+  roster_files: FilesTable;
+  roster_file_chunks: FileChunksTable;
+}
+
+export type GeneratedId = Generated<number>;
+
+export type ContactRow = Selectable<ContactsTable>;
+export type JobRow = Selectable<JobsTable>;
