@@ -1,0 +1,56 @@
+import type { Roster } from '@roster/core';
+import { RosterError } from '@roster/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/**
+ * Resolves the project a request acts on. Return the project id, or null to answer 401.
+ * Host apps pass their own to use their session auth instead of roster's API keys.
+ */
+export type ResolveProject = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
+
+export interface AuthOptions {
+  /** Replaces Bearer-key auth entirely. */
+  resolveProject?: ResolveProject;
+  /** Reject keys with these prefixes (e.g. Plunk's public `pk_` keys on secret endpoints). */
+  rejectPrefixes?: { prefix: string; message: string }[];
+}
+
+/** Where the auth middleware leaves the project id for the route handlers. */
+export function projectIdOf(res: Response): string {
+  const projectId = (res.locals as { rosterProjectId?: string }).rosterProjectId;
+  if (!projectId) throw new Error('roster: route reached without authentication');
+  return projectId;
+}
+
+function unauthorized(message: string, reason: string): RosterError {
+  return new RosterError('unauthorized', message, { reason });
+}
+
+/** `Authorization: Bearer <key>` → the key's project, via the hashed keys in the database. */
+export function bearerKeyResolver(roster: Roster, options: AuthOptions = {}): ResolveProject {
+  return async (req) => {
+    const header = req.headers.authorization;
+    if (!header)
+      throw unauthorized('Missing Authorization header: use "Authorization: Bearer <key>"', 'missing');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match)
+      throw unauthorized('Authorization header must use the Bearer scheme: "Bearer <key>"', 'scheme');
+    const key = match[1]!;
+    for (const rule of options.rejectPrefixes ?? []) {
+      if (key.startsWith(rule.prefix)) throw unauthorized(rule.message, 'key_type');
+    }
+    const resolved = await roster.keys.resolve(key);
+    if (!resolved) throw unauthorized('Invalid API key', 'invalid_key');
+    return resolved.projectId;
+  };
+}
+
+export function authenticate(roster: Roster, options: AuthOptions = {}): RequestHandler {
+  const resolve = options.resolveProject ?? bearerKeyResolver(roster, options);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const projectId = await resolve(req);
+    if (!projectId) throw unauthorized('Unauthorized', 'rejected');
+    (res.locals as { rosterProjectId?: string }).rosterProjectId = projectId;
+    next();
+  };
+}

@@ -1,0 +1,54 @@
+import type { Contact } from '@roster/core';
+import type { HttpError } from '../errors.js';
+
+/** Plunk's contact object. First/last name and audience are Unosend fields and are not shown here. */
+export function toPlunkContact(contact: Contact) {
+  return {
+    id: contact.id,
+    email: contact.email,
+    subscribed: contact.subscribed,
+    data: contact.data,
+    projectId: contact.projectId,
+    createdAt: contact.createdAt,
+    updatedAt: contact.updatedAt,
+  };
+}
+
+function plunkErrorCode(error: HttpError, reason: unknown): string {
+  switch (error.code) {
+    case 'validation_failed':
+    case 'invalid_cursor':
+    case 'malformed_json':
+      return 'VALIDATION_ERROR';
+    case 'unauthorized':
+      return reason === 'invalid_key' ? 'INVALID_API_KEY' : 'UNAUTHORIZED';
+    case 'forbidden':
+      return 'FORBIDDEN';
+    case 'not_found':
+      return error.resource ? `${error.resource.toUpperCase()}_NOT_FOUND` : 'NOT_FOUND';
+    case 'route_not_found':
+      return 'NOT_FOUND';
+    case 'conflict':
+      return 'CONFLICT';
+    case 'payload_too_large':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'job_failed':
+      return 'JOB_FAILED';
+    case 'internal':
+      return 'INTERNAL_SERVER_ERROR';
+  }
+}
+
+/** Plunk's error envelope. `errors` lists field problems when there are any. */
+export function toPlunkErrorBody(error: HttpError, reason?: unknown) {
+  return {
+    success: false as const,
+    error: {
+      code: plunkErrorCode(error, reason),
+      message: error.message,
+      statusCode: error.status,
+      ...(error.issues.length > 0 ? { errors: error.issues } : {}),
+    },
+    timestamp: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,133 @@
+import type { Roster } from '@roster/core';
+import { RosterError } from '@roster/core';
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
+import { classifyError, logUnexpected } from '../errors.js';
+import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
+
+export interface PlunkRouterOptions {
+  /**
+   * Resolve the project from the request yourself (e.g. from your app's session) instead of
+   * `Authorization: Bearer sk_...` keys.
+   * @default Bearer secret keys stored hashed in the roster database
+   */
+  resolveProject?: ResolveProject;
+  /**
+   * Largest JSON body accepted, in bytes or an Express size string.
+   * @default '1mb'
+   */
+  jsonLimit?: number | string;
+  /**
+   * Called with every unexpected error (the client gets a generic 500).
+   * @default logs to stderr
+   */
+  onError?: (error: unknown) => void;
+}
+
+const DEFAULT_LIMIT = 20;
+
+/** Plunk's rule: default 20, above 100 → 100, not a number or below 1 → 20. */
+export function plunkLimit(value: unknown): number {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number.parseInt(value, 10) : Number.NaN;
+  if (!Number.isFinite(n) || n < 1) return DEFAULT_LIMIT;
+  return Math.min(n, 100);
+}
+
+function queryString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+/**
+ * Plunk's contacts API (`/contacts...`) as an Express router. Mount it anywhere:
+ * `app.use('/api', createPlunkRouter(roster))` serves `/api/contacts`.
+ * It parses its own JSON bodies, authenticates its own requests and renders its own errors.
+ */
+export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = {}): Router {
+  const router = express.Router();
+  const onError = options.onError ?? logUnexpected;
+
+  router.use(
+    '/contacts',
+    express.json({ limit: options.jsonLimit ?? '1mb' }),
+    authenticate(roster, {
+      resolveProject: options.resolveProject,
+      rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
+    }),
+  );
+
+  router.get('/contacts', async (req, res) => {
+    const cursor = queryString(req.query.cursor) || undefined;
+    const search = queryString(req.query.search) ?? queryString(req.query.email);
+    const page = await roster.contacts.list(projectIdOf(res), {
+      limit: plunkLimit(queryString(req.query.limit)),
+      cursor,
+      search,
+      includeTotal: cursor === undefined,
+    });
+    res.json({
+      data: page.data.map(toPlunkContact),
+      cursor: page.cursor,
+      hasMore: page.hasMore,
+      ...(page.total === undefined ? {} : { total: page.total }),
+    });
+  });
+
+  router.post('/contacts', async (req, res) => {
+    const body = requireObject(req.body);
+    const { contact, created } = await roster.contacts.upsert(projectIdOf(res), {
+      email: body.email as string,
+      subscribed: body.subscribed as boolean | undefined,
+      data: body.data as Record<string, unknown> | undefined,
+    });
+    res
+      .status(created ? 201 : 200)
+      .json({ ...toPlunkContact(contact), _meta: { isNew: created, isUpdate: !created } });
+  });
+
+  router.get('/contacts/:id', async (req, res) => {
+    res.json(toPlunkContact(await roster.contacts.get(projectIdOf(res), req.params.id)));
+  });
+
+  router.patch('/contacts/:id', async (req, res) => {
+    const body = requireObject(req.body);
+    const contact = await roster.contacts.update(projectIdOf(res), req.params.id, {
+      email: body.email as string | undefined,
+      subscribed: body.subscribed as boolean | undefined,
+      data: body.data as Record<string, unknown> | null | undefined,
+    });
+    res.json(toPlunkContact(contact));
+  });
+
+  router.delete('/contacts/:id', async (req, res) => {
+    await roster.contacts.delete(projectIdOf(res), req.params.id);
+    res.status(204).end();
+  });
+
+  router.use('/contacts', (req, _res, next) => {
+    next(new RosterError('not_found', `Route ${req.method} ${req.originalUrl.split('?')[0]} not found`, {}));
+  });
+
+  const handleError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const http = classifyError(error, onError);
+    const reason = (error as { details?: { reason?: unknown } })?.details?.reason;
+    const body = toPlunkErrorBody(
+      http.code === 'not_found' && !http.resource ? { ...http, code: 'route_not_found' } : http,
+      reason,
+    );
+    if (res.headersSent) return res.end();
+    res.status(http.status).json(body);
+  };
+  router.use(handleError);
+  return router;
+}
+
+/** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
+function requireObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,40 @@
+import { isRosterError } from '@roster/core';
+import { Command, CommanderError } from 'commander';
+import { registerKeysCommand } from './commands/keys.js';
+import { registerServeCommand } from './commands/serve.js';
+import { CliError } from './config.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('roster')
+    .description('roster: a self-hosted contacts service with Plunk- and Unosend-compatible APIs')
+    .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions();
+  registerServeCommand(program);
+  registerKeysCommand(program);
+  for (const command of program.commands) command.showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    if (error instanceof CliError) {
+      console.error(`roster: ${error.message}`);
+      process.exit(error.exitCode);
+    }
+    if (isRosterError(error)) {
+      const issues = error.details.issues?.map((i) => `\n  ${i.field}: ${i.message}`).join('') ?? '';
+      console.error(`roster: ${error.message}${issues}`);
+      process.exit(1);
+    }
+    console.error('roster: unexpected error:', error);
+    process.exit(1);
+  }
+}
+
+await main(process.argv);

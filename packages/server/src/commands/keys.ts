@@ -1,0 +1,82 @@
+import { createRoster, type Roster } from '@roster/core';
+import type { Command } from 'commander';
+import { CliError, type CommonFlags, dbPath, projectName } from '../config.js';
+
+async function withRoster<T>(flags: CommonFlags, run: (roster: Roster) => Promise<T>): Promise<T> {
+  const roster = await createRoster({ database: dbPath(flags) });
+  try {
+    return await run(roster);
+  } finally {
+    await roster.close();
+  }
+}
+
+export function registerKeysCommand(program: Command): void {
+  const keys = program.command('keys').description('Manage API keys');
+
+  keys
+    .command('create')
+    .description('Create an API key for a project (creating the project if needed)')
+    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--project <name>', 'project name', 'default')
+    .option('--prefix <prefix>', 'key prefix, e.g. sk_ (Plunk) or un_ (Unosend)', 'sk_')
+    .option('--json', 'print one JSON line {"project","key"}')
+    .action(async (flags: CommonFlags & { prefix: string; json?: boolean }) => {
+      await withRoster(flags, async (roster) => {
+        const project = await roster.projects.ensure(projectName(flags));
+        const created = await roster.keys.create(project.id, { prefix: flags.prefix });
+        if (flags.json) console.log(JSON.stringify({ project: project.name, key: created.key }));
+        else {
+          console.log(`Created key ${created.id} for project "${project.name}" (shown once, keep it):`);
+          console.log(created.key);
+        }
+      });
+    });
+
+  keys
+    .command('list')
+    .description('List API keys (never the keys themselves)')
+    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--project <name>', 'only keys of this project')
+    .option('--json', 'print JSON')
+    .action(async (flags: CommonFlags & { json?: boolean }) => {
+      await withRoster(flags, async (roster) => {
+        const projects = await roster.projects.list();
+        const names = new Map(projects.map((p) => [p.id, p.name]));
+        let projectId: string | undefined;
+        if (flags.project) {
+          const project = await roster.projects.findByName(flags.project);
+          if (!project) throw new CliError(`No project named "${flags.project}"`);
+          projectId = project.id;
+        }
+        const rows = (await roster.keys.list(projectId)).map((k) => ({
+          id: k.id,
+          project: names.get(k.projectId) ?? k.projectId,
+          key: `${k.prefix}…${k.lastFour}`,
+          createdAt: k.createdAt,
+          revokedAt: k.revokedAt,
+        }));
+        if (flags.json) console.log(JSON.stringify(rows));
+        else if (rows.length === 0) console.log('No keys.');
+        else {
+          for (const r of rows) {
+            console.log(
+              `${r.id}  ${r.project}  ${r.key}  created ${r.createdAt}${r.revokedAt ? `  REVOKED ${r.revokedAt}` : ''}`,
+            );
+          }
+        }
+      });
+    });
+
+  keys
+    .command('revoke')
+    .description('Revoke an API key by id (see `roster keys list`)')
+    .argument('<keyId>', 'id of the key')
+    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .action(async (keyId: string, flags: CommonFlags) => {
+      await withRoster(flags, async (roster) => {
+        await roster.keys.revoke(keyId);
+        console.log(`Revoked key ${keyId}`);
+      });
+    });
+}

@@ -1,0 +1,56 @@
+import { createRoster, type Roster } from '@roster/core';
+import type { Command } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT, dbPath, parsePort } from '../config.js';
+import { startServer } from '../server.js';
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  db?: string;
+  apiKey: string[];
+}
+
+/** Makes sure the default project can be reached: registers `--api-key`s, or mints a first key. */
+async function ensureKeys(roster: Roster, apiKeys: string[], print: (line: string) => void): Promise<void> {
+  const project = await roster.projects.ensure(DEFAULT_PROJECT);
+  for (const key of apiKeys) await roster.keys.register(project.id, key);
+  if ((await roster.keys.countActive()) === 0) {
+    const created = await roster.keys.create(project.id, { prefix: 'sk_' });
+    print(`Created project "${project.name}" with API key (shown once, keep it): ${created.key}`);
+  }
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the HTTP server (Plunk-compatible API at /contacts)')
+    .option('--port <port>', `port to listen on (env PORT, default ${DEFAULT_PORT})`)
+    .option('--host <host>', `interface to bind (env HOST, default ${DEFAULT_HOST})`)
+    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--api-key <key>', 'register this exact key for the default project (repeatable)', collect, [])
+    .action(async (flags: ServeFlags) => {
+      const port = parsePort(flags.port ?? process.env.PORT, DEFAULT_PORT);
+      const host = flags.host ?? process.env.HOST ?? DEFAULT_HOST;
+      const roster = await createRoster({ database: dbPath(flags) });
+      await ensureKeys(roster, flags.apiKey, (line) => console.log(line));
+      const running = await startServer({ roster, port, host });
+      console.log(`roster listening on ${running.url}`);
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal} received: finishing in-flight requests`);
+        await running.close();
+        await roster.close();
+        console.log('roster stopped');
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
