@@ -34,7 +34,6 @@ export function registerServeCommand(program: Command): void {
       const roster = await createRoster({ database: dbPath(flags) });
       await ensureKeys(roster, flags.apiKey, (line) => console.log(line));
       const running = await startServer({ roster, port, host });
-      console.log(`roster listening on ${running.url}`);
 
       let stopping = false;
       const stop = async (signal: string) => {
@@ -48,6 +47,8 @@ export function registerServeCommand(program: Command): void {
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
+      // Printed last: whoever waits for this line may signal right away.
+      console.log(`roster listening on ${running.url}`);
     });
 }
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { isUuid, uuidv7 } from './ids.js';
+
+describe('uuidv7', () => {
+  it('makes canonical version-7, variant-10 UUIDs', () => {
+    const id = uuidv7();
+    expect(isUuid(id)).toBe(true);
+    expect(id[14]).toBe('7');
+    expect(['8', '9', 'a', 'b']).toContain(id[19]);
+  });
+
+  it('is strictly increasing within one process, even many per millisecond', () => {
+    const ids = Array.from({ length: 20_000 }, () => uuidv7(1_700_000_000_000));
+    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('encodes the creation millisecond in the first 48 bits', () => {
+    const ms = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
+    const id = uuidv7(ms);
+    expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBeGreaterThanOrEqual(ms);
+  });
+
+  it('stays increasing when the clock goes backwards', () => {
+    const a = uuidv7(2_000_000_000_000);
+    const b = uuidv7(1_000_000_000_000);
+    expect(b > a).toBe(true);
+  });
+});

@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRoster } from '@roster/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, startServe } from './cli-helpers.js';
+
+let dir: string;
+let db: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'roster-cli-'));
+  db = join(dir, 'roster.db');
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function contacts(url: string, key: string) {
+  return fetch(`${url}/contacts`, { headers: { authorization: `Bearer ${key}` } });
+}
+
+describe('roster keys', () => {
+  it('creates a key and prints exactly one JSON line with --json', async () => {
+    const res = await runCli(['keys', 'create', '--db', db, '--project', 'acme', '--json']);
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      project: 'acme',
+      key: expect.stringMatching(/^sk_[0-9a-f]{48}$/),
+    });
+  });
+
+  it('mints an un_ key with --prefix and lists keys without revealing them', async () => {
+    const created = JSON.parse(
+      (await runCli(['keys', 'create', '--db', db, '--prefix', 'un_', '--json'])).stdout,
+    );
+    expect(created.key).toMatch(/^un_/);
+    const listed = await runCli(['keys', 'list', '--db', db, '--json']);
+    const rows = JSON.parse(listed.stdout);
+    expect(rows).toEqual([
+      {
+        id: expect.any(String),
+        project: 'default',
+        key: `un_…${created.key.slice(-4)}`,
+        createdAt: expect.any(String),
+        revokedAt: null,
+      },
+    ]);
+    expect(listed.stdout).not.toContain(created.key);
+  });
+
+  it('revokes a key by id', async () => {
+    await runCli(['keys', 'create', '--db', db, '--json']);
+    const [row] = JSON.parse((await runCli(['keys', 'list', '--db', db, '--json'])).stdout);
+    expect((await runCli(['keys', 'revoke', row.id, '--db', db])).code).toBe(0);
+    const again = await runCli(['keys', 'revoke', row.id, '--db', db]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('API key not found');
+  });
+
+  it('rejects unknown flags with a clear message and a non-zero exit', async () => {
+    const res = await runCli(['keys', 'create', '--db', db, '--bogus']);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it('prints help for every command', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['keys', '--help'], ['keys', 'create', '--help']]) {
+      const res = await runCli(args);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('Usage: roster');
+    }
+  });
+
+  it('fails on an invalid prefix with a message naming it', async () => {
+    const res = await runCli(['keys', 'create', '--db', db, '--prefix', 'NOPE']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('must be lowercase letters or digits ending in "_"');
+  });
+});
+
+describe('roster serve', () => {
+  it('serves with a key made by keys create --json, and registers --api-key idempotently', async () => {
+    const { key } = JSON.parse((await runCli(['keys', 'create', '--db', db, '--json'])).stdout);
+    const server = await startServe(['--db', db, '--api-key', 'sk_test_fixed_key_1']);
+    try {
+      expect(server.output()).not.toContain('API key (shown once');
+      expect((await contacts(server.url, key)).status).toBe(200);
+      expect((await contacts(server.url, 'sk_test_fixed_key_1')).status).toBe(200);
+      expect((await contacts(server.url, 'sk_wrong')).status).toBe(401);
+      const health = await fetch(`${server.url}/health`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    const again = await startServe(['--db', db, '--api-key', 'sk_test_fixed_key_1']);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    const roster = await createRoster({ database: db });
+    expect(await roster.keys.countActive()).toBe(2);
+    await roster.close();
+  });
+
+  it('creates a default project and prints a key once on first start', async () => {
+    const first = await startServe([], { ROSTER_DB: db });
+    const key = /API key \(shown once, keep it\): (sk_\w+)/.exec(first.output())?.[1];
+    expect(key).toBeDefined();
+    expect((await contacts(first.url, key!)).status).toBe(200);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    const second = await startServe([], { ROSTER_DB: db });
+    expect(second.output()).not.toContain('shown once');
+    second.child.kill('SIGTERM');
+    await second.exited;
+  });
+
+  it('finishes an in-flight request on SIGTERM, then stops accepting and exits 0', async () => {
+    const server = await startServe(['--db', db, '--api-key', 'sk_test_fixed_key_1']);
+    const { port, hostname } = new URL(server.url);
+    const body = JSON.stringify({ email: 'inflight@example.com' });
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    // Headers and half the body: the request is in flight when the signal arrives.
+    socket.write(
+      `POST /contacts HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer sk_test_fixed_key_1\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    socket.write(body.slice(10));
+    expect(await server.exited).toBe(0);
+    expect(response).toMatch(/^HTTP\/1\.1 201 Created/);
+    expect(server.output()).toContain('roster stopped');
+    const roster = await createRoster({ database: db });
+    const project = await roster.projects.ensure('default');
+    expect(await roster.contacts.findByEmail(project.id, 'inflight@example.com')).not.toBeNull();
+    await roster.close();
+  });
+
+  it('refuses an invalid port', async () => {
+    const res = await runCli(['serve', '--db', db, '--port', 'http']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('Invalid port "http"');
+  });
+});
