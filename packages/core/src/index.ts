@@ -1,24 +1,63 @@
+export {
+  type Audience,
+  type AudienceWithCount,
+  audienceIdSchema,
+  type CreateAudienceInput,
+  createAudienceSchema,
+  MAX_AUDIENCE_DESCRIPTION_LENGTH,
+  MAX_AUDIENCE_NAME_LENGTH,
+  type UpdateAudienceInput,
+  updateAudienceSchema,
+} from './audiences/audience-schemas.js';
+export type { AudienceService } from './audiences/audience-service.js';
+export type { BulkService } from './bulk/bulk-service.js';
+export {
+  BULK_JOB_TYPE,
+  BULK_OPERATIONS,
+  type BulkApplyInput,
+  type BulkJobPayload,
+  type BulkJobResult,
+  type BulkOperation,
+  type BulkOutcome,
+  bulkApplySchema,
+  bulkIdsSchema,
+} from './bulk/bulk-types.js';
 export type { Clock } from './clock.js';
 export { applyDataPatch, RESERVED_DATA_KEYS, toDataPatch } from './contacts/contact-data.js';
 export type {
+  BulkCreateContactsInput,
+  CreateContactInput,
   ListContactsInput,
+  ListOffsetInput,
+  StreamContactsInput,
   UpdateContactInput,
   UpsertContactInput,
 } from './contacts/contact-schemas.js';
 export {
+  bulkCreateContactsSchema,
   contactDataSchema,
+  createContactSchema,
   emailSchema,
   isValidEmail,
   listContactsSchema,
+  listOffsetSchema,
+  MAX_BULK_CREATE,
+  MAX_LIST_OFFSET,
   MAX_PAGE_SIZE,
   normaliseEmail,
+  streamContactsSchema,
   subscribedSchema,
   updateContactSchema,
   upsertContactSchema,
 } from './contacts/contact-schemas.js';
 export type { ContactService } from './contacts/contact-service.js';
-export { DEFAULT_PAGE_SIZE } from './contacts/contact-service.js';
-export type { Contact, ContactPage, UpsertResult } from './contacts/contact-types.js';
+export {
+  CONTACT_EXISTS_MESSAGE,
+  DEFAULT_OFFSET_PAGE_SIZE,
+  DEFAULT_PAGE_SIZE,
+} from './contacts/contact-service.js';
+export type { BulkCreateResult, Contact, ContactPage, UpsertResult } from './contacts/contact-types.js';
+export { checkEmail, type EmailCheck } from './contacts/email-check.js';
 export type { DialectInfo, DialectName } from './db/dialect.js';
 export type { Database } from './db/schema.js';
 export {
@@ -30,7 +69,35 @@ export {
   type RosterErrorDetails,
 } from './errors.js';
 export { isUuid, uuidv7 } from './ids.js';
-export type { ResolvedRosterOptions, RosterOptions } from './options.js';
+export { IMPORT_JOB_TYPE } from './imports/import-job.js';
+export type { ImportFileInput, ImportService, PathImportJob } from './imports/import-service.js';
+export {
+  type ImportJobPayload,
+  type ImportProgress,
+  type ImportResult,
+  type ImportRowError,
+  type ImportSource,
+  MAX_KEPT_IMPORT_ERRORS,
+} from './imports/import-types.js';
+export { backoffDelay, type EnqueueOptions, type JobRunner } from './jobs/job-runner.js';
+export type { JobState, JobStatusView } from './jobs/job-status.js';
+export {
+  type Job,
+  type JobContext,
+  type JobDefinition,
+  JobInterruptedError,
+  JobLockLostError,
+  type JobStatus,
+} from './jobs/job-types.js';
+export type {
+  ImportsOptions,
+  JobsOptions,
+  LimitsOptions,
+  ResolvedJobsOptions,
+  ResolvedLimits,
+  ResolvedRosterOptions,
+  RosterOptions,
+} from './options.js';
 export type {
   ApiKeyInfo,
   CreatedApiKey,
@@ -41,3 +108,4 @@ export type {
 } from './projects/project-service.js';
 export { hashApiKey } from './projects/project-service.js';
 export { createRoster, type Roster } from './roster.js';
+export { parseInput } from './validation.js';

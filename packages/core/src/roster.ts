@@ -1,9 +1,16 @@
 import type { Kysely } from 'kysely';
+import { type AudienceService, createAudienceService } from './audiences/audience-service.js';
+import { bulkJobDefinition } from './bulk/bulk-job.js';
+import { type BulkService, createBulkService } from './bulk/bulk-service.js';
 import { createContactService } from './contacts/contact-service.js';
-import { isPostgresUrl, openSqlite } from './db/connection.js';
+import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
 import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';
 import { migrateToLatest } from './db/migrations.js';
 import type { Database } from './db/schema.js';
+import { ensureSearchIndex } from './db/search-index.js';
+import { importJobDefinition } from './imports/import-job.js';
+import { createImportService, type ImportService } from './imports/import-service.js';
+import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createKeyService, createProjectService } from './projects/project-service.js';
 
@@ -15,7 +22,18 @@ export interface Roster {
   readonly projects: ReturnType<typeof createProjectService>;
   readonly keys: ReturnType<typeof createKeyService>;
   readonly contacts: ReturnType<typeof createContactService>;
-  /** Closes the database if roster opened it. Idempotent. */
+  /** Audiences of a project: named lists, each contact in at most one. */
+  readonly audiences: AudienceService;
+  /** Operations on many contacts at once: synchronous `apply`, or queued as a job. */
+  readonly bulk: BulkService;
+  /** CSV imports, run as durable jobs. */
+  readonly imports: ImportService;
+  /**
+   * The durable job queue. Not started by default (see `jobs.autoStart`): call `start()` to run
+   * jobs in the background, or `runOnce()` to run the due ones now.
+   */
+  readonly jobs: JobRunner;
+  /** Stops the job runner gracefully, then closes the database if roster opened it. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -34,21 +52,30 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   let owned: boolean;
   let dialect: DialectInfo;
   if (typeof resolved.database === 'string') {
-    if (isPostgresUrl(resolved.database)) {
-      throw new Error(
-        'roster: PostgreSQL URLs are not supported yet; pass a SQLite path or a Kysely instance',
-      );
-    }
-    ({ db, owned } = openSqlite(resolved.database));
-    dialect = dialectFor('sqlite');
+    const postgres = isPostgresUrl(resolved.database);
+    ({ db, owned } = postgres ? openPostgres(resolved.database) : openSqlite(resolved.database));
+    dialect = dialectFor(postgres ? 'postgres' : 'sqlite');
   } else {
     db = resolved.database as Kysely<Database>;
     owned = false;
     dialect = detectDialect(db);
   }
-  if (resolved.migrate) await migrateToLatest(db as Kysely<any>, dialect);
+  if (resolved.migrate) {
+    await migrateToLatest(db as Kysely<any>, dialect);
+    await ensureSearchIndex(
+      db as Kysely<any>,
+      dialect,
+      (message) => console.warn(message),
+      resolved.search.substringIndex,
+    );
+  }
 
   const clock = resolved.clock;
+  const jobs = createJobRunner({ db, dialect, clock, options: resolved.jobs });
+  const bulkDeps = { db, dialect, clock, maxBulkIds: resolved.limits.maxBulkIds, jobs };
+  jobs.register(bulkJobDefinition(bulkDeps));
+  jobs.register(importJobDefinition({ db, dialect, clock, ...resolved.imports }));
+  if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {
     options: resolved,
@@ -56,10 +83,21 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     dialect,
     projects: createProjectService(db, clock),
     keys: createKeyService(db, clock),
-    contacts: createContactService(db, dialect, clock),
+    contacts: createContactService(db, dialect, clock, { substringIndex: resolved.search.substringIndex }),
+    audiences: createAudienceService(db, clock),
+    bulk: createBulkService(bulkDeps),
+    imports: createImportService({
+      db,
+      dialect,
+      clock,
+      jobs,
+      maxImportBytes: resolved.limits.maxImportBytes,
+    }),
+    jobs,
     async close() {
       if (closed) return;
       closed = true;
+      await jobs.stop();
       if (owned) await db.destroy();
     },
   };

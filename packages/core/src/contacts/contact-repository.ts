@@ -31,6 +31,8 @@ export interface UpsertRow {
   initialData: Record<string, unknown> | null;
   firstName?: string | null;
   lastName?: string | null;
+  /** Undefined: none on insert, unchanged on update. */
+  audienceId?: string | null;
   now: string;
 }
 
@@ -49,7 +51,7 @@ export async function upsertContact(db: Db, dialect: DialectInfo, row: UpsertRow
       data: dialect.json(row.initialData),
       first_name: row.firstName ?? null,
       last_name: row.lastName ?? null,
-      audience_id: null,
+      audience_id: row.audienceId ?? null,
       created_at: row.now,
       updated_at: row.now,
     })
@@ -60,10 +62,82 @@ export async function upsertContact(db: Db, dialect: DialectInfo, row: UpsertRow
         ...(row.subscribed === undefined ? {} : { subscribed: dialect.bool(row.subscribed) }),
         ...(row.firstName === undefined ? {} : { first_name: row.firstName }),
         ...(row.lastName === undefined ? {} : { last_name: row.lastName }),
+        ...(row.audienceId === undefined ? {} : { audience_id: row.audienceId }),
       })),
     )
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+export interface NewContactRow {
+  id: string;
+  projectId: string;
+  email: string;
+  subscribed: boolean;
+  data: Record<string, unknown> | null;
+  firstName: string | null;
+  lastName: string | null;
+  audienceId: string | null;
+  now: string;
+}
+
+function newContactValues(dialect: DialectInfo, row: NewContactRow) {
+  return {
+    id: row.id,
+    project_id: row.projectId,
+    email: row.email,
+    subscribed: dialect.bool(row.subscribed),
+    data: dialect.json(row.data),
+    first_name: row.firstName,
+    last_name: row.lastName,
+    audience_id: row.audienceId,
+    created_at: row.now,
+    updated_at: row.now,
+  };
+}
+
+/**
+ * One statement: inserts the contact unless its (project, email) exists, in which case nothing
+ * changes and `undefined` is returned. The database decides, so concurrent creates of one email
+ * make one row.
+ */
+export async function insertContactIfNew(
+  db: Db,
+  dialect: DialectInfo,
+  row: NewContactRow,
+): Promise<ContactRow | undefined> {
+  return db
+    .insertInto('roster_contacts')
+    .values(newContactValues(dialect, row))
+    .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Rows per multi-row insert: 10 bound values each keeps a statement well under SQLite's variable limit. */
+const INSERT_CHUNK = 500;
+
+/**
+ * Inserts the contacts whose (project, email) is new and skips the others untouched.
+ * Returns the inserted rows' ids and emails. Emails must be distinct within `rows`.
+ */
+export async function insertContactsIfNew(
+  db: Db,
+  dialect: DialectInfo,
+  rows: NewContactRow[],
+): Promise<{ id: string; email: string }[]> {
+  const inserted: { id: string; email: string }[] = [];
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const result = await db
+      .insertInto('roster_contacts')
+      .values(chunk.map((row) => newContactValues(dialect, row)))
+      .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
+      .returning(['id', 'email'])
+      .execute();
+    inserted.push(...result);
+  }
+  return inserted;
 }
 
 export async function findContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
@@ -147,6 +221,8 @@ export interface KeysetQuery {
   beforeId?: string;
   /** Lowercased substring of the email. */
   search?: string;
+  /** Only contacts in this audience. */
+  audienceId?: string;
   limit: number;
 }
 
@@ -155,7 +231,25 @@ export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<Co
   let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
   if (query.beforeId) q = q.where('id', '<', query.beforeId);
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
+  if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
   return q.orderBy('id', 'desc').limit(query.limit).execute();
+}
+
+export interface OffsetQuery {
+  projectId: string;
+  limit: number;
+  offset: number;
+  audienceId?: string;
+}
+
+/**
+ * Newest first by id (UUIDv7, unique, so the order is total and pages never overlap), skipping
+ * `offset` rows. Served by the `(project_id, id)` or `(project_id, audience_id, id)` index.
+ */
+export async function listContactsOffset(db: Db, query: OffsetQuery): Promise<ContactRow[]> {
+  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
+  return q.orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
 }
 
 export async function countContacts(db: Db, projectId: string, search?: string): Promise<number> {
@@ -166,6 +260,18 @@ export async function countContacts(db: Db, projectId: string, search?: string):
   if (search) q = q.where(sql<boolean>`email like ${likePattern(search)} escape '\\'`);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Every contact of the project: one row of `roster_contact_counts` where the dialect keeps counts
+ * (SQLite), else `count(*)`.
+ */
+export async function countAllContacts(db: Db, dialect: DialectInfo, projectId: string): Promise<number> {
+  if (!dialect.keepsContactCounts) return countContacts(db, projectId);
+  const row = await sql<{
+    n: number;
+  }>`select contacts as n from roster_contact_counts where project_id = ${projectId}`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
 }
 
 export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {

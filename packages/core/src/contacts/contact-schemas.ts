@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { audienceIdSchema } from '../audiences/audience-schemas.js';
 
 /**
  * A practical email syntax check: one `@`, a non-empty local part without spaces, a domain of
@@ -8,6 +9,8 @@ const EMAIL_RE =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export const MAX_EMAIL_LENGTH = 254;
+
+export const MAX_PAGE_SIZE = 100;
 
 export function normaliseEmail(value: string): string {
   return value.trim().toLowerCase();
@@ -37,6 +40,8 @@ export const upsertContactSchema = z.object({
   data: contactDataSchema.nullish(),
   firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
   lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  /** Puts the contact in this audience of the project (`not_found` if there is none); `null` takes it out. */
+  audienceId: audienceIdSchema.nullish(),
 });
 export type UpsertContactInput = z.input<typeof upsertContactSchema>;
 
@@ -49,10 +54,58 @@ export const updateContactSchema = z.object({
   dataMode: z.enum(['merge', 'replace']).optional(),
   firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
   lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  /** Moves the contact to this audience of the project (`not_found` if there is none); `null` takes it out. */
+  audienceId: audienceIdSchema.nullish(),
 });
 export type UpdateContactInput = z.input<typeof updateContactSchema>;
 
-export const MAX_PAGE_SIZE = 100;
+/** A new contact; an email already in the project is a `conflict` (see `contacts.create`). */
+export const createContactSchema = z.object({
+  email: emailSchema,
+  /** @default true */
+  subscribed: subscribedSchema.optional(),
+  /** Stored as given, after the data rules (`toDataPatch`): null and "" values and reserved keys are dropped. */
+  data: contactDataSchema.nullish(),
+  firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  audienceId: audienceIdSchema.nullish(),
+});
+export type CreateContactInput = z.input<typeof createContactSchema>;
+
+export const MAX_BULK_CREATE = 1000;
+
+export const bulkCreateContactsSchema = z.object({
+  /** Every created contact goes into this audience of the project. */
+  audienceId: audienceIdSchema.nullish(),
+  contacts: z
+    .array(createContactSchema.omit({ audienceId: true }), { error: 'must be an array' })
+    .min(1, 'must contain at least one contact')
+    .max(MAX_BULK_CREATE, `must contain at most ${MAX_BULK_CREATE} contacts`),
+});
+export type BulkCreateContactsInput = z.input<typeof bulkCreateContactsSchema>;
+
+/** Largest offset `listOffset` accepts: deeper pages should use the keyset `list`. */
+export const MAX_LIST_OFFSET = 10_000_000;
+
+export const listOffsetSchema = z.object({
+  /** @default 50 */
+  limit: z
+    .number({ error: 'must be an integer' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .optional(),
+  /** @default 0 */
+  offset: z
+    .number({ error: 'must be an integer' })
+    .int('must be an integer')
+    .min(0, 'must not be negative')
+    .max(MAX_LIST_OFFSET, `must be at most ${MAX_LIST_OFFSET}`)
+    .optional(),
+  /** Only contacts in this audience (an unknown audience gives an empty page). */
+  audienceId: audienceIdSchema.nullish(),
+});
+export type ListOffsetInput = z.input<typeof listOffsetSchema>;
 
 export const listContactsSchema = z.object({
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
@@ -61,3 +114,11 @@ export const listContactsSchema = z.object({
   includeTotal: z.boolean().optional(),
 });
 export type ListContactsInput = z.input<typeof listContactsSchema>;
+
+export const streamContactsSchema = z.object({
+  /** Only contacts in this audience. */
+  audienceId: audienceIdSchema.nullish(),
+  /** Contacts read per query. @default 1000 */
+  batchSize: z.number().int().min(1).max(10_000).optional(),
+});
+export type StreamContactsInput = z.input<typeof streamContactsSchema>;

@@ -1,6 +1,9 @@
+import type { Kysely } from 'kysely';
+import { audienceExists } from '../audiences/audience-repository.js';
 import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
 import type { DialectInfo } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { Db } from '../projects/project-repository.js';
@@ -8,22 +11,78 @@ import { parseInput } from '../validation.js';
 import { initialData, toDataPatch } from './contact-data.js';
 import * as repo from './contact-repository.js';
 import {
+  type BulkCreateContactsInput,
+  bulkCreateContactsSchema,
+  type CreateContactInput,
+  createContactSchema,
   type ListContactsInput,
+  type ListOffsetInput,
   listContactsSchema,
+  listOffsetSchema,
+  type StreamContactsInput,
+  streamContactsSchema,
   type UpdateContactInput,
   type UpsertContactInput,
   updateContactSchema,
   upsertContactSchema,
 } from './contact-schemas.js';
-import type { Contact, ContactPage, UpsertResult } from './contact-types.js';
+import { countCandidates, listCandidates, searchCandidates } from './contact-search.js';
+import type { BulkCreateResult, Contact, ContactPage, UpsertResult } from './contact-types.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
+/** Page size of `listOffset` when none is given. */
+export const DEFAULT_OFFSET_PAGE_SIZE = 50;
 
-export function createContactService(db: Db, dialect: DialectInfo, clock: Clock) {
+export const CONTACT_EXISTS_MESSAGE = 'Contact with this email already exists';
+
+export interface ContactServiceOptions {
+  /** Use the SQLite substring index for searches (see `search.substringIndex`). */
+  substringIndex?: boolean;
+}
+
+export function createContactService(
+  db: Db,
+  dialect: DialectInfo,
+  clock: Clock,
+  options: ContactServiceOptions = {},
+) {
+  const substringIndex = options.substringIndex ?? true;
+
+  /** The project's contacts whose email contains `search` (all of them without one). */
+  async function total(projectId: string, search: string | undefined, candidates: number[] | null) {
+    if (!search) return repo.countAllContacts(db, dialect, projectId);
+    if (candidates) return countCandidates(db, { projectId, candidates, search });
+    return repo.countContacts(db, projectId, search);
+  }
+
   async function getRow(projectId: string, id: string) {
     const row = isUuid(id) ? await repo.findContact(db, projectId, id) : undefined;
     if (!row) throw RosterError.notFound('contact');
     return row;
+  }
+
+  /** `not_found` unless `audienceId` (when given) is an audience of the project. */
+  async function assertAudience(projectId: string, audienceId: string | null | undefined): Promise<void> {
+    if (audienceId && !(await audienceExists(db, projectId, audienceId))) {
+      throw RosterError.notFound('audience');
+    }
+  }
+
+  /**
+   * Runs a write that may name an audience. The audience was checked first; if it was deleted in
+   * between, the foreign key turns the write into the same `not_found`.
+   */
+  async function writing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (dialect.isForeignKeyViolation(error)) throw RosterError.notFound('audience');
+      throw error;
+    }
+  }
+
+  function inTransaction<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+    return db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
   }
 
   return {
@@ -33,20 +92,88 @@ export function createContactService(db: Db, dialect: DialectInfo, clock: Clock)
      */
     async upsert(projectId: string, input: UpsertContactInput): Promise<UpsertResult> {
       const valid = parseInput(upsertContactSchema, input);
+      await assertAudience(projectId, valid.audienceId);
       const patch = toDataPatch(valid.data ?? {});
       const id = uuidv7();
-      const row = await repo.upsertContact(db, dialect, {
-        id,
-        projectId,
-        email: valid.email,
-        subscribed: valid.subscribed,
-        patch,
-        initialData: initialData(patch),
-        firstName: valid.firstName,
-        lastName: valid.lastName,
-        now: isoNow(clock),
-      });
+      const row = await writing(() =>
+        repo.upsertContact(db, dialect, {
+          id,
+          projectId,
+          email: valid.email,
+          subscribed: valid.subscribed,
+          patch,
+          initialData: initialData(patch),
+          firstName: valid.firstName,
+          lastName: valid.lastName,
+          audienceId: valid.audienceId,
+          now: isoNow(clock),
+        }),
+      );
       return { contact: repo.rowToContact(row), created: row.id === id };
+    },
+
+    /**
+     * Creates a new contact. An email already in the project is a `conflict` and the existing
+     * contact is left untouched (one statement: concurrent creates of one email make one row).
+     * `subscribed` defaults to true; an `audienceId` must be an audience of the project.
+     */
+    async create(projectId: string, input: CreateContactInput): Promise<Contact> {
+      const valid = parseInput(createContactSchema, input);
+      await assertAudience(projectId, valid.audienceId);
+      const row = await writing(() =>
+        repo.insertContactIfNew(db, dialect, {
+          id: uuidv7(),
+          projectId,
+          email: valid.email,
+          subscribed: valid.subscribed ?? true,
+          data: initialData(toDataPatch(valid.data ?? {})),
+          firstName: valid.firstName ?? null,
+          lastName: valid.lastName ?? null,
+          audienceId: valid.audienceId ?? null,
+          now: isoNow(clock),
+        }),
+      );
+      if (!row) throw RosterError.conflict('contact', CONTACT_EXISTS_MESSAGE);
+      return repo.rowToContact(row);
+    },
+
+    /**
+     * Creates up to 1000 contacts in one transaction, all in `audienceId` when given. Emails already
+     * in the project, and repeats of an email within the request, are skipped and left untouched.
+     * Any invalid entry fails the whole request (`validation_failed` naming e.g. `contacts.3.email`).
+     */
+    async createMany(projectId: string, input: BulkCreateContactsInput): Promise<BulkCreateResult> {
+      const valid = parseInput(bulkCreateContactsSchema, input);
+      await assertAudience(projectId, valid.audienceId);
+      const now = isoNow(clock);
+      const seen = new Set<string>();
+      const rows: repo.NewContactRow[] = [];
+      for (const entry of valid.contacts) {
+        if (seen.has(entry.email)) continue;
+        seen.add(entry.email);
+        rows.push({
+          id: uuidv7(),
+          projectId,
+          email: entry.email,
+          subscribed: entry.subscribed ?? true,
+          data: initialData(toDataPatch(entry.data ?? {})),
+          firstName: entry.firstName ?? null,
+          lastName: entry.lastName ?? null,
+          audienceId: valid.audienceId ?? null,
+          now,
+        });
+      }
+      const inserted = await writing(() =>
+        inTransaction((trx) => repo.insertContactsIfNew(trx, dialect, rows)),
+      );
+      const createdEmails = new Set(inserted.map((row) => row.email));
+      return {
+        requested: valid.contacts.length,
+        created: inserted.length,
+        skipped: valid.contacts.length - inserted.length,
+        ids: inserted.map((row) => row.id),
+        skippedEmails: rows.filter((row) => !createdEmails.has(row.email)).map((row) => row.email),
+      };
     },
 
     /** The contact, or `not_found` (also for another project's id or a malformed id). */
@@ -67,11 +194,13 @@ export function createContactService(db: Db, dialect: DialectInfo, clock: Clock)
     async update(projectId: string, id: string, input: UpdateContactInput): Promise<Contact> {
       const valid = parseInput(updateContactSchema, input);
       if (!isUuid(id)) throw RosterError.notFound('contact');
+      await assertAudience(projectId, valid.audienceId);
       const changes: repo.ContactChanges = {
         email: valid.email,
         subscribed: valid.subscribed,
         firstName: valid.firstName,
         lastName: valid.lastName,
+        audienceId: valid.audienceId,
       };
       if (valid.data === null) changes.data = { replace: null };
       else if (valid.data !== undefined) {
@@ -85,6 +214,7 @@ export function createContactService(db: Db, dialect: DialectInfo, clock: Clock)
         if (dialect.isUniqueViolation(error)) {
           throw RosterError.conflict('contact', 'A contact with this email already exists');
         }
+        if (dialect.isForeignKeyViolation(error)) throw RosterError.notFound('audience');
         throw error;
       }
       if (!row) throw RosterError.notFound('contact');
@@ -115,22 +245,61 @@ export function createContactService(db: Db, dialect: DialectInfo, clock: Clock)
           );
         }
       }
-      const rows = await repo.listContactsKeyset(db, {
-        projectId,
-        beforeId: valid.cursor?.toLowerCase() ?? undefined,
-        search,
-        limit: limit + 1,
-      });
+      const beforeId = valid.cursor?.toLowerCase() ?? undefined;
+      // A rare term is answered from the substring index's candidates; a common one (or no index)
+      // by walking the project's contacts newest first until the page is full.
+      const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
+      const rows = candidates
+        ? await listCandidates(db, { projectId, candidates, search: search!, beforeId, limit: limit + 1 })
+        : await repo.listContactsKeyset(db, { projectId, beforeId, search, limit: limit + 1 });
       const hasMore = rows.length > limit;
       const data = (hasMore ? rows.slice(0, limit) : rows).map(repo.rowToContact);
       const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
-      if (valid.includeTotal) page.total = await repo.countContacts(db, projectId, search);
+      if (valid.includeTotal) page.total = await total(projectId, search, candidates);
       return page;
+    },
+
+    /**
+     * Newest first (by id: creation order, unique, so pages are stable), `limit` (default 50, at
+     * most 100) contacts after skipping `offset`. `audienceId` keeps only that audience's contacts;
+     * an audience the project does not have gives an empty page.
+     */
+    async listOffset(projectId: string, input: ListOffsetInput = {}): Promise<Contact[]> {
+      const valid = parseInput(listOffsetSchema, input);
+      const rows = await repo.listContactsOffset(db, {
+        projectId,
+        limit: valid.limit ?? DEFAULT_OFFSET_PAGE_SIZE,
+        offset: valid.offset ?? 0,
+        audienceId: valid.audienceId ?? undefined,
+      });
+      return rows.map(repo.rowToContact);
+    },
+
+    /**
+     * Every contact of the project (or of one audience), newest first, read in keyset batches so
+     * memory stays flat however many there are. Contacts created while iterating may be missed.
+     */
+    async *stream(
+      projectId: string,
+      options: StreamContactsInput = {},
+    ): AsyncGenerator<Contact, void, undefined> {
+      const valid = parseInput(streamContactsSchema, options);
+      const audienceId = valid.audienceId ?? undefined;
+      const batchSize = valid.batchSize ?? 1000;
+      let beforeId: string | undefined;
+      while (true) {
+        const rows = await repo.listContactsKeyset(db, { projectId, beforeId, audienceId, limit: batchSize });
+        for (const row of rows) yield repo.rowToContact(row);
+        if (rows.length < batchSize) return;
+        beforeId = rows[rows.length - 1]!.id;
+      }
     },
 
     /** Number of contacts in the project, optionally only those whose email contains `search`. */
     async count(projectId: string, options: { search?: string } = {}): Promise<number> {
-      return repo.countContacts(db, projectId, options.search?.trim().toLowerCase() || undefined);
+      const search = options.search?.trim().toLowerCase() || undefined;
+      const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
+      return total(projectId, search, candidates);
     },
   };
 }

@@ -28,3 +28,16 @@ export interface ContactPage {
   /** Number of contacts matching the filter, when `includeTotal` was asked for. */
   total?: number;
 }
+
+export interface BulkCreateResult {
+  /** Entries in the request. */
+  requested: number;
+  /** Contacts created. */
+  created: number;
+  /** Entries not created: the email was already in the project, or repeated in the request. */
+  skipped: number;
+  /** Ids of the created contacts, in request order. */
+  ids: string[];
+  /** Distinct emails that were already in the project. */
+  skippedEmails: string[];
+}

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 
 export interface OpenedDatabase {
@@ -30,9 +30,64 @@ export function openSqlite(path: string): OpenedDatabase {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('temp_store = MEMORY');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), owned: true };
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+    owned: true,
+  };
+}
+
+/** Prepared statements kept per connection (least recently used are dropped first). */
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * Kysely prepares every query it runs; preparing costs as much as running a point lookup. This
+ * keeps the prepared statement of each SQL text and reuses it (a statement still being iterated
+ * by a stream is not shared: a fresh one is prepared for the overlapping query).
+ */
+function withStatementCache(sqlite: import('better-sqlite3').Database): SqliteDatabase {
+  const cache = new Map<string, import('better-sqlite3').Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) {
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(text);
+      if (!cached) {
+        cache.set(text, statement);
+        if (cache.size > MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+  };
 }
 
 export function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
+}
+
+/**
+ * Opens a PostgreSQL pool for a `postgres://` URL. `pg` is an optional peer dependency, loaded only
+ * when a Postgres URL is used.
+ */
+export function openPostgres(url: string, poolSize = 10): OpenedDatabase {
+  const require = createRequire(import.meta.url);
+  let pg: typeof import('pg');
+  try {
+    pg = require('pg');
+  } catch (error) {
+    throw new Error(
+      'roster: a postgres:// database needs the `pg` package. Install it next to @roster/core.',
+      {
+        cause: error,
+      },
+    );
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), owned: true };
 }

@@ -16,6 +16,17 @@ export interface DialectInfo {
   readonly blobType: 'blob' | 'bytea';
   /** `FOR UPDATE SKIP LOCKED` is available for claiming jobs. */
   readonly supportsSkipLocked: boolean;
+  /**
+   * Per-project contact counts are kept by triggers in `roster_contact_counts` (SQLite, one
+   * writer at a time). On Postgres a hot counter row would serialise concurrent writers of a
+   * project, so the total is a `count(*)` there.
+   */
+  readonly keepsContactCounts: boolean;
+  /**
+   * How substring search on emails is accelerated: an FTS5 trigram index queried for candidates
+   * (SQLite, see db/search-index.ts), or a pg_trgm index the planner uses for `LIKE` (Postgres).
+   */
+  readonly substringIndex: 'fts5' | 'pg_trgm';
   /** Encode a boolean for a bind parameter. */
   bool(value: boolean): number | boolean;
   /** Encode a JSON object (or null) for a bind parameter. */
@@ -29,8 +40,16 @@ export interface DialectInfo {
     patch: Record<string, unknown>,
     remove: string[],
   ): RawBuilder<unknown>;
+  /**
+   * SQL merging the JSON of column `patch` (e.g. `excluded.data` in an upsert) into column
+   * `target`, top-level keys of the patch replacing stored ones, an empty result becoming NULL.
+   * For flat patches of non-null values (CSV cells); `mergeJson` handles the general rules.
+   */
+  mergeJsonColumns(target: RawBuilder<unknown>, patch: RawBuilder<unknown>): RawBuilder<unknown>;
   /** True if `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
+  /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
+  isForeignKeyViolation(error: unknown): boolean;
 }
 
 const sqlite: DialectInfo = {
@@ -39,6 +58,8 @@ const sqlite: DialectInfo = {
   boolType: 'integer',
   blobType: 'blob',
   supportsSkipLocked: false,
+  keepsContactCounts: true,
+  substringIndex: 'fts5',
   bool: (value) => (value ? 1 : 0),
   json: (value) => (value === null ? null : JSON.stringify(value)),
   mergeJson(column, patch, remove) {
@@ -54,9 +75,15 @@ const sqlite: DialectInfo = {
     if (Object.keys(patch).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(patch)})`;
     return sql`nullif(${merged}, '{}')`;
   },
+  mergeJsonColumns(target, patch) {
+    return sql`nullif(json_patch(coalesce(${target}, '{}'), coalesce(${patch}, '{}')), '{}')`;
+  },
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
+  isForeignKeyViolation(error) {
+    return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
   },
 };
 
@@ -66,6 +93,8 @@ const postgres: DialectInfo = {
   boolType: 'boolean',
   blobType: 'bytea',
   supportsSkipLocked: true,
+  keepsContactCounts: false,
+  substringIndex: 'pg_trgm',
   bool: (value) => value,
   json: (value) => (value === null ? null : JSON.stringify(value)),
   mergeJson(column, patch, remove) {
@@ -74,8 +103,14 @@ const postgres: DialectInfo = {
     if (Object.keys(patch).length > 0) merged = sql`(${merged} || ${JSON.stringify(patch)}::jsonb)`;
     return sql`nullif(${merged}, '{}'::jsonb)`;
   },
+  mergeJsonColumns(target, patch) {
+    return sql`nullif(coalesce(${target}, '{}'::jsonb) || coalesce(${patch}, '{}'::jsonb), '{}'::jsonb)`;
+  },
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';
+  },
+  isForeignKeyViolation(error) {
+    return (error as { code?: unknown } | null)?.code === '23503';
   },
 };
 

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { DialectInfo } from './dialect.js';
+import { createSqliteContactCounts } from './search-index.js';
 
 /**
  * Migrations are code, in order. Every table is prefixed `roster_` so roster can share a database
@@ -51,9 +52,15 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
           .columns(['project_id', 'id'])
           .execute();
 
-        await db.schema
-          .createTable('roster_contacts')
-          .addColumn('id', 'text', (c) => c.primaryKey())
+        const sqliteOnly = dialect.name === 'sqlite';
+        let contacts = db.schema.createTable('roster_contacts');
+        // SQLite: an INTEGER PRIMARY KEY (rowid alias) that VACUUM never renumbers, so the substring
+        // index (FTS5, keyed by rowid) stays valid; the UUIDv7 id is then a unique key.
+        // AUTOINCREMENT: a deleted contact's seq is never reused (the index's high-water mark relies on it).
+        if (sqliteOnly)
+          contacts = contacts.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
+        await contacts
+          .addColumn('id', 'text', (c) => (sqliteOnly ? c.notNull().unique() : c.primaryKey()))
           .addColumn('project_id', 'text', (c) =>
             c.notNull().references('roster_projects.id').onDelete('cascade'),
           )
@@ -84,6 +91,9 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
           .on('roster_contacts')
           .columns(['project_id', 'audience_id', 'id'])
           .execute();
+        // SQLite: per-project contact counts kept by triggers (an unfiltered `total` without a scan)
+        // and the bookkeeping of the optional substring index (see db/search-index.ts).
+        if (sqliteOnly) await createSqliteContactCounts(db);
 
         await db.schema
           .createTable('roster_files')
@@ -142,11 +152,18 @@ class InCodeProvider implements MigrationProvider {
 
 /** Brings the schema up to date. Safe to call on every start and from several processes. */
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
+  // Kysely looks for its migration tables in every schema unless told which: on PostgreSQL pin them
+  // to the schema roster works in, so another schema's roster (or a parallel test) is not mistaken for ours.
+  const schema =
+    dialect.name === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
   const migrator = new Migrator({
     db,
     provider: new InCodeProvider(dialect),
     migrationTableName: 'roster_migrations',
     migrationLockTableName: 'roster_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

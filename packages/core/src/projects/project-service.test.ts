@@ -1,15 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRoster, hashApiKey, type Roster } from '../index.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect } from '../../test/dialects.js';
+import { hashApiKey, type Roster } from '../index.js';
 
 let roster: Roster;
-beforeEach(async () => {
-  roster = await createRoster();
-});
-afterEach(async () => {
-  await roster.close();
-});
 
-describe('projects and keys', () => {
+describeEachDialect('projects and keys', (dialect) => {
+  beforeEach(async () => {
+    roster = await createTestRoster(dialect);
+  });
+  afterEach(async () => {
+    await roster.close();
+  });
+
   it('ensures a project by name idempotently', async () => {
     const a = await roster.projects.ensure('acme');
     const b = await roster.projects.ensure(' acme ');

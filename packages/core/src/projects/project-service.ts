@@ -99,7 +99,12 @@ export function createProjectService(db: Db, clock: Clock) {
   };
 }
 
+/** How long a resolved key is trusted without asking the database again. */
+export const KEY_CACHE_MS = 1000;
+const MAX_CACHED_KEYS = 1000;
+
 export function createKeyService(db: Db, clock: Clock) {
+  const resolved = new Map<string, { resolution: KeyResolution; until: number }>();
   async function store(projectId: string, key: string): Promise<ApiKeyInfo> {
     const row = await repo.insertApiKeyIfMissing(db, {
       id: uuidv7(),
@@ -130,17 +135,33 @@ export function createKeyService(db: Db, clock: Clock) {
     async register(projectId: string, key: string): Promise<ApiKeyInfo> {
       return store(projectId, parseInput(apiKeySchema, key));
     },
-    /** Resolves a presented key to its project, or null for an unknown or revoked key. */
+    /**
+     * Resolves a presented key to its project, or null for an unknown or revoked key. A key that
+     * resolved is remembered for `KEY_CACHE_MS` (every request presents one); a revocation in this
+     * process takes effect at once, one made by another process within that time.
+     */
     async resolve(key: string): Promise<KeyResolution | null> {
       if (!key) return null;
-      const row = await repo.findActiveKeyByHash(db, hashApiKey(key));
-      return row ? { projectId: row.project_id, keyId: row.id, prefix: row.prefix } : null;
+      const hash = hashApiKey(key);
+      const now = performance.now();
+      const hit = resolved.get(hash);
+      if (hit && hit.until > now) return hit.resolution;
+      const row = await repo.findActiveKeyByHash(db, hash);
+      if (!row) {
+        resolved.delete(hash);
+        return null;
+      }
+      const resolution = { projectId: row.project_id, keyId: row.id, prefix: row.prefix };
+      if (resolved.size >= MAX_CACHED_KEYS) resolved.clear();
+      resolved.set(hash, { resolution, until: now + KEY_CACHE_MS });
+      return resolution;
     },
     async list(projectId?: string): Promise<ApiKeyInfo[]> {
       return (await repo.listApiKeys(db, projectId)).map(toKeyInfo);
     },
     /** Revokes a key by id. */
     async revoke(id: string): Promise<void> {
+      resolved.clear();
       if (!(await repo.revokeApiKey(db, id, isoNow(clock))))
         throw RosterError.notFound('api_key', 'API key not found');
     },

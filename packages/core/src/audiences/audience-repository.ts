@@ -1,0 +1,123 @@
+import type { AudiencesTable } from '../db/schema.js';
+import type { Db } from '../projects/project-repository.js';
+import type { Audience } from './audience-schemas.js';
+
+export function rowToAudience(row: AudiencesTable): Audience {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertAudience(db: Db, row: AudiencesTable): Promise<AudiencesTable> {
+  return db.insertInto('roster_audiences').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findAudience(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<AudiencesTable | undefined> {
+  return db
+    .selectFrom('roster_audiences')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function audienceExists(db: Db, projectId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('roster_audiences')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Newest first (ids are UUIDv7). */
+export async function listAudiences(db: Db, projectId: string): Promise<AudiencesTable[]> {
+  return db
+    .selectFrom('roster_audiences')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/**
+ * Contacts per audience of the project, in one grouped query (served by the
+ * `(project_id, audience_id, id)` index). Audiences without contacts are absent from the map.
+ */
+export async function countContactsByAudience(
+  db: Db,
+  projectId: string,
+  audienceId?: string,
+): Promise<Map<string, number>> {
+  let q = db
+    .selectFrom('roster_contacts')
+    .select(['audience_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('project_id', '=', projectId)
+    .where('audience_id', 'is not', null);
+  if (audienceId !== undefined) q = q.where('audience_id', '=', audienceId);
+  const rows = await q.groupBy('audience_id').execute();
+  return new Map(rows.map((row) => [row.audience_id as string, Number(row.n)]));
+}
+
+export interface AudienceChanges {
+  name?: string;
+  description?: string | null;
+}
+
+export async function updateAudience(
+  db: Db,
+  projectId: string,
+  id: string,
+  changes: AudienceChanges,
+  now: string,
+): Promise<AudiencesTable | undefined> {
+  const set: Partial<AudiencesTable> = { updated_at: now };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.description !== undefined) set.description = changes.description;
+  return db
+    .updateTable('roster_audiences')
+    .set(set)
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Takes every contact of the project out of the audience. Done explicitly rather than left to
+ * `ON DELETE SET NULL`, so it also holds on connections where foreign keys are not enforced, and
+ * so the contacts' `updated_at` moves.
+ */
+export async function clearAudienceFromContacts(
+  db: Db,
+  projectId: string,
+  audienceId: string,
+  now: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('roster_contacts')
+    .set({ audience_id: null, updated_at: now })
+    .where('project_id', '=', projectId)
+    .where('audience_id', '=', audienceId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteAudience(db: Db, projectId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('roster_audiences')
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { describe } from 'vitest';
+import { createRoster, type Roster, type RosterOptions } from '../src/index.js';
+
+/** Set by .ci/run when a PostgreSQL server answers; Postgres cases are skipped (and say so) without it. */
+export const PG_URL = process.env.ROSTER_TEST_PG_URL;
+
+export type TestDialect = 'sqlite' | 'postgres';
+
+export const TEST_DIALECTS: TestDialect[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+let warned = false;
+function noteSkip(): void {
+  if (PG_URL || warned) return;
+  warned = true;
+  console.info('[roster tests] ROSTER_TEST_PG_URL is not set: PostgreSQL cases are skipped');
+}
+
+/** A URL whose connections use a fresh schema (then public, where extensions live). */
+function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema},public`);
+  return u.toString();
+}
+
+/**
+ * Creates a roster on a fresh, empty database of the dialect: SQLite in memory (or at `sqlitePath`),
+ * or a new PostgreSQL schema that is dropped again when the roster is closed.
+ */
+export async function createTestRoster(
+  dialect: TestDialect,
+  options: Omit<RosterOptions, 'database'> & { sqlitePath?: string } = {},
+): Promise<Roster> {
+  const { sqlitePath, ...rest } = options;
+  if (dialect === 'sqlite') return createRoster({ ...rest, database: sqlitePath ?? ':memory:' });
+  const schema = await createPgTestSchema();
+  const roster = await createRoster({ ...rest, database: schema.url });
+  const close = roster.close.bind(roster);
+  return Object.assign(roster, {
+    async close() {
+      await close();
+      await schema.drop();
+    },
+  });
+}
+
+export interface PgTestSchema {
+  /** A connection URL whose sessions work in the new schema. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL schema for one test (or one multi-process scenario); `drop()` removes it. */
+export async function createPgTestSchema(): Promise<PgTestSchema> {
+  if (!PG_URL) throw new Error('ROSTER_TEST_PG_URL is not set');
+  const admin = PG_URL;
+  const schema = `roster_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(admin, async (db) => {
+    // Extensions are per database: install pg_trgm once in public, so no test schema owns (and drops) it.
+    await sql`create extension if not exists pg_trgm schema public`.execute(db).catch(() => {});
+    await sql`create schema ${sql.id(schema)}`.execute(db);
+  });
+  return {
+    url: withSearchPath(admin, schema),
+    drop: () => withAdmin(admin, (db) => sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db)),
+  };
+}
+
+async function withAdmin(url: string, run: (db: Roster['db']) => Promise<unknown>): Promise<void> {
+  const admin = await createRoster({ database: url, migrate: false });
+  try {
+    await run(admin.db);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Runs the same suite once per available dialect: `describeEachDialect('contacts', (dialect) => ...)`. */
+export function describeEachDialect(title: string, suite: (dialect: TestDialect) => void): void {
+  noteSkip();
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    describe.skipIf(!TEST_DIALECTS.includes(dialect))(`${title} [${dialect}]`, () => suite(dialect));
+  }
+}
