@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect } from '../../test/dialects.js';
+import { RosterError } from '../errors.js';
+import { uuidv7 } from '../ids.js';
+import type { Roster } from '../roster.js';
+
+let roster: Roster;
+let projectId: string;
+let otherProjectId: string;
+
+async function contact(email: string, project = projectId, subscribed = true) {
+  return (await roster.contacts.upsert(project, { email, subscribed })).contact;
+}
+
+async function audience(project = projectId): Promise<string> {
+  const id = uuidv7();
+  const now = new Date().toISOString();
+  await roster.db
+    .insertInto('roster_audiences')
+    .values({ id, project_id: project, name: `a-${id}`, description: null, created_at: now, updated_at: now })
+    .execute();
+  return id;
+}
+
+describeEachDialect('bulk operations', (dialect) => {
+  beforeEach(async () => {
+    roster = await createTestRoster(dialect);
+    projectId = (await roster.projects.ensure('p1')).id;
+    otherProjectId = (await roster.projects.ensure('p2')).id;
+  });
+  afterEach(() => roster.close());
+
+  describe('roster.bulk.apply', () => {
+    it('unsubscribes the subscribed contacts and counts those already unsubscribed as unchanged', async () => {
+      const a = await contact('a@example.com');
+      const b = await contact('b@example.com', projectId, false);
+      const c = await contact('c@example.com');
+      const outcome = await roster.bulk.apply(projectId, {
+        operation: 'unsubscribe',
+        contactIds: [a.id, b.id, c.id],
+      });
+      expect(outcome).toEqual({
+        operation: 'unsubscribe',
+        requested: 3,
+        affected: 2,
+        unchanged: 1,
+        notFound: [],
+      });
+      for (const x of [a, b, c]) expect((await roster.contacts.get(projectId, x.id)).subscribed).toBe(false);
+    });
+
+    it('subscribes contacts and leaves other contacts alone', async () => {
+      const a = await contact('a@example.com', projectId, false);
+      const untouched = await contact('u@example.com', projectId, false);
+      const outcome = await roster.bulk.apply(projectId, { operation: 'subscribe', contactIds: [a.id] });
+      expect(outcome).toEqual({
+        operation: 'subscribe',
+        requested: 1,
+        affected: 1,
+        unchanged: 0,
+        notFound: [],
+      });
+      expect((await roster.contacts.get(projectId, a.id)).subscribed).toBe(true);
+      expect((await roster.contacts.get(projectId, untouched.id)).subscribed).toBe(false);
+    });
+
+    it('reports unknown, malformed and other-project ids as not found and never touches them', async () => {
+      const mine = await contact('a@example.com');
+      const theirs = await contact('b@example.com', otherProjectId);
+      const unknown = uuidv7();
+      const outcome = await roster.bulk.apply(projectId, {
+        operation: 'delete',
+        contactIds: [mine.id, theirs.id, unknown, 'not-a-uuid', mine.id.toUpperCase()],
+      });
+      expect(outcome).toEqual({
+        operation: 'delete',
+        requested: 4,
+        affected: 1,
+        unchanged: 0,
+        notFound: [theirs.id, unknown, 'not-a-uuid'],
+      });
+      await expect(roster.contacts.get(projectId, mine.id)).rejects.toMatchObject({ code: 'not_found' });
+      expect((await roster.contacts.get(otherProjectId, theirs.id)).email).toBe('b@example.com');
+    });
+
+    it('moves contacts into an audience and out of it again', async () => {
+      const audienceId = await audience();
+      const a = await contact('a@example.com');
+      const b = await contact('b@example.com');
+      expect(
+        await roster.bulk.apply(projectId, { operation: 'move', contactIds: [a.id], audienceId }),
+      ).toEqual({
+        operation: 'move',
+        requested: 1,
+        affected: 1,
+        unchanged: 0,
+        notFound: [],
+      });
+      expect(
+        await roster.bulk.apply(projectId, { operation: 'move', contactIds: [a.id, b.id], audienceId }),
+      ).toMatchObject({ affected: 1, unchanged: 1 });
+      expect((await roster.contacts.get(projectId, b.id)).audienceId).toBe(audienceId);
+      expect(
+        await roster.bulk.apply(projectId, { operation: 'move', contactIds: [a.id, b.id], audienceId: null }),
+      ).toMatchObject({ affected: 2, unchanged: 0 });
+      expect((await roster.contacts.get(projectId, a.id)).audienceId).toBeNull();
+    });
+
+    it("refuses a move without audienceId or into another project's audience", async () => {
+      const a = await contact('a@example.com');
+      await expect(
+        roster.bulk.apply(projectId, { operation: 'move', contactIds: [a.id] }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field: 'audienceId', message: expect.stringContaining('required') }] },
+      });
+      const foreign = await audience(otherProjectId);
+      const error = await roster.bulk
+        .apply(projectId, { operation: 'move', contactIds: [a.id], audienceId: foreign })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RosterError);
+      expect(error).toMatchObject({ code: 'not_found', details: { resource: 'audience' } });
+      expect((await roster.contacts.get(projectId, a.id)).audienceId).toBeNull();
+    });
+
+    it('validates the number of ids', async () => {
+      await expect(
+        roster.bulk.apply(projectId, { operation: 'delete', contactIds: [] }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field: 'contactIds', message: 'must contain at least 1 id' }] },
+      });
+      const tooMany = Array.from({ length: 1001 }, () => uuidv7());
+      await expect(
+        roster.bulk.apply(projectId, { operation: 'delete', contactIds: tooMany }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field: 'contactIds', message: 'must contain at most 1000 ids' }] },
+      });
+    });
+
+    it('handles 1000 ids in chunks within one call', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 1000; i++) ids.push((await contact(`c${i}@example.com`)).id);
+      const outcome = await roster.bulk.apply(projectId, { operation: 'unsubscribe', contactIds: ids });
+      expect(outcome).toMatchObject({ requested: 1000, affected: 1000, unchanged: 0, notFound: [] });
+      expect(await roster.contacts.count(projectId)).toBe(1000);
+    });
+  });
+
+  describe('roster.bulk.enqueue', () => {
+    it('runs the operation as a job and stores a Plunk-shaped result', async () => {
+      const a = await contact('a@example.com');
+      const b = await contact('b@example.com', projectId, false);
+      const theirs = await contact('t@example.com', otherProjectId);
+      const unknown = uuidv7();
+      const jobId = await roster.bulk.enqueue(projectId, 'unsubscribe', [a.id, b.id, theirs.id, unknown]);
+      expect(await roster.bulk.status(projectId, jobId)).toMatchObject({
+        state: 'waiting',
+        progress: 0,
+        result: null,
+      });
+      await roster.jobs.runOnce();
+      const status = await roster.bulk.status(projectId, jobId);
+      expect(status).toMatchObject({ id: jobId, state: 'completed', progress: 100 });
+      expect(status.result).toEqual({
+        operation: 'unsubscribe',
+        totalRequested: 4,
+        successCount: 1,
+        unchangedCount: 1,
+        failureCount: 2,
+        errors: [
+          { contactId: theirs.id, error: 'Contact not found' },
+          { contactId: unknown, error: 'Contact not found' },
+        ],
+      });
+      expect((await roster.contacts.get(otherProjectId, theirs.id)).subscribed).toBe(true);
+      await expect(roster.bulk.status(otherProjectId, jobId)).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('refuses ids that are not UUIDs, naming the position', async () => {
+      await expect(roster.bulk.enqueue(projectId, 'delete', [uuidv7(), 'nope'])).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field: 'contactIds.1', message: 'must be a UUID' }] },
+      });
+      expect(await roster.db.selectFrom('roster_jobs').selectAll().execute()).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import { type Clock, isoNow } from '../clock.js';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
+import { RosterError } from '../errors.js';
+import { isUuid } from '../ids.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
+import { parseInput } from '../validation.js';
+import * as repo from './bulk-repository.js';
+import {
+  BULK_JOB_TYPE,
+  type BulkApplyInput,
+  type BulkJobPayload,
+  type BulkJobResult,
+  type BulkOperation,
+  type BulkOutcome,
+  bulkApplySchema,
+  bulkIdsSchema,
+} from './bulk-types.js';
+
+export interface BulkServiceDeps {
+  db: Kysely<Database>;
+  dialect: DialectInfo;
+  clock: Clock;
+  maxBulkIds: number;
+}
+
+/**
+ * Applies one operation to many contacts in one transaction with set-based statements
+ * (chunks of ids, never a query per id). Ids that are malformed, unknown or another project's
+ * are reported in `notFound` and never touched.
+ */
+export async function applyBulk(
+  deps: BulkServiceDeps,
+  projectId: string,
+  input: BulkApplyInput,
+): Promise<BulkOutcome> {
+  const valid = parseInput(bulkApplySchema(deps.maxBulkIds), input);
+  const { operation } = valid;
+  let audienceId: string | null = null;
+  if (operation === 'move') {
+    if (valid.audienceId === undefined) {
+      throw RosterError.validation([
+        { field: 'audienceId', message: 'is required for move (null removes from the audience)' },
+      ]);
+    }
+    if (valid.audienceId !== null) {
+      if (!isUuid(valid.audienceId)) throw RosterError.notFound('audience');
+      audienceId = valid.audienceId.toLowerCase();
+    }
+  }
+
+  const distinct = [...new Set(valid.contactIds.map((id) => (isUuid(id) ? id.toLowerCase() : id)))];
+  const wellFormed = distinct.filter(isUuid);
+  const chunks: string[][] = [];
+  for (let i = 0; i < wellFormed.length; i += repo.IDS_PER_STATEMENT) {
+    chunks.push(wellFormed.slice(i, i + repo.IDS_PER_STATEMENT));
+  }
+  const now = isoNow(deps.clock);
+
+  return deps.db.transaction().execute(async (trx) => {
+    if (audienceId !== null && !(await repo.audienceExists(trx, projectId, audienceId))) {
+      throw RosterError.notFound('audience');
+    }
+    const found = new Set<string>();
+    let affected = 0;
+    for (const chunk of chunks) {
+      for (const id of await repo.findExistingContactIds(trx, projectId, chunk)) found.add(id);
+      if (operation === 'delete') affected += await repo.deleteContacts(trx, projectId, chunk);
+      else if (operation === 'move')
+        affected += await repo.setAudience(trx, projectId, chunk, audienceId, now);
+      else
+        affected += await repo.setSubscribed(
+          trx,
+          deps.dialect,
+          projectId,
+          chunk,
+          operation === 'subscribe',
+          now,
+        );
+    }
+    return {
+      operation,
+      requested: distinct.length,
+      affected,
+      unchanged: found.size - affected,
+      notFound: distinct.filter((id) => !found.has(id)),
+    };
+  });
+}
+
+export interface BulkServiceWithJobsDeps extends BulkServiceDeps {
+  jobs: JobRunner;
+}
+
+export function createBulkService(deps: BulkServiceWithJobsDeps) {
+  return {
+    /**
+     * Applies `operation` to up to `limits.maxBulkIds` contacts at once, synchronously, in one
+     * transaction. `move` needs `audienceId` (an audience of the project, or null to remove
+     * contacts from their audience).
+     */
+    apply(projectId: string, input: BulkApplyInput): Promise<BulkOutcome> {
+      return applyBulk(deps, projectId, input);
+    },
+
+    /**
+     * Queues the operation as a job and returns its id. Every id must be a UUID
+     * (`validation_failed` on `contactIds.N` otherwise); unknown ids are reported in the result.
+     */
+    async enqueue(
+      projectId: string,
+      operation: BulkOperation,
+      contactIds: string[],
+      options: { audienceId?: string | null } = {},
+    ): Promise<string> {
+      const valid = parseInput(bulkIdsSchema(deps.maxBulkIds), { contactIds });
+      parseInput(bulkApplySchema(deps.maxBulkIds), { operation, contactIds, ...options });
+      if (operation === 'move' && options.audienceId === undefined) {
+        throw RosterError.validation([
+          { field: 'audienceId', message: 'is required for move (null removes from the audience)' },
+        ]);
+      }
+      const payload: BulkJobPayload = { operation, contactIds: valid.contactIds, ...options };
+      const job = await deps.jobs.enqueue(projectId, BULK_JOB_TYPE, payload);
+      return job.id;
+    },
+
+    /** The bulk job's status. `not_found` for an unknown id or another project's job. */
+    async status(projectId: string, jobId: string): Promise<JobStatusView<BulkJobResult>> {
+      return toJobStatus(
+        expectType(await deps.jobs.get<BulkJobPayload, BulkJobResult>(projectId, jobId), BULK_JOB_TYPE),
+      );
+    },
+  };
+}
+
+export type BulkService = ReturnType<typeof createBulkService>;

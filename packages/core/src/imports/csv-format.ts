@@ -1,0 +1,104 @@
+import { parse } from 'csv-parse/sync';
+import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
+import { RosterError } from '../errors.js';
+
+/** The delimiters roster recognises: comma, and the semicolon and tab of spreadsheet exports. */
+export const CSV_DELIMITERS = [',', ';', '\t'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+/** The largest single CSV record accepted (an unclosed quote must not swallow the whole file). */
+export const MAX_CSV_RECORD_BYTES = 1024 * 1024;
+
+/** How many bytes of a file are looked at to find its header line. */
+export const HEADER_SNIFF_BYTES = 64 * 1024;
+
+/** The text of the first line (without BOM and line break), or null if there is no complete line in `head`. */
+export function headerLine(head: Uint8Array, complete: boolean): string | null {
+  let text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const end = text.search(/\r|\n/);
+  if (end === -1) return complete ? text : null;
+  return text.slice(0, end);
+}
+
+/** The delimiter used most often outside quotes in the header line; comma on a tie or when absent. */
+export function sniffDelimiter(line: string): CsvDelimiter {
+  const counts = new Map<CsvDelimiter, number>(CSV_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const char of line) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && counts.has(char as CsvDelimiter)) {
+      counts.set(char as CsvDelimiter, counts.get(char as CsvDelimiter)! + 1);
+    }
+  }
+  let best: CsvDelimiter = ',';
+  for (const d of CSV_DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
+/** Where each column goes. */
+export interface CsvColumns {
+  email: number;
+  /** -1 when there is no `subscribed` column. */
+  subscribed: number;
+  /** Columns stored in `data`, under their trimmed header (its own case kept). */
+  data: { index: number; key: string }[];
+}
+
+/**
+ * Maps a header row: names are trimmed and `email` / `subscribed` matched case-insensitively
+ * (the first such column counts); every other named column goes into `data`. No email column
+ * is a `validation_failed` error on the field `file`.
+ */
+export function mapHeader(header: string[]): CsvColumns {
+  const names = header.map((name) => name.trim());
+  const email = names.findIndex((name) => name.toLowerCase() === 'email');
+  if (email === -1) {
+    const shown = names.filter(Boolean).slice(0, 20).join(', ');
+    throw new RosterError(
+      'validation_failed',
+      `The CSV file has no email column (its header is: ${shown || 'empty'})`,
+      { issues: [{ field: 'file', message: 'has no email column in its header line' }] },
+    );
+  }
+  const subscribed = names.findIndex((name) => name.toLowerCase() === 'subscribed');
+  const data: CsvColumns['data'] = [];
+  names.forEach((key, index) => {
+    if (index === email || index === subscribed || key === '' || RESERVED_DATA_KEYS.has(key)) return;
+    if (key.toLowerCase() === 'email' || key.toLowerCase() === 'subscribed') return;
+    data.push({ index, key });
+  });
+  return { email, subscribed, data };
+}
+
+/** Parses a header line on its own (for the check at upload); null if it cannot be parsed alone. */
+export function parseHeaderLine(line: string, delimiter: CsvDelimiter): string[] | null {
+  try {
+    const rows = parse(line, { delimiter, relax_column_count: true }) as string[][];
+    return rows[0] ?? [];
+  } catch {
+    return null;
+  }
+}
+
+const TRUE = new Set(['true', '1', 'yes']);
+const FALSE = new Set(['false', '0', 'no']);
+
+/** `true/1/yes` → true, `false/0/no` → false (any case), empty → undefined, anything else → null. */
+export function parseSubscribedCell(value: string | undefined): boolean | undefined | null {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '') return undefined;
+  if (TRUE.has(text)) return true;
+  if (FALSE.has(text)) return false;
+  return null;
+}
+
+/** Line breaks inside a record's fields (to number the lines of the rows that follow). */
+export function countLineBreaks(record: string[]): number {
+  let n = 0;
+  for (const field of record) {
+    if (field.indexOf('\n') === -1 && field.indexOf('\r') === -1) continue;
+    n += field.match(/\r\n|\r|\n/g)?.length ?? 0;
+  }
+  return n;
+}

@@ -1,0 +1,240 @@
+import type { Kysely } from 'kysely';
+import { type Clock, isoNow } from '../clock.js';
+import { isValidEmail, normaliseEmail } from '../contacts/contact-schemas.js';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
+import { syncSearchIndex } from '../db/search-index.js';
+import { RosterError } from '../errors.js';
+import { deleteFile } from '../files/file-store.js';
+import { uuidv7 } from '../ids.js';
+import type { JobContext, JobDefinition } from '../jobs/job-types.js';
+import {
+  type CsvColumns,
+  type CsvDelimiter,
+  countLineBreaks,
+  HEADER_SNIFF_BYTES,
+  headerLine,
+  MAX_CSV_RECORD_BYTES,
+  mapHeader,
+  parseSubscribedCell,
+  sniffDelimiter,
+} from './csv-format.js';
+import { parseCsvRecords } from './csv-records.js';
+import { type ImportUpsert, upsertImportRows } from './import-repository.js';
+import { checkImportSource, openImportSource, readHead } from './import-source.js';
+import {
+  type ImportJobPayload,
+  type ImportProgress,
+  type ImportResult,
+  type ImportRowError,
+  MAX_KEPT_IMPORT_ERRORS,
+} from './import-types.js';
+
+export const IMPORT_JOB_TYPE = 'import';
+
+const NON_BLANK = /\S/;
+
+export interface ImportJobDeps {
+  db: Kysely<Database>;
+  dialect: DialectInfo;
+  clock: Clock;
+  /** Rows per transaction. */
+  batchSize: number;
+  /** Parse in a worker thread (overlapping with the writes) instead of this thread. */
+  parseInWorker: boolean;
+}
+
+interface Pending extends ImportUpsert {
+  /** Rows of the batch with this email (the first may create, the rest update). */
+  rows: number;
+}
+
+const emptyFile = () =>
+  new RosterError('validation_failed', 'The CSV file is empty', {
+    issues: [{ field: 'file', message: 'is empty' }],
+  });
+
+/**
+ * Streams the CSV through csv-parse and upserts it in batches, one transaction per batch that
+ * also records the byte offset and counters reached. A new attempt (after a crash or a stop)
+ * continues from that offset, so no row is applied twice or lost, and the final counters equal
+ * those of an uninterrupted run.
+ */
+export function importJobDefinition(deps: ImportJobDeps): JobDefinition<ImportJobPayload, ImportResult> {
+  return {
+    type: IMPORT_JOB_TYPE,
+    run: (ctx) => runImport(deps, ctx),
+    async onFinished(db, job) {
+      const { source } = job.payload;
+      if (source.kind === 'stored') await deleteFile(db, source.fileId);
+    },
+  };
+}
+
+async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>): Promise<ImportResult> {
+  const { db, dialect, clock } = deps;
+  const { source } = ctx.job.payload;
+  const projectId = ctx.job.projectId;
+  await checkImportSource(db, source);
+
+  const saved = ctx.job.progress as ImportProgress | null;
+  let progress: ImportProgress;
+  let columns: CsvColumns | null = null;
+  if (saved) {
+    progress = saved;
+    columns = mapHeader(saved.header);
+  } else {
+    if (source.size === 0) throw emptyFile();
+    const head = await readHead(db, source, HEADER_SNIFF_BYTES);
+    const line = headerLine(head, head.byteLength >= source.size);
+    progress = {
+      percent: 0,
+      bytes: 0,
+      line: 1,
+      header: [],
+      delimiter: sniffDelimiter(line ?? ''),
+      counts: { totalRows: 0, successCount: 0, createdCount: 0, updatedCount: 0, failureCount: 0 },
+      errors: [],
+    };
+  }
+  const base = progress.bytes;
+  if (base >= source.size && saved) return { ...progress.counts, errors: progress.errors };
+
+  const batches = parseCsvRecords(
+    openImportSource(db, source, base),
+    {
+      delimiter: progress.delimiter as CsvDelimiter,
+      bom: base === 0,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_CSV_RECORD_BYTES,
+    },
+    deps.parseInWorker,
+  );
+
+  // State of the batch being built (committed together with the progress).
+  let batch = new Map<string, Pending>();
+  let batchErrors: ImportRowError[] = [];
+  let batchFailures = 0;
+  let batchRows = 0;
+  let consumed = false; // records read since the last commit (including the header)
+  let header: string[] = progress.header;
+  let line = progress.line;
+  let emptiesSeen = 0;
+  let bytes = base;
+
+  const commit = async () => {
+    const rows = [...batch.values()];
+    const counts = { ...progress.counts };
+    counts.totalRows += batchRows;
+    counts.failureCount += batchFailures;
+    const errors =
+      progress.errors.length < MAX_KEPT_IMPORT_ERRORS
+        ? [...progress.errors, ...batchErrors.slice(0, MAX_KEPT_IMPORT_ERRORS - progress.errors.length)]
+        : progress.errors;
+    const next: ImportProgress = {
+      percent: source.size > 0 ? Math.floor((bytes / source.size) * 100) : 100,
+      bytes,
+      line,
+      header,
+      delimiter: progress.delimiter,
+      counts,
+      errors,
+    };
+    await ctx.transaction(async (trx, saveProgress) => {
+      const stored =
+        rows.length > 0 ? await upsertImportRows(trx, dialect, projectId, rows, isoNow(clock)) : null;
+      // The batch's new contacts join the substring index in one set-based statement.
+      await syncSearchIndex(trx, dialect);
+      for (const row of rows) {
+        const created = stored?.has(row.id) === true; // its new id was stored: inserted
+        counts.createdCount += created ? 1 : 0;
+        counts.updatedCount += created ? row.rows - 1 : row.rows;
+        counts.successCount += row.rows;
+      }
+      await saveProgress(next);
+    });
+    progress = next;
+    batch = new Map();
+    batchErrors = [];
+    batchFailures = 0;
+    batchRows = 0;
+    consumed = false;
+  };
+
+  try {
+    for await (const batch of batches) {
+      for (let i = 0; i < batch.records.length; i++) {
+        const record = batch.records[i]!;
+        const empties = batch.empties[i]!;
+        const startLine = line + (empties - emptiesSeen);
+        emptiesSeen = empties;
+        line = startLine + 1 + countLineBreaks(record);
+        bytes = base + batch.bytes[i]!;
+        consumed = true;
+        if (!columns) {
+          header = record.map((name) => name.trim());
+          columns = mapHeader(header);
+          continue;
+        }
+        if (!record.some((cell) => NON_BLANK.test(cell))) continue;
+        batchRows++;
+        readRow(record, startLine, columns);
+        if (batchRows >= deps.batchSize) {
+          await commit();
+          ctx.throwIfStopping();
+        }
+      }
+    }
+  } catch (error) {
+    if (String((error as { code?: unknown }).code ?? '').startsWith('CSV_')) {
+      throw new RosterError(
+        'job_failed',
+        `The CSV file could not be parsed near line ${line}: ${(error as Error).message}`,
+      );
+    }
+    throw error;
+  } finally {
+    await batches.return(undefined);
+  }
+  if (!columns) throw emptyFile();
+  if (consumed) await commit();
+  return { ...progress.counts, errors: progress.errors };
+
+  function readRow(record: string[], row: number, cols: CsvColumns): void {
+    const rawEmail = (record[cols.email] ?? '').trim();
+    const email = normaliseEmail(rawEmail);
+    let error: string | null = null;
+    if (email === '') error = 'Missing email';
+    else if (!isValidEmail(email)) error = 'Invalid email';
+    let subscribed: boolean | undefined;
+    if (!error && cols.subscribed !== -1) {
+      const parsed = parseSubscribedCell(record[cols.subscribed]);
+      if (parsed === null) {
+        error = `Invalid subscribed value "${(record[cols.subscribed] ?? '').trim()}" (use true/false, yes/no or 1/0)`;
+      } else subscribed = parsed;
+    }
+    if (error) {
+      batchFailures++;
+      if (progress.errors.length + batchErrors.length < MAX_KEPT_IMPORT_ERRORS) {
+        batchErrors.push({ row, email: rawEmail, error });
+      }
+      return;
+    }
+    let data: Record<string, string> | null = null;
+    for (const { index, key } of cols.data) {
+      const value = record[index]?.trim();
+      if (!value) continue;
+      data ??= {};
+      data[key] = value;
+    }
+    const pending = batch.get(email);
+    if (pending) {
+      pending.rows++;
+      if (subscribed !== undefined) pending.subscribed = subscribed;
+      if (data) pending.data = pending.data ? Object.assign(pending.data, data) : data;
+    } else {
+      batch.set(email, { id: uuidv7(), email, subscribed, data, rows: 1 });
+    }
+  }
+}

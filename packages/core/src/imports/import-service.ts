@@ -1,0 +1,138 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
+import { RosterError } from '../errors.js';
+import { type FileSource, storeFile } from '../files/file-store.js';
+import { uuidv7 } from '../ids.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
+import type { Job } from '../jobs/job-types.js';
+import { HEADER_SNIFF_BYTES, headerLine, mapHeader, parseHeaderLine, sniffDelimiter } from './csv-format.js';
+import { IMPORT_JOB_TYPE } from './import-job.js';
+import { readHead } from './import-source.js';
+import type { ImportJobPayload, ImportProgress, ImportResult, ImportSource } from './import-types.js';
+
+export interface ImportServiceDeps {
+  db: Kysely<Database>;
+  dialect: DialectInfo;
+  clock: Clock;
+  jobs: JobRunner;
+  maxImportBytes: number;
+}
+
+export interface ImportFileInput {
+  /** The CSV: bytes, or a stream of chunks (stored as it arrives, never held whole). */
+  file: FileSource;
+  /** The file's name, for reference. */
+  name?: string | null;
+}
+
+/** What `enqueueFromPath` answers: the job, and whether it resumes an unfinished one. */
+export interface PathImportJob {
+  job: Job<ImportJobPayload, ImportResult>;
+  resumed: boolean;
+}
+
+/** Rejects a header that can be read and has no email column (cheap: one line). */
+function checkHeader(head: Uint8Array, complete: boolean): void {
+  const line = headerLine(head, complete);
+  if (line === null) return; // no complete line in the first bytes: the job will tell
+  const header = parseHeaderLine(line, sniffDelimiter(line));
+  if (header?.some((cell) => cell.trim() !== '')) mapHeader(header);
+}
+
+export function createImportService(deps: ImportServiceDeps) {
+  const { db, clock, jobs } = deps;
+
+  return {
+    /**
+     * Stores the CSV durably in the database and queues its import, in one transaction. More
+     * than `limits.maxImportBytes` is `payload_too_large` (nothing stored); a header without
+     * an email column is `validation_failed` on `file`. An empty file is accepted and its job fails.
+     */
+    async enqueue(projectId: string, input: ImportFileInput): Promise<Job<ImportJobPayload, ImportResult>> {
+      if (input.file instanceof Uint8Array) {
+        if (input.file.byteLength > deps.maxImportBytes) {
+          throw new RosterError(
+            'payload_too_large',
+            `The file is larger than the limit of ${deps.maxImportBytes} bytes`,
+            { limit: deps.maxImportBytes },
+          );
+        }
+        checkHeader(input.file.subarray(0, HEADER_SNIFF_BYTES), input.file.byteLength <= HEADER_SNIFF_BYTES);
+      }
+      const jobId = uuidv7();
+      const job = await db.transaction().execute(async (trx) => {
+        const stored = await storeFile(trx, clock, {
+          projectId,
+          name: input.name ?? null,
+          source: input.file,
+          maxBytes: deps.maxImportBytes,
+        });
+        const source: ImportSource = {
+          kind: 'stored',
+          fileId: stored.id,
+          name: input.name ?? null,
+          size: stored.size,
+        };
+        if (!(input.file instanceof Uint8Array)) {
+          const head = await readHead(trx, source, HEADER_SNIFF_BYTES);
+          checkHeader(head, head.byteLength >= stored.size);
+        }
+        return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, { source }, { id: jobId, db: trx });
+      });
+      return job as Job<ImportJobPayload, ImportResult>;
+    },
+
+    /**
+     * Queues the import of a CSV file on disk (any size: it is read in place, never copied into
+     * the database, and must not change until the job is done). If an unfinished import of the
+     * same unchanged file exists in the project, that job is returned (`resumed: true`) so it
+     * continues where it stopped instead of starting over.
+     */
+    async enqueueFromPath(projectId: string, path: string): Promise<PathImportJob> {
+      const absolute = resolve(path);
+      const info = await stat(absolute).catch(() => null);
+      if (!info?.isFile()) {
+        throw RosterError.validation([{ field: 'file', message: `${path} is not a readable file` }]);
+      }
+      const source: ImportSource = { kind: 'path', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
+      const head = await readHead(db, source, HEADER_SNIFF_BYTES);
+      checkHeader(head, head.byteLength >= info.size);
+      for (const job of await jobs.unfinished<ImportJobPayload, ImportResult>(projectId, IMPORT_JOB_TYPE)) {
+        const other = job.payload.source;
+        if (
+          other.kind === 'path' &&
+          other.path === absolute &&
+          other.size === info.size &&
+          other.mtimeMs === info.mtimeMs
+        ) {
+          return { job, resumed: true };
+        }
+      }
+      const job = await jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, { source });
+      return { job: job as Job<ImportJobPayload, ImportResult>, resumed: false };
+    },
+
+    /** The import job's status (never its file). `not_found` for an unknown id or another project's job. */
+    async status(projectId: string, jobId: string): Promise<JobStatusView<ImportResult>> {
+      return toJobStatus(
+        expectType(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId), IMPORT_JOB_TYPE),
+      );
+    },
+
+    /** Rows done so far, for progress displays (null before the first batch). */
+    async progress(projectId: string, jobId: string): Promise<ImportProgress | null> {
+      const job = expectType(
+        await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId),
+        IMPORT_JOB_TYPE,
+      );
+      return job.progress as ImportProgress | null;
+    },
+  };
+}
+
+export type ImportService = ReturnType<typeof createImportService>;

@@ -1,0 +1,51 @@
+/** One CSV row that could not be imported. `row` is the 1-based line of the file (the header is line 1). */
+export interface ImportRowError {
+  row: number;
+  email: string;
+  error: string;
+}
+
+/** The outcome of an import job. */
+export interface ImportResult {
+  /** Data rows read (the header and rows with every cell empty are not counted). */
+  totalRows: number;
+  /** Rows applied: `createdCount + updatedCount`. */
+  successCount: number;
+  /** Contacts that did not exist before. */
+  createdCount: number;
+  /** Rows that updated an existing contact (a repeated email counts as an update). */
+  updatedCount: number;
+  /** Rows rejected, e.g. for an invalid email; every one is counted. */
+  failureCount: number;
+  /** The first `MAX_KEPT_IMPORT_ERRORS` rejected rows. */
+  errors: ImportRowError[];
+}
+
+export const MAX_KEPT_IMPORT_ERRORS = 1000;
+
+/** Where an import job reads its CSV: a file stored in the database, or a file on disk (CLI). */
+export type ImportSource =
+  | { kind: 'stored'; fileId: string; name: string | null; size: number }
+  | { kind: 'path'; path: string; size: number; mtimeMs: number };
+
+export interface ImportJobPayload {
+  source: ImportSource;
+}
+
+/**
+ * What an import job records in the same transaction as each batch, so that a new attempt
+ * continues exactly after the last committed batch.
+ */
+export interface ImportProgress {
+  /** 0–100, by bytes consumed. */
+  percent: number;
+  /** Bytes of the file consumed by committed batches (always at a record boundary). */
+  bytes: number;
+  /** The line number the next record starts on (before skipped empty lines). */
+  line: number;
+  /** The header as read on the first attempt. */
+  header: string[];
+  delimiter: string;
+  counts: Omit<ImportResult, 'errors'>;
+  errors: ImportRowError[];
+}

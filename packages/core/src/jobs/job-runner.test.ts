@@ -1,0 +1,339 @@
+import { hostname } from 'node:os';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect, type TestDialect } from '../../test/dialects.js';
+import { RosterError } from '../errors.js';
+import type { RosterOptions } from '../options.js';
+import type { Roster } from '../roster.js';
+import { createJobRunner, type JobRunner } from './job-runner.js';
+import type { JobDefinition } from './job-types.js';
+
+let time = Date.parse('2030-01-01T00:00:00.000Z');
+const clock = () => new Date(time);
+const rosters: Roster[] = [];
+const errors: unknown[] = [];
+let currentDialect: TestDialect = 'sqlite';
+
+async function setup(jobs: RosterOptions['jobs'] = {}) {
+  time = Date.parse('2030-01-01T00:00:00.000Z');
+  errors.length = 0;
+  const roster = await createTestRoster(currentDialect, {
+    clock,
+    jobs: { backoff: { baseMs: 1000, maxMs: 8000 }, onError: (e) => errors.push(e), ...jobs },
+  });
+  rosters.push(roster);
+  const projectId = (await roster.projects.ensure('p')).id;
+  return { roster, projectId };
+}
+
+/** A second runner on the same database (another "process"). */
+function otherRunner(roster: Roster, ...definitions: JobDefinition<any, any>[]): JobRunner {
+  const runner = createJobRunner({
+    db: roster.db,
+    dialect: roster.dialect,
+    clock,
+    options: roster.options.jobs,
+  });
+  for (const d of definitions) runner.register(d);
+  return runner;
+}
+
+afterEach(async () => {
+  while (rosters.length) await rosters.pop()!.close();
+});
+
+describeEachDialect('job runner', (dialect) => {
+  beforeEach(() => {
+    currentDialect = dialect;
+  });
+
+  it('runs a queued job once and keeps its result queryable', async () => {
+    const { roster, projectId } = await setup();
+    const seen: unknown[] = [];
+    roster.jobs.register({
+      type: 'echo',
+      async run({ job }) {
+        seen.push(job.payload);
+        return { echoed: job.payload };
+      },
+    });
+    const job = await roster.jobs.enqueue(projectId, 'echo', { n: 1 });
+    expect(job).toMatchObject({ status: 'queued', attempts: 0, maxAttempts: 3, result: null });
+    expect(await roster.jobs.runOnce()).toBe(1);
+    expect(await roster.jobs.runOnce()).toBe(0);
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'completed',
+      attempts: 1,
+      result: { echoed: { n: 1 } },
+      lockedBy: null,
+    });
+  });
+
+  it("answers not_found for another project's job and for a malformed id", async () => {
+    const { roster, projectId } = await setup();
+    roster.jobs.register({ type: 'noop', run: async () => null });
+    const other = (await roster.projects.ensure('other')).id;
+    const job = await roster.jobs.enqueue(projectId, 'noop', {});
+    await expect(roster.jobs.get(other, job.id)).rejects.toMatchObject({
+      code: 'not_found',
+      details: { resource: 'job' },
+    });
+    await expect(roster.jobs.get(projectId, 'nope')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('retries a failed attempt after an exponential backoff, then completes', async () => {
+    const { roster, projectId } = await setup();
+    let calls = 0;
+    roster.jobs.register({
+      type: 'flaky',
+      async run() {
+        calls++;
+        if (calls <= 2) throw new Error(`injected failure ${calls}`);
+        return 'ok';
+      },
+    });
+    const job = await roster.jobs.enqueue(projectId, 'flaky', {});
+    await roster.jobs.runOnce();
+    let stored = await roster.jobs.get(projectId, job.id);
+    expect(stored).toMatchObject({ status: 'queued', attempts: 1, lastError: 'injected failure 1' });
+    expect(stored.runAt).toBe('2030-01-01T00:00:01.000Z');
+
+    time += 999;
+    expect(await roster.jobs.runOnce()).toBe(0);
+    time += 1;
+    expect(await roster.jobs.runOnce()).toBe(1);
+    stored = await roster.jobs.get(projectId, job.id);
+    expect(stored).toMatchObject({ status: 'queued', attempts: 2, lastError: 'injected failure 2' });
+    expect(stored.runAt).toBe('2030-01-01T00:00:03.000Z'); // now + 2 s
+
+    time += 2000;
+    await roster.jobs.runOnce();
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'completed',
+      attempts: 3,
+      result: 'ok',
+    });
+    expect(errors).toHaveLength(2);
+  });
+
+  it('fails for good after maxAttempts', async () => {
+    const { roster, projectId } = await setup({ maxAttempts: 2, backoff: { baseMs: 0 } });
+    roster.jobs.register({
+      type: 'broken',
+      async run() {
+        throw new Error('always broken');
+      },
+    });
+    const job = await roster.jobs.enqueue(projectId, 'broken', {});
+    await roster.jobs.runOnce();
+    await roster.jobs.runOnce();
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: 'always broken',
+    });
+  });
+
+  it('fails at once, without retry, when the handler throws a RosterError', async () => {
+    const { roster, projectId } = await setup();
+    let calls = 0;
+    roster.jobs.register({
+      type: 'invalid',
+      async run() {
+        calls++;
+        throw new RosterError('validation_failed', 'The CSV file is empty');
+      },
+    });
+    const job = await roster.jobs.enqueue(projectId, 'invalid', {});
+    await roster.jobs.runOnce();
+    time += 60_000;
+    await roster.jobs.runOnce();
+    expect(calls).toBe(1);
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'failed',
+      lastError: 'The CSV file is empty',
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('releases a stale lock so that another worker resumes the job', async () => {
+    const { roster, projectId } = await setup({ lockTimeoutMs: 10_000 });
+    const progressSeen: unknown[] = [];
+    roster.jobs.register({
+      type: 'resumable',
+      async run(ctx) {
+        progressSeen.push(ctx.job.progress);
+        return 'done';
+      },
+    });
+    const job = await roster.jobs.enqueue(projectId, 'resumable', {});
+    // Worker A records progress, then hangs forever (as if its process had frozen or died).
+    const crashed = otherRunner(roster, {
+      type: 'resumable',
+      async run(ctx) {
+        await ctx.transaction((_trx, save) => save({ step: 1 }));
+        return new Promise<never>(() => {});
+      },
+    });
+    void crashed.runOnce();
+    await expect.poll(async () => (await roster.jobs.get(projectId, job.id)).progress).toEqual({ step: 1 });
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'running',
+      lockedBy: crashed.workerId,
+    });
+
+    time += 10_000; // not yet older than the timeout
+    expect(await roster.jobs.releaseStale()).toBe(0);
+    time += 1;
+    expect(await roster.jobs.releaseStale()).toBe(1);
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      lockedBy: null,
+    });
+    await roster.jobs.runOnce();
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+      result: 'done',
+    });
+    expect(progressSeen).toEqual([{ step: 1 }]);
+  });
+
+  it('releases at once a lock held by a process of this host that no longer exists', async () => {
+    const { roster, projectId } = await setup();
+    roster.jobs.register({ type: 'noop', run: async () => 'ran' });
+    const job = await roster.jobs.enqueue(projectId, 'noop', {});
+    await roster.db
+      .updateTable('roster_jobs')
+      .set({
+        status: 'running',
+        attempts: 1,
+        locked_by: `roster:${hostname()}:999999999:00ff`,
+        locked_at: clock().toISOString(),
+      })
+      .where('id', '=', job.id)
+      .execute();
+    expect(await roster.jobs.runOnce()).toBe(1);
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+      result: 'ran',
+    });
+  });
+
+  it('fails a job whose worker died more often than maxAttempts allows', async () => {
+    const { roster, projectId } = await setup({ maxAttempts: 1 });
+    roster.jobs.register({ type: 'noop', run: async () => 'ran' });
+    const job = await roster.jobs.enqueue(projectId, 'noop', {});
+    await roster.db
+      .updateTable('roster_jobs')
+      .set({
+        status: 'running',
+        attempts: 1,
+        locked_by: `roster:${hostname()}:999999999:00ff`,
+        locked_at: clock().toISOString(),
+      })
+      .where('id', '=', job.id)
+      .execute();
+    await roster.jobs.runOnce();
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
+      status: 'failed',
+      lastError: expect.stringContaining('interrupted too many times'),
+    });
+  });
+
+  it("rolls back the work of a worker that lost its lock and keeps the new owner's result", async () => {
+    const { roster, projectId } = await setup({ lockTimeoutMs: 1000 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = otherRunner(roster, {
+      type: 'lossy',
+      async run(ctx) {
+        await gate;
+        await ctx.transaction(async (trx, save) => {
+          await trx
+            .updateTable('roster_projects')
+            .set({ name: 'changed-by-loser' })
+            .where('id', '=', projectId)
+            .execute();
+          await save({ loser: true });
+        });
+        return 'loser';
+      },
+    });
+    roster.jobs.register({ type: 'lossy', run: async () => 'winner' });
+    const job = await roster.jobs.enqueue(projectId, 'lossy', {});
+    const slowRun = slow.runOnce();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    time += 1001;
+    await roster.jobs.runOnce(); // releases the stale lock and runs the job
+    release();
+    await slowRun;
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({ status: 'completed', result: 'winner' });
+    expect((await roster.projects.ensure('p')).id).toBe(projectId); // name unchanged: rolled back
+  });
+
+  it('claims each job once when two runners race', async () => {
+    const { roster, projectId } = await setup({ concurrency: 3 });
+    const runs: string[] = [];
+    const definition: JobDefinition<{ i: number }, null> = {
+      type: 'count',
+      async run({ job }) {
+        runs.push(job.id);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return null;
+      },
+    };
+    roster.jobs.register(definition);
+    const other = otherRunner(roster, definition);
+    for (let i = 0; i < 30; i++) await roster.jobs.enqueue(projectId, 'count', { i });
+    const [a, b] = await Promise.all([roster.jobs.runOnce(), other.runOnce()]);
+    expect(a + b).toBe(30);
+    expect(new Set(runs).size).toBe(30);
+    expect(runs).toHaveLength(30);
+  });
+
+  it('runs jobs in the background once started and stops gracefully, queueing an interrupted job again', async () => {
+    const { roster, projectId } = await setup({ pollIntervalMs: 20 });
+    roster.jobs.register({ type: 'quick', run: async () => 'quick done' });
+    let steps = 0;
+    roster.jobs.register({
+      type: 'long',
+      async run(ctx) {
+        for (;;) {
+          await ctx.transaction((_trx, save) => save({ steps: ++steps }));
+          ctx.throwIfStopping();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+    });
+    await roster.jobs.start();
+    const quick = await roster.jobs.enqueue(projectId, 'quick', {});
+    const long = await roster.jobs.enqueue(projectId, 'long', {});
+    await expect.poll(async () => (await roster.jobs.get(projectId, quick.id)).status).toBe('completed');
+    await expect.poll(() => steps).toBeGreaterThan(2);
+    await roster.jobs.stop();
+    const stopped = await roster.jobs.get(projectId, long.id);
+    expect(stopped).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null });
+    expect(stopped.progress).toEqual({ steps });
+  });
+
+  it('deletes finished jobs after the retention period', async () => {
+    const { roster, projectId } = await setup({ retentionMs: 60_000 });
+    roster.jobs.register({ type: 'noop', run: async () => null });
+    const old = await roster.jobs.enqueue(projectId, 'noop', {});
+    await roster.jobs.runOnce();
+    time += 30_000;
+    const recent = await roster.jobs.enqueue(projectId, 'noop', {});
+    await roster.jobs.runOnce();
+    const waiting = await roster.jobs.enqueue(projectId, 'noop', {}, { runAt: new Date(time + 3_600_000) });
+    time += 30_001;
+    expect(await roster.jobs.cleanup()).toBe(1);
+    await expect(roster.jobs.get(projectId, old.id)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await roster.jobs.get(projectId, recent.id)).status).toBe('completed');
+    expect((await roster.jobs.get(projectId, waiting.id)).status).toBe('queued');
+  });
+});

@@ -1,0 +1,357 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import PQueue from 'p-queue';
+import { type Clock, isoNow } from '../clock.js';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Database, JobRow } from '../db/schema.js';
+import { isRosterError, RosterError } from '../errors.js';
+import { isUuid, uuidv7 } from '../ids.js';
+import type { ResolvedJobsOptions } from '../options.js';
+import type { Db } from '../projects/project-repository.js';
+import * as store from './job-store.js';
+import {
+  type Job,
+  type JobContext,
+  type JobDefinition,
+  JobInterruptedError,
+  JobLockLostError,
+  rowToJob,
+} from './job-types.js';
+
+export interface JobRunnerDeps {
+  db: Kysely<Database>;
+  dialect: DialectInfo;
+  clock: Clock;
+  options: ResolvedJobsOptions;
+}
+
+export interface EnqueueOptions {
+  /** Overrides `jobs.maxAttempts` for this job. */
+  maxAttempts?: number;
+  /** Not run before this time. */
+  runAt?: Date;
+  /** Use this id (a UUID) instead of a new one. */
+  id?: string;
+  /** Insert within this transaction (e.g. together with the file the job reads). */
+  db?: Db;
+}
+
+const HOST = hostname();
+
+/** Delay before retry number `attempt` (1 = the first retry): exponential, capped. */
+export function backoffDelay(attempt: number, backoff: { baseMs: number; maxMs: number }): number {
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `roster:<host>:<pid>:<random>`: the host and pid let a restarted process see that a lock's owner died. */
+function parseWorkerId(id: string): { host: string; pid: number } | null {
+  const match = /^roster:(.*):(\d+):[0-9a-f]+$/.exec(id);
+  return match ? { host: match[1]!, pid: Number(match[2]) } : null;
+}
+
+/**
+ * Runs jobs from `roster_jobs`. The table is the source of truth; the p-queue only bounds how
+ * many run at once in this process. Several processes may share a database.
+ */
+export function createJobRunner(deps: JobRunnerDeps) {
+  const { db, dialect, clock, options } = deps;
+  const onError = options.onError;
+  const workerId = `roster:${HOST}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const definitions = new Map<string, JobDefinition<any, any>>();
+  const queue = new PQueue({ concurrency: options.concurrency });
+  const active = new Map<string, Job>();
+  let abort = new AbortController();
+  let started = false;
+  let stopping = false;
+  let filling = false;
+  let timers: NodeJS.Timeout[] = [];
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const now = () => isoNow(clock);
+  const types = () => [...definitions.keys()];
+
+  function background(promise: Promise<unknown>): void {
+    promise.catch(onError);
+  }
+
+  async function claim(): Promise<Job | undefined> {
+    const row = await store.claimNextJob(db, dialect, { workerId, now: now(), types: types() });
+    return row ? rowToJob(row, dialect) : undefined;
+  }
+
+  function startHeartbeat(): void {
+    if (heartbeat) return;
+    heartbeat = setInterval(
+      () => {
+        for (const id of active.keys()) background(store.touchJob(db, id, workerId, now()));
+      },
+      Math.max(10, Math.floor(options.lockTimeoutMs / 3)),
+    );
+    heartbeat.unref();
+  }
+
+  function stopHeartbeatIfIdle(): void {
+    if (active.size === 0 && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  }
+
+  function contextFor(job: Job, signal: AbortSignal): JobContext {
+    return {
+      job,
+      signal,
+      db,
+      throwIfStopping() {
+        if (signal.aborted) throw new JobInterruptedError(job.id);
+      },
+      transaction(work) {
+        return db.transaction().execute((trx) =>
+          work(trx, async (progress) => {
+            if (!(await store.saveJobProgress(trx, dialect, job.id, workerId, progress, now()))) {
+              throw new JobLockLostError(job.id);
+            }
+          }),
+        );
+      },
+    };
+  }
+
+  async function finished(definition: JobDefinition<any, any>, job: Job): Promise<void> {
+    if (definition.onFinished) await definition.onFinished(db, job);
+  }
+
+  async function execute(job: Job): Promise<void> {
+    const definition = definitions.get(job.type);
+    if (!definition) return; // only registered types are claimed
+    active.set(job.id, job);
+    startHeartbeat();
+    const signal = abort.signal;
+    try {
+      const result = await definition.run(contextFor(job, signal));
+      if (await store.completeJob(db, dialect, job.id, workerId, result ?? null, now())) {
+        await finished(definition, job);
+      }
+    } catch (error) {
+      if (error instanceof JobLockLostError) return; // another worker owns it now
+      if (error instanceof JobInterruptedError || (signal.aborted && !isRosterError(error))) {
+        await store.releaseJob(db, job.id, workerId, now());
+        return;
+      }
+      const permanent = isRosterError(error) || job.attempts >= job.maxAttempts;
+      const retryAt = permanent
+        ? null
+        : new Date(clock().getTime() + backoffDelay(job.attempts, options.backoff)).toISOString();
+      const message = error instanceof Error ? error.message : String(error);
+      if (!isRosterError(error)) onError(error);
+      if ((await store.failJob(db, job.id, workerId, message, retryAt, now())) && retryAt === null) {
+        await finished(definition, job);
+      }
+    } finally {
+      active.delete(job.id);
+      stopHeartbeatIfIdle();
+    }
+  }
+
+  /** Claims due jobs while there is room in the queue (started mode). */
+  async function fill(): Promise<void> {
+    if (filling || stopping || !started) return;
+    filling = true;
+    try {
+      while (!stopping && queue.size + queue.pending < options.concurrency) {
+        const job = await claim();
+        if (!job) break;
+        background(queue.add(() => execute(job)).then(() => fill()));
+      }
+    } finally {
+      filling = false;
+    }
+  }
+
+  /** Workers on this host whose process no longer exists. */
+  function deadWorkers(holders: Iterable<string>): string[] {
+    const dead: string[] = [];
+    for (const holder of holders) {
+      const parsed = parseWorkerId(holder);
+      if (parsed && parsed.host === HOST && parsed.pid !== process.pid && !pidAlive(parsed.pid))
+        dead.push(holder);
+    }
+    return dead;
+  }
+
+  const runner = {
+    /** This process's worker id, as stored in `locked_by`. */
+    workerId,
+
+    /** Registers a job type (core registers `import` and `bulk`). */
+    register<P, R>(definition: JobDefinition<P, R>): void {
+      if (definitions.has(definition.type))
+        throw new Error(`roster: job type ${definition.type} is already registered`);
+      definitions.set(definition.type, definition as JobDefinition<any, any>);
+    },
+
+    /** Stores a job to run as soon as a worker is free; returns it. */
+    async enqueue<P>(
+      projectId: string,
+      type: string,
+      payload: P,
+      opts: EnqueueOptions = {},
+    ): Promise<Job<P>> {
+      if (!definitions.has(type)) throw new Error(`roster: unknown job type ${type}`);
+      const at = now();
+      const row = {
+        id: opts.id ?? uuidv7(),
+        project_id: projectId,
+        type,
+        status: 'queued' as const,
+        payload: dialect.json(payload as Record<string, unknown>),
+        attempts: 0,
+        max_attempts: opts.maxAttempts ?? options.maxAttempts,
+        run_at: opts.runAt ? opts.runAt.toISOString() : at,
+        locked_at: null,
+        locked_by: null,
+        progress: null,
+        result: null,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+      };
+      await store.insertJob(opts.db ?? db, row);
+      if (started) setImmediate(() => background(fill()));
+      return { ...rowToJob<P>({ ...row, payload: null } as JobRow, dialect), payload };
+    },
+
+    /** The job, if it exists and belongs to the project; `not_found` otherwise. */
+    async get<P = unknown, R = unknown>(projectId: string, id: string): Promise<Job<P, R>> {
+      const row = isUuid(id) ? await store.findJob(db, id.toLowerCase()) : undefined;
+      if (!row || row.project_id !== projectId) throw RosterError.notFound('job');
+      return rowToJob<P, R>(row, dialect);
+    },
+
+    /** The project's queued or running jobs of `type`, oldest first. */
+    async unfinished<P = unknown, R = unknown>(projectId: string, type: string): Promise<Job<P, R>[]> {
+      return (await store.findUnfinishedJobs(db, projectId, type)).map((row) => rowToJob<P, R>(row, dialect));
+    },
+
+    /**
+     * Queues again the running jobs whose worker is gone: the lock is older than
+     * `jobs.lockTimeoutMs`, or the worker was a process on this host that no longer exists.
+     * Returns how many were released. Runs on start, on an interval, and before `runOnce`.
+     */
+    async releaseStale(): Promise<number> {
+      const cutoff = new Date(clock().getTime() - options.lockTimeoutMs).toISOString();
+      // A read first: the common case (nothing stale) costs no write transaction.
+      const locks = await store.listLocks(db);
+      if (locks.length === 0) return 0;
+      const dead = deadWorkers(new Set(locks.flatMap((l) => (l.lockedBy ? [l.lockedBy] : []))));
+      if (dead.length === 0 && !locks.some((l) => l.lockedAt === null || l.lockedAt < cutoff)) return 0;
+      return store.releaseStaleJobs(db, { lockedBefore: cutoff, deadWorkers: dead }, now());
+    },
+
+    /** Deletes jobs finished longer than `jobs.retentionMs` ago (and their files). Returns how many. */
+    async cleanup(): Promise<number> {
+      const before = new Date(clock().getTime() - options.retentionMs).toISOString();
+      const rows = await store.deleteFinishedJobs(db, before);
+      for (const row of rows) {
+        const definition = definitions.get(row.type);
+        if (definition) await finished(definition, rowToJob(row, dialect));
+      }
+      return rows.length;
+    },
+
+    /**
+     * Runs every due job (up to `concurrency` at once) until none is due, in the foreground,
+     * without timers. Jobs waiting for a retry later than now are left. Returns how many ran.
+     */
+    async runOnce(): Promise<number> {
+      await runner.releaseStale();
+      const signal = abort.signal;
+      let ran = 0;
+      while (!signal.aborted) {
+        const batch: Job[] = [];
+        while (batch.length < options.concurrency) {
+          const job = await claim();
+          if (!job) break;
+          batch.push(job);
+        }
+        if (batch.length === 0) return ran;
+        await Promise.all(batch.map((job) => queue.add(() => execute(job))));
+        ran += batch.length;
+      }
+      return ran;
+    },
+
+    /**
+     * Runs one job now, in the foreground, if it is queued and due (after releasing stale locks).
+     * Returns the job as it is afterwards: completed, failed, queued for a retry later, or
+     * running in another worker. Used by the CLI to run exactly the job it queued.
+     */
+    async runJob(projectId: string, id: string): Promise<Job> {
+      const current = await runner.get(projectId, id);
+      await runner.releaseStale();
+      if (definitions.has(current.type)) {
+        const row = await store.claimJob(db, { id: current.id, workerId, now: now() });
+        if (row) await queue.add(() => execute(rowToJob(row, dialect)));
+      }
+      return runner.get(projectId, id);
+    },
+
+    /** Starts running jobs in the background: polls, releases stale locks, cleans old jobs. */
+    async start(): Promise<void> {
+      if (started) return;
+      started = true;
+      stopping = false;
+      abort = new AbortController();
+      await runner.releaseStale();
+      await runner.cleanup();
+      const every = (ms: number, task: () => Promise<unknown>) => {
+        const timer = setInterval(() => background(task()), ms);
+        timer.unref();
+        timers.push(timer);
+      };
+      every(options.pollIntervalMs, fill);
+      every(Math.max(10, Math.floor(options.lockTimeoutMs / 2)), async () => {
+        if ((await runner.releaseStale()) > 0) await fill();
+      });
+      every(Math.min(options.retentionMs, 60 * 60 * 1000), runner.cleanup);
+      await fill();
+    },
+
+    /**
+     * Stops gracefully: no new jobs are claimed, running handlers are asked to stop (an import
+     * stops after its current batch and is queued again), and this resolves when all are done.
+     */
+    async stop(): Promise<void> {
+      stopping = true;
+      started = false;
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+      abort.abort();
+      await queue.onIdle();
+      abort = new AbortController();
+    },
+
+    /** True while started (background mode). */
+    get running(): boolean {
+      return started;
+    },
+
+    /** Number of jobs this process is running right now. */
+    get activeCount(): number {
+      return active.size;
+    },
+  };
+  return runner;
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -1,0 +1,243 @@
+import type { Insertable } from 'kysely';
+import { sql } from 'kysely';
+import type { DialectInfo } from '../db/dialect.js';
+import type { JobRow, JobsTable } from '../db/schema.js';
+import type { Db } from '../projects/project-repository.js';
+
+/**
+ * The job table's statements, one each. Every change to a claimed job is conditioned on
+ * `locked_by`, so a worker that lost its lock (released as stale) cannot overwrite the new owner.
+ */
+
+function json(dialect: DialectInfo, value: unknown): string | null {
+  return value === null || value === undefined ? null : dialect.json(value as Record<string, unknown>);
+}
+
+export async function insertJob(db: Db, row: Insertable<JobsTable>): Promise<void> {
+  await db.insertInto('roster_jobs').values(row).execute();
+}
+
+/** The project's queued or running jobs of `type`, oldest first. */
+export async function findUnfinishedJobs(db: Db, projectId: string, type: string): Promise<JobRow[]> {
+  return db
+    .selectFrom('roster_jobs')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('type', '=', type)
+    .where('status', 'in', ['queued', 'running'])
+    .orderBy('id')
+    .execute();
+}
+
+export async function findJob(db: Db, id: string): Promise<JobRow | undefined> {
+  return db.selectFrom('roster_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Atomically claims the oldest due queued job of one of `types`: marks it running, locked by
+ * `workerId`, and counts the attempt. On dialects with `SKIP LOCKED`, concurrent claimers never
+ * wait on or get the same row; on SQLite the single writer makes the statement atomic.
+ */
+export async function claimNextJob(
+  db: Db,
+  dialect: DialectInfo,
+  claim: { workerId: string; now: string; types: string[] },
+): Promise<JobRow | undefined> {
+  if (claim.types.length === 0) return undefined;
+  return db
+    .updateTable('roster_jobs')
+    .set((eb) => ({
+      status: 'running',
+      attempts: eb('attempts', '+', 1),
+      locked_at: claim.now,
+      locked_by: claim.workerId,
+      updated_at: claim.now,
+    }))
+    .where('id', '=', (eb) => {
+      let next = eb
+        .selectFrom('roster_jobs')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('run_at', '<=', claim.now)
+        .where('type', 'in', claim.types)
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(1);
+      if (dialect.supportsSkipLocked) next = next.forUpdate().skipLocked();
+      return next;
+    })
+    .where('status', '=', 'queued')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Atomically claims one specific job if it is queued and due (as `claimNextJob` does). */
+export async function claimJob(
+  db: Db,
+  claim: { id: string; workerId: string; now: string },
+): Promise<JobRow | undefined> {
+  return db
+    .updateTable('roster_jobs')
+    .set((eb) => ({
+      status: 'running',
+      attempts: eb('attempts', '+', 1),
+      locked_at: claim.now,
+      locked_by: claim.workerId,
+      updated_at: claim.now,
+    }))
+    .where('id', '=', claim.id)
+    .where('status', '=', 'queued')
+    .where('run_at', '<=', claim.now)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Refreshes the lock of a job this worker runs. False if the worker no longer owns it. */
+export async function touchJob(db: Db, id: string, workerId: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('roster_jobs')
+    .set({ locked_at: now })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Stores progress (and refreshes the lock). False if the worker no longer owns the job. */
+export async function saveJobProgress(
+  db: Db,
+  dialect: DialectInfo,
+  id: string,
+  workerId: string,
+  progress: unknown,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('roster_jobs')
+    .set({ progress: json(dialect, progress), locked_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function completeJob(
+  db: Db,
+  dialect: DialectInfo,
+  id: string,
+  workerId: string,
+  result: unknown,
+  now: string,
+): Promise<boolean> {
+  const updated = await db
+    .updateTable('roster_jobs')
+    .set({
+      status: 'completed',
+      result: json(dialect, result),
+      locked_at: null,
+      locked_by: null,
+      last_error: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Fails the attempt: queued again at `retryAt`, or failed for good when `retryAt` is null. */
+export async function failJob(
+  db: Db,
+  id: string,
+  workerId: string,
+  error: string,
+  retryAt: string | null,
+  now: string,
+): Promise<boolean> {
+  const updated = await db
+    .updateTable('roster_jobs')
+    .set({
+      status: retryAt === null ? 'failed' : 'queued',
+      ...(retryAt === null ? {} : { run_at: retryAt }),
+      last_error: error,
+      locked_at: null,
+      locked_by: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Gives a job back unfinished (graceful stop): queued again, and this attempt is not counted. */
+export async function releaseJob(db: Db, id: string, workerId: string, now: string): Promise<boolean> {
+  const updated = await db
+    .updateTable('roster_jobs')
+    .set((eb) => ({
+      status: 'queued',
+      attempts: eb('attempts', '-', 1),
+      locked_at: null,
+      locked_by: null,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/**
+ * Releases running jobs whose worker is gone: lock older than `lockedBefore`, or held by one of
+ * `deadWorkers`. They are queued again to run at once, or failed when their attempts are used up
+ * (a job that crashes its process every time must not crash it forever).
+ */
+export async function releaseStaleJobs(
+  db: Db,
+  stale: { lockedBefore: string; deadWorkers: string[] },
+  now: string,
+): Promise<number> {
+  const updated = await db
+    .updateTable('roster_jobs')
+    .set({
+      status: sql<JobsTable['status']>`case when attempts >= max_attempts then 'failed' else 'queued' end`,
+      last_error: sql<string>`case when attempts >= max_attempts then ${'The job was interrupted too many times (its worker stopped responding)'} else last_error end`,
+      run_at: now,
+      locked_at: null,
+      locked_by: null,
+      updated_at: now,
+    })
+    .where('status', '=', 'running')
+    .where((eb) =>
+      stale.deadWorkers.length > 0
+        ? eb.or([eb('locked_at', '<', stale.lockedBefore), eb('locked_by', 'in', stale.deadWorkers)])
+        : eb('locked_at', '<', stale.lockedBefore),
+    )
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows);
+}
+
+/** The locks of running jobs (worker and time), to find the stale ones without a write. */
+export async function listLocks(db: Db): Promise<{ lockedBy: string | null; lockedAt: string | null }[]> {
+  const rows = await db
+    .selectFrom('roster_jobs')
+    .select(['locked_by', 'locked_at'])
+    .where('status', '=', 'running')
+    .execute();
+  return rows.map((r) => ({ lockedBy: r.locked_by, lockedAt: r.locked_at }));
+}
+
+/** Deletes jobs finished before `before`, returning them (their files are deleted by the caller). */
+export async function deleteFinishedJobs(db: Db, before: string): Promise<JobRow[]> {
+  return db
+    .deleteFrom('roster_jobs')
+    .where('status', 'in', ['completed', 'failed'])
+    .where('updated_at', '<', before)
+    .returningAll()
+    .execute();
+}

@@ -1,0 +1,104 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Database, JobRow } from '../db/schema.js';
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+/** A job as core returns it. */
+export interface Job<P = unknown, R = unknown> {
+  id: string;
+  projectId: string;
+  type: string;
+  status: JobStatus;
+  payload: P;
+  /** Attempts started so far (a crashed attempt counts). */
+  attempts: number;
+  maxAttempts: number;
+  /** Not claimed before this time (ISO); later than `createdAt` while waiting for a retry. */
+  runAt: string;
+  lockedAt: string | null;
+  lockedBy: string | null;
+  /** What the handler recorded so far (type-specific), or null. */
+  progress: unknown;
+  /** The handler's result once completed, else null. */
+  result: R | null;
+  /** Why the last attempt failed, if it did. */
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobContext<P = unknown> {
+  /** The claimed job (status `running`, `attempts` already counts this attempt). */
+  readonly job: Job<P>;
+  /**
+   * Aborted when the runner stops. Long handlers check it between units of work and return
+   * by throwing `JobInterruptedError` (or calling `throwIfStopping()`); the job is then queued
+   * again without counting the attempt.
+   */
+  readonly signal: AbortSignal;
+  throwIfStopping(): void;
+  /**
+   * Runs `work` in one transaction. `saveProgress` stores the job's progress in that same
+   * transaction (and refreshes its lock); if this worker has lost the job (its lock was released
+   * as stale and someone else claimed it) it throws `JobLockLostError` and everything rolls back.
+   */
+  transaction<T>(
+    work: (trx: Transaction<Database>, saveProgress: (progress: unknown) => Promise<void>) => Promise<T>,
+  ): Promise<T>;
+  /** The database, for reads outside a transaction. */
+  readonly db: Kysely<Database>;
+}
+
+/** One kind of job: its type name and idempotent handler. */
+export interface JobDefinition<P = unknown, R = unknown> {
+  type: string;
+  /**
+   * Does the work and returns the result to store. Must be idempotent: it may run again after a
+   * crash, starting from the progress it saved. Throwing a `RosterError` fails the job at once
+   * (the input is wrong, retrying cannot help); any other error is retried with backoff until
+   * `maxAttempts`.
+   */
+  run(ctx: JobContext<P>): Promise<R>;
+  /** Called once when the job is finished for good (completed or finally failed), e.g. to delete its file. */
+  onFinished?(db: Kysely<Database>, job: Job<P>): Promise<void>;
+}
+
+/** Thrown by a handler's `saveProgress` when another worker owns the job now. */
+export class JobLockLostError extends Error {
+  constructor(jobId: string) {
+    super(`roster: lost the lock of job ${jobId} (it was released as stale)`);
+    this.name = 'JobLockLostError';
+  }
+}
+
+/** Thrown by a handler that stops early because the runner is stopping. */
+export class JobInterruptedError extends Error {
+  constructor(jobId: string) {
+    super(`roster: job ${jobId} interrupted by stop()`);
+    this.name = 'JobInterruptedError';
+  }
+}
+
+/** Maps a stored row; JSON columns are text on SQLite (parsed here) and already parsed on Postgres. */
+export function rowToJob<P = unknown, R = unknown>(row: JobRow, dialect: DialectInfo): Job<P, R> {
+  const parseJson = (value: unknown): unknown =>
+    dialect.jsonType === 'text' && typeof value === 'string' ? JSON.parse(value) : (value ?? null);
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    type: row.type,
+    status: row.status,
+    payload: parseJson(row.payload) as P,
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    runAt: row.run_at,
+    lockedAt: row.locked_at,
+    lockedBy: row.locked_by,
+    progress: parseJson(row.progress),
+    result: parseJson(row.result) as R | null,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
