@@ -6,5 +6,20 @@ export {
   type ResolveProject,
 } from './auth.js';
 export { classifyError, type HttpError, STATUS_BY_CODE } from './errors.js';
+export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
+export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';
 export { toPlunkContact, toPlunkErrorBody } from './plunk/plunk-format.js';
 export { createPlunkRouter, type PlunkRouterOptions, plunkLimit } from './plunk/router.js';
+export {
+  createUnosendRouter,
+  UNOSEND_DEFAULT_LIMIT,
+  UNOSEND_MAX_LIMIT,
+  type UnosendRouterOptions,
+} from './unosend/router.js';
+export {
+  toUnosendAudience,
+  toUnosendContact,
+  toUnosendErrorBody,
+  toUnosendNewAudience,
+  toUnosendNewContact,
+} from './unosend/unosend-format.js';

@@ -1,6 +1,7 @@
-import { createRoster, type Roster } from '@roster/core';
+import type { Roster } from '@roster/core';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect } from '../../core/test/dialects.js';
 import { createPlunkRouter } from '../src/index.js';
 import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
 
@@ -10,6 +11,7 @@ let base: string;
 let key: string;
 let otherKey: string;
 let projectId: string;
+const UUID_SAMPLE = '01900000-0000-7000-8000-000000000000';
 
 /** Plunk's error envelope with the given code/status; `errors` when fields are named. */
 function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
@@ -20,333 +22,333 @@ function plunkError(code: string, statusCode: number, errors?: { field: string; 
   };
 }
 
-beforeAll(async () => {
-  roster = await createRoster({ database: ':memory:' });
-  const project = await roster.projects.ensure('main');
-  projectId = project.id;
-  key = (await roster.keys.create(project.id)).key;
-  otherKey = (await roster.keys.create((await roster.projects.ensure('other')).id)).key;
-  // Mounted below a prefix, inside an app with its own routes, to prove it is mountable anywhere.
-  const app = express();
-  app.get('/api/own-route', (_req, res) => {
-    res.json({ own: true });
-  });
-  app.use('/api', createPlunkRouter(roster, { jsonLimit: 2048, onError: () => {} }));
-  server = await listen(app);
-  base = `${server.url}/api`;
-});
-afterAll(async () => {
-  await server.close();
-  await roster.close();
-});
-beforeEach(async () => {
-  await roster.db.deleteFrom('roster_contacts').execute();
-});
-
-describe('Plunk auth', () => {
-  it.each([
-    ['no Authorization header', undefined, 'UNAUTHORIZED'],
-    [
-      'a non-Bearer scheme',
-      { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
-      'UNAUTHORIZED',
-    ],
-    ['an unknown key', { authorization: 'Bearer sk_unknown_key_123' }, 'INVALID_API_KEY'],
-  ])('answers 401 to %s', async (_name, headers, code) => {
-    const res = await request(`${base}/contacts`, { headers });
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual(plunkError(code, 401));
-  });
-
-  it('refuses a public pk_ key with a message asking for a secret key', async () => {
-    await roster.keys.register(projectId, 'pk_public_key_of_project');
-    const res = await request(`${base}/contacts`, { key: 'pk_public_key_of_project' });
-    expect(res.status).toBe(401);
-    expect(res.body.error.message).toBe('This endpoint requires a secret key (sk_*)');
-  });
-
-  it('leaves the host app routes alone', async () => {
-    const res = await request(`${base}/own-route`);
-    expect(res).toMatchObject({ status: 200, body: { own: true } });
-  });
-});
-
-describe('POST /contacts', () => {
-  it('creates a contact: 201 with the whole Plunk contact and _meta', async () => {
-    const res = await request(`${base}/contacts`, {
-      method: 'POST',
-      key,
-      body: { email: ' Ada@Example.com', data: { plan: 'pro', id: 'ignored' } },
+describeEachDialect('Plunk contacts API', (dialect) => {
+  beforeAll(async () => {
+    roster = await createTestRoster(dialect);
+    const project = await roster.projects.ensure('main');
+    projectId = project.id;
+    key = (await roster.keys.create(project.id)).key;
+    otherKey = (await roster.keys.create((await roster.projects.ensure('other')).id)).key;
+    // Mounted below a prefix, inside an app with its own routes, to prove it is mountable anywhere.
+    const app = express();
+    app.get('/api/own-route', (_req, res) => {
+      res.json({ own: true });
     });
-    expect(res.status).toBe(201);
-    expect(res.body).toEqual({
-      id: UUID,
-      email: 'ada@example.com',
-      subscribed: true,
-      data: { plan: 'pro' },
-      projectId,
-      createdAt: ISO,
-      updatedAt: ISO,
-      _meta: { isNew: true, isUpdate: false },
-    });
-    expect(Object.keys(res.body)).toEqual([
-      'id',
-      'email',
-      'subscribed',
-      'data',
-      'projectId',
-      'createdAt',
-      'updatedAt',
-      '_meta',
-    ]);
+    app.use('/api', createPlunkRouter(roster, { jsonLimit: 2048, onError: () => {} }));
+    server = await listen(app);
+    base = `${server.url}/api`;
+  });
+  afterAll(async () => {
+    await server.close();
+    await roster.close();
+  });
+  beforeEach(async () => {
+    await roster.db.deleteFrom('roster_contacts').execute();
   });
 
-  it('updates an existing contact: 200, same id, data merged, subscription kept unless given', async () => {
-    const first = await request(`${base}/contacts`, {
-      method: 'POST',
-      key,
-      body: { email: 'ada@example.com', subscribed: false, data: { a: 1, b: 2 } },
+  describe('Plunk auth', () => {
+    it.each([
+      ['no Authorization header', undefined, 'UNAUTHORIZED'],
+      [
+        'a non-Bearer scheme',
+        { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+        'UNAUTHORIZED',
+      ],
+      ['an unknown key', { authorization: 'Bearer sk_unknown_key_123' }, 'INVALID_API_KEY'],
+    ])('answers 401 to %s', async (_name, headers, code) => {
+      const res = await request(`${base}/contacts`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(plunkError(code, 401));
     });
-    const second = await request(`${base}/contacts`, {
-      method: 'POST',
-      key,
-      body: { email: 'ADA@example.com', data: { b: null, c: '', d: 4 } },
+
+    it('refuses a public pk_ key with a message asking for a secret key', async () => {
+      await roster.keys.register(projectId, 'pk_public_key_of_project');
+      const res = await request(`${base}/contacts`, { key: 'pk_public_key_of_project' });
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toBe('This endpoint requires a secret key (sk_*)');
     });
-    expect(second.status).toBe(200);
-    expect(second.body).toEqual({
-      ...first.body,
-      data: { a: 1, d: 4 },
-      updatedAt: ISO,
-      _meta: { isNew: false, isUpdate: true },
+
+    it('leaves the host app routes alone', async () => {
+      const res = await request(`${base}/own-route`);
+      expect(res).toMatchObject({ status: 200, body: { own: true } });
     });
   });
 
-  it.each([
-    ['missing email', {}, [{ field: 'email', message: 'is required' }]],
-    ['invalid email', { email: 'nope' }, [{ field: 'email', message: 'must be a valid email address' }]],
-    [
-      'subscribed not boolean',
-      { email: 'a@b.co', subscribed: 'true' },
-      [{ field: 'subscribed', message: 'must be a boolean' }],
-    ],
-    [
-      'data not an object',
-      { email: 'a@b.co', data: [1, 2] },
-      [{ field: 'data', message: 'must be an object' }],
-    ],
-    ['a body that is not an object', [1], [{ field: 'body', message: 'must be a JSON object' }]],
-  ])('answers 400 naming the field for %s', async (_name, body, errors) => {
-    const res = await request(`${base}/contacts`, { method: 'POST', key, body });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual(plunkError('VALIDATION_ERROR', 400, errors));
-    expect(await roster.contacts.count(projectId)).toBe(0);
-  });
-
-  it('answers 400 to malformed JSON', async () => {
-    const res = await request(`${base}/contacts`, { method: 'POST', key, body: '{"email": "a@b.co"' });
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual(
-      plunkError('VALIDATION_ERROR', 400, [{ field: 'body', message: 'is not valid JSON' }]),
-    );
-  });
-
-  it('answers 413 to a body over the limit and stores nothing', async () => {
-    const res = await request(`${base}/contacts`, {
-      method: 'POST',
-      key,
-      body: { email: 'a@b.co', data: { blob: 'x'.repeat(4096) } },
+  describe('POST /contacts', () => {
+    it('creates a contact: 201 with the whole Plunk contact and _meta', async () => {
+      const res = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: { email: ' Ada@Example.com', data: { plan: 'pro', id: 'ignored' } },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({
+        id: UUID,
+        email: 'ada@example.com',
+        subscribed: true,
+        data: { plan: 'pro' },
+        projectId,
+        createdAt: ISO,
+        updatedAt: ISO,
+        _meta: { isNew: true, isUpdate: false },
+      });
+      expect(Object.keys(res.body)).toEqual([
+        'id',
+        'email',
+        'subscribed',
+        'data',
+        'projectId',
+        'createdAt',
+        'updatedAt',
+        '_meta',
+      ]);
     });
-    expect(res.status).toBe(413);
-    expect(res.body).toEqual(
-      plunkError('PAYLOAD_TOO_LARGE', 413, [{ field: 'body', message: 'is too large' }]),
-    );
-    expect(await roster.contacts.count(projectId)).toBe(0);
-  });
-});
 
-describe('GET /contacts/:id, PATCH, DELETE', () => {
-  async function create(email: string, data?: Record<string, unknown>) {
-    return (await request(`${base}/contacts`, { method: 'POST', key, body: { email, data } })).body;
-  }
-
-  it('gets a contact by id', async () => {
-    const created = await create('a@b.co', { x: 1 });
-    const { _meta, ...contact } = created;
-    const res = await request(`${base}/contacts/${created.id}`, { key });
-    expect(res).toMatchObject({ status: 200, body: contact });
-    expect(res.body).toEqual(contact);
-  });
-
-  it('answers 404 for an unknown id, a malformed id, and another project contact', async () => {
-    const created = await create('a@b.co');
-    for (const [id, k] of [
-      ['01900000-0000-7000-8000-000000000000', key],
-      ['not-a-uuid', key],
-      [created.id, otherKey],
-    ]) {
-      const res = await request(`${base}/contacts/${id}`, { key: k });
-      expect(res.status).toBe(404);
-      expect(res.body).toEqual(plunkError('CONTACT_NOT_FOUND', 404));
-    }
-  });
-
-  it('patches subscription, email and merges data', async () => {
-    const created = await create('a@b.co', { a: 1, b: 2 });
-    const res = await request(`${base}/contacts/${created.id}`, {
-      method: 'PATCH',
-      key,
-      body: { email: 'New@B.co', subscribed: false, data: { a: null, c: 3 } },
+    it('updates an existing contact: 200, same id, data merged, subscription kept unless given', async () => {
+      const first = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: { email: 'ada@example.com', subscribed: false, data: { a: 1, b: 2 } },
+      });
+      const second = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: { email: 'ADA@example.com', data: { b: null, c: '', d: 4 } },
+      });
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual({
+        ...first.body,
+        data: { a: 1, d: 4 },
+        updatedAt: ISO,
+        _meta: { isNew: false, isUpdate: true },
+      });
     });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      id: created.id,
-      email: 'new@b.co',
-      subscribed: false,
-      data: { b: 2, c: 3 },
-      projectId,
-      createdAt: created.createdAt,
-      updatedAt: ISO,
+
+    it.each([
+      ['missing email', {}, [{ field: 'email', message: 'is required' }]],
+      ['invalid email', { email: 'nope' }, [{ field: 'email', message: 'must be a valid email address' }]],
+      [
+        'subscribed not boolean',
+        { email: 'a@b.co', subscribed: 'true' },
+        [{ field: 'subscribed', message: 'must be a boolean' }],
+      ],
+      [
+        'data not an object',
+        { email: 'a@b.co', data: [1, 2] },
+        [{ field: 'data', message: 'must be an object' }],
+      ],
+      ['a body that is not an object', [1], [{ field: 'body', message: 'must be a JSON object' }]],
+    ])('answers 400 naming the field for %s', async (_name, body, errors) => {
+      const res = await request(`${base}/contacts`, { method: 'POST', key, body });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(plunkError('VALIDATION_ERROR', 400, errors));
+      expect(await roster.contacts.count(projectId)).toBe(0);
     });
-  });
 
-  it('clears data with data: null', async () => {
-    const created = await create('a@b.co', { a: 1 });
-    const res = await request(`${base}/contacts/${created.id}`, {
-      method: 'PATCH',
-      key,
-      body: { data: null },
-    });
-    expect(res.body.data).toBeNull();
-  });
-
-  it('answers 409 when the new email is taken, changing nothing', async () => {
-    await create('taken@b.co');
-    const mine = await create('mine@b.co', { a: 1 });
-    const res = await request(`${base}/contacts/${mine.id}`, {
-      method: 'PATCH',
-      key,
-      body: { email: 'taken@b.co', data: { a: 2 } },
-    });
-    expect(res.status).toBe(409);
-    expect(res.body).toEqual(plunkError('CONFLICT', 409));
-    expect((await request(`${base}/contacts/${mine.id}`, { key })).body.data).toEqual({ a: 1 });
-  });
-
-  it('answers 400 to a bad PATCH field and 404 to another project contact', async () => {
-    const created = await create('a@b.co');
-    const bad = await request(`${base}/contacts/${created.id}`, {
-      method: 'PATCH',
-      key,
-      body: { subscribed: 1 },
-    });
-    expect(bad.body).toEqual(
-      plunkError('VALIDATION_ERROR', 400, [{ field: 'subscribed', message: 'must be a boolean' }]),
-    );
-    const foreign = await request(`${base}/contacts/${created.id}`, {
-      method: 'PATCH',
-      key: otherKey,
-      body: { subscribed: false },
-    });
-    expect(foreign.status).toBe(404);
-    expect((await request(`${base}/contacts/${created.id}`, { key })).body.subscribed).toBe(true);
-  });
-
-  it('deletes with 204, then 404; another project cannot delete it', async () => {
-    const created = await create('a@b.co');
-    expect(
-      (await request(`${base}/contacts/${created.id}`, { method: 'DELETE', key: otherKey })).status,
-    ).toBe(404);
-    const res = await request(`${base}/contacts/${created.id}`, { method: 'DELETE', key });
-    expect(res.status).toBe(204);
-    expect(res.body).toBeUndefined();
-    expect((await request(`${base}/contacts/${created.id}`, { key })).status).toBe(404);
-    expect((await request(`${base}/contacts/${created.id}`, { method: 'DELETE', key })).status).toBe(404);
-  });
-
-  it('answers 404 JSON to unknown routes under the router', async () => {
-    const res = await request(`${base}/contacts/${UUID_SAMPLE}/unknown`, { key });
-    expect(res.status).toBe(404);
-    expect(res.body).toEqual(plunkError('NOT_FOUND', 404));
-  });
-});
-
-const UUID_SAMPLE = '01900000-0000-7000-8000-000000000000';
-
-describe('GET /contacts', () => {
-  async function seed(n: number, prefix = 'user') {
-    for (let i = 0; i < n; i++)
-      await roster.contacts.upsert(projectId, { email: `${prefix}${i}@example.com` });
-  }
-
-  it('returns the first page newest first with total, cursor and hasMore', async () => {
-    await seed(3);
-    const res = await request(`${base}/contacts?limit=2`, { key });
-    expect(res.status).toBe(200);
-    expect(Object.keys(res.body)).toEqual(['data', 'cursor', 'hasMore', 'total']);
-    expect(res.body.data.map((c: { email: string }) => c.email)).toEqual([
-      'user2@example.com',
-      'user1@example.com',
-    ]);
-    expect(res.body).toMatchObject({ cursor: res.body.data[1].id, hasMore: true, total: 3 });
-    const next = await request(`${base}/contacts?limit=2&cursor=${res.body.cursor}`, { key });
-    expect(next.body).toEqual({
-      data: [expect.objectContaining({ email: 'user0@example.com' })],
-      cursor: null,
-      hasMore: false,
-    });
-  });
-
-  it('pages 250 contacts with limit 100 and sees every contact exactly once', async () => {
-    await seed(250);
-    const seen: string[] = [];
-    let url = `${base}/contacts?limit=100`;
-    for (;;) {
-      const res = await request(url, { key });
-      seen.push(...res.body.data.map((c: { id: string }) => c.id));
-      if (!res.body.hasMore) break;
-      url = `${base}/contacts?limit=100&cursor=${res.body.cursor}`;
-    }
-    expect(seen).toHaveLength(250);
-    expect(new Set(seen).size).toBe(250);
-  });
-
-  it.each([
-    ['', 20],
-    ['?limit=abc', 20],
-    ['?limit=0', 20],
-    ['?limit=-5', 20],
-    ['?limit=500', 100],
-    ['?limit=7', 7],
-  ])('applies Plunk limit rules to %s', async (query, size) => {
-    await seed(120);
-    const res = await request(`${base}/contacts${query}`, { key });
-    expect(res.body.data).toHaveLength(size);
-  });
-
-  it('answers 400 to a malformed or unknown cursor', async () => {
-    await seed(1);
-    for (const cursor of ['garbage', UUID_SAMPLE]) {
-      const res = await request(`${base}/contacts?cursor=${cursor}`, { key });
+    it('answers 400 to malformed JSON', async () => {
+      const res = await request(`${base}/contacts`, { method: 'POST', key, body: '{"email": "a@b.co"' });
       expect(res.status).toBe(400);
       expect(res.body).toEqual(
-        plunkError('VALIDATION_ERROR', 400, [{ field: 'cursor', message: 'is not a valid cursor' }]),
+        plunkError('VALIDATION_ERROR', 400, [{ field: 'body', message: 'is not valid JSON' }]),
       );
+    });
+
+    it('answers 413 to a body over the limit and stores nothing', async () => {
+      const res = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: { email: 'a@b.co', data: { blob: 'x'.repeat(4096) } },
+      });
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual(
+        plunkError('PAYLOAD_TOO_LARGE', 413, [{ field: 'body', message: 'is too large' }]),
+      );
+      expect(await roster.contacts.count(projectId)).toBe(0);
+    });
+  });
+
+  describe('GET /contacts/:id, PATCH, DELETE', () => {
+    async function create(email: string, data?: Record<string, unknown>) {
+      return (await request(`${base}/contacts`, { method: 'POST', key, body: { email, data } })).body;
     }
+
+    it('gets a contact by id', async () => {
+      const created = await create('a@b.co', { x: 1 });
+      const { _meta, ...contact } = created;
+      const res = await request(`${base}/contacts/${created.id}`, { key });
+      expect(res).toMatchObject({ status: 200, body: contact });
+      expect(res.body).toEqual(contact);
+    });
+
+    it('answers 404 for an unknown id, a malformed id, and another project contact', async () => {
+      const created = await create('a@b.co');
+      for (const [id, k] of [
+        ['01900000-0000-7000-8000-000000000000', key],
+        ['not-a-uuid', key],
+        [created.id, otherKey],
+      ]) {
+        const res = await request(`${base}/contacts/${id}`, { key: k });
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual(plunkError('CONTACT_NOT_FOUND', 404));
+      }
+    });
+
+    it('patches subscription, email and merges data', async () => {
+      const created = await create('a@b.co', { a: 1, b: 2 });
+      const res = await request(`${base}/contacts/${created.id}`, {
+        method: 'PATCH',
+        key,
+        body: { email: 'New@B.co', subscribed: false, data: { a: null, c: 3 } },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        id: created.id,
+        email: 'new@b.co',
+        subscribed: false,
+        data: { b: 2, c: 3 },
+        projectId,
+        createdAt: created.createdAt,
+        updatedAt: ISO,
+      });
+    });
+
+    it('clears data with data: null', async () => {
+      const created = await create('a@b.co', { a: 1 });
+      const res = await request(`${base}/contacts/${created.id}`, {
+        method: 'PATCH',
+        key,
+        body: { data: null },
+      });
+      expect(res.body.data).toBeNull();
+    });
+
+    it('answers 409 when the new email is taken, changing nothing', async () => {
+      await create('taken@b.co');
+      const mine = await create('mine@b.co', { a: 1 });
+      const res = await request(`${base}/contacts/${mine.id}`, {
+        method: 'PATCH',
+        key,
+        body: { email: 'taken@b.co', data: { a: 2 } },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual(plunkError('CONFLICT', 409));
+      expect((await request(`${base}/contacts/${mine.id}`, { key })).body.data).toEqual({ a: 1 });
+    });
+
+    it('answers 400 to a bad PATCH field and 404 to another project contact', async () => {
+      const created = await create('a@b.co');
+      const bad = await request(`${base}/contacts/${created.id}`, {
+        method: 'PATCH',
+        key,
+        body: { subscribed: 1 },
+      });
+      expect(bad.body).toEqual(
+        plunkError('VALIDATION_ERROR', 400, [{ field: 'subscribed', message: 'must be a boolean' }]),
+      );
+      const foreign = await request(`${base}/contacts/${created.id}`, {
+        method: 'PATCH',
+        key: otherKey,
+        body: { subscribed: false },
+      });
+      expect(foreign.status).toBe(404);
+      expect((await request(`${base}/contacts/${created.id}`, { key })).body.subscribed).toBe(true);
+    });
+
+    it('deletes with 204, then 404; another project cannot delete it', async () => {
+      const created = await create('a@b.co');
+      expect(
+        (await request(`${base}/contacts/${created.id}`, { method: 'DELETE', key: otherKey })).status,
+      ).toBe(404);
+      const res = await request(`${base}/contacts/${created.id}`, { method: 'DELETE', key });
+      expect(res.status).toBe(204);
+      expect(res.body).toBeUndefined();
+      expect((await request(`${base}/contacts/${created.id}`, { key })).status).toBe(404);
+      expect((await request(`${base}/contacts/${created.id}`, { method: 'DELETE', key })).status).toBe(404);
+    });
+
+    it('answers 404 JSON to unknown routes under the router', async () => {
+      const res = await request(`${base}/contacts/${UUID_SAMPLE}/unknown`, { key });
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(plunkError('NOT_FOUND', 404));
+    });
   });
 
-  it('searches email substrings case-insensitively, also through the email alias', async () => {
-    await seed(3, 'Alpha');
-    await seed(2, 'beta');
-    const res = await request(`${base}/contacts?search=ALPHA`, { key });
-    expect(res.body.total).toBe(3);
-    expect(res.body.data.every((c: { email: string }) => c.email.startsWith('alpha'))).toBe(true);
-    const alias = await request(`${base}/contacts?email=Beta`, { key });
-    expect(alias.body.total).toBe(2);
-  });
+  describe('GET /contacts', () => {
+    async function seed(n: number, prefix = 'user') {
+      for (let i = 0; i < n; i++)
+        await roster.contacts.upsert(projectId, { email: `${prefix}${i}@example.com` });
+    }
 
-  it('shows each project only its own contacts', async () => {
-    await seed(2);
-    const res = await request(`${base}/contacts`, { key: otherKey });
-    expect(res.body).toEqual({ data: [], cursor: null, hasMore: false, total: 0 });
+    it('returns the first page newest first with total, cursor and hasMore', async () => {
+      await seed(3);
+      const res = await request(`${base}/contacts?limit=2`, { key });
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body)).toEqual(['data', 'cursor', 'hasMore', 'total']);
+      expect(res.body.data.map((c: { email: string }) => c.email)).toEqual([
+        'user2@example.com',
+        'user1@example.com',
+      ]);
+      expect(res.body).toMatchObject({ cursor: res.body.data[1].id, hasMore: true, total: 3 });
+      const next = await request(`${base}/contacts?limit=2&cursor=${res.body.cursor}`, { key });
+      expect(next.body).toEqual({
+        data: [expect.objectContaining({ email: 'user0@example.com' })],
+        cursor: null,
+        hasMore: false,
+      });
+    });
+
+    it('pages 250 contacts with limit 100 and sees every contact exactly once', async () => {
+      await seed(250);
+      const seen: string[] = [];
+      let url = `${base}/contacts?limit=100`;
+      for (;;) {
+        const res = await request(url, { key });
+        seen.push(...res.body.data.map((c: { id: string }) => c.id));
+        if (!res.body.hasMore) break;
+        url = `${base}/contacts?limit=100&cursor=${res.body.cursor}`;
+      }
+      expect(seen).toHaveLength(250);
+      expect(new Set(seen).size).toBe(250);
+    });
+
+    it.each([
+      ['', 20],
+      ['?limit=abc', 20],
+      ['?limit=0', 20],
+      ['?limit=-5', 20],
+      ['?limit=500', 100],
+      ['?limit=7', 7],
+    ])('applies Plunk limit rules to %s', async (query, size) => {
+      await seed(120);
+      const res = await request(`${base}/contacts${query}`, { key });
+      expect(res.body.data).toHaveLength(size);
+    });
+
+    it('answers 400 to a malformed or unknown cursor', async () => {
+      await seed(1);
+      for (const cursor of ['garbage', UUID_SAMPLE]) {
+        const res = await request(`${base}/contacts?cursor=${cursor}`, { key });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(
+          plunkError('VALIDATION_ERROR', 400, [{ field: 'cursor', message: 'is not a valid cursor' }]),
+        );
+      }
+    });
+
+    it('searches email substrings case-insensitively, also through the email alias', async () => {
+      await seed(3, 'Alpha');
+      await seed(2, 'beta');
+      const res = await request(`${base}/contacts?search=ALPHA`, { key });
+      expect(res.body.total).toBe(3);
+      expect(res.body.data.every((c: { email: string }) => c.email.startsWith('alpha'))).toBe(true);
+      const alias = await request(`${base}/contacts?email=Beta`, { key });
+      expect(alias.body.total).toBe(2);
+    });
+
+    it('shows each project only its own contacts', async () => {
+      await seed(2);
+      const res = await request(`${base}/contacts`, { key: otherKey });
+      expect(res.body).toEqual({ data: [], cursor: null, hasMore: false, total: 0 });
+    });
   });
 });

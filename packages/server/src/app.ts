@@ -1,5 +1,11 @@
 import type { Roster } from '@roster/core';
-import { createPlunkRouter, toPlunkErrorBody } from '@roster/express';
+import {
+  createPlunkRouter,
+  createUnosendRouter,
+  plunkOpenApi,
+  toPlunkErrorBody,
+  unosendOpenApi,
+} from '@roster/express';
 import express, { type Express } from 'express';
 
 export interface ServerAppOptions {
@@ -18,6 +24,15 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // The APIs' OpenAPI 3.1 documents, generated from the schemas the server validates with.
+  app.get('/openapi/plunk.json', (_req, res) => {
+    res.json(plunkOpenApi(roster.options.limits));
+  });
+  app.get('/openapi/unosend.json', (_req, res) => {
+    res.json(unosendOpenApi(roster.options.limits));
+  });
+  // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
+  app.use('/v1', createUnosendRouter(roster, { onError: options.onError }));
   app.use(createPlunkRouter(roster, { onError: options.onError }));
   app.use((req, res) => {
     res.status(404).json(

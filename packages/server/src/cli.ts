@@ -1,5 +1,7 @@
 import { isRosterError } from '@roster/core';
 import { Command, CommanderError } from 'commander';
+import { registerExportCommand } from './commands/export.js';
+import { registerImportCommand } from './commands/import.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerServeCommand } from './commands/serve.js';
 import { CliError } from './config.js';
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerServeCommand(program);
   registerKeysCommand(program);
+  registerImportCommand(program);
+  registerExportCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(run with --help for usage)');
   return program;
 }

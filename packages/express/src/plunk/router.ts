@@ -3,6 +3,7 @@ import { RosterError } from '@roster/core';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { classifyError, logUnexpected } from '../errors.js';
+import { registerPlunkJobRoutes } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
 
 export interface PlunkRouterOptions {
@@ -104,6 +105,8 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
     await roster.contacts.delete(projectIdOf(res), req.params.id);
     res.status(204).end();
   });
+
+  registerPlunkJobRoutes(router, roster);
 
   router.use('/contacts', (req, _res, next) => {
     next(new RosterError('not_found', `Route ${req.method} ${req.originalUrl.split('?')[0]} not found`, {}));

@@ -1,6 +1,7 @@
 import { createRoster, type Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT, dbPath, parsePort } from '../config.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT } from '../config.js';
+import { readServeConfig, resolveServeSettings } from '../config-file.js';
 import { startServer } from '../server.js';
 
 interface ServeFlags {
@@ -8,6 +9,8 @@ interface ServeFlags {
   host?: string;
   db?: string;
   apiKey: string[];
+  concurrency?: string;
+  config?: string;
 }
 
 /** Makes sure the default project can be reached: registers `--api-key`s, or mints a first key. */
@@ -28,11 +31,14 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', `interface to bind (env HOST, default ${DEFAULT_HOST})`)
     .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
     .option('--api-key <key>', 'register this exact key for the default project (repeatable)', collect, [])
+    .option('--concurrency <n>', 'background jobs (imports, bulk operations) run at once (default 2)')
+    .option('--config <file>', 'JSON file with port, host, db, apiKeys, concurrency (flags and env win)')
     .action(async (flags: ServeFlags) => {
-      const port = parsePort(flags.port ?? process.env.PORT, DEFAULT_PORT);
-      const host = flags.host ?? process.env.HOST ?? DEFAULT_HOST;
-      const roster = await createRoster({ database: dbPath(flags) });
-      await ensureKeys(roster, flags.apiKey, (line) => console.log(line));
+      const file = flags.config === undefined ? {} : readServeConfig(flags.config);
+      const { port, host, database, apiKeys, concurrency } = resolveServeSettings(flags, process.env, file);
+      const roster = await createRoster({ database, jobs: { concurrency } });
+      await roster.jobs.start();
+      await ensureKeys(roster, apiKeys, (line) => console.log(line));
       const running = await startServer({ roster, port, host });
 
       let stopping = false;

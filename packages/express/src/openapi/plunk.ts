@@ -1,0 +1,582 @@
+import {
+  BULK_OPERATIONS,
+  type BulkJobResult,
+  bulkIdsSchema,
+  contactDataSchema,
+  type ImportResult,
+  type JobState,
+  type JobStatusView,
+  listContactsSchema,
+  updateContactSchema,
+  upsertContactSchema,
+} from '@roster/core';
+import { z } from 'zod';
+import type { toPlunkContact, toPlunkErrorBody } from '../plunk/plunk-format.js';
+import { assertSameType, buildDocument, type JsonObject, type OperationSpec } from './document.js';
+
+// ---- wire formats -------------------------------------------------------------------------------
+// The bodies the Plunk router renders. Each is tied to the function that renders it by a
+// compile-time check below, and to the real server by packages/express/test/openapi.test.ts.
+
+const fieldIssueSchema = z.object({ field: z.string(), message: z.string() });
+
+export const plunkContactSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  subscribed: z.boolean(),
+  data: contactDataSchema.nullable(),
+  projectId: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const plunkUpsertedContactSchema = plunkContactSchema.extend({
+  _meta: z.object({ isNew: z.boolean(), isUpdate: z.boolean() }),
+});
+
+export const plunkContactPageSchema = z.object({
+  data: z.array(plunkContactSchema),
+  cursor: z.string().nullable(),
+  hasMore: z.boolean(),
+  total: z.int().min(0).optional(),
+});
+
+export const plunkErrorSchema = z.object({
+  success: z.literal(false),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    statusCode: z.int(),
+    errors: z.array(fieldIssueSchema).optional(),
+  }),
+  timestamp: z.iso.datetime(),
+});
+
+export const plunkJobQueuedSchema = z.object({ message: z.string(), jobId: z.uuid() });
+
+const jobStateSchema = z.enum(['waiting', 'active', 'completed', 'failed']);
+
+const importResultSchema = z.object({
+  totalRows: z.int().min(0),
+  successCount: z.int().min(0),
+  createdCount: z.int().min(0),
+  updatedCount: z.int().min(0),
+  failureCount: z.int().min(0),
+  errors: z.array(z.object({ row: z.int().min(1), email: z.string(), error: z.string() })),
+});
+
+const bulkResultSchema = z.object({
+  operation: z.enum(BULK_OPERATIONS),
+  totalRequested: z.int().min(0),
+  successCount: z.int().min(0),
+  unchangedCount: z.int().min(0),
+  failureCount: z.int().min(0),
+  errors: z.array(z.object({ contactId: z.string(), error: z.string() })),
+});
+
+/** Plunk's job status: never the job's payload (e.g. the uploaded file). */
+function jobStatusSchema<R extends z.ZodType>(result: R) {
+  return z.object({
+    id: z.uuid(),
+    state: jobStateSchema,
+    progress: z.int().min(0).max(100),
+    result: result.nullable(),
+    failedReason: z.string().optional(),
+  });
+}
+
+export const plunkImportJobStatusSchema = jobStatusSchema(importResultSchema);
+export const plunkBulkJobStatusSchema = jobStatusSchema(bulkResultSchema);
+
+type PlunkJobStatus<R> = Pick<JobStatusView<R>, 'id' | 'state' | 'progress' | 'result' | 'failedReason'>;
+
+assertSameType<z.output<typeof plunkContactSchema>, ReturnType<typeof toPlunkContact>>(true);
+assertSameType<z.output<typeof jobStateSchema>, JobState>(true);
+assertSameType<z.output<typeof importResultSchema>, ImportResult>(true);
+assertSameType<z.output<typeof bulkResultSchema>, BulkJobResult>(true);
+assertSameType<z.output<typeof plunkImportJobStatusSchema>, PlunkJobStatus<ImportResult>>(true);
+assertSameType<z.output<typeof plunkBulkJobStatusSchema>, PlunkJobStatus<BulkJobResult>>(true);
+assertSameType<z.output<typeof plunkErrorSchema>, ReturnType<typeof toPlunkErrorBody>>(true);
+
+// ---- request bodies: core's schemas, limited to the fields the Plunk API passes on --------------
+
+const plunkUpsertBody = upsertContactSchema.pick({ email: true, subscribed: true, data: true });
+const plunkUpdateBody = updateContactSchema.pick({ email: true, subscribed: true, data: true });
+function plunkBulkBody(maxIds: number) {
+  return bulkIdsSchema(maxIds).extend({
+    mode: z.literal('ids').optional().describe('Only `"ids"` (the default): act on the listed contacts'),
+  });
+}
+/** The upload of `POST /contacts/import`: the router's multipart field, not a core schema. */
+const plunkImportForm = z.object({
+  file: z.string().meta({
+    description: 'The CSV file: a header line with an `email` column; other columns become data',
+    contentMediaType: 'text/csv',
+  }),
+});
+
+// ---- examples -------------------------------------------------------------------------------------
+
+const PROJECT_ID = '0193a1b2-6f00-7a10-9c3e-2b4d6f8a0c1e';
+const CONTACT_ID = '0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b';
+const OLDER_ID = '0193a1b2-7a00-7b11-8c22-3d44e55f6a7b';
+const AT = '2026-11-23T19:40:00.000Z';
+const LATER = '2026-11-23T19:45:12.345Z';
+
+const contactExample = {
+  id: CONTACT_ID,
+  email: 'ada@example.com',
+  subscribed: true,
+  data: { plan: 'pro', seats: 3 },
+  projectId: PROJECT_ID,
+  createdAt: AT,
+  updatedAt: AT,
+};
+
+function errorExample(code: string, statusCode: number, message: string, errors?: object[]) {
+  return {
+    success: false,
+    error: { code, message, statusCode, ...(errors ? { errors } : {}) },
+    timestamp: AT,
+  };
+}
+
+const unauthorized = {
+  description: 'No `Authorization: Bearer <key>` header, a public `pk_` key, or an unknown or revoked key',
+  schema: 'PlunkError',
+  example: errorExample('INVALID_API_KEY', 401, 'Invalid API key'),
+};
+
+const contactNotFound = {
+  description: 'No contact with this id in the project (also for another project’s id)',
+  schema: 'PlunkError',
+  example: errorExample('CONTACT_NOT_FOUND', 404, 'Contact not found'),
+};
+
+const validationError = {
+  description: 'Malformed JSON, or a field of the wrong type or an invalid email (named in `errors`)',
+  schema: 'PlunkError',
+  example: errorExample('VALIDATION_ERROR', 400, 'email: must be a valid email address', [
+    { field: 'email', message: 'must be a valid email address' },
+  ]),
+};
+
+const JOB_ID = '0193a1b2-8000-7abc-9def-0123456789ab';
+
+const jobIdParam = {
+  name: 'jobId',
+  in: 'path' as const,
+  description: 'The job id from the 202 answer',
+  schema: z.string(),
+  example: JOB_ID,
+};
+
+const jobNotFound = {
+  description: 'No job with this id in the project (or a job of the other kind)',
+  schema: 'PlunkError',
+  example: errorExample('JOB_NOT_FOUND', 404, 'Job not found'),
+};
+
+const contactId = {
+  name: 'id',
+  in: 'path' as const,
+  description: 'The contact id (a UUIDv7: ids sort by creation time)',
+  schema: z.string(),
+  example: CONTACT_ID,
+};
+
+// ---- operations ---------------------------------------------------------------------------------
+
+function operations(limits: { maxBulkIds: number; maxImportBytes: number }): OperationSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/contacts',
+      operationId: 'listContacts',
+      summary: 'List contacts, newest first',
+      description:
+        'Keyset pages: pass the returned `cursor` to get the next page; it is null on the last page. ' +
+        '`total` (contacts matching `search`) is only on the first page, when no cursor is given.',
+      tags: ['Contacts'],
+      parameters: [
+        {
+          name: 'limit',
+          in: 'query',
+          description:
+            'Page size. Default 20; values above 100 are treated as 100; values below 1 or not a number as 20.',
+          schema: listContactsSchema.shape.limit.unwrap(),
+          example: 20,
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          description: 'The `cursor` of the previous page. An unknown or malformed cursor is a 400.',
+          schema: listContactsSchema.shape.cursor.unwrap().unwrap(),
+        },
+        {
+          name: 'search',
+          in: 'query',
+          description: 'Only contacts whose email contains this text, in any case.',
+          schema: listContactsSchema.shape.search.unwrap().unwrap(),
+          example: 'example.com',
+        },
+        {
+          name: 'email',
+          in: 'query',
+          description: 'Alias of `search`.',
+          schema: listContactsSchema.shape.search.unwrap().unwrap(),
+        },
+      ],
+      responses: {
+        200: {
+          description: 'A page of contacts',
+          schema: 'PlunkContactPage',
+          example: {
+            data: [
+              contactExample,
+              {
+                ...contactExample,
+                id: OLDER_ID,
+                email: 'grace@example.com',
+                data: null,
+                subscribed: false,
+              },
+            ],
+            cursor: OLDER_ID,
+            hasMore: true,
+            total: 57,
+          },
+        },
+        400: {
+          description: 'An unknown or malformed cursor',
+          schema: 'PlunkError',
+          example: errorExample(
+            'VALIDATION_ERROR',
+            400,
+            'Invalid cursor: it does not point at a contact of this project',
+            [{ field: 'cursor', message: 'is not a valid cursor' }],
+          ),
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/contacts',
+      operationId: 'upsertContact',
+      summary: 'Create a contact, or update the one with this email',
+      description:
+        'Emails are trimmed, lowercased and unique per project. On update, `data` is merged: top-level keys ' +
+        'replace stored ones, `null` deletes a key, `""` is ignored, reserved keys (`id`, `email`, `plunk_id`, ' +
+        '`plunk_email`, `unsubscribeUrl`, `subscribeUrl`, `manageUrl`) are dropped. `subscribed` defaults to ' +
+        'true on create and is kept on update unless given.',
+      tags: ['Contacts'],
+      body: {
+        schema: 'PlunkUpsertContactBody',
+        example: { email: 'ada@example.com', subscribed: true, data: { plan: 'pro', seats: 3 } },
+      },
+      responses: {
+        200: {
+          description: 'The email existed: the contact was updated',
+          schema: 'PlunkUpsertedContact',
+          example: {
+            ...contactExample,
+            data: { plan: 'pro', seats: 5 },
+            updatedAt: LATER,
+            _meta: { isNew: false, isUpdate: true },
+          },
+        },
+        201: {
+          description: 'The contact was created',
+          schema: 'PlunkUpsertedContact',
+          example: { ...contactExample, _meta: { isNew: true, isUpdate: false } },
+        },
+        400: validationError,
+        401: unauthorized,
+        413: {
+          description: 'The JSON body is over the limit (1 MB by default)',
+          schema: 'PlunkError',
+          example: errorExample(
+            'PAYLOAD_TOO_LARGE',
+            413,
+            'Request body is larger than the limit of 1048576 bytes',
+            [{ field: 'body', message: 'is too large' }],
+          ),
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts/{id}',
+      operationId: 'getContact',
+      summary: 'Get a contact',
+      tags: ['Contacts'],
+      parameters: [contactId],
+      responses: {
+        200: { description: 'The contact', schema: 'PlunkContact', example: contactExample },
+        401: unauthorized,
+        404: contactNotFound,
+      },
+    },
+    {
+      method: 'patch',
+      path: '/contacts/{id}',
+      operationId: 'updateContact',
+      summary: 'Update a contact',
+      description:
+        'Changes only the given fields. `data` is merged as on upsert; `"data": null` clears it. A new email ' +
+        'that another contact of the project has is a 409 and nothing changes.',
+      tags: ['Contacts'],
+      parameters: [contactId],
+      body: {
+        schema: 'PlunkUpdateContactBody',
+        example: { subscribed: false, data: { seats: null, team: 'core' } },
+      },
+      responses: {
+        200: {
+          description: 'The updated contact',
+          schema: 'PlunkContact',
+          example: {
+            ...contactExample,
+            subscribed: false,
+            data: { plan: 'pro', team: 'core' },
+            updatedAt: LATER,
+          },
+        },
+        400: validationError,
+        401: unauthorized,
+        404: contactNotFound,
+        409: {
+          description: 'The new email is already used by another contact of the project',
+          schema: 'PlunkError',
+          example: errorExample('CONFLICT', 409, 'A contact with this email already exists'),
+        },
+      },
+    },
+    {
+      method: 'delete',
+      path: '/contacts/{id}',
+      operationId: 'deleteContact',
+      summary: 'Delete a contact',
+      tags: ['Contacts'],
+      parameters: [contactId],
+      responses: {
+        204: { description: 'Deleted' },
+        401: unauthorized,
+        404: contactNotFound,
+      },
+    },
+    {
+      method: 'post',
+      path: '/contacts/import',
+      operationId: 'importContacts',
+      summary: 'Import contacts from a CSV file, as a background job',
+      description:
+        'Upload the CSV as the multipart/form-data field `file` (at most ' +
+        `${limits.maxImportBytes} bytes). It is stored durably, then imported by a job: poll ` +
+        '`GET /contacts/import/{jobId}`. The header line needs an `email` column; `subscribed` (true/false, ' +
+        'yes/no, 1/0) sets the subscription; every other column becomes a data key. Each row is an upsert, ' +
+        'so re-importing a file updates instead of duplicating.',
+      tags: ['Jobs'],
+      body: { schema: 'PlunkImportForm', mediaType: 'multipart/form-data' },
+      responses: {
+        202: {
+          description: 'The import is queued',
+          schema: 'PlunkJobQueued',
+          example: { message: 'Import queued successfully', jobId: JOB_ID },
+        },
+        400: {
+          description: 'No `file` field, another file field, or a header line without an email column',
+          schema: 'PlunkError',
+          example: errorExample(
+            'VALIDATION_ERROR',
+            400,
+            'No file uploaded: send the CSV as the multipart/form-data field "file"',
+            [{ field: 'file', message: 'is required (a multipart/form-data file field named "file")' }],
+          ),
+        },
+        401: unauthorized,
+        413: {
+          description: `The file is over the import limit (${limits.maxImportBytes} bytes)`,
+          schema: 'PlunkError',
+          example: errorExample(
+            'PAYLOAD_TOO_LARGE',
+            413,
+            `The file is larger than the limit of ${limits.maxImportBytes} bytes`,
+            [{ field: 'file', message: `must be at most ${limits.maxImportBytes} bytes` }],
+          ),
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts/import/{jobId}',
+      operationId: 'getImportJob',
+      summary: 'Poll a CSV import',
+      description:
+        '`result` is set once `state` is `completed`; `failedReason` is given when it is `failed`.',
+      tags: ['Jobs'],
+      parameters: [jobIdParam],
+      responses: {
+        200: {
+          description: 'The job’s state',
+          schema: 'PlunkImportJobStatus',
+          example: {
+            id: JOB_ID,
+            state: 'completed',
+            progress: 100,
+            result: {
+              totalRows: 3,
+              successCount: 2,
+              createdCount: 1,
+              updatedCount: 1,
+              failureCount: 1,
+              errors: [{ row: 4, email: 'not-an-email', error: 'Invalid email' }],
+            },
+          },
+        },
+        401: unauthorized,
+        404: jobNotFound,
+      },
+    },
+    ...BULK_ROUTES.map(
+      ([operation, operationId]): OperationSpec => ({
+        method: 'post',
+        path: `/contacts/bulk-${operation}`,
+        operationId,
+        summary: `${operation.charAt(0).toUpperCase()}${operation.slice(1)} many contacts, as a background job`,
+        description:
+          `Up to ${limits.maxBulkIds} contact ids. Poll \`GET /contacts/bulk/{jobId}\`; ids that are unknown or ` +
+          'another project’s are reported as failures in the result, never touched.',
+        tags: ['Jobs'],
+        body: { schema: 'PlunkBulkBody', example: { contactIds: [CONTACT_ID, OLDER_ID] } },
+        responses: {
+          202: {
+            description: 'The operation is queued',
+            schema: 'PlunkJobQueued',
+            example: { message: `Bulk ${operation} queued successfully`, jobId: JOB_ID },
+          },
+          400: {
+            description: 'No ids, too many, or an id that is not a UUID',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'contactIds.0: must be a UUID', [
+              { field: 'contactIds.0', message: 'must be a UUID' },
+            ]),
+          },
+          401: unauthorized,
+        },
+      }),
+    ),
+    {
+      method: 'get',
+      path: '/contacts/bulk/{jobId}',
+      operationId: 'getBulkJob',
+      summary: 'Poll a bulk operation',
+      tags: ['Jobs'],
+      parameters: [jobIdParam],
+      responses: {
+        200: {
+          description: 'The job’s state',
+          schema: 'PlunkBulkJobStatus',
+          example: {
+            id: JOB_ID,
+            state: 'completed',
+            progress: 100,
+            result: {
+              operation: 'unsubscribe',
+              totalRequested: 2,
+              successCount: 1,
+              unchangedCount: 0,
+              failureCount: 1,
+              errors: [{ contactId: OLDER_ID, error: 'Contact not found' }],
+            },
+          },
+        },
+        401: unauthorized,
+        404: jobNotFound,
+      },
+    },
+  ];
+}
+
+const BULK_ROUTES = [
+  ['subscribe', 'bulkSubscribeContacts'],
+  ['unsubscribe', 'bulkUnsubscribeContacts'],
+  ['delete', 'bulkDeleteContacts'],
+] as const;
+
+export interface OpenApiOptions {
+  /**
+   * The API's base URL as clients should call it: absolute, or relative to where the document is
+   * served (OpenAPI resolves a relative server URL against the document's own URL).
+   * @default '/' for Plunk (routes at `/contacts`), '/v1' for Unosend
+   */
+  serverUrl?: string;
+  /**
+   * The most ids one bulk request accepts (the roster's `limits.maxBulkIds`).
+   * @default 1000
+   */
+  maxBulkIds?: number;
+  /**
+   * The largest CSV import accepted, in bytes (the roster's `limits.maxImportBytes`).
+   * @default 5242880
+   */
+  maxImportBytes?: number;
+}
+
+const cache = new Map<string, JsonObject>();
+
+/**
+ * The OpenAPI 3.1 document of the Plunk-compatible API (`createPlunkRouter`). Request schemas are
+ * generated from core's zod schemas, so the document says what the server validates.
+ */
+export function plunkOpenApi(options: OpenApiOptions = {}): JsonObject {
+  const serverUrl = options.serverUrl ?? '/';
+  const limits = {
+    maxBulkIds: options.maxBulkIds ?? 1000,
+    maxImportBytes: options.maxImportBytes ?? 5 * 1024 * 1024,
+  };
+  const key = JSON.stringify([serverUrl, limits]);
+  let document = cache.get(key);
+  if (!document) {
+    document = buildDocument({
+      title: 'roster: Plunk-compatible contacts API',
+      version: '0.1.0',
+      description:
+        'The contacts API of Plunk (useplunk.com), served by roster. Code written against Plunk works by ' +
+        'changing only the base URL and the key. Every error body is JSON in Plunk’s envelope.',
+      serverUrl,
+      tags: [
+        { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
+        { name: 'Jobs', description: 'CSV imports and bulk operations, run as durable background jobs' },
+      ],
+      requests: {
+        PlunkUpsertContactBody: { schema: plunkUpsertBody },
+        PlunkUpdateContactBody: { schema: plunkUpdateBody },
+        PlunkImportForm: { schema: plunkImportForm },
+        PlunkBulkBody: { schema: plunkBulkBody(limits.maxBulkIds) },
+      },
+      schemas: {
+        PlunkContact: { schema: plunkContactSchema, description: 'A contact' },
+        PlunkUpsertedContact: {
+          schema: plunkUpsertedContactSchema,
+          description: 'A contact, with whether the upsert created or updated it',
+        },
+        PlunkContactPage: { schema: plunkContactPageSchema, description: 'A page of contacts' },
+        PlunkJobQueued: { schema: plunkJobQueuedSchema, description: 'A queued background job' },
+        PlunkImportJobStatus: {
+          schema: plunkImportJobStatusSchema,
+          description: 'The state of a CSV import',
+        },
+        PlunkBulkJobStatus: {
+          schema: plunkBulkJobStatusSchema,
+          description: 'The state of a bulk operation',
+        },
+        PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
+      },
+      operations: operations(limits),
+    });
+    cache.set(key, document);
+  }
+  return structuredClone(document);
+}

@@ -1,0 +1,678 @@
+import {
+  BULK_OPERATIONS,
+  bulkApplySchema,
+  bulkCreateContactsSchema,
+  contactDataSchema,
+  createAudienceSchema,
+  createContactSchema,
+  updateAudienceSchema,
+  updateContactSchema,
+} from '@roster/core';
+import { z } from 'zod';
+import { UNOSEND_DEFAULT_LIMIT, UNOSEND_MAX_LIMIT } from '../unosend/router.js';
+import {
+  type toUnosendAudience,
+  type toUnosendContact,
+  type toUnosendErrorBody,
+  type toUnosendNewAudience,
+  type toUnosendNewContact,
+  type toUnosendUpdatedAudience,
+  toWireField,
+} from '../unosend/unosend-format.js';
+import { assertSameType, buildDocument, type JsonObject, type OperationSpec } from './document.js';
+import type { OpenApiOptions } from './plunk.js';
+
+// ---- wire formats -------------------------------------------------------------------------------
+// The bodies the Unosend router renders, each tied to the function that renders it by a
+// compile-time check, and to the real server by packages/express/test/openapi.test.ts.
+
+export const unosendNewContactSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  audience_id: z.string().nullable(),
+  subscribed: z.boolean(),
+  metadata: contactDataSchema,
+  created_at: z.iso.datetime(),
+});
+
+export const unosendContactSchema = unosendNewContactSchema.extend({ updated_at: z.iso.datetime() });
+
+export const unosendNewAudienceSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  created_at: z.iso.datetime(),
+});
+
+export const unosendAudienceSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  contacts_count: z.int().min(0),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+
+export const unosendUpdatedAudienceSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  updated_at: z.iso.datetime(),
+});
+
+export const unosendErrorSchema = z.object({
+  error: z.object({ message: z.string(), code: z.int(), type: z.string() }),
+});
+
+const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+const importDoneSchema = z.object({
+  data: z.object({
+    id: z.uuid(),
+    status: z.literal('completed'),
+    imported: z.int().min(0),
+    duplicates: z.int().min(0),
+    errors: z.int().min(0),
+    total: z.int().min(0),
+    errorDetails: z.array(z.object({ row: z.int().min(1), email: z.string(), error: z.string() })).max(10),
+  }),
+});
+const importRunningSchema = z.object({
+  data: z.object({ id: z.uuid(), status: z.enum(['waiting', 'active']), progress: z.int().min(0).max(100) }),
+});
+const contactListSchema = z.object({ data: z.array(unosendContactSchema) });
+const audienceListSchema = z.object({ data: z.array(unosendAudienceSchema) });
+const emailCheckSchema = z.object({ email: z.string(), valid: z.boolean(), reason: z.string().optional() });
+const bulkCreatedSchema = z.object({ created: z.int().min(0), skipped: z.int().min(0), message: z.string() });
+const bulkAppliedSchema = z.object({
+  operation: z.enum(BULK_OPERATIONS),
+  affected: z.int().min(0),
+  skipped: z.int().min(0),
+  message: z.string(),
+});
+
+assertSameType<z.output<typeof unosendNewContactSchema>, ReturnType<typeof toUnosendNewContact>>(true);
+assertSameType<z.output<typeof unosendContactSchema>, ReturnType<typeof toUnosendContact>>(true);
+assertSameType<z.output<typeof unosendNewAudienceSchema>, ReturnType<typeof toUnosendNewAudience>>(true);
+assertSameType<z.output<typeof unosendAudienceSchema>, ReturnType<typeof toUnosendAudience>>(true);
+assertSameType<z.output<typeof unosendUpdatedAudienceSchema>, ReturnType<typeof toUnosendUpdatedAudience>>(
+  true,
+);
+assertSameType<z.output<typeof unosendErrorSchema>, ReturnType<typeof toUnosendErrorBody>>(true);
+
+// ---- request bodies: core's schemas under Unosend's field names ---------------------------------
+
+/** The same zod object with its keys in Unosend's names (`firstName` → `first_name`, `data` → `metadata`). */
+function wireNames<S extends z.ZodRawShape>(schema: z.ZodObject<S>): z.ZodObject {
+  return z.object(
+    Object.fromEntries(Object.entries(schema.shape).map(([key, value]) => [toWireField(key), value])),
+  );
+}
+
+/** Unosend accepts `unsubscribed` as the inverse of `subscribed` (checked by the router). */
+const unsubscribedField = {
+  unsubscribed: z
+    .boolean()
+    .optional()
+    .describe('The inverse of `subscribed`; if both are given they must agree.'),
+};
+
+const createContactBody = wireNames(createContactSchema).extend(unsubscribedField);
+const updateContactBody = wireNames(updateContactSchema.omit({ dataMode: true })).extend(unsubscribedField);
+/** `POST /v1/contacts/import`: the CSV travels in the JSON body (the router's fields, not a core schema). */
+const importBody = z.object({
+  file: z.string().describe('The CSV, as text or base64; its header line needs an `email` column'),
+  format: z.literal('csv').optional().describe('Only `csv`'),
+  audience_id: createContactSchema.shape.audienceId.describe(
+    'Not supported yet: an existing audience answers 400 (import, then move with `POST /contacts/bulk`)',
+  ),
+});
+const validateEmailBody = z.object({
+  email: z.string().describe('Any text: the answer says whether it is a valid address'),
+});
+
+function bulkBodies(maxIds: number) {
+  const { audienceId, contacts } = bulkCreateContactsSchema.shape;
+  const entry = wireNames(contacts.element).extend(unsubscribedField);
+  return {
+    // The same array (its size limits and messages) with entries under Unosend's names.
+    create: z.object({
+      audience_id: audienceId,
+      contacts: z.array(entry).check(...((contacts.def.checks ?? []) as z.core.$ZodCheck<unknown[]>[])),
+    }),
+    apply: wireNames(bulkApplySchema(maxIds)),
+  };
+}
+
+// ---- examples -------------------------------------------------------------------------------------
+
+const CONTACT_ID = '0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b';
+const AUDIENCE_ID = '0193a1b2-5500-7d01-9e02-0f1a2b3c4d5e';
+const AT = '2026-11-23T19:40:00.000Z';
+const LATER = '2026-11-23T19:45:12.345Z';
+
+const newContactExample = {
+  id: CONTACT_ID,
+  email: 'ada@example.com',
+  first_name: 'Ada',
+  last_name: 'Lovelace',
+  audience_id: AUDIENCE_ID,
+  subscribed: true,
+  metadata: { plan: 'pro' },
+  created_at: AT,
+};
+const contactExample = { ...newContactExample, updated_at: AT };
+const audienceExample = {
+  id: AUDIENCE_ID,
+  name: 'Newsletter',
+  description: 'Monthly product news',
+  contacts_count: 1,
+  created_at: AT,
+  updated_at: AT,
+};
+
+const error = (type: string, code: number, message: string) => ({
+  description: '',
+  schema: 'UnosendError',
+  example: { error: { message, code, type } },
+});
+const described = (description: string, response: ReturnType<typeof error>) => ({ ...response, description });
+
+const unauthorized = described(
+  'No `Authorization: Bearer <key>` header (`missing_api_key`), a public `pk_` key, or an unknown or revoked key (`invalid_api_key`)',
+  error('invalid_api_key', 401, 'Invalid API key'),
+);
+const validation = (message: string) =>
+  described(
+    'Malformed JSON (`invalid_json`), or a missing or invalid field, named in the message (`validation_error`)',
+    error('validation_error', 400, message),
+  );
+const contactNotFound = described(
+  'No contact with this id in the project',
+  error('contact_not_found', 404, 'Contact not found'),
+);
+const audienceNotFound = described(
+  'No audience with this id in the project',
+  error('audience_not_found', 404, 'Audience not found'),
+);
+const JOB_ID = '0193a1b2-8000-7abc-9def-0123456789ab';
+const importDoneExample = {
+  data: {
+    id: JOB_ID,
+    status: 'completed',
+    imported: 1,
+    duplicates: 1,
+    errors: 1,
+    total: 3,
+    errorDetails: [{ row: 4, email: 'not-an-email', error: 'Invalid email' }],
+  },
+};
+const importFailed = described(
+  'The import job failed (e.g. an empty file)',
+  error('job_failed', 422, 'Import failed: The CSV file is empty'),
+);
+const idParam = (what: string, example: string) => ({
+  name: 'id',
+  in: 'path' as const,
+  description: `The ${what} id`,
+  schema: z.string(),
+  example,
+});
+const integerQuery = (name: string, description: string, example?: number) => ({
+  name,
+  in: 'query' as const,
+  description,
+  schema: z.int(),
+  ...(example === undefined ? {} : { example }),
+});
+
+function operations(limits: { maxBulkIds: number; maxImportBytes: number }): OperationSpec[] {
+  return [
+    {
+      method: 'post',
+      path: '/contacts',
+      operationId: 'createContact',
+      summary: 'Create a contact',
+      description:
+        'Emails are trimmed, lowercased and unique per project: an email already in the project is a 409 and ' +
+        'the existing contact is left as it is. `subscribed` defaults to true.',
+      tags: ['Contacts'],
+      body: {
+        schema: 'UnosendCreateContactBody',
+        example: {
+          email: 'ada@example.com',
+          first_name: 'Ada',
+          last_name: 'Lovelace',
+          audience_id: AUDIENCE_ID,
+          metadata: { plan: 'pro' },
+        },
+      },
+      responses: {
+        201: { description: 'The created contact', schema: 'UnosendNewContact', example: newContactExample },
+        400: validation('email: must be a valid email address'),
+        401: unauthorized,
+        404: audienceNotFound,
+        409: described(
+          'The email is already used by a contact of the project',
+          error('contact_already_exists', 409, 'Contact with this email already exists'),
+        ),
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts',
+      operationId: 'listContacts',
+      summary: 'List contacts, newest first',
+      description:
+        'Offset pages: `limit` and `offset`, or `per_page` and `page` (1-based). An unknown `audience_id` gives an empty list.',
+      tags: ['Contacts'],
+      parameters: [
+        integerQuery(
+          'limit',
+          `Page size: default ${UNOSEND_DEFAULT_LIMIT}, larger values are treated as ${UNOSEND_MAX_LIMIT}`,
+          UNOSEND_DEFAULT_LIMIT,
+        ),
+        integerQuery('per_page', 'Alias of `limit`'),
+        integerQuery('offset', 'Contacts to skip', 0),
+        integerQuery('page', 'Page number from 1 (used when `offset` is absent)'),
+        {
+          name: 'audience_id',
+          in: 'query',
+          description: 'Only contacts of this audience',
+          schema: z.string(),
+        },
+      ],
+      responses: {
+        200: {
+          description: 'A page of contacts',
+          schema: 'UnosendContactList',
+          example: { data: [contactExample] },
+        },
+        400: validation('limit: must be an integer'),
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts/export',
+      operationId: 'exportContacts',
+      summary: 'Export every contact as CSV or JSON',
+      description:
+        'Streams all contacts (or an audience’s), newest first. CSV columns: ' +
+        '`email,first_name,last_name,subscribed,audience,created_at`, every cell quoted, subscribed as Yes/No.',
+      tags: ['Contacts'],
+      parameters: [
+        {
+          name: 'format',
+          in: 'query',
+          description: '`csv` (default) or `json`',
+          schema: z.enum(['csv', 'json']),
+          example: 'csv',
+        },
+        {
+          name: 'audience_id',
+          in: 'query',
+          description: 'Only contacts of this audience',
+          schema: z.string(),
+        },
+      ],
+      responses: {
+        200: {
+          description: 'The contacts: `text/csv` by default, `{"data": [...]}` with `format=json`',
+          schema: 'UnosendContactList',
+          example: { data: [contactExample] },
+          content: {
+            'text/csv': {
+              schema: { type: 'string' },
+              example:
+                'email,first_name,last_name,subscribed,audience,created_at\n' +
+                `"ada@example.com","Ada","Lovelace","Yes","Newsletter","${AT}"\n`,
+            },
+          },
+        },
+        400: validation('format: must be csv or json'),
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/contacts/validate',
+      operationId: 'validateEmail',
+      summary: 'Check an email address (syntax and obvious typos; no network)',
+      tags: ['Contacts'],
+      body: { schema: 'UnosendValidateEmailBody', example: { email: 'ada@gmial.com' } },
+      responses: {
+        200: {
+          description: 'Whether the address is valid, and why not',
+          schema: 'UnosendEmailCheck',
+          example: {
+            email: 'ada@gmial.com',
+            valid: false,
+            reason: 'Possible typo: did you mean ada@gmail.com?',
+          },
+        },
+        400: validation('email: is required'),
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/contacts/bulk',
+      operationId: 'bulkContacts',
+      summary: 'Create many contacts, or apply one operation to many',
+      description:
+        'With `contacts`: creates up to 1000 contacts (existing emails are skipped and left as they are). ' +
+        'With `operation` and `contact_ids`: subscribes, unsubscribes, deletes or moves (to `audience_id`, ' +
+        'null removes from the audience) up to 1000 contacts; unknown ids are skipped, and contacts already ' +
+        'in the asked state count as affected.',
+      tags: ['Contacts'],
+      body: {
+        schema: 'UnosendBulkBody',
+        example: { operation: 'unsubscribe', contact_ids: [CONTACT_ID] },
+      },
+      responses: {
+        200: {
+          description: 'What was done',
+          schema: 'UnosendBulkResult',
+          example: {
+            operation: 'unsubscribe',
+            affected: 1,
+            skipped: 0,
+            message: 'Successfully unsubscribed 1 contact(s)',
+          },
+        },
+        400: validation('contact_ids.0: must be a UUID'),
+        401: unauthorized,
+        404: described(
+          'No id is a contact of the project, or the audience is unknown',
+          error('contact_not_found', 404, 'No valid contacts found'),
+        ),
+      },
+    },
+    {
+      method: 'post',
+      path: '/contacts/import',
+      operationId: 'importContacts',
+      summary: 'Import contacts from a CSV',
+      description:
+        'The CSV is stored and imported by a durable background job. If the job finishes within a few ' +
+        'seconds the answer is its outcome (200); otherwise a 202 with the job id to poll at ' +
+        '`GET /contacts/import/{id}`. Each row is an upsert: `duplicates` counts rows whose email existed ' +
+        '(their data merged); `errors` counts rejected rows (the first 10 in `errorDetails`).',
+      tags: ['Contacts'],
+      body: {
+        schema: 'UnosendImportBody',
+        example: { file: 'email,plan\nada@example.com,pro\n', format: 'csv' },
+      },
+      responses: {
+        200: {
+          description: 'The import finished',
+          schema: 'UnosendImportDone',
+          example: importDoneExample,
+        },
+        202: {
+          description: 'The import is still running: poll it',
+          schema: 'UnosendImportRunning',
+          example: { data: { id: JOB_ID, status: 'waiting', progress: 0 } },
+        },
+        400: validation('file: is required'),
+        401: unauthorized,
+        404: audienceNotFound,
+        413: described(
+          `The CSV is over the import limit (${limits.maxImportBytes} bytes)`,
+          error(
+            'payload_too_large',
+            413,
+            `The file is larger than the limit of ${limits.maxImportBytes} bytes`,
+          ),
+        ),
+        422: importFailed,
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts/import/{id}',
+      operationId: 'getImport',
+      summary: 'Poll a CSV import',
+      tags: ['Contacts'],
+      parameters: [idParam('import job', JOB_ID)],
+      responses: {
+        200: { description: 'The import finished', schema: 'UnosendImportDone', example: importDoneExample },
+        202: {
+          description: 'The import is still running',
+          schema: 'UnosendImportRunning',
+          example: { data: { id: JOB_ID, status: 'active', progress: 40 } },
+        },
+        401: unauthorized,
+        404: described(
+          'No import job with this id in the project',
+          error('job_not_found', 404, 'Job not found'),
+        ),
+        422: importFailed,
+      },
+    },
+    {
+      method: 'get',
+      path: '/contacts/{id}',
+      operationId: 'getContact',
+      summary: 'Get a contact',
+      tags: ['Contacts'],
+      parameters: [idParam('contact', CONTACT_ID)],
+      responses: {
+        200: { description: 'The contact', schema: 'UnosendContact', example: contactExample },
+        401: unauthorized,
+        404: contactNotFound,
+      },
+    },
+    {
+      method: 'patch',
+      path: '/contacts/{id}',
+      operationId: 'updateContact',
+      summary: 'Update a contact',
+      description:
+        'Changes only the given fields. `metadata` replaces the stored metadata whole; `null` clears it. ' +
+        '`audience_id: null` takes the contact out of its audience. A new email another contact has is a 409.',
+      tags: ['Contacts'],
+      parameters: [idParam('contact', CONTACT_ID)],
+      body: {
+        schema: 'UnosendUpdateContactBody',
+        example: { first_name: 'Augusta', metadata: { plan: 'team' } },
+      },
+      responses: {
+        200: {
+          description: 'The updated contact',
+          schema: 'UnosendContact',
+          example: {
+            ...contactExample,
+            first_name: 'Augusta',
+            metadata: { plan: 'team' },
+            updated_at: LATER,
+          },
+        },
+        400: validation('subscribed: must be a boolean'),
+        401: unauthorized,
+        404: contactNotFound,
+        409: described(
+          'The new email is already used by another contact of the project',
+          error('contact_already_exists', 409, 'A contact with this email already exists'),
+        ),
+      },
+    },
+    {
+      method: 'delete',
+      path: '/contacts/{id}',
+      operationId: 'deleteContact',
+      summary: 'Delete a contact',
+      tags: ['Contacts'],
+      parameters: [idParam('contact', CONTACT_ID)],
+      responses: {
+        200: { description: 'Deleted', schema: 'UnosendDeleted', example: { id: CONTACT_ID, deleted: true } },
+        401: unauthorized,
+        404: contactNotFound,
+      },
+    },
+    {
+      method: 'post',
+      path: '/audiences',
+      operationId: 'createAudience',
+      summary: 'Create an audience',
+      tags: ['Audiences'],
+      body: {
+        schema: 'UnosendCreateAudienceBody',
+        example: { name: 'Newsletter', description: 'Monthly product news' },
+      },
+      responses: {
+        201: {
+          description: 'The created audience',
+          schema: 'UnosendNewAudience',
+          example: {
+            id: AUDIENCE_ID,
+            name: 'Newsletter',
+            description: 'Monthly product news',
+            created_at: AT,
+          },
+        },
+        400: validation('name: is required'),
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'get',
+      path: '/audiences',
+      operationId: 'listAudiences',
+      summary: 'List audiences, newest first, with their contact counts',
+      tags: ['Audiences'],
+      responses: {
+        200: {
+          description: 'Every audience',
+          schema: 'UnosendAudienceList',
+          example: { data: [audienceExample] },
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'get',
+      path: '/audiences/{id}',
+      operationId: 'getAudience',
+      summary: 'Get an audience',
+      tags: ['Audiences'],
+      parameters: [idParam('audience', AUDIENCE_ID)],
+      responses: {
+        200: { description: 'The audience', schema: 'UnosendAudience', example: audienceExample },
+        401: unauthorized,
+        404: audienceNotFound,
+      },
+    },
+    {
+      method: 'patch',
+      path: '/audiences/{id}',
+      operationId: 'updateAudience',
+      summary: 'Rename an audience or change its description',
+      tags: ['Audiences'],
+      parameters: [idParam('audience', AUDIENCE_ID)],
+      body: { schema: 'UnosendUpdateAudienceBody', example: { name: 'Product news' } },
+      responses: {
+        200: {
+          description: 'The updated audience',
+          schema: 'UnosendUpdatedAudience',
+          example: {
+            id: AUDIENCE_ID,
+            name: 'Product news',
+            description: 'Monthly product news',
+            updated_at: LATER,
+          },
+        },
+        400: validation('name: must not be empty'),
+        401: unauthorized,
+        404: audienceNotFound,
+      },
+    },
+    {
+      method: 'delete',
+      path: '/audiences/{id}',
+      operationId: 'deleteAudience',
+      summary: 'Delete an audience (its contacts stay, without an audience)',
+      tags: ['Audiences'],
+      parameters: [idParam('audience', AUDIENCE_ID)],
+      responses: {
+        200: {
+          description: 'Deleted',
+          schema: 'UnosendDeleted',
+          example: { id: AUDIENCE_ID, deleted: true },
+        },
+        401: unauthorized,
+        404: audienceNotFound,
+      },
+    },
+  ];
+}
+
+/** Options of `unosendOpenApi`. */
+export type UnosendOpenApiOptions = OpenApiOptions;
+
+const cache = new Map<string, JsonObject>();
+
+/**
+ * The OpenAPI 3.1 document of the Unosend-compatible API (`createUnosendRouter`). Request schemas
+ * are core's zod schemas under Unosend's field names.
+ */
+export function unosendOpenApi(options: UnosendOpenApiOptions = {}): JsonObject {
+  const serverUrl = options.serverUrl ?? '/v1';
+  const limits = {
+    maxBulkIds: options.maxBulkIds ?? 1000,
+    maxImportBytes: options.maxImportBytes ?? 5 * 1024 * 1024,
+  };
+  const maxIds = limits.maxBulkIds;
+  const key = JSON.stringify([serverUrl, limits]);
+  let document = cache.get(key);
+  if (!document) {
+    const bulk = bulkBodies(maxIds);
+    document = buildDocument({
+      title: 'roster: Unosend-compatible contacts and audiences API',
+      version: '0.1.0',
+      description:
+        'The contacts and audiences API of Unosend, served by roster. Code using Unosend’s SDK works by ' +
+        'changing only the base URL (`<server>/v1`) and the key. Every error body is JSON in Unosend’s envelope.',
+      serverUrl,
+      tags: [
+        { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
+        { name: 'Audiences', description: 'Named lists; a contact is in at most one' },
+      ],
+      requests: {
+        UnosendCreateContactBody: { schema: createContactBody },
+        UnosendUpdateContactBody: { schema: updateContactBody },
+        UnosendValidateEmailBody: { schema: validateEmailBody },
+        UnosendImportBody: { schema: importBody },
+        UnosendBulkBody: { schema: z.union([bulk.create, bulk.apply]) },
+        UnosendCreateAudienceBody: { schema: createAudienceSchema },
+        UnosendUpdateAudienceBody: { schema: updateAudienceSchema },
+      },
+      schemas: {
+        UnosendNewContact: { schema: unosendNewContactSchema, description: 'A contact as created' },
+        UnosendContact: { schema: unosendContactSchema, description: 'A contact' },
+        UnosendContactList: { schema: contactListSchema, description: 'A list of contacts' },
+        UnosendEmailCheck: { schema: emailCheckSchema, description: 'The outcome of an email check' },
+        UnosendBulkResult: {
+          schema: z.union([bulkCreatedSchema, bulkAppliedSchema]),
+          description: 'What a bulk request did',
+        },
+        UnosendDeleted: { schema: deletedSchema, description: 'A deleted resource' },
+        UnosendImportDone: { schema: importDoneSchema, description: 'A finished import' },
+        UnosendImportRunning: { schema: importRunningSchema, description: 'An import still running' },
+        UnosendNewAudience: { schema: unosendNewAudienceSchema, description: 'An audience as created' },
+        UnosendAudience: { schema: unosendAudienceSchema, description: 'An audience with its contact count' },
+        UnosendUpdatedAudience: {
+          schema: unosendUpdatedAudienceSchema,
+          description: 'An audience as updated',
+        },
+        UnosendAudienceList: { schema: audienceListSchema, description: 'A list of audiences' },
+        UnosendError: { schema: unosendErrorSchema, description: 'Unosend’s error envelope' },
+      },
+      operations: operations(limits),
+    });
+    cache.set(key, document);
+  }
+  return structuredClone(document);
+}

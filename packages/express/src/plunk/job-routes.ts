@@ -1,0 +1,109 @@
+import type { BulkOperation, JobStatusView, Roster } from '@roster/core';
+import { RosterError } from '@roster/core';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import multer from 'multer';
+import { projectIdOf } from '../auth.js';
+
+/** Plunk's job status body: never the payload (the uploaded file). */
+function toPlunkJobStatus(status: JobStatusView) {
+  return {
+    id: status.id,
+    state: status.state,
+    progress: status.progress,
+    result: status.result,
+    ...(status.failedReason === undefined ? {} : { failedReason: status.failedReason }),
+  };
+}
+
+/** Multipart field `file`, held in memory up to the import limit; multer's errors become RosterErrors. */
+function uploadFile(roster: Roster): RequestHandler {
+  const limit = roster.options.limits.maxImportBytes;
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: limit, files: 1 } }).single(
+    'file',
+  );
+  return (req: Request, res: Response, next: NextFunction) => {
+    upload(req, res, (error: unknown) => {
+      if (!error) return next();
+      // Read and discard what the client is still sending, so it receives the answer.
+      req.resume();
+      if (error instanceof multer.MulterError) {
+        if (error.code === 'LIMIT_FILE_SIZE') {
+          return next(
+            new RosterError('payload_too_large', `The file is larger than the limit of ${limit} bytes`, {
+              issues: [{ field: 'file', message: `must be at most ${limit} bytes` }],
+            }),
+          );
+        }
+        const field = error.field ?? 'file';
+        if (error.code === 'LIMIT_UNEXPECTED_FILE') {
+          return next(
+            RosterError.validation(
+              [{ field, message: 'is not expected: send the CSV as the multipart field "file"' }],
+              `Unexpected file field "${field}": send the CSV as the multipart field "file"`,
+            ),
+          );
+        }
+        return next(
+          RosterError.validation(
+            [{ field, message: error.message.toLowerCase() }],
+            `${field}: ${error.message}`,
+          ),
+        );
+      }
+      next(RosterError.validation([{ field: 'body', message: 'is not a valid multipart/form-data body' }]));
+    });
+  };
+}
+
+const BULK_ROUTES: [path: string, operation: BulkOperation][] = [
+  ['/contacts/bulk-subscribe', 'subscribe'],
+  ['/contacts/bulk-unsubscribe', 'unsubscribe'],
+  ['/contacts/bulk-delete', 'delete'],
+];
+
+/** `{ contactIds }` or `{ mode: 'ids', contactIds }`; core validates the ids. */
+function contactIdsOf(body: unknown): string[] {
+  const value = (body ?? {}) as { mode?: unknown; contactIds?: unknown };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  if (value.mode !== undefined && value.mode !== 'ids') {
+    throw RosterError.validation([{ field: 'mode', message: 'must be "ids"' }]);
+  }
+  return value.contactIds as string[];
+}
+
+/**
+ * Plunk's CSV import and bulk endpoints: queued as durable jobs (202 + job id), polled by id.
+ * Registered on the Plunk router after its auth middleware.
+ */
+export function registerPlunkJobRoutes(router: Router, roster: Roster): void {
+  router.post('/contacts/import', uploadFile(roster), async (req, res) => {
+    if (!req.file) {
+      throw RosterError.validation(
+        [{ field: 'file', message: 'is required (a multipart/form-data file field named "file")' }],
+        'No file uploaded: send the CSV as the multipart/form-data field "file"',
+      );
+    }
+    const job = await roster.imports.enqueue(projectIdOf(res), {
+      file: req.file.buffer,
+      name: req.file.originalname || null,
+    });
+    res.status(202).json({ message: 'Import queued successfully', jobId: job.id });
+  });
+
+  router.get('/contacts/import/:jobId', async (req, res) => {
+    res.json(toPlunkJobStatus(await roster.imports.status(projectIdOf(res), req.params.jobId)));
+  });
+
+  for (const [path, operation] of BULK_ROUTES) {
+    router.post(path, async (req, res) => {
+      const jobId = await roster.bulk.enqueue(projectIdOf(res), operation, contactIdsOf(req.body));
+      res.status(202).json({ message: `Bulk ${operation} queued successfully`, jobId });
+    });
+  }
+
+  router.get('/contacts/bulk/:jobId', async (req, res) => {
+    res.json(toPlunkJobStatus(await roster.bulk.status(projectIdOf(res), req.params.jobId)));
+  });
+}

@@ -1,0 +1,436 @@
+import { createRoster, type Roster } from '@roster/core';
+import express from 'express';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPlunkRouter, createUnosendRouter, plunkOpenApi, unosendOpenApi } from '../src/index.js';
+import { type Listening, listen } from './http-helpers.js';
+import { expectValidOpenApi, operationsOf, schemaValidator } from './openapi-helpers.js';
+
+type Json = Record<string, any>;
+
+/** What a scenario gets: a server with both dialects mounted as `roster serve` mounts them. */
+interface Api {
+  roster: Roster;
+  projectId: string;
+  key: string;
+  /** A request to the dialect's base URL; `key: null` sends no Authorization header. */
+  call(
+    method: string,
+    path: string,
+    init?: { body?: unknown; key?: string | null; form?: FormData; base?: string },
+  ): Promise<Response>;
+}
+
+type Scenario = (api: Api, doc: Json) => Promise<Response>;
+
+let roster: Roster;
+let server: Listening;
+let projectId: string;
+let key: string;
+const unexpected: unknown[] = [];
+
+beforeAll(async () => {
+  // A small import limit keeps the 413 scenario fast; the documents are rendered with the same limits.
+  roster = await createRoster({ database: ':memory:', limits: { maxImportBytes: 4096, maxBulkIds: 1000 } });
+  projectId = (await roster.projects.ensure('default')).id;
+  key = (await roster.keys.create(projectId)).key;
+  const app = express();
+  const onError = (error: unknown) => unexpected.push(error);
+  app.use('/v1', createUnosendRouter(roster, { onError, importWaitMs: 20_000 }));
+  // The same API answering imports at once, for the "still running" (202) answers.
+  app.use('/v1-nowait', createUnosendRouter(roster, { onError, importWaitMs: 0 }));
+  app.use(createPlunkRouter(roster, { onError }));
+  server = await listen(app);
+});
+afterAll(async () => {
+  await server.close();
+  await roster.close();
+});
+beforeEach(async () => {
+  await roster.db.deleteFrom('roster_contacts').execute();
+  await roster.db.deleteFrom('roster_audiences').execute();
+  await roster.db.deleteFrom('roster_jobs').execute();
+});
+
+function apiFor(base: string): Api {
+  return {
+    roster,
+    projectId,
+    key,
+    call(method, path, init = {}) {
+      const headers: Record<string, string> = {};
+      const presented = init.key === undefined ? key : init.key;
+      if (presented !== null) headers.authorization = `Bearer ${presented}`;
+      let body: string | FormData | undefined = init.form;
+      if (init.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(init.body);
+      }
+      return fetch(`${server.url}${init.base ?? base}${path}`, {
+        method: method.toUpperCase(),
+        headers,
+        body,
+      });
+    },
+  };
+}
+
+/** The documented request body example of an operation. */
+function bodyExample(doc: Json, operationId: string): unknown {
+  const op = operationsOf(doc).find((o) => o.op.operationId === operationId)!.op;
+  return op.requestBody.content['application/json'].example;
+}
+
+const newContact = (api: Api, email = 'ada@example.com', data: Json = { plan: 'pro' }) =>
+  api.roster.contacts.create(api.projectId, { email, data, firstName: 'Ada', lastName: 'Lovelace' });
+const newAudience = (api: Api, name = 'Newsletter') =>
+  api.roster.audiences.create(api.projectId, { name, description: 'Monthly product news' });
+const UNKNOWN_ID = '0193a1b2-0000-7000-8000-000000000000';
+const csvForm = (csv: string, field = 'file') => {
+  const form = new FormData();
+  form.append(field, new Blob([csv], { type: 'text/csv' }), 'contacts.csv');
+  return form;
+};
+const CSV = 'email,plan\nada@example.com,pro\ngrace@example.com,free\nnot-an-email,pro\n';
+
+/** The bulk job scenarios are the same for the three operations. */
+function bulkScenarios(): Record<string, Scenario> {
+  const out: Record<string, Scenario> = {};
+  for (const name of ['bulkSubscribeContacts', 'bulkUnsubscribeContacts', 'bulkDeleteContacts']) {
+    const path = `/contacts/bulk-${name.replace(/^bulk|Contacts$/g, '').toLowerCase()}`;
+    out[`${name} 202`] = async (api) => {
+      const contact = await newContact(api);
+      return api.call('post', path, { body: { contactIds: [contact.id, UNKNOWN_ID] } });
+    };
+    out[`${name} 400`] = (api) => api.call('post', path, { body: { contactIds: ['nope'] } });
+  }
+  return out;
+}
+
+// ---- Plunk: one real request per documented (operation, status) ------------------------------------
+
+const plunkScenarios: Record<string, Scenario> = {
+  'listContacts 200': async (api) => {
+    await newContact(api, 'grace@example.com');
+    await newContact(api, 'ada@example.com');
+    return api.call('get', '/contacts?limit=1&search=example.com');
+  },
+  'listContacts 400': (api) => api.call('get', '/contacts?cursor=not-a-cursor'),
+  'upsertContact 200': async (api, doc) => {
+    const body = bodyExample(doc, 'upsertContact') as Json;
+    await api.call('post', '/contacts', { body });
+    return api.call('post', '/contacts', { body: { ...body, data: { seats: 5 } } });
+  },
+  'upsertContact 201': (api, doc) =>
+    api.call('post', '/contacts', { body: bodyExample(doc, 'upsertContact') }),
+  'upsertContact 400': (api) => api.call('post', '/contacts', { body: { email: 'not an email' } }),
+  'upsertContact 413': (api) =>
+    api.call('post', '/contacts', {
+      body: { email: 'ada@example.com', data: { blob: 'x'.repeat(1_100_000) } },
+    }),
+  'getContact 200': async (api) => api.call('get', `/contacts/${(await newContact(api)).id}`),
+  'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
+  'updateContact 200': async (api, doc) =>
+    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: bodyExample(doc, 'updateContact') }),
+  'updateContact 400': async (api) =>
+    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: { subscribed: 'yes' } }),
+  'updateContact 404': (api, doc) =>
+    api.call('patch', `/contacts/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateContact') }),
+  'updateContact 409': async (api) => {
+    await newContact(api, 'taken@example.com');
+    const id = (await newContact(api)).id;
+    return api.call('patch', `/contacts/${id}`, { body: { email: 'taken@example.com' } });
+  },
+  'deleteContact 204': async (api) => api.call('delete', `/contacts/${(await newContact(api)).id}`),
+  'deleteContact 404': (api) => api.call('delete', `/contacts/${UNKNOWN_ID}`),
+  'importContacts 202': (api) => api.call('post', '/contacts/import', { form: csvForm(CSV) }),
+  'importContacts 400': (api) => api.call('post', '/contacts/import', { form: csvForm(CSV, 'csv') }),
+  'importContacts 413': (api) =>
+    api.call('post', '/contacts/import', { form: csvForm(`email\n${'a@example.com\n'.repeat(400)}`) }),
+  'getImportJob 200': async (api) => {
+    const queued = await api.call('post', '/contacts/import', { form: csvForm(CSV) });
+    const { jobId } = (await queued.json()) as { jobId: string };
+    await api.roster.jobs.runOnce();
+    return api.call('get', `/contacts/import/${jobId}`);
+  },
+  'getImportJob 404': (api) => api.call('get', `/contacts/import/${UNKNOWN_ID}`),
+  ...bulkScenarios(),
+  'getBulkJob 200': async (api) => {
+    const contact = await newContact(api);
+    const queued = await api.call('post', '/contacts/bulk-unsubscribe', {
+      body: { contactIds: [contact.id, UNKNOWN_ID] },
+    });
+    const { jobId } = (await queued.json()) as { jobId: string };
+    await api.roster.jobs.runOnce();
+    return api.call('get', `/contacts/bulk/${jobId}`);
+  },
+  'getBulkJob 404': (api) => api.call('get', `/contacts/bulk/${UNKNOWN_ID}`),
+};
+
+// ---- Unosend -----------------------------------------------------------------------------------------
+
+const unosendImport = (api: Api, body: unknown) => api.call('post', '/contacts/import', { body });
+
+/** Runs `work` with the background job runner started, so an import finishes within the request. */
+async function withJobsRunning(api: Api, work: () => Promise<Response>): Promise<Response> {
+  await api.roster.jobs.start();
+  try {
+    return await work();
+  } finally {
+    await api.roster.jobs.stop();
+  }
+}
+
+/** Queues an import without running it (the runner is stopped): the POST answers 202 with the id. */
+async function queuedImport(api: Api, csv: string): Promise<string> {
+  const res = await api.call('post', '/contacts/import', { body: { file: csv }, base: '/v1-nowait' });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { data: { id: string } }).data.id;
+}
+
+const unosendScenarios: Record<string, Scenario> = {
+  'createContact 201': async (api, doc) => {
+    const body = bodyExample(doc, 'createContact') as Json;
+    const audience = await newAudience(api);
+    return api.call('post', '/contacts', { body: { ...body, audience_id: audience.id } });
+  },
+  'createContact 400': (api) => api.call('post', '/contacts', { body: { email: 'not an email' } }),
+  'createContact 404': (api, doc) =>
+    api.call('post', '/contacts', { body: bodyExample(doc, 'createContact') }),
+  'createContact 409': async (api) => {
+    await newContact(api);
+    return api.call('post', '/contacts', { body: { email: 'ada@example.com' } });
+  },
+  'listContacts 200': async (api) => {
+    const audience = await newAudience(api);
+    await api.roster.contacts.create(api.projectId, { email: 'ada@example.com', audienceId: audience.id });
+    await newContact(api, 'grace@example.com');
+    return api.call('get', '/contacts?limit=10&offset=0');
+  },
+  'listContacts 400': (api) => api.call('get', '/contacts?limit=ten'),
+  'exportContacts 200': async (api) => {
+    await newContact(api);
+    return api.call('get', '/contacts/export?format=json');
+  },
+  'exportContacts 400': (api) => api.call('get', '/contacts/export?format=xml'),
+  'validateEmail 200': (api, doc) =>
+    api.call('post', '/contacts/validate', { body: bodyExample(doc, 'validateEmail') }),
+  'validateEmail 400': (api) => api.call('post', '/contacts/validate', { body: {} }),
+  'bulkContacts 200': async (api, doc) => {
+    const body = bodyExample(doc, 'bulkContacts') as Json;
+    const contact = await newContact(api);
+    return api.call('post', '/contacts/bulk', { body: { ...body, contact_ids: [contact.id] } });
+  },
+  'bulkContacts 400': (api) =>
+    api.call('post', '/contacts/bulk', { body: { operation: 'delete', contact_ids: ['nope'] } }),
+  'bulkContacts 404': (api, doc) =>
+    api.call('post', '/contacts/bulk', { body: bodyExample(doc, 'bulkContacts') }),
+  'importContacts 200': (api, doc) =>
+    withJobsRunning(api, () => unosendImport(api, bodyExample(doc, 'importContacts'))),
+  'importContacts 202': (api, doc) =>
+    api.call('post', '/contacts/import', { body: bodyExample(doc, 'importContacts'), base: '/v1-nowait' }),
+  'importContacts 400': (api) => unosendImport(api, {}),
+  'importContacts 404': (api) => unosendImport(api, { file: CSV, audience_id: UNKNOWN_ID }),
+  'importContacts 413': (api) => unosendImport(api, { file: `email\n${'a@example.com\n'.repeat(400)}` }),
+  'importContacts 422': (api) => withJobsRunning(api, () => unosendImport(api, { file: '' })),
+  'getImport 200': async (api) => {
+    const id = await queuedImport(api, CSV);
+    await api.roster.jobs.runOnce();
+    return api.call('get', `/contacts/import/${id}`);
+  },
+  'getImport 202': async (api) => api.call('get', `/contacts/import/${await queuedImport(api, CSV)}`),
+  'getImport 404': (api) => api.call('get', `/contacts/import/${UNKNOWN_ID}`),
+  'getImport 422': async (api) => {
+    const id = await queuedImport(api, '');
+    await api.roster.jobs.runOnce();
+    return api.call('get', `/contacts/import/${id}`);
+  },
+  'getContact 200': async (api) => api.call('get', `/contacts/${(await newContact(api)).id}`),
+  'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
+  'updateContact 200': async (api, doc) =>
+    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: bodyExample(doc, 'updateContact') }),
+  'updateContact 400': async (api) =>
+    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: { subscribed: 'yes' } }),
+  'updateContact 404': (api, doc) =>
+    api.call('patch', `/contacts/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateContact') }),
+  'updateContact 409': async (api) => {
+    await newContact(api, 'taken@example.com');
+    const id = (await newContact(api)).id;
+    return api.call('patch', `/contacts/${id}`, { body: { email: 'taken@example.com' } });
+  },
+  'deleteContact 200': async (api) => api.call('delete', `/contacts/${(await newContact(api)).id}`),
+  'deleteContact 404': (api) => api.call('delete', `/contacts/${UNKNOWN_ID}`),
+  'createAudience 201': (api, doc) =>
+    api.call('post', '/audiences', { body: bodyExample(doc, 'createAudience') }),
+  'createAudience 400': (api) => api.call('post', '/audiences', { body: {} }),
+  'listAudiences 200': async (api) => {
+    const audience = await newAudience(api);
+    await api.roster.contacts.create(api.projectId, { email: 'ada@example.com', audienceId: audience.id });
+    return api.call('get', '/audiences');
+  },
+  'getAudience 200': async (api) => api.call('get', `/audiences/${(await newAudience(api)).id}`),
+  'getAudience 404': (api) => api.call('get', `/audiences/${UNKNOWN_ID}`),
+  'updateAudience 200': async (api, doc) =>
+    api.call('patch', `/audiences/${(await newAudience(api)).id}`, {
+      body: bodyExample(doc, 'updateAudience'),
+    }),
+  'updateAudience 400': async (api) =>
+    api.call('patch', `/audiences/${(await newAudience(api)).id}`, { body: { name: '' } }),
+  'updateAudience 404': (api, doc) =>
+    api.call('patch', `/audiences/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateAudience') }),
+  'deleteAudience 200': async (api) => api.call('delete', `/audiences/${(await newAudience(api)).id}`),
+  'deleteAudience 404': (api) => api.call('delete', `/audiences/${UNKNOWN_ID}`),
+};
+
+/** Every documented 401: the operation called with an unknown key. */
+function unauthorizedScenario(method: string, path: string, doc: Json): Scenario {
+  return (api) => {
+    const op = doc.paths[path][method];
+    const url = path.replace(/\{(\w+)\}/g, (_, name) => {
+      const param = op.parameters.find((p: Json) => p.name === name);
+      return param.example;
+    });
+    const body = op.requestBody?.content['application/json']?.example;
+    return api.call(method, url, { key: 'sk_not_a_registered_key', body });
+  };
+}
+
+/** The machine-readable error name in a dialect's error body: Plunk's `error.code`, Unosend's `error.type`. */
+const errorName = (body: Json) => (typeof body.error?.type === 'string' ? body.error.type : body.error?.code);
+
+/** Every `METHOD /path` an Express router serves, with `:param` written as OpenAPI's `{param}`. */
+function routesOf(router: express.Router): string[] {
+  const out: string[] = [];
+  for (const layer of router.stack as { route?: { path: string; methods: Record<string, boolean> } }[]) {
+    if (!layer.route) continue;
+    const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
+    for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.push(`${method} ${path}`);
+  }
+  return out.sort();
+}
+
+const LIMITS = { maxImportBytes: 4096, maxBulkIds: 1000 };
+const dialects = [
+  {
+    name: 'Plunk',
+    doc: plunkOpenApi(LIMITS),
+    base: '',
+    scenarios: plunkScenarios,
+    router: (r: Roster) => createPlunkRouter(r),
+  },
+  {
+    name: 'Unosend',
+    doc: unosendOpenApi(LIMITS),
+    base: '/v1',
+    scenarios: unosendScenarios,
+    router: (r: Roster) => createUnosendRouter(r),
+  },
+];
+
+describe.each(dialects)('OpenAPI document of the $name API', ({ doc, base, scenarios, router }) => {
+  const validator = schemaValidator(doc);
+  const documented = operationsOf(doc).flatMap(({ method, path, op }) =>
+    Object.entries(op.responses as Json).map(([status, response]) => ({
+      method,
+      path,
+      op,
+      status: Number(status),
+      response: response as Json,
+      id: `${op.operationId} ${status}`,
+    })),
+  );
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    await expectValidOpenApi(doc);
+  });
+
+  it('documents exactly the routes the router serves', () => {
+    const documentedRoutes = operationsOf(doc).map(({ method, path }) => `${method} ${path}`);
+    expect(documentedRoutes.sort()).toEqual(routesOf(router(roster)));
+  });
+
+  it('has a real-server scenario for every documented response, and documents every scenario', () => {
+    const ids = documented.map((d) => d.id).filter((id) => !id.endsWith(' 401'));
+    expect(Object.keys(scenarios).sort()).toEqual(ids.sort());
+  });
+
+  it('documents a 401 for every operation', () => {
+    for (const { op } of operationsOf(doc)) expect(Object.keys(op.responses)).toContain('401');
+  });
+
+  it('has request, parameter and response examples that validate against their own schemas', () => {
+    for (const { op } of operationsOf(doc)) {
+      const json = op.requestBody?.content['application/json'];
+      if (json) validator.expectValid(json.schema, json.example, `${op.operationId} request example`);
+      for (const param of op.parameters ?? []) {
+        if (param.example !== undefined)
+          validator.expectValid(param.schema, param.example, `${op.operationId} ${param.name} example`);
+      }
+    }
+    for (const { id, response } of documented) {
+      const json = response.content?.['application/json'];
+      if (json) {
+        expect(json.example, `${id} has an example`).toBeDefined();
+        validator.expectValid(json.schema, json.example, `${id} example`);
+      }
+    }
+  });
+
+  it('rejects bodies that differ from the documented shape (the schemas are strict)', () => {
+    const contact = documented.find((d) => d.id === 'getContact 200')!.response.content['application/json'];
+    expect(validator.isValid(contact.schema, contact.example)).toBe(true);
+    expect(validator.isValid(contact.schema, { ...contact.example, extra: 1 })).toBe(false);
+    const { id: _, ...withoutId } = contact.example;
+    expect(validator.isValid(contact.schema, withoutId)).toBe(false);
+  });
+
+  it.each(documented.map((d) => [d.id, d] as const))(
+    'the server answers %s as documented',
+    async (_id, { method, path, op, status, response }) => {
+      const api = apiFor(base);
+      const scenario =
+        status === 401 ? unauthorizedScenario(method, path, doc) : scenarios[`${op.operationId} ${status}`];
+      expect(scenario, 'a scenario exists').toBeDefined();
+      const res = await scenario!(api, doc);
+      const text = await res.text();
+      expect(res.status, text).toBe(status);
+      const type = res.headers.get('content-type') ?? '';
+      if (!response.content) {
+        expect(text).toBe('');
+        return;
+      }
+      const json = response.content['application/json'];
+      expect(type).toContain('application/json');
+      const body = JSON.parse(text);
+      validator.expectValid(json.schema, body, `${op.operationId} ${status} response`);
+      // Same fields as the example (optional ones aside), and for errors the same error name.
+      if (status >= 400) expect(errorName(body)).toBe(errorName(json.example));
+      else expect(Object.keys(body).sort()).toEqual(Object.keys(json.example).sort());
+      expect(unexpected).toEqual([]);
+    },
+  );
+});
+
+describe('OpenAPI documents, other media types', () => {
+  it('the CSV export answers the documented text/csv with the example’s header line', async () => {
+    const doc = unosendOpenApi();
+    const documentedCsv = doc.paths as Json;
+    const example: string =
+      documentedCsv['/contacts/export'].get.responses['200'].content['text/csv'].example;
+    await roster.contacts.create(projectId, { email: 'ada@example.com' });
+    const res = await apiFor('/v1').call('get', '/contacts/export');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const text = await res.text();
+    expect(text.split('\n')[0]).toBe(example.split('\n')[0]);
+  });
+
+  it('renders the server URL and bulk limit it is given', () => {
+    expect((plunkOpenApi({ serverUrl: 'https://contacts.example.com/api' }).servers as Json[])[0]).toEqual({
+      url: 'https://contacts.example.com/api',
+    });
+    const doc = unosendOpenApi({ maxBulkIds: 50 }) as Json;
+    const apply = doc.components.schemas.UnosendBulkBody.anyOf[1];
+    expect(apply.properties.contact_ids.maxItems).toBe(50);
+  });
+});

@@ -1,0 +1,295 @@
+import type { Roster } from '@roster/core';
+import express from 'express';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect } from '../../core/test/dialects.js';
+import { createPlunkRouter } from '../src/index.js';
+import { ISO, type JsonResponse, type Listening, listen, request, UUID } from './http-helpers.js';
+
+let roster: Roster;
+let server: Listening;
+let base: string;
+let key: string;
+let otherKey: string;
+let projectId: string;
+let otherProjectId: string;
+
+function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
+  return {
+    success: false,
+    error: { code, message: expect.any(String), statusCode, ...(errors ? { errors } : {}) },
+    timestamp: ISO,
+  };
+}
+
+async function upload(
+  csv: string | Buffer,
+  options: { field?: string; apiKey?: string } = {},
+): Promise<JsonResponse> {
+  const form = new FormData();
+  form.append(options.field ?? 'file', new Blob([csv], { type: 'text/csv' }), 'contacts.csv');
+  const response = await fetch(`${base}/contacts/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.apiKey ?? key}` },
+    body: form,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+/** Polls a job status URL until the job is finished. */
+async function finished(url: string, apiKey = key): Promise<JsonResponse> {
+  for (let i = 0; i < 500; i++) {
+    const res = await request(url, { key: apiKey });
+    if (res.status !== 200 || res.body.state === 'completed' || res.body.state === 'failed') return res;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`job at ${url} did not finish`);
+}
+
+async function contact(email: string, project = projectId, subscribed = true) {
+  return (await roster.contacts.upsert(project, { email, subscribed })).contact;
+}
+
+describeEachDialect('Plunk import and bulk jobs', (dialect) => {
+  beforeAll(async () => {
+    roster = await createTestRoster(dialect, { jobs: { pollIntervalMs: 20 } });
+    projectId = (await roster.projects.ensure('main')).id;
+    otherProjectId = (await roster.projects.ensure('other')).id;
+    key = (await roster.keys.create(projectId)).key;
+    otherKey = (await roster.keys.create(otherProjectId)).key;
+    const app = express();
+    app.use('/api', createPlunkRouter(roster, { onError: () => {} }));
+    server = await listen(app);
+    base = `${server.url}/api`;
+    await roster.jobs.start();
+  });
+  afterAll(async () => {
+    await server.close();
+    await roster.close();
+  });
+  beforeEach(async () => {
+    await roster.db.deleteFrom('roster_contacts').execute();
+  });
+
+  it('imports a few hundred rows: 202 with a job id, then polling reaches completed with every counter', async () => {
+    await contact('existing7@example.com', projectId, false);
+    const rows = ['email,First Name,plan,subscribed'];
+    for (let i = 0; i < 300; i++)
+      rows.push(`user${i}@example.com,Name ${i},${i % 2 ? 'pro' : 'free'},${i % 10 ? '' : 'no'}`);
+    rows.push('existing7@example.com,Seven,,');
+    rows.push('USER5@example.com,,team,');
+    rows.push('not-an-email,x,,');
+    rows.push(',nobody,,');
+    const res = await upload(`${rows.join('\r\n')}\r\n`);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ message: 'Import queued successfully', jobId: UUID });
+
+    const status = await finished(`${base}/contacts/import/${res.body.jobId}`);
+    expect(status.status).toBe(200);
+    expect(status.body).toEqual({
+      id: res.body.jobId,
+      state: 'completed',
+      progress: 100,
+      result: {
+        totalRows: 304,
+        successCount: 302,
+        createdCount: 300,
+        updatedCount: 2,
+        failureCount: 2,
+        errors: [
+          { row: 304, email: 'not-an-email', error: 'Invalid email' },
+          { row: 305, email: '', error: 'Missing email' },
+        ],
+      },
+    });
+    expect(await roster.contacts.count(projectId)).toBe(301);
+    const five = await roster.contacts.findByEmail(projectId, 'user5@example.com');
+    expect(five).toMatchObject({ subscribed: true, data: { 'First Name': 'Name 5', plan: 'team' } });
+    expect(await roster.contacts.findByEmail(projectId, 'user10@example.com')).toMatchObject({
+      subscribed: false,
+      data: { 'First Name': 'Name 10', plan: 'free' },
+    });
+    expect(await roster.contacts.findByEmail(projectId, 'existing7@example.com')).toMatchObject({
+      subscribed: false,
+      data: { 'First Name': 'Seven' },
+    });
+  });
+
+  it('answers 400 without a file part, and when the header has no email column', async () => {
+    const none = await request(`${base}/contacts/import`, { method: 'POST', key, body: { file: 'x' } });
+    expect(none.status).toBe(400);
+    expect(none.body).toEqual(
+      plunkError('VALIDATION_ERROR', 400, [
+        { field: 'file', message: expect.stringContaining('is required') },
+      ]),
+    );
+    const wrongField = await upload('email\na@x.io\n', { field: 'csv' });
+    expect(wrongField.status).toBe(400);
+    expect(wrongField.body).toEqual(
+      plunkError('VALIDATION_ERROR', 400, [
+        { field: 'csv', message: 'is not expected: send the CSV as the multipart field "file"' },
+      ]),
+    );
+    const noEmail = await upload('name,plan\nAda,pro\n');
+    expect(noEmail.status).toBe(400);
+    expect(noEmail.body).toEqual(
+      plunkError('VALIDATION_ERROR', 400, [
+        { field: 'file', message: 'has no email column in its header line' },
+      ]),
+    );
+  });
+
+  it('answers 413 JSON to a file over 5 MB and stores nothing', async () => {
+    const before = await roster.db.selectFrom('roster_jobs').select('id').execute();
+    const big = Buffer.alloc(5 * 1024 * 1024 + 1, 'a');
+    big.write('email\n');
+    const res = await upload(big);
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual(
+      plunkError('PAYLOAD_TOO_LARGE', 413, [{ field: 'file', message: 'must be at most 5242880 bytes' }]),
+    );
+    expect(await roster.db.selectFrom('roster_files').selectAll().execute()).toEqual([]);
+    expect(await roster.db.selectFrom('roster_jobs').select('id').execute()).toEqual(before);
+  });
+
+  it('accepts exactly 5 MB', async () => {
+    const limit = 5 * 1024 * 1024;
+    let text = 'email,pad\n';
+    for (let i = 0; text.length < limit - 100; i++) text += `user${i}@example.com,${'x'.repeat(50)}\n`;
+    text += `last@example.com,${'y'.repeat(limit - text.length - 'last@example.com,\n'.length)}\n`;
+    const body = Buffer.from(text);
+    expect(body.length).toBe(limit);
+    const res = await upload(body);
+    expect(res.status).toBe(202);
+    const status = await finished(`${base}/contacts/import/${res.body.jobId}`);
+    expect(status.body).toMatchObject({ state: 'completed', result: { failureCount: 0 } });
+    expect(await roster.contacts.findByEmail(projectId, 'last@example.com')).not.toBeNull();
+  });
+
+  it('fails the job of an empty file with a clear reason', async () => {
+    const res = await upload('');
+    expect(res.status).toBe(202);
+    const status = await finished(`${base}/contacts/import/${res.body.jobId}`);
+    expect(status.body).toEqual({
+      id: res.body.jobId,
+      state: 'failed',
+      progress: 0,
+      result: null,
+      failedReason: 'The CSV file is empty',
+    });
+  });
+
+  it("answers 404 for an unknown job, another project's job, and a job of the other kind", async () => {
+    const res = await upload('email\na@example.com\n');
+    const jobId = res.body.jobId;
+    await finished(`${base}/contacts/import/${jobId}`);
+    for (const [url, apiKey] of [
+      [`${base}/contacts/import/${jobId}`, otherKey],
+      [`${base}/contacts/import/01900000-0000-7000-8000-000000000000`, key],
+      [`${base}/contacts/import/not-a-uuid`, key],
+      [`${base}/contacts/bulk/${jobId}`, key],
+    ] as const) {
+      const answer = await request(url, { key: apiKey });
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual(plunkError('JOB_NOT_FOUND', 404));
+    }
+  });
+
+  it('bulk-unsubscribes, counting unchanged contacts and unknown or foreign ids as failures', async () => {
+    const a = await contact('a@example.com');
+    const b = await contact('b@example.com', projectId, false);
+    const foreign = await contact('f@example.com', otherProjectId);
+    const unknown = '01900000-0000-7000-8000-000000000000';
+    const res = await request(`${base}/contacts/bulk-unsubscribe`, {
+      method: 'POST',
+      key,
+      body: { contactIds: [a.id, b.id, foreign.id, unknown] },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
+    const status = await finished(`${base}/contacts/bulk/${res.body.jobId}`);
+    expect(status.body).toEqual({
+      id: res.body.jobId,
+      state: 'completed',
+      progress: 100,
+      result: {
+        operation: 'unsubscribe',
+        totalRequested: 4,
+        successCount: 1,
+        unchangedCount: 1,
+        failureCount: 2,
+        errors: [
+          { contactId: foreign.id, error: 'Contact not found' },
+          { contactId: unknown, error: 'Contact not found' },
+        ],
+      },
+    });
+    expect((await roster.contacts.get(projectId, a.id)).subscribed).toBe(false);
+    expect((await roster.contacts.get(otherProjectId, foreign.id)).subscribed).toBe(true);
+    const peek = await request(`${base}/contacts/bulk/${res.body.jobId}`, { key: otherKey });
+    expect(peek.status).toBe(404);
+  });
+
+  it('bulk-subscribes with mode "ids" and bulk-deletes', async () => {
+    const a = await contact('a@example.com', projectId, false);
+    const b = await contact('b@example.com', projectId, false);
+    const sub = await request(`${base}/contacts/bulk-subscribe`, {
+      method: 'POST',
+      key,
+      body: { mode: 'ids', contactIds: [a.id, b.id, a.id] },
+    });
+    expect(sub.body.message).toBe('Bulk subscribe queued successfully');
+    expect((await finished(`${base}/contacts/bulk/${sub.body.jobId}`)).body.result).toEqual({
+      operation: 'subscribe',
+      totalRequested: 2,
+      successCount: 2,
+      unchangedCount: 0,
+      failureCount: 0,
+      errors: [],
+    });
+    expect((await roster.contacts.get(projectId, b.id)).subscribed).toBe(true);
+
+    const del = await request(`${base}/contacts/bulk-delete`, {
+      method: 'POST',
+      key,
+      body: { contactIds: [a.id] },
+    });
+    expect(del.body.message).toBe('Bulk delete queued successfully');
+    expect((await finished(`${base}/contacts/bulk/${del.body.jobId}`)).body.result).toMatchObject({
+      operation: 'delete',
+      successCount: 1,
+      failureCount: 0,
+    });
+    expect(await roster.contacts.count(projectId)).toBe(1);
+  });
+
+  it('answers 400 to an empty list, more than 1000 ids, non-UUID ids and another mode', async () => {
+    const ids = (n: number) =>
+      Array.from({ length: n }, (_, i) => `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    const cases: [unknown, { field: string; message: string }][] = [
+      [{ contactIds: [] }, { field: 'contactIds', message: 'must contain at least 1 id' }],
+      [{ contactIds: ids(1001) }, { field: 'contactIds', message: 'must contain at most 1000 ids' }],
+      [{ contactIds: ['nope'] }, { field: 'contactIds.0', message: 'must be a UUID' }],
+      [{}, { field: 'contactIds', message: 'is required' }],
+      [
+        { mode: 'filter', contactIds: ids(1) },
+        { field: 'mode', message: 'must be "ids"' },
+      ],
+    ];
+    for (const [body, issue] of cases) {
+      const res = await request(`${base}/contacts/bulk-delete`, { method: 'POST', key, body });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(plunkError('VALIDATION_ERROR', 400, [issue]));
+    }
+    const ok = await request(`${base}/contacts/bulk-delete`, {
+      method: 'POST',
+      key,
+      body: { contactIds: ids(1000) },
+    });
+    expect(ok.status).toBe(202);
+    expect((await finished(`${base}/contacts/bulk/${ok.body.jobId}`)).body.result).toMatchObject({
+      totalRequested: 1000,
+      failureCount: 1000,
+    });
+  });
+});

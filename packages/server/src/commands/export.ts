@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { type Contact, createRoster } from '@roster/core';
+import type { Command } from 'commander';
+import { CliError, type CommonFlags, dbPath } from '../config.js';
+
+interface ExportFlags extends CommonFlags {
+  format: string;
+  out?: string;
+}
+
+/** RFC 4180 quoting: fields with a comma, quote, line break or edge spaces are quoted, quotes doubled. */
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A data value as a CSV cell: strings as they are, anything else as JSON. */
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return csvField(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/** Writes with backpressure, so memory stays flat whatever the number of contacts. */
+async function write(out: Writable, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
+
+/** The CSV column of a data key; keys that would be read back as email or subscribed get a `data.` prefix. */
+function columnOf(key: string): string {
+  const lower = key.trim().toLowerCase();
+  return lower === 'email' || lower === 'subscribed' ? `data.${key}` : key;
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description('Export every contact of a project as CSV (data fields as columns) or JSON, streaming')
+    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--project <name>', 'project to export', 'default')
+    .option('--format <format>', 'csv or json', 'csv')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (flags: ExportFlags) => {
+      if (flags.format !== 'csv' && flags.format !== 'json') {
+        throw new CliError(`Invalid format "${flags.format}": use csv or json`);
+      }
+      const roster = await createRoster({ database: dbPath(flags) });
+      try {
+        const name = flags.project ?? 'default';
+        const project = await roster.projects.findByName(name);
+        if (!project) throw new CliError(`No project named "${name}"`);
+        const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
+        let count = 0;
+        if (flags.format === 'json') {
+          await write(out, '[');
+          for await (const contact of roster.contacts.stream(project.id)) {
+            await write(out, `${count++ === 0 ? '\n' : ',\n'}${JSON.stringify(contact)}`);
+          }
+          await write(out, count > 0 ? '\n]\n' : ']\n');
+        } else {
+          // First pass: the set of data keys (the columns); second pass: the rows.
+          const keys = new Set<string>();
+          for await (const contact of roster.contacts.stream(project.id)) {
+            for (const key of Object.keys(contact.data ?? {})) keys.add(key);
+          }
+          const columns = [...keys].sort();
+          await write(out, `${['email', 'subscribed', ...columns.map(columnOf)].map(csvField).join(',')}\n`);
+          for await (const contact of roster.contacts.stream(project.id)) {
+            const data: Contact['data'] = contact.data ?? {};
+            const row = [
+              csvField(contact.email),
+              String(contact.subscribed),
+              ...columns.map((k) => cell(data[k])),
+            ];
+            await write(out, `${row.join(',')}\n`);
+            count++;
+          }
+        }
+        if (flags.out) {
+          out.end();
+          await once(out, 'finish');
+          console.error(`Exported ${count} contacts to ${flags.out}`);
+        }
+      } finally {
+        await roster.close();
+      }
+    });
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePositiveInt } from './config.js';
+
+/**
+ * `roster serve --config FILE`: a JSON file with the settings of `roster serve`. Flags win over
+ * environment variables, which win over the file, which wins over the defaults. Keys from the file
+ * and from `--api-key` are all registered.
+ *
+ * ```json
+ * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2 }
+ * ```
+ */
+export interface ServeConfigFile {
+  /** Port to listen on (0 picks a free one). */
+  port?: number;
+  /** Interface to bind. */
+  host?: string;
+  /** SQLite database file (a relative path is relative to the config file), or a postgres:// URL. */
+  db?: string;
+  /** Keys registered for the default project (idempotent). */
+  apiKeys?: string[];
+  /** Background jobs (imports, bulk operations) run at once. */
+  concurrency?: number;
+}
+
+const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> = {
+  port: (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? null : 'an integer from 0 to 65535',
+  host: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
+  db: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
+  apiKeys: (v) => (Array.isArray(v) && v.every((k) => typeof k === 'string') ? null : 'an array of strings'),
+  concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
+};
+
+/** Reads and checks a config file; every problem is a CliError naming the file and the field. */
+export function readServeConfig(path: string): ServeConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`Cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new CliError(`Config file ${path} must contain a JSON object`);
+  }
+  const config = parsed as Record<string, unknown>;
+  for (const [field, value] of Object.entries(config)) {
+    const check = FIELDS[field as keyof ServeConfigFile];
+    if (!check) {
+      throw new CliError(
+        `Config file ${path}: unknown field "${field}" (known: ${Object.keys(FIELDS).join(', ')})`,
+      );
+    }
+    const expected = check(value);
+    if (expected) throw new CliError(`Config file ${path}: "${field}" must be ${expected}`);
+  }
+  const out = config as ServeConfigFile;
+  if (
+    out.db !== undefined &&
+    out.db !== ':memory:' &&
+    !/^postgres(ql)?:\/\//i.test(out.db) &&
+    !isAbsolute(out.db)
+  ) {
+    // Relative to the file, so a config works from any working directory.
+    out.db = resolve(dirname(path), out.db);
+  }
+  return out;
+}
+
+/** `roster serve`'s flags as commander gives them. */
+export interface ServeFlagValues {
+  port?: string;
+  host?: string;
+  db?: string;
+  apiKey?: string[];
+  concurrency?: string;
+}
+
+export interface ServeSettings {
+  port: number;
+  host: string;
+  database: string;
+  apiKeys: string[];
+  /** Undefined: core's default. */
+  concurrency: number | undefined;
+}
+
+/** Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`), then the config file, then the defaults. */
+export function resolveServeSettings(
+  flags: ServeFlagValues,
+  env: NodeJS.ProcessEnv,
+  file: ServeConfigFile = {},
+): ServeSettings {
+  const portText = flags.port ?? (env.PORT || undefined);
+  return {
+    port: portText === undefined ? (file.port ?? DEFAULT_PORT) : parsePort(portText, DEFAULT_PORT),
+    host: flags.host ?? (env.HOST || undefined) ?? file.host ?? DEFAULT_HOST,
+    database: flags.db ?? (env.ROSTER_DB || undefined) ?? file.db ?? DEFAULT_DB,
+    apiKeys: [...(file.apiKeys ?? []), ...(flags.apiKey ?? [])],
+    concurrency:
+      flags.concurrency === undefined ? file.concurrency : parsePositiveInt('concurrency', flags.concurrency),
+  };
+}

@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRoster, type ImportProgress, type ImportResult } from '@roster/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROSTER_BIN, runCli, startServe } from './cli-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'roster-cli-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every contact of the default project as sorted [email, subscribed, data] rows. */
+async function contactsOf(db: string): Promise<[string, boolean, unknown][]> {
+  const roster = await createRoster({ database: db });
+  try {
+    const project = await roster.projects.findByName('default');
+    const rows = await roster.db
+      .selectFrom('roster_contacts')
+      .select(['email', 'subscribed', 'data'])
+      .where('project_id', '=', project!.id)
+      .orderBy('email')
+      .execute();
+    return rows.map((r) => [r.email, Boolean(r.subscribed), r.data ? JSON.parse(String(r.data)) : null]);
+  } finally {
+    await roster.close();
+  }
+}
+
+async function writeCsv(path: string, rows: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('email,First Name,plan,subscribed\n');
+  for (let i = 0; i < rows; i++) {
+    // Repeats (every 10th row updates an earlier contact), invalid rows, and a subscribed column.
+    const email =
+      i % 10 === 9 ? `user${i - 5}@example.com` : i % 1000 === 500 ? `broken${i}` : `user${i}@example.com`;
+    const line = `${email},"Name ${i}",${i % 3 ? 'pro' : ''},${i % 7 === 0 ? 'no' : ''}\n`;
+    if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  out.end();
+  await new Promise<void>((resolve) => out.once('finish', () => resolve()));
+}
+
+describe('roster import / export', () => {
+  it('imports a CSV with a summary, exports it, and the export re-imported gives the same contacts', async () => {
+    const csv = join(dir, 'small.csv');
+    writeFileSync(
+      csv,
+      'email;City;subscribed\r\nada@example.com;"Paris, FR";yes\r\nbob@example.com;"say ""hi""";no\r\nbad;x;\r\ncy@example.com;;\r\n',
+    );
+    const db = join(dir, 'small.db');
+    const imported = await runCli(['import', csv, '--db', db]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(
+      /^Imported 4 rows in [\d.]+ s \([\d,]+ rows\/s\): 3 created, 0 updated, 1 failed\n {2}line 4: Invalid email \(bad\)\n$/,
+    );
+
+    const exported = await runCli(['export', '--db', db]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.split('\n').sort()).toEqual(
+      [
+        '',
+        'ada@example.com,true,"Paris, FR"',
+        'bob@example.com,false,"say ""hi"""',
+        'cy@example.com,true,',
+        'email,subscribed,City',
+      ].sort(),
+    );
+    const out = join(dir, 'export.csv');
+    expect((await runCli(['export', '--db', db, '--out', out])).code).toBe(0);
+    const db2 = join(dir, 'reimport.db');
+    const again = await runCli(['import', out, '--db', db2, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ totalRows: 3, createdCount: 3, failureCount: 0 });
+    expect(await contactsOf(db2)).toEqual(await contactsOf(db));
+
+    const json = await runCli(['export', '--db', db, '--format', 'json']);
+    const contacts = JSON.parse(json.stdout) as { email: string; data: unknown }[];
+    expect(contacts.map((c) => c.email).sort()).toEqual([
+      'ada@example.com',
+      'bob@example.com',
+      'cy@example.com',
+    ]);
+    expect(contacts.find((c) => c.email === 'ada@example.com')?.data).toEqual({ City: 'Paris, FR' });
+  });
+
+  it('runs import and bulk jobs inside `roster serve --concurrency N`', async () => {
+    const db = join(dir, 'serve.db');
+    const key = 'sk_test_jobs_key_1';
+    const bad = await runCli(['serve', '--db', db, '--concurrency', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Invalid concurrency "0"');
+    const server = await startServe(['--db', db, '--api-key', key, '--concurrency', '1']);
+    try {
+      const form = new FormData();
+      form.append('file', new Blob(['email,plan\na@example.com,pro\nb@example.com,free\n']), 'c.csv');
+      const auth = { authorization: `Bearer ${key}` };
+      const queued = await fetch(`${server.url}/contacts/import`, {
+        method: 'POST',
+        headers: auth,
+        body: form,
+      });
+      expect(queued.status).toBe(202);
+      const { jobId } = (await queued.json()) as { jobId: string };
+      let status: { state: string; result: unknown } = { state: 'waiting', result: null };
+      for (let i = 0; i < 200 && status.state !== 'completed' && status.state !== 'failed'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        status = (await (
+          await fetch(`${server.url}/contacts/import/${jobId}`, { headers: auth })
+        ).json()) as typeof status;
+      }
+      expect(status).toMatchObject({ state: 'completed', result: { createdCount: 2, failureCount: 0 } });
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
+  it('exits non-zero when the file cannot be imported', async () => {
+    const csv = join(dir, 'noemail.csv');
+    writeFileSync(csv, 'name\nAda\n');
+    const res = await runCli(['import', csv, '--db', join(dir, 'fail.db')]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('The CSV file has no email column');
+    const missing = await runCli(['import', join(dir, 'missing.csv'), '--db', join(dir, 'fail.db')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('is not a readable file');
+  });
+
+  it('resumes an import killed with SIGKILL mid-way: nothing lost, nothing doubled, counters equal a clean run', async () => {
+    const csv = join(dir, 'large.csv');
+    await writeCsv(csv, 200_000);
+    const cleanDb = join(dir, 'clean.db');
+    const clean = await runCli(['import', csv, '--db', cleanDb, '--json']);
+    expect(clean.code).toBe(0);
+    const cleanResult = JSON.parse(clean.stdout) as ImportResult & { jobId: string };
+
+    const db = join(dir, 'crash.db');
+    const child = spawn(process.execPath, [ROSTER_BIN, 'import', csv, '--db', db, '--no-progress'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    // Wait until some batches are committed, then kill the process without warning.
+    const watcher = await createRoster({ database: db });
+    let reached = 0;
+    try {
+      for (let i = 0; i < 600 && reached === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        const job = await watcher.db
+          .selectFrom('roster_jobs')
+          .select('progress')
+          .executeTakeFirst()
+          .catch(() => undefined);
+        const progress = job?.progress ? (JSON.parse(String(job.progress)) as ImportProgress) : null;
+        if (progress && progress.counts.totalRows >= 20_000) reached = progress.counts.totalRows;
+      }
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      await watcher.close();
+    }
+    expect(reached).toBeGreaterThanOrEqual(20_000);
+    const afterKill = await contactsOf(db);
+    expect(afterKill.length).toBeGreaterThan(0);
+    expect(afterKill.length).toBeLessThan((await contactsOf(cleanDb)).length);
+
+    const resumed = await runCli(['import', csv, '--db', db, '--json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/^Resuming import job [0-9a-f-]{36} of .* after [\d,]+ rows\n/);
+    const result = JSON.parse(resumed.stdout) as ImportResult & { jobId: string };
+    const { jobId: _a, ...resumedCounts } = result;
+    const { jobId: _b, ...cleanCounts } = cleanResult;
+    expect(resumedCounts).toEqual(cleanCounts);
+    expect(cleanCounts).toMatchObject({
+      totalRows: 200_000,
+      createdCount: 179_800,
+      updatedCount: 20_000,
+      failureCount: 200,
+    });
+    expect(await contactsOf(db)).toEqual(await contactsOf(cleanDb));
+
+    const roster = await createRoster({ database: db });
+    const job = await roster.db.selectFrom('roster_jobs').selectAll().executeTakeFirstOrThrow();
+    await roster.close();
+    expect(job).toMatchObject({ status: 'completed', attempts: 2 });
+  }, 120_000);
+});

@@ -1,0 +1,36 @@
+import { createRoster, type Roster } from '@roster/core';
+import { plunkOpenApi, unosendOpenApi } from '@roster/express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/index.js';
+
+let roster: Roster;
+let server: RunningServer;
+beforeAll(async () => {
+  roster = await createRoster({ database: ':memory:', limits: { maxBulkIds: 250 } });
+  server = await startServer({ roster, port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await roster.close();
+});
+
+describe('the server serves the OpenAPI documents', () => {
+  it('serves the Plunk document at /openapi/plunk.json without a key', async () => {
+    const res = await fetch(`${server.url}/openapi/plunk.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const doc = (await res.json()) as Record<string, any>;
+    expect(doc).toEqual(plunkOpenApi({ maxBulkIds: 250 }));
+    expect(doc.servers).toEqual([{ url: '/' }]);
+  });
+
+  it('serves the Unosend document at /openapi/unosend.json, with the server’s bulk limit', async () => {
+    const res = await fetch(`${server.url}/openapi/unosend.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Record<string, any>;
+    expect(doc).toEqual(unosendOpenApi({ maxBulkIds: 250 }));
+    expect(doc).not.toEqual(unosendOpenApi());
+    expect(doc.servers).toEqual([{ url: '/v1' }]);
+    expect(doc.components.schemas.UnosendBulkBody.anyOf[1].properties.contact_ids.maxItems).toBe(250);
+  });
+});

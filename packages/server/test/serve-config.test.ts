@@ -1,0 +1,142 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readServeConfig, resolveServeSettings } from '../src/config-file.js';
+import { runCli, startServe } from './cli-helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'roster-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function configFile(content: unknown): string {
+  const path = join(dir, 'roster.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+const status = async (url: string, key: string) =>
+  (await fetch(`${url}/contacts`, { headers: { authorization: `Bearer ${key}` } })).status;
+
+describe('readServeConfig', () => {
+  it('reads every field and resolves a relative db path against the file', () => {
+    const path = configFile({
+      port: 8080,
+      host: '0.0.0.0',
+      db: 'data/roster.db',
+      apiKeys: ['sk_config_key_1'],
+      concurrency: 4,
+    });
+    expect(readServeConfig(path)).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      db: join(dir, 'data/roster.db'),
+      apiKeys: ['sk_config_key_1'],
+      concurrency: 4,
+    });
+    expect(readServeConfig(configFile({ db: ':memory:' })).db).toBe(':memory:');
+  });
+
+  it.each([
+    [{ prot: 1 }, 'unknown field "prot" (known: port, host, db, apiKeys, concurrency)'],
+    [{ port: '8080' }, '"port" must be an integer from 0 to 65535'],
+    [{ port: 70000 }, '"port" must be an integer from 0 to 65535'],
+    [{ apiKeys: 'sk_x' }, '"apiKeys" must be an array of strings'],
+    [{ concurrency: 0 }, '"concurrency" must be an integer >= 1'],
+    [[1, 2], 'must contain a JSON object'],
+    ['{"port": 80,', 'is not valid JSON'],
+  ])('rejects %j, naming the problem', (content, message) => {
+    expect(() => readServeConfig(configFile(content))).toThrow(message);
+  });
+
+  it('names a file that cannot be read', () => {
+    expect(() => readServeConfig(join(dir, 'missing.json'))).toThrow(
+      /Cannot read config file .*missing\.json: ENOENT/,
+    );
+  });
+});
+
+describe('roster serve --config', () => {
+  it('uses the file’s database and keys; --api-key adds to them and ROSTER_DB overrides the db', async () => {
+    const path = configFile({ db: 'from-config.db', apiKeys: ['sk_config_key_1'], host: '127.0.0.1' });
+    const serve = await startServe(['--config', path, '--api-key', 'sk_flag_key_1']);
+    try {
+      expect(await status(serve.url, 'sk_config_key_1')).toBe(200);
+      expect(await status(serve.url, 'sk_flag_key_1')).toBe(200);
+      expect(serve.output()).not.toContain('shown once');
+      expect(existsSync(join(dir, 'from-config.db'))).toBe(true);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+
+    const envDb = join(dir, 'from-env.db');
+    const second = await startServe(['--config', path], { ROSTER_DB: envDb });
+    try {
+      expect(await status(second.url, 'sk_config_key_1')).toBe(200);
+      expect(existsSync(envDb)).toBe(true);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
+  it('exits 1 with the problem when the config file is invalid', async () => {
+    const result = await runCli(['serve', '--config', configFile({ port: 'eighty' })]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('"port" must be an integer from 0 to 65535');
+  });
+});
+
+describe('resolveServeSettings', () => {
+  const file = {
+    port: 8080,
+    host: '0.0.0.0',
+    db: '/srv/file.db',
+    apiKeys: ['sk_file_key_1'],
+    concurrency: 4,
+  };
+
+  it('takes the config file over the defaults', () => {
+    expect(resolveServeSettings({}, {}, file)).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      database: '/srv/file.db',
+      apiKeys: ['sk_file_key_1'],
+      concurrency: 4,
+    });
+    expect(resolveServeSettings({}, {})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      database: './roster.db',
+      apiKeys: [],
+      concurrency: undefined,
+    });
+  });
+
+  it('takes the environment over the file, and flags over both; keys add up', () => {
+    const env = { PORT: '9000', HOST: '::1', ROSTER_DB: '/srv/env.db' };
+    expect(resolveServeSettings({}, env, file)).toMatchObject({
+      port: 9000,
+      host: '::1',
+      database: '/srv/env.db',
+    });
+    expect(
+      resolveServeSettings(
+        { port: '0', host: 'localhost', db: '/srv/flag.db', apiKey: ['sk_flag_key_1'], concurrency: '1' },
+        env,
+        file,
+      ),
+    ).toEqual({
+      port: 0,
+      host: 'localhost',
+      database: '/srv/flag.db',
+      apiKeys: ['sk_file_key_1', 'sk_flag_key_1'],
+      concurrency: 1,
+    });
+  });
+});
