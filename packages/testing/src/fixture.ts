@@ -1,0 +1,203 @@
+import { type Contact, createRoster, isRosterError, type Roster, type RosterOptions } from '@roster/core';
+import { type RunningServer, startServer } from '@roster/server';
+import { type SeedOverrides, seedContacts } from './seed.js';
+
+/** Keys the fixture registers for its project, so your app can keep the keys it already uses. */
+export interface FixtureKeys {
+  /**
+   * The Plunk-style secret key to accept, e.g. the `sk_...` your test environment already sets.
+   * @default a new random `sk_` key
+   */
+  secretKey?: string;
+  /**
+   * The key to accept on the Unosend API (`/v1`).
+   * @default a new random `un_` key
+   */
+  unosendKey?: string;
+  /**
+   * More keys for the same project.
+   * @default []
+   */
+  extra?: string[];
+}
+
+export interface StartRosterOptions {
+  /** Keys to register (all for the fixture's one project). @default two new random keys */
+  keys?: FixtureKeys;
+  /**
+   * Name of the project the keys belong to.
+   * @default 'default'
+   */
+  project?: string;
+  /**
+   * Options passed to `createRoster` (everything but `database`, which is always a fresh in-memory
+   * SQLite database), e.g. `{ clock, limits, jobs: { autoStart: true } }`.
+   * @default {} — jobs do not run by themselves: call `drainJobs()`
+   */
+  roster?: Omit<RosterOptions, 'database' | 'migrate'>;
+  /**
+   * Receives unexpected server errors (the client gets a generic 500).
+   * @default logs to stderr
+   */
+  onError?: (error: unknown) => void;
+}
+
+export interface RosterFixture {
+  /** The server's root URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Base URL of the Plunk-compatible API (`${plunkUrl}/contacts`): the server root. */
+  readonly plunkUrl: string;
+  /** Base URL of the Unosend-compatible API (`${unosendUrl}/contacts`): `${url}/v1`. */
+  readonly unosendUrl: string;
+  /** A secret key accepted by both APIs (`options.keys.secretKey` when given). */
+  readonly secretKey: string;
+  /** The Unosend key (`options.keys.unosendKey` when given); also accepted by both APIs. */
+  readonly unosendKey: string;
+  /** The project every registered key belongs to. */
+  readonly projectId: string;
+  /** The roster behind the server: use the core directly for setup and assertions. */
+  readonly roster: Roster;
+  /**
+   * Runs every due job (CSV imports, bulk operations) to completion, in this process, and resolves
+   * with how many it ran. Also waits for jobs the background runner is running, when it is started.
+   * Jobs scheduled for a retry later than now are left.
+   */
+  drainJobs(): Promise<number>;
+  /**
+   * Creates `count` realistic contacts in the fixture's project in batches (see `seedContacts` for
+   * the generated fields and `overrides`), numbered on from earlier calls so emails never repeat,
+   * and returns them in that order.
+   */
+  seedContacts(count: number, overrides?: SeedOverrides): Promise<Contact[]>;
+  /** Deletes every contact, audience, job and stored file; keeps the project and its keys. */
+  reset(): Promise<void>;
+  /**
+   * Stops the server (requests still in flight get up to one second) and closes the database.
+   * Idempotent.
+   */
+  close(): Promise<void>;
+  /** Same as `close()`, for `await using roster = await startRoster()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Tables emptied by `reset()`, children first. Projects and API keys are kept. */
+const DATA_TABLES = [
+  'roster_file_chunks',
+  'roster_files',
+  'roster_jobs',
+  'roster_contacts',
+  'roster_audiences',
+] as const;
+
+/**
+ * Starts a real roster server on an ephemeral loopback port, with a fresh in-memory SQLite
+ * database and keys your app can use:
+ *
+ * ```ts
+ * const roster = await startRoster({ keys: { secretKey: process.env.PLUNK_SECRET_KEY } });
+ * process.env.PLUNK_API_URL = roster.plunkUrl;
+ * // ... run your code, then:
+ * await roster.close();
+ * ```
+ */
+export async function startRoster(options: StartRosterOptions = {}): Promise<RosterFixture> {
+  const roster = await createRoster({ ...options.roster, database: ':memory:', migrate: true });
+  let server: RunningServer | undefined;
+  try {
+    const project = await roster.projects.ensure(options.project ?? 'default');
+    const keys = options.keys ?? {};
+    const secretKey = await registerOrCreate(roster, project.id, 'secretKey', keys.secretKey, 'sk_');
+    const unosendKey = await registerOrCreate(roster, project.id, 'unosendKey', keys.unosendKey, 'un_');
+    for (const [i, key] of (keys.extra ?? []).entries()) {
+      await registerOrCreate(roster, project.id, `extra[${i}]`, key, 'sk_');
+    }
+    server = await startServer({
+      roster,
+      port: 0,
+      host: '127.0.0.1',
+      // A test tearing down should not wait long for a request it abandoned.
+      shutdownTimeoutMs: 1000,
+      onError: options.onError,
+    });
+    return createFixture(roster, server, { projectId: project.id, secretKey, unosendKey });
+  } catch (error) {
+    await server?.close();
+    await roster.close();
+    throw error;
+  }
+}
+
+async function registerOrCreate(
+  roster: Roster,
+  projectId: string,
+  name: string,
+  key: string | undefined,
+  prefix: string,
+): Promise<string> {
+  if (key === undefined) return (await roster.keys.create(projectId, { prefix })).key;
+  try {
+    await roster.keys.register(projectId, key);
+  } catch (error) {
+    // Name the option: core only knows it was given a key.
+    const issue = isRosterError(error) ? error.details.issues?.[0]?.message : undefined;
+    if (issue) throw new TypeError(`startRoster: options.keys.${name} ${issue}`, { cause: error });
+    throw error;
+  }
+  return key;
+}
+
+function createFixture(
+  roster: Roster,
+  server: RunningServer,
+  ids: { projectId: string; secretKey: string; unosendKey: string },
+): RosterFixture {
+  let seeded = 0;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await server.close();
+      await roster.close();
+    })();
+    return closing;
+  };
+  return {
+    url: server.url,
+    plunkUrl: server.url,
+    unosendUrl: `${server.url}/v1`,
+    secretKey: ids.secretKey,
+    unosendKey: ids.unosendKey,
+    projectId: ids.projectId,
+    roster,
+
+    async drainJobs() {
+      let total = 0;
+      while (true) {
+        // A job may queue another one: run until nothing is due.
+        const ran = await roster.jobs.runOnce();
+        total += ran;
+        // With the background runner started (`jobs.autoStart`), it may hold jobs runOnce cannot claim.
+        if (roster.jobs.activeCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        else if (ran === 0) return total;
+      }
+    },
+
+    async seedContacts(count, overrides) {
+      const first = seeded;
+      seeded += count;
+      return seedContacts(roster, ids.projectId, count, overrides, first);
+    },
+
+    async reset() {
+      const wasRunning = roster.jobs.running;
+      if (wasRunning) await roster.jobs.stop();
+      await roster.db.transaction().execute(async (trx) => {
+        for (const table of DATA_TABLES) await trx.deleteFrom(table).execute();
+      });
+      seeded = 0;
+      if (wasRunning) await roster.jobs.start();
+    },
+
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
