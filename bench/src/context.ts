@@ -1,0 +1,44 @@
+import type { BenchResult } from './report.js';
+
+/** Sizes of one mode: `pnpm bench` (full) or `pnpm bench --quick`. */
+export interface Sizes {
+  /** CSV posted to POST /contacts/import (and imported row by row). */
+  importBytes: number;
+  /** CSV imported by `roster import`. */
+  cliBytes: number;
+  /** Contacts in the project the list, search, HTTP and bulk metrics run on. */
+  contacts: number;
+  /** Requests per latency sample set (list and search, through core and HTTP). */
+  requests: number;
+  /** Seconds of each autocannon load. */
+  loadSeconds: number;
+}
+
+export const FULL: Sizes = {
+  importBytes: 5_000_000,
+  cliBytes: 100_000_000,
+  contacts: 1_000_000,
+  requests: 200,
+  loadSeconds: 10,
+};
+
+export const QUICK: Sizes = {
+  importBytes: 1_000_000,
+  cliBytes: 10_000_000,
+  contacts: 100_000,
+  requests: 100,
+  loadSeconds: 3,
+};
+
+export interface BenchContext {
+  /** Repository root. */
+  root: string;
+  /** Temp directory of this run (removed at the end). */
+  dir: string;
+  quick: boolean;
+  sizes: Sizes;
+  /** Repetitions of every metric (at least 3); the median is reported. */
+  runs: number;
+  add(result: BenchResult): void;
+  log(message: string): void;
+}

@@ -1,0 +1,60 @@
+/**
+ * Runs one autocannon load in its own process (so the client does not compete with the server's
+ * event loop) and prints the summary as one JSON line. Spawned by `runLoad`.
+ *
+ * argv[2]: JSON `{ url, method, headers, connections, seconds, ids?, emails? }`. With `ids`, each
+ * request's path ends in the next id; with `emails`, each POST body upserts the next email.
+ */
+import autocannon from 'autocannon';
+
+interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  connections: number;
+  seconds: number;
+  ids?: string[];
+  emails?: string[];
+}
+
+const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+const base = new URL(spec.url);
+let n = 0;
+
+const result = await autocannon({
+  url: base.origin,
+  connections: spec.connections,
+  duration: spec.seconds,
+  headers: spec.headers,
+  requests: [
+    {
+      method: spec.method,
+      setupRequest: (request) => {
+        const i = n++;
+        let path = base.pathname;
+        if (spec.ids) path = `${path}/${spec.ids[i % spec.ids.length]}`;
+        const out = { ...request, path };
+        if (spec.emails) {
+          out.body = JSON.stringify({
+            email: spec.emails[i % spec.emails.length],
+            data: { visits: i, plan: i % 2 ? 'pro' : 'free' },
+          });
+          out.headers = { ...request.headers, 'content-type': 'application/json' };
+        }
+        return out;
+      },
+    },
+  ],
+});
+
+process.stdout.write(
+  `${JSON.stringify({
+    requestsPerSecond: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+  })}\n`,
+);

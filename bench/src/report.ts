@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** One line of `bench/results/latest.json`. */
+export interface BenchResult {
+  name: string;
+  /** Median over the runs. */
+  value: number;
+  unit: string;
+  /** What the value is compared with, or null when the metric has only an absolute target. */
+  baseline: string | null;
+  baselineValue: number | null;
+  /** "Times as good as the baseline": value/baseline for rates, baseline/value for times. */
+  ratio: number | null;
+  /** e.g. `ratio >= 0.7`, `value <= 5 ms`; null when the metric is only reported. */
+  target: string | null;
+  /** null when there is no target. */
+  pass: boolean | null;
+  /** Extra figures: min, max, runs, p99... (table only uses min/max). */
+  min: number;
+  max: number;
+  runs: number;
+  note?: string;
+}
+
+export interface BenchReport {
+  when: string;
+  node: string;
+  sqlite: string;
+  quick: boolean;
+  machine: { cpus: number; loadavg: number[] };
+  durationSeconds: number;
+  results: BenchResult[];
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** How a metric's ratio is read: `rate` = higher is better (value/baseline), `time` = lower is better. */
+export type Better = 'higher' | 'lower';
+
+export interface MetricSpec {
+  name: string;
+  unit: string;
+  better: Better;
+  /** Per-run values of the subject. */
+  values: number[];
+  baseline?: { name: string; values: number[] };
+  /** Pass condition on the ratio (`>=`), e.g. 0.7; or on the value itself. */
+  minRatio?: number;
+  maxValue?: number;
+  note?: string;
+}
+
+/** Builds a result: medians of each side, the ratio "as good as" the baseline, and the verdict. */
+export function result(spec: MetricSpec): BenchResult {
+  const value = median(spec.values);
+  const baselineValue = spec.baseline ? median(spec.baseline.values) : null;
+  let ratio: number | null = null;
+  if (baselineValue !== null && value > 0 && baselineValue > 0) {
+    ratio = spec.better === 'higher' ? value / baselineValue : baselineValue / value;
+  }
+  const targets: string[] = [];
+  let pass: boolean | null = null;
+  if (spec.minRatio !== undefined) {
+    targets.push(`ratio >= ${spec.minRatio}`);
+    pass = ratio !== null && ratio >= spec.minRatio;
+  }
+  if (spec.maxValue !== undefined) {
+    targets.push(`<= ${spec.maxValue} ${spec.unit}`);
+    pass = (pass ?? true) && value <= spec.maxValue;
+  }
+  return {
+    name: spec.name,
+    value: round(value),
+    unit: spec.unit,
+    baseline: spec.baseline?.name ?? null,
+    baselineValue: baselineValue === null ? null : round(baselineValue),
+    ratio: ratio === null ? null : round(ratio),
+    target: targets.length ? targets.join(' and ') : null,
+    pass,
+    min: round(Math.min(...spec.values)),
+    max: round(Math.max(...spec.values)),
+    runs: spec.values.length,
+    ...(spec.note ? { note: spec.note } : {}),
+  };
+}
+
+export function round(n: number): number {
+  if (!Number.isFinite(n)) return n;
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function fmt(n: number | null): string {
+  if (n === null) return '';
+  return n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+
+/** The results as a Markdown table (also what the README's Performance section shows). */
+export function toTable(results: BenchResult[]): string {
+  const head = [
+    'metric',
+    'median',
+    'min–max',
+    'unit',
+    'baseline',
+    'baseline median',
+    'ratio',
+    'target',
+    'pass',
+  ];
+  const rows = results.map((r) => [
+    r.name,
+    fmt(r.value),
+    `${fmt(r.min)}–${fmt(r.max)}`,
+    r.unit,
+    r.baseline ?? '',
+    fmt(r.baselineValue),
+    r.ratio === null ? '' : `${fmt(r.ratio)}×`,
+    r.target ?? '',
+    r.pass === null ? '' : r.pass ? 'yes' : 'NO',
+  ]);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function writeReport(path: string, report: BenchReport): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}

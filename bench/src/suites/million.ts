@@ -1,0 +1,518 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createRoster, type Roster } from '@roster/core';
+import { startServer } from '@roster/server';
+import express from 'express';
+import type { BenchContext } from '../context.js';
+import { emailOf } from '../data.js';
+import { freshDatabase, openRaw, seedContacts } from '../fixtures.js';
+import { median, percentile, result } from '../report.js';
+
+/** Times `fn` up to `count` times or `maxMs`, whichever comes first (at least `minCount` times). */
+async function sample(fn: () => unknown, count: number, maxMs: number, minCount = 5): Promise<number[]> {
+  const times: number[] = [];
+  const stop = performance.now() + maxMs;
+  await fn(); // warm: statement caches, pages
+  while (times.length < count && (times.length < minCount || performance.now() < stop)) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** Runs `measure` `runs` times and returns, per run, the median and the given percentiles. */
+async function repeat(runs: number, measure: () => Promise<number[]>) {
+  const out = { p50: [] as number[], p95: [] as number[], p99: [] as number[] };
+  for (let r = 0; r < runs; r++) {
+    const times = await measure();
+    out.p50.push(median(times));
+    out.p95.push(percentile(times, 95));
+    out.p99.push(percentile(times, 99));
+  }
+  return out;
+}
+
+interface Load {
+  requestsPerSecond: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+}
+
+/** autocannon in a child process against `url`. */
+async function runLoad(ctx: BenchContext, spec: Record<string, unknown>): Promise<Load> {
+  const client = join(ctx.root, 'bench/src/load-client.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', client, JSON.stringify(spec)], {
+    cwd: join(ctx.root, 'bench'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), ((spec.seconds as number) + 60) * 1000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearTimeout(killer);
+  if (code !== 0) throw new Error(`load client exited ${code}: ${err.slice(-2000)}`);
+  const load = JSON.parse(out.trim().split('\n').at(-1)!) as Load;
+  if (load.errors > 0 || load.non2xx > 0) {
+    throw new Error(`load on ${spec.url} had ${load.errors} errors and ${load.non2xx} non-2xx answers`);
+  }
+  return load;
+}
+
+/**
+ * One project with `sizes.contacts` contacts (written straight into roster's schema), then:
+ * cursor pages, substring search, HTTP throughput against Express hello world, bulk jobs.
+ */
+export async function millionSuite(ctx: BenchContext): Promise<void> {
+  const n = ctx.sizes.contacts;
+  const path = join(ctx.dir, 'million.db');
+  const { projectId } = await freshDatabase(path);
+  let t0 = performance.now();
+  {
+    const raw = openRaw(path);
+    seedContacts(raw, projectId, 0, n);
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+  }
+  ctx.log(`seeded ${n} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  t0 = performance.now();
+  const roster = await createRoster({ database: path });
+  // createRoster brought the substring index up to date (as an import does batch by batch).
+  ctx.log(`opened (substring index built) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    await listMetrics(ctx, roster, path, projectId);
+    await searchMetrics(ctx, roster, path, projectId);
+    await httpMetrics(ctx, roster, projectId);
+    await bulkMetrics(ctx, roster, path, projectId);
+  } finally {
+    await roster.close();
+  }
+}
+
+/** The cursor that starts page `page` (1-based) of `limit` newest-first contacts. */
+function cursorOf(path: string, projectId: string, page: number, limit: number): string | undefined {
+  if (page === 1) return undefined;
+  const raw = openRaw(path);
+  try {
+    const row = raw
+      .prepare('select id from roster_contacts where project_id = ? order by id desc limit 1 offset ?')
+      .get(projectId, (page - 1) * limit - 1) as { id: string };
+    return row.id;
+  } finally {
+    raw.close();
+  }
+}
+
+async function withServer<T>(
+  roster: Roster,
+  projectId: string,
+  fn: (url: string, auth: Record<string, string>) => Promise<T>,
+) {
+  const { key } = await roster.keys.create(projectId);
+  const server = await startServer({ roster, port: 0, host: '127.0.0.1', onError: () => {} });
+  try {
+    return await fn(server.url, { Authorization: `Bearer ${key}` });
+  } finally {
+    await server.close();
+  }
+}
+
+async function timedFetch(url: string, headers: Record<string, string>): Promise<void> {
+  const res = await fetch(url, { headers });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+async function listMetrics(ctx: BenchContext, roster: Roster, path: string, projectId: string) {
+  const n = ctx.sizes.contacts;
+  const limit = 100;
+  const lastPage = Math.floor(n / limit) - 1;
+  const pages = [1, Math.floor(lastPage / 2) + 1, lastPage];
+  const cursors = pages.map((p) => cursorOf(path, projectId, p, limit));
+  const core: Record<number, Awaited<ReturnType<typeof repeat>>> = {};
+  const http: Record<number, Awaited<ReturnType<typeof repeat>>> = {};
+  for (const [i, page] of pages.entries()) {
+    const cursor = cursors[i];
+    core[page] = await repeat(ctx.runs, () =>
+      sample(() => roster.contacts.list(projectId, { limit, cursor }), ctx.sizes.requests, 5000),
+    );
+  }
+  const withTotal = await repeat(ctx.runs, () =>
+    sample(() => roster.contacts.list(projectId, { limit, includeTotal: true }), ctx.sizes.requests, 5000),
+  );
+  await withServer(roster, projectId, async (url, auth) => {
+    for (const [i, page] of pages.entries()) {
+      const q = `${url}/contacts?limit=${limit}${cursors[i] ? `&cursor=${cursors[i]}` : ''}`;
+      http[page] = await repeat(ctx.runs, () => sample(() => timedFetch(q, auth), ctx.sizes.requests, 5000));
+    }
+  });
+  const [first, middle, last] = pages as [number, number, number];
+  for (const page of [middle, last]) {
+    ctx.add(
+      result({
+        name: `list page ${page} (limit 100) through core vs page 1`,
+        unit: 'ms',
+        better: 'lower',
+        values: core[page]!.p50,
+        baseline: { name: 'page 1 through core', values: core[first]!.p50 },
+        minRatio: 0.667,
+        note: 'deep page <= 1.5 x page 1 means ratio >= 0.667',
+      }),
+    );
+  }
+  ctx.add(
+    result({
+      name: 'list page 1 (limit 100) through core',
+      unit: 'ms',
+      better: 'lower',
+      values: core[first]!.p50,
+    }),
+  );
+  ctx.add(
+    result({
+      name: `list first page with total on ${n} contacts, core`,
+      unit: 'ms',
+      better: 'lower',
+      values: withTotal.p50,
+      baseline: { name: 'first page without total', values: core[first]!.p50 },
+      maxValue: 5,
+    }),
+  );
+  for (const page of pages) {
+    ctx.add(
+      result({
+        name: `list page ${page} HTTP p50${page === first ? ' (with total)' : ''}`,
+        unit: 'ms',
+        better: 'lower',
+        values: http[page]!.p50,
+        ...(page === first
+          ? {}
+          : {
+              baseline: { name: 'page 1 HTTP p50 (with total)', values: http[first]!.p50 },
+              minRatio: 0.667,
+            }),
+      }),
+    );
+    ctx.add(
+      result({ name: `list page ${page} HTTP p99`, unit: 'ms', better: 'lower', values: http[page]!.p99 }),
+    );
+  }
+}
+
+/** A term matching one contact or a handful (last name + number of a contact in the middle). */
+function rareTerm(n: number): string {
+  const i = Math.floor(n * 0.37) + 17;
+  const local = emailOf(i).split('@')[0]!;
+  return local.slice(local.indexOf('.') + 2).toUpperCase(); // e.g. "OVELACE370017": any case
+}
+
+async function searchMetrics(ctx: BenchContext, roster: Roster, path: string, projectId: string) {
+  const n = ctx.sizes.contacts;
+  const rare = rareTerm(n);
+  const common = 'gmail';
+  const raw = openRaw(path);
+  const scan = raw.prepare(
+    `select * from roster_contacts where project_id = ? and email like ? escape '\\' order by id desc limit 21`,
+  );
+  const scanCount = raw.prepare(
+    `select count(*) as n from roster_contacts where project_id = ? and email like ? escape '\\'`,
+  );
+  try {
+    const matches = (scanCount.get(projectId, `%${rare.toLowerCase()}%`) as { n: number }).n;
+    ctx.log(`search: rare term "${rare}" matches ${matches}, common term "${common}"`);
+    const scanRare = await repeat(ctx.runs, () =>
+      sample(() => scan.all(projectId, `%${rare.toLowerCase()}%`), 10, 3000, 3),
+    );
+    const scanCommon = await repeat(ctx.runs, () =>
+      sample(() => scan.all(projectId, `%${common}%`), ctx.sizes.requests, 3000),
+    );
+    const scanCommonCount = await repeat(ctx.runs, () =>
+      sample(() => scanCount.get(projectId, `%${common}%`), 10, 3000, 3),
+    );
+    const coreRare = await repeat(ctx.runs, () =>
+      sample(() => roster.contacts.list(projectId, { search: rare }), ctx.sizes.requests, 5000),
+    );
+    const coreRareTotal = await repeat(ctx.runs, () =>
+      sample(
+        () => roster.contacts.list(projectId, { search: rare, includeTotal: true }),
+        ctx.sizes.requests,
+        5000,
+      ),
+    );
+    const coreCommon = await repeat(ctx.runs, () =>
+      sample(() => roster.contacts.list(projectId, { search: common }), ctx.sizes.requests, 5000),
+    );
+    const coreCommonTotal = await repeat(ctx.runs, () =>
+      sample(
+        () => roster.contacts.list(projectId, { search: common, includeTotal: true }),
+        ctx.sizes.requests,
+        5000,
+      ),
+    );
+    const http = await withServer(roster, projectId, async (url, auth) => ({
+      rare: await repeat(ctx.runs, () =>
+        sample(() => timedFetch(`${url}/contacts?search=${rare}`, auth), ctx.sizes.requests, 5000),
+      ),
+      common: await repeat(ctx.runs, () =>
+        sample(() => timedFetch(`${url}/contacts?search=${common}`, auth), ctx.sizes.requests, 5000),
+      ),
+    }));
+    ctx.add(
+      result({
+        name: `search rare term p95, core (${matches} match${matches === 1 ? '' : 'es'} in ${n})`,
+        unit: 'ms',
+        better: 'lower',
+        values: coreRare.p95,
+        baseline: { name: "LIKE '%term%' scan, ORDER BY id DESC LIMIT 21 (median)", values: scanRare.p50 },
+        minRatio: 20,
+        maxValue: 10,
+      }),
+    );
+    ctx.add(
+      result({
+        name: 'search rare term with total p95, core',
+        unit: 'ms',
+        better: 'lower',
+        values: coreRareTotal.p95,
+        baseline: { name: "LIKE '%term%' scan (median)", values: scanRare.p50 },
+      }),
+    );
+    ctx.add(
+      result({
+        name: `search common term "${common}" p50, core`,
+        unit: 'ms',
+        better: 'lower',
+        values: coreCommon.p50,
+        baseline: { name: "LIKE '%term%' scan with LIMIT (median)", values: scanCommon.p50 },
+      }),
+    );
+    ctx.add(
+      result({
+        name: `search common term "${common}" with total p50, core`,
+        unit: 'ms',
+        better: 'lower',
+        values: coreCommonTotal.p50,
+        baseline: { name: "count(*) ... LIKE '%term%' scan (median)", values: scanCommonCount.p50 },
+      }),
+    );
+    ctx.add(
+      result({
+        name: 'search rare term HTTP p50 (with total)',
+        unit: 'ms',
+        better: 'lower',
+        values: http.rare.p50,
+      }),
+    );
+    ctx.add(
+      result({
+        name: 'search rare term HTTP p99 (with total)',
+        unit: 'ms',
+        better: 'lower',
+        values: http.rare.p99,
+      }),
+    );
+    ctx.add(
+      result({
+        name: `search common term HTTP p50 (with total)`,
+        unit: 'ms',
+        better: 'lower',
+        values: http.common.p50,
+      }),
+    );
+    ctx.add(
+      result({
+        name: `search common term HTTP p99 (with total)`,
+        unit: 'ms',
+        better: 'lower',
+        values: http.common.p99,
+      }),
+    );
+  } finally {
+    raw.close();
+  }
+}
+
+/** `count` contact ids spread over the whole table (every `step`-th from `offset`), newest first. */
+function idPool(path: string, projectId: string, count: number, offset: number): string[] {
+  const raw = openRaw(path);
+  try {
+    const total = (
+      raw.prepare('select count(*) as n from roster_contacts where project_id = ?').get(projectId) as {
+        n: number;
+      }
+    ).n;
+    const step = Math.max(1, Math.floor(total / count));
+    const ids: string[] = [];
+    const rows = raw
+      .prepare('select id from roster_contacts where project_id = ? order by id desc')
+      .pluck()
+      .iterate(projectId) as IterableIterator<string>;
+    let k = 0;
+    for (const id of rows) {
+      if (k >= offset && (k - offset) % step === 0) ids.push(id);
+      k++;
+      if (ids.length === count) break;
+    }
+    return ids;
+  } finally {
+    raw.close();
+  }
+}
+
+async function httpMetrics(ctx: BenchContext, roster: Roster, projectId: string) {
+  const path = roster.options.database as string;
+  const ids = idPool(path, projectId, 1000, 0);
+  const emails = Array.from({ length: 1000 }, (_, i) =>
+    emailOf(i * Math.floor(ctx.sizes.contacts / 1000) + 3),
+  );
+  const hello = express();
+  hello.get('/hello', (_req, res) => {
+    res.json({ hello: 'world' });
+  });
+  const helloServer = await new Promise<import('node:http').Server>((resolve) => {
+    const s = hello.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const helloUrl = `http://127.0.0.1:${(helloServer.address() as import('node:net').AddressInfo).port}/hello`;
+  try {
+    await withServer(roster, projectId, async (url, auth) => {
+      const base = { connections: 50, seconds: ctx.sizes.loadSeconds, headers: auth };
+      const h: Load[] = [];
+      const g: Load[] = [];
+      const p: Load[] = [];
+      // Warm every route once (JIT, statement caches), then interleave the three loads.
+      await runLoad(ctx, { ...base, seconds: 1, url: helloUrl, method: 'GET' });
+      await runLoad(ctx, { ...base, seconds: 1, url: `${url}/contacts`, method: 'GET', ids });
+      for (let run = 0; run < ctx.runs; run++) {
+        h.push(await runLoad(ctx, { ...base, url: helloUrl, method: 'GET' }));
+        g.push(await runLoad(ctx, { ...base, url: `${url}/contacts`, method: 'GET', ids }));
+        p.push(await runLoad(ctx, { ...base, url: `${url}/contacts`, method: 'POST', emails }));
+        ctx.log(
+          `  run ${run + 1}: hello ${h.at(-1)!.requestsPerSecond.toFixed(0)} req/s, GET /contacts/:id ${g.at(-1)!.requestsPerSecond.toFixed(0)}, POST /contacts ${p.at(-1)!.requestsPerSecond.toFixed(0)}`,
+        );
+      }
+      const helloRps = {
+        name: 'Express 5 hello world (same machine, same run)',
+        values: h.map((l) => l.requestsPerSecond),
+      };
+      ctx.add(
+        result({
+          name: 'HTTP GET /contacts/:id (autocannon 50 conn)',
+          unit: 'req/s',
+          better: 'higher',
+          values: g.map((l) => l.requestsPerSecond),
+          baseline: helloRps,
+          minRatio: 0.8,
+        }),
+      );
+      ctx.add(
+        result({
+          name: 'HTTP POST /contacts upsert (autocannon 50 conn)',
+          unit: 'req/s',
+          better: 'higher',
+          values: p.map((l) => l.requestsPerSecond),
+          baseline: helloRps,
+          minRatio: 0.5,
+        }),
+      );
+      ctx.add(
+        result({
+          name: 'HTTP GET /contacts/:id p99',
+          unit: 'ms',
+          better: 'lower',
+          values: g.map((l) => l.p99),
+          baseline: { name: 'hello world p99', values: h.map((l) => l.p99) },
+        }),
+      );
+      ctx.add(
+        result({
+          name: 'HTTP POST /contacts p99',
+          unit: 'ms',
+          better: 'lower',
+          values: p.map((l) => l.p99),
+          baseline: { name: 'hello world p99', values: h.map((l) => l.p99) },
+        }),
+      );
+    });
+  } finally {
+    await new Promise((r) => helloServer.close(r));
+  }
+}
+
+async function bulkMetrics(ctx: BenchContext, roster: Roster, path: string, projectId: string) {
+  const runs = ctx.runs;
+  // Disjoint pools of 1 000 ids per run and per operation.
+  const pools = Array.from({ length: runs * 4 }, (_, k) => idPool(path, projectId, 1000, 17 + k * 3));
+  const unsub: number[] = [];
+  const del: number[] = [];
+  const sync: number[] = [];
+  const raw: number[] = [];
+  const db = openRaw(path);
+  try {
+    await withServer(roster, projectId, async (url, auth) => {
+      for (let run = 0; run < runs; run++) {
+        const [a, b, c, d] = pools.slice(run * 4, run * 4 + 4) as [string[], string[], string[], string[]];
+        let t0 = performance.now();
+        await roster.bulk.enqueue(projectId, 'unsubscribe', a);
+        await roster.jobs.runOnce();
+        unsub.push(performance.now() - t0);
+        t0 = performance.now();
+        await roster.bulk.enqueue(projectId, 'delete', b);
+        await roster.jobs.runOnce();
+        del.push(performance.now() - t0);
+        t0 = performance.now();
+        const res = await fetch(`${url}/v1/contacts/bulk`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ operation: 'unsubscribe', contact_ids: c }),
+        });
+        if (!res.ok) throw new Error(`bulk answered ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+        sync.push(performance.now() - t0);
+        t0 = performance.now();
+        const placeholders = d.map(() => '?').join(',');
+        db.transaction(() =>
+          db
+            .prepare(
+              `update roster_contacts set subscribed = 0, updated_at = ? where project_id = ? and id in (${placeholders})`,
+            )
+            .run(new Date().toISOString(), projectId, ...d),
+        )();
+        raw.push(performance.now() - t0);
+      }
+    });
+  } finally {
+    db.close();
+  }
+  const baseline = { name: 'raw UPDATE ... WHERE id IN (1000 ids), one tx', values: raw };
+  ctx.add(
+    result({
+      name: 'bulk unsubscribe job, 1000 ids (enqueue + run)',
+      unit: 'ms',
+      better: 'lower',
+      values: unsub,
+      baseline,
+    }),
+  );
+  ctx.add(
+    result({
+      name: 'bulk delete job, 1000 ids (enqueue + run)',
+      unit: 'ms',
+      better: 'lower',
+      values: del,
+      baseline,
+    }),
+  );
+  ctx.add(
+    result({
+      name: 'Unosend sync bulk unsubscribe, 1000 ids (HTTP)',
+      unit: 'ms',
+      better: 'lower',
+      values: sync,
+      baseline,
+    }),
+  );
+}
