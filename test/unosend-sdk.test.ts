@@ -169,4 +169,70 @@ describe('@unosend/node against roster', () => {
       error: { message: 'Invalid API key', code: 401, statusCode: 401 },
     });
   });
+
+  it('imports a base64 CSV into an audience with contacts.import, names from the name columns', async () => {
+    const audience = (await unosend.audiences.create('Imported')).data!;
+    const elsewhere = (await unosend.audiences.create('Elsewhere')).data!;
+    const old = (
+      await unosend.contacts.create({
+        email: 'imp-old@example.com',
+        firstName: 'Old',
+        lastName: 'Name',
+        audienceId: elsewhere.id,
+      })
+    ).data!;
+    const csv =
+      'email,first_name,last_name,company\nimp-new@example.com,Grace,Hopper,Navy\nimp-old@example.com,,Timer,\n';
+    await roster.jobs.start();
+    try {
+      const imported = await unosend.contacts.import({
+        audienceId: audience.id,
+        file: Buffer.from(csv).toString('base64'),
+        format: 'csv',
+      });
+      expect(imported).toEqual({
+        data: {
+          id: UUID,
+          status: 'completed',
+          imported: 1,
+          duplicates: 1,
+          errors: 0,
+          total: 2,
+          errorDetails: [],
+        },
+        error: null,
+        meta: undefined,
+      });
+      const unknown = await unosend.contacts.import({
+        audienceId: '0190a6c4-0000-7000-8000-000000000000',
+        file: csv,
+      });
+      expect(unknown).toEqual({
+        data: null,
+        error: { message: 'Audience not found', code: 404, statusCode: 404 },
+      });
+    } finally {
+      await roster.jobs.stop();
+    }
+    expect((await unosend.audiences.get(audience.id)).data).toMatchObject({ contacts_count: 2 });
+    const listed = (await unosend.contacts.list({ perPage: 100 })).data!;
+    const byEmail = Object.fromEntries(listed.map((c) => [c.email, c]));
+    expect(byEmail['imp-new@example.com']).toEqual({
+      id: UUID,
+      email: 'imp-new@example.com',
+      first_name: 'Grace',
+      last_name: 'Hopper',
+      audience_id: audience.id,
+      subscribed: true,
+      metadata: { company: 'Navy' },
+      created_at: ISO,
+      updated_at: ISO,
+    });
+    expect(byEmail['imp-old@example.com']).toEqual({
+      ...old,
+      last_name: 'Timer',
+      audience_id: audience.id,
+      updated_at: ISO,
+    });
+  });
 });

@@ -69,8 +69,14 @@ export {
   type RosterErrorDetails,
 } from './errors.js';
 export { isUuid, uuidv7 } from './ids.js';
+export { DATA_COLUMN_PREFIX, isSpecialColumnName } from './imports/csv-format.js';
 export { IMPORT_JOB_TYPE } from './imports/import-job.js';
-export type { ImportFileInput, ImportService, PathImportJob } from './imports/import-service.js';
+export type {
+  ImportFileInput,
+  ImportService,
+  PathImportJob,
+  PathImportOptions,
+} from './imports/import-service.js';
 export {
   type ImportJobPayload,
   type ImportProgress,

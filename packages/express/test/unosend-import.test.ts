@@ -2,7 +2,7 @@ import { createRoster, type Roster } from '@roster/core';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createUnosendRouter } from '../src/index.js';
-import { type Listening, listen, request, UUID } from './http-helpers.js';
+import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
 import { unosendError } from './unosend-helpers.js';
 
 let roster: Roster;
@@ -104,6 +104,11 @@ describe('POST /v1/contacts/import', () => {
       unosendError('validation_error', 400, 'audience_id: must be a UUID'),
     ],
     [
+      { file: CSV, audience_id: 5 },
+      400,
+      unosendError('validation_error', 400, 'audience_id: must be a string'),
+    ],
+    [
       { file: CSV, audience_id: '0190a6c4-0000-7000-8000-000000000000' },
       404,
       unosendError('audience_not_found', 404, 'Audience not found'),
@@ -118,10 +123,81 @@ describe('POST /v1/contacts/import', () => {
     expect(await roster.contacts.count(projectId)).toBe(0);
   });
 
-  it('refuses an import into an audience of the project, saying how to do it instead', async () => {
-    const audience = await roster.audiences.create(projectId, { name: 'A' });
-    const res = await importCsv({ file: CSV, audience_id: audience.id });
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/^audience_id: importing into an audience is not supported yet/);
+  it('imports into an audience: created and updated contacts join it, name columns fill the names', async () => {
+    const audience = await roster.audiences.create(projectId, { name: 'Imported' });
+    const elsewhere = await roster.audiences.create(projectId, { name: 'Elsewhere' });
+    const bob = await roster.contacts.create(projectId, {
+      email: 'bob@example.com',
+      firstName: 'Bob',
+      lastName: 'Baker',
+      audienceId: elsewhere.id,
+      data: { plan: 'free' },
+    });
+    await roster.jobs.start();
+    const csv =
+      'email,First Name,last_name,plan\nada@example.com,Ada,Lovelace,pro\nbob@example.com,,Builder,\n';
+    const res = await importCsv({ audience_id: audience.id, file: csv, format: 'csv' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      data: {
+        id: UUID,
+        status: 'completed',
+        imported: 1,
+        duplicates: 1,
+        errors: 0,
+        total: 2,
+        errorDetails: [],
+      },
+    });
+    const listed = await request(`${base}/contacts?audience_id=${audience.id}`, { key });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({
+      data: [
+        {
+          id: UUID,
+          email: 'ada@example.com',
+          first_name: 'Ada',
+          last_name: 'Lovelace',
+          audience_id: audience.id,
+          subscribed: true,
+          metadata: { plan: 'pro' },
+          created_at: ISO,
+          updated_at: ISO,
+        },
+        {
+          id: bob.id,
+          email: 'bob@example.com',
+          first_name: 'Bob',
+          last_name: 'Builder',
+          audience_id: audience.id,
+          subscribed: true,
+          metadata: { plan: 'free' },
+          created_at: bob.createdAt,
+          updated_at: ISO,
+        },
+      ],
+    });
+  });
+
+  it("answers 404 for another project's audience and imports nothing", async () => {
+    const otherProject = (await roster.projects.ensure('other')).id;
+    const theirs = await roster.audiences.create(otherProject, { name: 'Theirs' });
+    const res = await importCsv({ file: CSV, audience_id: theirs.id });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual(unosendError('audience_not_found', 404, 'Audience not found'));
+    expect(await roster.jobs.runOnce()).toBe(0);
+    expect(await roster.contacts.count(projectId)).toBe(0);
+  });
+
+  it('imports without an audience when audience_id is null', async () => {
+    await roster.jobs.start();
+    const res = await importCsv({ file: 'email,firstName\nnull@example.com,Nia\n', audience_id: null });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ status: 'completed', imported: 1 });
+    expect(await roster.contacts.findByEmail(projectId, 'null@example.com')).toMatchObject({
+      firstName: 'Nia',
+      audienceId: null,
+      data: null,
+    });
   });
 });

@@ -41,18 +41,46 @@ export interface CsvColumns {
   email: number;
   /** -1 when there is no `subscribed` column. */
   subscribed: number;
+  /** The contact's first name (`first_name`, `firstName`, `first name`); -1 when there is none. */
+  firstName: number;
+  /** The contact's last name (`last_name`, `lastName`, `last name`); -1 when there is none. */
+  lastName: number;
   /** Columns stored in `data`, under their trimmed header (its own case kept). */
   data: { index: number; key: string }[];
 }
 
+/** Header names (trimmed, lowercased) that fill the contact's names instead of `data`. */
+const FIRST_NAME_HEADERS = new Set(['first_name', 'firstname', 'first name']);
+const LAST_NAME_HEADERS = new Set(['last_name', 'lastname', 'last name']);
+
+/** The prefix that sends a column into `data` whatever its name (`data.email` → data key `email`), as `roster export` writes it. */
+export const DATA_COLUMN_PREFIX = 'data.';
+
 /**
- * Maps a header row: names are trimmed and `email` / `subscribed` matched case-insensitively
- * (the first such column counts); every other named column goes into `data`. No email column
- * is a `validation_failed` error on the field `file`.
+ * True if a data key would be read back by an import as something else than data (with
+ * `nameColumns`, also the name spellings).
  */
-export function mapHeader(header: string[]): CsvColumns {
+export function isSpecialColumnName(name: string, nameColumns = true): boolean {
+  const lower = name.trim().toLowerCase();
+  return (
+    lower === 'email' ||
+    lower === 'subscribed' ||
+    (nameColumns && (FIRST_NAME_HEADERS.has(lower) || LAST_NAME_HEADERS.has(lower)))
+  );
+}
+
+/**
+ * Maps a header row: names are trimmed and `email` / `subscribed` matched case-insensitively, and
+ * with `nameColumns` (Unosend imports: its contacts have names) also the name columns (the first
+ * such column counts, repeats are ignored); every other named column goes into `data`
+ * (`data.<key>` under `<key>`). Without `nameColumns` (Plunk imports, the CLI) a `firstName`
+ * column is data like any other, as Plunk stores it. No email column is a `validation_failed`
+ * error on the field `file`.
+ */
+export function mapHeader(header: string[], nameColumns = false): CsvColumns {
   const names = header.map((name) => name.trim());
-  const email = names.findIndex((name) => name.toLowerCase() === 'email');
+  const lower = names.map((name) => name.toLowerCase());
+  const email = lower.indexOf('email');
   if (email === -1) {
     const shown = names.filter(Boolean).slice(0, 20).join(', ');
     throw new RosterError(
@@ -61,14 +89,18 @@ export function mapHeader(header: string[]): CsvColumns {
       { issues: [{ field: 'file', message: 'has no email column in its header line' }] },
     );
   }
-  const subscribed = names.findIndex((name) => name.toLowerCase() === 'subscribed');
+  const subscribed = lower.indexOf('subscribed');
+  const firstName = nameColumns ? lower.findIndex((name) => FIRST_NAME_HEADERS.has(name)) : -1;
+  const lastName = nameColumns ? lower.findIndex((name) => LAST_NAME_HEADERS.has(name)) : -1;
   const data: CsvColumns['data'] = [];
-  names.forEach((key, index) => {
-    if (index === email || index === subscribed || key === '' || RESERVED_DATA_KEYS.has(key)) return;
-    if (key.toLowerCase() === 'email' || key.toLowerCase() === 'subscribed') return;
+  names.forEach((name, index) => {
+    const prefixed = lower[index]!.startsWith(DATA_COLUMN_PREFIX) && name.length > DATA_COLUMN_PREFIX.length;
+    if (!prefixed && isSpecialColumnName(name, nameColumns)) return;
+    const key = prefixed ? name.slice(DATA_COLUMN_PREFIX.length) : name;
+    if (key === '' || RESERVED_DATA_KEYS.has(key)) return;
     data.push({ index, key });
   });
-  return { email, subscribed, data };
+  return { email, subscribed, firstName, lastName, data };
 }
 
 /** Parses a header line on its own (for the check at upload); null if it cannot be parsed alone. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { audienceExists } from '../audiences/audience-repository.js';
 import { type Clock, isoNow } from '../clock.js';
 import { isValidEmail, normaliseEmail } from '../contacts/contact-schemas.js';
 import type { DialectInfo } from '../db/dialect.js';
@@ -49,6 +50,17 @@ interface Pending extends ImportUpsert {
   rows: number;
 }
 
+/** Names longer than this are row errors (the contact schemas' limit). */
+const MAX_NAME_LENGTH = 256;
+
+/** The import's audience was deleted after the upload: retrying cannot help, the job fails. */
+const audienceGone = (audienceId: string) =>
+  new RosterError(
+    'job_failed',
+    `The audience ${audienceId} no longer exists: it was deleted before the import finished`,
+    { resource: 'audience' },
+  );
+
 const emptyFile = () =>
   new RosterError('validation_failed', 'The CSV file is empty', {
     issues: [{ field: 'file', message: 'is empty' }],
@@ -59,6 +71,11 @@ const emptyFile = () =>
  * also records the byte offset and counters reached. A new attempt (after a crash or a stop)
  * continues from that offset, so no row is applied twice or lost, and the final counters equal
  * those of an uninterrupted run.
+ *
+ * With `payload.audienceId`, every imported contact is put in that audience. The audience is
+ * checked when each attempt starts and again in every batch's transaction: if it was deleted
+ * meanwhile the job fails (`The audience ... no longer exists ...`) rather than importing the rest
+ * without it; batches committed before stay imported (and, the audience being gone, in none).
  */
 export function importJobDefinition(deps: ImportJobDeps): JobDefinition<ImportJobPayload, ImportResult> {
   return {
@@ -74,15 +91,19 @@ export function importJobDefinition(deps: ImportJobDeps): JobDefinition<ImportJo
 async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>): Promise<ImportResult> {
   const { db, dialect, clock } = deps;
   const { source } = ctx.job.payload;
+  const audienceId = ctx.job.payload.audienceId ?? null;
+  const nameColumns = ctx.job.payload.nameColumns ?? false;
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
+  if (audienceId !== null && !(await audienceExists(db, projectId, audienceId)))
+    throw audienceGone(audienceId);
 
   const saved = ctx.job.progress as ImportProgress | null;
   let progress: ImportProgress;
   let columns: CsvColumns | null = null;
   if (saved) {
     progress = saved;
-    columns = mapHeader(saved.header);
+    columns = mapHeader(saved.header, nameColumns);
   } else {
     if (source.size === 0) throw emptyFile();
     const head = await readHead(db, source, HEADER_SNIFF_BYTES);
@@ -142,8 +163,23 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       errors,
     };
     await ctx.transaction(async (trx, saveProgress) => {
-      const stored =
-        rows.length > 0 ? await upsertImportRows(trx, dialect, projectId, rows, isoNow(clock)) : null;
+      let stored: Set<string> | null = null;
+      if (rows.length > 0) {
+        if (audienceId !== null && !(await audienceExists(trx, projectId, audienceId))) {
+          throw audienceGone(audienceId);
+        }
+        const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
+        try {
+          stored = await upsertImportRows(trx, dialect, projectId, rows, isoNow(clock), {
+            names,
+            audienceId,
+          });
+        } catch (error) {
+          // Deleted by a concurrent transaction after the check above: the foreign key tells.
+          if (audienceId !== null && dialect.isForeignKeyViolation(error)) throw audienceGone(audienceId);
+          throw error;
+        }
+      }
       // The batch's new contacts join the substring index in one set-based statement.
       await syncSearchIndex(trx, dialect);
       for (const row of rows) {
@@ -174,7 +210,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         consumed = true;
         if (!columns) {
           header = record.map((name) => name.trim());
-          columns = mapHeader(header);
+          columns = mapHeader(header, nameColumns);
           continue;
         }
         if (!record.some((cell) => NON_BLANK.test(cell))) continue;
@@ -214,6 +250,14 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         error = `Invalid subscribed value "${(record[cols.subscribed] ?? '').trim()}" (use true/false, yes/no or 1/0)`;
       } else subscribed = parsed;
     }
+    // Empty name cells (or no name column) are null: the stored name stays.
+    const firstName = cols.firstName === -1 ? null : record[cols.firstName]?.trim() || null;
+    const lastName = cols.lastName === -1 ? null : record[cols.lastName]?.trim() || null;
+    if (!error && firstName !== null && firstName.length > MAX_NAME_LENGTH) {
+      error = `Invalid first name (longer than ${MAX_NAME_LENGTH} characters)`;
+    } else if (!error && lastName !== null && lastName.length > MAX_NAME_LENGTH) {
+      error = `Invalid last name (longer than ${MAX_NAME_LENGTH} characters)`;
+    }
     if (error) {
       batchFailures++;
       if (progress.errors.length + batchErrors.length < MAX_KEPT_IMPORT_ERRORS) {
@@ -233,8 +277,10 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       pending.rows++;
       if (subscribed !== undefined) pending.subscribed = subscribed;
       if (data) pending.data = pending.data ? Object.assign(pending.data, data) : data;
+      if (firstName !== null) pending.firstName = firstName;
+      if (lastName !== null) pending.lastName = lastName;
     } else {
-      batch.set(email, { id: uuidv7(), email, subscribed, data, rows: 1 });
+      batch.set(email, { id: uuidv7(), email, subscribed, data, firstName, lastName, rows: 1 });
     }
   }
 }

@@ -10,20 +10,40 @@ export interface ImportUpsert {
   subscribed: boolean | undefined;
   /** Flat data patch of non-empty strings, or null. */
   data: Record<string, string> | null;
+  /** Null: none on insert, unchanged on update. */
+  firstName: string | null;
+  /** Null: none on insert, unchanged on update. */
+  lastName: string | null;
 }
 
-const COLUMNS = 7;
-/** Rows per statement: 7 bind parameters each, well below SQLite's 32766 and Postgres' 65535. */
+/** What is the same for every row of an `upsertImportRows` call. */
+export interface ImportUpsertOptions {
+  /** The file has name columns: `first_name` / `last_name` are written (a null keeps the stored name). */
+  names: boolean;
+  /** Every row's contact, created or updated, is put in this audience; null leaves audiences alone. */
+  audienceId: string | null;
+}
+
+/** Rows per statement: at most 10 bind parameters each, well below SQLite's 32766 and Postgres' 65535. */
 export const ROWS_PER_STATEMENT = 1000;
 
 const statements = new Map<string, string>();
 
+interface Shape {
+  rows: number;
+  setSubscribed: boolean;
+  names: boolean;
+  audience: boolean;
+}
+
 /**
- * The SQL of a multi-row upsert of `rows` rows, compiled once by Kysely for this dialect and
- * reused (building and compiling a 7000-parameter query per batch costs more than running it).
+ * The SQL of a multi-row upsert of one shape, compiled once by Kysely for this dialect and
+ * reused (building and compiling a 10000-parameter query per batch costs more than running it).
+ * The columns are, in order: id, project_id, email, subscribed, data, [first_name, last_name],
+ * [audience_id], created_at, updated_at.
  */
-function upsertSql(db: Db, dialect: DialectInfo, rows: number, setSubscribed: boolean): string {
-  const key = `${dialect.name}:${rows}:${setSubscribed}`;
+function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
+  const key = `${dialect.name}:${shape.rows}:${shape.setSubscribed}:${shape.names}:${shape.audience}`;
   let text = statements.get(key);
   if (text === undefined) {
     const placeholder = {
@@ -32,17 +52,24 @@ function upsertSql(db: Db, dialect: DialectInfo, rows: number, setSubscribed: bo
       email: '',
       subscribed: 0,
       data: null as string | null,
+      ...(shape.names ? { first_name: null as string | null, last_name: null as string | null } : {}),
+      ...(shape.audience ? { audience_id: null as string | null } : {}),
       created_at: '',
       updated_at: '',
     };
+    // An empty name cell (null) must not clear a stored name.
+    const keepName = (column: 'first_name' | 'last_name') =>
+      sql`coalesce(${sql.ref(`excluded.${column}`)}, ${sql.ref(`roster_contacts.${column}`)})` as never;
     text = db
       .insertInto('roster_contacts')
-      .values(Array.from({ length: rows }, () => placeholder))
+      .values(Array.from({ length: shape.rows }, () => placeholder))
       .onConflict((oc) =>
         oc.columns(['project_id', 'email']).doUpdateSet({
           data: dialect.mergeJsonColumns(sql.ref('roster_contacts.data'), sql.ref('excluded.data')) as never,
           updated_at: (eb) => eb.ref('excluded.updated_at'),
-          ...(setSubscribed ? { subscribed: (eb) => eb.ref('excluded.subscribed') } : {}),
+          ...(shape.setSubscribed ? { subscribed: (eb) => eb.ref('excluded.subscribed') } : {}),
+          ...(shape.names ? { first_name: keepName('first_name'), last_name: keepName('last_name') } : {}),
+          ...(shape.audience ? { audience_id: (eb) => eb.ref('excluded.audience_id') } : {}),
         }),
       )
       .returning('id')
@@ -55,9 +82,11 @@ function upsertSql(db: Db, dialect: DialectInfo, rows: number, setSubscribed: bo
 
 /**
  * Inserts or merges `rows` (distinct emails) with multi-row `INSERT ... ON CONFLICT DO UPDATE`
- * statements; the database merges `data`. Rows with `subscribed` undefined go into statements
- * that leave `subscribed` alone on update. Returns the stored ids: a row whose own `id` is among
- * them was inserted (a new contact), the others updated an existing one.
+ * statements; the database merges `data` and keeps stored names where a row has none. Rows with
+ * `subscribed` undefined go into statements that leave `subscribed` alone on update. With an
+ * `audienceId`, every row's contact ends up in that audience (it must exist: the foreign key
+ * rejects the statement otherwise). Returns the stored ids: a row whose own `id` is among them
+ * was inserted (a new contact), the others updated an existing one.
  */
 export async function upsertImportRows(
   db: Db,
@@ -65,8 +94,12 @@ export async function upsertImportRows(
   projectId: string,
   rows: ImportUpsert[],
   now: string,
+  options: ImportUpsertOptions = { names: false, audienceId: null },
 ): Promise<Set<string>> {
   const stored = new Set<string>();
+  const { names, audienceId } = options;
+  const audience = audienceId !== null;
+  const columns = 7 + (names ? 2 : 0) + (audience ? 1 : 0);
   const groups = [
     rows.filter((r) => r.subscribed !== undefined),
     rows.filter((r) => r.subscribed === undefined),
@@ -74,7 +107,7 @@ export async function upsertImportRows(
   for (const [g, group] of groups.entries()) {
     for (let start = 0; start < group.length; start += ROWS_PER_STATEMENT) {
       const chunk = group.slice(start, start + ROWS_PER_STATEMENT);
-      const params: unknown[] = new Array(chunk.length * COLUMNS);
+      const params: unknown[] = new Array(chunk.length * columns);
       let p = 0;
       for (const row of chunk) {
         params[p++] = row.id;
@@ -82,11 +115,17 @@ export async function upsertImportRows(
         params[p++] = row.email;
         params[p++] = dialect.bool(row.subscribed ?? true);
         params[p++] = row.data === null ? null : JSON.stringify(row.data);
+        if (names) {
+          params[p++] = row.firstName;
+          params[p++] = row.lastName;
+        }
+        if (audience) params[p++] = audienceId;
         params[p++] = now;
         params[p++] = now;
       }
+      const shape = { rows: chunk.length, setSubscribed: g === 0, names, audience };
       const result = await db.executeQuery<{ id: string }>(
-        CompiledQuery.raw(upsertSql(db, dialect, chunk.length, g === 0), params),
+        CompiledQuery.raw(upsertSql(db, dialect, shape), params),
       );
       for (const row of result.rows) stored.add(row.id);
     }

@@ -1,6 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { audienceExists } from '../audiences/audience-repository.js';
+import { audienceIdSchema } from '../audiences/audience-schemas.js';
 import type { Clock } from '../clock.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
@@ -10,6 +13,7 @@ import { uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
 import type { Job } from '../jobs/job-types.js';
+import { parseInput } from '../validation.js';
 import { HEADER_SNIFF_BYTES, headerLine, mapHeader, parseHeaderLine, sniffDelimiter } from './csv-format.js';
 import { IMPORT_JOB_TYPE } from './import-job.js';
 import { readHead } from './import-source.js';
@@ -28,7 +32,42 @@ export interface ImportFileInput {
   file: FileSource;
   /** The file's name, for reference. */
   name?: string | null;
+  /**
+   * Put every imported contact (created or updated) in this audience of the project: a UUID
+   * (`validation_failed` otherwise) of an existing audience (`not_found` otherwise).
+   * Absent or null: contacts keep their audience.
+   */
+  audienceId?: string | null;
+  /**
+   * Fill the contacts' first and last names from `first_name` / `firstName` / `first name` (and
+   * the same for last) columns instead of storing those columns in `data`. The Unosend dialect
+   * imports with it; Plunk's contacts have no names, so its imports keep every column in `data`.
+   * @default false
+   */
+  nameColumns?: boolean;
 }
+
+/** Options of `enqueueFromPath`. */
+export interface PathImportOptions {
+  /** As `ImportFileInput.audienceId`. */
+  audienceId?: string | null;
+  /** As `ImportFileInput.nameColumns`. @default false */
+  nameColumns?: boolean;
+}
+
+function importPayload(
+  source: ImportSource,
+  audienceId: string | null,
+  nameColumns?: boolean,
+): ImportJobPayload {
+  return {
+    source,
+    ...(audienceId === null ? {} : { audienceId }),
+    ...(nameColumns ? { nameColumns: true } : {}),
+  };
+}
+
+const importAudienceSchema = z.object({ audienceId: audienceIdSchema.nullish() });
 
 /** What `enqueueFromPath` answers: the job, and whether it resumes an unfinished one. */
 export interface PathImportJob {
@@ -47,13 +86,26 @@ function checkHeader(head: Uint8Array, complete: boolean): void {
 export function createImportService(deps: ImportServiceDeps) {
   const { db, clock, jobs } = deps;
 
+  /** The import's audience, checked: null when none is asked for. */
+  async function audienceOf(
+    projectId: string,
+    audienceId: string | null | undefined,
+  ): Promise<string | null> {
+    const valid = parseInput(importAudienceSchema, { audienceId }).audienceId ?? null;
+    if (valid !== null && !(await audienceExists(db, projectId, valid)))
+      throw RosterError.notFound('audience');
+    return valid;
+  }
+
   return {
     /**
      * Stores the CSV durably in the database and queues its import, in one transaction. More
      * than `limits.maxImportBytes` is `payload_too_large` (nothing stored); a header without
      * an email column is `validation_failed` on `file`. An empty file is accepted and its job fails.
+     * An `audienceId` is checked first (nothing is stored for a bad one).
      */
     async enqueue(projectId: string, input: ImportFileInput): Promise<Job<ImportJobPayload, ImportResult>> {
+      const audienceId = await audienceOf(projectId, input.audienceId);
       if (input.file instanceof Uint8Array) {
         if (input.file.byteLength > deps.maxImportBytes) {
           throw new RosterError(
@@ -82,7 +134,8 @@ export function createImportService(deps: ImportServiceDeps) {
           const head = await readHead(trx, source, HEADER_SNIFF_BYTES);
           checkHeader(head, head.byteLength >= stored.size);
         }
-        return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, { source }, { id: jobId, db: trx });
+        const payload = importPayload(source, audienceId, input.nameColumns);
+        return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload, { id: jobId, db: trx });
       });
       return job as Job<ImportJobPayload, ImportResult>;
     },
@@ -91,9 +144,14 @@ export function createImportService(deps: ImportServiceDeps) {
      * Queues the import of a CSV file on disk (any size: it is read in place, never copied into
      * the database, and must not change until the job is done). If an unfinished import of the
      * same unchanged file exists in the project, that job is returned (`resumed: true`) so it
-     * continues where it stopped instead of starting over.
+     * continues where it stopped instead of starting over (only if it imports into the same audience).
      */
-    async enqueueFromPath(projectId: string, path: string): Promise<PathImportJob> {
+    async enqueueFromPath(
+      projectId: string,
+      path: string,
+      options: PathImportOptions = {},
+    ): Promise<PathImportJob> {
+      const audienceId = await audienceOf(projectId, options.audienceId);
       const absolute = resolve(path);
       const info = await stat(absolute).catch(() => null);
       if (!info?.isFile()) {
@@ -108,12 +166,15 @@ export function createImportService(deps: ImportServiceDeps) {
           other.kind === 'path' &&
           other.path === absolute &&
           other.size === info.size &&
-          other.mtimeMs === info.mtimeMs
+          other.mtimeMs === info.mtimeMs &&
+          (job.payload.audienceId ?? null) === audienceId &&
+          (job.payload.nameColumns ?? false) === (options.nameColumns ?? false)
         ) {
           return { job, resumed: true };
         }
       }
-      const job = await jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, { source });
+      const payload = importPayload(source, audienceId, options.nameColumns);
+      const job = await jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload);
       return { job: job as Job<ImportJobPayload, ImportResult>, resumed: false };
     },
 

@@ -30,6 +30,14 @@ export type ImportSource =
 
 export interface ImportJobPayload {
   source: ImportSource;
+  /**
+   * Every imported contact (created or updated) is put in this audience of the job's project.
+   * Absent or null: contacts keep their audience (new ones have none). If the audience is deleted
+   * before the job is done, the job fails (see `importJobDefinition`).
+   */
+  audienceId?: string | null;
+  /** Name columns (`first_name`, `lastName`, ...) fill the contact's names instead of `data`. */
+  nameColumns?: boolean;
 }
 
 /**

@@ -32,10 +32,24 @@ afterEach(async () => {
   while (rosters.length) await rosters.pop()!.close();
 });
 
-async function importCsv(roster: Roster, projectId: string, csv: string | Buffer) {
-  const job = await roster.imports.enqueue(projectId, { file: Buffer.from(csv), name: 'contacts.csv' });
+async function importCsv(
+  roster: Roster,
+  projectId: string,
+  csv: string | Buffer,
+  options: { nameColumns?: boolean } = {},
+) {
+  const job = await roster.imports.enqueue(projectId, {
+    file: Buffer.from(csv),
+    name: 'contacts.csv',
+    ...options,
+  });
   await roster.jobs.runOnce();
   return roster.imports.status(projectId, job.id);
+}
+
+/** An import as the Unosend dialect runs it: name columns fill the contacts' names. */
+function importCsvWithNames(roster: Roster, projectId: string, csv: string | Buffer) {
+  return importCsv(roster, projectId, csv, { nameColumns: true });
 }
 
 async function all(
@@ -47,6 +61,22 @@ async function all(
   do {
     const page = await roster.contacts.list(projectId, { limit: 100, cursor });
     for (const c of page.data) out[c.email] = { subscribed: c.subscribed, data: c.data };
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+async function names(
+  roster: Roster,
+  projectId: string,
+): Promise<Record<string, Pick<Contact, 'firstName' | 'lastName' | 'audienceId'>>> {
+  const out: Record<string, Pick<Contact, 'firstName' | 'lastName' | 'audienceId'>> = {};
+  let cursor: string | null = null;
+  do {
+    const page = await roster.contacts.list(projectId, { limit: 100, cursor });
+    for (const c of page.data) {
+      out[c.email] = { firstName: c.firstName, lastName: c.lastName, audienceId: c.audienceId };
+    }
     cursor = page.cursor;
   } while (cursor);
   return out;
@@ -96,6 +126,7 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     expect(status.result).toEqual(
       counts({ totalRows: 2, successCount: 2, createdCount: 2, updatedCount: 0, failureCount: 0 }),
     );
+    // Without nameColumns (Plunk imports), ' First Name ' is data like any other column.
     expect(await all(roster, projectId)).toEqual({
       'ada@example.com': { subscribed: true, data: { 'First Name': 'Ada', Plan: 'pro;annual' } },
       'bob@example.com': { subscribed: false, data: { 'First Name': 'Bob\r\nJr.' } },
@@ -374,5 +405,250 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
       code: 'validation_failed',
     });
     expect(IMPORT_JOB_TYPE).toBe('import');
+  });
+  it('puts every imported contact, created or updated, in the audience given at enqueue', async () => {
+    const { roster, projectId } = await setup({ imports: { batchSize: 2 } });
+    const target = await roster.audiences.create(projectId, { name: 'Target' });
+    const other = await roster.audiences.create(projectId, { name: 'Other' });
+    await roster.contacts.upsert(projectId, {
+      email: 'moved@example.com',
+      audienceId: other.id,
+      data: { a: 1 },
+    });
+    await roster.contacts.upsert(projectId, { email: 'joined@example.com', subscribed: false });
+    await roster.contacts.upsert(projectId, { email: 'untouched@example.com', audienceId: other.id });
+    const csv =
+      'email,plan\nnew@example.com,pro\nmoved@example.com,team\njoined@example.com,\nNEW@example.com,\n';
+    const job = await roster.imports.enqueue(projectId, {
+      file: Buffer.from(csv),
+      audienceId: target.id.toUpperCase(),
+    });
+    expect(job.payload).toEqual({
+      source: expect.objectContaining({ kind: 'stored' }),
+      audienceId: target.id,
+    });
+    await roster.jobs.runOnce();
+    const status = await roster.imports.status(projectId, job.id);
+    expect(status.result).toEqual(
+      counts({ totalRows: 4, successCount: 4, createdCount: 1, updatedCount: 3, failureCount: 0 }),
+    );
+    expect(await names(roster, projectId)).toEqual({
+      'new@example.com': { firstName: null, lastName: null, audienceId: target.id },
+      'moved@example.com': { firstName: null, lastName: null, audienceId: target.id },
+      'joined@example.com': { firstName: null, lastName: null, audienceId: target.id },
+      'untouched@example.com': { firstName: null, lastName: null, audienceId: other.id },
+    });
+    // The usual merge rules still apply.
+    expect(await all(roster, projectId)).toEqual({
+      'new@example.com': { subscribed: true, data: { plan: 'pro' } },
+      'moved@example.com': { subscribed: true, data: { a: 1, plan: 'team' } },
+      'joined@example.com': { subscribed: false, data: null },
+      'untouched@example.com': { subscribed: true, data: null },
+    });
+    expect(await roster.audiences.list(projectId)).toEqual([
+      expect.objectContaining({ id: other.id, contactsCount: 1 }),
+      expect.objectContaining({ id: target.id, contactsCount: 3 }),
+    ]);
+  });
+
+  it('leaves audiences alone when no audience is given', async () => {
+    const { roster, projectId } = await setup();
+    const other = await roster.audiences.create(projectId, { name: 'Other' });
+    await roster.contacts.upsert(projectId, { email: 'in@example.com', audienceId: other.id });
+    await importCsv(roster, projectId, 'email\nin@example.com\nout@example.com\n');
+    expect(await names(roster, projectId)).toEqual({
+      'in@example.com': { firstName: null, lastName: null, audienceId: other.id },
+      'out@example.com': { firstName: null, lastName: null, audienceId: null },
+    });
+  });
+
+  it('fills first and last names from name columns in any accepted spelling, never into data', async () => {
+    const { roster, projectId } = await setup();
+    await importCsvWithNames(
+      roster,
+      projectId,
+      'email,first_name,LAST_NAME,plan\na@example.com,Ada, Lovelace ,pro\n',
+    );
+    await importCsvWithNames(
+      roster,
+      projectId,
+      'Email; firstName ;lastname;first name\nb@example.com;Bob;Baker;Ignored\n',
+    );
+    await importCsvWithNames(roster, projectId, 'email\tFirst Name\tLast Name\nc@example.com\tCy\tYoung\n');
+    expect(await names(roster, projectId)).toEqual({
+      'a@example.com': { firstName: 'Ada', lastName: 'Lovelace', audienceId: null },
+      'b@example.com': { firstName: 'Bob', lastName: 'Baker', audienceId: null },
+      'c@example.com': { firstName: 'Cy', lastName: 'Young', audienceId: null },
+    });
+    expect(await all(roster, projectId)).toEqual({
+      'a@example.com': { subscribed: true, data: { plan: 'pro' } },
+      'b@example.com': { subscribed: true, data: null },
+      'c@example.com': { subscribed: true, data: null },
+    });
+  });
+
+  it('leaves stored names unchanged where name cells are empty, within and across batches', async () => {
+    const { roster, projectId } = await setup({ imports: { batchSize: 2 } });
+    await roster.contacts.upsert(projectId, {
+      email: 'ada@example.com',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+    });
+    await roster.contacts.upsert(projectId, {
+      email: 'bob@example.com',
+      firstName: 'Bob',
+      lastName: 'Baker',
+    });
+    await roster.contacts.upsert(projectId, { email: 'cy@example.com', firstName: 'Cy' });
+    const csv = [
+      'email,first_name,last_name',
+      'ada@example.com,,King',
+      'bob@example.com, , ',
+      'new@example.com,,',
+      'cy@example.com,Cyrus,',
+      'cy@example.com,,Young',
+      'cy@example.com,,',
+    ].join('\n');
+    const status = await importCsvWithNames(roster, projectId, csv);
+    expect(status.result).toEqual(
+      counts({ totalRows: 6, successCount: 6, createdCount: 1, updatedCount: 5, failureCount: 0 }),
+    );
+    // A file without name columns changes no name either.
+    await importCsvWithNames(roster, projectId, 'email,plan\nada@example.com,pro\n');
+    expect(await names(roster, projectId)).toEqual({
+      'ada@example.com': { firstName: 'Ada', lastName: 'King', audienceId: null },
+      'bob@example.com': { firstName: 'Bob', lastName: 'Baker', audienceId: null },
+      'new@example.com': { firstName: null, lastName: null, audienceId: null },
+      'cy@example.com': { firstName: 'Cyrus', lastName: 'Young', audienceId: null },
+    });
+  });
+
+  it('reads a data.<key> column into data under <key>, even when <key> names a special column', async () => {
+    const { roster, projectId } = await setup();
+    const csv =
+      'email,data.firstName,data.subscribed,data.plan,data.email,data.\na@example.com,Ada,maybe,pro,x,y\n';
+    const status = await importCsvWithNames(roster, projectId, csv);
+    expect(status.result).toMatchObject({ successCount: 1, failureCount: 0 });
+    expect(await all(roster, projectId)).toEqual({
+      'a@example.com': {
+        subscribed: true,
+        data: { firstName: 'Ada', subscribed: 'maybe', plan: 'pro', 'data.': 'y' },
+      },
+    });
+    expect((await names(roster, projectId))['a@example.com']?.firstName).toBeNull();
+  });
+
+  it('reports a name longer than 256 characters as a row error', async () => {
+    const { roster, projectId } = await setup();
+    const csv = `email,first_name,last_name\na@x.io,${'a'.repeat(257)},\nb@x.io,,${'b'.repeat(257)}\nc@x.io,${'c'.repeat(256)},\n`;
+    const status = await importCsvWithNames(roster, projectId, csv);
+    expect(status.result).toEqual({
+      totalRows: 3,
+      successCount: 1,
+      createdCount: 1,
+      updatedCount: 0,
+      failureCount: 2,
+      errors: [
+        { row: 2, email: 'a@x.io', error: 'Invalid first name (longer than 256 characters)' },
+        { row: 3, email: 'b@x.io', error: 'Invalid last name (longer than 256 characters)' },
+      ],
+    });
+    expect((await roster.contacts.findByEmail(projectId, 'c@x.io'))?.firstName).toBe('c'.repeat(256));
+  });
+
+  it("rejects at enqueue an audience that is unknown, another project's or not a UUID, and stores nothing", async () => {
+    const { roster, projectId } = await setup();
+    const otherProject = (await roster.projects.ensure('other')).id;
+    const foreign = await roster.audiences.create(otherProject, { name: 'Theirs' });
+    const file = Buffer.from('email\na@example.com\n');
+    for (const audienceId of ['0190a6c4-0000-7000-8000-000000000000', foreign.id]) {
+      await expect(roster.imports.enqueue(projectId, { file, audienceId })).rejects.toMatchObject({
+        code: 'not_found',
+        message: 'Audience not found',
+      });
+    }
+    await expect(roster.imports.enqueue(projectId, { file, audienceId: 'x' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { issues: [{ field: 'audienceId', message: 'must be a UUID' }] },
+    });
+    await expect(
+      roster.imports.enqueueFromPath(projectId, '/nonexistent.csv', { audienceId: foreign.id }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(await roster.db.selectFrom('roster_files').selectAll().execute()).toEqual([]);
+    expect(await roster.db.selectFrom('roster_jobs').selectAll().execute()).toEqual([]);
+  });
+
+  it('fails the job with a clear reason when its audience was deleted before it ran', async () => {
+    const { roster, projectId } = await setup();
+    const audience = await roster.audiences.create(projectId, { name: 'Gone' });
+    const job = await roster.imports.enqueue(projectId, {
+      file: Buffer.from('email\na@example.com\n'),
+      audienceId: audience.id,
+    });
+    await roster.audiences.delete(projectId, audience.id);
+    await roster.jobs.runOnce();
+    const status = await roster.imports.status(projectId, job.id);
+    expect(status).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      result: null,
+      failedReason: `The audience ${audience.id} no longer exists: it was deleted before the import finished`,
+    });
+    expect(await roster.contacts.count(projectId)).toBe(0);
+  });
+
+  it('fails a resumed import whose audience was deleted after its first batches, keeping those rows', async () => {
+    const { roster, projectId } = await setup({
+      imports: { batchSize: 2 },
+      jobs: { onError: () => {}, backoff: { baseMs: 10 } },
+    });
+    const audience = await roster.audiences.create(projectId, { name: 'Gone' });
+    const removeFault = await injectFault(roster, 'c@example.com');
+    const csv = 'email\na@example.com\nb@example.com\nc@example.com\nd@example.com\n';
+    const job = await roster.imports.enqueue(projectId, { file: Buffer.from(csv), audienceId: audience.id });
+    await roster.jobs.runOnce();
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({ status: 'queued', attempts: 1 });
+    expect((await names(roster, projectId))['a@example.com']?.audienceId).toBe(audience.id);
+
+    await roster.audiences.delete(projectId, audience.id);
+    await removeFault();
+    time += 10;
+    await roster.jobs.runOnce();
+    expect(await roster.imports.status(projectId, job.id)).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      failedReason: `The audience ${audience.id} no longer exists: it was deleted before the import finished`,
+    });
+    expect(await names(roster, projectId)).toEqual({
+      'a@example.com': { firstName: null, lastName: null, audienceId: null },
+      'b@example.com': { firstName: null, lastName: null, audienceId: null },
+    });
+  });
+
+  it('resumes an import into an audience only for the same audience when given a path', async () => {
+    const { roster, projectId } = await setup();
+    const audience = await roster.audiences.create(projectId, { name: 'A' });
+    const dir = mkdtempSync(join(tmpdir(), 'roster-import-'));
+    const path = join(dir, 'contacts.csv');
+    writeFileSync(path, 'email,first name\na@example.com,Ada\n');
+    const first = await roster.imports.enqueueFromPath(projectId, path, {
+      audienceId: audience.id,
+      nameColumns: true,
+    });
+    expect(first.job.payload.audienceId).toBe(audience.id);
+    expect(
+      await roster.imports.enqueueFromPath(projectId, path, { audienceId: audience.id, nameColumns: true }),
+    ).toMatchObject({
+      resumed: true,
+      job: { id: first.job.id },
+    });
+    const plain = await roster.imports.enqueueFromPath(projectId, path);
+    expect(plain.resumed).toBe(false);
+    await roster.jobs.runOnce();
+    expect(await names(roster, projectId)).toEqual({
+      'a@example.com': { firstName: 'Ada', lastName: null, audienceId: audience.id },
+    });
   });
 }

@@ -110,7 +110,9 @@ function plunkBulkBody(maxIds: number) {
 /** The upload of `POST /contacts/import`: the router's multipart field, not a core schema. */
 const plunkImportForm = z.object({
   file: z.string().meta({
-    description: 'The CSV file: a header line with an `email` column; other columns become data',
+    description:
+      'The CSV file: a header line with an `email` column; an optional `subscribed` column; ' +
+      'every other column becomes data',
     contentMediaType: 'text/csv',
   }),
 });
@@ -375,7 +377,9 @@ function operations(limits: { maxBulkIds: number; maxImportBytes: number }): Ope
         'Upload the CSV as the multipart/form-data field `file` (at most ' +
         `${limits.maxImportBytes} bytes). It is stored durably, then imported by a job: poll ` +
         '`GET /contacts/import/{jobId}`. The header line needs an `email` column; `subscribed` (true/false, ' +
-        'yes/no, 1/0) sets the subscription; every other column becomes a data key. Each row is an upsert, ' +
+        'yes/no, 1/0) sets the subscription; `first_name` / `last_name` (also `firstName`, `first name`, any ' +
+        'case) set the names, an empty cell keeping the stored one; every other column becomes a data key. ' +
+        'Each row is an upsert, ' +
         'so re-importing a file updates instead of duplicating.',
       tags: ['Jobs'],
       body: { schema: 'PlunkImportForm', mediaType: 'multipart/form-data' },

@@ -122,10 +122,16 @@ const createContactBody = wireNames(createContactSchema).extend(unsubscribedFiel
 const updateContactBody = wireNames(updateContactSchema.omit({ dataMode: true })).extend(unsubscribedField);
 /** `POST /v1/contacts/import`: the CSV travels in the JSON body (the router's fields, not a core schema). */
 const importBody = z.object({
-  file: z.string().describe('The CSV, as text or base64; its header line needs an `email` column'),
+  file: z
+    .string()
+    .describe(
+      'The CSV, as text or base64; its header line needs an `email` column. `first_name` / `last_name` ' +
+        '(also `firstName`, `first name`, any case) fill the names (an empty cell keeps the stored name); ' +
+        '`subscribed` sets the subscription; every other column goes into `metadata`',
+    ),
   format: z.literal('csv').optional().describe('Only `csv`'),
   audience_id: createContactSchema.shape.audienceId.describe(
-    'Not supported yet: an existing audience answers 400 (import, then move with `POST /contacts/bulk`)',
+    'Every imported contact, created or updated, is put in this audience of the project (404 if there is none)',
   ),
 });
 const validateEmailBody = z.object({
@@ -399,7 +405,8 @@ function operations(limits: { maxBulkIds: number; maxImportBytes: number }): Ope
         'The CSV is stored and imported by a durable background job. If the job finishes within a few ' +
         'seconds the answer is its outcome (200); otherwise a 202 with the job id to poll at ' +
         '`GET /contacts/import/{id}`. Each row is an upsert: `duplicates` counts rows whose email existed ' +
-        '(their data merged); `errors` counts rejected rows (the first 10 in `errorDetails`).',
+        '(their data merged); `errors` counts rejected rows (the first 10 in `errorDetails`). With `audience_id`, ' +
+        'every imported contact (created or updated) is put in that audience.',
       tags: ['Contacts'],
       body: {
         schema: 'UnosendImportBody',

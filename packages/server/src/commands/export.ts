@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { type Contact, createRoster } from '@roster/core';
+import { type Contact, createRoster, DATA_COLUMN_PREFIX, isSpecialColumnName } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, dbPath } from '../config.js';
 
@@ -26,10 +26,14 @@ async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
-/** The CSV column of a data key; keys that would be read back as email or subscribed get a `data.` prefix. */
+/**
+ * The CSV column of a data key; keys that the import would read back as something else (email,
+ * subscribed, a name column, or a key already starting with `data.`) get a `data.` prefix.
+ */
 function columnOf(key: string): string {
-  const lower = key.trim().toLowerCase();
-  return lower === 'email' || lower === 'subscribed' ? `data.${key}` : key;
+  return isSpecialColumnName(key) || key.trim().toLowerCase().startsWith(DATA_COLUMN_PREFIX)
+    ? `${DATA_COLUMN_PREFIX}${key}`
+    : key;
 }
 
 export function registerExportCommand(program: Command): void {
