@@ -25,6 +25,14 @@ export interface HttpError {
   resource?: string;
 }
 
+/** An unknown route under a dialect router's paths. */
+export class RouteNotFoundError extends Error {
+  constructor(method: string, path: string) {
+    super(`Route ${method} ${path} not found`);
+    this.name = 'RouteNotFoundError';
+  }
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -44,6 +52,9 @@ export function classifyError(error: unknown, log: (error: unknown) => void): Ht
       issues: error.details.issues ?? [],
       resource: error.details.resource,
     };
+  }
+  if (error instanceof RouteNotFoundError) {
+    return { status: 404, code: 'route_not_found', message: error.message, issues: [] };
   }
   const parserError = error as BodyParserError | null;
   if (parserError?.type === 'entity.parse.failed') {

@@ -1,8 +1,8 @@
 import type { Roster } from '@roster/core';
-import { RosterError } from '@roster/core';
-import express, { type ErrorRequestHandler, type Router } from 'express';
+import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
-import { classifyError, logUnexpected } from '../errors.js';
+import { logUnexpected } from '../errors.js';
+import { finishDialectRouter, requireObject } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
 
@@ -108,29 +108,6 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
 
   registerPlunkJobRoutes(router, roster);
 
-  router.use('/contacts', (req, _res, next) => {
-    next(new RosterError('not_found', `Route ${req.method} ${req.originalUrl.split('?')[0]} not found`, {}));
-  });
-
-  const handleError: ErrorRequestHandler = (error, _req, res, _next) => {
-    const http = classifyError(error, onError);
-    const reason = (error as { details?: { reason?: unknown } })?.details?.reason;
-    const body = toPlunkErrorBody(
-      http.code === 'not_found' && !http.resource ? { ...http, code: 'route_not_found' } : http,
-      reason,
-    );
-    if (res.headersSent) return res.end();
-    res.status(http.status).json(body);
-  };
-  router.use(handleError);
+  finishDialectRouter(router, ['/contacts'], toPlunkErrorBody, onError);
   return router;
-}
-
-/** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
-function requireObject(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
-  }
-  return body as Record<string, unknown>;
 }

@@ -8,9 +8,10 @@ import {
   type Roster,
   RosterError,
 } from '@roster/core';
-import express, { type ErrorRequestHandler, type Response, type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
-import { classifyError, logUnexpected } from '../errors.js';
+import { logUnexpected } from '../errors.js';
+import { finishDialectRouter, requireObject } from '../router-kit.js';
 import {
   toUnosendAudience,
   toUnosendContact,
@@ -197,24 +198,13 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
         { field: 'file', message: body.file === undefined ? 'is required' : 'must be a string (the CSV)' },
       ]);
     }
-    if (body.audience_id !== undefined && body.audience_id !== null) {
-      // Checked first so a wrong id still gets the usual 400/404.
-      if (typeof body.audience_id !== 'string' || !isUuid(body.audience_id)) {
-        throw RosterError.validation([{ field: 'audienceId', message: 'must be a UUID' }]);
-      }
-      if (!(await roster.audiences.exists(projectId, body.audience_id)))
-        throw RosterError.notFound('audience');
-      throw RosterError.validation([
-        {
-          field: 'audienceId',
-          message:
-            'importing into an audience is not supported yet: import without audience_id, then move the contacts with POST /v1/contacts/bulk',
-        },
-      ]);
-    }
+    // Core checks the audience first (non-UUID 400, unknown or another project's 404), before storing anything.
     const job = await roster.imports.enqueue(projectId, {
       file: csvBytesOf(body.file),
       name: 'unosend-import.csv',
+      audienceId: body.audience_id as string | null | undefined,
+      // Unosend contacts have names: first_name / last_name columns fill them.
+      nameColumns: true,
     });
     const status = await waitForImport(roster, projectId, job.id, importWaitMs, res);
     sendImportStatus(res, status);
@@ -282,31 +272,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
     res.json({ id: req.params.id, deleted: true });
   });
 
-  router.use(['/contacts', '/audiences'], (req, _res, next) => {
-    next(new RosterError('not_found', `Route ${req.method} ${req.originalUrl.split('?')[0]} not found`, {}));
-  });
-
-  const handleError: ErrorRequestHandler = (error, _req, res, _next) => {
-    const http = classifyError(error, onError);
-    const reason = (error as { details?: { reason?: unknown } })?.details?.reason;
-    const body = toUnosendErrorBody(
-      http.code === 'not_found' && !http.resource ? { ...http, code: 'route_not_found' } : http,
-      reason,
-    );
-    if (res.headersSent) return res.end();
-    res.status(http.status).json(body);
-  };
-  router.use(handleError);
+  finishDialectRouter(router, ['/contacts', '/audiences'], toUnosendErrorBody, onError);
   return router;
-}
-
-/** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
-function requireObject(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
-  }
-  return body as Record<string, unknown>;
 }
 
 /**

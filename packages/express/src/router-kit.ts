@@ -1,0 +1,42 @@
+import { RosterError } from '@roster/core';
+import type { ErrorRequestHandler, Router } from 'express';
+import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
+
+/** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
+export function requireObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Renders a classified error as a dialect's error body; `reason` is `details.reason` of the error, if any. */
+export type RenderErrorBody = (error: HttpError, reason: unknown) => unknown;
+
+/**
+ * Ends a dialect router: unknown routes under `paths` answer 404 in the dialect's error format, and
+ * everything thrown by its routes is classified once and rendered by `render`. Unexpected errors go
+ * to `onError` and the client gets a generic 500.
+ */
+export function finishDialectRouter(
+  router: Router,
+  paths: string[],
+  render: RenderErrorBody,
+  onError: (error: unknown) => void,
+): void {
+  router.use(paths, (req, _res, next) => {
+    next(new RouteNotFoundError(req.method, req.originalUrl.split('?')[0] ?? req.originalUrl));
+  });
+  const handleError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const http = classifyError(error, onError);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res
+      .status(http.status)
+      .json(render(http, (error as { details?: { reason?: unknown } })?.details?.reason));
+  };
+  router.use(handleError);
+}
