@@ -8,7 +8,8 @@ import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePosit
  * and from `--api-key` are all registered.
  *
  * ```json
- * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2 }
+ * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2,
+ *   "lockTimeoutMs": 30000 }
  * ```
  */
 export interface ServeConfigFile {
@@ -22,6 +23,8 @@ export interface ServeConfigFile {
   apiKeys?: string[];
   /** Background jobs (imports, bulk operations) run at once. */
   concurrency?: number;
+  /** A job lock older than this (ms) is taken to belong to a dead process: the job runs again. */
+  lockTimeoutMs?: number;
 }
 
 const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> = {
@@ -31,6 +34,7 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   db: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
   apiKeys: (v) => (Array.isArray(v) && v.every((k) => typeof k === 'string') ? null : 'an array of strings'),
   concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
+  lockTimeoutMs: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
 };
 
 /** Reads and checks a config file; every problem is a CliError naming the file and the field. */
@@ -81,6 +85,7 @@ export interface ServeFlagValues {
   db?: string;
   apiKey?: string[];
   concurrency?: string;
+  lockTimeout?: string;
 }
 
 export interface ServeSettings {
@@ -90,6 +95,8 @@ export interface ServeSettings {
   apiKeys: string[];
   /** Undefined: core's default. */
   concurrency: number | undefined;
+  /** `jobs.lockTimeoutMs`; undefined: core's default. */
+  lockTimeoutMs: number | undefined;
 }
 
 /** Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`), then the config file, then the defaults. */
@@ -106,5 +113,9 @@ export function resolveServeSettings(
     apiKeys: [...(file.apiKeys ?? []), ...(flags.apiKey ?? [])],
     concurrency:
       flags.concurrency === undefined ? file.concurrency : parsePositiveInt('concurrency', flags.concurrency),
+    lockTimeoutMs:
+      flags.lockTimeout === undefined
+        ? file.lockTimeoutMs
+        : parsePositiveInt('lock timeout', flags.lockTimeout),
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRoster } from '@roster/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readServeConfig, resolveServeSettings } from '../src/config-file.js';
 import { runCli, startServe } from './cli-helpers.js';
@@ -30,6 +31,7 @@ describe('readServeConfig', () => {
       db: 'data/roster.db',
       apiKeys: ['sk_config_key_1'],
       concurrency: 4,
+      lockTimeoutMs: 2000,
     });
     expect(readServeConfig(path)).toEqual({
       port: 8080,
@@ -37,16 +39,18 @@ describe('readServeConfig', () => {
       db: join(dir, 'data/roster.db'),
       apiKeys: ['sk_config_key_1'],
       concurrency: 4,
+      lockTimeoutMs: 2000,
     });
     expect(readServeConfig(configFile({ db: ':memory:' })).db).toBe(':memory:');
   });
 
   it.each([
-    [{ prot: 1 }, 'unknown field "prot" (known: port, host, db, apiKeys, concurrency)'],
+    [{ prot: 1 }, 'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs)'],
     [{ port: '8080' }, '"port" must be an integer from 0 to 65535'],
     [{ port: 70000 }, '"port" must be an integer from 0 to 65535'],
     [{ apiKeys: 'sk_x' }, '"apiKeys" must be an array of strings'],
     [{ concurrency: 0 }, '"concurrency" must be an integer >= 1'],
+    [{ lockTimeoutMs: 1.5 }, '"lockTimeoutMs" must be an integer >= 1'],
     [[1, 2], 'must contain a JSON object'],
     ['{"port": 80,', 'is not valid JSON'],
   ])('rejects %j, naming the problem', (content, message) => {
@@ -99,6 +103,7 @@ describe('resolveServeSettings', () => {
     db: '/srv/file.db',
     apiKeys: ['sk_file_key_1'],
     concurrency: 4,
+    lockTimeoutMs: 5000,
   };
 
   it('takes the config file over the defaults', () => {
@@ -108,6 +113,7 @@ describe('resolveServeSettings', () => {
       database: '/srv/file.db',
       apiKeys: ['sk_file_key_1'],
       concurrency: 4,
+      lockTimeoutMs: 5000,
     });
     expect(resolveServeSettings({}, {})).toEqual({
       port: 3000,
@@ -115,6 +121,7 @@ describe('resolveServeSettings', () => {
       database: './roster.db',
       apiKeys: [],
       concurrency: undefined,
+      lockTimeoutMs: undefined,
     });
   });
 
@@ -127,7 +134,14 @@ describe('resolveServeSettings', () => {
     });
     expect(
       resolveServeSettings(
-        { port: '0', host: 'localhost', db: '/srv/flag.db', apiKey: ['sk_flag_key_1'], concurrency: '1' },
+        {
+          port: '0',
+          host: 'localhost',
+          db: '/srv/flag.db',
+          apiKey: ['sk_flag_key_1'],
+          concurrency: '1',
+          lockTimeout: '2000',
+        },
         env,
         file,
       ),
@@ -137,6 +151,95 @@ describe('resolveServeSettings', () => {
       database: '/srv/flag.db',
       apiKeys: ['sk_file_key_1', 'sk_flag_key_1'],
       concurrency: 1,
+      lockTimeoutMs: 2000,
     });
+  });
+
+  it.each(['0', '2s', '-5'])('rejects --lock-timeout %s, naming the flag', (value) => {
+    expect(() => resolveServeSettings({ lockTimeout: value }, {})).toThrow(
+      `Invalid lock timeout "${value}": use a whole number >= 1`,
+    );
+  });
+});
+
+describe('roster serve --lock-timeout', () => {
+  /** A queued bulk job whose lock looks taken 5 s ago by a worker of another host. */
+  async function staleJob(path: string, key: string): Promise<string> {
+    const roster = await createRoster({ database: path });
+    try {
+      const project = await roster.projects.ensure('default');
+      await roster.keys.register(project.id, key);
+      const contact = await roster.contacts.create(project.id, { email: 'stale@example.com' });
+      const jobId = await roster.bulk.enqueue(project.id, 'unsubscribe', [contact.id]);
+      await roster.db
+        .updateTable('roster_jobs')
+        .set({
+          status: 'running',
+          attempts: 1,
+          locked_by: 'roster:another-host:4242:0badc0de',
+          locked_at: new Date(Date.now() - 5000).toISOString(),
+        })
+        .where('id', '=', jobId)
+        .execute();
+      return jobId;
+    } finally {
+      await roster.close();
+    }
+  }
+
+  async function jobState(url: string, key: string, jobId: string): Promise<string> {
+    const deadline = Date.now() + 10_000;
+    while (true) {
+      const res = await fetch(`${url}/contacts/bulk/${jobId}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      const body = (await res.json()) as { state: string };
+      if (body.state === 'completed' || Date.now() > deadline) return body.state;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it.each([
+    ['the flag', (_path: string) => ['--lock-timeout', '1000']],
+    ['the config file', (path: string) => ['--config', configFile({ db: path, lockTimeoutMs: 1000 })]],
+  ])('takes over a job whose lock is older than the timeout given by %s', async (_how, args) => {
+    const path = join(dir, 'jobs.db');
+    const key = 'sk_lock_timeout_key';
+    const jobId = await staleJob(path, key);
+    const serve = await startServe(['--db', path, ...args(path)]);
+    try {
+      expect(await jobState(serve.url, key, jobId)).toBe('completed');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+    const roster = await createRoster({ database: path });
+    try {
+      const row = await roster.db
+        .selectFrom('roster_jobs')
+        .selectAll()
+        .where('id', '=', jobId)
+        .executeTakeFirst();
+      expect(row).toMatchObject({ status: 'completed', attempts: 2, locked_at: null });
+      expect(row?.locked_by).not.toBe('roster:another-host:4242:0badc0de');
+    } finally {
+      await roster.close();
+    }
+  });
+
+  it('leaves the same lock alone with the default timeout (30 s)', async () => {
+    const path = join(dir, 'jobs.db');
+    const key = 'sk_lock_timeout_key';
+    const jobId = await staleJob(path, key);
+    const serve = await startServe(['--db', path]);
+    try {
+      const res = await fetch(`${serve.url}/contacts/bulk/${jobId}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(((await res.json()) as { state: string }).state).toBe('active');
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 });

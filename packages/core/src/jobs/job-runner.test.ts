@@ -65,7 +65,8 @@ describeEachDialect('job runner', (dialect) => {
       status: 'completed',
       attempts: 1,
       result: { echoed: { n: 1 } },
-      lockedBy: null,
+      lockedAt: null,
+      lockedBy: roster.jobs.workerId, // the worker that finished it
     });
   });
 
@@ -172,7 +173,10 @@ describeEachDialect('job runner', (dialect) => {
       type: 'resumable',
       async run(ctx) {
         await ctx.transaction((_trx, save) => save({ step: 1 }));
-        return new Promise<never>(() => {});
+        // (Until the test stops this runner, so its heartbeat does not outlive the database.)
+        return new Promise<never>((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(new Error('stopped'))),
+        );
       },
     });
     void crashed.runOnce();
@@ -198,6 +202,7 @@ describeEachDialect('job runner', (dialect) => {
       result: 'done',
     });
     expect(progressSeen).toEqual([{ step: 1 }]);
+    await crashed.stop();
   });
 
   it('releases at once a lock held by a process of this host that no longer exists', async () => {
@@ -242,6 +247,46 @@ describeEachDialect('job runner', (dialect) => {
       lastError: expect.stringContaining('interrupted too many times'),
     });
   });
+
+  it.skipIf(dialect !== 'postgres')(
+    'skips, without waiting, a stale job whose row an open transaction still holds',
+    async () => {
+      const { roster, projectId } = await setup();
+      roster.jobs.register({ type: 'noop', run: async () => 'ran' });
+      const job = await roster.jobs.enqueue(projectId, 'noop', {});
+      await roster.db
+        .updateTable('roster_jobs')
+        .set({
+          status: 'running',
+          attempts: 1,
+          locked_by: 'roster:another-host:4242:00ff',
+          locked_at: new Date(time - 60_000).toISOString(),
+        })
+        .where('id', '=', job.id)
+        .execute();
+      // A worker in the middle of a batch transaction that has written the job row (or a frozen one).
+      let finish: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      let rowLocked: () => void = () => {};
+      const locked = new Promise<void>((resolve) => {
+        rowLocked = resolve;
+      });
+      const transaction = roster.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('roster_jobs').select('id').where('id', '=', job.id).forUpdate().execute();
+        rowLocked();
+        await held;
+      });
+      await locked;
+      expect(await roster.jobs.releaseStale()).toBe(0);
+      finish();
+      await transaction;
+      expect(await roster.jobs.releaseStale()).toBe(1);
+      expect(await roster.jobs.get(projectId, job.id)).toMatchObject({ status: 'queued', lockedBy: null });
+    },
+    10_000,
+  );
 
   it("rolls back the work of a worker that lost its lock and keeps the new owner's result", async () => {
     const { roster, projectId } = await setup({ lockTimeoutMs: 1000 });

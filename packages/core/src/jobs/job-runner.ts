@@ -255,7 +255,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (locks.length === 0) return 0;
       const dead = deadWorkers(new Set(locks.flatMap((l) => (l.lockedBy ? [l.lockedBy] : []))));
       if (dead.length === 0 && !locks.some((l) => l.lockedAt === null || l.lockedAt < cutoff)) return 0;
-      return store.releaseStaleJobs(db, { lockedBefore: cutoff, deadWorkers: dead }, now());
+      return store.releaseStaleJobs(db, dialect, { lockedBefore: cutoff, deadWorkers: dead }, now());
     },
 
     /** Deletes jobs finished longer than `jobs.retentionMs` ago (and their files). Returns how many. */

@@ -123,6 +123,7 @@ export async function saveJobProgress(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Completes the job; `locked_by` stays as the worker that finished it (the lock itself is gone). */
 export async function completeJob(
   db: Db,
   dialect: DialectInfo,
@@ -137,7 +138,6 @@ export async function completeJob(
       status: 'completed',
       result: json(dialect, result),
       locked_at: null,
-      locked_by: null,
       last_error: null,
       updated_at: now,
     })
@@ -148,7 +148,10 @@ export async function completeJob(
   return Number(updated.numUpdatedRows) > 0;
 }
 
-/** Fails the attempt: queued again at `retryAt`, or failed for good when `retryAt` is null. */
+/**
+ * Fails the attempt: queued again at `retryAt` (unlocked), or failed for good when `retryAt` is
+ * null (then `locked_by` stays as the worker that finished it).
+ */
 export async function failJob(
   db: Db,
   id: string,
@@ -164,7 +167,7 @@ export async function failJob(
       ...(retryAt === null ? {} : { run_at: retryAt }),
       last_error: error,
       locked_at: null,
-      locked_by: null,
+      ...(retryAt === null ? {} : { locked_by: null }),
       updated_at: now,
     })
     .where('id', '=', id)
@@ -196,9 +199,14 @@ export async function releaseJob(db: Db, id: string, workerId: string, now: stri
  * Releases running jobs whose worker is gone: lock older than `lockedBefore`, or held by one of
  * `deadWorkers`. They are queued again to run at once, or failed when their attempts are used up
  * (a job that crashes its process every time must not crash it forever).
+ *
+ * With `SKIP LOCKED`, a row that an open transaction still holds (its worker is alive, e.g. in a
+ * long batch, or another process is releasing it right now) is skipped instead of waited for:
+ * a frozen worker's open transaction must not block every other process's release loop.
  */
 export async function releaseStaleJobs(
   db: Db,
+  dialect: DialectInfo,
   stale: { lockedBefore: string; deadWorkers: string[] },
   now: string,
 ): Promise<number> {
@@ -217,6 +225,11 @@ export async function releaseStaleJobs(
       stale.deadWorkers.length > 0
         ? eb.or([eb('locked_at', '<', stale.lockedBefore), eb('locked_by', 'in', stale.deadWorkers)])
         : eb('locked_at', '<', stale.lockedBefore),
+    )
+    .$if(dialect.supportsSkipLocked, (qb) =>
+      qb.where('id', 'in', (eb) =>
+        eb.selectFrom('roster_jobs').select('id').where('status', '=', 'running').forUpdate().skipLocked(),
+      ),
     )
     .executeTakeFirst();
   return Number(updated.numUpdatedRows);

@@ -16,7 +16,12 @@ export interface Job<P = unknown, R = unknown> {
   maxAttempts: number;
   /** Not claimed before this time (ISO); later than `createdAt` while waiting for a retry. */
   runAt: string;
+  /** When the running attempt last refreshed its lock; null unless running. */
   lockedAt: string | null;
+  /**
+   * The worker running the job; once completed or failed for good, the worker that finished it
+   * (so a finished job tells which process ran it). Null while queued.
+   */
   lockedBy: string | null;
   /** What the handler recorded so far (type-specific), or null. */
   progress: unknown;

@@ -10,6 +10,7 @@ interface ServeFlags {
   db?: string;
   apiKey: string[];
   concurrency?: string;
+  lockTimeout?: string;
   config?: string;
 }
 
@@ -29,14 +30,25 @@ export function registerServeCommand(program: Command): void {
     .description('Start the HTTP server (Plunk-compatible API at /contacts)')
     .option('--port <port>', `port to listen on (env PORT, default ${DEFAULT_PORT})`)
     .option('--host <host>', `interface to bind (env HOST, default ${DEFAULT_HOST})`)
-    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path>', 'SQLite database file or postgres:// URL (env ROSTER_DB, default ./roster.db)')
     .option('--api-key <key>', 'register this exact key for the default project (repeatable)', collect, [])
     .option('--concurrency <n>', 'background jobs (imports, bulk operations) run at once (default 2)')
-    .option('--config <file>', 'JSON file with port, host, db, apiKeys, concurrency (flags and env win)')
+    .option(
+      '--lock-timeout <ms>',
+      'a job lock older than this is released and the job runs again in any process (default 30000)',
+    )
+    .option(
+      '--config <file>',
+      'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs (flags and env win)',
+    )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(flags.config);
-      const { port, host, database, apiKeys, concurrency } = resolveServeSettings(flags, process.env, file);
-      const roster = await createRoster({ database, jobs: { concurrency } });
+      const { port, host, database, apiKeys, concurrency, lockTimeoutMs } = resolveServeSettings(
+        flags,
+        process.env,
+        file,
+      );
+      const roster = await createRoster({ database, jobs: { concurrency, lockTimeoutMs } });
       await roster.jobs.start();
       await ensureKeys(roster, apiKeys, (line) => console.log(line));
       const running = await startServer({ roster, port, host });

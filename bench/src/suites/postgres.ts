@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRoster, type Roster, uuidv7 } from '@roster/core';
+import { sql } from 'kysely';
+import type { BenchContext } from '../context.js';
+import { dataOf, emailOf, isPreexisting, rowOf } from '../data.js';
+import { writeCsv } from '../fixtures.js';
+import { result } from '../report.js';
+import { httpImport } from './imports.js';
+import { repeat, sample } from './million.js';
+
+/**
+ * `pnpm bench --pg postgres://...`: the HTTP import and the list/search (core) metrics against
+ * PostgreSQL, each run in a fresh schema that is dropped afterwards. No raw-driver baselines:
+ * compare with the SQLite numbers of the same suites (`import-http`, `million`).
+ */
+
+/** Runs `fn` as the admin connection of `url` (no migrations). */
+async function withAdmin(url: string, fn: (db: Roster['db']) => Promise<unknown>): Promise<void> {
+  const admin = await createRoster({ database: url, migrate: false });
+  try {
+    await fn(admin.db);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** A fresh schema (search_path: it, then public where pg_trgm lives); `drop()` removes it. */
+export async function freshPgSchema(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `roster_bench_${randomBytes(6).toString('hex')}`;
+  await withAdmin(url, async (db) => {
+    await sql`create extension if not exists pg_trgm schema public`.execute(db).catch(() => {});
+    await sql`create schema ${sql.id(schema)}`.execute(db);
+  });
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema},public`);
+  return {
+    url: u.toString(),
+    drop: () => withAdmin(url, (db) => sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db)),
+  };
+}
+
+/** Inserts contacts `from..to-1` (those `filter` keeps) with multi-row inserts of 1000. */
+async function seedPg(
+  roster: Roster,
+  projectId: string,
+  from: number,
+  to: number,
+  filter: (i: number) => boolean = () => true,
+  data: (i: number) => Record<string, string> = (i) => dataOf(rowOf(i)),
+): Promise<number> {
+  const now = new Date('2030-01-01T00:00:00.000Z').toISOString();
+  let n = 0;
+  for (let start = from; start < to; start += 1000) {
+    const values = [];
+    for (let i = start; i < Math.min(to, start + 1000); i++) {
+      if (!filter(i)) continue;
+      values.push({
+        id: uuidv7(),
+        project_id: projectId,
+        email: emailOf(i),
+        subscribed: roster.dialect.bool(true),
+        data: roster.dialect.json(data(i)),
+        created_at: now,
+        updated_at: now,
+      });
+    }
+    if (values.length === 0) continue;
+    await roster.db.insertInto('roster_contacts').values(values).execute();
+    n += values.length;
+  }
+  return n;
+}
+
+/** Opens a migrated roster on a fresh schema with one project, runs `fn`, drops the schema. */
+async function inFreshSchema<T>(
+  pgUrl: string,
+  fn: (url: string, roster: Roster, projectId: string) => Promise<T>,
+): Promise<T> {
+  const schema = await freshPgSchema(pgUrl);
+  try {
+    const roster = await createRoster({ database: schema.url });
+    try {
+      const project = await roster.projects.ensure('bench');
+      return await fn(schema.url, roster, project.id);
+    } finally {
+      await roster.close();
+    }
+  } finally {
+    await schema.drop();
+  }
+}
+
+export function pgImportHttpSuite(pgUrl: string) {
+  return async (ctx: BenchContext): Promise<void> => {
+    const csvPath = join(ctx.dir, 'pg-import.csv');
+    const rows = await writeCsv(csvPath, ctx.sizes.importBytes);
+    const csv = readFileSync(csvPath);
+    ctx.log(`pg import: ${rows} rows, ${(csv.byteLength / 1e6).toFixed(2)} MB, 20 % already present`);
+    const rates: number[] = [];
+    for (let run = 0; run < ctx.runs; run++) {
+      const rate = await inFreshSchema(pgUrl, async (url, roster, projectId) => {
+        await seedPg(roster, projectId, 0, rows, isPreexisting, (i) => ({
+          plan: 'legacy',
+          source: `seed-${i % 3}`,
+        }));
+        return httpImport(url, projectId, csv, rows);
+      });
+      rates.push(rate);
+      ctx.log(`  run ${run + 1}: roster HTTP on PostgreSQL ${rate.toFixed(0)} rows/s`);
+    }
+    ctx.add(
+      result({
+        name: `PostgreSQL: import HTTP end to end (${rows} rows, ${(csv.byteLength / 1e6).toFixed(1)} MB)`,
+        unit: 'rows/s',
+        better: 'higher',
+        values: rates,
+      }),
+    );
+  };
+}
+
+/** The id that starts page `page` (1-based) of `limit` newest-first contacts, as a cursor. */
+async function cursorOf(roster: Roster, projectId: string, page: number, limit: number) {
+  if (page === 1) return undefined;
+  const row = await roster.db
+    .selectFrom('roster_contacts')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .offset((page - 1) * limit - 1)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export function pgListSearchSuite(pgUrl: string) {
+  return async (ctx: BenchContext): Promise<void> => {
+    const n = ctx.sizes.contacts;
+    await inFreshSchema(pgUrl, async (_url, roster, projectId) => {
+      const t0 = performance.now();
+      await seedPg(roster, projectId, 0, n);
+      await sql`analyze roster_contacts`.execute(roster.db);
+      ctx.log(`pg: seeded ${n} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+      const limit = 100;
+      const lastPage = Math.floor(n / limit) - 1;
+      const pages = [1, Math.floor(lastPage / 2) + 1, lastPage] as const;
+      const p50: Record<number, number[]> = {};
+      for (const page of pages) {
+        const cursor = await cursorOf(roster, projectId, page, limit);
+        p50[page] = (
+          await repeat(ctx.runs, () =>
+            sample(() => roster.contacts.list(projectId, { limit, cursor }), ctx.sizes.requests, 5000),
+          )
+        ).p50;
+      }
+      const withTotal = await repeat(ctx.runs, () =>
+        sample(
+          () => roster.contacts.list(projectId, { limit, includeTotal: true }),
+          ctx.sizes.requests,
+          5000,
+        ),
+      );
+      for (const page of pages) {
+        ctx.add(
+          result({
+            name: `PostgreSQL: list page ${page} (limit 100) through core p50`,
+            unit: 'ms',
+            better: 'lower',
+            values: p50[page]!,
+            ...(page === 1 ? {} : { baseline: { name: 'page 1 through core', values: p50[1]! } }),
+          }),
+        );
+      }
+      ctx.add(
+        result({
+          name: `PostgreSQL: list first page with total on ${n} contacts, core p50`,
+          unit: 'ms',
+          better: 'lower',
+          values: withTotal.p50,
+        }),
+      );
+
+      const i = Math.floor(n * 0.37) + 17;
+      const local = emailOf(i).split('@')[0]!;
+      const rare = local.slice(local.indexOf('.') + 2).toUpperCase();
+      const common = 'gmail';
+      const search = async (term: string, includeTotal: boolean) =>
+        repeat(ctx.runs, () =>
+          sample(
+            () => roster.contacts.list(projectId, { search: term, includeTotal }),
+            ctx.sizes.requests,
+            5000,
+          ),
+        );
+      const rareRun = await search(rare, false);
+      const rareTotal = await search(rare, true);
+      const commonRun = await search(common, false);
+      const commonTotal = await search(common, true);
+      const add = (name: string, values: number[]) =>
+        ctx.add(result({ name: `PostgreSQL: ${name}`, unit: 'ms', better: 'lower', values }));
+      add(`search rare term "${rare}" p50, core`, rareRun.p50);
+      add('search rare term p95, core', rareRun.p95);
+      add('search rare term with total p50, core', rareTotal.p50);
+      add(`search common term "${common}" p50, core`, commonRun.p50);
+      add(`search common term "${common}" with total p50, core`, commonTotal.p50);
+    });
+  };
+}
