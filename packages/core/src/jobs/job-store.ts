@@ -1,7 +1,7 @@
-import type { Insertable } from 'kysely';
+import type { Insertable, UpdateObject } from 'kysely';
 import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import type { JobRow, JobsTable } from '../db/schema.js';
+import type { Database, JobRow, JobsTable } from '../db/schema.js';
 import type { Db } from '../projects/project-repository.js';
 
 /**
@@ -132,20 +132,13 @@ export async function completeJob(
   result: unknown,
   now: string,
 ): Promise<boolean> {
-  const updated = await db
-    .updateTable('roster_jobs')
-    .set({
-      status: 'completed',
-      result: json(dialect, result),
-      locked_at: null,
-      last_error: null,
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) > 0;
+  return updateOwnedJob(db, id, workerId, {
+    status: 'completed',
+    result: json(dialect, result),
+    locked_at: null,
+    last_error: null,
+    updated_at: now,
+  });
 }
 
 /**
@@ -160,39 +153,25 @@ export async function failJob(
   retryAt: string | null,
   now: string,
 ): Promise<boolean> {
-  const updated = await db
-    .updateTable('roster_jobs')
-    .set({
-      status: retryAt === null ? 'failed' : 'queued',
-      ...(retryAt === null ? {} : { run_at: retryAt }),
-      last_error: error,
-      locked_at: null,
-      ...(retryAt === null ? {} : { locked_by: null }),
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) > 0;
+  return updateOwnedJob(db, id, workerId, {
+    status: retryAt === null ? 'failed' : 'queued',
+    ...(retryAt === null ? {} : { run_at: retryAt }),
+    last_error: error,
+    locked_at: null,
+    ...(retryAt === null ? {} : { locked_by: null }),
+    updated_at: now,
+  });
 }
 
 /** Gives a job back unfinished (graceful stop): queued again, and this attempt is not counted. */
 export async function releaseJob(db: Db, id: string, workerId: string, now: string): Promise<boolean> {
-  const updated = await db
-    .updateTable('roster_jobs')
-    .set((eb) => ({
-      status: 'queued',
-      attempts: eb('attempts', '-', 1),
-      locked_at: null,
-      locked_by: null,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) > 0;
+  return updateOwnedJob(db, id, workerId, {
+    status: 'queued',
+    attempts: sql<number>`attempts - 1`,
+    locked_at: null,
+    locked_by: null,
+    updated_at: now,
+  });
 }
 
 /**
@@ -253,4 +232,24 @@ export async function deleteFinishedJobs(db: Db, before: string): Promise<JobRow
     .where('updated_at', '<', before)
     .returningAll()
     .execute();
+}
+
+/**
+ * Applies `changes` to a running job only while `workerId` still holds it: false when the lock was
+ * lost (released as stale and maybe claimed by another worker), so a late worker changes nothing.
+ */
+async function updateOwnedJob(
+  db: Db,
+  id: string,
+  workerId: string,
+  changes: UpdateObject<Database, 'roster_jobs'>,
+): Promise<boolean> {
+  const updated = await db
+    .updateTable('roster_jobs')
+    .set(changes)
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
 }
