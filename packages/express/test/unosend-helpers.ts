@@ -1,6 +1,7 @@
-import { createRoster, type Roster } from '@roster/core';
+import type { Roster } from '@roster/core';
 import express from 'express';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { createTestRoster, type TestDialect } from '../../core/test/dialects.js';
 import { createUnosendRouter } from '../src/index.js';
 import { type Listening, listen } from './http-helpers.js';
 
@@ -18,8 +19,8 @@ export interface UnosendServer {
 }
 
 /** A roster with two projects, each with an `un_` key, and the Unosend router at `/v1`. */
-export async function startUnosend(): Promise<UnosendServer> {
-  const roster = await createRoster({ database: ':memory:' });
+export async function startUnosend(dialect: TestDialect = 'sqlite'): Promise<UnosendServer> {
+  const roster = await createTestRoster(dialect);
   const project = await roster.projects.ensure('main');
   const other = await roster.projects.ensure('other');
   const key = (await roster.keys.create(project.id, { prefix: 'un_' })).key;
@@ -43,4 +44,28 @@ export async function startUnosend(): Promise<UnosendServer> {
 /** Unosend's error envelope. */
 export function unosendError(type: string, code: number, message: unknown = expect.any(String)) {
   return { error: { message, code, type } };
+}
+
+/**
+ * Registers the suite's hooks: one server for the suite, emptied of contacts and audiences before
+ * each test, and no unexpected (500) error allowed after it. The returned object is filled in
+ * `beforeAll`, so read it inside tests and hooks only.
+ */
+export function useUnosendServer(dialect: TestDialect): UnosendServer {
+  const s = {} as UnosendServer;
+  beforeAll(async () => {
+    Object.assign(s, await startUnosend(dialect));
+  });
+  afterAll(async () => {
+    await s.server?.close();
+    await s.roster?.close();
+  });
+  beforeEach(async () => {
+    await s.roster.db.deleteFrom('roster_contacts').execute();
+    await s.roster.db.deleteFrom('roster_audiences').execute();
+  });
+  afterEach(() => {
+    expect(s.unexpected).toEqual([]);
+  });
+  return s;
 }
