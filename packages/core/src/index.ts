@@ -103,6 +103,7 @@ export type {
   ResolvedLimits,
   ResolvedRosterOptions,
   RosterOptions,
+  SqliteOptions,
 } from './options.js';
 export type {
   ApiKeyInfo,

@@ -53,7 +53,9 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   let dialect: DialectInfo;
   if (typeof resolved.database === 'string') {
     const postgres = isPostgresUrl(resolved.database);
-    ({ db, owned } = postgres ? openPostgres(resolved.database) : openSqlite(resolved.database));
+    ({ db, owned } = postgres
+      ? openPostgres(resolved.database)
+      : openSqlite(resolved.database, resolved.sqlite.cacheSizeKiB));
     dialect = dialectFor(postgres ? 'postgres' : 'sqlite');
   } else {
     db = resolved.database as Kysely<Database>;

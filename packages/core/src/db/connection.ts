@@ -8,8 +8,11 @@ export interface OpenedDatabase {
   owned: boolean;
 }
 
-/** Opens a SQLite file (or `:memory:`) with the pragmas roster is tuned for. */
-export function openSqlite(path: string): OpenedDatabase {
+/**
+ * Opens a SQLite file (or `:memory:`) with the pragmas roster is tuned for; `cacheSizeKiB` is the
+ * page cache (`sqlite.cacheSizeKiB`).
+ */
+export function openSqlite(path: string, cacheSizeKiB = 65_536): OpenedDatabase {
   const require = createRequire(import.meta.url);
   let BetterSqlite3: typeof import('better-sqlite3');
   try {
@@ -28,7 +31,7 @@ export function openSqlite(path: string): OpenedDatabase {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma(`cache_size = -${Math.trunc(cacheSizeKiB)}`);
   sqlite.pragma('temp_store = MEMORY');
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
