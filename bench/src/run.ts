@@ -1,6 +1,10 @@
 /**
  * `pnpm bench [--quick] [--only import-http,list,...]`: roster against its own ceilings and the
  * per-row design. Prints a table and writes bench/results/latest.json. Not part of `pnpm test`.
+ *
+ * `pnpm bench --pg postgres://...` (or `--dialect postgres` with ROSTER_BENCH_PG_URL) runs the
+ * PostgreSQL suites (`pg-import-http`, `pg-list-search`, each in a fresh schema dropped afterwards)
+ * instead, and writes bench/results/latest-pg.json.
  */
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +16,7 @@ import { type BenchReport, type BenchResult, toTable, writeReport } from './repo
 import { fixtureSuite } from './suites/fixture.js';
 import { importCliSuite, importHttpSuite } from './suites/imports.js';
 import { millionSuite } from './suites/million.js';
+import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 
 const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   fixture: fixtureSuite,
@@ -22,10 +27,32 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const quick = args.includes('--quick');
-const onlyArg = args.find((a) => a.startsWith('--only'));
+/** The value of `--name value` or `--name=value`. */
+function flag(name: string): string | undefined {
+  const arg = args.find((a) => a === name || a.startsWith(`${name}=`));
+  if (!arg) return undefined;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[args.indexOf(arg) + 1];
+}
+const dialect = flag('--dialect');
+if (dialect !== undefined && dialect !== 'sqlite' && dialect !== 'postgres') {
+  console.error(`unknown --dialect ${dialect}; use sqlite or postgres`);
+  process.exit(2);
+}
+const pgUrl = flag('--pg') ?? (dialect === 'postgres' ? process.env.ROSTER_BENCH_PG_URL : undefined);
+if (dialect === 'postgres' && !pgUrl) {
+  console.error('--dialect postgres needs ROSTER_BENCH_PG_URL (or use --pg postgres://...)');
+  process.exit(2);
+}
+if (pgUrl) {
+  SUITES['pg-import-http'] = pgImportHttpSuite(pgUrl);
+  SUITES['pg-list-search'] = pgListSearchSuite(pgUrl);
+}
+const onlyArg = flag('--only');
 const only = onlyArg
-  ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : args[args.indexOf(onlyArg) + 1]!).split(',')
-  : Object.keys(SUITES);
+  ? onlyArg.split(',')
+  : pgUrl
+    ? ['pg-import-http', 'pg-list-search']
+    : Object.keys(SUITES);
 for (const name of only) {
   if (!SUITES[name]) {
     console.error(`unknown suite ${name}; known: ${Object.keys(SUITES).join(', ')}`);
@@ -54,6 +81,11 @@ const ctx: BenchContext = {
 };
 
 console.log(`roster bench (${quick ? 'quick' : 'full'}), temp dir ${dir}`);
+if (pgUrl) {
+  console.log(
+    `PostgreSQL ${new URL(pgUrl).host}: same sizes as SQLite (${ctx.sizes.importBytes / 1e6} MB import, ${ctx.sizes.contacts} contacts)`,
+  );
+}
 const failures: string[] = [];
 try {
   for (const name of only) {
@@ -82,7 +114,7 @@ const report: BenchReport = {
   results,
 };
 probe.close();
-const out = join(root, 'bench/results/latest.json');
+const out = join(root, pgUrl ? 'bench/results/latest-pg.json' : 'bench/results/latest.json');
 writeReport(out, report);
 console.log(`\n${toTable(results)}\n`);
 console.log(`${report.durationSeconds} s; wrote ${out}`);

@@ -24,7 +24,12 @@ async function serve(path: string, projectId: string) {
 }
 
 /** POST /contacts/import, then poll the job until `completed`; returns rows/s (upload to done). */
-async function httpImport(path: string, projectId: string, csv: Buffer, rows: number): Promise<number> {
+export async function httpImport(
+  path: string,
+  projectId: string,
+  csv: Buffer,
+  rows: number,
+): Promise<number> {
   const app = await serve(path, projectId);
   try {
     const t0 = performance.now();

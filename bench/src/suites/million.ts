@@ -9,7 +9,12 @@ import { freshDatabase, openRaw, seedContacts } from '../fixtures.js';
 import { median, percentile, result } from '../report.js';
 
 /** Times `fn` up to `count` times or `maxMs`, whichever comes first (at least `minCount` times). */
-async function sample(fn: () => unknown, count: number, maxMs: number, minCount = 5): Promise<number[]> {
+export async function sample(
+  fn: () => unknown,
+  count: number,
+  maxMs: number,
+  minCount = 5,
+): Promise<number[]> {
   const times: number[] = [];
   const stop = performance.now() + maxMs;
   await fn(); // warm: statement caches, pages
@@ -22,7 +27,7 @@ async function sample(fn: () => unknown, count: number, maxMs: number, minCount 
 }
 
 /** Runs `measure` `runs` times and returns, per run, the median and the given percentiles. */
-async function repeat(runs: number, measure: () => Promise<number[]>) {
+export async function repeat(runs: number, measure: () => Promise<number[]>) {
   const out = { p50: [] as number[], p95: [] as number[], p99: [] as number[] };
   for (let r = 0; r < runs; r++) {
     const times = await measure();
