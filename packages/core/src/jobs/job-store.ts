@@ -94,14 +94,7 @@ export async function claimJob(
 
 /** Refreshes the lock of a job this worker runs. False if the worker no longer owns it. */
 export async function touchJob(db: Db, id: string, workerId: string, now: string): Promise<boolean> {
-  const result = await db
-    .updateTable('roster_jobs')
-    .set({ locked_at: now })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return updateOwnedJob(db, id, workerId, { locked_at: now });
 }
 
 /** Stores progress (and refreshes the lock). False if the worker no longer owns the job. */
@@ -113,14 +106,11 @@ export async function saveJobProgress(
   progress: unknown,
   now: string,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('roster_jobs')
-    .set({ progress: json(dialect, progress), locked_at: now, updated_at: now })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return updateOwnedJob(db, id, workerId, {
+    progress: json(dialect, progress),
+    locked_at: now,
+    updated_at: now,
+  });
 }
 
 /** Completes the job; `locked_by` stays as the worker that finished it (the lock itself is gone). */
