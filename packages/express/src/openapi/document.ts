@@ -200,3 +200,54 @@ export type SameType<A, B> = [A] extends [B]
  * `assertSameType<z.output<typeof plunkContactSchema>, ReturnType<typeof toPlunkContact>>(true)`.
  */
 export function assertSameType<A, B>(_proof: SameType<A, B>): void {}
+
+/** Options of `plunkOpenApi` and `unosendOpenApi`. */
+export interface OpenApiOptions {
+  /**
+   * The API's base URL as clients should call it: absolute, or relative to where the document is
+   * served (OpenAPI resolves a relative server URL against the document's own URL).
+   * @default '/' for Plunk (routes at `/contacts`), '/v1' for Unosend
+   */
+  serverUrl?: string;
+  /**
+   * The most ids one bulk request accepts (the roster's `limits.maxBulkIds`).
+   * @default 1000
+   */
+  maxBulkIds?: number;
+  /**
+   * The largest CSV import accepted, in bytes (the roster's `limits.maxImportBytes`).
+   * @default 5242880
+   */
+  maxImportBytes?: number;
+}
+
+/** The limits a document states, with defaults applied. */
+export interface OpenApiLimits {
+  maxBulkIds: number;
+  maxImportBytes: number;
+}
+
+/**
+ * Wraps a document builder: defaults applied once, each (server URL, limits) built once per
+ * process, and every caller gets its own copy.
+ */
+export function cachedDocument(
+  defaultServerUrl: string,
+  build: (serverUrl: string, limits: OpenApiLimits) => JsonObject,
+): (options?: OpenApiOptions) => JsonObject {
+  const cache = new Map<string, JsonObject>();
+  return (options = {}) => {
+    const serverUrl = options.serverUrl ?? defaultServerUrl;
+    const limits: OpenApiLimits = {
+      maxBulkIds: options.maxBulkIds ?? 1000,
+      maxImportBytes: options.maxImportBytes ?? 5 * 1024 * 1024,
+    };
+    const key = JSON.stringify([serverUrl, limits]);
+    let document = cache.get(key);
+    if (!document) {
+      document = build(serverUrl, limits);
+      cache.set(key, document);
+    }
+    return structuredClone(document);
+  };
+}

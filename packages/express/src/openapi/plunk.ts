@@ -12,7 +12,13 @@ import {
 } from '@roster/core';
 import { z } from 'zod';
 import type { toPlunkContact, toPlunkErrorBody } from '../plunk/plunk-format.js';
-import { assertSameType, buildDocument, type JsonObject, type OperationSpec } from './document.js';
+import {
+  assertSameType,
+  buildDocument,
+  cachedDocument,
+  type JsonObject,
+  type OperationSpec,
+} from './document.js';
 
 // ---- wire formats -------------------------------------------------------------------------------
 // The bodies the Plunk router renders. Each is tied to the function that renders it by a
@@ -189,7 +195,7 @@ const contactId = {
 
 // ---- operations ---------------------------------------------------------------------------------
 
-function operations(limits: { maxBulkIds: number; maxImportBytes: number }): OperationSpec[] {
+function operations(limits: OpenApiLimits): OperationSpec[] {
   return [
     {
       method: 'get',
@@ -509,78 +515,54 @@ const BULK_ROUTES = [
   ['delete', 'bulkDeleteContacts'],
 ] as const;
 
-export interface OpenApiOptions {
-  /**
-   * The API's base URL as clients should call it: absolute, or relative to where the document is
-   * served (OpenAPI resolves a relative server URL against the document's own URL).
-   * @default '/' for Plunk (routes at `/contacts`), '/v1' for Unosend
-   */
-  serverUrl?: string;
-  /**
-   * The most ids one bulk request accepts (the roster's `limits.maxBulkIds`).
-   * @default 1000
-   */
-  maxBulkIds?: number;
-  /**
-   * The largest CSV import accepted, in bytes (the roster's `limits.maxImportBytes`).
-   * @default 5242880
-   */
-  maxImportBytes?: number;
-}
+import type { OpenApiLimits, OpenApiOptions } from './document.js';
 
-const cache = new Map<string, JsonObject>();
+export type { OpenApiOptions };
+
+const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
+  return buildDocument({
+    title: 'roster: Plunk-compatible contacts API',
+    version: '0.1.0',
+    description:
+      'The contacts API of Plunk (useplunk.com), served by roster. Code written against Plunk works by ' +
+      'changing only the base URL and the key. Every error body is JSON in Plunk’s envelope.',
+    serverUrl,
+    tags: [
+      { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
+      { name: 'Jobs', description: 'CSV imports and bulk operations, run as durable background jobs' },
+    ],
+    requests: {
+      PlunkUpsertContactBody: { schema: plunkUpsertBody },
+      PlunkUpdateContactBody: { schema: plunkUpdateBody },
+      PlunkImportForm: { schema: plunkImportForm },
+      PlunkBulkBody: { schema: plunkBulkBody(limits.maxBulkIds) },
+    },
+    schemas: {
+      PlunkContact: { schema: plunkContactSchema, description: 'A contact' },
+      PlunkUpsertedContact: {
+        schema: plunkUpsertedContactSchema,
+        description: 'A contact, with whether the upsert created or updated it',
+      },
+      PlunkContactPage: { schema: plunkContactPageSchema, description: 'A page of contacts' },
+      PlunkJobQueued: { schema: plunkJobQueuedSchema, description: 'A queued background job' },
+      PlunkImportJobStatus: {
+        schema: plunkImportJobStatusSchema,
+        description: 'The state of a CSV import',
+      },
+      PlunkBulkJobStatus: {
+        schema: plunkBulkJobStatusSchema,
+        description: 'The state of a bulk operation',
+      },
+      PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
+    },
+    operations: operations(limits),
+  });
+});
 
 /**
  * The OpenAPI 3.1 document of the Plunk-compatible API (`createPlunkRouter`). Request schemas are
  * generated from core's zod schemas, so the document says what the server validates.
  */
 export function plunkOpenApi(options: OpenApiOptions = {}): JsonObject {
-  const serverUrl = options.serverUrl ?? '/';
-  const limits = {
-    maxBulkIds: options.maxBulkIds ?? 1000,
-    maxImportBytes: options.maxImportBytes ?? 5 * 1024 * 1024,
-  };
-  const key = JSON.stringify([serverUrl, limits]);
-  let document = cache.get(key);
-  if (!document) {
-    document = buildDocument({
-      title: 'roster: Plunk-compatible contacts API',
-      version: '0.1.0',
-      description:
-        'The contacts API of Plunk (useplunk.com), served by roster. Code written against Plunk works by ' +
-        'changing only the base URL and the key. Every error body is JSON in Plunk’s envelope.',
-      serverUrl,
-      tags: [
-        { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
-        { name: 'Jobs', description: 'CSV imports and bulk operations, run as durable background jobs' },
-      ],
-      requests: {
-        PlunkUpsertContactBody: { schema: plunkUpsertBody },
-        PlunkUpdateContactBody: { schema: plunkUpdateBody },
-        PlunkImportForm: { schema: plunkImportForm },
-        PlunkBulkBody: { schema: plunkBulkBody(limits.maxBulkIds) },
-      },
-      schemas: {
-        PlunkContact: { schema: plunkContactSchema, description: 'A contact' },
-        PlunkUpsertedContact: {
-          schema: plunkUpsertedContactSchema,
-          description: 'A contact, with whether the upsert created or updated it',
-        },
-        PlunkContactPage: { schema: plunkContactPageSchema, description: 'A page of contacts' },
-        PlunkJobQueued: { schema: plunkJobQueuedSchema, description: 'A queued background job' },
-        PlunkImportJobStatus: {
-          schema: plunkImportJobStatusSchema,
-          description: 'The state of a CSV import',
-        },
-        PlunkBulkJobStatus: {
-          schema: plunkBulkJobStatusSchema,
-          description: 'The state of a bulk operation',
-        },
-        PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
-      },
-      operations: operations(limits),
-    });
-    cache.set(key, document);
-  }
-  return structuredClone(document);
+  return plunkOpenApiDocument(options);
 }

@@ -19,8 +19,14 @@ import {
   type toUnosendUpdatedAudience,
   toWireField,
 } from '../unosend/unosend-format.js';
-import { assertSameType, buildDocument, type JsonObject, type OperationSpec } from './document.js';
-import type { OpenApiOptions } from './plunk.js';
+import type { OpenApiLimits, OpenApiOptions } from './document.js';
+import {
+  assertSameType,
+  buildDocument,
+  cachedDocument,
+  type JsonObject,
+  type OperationSpec,
+} from './document.js';
 
 // ---- wire formats -------------------------------------------------------------------------------
 // The bodies the Unosend router renders, each tied to the function that renders it by a
@@ -233,7 +239,7 @@ const integerQuery = (name: string, description: string, example?: number) => ({
   ...(example === undefined ? {} : { example }),
 });
 
-function operations(limits: { maxBulkIds: number; maxImportBytes: number }): OperationSpec[] {
+function operations(limits: OpenApiLimits): OperationSpec[] {
   return [
     {
       method: 'post',
@@ -619,67 +625,58 @@ function operations(limits: { maxBulkIds: number; maxImportBytes: number }): Ope
 /** Options of `unosendOpenApi`. */
 export type UnosendOpenApiOptions = OpenApiOptions;
 
-const cache = new Map<string, JsonObject>();
+const unosendOpenApiDocument = cachedDocument('/v1', (serverUrl, limits) => {
+  const maxIds = limits.maxBulkIds;
+  const bulk = bulkBodies(maxIds);
+  return buildDocument({
+    title: 'roster: Unosend-compatible contacts and audiences API',
+    version: '0.1.0',
+    description:
+      'The contacts and audiences API of Unosend, served by roster. Code using Unosend’s SDK works by ' +
+      'changing only the base URL (`<server>/v1`) and the key. Every error body is JSON in Unosend’s envelope.',
+    serverUrl,
+    tags: [
+      { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
+      { name: 'Audiences', description: 'Named lists; a contact is in at most one' },
+    ],
+    requests: {
+      UnosendCreateContactBody: { schema: createContactBody },
+      UnosendUpdateContactBody: { schema: updateContactBody },
+      UnosendValidateEmailBody: { schema: validateEmailBody },
+      UnosendImportBody: { schema: importBody },
+      UnosendBulkBody: { schema: z.union([bulk.create, bulk.apply]) },
+      UnosendCreateAudienceBody: { schema: createAudienceSchema },
+      UnosendUpdateAudienceBody: { schema: updateAudienceSchema },
+    },
+    schemas: {
+      UnosendNewContact: { schema: unosendNewContactSchema, description: 'A contact as created' },
+      UnosendContact: { schema: unosendContactSchema, description: 'A contact' },
+      UnosendContactList: { schema: contactListSchema, description: 'A list of contacts' },
+      UnosendEmailCheck: { schema: emailCheckSchema, description: 'The outcome of an email check' },
+      UnosendBulkResult: {
+        schema: z.union([bulkCreatedSchema, bulkAppliedSchema]),
+        description: 'What a bulk request did',
+      },
+      UnosendDeleted: { schema: deletedSchema, description: 'A deleted resource' },
+      UnosendImportDone: { schema: importDoneSchema, description: 'A finished import' },
+      UnosendImportRunning: { schema: importRunningSchema, description: 'An import still running' },
+      UnosendNewAudience: { schema: unosendNewAudienceSchema, description: 'An audience as created' },
+      UnosendAudience: { schema: unosendAudienceSchema, description: 'An audience with its contact count' },
+      UnosendUpdatedAudience: {
+        schema: unosendUpdatedAudienceSchema,
+        description: 'An audience as updated',
+      },
+      UnosendAudienceList: { schema: audienceListSchema, description: 'A list of audiences' },
+      UnosendError: { schema: unosendErrorSchema, description: 'Unosend’s error envelope' },
+    },
+    operations: operations(limits),
+  });
+});
 
 /**
  * The OpenAPI 3.1 document of the Unosend-compatible API (`createUnosendRouter`). Request schemas
  * are core's zod schemas under Unosend's field names.
  */
 export function unosendOpenApi(options: UnosendOpenApiOptions = {}): JsonObject {
-  const serverUrl = options.serverUrl ?? '/v1';
-  const limits = {
-    maxBulkIds: options.maxBulkIds ?? 1000,
-    maxImportBytes: options.maxImportBytes ?? 5 * 1024 * 1024,
-  };
-  const maxIds = limits.maxBulkIds;
-  const key = JSON.stringify([serverUrl, limits]);
-  let document = cache.get(key);
-  if (!document) {
-    const bulk = bulkBodies(maxIds);
-    document = buildDocument({
-      title: 'roster: Unosend-compatible contacts and audiences API',
-      version: '0.1.0',
-      description:
-        'The contacts and audiences API of Unosend, served by roster. Code using Unosend’s SDK works by ' +
-        'changing only the base URL (`<server>/v1`) and the key. Every error body is JSON in Unosend’s envelope.',
-      serverUrl,
-      tags: [
-        { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
-        { name: 'Audiences', description: 'Named lists; a contact is in at most one' },
-      ],
-      requests: {
-        UnosendCreateContactBody: { schema: createContactBody },
-        UnosendUpdateContactBody: { schema: updateContactBody },
-        UnosendValidateEmailBody: { schema: validateEmailBody },
-        UnosendImportBody: { schema: importBody },
-        UnosendBulkBody: { schema: z.union([bulk.create, bulk.apply]) },
-        UnosendCreateAudienceBody: { schema: createAudienceSchema },
-        UnosendUpdateAudienceBody: { schema: updateAudienceSchema },
-      },
-      schemas: {
-        UnosendNewContact: { schema: unosendNewContactSchema, description: 'A contact as created' },
-        UnosendContact: { schema: unosendContactSchema, description: 'A contact' },
-        UnosendContactList: { schema: contactListSchema, description: 'A list of contacts' },
-        UnosendEmailCheck: { schema: emailCheckSchema, description: 'The outcome of an email check' },
-        UnosendBulkResult: {
-          schema: z.union([bulkCreatedSchema, bulkAppliedSchema]),
-          description: 'What a bulk request did',
-        },
-        UnosendDeleted: { schema: deletedSchema, description: 'A deleted resource' },
-        UnosendImportDone: { schema: importDoneSchema, description: 'A finished import' },
-        UnosendImportRunning: { schema: importRunningSchema, description: 'An import still running' },
-        UnosendNewAudience: { schema: unosendNewAudienceSchema, description: 'An audience as created' },
-        UnosendAudience: { schema: unosendAudienceSchema, description: 'An audience with its contact count' },
-        UnosendUpdatedAudience: {
-          schema: unosendUpdatedAudienceSchema,
-          description: 'An audience as updated',
-        },
-        UnosendAudienceList: { schema: audienceListSchema, description: 'A list of audiences' },
-        UnosendError: { schema: unosendErrorSchema, description: 'Unosend’s error envelope' },
-      },
-      operations: operations(limits),
-    });
-    cache.set(key, document);
-  }
-  return structuredClone(document);
+  return unosendOpenApiDocument(options);
 }
