@@ -11,6 +11,13 @@ export function requireObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** The first string of a query parameter (`?a=1&a=2` gives `'1'`), or undefined. */
+export function firstQueryValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
 /** Renders a classified error as a dialect's error body; `reason` is `details.reason` of the error, if any. */
 export type RenderErrorBody = (error: HttpError, reason: unknown) => unknown;
 

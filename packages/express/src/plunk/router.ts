@@ -2,7 +2,7 @@ import type { Roster } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, requireObject } from '../router-kit.js';
+import { finishDialectRouter, firstQueryValue, requireObject } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
 
@@ -34,12 +34,6 @@ export function plunkLimit(value: unknown): number {
   return Math.min(n, 100);
 }
 
-function queryString(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
-  return undefined;
-}
-
 /**
  * Plunk's contacts API (`/contacts...`) as an Express router. Mount it anywhere:
  * `app.use('/api', createPlunkRouter(roster))` serves `/api/contacts`.
@@ -59,10 +53,10 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   );
 
   router.get('/contacts', async (req, res) => {
-    const cursor = queryString(req.query.cursor) || undefined;
-    const search = queryString(req.query.search) ?? queryString(req.query.email);
+    const cursor = firstQueryValue(req.query.cursor) || undefined;
+    const search = firstQueryValue(req.query.search) ?? firstQueryValue(req.query.email);
     const page = await roster.contacts.list(projectIdOf(res), {
-      limit: plunkLimit(queryString(req.query.limit)),
+      limit: plunkLimit(firstQueryValue(req.query.limit)),
       cursor,
       search,
       includeTotal: cursor === undefined,

@@ -11,7 +11,7 @@ import {
 import express, { type Response, type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, requireObject } from '../router-kit.js';
+import { finishDialectRouter, firstQueryValue, requireObject } from '../router-kit.js';
 import {
   toUnosendAudience,
   toUnosendContact,
@@ -308,10 +308,9 @@ function toCoreNewContact(entry: unknown) {
   };
 }
 
+/** A query parameter's first value; empty counts as absent. */
 function stringParam(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0] === '' ? undefined : value[0];
-  return undefined;
+  return firstQueryValue(value) || undefined;
 }
 
 /** An integer query parameter; absent or empty is undefined, anything but an integer is a 400. */
