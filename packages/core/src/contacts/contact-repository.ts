@@ -43,18 +43,19 @@ export interface UpsertRow {
 export async function upsertContact(db: Db, dialect: DialectInfo, row: UpsertRow): Promise<ContactRow> {
   return db
     .insertInto('roster_contacts')
-    .values({
-      id: row.id,
-      project_id: row.projectId,
-      email: row.email,
-      subscribed: dialect.bool(row.subscribed ?? true),
-      data: dialect.json(row.initialData),
-      first_name: row.firstName ?? null,
-      last_name: row.lastName ?? null,
-      audience_id: row.audienceId ?? null,
-      created_at: row.now,
-      updated_at: row.now,
-    })
+    .values(
+      newContactValues(dialect, {
+        id: row.id,
+        projectId: row.projectId,
+        email: row.email,
+        subscribed: row.subscribed ?? true,
+        data: row.initialData,
+        firstName: row.firstName ?? null,
+        lastName: row.lastName ?? null,
+        audienceId: row.audienceId ?? null,
+        now: row.now,
+      }),
+    )
     .onConflict((oc) =>
       oc.columns(['project_id', 'email']).doUpdateSet(() => ({
         updated_at: row.now,
