@@ -69,7 +69,7 @@ export {
   type RosterErrorDetails,
 } from './errors.js';
 export { isUuid, uuidv7 } from './ids.js';
-export { DATA_COLUMN_PREFIX, isSpecialColumnName } from './imports/csv-format.js';
+export { DATA_COLUMN_PREFIX, dataColumnName, isSpecialColumnName } from './imports/csv-format.js';
 export { IMPORT_JOB_TYPE } from './imports/import-job.js';
 export type {
   ImportFileInput,

@@ -124,6 +124,62 @@ describeEachDialect('Plunk contacts API', (dialect) => {
       });
     });
 
+    it('does not store transient {value, persistent: false} data; stores {value, persistent: true} and a bare {value} as sent', async () => {
+      const created = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: {
+          email: 'ada@example.com',
+          data: {
+            plan: 'pro',
+            resetToken: { value: 'abc123', persistent: false },
+            kept: { value: 'x', persistent: true },
+            bare: { value: 1 },
+            notTransient: { persistent: false },
+          },
+        },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({
+        id: UUID,
+        email: 'ada@example.com',
+        subscribed: true,
+        data: {
+          plan: 'pro',
+          kept: { value: 'x', persistent: true },
+          bare: { value: 1 },
+          notTransient: { persistent: false },
+        },
+        projectId,
+        createdAt: ISO,
+        updatedAt: ISO,
+        _meta: { isNew: true, isUpdate: false },
+      });
+      // On an existing contact a transient value neither sets nor removes the stored key.
+      const upserted = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: { email: 'ada@example.com', data: { plan: { value: 'one-off', persistent: false } } },
+      });
+      expect(upserted.status).toBe(200);
+      expect(upserted.body.data).toEqual(created.body.data);
+      const patched = await request(`${base}/contacts/${created.body.id}`, {
+        method: 'PATCH',
+        key,
+        body: {
+          data: { plan: { value: 'x', persistent: false }, code: { value: '123', persistent: false } },
+        },
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toEqual({ ...created.body, _meta: undefined, updatedAt: ISO });
+      const onlyTransient = await request(`${base}/contacts`, {
+        method: 'POST',
+        key,
+        body: { email: 'bob@example.com', data: { token: { value: 't', persistent: false } } },
+      });
+      expect(onlyTransient.body.data).toBeNull();
+    });
+
     it.each([
       ['missing email', {}, [{ field: 'email', message: 'is required' }]],
       ['invalid email', { email: 'nope' }, [{ field: 'email', message: 'must be a valid email address' }]],

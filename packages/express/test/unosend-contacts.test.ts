@@ -89,6 +89,37 @@ describeEachDialect('Unosend contacts API', (dialect) => {
       });
     });
 
+    it('stores metadata as sent, null values, empty strings and reserved-looking keys included', async () => {
+      const metadata = {
+        plan: 'pro',
+        gone: null,
+        empty: '',
+        id: 'x',
+        token: { value: 't', persistent: false },
+      };
+      const res = await post('/contacts', { email: 'meta@example.com', metadata });
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({
+        id: UUID,
+        email: 'meta@example.com',
+        first_name: null,
+        last_name: null,
+        audience_id: null,
+        subscribed: true,
+        metadata,
+        created_at: ISO,
+      });
+      const stored = await get(`/contacts/${res.body.id}`);
+      expect(stored.body.metadata).toEqual(metadata);
+      // The SDK's bulkCreate form stores metadata the same way.
+      const bulk = await post('/contacts/bulk', {
+        contacts: [{ email: 'bulk-meta@example.com', metadata: { a: null, b: 1 } }],
+      });
+      expect(bulk.body).toMatchObject({ created: 1 });
+      const found = await s.roster.contacts.findByEmail(s.projectId, 'bulk-meta@example.com');
+      expect(found?.data).toEqual({ a: null, b: 1 });
+    });
+
     it('defaults names and audience to null and metadata to {}', async () => {
       const res = await post('/contacts', { email: 'min@example.com' });
       expect(res.body).toEqual({

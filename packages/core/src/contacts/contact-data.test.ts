@@ -27,6 +27,25 @@ describe('contact data rules', () => {
     });
   });
 
+  it('skips transient {value, persistent: false} values and keeps every other object as sent', () => {
+    const patch = toDataPatch({
+      token: { value: 'abc', persistent: false },
+      kept: { value: 'x', persistent: true },
+      bare: { value: 1 },
+      noValue: { persistent: false },
+      arrayLike: [{ value: 1, persistent: false }],
+    });
+    expect(patch).toEqual({
+      set: {
+        kept: { value: 'x', persistent: true },
+        bare: { value: 1 },
+        noValue: { persistent: false },
+        arrayLike: [{ value: 1, persistent: false }],
+      },
+      remove: [],
+    });
+  });
+
   it('returns null when nothing is left', () => {
     expect(applyDataPatch({ a: 1 }, toDataPatch({ a: null }))).toBeNull();
     expect(initialData(toDataPatch({ a: '', b: null }))).toBeNull();

@@ -3,6 +3,9 @@
  * - a `null` value deletes the key,
  * - an empty string `""` is ignored (the stored value stays),
  * - reserved keys are dropped,
+ * - a transient value `{value: ..., persistent: false}` is not stored (Plunk uses it for one-off
+ *   template variables); `{value, persistent: true}` and a bare `{value}` are ordinary object
+ *   values and are stored as sent, as Plunk stores them,
  * - an empty result is stored and returned as `null`.
  */
 export const RESERVED_DATA_KEYS: ReadonlySet<string> = new Set([
@@ -22,11 +25,27 @@ export interface DataPatch {
   remove: string[];
 }
 
+/**
+ * True for Plunk's transient form: an object with own keys `value` and `persistent`, the latter
+ * exactly `false` (Plunk's `ContactService.mergeContactData` test).
+ */
+export function isTransientValue(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.hasOwn(value, 'value') &&
+    Object.hasOwn(value, 'persistent') &&
+    (value as { persistent: unknown }).persistent === false
+  );
+}
+
 export function toDataPatch(data: Record<string, unknown>): DataPatch {
   const set: Record<string, unknown> = {};
   const remove: string[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (RESERVED_DATA_KEYS.has(key) || value === '' || value === undefined) continue;
+    if (RESERVED_DATA_KEYS.has(key) || value === '' || value === undefined || isTransientValue(value))
+      continue;
     if (value === null) remove.push(key);
     else set[key] = value;
   }

@@ -64,8 +64,13 @@ export const createContactSchema = z.object({
   email: emailSchema,
   /** @default true */
   subscribed: subscribedSchema.optional(),
-  /** Stored as given, after the data rules (`toDataPatch`): null and "" values and reserved keys are dropped. */
+  /**
+   * Stored after the data rules (`toDataPatch`: null and "" values, transient values and reserved
+   * keys are dropped), or exactly as given with `dataMode: 'verbatim'`.
+   */
   data: contactDataSchema.nullish(),
+  /** `rules` (default, Plunk's) or `verbatim` (Unosend stores metadata as sent, nulls included). */
+  dataMode: z.enum(['rules', 'verbatim']).optional(),
   firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
   lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
   audienceId: audienceIdSchema.nullish(),
@@ -77,8 +82,10 @@ export const MAX_BULK_CREATE = 1000;
 export const bulkCreateContactsSchema = z.object({
   /** Every created contact goes into this audience of the project. */
   audienceId: audienceIdSchema.nullish(),
+  /** How every entry's `data` is stored (see `createContactSchema`). @default 'rules' */
+  dataMode: z.enum(['rules', 'verbatim']).optional(),
   contacts: z
-    .array(createContactSchema.omit({ audienceId: true }), { error: 'must be an array' })
+    .array(createContactSchema.omit({ audienceId: true, dataMode: true }), { error: 'must be an array' })
     .min(1, 'must contain at least one contact')
     .max(MAX_BULK_CREATE, `must contain at most ${MAX_BULK_CREATE} contacts`),
 });

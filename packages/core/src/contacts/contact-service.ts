@@ -40,6 +40,15 @@ export interface ContactServiceOptions {
   substringIndex?: boolean;
 }
 
+/** A new contact's data: after the data rules, or as given (`verbatim`). */
+function newData(
+  data: Record<string, unknown> | null | undefined,
+  mode: 'rules' | 'verbatim' | undefined,
+): Record<string, unknown> | null {
+  if (mode === 'verbatim') return data ?? null;
+  return initialData(toDataPatch(data ?? {}));
+}
+
 export function createContactService(
   db: Db,
   dialect: DialectInfo,
@@ -126,7 +135,7 @@ export function createContactService(
           projectId,
           email: valid.email,
           subscribed: valid.subscribed ?? true,
-          data: initialData(toDataPatch(valid.data ?? {})),
+          data: newData(valid.data, valid.dataMode),
           firstName: valid.firstName ?? null,
           lastName: valid.lastName ?? null,
           audienceId: valid.audienceId ?? null,
@@ -156,7 +165,7 @@ export function createContactService(
           projectId,
           email: entry.email,
           subscribed: entry.subscribed ?? true,
-          data: initialData(toDataPatch(entry.data ?? {})),
+          data: newData(entry.data, valid.dataMode),
           firstName: entry.firstName ?? null,
           lastName: entry.lastName ?? null,
           audienceId: valid.audienceId ?? null,

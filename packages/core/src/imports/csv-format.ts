@@ -45,7 +45,10 @@ export interface CsvColumns {
   firstName: number;
   /** The contact's last name (`last_name`, `lastName`, `last name`); -1 when there is none. */
   lastName: number;
-  /** Columns stored in `data`, under their trimmed header (its own case kept). */
+  /**
+   * Columns stored in `data`, under their trimmed, lowercased header (`data.<key>` columns: under
+   * `<key>`, its case kept). Each key once: the first column with that key.
+   */
   data: { index: number; key: string }[];
 }
 
@@ -70,10 +73,21 @@ export function isSpecialColumnName(name: string, nameColumns = true): boolean {
 }
 
 /**
+ * The CSV column under which a data key is read back as that same key: the key itself when an
+ * import maps that header to it, else `data.<key>` (a key that is not already trimmed and
+ * lowercase, that names another column such as `email`, or that starts with `data.`).
+ */
+export function dataColumnName(key: string): string {
+  const plain = key === key.trim().toLowerCase() && key !== '' && !isSpecialColumnName(key);
+  return plain && !key.startsWith(DATA_COLUMN_PREFIX) ? key : `${DATA_COLUMN_PREFIX}${key}`;
+}
+
+/**
  * Maps a header row: names are trimmed and `email` / `subscribed` matched case-insensitively, and
  * with `nameColumns` (Unosend imports: its contacts have names) also the name columns (the first
- * such column counts, repeats are ignored); every other named column goes into `data`
- * (`data.<key>` under `<key>`). Without `nameColumns` (Plunk imports, the CLI) a `firstName`
+ * such column counts, repeats are ignored); every other named column goes into `data` under its
+ * lowercased name, as Plunk does (`data.<key>` under `<key>`, case kept); when two columns give
+ * the same key, the first counts. Without `nameColumns` (Plunk imports, the CLI) a `firstName`
  * column is data like any other, as Plunk stores it. No email column is a `validation_failed`
  * error on the field `file`.
  */
@@ -93,11 +107,14 @@ export function mapHeader(header: string[], nameColumns = false): CsvColumns {
   const firstName = nameColumns ? lower.findIndex((name) => FIRST_NAME_HEADERS.has(name)) : -1;
   const lastName = nameColumns ? lower.findIndex((name) => LAST_NAME_HEADERS.has(name)) : -1;
   const data: CsvColumns['data'] = [];
+  const seen = new Set<string>();
   names.forEach((name, index) => {
     const prefixed = lower[index]!.startsWith(DATA_COLUMN_PREFIX) && name.length > DATA_COLUMN_PREFIX.length;
     if (!prefixed && isSpecialColumnName(name, nameColumns)) return;
-    const key = prefixed ? name.slice(DATA_COLUMN_PREFIX.length) : name;
-    if (key === '' || RESERVED_DATA_KEYS.has(key)) return;
+    // Plunk lowercases header names; `data.<key>` (roster's export) keeps the key's case.
+    const key = prefixed ? name.slice(DATA_COLUMN_PREFIX.length) : lower[index]!;
+    if (key === '' || RESERVED_DATA_KEYS.has(key) || seen.has(key)) return;
+    seen.add(key); // a repeated key: the first column counts
     data.push({ index, key });
   });
   return { email, subscribed, firstName, lastName, data };

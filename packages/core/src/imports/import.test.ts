@@ -126,10 +126,11 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     expect(status.result).toEqual(
       counts({ totalRows: 2, successCount: 2, createdCount: 2, updatedCount: 0, failureCount: 0 }),
     );
-    // Without nameColumns (Plunk imports), ' First Name ' is data like any other column.
+    // Without nameColumns (Plunk imports), ' First Name ' is data like any other column; header
+    // names are lowercased, as Plunk does.
     expect(await all(roster, projectId)).toEqual({
-      'ada@example.com': { subscribed: true, data: { 'First Name': 'Ada', Plan: 'pro;annual' } },
-      'bob@example.com': { subscribed: false, data: { 'First Name': 'Bob\r\nJr.' } },
+      'ada@example.com': { subscribed: true, data: { 'first name': 'Ada', plan: 'pro;annual' } },
+      'bob@example.com': { subscribed: false, data: { 'first name': 'Bob\r\nJr.' } },
     });
   });
 
@@ -536,6 +537,21 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
       },
     });
     expect((await names(roster, projectId))['a@example.com']?.firstName).toBeNull();
+  });
+
+  it('keeps the first column when two headers give the same data key, also after lowercasing', async () => {
+    const { roster, projectId } = await setup();
+    const csv =
+      'email,Plan,plan,PLAN,city,data.city,data.Tier,data.Tier\n' +
+      'a@example.com,first,second,third,Paris,Lyon,gold,silver\n' +
+      'b@example.com,,second,third,,Lyon,,silver\n';
+    const status = await importCsv(roster, projectId, csv);
+    expect(status.result).toMatchObject({ successCount: 2, failureCount: 0 });
+    // An empty cell in the first column leaves the key unset: later columns are not a fallback.
+    expect(await all(roster, projectId)).toEqual({
+      'a@example.com': { subscribed: true, data: { plan: 'first', city: 'Paris', Tier: 'gold' } },
+      'b@example.com': { subscribed: true, data: null },
+    });
   });
 
   it('reports a name longer than 256 characters as a row error', async () => {

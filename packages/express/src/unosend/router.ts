@@ -92,7 +92,9 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
       lastName: body.last_name as string | null | undefined,
       audienceId: body.audience_id as string | null | undefined,
       subscribed: subscribedOf(body),
+      // Unosend stores metadata as sent, null values included.
       data: body.metadata as Record<string, unknown> | null | undefined,
+      dataMode: 'verbatim',
     });
     res.status(201).json(toUnosendNewContact(contact));
   });
@@ -149,6 +151,7 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
     if (body.operation === undefined && body.contacts !== undefined) {
       const result = await roster.contacts.createMany(projectId, {
         audienceId: body.audience_id as string | null | undefined,
+        dataMode: 'verbatim',
         contacts: Array.isArray(body.contacts)
           ? body.contacts.map(toCoreNewContact)
           : (body.contacts as never),

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { type Contact, createRoster, DATA_COLUMN_PREFIX, isSpecialColumnName } from '@roster/core';
+import { type Contact, createRoster, dataColumnName } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, dbPath } from '../config.js';
 
@@ -24,16 +24,6 @@ function cell(value: unknown): string {
 /** Writes with backpressure, so memory stays flat whatever the number of contacts. */
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
-}
-
-/**
- * The CSV column of a data key; keys that the import would read back as something else (email,
- * subscribed, a name column, or a key already starting with `data.`) get a `data.` prefix.
- */
-function columnOf(key: string): string {
-  return isSpecialColumnName(key) || key.trim().toLowerCase().startsWith(DATA_COLUMN_PREFIX)
-    ? `${DATA_COLUMN_PREFIX}${key}`
-    : key;
 }
 
 export function registerExportCommand(program: Command): void {
@@ -68,7 +58,10 @@ export function registerExportCommand(program: Command): void {
             for (const key of Object.keys(contact.data ?? {})) keys.add(key);
           }
           const columns = [...keys].sort();
-          await write(out, `${['email', 'subscribed', ...columns.map(columnOf)].map(csvField).join(',')}\n`);
+          await write(
+            out,
+            `${['email', 'subscribed', ...columns.map(dataColumnName)].map(csvField).join(',')}\n`,
+          );
           for await (const contact of roster.contacts.stream(project.id)) {
             const data: Contact['data'] = contact.data ?? {};
             const row = [
