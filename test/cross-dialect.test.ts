@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
 import { type RunningServer, startServer } from '@roster/server';
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect } from '../packages/core/test/dialects.js';
 
 /**
  * One project, two dialects: `roster serve` answers Plunk at `/contacts` and Unosend at

@@ -1,6 +1,6 @@
 import { createRoster } from '@roster/core';
+import { createPgTestSchema, PG_URL, type PgTestSchema } from '@roster/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgTestSchema, PG_URL, type PgTestSchema } from '../packages/core/test/dialects.js';
 import { type ServeProcess, startServe } from '../packages/server/test/cli-helpers.js';
 
 const KEY = 'sk_test_multi_process_key';

@@ -1,5 +1,5 @@
+import { describeEachDialect } from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { describeEachDialect } from '../../core/test/dialects.js';
 import { ISO, request, UUID } from './http-helpers.js';
 import { unosendError, useUnosendServer } from './unosend-helpers.js';
 

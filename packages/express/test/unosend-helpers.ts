@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
+import { createTestRoster, type TestDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { createTestRoster, type TestDialect } from '../../core/test/dialects.js';
 import { createUnosendRouter } from '../src/index.js';
 import { type Listening, listen } from './http-helpers.js';
 

@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect } from '../../core/test/dialects.js';
 import { createUnosendRouter } from '../src/index.js';
 import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
 import { unosendError } from './unosend-helpers.js';

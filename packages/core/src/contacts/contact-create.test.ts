@@ -1,5 +1,5 @@
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect } from '../../test/dialects.js';
 import { RosterError } from '../errors.js';
 import type { Roster } from '../roster.js';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect, type TestDialect } from '../../test/dialects.js';
 import type { RosterOptions } from '../options.js';
 import { createRoster, type Roster } from '../roster.js';
 import { MAX_SEARCH_CANDIDATES } from './contact-search.js';

@@ -1,5 +1,5 @@
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect } from '../../test/dialects.js';
 import type { Roster } from '../roster.js';
 import { FILE_CHUNK_BYTES, readFile, storeFile } from './file-store.js';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect, type TestDialect } from '../../test/dialects.js';
 import type { Contact } from '../contacts/contact-types.js';
 import { FILE_CHUNK_BYTES } from '../files/file-store.js';
 import type { RosterOptions } from '../options.js';

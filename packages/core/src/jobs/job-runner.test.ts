@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
+import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect, type TestDialect } from '../../test/dialects.js';
 import { RosterError } from '../errors.js';
 import type { RosterOptions } from '../options.js';
 import type { Roster } from '../roster.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createRoster, type Roster, type RosterOptions } from '@roster/core';
 import { sql } from 'kysely';
 import { describe } from 'vitest';
-import { createRoster, type Roster, type RosterOptions } from '../src/index.js';
 
 /** Set by .ci/run when a PostgreSQL server answers; Postgres cases are skipped (and say so) without it. */
 export const PG_URL = process.env.ROSTER_TEST_PG_URL;
