@@ -1,6 +1,4 @@
 export {
-  type Audience,
-  type AudienceWithCount,
   audienceIdSchema,
   type CreateAudienceInput,
   createAudienceSchema,
@@ -10,17 +8,16 @@ export {
   updateAudienceSchema,
 } from './audiences/audience-schemas.js';
 export type { AudienceService } from './audiences/audience-service.js';
+export type { Audience, AudienceWithCount } from './audiences/audience-types.js';
+export { type BulkApplyInput, bulkApplySchema, bulkIdsSchema } from './bulk/bulk-schemas.js';
 export type { BulkService } from './bulk/bulk-service.js';
 export {
   BULK_JOB_TYPE,
   BULK_OPERATIONS,
-  type BulkApplyInput,
   type BulkJobPayload,
   type BulkJobResult,
   type BulkOperation,
   type BulkOutcome,
-  bulkApplySchema,
-  bulkIdsSchema,
 } from './bulk/bulk-types.js';
 export type { Clock } from './clock.js';
 export { applyDataPatch, RESERVED_DATA_KEYS, toDataPatch } from './contacts/contact-data.js';
@@ -95,6 +92,8 @@ export {
   JobLockLostError,
   type JobStatus,
 } from './jobs/job-types.js';
+export { hashApiKey, type KeyService } from './keys/key-service.js';
+export type { ApiKeyInfo, CreatedApiKey, KeyResolution } from './keys/key-types.js';
 export type {
   ImportsOptions,
   JobsOptions,
@@ -105,14 +104,7 @@ export type {
   RosterOptions,
   SqliteOptions,
 } from './options.js';
-export type {
-  ApiKeyInfo,
-  CreatedApiKey,
-  KeyResolution,
-  KeyService,
-  Project,
-  ProjectService,
-} from './projects/project-service.js';
-export { hashApiKey } from './projects/project-service.js';
+export type { ProjectService } from './projects/project-service.js';
+export type { Project } from './projects/project-types.js';
 export { createRoster, type Roster } from './roster.js';
 export { parseInput } from './validation.js';

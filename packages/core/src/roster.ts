@@ -11,8 +11,10 @@ import { ensureSearchIndex } from './db/search-index.js';
 import { importJobDefinition } from './imports/import-job.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import { createKeyService } from './keys/key-service.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
-import { createKeyService, createProjectService } from './projects/project-service.js';
+import { createProjectService } from './projects/project-service.js';
+import type { ServiceDeps } from './service-deps.js';
 
 export interface Roster {
   readonly options: ResolvedRosterOptions;
@@ -72,29 +74,23 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     );
   }
 
-  const clock = resolved.clock;
-  const jobs = createJobRunner({ db, dialect, clock, options: resolved.jobs });
-  const bulkDeps = { db, dialect, clock, maxBulkIds: resolved.limits.maxBulkIds, jobs };
+  const deps: ServiceDeps = { db, dialect, clock: resolved.clock };
+  const jobs = createJobRunner({ ...deps, options: resolved.jobs });
+  const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
-  jobs.register(importJobDefinition({ db, dialect, clock, ...resolved.imports }));
+  jobs.register(importJobDefinition({ ...deps, ...resolved.imports }));
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {
     options: resolved,
     db,
     dialect,
-    projects: createProjectService(db, clock),
-    keys: createKeyService(db, clock),
-    contacts: createContactService(db, dialect, clock, { substringIndex: resolved.search.substringIndex }),
-    audiences: createAudienceService(db, clock),
+    projects: createProjectService(deps),
+    keys: createKeyService(deps),
+    contacts: createContactService({ ...deps, substringIndex: resolved.search.substringIndex }),
+    audiences: createAudienceService(deps),
     bulk: createBulkService(bulkDeps),
-    imports: createImportService({
-      db,
-      dialect,
-      clock,
-      jobs,
-      maxImportBytes: resolved.limits.maxImportBytes,
-    }),
+    imports: createImportService({ ...deps, jobs, maxImportBytes: resolved.limits.maxImportBytes }),
     jobs,
     async close() {
       if (closed) return;

@@ -1,27 +1,10 @@
-import type { AudiencesTable } from '../db/schema.js';
-import type { Db } from '../projects/project-repository.js';
-import type { Audience } from './audience-schemas.js';
+import type { AudienceRow, Db } from '../db/schema.js';
 
-export function rowToAudience(row: AudiencesTable): Audience {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    name: row.name,
-    description: row.description,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-export async function insertAudience(db: Db, row: AudiencesTable): Promise<AudiencesTable> {
+export async function insertAudience(db: Db, row: AudienceRow): Promise<AudienceRow> {
   return db.insertInto('roster_audiences').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findAudience(
-  db: Db,
-  projectId: string,
-  id: string,
-): Promise<AudiencesTable | undefined> {
+export async function findAudience(db: Db, projectId: string, id: string): Promise<AudienceRow | undefined> {
   return db
     .selectFrom('roster_audiences')
     .selectAll()
@@ -41,7 +24,7 @@ export async function audienceExists(db: Db, projectId: string, id: string): Pro
 }
 
 /** Newest first (ids are UUIDv7). */
-export async function listAudiences(db: Db, projectId: string): Promise<AudiencesTable[]> {
+export async function listAudiences(db: Db, projectId: string): Promise<AudienceRow[]> {
   return db
     .selectFrom('roster_audiences')
     .selectAll()
@@ -80,8 +63,8 @@ export async function updateAudience(
   id: string,
   changes: AudienceChanges,
   now: string,
-): Promise<AudiencesTable | undefined> {
-  const set: Partial<AudiencesTable> = { updated_at: now };
+): Promise<AudienceRow | undefined> {
+  const set: Partial<AudienceRow> = { updated_at: now };
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.description !== undefined) set.description = changes.description;
   return db

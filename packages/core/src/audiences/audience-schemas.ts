@@ -1,21 +1,6 @@
 import { z } from 'zod';
 import { isUuid } from '../ids.js';
 
-/** An audience: a named list a contact belongs to (at most one per contact). */
-export interface Audience {
-  id: string;
-  projectId: string;
-  name: string;
-  description: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** An audience with the number of contacts currently in it. */
-export interface AudienceWithCount extends Audience {
-  contactsCount: number;
-}
-
 export const MAX_AUDIENCE_NAME_LENGTH = 256;
 export const MAX_AUDIENCE_DESCRIPTION_LENGTH = 2000;
 

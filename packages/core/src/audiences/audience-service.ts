@@ -1,20 +1,18 @@
-import type { Kysely } from 'kysely';
-import { type Clock, isoNow } from '../clock.js';
-import type { Database } from '../db/schema.js';
+import { isoNow } from '../clock.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './audience-repository.js';
 import {
-  type Audience,
-  type AudienceWithCount,
   type CreateAudienceInput,
   createAudienceSchema,
   type UpdateAudienceInput,
   updateAudienceSchema,
 } from './audience-schemas.js';
+import { type Audience, type AudienceWithCount, rowToAudience } from './audience-types.js';
 
-export function createAudienceService(db: Kysely<Database>, clock: Clock) {
+export function createAudienceService({ db, clock }: ServiceDeps) {
   function notFound(): RosterError {
     return RosterError.notFound('audience');
   }
@@ -31,7 +29,7 @@ export function createAudienceService(db: Kysely<Database>, clock: Clock) {
         created_at: now,
         updated_at: now,
       });
-      return repo.rowToAudience(row);
+      return rowToAudience(row);
     },
 
     /** The audience with its contact count, or `not_found` (also for another project's id). */
@@ -40,7 +38,7 @@ export function createAudienceService(db: Kysely<Database>, clock: Clock) {
       const row = isUuid(key) ? await repo.findAudience(db, projectId, key) : undefined;
       if (!row) throw notFound();
       const counts = await repo.countContactsByAudience(db, projectId, key);
-      return { ...repo.rowToAudience(row), contactsCount: counts.get(key) ?? 0 };
+      return { ...rowToAudience(row), contactsCount: counts.get(key) ?? 0 };
     },
 
     /** Every audience of the project, newest first, each with its contact count (two queries in all). */
@@ -49,7 +47,7 @@ export function createAudienceService(db: Kysely<Database>, clock: Clock) {
         repo.listAudiences(db, projectId),
         repo.countContactsByAudience(db, projectId),
       ]);
-      return rows.map((row) => ({ ...repo.rowToAudience(row), contactsCount: counts.get(row.id) ?? 0 }));
+      return rows.map((row) => ({ ...rowToAudience(row), contactsCount: counts.get(row.id) ?? 0 }));
     },
 
     /** Changes only the given fields; `description: null` clears it. */
@@ -65,7 +63,7 @@ export function createAudienceService(db: Kysely<Database>, clock: Clock) {
         isoNow(clock),
       );
       if (!row) throw notFound();
-      return repo.rowToAudience(row);
+      return rowToAudience(row);
     },
 
     /** Deletes the audience. Its contacts stay, with no audience. */

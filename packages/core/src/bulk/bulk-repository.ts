@@ -1,5 +1,5 @@
 import type { DialectInfo } from '../db/dialect.js';
-import type { Db } from '../projects/project-repository.js';
+import type { Db } from '../db/schema.js';
 
 /** Most ids bound in one statement (well under every dialect's bind-parameter limit). */
 export const IDS_PER_STATEMENT = 500;

@@ -1,28 +1,21 @@
-import type { Kysely } from 'kysely';
-import { type Clock, isoNow } from '../clock.js';
-import type { DialectInfo } from '../db/dialect.js';
-import type { Database } from '../db/schema.js';
+import { isoNow } from '../clock.js';
 import { RosterError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
+import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './bulk-repository.js';
+import { type BulkApplyInput, bulkApplySchema, bulkIdsSchema } from './bulk-schemas.js';
 import {
   BULK_JOB_TYPE,
-  type BulkApplyInput,
   type BulkJobPayload,
   type BulkJobResult,
   type BulkOperation,
   type BulkOutcome,
-  bulkApplySchema,
-  bulkIdsSchema,
 } from './bulk-types.js';
 
-export interface BulkServiceDeps {
-  db: Kysely<Database>;
-  dialect: DialectInfo;
-  clock: Clock;
+export interface BulkServiceDeps extends ServiceDeps {
   maxBulkIds: number;
 }
 

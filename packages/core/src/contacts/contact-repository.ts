@@ -1,25 +1,7 @@
 import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import type { ContactRow } from '../db/schema.js';
-import type { Db } from '../projects/project-repository.js';
+import type { ContactRow, Db } from '../db/schema.js';
 import type { DataPatch } from './contact-data.js';
-import type { Contact } from './contact-types.js';
-
-export function rowToContact(row: ContactRow): Contact {
-  const data = typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data;
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    email: row.email,
-    subscribed: Boolean(row.subscribed),
-    data: data && Object.keys(data).length > 0 ? data : null,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    audienceId: row.audience_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 export interface UpsertRow {
   id: string;

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import type { ContactRow } from '../db/schema.js';
+import type { ContactRow, Db } from '../db/schema.js';
 import { syncSearchIndex } from '../db/search-index.js';
-import type { Db } from '../projects/project-repository.js';
 import { likePattern } from './contact-repository.js';
 
 /**

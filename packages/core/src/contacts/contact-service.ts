@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
-import type { Clock } from '../clock.js';
 import { isoNow } from '../clock.js';
-import type { DialectInfo } from '../db/dialect.js';
-import type { Database } from '../db/schema.js';
+import type { ContactRow, Database, Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
-import type { Db } from '../projects/project-repository.js';
+import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { initialData, toDataPatch } from './contact-data.js';
 import * as repo from './contact-repository.js';
@@ -27,7 +25,13 @@ import {
   upsertContactSchema,
 } from './contact-schemas.js';
 import { countCandidates, listCandidates, searchCandidates } from './contact-search.js';
-import type { BulkCreateResult, Contact, ContactPage, UpsertResult } from './contact-types.js';
+import {
+  type BulkCreateResult,
+  type Contact,
+  type ContactPage,
+  rowToContact,
+  type UpsertResult,
+} from './contact-types.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** Page size of `listOffset` when none is given. */
@@ -35,8 +39,8 @@ export const DEFAULT_OFFSET_PAGE_SIZE = 50;
 
 export const CONTACT_EXISTS_MESSAGE = 'Contact with this email already exists';
 
-export interface ContactServiceOptions {
-  /** Use the SQLite substring index for searches (see `search.substringIndex`). */
+export interface ContactServiceDeps extends ServiceDeps {
+  /** Use the SQLite substring index for searches (see `search.substringIndex`). @default true */
   substringIndex?: boolean;
 }
 
@@ -49,13 +53,10 @@ function newData(
   return initialData(toDataPatch(data ?? {}));
 }
 
-export function createContactService(
-  db: Db,
-  dialect: DialectInfo,
-  clock: Clock,
-  options: ContactServiceOptions = {},
-) {
-  const substringIndex = options.substringIndex ?? true;
+export function createContactService(deps: ContactServiceDeps) {
+  const { db, dialect, clock } = deps;
+  const substringIndex = deps.substringIndex ?? true;
+  const toContact = (row: ContactRow) => rowToContact(row, dialect);
 
   /** The project's contacts whose email contains `search` (all of them without one). */
   async function total(projectId: string, search: string | undefined, candidates: number[] | null) {
@@ -118,7 +119,7 @@ export function createContactService(
           now: isoNow(clock),
         }),
       );
-      return { contact: repo.rowToContact(row), created: row.id === id };
+      return { contact: rowToContact(row, dialect), created: row.id === id };
     },
 
     /**
@@ -143,7 +144,7 @@ export function createContactService(
         }),
       );
       if (!row) throw RosterError.conflict('contact', CONTACT_EXISTS_MESSAGE);
-      return repo.rowToContact(row);
+      return rowToContact(row, dialect);
     },
 
     /**
@@ -187,12 +188,12 @@ export function createContactService(
 
     /** The contact, or `not_found` (also for another project's id or a malformed id). */
     async get(projectId: string, id: string): Promise<Contact> {
-      return repo.rowToContact(await getRow(projectId, id));
+      return rowToContact(await getRow(projectId, id), dialect);
     },
 
     async findByEmail(projectId: string, email: string): Promise<Contact | null> {
       const row = await repo.findContactByEmail(db, projectId, email.trim().toLowerCase());
-      return row ? repo.rowToContact(row) : null;
+      return row ? rowToContact(row, dialect) : null;
     },
 
     /**
@@ -227,7 +228,7 @@ export function createContactService(
         throw error;
       }
       if (!row) throw RosterError.notFound('contact');
-      return repo.rowToContact(row);
+      return rowToContact(row, dialect);
     },
 
     async delete(projectId: string, id: string): Promise<void> {
@@ -262,7 +263,7 @@ export function createContactService(
         ? await listCandidates(db, { projectId, candidates, search: search!, beforeId, limit: limit + 1 })
         : await repo.listContactsKeyset(db, { projectId, beforeId, search, limit: limit + 1 });
       const hasMore = rows.length > limit;
-      const data = (hasMore ? rows.slice(0, limit) : rows).map(repo.rowToContact);
+      const data = (hasMore ? rows.slice(0, limit) : rows).map(toContact);
       const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
       if (valid.includeTotal) page.total = await total(projectId, search, candidates);
       return page;
@@ -281,7 +282,7 @@ export function createContactService(
         offset: valid.offset ?? 0,
         audienceId: valid.audienceId ?? undefined,
       });
-      return rows.map(repo.rowToContact);
+      return rows.map(toContact);
     },
 
     /**
@@ -298,7 +299,7 @@ export function createContactService(
       let beforeId: string | undefined;
       while (true) {
         const rows = await repo.listContactsKeyset(db, { projectId, beforeId, audienceId, limit: batchSize });
-        for (const row of rows) yield repo.rowToContact(row);
+        for (const row of rows) yield rowToContact(row, dialect);
         if (rows.length < batchSize) return;
         beforeId = rows[rows.length - 1]!.id;
       }

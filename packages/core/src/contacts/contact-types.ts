@@ -1,3 +1,6 @@
+import type { DialectInfo } from '../db/dialect.js';
+import type { ContactRow } from '../db/schema.js';
+
 /** A contact as core returns it. Each HTTP dialect maps it to its own wire format. */
 export interface Contact {
   id: string;
@@ -40,4 +43,20 @@ export interface BulkCreateResult {
   ids: string[];
   /** Distinct emails that were already in the project. */
   skippedEmails: string[];
+}
+
+export function rowToContact(row: ContactRow, dialect: DialectInfo): Contact {
+  const data = dialect.parseJson(row.data) as Record<string, unknown> | null;
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    email: row.email,
+    subscribed: Boolean(row.subscribed),
+    data: data && Object.keys(data).length > 0 ? data : null,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    audienceId: row.audience_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

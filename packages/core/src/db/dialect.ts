@@ -32,6 +32,11 @@ export interface DialectInfo {
   /** Encode a JSON object (or null) for a bind parameter. */
   json(value: Record<string, unknown> | null): string | null;
   /**
+   * Decode a JSON column as the driver returns it: TEXT to parse on SQLite, already a value on
+   * PostgreSQL (jsonb). SQL NULL becomes null. The one JSON decoder: row mappers call it.
+   */
+  parseJson(value: unknown): unknown;
+  /**
    * SQL for a shallow merge of `patch` into the JSON column `column`: top-level keys of the patch
    * replace the stored ones, keys listed in `remove` are deleted, and an empty object becomes NULL.
    */
@@ -62,6 +67,7 @@ const sqlite: DialectInfo = {
   substringIndex: 'fts5',
   bool: (value) => (value ? 1 : 0),
   json: (value) => (value === null ? null : JSON.stringify(value)),
+  parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
   mergeJson(column, patch, remove) {
     // json_patch is RFC 7396 merge patch, which recurses into objects. Top-level keys whose new
     // value is an object are removed first so they are replaced whole (a shallow merge).
@@ -97,6 +103,7 @@ const postgres: DialectInfo = {
   substringIndex: 'pg_trgm',
   bool: (value) => value,
   json: (value) => (value === null ? null : JSON.stringify(value)),
+  parseJson: (value) => value ?? null,
   mergeJson(column, patch, remove) {
     let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}'::jsonb)`;
     if (remove.length > 0) merged = sql`(${merged} - ${remove}::text[])`;

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Kysely, Selectable, Transaction } from 'kysely';
 
 /**
  * Table row types, exactly as stored. Domain types live beside their feature and are mapped
@@ -97,5 +97,13 @@ export interface Database {
 
 export type GeneratedId = Generated<number>;
 
+/** What repository functions take first: the database, or a transaction on it. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** Selected rows, one alias per table. */
+export type ProjectRow = Selectable<ProjectsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ContactRow = Selectable<ContactsTable>;
+export type AudienceRow = Selectable<AudiencesTable>;
 export type JobRow = Selectable<JobsTable>;
+export type FileRow = Selectable<FilesTable>;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Db } from '../projects/project-repository.js';
+import type { Db } from '../db/schema.js';
 import type { DialectInfo } from './dialect.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { FilesTable } from '../db/schema.js';
-import type { Db } from '../projects/project-repository.js';
+import type { Db, FilesTable } from '../db/schema.js';
 
 export async function insertFile(db: Db, row: FilesTable): Promise<void> {
   await db.insertInto('roster_files').values(row).execute();

@@ -1,7 +1,7 @@
 import { type Clock, isoNow } from '../clock.js';
+import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
-import type { Db } from '../projects/project-repository.js';
 import * as repo from './file-repository.js';
 
 /** Size of the stored chunks: a file is written and read back one chunk at a time. */

@@ -1,14 +1,12 @@
-import type { Kysely } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
-import { type Clock, isoNow } from '../clock.js';
+import { isoNow } from '../clock.js';
 import { isValidEmail, normaliseEmail } from '../contacts/contact-schemas.js';
-import type { DialectInfo } from '../db/dialect.js';
-import type { Database } from '../db/schema.js';
 import { syncSearchIndex } from '../db/search-index.js';
 import { RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
+import type { ServiceDeps } from '../service-deps.js';
 import {
   type CsvColumns,
   type CsvDelimiter,
@@ -35,10 +33,7 @@ export const IMPORT_JOB_TYPE = 'import';
 
 const NON_BLANK = /\S/;
 
-export interface ImportJobDeps {
-  db: Kysely<Database>;
-  dialect: DialectInfo;
-  clock: Clock;
+export interface ImportJobDeps extends ServiceDeps {
   /** Rows per transaction. */
   batchSize: number;
   /** Parse in a worker thread (overlapping with the writes) instead of this thread. */

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import type { Db } from '../projects/project-repository.js';
+import type { Db } from '../db/schema.js';
 
 /** One contact to upsert from an import batch (emails are unique within a call). */
 export interface ImportUpsert {

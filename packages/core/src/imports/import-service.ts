@@ -1,28 +1,22 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { audienceIdSchema } from '../audiences/audience-schemas.js';
-import type { Clock } from '../clock.js';
-import type { DialectInfo } from '../db/dialect.js';
-import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { type FileSource, storeFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
 import type { Job } from '../jobs/job-types.js';
+import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { HEADER_SNIFF_BYTES, headerLine, mapHeader, parseHeaderLine, sniffDelimiter } from './csv-format.js';
 import { IMPORT_JOB_TYPE } from './import-job.js';
 import { readHead } from './import-source.js';
 import type { ImportJobPayload, ImportProgress, ImportResult, ImportSource } from './import-types.js';
 
-export interface ImportServiceDeps {
-  db: Kysely<Database>;
-  dialect: DialectInfo;
-  clock: Clock;
+export interface ImportServiceDeps extends ServiceDeps {
   jobs: JobRunner;
   maxImportBytes: number;
 }

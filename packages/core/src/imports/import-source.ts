@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { findFile, readFile } from '../files/file-store.js';
-import type { Db } from '../projects/project-repository.js';
 import type { ImportSource } from './import-types.js';
 
 /** Streams the import's bytes from `start`, from the database or from disk. */

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
 import PQueue from 'p-queue';
-import { type Clock, isoNow } from '../clock.js';
-import type { DialectInfo } from '../db/dialect.js';
-import type { Database, JobRow } from '../db/schema.js';
+import { isoNow } from '../clock.js';
+import type { Db, JobRow } from '../db/schema.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { ResolvedJobsOptions } from '../options.js';
-import type { Db } from '../projects/project-repository.js';
+import type { ServiceDeps } from '../service-deps.js';
 import * as store from './job-store.js';
 import {
   type Job,
@@ -19,10 +17,7 @@ import {
   rowToJob,
 } from './job-types.js';
 
-export interface JobRunnerDeps {
-  db: Kysely<Database>;
-  dialect: DialectInfo;
-  clock: Clock;
+export interface JobRunnerDeps extends ServiceDeps {
   options: ResolvedJobsOptions;
 }
 

@@ -1,8 +1,7 @@
 import type { Insertable, UpdateObject } from 'kysely';
 import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import type { Database, JobRow, JobsTable } from '../db/schema.js';
-import type { Db } from '../projects/project-repository.js';
+import type { Database, Db, JobRow, JobsTable } from '../db/schema.js';
 
 /**
  * The job table's statements, one each. Every change to a claimed job is conditioned on

@@ -87,21 +87,19 @@ export class JobInterruptedError extends Error {
 
 /** Maps a stored row; JSON columns are text on SQLite (parsed here) and already parsed on Postgres. */
 export function rowToJob<P = unknown, R = unknown>(row: JobRow, dialect: DialectInfo): Job<P, R> {
-  const parseJson = (value: unknown): unknown =>
-    dialect.jsonType === 'text' && typeof value === 'string' ? JSON.parse(value) : (value ?? null);
   return {
     id: row.id,
     projectId: row.project_id,
     type: row.type,
     status: row.status,
-    payload: parseJson(row.payload) as P,
+    payload: dialect.parseJson(row.payload) as P,
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
     runAt: row.run_at,
     lockedAt: row.locked_at,
     lockedBy: row.locked_by,
-    progress: parseJson(row.progress),
-    result: parseJson(row.result) as R | null,
+    progress: dialect.parseJson(row.progress),
+    result: dialect.parseJson(row.result) as R | null,
     lastError: row.last_error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { isoNow } from '../clock.js';
+import { RosterError } from '../errors.js';
+import { uuidv7 } from '../ids.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { parseInput } from '../validation.js';
+import * as repo from './key-repository.js';
+import { apiKeySchema, keyPrefixSchema } from './key-schemas.js';
+import { type ApiKeyInfo, type CreatedApiKey, type KeyResolution, rowToKeyInfo } from './key-types.js';
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function keyPrefixOf(key: string): string {
+  const match = /^([a-z][a-z0-9]{0,15}_)/.exec(key);
+  return match ? match[1]! : '';
+}
+
+/** How long a resolved key is trusted without asking the database again. */
+export const KEY_CACHE_MS = 1000;
+const MAX_CACHED_KEYS = 1000;
+
+export function createKeyService({ db, clock }: ServiceDeps) {
+  const resolved = new Map<string, { resolution: KeyResolution; until: number }>();
+  async function store(projectId: string, key: string): Promise<ApiKeyInfo> {
+    const row = await repo.insertApiKeyIfMissing(db, {
+      id: uuidv7(),
+      project_id: projectId,
+      key_hash: hashApiKey(key),
+      prefix: keyPrefixOf(key),
+      last_four: key.slice(-4),
+      created_at: isoNow(clock),
+      revoked_at: null,
+    });
+    if (row.project_id !== projectId) {
+      throw RosterError.conflict('api_key', 'This API key is already registered for another project');
+    }
+    return rowToKeyInfo(row);
+  }
+
+  return {
+    /** Mints a new random key for the project; the returned `key` is the only copy. */
+    async create(projectId: string, options: { prefix?: string } = {}): Promise<CreatedApiKey> {
+      const prefix = parseInput(keyPrefixSchema, options.prefix ?? 'sk_');
+      const key = `${prefix}${randomBytes(24).toString('hex')}`;
+      return { ...(await store(projectId, key)), key };
+    },
+    /**
+     * Registers a key chosen by the caller (e.g. the `sk_...` a test suite already uses). Idempotent;
+     * a key registered for another project is a conflict. A revoked key stays revoked.
+     */
+    async register(projectId: string, key: string): Promise<ApiKeyInfo> {
+      return store(projectId, parseInput(apiKeySchema, key));
+    },
+    /**
+     * Resolves a presented key to its project, or null for an unknown or revoked key. A key that
+     * resolved is remembered for `KEY_CACHE_MS` (every request presents one); a revocation in this
+     * process takes effect at once, one made by another process within that time.
+     */
+    async resolve(key: string): Promise<KeyResolution | null> {
+      if (!key) return null;
+      const hash = hashApiKey(key);
+      const now = performance.now();
+      const hit = resolved.get(hash);
+      if (hit && hit.until > now) return hit.resolution;
+      const row = await repo.findActiveKeyByHash(db, hash);
+      if (!row) {
+        resolved.delete(hash);
+        return null;
+      }
+      const resolution = { projectId: row.project_id, keyId: row.id, prefix: row.prefix };
+      if (resolved.size >= MAX_CACHED_KEYS) resolved.clear();
+      resolved.set(hash, { resolution, until: now + KEY_CACHE_MS });
+      return resolution;
+    },
+    async list(projectId?: string): Promise<ApiKeyInfo[]> {
+      return (await repo.listApiKeys(db, projectId)).map(rowToKeyInfo);
+    },
+    /** Revokes a key by id. */
+    async revoke(id: string): Promise<void> {
+      resolved.clear();
+      if (!(await repo.revokeApiKey(db, id, isoNow(clock))))
+        throw RosterError.notFound('api_key', 'API key not found');
+    },
+    /** Number of keys that are not revoked, across all projects. */
+    async countActive(): Promise<number> {
+      return repo.countApiKeys(db);
+    },
+  };
+}
+
+export type KeyService = ReturnType<typeof createKeyService>;
