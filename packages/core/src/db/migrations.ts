@@ -165,7 +165,13 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
     migrationLockTableName: 'roster_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely checks for its migration table by introspecting every schema of the database, and that
+  // query fails with invalid_schema_name (3F000) when another schema is dropped at the same moment
+  // (parallel test runs, another app's deploy). Nothing was migrated then: try again.
+  for (let retry = 0; retry < 5 && isOtherSchemaDropped(error, schema); retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(
@@ -175,4 +181,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
       },
     );
   }
+}
+
+function isOtherSchemaDropped(error: unknown, ours: string | undefined): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '3F000' && typeof message === 'string' && !(ours && message.includes(`"${ours}"`));
 }
