@@ -67,6 +67,7 @@ export {
 } from './errors.js';
 export { isUuid, uuidv7 } from './ids.js';
 export { DATA_COLUMN_PREFIX, dataColumnName, isSpecialColumnName } from './imports/csv-format.js';
+export { contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
 export { IMPORT_JOB_TYPE } from './imports/import-job.js';
 export type {
   ImportFileInput,

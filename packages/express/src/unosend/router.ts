@@ -3,6 +3,7 @@ import {
   bulkIdsSchema,
   type Contact,
   checkEmail,
+  csvQuoted,
   isUuid,
   parseInput,
   type Roster,
@@ -330,10 +331,6 @@ function integerParam(name: string, value: unknown): number | undefined {
 const CSV_HEADER = ['email', 'first_name', 'last_name', 'subscribed', 'audience', 'created_at'];
 const FLUSH_BYTES = 64 * 1024;
 
-function csvCell(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
-}
-
 /**
  * Streams contacts as Unosend's CSV (`email,first_name,last_name,subscribed,audience,created_at`,
  * every cell quoted, subscribed as Yes/No) or as `{"data":[...contacts]}`. Reads in batches and
@@ -370,7 +367,7 @@ async function streamExport(
           c.audienceId ? (names.get(c.audienceId) ?? '') : '',
           c.createdAt,
         ]
-          .map(csvCell)
+          .map(csvQuoted)
           .join(',')}`;
       } else {
         buffer += (first ? '' : ',') + JSON.stringify(toUnosendContact(c));

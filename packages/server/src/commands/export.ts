@@ -1,24 +1,13 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { type Contact, createRoster, dataColumnName } from '@roster/core';
+import { contactsCsv, createRoster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, dbPath } from '../config.js';
 
 interface ExportFlags extends CommonFlags {
   format: string;
   out?: string;
-}
-
-/** RFC 4180 quoting: fields with a comma, quote, line break or edge spaces are quoted, quotes doubled. */
-export function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** A data value as a CSV cell: strings as they are, anything else as JSON. */
-function cell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return csvField(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
 /** Writes with backpressure, so memory stays flat whatever the number of contacts. */
@@ -52,26 +41,11 @@ export function registerExportCommand(program: Command): void {
           }
           await write(out, count > 0 ? '\n]\n' : ']\n');
         } else {
-          // First pass: the set of data keys (the columns); second pass: the rows.
-          const keys = new Set<string>();
-          for await (const contact of roster.contacts.stream(project.id)) {
-            for (const key of Object.keys(contact.data ?? {})) keys.add(key);
-          }
-          const columns = [...keys].sort();
-          await write(
-            out,
-            `${['email', 'subscribed', ...columns.map(dataColumnName)].map(csvField).join(',')}\n`,
-          );
-          for await (const contact of roster.contacts.stream(project.id)) {
-            const data: Contact['data'] = contact.data ?? {};
-            const row = [
-              csvField(contact.email),
-              String(contact.subscribed),
-              ...columns.map((k) => cell(data[k])),
-            ];
-            await write(out, `${row.join(',')}\n`);
+          for await (const line of contactsCsv(() => roster.contacts.stream(project.id))) {
+            await write(out, line);
             count++;
           }
+          count--; // the header line
         }
         if (flags.out) {
           out.end();

@@ -1,0 +1,90 @@
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Contact, Roster } from '../index.js';
+import { contactsCsv, csvDataCell, csvField, csvQuoted } from './csv-writer.js';
+
+async function text(contacts: Contact[]): Promise<string> {
+  let out = '';
+  for await (const line of contactsCsv(async function* () {
+    yield* contacts;
+  })) {
+    out += line;
+  }
+  return out;
+}
+
+function contact(email: string, subscribed: boolean, data: Contact['data']): Contact {
+  return {
+    id: email,
+    projectId: 'p',
+    email,
+    subscribed,
+    data,
+    firstName: null,
+    lastName: null,
+    audienceId: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+describe('CSV writer', () => {
+  it('quotes only the fields that need it, and doubles quotes', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField(' edge')).toBe('" edge"');
+    expect(csvQuoted('plain')).toBe('"plain"');
+    expect(csvDataCell(null)).toBe('');
+    expect(csvDataCell(3)).toBe('3');
+    expect(csvDataCell({ a: 1 })).toBe('"{""a"":1}"');
+  });
+
+  it('writes email, subscribed and one sorted column per data key, data.<key> where a key would not read back', async () => {
+    expect(
+      await text([
+        contact('ada@example.com', true, { plan: 'pro', Email: 'x', seats: 3 }),
+        contact('bob@example.com', false, null),
+      ]),
+    ).toBe(
+      'email,subscribed,data.Email,plan,seats\nada@example.com,true,x,pro,3\nbob@example.com,false,,,\n',
+    );
+  });
+
+  it('writes only the header for no contacts', async () => {
+    expect(await text([])).toBe('email,subscribed\n');
+  });
+});
+
+describeEachDialect('CSV round trip', (dialect) => {
+  let roster: Roster;
+  beforeEach(async () => {
+    roster = await createTestRoster(dialect);
+  });
+  afterEach(async () => {
+    await roster.close();
+  });
+
+  it('imports what it wrote back as the same contacts', async () => {
+    const from = await roster.projects.ensure('from');
+    const to = await roster.projects.ensure('to');
+    await roster.contacts.upsert(from.id, {
+      email: 'ada@example.com',
+      data: { plan: 'pro, yearly', Email: 'other', 'data.x': 'y', note: 'say "hi"\nthere' },
+    });
+    await roster.contacts.upsert(from.id, { email: 'bob@example.com', subscribed: false });
+    let csv = '';
+    for await (const line of contactsCsv(() => roster.contacts.stream(from.id))) csv += line;
+    const job = await roster.imports.enqueue(to.id, { file: Buffer.from(csv) });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(to.id, job.id)).state).toBe('completed');
+    const shape = async (projectId: string) => {
+      const page = await roster.contacts.list(projectId, { limit: 10 });
+      return page.data
+        .map(({ email, subscribed, data }) => ({ email, subscribed, data }))
+        .sort((a, b) => a.email.localeCompare(b.email));
+    };
+    expect(await shape(to.id)).toEqual(await shape(from.id));
+  });
+});
