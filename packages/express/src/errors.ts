@@ -36,7 +36,19 @@ export class RouteNotFoundError extends Error {
 interface BodyParserError {
   type?: string;
   status?: number;
+  statusCode?: number;
+  expose?: boolean;
   limit?: number;
+  message?: string;
+}
+
+/**
+ * True for a request the client gave up on (it closed the connection while sending its body): no
+ * answer can reach it, and it is not a server problem.
+ */
+export function isClientAbort(error: unknown): boolean {
+  const type = (error as BodyParserError | null)?.type;
+  return type === 'request.aborted' || (error as { code?: string } | null)?.code === 'ECONNRESET';
 }
 
 /**
@@ -79,6 +91,34 @@ export function classifyError(error: unknown, log: (error: unknown) => void): Ht
       code: 'validation_failed',
       message: 'Unsupported request body encoding',
       issues: [{ field: 'body', message: 'has an unsupported encoding' }],
+    };
+  }
+  if (error instanceof URIError && parserError?.status === 400) {
+    // Express could not percent-decode a path parameter (`/contacts/%ZZ`).
+    return {
+      status: 400,
+      code: 'validation_failed',
+      message: 'Malformed percent-encoding in the request path',
+      issues: [{ field: 'path', message: 'contains malformed percent-encoding' }],
+    };
+  }
+  if (isClientAbort(error)) {
+    return {
+      status: 400,
+      code: 'validation_failed',
+      message: 'The client closed the request before sending its whole body',
+      issues: [{ field: 'body', message: 'was not received completely' }],
+    };
+  }
+  // Other transport errors of Express and its body parsers (e.g. a `Content-Encoding: gzip` body that
+  // is not gzip) carry their 4xx status and a message meant for the client.
+  const status = parserError?.status ?? parserError?.statusCode;
+  if (parserError?.expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    return {
+      status,
+      code: status === 413 ? 'payload_too_large' : 'validation_failed',
+      message: `Malformed request body: ${parserError.message ?? 'cannot be read'}`,
+      issues: [{ field: 'body', message: `cannot be read (${parserError.message ?? 'malformed'})` }],
     };
   }
   log(error);

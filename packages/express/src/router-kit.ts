@@ -1,6 +1,16 @@
 import { RosterError } from '@roster/core';
-import type { ErrorRequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
+
+/**
+ * Headers on every answer of a dialect router, errors included: answers carry personal data, so no
+ * cache (browser or proxy) keeps them, and browsers never sniff them into something executable.
+ */
+export const privateAnswers: RequestHandler = (_req, res, next) => {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('cache-control', 'no-store');
+  next();
+};
 
 /** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
 export function requireObject(body: unknown): Record<string, unknown> {
@@ -35,12 +45,15 @@ export function finishDialectRouter(
   router.use(paths, (req, _res, next) => {
     next(new RouteNotFoundError(req.method, req.originalUrl.split('?')[0] ?? req.originalUrl));
   });
-  const handleError: ErrorRequestHandler = (error, _req, res, _next) => {
+  const handleError: ErrorRequestHandler = (error, req, res, _next) => {
     const http = classifyError(error, onError);
-    if (res.headersSent) {
+    if (res.headersSent || res.destroyed) {
       res.end();
       return;
     }
+    // Answered before the body was read (e.g. 401 without a key): close the connection after the
+    // answer, so a client that keeps sending (or stalls) holds neither memory nor a socket.
+    if (!req.complete) res.setHeader('connection', 'close');
     res
       .status(http.status)
       .json(render(http, (error as { details?: { reason?: unknown } })?.details?.reason));

@@ -11,7 +11,15 @@ import express, { type Express } from 'express';
 export interface ServerAppOptions {
   /** Called with unexpected errors. @default logs to stderr */
   onError?: (error: unknown) => void;
+  /**
+   * Largest JSON body of the API routes, in bytes (the Unosend import route accepts its CSV's size
+   * instead, from `limits.maxImportBytes`).
+   * @default 1048576 (1 MiB)
+   */
+  jsonLimitBytes?: number;
 }
+
+export const DEFAULT_JSON_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * The standalone server's Express app: `GET /health`, then the provider dialects.
@@ -32,8 +40,9 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
     res.json(unosendOpenApi(roster.options.limits));
   });
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
-  app.use('/v1', createUnosendRouter(roster, { onError: options.onError }));
-  app.use(createPlunkRouter(roster, { onError: options.onError }));
+  const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
+  app.use('/v1', createUnosendRouter(roster, { onError: options.onError, jsonLimit }));
+  app.use(createPlunkRouter(roster, { onError: options.onError, jsonLimit }));
   app.use((req, res) => {
     res.status(404).json(
       toPlunkErrorBody({

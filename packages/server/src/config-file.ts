@@ -9,7 +9,8 @@ import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePosit
  *
  * ```json
  * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2,
- *   "lockTimeoutMs": 30000 }
+ *   "lockTimeoutMs": 30000, "maxConnections": 1000, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
+ *   "keepAliveTimeoutMs": 5000, "jsonLimitBytes": 1048576, "maxImportBytes": 5242880 }
  * ```
  */
 export interface ServeConfigFile {
@@ -25,7 +26,33 @@ export interface ServeConfigFile {
   concurrency?: number;
   /** A job lock older than this (ms) is taken to belong to a dead process: the job runs again. */
   lockTimeoutMs?: number;
+  /** Open connections at once. */
+  maxConnections?: number;
+  /** ms a client has to send a request's head. */
+  headersTimeoutMs?: number;
+  /** ms a client has to send a whole request. */
+  requestTimeoutMs?: number;
+  /** ms an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs?: number;
+  /** Largest JSON body of the API routes, in bytes. */
+  jsonLimitBytes?: number;
+  /** Largest import file (multipart upload or Unosend's JSON `file`), in bytes. */
+  maxImportBytes?: number;
 }
+
+/** The numeric settings shared by flags and the config file: config field → flag name. */
+export const NUMERIC_SETTINGS = {
+  maxConnections: 'max-connections',
+  headersTimeoutMs: 'headers-timeout',
+  requestTimeoutMs: 'request-timeout',
+  keepAliveTimeoutMs: 'keep-alive-timeout',
+  jsonLimitBytes: 'json-limit',
+  maxImportBytes: 'max-import-bytes',
+} as const;
+export type NumericSetting = keyof typeof NUMERIC_SETTINGS;
+
+const positiveInteger = (v: unknown) =>
+  Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1';
 
 const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> = {
   port: (v) =>
@@ -34,7 +61,13 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   db: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
   apiKeys: (v) => (Array.isArray(v) && v.every((k) => typeof k === 'string') ? null : 'an array of strings'),
   concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
-  lockTimeoutMs: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
+  lockTimeoutMs: positiveInteger,
+  maxConnections: positiveInteger,
+  headersTimeoutMs: positiveInteger,
+  requestTimeoutMs: positiveInteger,
+  keepAliveTimeoutMs: positiveInteger,
+  jsonLimitBytes: positiveInteger,
+  maxImportBytes: positiveInteger,
 };
 
 /** Reads and checks a config file; every problem is a CliError naming the file and the field. */
@@ -86,6 +119,12 @@ export interface ServeFlagValues {
   apiKey?: string[];
   concurrency?: string;
   lockTimeout?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  keepAliveTimeout?: string;
+  jsonLimit?: string;
+  maxImportBytes?: string;
 }
 
 export interface ServeSettings {
@@ -97,7 +136,18 @@ export interface ServeSettings {
   concurrency: number | undefined;
   /** `jobs.lockTimeoutMs`; undefined: core's default. */
   lockTimeoutMs: number | undefined;
+  /** Server and body limits; undefined: the defaults. */
+  limits: Partial<Record<NumericSetting, number>>;
 }
+
+const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
+  maxConnections: 'maxConnections',
+  headersTimeoutMs: 'headersTimeout',
+  requestTimeoutMs: 'requestTimeout',
+  keepAliveTimeoutMs: 'keepAliveTimeout',
+  jsonLimitBytes: 'jsonLimit',
+  maxImportBytes: 'maxImportBytes',
+};
 
 /** Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`), then the config file, then the defaults. */
 export function resolveServeSettings(
@@ -117,5 +167,12 @@ export function resolveServeSettings(
       flags.lockTimeout === undefined
         ? file.lockTimeoutMs
         : parsePositiveInt('lock timeout', flags.lockTimeout),
+    limits: Object.fromEntries(
+      (Object.keys(NUMERIC_SETTINGS) as NumericSetting[]).flatMap((name) => {
+        const flag = flags[FLAG_KEYS[name]] as string | undefined;
+        const value = flag === undefined ? file[name] : parsePositiveInt(`--${NUMERIC_SETTINGS[name]}`, flag);
+        return value === undefined ? [] : [[name, value]];
+      }),
+    ),
   };
 }

@@ -1,2 +1,8 @@
-export { createServerApp, type ServerAppOptions } from './app.js';
-export { type RunningServer, type StartServerOptions, startServer } from './server.js';
+export { createServerApp, DEFAULT_JSON_LIMIT_BYTES, type ServerAppOptions } from './app.js';
+export {
+  type RunningServer,
+  SERVER_LIMIT_DEFAULTS,
+  type ServerLimits,
+  type StartServerOptions,
+  startServer,
+} from './server.js';

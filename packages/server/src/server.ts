@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Roster } from '@roster/core';
 import { createServerApp, type ServerAppOptions } from './app.js';
@@ -11,7 +11,40 @@ export interface StartServerOptions extends ServerAppOptions {
   host?: string;
   /** How long `close()` waits for in-flight requests before cutting connections. @default 10000 */
   shutdownTimeoutMs?: number;
+  /** Transport limits of the HTTP server (see `SERVER_LIMIT_DEFAULTS`). */
+  limits?: ServerLimits;
 }
+
+/** Limits of the HTTP server itself, so slow or idle clients cannot hold sockets and memory. */
+export interface ServerLimits {
+  /**
+   * Open connections at once; further ones are closed on arrival.
+   * @default 1000
+   */
+  maxConnections?: number;
+  /**
+   * A client must send the whole request head within this many ms (Node's `headersTimeout`).
+   * @default 10000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * A client must send the whole request (head and body) within this many ms (Node's `requestTimeout`).
+   * @default 60000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * An idle keep-alive connection is closed after this many ms (Node's `keepAliveTimeout`).
+   * @default 5000
+   */
+  keepAliveTimeoutMs?: number;
+}
+
+export const SERVER_LIMIT_DEFAULTS = {
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+} as const satisfies Required<ServerLimits>;
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:3000` */
@@ -25,9 +58,32 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const app = createServerApp(options.roster, options);
   const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 3000, host, (error?: Error) => (error ? reject(error) : resolve(s)));
-    s.once('error', reject);
+  const limits = { ...SERVER_LIMIT_DEFAULTS, ...definedOnly(options.limits ?? {}) };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new RangeError(
+      `roster: the headers timeout (${limits.headersTimeoutMs} ms) must not exceed the request timeout (${limits.requestTimeoutMs} ms)`,
+    );
+  }
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for requests past their timeouts (its default is 30 s).
+      connectionsCheckingInterval: Math.max(
+        250,
+        Math.min(5_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 2)),
+      ),
+    },
+    app,
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -50,4 +106,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return closing;
     },
   };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -45,7 +45,12 @@ describe('readServeConfig', () => {
   });
 
   it.each([
-    [{ prot: 1 }, 'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs)'],
+    [
+      { prot: 1 },
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes)',
+    ],
+    [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
+    [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
     [{ port: '8080' }, '"port" must be an integer from 0 to 65535'],
     [{ port: 70000 }, '"port" must be an integer from 0 to 65535'],
     [{ apiKeys: 'sk_x' }, '"apiKeys" must be an array of strings'],
@@ -104,6 +109,8 @@ describe('resolveServeSettings', () => {
     apiKeys: ['sk_file_key_1'],
     concurrency: 4,
     lockTimeoutMs: 5000,
+    maxConnections: 50,
+    requestTimeoutMs: 30_000,
   };
 
   it('takes the config file over the defaults', () => {
@@ -114,6 +121,7 @@ describe('resolveServeSettings', () => {
       apiKeys: ['sk_file_key_1'],
       concurrency: 4,
       lockTimeoutMs: 5000,
+      limits: { maxConnections: 50, requestTimeoutMs: 30_000 },
     });
     expect(resolveServeSettings({}, {})).toEqual({
       port: 3000,
@@ -122,6 +130,7 @@ describe('resolveServeSettings', () => {
       apiKeys: [],
       concurrency: undefined,
       lockTimeoutMs: undefined,
+      limits: {},
     });
   });
 
@@ -141,6 +150,9 @@ describe('resolveServeSettings', () => {
           apiKey: ['sk_flag_key_1'],
           concurrency: '1',
           lockTimeout: '2000',
+          maxConnections: '10',
+          headersTimeout: '1000',
+          jsonLimit: '2048',
         },
         env,
         file,
@@ -152,7 +164,18 @@ describe('resolveServeSettings', () => {
       apiKeys: ['sk_file_key_1', 'sk_flag_key_1'],
       concurrency: 1,
       lockTimeoutMs: 2000,
+      limits: { maxConnections: 10, headersTimeoutMs: 1000, requestTimeoutMs: 30_000, jsonLimitBytes: 2048 },
     });
+  });
+
+  it.each([
+    ['maxConnections', '0', '--max-connections'],
+    ['requestTimeout', '5s', '--request-timeout'],
+    ['maxImportBytes', '-1', '--max-import-bytes'],
+  ] as const)('rejects --%s %s, naming the flag', (flag, value, name) => {
+    expect(() => resolveServeSettings({ [flag]: value }, {})).toThrow(
+      `Invalid ${name} "${value}": use a whole number >= 1`,
+    );
   });
 
   it.each(['0', '2s', '-5'])('rejects --lock-timeout %s, naming the flag', (value) => {

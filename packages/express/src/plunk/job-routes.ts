@@ -15,12 +15,38 @@ function toPlunkJobStatus(status: JobStatusView) {
   };
 }
 
+/**
+ * Bounds of the rest of an import's multipart body: the CSV is the only thing roster reads, so text
+ * fields beside it are few and small (their memory is held until the request ends).
+ */
+export const MULTIPART_LIMITS = {
+  /** Text fields beside the file. */
+  fields: 10,
+  /** Bytes of one text field's value. */
+  fieldSize: 1024,
+  /** Bytes of one field name. */
+  fieldNameSize: 100,
+  /** Parts in all (fields + the file). */
+  parts: 11,
+  /** Header lines of one part. */
+  headerPairs: 20,
+} as const;
+
+const MULTIPART_LIMIT_MESSAGES: Record<string, string> = {
+  LIMIT_PART_COUNT: `has more than ${MULTIPART_LIMITS.parts} parts`,
+  LIMIT_FIELD_COUNT: `has more than ${MULTIPART_LIMITS.fields} text fields`,
+  LIMIT_FIELD_KEY: `has a field name longer than ${MULTIPART_LIMITS.fieldNameSize} bytes`,
+  LIMIT_FIELD_VALUE: `has a text field longer than ${MULTIPART_LIMITS.fieldSize} bytes`,
+  LIMIT_FILE_COUNT: 'has more than one file',
+};
+
 /** Multipart field `file`, held in memory up to the import limit; multer's errors become RosterErrors. */
 function uploadFile(roster: Roster): RequestHandler {
   const limit = roster.options.limits.maxImportBytes;
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: limit, files: 1 } }).single(
-    'file',
-  );
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { ...MULTIPART_LIMITS, fileSize: limit, files: 1 },
+  }).single('file');
   return (req: Request, res: Response, next: NextFunction) => {
     upload(req, res, (error: unknown) => {
       if (!error) return next();
@@ -31,6 +57,14 @@ function uploadFile(roster: Roster): RequestHandler {
           return next(
             new RosterError('payload_too_large', `The file is larger than the limit of ${limit} bytes`, {
               issues: [{ field: 'file', message: `must be at most ${limit} bytes` }],
+            }),
+          );
+        }
+        const bound = MULTIPART_LIMIT_MESSAGES[error.code];
+        if (bound) {
+          return next(
+            new RosterError('payload_too_large', `The multipart body ${bound}`, {
+              issues: [{ field: error.field ?? 'body', message: bound }],
             }),
           );
         }

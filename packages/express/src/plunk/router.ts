@@ -2,7 +2,7 @@ import type { Roster } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, firstQueryValue, requireObject } from '../router-kit.js';
+import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
 
@@ -43,13 +43,16 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   const router = express.Router();
   const onError = options.onError ?? logUnexpected;
 
+  // The key is checked from the headers before any body is read: a client without a valid key
+  // gets its 401 without the server buffering what it sends.
   router.use(
     '/contacts',
-    express.json({ limit: options.jsonLimit ?? '1mb' }),
+    privateAnswers,
     authenticate(roster, {
       resolveProject: options.resolveProject,
       rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
     }),
+    express.json({ limit: options.jsonLimit ?? '1mb' }),
   );
 
   router.get('/contacts', async (req, res) => {

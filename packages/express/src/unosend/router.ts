@@ -12,7 +12,7 @@ import {
 import express, { type Response, type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, firstQueryValue, requireObject } from '../router-kit.js';
+import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
 import {
   toUnosendAudience,
   toUnosendContact,
@@ -71,10 +71,11 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
 
   // The CSV of an import travels inside the JSON body (as text, or base64 as the SDK's docs show).
   const importJsonLimit = Math.ceil((roster.options.limits.maxImportBytes * 4) / 3) + 64 * 1024;
-  router.use('/contacts/import', express.json({ limit: importJsonLimit }));
+  // The key is checked from the headers before any body is read: a client without a valid key
+  // gets its 401 without the server buffering what it sends. Then each route's body limit applies.
   router.use(
     ['/contacts', '/audiences'],
-    express.json({ limit: options.jsonLimit ?? '1mb' }),
+    privateAnswers,
     authenticate(roster, {
       resolveProject: options.resolveProject,
       rejectPrefixes: [
@@ -82,6 +83,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
       ],
     }),
   );
+  router.use('/contacts/import', express.json({ limit: importJsonLimit }));
+  router.use(['/contacts', '/audiences'], express.json({ limit: options.jsonLimit ?? '1mb' }));
 
   // ---- contacts -------------------------------------------------------------------------------
 

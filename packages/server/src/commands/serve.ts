@@ -12,6 +12,12 @@ interface ServeFlags {
   concurrency?: string;
   lockTimeout?: string;
   config?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  keepAliveTimeout?: string;
+  jsonLimit?: string;
+  maxImportBytes?: string;
 }
 
 /** Makes sure the default project can be reached: registers `--api-key`s, or mints a first key. */
@@ -37,21 +43,42 @@ export function registerServeCommand(program: Command): void {
       '--lock-timeout <ms>',
       'a job lock older than this is released and the job runs again in any process (default 30000)',
     )
+    .option('--max-connections <n>', 'open connections at once (default 1000)')
+    .option('--headers-timeout <ms>', 'time a client has to send the request head (default 10000)')
+    .option('--request-timeout <ms>', 'time a client has to send the whole request (default 60000)')
+    .option('--keep-alive-timeout <ms>', 'idle keep-alive connections close after this (default 5000)')
+    .option('--json-limit <bytes>', 'largest JSON request body of the API routes (default 1048576)')
+    .option('--max-import-bytes <bytes>', 'largest CSV import file (default 5242880)')
     .option(
       '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs (flags and env win)',
+      'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(flags.config);
-      const { port, host, database, apiKeys, concurrency, lockTimeoutMs } = resolveServeSettings(
+      const { port, host, database, apiKeys, concurrency, lockTimeoutMs, limits } = resolveServeSettings(
         flags,
         process.env,
         file,
       );
-      const roster = await createRoster({ database, jobs: { concurrency, lockTimeoutMs } });
+      const roster = await createRoster({
+        database,
+        jobs: { concurrency, lockTimeoutMs },
+        limits: { maxImportBytes: limits.maxImportBytes },
+      });
       await roster.jobs.start();
       await ensureKeys(roster, apiKeys, (line) => console.log(line));
-      const running = await startServer({ roster, port, host });
+      const running = await startServer({
+        roster,
+        port,
+        host,
+        jsonLimitBytes: limits.jsonLimitBytes,
+        limits: {
+          maxConnections: limits.maxConnections,
+          headersTimeoutMs: limits.headersTimeoutMs,
+          requestTimeoutMs: limits.requestTimeoutMs,
+          keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+        },
+      });
 
       let stopping = false;
       const stop = async (signal: string) => {
