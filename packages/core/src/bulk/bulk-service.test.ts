@@ -178,6 +178,38 @@ describeEachDialect('bulk operations', (dialect) => {
       await expect(roster.bulk.status(otherProjectId, jobId)).rejects.toMatchObject({ code: 'not_found' });
     });
 
+    it.each(['delete', 'unsubscribe'] as const)(
+      'reports its own %s after a crash between its commit and the job row completing',
+      async (operation) => {
+        const contacts = await Promise.all(['a', 'b', 'c'].map((n) => contact(`${n}@example.com`)));
+        const unknown = uuidv7();
+        const jobId = await roster.bulk.enqueue(projectId, operation, [
+          ...contacts.map((c) => c.id),
+          unknown,
+        ]);
+        await roster.jobs.runOnce();
+        const first = await roster.bulk.status(projectId, jobId);
+        expect(first.result).toMatchObject({ successCount: 3, unchangedCount: 0, failureCount: 1 });
+        // What the database holds when the process died right after the work's transaction committed:
+        // the work is done, the job row still says running (held by the dead worker), no result.
+        await roster.db
+          .updateTable('roster_jobs')
+          .set({
+            status: 'running',
+            result: null,
+            locked_by: 'roster:dead-host:1:deadbeef',
+            locked_at: new Date(Date.now() - 3_600_000).toISOString(),
+          })
+          .where('id', '=', jobId)
+          .execute();
+        const rerun = await roster.jobs.runJob(projectId, jobId);
+        expect(rerun.status).toBe('completed');
+        expect(rerun.attempts).toBe(2);
+        // The re-run reports what the first attempt did, not "unchanged" / "Contact not found".
+        expect((await roster.bulk.status(projectId, jobId)).result).toEqual(first.result);
+      },
+    );
+
     it('refuses ids that are not UUIDs, naming the position', async () => {
       await expect(roster.bulk.enqueue(projectId, 'delete', [uuidv7(), 'nope'])).rejects.toMatchObject({
         code: 'validation_failed',

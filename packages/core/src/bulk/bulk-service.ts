@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
+import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -28,6 +30,9 @@ export async function applyBulk(
   deps: BulkServiceDeps,
   projectId: string,
   input: BulkApplyInput,
+  inTransaction: (work: (trx: Transaction<Database>) => Promise<BulkOutcome>) => Promise<BulkOutcome> = (
+    work,
+  ) => deps.db.transaction().execute(work),
 ): Promise<BulkOutcome> {
   const valid = parseInput(bulkApplySchema(deps.maxBulkIds), input);
   const { operation } = valid;
@@ -52,7 +57,7 @@ export async function applyBulk(
   }
   const now = isoNow(deps.clock);
 
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(async (trx) => {
     if (audienceId !== null && !(await repo.audienceExists(trx, projectId, audienceId))) {
       throw RosterError.notFound('audience');
     }
