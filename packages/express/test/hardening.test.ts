@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import type { Roster } from '@roster/core';
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect } from '../../core/test/dialects.js';
 import { createPlunkRouter, createUnosendRouter } from '../src/index.js';
 import { type Listening, listen, request } from './http-helpers.js';
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Roster } from '@roster/core';
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createTestRoster, describeEachDialect } from '../../core/test/dialects.js';
 import { type RunningServer, startServer } from '../src/index.js';
 
 let roster: Roster;
