@@ -108,4 +108,18 @@ export type {
 export type { ProjectService } from './projects/project-service.js';
 export type { Project } from './projects/project-types.js';
 export { createRoster, type Roster } from './roster.js';
+export { compileFilter, type FilterContext, type SegmentReference } from './segments/filter-compile.js';
+export {
+  FILTER_OPERATORS,
+  type Filter,
+  type FilterCondition,
+  type FilterGroup,
+  type FilterOperator,
+  filterConditionSchema,
+  MAX_FILTER_DEPTH,
+  MAX_FILTERS,
+  TIME_UNITS,
+  type TimeUnit,
+} from './segments/filter-types.js';
+export { validateFilterCondition } from './segments/filter-validate.js';
 export { parseInput } from './validation.js';

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import type { DataPatch } from './contact-data.js';
@@ -206,12 +206,15 @@ export interface KeysetQuery {
   search?: string;
   /** Only contacts in this audience. */
   audienceId?: string;
+  /** A compiled filter tree (segments/contact-filter.ts). */
+  where?: RawBuilder<boolean>;
   limit: number;
 }
 
 /** Newest first, by id (UUIDv7 = creation order). */
 export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<ContactRow[]> {
   let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  if (query.where) q = q.where(query.where);
   if (query.beforeId) q = q.where('id', '<', query.beforeId);
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
@@ -235,11 +238,17 @@ export async function listContactsOffset(db: Db, query: OffsetQuery): Promise<Co
   return q.orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
 }
 
-export async function countContacts(db: Db, projectId: string, search?: string): Promise<number> {
+export async function countContacts(
+  db: Db,
+  projectId: string,
+  search?: string,
+  where?: RawBuilder<boolean>,
+): Promise<number> {
   let q = db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('project_id', '=', projectId);
+  if (where) q = q.where(where);
   if (search) q = q.where(sql<boolean>`email like ${likePattern(search)} escape '\\'`);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);

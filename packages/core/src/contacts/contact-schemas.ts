@@ -119,6 +119,11 @@ export const listContactsSchema = z.object({
   cursor: z.string().nullish(),
   search: z.string().max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`).nullish(),
   includeTotal: z.boolean().optional(),
+  /**
+   * Only contacts matching this Plunk filter tree (`{logic, groups}`, see `FilterCondition`);
+   * checked by the filter engine, which names a bad node's path under `filter`.
+   */
+  filter: z.unknown().optional(),
 });
 export type ListContactsInput = z.input<typeof listContactsSchema>;
 

@@ -4,6 +4,8 @@ import { isoNow } from '../clock.js';
 import type { ContactRow, Database, Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import { contactFilterSql } from '../segments/contact-filter.js';
+import type { FilterCondition } from '../segments/filter-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { initialData, toDataPatch } from './contact-data.js';
@@ -258,6 +260,22 @@ export function createContactService(deps: ContactServiceDeps) {
       const beforeId = valid.cursor?.toLowerCase() ?? undefined;
       // A rare term is answered from the substring index's candidates; a common one (or no index)
       // by walking the project's contacts newest first until the page is full.
+      if (valid.filter !== undefined) {
+        // A filter tree: one keyset query with the compiled condition (and the search, if any).
+        const where = await contactFilterSql({ db, dialect, clock }, projectId, valid.filter);
+        const rows = await repo.listContactsKeyset(db, {
+          projectId,
+          beforeId,
+          search,
+          where,
+          limit: limit + 1,
+        });
+        const hasMore = rows.length > limit;
+        const data = (hasMore ? rows.slice(0, limit) : rows).map(toContact);
+        const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
+        if (valid.includeTotal) page.total = await repo.countContacts(db, projectId, search, where);
+        return page;
+      }
       const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
       const rows = candidates
         ? await listCandidates(db, { projectId, candidates, search: search!, beforeId, limit: limit + 1 })
@@ -305,9 +323,19 @@ export function createContactService(deps: ContactServiceDeps) {
       }
     },
 
-    /** Number of contacts in the project, optionally only those whose email contains `search`. */
-    async count(projectId: string, options: { search?: string } = {}): Promise<number> {
+    /**
+     * Number of contacts in the project, optionally only those whose email contains `search`
+     * and/or matching the `filter` tree (one `count(*)` with the compiled condition).
+     */
+    async count(
+      projectId: string,
+      options: { search?: string; filter?: FilterCondition } = {},
+    ): Promise<number> {
       const search = options.search?.trim().toLowerCase() || undefined;
+      if (options.filter !== undefined) {
+        const where = await contactFilterSql({ db, dialect, clock }, projectId, options.filter);
+        return repo.countContacts(db, projectId, search, where);
+      }
       const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
       return total(projectId, search, candidates);
     },

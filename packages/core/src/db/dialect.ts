@@ -51,11 +51,38 @@ export interface DialectInfo {
    * For flat patches of non-null values (CSV cells); `mergeJson` handles the general rules.
    */
   mergeJsonColumns(target: RawBuilder<unknown>, patch: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * JSON access for filters. `path` is a list of object keys from the root of the JSON column.
+   * Text when the value there is a JSON string, else NULL; compared byte-wise (ISO dates sort).
+   */
+  jsonString(column: RawBuilder<unknown>, path: string[]): RawBuilder<unknown>;
+  /**
+   * A number when the value at `path` is a JSON number or a string holding a plain decimal number
+   * (`"42"`, `"-3.5"`, as CSV imports store them), else NULL.
+   */
+  jsonNumber(column: RawBuilder<unknown>, path: string[]): RawBuilder<unknown>;
+  /** True when the value at `path` is the JSON boolean `value`. */
+  jsonIsBoolean(column: RawBuilder<unknown>, path: string[], value: boolean): RawBuilder<boolean>;
+  /** True when `path` exists and its value is not JSON null. */
+  jsonPresent(column: RawBuilder<unknown>, path: string[]): RawBuilder<boolean>;
+  /** Case-sensitive substring test (`haystack` NULL gives NULL). */
+  containsText(haystack: RawBuilder<unknown>, needle: string): RawBuilder<boolean>;
   /** True if `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
   isForeignKeyViolation(error: unknown): boolean;
 }
+
+/** SQLite JSON path for object keys: `$."a"."b"` (keys never contain `"`, see segments/filter-schema.ts). */
+function sqlitePath(path: string[]): string {
+  return `$${path.map((key) => `."${key}"`).join('')}`;
+}
+
+/**
+ * Decimal strings that count as numbers on PostgreSQL: the same canonical forms SQLite reads back
+ * unchanged (no leading zeros, no trailing fractional zeros, no exponent).
+ */
+const PLAIN_DECIMAL = '^-?(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?$';
 
 const sqlite: DialectInfo = {
   name: 'sqlite',
@@ -83,6 +110,24 @@ const sqlite: DialectInfo = {
   },
   mergeJsonColumns(target, patch) {
     return sql`nullif(json_patch(coalesce(${target}, '{}'), coalesce(${patch}, '{}')), '{}')`;
+  },
+  jsonString(column, path) {
+    const p = sqlitePath(path);
+    return sql`(case when json_type(${column}, ${p}) = 'text' then json_extract(${column}, ${p}) end)`;
+  },
+  jsonNumber(column, path) {
+    const p = sqlitePath(path);
+    // A string counts when it reads back unchanged as a number: the canonical decimal form.
+    return sql`(case json_type(${column}, ${p}) when 'integer' then json_extract(${column}, ${p}) when 'real' then json_extract(${column}, ${p}) when 'text' then (case when json_extract(${column}, ${p}) = cast(cast(json_extract(${column}, ${p}) as numeric) as text) then cast(json_extract(${column}, ${p}) as numeric) end) end)`;
+  },
+  jsonIsBoolean(column, path, value) {
+    return sql<boolean>`(json_type(${column}, ${sqlitePath(path)}) = ${value ? 'true' : 'false'})`;
+  },
+  jsonPresent(column, path) {
+    return sql<boolean>`(coalesce(json_type(${column}, ${sqlitePath(path)}), 'null') <> 'null')`;
+  },
+  containsText(haystack, needle) {
+    return sql<boolean>`(instr(${haystack}, ${needle}) > 0)`;
   },
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
@@ -112,6 +157,21 @@ const postgres: DialectInfo = {
   },
   mergeJsonColumns(target, patch) {
     return sql`nullif(coalesce(${target}, '{}'::jsonb) || coalesce(${patch}, '{}'::jsonb), '{}'::jsonb)`;
+  },
+  jsonString(column, path) {
+    return sql`(case when jsonb_typeof(${column} #> ${path}::text[]) = 'string' then (${column} #>> ${path}::text[]) end) collate "C"`;
+  },
+  jsonNumber(column, path) {
+    return sql`(case jsonb_typeof(${column} #> ${path}::text[]) when 'number' then (${column} #>> ${path}::text[])::numeric when 'string' then (case when (${column} #>> ${path}::text[]) ~ ${PLAIN_DECIMAL} then (${column} #>> ${path}::text[])::numeric end) end)`;
+  },
+  jsonIsBoolean(column, path, value) {
+    return sql<boolean>`((${column} #> ${path}::text[]) = ${value ? 'true' : 'false'}::jsonb)`;
+  },
+  jsonPresent(column, path) {
+    return sql<boolean>`(coalesce(jsonb_typeof(${column} #> ${path}::text[]), 'null') <> 'null')`;
+  },
+  containsText(haystack, needle) {
+    return sql<boolean>`(strpos(${haystack}, ${needle}) > 0)`;
   },
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';

@@ -85,6 +85,46 @@ export interface FilesTable {
   created_at: string;
 }
 
+export interface EventsTable {
+  id: string;
+  project_id: string;
+  contact_id: string;
+  name: string;
+  data: DbJson;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  project_id: string;
+  key: string;
+  method: string;
+  path: string;
+  /** Null while the first request is still running. */
+  status_code: number | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface SegmentsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  type: 'DYNAMIC' | 'STATIC';
+  condition: DbJson;
+  track_membership: DbBool;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SegmentMembersTable {
+  segment_id: string;
+  contact_id: string;
+  entered_at: string;
+  exited_at: string | null;
+}
+
 export interface Database {
   roster_projects: ProjectsTable;
   roster_api_keys: ApiKeysTable;
@@ -93,6 +133,10 @@ export interface Database {
   roster_jobs: JobsTable;
   roster_files: FilesTable;
   roster_file_chunks: FileChunksTable;
+  roster_events: EventsTable;
+  roster_idempotency_keys: IdempotencyKeysTable;
+  roster_segments: SegmentsTable;
+  roster_segment_members: SegmentMembersTable;
 }
 
 export type GeneratedId = Generated<number>;

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Plunk's 19 filter operators, in the order of its spec. */
+export const FILTER_OPERATORS = [
+  'equals',
+  'notEquals',
+  'contains',
+  'notContains',
+  'greaterThan',
+  'lessThan',
+  'greaterThanOrEqual',
+  'lessThanOrEqual',
+  'exists',
+  'notExists',
+  'within',
+  'olderThan',
+  'triggered',
+  'triggeredWithin',
+  'triggeredOlderThan',
+  'notTriggered',
+  'notTriggeredWithin',
+  'memberOfSegment',
+  'notMemberOfSegment',
+] as const;
+
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export const TIME_UNITS = ['days', 'hours', 'minutes'] as const;
+export type TimeUnit = (typeof TIME_UNITS)[number];
+
+/**
+ * One test on a contact. `field` is `email`, `subscribed`, `createdAt`, `updatedAt`,
+ * `data.<key>[.<key>...]`, `event.<name>` (or a bare event name with an event operator) or
+ * `segment.<id>`. `value` is the comparison value, or the number of `unit`s for windowed operators.
+ */
+export interface Filter {
+  field: string;
+  operator: FilterOperator;
+  value?: unknown;
+  unit?: TimeUnit;
+}
+
+/** Filters (and the nested condition, if any) of a group are ANDed together. */
+export interface FilterGroup {
+  filters: Filter[];
+  conditions?: FilterCondition;
+}
+
+/** Plunk's filter tree: `logic` combines the groups. Nested to any depth (roster caps it, see limits). */
+export interface FilterCondition {
+  logic: 'AND' | 'OR';
+  groups: FilterGroup[];
+}
+
+/** Deepest nesting of `groups[].conditions` accepted. */
+export const MAX_FILTER_DEPTH = 8;
+/** Most filters in one tree (all levels together). */
+export const MAX_FILTERS = 100;
+
+const filterSchema = z.object({
+  field: z
+    .string()
+    .describe('email, subscribed, createdAt, updatedAt, data.<path>, event.<name>, segment.<id>'),
+  operator: z.enum(FILTER_OPERATORS),
+  value: z.unknown().optional().describe('Comparison value, or the number of units for windowed operators'),
+  unit: z.enum(TIME_UNITS).optional().describe('Required by within, olderThan and the triggered* windows'),
+});
+
+/**
+ * The filter tree's shape, for documentation (OpenAPI). Input is checked by `validateFilterCondition`,
+ * which names the exact path of a bad node (e.g. `condition.groups[1].filters[0].operator`).
+ */
+export const filterConditionSchema: z.ZodType<FilterCondition> = z.lazy(() =>
+  z.object({
+    logic: z.enum(['AND', 'OR']),
+    groups: z
+      .array(
+        z.object({
+          filters: z.array(filterSchema),
+          conditions: filterConditionSchema.optional(),
+        }),
+      )
+      .min(1),
+  }),
+) as z.ZodType<FilterCondition>;
