@@ -29,13 +29,14 @@ export async function listApiKeys(db: Db, projectId?: string): Promise<ApiKeyRow
   return query.orderBy('created_at').orderBy('id').execute();
 }
 
-export async function revokeApiKey(db: Db, id: string, at: string): Promise<boolean> {
-  const result = await db
+export async function revokeApiKey(db: Db, id: string, at: string, projectId?: string): Promise<boolean> {
+  let query = db
     .updateTable('roster_api_keys')
     .set({ revoked_at: at })
     .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+    .where('revoked_at', 'is', null);
+  if (projectId !== undefined) query = query.where('project_id', '=', projectId);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

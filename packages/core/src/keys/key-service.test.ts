@@ -53,4 +53,19 @@ describeEachDialect('api keys', (dialect) => {
     expect(await roster.keys.countActive()).toBe(0);
     await expect(roster.keys.revoke(created.id)).rejects.toMatchObject({ code: 'not_found' });
   });
+
+  it('revokes only a key of the given project when one is named', async () => {
+    const a = await roster.projects.ensure('a');
+    const b = await roster.projects.ensure('b');
+    const key = await roster.keys.create(a.id);
+    await expect(roster.keys.revoke(key.id, { projectId: b.id })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(roster.keys.revoke('not-a-uuid', { projectId: a.id })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect((await roster.keys.resolve(key.key))?.projectId).toBe(a.id);
+    await roster.keys.revoke(key.id, { projectId: a.id });
+    expect(await roster.keys.resolve(key.key)).toBeNull();
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isoNow } from '../clock.js';
 import { RosterError } from '../errors.js';
-import { uuidv7 } from '../ids.js';
+import { isUuid, uuidv7 } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './key-repository.js';
@@ -77,10 +77,13 @@ export function createKeyService({ db, clock }: ServiceDeps) {
     async list(projectId?: string): Promise<ApiKeyInfo[]> {
       return (await repo.listApiKeys(db, projectId)).map(rowToKeyInfo);
     },
-    /** Revokes a key by id. */
-    async revoke(id: string): Promise<void> {
+    /**
+     * Revokes a key by id. With `projectId`, only a key of that project (another project's key, or
+     * one already revoked, is `not_found`).
+     */
+    async revoke(id: string, options: { projectId?: string } = {}): Promise<void> {
       resolved.clear();
-      if (!(await repo.revokeApiKey(db, id, isoNow(clock))))
+      if (!isUuid(id) || !(await repo.revokeApiKey(db, id, isoNow(clock), options.projectId)))
         throw RosterError.notFound('api_key', 'API key not found');
     },
     /** Number of keys that are not revoked, across all projects. */
