@@ -5,11 +5,13 @@ export {
   projectIdOf,
   type ResolveProject,
 } from './auth.js';
+export { DASHBOARD_CSRF_HEADER, type DashboardOptions, dashboard } from './dashboard/dashboard.js';
 export { classifyError, type HttpError, STATUS_BY_CODE } from './errors.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
 export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';
 export { toPlunkContact, toPlunkErrorBody } from './plunk/plunk-format.js';
 export { createPlunkRouter, type PlunkRouterOptions, plunkLimit } from './plunk/router.js';
+export { createRosterRouter, ROSTER_ROUTE_PATHS, type RosterRouterOptions } from './roster/router.js';
 export {
   createUnosendRouter,
   UNOSEND_DEFAULT_LIMIT,

@@ -1,7 +1,9 @@
 import type { Roster } from '@roster/core';
 import {
   createPlunkRouter,
+  createRosterRouter,
   createUnosendRouter,
+  dashboard,
   plunkOpenApi,
   toPlunkErrorBody,
   unosendOpenApi,
@@ -9,6 +11,8 @@ import {
 import express, { type Express } from 'express';
 
 export interface ServerAppOptions {
+  /** Serve the web dashboard at `/dashboard`. @default true */
+  dashboard?: boolean;
   /** Called with unexpected errors. @default logs to stderr */
   onError?: (error: unknown) => void;
   /**
@@ -22,7 +26,8 @@ export interface ServerAppOptions {
 export const DEFAULT_JSON_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * The standalone server's Express app: `GET /health`, then the provider dialects.
+ * The standalone server's Express app: `GET /health`, the dashboard at `/dashboard`, roster's
+ * management API at `/roster`, then the provider dialects.
  * The Plunk router is mounted at `/` last, since its routes (`/contacts...`) sit at the root.
  */
 export function createServerApp(roster: Roster, options: ServerAppOptions = {}): Express {
@@ -39,6 +44,9 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   app.get('/openapi/unosend.json', (_req, res) => {
     res.json(unosendOpenApi(roster.options.limits));
   });
+  // The web dashboard (sign-in with a secret key) and roster's own management API.
+  if (options.dashboard !== false) app.use('/dashboard', dashboard(roster, { onError: options.onError }));
+  app.use('/roster', createRosterRouter(roster, { onError: options.onError }));
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
   const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   app.use('/v1', createUnosendRouter(roster, { onError: options.onError, jsonLimit }));

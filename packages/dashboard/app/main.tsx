@@ -1,0 +1,109 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, onUnauthorized, type Session } from './api.js';
+import { AudiencesPage } from './pages/audiences.js';
+import { ContactPage } from './pages/contact.js';
+import { ContactsPage } from './pages/contacts.js';
+import { ImportPage } from './pages/import.js';
+import { KeysPage } from './pages/keys.js';
+import { SignIn } from './pages/sign-in.js';
+import './styles.css';
+import { ErrorMessage, useRoute } from './ui.js';
+
+const NAV = [
+  { path: 'contacts', label: 'Contacts' },
+  { path: 'import', label: 'Import' },
+  { path: 'audiences', label: 'Audiences' },
+  { path: 'keys', label: 'API keys' },
+];
+
+function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const route = useRoute();
+
+  useEffect(() => {
+    api<Session>('GET', 'session').then(setSession, (e) => {
+      if (e instanceof ApiError && e.status === 401) setSession(null);
+      else setError(e);
+    });
+    return onUnauthorized(() => {
+      setNotice('Your session ended (signed out, expired, or its key was revoked): sign in again.');
+      setSession(null);
+    });
+  }, []);
+
+  useEffect(() => {
+    const page =
+      NAV.find((n) => n.path === route[0])?.label ?? (route[0] === 'contacts' ? 'Contact' : 'Contacts');
+    document.title = session ? `${page} · roster` : 'Sign in · roster';
+  }, [route, session]);
+
+  if (error) {
+    return (
+      <main id="main" tabIndex={-1} class="sign-in">
+        <h1>roster</h1>
+        <ErrorMessage error={error} />
+      </main>
+    );
+  }
+  if (session === undefined) return <p class="loading">Loading…</p>;
+  if (session === null) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(null);
+          setSession(s);
+        }}
+      />
+    );
+  }
+
+  const [section = 'contacts', id] = route;
+  let page = <ContactsPage />;
+  if (section === 'contacts' && id) page = <ContactPage id={id} />;
+  else if (section === 'import') page = <ImportPage />;
+  else if (section === 'keys') page = <KeysPage />;
+  else if (section === 'audiences') page = <AudiencesPage />;
+
+  async function signOut() {
+    await api('DELETE', 'session').catch(() => undefined);
+    setNotice('Signed out.');
+    setSession(null);
+  }
+
+  return (
+    <>
+      <button type="button" class="skip" onClick={() => document.getElementById('main')?.focus()}>
+        Skip to content
+      </button>
+      <header class="top">
+        <span class="brand">roster</span>
+        <nav aria-label="Sections">
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.path}>
+                <a href={`#/${n.path}`} aria-current={section === n.path ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class="project" title="Project">
+          {session.project.name}
+        </span>
+        {session.auth === 'key' ? (
+          <button type="button" class="link" onClick={signOut}>
+            Sign out
+          </button>
+        ) : null}
+      </header>
+      {page}
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,281 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type Audience, api, type UnosendContact } from '../api.js';
+import { ConfirmDialog, ErrorMessage, formatDate, navigate, Status } from '../ui.js';
+
+type ValueType = 'text' | 'number' | 'boolean' | 'json';
+interface DataRow {
+  key: string;
+  value: string;
+  type: ValueType;
+}
+
+function toRows(data: Record<string, unknown>): DataRow[] {
+  return Object.entries(data).map(([key, value]) => {
+    if (typeof value === 'string') return { key, value, type: 'text' };
+    if (typeof value === 'number') return { key, value: String(value), type: 'number' };
+    if (typeof value === 'boolean') return { key, value: String(value), type: 'boolean' };
+    return { key, value: JSON.stringify(value), type: 'json' };
+  });
+}
+
+/** The rows as a data object, or an error naming the row that is wrong. */
+function toData(rows: DataRow[]): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  rows.forEach((row, i) => {
+    const key = row.key.trim();
+    if (!key) {
+      if (row.value.trim()) throw new Error(`Data row ${i + 1} has a value but no key`);
+      return;
+    }
+    if (key in data) throw new Error(`Data key “${key}” is used twice`);
+    if (row.type === 'text') data[key] = row.value;
+    else if (row.type === 'number') {
+      const n = Number(row.value);
+      if (row.value.trim() === '' || !Number.isFinite(n)) throw new Error(`Data “${key}” must be a number`);
+      data[key] = n;
+    } else if (row.type === 'boolean') data[key] = row.value === 'true';
+    else {
+      try {
+        data[key] = JSON.parse(row.value);
+      } catch {
+        throw new Error(`Data “${key}” is not valid JSON`);
+      }
+    }
+  });
+  return data;
+}
+
+export function ContactPage({ id }: { id: string }) {
+  const [contact, setContact] = useState<UnosendContact | null>(null);
+  const [audiences, setAudiences] = useState<Audience[]>([]);
+  const [email, setEmail] = useState('');
+  const [firstName, setFirstName] = useState('');
+  const [lastName, setLastName] = useState('');
+  const [subscribed, setSubscribed] = useState(true);
+  const [audienceId, setAudienceId] = useState('');
+  const [rows, setRows] = useState<DataRow[]>([]);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  function fill(c: UnosendContact) {
+    setContact(c);
+    setEmail(c.email);
+    setFirstName(c.first_name ?? '');
+    setLastName(c.last_name ?? '');
+    setSubscribed(c.subscribed);
+    setAudienceId(c.audience_id ?? '');
+    setRows(toRows(c.metadata ?? {}));
+  }
+
+  useEffect(() => {
+    api<UnosendContact>('GET', `v1/contacts/${encodeURIComponent(id)}`).then(fill, setLoadError);
+    api<{ data: Audience[] }>('GET', 'v1/audiences').then(
+      (r) => setAudiences(r.data),
+      () => setAudiences([]),
+    );
+  }, [id]);
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setError(null);
+    setStatus(null);
+    let metadata: Record<string, unknown>;
+    try {
+      metadata = toData(rows);
+    } catch (e) {
+      setError(e);
+      return;
+    }
+    setSaving(true);
+    try {
+      const updated = await api<UnosendContact>('PATCH', `v1/contacts/${encodeURIComponent(id)}`, {
+        json: {
+          email,
+          first_name: firstName.trim() || null,
+          last_name: lastName.trim() || null,
+          subscribed,
+          audience_id: audienceId || null,
+          metadata,
+        },
+      });
+      fill(updated);
+      setStatus('Saved');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  function setRow(i: number, patch: Partial<DataRow>) {
+    setRows(rows.map((row, j) => (j === i ? { ...row, ...patch } : row)));
+  }
+
+  if (loadError) {
+    return (
+      <main id="main" tabIndex={-1}>
+        <h1>Contact</h1>
+        <ErrorMessage error={loadError} />
+        <p>
+          <a href="#/contacts">Back to contacts</a>
+        </p>
+      </main>
+    );
+  }
+  if (!contact) {
+    return (
+      <main id="main" tabIndex={-1} aria-busy="true">
+        <h1>Contact</h1>
+        <p>Loading…</p>
+      </main>
+    );
+  }
+  return (
+    <main id="main" tabIndex={-1}>
+      <p class="crumb">
+        <a href="#/contacts">← Contacts</a>
+      </p>
+      <h1 class="break">{contact.email}</h1>
+      <p class="hint">
+        Created {formatDate(contact.created_at)} · updated {formatDate(contact.updated_at)}
+      </p>
+      <form class="card form" onSubmit={save}>
+        <div class="grid">
+          <div>
+            <label for="email">Email</label>
+            <input
+              id="email"
+              type="email"
+              required
+              value={email}
+              onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
+            />
+          </div>
+          <div>
+            <label for="audience">Audience</label>
+            <select
+              id="audience"
+              value={audienceId}
+              onChange={(e) => setAudienceId((e.target as HTMLSelectElement).value)}
+            >
+              <option value="">No audience</option>
+              {audiences.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="first-name">First name</label>
+            <input
+              id="first-name"
+              value={firstName}
+              onInput={(e) => setFirstName((e.target as HTMLInputElement).value)}
+            />
+          </div>
+          <div>
+            <label for="last-name">Last name</label>
+            <input
+              id="last-name"
+              value={lastName}
+              onInput={(e) => setLastName((e.target as HTMLInputElement).value)}
+            />
+          </div>
+        </div>
+        <label class="inline">
+          <input
+            type="checkbox"
+            checked={subscribed}
+            onChange={(e) => setSubscribed((e.target as HTMLInputElement).checked)}
+          />{' '}
+          Subscribed
+        </label>
+
+        <fieldset>
+          <legend>Data</legend>
+          <p class="hint">
+            Saving here replaces the contact’s data with exactly these rows. Over the API,{' '}
+            <code>POST /contacts</code> merges instead: keys it sends overwrite, a key sent as{' '}
+            <code>null</code> is removed, an empty string is ignored, and keys it leaves out are kept.
+          </p>
+          {rows.length === 0 ? <p class="hint">No data yet: add a row to store a value.</p> : null}
+          {rows.map((row, i) => (
+            <div class="data-row" key={i}>
+              <input
+                aria-label={`Key ${i + 1}`}
+                placeholder="key"
+                value={row.key}
+                onInput={(e) => setRow(i, { key: (e.target as HTMLInputElement).value })}
+              />
+              <select
+                aria-label={`Type of ${row.key || `row ${i + 1}`}`}
+                value={row.type}
+                onChange={(e) => setRow(i, { type: (e.target as HTMLSelectElement).value as ValueType })}
+              >
+                <option value="text">text</option>
+                <option value="number">number</option>
+                <option value="boolean">true/false</option>
+                <option value="json">JSON</option>
+              </select>
+              {row.type === 'boolean' ? (
+                <select
+                  aria-label={`Value of ${row.key || `row ${i + 1}`}`}
+                  value={row.value === 'true' ? 'true' : 'false'}
+                  onChange={(e) => setRow(i, { value: (e.target as HTMLSelectElement).value })}
+                >
+                  <option value="true">true</option>
+                  <option value="false">false</option>
+                </select>
+              ) : (
+                <input
+                  aria-label={`Value of ${row.key || `row ${i + 1}`}`}
+                  placeholder="value"
+                  value={row.value}
+                  onInput={(e) => setRow(i, { value: (e.target as HTMLInputElement).value })}
+                />
+              )}
+              <button
+                type="button"
+                aria-label={`Remove ${row.key || `row ${i + 1}`}`}
+                onClick={() => setRows(rows.filter((_, j) => j !== i))}
+              >
+                Remove
+              </button>
+            </div>
+          ))}
+          <button type="button" onClick={() => setRows([...rows, { key: '', value: '', type: 'text' }])}>
+            Add data row
+          </button>
+        </fieldset>
+        <ErrorMessage error={error} />
+        <Status message={status} />
+        <div class="actions">
+          <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
+            Delete contact
+          </button>
+          <button type="submit" class="primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+      {confirmDelete ? (
+        <ConfirmDialog
+          title="Delete this contact?"
+          confirmLabel="Delete"
+          danger
+          onConfirm={async () => {
+            await api('DELETE', `v1/contacts/${encodeURIComponent(id)}`);
+            navigate('contacts');
+          }}
+          onClose={() => setConfirmDelete(false)}
+        >
+          <p>{contact.email} is deleted for good. This cannot be undone.</p>
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}

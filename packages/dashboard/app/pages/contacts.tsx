@@ -1,0 +1,291 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Audience, api, apiUrl, type PlunkPage } from '../api.js';
+import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, formatNumber, Status } from '../ui.js';
+
+type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete' | 'move';
+
+const VERBS: Record<BulkOperation, { label: string; done: string }> = {
+  subscribe: { label: 'Subscribe', done: 'subscribed' },
+  unsubscribe: { label: 'Unsubscribe', done: 'unsubscribed' },
+  delete: { label: 'Delete', done: 'deleted' },
+  move: { label: 'Move', done: 'moved' },
+};
+
+export function ContactsPage() {
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const [limit, setLimit] = useState(25);
+  /** The cursor of each page visited so far; the last one is the page shown. */
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState<PlunkPage | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [pending, setPending] = useState<BulkOperation | null>(null);
+  const [audiences, setAudiences] = useState<Audience[]>([]);
+  const [moveTo, setMoveTo] = useState('');
+  const [status, setStatus] = useState<string | null>(null);
+  const [reload, setReload] = useState(0);
+  const request = useRef(0);
+
+  // Typing waits for a pause before searching; a new search starts again at the first page.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setQuery(search.trim());
+      setCursors([undefined]);
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  const cursor = cursors[cursors.length - 1];
+  useEffect(() => {
+    const id = ++request.current;
+    setLoading(true);
+    setError(null);
+    api<PlunkPage>('GET', 'contacts', { query: { limit, cursor, search: query || undefined } })
+      .then((result) => {
+        if (id !== request.current) return;
+        setPage(result);
+        if (result.total !== undefined) setTotal(result.total);
+        setSelected(new Set());
+        setLoading(false);
+      })
+      .catch((e) => {
+        if (id !== request.current) return;
+        setError(e);
+        setLoading(false);
+      });
+  }, [query, cursor, limit, reload]);
+
+  useEffect(() => {
+    api<{ data: Audience[] }>('GET', 'v1/audiences')
+      .then((result) => setAudiences(result.data))
+      .catch(() => setAudiences([]));
+  }, []);
+
+  const rows = page?.data ?? [];
+  const allSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
+  function toggle(id: string) {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  }
+  function toggleAll() {
+    setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.id)));
+  }
+
+  async function runBulk(operation: BulkOperation) {
+    const result = await api<{ affected: number }>('POST', 'v1/contacts/bulk', {
+      json: {
+        operation,
+        contact_ids: [...selected],
+        ...(operation === 'move' ? { audience_id: moveTo || null } : {}),
+      },
+    });
+    setStatus(`${formatNumber(result.affected)} contact(s) ${VERBS[operation].done}`);
+    if (operation === 'delete') setCursors([undefined]);
+    setReload((n) => n + 1);
+  }
+
+  const pageNumber = cursors.length;
+  const from = (pageNumber - 1) * limit + 1;
+  const exportQuery = { format: 'csv' };
+
+  return (
+    <main id="main" tabIndex={-1}>
+      <div class="page-head">
+        <h1>Contacts</h1>
+        <p class="count" aria-live="polite">
+          {total === null ? '' : `${formatNumber(total)} ${query ? 'matching' : 'in total'}`}
+        </p>
+        <div class="head-actions">
+          <a class="button" href={apiUrl('v1/contacts/export', exportQuery)} download>
+            Export CSV
+          </a>
+          <a class="button" href={apiUrl('v1/contacts/export', { format: 'json' })} download>
+            Export JSON
+          </a>
+          <a class="button primary" href="#/import">
+            Import CSV
+          </a>
+        </div>
+      </div>
+      <div class="toolbar">
+        <label for="search" class="visually-hidden">
+          Search by email
+        </label>
+        <input
+          id="search"
+          type="search"
+          placeholder="Search by email (any part of it)"
+          value={search}
+          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+        />
+        <label for="page-size">Rows</label>
+        <select
+          id="page-size"
+          value={String(limit)}
+          onChange={(e) => {
+            setLimit(Number((e.target as HTMLSelectElement).value));
+            setCursors([undefined]);
+          }}
+        >
+          <option value="25">25</option>
+          <option value="50">50</option>
+          <option value="100">100</option>
+        </select>
+      </div>
+
+      {selected.size > 0 ? (
+        <section class="bulk-bar" aria-label="Bulk actions">
+          <span>{selected.size} selected</span>
+          <button type="button" onClick={() => setPending('subscribe')}>
+            Subscribe
+          </button>
+          <button type="button" onClick={() => setPending('unsubscribe')}>
+            Unsubscribe
+          </button>
+          {audiences.length > 0 ? (
+            <button type="button" onClick={() => setPending('move')}>
+              Move to audience…
+            </button>
+          ) : null}
+          <button type="button" class="danger" onClick={() => setPending('delete')}>
+            Delete
+          </button>
+        </section>
+      ) : null}
+      <Status message={status} />
+      <ErrorMessage error={error} />
+
+      {!loading && !error && rows.length === 0 ? (
+        query ? (
+          <EmptyState title={`No contact’s email contains “${query}”`}>
+            <p>Check the spelling, or search for a shorter part of the address.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No contacts yet">
+            <p>
+              <a href="#/import">Import a CSV file</a> or add contacts over the API (
+              <code>POST /contacts</code>).
+            </p>
+          </EmptyState>
+        )
+      ) : (
+        <div class="table-wrap">
+          <table aria-busy={loading}>
+            <caption class="visually-hidden">Contacts, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col" class="check">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all contacts on this page"
+                    checked={allSelected}
+                    onChange={toggleAll}
+                  />
+                </th>
+                <th scope="col">Email</th>
+                <th scope="col">Subscribed</th>
+                <th scope="col" class="wide">
+                  Data
+                </th>
+                <th scope="col" class="wide">
+                  Created
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr key={row.id} class={selected.has(row.id) ? 'selected' : ''}>
+                  <td class="check">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${row.email}`}
+                      checked={selected.has(row.id)}
+                      onChange={() => toggle(row.id)}
+                    />
+                  </td>
+                  <td class="email">
+                    <a href={`#/contacts/${row.id}`}>{row.email}</a>
+                  </td>
+                  <td>
+                    <span class={row.subscribed ? 'badge yes' : 'badge no'}>
+                      {row.subscribed ? 'Yes' : 'No'}
+                    </span>
+                  </td>
+                  <td class="wide data">{summarise(row.data)}</td>
+                  <td class="wide">{formatDate(row.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <nav class="pager" aria-label="Pages">
+        <button
+          type="button"
+          disabled={cursors.length === 1 || loading}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
+          ← Previous
+        </button>
+        <span>
+          {rows.length > 0
+            ? `Page ${pageNumber} · rows ${formatNumber(from)}–${formatNumber(from + rows.length - 1)}`
+            : `Page ${pageNumber}`}
+        </span>
+        <button
+          type="button"
+          disabled={!page?.hasMore || loading}
+          onClick={() => page?.cursor && setCursors([...cursors, page.cursor])}
+        >
+          Next →
+        </button>
+      </nav>
+
+      {pending ? (
+        <ConfirmDialog
+          title={`${VERBS[pending].label} ${selected.size} contact(s)?`}
+          confirmLabel={VERBS[pending].label}
+          danger={pending === 'delete'}
+          onConfirm={() => runBulk(pending)}
+          onClose={() => setPending(null)}
+        >
+          {pending === 'delete' ? (
+            <p>The selected contacts are deleted for good. This cannot be undone.</p>
+          ) : pending === 'move' ? (
+            <>
+              <label for="move-to">Audience</label>
+              <select
+                id="move-to"
+                value={moveTo}
+                onChange={(e) => setMoveTo((e.target as HTMLSelectElement).value)}
+              >
+                <option value="">No audience</option>
+                {audiences.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : (
+            <p>The selected contacts will be {VERBS[pending].done}. You can change it back at any time.</p>
+          )}
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}
+
+function summarise(data: Record<string, unknown> | null): string {
+  if (!data) return '';
+  const text = Object.entries(data)
+    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}

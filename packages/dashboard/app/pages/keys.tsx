@@ -1,0 +1,140 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type ApiKey, api } from '../api.js';
+import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, Status } from '../ui.js';
+
+export function KeysPage() {
+  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function load() {
+    api<{ data: ApiKey[] }>('GET', 'roster/keys').then((r) => setKeys(r.data), setError);
+  }
+  useEffect(load, []);
+
+  async function create() {
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      setCreated(await api<ApiKey & { key: string }>('POST', 'roster/keys', { json: { prefix: 'sk_' } }));
+      load();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const active = keys?.filter((k) => !k.revokedAt) ?? [];
+  const revoked = keys?.filter((k) => k.revokedAt) ?? [];
+  return (
+    <main id="main" tabIndex={-1}>
+      <div class="page-head">
+        <h1>API keys</h1>
+        <div class="head-actions">
+          <button type="button" class="primary" disabled={busy} onClick={create}>
+            Create key
+          </button>
+        </div>
+      </div>
+      <p>
+        Secret keys (<code>sk_…</code>) let a program use the API as this project: send one as{' '}
+        <code>Authorization: Bearer sk_…</code>. roster stores only a hash of each key, so a key is shown
+        once, when it is created.
+      </p>
+      <ErrorMessage error={error} />
+      <Status message={status} />
+      {created ? (
+        <section class="card new-key" aria-labelledby="new-key-title">
+          <h2 id="new-key-title">New key: copy it now</h2>
+          <p>This is the only time the whole key is shown.</p>
+          <output class="secret" data-testid="new-key">
+            {created.key}
+          </output>
+          <div class="actions">
+            <button
+              type="button"
+              onClick={() =>
+                void navigator.clipboard?.writeText(created.key).then(() => setStatus('Key copied'))
+              }
+            >
+              Copy
+            </button>
+            <button type="button" onClick={() => setCreated(null)}>
+              Done
+            </button>
+          </div>
+        </section>
+      ) : null}
+      {keys && keys.length === 0 ? (
+        <EmptyState title="No keys">
+          <p>Create a key to call the API from your code.</p>
+        </EmptyState>
+      ) : null}
+      {keys && keys.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">API keys of this project</caption>
+            <thead>
+              <tr>
+                <th scope="col">Key</th>
+                <th scope="col">Created</th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...active, ...revoked].map((k) => (
+                <tr key={k.id}>
+                  <td>
+                    <code>
+                      {k.prefix}…{k.lastFour}
+                    </code>
+                  </td>
+                  <td>{formatDate(k.createdAt)}</td>
+                  <td>{k.revokedAt ? `Revoked ${formatDate(k.revokedAt)}` : 'Active'}</td>
+                  <td>
+                    {k.revokedAt ? null : (
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Revoke key ${k.prefix}…${k.lastFour}`}
+                        onClick={() => setRevoking(k)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {revoking ? (
+        <ConfirmDialog
+          title={`Revoke key ${revoking.prefix}…${revoking.lastFour}?`}
+          confirmLabel="Revoke"
+          danger
+          onConfirm={async () => {
+            await api('DELETE', `roster/keys/${revoking.id}`);
+            setStatus(`Key ${revoking.prefix}…${revoking.lastFour} revoked`);
+            load();
+          }}
+          onClose={() => setRevoking(null)}
+        >
+          <p>
+            Programs using this key stop working at once. If you signed in to this dashboard with it, you will
+            be signed out.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}

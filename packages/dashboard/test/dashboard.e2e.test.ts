@@ -1,0 +1,267 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildFreshApp,
+  CHROMIUM,
+  type DashboardServer,
+  hasChromium,
+  launchChromium,
+  seriousViolations,
+  startDashboardServer,
+} from './browser.js';
+
+if (!hasChromium) {
+  console.warn(
+    `[dashboard e2e] SKIPPED: no Chromium at ${CHROMIUM}. Install it with "apt-get install -y chromium" (or set ROSTER_CHROMIUM).`,
+  );
+}
+
+const SEEDED = 60;
+
+/** One browser, one server and one signed-in page for the whole file; the tests run in order. */
+describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
+  let app: { dir: string; remove(): void };
+  let server: DashboardServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  async function apiGet(path: string, key = server.key) {
+    const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  async function expectAccessible(name: string) {
+    expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([buildFreshApp(), launchChromium()]);
+    server = await startDashboardServer(app.dir);
+    // Oldest first, so user060 is the newest and shows first.
+    await server.roster.contacts.createMany(server.projectId, {
+      contacts: Array.from({ length: SEEDED }, (_, i) => ({
+        email: `user${String(i + 1).padStart(3, '0')}@example.com`,
+        data: { plan: i % 2 ? 'pro' : 'free' },
+      })),
+    });
+    await server.roster.contacts.create(server.projectId, { email: 'zebra.rare@wild.example', data: {} });
+    // The page's own CSP forbids inline scripts; axe is injected as one.
+    context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      bypassCSP: true,
+      acceptDownloads: true,
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(5_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    app?.remove();
+  });
+
+  it('refuses a wrong key in words, then signs in with a secret key into an HttpOnly SameSite=Strict cookie', async () => {
+    await page.goto(`${server.url}/dashboard`);
+    await page.getByRole('heading', { name: 'Sign in to roster' }).waitFor();
+    await expectAccessible('sign-in');
+    await page.getByLabel('Secret key').fill('sk_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('This key is not valid');
+
+    await page.getByLabel('Secret key').fill(server.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.getByText(`${SEEDED + 1} in total`).waitFor();
+    const cookies = await context.cookies();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({
+      name: 'roster_session',
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/dashboard',
+    });
+    expect(cookies[0]!.value).not.toContain(server.key);
+    expect(
+      await page.evaluate(() => {
+        const w = globalThis as any;
+        return JSON.stringify(w.localStorage) + w.document.cookie;
+      }),
+    ).not.toContain('sk_');
+    expect(await page.locator('tbody tr').count()).toBe(25);
+    await expectAccessible('contacts');
+  });
+
+  it('pages forward and back through keyset pages', async () => {
+    const firstRow = page.locator('tbody tr').first().locator('td.email');
+    expect(await firstRow.textContent()).toBe('zebra.rare@wild.example');
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('Page 2 · rows 26–50').waitFor();
+    expect(await firstRow.textContent()).toBe('user036@example.com');
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('Page 3 · rows 51–61').waitFor();
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    expect(await page.locator('tbody tr').count()).toBe(11);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('Page 2 · rows 26–50').waitFor();
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('Page 1 · rows 1–25').waitFor();
+    expect(await firstRow.textContent()).toBe('zebra.rare@wild.example');
+  });
+
+  it('searches by any part of the email, with an empty state that says what to do', async () => {
+    await page.getByLabel('Search by email').fill('rare@wi');
+    await page.getByText('1 matching').waitFor();
+    expect(await page.locator('tbody tr td.email').allTextContents()).toEqual(['zebra.rare@wild.example']);
+    await page.getByLabel('Search by email').fill('nobody-has-this');
+    await page.getByText('No contact’s email contains “nobody-has-this”').waitFor();
+    await page.getByLabel('Search by email').fill('');
+    await page.getByText(`${SEEDED + 1} in total`).waitFor();
+  });
+
+  it('edits a contact and the change is visible over the API', async () => {
+    await page.getByRole('link', { name: 'user058@example.com' }).click();
+    await page.getByRole('heading', { name: 'user058@example.com' }).waitFor();
+    await expectAccessible('contact');
+    await page.getByLabel('Value of plan').fill('enterprise');
+    await page.getByRole('button', { name: 'Add data row' }).click();
+    await page.getByLabel('Key 2').fill('seats');
+    await page.getByLabel('Type of seats').selectOption('number');
+    await page.getByLabel('Value of seats').fill('12');
+    await page.getByLabel('First name').fill('Ada');
+    await page.getByLabel('Subscribed').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+
+    const id = page.url().split('/').pop()!;
+    const { status, body } = await apiGet(`/contacts/${id}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      email: 'user058@example.com',
+      subscribed: false,
+      data: { plan: 'enterprise', seats: 12 },
+    });
+    expect((await server.roster.contacts.get(server.projectId, id)).firstName).toBe('Ada');
+
+    // A wrong value is refused in words before anything is sent.
+    await page.getByLabel('Value of seats').fill('twelve');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Data “seats” must be a number');
+    await page.getByRole('link', { name: '← Contacts' }).click();
+    await page.getByText(`${SEEDED + 1} in total`).waitFor();
+  });
+
+  it('selects 3 rows and unsubscribes them after a confirmation', async () => {
+    const emails = ['user060@example.com', 'user059@example.com', 'user057@example.com'];
+    for (const email of emails) await page.getByLabel(`Select ${email}`).check();
+    await page.getByText('3 selected').waitFor();
+    await page
+      .getByRole('region', { name: 'Bulk actions' })
+      .getByRole('button', { name: 'Unsubscribe' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Unsubscribe 3 contact(s)?' });
+    await dialog.waitFor();
+    await expectAccessible('confirm dialog');
+    await dialog.getByRole('button', { name: 'Unsubscribe' }).click();
+    await page.getByRole('status').filter({ hasText: '3 contact(s) unsubscribed' }).waitFor();
+    for (const email of emails) {
+      const { body } = await apiGet(`/contacts?search=${encodeURIComponent(email)}`);
+      expect(body.data).toHaveLength(1);
+      expect(body.data[0]).toMatchObject({ email, subscribed: false });
+    }
+    const { body } = await apiGet('/contacts?search=user056@');
+    expect(body.data[0].subscribed).toBe(true);
+  });
+
+  it('exports the contacts as CSV', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^contacts-.*\.csv$/);
+    const stream = await download.createReadStream();
+    let text = '';
+    for await (const chunk of stream) text += chunk.toString();
+    const lines = text.trim().split(/\r?\n/);
+    expect(lines[0]).toContain('email');
+    expect(lines).toHaveLength(SEEDED + 2);
+    expect(text).toContain('zebra.rare@wild.example');
+  });
+
+  it('imports a CSV with a preview and a progress bar that reaches 100 %', async () => {
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Import contacts' }).waitFor();
+    await expectAccessible('import');
+    const rows = ['Mail,company,subscribed'];
+    for (let i = 0; i < 3000; i++) rows.push(`imported${i}@example.org,Company ${i % 7},true`);
+    rows.push('not-an-email,Broken,true');
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`${rows.join('\n')}\n`),
+    });
+    await page.getByRole('heading', { name: /people\.csv/ }).waitFor();
+    // No column is named email: the user picks it, and the header is rewritten on upload.
+    await page.getByLabel('Column with the email address').selectOption({ label: 'Mail' });
+    expect(await page.locator('thead th').first().textContent()).toBe('Mailemail');
+    expect(await page.locator('tbody tr').count()).toBe(5);
+    await expectAccessible('import preview');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#import-progress').getAttribute('value')).toBe('100');
+    expect(await page.getByTestId('percent').textContent()).toBe('100 %');
+    const counts = await page.locator('.counts dd').allTextContents();
+    expect(counts.slice(0, 4)).toEqual(['3,001', '3,000', '0', '1']);
+    expect(
+      await page
+        .getByRole('table', { name: /Rows that were not imported/ })
+        .locator('tbody tr')
+        .count(),
+    ).toBe(1);
+    await expectAccessible('import finished');
+    const { body } = await apiGet('/contacts?search=imported2999@');
+    expect(body.data[0]).toMatchObject({ email: 'imported2999@example.org', data: { company: 'Company 3' } });
+  });
+
+  it('creates a key that is shown once and works, then revokes it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await expectAccessible('keys');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').textContent())!;
+    expect(key).toMatch(/^sk_[0-9a-f]{48}$/);
+    expect((await apiGet('/contacts?limit=1', key)).status).toBe(200);
+    await expectAccessible('keys with a new key');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByText(key).count()).toBe(0);
+
+    const label = `${key.slice(0, 3)}…${key.slice(-4)}`;
+    await page.getByRole('button', { name: `Revoke key ${label}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Key ${label} revoked` })
+      .waitFor();
+    expect((await apiGet('/contacts?limit=1', key)).status).toBe(401);
+    expect((await apiGet('/contacts?limit=1')).status).toBe(200);
+  });
+
+  it('manages audiences', async () => {
+    await page.getByRole('link', { name: 'Audiences' }).click();
+    await page.getByText('No audiences yet').waitFor();
+    await expectAccessible('audiences (empty)');
+    await page.getByLabel('New audience').fill('Customers');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'Customers', exact: true }).waitFor();
+    await expectAccessible('audiences');
+  });
+
+  it('signs out when its key is revoked elsewhere, and says so', async () => {
+    const [info] = await server.roster.keys.list(server.projectId);
+    await server.roster.keys.revoke(info!.id);
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { name: 'Sign in to roster' }).waitFor();
+    await page.getByText('Your session ended').waitFor();
+  });
+});
