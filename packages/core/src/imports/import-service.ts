@@ -91,6 +91,12 @@ export function createImportService(deps: ImportServiceDeps) {
     return valid;
   }
 
+  async function status(projectId: string, jobId: string): Promise<JobStatusView<ImportResult>> {
+    return toJobStatus(
+      expectType(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId), IMPORT_JOB_TYPE),
+    );
+  }
+
   return {
     /**
      * Stores the CSV durably in the database and queues its import, in one transaction. More
@@ -173,10 +179,29 @@ export function createImportService(deps: ImportServiceDeps) {
     },
 
     /** The import job's status (never its file). `not_found` for an unknown id or another project's job. */
-    async status(projectId: string, jobId: string): Promise<JobStatusView<ImportResult>> {
-      return toJobStatus(
-        expectType(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId), IMPORT_JOB_TYPE),
-      );
+    status,
+
+    /**
+     * Waits for the import job to finish: answers its status once it is `completed` or `failed`,
+     * or as it stands when `timeoutMs` has passed or `signal` aborts (so check `state`). Polls,
+     * 10 ms at first, backing off to 200 ms. The job runs only where a job runner is started
+     * (`roster.jobs.start()`). `not_found` as `status`.
+     */
+    async wait(
+      projectId: string,
+      jobId: string,
+      options: { timeoutMs: number; signal?: AbortSignal },
+    ): Promise<JobStatusView<ImportResult>> {
+      const { signal } = options;
+      const deadline = Date.now() + options.timeoutMs;
+      let delay = 10;
+      while (true) {
+        const current = await status(projectId, jobId);
+        if (current.state === 'completed' || current.state === 'failed') return current;
+        if (Date.now() >= deadline || signal?.aborted) return current;
+        await sleep(Math.min(delay, Math.max(1, deadline - Date.now())), signal);
+        delay = Math.min(delay * 2, 200);
+      }
     },
 
     /** Rows done so far, for progress displays (null before the first batch). */
@@ -191,3 +216,16 @@ export function createImportService(deps: ImportServiceDeps) {
 }
 
 export type ImportService = ReturnType<typeof createImportService>;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
