@@ -1,0 +1,97 @@
+import { type Contact, csvQuoted, type Roster, RosterError } from '@roster/core';
+import type { Response, Router } from 'express';
+import { projectIdOf } from '../auth.js';
+import { toUnosendContact } from './unosend-format.js';
+import { stringParam } from './unosend-params.js';
+
+/** `GET /contacts/export`: every contact (or an audience's) as Unosend's CSV or JSON, streamed. */
+export function registerUnosendExportRoutes(router: Router, roster: Roster): void {
+  router.get('/contacts/export', async (req, res) => {
+    const format = stringParam(req.query.format) ?? 'csv';
+    if (format !== 'csv' && format !== 'json') {
+      throw RosterError.validation([{ field: 'format', message: 'must be csv or json' }]);
+    }
+    const projectId = projectIdOf(res);
+    const contacts = roster.contacts.stream(projectId, { audienceId: stringParam(req.query.audience_id) });
+    await streamExport(res, contacts, format, async () => {
+      const names = new Map<string, string>();
+      for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
+      return names;
+    });
+  });
+}
+
+const CSV_HEADER = ['email', 'first_name', 'last_name', 'subscribed', 'audience', 'created_at'];
+const FLUSH_BYTES = 64 * 1024;
+
+/**
+ * Streams contacts as Unosend's CSV (`email,first_name,last_name,subscribed,audience,created_at`,
+ * every cell quoted, subscribed as Yes/No) or as `{"data":[...contacts]}`. Reads in batches and
+ * respects back-pressure, so memory stays flat however many contacts there are. The first batch is
+ * read before any header is sent, so a bad `audience_id` is still a clean 400.
+ */
+async function streamExport(
+  res: Response,
+  contacts: AsyncGenerator<Contact, void, undefined>,
+  format: 'csv' | 'json',
+  audienceNames: () => Promise<Map<string, string>>,
+): Promise<void> {
+  let next = await contacts.next();
+  const names = format === 'csv' ? await audienceNames() : new Map<string, string>();
+  const day = new Date().toISOString().slice(0, 10);
+  res.status(200);
+  if (format === 'csv') {
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="contacts-${day}.csv"`);
+  } else {
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+  }
+  let buffer = format === 'csv' ? CSV_HEADER.join(',') : '{"data":[';
+  let first = true;
+  try {
+    while (!next.done) {
+      const c = next.value;
+      if (format === 'csv') {
+        buffer += `\n${[
+          c.email,
+          c.firstName ?? '',
+          c.lastName ?? '',
+          c.subscribed ? 'Yes' : 'No',
+          c.audienceId ? (names.get(c.audienceId) ?? '') : '',
+          c.createdAt,
+        ]
+          .map(csvQuoted)
+          .join(',')}`;
+      } else {
+        buffer += (first ? '' : ',') + JSON.stringify(toUnosendContact(c));
+      }
+      first = false;
+      if (buffer.length >= FLUSH_BYTES) {
+        if (!(await write(res, buffer))) return;
+        buffer = '';
+      }
+      next = await contacts.next();
+    }
+    buffer += format === 'csv' ? '\n' : ']}';
+    if (await write(res, buffer)) res.end();
+  } finally {
+    await contacts.return(undefined);
+  }
+}
+
+/** Writes a chunk, waiting for the socket to drain when needed. False if the client went away. */
+function write(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}

@@ -1,0 +1,35 @@
+import { RosterError } from '@roster/core';
+import { firstQueryValue } from '../router-kit.js';
+
+/**
+ * Unosend accepts `unsubscribed` as the inverse of `subscribed`. Both may be given only if they agree.
+ * Type errors of `subscribed` itself are left to core, which names the field.
+ */
+export function subscribedOf(body: Record<string, unknown>): boolean | undefined {
+  const { subscribed, unsubscribed } = body;
+  if (unsubscribed === undefined) return subscribed as boolean | undefined;
+  if (typeof unsubscribed !== 'boolean') {
+    throw RosterError.validation([{ field: 'unsubscribed', message: 'must be a boolean' }]);
+  }
+  if (subscribed === undefined) return !unsubscribed;
+  if (subscribed === unsubscribed) {
+    throw RosterError.validation([
+      { field: 'unsubscribed', message: 'contradicts subscribed: give one of them, or opposite values' },
+    ]);
+  }
+  return subscribed as boolean;
+}
+
+/** A query parameter's first value; empty counts as absent. */
+export function stringParam(value: unknown): string | undefined {
+  return firstQueryValue(value) || undefined;
+}
+
+/** An integer query parameter; absent or empty is undefined, anything but an integer is a 400. */
+export function integerParam(name: string, value: unknown): number | undefined {
+  const text = stringParam(value)?.trim();
+  if (text === undefined || text === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(text))
+    throw RosterError.validation([{ field: name, message: 'must be an integer' }]);
+  return Number.parseInt(text, 10);
+}
