@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// Every @roster/* import resolves to the package's TypeScript sources through the "@roster/source"
+// export condition (first in each package's `exports`), so tests never run what happens to be in dist/.
+const conditions = ['@roster/source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',

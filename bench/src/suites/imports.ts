@@ -142,11 +142,12 @@ function memoryOf(pid: number): { rss: number; hwm: number } | null {
 
 /** `roster import` in a child process; returns rows/s, peak RSS and the RSS curve. */
 async function cliImport(ctx: BenchContext, dbPath: string, csvPath: string, rows: number) {
-  const cli = join(ctx.root, 'packages/server/src/cli.ts');
+  // The compiled CLI, as installed users run it (`pnpm bench` builds first): no TypeScript loader.
+  const cli = join(ctx.root, 'packages/server/dist/cli.js');
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', cli, 'import', csvPath, '--db', dbPath, '--project', 'bench', '--no-progress'],
+    [cli, 'import', csvPath, '--db', dbPath, '--project', 'bench', '--no-progress'],
     { cwd: join(ctx.root, 'packages/server'), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -49,10 +49,14 @@ interface Load {
 /** autocannon in a child process against `url`. */
 async function runLoad(ctx: BenchContext, spec: Record<string, unknown>): Promise<Load> {
   const client = join(ctx.root, 'bench/src/load-client.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', client, JSON.stringify(spec)], {
-    cwd: join(ctx.root, 'bench'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@roster/source', '--import', 'tsx', client, JSON.stringify(spec)],
+    {
+      cwd: join(ctx.root, 'bench'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

@@ -22,9 +22,21 @@ let url: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'roster-self-hosted-'));
   copyFileSync(join(here, 'roster.config.json'), join(dir, 'roster.config.json'));
+  // `roster serve` from the CLI's sources (the example's `pnpm serve` runs the built bin; tests never use dist/).
+  const cli = join(here, 'node_modules/@roster/server/src/cli.ts');
   child = spawn(
-    join(here, 'node_modules/.bin/roster'),
-    ['serve', '--config', join(dir, 'roster.config.json'), '--port', '0'],
+    process.execPath,
+    [
+      '--conditions=@roster/source',
+      '--import',
+      'tsx',
+      cli,
+      'serve',
+      '--config',
+      join(dir, 'roster.config.json'),
+      '--port',
+      '0',
+    ],
     { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   url = await new Promise<string>((resolve, reject) => {

@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { isRosterError } from '@roster/core';
 import { Command, CommanderError } from 'commander';
 import { registerExportCommand } from './commands/export.js';
@@ -6,10 +8,19 @@ import { registerKeysCommand } from './commands/keys.js';
 import { registerServeCommand } from './commands/serve.js';
 import { CliError } from './config.js';
 
+/** This package's version, read at run time from its package.json (one level above src/ and dist/). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('roster')
+    .version(packageVersion(), '-V, --version', 'print the roster version')
     .description('roster: a self-hosted contacts service with Plunk- and Unosend-compatible APIs')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();

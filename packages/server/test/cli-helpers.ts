@@ -1,7 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const ROSTER_BIN = fileURLToPath(new URL('../bin/roster.js', import.meta.url));
+/**
+ * How tests run the `roster` CLI: from its TypeScript sources (never from dist/, which may be stale or
+ * missing), with every @roster/* import resolved to sources through the "@roster/source" condition.
+ */
+export const ROSTER_CLI_ARGS = [
+  '--conditions=@roster/source',
+  '--import',
+  'tsx',
+  fileURLToPath(new URL('../src/cli.ts', import.meta.url)),
+];
 
 export interface RunResult {
   code: number | null;
@@ -12,7 +21,7 @@ export interface RunResult {
 /** Runs the `roster` bin to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ROSTER_BIN, ...args], {
+    const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -35,7 +44,7 @@ export interface ServeProcess {
 /** Starts `roster serve` and waits until it prints the URL it listens on. */
 export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ROSTER_BIN, 'serve', '--port', '0', ...args], {
+    const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, 'serve', '--port', '0', ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

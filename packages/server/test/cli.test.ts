@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,16 @@ afterEach(() => {
 async function contacts(url: string, key: string) {
   return fetch(`${url}/contacts`, { headers: { authorization: `Bearer ${key}` } });
 }
+
+describe('roster --version', () => {
+  it("prints the package's version from its package.json", async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const res = await runCli(['--version']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toBe(`${manifest.version}\n`);
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
 
 describe('roster keys', () => {
   it('creates a key and prints exactly one JSON line with --json', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster, type ImportProgress, type ImportResult } from '@roster/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROSTER_BIN, runCli, startServe } from './cli-helpers.js';
+import { ROSTER_CLI_ARGS, runCli, startServe } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-cli-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -149,7 +149,7 @@ describe('roster import / export', () => {
     const cleanResult = JSON.parse(clean.stdout) as ImportResult & { jobId: string };
 
     const db = join(dir, 'crash.db');
-    const child = spawn(process.execPath, [ROSTER_BIN, 'import', csv, '--db', db, '--no-progress'], {
+    const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, 'import', csv, '--db', db, '--no-progress'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise((resolve) => child.on('close', resolve));

@@ -202,9 +202,13 @@ describe('startRoster', () => {
 
   it('works under node:test as well', async () => {
     const suite = fileURLToPath(new URL('./node-test-suite.ts', import.meta.url));
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--test', suite], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--conditions=@roster/source', '--import', 'tsx', '--test', suite],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+      },
+    );
     expect(stdout).toMatch(/# pass 2\b/);
     expect(stdout).toMatch(/# fail 0\b/);
   });

@@ -1,4 +1,4 @@
-// Run by fixture.test.ts with `node --import tsx --test`: the fixture under node:test.
+// Run by fixture.test.ts with `node --conditions=@roster/source --import tsx --test`: the fixture under node:test.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type RosterFixture, startRoster } from '../src/index.js';

@@ -125,7 +125,7 @@ async function* parseInWorker(
   source: AsyncIterable<Uint8Array>,
   options: CsvParseOptions,
 ): AsyncGenerator<RecordBatch> {
-  const worker = new Worker(new URL('./csv-parse-worker.mjs', import.meta.url), {
+  const worker = new Worker(new URL('./csv-parse-worker.js', import.meta.url), {
     workerData: { options, batchSize: RECORDS_PER_MESSAGE },
     execArgv: [], // plain JavaScript: no TypeScript loader needed in the worker
     // A small young generation keeps the parser's short-lived garbage (and so RSS) small.
