@@ -401,6 +401,182 @@ describeEachDialect('Plunk contacts API', (dialect) => {
       expect(alias.body.total).toBe(2);
     });
 
+    /** Seeds contacts whose created_at order differs from creation (id) order and has ties. */
+    async function seedScrambled(n: number) {
+      const emails: string[] = [];
+      for (let i = 0; i < n; i++) {
+        // Emails in an order unrelated to both ids and created_at.
+        const email = `c${String((i * 89) % n).padStart(4, '0')}@example.com`;
+        const { contact } = await roster.contacts.upsert(projectId, { email, subscribed: i % 3 !== 0 });
+        // ~3 contacts share each millisecond, in an order unrelated to their ids.
+        const createdAt = new Date(Date.UTC(2026, 0, 1) + ((i * 37) % Math.ceil(n / 3))).toISOString();
+        await roster.db
+          .updateTable('roster_contacts')
+          .set({ created_at: createdAt })
+          .where('id', '=', contact.id)
+          .execute();
+        emails.push(email);
+      }
+      return emails;
+    }
+
+    type Row = { id: string; email: string; createdAt: string; subscribed: boolean };
+    /** Plunk's order: the sort column in `dir`, then id descending. */
+    function plunkOrder(rows: Row[], sort: 'createdAt' | 'email', dir: 'asc' | 'desc') {
+      const sign = dir === 'asc' ? 1 : -1;
+      return [...rows].sort((a, b) => {
+        const ka = sort === 'email' ? a.email : a.createdAt;
+        const kb = sort === 'email' ? b.email : b.createdAt;
+        if (ka !== kb) return ka < kb ? -sign : sign;
+        return a.id < b.id ? 1 : -1;
+      });
+    }
+
+    async function allRows(): Promise<Row[]> {
+      const rows: Row[] = [];
+      for await (const c of roster.contacts.stream(projectId)) rows.push(c);
+      return rows.map(({ id, email, createdAt, subscribed }) => ({ id, email, createdAt, subscribed }));
+    }
+
+    it('filters by subscribed=true|false; total counts the filtered set', async () => {
+      await seed(2, 'on');
+      await roster.contacts.upsert(projectId, { email: 'off0@example.com', subscribed: false });
+      const off = await request(`${base}/contacts?subscribed=false`, { key });
+      expect(off.status).toBe(200);
+      const offContact = (await roster.contacts.findByEmail(projectId, 'off0@example.com'))!;
+      expect(off.body).toEqual({
+        data: [
+          {
+            id: offContact.id,
+            email: 'off0@example.com',
+            subscribed: false,
+            data: null,
+            projectId,
+            createdAt: offContact.createdAt,
+            updatedAt: offContact.updatedAt,
+          },
+        ],
+        cursor: null,
+        hasMore: false,
+        total: 1,
+      });
+      const on = await request(`${base}/contacts?subscribed=true&limit=1`, { key });
+      expect(on.body).toEqual({
+        data: [expect.objectContaining({ email: 'on1@example.com', subscribed: true })],
+        cursor: on.body.data[0].id,
+        hasMore: true,
+        total: 2,
+      });
+      const next = await request(`${base}/contacts?subscribed=true&limit=1&cursor=${on.body.cursor}`, {
+        key,
+      });
+      expect(next.body).toEqual({
+        data: [expect.objectContaining({ email: 'on0@example.com', subscribed: true })],
+        cursor: null,
+        hasMore: false,
+      });
+    });
+
+    it.each([['?subscribed=yes'], ['?subscribed=1'], ['?subscribed=TRUE'], ['?subscribed=']])(
+      'ignores %s like Plunk (no filter)',
+      async (query) => {
+        await seed(1, 'on');
+        await roster.contacts.upsert(projectId, { email: 'off0@example.com', subscribed: false });
+        const res = await request(`${base}/contacts${query}`, { key });
+        expect(res.status).toBe(200);
+        expect(res.body.total).toBe(2);
+      },
+    );
+
+    it.each([
+      ['createdAt', 'asc'],
+      ['createdAt', 'desc'],
+      ['email', 'asc'],
+      ['email', 'desc'],
+    ] as const)('sorts by %s %s, ties on createdAt broken by id descending', async (sort, dir) => {
+      await seedScrambled(30);
+      const expected = plunkOrder(await allRows(), sort, dir);
+      const res = await request(`${base}/contacts?sort=${sort}&dir=${dir}&limit=100`, { key });
+      expect(res.status).toBe(200);
+      expect(res.body.total).toBe(30);
+      expect(res.body.data.map((c: Row) => c.id)).toEqual(expected.map((c) => c.id));
+    });
+
+    it.each([
+      ['?sort=name&dir=up', 'createdAt', 'desc'],
+      ['?sort=EMAIL', 'createdAt', 'desc'],
+      ['?dir=asc', 'createdAt', 'asc'],
+      ['?sort=email', 'email', 'desc'],
+      ['?sort=email&dir=sideways', 'email', 'desc'],
+    ] as const)('falls back to the defaults for unrecognised values: %s', async (query, sort, dir) => {
+      await seedScrambled(12);
+      const expected = plunkOrder(await allRows(), sort, dir);
+      const res = await request(`${base}/contacts${query}`, { key });
+      expect(res.status).toBe(200);
+      expect(res.body.data.map((c: Row) => c.id)).toEqual(expected.map((c) => c.id));
+    });
+
+    it.each([
+      ['createdAt', 'asc'],
+      ['createdAt', 'desc'],
+      ['email', 'asc'],
+      ['email', 'desc'],
+    ] as const)(
+      'pages 250 contacts by 100 sorted by %s %s: each once, in order, also with contacts created between pages',
+      async (sort, dir) => {
+        await seedScrambled(250);
+        const expected = plunkOrder(await allRows(), sort, dir).map((c) => c.id);
+        const originals = new Set(expected);
+        const seen: string[] = [];
+        let url = `${base}/contacts?limit=100&sort=${sort}&dir=${dir}`;
+        for (let page = 0; ; page++) {
+          const res = await request(url, { key });
+          expect(res.status).toBe(200);
+          expect(res.body.total).toBe(page === 0 ? 250 : undefined);
+          seen.push(...res.body.data.map((c: Row) => c.id));
+          if (!res.body.hasMore) {
+            expect(res.body.cursor).toBeNull();
+            break;
+          }
+          // New contacts between pages: sorted anywhere (emails before, between and after).
+          for (const email of [`a${page}@example.com`, `c0100x${page}@example.com`, `z${page}@example.com`])
+            await roster.contacts.upsert(projectId, { email });
+          url = `${base}/contacts?limit=100&sort=${sort}&dir=${dir}&cursor=${res.body.cursor}`;
+        }
+        expect(new Set(seen).size).toBe(seen.length); // nobody twice
+        expect(seen.filter((id) => originals.has(id))).toEqual(expected); // nobody skipped, in order
+      },
+    );
+
+    it('combines search, subscribed, sort and dir', async () => {
+      await seedScrambled(60);
+      await seed(5, 'other');
+      const rows = (await allRows()).filter((c) => c.email.includes('0@') && !c.subscribed);
+      const expected = plunkOrder(rows, 'email', 'asc');
+      expect(expected.length).toBeGreaterThan(1);
+      const first = await request(
+        `${base}/contacts?search=0@EXAMPLE&subscribed=false&sort=email&dir=asc&limit=1`,
+        {
+          key,
+        },
+      );
+      expect(first.body).toEqual({
+        data: [expect.objectContaining({ id: expected[0]!.id, subscribed: false })],
+        cursor: expected[0]!.id,
+        hasMore: true,
+        total: expected.length,
+      });
+      const rest = await request(
+        `${base}/contacts?search=0@EXAMPLE&subscribed=false&sort=email&dir=asc&limit=100&cursor=${first.body.cursor}`,
+        { key },
+      );
+      expect(rest.body).toEqual({
+        data: expected.slice(1).map((c) => expect.objectContaining({ id: c.id, email: c.email })),
+        cursor: null,
+        hasMore: false,
+      });
+    });
+
     it('shows each project only its own contacts', async () => {
       await seed(2);
       const res = await request(`${base}/contacts`, { key: otherKey });

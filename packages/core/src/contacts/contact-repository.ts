@@ -221,6 +221,83 @@ export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<Co
   return q.orderBy('id', 'desc').limit(query.limit).execute();
 }
 
+/** The order of a sorted list (Plunk's `sort` and `dir`). */
+export interface ContactOrder {
+  sort: 'createdAt' | 'email';
+  dir: 'asc' | 'desc';
+}
+
+/** Plunk's default: newest first. */
+export const DEFAULT_ORDER: ContactOrder = { sort: 'createdAt', dir: 'desc' };
+
+/** The sort key of the contact a page continues after (the previous page's last contact). */
+export interface ContactCursor {
+  id: string;
+  createdAt: string;
+  email: string;
+}
+
+/**
+ * `ORDER BY` of a sorted list, as Plunk orders it: the sort column in `dir`, then `id`
+ * descending as the tiebreaker (only `createdAt` can tie: emails are unique per project).
+ * Served by `(project_id, created_at, id)` / `(project_id, subscribed, created_at, id)` and
+ * `(project_id, email)`; for `createdAt asc` the databases sort only runs of equal `created_at`
+ * by id (SQLite: temp b-tree for the last term; PostgreSQL: incremental sort).
+ */
+export function orderSql(order: ContactOrder, alias = '') {
+  const col = (name: string) => sql.ref(`${alias}${name}`);
+  const dir = sql.raw(order.dir);
+  return order.sort === 'email'
+    ? sql`${col('email')} ${dir}`
+    : sql`${col('created_at')} ${dir}, ${col('id')} desc`;
+}
+
+/** Rows strictly after `cursor` in `order` (the keyset condition of the next page). */
+export function afterCursorSql(order: ContactOrder, cursor: ContactCursor, alias = '') {
+  const col = (name: string) => sql.ref(`${alias}${name}`);
+  if (order.sort === 'email') {
+    return order.dir === 'asc'
+      ? sql<boolean>`${col('email')} > ${cursor.email}`
+      : sql<boolean>`${col('email')} < ${cursor.email}`;
+  }
+  if (order.dir === 'desc') {
+    return sql<boolean>`(${col('created_at')}, ${col('id')}) < (${cursor.createdAt}, ${cursor.id})`;
+  }
+  // created_at ascending, id descending: the leading range keeps the index seek.
+  return sql<boolean>`${col('created_at')} >= ${cursor.createdAt} and (${col('created_at')} > ${cursor.createdAt} or ${col('id')} < ${cursor.id})`;
+}
+
+export interface SortedQuery {
+  projectId: string;
+  order: ContactOrder;
+  /** Continue after this contact. */
+  after?: ContactCursor;
+  /** Lowercased substring of the email. */
+  search?: string;
+  /** Only contacts with this subscription state. */
+  subscribed?: boolean;
+  /** A compiled filter tree (segments/contact-filter.ts). */
+  where?: RawBuilder<boolean>;
+  limit: number;
+}
+
+/** One keyset page in `order`: seeks to the cursor, so any page costs what the first one costs. */
+export async function listContactsSorted(
+  db: Db,
+  dialect: DialectInfo,
+  query: SortedQuery,
+): Promise<ContactRow[]> {
+  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  if (query.where) q = q.where(query.where);
+  if (query.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(query.subscribed));
+  if (query.after) q = q.where(afterCursorSql(query.order, query.after));
+  if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
+  return q
+    .orderBy(orderSql(query.order) as never)
+    .limit(query.limit)
+    .execute();
+}
+
 export interface OffsetQuery {
   projectId: string;
   limit: number;
@@ -238,18 +315,28 @@ export async function listContactsOffset(db: Db, query: OffsetQuery): Promise<Co
   return q.orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
 }
 
+export interface CountFilter {
+  /** Lowercased substring of the email. */
+  search?: string;
+  /** Only contacts with this subscription state. */
+  subscribed?: boolean;
+  /** A compiled filter tree (segments/contact-filter.ts). */
+  where?: RawBuilder<boolean>;
+}
+
 export async function countContacts(
   db: Db,
+  dialect: DialectInfo,
   projectId: string,
-  search?: string,
-  where?: RawBuilder<boolean>,
+  filter: CountFilter = {},
 ): Promise<number> {
   let q = db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('project_id', '=', projectId);
-  if (where) q = q.where(where);
-  if (search) q = q.where(sql<boolean>`email like ${likePattern(search)} escape '\\'`);
+  if (filter.where) q = q.where(filter.where);
+  if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
+  if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -259,7 +346,7 @@ export async function countContacts(
  * (SQLite), else `count(*)`.
  */
 export async function countAllContacts(db: Db, dialect: DialectInfo, projectId: string): Promise<number> {
-  if (!dialect.keepsContactCounts) return countContacts(db, projectId);
+  if (!dialect.keepsContactCounts) return countContacts(db, dialect, projectId);
   const row = await sql<{
     n: number;
   }>`select contacts as n from roster_contact_counts where project_id = ${projectId}`.execute(db);

@@ -114,10 +114,19 @@ export const listOffsetSchema = z.object({
 });
 export type ListOffsetInput = z.input<typeof listOffsetSchema>;
 
+export const CONTACT_SORTS = ['createdAt', 'email'] as const;
+export const SORT_DIRECTIONS = ['asc', 'desc'] as const;
+
 export const listContactsSchema = z.object({
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().nullish(),
   search: z.string().max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`).nullish(),
+  /** Only subscribed (true) or unsubscribed (false) contacts. */
+  subscribed: subscribedSchema.nullish(),
+  /** @default 'createdAt' */
+  sort: z.enum(CONTACT_SORTS, { error: `must be one of ${CONTACT_SORTS.join(', ')}` }).nullish(),
+  /** @default 'desc' */
+  dir: z.enum(SORT_DIRECTIONS, { error: `must be one of ${SORT_DIRECTIONS.join(', ')}` }).nullish(),
   includeTotal: z.boolean().optional(),
   /**
    * Only contacts matching this Plunk filter tree (`{logic, groups}`, see `FilterCondition`);

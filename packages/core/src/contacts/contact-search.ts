@@ -2,7 +2,14 @@ import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import { syncSearchIndex } from '../db/search-index.js';
-import { likePattern } from './contact-repository.js';
+import {
+  afterCursorSql,
+  type ContactCursor,
+  type ContactOrder,
+  DEFAULT_ORDER,
+  likePattern,
+  orderSql,
+} from './contact-repository.js';
 
 /**
  * Most index candidates a search uses. Beyond this the term is common, and the plain scan in id
@@ -35,41 +42,50 @@ export interface CandidateQuery {
   projectId: string;
   candidates: number[];
   search: string;
-  beforeId?: string;
-  audienceId?: string;
+  order: ContactOrder;
+  /** Continue after this contact. */
+  after?: ContactCursor;
+  /** Only contacts with this subscription state. */
+  subscribed?: boolean;
   limit: number;
 }
 
-/** Filters that every candidate must pass (project, the exact escaped LIKE, cursor, audience). */
-function conditions(query: Omit<CandidateQuery, 'limit' | 'candidates'>) {
+/** Filters that every candidate must pass (project, the exact escaped LIKE, cursor, subscription). */
+function conditions(dialect: DialectInfo, query: Omit<CandidateQuery, 'limit' | 'candidates'>) {
   return sql`c.project_id = ${query.projectId}
     and c.email like ${likePattern(query.search)} escape '\\'
-    ${query.beforeId ? sql`and c.id < ${query.beforeId}` : sql``}
-    ${query.audienceId !== undefined ? sql`and c.audience_id = ${query.audienceId}` : sql``}`;
+    ${query.after ? sql`and ${afterCursorSql(query.order, query.after, 'c.')}` : sql``}
+    ${query.subscribed !== undefined ? sql`and c.subscribed = ${dialect.bool(query.subscribed)}` : sql``}`;
 }
 
 /**
- * A newest-first page among the candidates. `CROSS JOIN` makes SQLite drive the loop from the
- * candidate list (a few index lookups) rather than walking the project's id index to the end.
+ * A page among the candidates, in `order`. `CROSS JOIN` makes SQLite drive the loop from the
+ * candidate list (a few index lookups) rather than walking the project's index to the end; the
+ * (at most `MAX_SEARCH_CANDIDATES`) matches are then sorted.
  */
-export async function listCandidates(db: Db, query: CandidateQuery): Promise<ContactRow[]> {
+export async function listCandidates(
+  db: Db,
+  dialect: DialectInfo,
+  query: CandidateQuery,
+): Promise<ContactRow[]> {
   if (query.candidates.length === 0) return [];
   const result = await sql<ContactRow>`select c.* from json_each(${JSON.stringify(query.candidates)}) as j
     cross join roster_contacts as c on c.seq = j.value
-    where ${conditions(query)}
-    order by c.id desc limit ${query.limit}`.execute(db);
+    where ${conditions(dialect, query)}
+    order by ${orderSql(query.order, 'c.')} limit ${query.limit}`.execute(db);
   return result.rows;
 }
 
 export async function countCandidates(
   db: Db,
-  query: Omit<CandidateQuery, 'limit' | 'beforeId'>,
+  dialect: DialectInfo,
+  query: Omit<CandidateQuery, 'limit' | 'after' | 'order'>,
 ): Promise<number> {
   if (query.candidates.length === 0) return 0;
   const result = await sql<{
     n: number;
   }>`select count(*) as n from json_each(${JSON.stringify(query.candidates)}) as j
     cross join roster_contacts as c on c.seq = j.value
-    where ${conditions(query)}`.execute(db);
+    where ${conditions(dialect, { ...query, order: DEFAULT_ORDER })}`.execute(db);
   return Number(result.rows[0]?.n ?? 0);
 }

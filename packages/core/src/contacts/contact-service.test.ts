@@ -213,6 +213,93 @@ describeEachDialect('contacts', (dialect) => {
       });
     });
 
+    it('filters by subscription and sorts by createdAt or email in both directions (Plunk order)', async () => {
+      // A clock that goes back and forth, so creation (id) order and createdAt order differ, with ties.
+      const times = [5, 1, 5, 3, 1, 4];
+      let at = 0;
+      await roster.close();
+      roster = await createTestRoster(dialect, {
+        clock: () => new Date(Date.UTC(2026, 0, 1, 0, 0, times[at++ % times.length]!)),
+      });
+      projectId = (await roster.projects.ensure('main')).id;
+      at = 0;
+
+      for (const [i, email] of ['d@x.io', 'b@x.io', 'f@x.io', 'a@x.io', 'e@x.io', 'c@x.io'].entries()) {
+        await roster.contacts.upsert(projectId, { email, subscribed: i % 2 === 0 });
+      }
+      const emails = (page: { data: { email: string }[] }) => page.data.map((c) => c.email);
+      // createdAt desc (the default), ties (same second) broken by id descending: later-created first.
+      expect(emails(await roster.contacts.list(projectId))).toEqual([
+        'f@x.io',
+        'd@x.io',
+        'c@x.io',
+        'a@x.io',
+        'e@x.io',
+        'b@x.io',
+      ]);
+      // createdAt asc: the tiebreaker stays id descending.
+      expect(emails(await roster.contacts.list(projectId, { dir: 'asc' }))).toEqual([
+        'e@x.io',
+        'b@x.io',
+        'a@x.io',
+        'c@x.io',
+        'f@x.io',
+        'd@x.io',
+      ]);
+      expect(emails(await roster.contacts.list(projectId, { sort: 'email', dir: 'asc' }))).toEqual([
+        'a@x.io',
+        'b@x.io',
+        'c@x.io',
+        'd@x.io',
+        'e@x.io',
+        'f@x.io',
+      ]);
+      expect(emails(await roster.contacts.list(projectId, { sort: 'email' }))).toEqual([
+        'f@x.io',
+        'e@x.io',
+        'd@x.io',
+        'c@x.io',
+        'b@x.io',
+        'a@x.io',
+      ]);
+      // Subscribed: d, f, e (even positions); paged by 2 in email order with the filtered total.
+      const first = await roster.contacts.list(projectId, {
+        subscribed: true,
+        sort: 'email',
+        dir: 'asc',
+        limit: 2,
+        includeTotal: true,
+      });
+      expect({ emails: emails(first), hasMore: first.hasMore, total: first.total }).toEqual({
+        emails: ['d@x.io', 'e@x.io'],
+        hasMore: true,
+        total: 3,
+      });
+      const second = await roster.contacts.list(projectId, {
+        subscribed: true,
+        sort: 'email',
+        dir: 'asc',
+        limit: 2,
+        cursor: first.cursor,
+      });
+      expect({ emails: emails(second), cursor: second.cursor }).toEqual({ emails: ['f@x.io'], cursor: null });
+      expect(await roster.contacts.count(projectId, { subscribed: false })).toBe(3);
+      expect(await roster.contacts.count(projectId, { subscribed: false, search: 'B@' })).toBe(1);
+    });
+
+    it('names the field when sort, dir or subscribed is invalid', async () => {
+      await expect(roster.contacts.list(projectId, { sort: 'name' as never })).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field: 'sort', message: 'must be one of createdAt, email' }] },
+      });
+      await expect(roster.contacts.list(projectId, { dir: 'up' as never })).rejects.toMatchObject({
+        details: { issues: [{ field: 'dir', message: 'must be one of asc, desc' }] },
+      });
+      await expect(roster.contacts.list(projectId, { subscribed: 'yes' as never })).rejects.toMatchObject({
+        details: { issues: [{ field: 'subscribed', message: 'must be a boolean' }] },
+      });
+    });
+
     it('lists only the project own contacts', async () => {
       await roster.contacts.upsert(projectId, { email: 'mine@b.co' });
       await roster.contacts.upsert(otherProjectId, { email: 'theirs@b.co' });

@@ -60,11 +60,13 @@ export function createContactService(deps: ContactServiceDeps) {
   const substringIndex = deps.substringIndex ?? true;
   const toContact = (row: ContactRow) => rowToContact(row, dialect);
 
-  /** The project's contacts whose email contains `search` (all of them without one). */
-  async function total(projectId: string, search: string | undefined, candidates: number[] | null) {
-    if (!search) return repo.countAllContacts(db, dialect, projectId);
-    if (candidates) return countCandidates(db, { projectId, candidates, search });
-    return repo.countContacts(db, projectId, search);
+  /** The project's contacts that pass the filter (all of them without one). */
+  async function total(projectId: string, filter: repo.CountFilter, candidates: number[] | null) {
+    const { search, subscribed } = filter;
+    if (!search && subscribed === undefined) return repo.countAllContacts(db, dialect, projectId);
+    if (search && candidates)
+      return countCandidates(db, dialect, { projectId, candidates, search, subscribed });
+    return repo.countContacts(db, dialect, projectId, filter);
   }
 
   async function getRow(projectId: string, id: string) {
@@ -239,15 +241,25 @@ export function createContactService(deps: ContactServiceDeps) {
     },
 
     /**
-     * Newest first, keyset-paginated: pass the returned `cursor` to get the next page. `search`
-     * is a case-insensitive substring of the email. An unknown or malformed cursor is `invalid_cursor`.
+     * Keyset-paginated, newest first by default: pass the returned `cursor` (the id of the page's
+     * last contact) to get the next page. `search` is a case-insensitive substring of the email,
+     * `subscribed` keeps one subscription state; `sort` (`createdAt` | `email`, default
+     * `createdAt`) and `dir` (`asc` | `desc`, default `desc`) order the pages, ties broken by id
+     * descending (Plunk's order). Every page seeks to its cursor, so a deep page costs what the
+     * first one costs. An unknown or malformed cursor is `invalid_cursor`.
      */
     async list(projectId: string, input: ListContactsInput = {}): Promise<ContactPage> {
       const valid = parseInput(listContactsSchema, input);
       const limit = valid.limit ?? DEFAULT_PAGE_SIZE;
       const search = valid.search?.trim().toLowerCase() || undefined;
+      const subscribed = valid.subscribed ?? undefined;
+      const order: repo.ContactOrder = { sort: valid.sort ?? 'createdAt', dir: valid.dir ?? 'desc' };
+      let after: repo.ContactCursor | undefined;
       if (valid.cursor) {
-        if (!isUuid(valid.cursor) || !(await repo.contactExists(db, projectId, valid.cursor.toLowerCase()))) {
+        const row = isUuid(valid.cursor)
+          ? await repo.findContact(db, projectId, valid.cursor.toLowerCase())
+          : undefined;
+        if (!row) {
           throw new RosterError(
             'invalid_cursor',
             'Invalid cursor: it does not point at a contact of this project',
@@ -256,34 +268,52 @@ export function createContactService(deps: ContactServiceDeps) {
             },
           );
         }
+        after = { id: row.id, createdAt: row.created_at, email: row.email };
       }
-      const beforeId = valid.cursor?.toLowerCase() ?? undefined;
       // A rare term is answered from the substring index's candidates; a common one (or no index)
-      // by walking the project's contacts newest first until the page is full.
+      // by walking the project's contacts in order until the page is full.
       if (valid.filter !== undefined) {
         // A filter tree: one keyset query with the compiled condition (and the search, if any).
         const where = await contactFilterSql({ db, dialect, clock }, projectId, valid.filter);
-        const rows = await repo.listContactsKeyset(db, {
+        const rows = await repo.listContactsSorted(db, dialect, {
           projectId,
-          beforeId,
+          order,
+          after,
           search,
+          subscribed,
           where,
           limit: limit + 1,
         });
         const hasMore = rows.length > limit;
         const data = (hasMore ? rows.slice(0, limit) : rows).map(toContact);
         const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
-        if (valid.includeTotal) page.total = await repo.countContacts(db, projectId, search, where);
+        if (valid.includeTotal)
+          page.total = await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
         return page;
       }
       const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
       const rows = candidates
-        ? await listCandidates(db, { projectId, candidates, search: search!, beforeId, limit: limit + 1 })
-        : await repo.listContactsKeyset(db, { projectId, beforeId, search, limit: limit + 1 });
+        ? await listCandidates(db, dialect, {
+            projectId,
+            candidates,
+            search: search!,
+            order,
+            after,
+            subscribed,
+            limit: limit + 1,
+          })
+        : await repo.listContactsSorted(db, dialect, {
+            projectId,
+            order,
+            after,
+            search,
+            subscribed,
+            limit: limit + 1,
+          });
       const hasMore = rows.length > limit;
       const data = (hasMore ? rows.slice(0, limit) : rows).map(toContact);
       const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
-      if (valid.includeTotal) page.total = await total(projectId, search, candidates);
+      if (valid.includeTotal) page.total = await total(projectId, { search, subscribed }, candidates);
       return page;
     },
 
@@ -325,19 +355,20 @@ export function createContactService(deps: ContactServiceDeps) {
 
     /**
      * Number of contacts in the project, optionally only those whose email contains `search`
-     * and/or matching the `filter` tree (one `count(*)` with the compiled condition).
+     * and/or with the given subscription state and/or matching the `filter` tree (one `count(*)`
+     * with the compiled condition).
      */
     async count(
       projectId: string,
-      options: { search?: string; filter?: FilterCondition } = {},
+      options: { search?: string; subscribed?: boolean; filter?: FilterCondition } = {},
     ): Promise<number> {
       const search = options.search?.trim().toLowerCase() || undefined;
       if (options.filter !== undefined) {
         const where = await contactFilterSql({ db, dialect, clock }, projectId, options.filter);
-        return repo.countContacts(db, projectId, search, where);
+        return repo.countContacts(db, dialect, projectId, { search, subscribed: options.subscribed, where });
       }
       const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
-      return total(projectId, search, candidates);
+      return total(projectId, { search, subscribed: options.subscribed }, candidates);
     },
   };
 }

@@ -224,6 +224,24 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
           .execute();
       },
     },
+    // Sorted and filtered keyset pages (`contacts.list({ sort, dir, subscribed })`): each page
+    // seeks to its cursor in one of these, so a deep page costs what the first one costs.
+    // `email` order uses the unique (project_id, email) index of 0001.
+    '0003_contact_list_order': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createIndex('roster_contacts_project_created')
+          .on('roster_contacts')
+          .columns(['project_id', 'created_at', 'id'])
+          .execute();
+        // Also counts one subscription state from the index alone.
+        await db.schema
+          .createIndex('roster_contacts_project_subscribed_created')
+          .on('roster_contacts')
+          .columns(['project_id', 'subscribed', 'created_at', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

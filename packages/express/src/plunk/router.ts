@@ -35,6 +35,22 @@ export function plunkLimit(value: unknown): number {
 }
 
 /**
+ * Plunk's list parameters, read as its controller reads them: `subscribed` counts only as the
+ * literal `true` or `false`, `sort` only as `createdAt` or `email`, `dir` only as `asc` or `desc`;
+ * anything else means no filter and the default order (newest first).
+ */
+export function plunkListOrder(query: Record<string, unknown>) {
+  const subscribed = firstQueryValue(query.subscribed);
+  const sort = firstQueryValue(query.sort);
+  const dir = firstQueryValue(query.dir);
+  return {
+    subscribed: subscribed === 'true' ? true : subscribed === 'false' ? false : undefined,
+    sort: sort === 'createdAt' || sort === 'email' ? sort : undefined,
+    dir: dir === 'asc' || dir === 'desc' ? dir : undefined,
+  } as const;
+}
+
+/**
  * Plunk's contacts API (`/contacts...`) as an Express router. Mount it anywhere:
  * `app.use('/api', createPlunkRouter(roster))` serves `/api/contacts`.
  * It parses its own JSON bodies, authenticates its own requests and renders its own errors.
@@ -62,6 +78,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
       limit: plunkLimit(firstQueryValue(req.query.limit)),
       cursor,
       search,
+      ...plunkListOrder(req.query),
       includeTotal: cursor === undefined,
     });
     res.json({
