@@ -201,10 +201,13 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
       method: 'get',
       path: '/contacts',
       operationId: 'listContacts',
-      summary: 'List contacts, newest first',
+      summary: 'List contacts, newest first by default',
       description:
-        'Keyset pages: pass the returned `cursor` to get the next page; it is null on the last page. ' +
-        '`total` (contacts matching `search`) is only on the first page, when no cursor is given.',
+        'Keyset pages: pass the returned `cursor` (the id of the page’s last contact) to get the next page; ' +
+        'it is null on the last page. `total` (contacts matching `search` and `subscribed`) is only on the ' +
+        'first page, when no cursor is given. Order: `sort` in `dir`, ties broken by id descending (Plunk’s ' +
+        'order); every page seeks to its cursor, so deep pages cost what the first one costs. `search`, ' +
+        '`subscribed`, `sort` and `dir` combine.',
       tags: ['Contacts'],
       parameters: [
         {
@@ -233,6 +236,30 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           in: 'query',
           description: 'Alias of `search`.',
           schema: listContactsSchema.shape.search.unwrap().unwrap(),
+        },
+        {
+          name: 'subscribed',
+          in: 'query',
+          description:
+            'Only subscribed (`true`) or unsubscribed (`false`) contacts. Any other value means no filter, as in Plunk.',
+          schema: z.string(),
+          example: 'true',
+        },
+        {
+          name: 'sort',
+          in: 'query',
+          description:
+            'The order: `createdAt` (default) or `email`. An unrecognised value falls back to `createdAt`, as in Plunk.',
+          schema: z.string(),
+          example: 'email',
+        },
+        {
+          name: 'dir',
+          in: 'query',
+          description:
+            'The direction of `sort`: `desc` (default) or `asc`. An unrecognised value falls back to `desc`, as in Plunk.',
+          schema: z.string(),
+          example: 'asc',
         },
       ],
       responses: {
