@@ -16,6 +16,8 @@ export type RosterErrorCode = (typeof ROSTER_ERROR_CODES)[number];
 export interface FieldIssue {
   field: string;
   message: string;
+  /** A machine-readable reason where one exists, e.g. `reserved_event`. */
+  code?: string;
 }
 
 export interface RosterErrorDetails {

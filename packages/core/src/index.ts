@@ -65,6 +65,24 @@ export {
   type RosterErrorCode,
   type RosterErrorDetails,
 } from './errors.js';
+export type { EventService } from './events/event-service.js';
+export {
+  type ContactEvent,
+  isReservedEventName,
+  type ListEventsInput,
+  listEventsSchema,
+  MAX_EVENT_NAME_LENGTH,
+  type TrackEventInput,
+  type TrackResult,
+  trackEventSchema,
+} from './events/event-types.js';
+export {
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  IDEMPOTENCY_CLEANUP_JOB_TYPE,
+  type IdempotencyClaim,
+  type IdempotencyClaimHolder,
+  type IdempotencyService,
+} from './idempotency/idempotency-service.js';
 export { isUuid, uuidv7 } from './ids.js';
 export { DATA_COLUMN_PREFIX, dataColumnName, isSpecialColumnName } from './imports/csv-format.js';
 export { contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
@@ -96,6 +114,7 @@ export {
 export { hashApiKey, type KeyService } from './keys/key-service.js';
 export type { ApiKeyInfo, CreatedApiKey, KeyResolution } from './keys/key-types.js';
 export type {
+  EventsOptions,
   ImportsOptions,
   JobsOptions,
   LimitsOptions,
@@ -103,6 +122,7 @@ export type {
   ResolvedLimits,
   ResolvedRosterOptions,
   RosterOptions,
+  SegmentsOptions,
   SqliteOptions,
 } from './options.js';
 export type { ProjectService } from './projects/project-service.js';

@@ -29,6 +29,27 @@ export interface RosterOptions {
   search?: SearchOptions;
   /** Tuning of a SQLite database roster opens itself (ignored for a Kysely instance or Postgres). */
   sqlite?: SqliteOptions;
+  /** Events (`POST /v1/track`) and their Idempotency-Key claims. */
+  events?: EventsOptions;
+  /** Segments. */
+  segments?: SegmentsOptions;
+}
+
+export interface EventsOptions {
+  /**
+   * How long a claimed Idempotency-Key blocks reuse (Plunk's `IDEMPOTENCY_KEY_TTL_HOURS`).
+   * @default 86400000 (24 hours)
+   */
+  idempotencyTtlMs?: number;
+}
+
+export interface SegmentsOptions {
+  /**
+   * How often the durable `segments.refresh` job recounts every segment's cached `memberCount`
+   * (and records entry/exit events of `trackMembership` segments), as Plunk's 5-minute job.
+   * @default 300000 (5 minutes)
+   */
+  refreshIntervalMs?: number;
 }
 
 export interface SqliteOptions {
@@ -156,6 +177,8 @@ export interface ResolvedRosterOptions {
   readonly imports: { readonly batchSize: number; readonly parseInWorker: boolean };
   readonly search: { readonly substringIndex: boolean };
   readonly sqlite: { readonly cacheSizeKiB: number };
+  readonly events: { readonly idempotencyTtlMs: number };
+  readonly segments: { readonly refreshIntervalMs: number };
 }
 
 export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptions {
@@ -175,6 +198,16 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
     search: Object.freeze({ substringIndex: options.search?.substringIndex ?? true }),
     sqlite: Object.freeze({
       cacheSizeKiB: positiveInt('sqlite.cacheSizeKiB', options.sqlite?.cacheSizeKiB, 65_536),
+    }),
+    events: Object.freeze({
+      idempotencyTtlMs: positiveInt('events.idempotencyTtlMs', options.events?.idempotencyTtlMs, 86_400_000),
+    }),
+    segments: Object.freeze({
+      refreshIntervalMs: positiveInt(
+        'segments.refreshIntervalMs',
+        options.segments?.refreshIntervalMs,
+        300_000,
+      ),
     }),
   });
 }

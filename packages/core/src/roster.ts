@@ -8,6 +8,12 @@ import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';
 import { migrateToLatest } from './db/migrations.js';
 import type { Database } from './db/schema.js';
 import { ensureSearchIndex } from './db/search-index.js';
+import { createEventService, type EventService } from './events/event-service.js';
+import {
+  createIdempotencyService,
+  type IdempotencyService,
+  idempotencyCleanupJob,
+} from './idempotency/idempotency-service.js';
 import { importJobDefinition } from './imports/import-job.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
@@ -35,6 +41,10 @@ export interface Roster {
    * jobs in the background, or `runOnce()` to run the due ones now.
    */
   readonly jobs: JobRunner;
+  /** Events of contacts: `track` (Plunk's `POST /v1/track`) and `list`. */
+  readonly events: EventService;
+  /** Idempotency-Key claims (used by `POST /v1/track`). */
+  readonly idempotency: IdempotencyService;
   /** Stops the job runner gracefully, then closes the database if roster opened it. Idempotent. */
   close(): Promise<void>;
 }
@@ -79,6 +89,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   jobs.register(importJobDefinition({ ...deps, ...resolved.imports }));
+  jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {
@@ -92,6 +103,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     bulk: createBulkService(bulkDeps),
     imports: createImportService({ ...deps, jobs, maxImportBytes: resolved.limits.maxImportBytes }),
     jobs,
+    events: createEventService(deps),
+    idempotency: createIdempotencyService({ ...deps, jobs, ttlMs: resolved.events.idempotencyTtlMs }),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,5 +1,5 @@
 import { RosterError } from '@roster/core';
-import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
 
 /**
@@ -41,12 +41,15 @@ export function finishDialectRouter(
   paths: string[],
   render: RenderErrorBody,
   onError: (error: unknown) => void,
+  /** Adjusts a classified error per route (e.g. Plunk's `/v1/track` answers validation with 422). */
+  adjust?: (error: HttpError, req: Request) => HttpError,
 ): void {
   router.use(paths, (req, _res, next) => {
     next(new RouteNotFoundError(req.method, req.originalUrl.split('?')[0] ?? req.originalUrl));
   });
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {
-    const http = classifyError(error, onError);
+    const classified = classifyError(error, onError);
+    const http = adjust ? adjust(classified, req) : classified;
     if (res.headersSent || res.destroyed) {
       res.end();
       return;

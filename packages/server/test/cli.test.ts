@@ -42,6 +42,12 @@ describe('roster keys', () => {
     });
   });
 
+  it('mints a public pk_ key with --public', async () => {
+    const res = await runCli(['keys', 'create', '--db', db, '--public', '--json']);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout).key).toMatch(/^pk_[0-9a-f]{48}$/);
+  });
+
   it('mints an un_ key with --prefix and lists keys without revealing them', async () => {
     const created = JSON.parse(
       (await runCli(['keys', 'create', '--db', db, '--prefix', 'un_', '--json'])).stdout,

@@ -1,4 +1,5 @@
 import { type FieldIssue, RosterError } from '../errors.js';
+import { MAX_EVENT_NAME_LENGTH } from '../events/event-types.js';
 import { describe } from '../validation.js';
 import {
   FILTER_OPERATORS,
@@ -90,8 +91,6 @@ const FIELD_OPERATORS: Record<string, readonly string[]> = {
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_PREFIX_RE = /^\d{4}-\d{2}-\d{2}(T|$)/;
-/** Event names are at most this long (as stored by `POST /v1/track`). */
-export const MAX_EVENT_NAME_LENGTH = 255;
 
 /**
  * Checks a Plunk filter tree and returns it parsed. Every problem is reported with the path of the

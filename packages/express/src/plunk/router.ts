@@ -5,6 +5,7 @@ import { logUnexpected } from '../errors.js';
 import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
+import { adjustTrackError, registerPlunkTrackRoute } from './track-route.js';
 
 export interface PlunkRouterOptions {
   /**
@@ -13,6 +14,11 @@ export interface PlunkRouterOptions {
    * @default Bearer secret keys stored hashed in the roster database
    */
   resolveProject?: ResolveProject;
+  /**
+   * Resolve the project of `POST /v1/track` calls yourself.
+   * @default Bearer public keys (`pk_...`, see `roster keys create --public`) stored hashed in the roster database
+   */
+  resolvePublicProject?: ResolveProject;
   /**
    * Largest JSON body accepted, in bytes or an Express size string.
    * @default '1mb'
@@ -121,7 +127,13 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   });
 
   registerPlunkJobRoutes(router, roster);
+  registerPlunkTrackRoute(router, roster, {
+    resolvePublicProject: options.resolvePublicProject,
+    jsonLimit: options.jsonLimit,
+  });
 
-  finishDialectRouter(router, ['/contacts'], toPlunkErrorBody, onError);
+  finishDialectRouter(router, ['/contacts', '/v1'], toPlunkErrorBody, onError, (error, req) =>
+    adjustTrackError(error, req.path),
+  );
   return router;
 }

@@ -20,11 +20,12 @@ export function registerKeysCommand(program: Command): void {
     .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
     .option('--project <name>', 'project name', 'default')
     .option('--prefix <prefix>', 'key prefix, e.g. sk_ (Plunk) or un_ (Unosend)', 'sk_')
+    .option('--public', "a public pk_ key, for Plunk's POST /v1/track (same as --prefix pk_)")
     .option('--json', 'print one JSON line {"project","key"}')
-    .action(async (flags: CommonFlags & { prefix: string; json?: boolean }) => {
+    .action(async (flags: CommonFlags & { prefix: string; public?: boolean; json?: boolean }) => {
       await withRoster(flags, async (roster) => {
         const project = await roster.projects.ensure(projectName(flags));
-        const created = await roster.keys.create(project.id, { prefix: flags.prefix });
+        const created = await roster.keys.create(project.id, { prefix: flags.public ? 'pk_' : flags.prefix });
         if (flags.json) console.log(JSON.stringify({ project: project.name, key: created.key }));
         else {
           console.log(`Created key ${created.id} for project "${project.name}" (shown once, keep it):`);

@@ -1,0 +1,55 @@
+import type { DialectInfo } from '../db/dialect.js';
+import type { Db } from '../db/schema.js';
+import type { ContactEvent } from './event-types.js';
+
+export interface NewEvent {
+  id: string;
+  projectId: string;
+  contactId: string;
+  name: string;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+const INSERT_CHUNK = 500;
+
+export async function insertEvents(db: Db, dialect: DialectInfo, events: NewEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+    await db
+      .insertInto('roster_events')
+      .values(
+        events.slice(i, i + INSERT_CHUNK).map((e) => ({
+          id: e.id,
+          project_id: e.projectId,
+          contact_id: e.contactId,
+          name: e.name,
+          data: dialect.json(e.data),
+          created_at: e.createdAt,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** A contact's events, newest first. */
+export async function listContactEvents(
+  db: Db,
+  dialect: DialectInfo,
+  query: { projectId: string; contactId: string; name?: string; limit: number },
+): Promise<ContactEvent[]> {
+  let q = db
+    .selectFrom('roster_events')
+    .selectAll()
+    .where('project_id', '=', query.projectId)
+    .where('contact_id', '=', query.contactId);
+  if (query.name) q = q.where('name', '=', query.name);
+  const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    projectId: row.project_id,
+    contactId: row.contact_id,
+    name: row.name,
+    data: dialect.parseJson(row.data) as Record<string, unknown> | null,
+    createdAt: row.created_at,
+  }));
+}

@@ -1,0 +1,106 @@
+import { isoNow } from '../clock.js';
+import { createContactService } from '../contacts/contact-service.js';
+import type { UpsertResult } from '../contacts/contact-types.js';
+import type { Db } from '../db/schema.js';
+import { isRosterError, RosterError } from '../errors.js';
+import { isUuid, uuidv7 } from '../ids.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { parseInput } from '../validation.js';
+import { insertEvents, listContactEvents } from './event-repository.js';
+import {
+  type ContactEvent,
+  isReservedEventName,
+  type ListEventsInput,
+  listEventsSchema,
+  type TrackEventInput,
+  type TrackResult,
+  trackEventSchema,
+} from './event-types.js';
+
+export function createEventService(deps: ServiceDeps) {
+  const { db, dialect, clock } = deps;
+
+  return {
+    /**
+     * Records an event for the contact with `email`, creating the contact if needed (subscribed
+     * unless `subscribed: false`), in one transaction: the contact's data is merged with the usual
+     * rules and the event keeps the data exactly as sent. An existing contact's subscription
+     * changes only when `subscribed` is given (and `preserveExistingSubscription` is not set).
+     * Reserved names (`email.*`, `contact.(un)subscribed`, `segment.*.entry|exit`) are refused.
+     */
+    async track(projectId: string, input: TrackEventInput): Promise<TrackResult> {
+      const valid = parseInput(trackEventSchema, input);
+      if (isReservedEventName(valid.event)) {
+        throw RosterError.validation(
+          [{ field: 'event', message: `"${valid.event}" is a reserved event name`, code: 'reserved_event' }],
+          `Event name "${valid.event}" is reserved`,
+        );
+      }
+      const data = valid.data ?? undefined;
+      return db.transaction().execute(async (trx) => {
+        const contacts = createContactService({ ...deps, db: trx });
+        let result: UpsertResult;
+        if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
+          try {
+            const contact = await contacts.create(projectId, {
+              email: valid.email,
+              subscribed: valid.subscribed,
+              data,
+            });
+            result = { contact, created: true };
+          } catch (error) {
+            if (!isRosterError(error) || error.code !== 'conflict') throw error;
+            result = await contacts.upsert(projectId, { email: valid.email, data });
+          }
+        } else {
+          result = await contacts.upsert(projectId, {
+            email: valid.email,
+            subscribed: valid.subscribed,
+            data,
+          });
+        }
+        const event: ContactEvent = {
+          id: uuidv7(),
+          projectId,
+          contactId: result.contact.id,
+          name: valid.event,
+          data: valid.data ?? null,
+          createdAt: isoNow(clock),
+        };
+        await insertEvents(trx, dialect, [event]);
+        return { ...result, event };
+      });
+    },
+
+    /** The contact's events, newest first (`not_found` for an unknown contact). */
+    async list(projectId: string, contactId: string, input: ListEventsInput = {}): Promise<ContactEvent[]> {
+      const valid = parseInput(listEventsSchema, input);
+      if (!isUuid(contactId)) throw RosterError.notFound('contact');
+      const exists = await db
+        .selectFrom('roster_contacts')
+        .select('id')
+        .where('project_id', '=', projectId)
+        .where('id', '=', contactId)
+        .executeTakeFirst();
+      if (!exists) throw RosterError.notFound('contact');
+      return listContactEvents(db, dialect, {
+        projectId,
+        contactId,
+        name: valid.name,
+        limit: valid.limit ?? 100,
+      });
+    },
+
+    /** Records events roster emits itself (no name check), e.g. segment entries; inside `trx` when given. */
+    async record(events: Omit<ContactEvent, 'id' | 'createdAt'>[], trx?: Db): Promise<void> {
+      const at = isoNow(clock);
+      await insertEvents(
+        trx ?? db,
+        dialect,
+        events.map((e) => ({ ...e, id: uuidv7(), createdAt: at })),
+      );
+    },
+  };
+}
+
+export type EventService = ReturnType<typeof createEventService>;

@@ -1,0 +1,189 @@
+import { isoNow } from '../clock.js';
+import { RosterError } from '../errors.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobDefinition } from '../jobs/job-types.js';
+import type { ServiceDeps } from '../service-deps.js';
+
+/** Plunk's default: a claimed key blocks reuse for 24 hours. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+export const IDEMPOTENCY_CLEANUP_JOB_TYPE = 'idempotency.cleanup';
+
+const KEY_RE = /^[\x20-\x7e]{1,255}$/;
+
+/** What the first request that used a key looked like (Plunk's 409 `details`). */
+export interface IdempotencyClaimHolder {
+  key: string;
+  /** `POST /v1/track` */
+  originalRequest: string;
+  originalRequestAt: string;
+  /** Null while the first request is still running. */
+  originalStatusCode: number | null;
+}
+
+export type IdempotencyClaim = { claimed: true } | { claimed: false; holder: IdempotencyClaimHolder };
+
+export interface IdempotencyDeps extends ServiceDeps {
+  jobs: JobRunner;
+  ttlMs: number;
+}
+
+/**
+ * Idempotency keys as Plunk implements them on `/v1/track`: a key is claimed (one insert; the
+ * primary key decides races) before the work runs, per project and across endpoints, without a
+ * body fingerprint. A reused key is refused with the first request's details, never replayed.
+ * A 4xx answer releases the key; 2xx and 5xx keep it until it expires. Expired keys are deleted by
+ * a durable `idempotency.cleanup` job per project, and (unlike Plunk) also count as free on claim.
+ */
+export function createIdempotencyService(deps: IdempotencyDeps) {
+  const { db, clock, jobs, ttlMs } = deps;
+  /** Projects known (by this process, recently) to have a cleanup job queued. */
+  const cleanupQueued = new Map<string, number>();
+
+  async function ensureCleanup(projectId: string, expiresAt: string): Promise<void> {
+    const known = cleanupQueued.get(projectId);
+    if (known !== undefined && known > Date.now()) return;
+    cleanupQueued.set(projectId, Date.now() + 60_000);
+    await ensureJob(jobs, projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, new Date(expiresAt));
+  }
+
+  return {
+    /** `validation_failed` unless `key` is 1-255 printable ASCII characters (Plunk's rule). */
+    check(key: string): void {
+      if (!KEY_RE.test(key)) {
+        throw RosterError.validation(
+          [{ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }],
+          'Idempotency-Key must be 1-255 printable ASCII characters',
+        );
+      }
+    },
+
+    /** Claims `key` for a request (`method` and `path` are recorded for the 409 details). */
+    async claim(projectId: string, key: string, method: string, path: string): Promise<IdempotencyClaim> {
+      this.check(key);
+      const now = clock();
+      const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const inserted = await db
+          .insertInto('roster_idempotency_keys')
+          .values({
+            project_id: projectId,
+            key,
+            method,
+            path,
+            status_code: null,
+            created_at: now.toISOString(),
+            expires_at: expiresAt,
+          })
+          .onConflict((oc) => oc.columns(['project_id', 'key']).doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (inserted) {
+          await ensureCleanup(projectId, expiresAt);
+          return { claimed: true };
+        }
+        const holder = await db
+          .selectFrom('roster_idempotency_keys')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where('key', '=', key)
+          .executeTakeFirst();
+        if (!holder) continue; // released meanwhile: try again
+        if (holder.expires_at <= now.toISOString()) {
+          await db
+            .deleteFrom('roster_idempotency_keys')
+            .where('project_id', '=', projectId)
+            .where('key', '=', key)
+            .where('expires_at', '<=', now.toISOString())
+            .execute();
+          continue;
+        }
+        return {
+          claimed: false,
+          holder: {
+            key,
+            originalRequest: `${holder.method} ${holder.path}`,
+            originalRequestAt: holder.created_at,
+            originalStatusCode: holder.status_code === null ? null : Number(holder.status_code),
+          },
+        };
+      }
+      throw RosterError.conflict('idempotency_key', 'Idempotency-Key is being claimed concurrently; retry');
+    },
+
+    /** Records how the request ended: a 4xx releases the key, anything else keeps it with its status. */
+    async settle(projectId: string, key: string, statusCode: number): Promise<void> {
+      const q = statusCode >= 400 && statusCode < 500;
+      if (q) {
+        await db
+          .deleteFrom('roster_idempotency_keys')
+          .where('project_id', '=', projectId)
+          .where('key', '=', key)
+          .execute();
+      } else {
+        await db
+          .updateTable('roster_idempotency_keys')
+          .set({ status_code: statusCode })
+          .where('project_id', '=', projectId)
+          .where('key', '=', key)
+          .execute();
+      }
+    },
+
+    /** Deletes the project's expired keys; returns how many. */
+    async cleanup(projectId: string): Promise<number> {
+      const result = await db
+        .deleteFrom('roster_idempotency_keys')
+        .where('project_id', '=', projectId)
+        .where('expires_at', '<=', isoNow(clock))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type IdempotencyService = ReturnType<typeof createIdempotencyService>;
+
+/**
+ * Queues `type` for the project at `runAt` unless one is already queued or running (other than
+ * `exceptId`): a self-rescheduling job keeps a single chain per project.
+ */
+export async function ensureJob(
+  jobs: JobRunner,
+  projectId: string,
+  type: string,
+  runAt: Date,
+  exceptId?: string,
+): Promise<void> {
+  const pending = await jobs.unfinished(projectId, type);
+  if (pending.some((job) => job.id !== exceptId)) return;
+  await jobs.enqueue(projectId, type, {}, { runAt });
+}
+
+/**
+ * The cleanup job: deletes the project's expired keys, then queues itself again for when the next
+ * key expires (if any), so every claimed key is eventually removed.
+ */
+export function idempotencyCleanupJob(
+  deps: ServiceDeps & { jobs: JobRunner },
+): JobDefinition<object, { deleted: number; next: string | null }> {
+  return {
+    type: IDEMPOTENCY_CLEANUP_JOB_TYPE,
+    async run(ctx) {
+      const projectId = ctx.job.projectId;
+      const result = await deps.db
+        .deleteFrom('roster_idempotency_keys')
+        .where('project_id', '=', projectId)
+        .where('expires_at', '<=', isoNow(deps.clock))
+        .executeTakeFirst();
+      const row = await deps.db
+        .selectFrom('roster_idempotency_keys')
+        .select((eb) => eb.fn.min<string>('expires_at').as('next'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      const next = row?.next ?? null;
+      if (next)
+        await ensureJob(deps.jobs, projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, new Date(next), ctx.job.id);
+      return { deleted: Number(result.numDeletedRows), next };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { type Roster, RosterError } from '@roster/core';
+import express, { type RequestHandler, type Router } from 'express';
+import { projectIdOf, type ResolveProject } from '../auth.js';
+import type { HttpError } from '../errors.js';
+import { privateAnswers, requireObject } from '../router-kit.js';
+
+export const TRACK_PATH = '/v1/track';
+
+/** Browsers call `/v1/track` with a public key from any origin (Plunk answers `*`). */
+const trackCors: RequestHandler = (req, res, next) => {
+  res.setHeader('access-control-allow-origin', '*');
+  if (req.method === 'OPTIONS') {
+    res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'Authorization, Content-Type, Idempotency-Key');
+    res.setHeader('access-control-max-age', '600');
+    res.status(204).end();
+    return;
+  }
+  next();
+};
+
+function unauthorized(message: string, reason: string): RosterError {
+  return new RosterError('unauthorized', message, { reason });
+}
+
+/** Plunk's `requirePublicKey`: exactly `Bearer <key>`, and the key must be a project's public `pk_` key. */
+function publicKeyAuth(roster: Roster, resolveProject?: ResolveProject): RequestHandler {
+  return async (req, res, next) => {
+    let projectId: string | null | undefined;
+    if (resolveProject) projectId = await resolveProject(req);
+    else {
+      const header = req.headers.authorization;
+      if (!header)
+        throw unauthorized('Missing Authorization header: use "Authorization: Bearer pk_..."', 'missing');
+      const parts = header.split(' ');
+      if (parts.length !== 2 || parts[0] !== 'Bearer' || !parts[1]) {
+        throw unauthorized('Authorization header must be "Bearer <key>"', 'scheme');
+      }
+      const key = parts[1];
+      // Only public keys: a secret key here is refused like an unknown one (Plunk's spec and code).
+      if (!key.startsWith('pk_'))
+        throw unauthorized('This endpoint requires a public key (pk_*)', 'invalid_key');
+      projectId = (await roster.keys.resolve(key))?.projectId;
+      if (!projectId) throw unauthorized('Invalid API key', 'invalid_key');
+    }
+    if (!projectId) throw unauthorized('Unauthorized', 'rejected');
+    (res.locals as { rosterProjectId?: string }).rosterProjectId = projectId;
+    next();
+  };
+}
+
+/**
+ * Plunk's Idempotency-Key middleware: claims the key before the handler runs; a key the project
+ * already used is answered 409 `IDEMPOTENCY_KEY_REUSED` with the first request's details (never a
+ * replay). When the answer is sent, a 4xx releases the key; 2xx and 5xx keep it.
+ */
+function idempotency(roster: Roster): RequestHandler {
+  return async (req, res, next) => {
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return next();
+    const key = Array.isArray(raw) ? raw[0]! : raw.split(',')[0]!;
+    const projectId = projectIdOf(res);
+    const path = `${req.baseUrl}${req.path}`;
+    const claim = await roster.idempotency.claim(projectId, key, req.method, path);
+    if (!claim.claimed) {
+      res.status(409).json({
+        success: false,
+        error: {
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          message: 'This Idempotency-Key has already been used for another request',
+          statusCode: 409,
+          details: claim.holder,
+          suggestion: 'Generate a new Idempotency-Key for each distinct request.',
+        },
+        timestamp: new Date().toISOString(),
+      });
+      return;
+    }
+    res.once('close', () => {
+      roster.idempotency.settle(projectId, key, res.statusCode).catch(() => {});
+    });
+    next();
+  };
+}
+
+export interface TrackRouteOptions {
+  /** Resolve the project of a track call yourself. @default public `pk_` keys of the roster database */
+  resolvePublicProject?: ResolveProject;
+  jsonLimit?: number | string;
+}
+
+/** `POST /v1/track`: record an event for a contact, creating the contact if needed. */
+export function registerPlunkTrackRoute(router: Router, roster: Roster, options: TrackRouteOptions): void {
+  router.use(
+    TRACK_PATH,
+    privateAnswers,
+    trackCors,
+    publicKeyAuth(roster, options.resolvePublicProject),
+    express.json({ limit: options.jsonLimit ?? '1mb' }),
+  );
+  router.post(TRACK_PATH, idempotency(roster), async (req, res) => {
+    const body = requireObject(req.body);
+    const result = await roster.events.track(projectIdOf(res), {
+      event: body.event as string,
+      email: body.email as string,
+      subscribed: body.subscribed as boolean | undefined,
+      preserveExistingSubscription: body.preserveExistingSubscription as boolean | undefined,
+      data: body.data as Record<string, unknown> | undefined,
+    });
+    res.json({
+      success: true,
+      data: { contact: result.contact.id, event: result.event.id, timestamp: result.event.createdAt },
+    });
+  });
+}
+
+/** Plunk answers `/v1/*` validation errors with 422 (zod and `reserved_event`); a bad Idempotency-Key is a 400. */
+export function adjustTrackError(error: HttpError, path: string): HttpError {
+  if (!path.startsWith('/v1/')) return error;
+  if (error.code !== 'validation_failed') return error;
+  if (error.issues.some((issue) => issue.field === 'Idempotency-Key')) return error;
+  return { ...error, status: 422 };
+}

@@ -1,0 +1,267 @@
+import type { Roster } from '@roster/core';
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import express from 'express';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPlunkRouter } from '../src/index.js';
+import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
+
+let roster: Roster;
+let server: Listening;
+let base: string;
+let publicKey: string;
+let secretKey: string;
+let otherPublicKey: string;
+let projectId: string;
+let now: Date;
+
+function track(body: unknown, init: { key?: string | null; headers?: Record<string, string> } = {}) {
+  return request(`${base}/v1/track`, {
+    method: 'POST',
+    key: init.key === undefined ? publicKey : init.key,
+    body,
+    headers: init.headers,
+  });
+}
+
+describeEachDialect('Plunk POST /v1/track', (dialect) => {
+  beforeAll(async () => {
+    now = new Date('2026-05-01T10:00:00.000Z');
+    roster = await createTestRoster(dialect, { clock: () => now });
+    const project = await roster.projects.ensure('main');
+    projectId = project.id;
+    publicKey = (await roster.keys.create(project.id, { prefix: 'pk_' })).key;
+    secretKey = (await roster.keys.create(project.id)).key;
+    otherPublicKey = (await roster.keys.create((await roster.projects.ensure('other')).id, { prefix: 'pk_' }))
+      .key;
+    const app = express();
+    app.use('/api', createPlunkRouter(roster, { onError: () => {} }));
+    server = await listen(app);
+    base = `${server.url}/api`;
+  });
+  afterAll(async () => {
+    await server.close();
+    await roster.close();
+  });
+  beforeEach(async () => {
+    await roster.db.deleteFrom('roster_contacts').execute();
+    await roster.db.deleteFrom('roster_idempotency_keys').execute();
+  });
+
+  describe('auth', () => {
+    it('refuses a secret key with 401 INVALID_API_KEY, and pk_ keys on /contacts', async () => {
+      const res = await track({ event: 'signup', email: 'a@example.com' }, { key: secretKey });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('INVALID_API_KEY');
+      const contacts = await request(`${base}/contacts`, { key: publicKey });
+      expect(contacts.status).toBe(401);
+      expect(await roster.contacts.count(projectId)).toBe(0);
+    });
+
+    it('refuses a missing header, a lowercase scheme and an unknown public key', async () => {
+      expect((await track({ event: 'e', email: 'a@example.com' }, { key: null })).status).toBe(401);
+      const lower = await track(
+        { event: 'e', email: 'a@example.com' },
+        { key: null, headers: { authorization: `bearer ${publicKey}` } },
+      );
+      expect(lower.status).toBe(401);
+      const unknown = await track({ event: 'e', email: 'a@example.com' }, { key: 'pk_not_a_real_key_000' });
+      expect(unknown.body.error.code).toBe('INVALID_API_KEY');
+    });
+
+    it('answers CORS preflights for browsers', async () => {
+      const res = await fetch(`${base}/v1/track`, { method: 'OPTIONS' });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
+    });
+  });
+
+  describe('tracking', () => {
+    it('creates the contact subscribed, stores the event with its full data, answers Plunk’s shape', async () => {
+      const res = await track({
+        event: 'purchase',
+        email: ' Ada@Example.com ',
+        data: { plan: 'pro', cart: { value: 42, persistent: false }, empty: '' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ success: true, data: { contact: UUID, event: UUID, timestamp: ISO } });
+      const contact = await roster.contacts.get(projectId, res.body.data.contact);
+      expect(contact).toMatchObject({ email: 'ada@example.com', subscribed: true, data: { plan: 'pro' } });
+      const events = await roster.events.list(projectId, contact.id);
+      expect(events).toEqual([
+        {
+          id: res.body.data.event,
+          projectId,
+          contactId: contact.id,
+          name: 'purchase',
+          data: { plan: 'pro', cart: { value: 42, persistent: false }, empty: '' },
+          createdAt: res.body.data.timestamp,
+        },
+      ]);
+    });
+
+    it('keeps an existing contact’s subscription unless subscribed is given, merges data, adds an event per call', async () => {
+      const first = await track({
+        event: 'signup',
+        email: 'b@example.com',
+        subscribed: false,
+        data: { a: 1 },
+      });
+      const id = first.body.data.contact;
+      expect((await roster.contacts.get(projectId, id)).subscribed).toBe(false);
+      await track({ event: 'signup', email: 'b@example.com', data: { b: 2 } });
+      expect(await roster.contacts.get(projectId, id)).toMatchObject({
+        subscribed: false,
+        data: { a: 1, b: 2 },
+      });
+      await track({ event: 'optin', email: 'b@example.com', subscribed: true, data: { a: null } });
+      expect(await roster.contacts.get(projectId, id)).toMatchObject({ subscribed: true, data: { b: 2 } });
+      expect((await roster.events.list(projectId, id)).map((e) => e.name)).toEqual([
+        'optin',
+        'signup',
+        'signup',
+      ]);
+    });
+
+    it('preserveExistingSubscription applies subscribed only to a new contact (double opt-in)', async () => {
+      await track({ event: 'x', email: 'c@example.com', subscribed: true });
+      await track({
+        event: 'y',
+        email: 'c@example.com',
+        subscribed: false,
+        preserveExistingSubscription: true,
+      });
+      expect((await roster.contacts.findByEmail(projectId, 'c@example.com'))!.subscribed).toBe(true);
+      await track({
+        event: 'y',
+        email: 'd@example.com',
+        subscribed: false,
+        preserveExistingSubscription: true,
+      });
+      expect((await roster.contacts.findByEmail(projectId, 'd@example.com'))!.subscribed).toBe(false);
+    });
+
+    it('refuses reserved names with 422 reserved_event and bad bodies with 422 naming the field', async () => {
+      for (const event of [
+        'email.open',
+        'contact.subscribed',
+        'contact.unsubscribed',
+        'segment.vip.entry',
+        'segment.vip.exit',
+      ]) {
+        const res = await track({ event, email: 'e@example.com' });
+        expect(res.status).toBe(422);
+        expect(res.body.error.code).toBe('VALIDATION_ERROR');
+        expect(res.body.error.errors).toEqual([
+          { field: 'event', message: expect.any(String), code: 'reserved_event' },
+        ]);
+      }
+      expect((await track({ event: 'segment.vip.entered', email: 'e@example.com' })).status).toBe(200);
+      const bad = await track({ email: 'not-an-email', data: [] });
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'data',
+        'email',
+        'event',
+      ]);
+    });
+
+    it('deletes a contact’s events with the contact', async () => {
+      const res = await track({ event: 'x', email: 'f@example.com' });
+      await roster.contacts.delete(projectId, res.body.data.contact);
+      const left = await roster.db.selectFrom('roster_events').select('id').execute();
+      expect(left.map((r) => r.id)).not.toContain(res.body.data.event);
+    });
+
+    it('feeds event.<name> filters (and bare names, as Plunk’s spec example)', async () => {
+      now = new Date('2026-05-01T10:00:00.000Z');
+      await track({ event: 'purchase', email: 'old@example.com' });
+      await track({ event: 'signup', email: 'never@example.com' });
+      now = new Date('2026-05-09T10:00:00.000Z');
+      await track({ event: 'purchase', email: 'recent@example.com' });
+      now = new Date('2026-05-10T10:00:00.000Z');
+      const who = async (field: string, operator: string, value?: number) => {
+        const page = await roster.contacts.list(projectId, {
+          filter: {
+            logic: 'AND',
+            groups: [{ filters: [{ field, operator: operator as 'triggered', value, unit: 'days' }] }],
+          },
+        });
+        return page.data.map((c) => c.email.split('@')[0]).sort();
+      };
+      expect(await who('event.purchase', 'triggered')).toEqual(['old', 'recent']);
+      expect(await who('purchase', 'triggered')).toEqual(['old', 'recent']);
+      expect(await who('event.purchase', 'notTriggered')).toEqual(['never']);
+      expect(await who('event.purchase', 'triggeredWithin', 7)).toEqual(['recent']);
+      expect(await who('purchase', 'triggeredOlderThan', 7)).toEqual(['old']);
+      expect(await who('event.purchase', 'notTriggeredWithin', 7)).toEqual(['never', 'old']);
+      expect(await who('event.purchase', 'triggeredWithin', 9)).toEqual(['old', 'recent']);
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('claims the key: a reuse is 409 with the first request’s details, never a replay', async () => {
+      const headers = { 'idempotency-key': 'order-1' };
+      const first = await track({ event: 'purchase', email: 'g@example.com' }, { headers });
+      expect(first.status).toBe(200);
+      const again = await track({ event: 'other', email: 'h@example.com' }, { headers });
+      expect(again.status).toBe(409);
+      expect(again.body).toEqual({
+        success: false,
+        error: {
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          message: expect.any(String),
+          statusCode: 409,
+          details: {
+            key: 'order-1',
+            originalRequest: 'POST /api/v1/track',
+            originalRequestAt: ISO,
+            originalStatusCode: 200,
+          },
+          suggestion: expect.any(String),
+        },
+        timestamp: ISO,
+      });
+      expect(await roster.contacts.findByEmail(projectId, 'h@example.com')).toBeNull();
+      // Per project: another project may use the same string.
+      expect(
+        (await track({ event: 'purchase', email: 'g@example.com' }, { key: otherPublicKey, headers })).status,
+      ).toBe(200);
+    });
+
+    it('releases the key after a 4xx so the fixed request can use it', async () => {
+      const headers = { 'idempotency-key': 'retry-me' };
+      expect((await track({ event: 'email.x', email: 'i@example.com' }, { headers })).status).toBe(422);
+      expect((await track({ event: 'ok', email: 'i@example.com' }, { headers })).status).toBe(200);
+    });
+
+    it('refuses a malformed key with 400 and does not run the request', async () => {
+      const res = await track(
+        { event: 'x', email: 'j@example.com' },
+        { headers: { 'idempotency-key': 'é'.repeat(3) } },
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.errors[0].field).toBe('Idempotency-Key');
+      const long = await track(
+        { event: 'x', email: 'j@example.com' },
+        { headers: { 'idempotency-key': 'k'.repeat(256) } },
+      );
+      expect(long.status).toBe(400);
+      expect(await roster.contacts.findByEmail(projectId, 'j@example.com')).toBeNull();
+    });
+
+    it('expires after the TTL: the cleanup job deletes the claim and the key works again', async () => {
+      now = new Date('2026-06-01T00:00:00.000Z');
+      const headers = { 'idempotency-key': 'daily' };
+      expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(200);
+      now = new Date('2026-06-01T23:00:00.000Z');
+      await roster.jobs.runOnce();
+      expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(409);
+      now = new Date('2026-06-02T00:00:01.000Z');
+      expect(await roster.jobs.runOnce()).toBeGreaterThanOrEqual(1);
+      const left = await roster.db.selectFrom('roster_idempotency_keys').select('key').execute();
+      expect(left).toEqual([]);
+      expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(200);
+    });
+  });
+});
