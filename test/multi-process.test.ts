@@ -304,3 +304,28 @@ describe.skipIf(!PG_URL)('several server processes on one PostgreSQL database', 
     }
   }, 60_000);
 });
+
+describe.skipIf(!PG_URL)('instant job pickup across processes on PostgreSQL', () => {
+  it("starts a job queued by another process at once, although the server's poll would wait an hour", async () => {
+    const schema = await createPgTestSchema();
+    const producer = await createRoster({ database: schema.url }); // migrates; its runner never starts
+    // The server's runner looks for jobs when it starts (none yet), then only when woken.
+    const server = await startServe(['--db', schema.url, '--api-key', KEY, '--poll-interval', '3600000']);
+    try {
+      const project = await producer.projects.ensure('default');
+      const job = await producer.imports.enqueue(project.id, {
+        file: Buffer.from('email,plan\nada@example.com,pro\nbob@example.com,free\n'),
+      });
+      const status = await finished(server.url, 'import', job.id);
+      expect(status).toMatchObject({ state: 'completed', result: { successCount: 2 } });
+      // Run by the server process, woken by the notification sent when the upload committed.
+      expect((await producer.jobs.get(project.id, job.id)).lockedBy).toContain(`:${server.child.pid}:`);
+      expect(producer.jobs.running).toBe(false);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await producer.close();
+      await schema.drop();
+    }
+  }, 60_000);
+});

@@ -12,6 +12,8 @@ export interface Sizes {
   requests: number;
   /** Seconds of each autocannon load. */
   loadSeconds: number;
+  /** One-row import jobs enqueued, then drained by the started runner. */
+  drainJobs: number;
 }
 
 export const FULL: Sizes = {
@@ -20,6 +22,7 @@ export const FULL: Sizes = {
   contacts: 1_000_000,
   requests: 200,
   loadSeconds: 10,
+  drainJobs: 1000,
 };
 
 export const QUICK: Sizes = {
@@ -28,6 +31,7 @@ export const QUICK: Sizes = {
   contacts: 100_000,
   requests: 100,
   loadSeconds: 3,
+  drainJobs: 300,
 };
 
 export interface BenchContext {

@@ -58,6 +58,7 @@ export interface MetricSpec {
   /** Pass condition on the ratio (`>=`), e.g. 0.7; or on the value itself. */
   minRatio?: number;
   maxValue?: number;
+  minValue?: number;
   note?: string;
 }
 
@@ -74,6 +75,10 @@ export function result(spec: MetricSpec): BenchResult {
   if (spec.minRatio !== undefined) {
     targets.push(`ratio >= ${spec.minRatio}`);
     pass = ratio !== null && ratio >= spec.minRatio;
+  }
+  if (spec.minValue !== undefined) {
+    targets.push(`>= ${spec.minValue} ${spec.unit}`);
+    pass = (pass ?? true) && value >= spec.minValue;
   }
   if (spec.maxValue !== undefined) {
     targets.push(`<= ${spec.maxValue} ${spec.unit}`);

@@ -15,6 +15,7 @@ import { tempDir } from './fixtures.js';
 import { type BenchReport, type BenchResult, toTable, writeReport } from './report.js';
 import { fixtureSuite } from './suites/fixture.js';
 import { importCliSuite, importHttpSuite } from './suites/imports.js';
+import { jobsSuite } from './suites/jobs.js';
 import { millionSuite } from './suites/million.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 
@@ -23,6 +24,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'import-http': importHttpSuite,
   million: millionSuite,
   'import-cli': importCliSuite,
+  jobs: jobsSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');

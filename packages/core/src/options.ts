@@ -88,6 +88,13 @@ export interface ImportsOptions {
    * @default true
    */
   parseInWorker?: boolean;
+  /**
+   * With `parseInWorker`, files (the part still to import) smaller than this are parsed in the
+   * calling thread anyway: starting a worker thread costs more than parsing them (a one-row
+   * import took ~10× longer with a worker, and a burst of small imports drained at a few jobs/s).
+   * @default 262144 (256 KiB)
+   */
+  workerMinBytes?: number;
 }
 
 /** How the durable job queue runs. The `roster_jobs` table is the source of truth. */
@@ -98,10 +105,21 @@ export interface JobsOptions {
    */
   concurrency?: number;
   /**
-   * How often the started runner looks for due jobs (enqueueing in this process also wakes it).
+   * How often the started runner looks for due jobs. It is also woken at once when this process
+   * enqueues a job and, on PostgreSQL, when another process does (`LISTEN/NOTIFY`, see
+   * `listenUrl`): polling is the fallback (SQLite shared by several processes, a lost
+   * notification connection, jobs whose retry time comes).
    * @default 500
    */
   pollIntervalMs?: number;
+  /**
+   * PostgreSQL only: the connection URL the started runner opens one dedicated connection to, to
+   * `LISTEN` for jobs queued by other processes. When roster opens a `postgres://` URL itself it
+   * uses that URL; pass this when you give roster a Kysely instance (without it, jobs queued by
+   * other processes are found at the next poll). Its search path must reach roster's tables.
+   * @default the `database` URL, if it is one
+   */
+  listenUrl?: string;
   /**
    * A running job whose lock has not been refreshed for this long is considered abandoned (its
    * process died) and is queued again. Running jobs refresh their lock every third of this.
@@ -155,6 +173,7 @@ export interface LimitsOptions {
 export interface ResolvedJobsOptions {
   readonly concurrency: number;
   readonly pollIntervalMs: number;
+  readonly listenUrl: string | undefined;
   readonly lockTimeoutMs: number;
   readonly retentionMs: number;
   readonly maxAttempts: number;
@@ -174,7 +193,11 @@ export interface ResolvedRosterOptions {
   readonly clock: Clock;
   readonly jobs: ResolvedJobsOptions;
   readonly limits: ResolvedLimits;
-  readonly imports: { readonly batchSize: number; readonly parseInWorker: boolean };
+  readonly imports: {
+    readonly batchSize: number;
+    readonly parseInWorker: boolean;
+    readonly workerMinBytes: number;
+  };
   readonly search: { readonly substringIndex: boolean };
   readonly sqlite: { readonly cacheSizeKiB: number };
   readonly events: { readonly idempotencyTtlMs: number };
@@ -194,6 +217,7 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
     imports: Object.freeze({
       batchSize: positiveInt('imports.batchSize', options.imports?.batchSize, 10_000),
       parseInWorker: options.imports?.parseInWorker ?? true,
+      workerMinBytes: nonNegativeInt('imports.workerMinBytes', options.imports?.workerMinBytes, 256 * 1024),
     }),
     search: Object.freeze({ substringIndex: options.search?.substringIndex ?? true }),
     sqlite: Object.freeze({
@@ -216,6 +240,7 @@ function resolveJobs(jobs: JobsOptions): ResolvedJobsOptions {
   return Object.freeze({
     concurrency: positiveInt('jobs.concurrency', jobs.concurrency, 2),
     pollIntervalMs: positiveInt('jobs.pollIntervalMs', jobs.pollIntervalMs, 500),
+    listenUrl: postgresUrl('jobs.listenUrl', jobs.listenUrl),
     lockTimeoutMs: positiveInt('jobs.lockTimeoutMs', jobs.lockTimeoutMs, 30_000),
     retentionMs: positiveInt('jobs.retentionMs', jobs.retentionMs, 7 * 24 * 60 * 60 * 1000),
     maxAttempts: positiveInt('jobs.maxAttempts', jobs.maxAttempts, 3),
@@ -226,6 +251,12 @@ function resolveJobs(jobs: JobsOptions): ResolvedJobsOptions {
     autoStart: jobs.autoStart ?? false,
     onError: jobs.onError ?? ((error: unknown) => console.error('roster jobs:', error)),
   });
+}
+
+function postgresUrl(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^postgres(ql)?:\/\//i.test(value))
+    throw new TypeError(`roster: ${name} must be a postgres:// URL`);
+  return value;
 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {

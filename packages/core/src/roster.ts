@@ -6,6 +6,7 @@ import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
 import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';
 import { migrateToLatest } from './db/migrations.js';
+import { listenForJobs } from './db/postgres-listener.js';
 import type { Database } from './db/schema.js';
 import { ensureSearchIndex } from './db/search-index.js';
 import { createEventService, type EventService } from './events/event-service.js';
@@ -63,12 +64,15 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   let db: Kysely<Database>;
   let owned: boolean;
   let dialect: DialectInfo;
+  /** Where the job runner LISTENs for jobs queued by other processes (PostgreSQL). */
+  let listenUrl = resolved.jobs.listenUrl;
   if (typeof resolved.database === 'string') {
     const postgres = isPostgresUrl(resolved.database);
     ({ db, owned } = postgres
       ? openPostgres(resolved.database)
       : openSqlite(resolved.database, resolved.sqlite.cacheSizeKiB));
     dialect = dialectFor(postgres ? 'postgres' : 'sqlite');
+    if (postgres) listenUrl ??= resolved.database;
   } else {
     db = resolved.database as Kysely<Database>;
     owned = false;
@@ -85,7 +89,13 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   }
 
   const deps: ServiceDeps = { db, dialect, clock: resolved.clock };
-  const jobs = createJobRunner({ ...deps, options: resolved.jobs });
+  const jobs = createJobRunner({
+    ...deps,
+    options: resolved.jobs,
+    ...(listenUrl !== undefined && dialect.jobsQueuedNotification() !== null
+      ? { listen: (onWake) => listenForJobs(listenUrl, onWake, resolved.jobs.onError) }
+      : {}),
+  });
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   jobs.register(importJobDefinition({ ...deps, ...resolved.imports }));

@@ -9,7 +9,7 @@ import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePosit
  *
  * ```json
  * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2,
- *   "lockTimeoutMs": 30000, "maxConnections": 1000, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
+ *   "lockTimeoutMs": 30000, "pollIntervalMs": 500, "maxConnections": 1000, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
  *   "keepAliveTimeoutMs": 5000, "jsonLimitBytes": 1048576, "maxImportBytes": 5242880 }
  * ```
  */
@@ -26,6 +26,8 @@ export interface ServeConfigFile {
   concurrency?: number;
   /** A job lock older than this (ms) is taken to belong to a dead process: the job runs again. */
   lockTimeoutMs?: number;
+  /** How often (ms) the job runner looks for due jobs when nothing woke it (`jobs.pollIntervalMs`). */
+  pollIntervalMs?: number;
   /** Open connections at once. */
   maxConnections?: number;
   /** ms a client has to send a request's head. */
@@ -62,6 +64,7 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   apiKeys: (v) => (Array.isArray(v) && v.every((k) => typeof k === 'string') ? null : 'an array of strings'),
   concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
   lockTimeoutMs: positiveInteger,
+  pollIntervalMs: positiveInteger,
   maxConnections: positiveInteger,
   headersTimeoutMs: positiveInteger,
   requestTimeoutMs: positiveInteger,
@@ -119,6 +122,7 @@ export interface ServeFlagValues {
   apiKey?: string[];
   concurrency?: string;
   lockTimeout?: string;
+  pollInterval?: string;
   maxConnections?: string;
   headersTimeout?: string;
   requestTimeout?: string;
@@ -136,6 +140,8 @@ export interface ServeSettings {
   concurrency: number | undefined;
   /** `jobs.lockTimeoutMs`; undefined: core's default. */
   lockTimeoutMs: number | undefined;
+  /** `jobs.pollIntervalMs`; undefined: core's default. */
+  pollIntervalMs: number | undefined;
   /** Server and body limits; undefined: the defaults. */
   limits: Partial<Record<NumericSetting, number>>;
 }
@@ -167,6 +173,10 @@ export function resolveServeSettings(
       flags.lockTimeout === undefined
         ? file.lockTimeoutMs
         : parsePositiveInt('lock timeout', flags.lockTimeout),
+    pollIntervalMs:
+      flags.pollInterval === undefined
+        ? file.pollIntervalMs
+        : parsePositiveInt('poll interval', flags.pollInterval),
     limits: Object.fromEntries(
       (Object.keys(NUMERIC_SETTINGS) as NumericSetting[]).flatMap((name) => {
         const flag = flags[FLAG_KEYS[name]] as string | undefined;

@@ -32,6 +32,7 @@ describe('readServeConfig', () => {
       apiKeys: ['sk_config_key_1'],
       concurrency: 4,
       lockTimeoutMs: 2000,
+      pollIntervalMs: 250,
     });
     expect(readServeConfig(path)).toEqual({
       port: 8080,
@@ -40,6 +41,7 @@ describe('readServeConfig', () => {
       apiKeys: ['sk_config_key_1'],
       concurrency: 4,
       lockTimeoutMs: 2000,
+      pollIntervalMs: 250,
     });
     expect(readServeConfig(configFile({ db: ':memory:' })).db).toBe(':memory:');
   });
@@ -47,7 +49,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -56,6 +58,7 @@ describe('readServeConfig', () => {
     [{ apiKeys: 'sk_x' }, '"apiKeys" must be an array of strings'],
     [{ concurrency: 0 }, '"concurrency" must be an integer >= 1'],
     [{ lockTimeoutMs: 1.5 }, '"lockTimeoutMs" must be an integer >= 1'],
+    [{ pollIntervalMs: 0 }, '"pollIntervalMs" must be an integer >= 1'],
     [[1, 2], 'must contain a JSON object'],
     ['{"port": 80,', 'is not valid JSON'],
   ])('rejects %j, naming the problem', (content, message) => {
@@ -109,6 +112,7 @@ describe('resolveServeSettings', () => {
     apiKeys: ['sk_file_key_1'],
     concurrency: 4,
     lockTimeoutMs: 5000,
+    pollIntervalMs: 100,
     maxConnections: 50,
     requestTimeoutMs: 30_000,
   };
@@ -121,6 +125,7 @@ describe('resolveServeSettings', () => {
       apiKeys: ['sk_file_key_1'],
       concurrency: 4,
       lockTimeoutMs: 5000,
+      pollIntervalMs: 100,
       limits: { maxConnections: 50, requestTimeoutMs: 30_000 },
     });
     expect(resolveServeSettings({}, {})).toEqual({
@@ -130,6 +135,7 @@ describe('resolveServeSettings', () => {
       apiKeys: [],
       concurrency: undefined,
       lockTimeoutMs: undefined,
+      pollIntervalMs: undefined,
       limits: {},
     });
   });
@@ -150,6 +156,7 @@ describe('resolveServeSettings', () => {
           apiKey: ['sk_flag_key_1'],
           concurrency: '1',
           lockTimeout: '2000',
+          pollInterval: '50',
           maxConnections: '10',
           headersTimeout: '1000',
           jsonLimit: '2048',
@@ -164,6 +171,7 @@ describe('resolveServeSettings', () => {
       apiKeys: ['sk_file_key_1', 'sk_flag_key_1'],
       concurrency: 1,
       lockTimeoutMs: 2000,
+      pollIntervalMs: 50,
       limits: { maxConnections: 10, headersTimeoutMs: 1000, requestTimeoutMs: 30_000, jsonLimitBytes: 2048 },
     });
   });

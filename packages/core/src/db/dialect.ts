@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { JOBS_CHANNEL } from './postgres-listener.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -67,6 +68,12 @@ export interface DialectInfo {
   jsonPresent(column: RawBuilder<unknown>, path: string[]): RawBuilder<boolean>;
   /** Case-sensitive substring test (`haystack` NULL gives NULL). */
   containsText(haystack: RawBuilder<unknown>, needle: string): RawBuilder<boolean>;
+  /**
+   * A statement telling the job runners of other processes that jobs were queued (delivered when
+   * the transaction it runs in commits), or null where the database has no such channel (SQLite:
+   * other processes find new jobs by polling).
+   */
+  jobsQueuedNotification(): RawBuilder<unknown> | null;
   /** True if `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
@@ -129,6 +136,7 @@ const sqlite: DialectInfo = {
   containsText(haystack, needle) {
     return sql<boolean>`(instr(${haystack}, ${needle}) > 0)`;
   },
+  jobsQueuedNotification: () => null,
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -173,6 +181,8 @@ const postgres: DialectInfo = {
   containsText(haystack, needle) {
     return sql<boolean>`(strpos(${haystack}, ${needle}) > 0)`;
   },
+  // The payload names the schema, so runners of roster databases in other schemas ignore it.
+  jobsQueuedNotification: () => sql`select pg_notify(${JOBS_CHANNEL}, current_schema())`,
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';
   },

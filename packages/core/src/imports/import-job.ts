@@ -38,6 +38,8 @@ export interface ImportJobDeps extends ServiceDeps {
   batchSize: number;
   /** Parse in a worker thread (overlapping with the writes) instead of this thread. */
   parseInWorker: boolean;
+  /** ...unless less than this is left to read (a worker costs more to start than parsing that). */
+  workerMinBytes: number;
 }
 
 interface Pending extends ImportUpsert {
@@ -125,7 +127,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       skip_empty_lines: true,
       max_record_size: MAX_CSV_RECORD_BYTES,
     },
-    deps.parseInWorker,
+    deps.parseInWorker && source.size - base >= deps.workerMinBytes,
   );
 
   // State of the batch being built (committed together with the progress).

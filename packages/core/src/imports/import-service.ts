@@ -137,6 +137,7 @@ export function createImportService(deps: ImportServiceDeps) {
         const payload = importPayload(source, audienceId, input.nameColumns);
         return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload, { id: jobId, db: trx });
       });
+      jobs.wake(); // committed: this process's runner may claim it now
       return job as Job<ImportJobPayload, ImportResult>;
     },
 

@@ -22,7 +22,8 @@ async function setup(options: RosterOptions = {}) {
     clock,
     jobs: { onError: () => {} },
     ...options,
-    imports: { parseInWorker: currentParseInWorker, ...options.imports },
+    // workerMinBytes 0: the worker variant parses even these small files in a worker.
+    imports: { parseInWorker: currentParseInWorker, workerMinBytes: 0, ...options.imports },
   });
   rosters.push(roster);
   return { roster, projectId: (await roster.projects.ensure('p')).id };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import PQueue from 'p-queue';
 import { isoNow } from '../clock.js';
+import type { StopListening } from '../db/postgres-listener.js';
 import type { Db, JobRow } from '../db/schema.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -19,6 +20,11 @@ import {
 
 export interface JobRunnerDeps extends ServiceDeps {
   options: ResolvedJobsOptions;
+  /**
+   * Subscribes to other processes' "jobs queued" notifications while the runner is started (see
+   * `DialectInfo.jobsQueuedNotification`); absent, other processes' jobs are found by polling.
+   */
+  listen?: (onWake: () => void) => Promise<StopListening>;
 }
 
 export interface EnqueueOptions {
@@ -28,7 +34,11 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Use this id (a UUID) instead of a new one. */
   id?: string;
-  /** Insert within this transaction (e.g. together with the file the job reads). */
+  /**
+   * Insert within this transaction (e.g. together with the file the job reads). The runner cannot
+   * see the commit: call `wake()` after it, or the job waits for the next poll in this process
+   * (other processes are notified when it commits).
+   */
   db?: Db;
 }
 
@@ -69,7 +79,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let started = false;
   let stopping = false;
   let filling = false;
+  /** A wake-up arrived while `fill` was claiming: it looks again before it returns. */
+  let wanted = false;
   let timers: NodeJS.Timeout[] = [];
+  /** One-shot wake-ups at the `run_at` of jobs due before the next poll. */
+  const alarms = new Set<NodeJS.Timeout>();
+  let stopListening: StopListening | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
   const now = () => isoNow(clock);
@@ -77,6 +92,35 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   function background(promise: Promise<unknown>): void {
     promise.catch(onError);
+  }
+
+  /** Makes the started runner look for due jobs right away (a no-op when not started). */
+  function wake(): void {
+    if (!started || stopping) return;
+    wanted = true;
+    if (!filling) setImmediate(() => background(fill()));
+  }
+
+  /** Wakes the runner at `runAt` if that comes before the next poll would find the job. */
+  function wakeAt(runAt: string): void {
+    const delay = Date.parse(runAt) - clock().getTime();
+    if (!started || stopping || delay >= options.pollIntervalMs) return;
+    if (delay <= 0) {
+      wake();
+      return;
+    }
+    const alarm = setTimeout(() => {
+      alarms.delete(alarm);
+      wake();
+    }, delay);
+    alarm.unref();
+    alarms.add(alarm);
+  }
+
+  /** Tells the other processes (where the dialect can) and this runner that jobs are queued. */
+  async function announce(): Promise<void> {
+    await store.notifyJobsQueued(db, dialect);
+    wake();
   }
 
   async function claim(): Promise<Job | undefined> {
@@ -140,7 +184,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
     } catch (error) {
       if (error instanceof JobLockLostError) return; // another worker owns it now
       if (error instanceof JobInterruptedError || (signal.aborted && !isRosterError(error))) {
-        await store.releaseJob(db, job.id, workerId, now());
+        // Another process may take it over at once.
+        if (await store.releaseJob(db, job.id, workerId, now())) await store.notifyJobsQueued(db, dialect);
         return;
       }
       const permanent = isRosterError(error) || job.attempts >= job.maxAttempts;
@@ -149,25 +194,38 @@ export function createJobRunner(deps: JobRunnerDeps) {
         : new Date(clock().getTime() + backoffDelay(job.attempts, options.backoff)).toISOString();
       const message = error instanceof Error ? error.message : String(error);
       if (!isRosterError(error)) onError(error);
-      if ((await store.failJob(db, job.id, workerId, message, retryAt, now())) && retryAt === null) {
-        await finished(definition, job);
-      }
+      const failed = await store.failJob(db, job.id, workerId, message, retryAt, now());
+      if (failed && retryAt === null) await finished(definition, job);
+      else if (failed && retryAt !== null) wakeAt(retryAt);
     } finally {
       active.delete(job.id);
       stopHeartbeatIfIdle();
     }
   }
 
-  /** Claims due jobs while there is room in the queue (started mode). */
+  const hasRoom = () => !stopping && queue.size + queue.pending < options.concurrency;
+
+  /**
+   * Claims due jobs while there is room in the queue (started mode). A wake-up that arrives while
+   * it claims is not lost: it claims again before returning (the job may have been queued after
+   * its last empty claim).
+   */
   async function fill(): Promise<void> {
-    if (filling || stopping || !started) return;
+    if (stopping || !started) return;
+    if (filling) {
+      wanted = true;
+      return;
+    }
     filling = true;
     try {
-      while (!stopping && queue.size + queue.pending < options.concurrency) {
-        const job = await claim();
-        if (!job) break;
-        background(queue.add(() => execute(job)).then(() => fill()));
-      }
+      do {
+        wanted = false;
+        while (hasRoom()) {
+          const job = await claim();
+          if (!job) break;
+          background(queue.add(() => execute(job)).then(() => fill()));
+        }
+      } while (wanted && hasRoom());
     } finally {
       filling = false;
     }
@@ -195,7 +253,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
       definitions.set(definition.type, definition as JobDefinition<any, any>);
     },
 
-    /** Stores a job to run as soon as a worker is free; returns it. */
+    /**
+     * Stores a job to run as soon as a worker is free; returns it. The started runner of this
+     * process is woken at once, and on PostgreSQL the runners of other processes are notified
+     * (`LISTEN/NOTIFY`), so the job starts within milliseconds when a worker is free; polling
+     * (`jobs.pollIntervalMs`) remains the fallback.
+     */
     async enqueue<P>(
       projectId: string,
       type: string,
@@ -222,9 +285,16 @@ export function createJobRunner(deps: JobRunnerDeps) {
         updated_at: at,
       };
       await store.insertJob(opts.db ?? db, row);
-      if (started) setImmediate(() => background(fill()));
+      await store.notifyJobsQueued(opts.db ?? db, dialect);
+      if (!opts.db) wakeAt(row.run_at);
       return { ...rowToJob<P>({ ...row, payload: null } as JobRow, dialect), payload };
     },
+
+    /**
+     * Makes the started runner look for due jobs now (e.g. after committing a transaction that
+     * enqueued one with `EnqueueOptions.db`). A no-op when the runner is not started.
+     */
+    wake,
 
     /** The job, if it exists and belongs to the project; `not_found` otherwise. */
     async get<P = unknown, R = unknown>(projectId: string, id: string): Promise<Job<P, R>> {
@@ -250,7 +320,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (locks.length === 0) return 0;
       const dead = deadWorkers(new Set(locks.flatMap((l) => (l.lockedBy ? [l.lockedBy] : []))));
       if (dead.length === 0 && !locks.some((l) => l.lockedAt === null || l.lockedAt < cutoff)) return 0;
-      return store.releaseStaleJobs(db, dialect, { lockedBefore: cutoff, deadWorkers: dead }, now());
+      const released = await store.releaseStaleJobs(
+        db,
+        dialect,
+        { lockedBefore: cutoff, deadWorkers: dead },
+        now(),
+      );
+      if (released > 0) await announce();
+      return released;
     },
 
     /** Deletes jobs finished longer than `jobs.retentionMs` ago (and their files). Returns how many. */
@@ -309,15 +386,18 @@ export function createJobRunner(deps: JobRunnerDeps) {
       abort = new AbortController();
       await runner.releaseStale();
       await runner.cleanup();
+      if (deps.listen) {
+        const stop = await deps.listen(wake);
+        if (started) stopListening = stop;
+        else await stop(); // stopped meanwhile
+      }
       const every = (ms: number, task: () => Promise<unknown>) => {
         const timer = setInterval(() => background(task()), ms);
         timer.unref();
         timers.push(timer);
       };
       every(options.pollIntervalMs, fill);
-      every(Math.max(10, Math.floor(options.lockTimeoutMs / 2)), async () => {
-        if ((await runner.releaseStale()) > 0) await fill();
-      });
+      every(Math.max(10, Math.floor(options.lockTimeoutMs / 2)), runner.releaseStale);
       every(Math.min(options.retentionMs, 60 * 60 * 1000), runner.cleanup);
       await fill();
     },
@@ -331,7 +411,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
       started = false;
       for (const timer of timers) clearInterval(timer);
       timers = [];
+      for (const alarm of alarms) clearTimeout(alarm);
+      alarms.clear();
       abort.abort();
+      const listening = stopListening;
+      stopListening = undefined;
+      await listening?.();
       await queue.onIdle();
       abort = new AbortController();
     },

@@ -16,6 +16,15 @@ export async function insertJob(db: Db, row: Insertable<JobsTable>): Promise<voi
   await db.insertInto('roster_jobs').values(row).execute();
 }
 
+/**
+ * Tells other processes' runners that jobs were queued (on `db`'s transaction, if it is one: they
+ * hear it when it commits). Nothing where the dialect has no notifications.
+ */
+export async function notifyJobsQueued(db: Db, dialect: DialectInfo): Promise<void> {
+  const statement = dialect.jobsQueuedNotification();
+  if (statement) await statement.execute(db);
+}
+
 /** The project's queued or running jobs of `type`, oldest first. */
 export async function findUnfinishedJobs(db: Db, projectId: string, type: string): Promise<JobRow[]> {
   return db

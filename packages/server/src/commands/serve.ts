@@ -11,6 +11,7 @@ interface ServeFlags {
   apiKey: string[];
   concurrency?: string;
   lockTimeout?: string;
+  pollInterval?: string;
   config?: string;
   maxConnections?: string;
   headersTimeout?: string;
@@ -43,6 +44,10 @@ export function registerServeCommand(program: Command): void {
       '--lock-timeout <ms>',
       'a job lock older than this is released and the job runs again in any process (default 30000)',
     )
+    .option(
+      '--poll-interval <ms>',
+      'how often the job runner looks for due jobs when nothing woke it (default 500)',
+    )
     .option('--max-connections <n>', 'open connections at once (default 1000)')
     .option('--headers-timeout <ms>', 'time a client has to send the request head (default 10000)')
     .option('--request-timeout <ms>', 'time a client has to send the whole request (default 60000)')
@@ -51,18 +56,15 @@ export function registerServeCommand(program: Command): void {
     .option('--max-import-bytes <bytes>', 'largest CSV import file (default 5242880)')
     .option(
       '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs and the limits above (flags and env win)',
+      'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(flags.config);
-      const { port, host, database, apiKeys, concurrency, lockTimeoutMs, limits } = resolveServeSettings(
-        flags,
-        process.env,
-        file,
-      );
+      const { port, host, database, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs, limits } =
+        resolveServeSettings(flags, process.env, file);
       const roster = await createRoster({
         database,
-        jobs: { concurrency, lockTimeoutMs },
+        jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
       });
       await roster.jobs.start();
