@@ -111,6 +111,7 @@ export {
   JobLockLostError,
   type JobStatus,
 } from './jobs/job-types.js';
+export { createKeySchema } from './keys/key-schemas.js';
 export { hashApiKey, type KeyService } from './keys/key-service.js';
 export type { ApiKeyInfo, CreatedApiKey, KeyResolution } from './keys/key-types.js';
 export type {

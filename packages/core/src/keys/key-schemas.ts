@@ -8,3 +8,6 @@ export const apiKeySchema = z
   .min(8, 'must be at least 8 characters')
   .max(256, 'must be at most 256 characters')
   .regex(/^\S+$/, 'must not contain whitespace');
+
+/** The options of `keys.create`: errors name the `prefix` field. */
+export const createKeySchema = z.object({ prefix: keyPrefixSchema.optional() });

@@ -33,6 +33,7 @@ describeEachDialect('api keys', (dialect) => {
     expect((await roster.keys.create(project.id, { prefix: 'un_' })).key).toMatch(/^un_/);
     await expect(roster.keys.create(project.id, { prefix: 'BAD' })).rejects.toMatchObject({
       code: 'validation_failed',
+      details: { issues: [{ field: 'prefix', message: expect.stringContaining('lowercase letters') }] },
     });
   });
 

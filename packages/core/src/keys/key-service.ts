@@ -5,7 +5,7 @@ import { isUuid, uuidv7 } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './key-repository.js';
-import { apiKeySchema, keyPrefixSchema } from './key-schemas.js';
+import { apiKeySchema, createKeySchema } from './key-schemas.js';
 import { type ApiKeyInfo, type CreatedApiKey, type KeyResolution, rowToKeyInfo } from './key-types.js';
 
 export function hashApiKey(key: string): string {
@@ -42,7 +42,7 @@ export function createKeyService({ db, clock }: ServiceDeps) {
   return {
     /** Mints a new random key for the project; the returned `key` is the only copy. */
     async create(projectId: string, options: { prefix?: string } = {}): Promise<CreatedApiKey> {
-      const prefix = parseInput(keyPrefixSchema, options.prefix ?? 'sk_');
+      const prefix = parseInput(createKeySchema, options).prefix ?? 'sk_';
       const key = `${prefix}${randomBytes(24).toString('hex')}`;
       return { ...(await store(projectId, key)), key };
     },
