@@ -8,6 +8,7 @@ export {
 export { DASHBOARD_CSRF_HEADER, type DashboardOptions, dashboard } from './dashboard/dashboard.js';
 export { classifyError, type HttpError, STATUS_BY_CODE } from './errors.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
+export { rosterOpenApi } from './openapi/roster.js';
 export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';
 export { toPlunkContact, toPlunkErrorBody } from './plunk/plunk-format.js';
 export { createPlunkRouter, type PlunkRouterOptions, plunkLimit } from './plunk/router.js';

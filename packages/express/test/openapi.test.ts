@@ -1,7 +1,14 @@
 import { createRoster, type Roster } from '@roster/core';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPlunkRouter, createUnosendRouter, plunkOpenApi, unosendOpenApi } from '../src/index.js';
+import {
+  createPlunkRouter,
+  createRosterRouter,
+  createUnosendRouter,
+  plunkOpenApi,
+  rosterOpenApi,
+  unosendOpenApi,
+} from '../src/index.js';
 import { type Listening, listen } from './http-helpers.js';
 import { expectValidOpenApi, operationsOf, schemaValidator } from './openapi-helpers.js';
 
@@ -38,6 +45,7 @@ beforeAll(async () => {
   app.use('/v1', createUnosendRouter(roster, { onError, importWaitMs: 20_000 }));
   // The same API answering imports at once, for the "still running" (202) answers.
   app.use('/v1-nowait', createUnosendRouter(roster, { onError, importWaitMs: 0 }));
+  app.use('/roster', createRosterRouter(roster, { onError }));
   app.use(createPlunkRouter(roster, { onError }));
   server = await listen(app);
 });
@@ -281,6 +289,30 @@ const unosendScenarios: Record<string, Scenario> = {
   'deleteAudience 404': (api) => api.call('delete', `/audiences/${UNKNOWN_ID}`),
 };
 
+/** A finished import job of the test project. */
+async function finishedImport(api: Api): Promise<string> {
+  const job = await api.roster.imports.enqueue(api.projectId, {
+    file: Buffer.from('email,plan\nada@example.com,pro\nnot-an-email,x\n'),
+    name: 'people.csv',
+  });
+  await api.roster.jobs.runOnce();
+  return job.id;
+}
+
+const rosterScenarios: Record<string, Scenario> = {
+  'getProject 200': (api) => api.call('get', '/project'),
+  'listKeys 200': (api) => api.call('get', '/keys'),
+  'createKey 201': (api, doc) => api.call('post', '/keys', { body: bodyExample(doc, 'createKey') }),
+  'createKey 400': (api) => api.call('post', '/keys', { body: { prefix: 'NOPE' } }),
+  'revokeKey 204': async (api) => {
+    const spare = await api.roster.keys.create(api.projectId);
+    return api.call('delete', `/keys/${spare.id}`);
+  },
+  'revokeKey 404': (api) => api.call('delete', `/keys/${UNKNOWN_ID}`),
+  'getImport 200': async (api) => api.call('get', `/imports/${await finishedImport(api)}`),
+  'getImport 404': (api) => api.call('get', `/imports/${UNKNOWN_ID}`),
+};
+
 /** Every documented 401: the operation called with an unknown key. */
 function unauthorizedScenario(method: string, path: string, doc: Json): Scenario {
   return (api) => {
@@ -323,6 +355,13 @@ const dialects = [
     base: '/v1',
     scenarios: unosendScenarios,
     router: (r: Roster) => createUnosendRouter(r),
+  },
+  {
+    name: 'roster management',
+    doc: rosterOpenApi(),
+    base: '/roster',
+    scenarios: rosterScenarios,
+    router: (r: Roster) => createRosterRouter(r),
   },
 ];
 
@@ -377,7 +416,8 @@ describe.each(dialects)('OpenAPI document of the $name API', ({ doc, base, scena
   });
 
   it('rejects bodies that differ from the documented shape (the schemas are strict)', () => {
-    const contact = documented.find((d) => d.id === 'getContact 200')!.response.content['application/json'];
+    const contact = documented.find((d) => d.id === 'getContact 200' || d.id === 'getProject 200')!.response
+      .content['application/json'];
     expect(validator.isValid(contact.schema, contact.example)).toBe(true);
     expect(validator.isValid(contact.schema, { ...contact.example, extra: 1 })).toBe(false);
     const { id: _, ...withoutId } = contact.example;

@@ -5,6 +5,7 @@ import {
   createUnosendRouter,
   dashboard,
   plunkOpenApi,
+  rosterOpenApi,
   toPlunkErrorBody,
   unosendOpenApi,
 } from '@roster/express';
@@ -43,6 +44,9 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   });
   app.get('/openapi/unosend.json', (_req, res) => {
     res.json(unosendOpenApi(roster.options.limits));
+  });
+  app.get('/openapi/roster.json', (_req, res) => {
+    res.json(rosterOpenApi());
   });
   // The web dashboard (sign-in with a secret key) and roster's own management API.
   if (options.dashboard !== false) app.use('/dashboard', dashboard(roster, { onError: options.onError }));

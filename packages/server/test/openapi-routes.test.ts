@@ -1,5 +1,5 @@
 import { createRoster, type Roster } from '@roster/core';
-import { plunkOpenApi, unosendOpenApi } from '@roster/express';
+import { plunkOpenApi, rosterOpenApi, unosendOpenApi } from '@roster/express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 
@@ -32,5 +32,20 @@ describe('the server serves the OpenAPI documents', () => {
     expect(doc).not.toEqual(unosendOpenApi());
     expect(doc.servers).toEqual([{ url: '/v1' }]);
     expect(doc.components.schemas.UnosendBulkBody.anyOf[1].properties.contact_ids.maxItems).toBe(250);
+  });
+
+  it('serves the management document at /openapi/roster.json', async () => {
+    const res = await fetch(`${server.url}/openapi/roster.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Record<string, any>;
+    expect(doc).toEqual(rosterOpenApi());
+    expect(doc.servers).toEqual([{ url: '/roster' }]);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/imports/{jobId}', '/keys', '/keys/{id}', '/project']);
+  });
+
+  it('serves the dashboard at /dashboard/', async () => {
+    const res = await fetch(`${server.url}/dashboard`, { redirect: 'manual' });
+    expect(res.status).toBe(308);
+    expect(res.headers.get('location')).toBe('/dashboard/');
   });
 });

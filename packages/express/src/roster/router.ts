@@ -23,7 +23,7 @@ export interface RosterRouterOptions {
 export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports'];
 
 /** What `GET /imports/:jobId` answers: the job's state plus the rows counted so far. */
-function toImportView(
+export function toImportView(
   status: Awaited<ReturnType<Roster['imports']['status']>>,
   progress: ImportProgress | null,
 ) {
