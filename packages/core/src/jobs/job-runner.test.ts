@@ -46,6 +46,35 @@ describeEachDialect('job runner', (dialect) => {
     currentDialect = dialect;
   });
 
+  it('claims fairly across projects: a backlog of one project does not hold back another', async () => {
+    const { roster, projectId } = await setup({ concurrency: 2 });
+    const other = (await roster.projects.ensure('other')).id;
+    const batches: string[][] = [];
+    let current: string[] = [];
+    roster.jobs.register({
+      type: 'mark',
+      async run({ job }) {
+        current.push((job.payload as { name: string }).name);
+        if (current.length === 2) {
+          batches.push(current);
+          current = [];
+        }
+        return null;
+      },
+    });
+    for (let i = 1; i <= 6; i++) await roster.jobs.enqueue(projectId, 'mark', { name: `a${i}` });
+    await roster.jobs.enqueue(other, 'mark', { name: 'b1' });
+    await roster.jobs.enqueue(other, 'mark', { name: 'b2' });
+    expect(await roster.jobs.runOnce()).toBe(8);
+    // Each batch of two takes one job of each project while both have some; oldest first within one.
+    expect(batches.map((b) => [...b].sort())).toEqual([
+      ['a1', 'b1'],
+      ['a2', 'b2'],
+      ['a3', 'a4'],
+      ['a5', 'a6'],
+    ]);
+  });
+
   it('runs a queued job once and keeps its result queryable', async () => {
     const { roster, projectId } = await setup();
     const seen: unknown[] = [];

@@ -42,8 +42,10 @@ export async function findJob(db: Db, id: string): Promise<JobRow | undefined> {
 }
 
 /**
- * Atomically claims the oldest due queued job of one of `types`: marks it running, locked by
- * `workerId`, and counts the attempt. On dialects with `SKIP LOCKED`, concurrent claimers never
+ * Atomically claims a due queued job of one of `types`: marks it running, locked by `workerId`, and
+ * counts the attempt. Fair between projects: the job comes from the project with the fewest jobs
+ * running right now (oldest due job first within that), so one project's backlog of hundreds of
+ * jobs delays another project's job by at most the jobs already running, not the whole backlog. On dialects with `SKIP LOCKED`, concurrent claimers never
  * wait on or get the same row; on SQLite the single writer makes the statement atomic.
  */
 export async function claimNextJob(
@@ -63,13 +65,21 @@ export async function claimNextJob(
     }))
     .where('id', '=', (eb) => {
       let next = eb
-        .selectFrom('roster_jobs')
-        .select('id')
-        .where('status', '=', 'queued')
-        .where('run_at', '<=', claim.now)
-        .where('type', 'in', claim.types)
-        .orderBy('run_at')
-        .orderBy('id')
+        .selectFrom('roster_jobs as queued')
+        .select('queued.id')
+        .where('queued.status', '=', 'queued')
+        .where('queued.run_at', '<=', claim.now)
+        .where('queued.type', 'in', claim.types)
+        // Running jobs are few (the runners' concurrency), and found through the (status, run_at) index.
+        .orderBy((ob) =>
+          ob
+            .selectFrom('roster_jobs as running')
+            .select((c) => c.fn.countAll().as('n'))
+            .where('running.status', '=', 'running')
+            .whereRef('running.project_id', '=', 'queued.project_id'),
+        )
+        .orderBy('queued.run_at')
+        .orderBy('queued.id')
         .limit(1);
       if (dialect.supportsSkipLocked) next = next.forUpdate().skipLocked();
       return next;
