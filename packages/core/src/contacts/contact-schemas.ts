@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { audienceIdSchema } from '../audiences/audience-schemas.js';
+import { checkData, checkText } from '../text-rules.js';
 
 /**
  * A practical email syntax check: one `@`, a non-empty local part without spaces, a domain of
@@ -30,7 +31,24 @@ export const emailSchema = z
   });
 
 /** Custom data: a JSON object of top-level keys. */
-export const contactDataSchema = z.record(z.string(), z.unknown(), { error: 'must be an object' });
+export const contactDataSchema = z.preprocess(
+  (value, ctx) => {
+    // Checked on the input itself: the parsed record is a copy that would already lack `__proto__`.
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      checkData(value as Record<string, unknown>, ctx);
+    }
+    return value;
+  },
+  z.record(z.string(), z.unknown(), { error: 'must be an object' }),
+);
+
+export const MAX_NAME_LENGTH = 256;
+
+/** A first or last name. */
+export const contactNameSchema = z
+  .string({ error: 'must be a string' })
+  .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
+  .superRefine(checkText);
 
 export const subscribedSchema = z.boolean({ error: 'must be a boolean' });
 
@@ -38,8 +56,8 @@ export const upsertContactSchema = z.object({
   email: emailSchema,
   subscribed: subscribedSchema.optional(),
   data: contactDataSchema.nullish(),
-  firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
-  lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  firstName: contactNameSchema.nullish(),
+  lastName: contactNameSchema.nullish(),
   /** Puts the contact in this audience of the project (`not_found` if there is none); `null` takes it out. */
   audienceId: audienceIdSchema.nullish(),
 });
@@ -52,8 +70,8 @@ export const updateContactSchema = z.object({
   data: contactDataSchema.nullish(),
   /** `merge` (default, Plunk) or `replace` (Unosend's metadata). */
   dataMode: z.enum(['merge', 'replace']).optional(),
-  firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
-  lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  firstName: contactNameSchema.nullish(),
+  lastName: contactNameSchema.nullish(),
   /** Moves the contact to this audience of the project (`not_found` if there is none); `null` takes it out. */
   audienceId: audienceIdSchema.nullish(),
 });
@@ -71,8 +89,8 @@ export const createContactSchema = z.object({
   data: contactDataSchema.nullish(),
   /** `rules` (default, Plunk's) or `verbatim` (Unosend stores metadata as sent, nulls included). */
   dataMode: z.enum(['rules', 'verbatim']).optional(),
-  firstName: z.string({ error: 'must be a string' }).max(256).nullish(),
-  lastName: z.string({ error: 'must be a string' }).max(256).nullish(),
+  firstName: contactNameSchema.nullish(),
+  lastName: contactNameSchema.nullish(),
   audienceId: audienceIdSchema.nullish(),
 });
 export type CreateContactInput = z.input<typeof createContactSchema>;
@@ -120,7 +138,11 @@ export const SORT_DIRECTIONS = ['asc', 'desc'] as const;
 export const listContactsSchema = z.object({
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().nullish(),
-  search: z.string().max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`).nullish(),
+  search: z
+    .string()
+    .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
+    .superRefine(checkText)
+    .nullish(),
   /** Only subscribed (true) or unsubscribed (false) contacts. */
   subscribed: subscribedSchema.nullish(),
   /** @default 'createdAt' */

@@ -7,6 +7,7 @@ import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { textProblem } from '../text-rules.js';
 import {
   type CsvColumns,
   type CsvDelimiter,
@@ -255,6 +256,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     } else if (!error && lastName !== null && lastName.length > MAX_NAME_LENGTH) {
       error = `Invalid last name (longer than ${MAX_NAME_LENGTH} characters)`;
     }
+    if (!error) error = textRuleError(record, cols);
     if (error) {
       batchFailures++;
       if (progress.errors.length + batchErrors.length < MAX_KEPT_IMPORT_ERRORS) {
@@ -280,4 +282,27 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       batch.set(email, { id: uuidv7(), email, subscribed, data, firstName, lastName, rows: 1 });
     }
   }
+}
+
+/**
+ * The text rules of every stored string (see `text-rules.ts`), per row: a cell with a NUL character
+ * fails its row, never the import; so does a value in a `__proto__` column.
+ */
+function textRuleError(record: string[], cols: CsvColumns): string | null {
+  const named: [string, number][] = [
+    ['first name', cols.firstName],
+    ['last name', cols.lastName],
+  ];
+  for (const [name, index] of named) {
+    const problem = index === -1 ? null : textProblem(record[index] ?? '');
+    if (problem) return `Invalid ${name} (${problem})`;
+  }
+  for (const { index, key } of cols.data) {
+    const value = record[index]?.trim();
+    if (!value) continue;
+    if (key === '__proto__') return 'Invalid column "__proto__" (is not allowed as a data key)';
+    const problem = textProblem(value) ?? textProblem(key);
+    if (problem) return `Invalid value in column "${key}" (${problem})`;
+  }
+  return null;
 }

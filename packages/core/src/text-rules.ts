@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+
+/**
+ * Rules every stored string and data value follows, identical on SQLite and PostgreSQL:
+ * - no NUL character (`\u0000`): PostgreSQL cannot store it in text or jsonb, so neither does roster;
+ * - no lone UTF-16 surrogate: it is not Unicode, PostgreSQL's jsonb refuses it;
+ * - data values are JSON: finite numbers only (`1e400` would silently become `null`);
+ * - data nests at most `MAX_DATA_DEPTH` levels (SQLite's JSON functions stop at 1000 levels, and
+ *   every merge re-serialises the whole value);
+ * - `__proto__` is not a data key (JavaScript objects cannot hold it as a plain key).
+ */
+export const MAX_DATA_DEPTH = 32;
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What is wrong with a string under the rules above, or null. */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'must not contain the NUL character (\\u0000)';
+  if (LONE_SURROGATE.test(value)) return 'must be valid Unicode (it contains a lone surrogate)';
+  return null;
+}
+
+export interface DataIssue {
+  /** Path below the data object, e.g. `['profile', 'name']`. */
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * The problems of a data object under the rules above (keys and values, at any depth), in path
+ * order; at most `max` of them. The walk never goes deeper than the depth limit, so a value nested
+ * thousands of levels deep costs nothing and cannot overflow the stack.
+ */
+export function dataIssues(data: Record<string, unknown>, max = 20): DataIssue[] {
+  const issues: DataIssue[] = [];
+  const visit = (value: unknown, path: (string | number)[], depth: number): void => {
+    if (issues.length >= max) return;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) issues.push({ path, message: problem });
+      return;
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) issues.push({ path, message: 'must be a finite number' });
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    if (depth > MAX_DATA_DEPTH) {
+      issues.push({ path, message: `is nested deeper than ${MAX_DATA_DEPTH} levels` });
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i], [...path, i], depth + 1);
+      return;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '__proto__') {
+        issues.push({ path: [...path, key], message: 'is not allowed as a data key' });
+        continue;
+      }
+      const keyProblem = textProblem(key);
+      if (keyProblem) {
+        issues.push({ path: [...path, key], message: `key ${keyProblem}` });
+        continue;
+      }
+      visit(item, [...path, key], depth + 1);
+    }
+  };
+  visit(data, [], 1);
+  return issues.slice(0, max);
+}
+
+/** Adds the data rules to a zod record schema (issues are named `data.<path>`). */
+export function checkData(data: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  for (const issue of dataIssues(data))
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+}
+
+/** Adds the text rules to a zod string schema. */
+export function checkText(value: string, ctx: z.core.$RefinementCtx): void {
+  const problem = textProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
