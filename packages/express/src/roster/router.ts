@@ -4,7 +4,7 @@ import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
 import { toPlunkErrorBody } from '../plunk/plunk-format.js';
-import { finishDialectRouter, requireObject } from '../router-kit.js';
+import { finishDialectRouter, privateAnswers, requireObject } from '../router-kit.js';
 
 export interface RosterRouterOptions {
   /**
@@ -58,11 +58,13 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   router.use(
     ROSTER_ROUTE_PATHS,
-    express.json({ limit: '16kb' }),
+    privateAnswers,
+    // The key is checked from the headers before any body is read.
     authenticate(roster, {
       resolveProject: options.resolveProject,
       rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
     }),
+    express.json({ limit: '16kb' }),
   );
 
   router.get('/project', async (_req, res) => {
