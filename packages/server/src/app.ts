@@ -7,6 +7,7 @@ import {
   plunkOpenApi,
   rosterOpenApi,
   toPlunkErrorBody,
+  toUnosendErrorBody,
   unosendOpenApi,
 } from '@roster/express';
 import express, { type Express } from 'express';
@@ -54,16 +55,23 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
   const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   app.use('/v1', createUnosendRouter(roster, { onError: options.onError, jsonLimit }));
+  // Anything else under /v1 is an unknown Unosend route: answered in Unosend's error envelope.
+  app.use('/v1', (req, res) => {
+    res.status(404).json(toUnosendErrorBody(routeNotFound(req.method, req.originalUrl)));
+  });
   app.use(createPlunkRouter(roster, { onError: options.onError, jsonLimit }));
   app.use((req, res) => {
-    res.status(404).json(
-      toPlunkErrorBody({
-        status: 404,
-        code: 'route_not_found',
-        message: `Route ${req.method} ${req.path} not found`,
-        issues: [],
-      }),
-    );
+    res.status(404).json(toPlunkErrorBody(routeNotFound(req.method, req.originalUrl)));
   });
   return app;
+}
+
+function routeNotFound(method: string, url: string) {
+  const path = url.split('?')[0] ?? url;
+  return {
+    status: 404,
+    code: 'route_not_found' as const,
+    message: `Route ${method} ${path} not found`,
+    issues: [],
+  };
 }

@@ -49,3 +49,25 @@ describe('the server serves the OpenAPI documents', () => {
     expect(res.headers.get('location')).toBe('/dashboard/');
   });
 });
+
+describe('unknown routes', () => {
+  it('answers an unknown /v1 route in Unosend’s error envelope', async () => {
+    for (const path of ['/v1/nope', '/v1/emails', '/v1']) {
+      const res = await fetch(`${server.url}${path}?x=1`, { method: 'POST' });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({
+        error: { message: `Route POST ${path} not found`, code: 404, type: 'not_found' },
+      });
+    }
+  });
+
+  it('answers an unknown route outside /v1 in Plunk’s error envelope', async () => {
+    const res = await fetch(`${server.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      success: false,
+      error: { code: 'NOT_FOUND', message: 'Route GET /nope not found', statusCode: 404 },
+      timestamp: expect.any(String),
+    });
+  });
+});
