@@ -99,6 +99,7 @@ export {
   type ImportResult,
   type ImportRowError,
   type ImportSource,
+  type LiveImportProgress,
   MAX_KEPT_IMPORT_ERRORS,
 } from './imports/import-types.js';
 export { backoffDelay, type EnqueueOptions, type JobRunner } from './jobs/job-runner.js';

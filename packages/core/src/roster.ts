@@ -17,6 +17,7 @@ import {
 } from './idempotency/idempotency-service.js';
 import { importJobDefinition } from './imports/import-job.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
+import type { LiveImportProgress } from './imports/import-types.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
@@ -98,7 +99,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   });
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
-  jobs.register(importJobDefinition({ ...deps, ...resolved.imports }));
+  const liveImports = new Map<string, LiveImportProgress>();
+  jobs.register(importJobDefinition({ ...deps, ...resolved.imports, live: liveImports }));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
@@ -111,7 +113,12 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     contacts: createContactService({ ...deps, substringIndex: resolved.search.substringIndex }),
     audiences: createAudienceService(deps),
     bulk: createBulkService(bulkDeps),
-    imports: createImportService({ ...deps, jobs, maxImportBytes: resolved.limits.maxImportBytes }),
+    imports: createImportService({
+      ...deps,
+      jobs,
+      maxImportBytes: resolved.limits.maxImportBytes,
+      live: liveImports,
+    }),
     jobs,
     events: createEventService(deps),
     idempotency: createIdempotencyService({ ...deps, jobs, ttlMs: resolved.events.idempotencyTtlMs }),

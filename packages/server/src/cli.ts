@@ -43,7 +43,12 @@ async function main(argv: string[]): Promise<void> {
       process.exit(error.exitCode);
     }
     if (isRosterError(error)) {
-      const issues = error.details.issues?.map((i) => `\n  ${i.field}: ${i.message}`).join('') ?? '';
+      // Issues the message does not already say are listed below it.
+      const issues =
+        error.details.issues
+          ?.filter((i) => !error.message.includes(`${i.field}: ${i.message}`))
+          .map((i) => `\n  ${i.field}: ${i.message}`)
+          .join('') ?? '';
       console.error(`roster: ${error.message}${issues}`);
       process.exit(1);
     }

@@ -7,6 +7,9 @@ export interface CommonFlags {
 }
 
 export const DEFAULT_DB = './roster.db';
+
+/** The help of every command's `--db`. */
+export const DB_HELP = `SQLite database file path, or a postgres:// URL (env ROSTER_DB, default ./roster.db)`;
 export const DEFAULT_PROJECT = 'default';
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';

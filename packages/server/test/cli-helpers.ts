@@ -50,7 +50,7 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     });
     let out = '';
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 60_000);
     const onData = (d: Buffer) => {
       out += d;
       const match = /listening on (http:\/\/\S+)/.exec(out);
@@ -66,4 +66,81 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
       reject(new Error(`serve exited with ${code}:\n${out}`));
     });
   });
+}
+
+/** Single-quotes `arg` for `sh -c`. */
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+export interface PtyProcess {
+  child: ChildProcess;
+  /** Everything the terminal showed so far (stdout and stderr together). */
+  output: () => string;
+  /** Types into the terminal, e.g. `\x03` (Ctrl-C). */
+  type: (text: string) => void;
+  /** Resolves when `test` matches the output so far (rejects after `timeoutMs`). */
+  waitFor: (test: (output: string) => boolean, timeoutMs?: number) => Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs the `roster` bin in a pseudo-terminal (util-linux `script`), so stdout and stderr are a TTY
+ * as in a user's terminal. Exits with the command's exit code (`script -e`).
+ */
+export function runInPty(args: string[], env: NodeJS.ProcessEnv = {}): PtyProcess {
+  const command = [process.execPath, ROSTER_BIN, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { ...process.env, COLUMNS: '160', LINES: '40', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d;
+    for (const check of waiters) check();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    type: (text) => child.stdin!.write(text),
+    waitFor(test, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!test(out)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(out);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting; output so far:\n${out}`));
+        }, timeoutMs);
+        waiters.add(check);
+        void exited.then(() => {
+          if (!waiters.has(check)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          if (test(out)) resolve(out);
+          else reject(new Error(`exited; output:\n${out}`));
+        });
+        check();
+      });
+    },
+    exited,
+  };
+}
+
+/** The progress frames a terminal was shown: the rows count of each `import`/`export` bar drawn. */
+export function progressFrames(output: string, label: string): { percent: number; rows: number }[] {
+  const frames: { percent: number; rows: number }[] = [];
+  const pattern = new RegExp(
+    `${label}(?: \\([^)]*\\))? [#.]+ (\\d+)% \\| ([\\d,]+) rows \\| [\\d,]+ rows/s \\| ETA`,
+    'g',
+  );
+  for (const match of output.matchAll(pattern)) {
+    frames.push({ percent: Number(match[1]), rows: Number(match[2]!.replace(/,/g, '')) });
+  }
+  return frames;
 }

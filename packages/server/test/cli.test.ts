@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
@@ -37,6 +37,7 @@ describe('roster keys', () => {
     const lines = res.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       project: 'acme',
       key: expect.stringMatching(/^sk_[0-9a-f]{48}$/),
     });
@@ -73,8 +74,15 @@ describe('roster keys', () => {
     expect((await runCli(['keys', 'revoke', row.id, '--db', db])).code).toBe(0);
     const again = await runCli(['keys', 'revoke', row.id, '--db', db]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('API key not found');
-  });
+    expect(again.stderr).toMatch(
+      new RegExp(`^roster: Key ${row.id} was already revoked at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\n$`),
+    );
+    const unknown = await runCli(['keys', 'revoke', '01900000-0000-7000-8000-000000000000', '--db', db]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(
+      'roster: No API key with id 01900000-0000-7000-8000-000000000000 (see `roster keys list`)\n',
+    );
+  }, 120_000);
 
   it('rejects unknown flags with a clear message and a non-zero exit', async () => {
     const res = await runCli(['keys', 'create', '--db', db, '--bogus']);
@@ -88,7 +96,27 @@ describe('roster keys', () => {
       expect(res.code).toBe(0);
       expect(res.stdout).toContain('Usage: roster');
     }
-  });
+  }, 120_000);
+
+  it('says in serve --help where both APIs, the OpenAPI documents and /health are, and what --db takes', async () => {
+    const serve = await runCli(['serve', '--help']);
+    for (const text of ['/contacts', '/v1', '/openapi/plunk.json', '/openapi/unosend.json', '/health']) {
+      expect(serve.stdout).toContain(text);
+    }
+    expect(serve.stdout).toMatch(/Plunk-compatible/);
+    expect(serve.stdout).toMatch(/Unosend-compatible/);
+    for (const args of [
+      ['serve'],
+      ['import'],
+      ['export'],
+      ['keys', 'create'],
+      ['keys', 'list'],
+      ['keys', 'revoke'],
+    ]) {
+      const help = (await runCli([...args, '--help'])).stdout.replace(/\s+/g, ' ');
+      expect(help).toContain('--db <path|url> SQLite database file path, or a postgres:// URL');
+    }
+  }, 120_000);
 
   it('fails on an invalid prefix with a message naming it', async () => {
     const res = await runCli(['keys', 'create', '--db', db, '--prefix', 'NOPE']);
@@ -118,7 +146,7 @@ describe('roster serve', () => {
     const roster = await createRoster({ database: db });
     expect(await roster.keys.countActive()).toBe(2);
     await roster.close();
-  });
+  }, 120_000);
 
   it('creates a default project and prints a key once on first start', async () => {
     const first = await startServe([], { ROSTER_DB: db });
@@ -131,7 +159,7 @@ describe('roster serve', () => {
     expect(second.output()).not.toContain('shown once');
     second.child.kill('SIGTERM');
     await second.exited;
-  });
+  }, 120_000);
 
   it('finishes an in-flight request on SIGTERM, then stops accepting and exits 0', async () => {
     const server = await startServe(['--db', db, '--api-key', 'sk_test_fixed_key_1']);
@@ -159,6 +187,29 @@ describe('roster serve', () => {
     expect(await roster.contacts.findByEmail(project.id, 'inflight@example.com')).not.toBeNull();
     await roster.close();
   });
+
+  it('on a busy port prints one line, creates no key, and a retry on a free port prints the first key', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const busy = await runCli(['serve', '--db', db, '--port', String(port)]);
+      expect(busy.code).toBe(1);
+      expect(busy.stdout).toBe('');
+      expect(busy.stderr).toBe(`roster: port ${port} is in use; try --port\n`);
+    } finally {
+      blocker.close();
+    }
+    const retry = await startServe(['--db', db]);
+    try {
+      const key = /API key \(shown once, keep it\): (sk_\w+)/.exec(retry.output())?.[1];
+      expect(key).toBeDefined();
+      expect((await contacts(retry.url, key!)).status).toBe(200);
+    } finally {
+      retry.child.kill('SIGTERM');
+      await retry.exited;
+    }
+  }, 120_000);
 
   it('refuses an invalid port', async () => {
     const res = await runCli(['serve', '--db', db, '--port', 'http']);

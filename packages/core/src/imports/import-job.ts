@@ -27,6 +27,7 @@ import {
   type ImportProgress,
   type ImportResult,
   type ImportRowError,
+  type LiveImportProgress,
   MAX_KEPT_IMPORT_ERRORS,
 } from './import-types.js';
 
@@ -41,6 +42,8 @@ export interface ImportJobDeps extends ServiceDeps {
   parseInWorker: boolean;
   /** ...unless less than this is left to read (a worker costs more to start than parsing that). */
   workerMinBytes: number;
+  /** The imports this process is running, by job id (kept up to date while they run). */
+  live: Map<string, LiveImportProgress>;
 }
 
 interface Pending extends ImportUpsert {
@@ -118,6 +121,15 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   }
   const base = progress.bytes;
   if (base >= source.size && saved) return { ...progress.counts, errors: progress.errors };
+  const live: LiveImportProgress = {
+    rows: progress.counts.totalRows,
+    rowsBefore: progress.counts.totalRows,
+    failures: progress.counts.failureCount,
+    bytes: base,
+    size: source.size,
+    percent: progress.percent,
+  };
+  deps.live.set(ctx.job.id, live);
 
   const batches = parseCsvRecords(
     openImportSource(db, source, base),
@@ -219,6 +231,12 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
           ctx.throwIfStopping();
         }
       }
+      live.rows = progress.counts.totalRows + batchRows;
+      live.failures = progress.counts.failureCount + batchFailures;
+      live.bytes = bytes;
+      live.percent = source.size > 0 ? Math.floor((bytes / source.size) * 100) : 100;
+      // Parsing and row checks are synchronous: let timers (progress displays) and I/O run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch (error) {
     if (String((error as { code?: unknown }).code ?? '').startsWith('CSV_')) {
@@ -229,6 +247,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     }
     throw error;
   } finally {
+    deps.live.delete(ctx.job.id);
     await batches.return(undefined);
   }
   if (!columns) throw emptyFile();

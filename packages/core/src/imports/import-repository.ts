@@ -24,6 +24,8 @@ export interface ImportUpsertOptions {
   audienceId: string | null;
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Rows per statement: at most 10 bind parameters each, well below SQLite's 32766 and Postgres' 65535. */
 export const ROWS_PER_STATEMENT = 1000;
 
@@ -128,6 +130,8 @@ export async function upsertImportRows(
         CompiledQuery.raw(upsertSql(db, dialect, shape), params),
       );
       for (const row of result.rows) stored.add(row.id);
+      // Statements run synchronously on SQLite: let timers and I/O (progress displays, HTTP) in.
+      await yieldToEventLoop();
     }
   }
   return stored;

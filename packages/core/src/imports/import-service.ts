@@ -14,11 +14,19 @@ import { parseInput } from '../validation.js';
 import { HEADER_SNIFF_BYTES, headerLine, mapHeader, parseHeaderLine, sniffDelimiter } from './csv-format.js';
 import { IMPORT_JOB_TYPE } from './import-job.js';
 import { readHead } from './import-source.js';
-import type { ImportJobPayload, ImportProgress, ImportResult, ImportSource } from './import-types.js';
+import type {
+  ImportJobPayload,
+  ImportProgress,
+  ImportResult,
+  ImportSource,
+  LiveImportProgress,
+} from './import-types.js';
 
 export interface ImportServiceDeps extends ServiceDeps {
   jobs: JobRunner;
   maxImportBytes: number;
+  /** The imports this process is running (shared with the import job). */
+  live: Map<string, LiveImportProgress>;
 }
 
 export interface ImportFileInput {
@@ -47,6 +55,12 @@ export interface PathImportOptions {
   audienceId?: string | null;
   /** As `ImportFileInput.nameColumns`. @default false */
   nameColumns?: boolean;
+  /**
+   * Start a new import even though a completed import of the same unchanged file exists, or an
+   * unfinished import of the file changed since (that job is then cancelled).
+   * @default false
+   */
+  force?: boolean;
 }
 
 function importPayload(
@@ -63,11 +77,20 @@ function importPayload(
 
 const importAudienceSchema = z.object({ audienceId: audienceIdSchema.nullish() });
 
-/** What `enqueueFromPath` answers: the job, and whether it resumes an unfinished one. */
+/**
+ * What `enqueueFromPath` answers: the job, and whether it resumes an unfinished one
+ * (`resumed`) or is a completed import of the same unchanged file (`alreadyImported`: nothing
+ * was queued). `replaced` is the unfinished job of the changed file that `force` cancelled.
+ */
 export interface PathImportJob {
   job: Job<ImportJobPayload, ImportResult>;
   resumed: boolean;
+  alreadyImported: boolean;
+  replaced?: Job<ImportJobPayload, ImportResult>;
 }
+
+/** How many completed imports `enqueueFromPath` looks through for one of the same file. */
+const COMPLETED_IMPORTS_CHECKED = 200;
 
 /** Rejects a header that can be read and has no email column (cheap: one line). */
 function checkHeader(head: Uint8Array, complete: boolean): void {
@@ -161,22 +184,68 @@ export function createImportService(deps: ImportServiceDeps) {
       const source: ImportSource = { kind: 'path', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
       const head = await readHead(db, source, HEADER_SNIFF_BYTES);
       checkHeader(head, head.byteLength >= info.size);
-      for (const job of await jobs.unfinished<ImportJobPayload, ImportResult>(projectId, IMPORT_JOB_TYPE)) {
+      const nameColumns = options.nameColumns ?? false;
+      type PathJob = Job<ImportJobPayload, ImportResult>;
+      const sameFile = (job: PathJob) => {
         const other = job.payload.source;
-        if (
-          other.kind === 'path' &&
-          other.path === absolute &&
-          other.size === info.size &&
-          other.mtimeMs === info.mtimeMs &&
-          (job.payload.audienceId ?? null) === audienceId &&
-          (job.payload.nameColumns ?? false) === (options.nameColumns ?? false)
-        ) {
-          return { job, resumed: true };
+        return other.kind === 'path' && other.path === absolute;
+      };
+      const unchanged = (job: PathJob) => {
+        const other = job.payload.source;
+        return other.kind === 'path' && other.size === info.size && other.mtimeMs === info.mtimeMs;
+      };
+      const sameOptions = (job: PathJob) =>
+        (job.payload.audienceId ?? null) === audienceId && (job.payload.nameColumns ?? false) === nameColumns;
+
+      const unfinished = (
+        await jobs.unfinished<ImportJobPayload, ImportResult>(projectId, IMPORT_JOB_TYPE)
+      ).filter(sameFile);
+      const resumable = unfinished.find((job) => unchanged(job) && sameOptions(job));
+      if (resumable) return { job: resumable, resumed: true, alreadyImported: false };
+      let replaced: PathJob | undefined;
+      const stale = unfinished.find((job) => !unchanged(job));
+      if (stale) {
+        if (!options.force || stale.status === 'running') {
+          const started = (stale.progress as ImportProgress | null)?.counts.totalRows ?? 0;
+          throw new RosterError(
+            'conflict',
+            `${path} changed after import job ${stale.id} started (${started} rows imported): ` +
+              'that import cannot resume. ' +
+              (stale.status === 'running'
+                ? `The job is running in ${stale.lockedBy ?? 'another worker'}; wait for it to fail, then import again.`
+                : 'Import it again with force to cancel that job and start from row 1.'),
+            { resource: 'import', jobId: stale.id },
+          );
         }
+        replaced = (await jobs.cancel(
+          projectId,
+          stale.id,
+          `Cancelled: ${absolute} changed after the import started; a new import replaces this one`,
+        )) as PathJob;
       }
-      const payload = importPayload(source, audienceId, options.nameColumns);
-      const job = await jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload);
-      return { job: job as Job<ImportJobPayload, ImportResult>, resumed: false };
+      if (!options.force) {
+        const completed = await jobs.withStatus<ImportJobPayload, ImportResult>(
+          projectId,
+          IMPORT_JOB_TYPE,
+          'completed',
+          COMPLETED_IMPORTS_CHECKED,
+        );
+        const done = completed.find((job) => sameFile(job) && unchanged(job) && sameOptions(job));
+        if (done) return { job: done, resumed: false, alreadyImported: true };
+      }
+      const payload = importPayload(source, audienceId, nameColumns);
+      const job = (await jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload)) as PathJob;
+      return { job, resumed: false, alreadyImported: false, ...(replaced ? { replaced } : {}) };
+    },
+
+    /**
+     * The import as this process runs it right now (rows read so far, including the batch not
+     * yet committed), or null if this process is not running it. Synchronous and free: meant for
+     * progress displays polled many times a second.
+     */
+    live(jobId: string): LiveImportProgress | null {
+      const live = deps.live.get(jobId);
+      return live ? { ...live } : null;
     },
 
     /** The import job's status (never its file). `not_found` for an unknown id or another project's job. */

@@ -57,3 +57,21 @@ export interface ImportProgress {
   counts: Omit<ImportResult, 'errors'>;
   errors: ImportRowError[];
 }
+
+/**
+ * An import as the process running it sees it, updated after every block of parsed rows (not
+ * only when a batch commits), for progress displays. Only the process running the job has it.
+ */
+export interface LiveImportProgress {
+  /** Rows read so far (as `totalRows` counts them), including those of the batch not yet committed. */
+  rows: number;
+  /** Rows read before this attempt started (committed by an earlier, interrupted attempt). */
+  rowsBefore: number;
+  /** Rows rejected so far. */
+  failures: number;
+  /** Bytes of the file read so far, and its size. */
+  bytes: number;
+  size: number;
+  /** 0–100, by bytes read. */
+  percent: number;
+}

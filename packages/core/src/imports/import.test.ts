@@ -402,11 +402,79 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     expect(again).toMatchObject({ resumed: true, job: { id: first.job.id } });
     await roster.jobs.runOnce();
     expect((await roster.imports.status(projectId, first.job.id)).result).toMatchObject({ createdCount: 2 });
-    expect((await roster.imports.enqueueFromPath(projectId, path)).resumed).toBe(false);
     await expect(roster.imports.enqueueFromPath(projectId, join(dir, 'missing.csv'))).rejects.toMatchObject({
       code: 'validation_failed',
     });
     expect(IMPORT_JOB_TYPE).toBe('import');
+  });
+
+  it('answers the completed job for a file already imported unchanged, and queues a new one only with force', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(mkdtempSync(join(tmpdir(), 'roster-import-')), 'contacts.csv');
+    writeFileSync(path, 'email,plan\na@example.com,pro\n');
+    const first = await roster.imports.enqueueFromPath(projectId, path);
+    await roster.jobs.runOnce();
+    const again = await roster.imports.enqueueFromPath(projectId, path);
+    expect(again).toMatchObject({
+      resumed: false,
+      alreadyImported: true,
+      job: { id: first.job.id, status: 'completed', result: { createdCount: 1 } },
+    });
+    expect(await roster.jobs.unfinished(projectId, IMPORT_JOB_TYPE)).toEqual([]);
+    // Other options are another import.
+    const named = await roster.imports.enqueueFromPath(projectId, path, { nameColumns: true });
+    expect(named).toMatchObject({ resumed: false, alreadyImported: false });
+    await roster.jobs.runOnce();
+    const forced = await roster.imports.enqueueFromPath(projectId, path, { force: true });
+    expect(forced).toMatchObject({ resumed: false, alreadyImported: false, job: { status: 'queued' } });
+    expect(forced.job.id).not.toBe(first.job.id);
+  });
+
+  it('refuses to import a file changed after its import started, and with force cancels that job and starts afresh', async () => {
+    const { roster, projectId } = await setup({ imports: { batchSize: 1 } });
+    const path = join(mkdtempSync(join(tmpdir(), 'roster-import-')), 'contacts.csv');
+    writeFileSync(path, 'email\na@example.com\n');
+    const first = await roster.imports.enqueueFromPath(projectId, path);
+    // The file changes before the job ran (as after a killed import).
+    writeFileSync(path, 'email\na@example.com\nb@example.com\n');
+    const error = await roster.imports.enqueueFromPath(projectId, path).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'conflict', details: { jobId: first.job.id } });
+    expect((error as Error).message).toContain(`changed after import job ${first.job.id} started`);
+    expect((error as Error).message).toContain('force');
+    expect((await roster.jobs.unfinished(projectId, IMPORT_JOB_TYPE)).map((j) => j.id)).toEqual([
+      first.job.id,
+    ]);
+
+    const forced = await roster.imports.enqueueFromPath(projectId, path, { force: true });
+    expect(forced.replaced).toMatchObject({ id: first.job.id, status: 'failed' });
+    expect(forced.replaced?.lastError).toContain('changed after the import started');
+    expect((await roster.jobs.unfinished(projectId, IMPORT_JOB_TYPE)).map((j) => j.id)).toEqual([
+      forced.job.id,
+    ]);
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, forced.job.id)).result).toMatchObject({ createdCount: 2 });
+    expect(await roster.jobs.get(projectId, first.job.id)).toMatchObject({ status: 'failed', attempts: 0 });
+  });
+
+  it('shows the rows read so far while the job runs in this process (live), and nothing once done', async () => {
+    const { roster, projectId } = await setup({ imports: { batchSize: 1000 } });
+    const path = join(mkdtempSync(join(tmpdir(), 'roster-import-')), 'contacts.csv');
+    const rows = Array.from({ length: 5000 }, (_, i) => `u${i}@example.com`).join('\n');
+    writeFileSync(path, `email\n${rows}\n`);
+    const { job } = await roster.imports.enqueueFromPath(projectId, path);
+    expect(roster.imports.live(job.id)).toBeNull();
+    const seen: number[] = [];
+    const timer = setInterval(() => {
+      const live = roster.imports.live(job.id);
+      if (live) seen.push(live.rows);
+    }, 1);
+    await roster.jobs.runJob(projectId, job.id);
+    clearInterval(timer);
+    expect(roster.imports.live(job.id)).toBeNull();
+    // Timers ran while the job did: several distinct, growing counts were seen.
+    expect(new Set(seen).size).toBeGreaterThan(2);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(Math.max(...seen)).toBeLessThanOrEqual(5000);
   });
   it('puts every imported contact, created or updated, in the audience given at enqueue', async () => {
     const { roster, projectId } = await setup({ imports: { batchSize: 2 } });

@@ -15,6 +15,7 @@ import {
   type JobDefinition,
   JobInterruptedError,
   JobLockLostError,
+  type JobStatus,
   rowToJob,
 } from './job-types.js';
 
@@ -306,6 +307,36 @@ export function createJobRunner(deps: JobRunnerDeps) {
     /** The project's queued or running jobs of `type`, oldest first. */
     async unfinished<P = unknown, R = unknown>(projectId: string, type: string): Promise<Job<P, R>[]> {
       return (await store.findUnfinishedJobs(db, projectId, type)).map((row) => rowToJob<P, R>(row, dialect));
+    },
+
+    /** The project's jobs of `type` with `status`, newest first (at most `limit`, default 100). */
+    async withStatus<P = unknown, R = unknown>(
+      projectId: string,
+      type: string,
+      status: JobStatus,
+      limit = 100,
+    ): Promise<Job<P, R>[]> {
+      return (await store.findJobsByStatus(db, projectId, type, status, limit)).map((row) =>
+        rowToJob<P, R>(row, dialect),
+      );
+    },
+
+    /**
+     * Fails a queued job for good with `reason` (it will not run), e.g. one that is replaced by a
+     * new job. `conflict` if it is running or already finished; `not_found` as `get`.
+     */
+    async cancel(projectId: string, id: string, reason: string): Promise<Job> {
+      const job = await runner.get(projectId, id);
+      if (!(await store.failQueuedJob(db, job.id, reason, now()))) {
+        throw RosterError.conflict(
+          'job',
+          `Job ${job.id} is ${(await runner.get(projectId, id)).status}: only a queued job can be cancelled`,
+        );
+      }
+      const definition = definitions.get(job.type);
+      const failed = await runner.get(projectId, id);
+      if (definition) await finished(definition, failed);
+      return failed;
     },
 
     /**

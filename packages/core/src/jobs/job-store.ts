@@ -261,3 +261,33 @@ async function updateOwnedJob(
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) > 0;
 }
+
+/** The project's jobs of `type` with `status`, newest first, at most `limit`. */
+export async function findJobsByStatus(
+  db: Db,
+  projectId: string,
+  type: string,
+  status: JobsTable['status'],
+  limit: number,
+): Promise<JobRow[]> {
+  return db
+    .selectFrom('roster_jobs')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('type', '=', type)
+    .where('status', '=', status)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Fails a queued (not running) job for good with `error`; false if it is not queued any more. */
+export async function failQueuedJob(db: Db, id: string, error: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('roster_jobs')
+    .set({ status: 'failed', last_error: error, locked_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { contactsCsv, createRoster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, dbPath } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, dbPath } from '../config.js';
 
 interface ExportFlags extends CommonFlags {
   format: string;
@@ -19,7 +19,7 @@ export function registerExportCommand(program: Command): void {
   program
     .command('export')
     .description('Export every contact of a project as CSV (data fields as columns) or JSON, streaming')
-    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path|url>', DB_HELP)
     .option('--project <name>', 'project to export', 'default')
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to this file instead of stdout')

@@ -1,8 +1,19 @@
-import { createRoster, type ImportProgress, type ImportResult, type Job, type Roster } from '@roster/core';
+import {
+  createRoster,
+  type ImportProgress,
+  type ImportResult,
+  isRosterError,
+  type Job,
+  type Roster,
+} from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, dbPath, projectName } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
+import { type ProgressSample, startProgress } from '../progress.js';
 
 interface ImportFlags extends CommonFlags {
+  audience?: string;
+  nameColumns?: boolean;
+  force?: boolean;
   json?: boolean;
   progress?: boolean;
 }
@@ -15,47 +26,49 @@ const IMPORT_CACHE_KIB = 16 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A one-line progress display on stderr: redrawn in place on a terminal, a line every few seconds otherwise. */
-function progressBar(stream: NodeJS.WriteStream, enabled: boolean, rowsBefore: number) {
-  const started = Date.now();
-  let lastPrinted = 0;
-  let drawn = false;
-  return {
-    update(progress: ImportProgress | null, final = false) {
-      if (!enabled || !progress) return;
-      const rows = progress.counts.totalRows;
-      const seconds = (Date.now() - started) / 1000;
-      const rate = seconds > 0 ? Math.round((rows - rowsBefore) / seconds) : 0;
-      const width = 24;
-      const filled = Math.round((progress.percent / 100) * width);
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(progress.percent).padStart(3)}%  ${rows.toLocaleString('en-US')} rows  ${rate.toLocaleString('en-US')} rows/s  ${progress.counts.failureCount.toLocaleString('en-US')} errors`;
-      if (stream.isTTY) {
-        stream.write(`\r${line}\u001b[K`);
-        drawn = true;
-        if (final) stream.write('\n');
-      } else if (final || Date.now() - lastPrinted >= 2000) {
-        stream.write(`${line}\n`);
-        lastPrinted = Date.now();
-      }
-    },
-    done() {
-      if (drawn && stream.isTTY) stream.write('\n');
-      drawn = false;
-    },
-  };
-}
+const rowsText = (n: number) => n.toLocaleString('en-US');
 
+/**
+ * The summary line. A resumed import reports the job's totals and, separately, what this run
+ * did and how fast: the rows of earlier runs are not counted against this run's time.
+ */
 function printSummary(result: ImportResult, seconds: number, rowsBefore: number): void {
   const rows = result.totalRows - rowsBefore;
   const rate = seconds > 0 ? Math.round(rows / seconds) : rows;
-  console.log(
-    `Imported ${result.totalRows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${rate.toLocaleString('en-US')} rows/s): ` +
-      `${result.createdCount} created, ${result.updatedCount} updated, ${result.failureCount} failed`,
-  );
+  const counts = `${result.createdCount} created, ${result.updatedCount} updated, ${result.failureCount} failed`;
+  if (rowsBefore > 0) {
+    console.log(
+      `Imported ${rowsText(result.totalRows)} rows in all: ${counts}. This run resumed after ` +
+        `${rowsText(rowsBefore)} rows and imported ${rowsText(rows)} in ${seconds.toFixed(1)} s (${rowsText(rate)} rows/s)`,
+    );
+  } else {
+    console.log(
+      `Imported ${rowsText(result.totalRows)} rows in ${seconds.toFixed(1)} s (${rowsText(rate)} rows/s): ${counts}`,
+    );
+  }
+  printErrors(result);
+}
+
+function printErrors(result: ImportResult): void {
   for (const error of result.errors.slice(0, 20)) {
     console.log(`  line ${error.row}: ${error.error}${error.email ? ` (${error.email})` : ''}`);
   }
   if (result.failureCount > 20) console.log(`  ... and ${result.failureCount - 20} more rejected rows`);
+}
+
+/** `--audience`: an audience id, or the name of exactly one audience of the project. */
+async function resolveAudience(roster: Roster, projectId: string, value: string): Promise<string> {
+  const audiences = await roster.audiences.list(projectId);
+  const byId = audiences.find((a) => a.id === value.toLowerCase());
+  if (byId) return byId.id;
+  const named = audiences.filter((a) => a.name === value);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length > 1) {
+    throw new CliError(
+      `${named.length} audiences are named "${value}": pass the id of one (${named.map((a) => a.id).join(', ')})`,
+    );
+  }
+  throw new CliError(`No audience with the id or name "${value}" in this project`);
 }
 
 /** Runs the job in this process until it is finished, retrying after backoff and waiting for a live lock elsewhere. */
@@ -78,10 +91,22 @@ async function runToEnd(
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('Import a CSV file of any size from disk (resumes an interrupted import of the same file)')
+    .description(
+      'Import a CSV file of any size from disk. Rerunning the same command resumes an interrupted import; ' +
+        'a file already imported unchanged is not imported again (unless --force)',
+    )
     .argument('<file>', 'CSV file with an email column (comma, semicolon or tab separated)')
-    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path|url>', DB_HELP)
     .option('--project <name>', 'project to import into (created if missing)', 'default')
+    .option('--audience <id|name>', 'put every imported contact in this audience of the project')
+    .option(
+      '--name-columns',
+      'fill first and last names from first_name/firstName/"first name" (and last) columns instead of data',
+    )
+    .option(
+      '--force',
+      'import again a file already imported unchanged; for a file changed since its import was interrupted, cancel that import and start from row 1',
+    )
     .option('--json', 'print the result as one JSON line')
     .option('--no-progress', 'do not show the progress bar')
     .action(async (file: string, flags: ImportFlags) => {
@@ -89,42 +114,112 @@ export function registerImportCommand(program: Command): void {
         database: dbPath(flags),
         sqlite: { cacheSizeKiB: IMPORT_CACHE_KIB },
       });
+      let interrupted = false;
       try {
         const project = await roster.projects.ensure(projectName(flags));
-        const { job, resumed } = await roster.imports.enqueueFromPath(project.id, file);
-        const done = (job.progress as ImportProgress | null)?.counts.totalRows ?? 0;
+        const audienceId =
+          flags.audience === undefined
+            ? undefined
+            : await resolveAudience(roster, project.id, flags.audience);
+        const enqueued = await roster.imports
+          .enqueueFromPath(project.id, file, {
+            audienceId,
+            nameColumns: flags.nameColumns === true,
+            force: flags.force === true,
+          })
+          .catch((error: unknown) => {
+            const jobId = isRosterError(error) && error.code === 'conflict' ? error.details.jobId : undefined;
+            if (typeof jobId !== 'string') throw error;
+            throw new CliError(
+              `${file} changed after import job ${jobId} started, so that import cannot resume. ` +
+                `To import the file as it is now from row 1, run the same command with --force (it cancels job ${jobId}).`,
+            );
+          });
+        const { job, resumed } = enqueued;
+        if (enqueued.alreadyImported) {
+          const result = job.result as ImportResult;
+          if (flags.json) console.log(JSON.stringify({ jobId: job.id, alreadyImported: true, ...result }));
+          else {
+            console.log(
+              `${file} was already imported by job ${job.id} (completed at ${job.updatedAt}): ` +
+                `${rowsText(result.totalRows)} rows, ${result.createdCount} created, ${result.updatedCount} updated, ` +
+                `${result.failureCount} failed. Nothing to do; use --force to import it again.`,
+            );
+          }
+          return;
+        }
+        if (enqueued.replaced) {
+          console.error(`Cancelled import job ${enqueued.replaced.id} of the earlier version of ${file}`);
+        }
+        const before = job.progress as ImportProgress | null;
+        const done = before?.counts.totalRows ?? 0;
         console.error(
           resumed
-            ? `Resuming import job ${job.id} of ${file} after ${done.toLocaleString('en-US')} rows`
+            ? `Resuming import job ${job.id} of ${file} after ${rowsText(done)} rows`
             : `Importing ${file} (${job.payload.source.size.toLocaleString('en-US')} bytes) as job ${job.id}`,
         );
-        const bar = progressBar(process.stderr, flags.progress !== false && !flags.json, done);
+        const size = job.payload.source.size;
+        // Until the job's first block of rows is read, the display starts where the job stands.
+        const initial: ProgressSample = {
+          done: before?.bytes ?? 0,
+          total: size,
+          rows: done,
+          rowsBefore: done,
+          errors: before?.counts.failureCount ?? 0,
+        };
+        const bar = startProgress({
+          stream: process.stderr,
+          label: 'import',
+          enabled: flags.progress !== false && !flags.json,
+          read: () => {
+            const live = roster.imports.live(job.id);
+            return live
+              ? { done: live.bytes, total: size, rows: live.rows, rowsBefore: done, errors: live.failures }
+              : initial;
+          },
+        });
+        // Ctrl-C: the batch in flight is committed or rolled back, the job is released, and
+        // rerunning the same command continues after the last committed batch.
+        const onInterrupt = () => {
+          if (interrupted) process.exit(130);
+          interrupted = true;
+          bar.stop();
+          const live = roster.imports.live(job.id);
+          console.error(
+            `\nInterrupted after ${rowsText(live?.rows ?? done)} rows read: stopping import job ${job.id}. ` +
+              'Rerun the same command to resume where it stopped.',
+          );
+          void roster.close().finally(() => process.exit(130));
+        };
+        process.on('SIGINT', onInterrupt);
         const started = Date.now();
-        let polling = true;
-        const poll = (async () => {
-          while (polling) {
-            bar.update(await roster.imports.progress(project.id, job.id).catch(() => null));
-            await sleep(200);
-          }
-        })();
         let waitedNote = false;
         const finished = await runToEnd(roster, project.id, job.id, (why) => {
-          if (!waitedNote) console.error(why);
+          if (!waitedNote) {
+            bar.stop();
+            console.error(why);
+          }
           waitedNote = true;
-        }).finally(async () => {
-          polling = false;
-          await poll;
         });
-        bar.update(finished.progress as ImportProgress | null, true);
-        bar.done();
+        if (interrupted) return;
+        process.off('SIGINT', onInterrupt);
+        const result = finished.result as ImportResult | null;
+        bar.stop(
+          result && {
+            done: size,
+            total: size,
+            rows: result.totalRows,
+            rowsBefore: done,
+            errors: result.failureCount,
+          },
+        );
         if (finished.status === 'failed') {
           throw new CliError(`Import failed: ${finished.lastError ?? 'unknown error'}`);
         }
-        const result = finished.result as ImportResult;
         if (flags.json) console.log(JSON.stringify({ jobId: job.id, ...result }));
-        else printSummary(result, (Date.now() - started) / 1000, done);
+        else printSummary(result as ImportResult, (Date.now() - started) / 1000, done);
       } finally {
-        await roster.close();
+        if (!interrupted) await roster.close();
       }
     });
 }

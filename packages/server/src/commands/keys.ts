@@ -1,6 +1,6 @@
 import { createRoster, type Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, dbPath, projectName } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
 
 async function withRoster<T>(flags: CommonFlags, run: (roster: Roster) => Promise<T>): Promise<T> {
   const roster = await createRoster({ database: dbPath(flags) });
@@ -17,16 +17,17 @@ export function registerKeysCommand(program: Command): void {
   keys
     .command('create')
     .description('Create an API key for a project (creating the project if needed)')
-    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path|url>', DB_HELP)
     .option('--project <name>', 'project name', 'default')
     .option('--prefix <prefix>', 'key prefix, e.g. sk_ (Plunk) or un_ (Unosend)', 'sk_')
     .option('--public', "a public pk_ key, for Plunk's POST /v1/track (same as --prefix pk_)")
-    .option('--json', 'print one JSON line {"project","key"}')
+    .option('--json', 'print one JSON line {"id","project","key"}')
     .action(async (flags: CommonFlags & { prefix: string; public?: boolean; json?: boolean }) => {
       await withRoster(flags, async (roster) => {
         const project = await roster.projects.ensure(projectName(flags));
         const created = await roster.keys.create(project.id, { prefix: flags.public ? 'pk_' : flags.prefix });
-        if (flags.json) console.log(JSON.stringify({ project: project.name, key: created.key }));
+        if (flags.json)
+          console.log(JSON.stringify({ id: created.id, project: project.name, key: created.key }));
         else {
           console.log(`Created key ${created.id} for project "${project.name}" (shown once, keep it):`);
           console.log(created.key);
@@ -37,7 +38,7 @@ export function registerKeysCommand(program: Command): void {
   keys
     .command('list')
     .description('List API keys (never the keys themselves)')
-    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path|url>', DB_HELP)
     .option('--project <name>', 'only keys of this project')
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { json?: boolean }) => {
@@ -73,11 +74,14 @@ export function registerKeysCommand(program: Command): void {
     .command('revoke')
     .description('Revoke an API key by id (see `roster keys list`)')
     .argument('<keyId>', 'id of the key')
-    .option('--db <path>', 'SQLite database file (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path|url>', DB_HELP)
     .action(async (keyId: string, flags: CommonFlags) => {
       await withRoster(flags, async (roster) => {
-        await roster.keys.revoke(keyId);
-        console.log(`Revoked key ${keyId}`);
+        const key = (await roster.keys.list()).find((k) => k.id === keyId.trim().toLowerCase());
+        if (!key) throw new CliError(`No API key with id ${keyId} (see \`roster keys list\`)`);
+        if (key.revokedAt) throw new CliError(`Key ${key.id} was already revoked at ${key.revokedAt}`);
+        await roster.keys.revoke(key.id);
+        console.log(`Revoked key ${key.id}`);
       });
     });
 }

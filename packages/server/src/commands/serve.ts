@@ -1,6 +1,6 @@
 import { createRoster, type Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT } from '../config.js';
+import { CliError, DB_HELP, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT } from '../config.js';
 import { readServeConfig, resolveServeSettings } from '../config-file.js';
 import { startServer } from '../server.js';
 
@@ -34,10 +34,25 @@ async function ensureKeys(roster: Roster, apiKeys: string[], print: (line: strin
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Start the HTTP server (Plunk-compatible API at /contacts)')
+    .description(
+      'Start the HTTP server: the Plunk-compatible API at /contacts and the Unosend-compatible API at /v1',
+    )
+    .addHelpText(
+      'after',
+      `
+Routes:
+  /contacts, /contacts/...     Plunk-compatible contacts API (Bearer key)
+  /v1/contacts, /v1/audiences  Unosend-compatible contacts and audiences API (Bearer key)
+  /openapi/plunk.json          OpenAPI 3.1 document of the Plunk API (no key)
+  /openapi/unosend.json        OpenAPI 3.1 document of the Unosend API (no key)
+  /health                      {"status":"ok"} (no key)
+
+On first start (no key in the database) a key for the "default" project is created and
+printed once; \`roster keys create\` makes more.`,
+    )
     .option('--port <port>', `port to listen on (env PORT, default ${DEFAULT_PORT})`)
     .option('--host <host>', `interface to bind (env HOST, default ${DEFAULT_HOST})`)
-    .option('--db <path>', 'SQLite database file or postgres:// URL (env ROSTER_DB, default ./roster.db)')
+    .option('--db <path|url>', DB_HELP)
     .option('--api-key <key>', 'register this exact key for the default project (repeatable)', collect, [])
     .option('--concurrency <n>', 'background jobs (imports, bulk operations) run at once (default 2)')
     .option(
@@ -67,8 +82,8 @@ export function registerServeCommand(program: Command): void {
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
       });
-      await roster.jobs.start();
-      await ensureKeys(roster, apiKeys, (line) => console.log(line));
+      // The port is bound before anything is created (a first key printed by a server that then
+      // cannot listen would be lost).
       const running = await startServer({
         roster,
         port,
@@ -80,7 +95,16 @@ export function registerServeCommand(program: Command): void {
           requestTimeoutMs: limits.requestTimeoutMs,
           keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
         },
+      }).catch(async (error: unknown) => {
+        await roster.close();
+        const code = (error as { code?: unknown }).code;
+        if (code === 'EADDRINUSE') throw new CliError(`port ${port} is in use; try --port`);
+        if (code === 'EACCES') throw new CliError(`port ${port} needs privileges to listen on; try --port`);
+        if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on host ${host}; try --host`);
+        throw error;
       });
+      await ensureKeys(roster, apiKeys, (line) => console.log(line));
+      await roster.jobs.start();
 
       let stopping = false;
       const stop = async (signal: string) => {
