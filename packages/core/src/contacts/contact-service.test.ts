@@ -41,6 +41,26 @@ describeEachDialect('contacts', (dialect) => {
       expect(second.contact.data).toEqual({ plan: 'pro', team: { name: 'b' } });
     });
 
+    it('keeps nested nulls inside object values, on create, upsert and update alike (a top-level null deletes)', async () => {
+      const nested = { b: null, c: [null, 1], d: { e: null } };
+      const created = await roster.contacts.upsert(projectId, {
+        email: 'nested@example.com',
+        data: { a: nested, gone: null },
+      });
+      expect(created.contact.data).toEqual({ a: nested });
+      const merged = await roster.contacts.upsert(projectId, {
+        email: 'nested@example.com',
+        data: { x: { y: null }, 'k"e\\y.1': { z: null }, a: null, s: 'v' },
+      });
+      const expected = { x: { y: null }, 'k"e\\y.1': { z: null }, s: 'v' };
+      expect(merged.contact.data).toEqual(expected);
+      const updated = await roster.contacts.update(projectId, created.contact.id, {
+        data: { a: nested, x: { y: null, w: 1 } },
+      });
+      expect(updated.data).toEqual({ ...expected, a: nested, x: { y: null, w: 1 } });
+      expect((await roster.contacts.get(projectId, created.contact.id)).data).toEqual(updated.data);
+    });
+
     it('stores data that ends up empty as null', async () => {
       await roster.contacts.upsert(projectId, { email: 'a@b.co', data: { only: 1 } });
       const { contact } = await roster.contacts.upsert(projectId, { email: 'a@b.co', data: { only: null } });

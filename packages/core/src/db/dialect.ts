@@ -103,16 +103,24 @@ const sqlite: DialectInfo = {
   json: (value) => (value === null ? null : JSON.stringify(value)),
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
   mergeJson(column, patch, remove) {
-    // json_patch is RFC 7396 merge patch, which recurses into objects. Top-level keys whose new
-    // value is an object are removed first so they are replaced whole (a shallow merge).
+    // json_patch is RFC 7396 merge patch: it recurses into objects and drops nested nulls. A
+    // top-level object value is therefore set whole with json_set (kept as sent, nested nulls
+    // included, as on create and on PostgreSQL); the other keys go through one json_patch.
+    const flat: Record<string, unknown> = {};
+    const objects: [string, unknown][] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) objects.push([key, value]);
+      else flat[key] = value;
+    }
     const clear: Record<string, null> = {};
     for (const key of remove) clear[key] = null;
-    for (const [key, value] of Object.entries(patch)) {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) clear[key] = null;
-    }
     let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}')`;
     if (Object.keys(clear).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(clear)})`;
-    if (Object.keys(patch).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(patch)})`;
+    if (Object.keys(flat).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(flat)})`;
+    for (const [key, value] of objects) {
+      // A quoted path label takes JSON string escapes, so any key can be addressed.
+      merged = sql`json_set(${merged}, ${`$.${JSON.stringify(key)}`}, json(${JSON.stringify(value)}))`;
+    }
     return sql`nullif(${merged}, '{}')`;
   },
   mergeJsonColumns(target, patch) {
