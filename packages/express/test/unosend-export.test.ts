@@ -87,5 +87,43 @@ describeEachDialect('Unosend export', (dialect) => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual(unosendError('validation_error', 400, message));
     });
+
+    it('exports CSV that POST /contacts/import reads back as the same contacts (metadata columns in and out)', async () => {
+      const post = (body: unknown) => request(`${s.base}/contacts`, { method: 'POST', key: s.key, body });
+      expect(
+        (
+          await post({
+            email: 'ada@example.com',
+            first_name: 'Ada',
+            last_name: 'Lovelace',
+            metadata: { plan: 'pro', 'Team Name': 'Core, "A"', note: 'multi\nline' },
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (await post({ email: 'bob@example.com', subscribed: false, metadata: { plan: 'free' } })).status,
+      ).toBe(201);
+      expect((await post({ email: 'cy@example.com' })).status).toBe(201);
+      const csv = await exportOf();
+      expect(String(csv.body).split('\n')[0]).toBe(
+        'email,first_name,last_name,subscribed,audience,created_at,data.Team Name,data.note,data.plan',
+      );
+      await s.roster.jobs.start();
+      const imported = await request(`${s.base}/contacts/import`, {
+        method: 'POST',
+        key: s.otherKey,
+        body: { file: csv.body, format: 'csv' },
+      });
+      expect(imported.body).toMatchObject({ data: { status: 'completed', imported: 3, errors: 0 } });
+      const contactsOf = async (key: string) => {
+        const res = await request(`${s.base}/contacts/export?format=json`, { key });
+        return (res.body as { data: Record<string, unknown>[] }).data
+          .map(({ id: _id, created_at: _c, updated_at: _u, ...rest }) => rest)
+          .sort((a, b) => String(a.email).localeCompare(String(b.email)));
+      };
+      const original = await contactsOf(s.key);
+      expect(original).toHaveLength(3);
+      expect(await contactsOf(s.otherKey)).toEqual(original);
+    });
   });
 });

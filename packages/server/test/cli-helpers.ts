@@ -87,7 +87,7 @@ export interface PtyProcess {
  * as in a user's terminal. Exits with the command's exit code (`script -e`).
  */
 export function runInPty(args: string[], env: NodeJS.ProcessEnv = {}): PtyProcess {
-  const command = [process.execPath, ROSTER_BIN, ...args].map(shellQuote).join(' ');
+  const command = [process.execPath, ...ROSTER_CLI_ARGS, ...args].map(shellQuote).join(' ');
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { ...process.env, COLUMNS: '160', LINES: '40', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,8 +3,11 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli, startServe } from './cli-helpers.js';
+
+// Each CLI process starts Node and the TypeScript loader: slow on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 let dir: string;
 let db: string;

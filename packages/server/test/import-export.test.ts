@@ -3,8 +3,11 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster, type ImportProgress, type ImportResult } from '@roster/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ROSTER_CLI_ARGS, runCli, startServe } from './cli-helpers.js';
+
+// Each CLI process starts Node and the TypeScript loader: slow on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-cli-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,7 +172,7 @@ describe('roster import / export', () => {
     const watcher = await createRoster({ database: db });
     let reached = 0;
     try {
-      for (let i = 0; i < 600 && reached === 0; i++) {
+      for (let i = 0; i < 2400 && reached === 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
         const job = await watcher.db
           .selectFrom('roster_jobs')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressFrames, ROSTER_BIN, runCli, runInPty, startServe } from './cli-helpers.js';
+import { progressFrames, ROSTER_CLI_ARGS, runCli, runInPty, startServe } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-cli-reruns-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,7 +77,7 @@ describe('roster import reruns', () => {
     const csv = join(dir, 'served.csv');
     writeFileSync(csv, 'email\na@example.com\nb@example.com\n');
     // The import is killed right after queueing its job (before or while running it).
-    const child = spawn(process.execPath, [ROSTER_BIN, 'import', csv, '--db', db, '--no-progress'], {
+    const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, 'import', csv, '--db', db, '--no-progress'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';

@@ -91,7 +91,11 @@ export function dataColumnName(key: string): string {
  * column is data like any other, as Plunk stores it. No email column is a `validation_failed`
  * error on the field `file`.
  */
-export function mapHeader(header: string[], nameColumns = false): CsvColumns {
+export function mapHeader(
+  header: string[],
+  nameColumns = false,
+  skipColumns: readonly string[] = [],
+): CsvColumns {
   const names = header.map((name) => name.trim());
   const lower = names.map((name) => name.toLowerCase());
   const email = lower.indexOf('email');
@@ -111,6 +115,7 @@ export function mapHeader(header: string[], nameColumns = false): CsvColumns {
   names.forEach((name, index) => {
     const prefixed = lower[index]!.startsWith(DATA_COLUMN_PREFIX) && name.length > DATA_COLUMN_PREFIX.length;
     if (!prefixed && isSpecialColumnName(name, nameColumns)) return;
+    if (!prefixed && skipColumns.includes(lower[index]!)) return;
     // Plunk lowercases header names; `data.<key>` (roster's export) keeps the key's case.
     const key = prefixed ? name.slice(DATA_COLUMN_PREFIX.length) : lower[index]!;
     if (key === '' || RESERVED_DATA_KEYS.has(key) || seen.has(key)) return;

@@ -94,6 +94,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   const { source } = ctx.job.payload;
   const audienceId = ctx.job.payload.audienceId ?? null;
   const nameColumns = ctx.job.payload.nameColumns ?? false;
+  const skipColumns = ctx.job.payload.skipColumns ?? [];
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
   if (audienceId !== null && !(await audienceExists(db, projectId, audienceId)))
@@ -104,7 +105,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   let columns: CsvColumns | null = null;
   if (saved) {
     progress = saved;
-    columns = mapHeader(saved.header, nameColumns);
+    columns = mapHeader(saved.header, nameColumns, skipColumns);
   } else {
     if (source.size === 0) throw emptyFile();
     const head = await readHead(db, source, HEADER_SNIFF_BYTES);
@@ -220,7 +221,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         consumed = true;
         if (!columns) {
           header = record.map((name) => name.trim());
-          columns = mapHeader(header, nameColumns);
+          columns = mapHeader(header, nameColumns, skipColumns);
           continue;
         }
         if (!record.some((cell) => NON_BLANK.test(cell))) continue;

@@ -47,6 +47,11 @@ export interface ImportFileInput {
    * @default false
    */
   nameColumns?: boolean;
+  /**
+   * Header names (any case) whose columns are neither stored in `data` nor read, e.g. the
+   * `audience` and `created_at` columns of a Unosend export. A `data.<name>` column still counts.
+   */
+  skipColumns?: string[];
 }
 
 /** Options of `enqueueFromPath`. */
@@ -157,7 +162,11 @@ export function createImportService(deps: ImportServiceDeps) {
           const head = await readHead(trx, source, HEADER_SNIFF_BYTES);
           checkHeader(head, head.byteLength >= stored.size);
         }
-        const payload = importPayload(source, audienceId, input.nameColumns);
+        const skip = (input.skipColumns ?? []).map((name) => name.trim().toLowerCase());
+        const payload = {
+          ...importPayload(source, audienceId, input.nameColumns),
+          ...(skip.length > 0 ? { skipColumns: skip } : {}),
+        };
         return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload, { id: jobId, db: trx });
       });
       jobs.wake(); // committed: this process's runner may claim it now

@@ -38,6 +38,8 @@ export interface ImportJobPayload {
   audienceId?: string | null;
   /** Name columns (`first_name`, `lastName`, ...) fill the contact's names instead of `data`. */
   nameColumns?: boolean;
+  /** Lowercased header names whose columns are not stored (a `data.<name>` column still is). */
+  skipColumns?: string[];
 }
 
 /**

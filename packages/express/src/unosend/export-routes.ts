@@ -1,4 +1,11 @@
-import { type Contact, csvQuoted, type Roster, RosterError } from '@roster/core';
+import {
+  type Contact,
+  csvField,
+  csvQuoted,
+  DATA_COLUMN_PREFIX,
+  type Roster,
+  RosterError,
+} from '@roster/core';
 import type { Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { toUnosendContact } from './unosend-format.js';
@@ -12,12 +19,17 @@ export function registerUnosendExportRoutes(router: Router, roster: Roster): voi
       throw RosterError.validation([{ field: 'format', message: 'must be csv or json' }]);
     }
     const projectId = projectIdOf(res);
-    const contacts = roster.contacts.stream(projectId, { audienceId: stringParam(req.query.audience_id) });
-    await streamExport(res, contacts, format, async () => {
-      const names = new Map<string, string>();
-      for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
-      return names;
-    });
+    const audienceId = stringParam(req.query.audience_id);
+    await streamExport(
+      res,
+      () => roster.contacts.stream(projectId, { audienceId }),
+      format,
+      async () => {
+        const names = new Map<string, string>();
+        for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
+        return names;
+      },
+    );
   });
 }
 
@@ -26,16 +38,25 @@ const FLUSH_BYTES = 64 * 1024;
 
 /**
  * Streams contacts as Unosend's CSV (`email,first_name,last_name,subscribed,audience,created_at`,
- * every cell quoted, subscribed as Yes/No) or as `{"data":[...contacts]}`. Reads in batches and
- * respects back-pressure, so memory stays flat however many contacts there are. The first batch is
- * read before any header is sent, so a bad `audience_id` is still a clean 400.
+ * every cell quoted, subscribed as Yes/No), followed by one `data.<key>` column per metadata key
+ * (strings as they are, other values as JSON), or as `{"data":[...contacts]}`. Reads in batches
+ * and respects back-pressure, so memory stays flat however many contacts there are (the CSV reads
+ * the contacts twice: once for the metadata keys). The first batch is read before any header is
+ * sent, so a bad `audience_id` is still a clean 400. `POST /contacts/import` reads this CSV back
+ * as the same contacts (its `audience` and `created_at` columns are not stored as metadata).
  */
 async function streamExport(
   res: Response,
-  contacts: AsyncGenerator<Contact, void, undefined>,
+  open: () => AsyncGenerator<Contact, void, undefined>,
   format: 'csv' | 'json',
   audienceNames: () => Promise<Map<string, string>>,
 ): Promise<void> {
+  const keys = new Set<string>();
+  if (format === 'csv') {
+    for await (const contact of open()) for (const key of Object.keys(contact.data ?? {})) keys.add(key);
+  }
+  const metadataKeys = [...keys].sort();
+  const contacts = open();
   let next = await contacts.next();
   const names = format === 'csv' ? await audienceNames() : new Map<string, string>();
   const day = new Date().toISOString().slice(0, 10);
@@ -46,7 +67,10 @@ async function streamExport(
   } else {
     res.setHeader('content-type', 'application/json; charset=utf-8');
   }
-  let buffer = format === 'csv' ? CSV_HEADER.join(',') : '{"data":[';
+  let buffer =
+    format === 'csv'
+      ? [...CSV_HEADER, ...metadataKeys.map((key) => csvField(`${DATA_COLUMN_PREFIX}${key}`))].join(',')
+      : '{"data":[';
   let first = true;
   try {
     while (!next.done) {
@@ -61,6 +85,7 @@ async function streamExport(
           c.createdAt,
         ]
           .map(csvQuoted)
+          .concat(metadataKeys.map((key) => csvQuoted(metadataCell(c.data?.[key]))))
           .join(',')}`;
       } else {
         buffer += (first ? '' : ',') + JSON.stringify(toUnosendContact(c));
@@ -77,6 +102,12 @@ async function streamExport(
   } finally {
     await contacts.return(undefined);
   }
+}
+
+/** A metadata value as cell text: strings as they are, other values as JSON, nothing for null. */
+function metadataCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Writes a chunk, waiting for the socket to drain when needed. False if the client went away. */

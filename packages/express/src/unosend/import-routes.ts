@@ -26,6 +26,9 @@ export function registerUnosendImportRoutes(router: Router, roster: Roster, impo
       audienceId: body.audience_id as string | null | undefined,
       // Unosend contacts have names: first_name / last_name columns fill them.
       nameColumns: true,
+      // The other columns of Unosend's own export are not metadata (the audience is chosen with
+      // audience_id; imported contacts get their own creation time).
+      skipColumns: ['audience', 'created_at'],
     });
     // Stop waiting when the client goes away.
     const gone = new AbortController();
