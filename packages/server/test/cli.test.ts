@@ -119,7 +119,7 @@ describe('roster keys', () => {
       const help = (await runCli([...args, '--help'])).stdout.replace(/\s+/g, ' ');
       expect(help).toContain('--db <path|url> SQLite database file path, or a postgres:// URL');
     }
-  }, 120_000);
+  }, 300_000); // seven CLI processes
 
   it('fails on an invalid prefix with a message naming it', async () => {
     const res = await runCli(['keys', 'create', '--db', db, '--prefix', 'NOPE']);
