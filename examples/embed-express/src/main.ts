@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 
 // `pnpm start`: the app on http://127.0.0.1:3100 with contacts in ./embed-example.db.
 const roster = await createRoster({ database: process.env.CONTACTS_DB ?? './embed-example.db' });
+await roster.jobs.start(); // CSV imports and bulk operations queued through /api run in this process
 const app = await createApp(roster, [
   { name: 'alice', team: 'acme', password: 'alice-password' },
   { name: 'bob', team: 'globex', password: 'bob-password' },

@@ -8,7 +8,8 @@ let server: import('node:http').Server;
 let base: string;
 
 beforeAll(async () => {
-  roster = await createRoster({ database: ':memory:' });
+  roster = await createRoster({ database: ':memory:', jobs: { pollIntervalMs: 20 } });
+  await roster.jobs.start(); // as src/main.ts does: imports and bulk jobs run in this process
   const app = await createApp(roster, [
     { name: 'alice', team: 'acme', password: 'alice-password' },
     { name: 'bob', team: 'globex', password: 'bob-password' },
@@ -116,5 +117,43 @@ describe('an Express app embedding roster', () => {
     const unknownUnderRouter = await call('/api/contacts/x/y', { cookie: alice });
     expect(unknownUnderRouter.status).toBe(404);
     expect(unknownUnderRouter.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('completes a CSV import and a bulk job queued through /api, with the job runner started', async () => {
+    const cookie = await login('alice');
+    const form = new FormData();
+    form.append('file', new Blob(['email\ngrace@example.com\nalan@example.com\n']), 'people.csv');
+    const queued = await fetch(`${base}/api/contacts/import`, {
+      method: 'POST',
+      headers: { cookie },
+      body: form,
+    });
+    expect(queued.status).toBe(202);
+    const { jobId } = (await queued.json()) as { jobId: string };
+    const waitFor = async (path: string) => {
+      for (let i = 0; i < 300; i++) {
+        const job = await call(path, { cookie });
+        if (job.body.state === 'completed' || job.body.state === 'failed') return job.body;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`${path} never finished`);
+    };
+    expect(await waitFor(`/api/contacts/import/${jobId}`)).toMatchObject({
+      state: 'completed',
+      result: { createdCount: 2, failureCount: 0 },
+    });
+
+    const page = await call('/api/contacts?search=grace', { cookie });
+    const grace = page.body.data[0].id as string;
+    const bulk = await call('/api/contacts/bulk-unsubscribe', {
+      cookie,
+      method: 'POST',
+      body: { contactIds: [grace] },
+    });
+    expect(bulk.status).toBe(202);
+    expect(await waitFor(`/api/contacts/bulk/${bulk.body.jobId}`)).toMatchObject({
+      state: 'completed',
+      result: { successCount: 1 },
+    });
   });
 });
