@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { type BenchContext, FULL, QUICK } from './context.js';
 import { tempDir } from './fixtures.js';
 import { type BenchReport, type BenchResult, toTable, writeReport } from './report.js';
+import { cliStartupSuite } from './suites/cli.js';
 import { fixtureSuite } from './suites/fixture.js';
 import { importCliSuite, importHttpSuite } from './suites/imports.js';
 import { jobsSuite } from './suites/jobs.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   million: millionSuite,
   'import-cli': importCliSuite,
   jobs: jobsSuite,
+  'cli-startup': cliStartupSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');

@@ -114,7 +114,7 @@ export async function importHttpSuite(ctx: BenchContext): Promise<void> {
       better: 'higher',
       values: roster,
       baseline: { name: 'raw better-sqlite3 prepared upsert, 10k-row tx', values: raw },
-      minRatio: 0.7,
+      minRatio: 0.8,
     }),
   );
   ctx.add(
@@ -200,7 +200,7 @@ export async function importCliSuite(ctx: BenchContext): Promise<void> {
       better: 'higher',
       values: rate,
       baseline: { name: 'raw better-sqlite3 prepared upsert, 10k-row tx', values: raw },
-      minRatio: 0.7,
+      minRatio: 0.8,
     }),
   );
   ctx.add(
