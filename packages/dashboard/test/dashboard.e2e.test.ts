@@ -174,6 +174,26 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     expect(body.data[0].subscribed).toBe(true);
   });
 
+  it('filters by subscription and sorts by email', async () => {
+    await page.getByLabel('Subscription').selectOption('false');
+    // The three just unsubscribed and user058, unsubscribed on its page.
+    await page.getByText('4 matching').waitFor();
+    expect((await page.locator('tbody td.email').allTextContents()).sort()).toEqual([
+      'user057@example.com',
+      'user058@example.com',
+      'user059@example.com',
+      'user060@example.com',
+    ]);
+    await page.getByLabel('Subscription').selectOption('');
+    await page.getByLabel('Sort').selectOption('email:asc');
+    await page.getByText(`${SEEDED + 1} in total`).waitFor();
+    await page.locator('tbody tr').first().getByText('user001@example.com').waitFor();
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.locator('tbody tr').first().getByText('user026@example.com').waitFor();
+    await page.getByLabel('Sort').selectOption('createdAt:desc');
+    await page.locator('tbody tr').first().getByText('zebra.rare@wild.example').waitFor();
+  });
+
   it('exports the contacts as CSV', async () => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -15,9 +15,13 @@ export function ContactsPage() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const [limit, setLimit] = useState(25);
+  const [subscribed, setSubscribed] = useState<'' | 'true' | 'false'>('');
+  const [order, setOrder] = useState('createdAt:desc');
   /** The cursor of each page visited so far; the last one is the page shown. */
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<PlunkPage | null>(null);
+  /** The number of the page shown (while the next one loads, the old one stays). */
+  const [shownPage, setShownPage] = useState(1);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
@@ -41,12 +45,17 @@ export function ContactsPage() {
   const cursor = cursors[cursors.length - 1];
   useEffect(() => {
     const id = ++request.current;
+    const pageNumberRequested = cursors.length;
     setLoading(true);
     setError(null);
-    api<PlunkPage>('GET', 'contacts', { query: { limit, cursor, search: query || undefined } })
+    const [sort, dir] = order.split(':');
+    api<PlunkPage>('GET', 'contacts', {
+      query: { limit, cursor, search: query || undefined, subscribed: subscribed || undefined, sort, dir },
+    })
       .then((result) => {
         if (id !== request.current) return;
         setPage(result);
+        setShownPage(pageNumberRequested);
         if (result.total !== undefined) setTotal(result.total);
         setSelected(new Set());
         setLoading(false);
@@ -56,7 +65,7 @@ export function ContactsPage() {
         setError(e);
         setLoading(false);
       });
-  }, [query, cursor, limit, reload]);
+  }, [query, cursor, limit, subscribed, order, reload]);
 
   useEffect(() => {
     api<{ data: Audience[] }>('GET', 'v1/audiences')
@@ -89,7 +98,7 @@ export function ContactsPage() {
     setReload((n) => n + 1);
   }
 
-  const pageNumber = cursors.length;
+  const pageNumber = shownPage;
   const from = (pageNumber - 1) * limit + 1;
   const exportQuery = { format: 'csv' };
 
@@ -98,7 +107,7 @@ export function ContactsPage() {
       <div class="page-head">
         <h1>Contacts</h1>
         <p class="count" aria-live="polite">
-          {total === null ? '' : `${formatNumber(total)} ${query ? 'matching' : 'in total'}`}
+          {total === null ? '' : `${formatNumber(total)} ${query || subscribed ? 'matching' : 'in total'}`}
         </p>
         <div class="head-actions">
           <a class="button" href={apiUrl('v1/contacts/export', exportQuery)} download>
@@ -123,6 +132,33 @@ export function ContactsPage() {
           value={search}
           onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
         />
+        <label for="subscribed-filter">Subscription</label>
+        <select
+          id="subscribed-filter"
+          value={subscribed}
+          onChange={(e) => {
+            setSubscribed((e.target as HTMLSelectElement).value as '' | 'true' | 'false');
+            setCursors([undefined]);
+          }}
+        >
+          <option value="">All</option>
+          <option value="true">Subscribed</option>
+          <option value="false">Unsubscribed</option>
+        </select>
+        <label for="order">Sort</label>
+        <select
+          id="order"
+          value={order}
+          onChange={(e) => {
+            setOrder((e.target as HTMLSelectElement).value);
+            setCursors([undefined]);
+          }}
+        >
+          <option value="createdAt:desc">Newest first</option>
+          <option value="createdAt:asc">Oldest first</option>
+          <option value="email:asc">Email A–Z</option>
+          <option value="email:desc">Email Z–A</option>
+        </select>
         <label for="page-size">Rows</label>
         <select
           id="page-size"
@@ -161,9 +197,15 @@ export function ContactsPage() {
       <ErrorMessage error={error} />
 
       {!loading && !error && rows.length === 0 ? (
-        query ? (
-          <EmptyState title={`No contact’s email contains “${query}”`}>
-            <p>Check the spelling, or search for a shorter part of the address.</p>
+        query || subscribed ? (
+          <EmptyState
+            title={
+              query
+                ? `No ${subscribed === 'true' ? 'subscribed ' : subscribed === 'false' ? 'unsubscribed ' : ''}contact’s email contains “${query}”`
+                : `No ${subscribed === 'true' ? 'subscribed' : 'unsubscribed'} contacts`
+            }
+          >
+            <p>Check the spelling, search for a shorter part of the address, or show all subscriptions.</p>
           </EmptyState>
         ) : (
           <EmptyState title="No contacts yet">
@@ -176,7 +218,7 @@ export function ContactsPage() {
       ) : (
         <div class="table-wrap">
           <table aria-busy={loading}>
-            <caption class="visually-hidden">Contacts, newest first</caption>
+            <caption class="visually-hidden">Contacts</caption>
             <thead>
               <tr>
                 <th scope="col" class="check">
