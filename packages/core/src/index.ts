@@ -144,4 +144,22 @@ export {
   type TimeUnit,
 } from './segments/filter-types.js';
 export { validateFilterCondition } from './segments/filter-validate.js';
+export { type Page, SEGMENTS_REFRESH_JOB_TYPE, type SegmentService } from './segments/segment-service.js';
+export {
+  type CreateSegmentInput,
+  createSegmentSchema,
+  MAX_SEGMENT_DESCRIPTION_LENGTH,
+  MAX_SEGMENT_MEMBER_EMAILS,
+  MAX_SEGMENT_NAME_LENGTH,
+  MAX_SEGMENT_PAGE_SIZE,
+  type Segment,
+  type SegmentContactsInput,
+  type SegmentMembersInput,
+  type SegmentType,
+  segmentContactsSchema,
+  segmentMembersSchema,
+  segmentSlug,
+  type UpdateSegmentInput,
+  updateSegmentSchema,
+} from './segments/segment-types.js';
 export { parseInput } from './validation.js';

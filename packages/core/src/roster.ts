@@ -22,6 +22,7 @@ import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createProjectService } from './projects/project-service.js';
+import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export interface Roster {
@@ -45,6 +46,8 @@ export interface Roster {
   readonly jobs: JobRunner;
   /** Events of contacts: `track` (Plunk's `POST /v1/track`) and `list`. */
   readonly events: EventService;
+  /** Segments: Plunk's DYNAMIC (filter tree) and STATIC (member list) segments. */
+  readonly segments: SegmentService;
   /** Idempotency-Key claims (used by `POST /v1/track`). */
   readonly idempotency: IdempotencyService;
   /** Stops the job runner gracefully, then closes the database if roster opened it. Idempotent. */
@@ -102,6 +105,9 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const liveImports = new Map<string, LiveImportProgress>();
   jobs.register(importJobDefinition({ ...deps, ...resolved.imports, live: liveImports }));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
+  const segmentDeps = { ...deps, jobs, refreshIntervalMs: resolved.segments.refreshIntervalMs };
+  const segments = createSegmentService(segmentDeps);
+  jobs.register(segmentsRefreshJob(segmentDeps, () => segments));
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {
@@ -121,6 +127,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     }),
     jobs,
     events: createEventService(deps),
+    segments,
     idempotency: createIdempotencyService({ ...deps, jobs, ttlMs: resolved.events.idempotencyTtlMs }),
     async close() {
       if (closed) return;

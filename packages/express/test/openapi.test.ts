@@ -116,7 +116,95 @@ function bulkScenarios(): Record<string, Scenario> {
 
 // ---- Plunk: one real request per documented (operation, status) ------------------------------------
 
+const PRO_TREE = {
+  logic: 'AND',
+  groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
+};
+async function newSegment(api: Api, type: 'DYNAMIC' | 'STATIC' = 'DYNAMIC'): Promise<string> {
+  return (
+    await api.roster.segments.create(api.projectId, {
+      name: 'S',
+      type,
+      condition: type === 'DYNAMIC' ? PRO_TREE : undefined,
+    })
+  ).id;
+}
+async function publicKey(api: Api): Promise<string> {
+  return (await api.roster.keys.create(api.projectId, { prefix: 'pk_' })).key;
+}
+
+const segmentScenarios: Record<string, Scenario> = {
+  'listSegments 200': async (api) => {
+    await newSegment(api);
+    return api.call('get', '/segments');
+  },
+  'createSegment 201': (api, doc) =>
+    api.call('post', '/segments', { body: bodyExample(doc, 'createSegment') }),
+  'createSegment 400': (api) => api.call('post', '/segments', { body: { condition: PRO_TREE } }),
+  'getSegment 200': async (api) => api.call('get', `/segments/${await newSegment(api)}`),
+  'getSegment 404': (api) => api.call('get', `/segments/${UNKNOWN_ID}`),
+  'updateSegment 200': async (api, doc) =>
+    api.call('patch', `/segments/${await newSegment(api)}`, { body: bodyExample(doc, 'updateSegment') }),
+  'deleteSegment 204': async (api) => api.call('delete', `/segments/${await newSegment(api)}`),
+  'listSegmentContacts 200': async (api) => {
+    await newContact(api);
+    return api.call('get', `/segments/${await newSegment(api)}/contacts?page=1&pageSize=20`);
+  },
+  'addSegmentMembers 200': async (api, doc) =>
+    api.call('post', `/segments/${await newSegment(api, 'STATIC')}/members`, {
+      body: bodyExample(doc, 'addSegmentMembers'),
+    }),
+  'removeSegmentMembers 200': async (api, doc) => {
+    await newContact(api);
+    return api.call('delete', `/segments/${await newSegment(api, 'STATIC')}/members`, {
+      body: bodyExample(doc, 'removeSegmentMembers'),
+    });
+  },
+  'computeSegment 200': async (api) => {
+    const id = (
+      await api.roster.segments.create(api.projectId, {
+        name: 'T',
+        condition: PRO_TREE,
+        trackMembership: true,
+      })
+    ).id;
+    return api.call('post', `/segments/${id}/compute`);
+  },
+  'refreshSegment 200': async (api) => api.call('post', `/segments/${await newSegment(api)}/refresh`),
+  'trackEvent 200': async (api, doc) =>
+    api.call('post', '/v1/track', { key: await publicKey(api), body: bodyExample(doc, 'trackEvent') }),
+  'trackEvent 409': async (api, doc) => {
+    const key = await publicKey(api);
+    const send = () =>
+      fetch(`${server.url}/v1/track`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'idempotency-key': `k-${Math.random()}`,
+        },
+        body: JSON.stringify(bodyExample(doc, 'trackEvent')),
+      });
+    const headers = {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'once',
+    };
+    await api.roster.db.deleteFrom('roster_idempotency_keys').execute();
+    await send();
+    const body = JSON.stringify(bodyExample(doc, 'trackEvent'));
+    await fetch(`${server.url}/v1/track`, { method: 'POST', headers, body });
+    return fetch(`${server.url}/v1/track`, { method: 'POST', headers, body });
+  },
+  'trackEvent 422': async (api) =>
+    api.call('post', '/v1/track', {
+      key: await publicKey(api),
+      body: { event: 'email.open', email: 'ada@example.com' },
+    }),
+};
+
 const plunkScenarios: Record<string, Scenario> = {
+  ...segmentScenarios,
   'listContacts 200': async (api) => {
     await newContact(api, 'grace@example.com');
     await newContact(api, 'ada@example.com');

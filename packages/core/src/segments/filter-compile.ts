@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { likePattern } from '../contacts/contact-repository.js';
 import type { DialectInfo } from '../db/dialect.js';
-import { RosterError } from '../errors.js';
+import { isRosterError, RosterError } from '../errors.js';
 import {
   nextDay,
   type ParsedCondition,
@@ -212,8 +212,16 @@ async function segmentTest(
   if (segment.type === 'STATIC' || segment.trackMembership) {
     member = sql<boolean>`exists (select 1 from roster_segment_members sm where sm.segment_id = ${segment.id} and sm.contact_id = roster_contacts.id and sm.exited_at is null)`;
   } else {
-    const inner = validateFilterCondition(segment.condition, `segment(${segment.id}).condition`);
-    member = await compileCondition(inner, { ...ctx, visiting: new Set([...visiting, segment.id]) });
+    // Problems inside the referenced segment (a cycle back to the segment being defined, a
+    // reference to a deleted segment) are reported at this filter, which is what the caller wrote.
+    try {
+      const inner = validateFilterCondition(segment.condition, `segment(${segment.id}).condition`);
+      member = await compileCondition(inner, { ...ctx, visiting: new Set([...visiting, segment.id]) });
+    } catch (error) {
+      if (!isRosterError(error) || error.code !== 'validation_failed') throw error;
+      const inner = (error.details.issues ?? []).map((issue) => issue.message).join('; ');
+      throw fail(`segment ${segment.id} cannot be used here: ${inner || error.message}`);
+    }
   }
   return filter.member ? member : not(member);
 }

@@ -3,11 +3,15 @@ import {
   type BulkJobResult,
   bulkIdsSchema,
   contactDataSchema,
+  createSegmentSchema,
   type ImportResult,
   type JobState,
   type JobStatusView,
   listContactsSchema,
+  segmentMembersSchema,
+  trackEventSchema,
   updateContactSchema,
+  updateSegmentSchema,
   upsertContactSchema,
 } from '@roster/core';
 import { z } from 'zod';
@@ -24,7 +28,7 @@ import {
 // The bodies the Plunk router renders. Each is tied to the function that renders it by a
 // compile-time check below, and to the real server by packages/express/test/openapi.test.ts.
 
-const fieldIssueSchema = z.object({ field: z.string(), message: z.string() });
+const fieldIssueSchema = z.object({ field: z.string(), message: z.string(), code: z.string().optional() });
 
 export const plunkContactSchema = z.object({
   id: z.uuid(),
@@ -54,6 +58,16 @@ export const plunkErrorSchema = z.object({
     message: z.string(),
     statusCode: z.int(),
     errors: z.array(fieldIssueSchema).optional(),
+    /** IDEMPOTENCY_KEY_REUSED: the first request that used the key. */
+    details: z
+      .object({
+        key: z.string(),
+        originalRequest: z.string(),
+        originalRequestAt: z.string(),
+        originalStatusCode: z.int().nullable(),
+      })
+      .optional(),
+    suggestion: z.string().optional(),
   }),
   timestamp: z.iso.datetime(),
 });
@@ -192,6 +206,281 @@ const contactId = {
   schema: z.string(),
   example: CONTACT_ID,
 };
+
+// ---- segments and events ------------------------------------------------------------------------
+
+const conditionDoc = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'A FilterCondition tree: {logic: AND|OR, groups: [{filters: [{field, operator, value?, unit?}], conditions?}]}. ' +
+      'Fields: email, subscribed, createdAt, updatedAt, data.<path>, event.<name> (or a bare event name with an ' +
+      'event operator), segment.<id>. A bad node is a 400 naming its path, e.g. condition.groups[1].filters[0].operator.',
+  );
+
+export const plunkSegmentSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  type: z.enum(['DYNAMIC', 'STATIC']),
+  condition: conditionDoc.nullable(),
+  trackMembership: z.boolean(),
+  memberCount: z.int().min(0),
+  projectId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const plunkCreatedSegmentSchema = plunkSegmentSchema.extend({ project: z.object({ name: z.string() }) });
+const plunkSegmentContactsSchema = z.object({
+  data: z.array(plunkContactSchema),
+  total: z.int().min(0),
+  page: z.int().min(1),
+  pageSize: z.int().min(1).max(100),
+  totalPages: z.int().min(0),
+});
+const plunkCreateSegmentBody = createSegmentSchema.extend({ condition: conditionDoc.optional() }).strict();
+const plunkUpdateSegmentBody = updateSegmentSchema.extend({ condition: conditionDoc.optional() }).strict();
+const plunkTrackBody = trackEventSchema.strict();
+const plunkTrackResultSchema = z.object({
+  success: z.literal(true),
+  data: z.object({ contact: z.uuid(), event: z.uuid(), timestamp: z.string() }),
+});
+const legacyErrorSchema = z.object({ error: z.string() });
+const SEGMENT_ID = '0193a1b2-8000-7abc-9def-00000000abcd';
+const PRO = {
+  logic: 'AND',
+  groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
+};
+const segmentExample = {
+  id: SEGMENT_ID,
+  name: 'Pro users',
+  description: null,
+  type: 'DYNAMIC',
+  condition: PRO,
+  trackMembership: false,
+  memberCount: 1,
+  projectId: PROJECT_ID,
+  createdAt: AT,
+  updatedAt: AT,
+};
+const segmentIdParam = {
+  name: 'id',
+  in: 'path' as const,
+  description: 'The segment id',
+  schema: z.string(),
+  example: SEGMENT_ID,
+};
+const segmentNotFound = {
+  description: 'No segment with this id in the project',
+  schema: 'PlunkError',
+  example: errorExample('SEGMENT_NOT_FOUND', 404, 'Segment not found'),
+};
+
+function segmentOperations(): OperationSpec[] {
+  const tags = ['Segments'];
+  return [
+    {
+      method: 'get',
+      path: '/segments',
+      operationId: 'listSegments',
+      summary: 'List segments, newest first (a bare array, not paginated)',
+      tags,
+      responses: {
+        200: {
+          description: 'Every segment of the project',
+          schema: 'PlunkSegmentList',
+          example: [segmentExample],
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/segments',
+      operationId: 'createSegment',
+      summary: 'Create a DYNAMIC (filter tree) or STATIC (member list) segment',
+      description:
+        'DYNAMIC segments need a `condition`; its matches are counted into `memberCount` (a cache, refreshed ' +
+        'by a periodic job). STATIC segments ignore `condition` and start empty.',
+      tags,
+      body: { schema: 'PlunkCreateSegmentBody', example: { name: 'Pro users', condition: PRO } },
+      responses: {
+        201: {
+          description: 'The segment',
+          schema: 'PlunkCreatedSegment',
+          example: { ...segmentExample, project: { name: 'default' } },
+        },
+        400: {
+          description: 'Plunk’s flat error: no name, or no condition object for a DYNAMIC segment',
+          schema: 'PlunkLegacyError',
+          example: { error: 'Name is required' },
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'get',
+      path: '/segments/{id}',
+      operationId: 'getSegment',
+      summary: 'Get a segment',
+      tags,
+      parameters: [segmentIdParam],
+      responses: {
+        200: { description: 'The segment', schema: 'PlunkSegment', example: segmentExample },
+        401: unauthorized,
+        404: segmentNotFound,
+      },
+    },
+    {
+      method: 'patch',
+      path: '/segments/{id}',
+      operationId: 'updateSegment',
+      summary: 'Update a segment (its type cannot change)',
+      tags,
+      parameters: [segmentIdParam],
+      body: { schema: 'PlunkUpdateSegmentBody', example: { name: 'Pro customers' } },
+      responses: {
+        200: {
+          description: 'The segment',
+          schema: 'PlunkSegment',
+          example: { ...segmentExample, name: 'Pro customers' },
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'delete',
+      path: '/segments/{id}',
+      operationId: 'deleteSegment',
+      summary: 'Delete a segment',
+      tags,
+      parameters: [segmentIdParam],
+      responses: { 204: { description: 'Deleted' }, 401: unauthorized },
+    },
+    {
+      method: 'get',
+      path: '/segments/{id}/contacts',
+      operationId: 'listSegmentContacts',
+      summary: 'A page of the segment’s contacts (`page`, `pageSize` at most 100)',
+      tags,
+      parameters: [
+        segmentIdParam,
+        { name: 'page', in: 'query', description: 'Page number, from 1', schema: z.string(), example: '1' },
+        {
+          name: 'pageSize',
+          in: 'query',
+          description: 'Default 20, at most 100',
+          schema: z.string(),
+          example: '20',
+        },
+      ],
+      responses: {
+        200: {
+          description: 'DYNAMIC: live matches, newest first; STATIC: members, latest entry first',
+          schema: 'PlunkSegmentContacts',
+          example: { data: [contactExample], total: 1, page: 1, pageSize: 20, totalPages: 1 },
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/segments/{id}/members',
+      operationId: 'addSegmentMembers',
+      summary: 'Add contacts to a STATIC segment by email',
+      tags,
+      parameters: [segmentIdParam],
+      body: {
+        schema: 'PlunkSegmentMembersBody',
+        example: { emails: ['ada@example.com'], createMissing: true },
+      },
+      responses: {
+        200: {
+          description: '`added` counts every matched contact, members already included',
+          schema: 'PlunkMembersAdded',
+          example: { added: 1, created: 1, notFound: [] },
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'delete',
+      path: '/segments/{id}/members',
+      operationId: 'removeSegmentMembers',
+      summary: 'Remove contacts from a STATIC segment by email (JSON body)',
+      tags,
+      parameters: [segmentIdParam],
+      body: { schema: 'PlunkSegmentRemoveMembersBody', example: { emails: ['ada@example.com'] } },
+      responses: {
+        200: { description: 'Matched contacts', schema: 'PlunkMembersRemoved', example: { removed: 1 } },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/segments/{id}/compute',
+      operationId: 'computeSegment',
+      summary: 'Recompute a trackMembership segment now, recording segment.<slug>.entry|exit events',
+      tags,
+      parameters: [segmentIdParam],
+      responses: {
+        200: {
+          description: 'Changes',
+          schema: 'PlunkComputeResult',
+          example: { added: 1, removed: 0, total: 1 },
+        },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/segments/{id}/refresh',
+      operationId: 'refreshSegment',
+      summary: 'Recount memberCount now',
+      tags,
+      parameters: [segmentIdParam],
+      responses: {
+        200: { description: 'The new count', schema: 'PlunkRefreshResult', example: { memberCount: 1 } },
+        401: unauthorized,
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/track',
+      operationId: 'trackEvent',
+      summary: 'Track an event for a contact (public pk_ key only), creating the contact if needed',
+      description:
+        'Upserts the contact (new contacts are subscribed unless `subscribed: false`; an existing one keeps its ' +
+        'subscription unless `subscribed` is given, or always with `preserveExistingSubscription`), merges ' +
+        '`data`, and stores the event with its full data. A secret key is a 401. `Idempotency-Key` (1-255 ' +
+        'printable ASCII) makes the request run once per project for 24 h: a reuse is a 409, a 4xx frees the key.',
+      tags: ['Events'],
+      body: {
+        schema: 'PlunkTrackBody',
+        example: { event: 'purchase', email: 'ada@example.com', data: { plan: 'pro' } },
+      },
+      responses: {
+        200: {
+          description: 'The contact and event ids',
+          schema: 'PlunkTrackResult',
+          example: { success: true, data: { contact: CONTACT_ID, event: JOB_ID, timestamp: AT } },
+        },
+        401: { ...unauthorized, description: 'No Bearer header, a secret key, or an unknown public key' },
+        409: {
+          description: 'The Idempotency-Key was already used in this project (not a replay)',
+          schema: 'PlunkError',
+          example: errorExample('IDEMPOTENCY_KEY_REUSED', 409, 'This Idempotency-Key has already been used'),
+        },
+        422: {
+          description: 'A reserved event name (`reserved_event`) or an invalid field',
+          schema: 'PlunkError',
+          example: errorExample('VALIDATION_ERROR', 422, 'Event name "email.open" is reserved', [
+            { field: 'event', message: '"email.open" is a reserved event name', code: 'reserved_event' },
+          ]),
+        },
+      },
+    },
+  ];
+}
 
 // ---- operations ---------------------------------------------------------------------------------
 
@@ -557,12 +846,19 @@ const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
     tags: [
       { name: 'Contacts', description: 'Contacts of the project the key belongs to' },
       { name: 'Jobs', description: 'CSV imports and bulk operations, run as durable background jobs' },
+      { name: 'Segments', description: 'DYNAMIC (filter tree) and STATIC (member list) segments' },
+      { name: 'Events', description: 'Events sent from apps and browsers with a public key' },
     ],
     requests: {
       PlunkUpsertContactBody: { schema: plunkUpsertBody },
       PlunkUpdateContactBody: { schema: plunkUpdateBody },
       PlunkImportForm: { schema: plunkImportForm },
       PlunkBulkBody: { schema: plunkBulkBody(limits.maxBulkIds) },
+      PlunkCreateSegmentBody: { schema: plunkCreateSegmentBody },
+      PlunkUpdateSegmentBody: { schema: plunkUpdateSegmentBody },
+      PlunkSegmentMembersBody: { schema: segmentMembersSchema.strict() },
+      PlunkSegmentRemoveMembersBody: { schema: segmentMembersSchema.pick({ emails: true }).strict() },
+      PlunkTrackBody: { schema: plunkTrackBody },
     },
     schemas: {
       PlunkContact: { schema: plunkContactSchema, description: 'A contact' },
@@ -581,8 +877,30 @@ const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
         description: 'The state of a bulk operation',
       },
       PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
+      PlunkLegacyError: { schema: legacyErrorSchema, description: 'Plunk’s flat error of controller checks' },
+      PlunkSegment: { schema: plunkSegmentSchema, description: 'A segment' },
+      PlunkCreatedSegment: { schema: plunkCreatedSegmentSchema, description: 'A new segment' },
+      PlunkSegmentList: { schema: z.array(plunkSegmentSchema), description: 'Segments' },
+      PlunkSegmentContacts: {
+        schema: plunkSegmentContactsSchema,
+        description: 'A page of a segment’s contacts',
+      },
+      PlunkMembersAdded: {
+        schema: z.object({ added: z.int().min(0), created: z.int().min(0), notFound: z.array(z.string()) }),
+        description: 'Result of adding members',
+      },
+      PlunkMembersRemoved: {
+        schema: z.object({ removed: z.int().min(0) }),
+        description: 'Result of removing members',
+      },
+      PlunkComputeResult: {
+        schema: z.object({ added: z.int().min(0), removed: z.int().min(0), total: z.int().min(0) }),
+        description: 'Result of a membership computation',
+      },
+      PlunkRefreshResult: { schema: z.object({ memberCount: z.int().min(0) }), description: 'A recount' },
+      PlunkTrackResult: { schema: plunkTrackResultSchema, description: 'A tracked event' },
     },
-    operations: operations(limits),
+    operations: [...operations(limits), ...segmentOperations()],
   });
 });
 

@@ -5,6 +5,7 @@ import { logUnexpected } from '../errors.js';
 import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
+import { registerPlunkSegmentRoutes } from './segment-routes.js';
 import { adjustTrackError, registerPlunkTrackRoute } from './track-route.js';
 
 export interface PlunkRouterOptions {
@@ -127,12 +128,16 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   });
 
   registerPlunkJobRoutes(router, roster);
+  registerPlunkSegmentRoutes(router, roster, {
+    resolveProject: options.resolveProject,
+    jsonLimit: options.jsonLimit,
+  });
   registerPlunkTrackRoute(router, roster, {
     resolvePublicProject: options.resolvePublicProject,
     jsonLimit: options.jsonLimit,
   });
 
-  finishDialectRouter(router, ['/contacts', '/v1'], toPlunkErrorBody, onError, (error, req) =>
+  finishDialectRouter(router, ['/contacts', '/segments', '/v1'], toPlunkErrorBody, onError, (error, req) =>
     adjustTrackError(error, req.path),
   );
   return router;

@@ -1,0 +1,541 @@
+import { type RawBuilder, sql } from 'kysely';
+import { isoNow } from '../clock.js';
+import { normaliseEmail } from '../contacts/contact-schemas.js';
+import { type Contact, rowToContact } from '../contacts/contact-types.js';
+import type { Db } from '../db/schema.js';
+import { RosterError } from '../errors.js';
+import { insertEvents } from '../events/event-repository.js';
+import { ensureJob } from '../idempotency/idempotency-service.js';
+import { isUuid, uuidv7 } from '../ids.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobDefinition } from '../jobs/job-types.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { parseInput } from '../validation.js';
+import { contactFilterSql } from './contact-filter.js';
+import {
+  type CreateSegmentInput,
+  createSegmentSchema,
+  type Segment,
+  type SegmentContactsInput,
+  type SegmentMembersInput,
+  segmentContactsSchema,
+  segmentMembersSchema,
+  segmentSlug,
+  type UpdateSegmentInput,
+  updateSegmentSchema,
+} from './segment-types.js';
+
+export const SEGMENTS_REFRESH_JOB_TYPE = 'segments.refresh';
+
+export interface SegmentServiceDeps extends ServiceDeps {
+  jobs: JobRunner;
+  refreshIntervalMs: number;
+}
+
+type SegmentRow = {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  type: 'DYNAMIC' | 'STATIC';
+  condition: unknown;
+  track_membership: number | boolean;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+};
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+  totalPages: number;
+}
+
+const CHUNK = 500;
+
+export function createSegmentService(deps: SegmentServiceDeps) {
+  const { db, dialect, clock, jobs } = deps;
+
+  const toSegment = (row: SegmentRow): Segment => ({
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    description: row.description,
+    type: row.type,
+    condition: dialect.parseJson(row.condition),
+    trackMembership: Boolean(row.track_membership),
+    memberCount: Number(row.member_count),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+
+  async function getRow(projectId: string, id: string): Promise<SegmentRow> {
+    const row = isUuid(id)
+      ? await db
+          .selectFrom('roster_segments')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where('id', '=', id.toLowerCase())
+          .executeTakeFirst()
+      : undefined;
+    if (!row) throw RosterError.notFound('segment');
+    return row as SegmentRow;
+  }
+
+  /** The compiled condition of a DYNAMIC segment (`selfId` guards self-reference). */
+  function where(projectId: string, condition: unknown, selfId?: string): Promise<RawBuilder<boolean>> {
+    return contactFilterSql(deps, projectId, condition, { root: 'condition', selfId });
+  }
+
+  async function countMatching(
+    projectId: string,
+    condition: RawBuilder<boolean>,
+    trx: Db = db,
+  ): Promise<number> {
+    const row = await trx
+      .selectFrom('roster_contacts')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .where(condition)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async function countMembers(segmentId: string, trx: Db = db): Promise<number> {
+    const row = await trx
+      .selectFrom('roster_segment_members')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('segment_id', '=', segmentId)
+      .where('exited_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async function saveCount(segmentId: string, memberCount: number, trx: Db = db): Promise<void> {
+    await trx
+      .updateTable('roster_segments')
+      .set({ member_count: memberCount })
+      .where('id', '=', segmentId)
+      .execute();
+  }
+
+  async function ensureRefreshJob(projectId: string): Promise<void> {
+    await ensureJob(
+      jobs,
+      projectId,
+      SEGMENTS_REFRESH_JOB_TYPE,
+      new Date(clock().getTime() + deps.refreshIntervalMs),
+    );
+  }
+
+  async function refreshRow(row: SegmentRow): Promise<number> {
+    const count =
+      row.type === 'STATIC'
+        ? await countMembers(row.id)
+        : await countMatching(row.project_id, await where(row.project_id, dialect.parseJson(row.condition)));
+    await saveCount(row.id, count);
+    return count;
+  }
+
+  /** Diffs a tracked DYNAMIC segment's matches against its members, recording entry/exit events. */
+  async function computeRow(row: SegmentRow): Promise<{ added: number; removed: number; total: number }> {
+    if (row.type === 'STATIC') {
+      const total = await countMembers(row.id);
+      await saveCount(row.id, total);
+      return { added: 0, removed: 0, total };
+    }
+    const condition = await where(row.project_id, dialect.parseJson(row.condition));
+    return db.transaction().execute(async (trx) => {
+      const now = isoNow(clock);
+      const entering = await trx
+        .selectFrom('roster_contacts')
+        .select('id')
+        .where('project_id', '=', row.project_id)
+        .where(condition)
+        .where(
+          sql<boolean>`not exists (select 1 from roster_segment_members sm where sm.segment_id = ${row.id} and sm.contact_id = roster_contacts.id and sm.exited_at is null)`,
+        )
+        .execute();
+      const leaving = await trx
+        .selectFrom('roster_segment_members as m')
+        .select('m.contact_id as id')
+        .where('m.segment_id', '=', row.id)
+        .where('m.exited_at', 'is', null)
+        .where(
+          sql<boolean>`not exists (select 1 from roster_contacts where roster_contacts.id = m.contact_id and ${condition})`,
+        )
+        .execute();
+      const slug = segmentSlug(row.name);
+      const eventData = { segmentId: row.id, segmentName: row.name };
+      for (let i = 0; i < entering.length; i += CHUNK) {
+        const ids = entering.slice(i, i + CHUNK).map((r) => r.id);
+        await trx
+          .insertInto('roster_segment_members')
+          .values(
+            ids.map((contactId) => ({
+              segment_id: row.id,
+              contact_id: contactId,
+              entered_at: now,
+              exited_at: null,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['segment_id', 'contact_id']).doUpdateSet({ entered_at: now, exited_at: null }),
+          )
+          .execute();
+      }
+      for (let i = 0; i < leaving.length; i += CHUNK) {
+        const ids = leaving.slice(i, i + CHUNK).map((r) => r.id);
+        await trx
+          .updateTable('roster_segment_members')
+          .set({ exited_at: now })
+          .where('segment_id', '=', row.id)
+          .where('contact_id', 'in', ids)
+          .execute();
+      }
+      const event = (contactId: string, name: string) => ({
+        id: uuidv7(),
+        projectId: row.project_id,
+        contactId,
+        name,
+        data: eventData,
+        createdAt: now,
+      });
+      await insertEvents(trx, dialect, [
+        ...entering.map((r) => event(r.id, `segment.${slug}.entry`)),
+        ...leaving.map((r) => event(r.id, `segment.${slug}.exit`)),
+      ]);
+      const total = await countMembers(row.id, trx);
+      await saveCount(row.id, total, trx);
+      return { added: entering.length, removed: leaving.length, total };
+    });
+  }
+
+  async function contactIdsByEmail(
+    projectId: string,
+    emails: string[],
+  ): Promise<{ id: string; email: string }[]> {
+    const found: { id: string; email: string }[] = [];
+    for (let i = 0; i < emails.length; i += CHUNK) {
+      found.push(
+        ...(await db
+          .selectFrom('roster_contacts')
+          .select(['id', 'email'])
+          .where('project_id', '=', projectId)
+          .where('email', 'in', emails.slice(i, i + CHUNK))
+          .execute()),
+      );
+    }
+    return found;
+  }
+
+  function staticOnly(row: SegmentRow, verb: 'add contacts to' | 'remove contacts from'): void {
+    if (row.type !== 'STATIC') {
+      throw RosterError.validation(
+        [{ field: 'type', message: `Can only ${verb} STATIC segments` }],
+        `Can only ${verb} STATIC segments`,
+      );
+    }
+  }
+
+  const service = {
+    /** Every segment of the project, newest first. */
+    async list(projectId: string): Promise<Segment[]> {
+      const rows = await db
+        .selectFrom('roster_segments')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
+      return rows.map((row) => toSegment(row as SegmentRow));
+    },
+
+    async get(projectId: string, id: string): Promise<Segment> {
+      return toSegment(await getRow(projectId, id));
+    },
+
+    /**
+     * Creates a DYNAMIC segment (its `condition` is validated and its members counted) or a STATIC
+     * one (`condition` ignored, no members yet). Starts the project's periodic refresh job.
+     */
+    async create(projectId: string, input: CreateSegmentInput): Promise<Segment> {
+      const valid = parseInput(createSegmentSchema, input);
+      const type = valid.type ?? 'DYNAMIC';
+      let memberCount = 0;
+      if (type === 'DYNAMIC') {
+        if (valid.condition === undefined || valid.condition === null) {
+          throw RosterError.validation([{ field: 'condition', message: 'is required for DYNAMIC segments' }]);
+        }
+        memberCount = await countMatching(projectId, await where(projectId, valid.condition));
+      }
+      const now = isoNow(clock);
+      const row = await db
+        .insertInto('roster_segments')
+        .values({
+          id: uuidv7(),
+          project_id: projectId,
+          name: valid.name,
+          description: valid.description ?? null,
+          type,
+          condition: type === 'DYNAMIC' ? JSON.stringify(valid.condition) : null,
+          track_membership: dialect.bool(valid.trackMembership ?? false),
+          member_count: memberCount,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await ensureRefreshJob(projectId);
+      return toSegment(row as SegmentRow);
+    },
+
+    /** Changes the given fields; a new `condition` (DYNAMIC only) is validated and recounted. */
+    async update(projectId: string, id: string, input: UpdateSegmentInput): Promise<Segment> {
+      const valid = parseInput(updateSegmentSchema, input);
+      const existing = await getRow(projectId, id);
+      const set: Record<string, unknown> = { updated_at: isoNow(clock) };
+      if (valid.name !== undefined) set.name = valid.name;
+      if (valid.description !== undefined) set.description = valid.description;
+      if (valid.trackMembership !== undefined) set.track_membership = dialect.bool(valid.trackMembership);
+      if (valid.condition !== undefined && existing.type === 'DYNAMIC') {
+        set.condition = JSON.stringify(valid.condition);
+        set.member_count = await countMatching(
+          projectId,
+          await where(projectId, valid.condition, existing.id),
+        );
+      }
+      const row = await db
+        .updateTable('roster_segments')
+        .set(set as never)
+        .where('project_id', '=', projectId)
+        .where('id', '=', existing.id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw RosterError.notFound('segment');
+      return toSegment(row as SegmentRow);
+    },
+
+    /** Deletes the segment and its memberships. */
+    async delete(projectId: string, id: string): Promise<void> {
+      const row = await getRow(projectId, id);
+      await db.deleteFrom('roster_segments').where('id', '=', row.id).execute();
+    },
+
+    /**
+     * A page of the segment's contacts: DYNAMIC evaluated live (newest first), STATIC its members
+     * (latest entry first).
+     */
+    async contacts(projectId: string, id: string, input: SegmentContactsInput = {}): Promise<Page<Contact>> {
+      const valid = parseInput(segmentContactsSchema, input);
+      const page = valid.page ?? 1;
+      const pageSize = valid.pageSize ?? 20;
+      const offset = (page - 1) * pageSize;
+      const row = await getRow(projectId, id);
+      let data: Contact[];
+      let total: number;
+      if (row.type === 'STATIC') {
+        const rows = await db
+          .selectFrom('roster_segment_members as m')
+          .innerJoin('roster_contacts', 'roster_contacts.id', 'm.contact_id')
+          .selectAll('roster_contacts')
+          .where('m.segment_id', '=', row.id)
+          .where('m.exited_at', 'is', null)
+          .orderBy('m.entered_at', 'desc')
+          .orderBy('roster_contacts.id', 'desc')
+          .limit(pageSize)
+          .offset(offset)
+          .execute();
+        data = rows.map((r) => rowToContact(r, dialect));
+        total = await countMembers(row.id);
+      } else {
+        const condition = await where(projectId, dialect.parseJson(row.condition));
+        const rows = await db
+          .selectFrom('roster_contacts')
+          .selectAll()
+          .where('project_id', '=', projectId)
+          .where(condition)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(pageSize)
+          .offset(offset)
+          .execute();
+        data = rows.map((r) => rowToContact(r, dialect));
+        total = await countMatching(projectId, condition);
+      }
+      return { data, total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
+    },
+
+    /**
+     * Adds contacts (by email) to a STATIC segment; `createMissing` creates unknown emails with
+     * `subscribed` (default true). `added` counts every matched contact, members already included.
+     */
+    async addMembers(
+      projectId: string,
+      id: string,
+      input: SegmentMembersInput,
+    ): Promise<{ added: number; created: number; notFound: string[] }> {
+      const valid = parseInput(segmentMembersSchema, input);
+      const row = await getRow(projectId, id);
+      staticOnly(row, 'add contacts to');
+      const emails = [...new Set(valid.emails.map(normaliseEmail))];
+      let contacts = await contactIdsByEmail(projectId, emails);
+      let created = 0;
+      const now = isoNow(clock);
+      if (valid.createMissing) {
+        const have = new Set(contacts.map((c) => c.email));
+        const missing = emails.filter((e) => !have.has(e) && e.length > 0);
+        for (let i = 0; i < missing.length; i += CHUNK) {
+          const inserted = await db
+            .insertInto('roster_contacts')
+            .values(
+              missing.slice(i, i + CHUNK).map((email) => ({
+                id: uuidv7(),
+                project_id: projectId,
+                email,
+                subscribed: dialect.bool(valid.subscribed ?? true),
+                data: null,
+                first_name: null,
+                last_name: null,
+                audience_id: null,
+                created_at: now,
+                updated_at: now,
+              })),
+            )
+            .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
+            .returning(['id', 'email'])
+            .execute();
+          created += inserted.length;
+        }
+        if (missing.length > 0) contacts = await contactIdsByEmail(projectId, emails);
+      }
+      const found = new Set(contacts.map((c) => c.email));
+      const notFound = valid.emails.filter((e) => !found.has(normaliseEmail(e)));
+      for (let i = 0; i < contacts.length; i += CHUNK) {
+        await db
+          .insertInto('roster_segment_members')
+          .values(
+            contacts
+              .slice(i, i + CHUNK)
+              .map((c) => ({ segment_id: row.id, contact_id: c.id, entered_at: now, exited_at: null })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['segment_id', 'contact_id']).doUpdateSet({ entered_at: now, exited_at: null }),
+          )
+          .execute();
+      }
+      if (contacts.length > 0) await saveCount(row.id, await countMembers(row.id));
+      return { added: contacts.length, created, notFound };
+    },
+
+    /** Removes contacts (by email) from a STATIC segment; `removed` counts matched contacts. */
+    async removeMembers(
+      projectId: string,
+      id: string,
+      input: Pick<SegmentMembersInput, 'emails'>,
+    ): Promise<{ removed: number }> {
+      const valid = parseInput(segmentMembersSchema.pick({ emails: true }), input);
+      const row = await getRow(projectId, id);
+      staticOnly(row, 'remove contacts from');
+      const contacts = await contactIdsByEmail(projectId, [...new Set(valid.emails.map(normaliseEmail))]);
+      const now = isoNow(clock);
+      for (let i = 0; i < contacts.length; i += CHUNK) {
+        await db
+          .updateTable('roster_segment_members')
+          .set({ exited_at: now })
+          .where('segment_id', '=', row.id)
+          .where('exited_at', 'is', null)
+          .where(
+            'contact_id',
+            'in',
+            contacts.slice(i, i + CHUNK).map((c) => c.id),
+          )
+          .execute();
+      }
+      if (contacts.length > 0) await saveCount(row.id, await countMembers(row.id));
+      return { removed: contacts.length };
+    },
+
+    /**
+     * Recomputes a `trackMembership` segment's members now, recording `segment.<slug>.entry|exit`
+     * events for the changes (a STATIC one is only recounted).
+     */
+    async compute(projectId: string, id: string): Promise<{ added: number; removed: number; total: number }> {
+      const row = await getRow(projectId, id);
+      if (!row.track_membership) {
+        throw RosterError.validation(
+          [{ field: 'trackMembership', message: 'Segment does not have membership tracking enabled' }],
+          'Segment does not have membership tracking enabled',
+        );
+      }
+      return computeRow(row);
+    },
+
+    /** Recounts `memberCount` now (no membership writes, no events). */
+    async refresh(projectId: string, id: string): Promise<{ memberCount: number }> {
+      return { memberCount: await refreshRow(await getRow(projectId, id)) };
+    },
+
+    /**
+     * What the periodic job does for a project: compute tracked DYNAMIC segments, recount the rest.
+     * A segment that fails (e.g. its condition names a deleted segment) is skipped and reported.
+     */
+    async refreshAll(
+      projectId: string,
+    ): Promise<{ refreshed: number; failed: { id: string; error: string }[] }> {
+      const rows = (await db
+        .selectFrom('roster_segments')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .execute()) as SegmentRow[];
+      const failed: { id: string; error: string }[] = [];
+      for (const row of rows) {
+        try {
+          if (row.type === 'DYNAMIC' && row.track_membership) await computeRow(row);
+          else await refreshRow(row);
+        } catch (error) {
+          failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return { refreshed: rows.length - failed.length, failed };
+    },
+  };
+  return Object.assign(service, { ensureRefreshJob });
+}
+
+export type SegmentService = ReturnType<typeof createSegmentService>;
+
+/**
+ * The periodic durable job: refreshes every segment of its project, then queues itself again
+ * `refreshIntervalMs` later while the project has segments (one chain per project).
+ */
+export function segmentsRefreshJob(
+  deps: SegmentServiceDeps,
+  segments: () => SegmentService,
+): JobDefinition<object, { refreshed: number; failed: { id: string; error: string }[] }> {
+  return {
+    type: SEGMENTS_REFRESH_JOB_TYPE,
+    async run(ctx) {
+      const projectId = ctx.job.projectId;
+      const result = await segments().refreshAll(projectId);
+      const any = await deps.db
+        .selectFrom('roster_segments')
+        .select('id')
+        .where('project_id', '=', projectId)
+        .limit(1)
+        .executeTakeFirst();
+      if (any) {
+        await ensureJob(
+          deps.jobs,
+          projectId,
+          SEGMENTS_REFRESH_JOB_TYPE,
+          new Date(deps.clock().getTime() + deps.refreshIntervalMs),
+          ctx.job.id,
+        );
+      }
+      return result;
+    },
+  };
+}
