@@ -21,6 +21,14 @@ export {
 } from './bulk/bulk-types.js';
 export type { Clock } from './clock.js';
 export { applyDataPatch, RESERVED_DATA_KEYS, toDataPatch } from './contacts/contact-data.js';
+export {
+  type ContactFieldProblem,
+  isValidEmail,
+  MAX_EMAIL_LENGTH,
+  MAX_NAME_LENGTH,
+  normaliseEmail,
+  validateContactFields,
+} from './contacts/contact-fields.js';
 export type {
   BulkCreateContactsInput,
   CreateContactInput,
@@ -35,13 +43,11 @@ export {
   contactDataSchema,
   createContactSchema,
   emailSchema,
-  isValidEmail,
   listContactsSchema,
   listOffsetSchema,
   MAX_BULK_CREATE,
   MAX_LIST_OFFSET,
   MAX_PAGE_SIZE,
-  normaliseEmail,
   streamContactsSchema,
   subscribedSchema,
   updateContactSchema,

@@ -2,33 +2,29 @@ import { z } from 'zod';
 import { audienceIdSchema } from '../audiences/audience-schemas.js';
 import { checkData, checkText } from '../text-rules.js';
 
-/**
- * A practical email syntax check: one `@`, a non-empty local part without spaces, a domain of
- * dot-separated labels with a TLD of 2+ letters. Input is trimmed and lowercased first.
- */
-const EMAIL_RE =
-  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
-export const MAX_EMAIL_LENGTH = 254;
+import {
+  MAX_EMAIL_LENGTH,
+  MAX_NAME_LENGTH,
+  normaliseEmail,
+  validateContactFields,
+} from './contact-fields.js';
 
 export const MAX_PAGE_SIZE = 100;
-
-export function normaliseEmail(value: string): string {
-  return value.trim().toLowerCase();
-}
-
-export function isValidEmail(normalised: string): boolean {
-  return normalised.length <= MAX_EMAIL_LENGTH && EMAIL_RE.test(normalised);
-}
 
 export const emailSchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .transform(normaliseEmail)
-  .refine((value) => value.length > 0, 'is required')
-  .refine((value) => value.length <= MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
-  .refine((value) => value.length === 0 || value.length > MAX_EMAIL_LENGTH || EMAIL_RE.test(value), {
-    message: 'must be a valid email address',
+  .superRefine((email, ctx) => {
+    for (const { problem } of validateContactFields({ email })) {
+      ctx.addIssue({ code: 'custom', message: EMAIL_MESSAGES[problem] });
+    }
   });
+
+const EMAIL_MESSAGES = {
+  missing: 'is required',
+  too_long: `must be at most ${MAX_EMAIL_LENGTH} characters`,
+  invalid: 'must be a valid email address',
+} as const;
 
 /** Custom data: a JSON object of top-level keys. */
 export const contactDataSchema = z.preprocess(
@@ -42,12 +38,14 @@ export const contactDataSchema = z.preprocess(
   z.record(z.string(), z.unknown(), { error: 'must be an object' }),
 );
 
-export const MAX_NAME_LENGTH = 256;
-
 /** A first or last name. */
 export const contactNameSchema = z
   .string({ error: 'must be a string' })
-  .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
+  .superRefine((name, ctx) => {
+    if (validateContactFields({ firstName: name }).length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_NAME_LENGTH} characters` });
+    }
+  })
   .superRefine(checkText);
 
 export const subscribedSchema = z.boolean({ error: 'must be a boolean' });
@@ -66,7 +64,7 @@ export type UpsertContactInput = z.input<typeof upsertContactSchema>;
 export const updateContactSchema = z.object({
   email: emailSchema.optional(),
   subscribed: subscribedSchema.optional(),
-  /** Merged into the stored data (see `mergeRules`); `null` clears all data. */
+  /** Merged into the stored data (see `toDataPatch` in contact-data.ts); `null` clears all data. */
   data: contactDataSchema.nullish(),
   /** `merge` (default, Plunk) or `replace` (Unosend's metadata). */
   dataMode: z.enum(['merge', 'replace']).optional(),

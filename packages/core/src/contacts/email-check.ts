@@ -1,4 +1,4 @@
-import { isValidEmail, MAX_EMAIL_LENGTH, normaliseEmail } from './contact-schemas.js';
+import { isValidEmail, MAX_EMAIL_LENGTH, normaliseEmail } from './contact-fields.js';
 
 /** The outcome of `checkEmail`: syntax plus obvious typos of well-known domains. No network. */
 export interface EmailCheck {

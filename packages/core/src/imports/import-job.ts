@@ -1,6 +1,6 @@
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
-import { isValidEmail, normaliseEmail } from '../contacts/contact-schemas.js';
+import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import { syncSearchIndex } from '../db/search-index.js';
 import { RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
@@ -52,7 +52,6 @@ interface Pending extends ImportUpsert {
 }
 
 /** Names longer than this are row errors (the contact schemas' limit). */
-const MAX_NAME_LENGTH = 256;
 
 /** The import's audience was deleted after the upload: retrying cannot help, the job fails. */
 const audienceGone = (audienceId: string) =>
@@ -258,9 +257,13 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   function readRow(record: string[], row: number, cols: CsvColumns): void {
     const rawEmail = (record[cols.email] ?? '').trim();
     const email = normaliseEmail(rawEmail);
+    // Empty name cells (or no name column) are null: the stored name stays.
+    const firstName = cols.firstName === -1 ? null : record[cols.firstName]?.trim() || null;
+    const lastName = cols.lastName === -1 ? null : record[cols.lastName]?.trim() || null;
+    const problems = validateContactFields({ email, firstName, lastName });
     let error: string | null = null;
-    if (email === '') error = 'Missing email';
-    else if (!isValidEmail(email)) error = 'Invalid email';
+    const emailProblem = problems.find((p) => p.field === 'email');
+    if (emailProblem) error = emailProblem.problem === 'missing' ? 'Missing email' : 'Invalid email';
     let subscribed: boolean | undefined;
     if (!error && cols.subscribed !== -1) {
       const parsed = parseSubscribedCell(record[cols.subscribed]);
@@ -268,13 +271,10 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         error = `Invalid subscribed value "${(record[cols.subscribed] ?? '').trim()}" (use true/false, yes/no or 1/0)`;
       } else subscribed = parsed;
     }
-    // Empty name cells (or no name column) are null: the stored name stays.
-    const firstName = cols.firstName === -1 ? null : record[cols.firstName]?.trim() || null;
-    const lastName = cols.lastName === -1 ? null : record[cols.lastName]?.trim() || null;
-    if (!error && firstName !== null && firstName.length > MAX_NAME_LENGTH) {
-      error = `Invalid first name (longer than ${MAX_NAME_LENGTH} characters)`;
-    } else if (!error && lastName !== null && lastName.length > MAX_NAME_LENGTH) {
-      error = `Invalid last name (longer than ${MAX_NAME_LENGTH} characters)`;
+    const nameProblem = problems.find((p) => p.field !== 'email');
+    if (!error && nameProblem) {
+      const which = nameProblem.field === 'firstName' ? 'first' : 'last';
+      error = `Invalid ${which} name (longer than ${MAX_NAME_LENGTH} characters)`;
     }
     if (!error) error = textRuleError(record, cols);
     if (error) {
