@@ -76,26 +76,6 @@ export async function updateAudience(
     .executeTakeFirst();
 }
 
-/**
- * Takes every contact of the project out of the audience. Done explicitly rather than left to
- * `ON DELETE SET NULL`, so it also holds on connections where foreign keys are not enforced, and
- * so the contacts' `updated_at` moves.
- */
-export async function clearAudienceFromContacts(
-  db: Db,
-  projectId: string,
-  audienceId: string,
-  now: string,
-): Promise<number> {
-  const result = await db
-    .updateTable('roster_contacts')
-    .set({ audience_id: null, updated_at: now })
-    .where('project_id', '=', projectId)
-    .where('audience_id', '=', audienceId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 export async function deleteAudience(db: Db, projectId: string, id: string): Promise<boolean> {
   const result = await db
     .deleteFrom('roster_audiences')

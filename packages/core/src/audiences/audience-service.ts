@@ -1,4 +1,5 @@
 import { isoNow } from '../clock.js';
+import { clearAudienceFromContacts } from '../contacts/contact-batch-repository.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -72,7 +73,7 @@ export function createAudienceService({ db, clock }: ServiceDeps) {
       if (!isUuid(key)) throw notFound();
       const now = isoNow(clock);
       const deleted = await db.transaction().execute(async (trx) => {
-        await repo.clearAudienceFromContacts(trx, projectId, key, now);
+        await clearAudienceFromContacts(trx, projectId, key, now);
         return repo.deleteAudience(trx, projectId, key);
       });
       if (!deleted) throw notFound();

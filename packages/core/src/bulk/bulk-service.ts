@@ -1,5 +1,7 @@
 import type { Transaction } from 'kysely';
+import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
+import * as repo from '../contacts/contact-batch-repository.js';
 import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -7,7 +9,6 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
-import * as repo from './bulk-repository.js';
 import { type BulkApplyInput, bulkApplySchema, bulkIdsSchema } from './bulk-schemas.js';
 import {
   BULK_JOB_TYPE,
@@ -58,7 +59,7 @@ export async function applyBulk(
   const now = isoNow(deps.clock);
 
   return inTransaction(async (trx) => {
-    if (audienceId !== null && !(await repo.audienceExists(trx, projectId, audienceId))) {
+    if (audienceId !== null && !(await audienceExists(trx, projectId, audienceId))) {
       throw RosterError.notFound('audience');
     }
     const found = new Set<string>();

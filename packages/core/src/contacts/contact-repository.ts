@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
+import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
 
 export interface UpsertRow {
@@ -65,18 +66,7 @@ export interface NewContactRow {
 }
 
 function newContactValues(dialect: DialectInfo, row: NewContactRow) {
-  return {
-    id: row.id,
-    project_id: row.projectId,
-    email: row.email,
-    subscribed: dialect.bool(row.subscribed),
-    data: dialect.json(row.data),
-    first_name: row.firstName,
-    last_name: row.lastName,
-    audience_id: row.audienceId,
-    created_at: row.now,
-    updated_at: row.now,
-  };
+  return contactValues({ ...row, data: dialect.json(row.data) }, dialect);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
+import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import { syncSearchIndex } from '../db/search-index.js';
 import { RosterError } from '../errors.js';
@@ -20,7 +21,6 @@ import {
   sniffDelimiter,
 } from './csv-format.js';
 import { parseCsvRecords } from './csv-records.js';
-import { type ImportUpsert, upsertImportRows } from './import-repository.js';
 import { checkImportSource, openImportSource, readHead } from './import-source.js';
 import {
   type ImportJobPayload,
@@ -46,7 +46,7 @@ export interface ImportJobDeps extends ServiceDeps {
   live: Map<string, LiveImportProgress>;
 }
 
-interface Pending extends ImportUpsert {
+interface Pending extends ContactBatchUpsert {
   /** Rows of the batch with this email (the first may create, the rest update). */
   rows: number;
 }
@@ -180,7 +180,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         }
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
         try {
-          stored = await upsertImportRows(trx, dialect, projectId, rows, isoNow(clock), {
+          stored = await upsertContactBatch(trx, dialect, projectId, rows, isoNow(clock), {
             names,
             audienceId,
           });

@@ -1,0 +1,244 @@
+import { CompiledQuery, sql } from 'kysely';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Db } from '../db/schema.js';
+import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
+
+/**
+ * Writes to many contacts at once: the CSV import's multi-row upsert and the bulk operations'
+ * set-based updates and deletes. With `contact-repository.ts` (single contacts) the only code
+ * that writes `roster_contacts`.
+ */
+
+/** One contact to upsert from an import batch (emails are unique within a call). */
+export interface ContactBatchUpsert {
+  id: string;
+  email: string;
+  /** Undefined: true on insert, unchanged on update. */
+  subscribed: boolean | undefined;
+  /** Flat data patch of non-empty strings, or null. */
+  data: Record<string, string> | null;
+  /** Null: none on insert, unchanged on update. */
+  firstName: string | null;
+  /** Null: none on insert, unchanged on update. */
+  lastName: string | null;
+}
+
+/** What is the same for every row of an `upsertContactBatch` call. */
+export interface ContactBatchUpsertOptions {
+  /** The file has name columns: `first_name` / `last_name` are written (a null keeps the stored name). */
+  names: boolean;
+  /** Every row's contact, created or updated, is put in this audience; null leaves audiences alone. */
+  audienceId: string | null;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Rows per statement: at most 10 bind parameters each, well below SQLite's 32766 and Postgres' 65535. */
+export const ROWS_PER_STATEMENT = 1000;
+
+/**
+ * Compiled upsert statements by shape, per database: keyed by the Kysely instance's adapter, which
+ * its transactions share (not by the dialect's name: two instances may compile differently).
+ */
+const statements = new WeakMap<object, Map<string, string>>();
+
+interface Shape {
+  rows: number;
+  setSubscribed: boolean;
+  names: boolean;
+  audience: boolean;
+}
+
+/** The columns a batch of this shape writes: names and audience only when the batch sets them. */
+function batchColumns(shape: Pick<Shape, 'names' | 'audience'>) {
+  return contactColumns([
+    ...(shape.names ? [] : (['first_name', 'last_name'] as const)),
+    ...(shape.audience ? [] : (['audience_id'] as const)),
+  ]);
+}
+
+/**
+ * The SQL of a multi-row upsert of one shape, compiled once by Kysely and reused (building and
+ * compiling a 10000-parameter query per batch costs more than running it). Its placeholders come
+ * from the same column table (`contact-columns.ts`) as the parameters `upsertContactBatch` binds.
+ */
+function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
+  const adapter = db.getExecutor().adapter;
+  let cache = statements.get(adapter);
+  if (!cache) {
+    cache = new Map();
+    statements.set(adapter, cache);
+  }
+  const key = `${shape.rows}:${shape.setSubscribed}:${shape.names}:${shape.audience}`;
+  let text = cache.get(key);
+  if (text === undefined) {
+    const placeholder = placeholderRow(batchColumns(shape));
+    // An empty name cell (null) must not clear a stored name.
+    const keepName = (column: 'first_name' | 'last_name') =>
+      sql`coalesce(${sql.ref(`excluded.${column}`)}, ${sql.ref(`roster_contacts.${column}`)})` as never;
+    text = db
+      .insertInto('roster_contacts')
+      .values(Array.from({ length: shape.rows }, () => placeholder) as never)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'email']).doUpdateSet({
+          data: dialect.mergeJsonColumns(sql.ref('roster_contacts.data'), sql.ref('excluded.data')) as never,
+          updated_at: (eb) => eb.ref('excluded.updated_at'),
+          ...(shape.setSubscribed ? { subscribed: (eb) => eb.ref('excluded.subscribed') } : {}),
+          ...(shape.names ? { first_name: keepName('first_name'), last_name: keepName('last_name') } : {}),
+          ...(shape.audience ? { audience_id: (eb) => eb.ref('excluded.audience_id') } : {}),
+        }),
+      )
+      .returning('id')
+      .compile().sql;
+    if (cache.size > 64) cache.clear();
+    cache.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * Inserts or merges `rows` (distinct emails) with multi-row `INSERT ... ON CONFLICT DO UPDATE`
+ * statements; the database merges `data` and keeps stored names where a row has none. Rows with
+ * `subscribed` undefined go into statements that leave `subscribed` alone on update. With an
+ * `audienceId`, every row's contact ends up in that audience (it must exist: the foreign key
+ * rejects the statement otherwise). Returns the stored ids: a row whose own `id` is among them
+ * was inserted (a new contact), the others updated an existing one.
+ */
+export async function upsertContactBatch(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  rows: ContactBatchUpsert[],
+  now: string,
+  options: ContactBatchUpsertOptions = { names: false, audienceId: null },
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  const { names, audienceId } = options;
+  const audience = audienceId !== null;
+  const columns = batchColumns({ names, audience });
+  const groups = [
+    rows.filter((r) => r.subscribed !== undefined),
+    rows.filter((r) => r.subscribed === undefined),
+  ];
+  for (const [g, group] of groups.entries()) {
+    for (let start = 0; start < group.length; start += ROWS_PER_STATEMENT) {
+      const chunk = group.slice(start, start + ROWS_PER_STATEMENT);
+      const params: unknown[] = [];
+      for (const row of chunk) {
+        pushContactParams(
+          params,
+          columns,
+          {
+            id: row.id,
+            projectId,
+            email: row.email,
+            subscribed: row.subscribed ?? true,
+            data: row.data === null ? null : JSON.stringify(row.data),
+            firstName: row.firstName,
+            lastName: row.lastName,
+            audienceId,
+            now,
+          },
+          dialect,
+        );
+      }
+      const shape = { rows: chunk.length, setSubscribed: g === 0, names, audience };
+      const result = await db.executeQuery<{ id: string }>(
+        CompiledQuery.raw(upsertSql(db, dialect, shape), params),
+      );
+      for (const row of result.rows) stored.add(row.id);
+      // Statements run synchronously on SQLite: let timers and I/O (progress displays, HTTP) in.
+      await yieldToEventLoop();
+    }
+  }
+  return stored;
+}
+
+// ---- bulk operations ----------------------------------------------------------------------------
+
+/** Most ids bound in one statement (well under every dialect's bind-parameter limit). */
+export const IDS_PER_STATEMENT = 500;
+
+/** The ids among `ids` that are contacts of the project. */
+export async function findExistingContactIds(db: Db, projectId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('roster_contacts')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('id', 'in', ids)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Sets `subscribed` on the project's contacts among `ids` that are not already in that state. */
+export async function setSubscribed(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  ids: string[],
+  subscribed: boolean,
+  now: string,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .updateTable('roster_contacts')
+    .set({ subscribed: dialect.bool(subscribed), updated_at: now })
+    .where('project_id', '=', projectId)
+    .where('id', 'in', ids)
+    .where('subscribed', '=', dialect.bool(!subscribed))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Moves the project's contacts among `ids` into `audienceId` (null: out of any audience). */
+export async function setAudience(
+  db: Db,
+  projectId: string,
+  ids: string[],
+  audienceId: string | null,
+  now: string,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  let query = db
+    .updateTable('roster_contacts')
+    .set({ audience_id: audienceId, updated_at: now })
+    .where('project_id', '=', projectId)
+    .where('id', 'in', ids);
+  query =
+    audienceId === null
+      ? query.where('audience_id', 'is not', null)
+      : query.where((eb) => eb.or([eb('audience_id', 'is', null), eb('audience_id', '!=', audienceId)]));
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteContacts(db: Db, projectId: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .deleteFrom('roster_contacts')
+    .where('project_id', '=', projectId)
+    .where('id', 'in', ids)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Takes every contact of the project out of the audience. Done explicitly rather than left to
+ * `ON DELETE SET NULL`, so it also holds on connections where foreign keys are not enforced, and
+ * so the contacts' `updated_at` moves.
+ */
+export async function clearAudienceFromContacts(
+  db: Db,
+  projectId: string,
+  audienceId: string,
+  now: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('roster_contacts')
+    .set({ audience_id: null, updated_at: now })
+    .where('project_id', '=', projectId)
+    .where('audience_id', '=', audienceId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

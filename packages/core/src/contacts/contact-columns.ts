@@ -1,0 +1,68 @@
+import type { Insertable } from 'kysely';
+import type { DialectInfo } from '../db/dialect.js';
+import type { ContactsTable } from '../db/schema.js';
+
+/** A contact as every insert into `roster_contacts` writes it (data already encoded for the dialect). */
+export interface ContactInsert {
+  id: string;
+  projectId: string;
+  email: string;
+  subscribed: boolean;
+  /** JSON text, or null. */
+  data: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  audienceId: string | null;
+  now: string;
+}
+
+export type ContactColumn = keyof ContactsTable;
+
+/**
+ * The one column table of `roster_contacts` inserts: each column with the value it takes from a
+ * `ContactInsert`. Kysely value objects (`contactValues`) and the positional parameters of the
+ * compiled import statement (`pushContactParams`, with `placeholderRow` for its SQL) are all
+ * generated from it, so placeholders and parameters cannot drift apart.
+ */
+const CONTACT_COLUMNS: readonly (readonly [
+  ContactColumn,
+  (row: ContactInsert, dialect: DialectInfo) => unknown,
+])[] = [
+  ['id', (r) => r.id],
+  ['project_id', (r) => r.projectId],
+  ['email', (r) => r.email],
+  ['subscribed', (r, d) => d.bool(r.subscribed)],
+  ['data', (r) => r.data],
+  ['first_name', (r) => r.firstName],
+  ['last_name', (r) => r.lastName],
+  ['audience_id', (r) => r.audienceId],
+  ['created_at', (r) => r.now],
+  ['updated_at', (r) => r.now],
+];
+
+/** The columns an insert writes, in table order; `omit` leaves some to their stored value or default. */
+export function contactColumns(omit: readonly ContactColumn[] = []): (typeof CONTACT_COLUMNS)[number][] {
+  return CONTACT_COLUMNS.filter(([name]) => !omit.includes(name));
+}
+
+/** The row as a Kysely values object. */
+export function contactValues(row: ContactInsert, dialect: DialectInfo) {
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of CONTACT_COLUMNS) values[name] = value(row, dialect);
+  return values as Insertable<ContactsTable>;
+}
+
+/** A row of placeholders for compiling a multi-row insert of `columns` (every value becomes a parameter). */
+export function placeholderRow(columns: ReturnType<typeof contactColumns>): Record<string, null> {
+  return Object.fromEntries(columns.map(([name]) => [name, null]));
+}
+
+/** Appends the row's parameters for `columns`, in the same order as `placeholderRow`'s. */
+export function pushContactParams(
+  params: unknown[],
+  columns: ReturnType<typeof contactColumns>,
+  row: ContactInsert,
+  dialect: DialectInfo,
+): void {
+  for (const [, value] of columns) params.push(value(row, dialect));
+}
