@@ -4,11 +4,15 @@ import type { Writable } from 'node:stream';
 import { contactsCsv, createRoster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, dbPath } from '../config.js';
+import { startProgress } from '../progress.js';
 
 interface ExportFlags extends CommonFlags {
   format: string;
   out?: string;
+  progress?: boolean;
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Writes with backpressure, so memory stays flat whatever the number of contacts. */
 async function write(out: Writable, text: string): Promise<void> {
@@ -23,6 +27,7 @@ export function registerExportCommand(program: Command): void {
     .option('--project <name>', 'project to export', 'default')
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to this file instead of stdout')
+    .option('--no-progress', 'do not show progress (shown on stderr when the output is a file or a pipe)')
     .action(async (flags: ExportFlags) => {
       if (flags.format !== 'csv' && flags.format !== 'json') {
         throw new CliError(`Invalid format "${flags.format}": use csv or json`);
@@ -34,19 +39,30 @@ export function registerExportCommand(program: Command): void {
         if (!project) throw new CliError(`No project named "${name}"`);
         const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
         let count = 0;
+        const total = await roster.contacts.count(project.id);
+        // Progress goes to stderr, and not while the contacts themselves go to the terminal.
+        const bar = startProgress({
+          stream: process.stderr,
+          label: 'export',
+          enabled: flags.progress !== false && (flags.out !== undefined || !process.stdout.isTTY),
+          read: () => ({ done: Math.max(count, 0), total, rows: Math.max(count, 0), rowsBefore: 0 }),
+        });
         if (flags.format === 'json') {
           await write(out, '[');
           for await (const contact of roster.contacts.stream(project.id)) {
             await write(out, `${count++ === 0 ? '\n' : ',\n'}${JSON.stringify(contact)}`);
+            if (count % 1000 === 0) await yieldToEventLoop(); // let the progress display run
           }
           await write(out, count > 0 ? '\n]\n' : ']\n');
         } else {
           for await (const line of contactsCsv(() => roster.contacts.stream(project.id))) {
             await write(out, line);
             count++;
+            if (count % 1000 === 0) await yieldToEventLoop(); // let the progress display run
           }
           count--; // the header line
         }
+        bar.stop({ done: total, total, rows: count, rowsBefore: 0 });
         if (flags.out) {
           out.end();
           await once(out, 'finish');
