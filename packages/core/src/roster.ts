@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrations.js';
 import { listenForJobs } from './db/postgres-listener.js';
 import type { Database } from './db/schema.js';
 import { ensureSearchIndex } from './db/search-index.js';
+import { directWrites, groupCommitWrites } from './db/write-queue.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import {
   createIdempotencyService,
@@ -116,7 +117,11 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     dialect,
     projects: createProjectService(deps),
     keys: createKeyService(deps),
-    contacts: createContactService({ ...deps, substringIndex: resolved.search.substringIndex }),
+    contacts: createContactService({
+      ...deps,
+      substringIndex: resolved.search.substringIndex,
+      writes: dialect.singleWriter ? groupCommitWrites(db) : directWrites(db),
+    }),
     audiences: createAudienceService(deps),
     bulk: createBulkService(bulkDeps),
     imports: createImportService({

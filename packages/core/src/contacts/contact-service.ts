@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import type { ContactRow, Database, Db } from '../db/schema.js';
+import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
@@ -44,6 +45,11 @@ export const CONTACT_EXISTS_MESSAGE = 'Contact with this email already exists';
 export interface ContactServiceDeps extends ServiceDeps {
   /** Use the SQLite substring index for searches (see `search.substringIndex`). @default true */
   substringIndex?: boolean;
+  /**
+   * Where single writes (upsert, create, update) run: grouped into shared transactions on SQLite
+   * (see db/write-queue.ts). @default each on its own
+   */
+  writes?: WriteQueue;
 }
 
 /** A new contact's data: after the data rules, or as given (`verbatim`). */
@@ -58,6 +64,7 @@ function newData(
 export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
   const substringIndex = deps.substringIndex ?? true;
+  const writes = deps.writes && !db.isTransaction ? deps.writes : directWrites(db);
   const toContact = (row: ContactRow) => rowToContact(row, dialect);
 
   /** The project's contacts that pass the filter (all of them without one). */
@@ -110,18 +117,20 @@ export function createContactService(deps: ContactServiceDeps) {
       const patch = toDataPatch(valid.data ?? {});
       const id = uuidv7();
       const row = await writing(() =>
-        repo.upsertContact(db, dialect, {
-          id,
-          projectId,
-          email: valid.email,
-          subscribed: valid.subscribed,
-          patch,
-          initialData: initialData(patch),
-          firstName: valid.firstName,
-          lastName: valid.lastName,
-          audienceId: valid.audienceId,
-          now: isoNow(clock),
-        }),
+        writes.run((conn) =>
+          repo.upsertContact(conn, dialect, {
+            id,
+            projectId,
+            email: valid.email,
+            subscribed: valid.subscribed,
+            patch,
+            initialData: initialData(patch),
+            firstName: valid.firstName,
+            lastName: valid.lastName,
+            audienceId: valid.audienceId,
+            now: isoNow(clock),
+          }),
+        ),
       );
       return { contact: rowToContact(row, dialect), created: row.id === id };
     },
@@ -135,17 +144,19 @@ export function createContactService(deps: ContactServiceDeps) {
       const valid = parseInput(createContactSchema, input);
       await assertAudience(projectId, valid.audienceId);
       const row = await writing(() =>
-        repo.insertContactIfNew(db, dialect, {
-          id: uuidv7(),
-          projectId,
-          email: valid.email,
-          subscribed: valid.subscribed ?? true,
-          data: newData(valid.data, valid.dataMode),
-          firstName: valid.firstName ?? null,
-          lastName: valid.lastName ?? null,
-          audienceId: valid.audienceId ?? null,
-          now: isoNow(clock),
-        }),
+        writes.run((conn) =>
+          repo.insertContactIfNew(conn, dialect, {
+            id: uuidv7(),
+            projectId,
+            email: valid.email,
+            subscribed: valid.subscribed ?? true,
+            data: newData(valid.data, valid.dataMode),
+            firstName: valid.firstName ?? null,
+            lastName: valid.lastName ?? null,
+            audienceId: valid.audienceId ?? null,
+            now: isoNow(clock),
+          }),
+        ),
       );
       if (!row) throw RosterError.conflict('contact', CONTACT_EXISTS_MESSAGE);
       return rowToContact(row, dialect);
@@ -223,7 +234,9 @@ export function createContactService(deps: ContactServiceDeps) {
       }
       let row: Awaited<ReturnType<typeof repo.updateContact>>;
       try {
-        row = await repo.updateContact(db, dialect, projectId, id, changes, isoNow(clock));
+        row = await writes.run((conn) =>
+          repo.updateContact(conn, dialect, projectId, id, changes, isoNow(clock)),
+        );
       } catch (error) {
         if (dialect.isUniqueViolation(error)) {
           throw RosterError.conflict('contact', 'A contact with this email already exists');

@@ -15,6 +15,11 @@ export interface DialectInfo {
   readonly boolType: 'integer' | 'boolean';
   /** Column type for binary data. */
   readonly blobType: 'blob' | 'bytea';
+  /**
+   * One writer at a time for the whole database (SQLite): concurrent single writes are grouped
+   * into one transaction (group commit, see db/write-queue.ts) instead of committing one by one.
+   */
+  readonly singleWriter: boolean;
   /** `FOR UPDATE SKIP LOCKED` is available for claiming jobs. */
   readonly supportsSkipLocked: boolean;
   /**
@@ -96,6 +101,7 @@ const sqlite: DialectInfo = {
   jsonType: 'text',
   boolType: 'integer',
   blobType: 'blob',
+  singleWriter: true,
   supportsSkipLocked: false,
   keepsContactCounts: true,
   substringIndex: 'fts5',
@@ -159,6 +165,7 @@ const postgres: DialectInfo = {
   jsonType: 'jsonb',
   boolType: 'boolean',
   blobType: 'bytea',
+  singleWriter: false,
   supportsSkipLocked: true,
   keepsContactCounts: false,
   substringIndex: 'pg_trgm',
