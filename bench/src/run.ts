@@ -15,6 +15,7 @@ import { tempDir } from './fixtures.js';
 import { type BenchReport, type BenchResult, toTable, writeReport } from './report.js';
 import { cliStartupSuite } from './suites/cli.js';
 import { fixtureSuite } from './suites/fixture.js';
+import { httpWriteSuite } from './suites/http-write.js';
 import { importCliSuite, importHttpSuite } from './suites/imports.js';
 import { jobsSuite } from './suites/jobs.js';
 import { millionSuite } from './suites/million.js';
@@ -27,6 +28,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'import-cli': importCliSuite,
   jobs: jobsSuite,
   'cli-startup': cliStartupSuite,
+  'http-write': httpWriteSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');

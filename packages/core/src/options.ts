@@ -60,6 +60,13 @@ export interface SqliteOptions {
    * @default 65536 (64 MiB)
    */
   cacheSizeKiB?: number;
+  /**
+   * Group commit: concurrent single contact writes (upsert, create, update) that arrive together
+   * share one transaction, each in its own savepoint; every caller is answered after the COMMIT
+   * holding its write, and a failing write fails alone. Off: one transaction per write.
+   * @default true
+   */
+  groupCommit?: boolean;
 }
 
 export interface SearchOptions {
@@ -199,7 +206,7 @@ export interface ResolvedRosterOptions {
     readonly workerMinBytes: number;
   };
   readonly search: { readonly substringIndex: boolean };
-  readonly sqlite: { readonly cacheSizeKiB: number };
+  readonly sqlite: { readonly cacheSizeKiB: number; readonly groupCommit: boolean };
   readonly events: { readonly idempotencyTtlMs: number };
   readonly segments: { readonly refreshIntervalMs: number };
 }
@@ -222,6 +229,7 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
     search: Object.freeze({ substringIndex: options.search?.substringIndex ?? true }),
     sqlite: Object.freeze({
       cacheSizeKiB: positiveInt('sqlite.cacheSizeKiB', options.sqlite?.cacheSizeKiB, 65_536),
+      groupCommit: options.sqlite?.groupCommit ?? true,
     }),
     events: Object.freeze({
       idempotencyTtlMs: positiveInt('events.idempotencyTtlMs', options.events?.idempotencyTtlMs, 86_400_000),

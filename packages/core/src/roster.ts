@@ -120,7 +120,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     contacts: createContactService({
       ...deps,
       substringIndex: resolved.search.substringIndex,
-      writes: dialect.singleWriter ? groupCommitWrites(db) : directWrites(db),
+      writes: dialect.singleWriter && resolved.sqlite.groupCommit ? groupCommitWrites(db) : directWrites(db),
     }),
     audiences: createAudienceService(deps),
     bulk: createBulkService(bulkDeps),
