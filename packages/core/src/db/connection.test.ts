@@ -16,7 +16,7 @@ describe('SQLite connection options', () => {
 
   it('gives SQLite a 64 MiB page cache by default', async () => {
     roster = await createRoster({ database: ':memory:' });
-    expect(roster.options.sqlite).toEqual({ cacheSizeKiB: 65_536 });
+    expect(roster.options.sqlite).toEqual({ cacheSizeKiB: 65_536, groupCommit: true });
     expect(await cacheSizeOf(roster)).toBe(-65_536);
   });
 
