@@ -1,4 +1,12 @@
-import { type Contact, createRoster, isRosterError, type Roster, type RosterOptions } from '@roster/core';
+import {
+  type Contact,
+  createRoster,
+  isRosterError,
+  type Roster,
+  type RosterOptions,
+  type TrackEventInput,
+  type TrackResult,
+} from '@roster/core';
 import { type RunningServer, startServer } from '@roster/server';
 import { type SeedOverrides, seedContacts } from './seed.js';
 
@@ -69,6 +77,15 @@ export interface RosterFixture {
    * and returns them in that order.
    */
   seedContacts(count: number, overrides?: SeedOverrides): Promise<Contact[]>;
+  /**
+   * Records an event for the contact with `email` in the fixture's project, as `POST /v1/track`
+   * does (creating the contact if needed), and resolves with the contact and event.
+   */
+  track(
+    event: string,
+    email: string,
+    options?: Omit<TrackEventInput, 'event' | 'email'>,
+  ): Promise<TrackResult>;
   /** Deletes every contact, audience, job and stored file; keeps the project and its keys. */
   reset(): Promise<void>;
   /**
@@ -85,6 +102,8 @@ const DATA_TABLES = [
   'roster_file_chunks',
   'roster_files',
   'roster_jobs',
+  'roster_idempotency_keys',
+  'roster_segments',
   'roster_contacts',
   'roster_audiences',
 ] as const;
@@ -185,6 +204,10 @@ function createFixture(
       const first = seeded;
       seeded += count;
       return seedContacts(roster, ids.projectId, count, overrides, first);
+    },
+
+    async track(event, email, options = {}) {
+      return roster.events.track(ids.projectId, { ...options, event, email });
     },
 
     async reset() {

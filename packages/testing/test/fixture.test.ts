@@ -265,3 +265,22 @@ describe('seedContacts', () => {
     });
   });
 });
+
+describe('fixture.track', () => {
+  it('records an event as POST /v1/track does, creating the contact', async () => {
+    const fixture = await startRoster();
+    try {
+      const result = await fixture.track('purchase', 'Ada@Example.com', { data: { plan: 'pro' } });
+      expect(result.created).toBe(true);
+      expect(result.contact).toMatchObject({
+        email: 'ada@example.com',
+        subscribed: true,
+        data: { plan: 'pro' },
+      });
+      const events = await fixture.roster.events.list(fixture.projectId, result.contact.id);
+      expect(events.map((e) => e.name)).toEqual(['purchase']);
+    } finally {
+      await fixture.close();
+    }
+  });
+});
