@@ -9,15 +9,25 @@ export {
 } from './audiences/audience-schemas.js';
 export type { AudienceService } from './audiences/audience-service.js';
 export type { Audience, AudienceWithCount } from './audiences/audience-types.js';
-export { type BulkApplyInput, bulkApplySchema, bulkIdsSchema } from './bulk/bulk-schemas.js';
+export {
+  type BulkApplyInput,
+  type BulkQueryInput,
+  bulkApplySchema,
+  bulkIdsSchema,
+  bulkQuerySchema,
+  MAX_BULK_EXCLUDE_IDS,
+  MAX_BULK_SEARCH_LENGTH,
+} from './bulk/bulk-schemas.js';
 export type { BulkService } from './bulk/bulk-service.js';
 export {
   BULK_JOB_TYPE,
   BULK_OPERATIONS,
+  BULK_QUERY_OPERATIONS,
   type BulkJobPayload,
   type BulkJobResult,
   type BulkOperation,
   type BulkOutcome,
+  type BulkQueryOperation,
 } from './bulk/bulk-types.js';
 export type { Clock } from './clock.js';
 export { applyDataPatch, RESERVED_DATA_KEYS, toDataPatch } from './contacts/contact-data.js';

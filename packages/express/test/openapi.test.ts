@@ -107,9 +107,9 @@ function bulkScenarios(): Record<string, Scenario> {
     const path = `/contacts/bulk-${name.replace(/^bulk|Contacts$/g, '').toLowerCase()}`;
     out[`${name} 202`] = async (api) => {
       const contact = await newContact(api);
-      return api.call('post', path, { body: { contactIds: [contact.id, UNKNOWN_ID] } });
+      return api.call('post', path, { body: { mode: 'ids', contactIds: [contact.id, UNKNOWN_ID] } });
     };
-    out[`${name} 400`] = (api) => api.call('post', path, { body: { contactIds: ['nope'] } });
+    out[`${name} 400`] = (api) => api.call('post', path, { body: { mode: 'ids', contactIds: ['nope'] } });
   }
   return out;
 }
@@ -253,7 +253,7 @@ const plunkScenarios: Record<string, Scenario> = {
   'getBulkJob 200': async (api) => {
     const contact = await newContact(api);
     const queued = await api.call('post', '/contacts/bulk-unsubscribe', {
-      body: { contactIds: [contact.id, UNKNOWN_ID] },
+      body: { mode: 'ids', contactIds: [contact.id, UNKNOWN_ID] },
     });
     const { jobId } = (await queued.json()) as { jobId: string };
     await api.roster.jobs.runOnce();

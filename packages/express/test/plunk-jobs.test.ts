@@ -73,7 +73,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
 
   it('imports a few hundred rows: 202 with a job id, then polling reaches completed with every counter', async () => {
     await contact('existing7@example.com', projectId, false);
-    const rows = ['email,First Name,plan,subscribed'];
+    const rows = ['email,First Name,plan,subscribed']; // header names are lowercased, as Plunk does
     for (let i = 0; i < 300; i++)
       rows.push(`user${i}@example.com,Name ${i},${i % 2 ? 'pro' : 'free'},${i % 10 ? '' : 'no'}`);
     rows.push('existing7@example.com,Seven,,');
@@ -104,25 +104,30 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     });
     expect(await roster.contacts.count(projectId)).toBe(301);
     const five = await roster.contacts.findByEmail(projectId, 'user5@example.com');
-    expect(five).toMatchObject({ subscribed: true, data: { 'First Name': 'Name 5', plan: 'team' } });
+    expect(five).toMatchObject({ subscribed: true, data: { 'first name': 'Name 5', plan: 'team' } });
     expect(await roster.contacts.findByEmail(projectId, 'user10@example.com')).toMatchObject({
       subscribed: false,
-      data: { 'First Name': 'Name 10', plan: 'free' },
+      data: { 'first name': 'Name 10', plan: 'free' },
     });
     expect(await roster.contacts.findByEmail(projectId, 'existing7@example.com')).toMatchObject({
       subscribed: false,
-      data: { 'First Name': 'Seven' },
+      data: { 'first name': 'Seven' },
     });
   });
 
-  it('answers 400 without a file part, and when the header has no email column', async () => {
+  it("answers 400 without a file part (Plunk's flat shape), and when the header has no email column", async () => {
     const none = await request(`${base}/contacts/import`, { method: 'POST', key, body: { file: 'x' } });
     expect(none.status).toBe(400);
-    expect(none.body).toEqual(
-      plunkError('VALIDATION_ERROR', 400, [
-        { field: 'file', message: expect.stringContaining('is required') },
-      ]),
-    );
+    expect(none.body).toEqual({ error: 'CSV file is required' });
+    const form = new FormData();
+    form.append('note', 'no file here');
+    const textOnly = await fetch(`${base}/contacts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
+    expect(textOnly.status).toBe(400);
+    expect(await textOnly.json()).toEqual({ error: 'CSV file is required' });
     const wrongField = await upload('email\na@x.io\n', { field: 'csv' });
     expect(wrongField.status).toBe(400);
     expect(wrongField.body).toEqual(
@@ -179,7 +184,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     });
   });
 
-  it("answers 404 for an unknown job, another project's job, and a job of the other kind", async () => {
+  it("answers Plunk's flat 404 for an unknown job, another project's job, and a job of the other kind", async () => {
     const res = await upload('email\na@example.com\n');
     const jobId = res.body.jobId;
     await finished(`${base}/contacts/import/${jobId}`);
@@ -191,7 +196,9 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     ] as const) {
       const answer = await request(url, { key: apiKey });
       expect(answer.status).toBe(404);
-      expect(answer.body).toEqual(plunkError('JOB_NOT_FOUND', 404));
+      expect(answer.body).toEqual({
+        error: url.includes('/bulk/') ? 'Bulk action job not found' : 'Import job not found',
+      });
     }
   });
 
@@ -203,7 +210,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     const res = await request(`${base}/contacts/bulk-unsubscribe`, {
       method: 'POST',
       key,
-      body: { contactIds: [a.id, b.id, foreign.id, unknown] },
+      body: { mode: 'ids', contactIds: [a.id, b.id, foreign.id, unknown] },
     });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
@@ -252,7 +259,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     const del = await request(`${base}/contacts/bulk-delete`, {
       method: 'POST',
       key,
-      body: { contactIds: [a.id] },
+      body: { mode: 'ids', contactIds: [a.id] },
     });
     expect(del.body.message).toBe('Bulk delete queued successfully');
     expect((await finished(`${base}/contacts/bulk/${del.body.jobId}`)).body.result).toMatchObject({
@@ -263,33 +270,97 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     expect(await roster.contacts.count(projectId)).toBe(1);
   });
 
-  it('answers 400 to an empty list, more than 1000 ids, non-UUID ids and another mode', async () => {
+  it("answers Plunk's flat 400 to no or another mode, an empty list, more than 1000 ids, non-UUID ids and a bad query", async () => {
     const ids = (n: number) =>
       Array.from({ length: n }, (_, i) => `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`);
-    const cases: [unknown, { field: string; message: string }][] = [
-      [{ contactIds: [] }, { field: 'contactIds', message: 'must contain at least 1 id' }],
-      [{ contactIds: ids(1001) }, { field: 'contactIds', message: 'must contain at most 1000 ids' }],
-      [{ contactIds: ['nope'] }, { field: 'contactIds.0', message: 'must be a UUID' }],
-      [{}, { field: 'contactIds', message: 'is required' }],
+    const cases: [unknown, string][] = [
+      [{ contactIds: ids(1) }, 'mode: is required: "ids" or "query"'],
+      [{ mode: 'filter', contactIds: ids(1) }, 'mode: must be "ids" or "query"'],
+      [[1], 'body: must be a JSON object'],
+      [{ mode: 'ids', contactIds: [] }, 'contactIds: must contain at least 1 id'],
+      [{ mode: 'ids', contactIds: ids(1001) }, 'contactIds: must contain at most 1000 ids'],
+      [{ mode: 'ids', contactIds: ['nope'] }, 'contactIds.0: must be a UUID'],
+      [{ mode: 'ids' }, 'contactIds: is required'],
       [
-        { mode: 'filter', contactIds: ids(1) },
-        { field: 'mode', message: 'must be "ids"' },
+        { mode: 'query', filter: { search: 'x'.repeat(256) } },
+        'filter.search: must be at most 255 characters',
       ],
+      [{ mode: 'query', filter: { subscribed: 'no' } }, 'filter.subscribed: must be a boolean'],
+      [{ mode: 'query', filter: 'all' }, 'filter: must be an object'],
+      [{ mode: 'query', excludeIds: ['nope'] }, 'excludeIds.0: must be a UUID'],
+      [{ mode: 'query', excludeIds: ids(10_001) }, 'excludeIds: must contain at most 10000 ids'],
     ];
-    for (const [body, issue] of cases) {
+    for (const [body, error] of cases) {
       const res = await request(`${base}/contacts/bulk-delete`, { method: 'POST', key, body });
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual(plunkError('VALIDATION_ERROR', 400, [issue]));
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.body).toEqual({ error });
     }
+
     const ok = await request(`${base}/contacts/bulk-delete`, {
       method: 'POST',
       key,
-      body: { contactIds: ids(1000) },
+      body: { mode: 'ids', contactIds: ids(1000) },
     });
     expect(ok.status).toBe(202);
     expect((await finished(`${base}/contacts/bulk/${ok.body.jobId}`)).body.result).toMatchObject({
       totalRequested: 1000,
       failureCount: 1000,
     });
+  });
+
+  it('query mode: bulk-unsubscribes every match of search and subscribed except excludeIds, beyond 1000 contacts', async () => {
+    for (let start = 0; start < 1200; start += 600) {
+      await roster.contacts.createMany(projectId, {
+        contacts: Array.from({ length: 600 }, (_, k) => ({ email: `q${start + k}@query.io` })),
+      });
+    }
+    const keep = await contact('keep@query.io');
+    const other = await contact('other@else.io');
+    const off = await contact('off@query.io', projectId, false);
+    const foreign = await contact('f@query.io', otherProjectId);
+    const res = await request(`${base}/contacts/bulk-unsubscribe`, {
+      method: 'POST',
+      key,
+      body: { mode: 'query', filter: { search: 'QUERY.io', subscribed: true }, excludeIds: [keep.id] },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
+    const status = await finished(`${base}/contacts/bulk/${res.body.jobId}`);
+    expect(status.body).toEqual({
+      id: res.body.jobId,
+      state: 'completed',
+      progress: 100,
+      result: {
+        operation: 'unsubscribe',
+        totalRequested: 1200,
+        successCount: 1200,
+        unchangedCount: 0,
+        failureCount: 0,
+        errors: [],
+      },
+    });
+    expect(await roster.contacts.count(projectId, { subscribed: true })).toBe(2);
+    expect((await roster.contacts.get(projectId, keep.id)).subscribed).toBe(true);
+    expect((await roster.contacts.get(projectId, other.id)).subscribed).toBe(true);
+    expect((await roster.contacts.get(projectId, off.id)).subscribed).toBe(false);
+    expect((await roster.contacts.get(otherProjectId, foreign.id)).subscribed).toBe(true);
+
+    // Without a filter: every contact of the project (bulk-delete), answered the same way.
+    const all = await request(`${base}/contacts/bulk-delete`, {
+      method: 'POST',
+      key,
+      body: { mode: 'query' },
+    });
+    expect(all.status).toBe(202);
+    expect((await finished(`${base}/contacts/bulk/${all.body.jobId}`)).body.result).toEqual({
+      operation: 'delete',
+      totalRequested: 1203,
+      successCount: 1203,
+      unchangedCount: 0,
+      failureCount: 0,
+      errors: [],
+    });
+    expect(await roster.contacts.count(projectId)).toBe(0);
+    expect(await roster.contacts.count(otherProjectId)).toBe(1);
   });
 });

@@ -1,12 +1,29 @@
-import type { JobDefinition } from '../jobs/job-types.js';
+import { isoNow } from '../clock.js';
+import * as writes from '../contacts/contact-batch-repository.js';
+import type { JobContext, JobDefinition } from '../jobs/job-types.js';
+import * as repo from './bulk-query-repository.js';
 import { applyBulk, type BulkServiceDeps } from './bulk-service.js';
-import { BULK_JOB_TYPE, type BulkJobPayload, type BulkJobResult, type BulkOutcome } from './bulk-types.js';
+import {
+  BULK_JOB_TYPE,
+  type BulkJobPayload,
+  type BulkJobResult,
+  type BulkOutcome,
+  type BulkQuerySelector,
+} from './bulk-types.js';
+
+/** Contacts per transaction of a query-mode job. */
+export const BULK_QUERY_BATCH = 1000;
 
 /** What a bulk job stores as its progress, in the transaction of its work. */
 interface BulkJobProgress {
   percent: number;
   /** The result of the committed work: a re-run after a crash reports it instead of redoing the work. */
   result: BulkJobResult;
+  /**
+   * Query mode: the last contact id processed (contacts are walked newest first), or null before
+   * the first batch, and whether the walk is done. A re-run continues below `lastId`.
+   */
+  query?: { lastId: string | null; done: boolean };
 }
 
 function toResult(outcome: BulkOutcome): BulkJobResult {
@@ -29,7 +46,9 @@ function toResult(outcome: BulkOutcome): BulkJobResult {
 export function bulkJobDefinition(deps: BulkServiceDeps): JobDefinition<BulkJobPayload, BulkJobResult> {
   return {
     type: BULK_JOB_TYPE,
-    async run({ job, transaction }) {
+    async run(ctx) {
+      const { job, transaction } = ctx;
+      if (job.payload.query) return runQuery(deps, ctx, job.payload.query);
       const saved = (job.progress as Partial<BulkJobProgress> | null)?.result;
       if (saved) return saved;
       const { operation, contactIds, audienceId } = job.payload;
@@ -49,4 +68,86 @@ export function bulkJobDefinition(deps: BulkServiceDeps): JobDefinition<BulkJobP
       return result!;
     },
   };
+}
+
+/**
+ * Query mode, as Plunk's bulk processor walks it: `totalRequested` is the number of matches when
+ * the job starts (excluded ids not counted), then the matches are visited newest first by id in
+ * batches of `BULK_QUERY_BATCH`, each batch re-reading the filter below the last id seen (so a
+ * delete never shifts the walk). Every batch commits its changes together with the last id and the
+ * counters, so a job killed at any point resumes after the last committed batch: nothing is done
+ * twice and the final counters equal those of an uninterrupted run. Contacts created after the job
+ * started have higher ids and are not visited.
+ */
+async function runQuery(
+  deps: BulkServiceDeps,
+  ctx: JobContext<BulkJobPayload>,
+  selector: BulkQuerySelector,
+): Promise<BulkJobResult> {
+  const { job } = ctx;
+  const operation = job.payload.operation;
+  const excluded = new Set(selector.excludeIds);
+  const saved = job.progress as BulkJobProgress | null;
+  let progress: BulkJobProgress;
+  if (saved?.query) {
+    progress = saved;
+  } else {
+    const total = await repo.countQueryMatches(deps.db, deps.dialect, job.projectId, selector);
+    progress = {
+      percent: 0,
+      result: {
+        operation,
+        totalRequested: total,
+        successCount: 0,
+        unchangedCount: 0,
+        failureCount: 0,
+        errors: [],
+      },
+      query: { lastId: null, done: false },
+    };
+  }
+  while (!progress.query!.done) {
+    ctx.throwIfStopping();
+    progress = await ctx.transaction(async (trx, saveProgress) => {
+      const batch = await repo.findQueryBatch(
+        trx,
+        deps.dialect,
+        job.projectId,
+        selector.filter,
+        progress.query!.lastId,
+        BULK_QUERY_BATCH,
+      );
+      const ids = batch.filter((id) => !excluded.has(id));
+      let changed = 0;
+      for (let i = 0; i < ids.length; i += writes.IDS_PER_STATEMENT) {
+        const chunk = ids.slice(i, i + writes.IDS_PER_STATEMENT);
+        changed +=
+          operation === 'delete'
+            ? await writes.deleteContacts(trx, job.projectId, chunk)
+            : await writes.setSubscribed(
+                trx,
+                deps.dialect,
+                job.projectId,
+                chunk,
+                operation === 'subscribe',
+                isoNow(deps.clock),
+              );
+      }
+      const result = { ...progress.result };
+      result.successCount += changed;
+      result.unchangedCount += ids.length - changed;
+      const processed = result.successCount + result.unchangedCount;
+      const done = batch.length < BULK_QUERY_BATCH;
+      const next: BulkJobProgress = {
+        percent: done
+          ? 100
+          : Math.min(99, Math.floor((processed / Math.max(result.totalRequested, 1)) * 100)),
+        result,
+        query: { lastId: batch.length > 0 ? batch[batch.length - 1]! : progress.query!.lastId, done },
+      };
+      await saveProgress(next);
+      return next;
+    });
+  }
+  return progress.result;
 }

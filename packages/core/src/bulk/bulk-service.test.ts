@@ -1,4 +1,5 @@
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
@@ -209,6 +210,128 @@ describeEachDialect('bulk operations', (dialect) => {
         expect((await roster.bulk.status(projectId, jobId)).result).toEqual(first.result);
       },
     );
+
+    it('query mode: applies the operation to every match of the filter except the excluded ids', async () => {
+      const a = await contact('ann@match.io');
+      const b = await contact('bob@match.io');
+      const c = await contact('cy@match.io', projectId, false);
+      const excluded = await contact('dee@match.io');
+      const other = await contact('eve@elsewhere.io');
+      const theirs = await contact('fay@match.io', otherProjectId);
+      const jobId = await roster.bulk.enqueueQuery(projectId, {
+        operation: 'unsubscribe',
+        filter: { search: 'MATCH' },
+        excludeIds: [excluded.id.toUpperCase(), uuidv7()],
+      });
+      await roster.jobs.runOnce();
+      const status = await roster.bulk.status(projectId, jobId);
+      expect(status).toEqual({
+        id: jobId,
+        state: 'completed',
+        progress: 100,
+        result: {
+          operation: 'unsubscribe',
+          totalRequested: 3,
+          successCount: 2,
+          unchangedCount: 1,
+          failureCount: 0,
+          errors: [],
+        },
+        attempts: 1,
+        createdAt: status.createdAt,
+        updatedAt: status.updatedAt,
+      });
+      const state = async (id: string, project = projectId) =>
+        (await roster.contacts.get(project, id)).subscribed;
+      expect([await state(a.id), await state(b.id), await state(c.id)]).toEqual([false, false, false]);
+      expect([
+        await state(excluded.id),
+        await state(other.id),
+        await state(theirs.id, otherProjectId),
+      ]).toEqual([true, true, true]);
+    });
+
+    it('query mode: walks more than 1000 matches and resumes after a failed batch without redoing the committed ones', async () => {
+      for (let start = 0; start < 2500; start += 1000) {
+        await roster.contacts.createMany(projectId, {
+          contacts: Array.from({ length: Math.min(1000, 2500 - start) }, (_, k) => ({
+            email: `u${start + k}@bulk.io`,
+            subscribed: (start + k) % 5 !== 0,
+          })),
+        });
+      }
+      await contact('keep@other.io');
+      // The 1500th newest match fails to delete once: batch 2 of 3 rolls back.
+      const victim = 'u1001@bulk.io';
+      if (dialect === 'sqlite') {
+        await sql`create trigger boom before delete on roster_contacts when old.email = ${sql.lit(victim)}
+          begin select raise(abort, 'boom'); end`.execute(roster.db);
+      } else {
+        await sql`create function boom() returns trigger language plpgsql as $$
+          begin if old.email = ${sql.lit(victim)} then raise exception 'boom'; end if; return old; end $$`.execute(
+          roster.db,
+        );
+        await sql`create trigger boom before delete on roster_contacts for each row execute function boom()`.execute(
+          roster.db,
+        );
+      }
+      const jobId = await roster.bulk.enqueueQuery(projectId, {
+        operation: 'delete',
+        filter: { search: '@bulk.io', subscribed: true },
+      });
+      const failed = await roster.jobs.runJob(projectId, jobId);
+      expect(failed).toMatchObject({
+        status: 'queued',
+        attempts: 1,
+        lastError: expect.stringContaining('boom'),
+      });
+      const midway = await roster.bulk.status(projectId, jobId);
+      expect(midway.result).toBeNull();
+      expect(await roster.contacts.count(projectId, { subscribed: true, search: '@bulk.io' })).toBe(1000);
+      await sql`drop trigger boom ${dialect === 'sqlite' ? sql`` : sql`on roster_contacts`}`.execute(
+        roster.db,
+      );
+      // The retry is due now (skip the backoff).
+      await roster.db
+        .updateTable('roster_jobs')
+        .set({ run_at: new Date(0).toISOString() })
+        .where('id', '=', jobId)
+        .execute();
+      const done = await roster.jobs.runJob(projectId, jobId);
+      expect(done).toMatchObject({ status: 'completed', attempts: 2 });
+      // The same counters as an uninterrupted run: each match deleted once, none counted twice.
+      expect((await roster.bulk.status(projectId, jobId)).result).toEqual({
+        operation: 'delete',
+        totalRequested: 2000,
+        successCount: 2000,
+        unchangedCount: 0,
+        failureCount: 0,
+        errors: [],
+      });
+      expect(await roster.contacts.count(projectId)).toBe(501);
+      expect(await roster.contacts.count(projectId, { subscribed: true })).toBe(1);
+    });
+
+    it.each([
+      [{ operation: 'move' }, 'operation', 'must be one of subscribe, unsubscribe, delete'],
+      [
+        { operation: 'delete', filter: { search: 'x'.repeat(256) } },
+        'filter.search',
+        'must be at most 255 characters',
+      ],
+      [{ operation: 'delete', filter: { subscribed: 'yes' } }, 'filter.subscribed', 'must be a boolean'],
+      [{ operation: 'delete', excludeIds: ['nope'] }, 'excludeIds.0', 'must be a UUID'],
+      [
+        { operation: 'delete', excludeIds: Array.from({ length: 10_001 }, () => uuidv7()) },
+        'excludeIds',
+        'must contain at most 10000 ids',
+      ],
+    ])('query mode: refuses %j naming %s', async (input, field, message) => {
+      await expect(roster.bulk.enqueueQuery(projectId, input as never)).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field, message }] },
+      });
+    });
 
     it('refuses ids that are not UUIDs, naming the position', async () => {
       await expect(roster.bulk.enqueue(projectId, 'delete', [uuidv7(), 'nope'])).rejects.toMatchObject({

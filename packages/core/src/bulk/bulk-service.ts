@@ -9,7 +9,13 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
-import { type BulkApplyInput, bulkApplySchema, bulkIdsSchema } from './bulk-schemas.js';
+import {
+  type BulkApplyInput,
+  type BulkQueryInput,
+  bulkApplySchema,
+  bulkIdsSchema,
+  bulkQuerySchema,
+} from './bulk-schemas.js';
 import {
   BULK_JOB_TYPE,
   type BulkJobPayload,
@@ -122,6 +128,30 @@ export function createBulkService(deps: BulkServiceWithJobsDeps) {
         ]);
       }
       const payload: BulkJobPayload = { operation, contactIds: valid.contactIds, ...options };
+      const job = await deps.jobs.enqueue(projectId, BULK_JOB_TYPE, payload);
+      return job.id;
+    },
+
+    /**
+     * Queues `operation` (subscribe, unsubscribe or delete) for every contact of the project that
+     * matches `filter` (`search`: substring of the email, any case; `subscribed`), except the
+     * `excludeIds` (at most 10 000), and returns the job id. Not capped: the job walks the matches
+     * in batches, each committed with its progress, so it resumes after a crash.
+     */
+    async enqueueQuery(projectId: string, input: BulkQueryInput): Promise<string> {
+      const valid = parseInput(bulkQuerySchema, input);
+      const search = valid.filter?.search?.trim().toLowerCase() || undefined;
+      const payload: BulkJobPayload = {
+        operation: valid.operation,
+        contactIds: [],
+        query: {
+          filter: {
+            ...(search === undefined ? {} : { search }),
+            ...(valid.filter?.subscribed === undefined ? {} : { subscribed: valid.filter.subscribed }),
+          },
+          excludeIds: [...new Set((valid.excludeIds ?? []).map((id) => id.toLowerCase()))],
+        },
+      };
       const job = await deps.jobs.enqueue(projectId, BULK_JOB_TYPE, payload);
       return job.id;
     },

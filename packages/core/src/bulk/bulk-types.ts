@@ -28,8 +28,25 @@ export interface BulkJobResult {
 
 export const BULK_JOB_TYPE = 'bulk';
 
+/** The operations a query-mode bulk job can run (Plunk's). */
+export const BULK_QUERY_OPERATIONS = ['subscribe', 'unsubscribe', 'delete'] as const;
+export type BulkQueryOperation = (typeof BULK_QUERY_OPERATIONS)[number];
+
+/** The contacts a query-mode bulk job acts on: every match of `filter` except `excludeIds`. */
+export interface BulkQuerySelector {
+  filter: {
+    /** Lowercased substring of the email. */
+    search?: string;
+    subscribed?: boolean;
+  };
+  excludeIds: string[];
+}
+
 export interface BulkJobPayload {
   operation: BulkOperation;
+  /** The listed contacts (ids mode); empty in query mode. */
   contactIds: string[];
   audienceId?: string | null;
+  /** Query mode: every contact of the project matching the selector. */
+  query?: BulkQuerySelector;
 }

@@ -2,6 +2,7 @@ import {
   BULK_OPERATIONS,
   type BulkJobResult,
   bulkIdsSchema,
+  bulkQuerySchema,
   contactDataSchema,
   createSegmentSchema,
   type ImportResult,
@@ -72,6 +73,12 @@ export const plunkErrorSchema = z.object({
   timestamp: z.iso.datetime(),
 });
 
+/** Plunk's flat error body (its OpenAPI `LegacyError`), for the cases its controller checks by hand. */
+export const plunkLegacyErrorSchema = z.object({ error: z.string() });
+
+/** A 400 that is flat for the hand-checked case and the envelope for the others. */
+export const plunkBadRequestSchema = z.union([plunkLegacyErrorSchema, plunkErrorSchema]);
+
 export const plunkJobQueuedSchema = z.object({ message: z.string(), jobId: z.uuid() });
 
 const jobStateSchema = z.enum(['waiting', 'active', 'completed', 'failed']);
@@ -123,9 +130,16 @@ assertSameType<z.output<typeof plunkErrorSchema>, ReturnType<typeof toPlunkError
 const plunkUpsertBody = upsertContactSchema.pick({ email: true, subscribed: true, data: true });
 const plunkUpdateBody = updateContactSchema.pick({ email: true, subscribed: true, data: true });
 function plunkBulkBody(maxIds: number) {
-  return bulkIdsSchema(maxIds).extend({
-    mode: z.literal('ids').optional().describe('Only `"ids"` (the default): act on the listed contacts'),
-  });
+  return z.union([
+    bulkIdsSchema(maxIds).extend({
+      mode: z.literal('ids').describe('Act on the listed contacts'),
+    }),
+    bulkQuerySchema.omit({ operation: true }).extend({
+      mode: z
+        .literal('query')
+        .describe('Act on every contact matching `filter` (all of them without one), except `excludeIds`'),
+    }),
+  ]);
 }
 /** The upload of `POST /contacts/import`: the router's multipart field, not a core schema. */
 const plunkImportForm = z.object({
@@ -193,11 +207,11 @@ const jobIdParam = {
   example: JOB_ID,
 };
 
-const jobNotFound = {
-  description: 'No job with this id in the project (or a job of the other kind)',
-  schema: 'PlunkError',
-  example: errorExample('JOB_NOT_FOUND', 404, 'Job not found'),
-};
+const jobNotFound = (message: string) => ({
+  description: 'No job with this id in the project (or a job of the other kind): Plunk’s flat error',
+  schema: 'PlunkLegacyError',
+  example: { error: message },
+});
 
 const contactId = {
   name: 'id',
@@ -244,7 +258,7 @@ const plunkTrackResultSchema = z.object({
   success: z.literal(true),
   data: z.object({ contact: z.uuid(), event: z.uuid(), timestamp: z.string() }),
 });
-const legacyErrorSchema = z.object({ error: z.string() });
+const legacyErrorSchema = plunkLegacyErrorSchema;
 const SEGMENT_ID = '0193a1b2-8000-7abc-9def-00000000abcd';
 const PRO = {
   logic: 'AND',
@@ -615,7 +629,13 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           schema: 'PlunkUpsertedContact',
           example: { ...contactExample, _meta: { isNew: true, isUpdate: false } },
         },
-        400: validationError,
+        400: {
+          ...validationError,
+          description:
+            'No `email` (missing, empty or null, or no JSON body): Plunk’s flat `{"error":"Email is required"}`. ' +
+            'Malformed JSON, a field of the wrong type or an invalid email: the envelope, naming the field.',
+          schema: 'PlunkBadRequest',
+        },
         401: unauthorized,
         413: {
           description: 'The JSON body is over the limit (1 MB by default)',
@@ -712,8 +732,10 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           example: { message: 'Import queued successfully', jobId: JOB_ID },
         },
         400: {
-          description: 'No `file` field, another file field, or a header line without an email column',
-          schema: 'PlunkError',
+          description:
+            'No `file` part: Plunk’s flat `{"error":"CSV file is required"}`. Another file field or a header line ' +
+            'without an email column: the envelope, naming the field.',
+          schema: 'PlunkBadRequest',
           example: errorExample(
             'VALIDATION_ERROR',
             400,
@@ -762,7 +784,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           },
         },
         401: unauthorized,
-        404: jobNotFound,
+        404: jobNotFound('Import job not found'),
       },
     },
     ...BULK_ROUTES.map(
@@ -772,10 +794,15 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         operationId,
         summary: `${operation.charAt(0).toUpperCase()}${operation.slice(1)} many contacts, as a background job`,
         description:
-          `Up to ${limits.maxBulkIds} contact ids. Poll \`GET /contacts/bulk/{jobId}\`; ids that are unknown or ` +
-          'another project’s are reported as failures in the result, never touched.',
+          `\`{"mode":"ids","contactIds":[...]}\`: up to ${limits.maxBulkIds} contact ids; ids that are unknown or ` +
+          'another project’s are reported as failures in the result, never touched. ' +
+          '`{"mode":"query","filter":{"search"?,"subscribed"?},"excludeIds"?:[...]}`: every contact of the project ' +
+          'matching the filter (all without one), except up to 10000 excluded ids, not capped; the job walks them ' +
+          'in batches, each committed with its progress, so it resumes after a crash. `totalRequested` is the ' +
+          'number of matches when the job starts. Poll `GET /contacts/bulk/{jobId}`. Invalid bodies get Plunk’s ' +
+          'flat `{"error": "<field>: <problem>"}`.',
         tags: ['Jobs'],
-        body: { schema: 'PlunkBulkBody', example: { contactIds: [CONTACT_ID, OLDER_ID] } },
+        body: { schema: 'PlunkBulkBody', example: { mode: 'ids', contactIds: [CONTACT_ID, OLDER_ID] } },
         responses: {
           202: {
             description: 'The operation is queued',
@@ -783,11 +810,11 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
             example: { message: `Bulk ${operation} queued successfully`, jobId: JOB_ID },
           },
           400: {
-            description: 'No ids, too many, or an id that is not a UUID',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'contactIds.0: must be a UUID', [
-              { field: 'contactIds.0', message: 'must be a UUID' },
-            ]),
+            description:
+              'No or another `mode`, no ids, too many, an id that is not a UUID, a bad `filter` or `excludeIds`: ' +
+              'Plunk’s flat error (malformed JSON keeps the envelope)',
+            schema: 'PlunkBadRequest',
+            example: { error: 'contactIds.0: must be a UUID' },
           },
           401: unauthorized,
         },
@@ -819,7 +846,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           },
         },
         401: unauthorized,
-        404: jobNotFound,
+        404: jobNotFound('Bulk action job not found'),
       },
     },
   ];
@@ -899,6 +926,10 @@ const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
       },
       PlunkRefreshResult: { schema: z.object({ memberCount: z.int().min(0) }), description: 'A recount' },
       PlunkTrackResult: { schema: plunkTrackResultSchema, description: 'A tracked event' },
+      PlunkBadRequest: {
+        schema: plunkBadRequestSchema,
+        description: 'A 400: Plunk’s flat error for the hand-checked case, else the envelope',
+      },
     },
     operations: [...operations(limits), ...segmentOperations()],
   });

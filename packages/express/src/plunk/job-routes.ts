@@ -1,5 +1,5 @@
-import type { BulkOperation, JobStatusView, Roster } from '@roster/core';
-import { RosterError } from '@roster/core';
+import type { BulkQueryOperation, FieldIssue, JobStatusView, Roster } from '@roster/core';
+import { isRosterError, RosterError } from '@roster/core';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
 import { projectIdOf } from '../auth.js';
@@ -89,22 +89,67 @@ function uploadFile(roster: Roster): RequestHandler {
   };
 }
 
-const BULK_ROUTES: [path: string, operation: BulkOperation][] = [
+const BULK_ROUTES: [path: string, operation: BulkQueryOperation][] = [
   ['/contacts/bulk-subscribe', 'subscribe'],
   ['/contacts/bulk-unsubscribe', 'unsubscribe'],
   ['/contacts/bulk-delete', 'delete'],
 ];
 
-/** `{ contactIds }` or `{ mode: 'ids', contactIds }`; core validates the ids. */
-function contactIdsOf(body: unknown): string[] {
-  const value = (body ?? {}) as { mode?: unknown; contactIds?: unknown };
-  if (typeof value !== 'object' || Array.isArray(value)) {
+/**
+ * Plunk's flat error body (`{"error": "<message>"}`, its OpenAPI `LegacyError`), which Plunk's
+ * controller sends for the cases it validates by hand: bulk payloads, a missing CSV file, unknown
+ * job ids, a missing email.
+ */
+export function sendFlatError(res: Response, status: number, message: string): void {
+  res.status(status).json({ error: message });
+}
+
+/** The first problem of a `validation_failed` error, as one line naming the field. */
+export function flatMessage(error: { message: string; details: { issues?: FieldIssue[] } }): string {
+  const issue = error.details.issues?.[0];
+  return issue ? `${issue.field}: ${issue.message}` : error.message;
+}
+
+/** Runs `work`; a `validation_failed` (or `not_found`) from core is answered in Plunk's flat shape. */
+async function flatOn(
+  res: Response,
+  codes: Partial<Record<'validation_failed' | 'not_found', { status: number; message?: string }>>,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (isRosterError(error) && (error.code === 'validation_failed' || error.code === 'not_found')) {
+      const flat = codes[error.code];
+      if (flat) return sendFlatError(res, flat.status, flat.message ?? flatMessage(error));
+    }
+    throw error;
+  }
+}
+
+/**
+ * Queues the bulk operation of a Plunk bulk body: `{mode: "ids", contactIds}` or
+ * `{mode: "query", filter?: {search?, subscribed?}, excludeIds?}` (Plunk's `bulkAction` schema).
+ */
+async function enqueueBulk(roster: Roster, projectId: string, operation: BulkQueryOperation, body: unknown) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
   }
-  if (value.mode !== undefined && value.mode !== 'ids') {
-    throw RosterError.validation([{ field: 'mode', message: 'must be "ids"' }]);
+  const value = body as { mode?: unknown; contactIds?: unknown; filter?: unknown; excludeIds?: unknown };
+  if (value.mode === 'ids') return roster.bulk.enqueue(projectId, operation, value.contactIds as string[]);
+  if (value.mode === 'query') {
+    return roster.bulk.enqueueQuery(projectId, {
+      operation,
+      filter: value.filter as never,
+      excludeIds: value.excludeIds as string[] | undefined,
+    });
   }
-  return value.contactIds as string[];
+  throw RosterError.validation([
+    {
+      field: 'mode',
+      message: value.mode === undefined ? 'is required: "ids" or "query"' : 'must be "ids" or "query"',
+    },
+  ]);
 }
 
 /**
@@ -113,12 +158,7 @@ function contactIdsOf(body: unknown): string[] {
  */
 export function registerPlunkJobRoutes(router: Router, roster: Roster): void {
   router.post('/contacts/import', uploadFile(roster), async (req, res) => {
-    if (!req.file) {
-      throw RosterError.validation(
-        [{ field: 'file', message: 'is required (a multipart/form-data file field named "file")' }],
-        'No file uploaded: send the CSV as the multipart/form-data field "file"',
-      );
-    }
+    if (!req.file) return sendFlatError(res, 400, 'CSV file is required');
     const job = await roster.imports.enqueue(projectIdOf(res), {
       file: req.file.buffer,
       name: req.file.originalname || null,
@@ -126,18 +166,24 @@ export function registerPlunkJobRoutes(router: Router, roster: Roster): void {
     res.status(202).json({ message: 'Import queued successfully', jobId: job.id });
   });
 
-  router.get('/contacts/import/:jobId', async (req, res) => {
-    res.json(toPlunkJobStatus(await roster.imports.status(projectIdOf(res), req.params.jobId)));
-  });
+  router.get('/contacts/import/:jobId', (req, res) =>
+    flatOn(res, { not_found: { status: 404, message: 'Import job not found' } }, async () => {
+      res.json(toPlunkJobStatus(await roster.imports.status(projectIdOf(res), req.params.jobId)));
+    }),
+  );
 
   for (const [path, operation] of BULK_ROUTES) {
-    router.post(path, async (req, res) => {
-      const jobId = await roster.bulk.enqueue(projectIdOf(res), operation, contactIdsOf(req.body));
-      res.status(202).json({ message: `Bulk ${operation} queued successfully`, jobId });
-    });
+    router.post(path, (req, res) =>
+      flatOn(res, { validation_failed: { status: 400 } }, async () => {
+        const jobId = await enqueueBulk(roster, projectIdOf(res), operation, req.body);
+        res.status(202).json({ message: `Bulk ${operation} queued successfully`, jobId });
+      }),
+    );
   }
 
-  router.get('/contacts/bulk/:jobId', async (req, res) => {
-    res.json(toPlunkJobStatus(await roster.bulk.status(projectIdOf(res), req.params.jobId)));
-  });
+  router.get('/contacts/bulk/:jobId', (req, res) =>
+    flatOn(res, { not_found: { status: 404, message: 'Bulk action job not found' } }, async () => {
+      res.json(toPlunkJobStatus(await roster.bulk.status(projectIdOf(res), req.params.jobId)));
+    }),
+  );
 }

@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
 import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
-import { registerPlunkJobRoutes } from './job-routes.js';
+import { registerPlunkJobRoutes, sendFlatError } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
 import { registerPlunkSegmentRoutes } from './segment-routes.js';
 import { adjustTrackError, registerPlunkTrackRoute } from './track-route.js';
@@ -97,7 +97,11 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   });
 
   router.post('/contacts', async (req, res) => {
-    const body = requireObject(req.body);
+    const raw: unknown = req.body;
+    const body =
+      raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    // Plunk's controller checks this by hand and answers in its flat error shape.
+    if (!body.email) return sendFlatError(res, 400, 'Email is required');
     const { contact, created } = await roster.contacts.upsert(projectIdOf(res), {
       email: body.email as string,
       subscribed: body.subscribed as boolean | undefined,

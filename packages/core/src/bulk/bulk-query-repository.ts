@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import { IDS_PER_STATEMENT } from '../contacts/contact-batch-repository.js';
+import { likePattern } from '../contacts/contact-repository.js';
+import type { DialectInfo } from '../db/dialect.js';
+import type { Db } from '../db/schema.js';
+import type { BulkQuerySelector } from './bulk-types.js';
+
+// Reads of query-mode bulk jobs (the writes are contacts/contact-batch-repository.ts).
+
+/** The ids of the next query-mode batch: matches of `filter` with an id below `beforeId`, newest first. */
+export async function findQueryBatch(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  filter: BulkQuerySelector['filter'],
+  beforeId: string | null,
+  limit: number,
+): Promise<string[]> {
+  let q = db.selectFrom('roster_contacts').select('id').where('project_id', '=', projectId);
+  if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
+  if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
+  if (beforeId !== null) q = q.where('id', '<', beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/** How many contacts match `filter` minus those listed in `excludeIds`. */
+export async function countQueryMatches(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  selector: BulkQuerySelector,
+): Promise<number> {
+  const { filter, excludeIds } = selector;
+  const count = async (ids?: string[]) => {
+    let q = db
+      .selectFrom('roster_contacts')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId);
+    if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
+    if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
+    if (ids) q = q.where('id', 'in', ids);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  };
+  let total = await count();
+  for (let i = 0; i < excludeIds.length; i += IDS_PER_STATEMENT) {
+    total -= await count(excludeIds.slice(i, i + IDS_PER_STATEMENT));
+  }
+  return total;
+}
