@@ -100,8 +100,14 @@ export {
   type IdempotencyService,
 } from './idempotency/idempotency-service.js';
 export { isUuid, uuidv7 } from './ids.js';
-export { DATA_COLUMN_PREFIX, dataColumnName, isSpecialColumnName } from './imports/csv-format.js';
-export { contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
+export {
+  DATA_COLUMN_PREFIX,
+  dataColumnName,
+  escapeFormula,
+  isSpecialColumnName,
+  unescapeFormula,
+} from './imports/csv-format.js';
+export { type CsvWriteOptions, contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
 export { IMPORT_JOB_TYPE } from './imports/import-job.js';
 export type {
   ImportFileInput,

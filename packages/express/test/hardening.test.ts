@@ -223,6 +223,30 @@ describeEachDialect('HTTP hardening', (dialect) => {
     });
   });
 
+  describe('CSV export formula guard', () => {
+    it("prefixes cells a spreadsheet would run with ' unless escape_formulas=false", async () => {
+      await roster.db.deleteFrom('roster_contacts').execute();
+      const project = await roster.projects.ensure('main');
+      await roster.contacts.create(project.id, {
+        email: '+1-x@example.com',
+        firstName: '=cmd|calc',
+        lastName: '@x',
+      });
+      const csv = async (query: string) => {
+        const res = await fetch(`${server.url}/v1/contacts/export?format=csv${query}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        return (await res.text()).split('\n')[1];
+      };
+      expect(await csv('')).toMatch(/^"'\+1-x@example\.com","'=cmd\|calc","'@x",/);
+      expect(await csv('&escape_formulas=false')).toMatch(/^"\+1-x@example\.com","=cmd\|calc","@x",/);
+      expect((await request(`${server.url}/v1/contacts/export?escape_formulas=no`, { key })).status).toBe(
+        400,
+      );
+    });
+  });
+
   describe('response headers', () => {
     it.each([
       ['/contacts', true],

@@ -96,7 +96,7 @@ export function mapHeader(
   nameColumns = false,
   skipColumns: readonly string[] = [],
 ): CsvColumns {
-  const names = header.map((name) => name.trim());
+  const names = header.map((name) => unescapeFormula(name.trim()));
   const lower = names.map((name) => name.toLowerCase());
   const email = lower.indexOf('email');
   if (email === -1) {
@@ -155,4 +155,23 @@ export function countLineBreaks(record: string[]): number {
     n += field.match(/\r\n|\r|\n/g)?.length ?? 0;
   }
   return n;
+}
+
+/**
+ * CSV formula injection (OWASP): a spreadsheet runs a cell starting with `=`, `+`, `-`, `@`, tab or
+ * CR as a formula. Such cells are written with a leading `'`, which spreadsheets show as text. A
+ * value already starting with `'`s before one of those characters gets one more, so roster's import
+ * (which removes one `'` before them, see `unescapeFormula`) reads back exactly what was exported.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const ESCAPED_FORMULA_START = /^'+[=+\-@\t\r]/;
+
+/** A cell value made safe to open in a spreadsheet (see `FORMULA_START`). */
+export function escapeFormula(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** The inverse of `escapeFormula`, applied by roster's CSV import to every cell and header name. */
+export function unescapeFormula(value: string): string {
+  return value.charCodeAt(0) === 39 && ESCAPED_FORMULA_START.test(value) ? value.slice(1) : value;
 }

@@ -1,6 +1,7 @@
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Contact, Roster } from '../index.js';
+import { escapeFormula, unescapeFormula } from './csv-format.js';
 import { contactsCsv, csvDataCell, csvField, csvQuoted } from './csv-writer.js';
 
 async function text(contacts: Contact[]): Promise<string> {
@@ -57,6 +58,39 @@ describe('CSV writer', () => {
   });
 });
 
+describe('CSV formula injection guard', () => {
+  it.each([
+    ['=HYPERLINK("x")', '\'=HYPERLINK("x")'],
+    ['+1-x@example.com', "'+1-x@example.com"],
+    ['-2', "'-2"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tcmd', "'\tcmd"],
+    ['\rcmd', "'\rcmd"],
+    ["'=already", "''=already"],
+    ['plain', 'plain'],
+    ["it's", "it's"],
+    ["'quoted'", "'quoted'"],
+    ['a=b', 'a=b'],
+  ])('writes %j as %j and reads it back', (value, escaped) => {
+    expect(escapeFormula(value)).toBe(escaped);
+    expect(unescapeFormula(escaped)).toBe(value);
+  });
+
+  it('neutralises emails, data values and data column names; the opt-out writes them raw', async () => {
+    const one = contact('-x@example.com', true, { '=key': '=1+1', n: -3 });
+    const write = async (escapeFormulas?: boolean) => {
+      let csv = '';
+      const contacts = async function* () {
+        yield one;
+      };
+      for await (const line of contactsCsv(contacts, { escapeFormulas })) csv += line;
+      return csv;
+    };
+    expect(await write()).toBe("email,subscribed,'=key,n\n'-x@example.com,true,'=1+1,'-3\n");
+    expect(await write(false)).toBe('email,subscribed,=key,n\n-x@example.com,true,=1+1,-3\n');
+  });
+});
+
 describeEachDialect('CSV round trip', (dialect) => {
   let roster: Roster;
   beforeEach(async () => {
@@ -72,6 +106,11 @@ describeEachDialect('CSV round trip', (dialect) => {
     await roster.contacts.upsert(from.id, {
       email: 'ada@example.com',
       data: { plan: 'pro, yearly', Email: 'other', 'data.x': 'y', note: 'say "hi"\nthere' },
+    });
+    // Values a spreadsheet would run as formulas, and one that already starts with the guard's quote.
+    await roster.contacts.upsert(from.id, {
+      email: '+1-x@example.com',
+      data: { '=key': '=SUM(A1)', at: '@home', quoted: "'=kept", minus: '-5' },
     });
     await roster.contacts.upsert(from.id, { email: 'bob@example.com', subscribed: false });
     let csv = '';

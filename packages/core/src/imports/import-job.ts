@@ -19,6 +19,7 @@ import {
   mapHeader,
   parseSubscribedCell,
   sniffDelimiter,
+  unescapeFormula,
 } from './csv-format.js';
 import { parseCsvRecords } from './csv-records.js';
 import { checkImportSource, openImportSource, readHead } from './import-source.js';
@@ -254,7 +255,9 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   if (consumed) await commit();
   return { ...progress.counts, errors: progress.errors };
 
-  function readRow(record: string[], row: number, cols: CsvColumns): void {
+  function readRow(cells: string[], row: number, cols: CsvColumns): void {
+    // Cells roster's export wrote as `'=...` (formula injection guard) read back as `=...`.
+    const record = cells.map(unescapeFormula);
     const rawEmail = (record[cols.email] ?? '').trim();
     const email = normaliseEmail(rawEmail);
     // Empty name cells (or no name column) are null: the stored name stays.

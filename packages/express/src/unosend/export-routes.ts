@@ -3,6 +3,7 @@ import {
   csvField,
   csvQuoted,
   DATA_COLUMN_PREFIX,
+  escapeFormula,
   type Roster,
   RosterError,
 } from '@roster/core';
@@ -18,12 +19,19 @@ export function registerUnosendExportRoutes(router: Router, roster: Roster): voi
     if (format !== 'csv' && format !== 'json') {
       throw RosterError.validation([{ field: 'format', message: 'must be csv or json' }]);
     }
+    // Cells a spreadsheet would run as formulas get a leading `'` unless `escape_formulas=false`.
+    const escapeParam = stringParam(req.query.escape_formulas) ?? 'true';
+    if (escapeParam !== 'true' && escapeParam !== 'false') {
+      throw RosterError.validation([{ field: 'escape_formulas', message: 'must be true or false' }]);
+    }
+    const cell = escapeParam === 'true' ? (v: string) => csvQuoted(escapeFormula(v)) : csvQuoted;
     const projectId = projectIdOf(res);
     const audienceId = stringParam(req.query.audience_id);
     await streamExport(
       res,
       () => roster.contacts.stream(projectId, { audienceId }),
       format,
+      cell,
       async () => {
         const names = new Map<string, string>();
         for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
@@ -49,6 +57,7 @@ async function streamExport(
   res: Response,
   open: () => AsyncGenerator<Contact, void, undefined>,
   format: 'csv' | 'json',
+  cell: (value: string) => string,
   audienceNames: () => Promise<Map<string, string>>,
 ): Promise<void> {
   const keys = new Set<string>();
@@ -84,8 +93,8 @@ async function streamExport(
           c.audienceId ? (names.get(c.audienceId) ?? '') : '',
           c.createdAt,
         ]
-          .map(csvQuoted)
-          .concat(metadataKeys.map((key) => csvQuoted(metadataCell(c.data?.[key]))))
+          .map(cell)
+          .concat(metadataKeys.map((key) => cell(metadataCell(c.data?.[key]))))
           .join(',')}`;
       } else {
         buffer += (first ? '' : ',') + JSON.stringify(toUnosendContact(c));

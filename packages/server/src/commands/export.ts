@@ -10,6 +10,8 @@ interface ExportFlags extends CommonFlags {
   format: string;
   out?: string;
   progress?: boolean;
+  /** False with `--no-escape-formulas`. */
+  escapeFormulas: boolean;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -28,6 +30,10 @@ export function registerExportCommand(program: Command): void {
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--no-progress', 'do not show progress (shown on stderr when the output is a file or a pipe)')
+    .option(
+      '--no-escape-formulas',
+      "write cells starting with = + - @ tab or CR as they are (default: prefixed with ' so spreadsheets show them as text)",
+    )
     .action(async (flags: ExportFlags) => {
       if (flags.format !== 'csv' && flags.format !== 'json') {
         throw new CliError(`Invalid format "${flags.format}": use csv or json`);
@@ -55,7 +61,9 @@ export function registerExportCommand(program: Command): void {
           }
           await write(out, count > 0 ? '\n]\n' : ']\n');
         } else {
-          for await (const line of contactsCsv(() => roster.contacts.stream(project.id))) {
+          for await (const line of contactsCsv(() => roster.contacts.stream(project.id), {
+            escapeFormulas: flags.escapeFormulas,
+          })) {
             await write(out, line);
             count++;
             if (count % 1000 === 0) await yieldToEventLoop(); // let the progress display run
