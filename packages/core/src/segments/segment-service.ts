@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { isoNow } from '../clock.js';
-import { normaliseEmail } from '../contacts/contact-schemas.js';
+import { normaliseEmail } from '../contacts/contact-fields.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
 import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
