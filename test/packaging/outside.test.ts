@@ -7,18 +7,23 @@
  * (c) `npx roster serve`, `npx roster import`, `npx roster export`; (d) `tsc --noEmit` of a TypeScript
  * consumer under moduleResolution node16 and bundler with strict settings and skipLibCheck false.
  * Skipped (saying so) only when npm cannot reach the registry. npm's cache is kept across runs in the OS
- * temp folder; better-sqlite3 still compiles from source there, so this file takes a few minutes.
+ * temp folder. better-sqlite3 is installed from the registry at the exact version the workspace uses, with
+ * install scripts off; its native addon is then the one the workspace's install compiled from the same
+ * source for this Node (copied), or, when that is missing, compiled here by `npm rebuild` (minutes).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +36,12 @@ const fixtures = fileURLToPath(new URL('./outside/', import.meta.url));
 const PACKAGES = ['core', 'dashboard', 'express', 'server', 'testing'];
 const npmCache = join(tmpdir(), 'roster-outside-npm-cache');
 const MINUTES = 60_000;
+/** The workspace's better-sqlite3 (installed and compiled by `pnpm install`). */
+const workspaceSqlite = join(
+  createRequire(join(root, 'packages/core/package.json')).resolve('better-sqlite3/package.json'),
+  '..',
+);
+const sqliteVersion: string = JSON.parse(readFileSync(join(workspaceSqlite, 'package.json'), 'utf8')).version;
 
 async function registryProblem(): Promise<string | null> {
   try {
@@ -70,7 +81,7 @@ describe.skipIf(offline !== null)(
       const files = readdirSync(tarballs);
       const dependencies: Record<string, string> = {
         express: '^5.1.0',
-        'better-sqlite3': '^12.11.0',
+        'better-sqlite3': sqliteVersion,
         vitest: '^4.1.12',
         typescript: '~5.9.3',
         '@types/express': '^5.0.3',
@@ -91,11 +102,21 @@ describe.skipIf(offline !== null)(
         copyFileSync(join(fixtures, f), join(project, f));
       }
       copyFileSync(join(fixtures, 'fixture-suite.mjs'), join(project, 'roster.test.mjs'));
-      await run('npm', ['install', '--no-audit', '--no-fund', '--cache', npmCache], {
-        cwd: project,
-        timeout: 10 * MINUTES,
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      const npm = (args: string[]) =>
+        run('npm', [...args, '--no-audit', '--no-fund', '--cache', npmCache], {
+          cwd: project,
+          timeout: 10 * MINUTES,
+          maxBuffer: 16 * 1024 * 1024,
+        });
+      await npm(['install', '--ignore-scripts']);
+      const addon = join(workspaceSqlite, 'build/Release/better_sqlite3.node');
+      if (existsSync(addon)) {
+        const target = join(project, 'node_modules/better-sqlite3/build/Release');
+        mkdirSync(target, { recursive: true });
+        cpSync(addon, join(target, 'better_sqlite3.node'));
+      } else {
+        await npm(['rebuild', 'better-sqlite3']);
+      }
     }, 15 * MINUTES);
 
     afterAll(() => {
@@ -111,84 +132,96 @@ describe.skipIf(offline !== null)(
       expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false);
     });
 
-    it('(a) runs an Express app with both routers, an import and a bulk job, under plain node', async () => {
-      const { stdout } = await run(process.execPath, ['app.mjs', join(work, 'app.db')], {
-        cwd: project,
-        timeout: 2 * MINUTES,
-      });
-      const seen = JSON.parse(stdout.trim().split('\n').at(-1)!);
-      expect(seen.created).toEqual({ status: 201, email: 'ada@example.com' });
-      expect(seen.listed).toEqual({ status: 200, emails: ['ada@example.com'] });
-      expect(seen.importQueued).toBe(202);
-      expect(seen.imported).toMatchObject({
-        state: 'completed',
-        result: { totalRows: 2, createdCount: 2, failureCount: 0 },
-      });
-      expect(seen.bulkQueued).toBe(202);
-      expect(seen.bulk).toMatchObject({ state: 'completed', result: { successCount: 1 } });
-      expect(seen.subscribedAfterBulk).toBe(false);
-    });
-
-    it("(b) runs the project's own vitest suite on startRoster() and drainJobs()", async () => {
-      const { stdout } = await npx(['vitest', 'run', '--reporter=verbose']);
-      expect(stdout).toContain('runs a queued import with drainJobs()');
-      expect(stdout).toMatch(/Tests\s+2 passed/);
-    });
-
-    it('(c) runs npx roster serve, import and export on a temporary database', async () => {
-      const db = join(work, 'cli.db');
-      const version = await npx(['roster', '--version']);
-      expect(version.stdout.trim()).toBe('0.1.0');
-
-      const serve: ChildProcess = spawn(
-        'npx',
-        ['--no-install', 'roster', 'serve', '--db', db, '--port', '0'],
-        {
+    it(
+      '(a) runs an Express app with both routers, an import and a bulk job, under plain node',
+      async () => {
+        const { stdout } = await run(process.execPath, ['app.mjs', join(work, 'app.db')], {
           cwd: project,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      try {
-        const { url, key } = await new Promise<{ url: string; key: string }>((resolve, reject) => {
-          let out = '';
-          const timer = setTimeout(() => reject(new Error(`roster serve did not start:\n${out}`)), MINUTES);
-          const onData = (d: Buffer) => {
-            out += d;
-            const listening = /listening on (http:\/\/\S+)/.exec(out);
-            const created = /(sk_[0-9a-f]+)/.exec(out);
-            if (listening && created) {
-              clearTimeout(timer);
-              resolve({ url: listening[1]!, key: created[1]! });
-            }
-          };
-          serve.stdout!.on('data', onData);
-          serve.stderr!.on('data', onData);
-          serve.on('close', (code) => reject(new Error(`roster serve exited ${code}:\n${out}`)));
+          timeout: 2 * MINUTES,
         });
-        const res = await fetch(`${url}/contacts`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ email: 'served@example.com' }),
+        const seen = JSON.parse(stdout.trim().split('\n').at(-1)!);
+        expect(seen.created).toEqual({ status: 201, email: 'ada@example.com' });
+        expect(seen.listed).toEqual({ status: 200, emails: ['ada@example.com'] });
+        expect(seen.importQueued).toBe(202);
+        expect(seen.imported).toMatchObject({
+          state: 'completed',
+          result: { totalRows: 2, createdCount: 2, failureCount: 0 },
         });
-        expect(res.status).toBe(201);
-      } finally {
-        const exited = new Promise((r) => serve.once('close', r));
-        serve.kill('SIGTERM');
-        await exited;
-      }
+        expect(seen.bulkQueued).toBe(202);
+        expect(seen.bulk).toMatchObject({ state: 'completed', result: { successCount: 1 } });
+        expect(seen.subscribedAfterBulk).toBe(false);
+      },
+      3 * MINUTES,
+    );
 
-      const csv = join(work, 'people.csv');
-      writeFileSync(csv, 'email,plan\ngrace@example.com,pro\nalan@example.com,free\n');
-      const imported = await npx(['roster', 'import', csv, '--db', db, '--json']);
-      expect(JSON.parse(imported.stdout)).toMatchObject({ createdCount: 2, failureCount: 0 });
+    it(
+      "(b) runs the project's own vitest suite on startRoster() and drainJobs()",
+      async () => {
+        const { stdout } = await npx(['vitest', 'run', '--reporter=verbose']);
+        expect(stdout).toContain('runs a queued import with drainJobs()');
+        expect(stdout).toMatch(/Tests\s+2 passed/);
+      },
+      3 * MINUTES,
+    );
 
-      const exported = await npx(['roster', 'export', '--db', db]);
-      const lines = exported.stdout.trim().split('\n');
-      expect(lines).toHaveLength(4); // header + served@, grace@, alan@
-      expect(exported.stdout).toContain('served@example.com');
-      expect(exported.stdout).toContain('grace@example.com');
-      expect(exported.stdout).toContain('alan@example.com');
-    });
+    it(
+      '(c) runs npx roster serve, import and export on a temporary database',
+      async () => {
+        const db = join(work, 'cli.db');
+        const version = await npx(['roster', '--version']);
+        expect(version.stdout.trim()).toBe('0.1.0');
+
+        const serve: ChildProcess = spawn(
+          'npx',
+          ['--no-install', 'roster', 'serve', '--db', db, '--port', '0'],
+          {
+            cwd: project,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        try {
+          const { url, key } = await new Promise<{ url: string; key: string }>((resolve, reject) => {
+            let out = '';
+            const timer = setTimeout(() => reject(new Error(`roster serve did not start:\n${out}`)), MINUTES);
+            const onData = (d: Buffer) => {
+              out += d;
+              const listening = /listening on (http:\/\/\S+)/.exec(out);
+              const created = /(sk_[0-9a-f]+)/.exec(out);
+              if (listening && created) {
+                clearTimeout(timer);
+                resolve({ url: listening[1]!, key: created[1]! });
+              }
+            };
+            serve.stdout!.on('data', onData);
+            serve.stderr!.on('data', onData);
+            serve.on('close', (code) => reject(new Error(`roster serve exited ${code}:\n${out}`)));
+          });
+          const res = await fetch(`${url}/contacts`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'served@example.com' }),
+          });
+          expect(res.status).toBe(201);
+        } finally {
+          const exited = new Promise((r) => serve.once('close', r));
+          serve.kill('SIGTERM');
+          await exited;
+        }
+
+        const csv = join(work, 'people.csv');
+        writeFileSync(csv, 'email,plan\ngrace@example.com,pro\nalan@example.com,free\n');
+        const imported = await npx(['roster', 'import', csv, '--db', db, '--json']);
+        expect(JSON.parse(imported.stdout)).toMatchObject({ createdCount: 2, failureCount: 0 });
+
+        const exported = await npx(['roster', 'export', '--db', db]);
+        const lines = exported.stdout.trim().split('\n');
+        expect(lines).toHaveLength(4); // header + served@, grace@, alan@
+        expect(exported.stdout).toContain('served@example.com');
+        expect(exported.stdout).toContain('grace@example.com');
+        expect(exported.stdout).toContain('alan@example.com');
+      },
+      5 * MINUTES,
+    );
 
     it.each(['node16', 'bundler'])(
       '(d) type-checks a strict TypeScript consumer under moduleResolution %s',
@@ -197,6 +230,7 @@ describe.skipIf(offline !== null)(
         expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
         expect(result.code ?? 0).toBe(0);
       },
+      3 * MINUTES,
     );
   },
 );
