@@ -178,6 +178,7 @@ describe.skipIf(offline !== null)(
           {
             cwd: project,
             stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true, // its own process group, so SIGTERM reaches roster serve and not only npx
           },
         );
         try {

@@ -47,7 +47,7 @@ const imported = await waitForJob(`/api/contacts/import/${queued.body.jobId}`);
 const bulkQueued = await call('/api/contacts/bulk-unsubscribe', {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ contactIds: [created.body.id] }),
+  body: JSON.stringify({ mode: 'ids', contactIds: [created.body.id] }),
 });
 const bulk = await waitForJob(`/api/contacts/bulk/${bulkQueued.body.jobId}`);
 const after = await call(`/api/contacts/${created.body.id}`);
