@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import type { ContactRow, Db } from '../db/schema.js';
+import { asSqliteDb, type ContactRow, type Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
 
@@ -337,10 +337,12 @@ export async function countContacts(
  */
 export async function countAllContacts(db: Db, dialect: DialectInfo, projectId: string): Promise<number> {
   if (!dialect.keepsContactCounts) return countContacts(db, dialect, projectId);
-  const row = await sql<{
-    n: number;
-  }>`select contacts as n from roster_contact_counts where project_id = ${projectId}`.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
+  const row = await asSqliteDb(db)
+    .selectFrom('roster_contact_counts')
+    .select('contacts')
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  return Number(row?.contacts ?? 0);
 }
 
 export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type RawBuilder, SqliteAdapter, sql } from 'kysely';
 import { JOBS_CHANNEL } from './postgres-listener.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -210,8 +210,15 @@ export function dialectFor(name: DialectName): DialectInfo {
   return name === 'postgres' ? postgres : sqlite;
 }
 
-/** Detects the dialect of a Kysely instance from its adapter. */
+/**
+ * Detects the dialect of an adopted Kysely instance from its adapter (`instanceof`, so subclasses
+ * and dialects built on Kysely's SQLite or PostgreSQL adapter count too).
+ */
 export function detectDialect(db: Kysely<any>): DialectInfo {
-  const adapter = db.getExecutor().adapter.constructor.name;
-  return dialectFor(/postgres/i.test(adapter) ? 'postgres' : 'sqlite');
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return dialectFor('postgres');
+  if (adapter instanceof SqliteAdapter) return dialectFor('sqlite');
+  throw new Error(
+    `roster: unsupported Kysely dialect (adapter ${adapter.constructor.name}); roster runs on SQLite or PostgreSQL (SqliteDialect or PostgresDialect)`,
+  );
 }

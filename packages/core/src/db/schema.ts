@@ -125,6 +125,24 @@ export interface SegmentMembersTable {
   exited_at: string | null;
 }
 
+/** SQLite only (migration 0001): per-project contact counts kept by triggers on roster_contacts. */
+export interface ContactCountsTable {
+  project_id: string;
+  contacts: number;
+}
+
+/** SQLite only (migration 0001): the substring index's high-water mark, one row (id 1) while the index exists. */
+export interface SearchStateTable {
+  id: 1;
+  /** Contacts with `seq <= indexed_seq` are in the substring index. */
+  indexed_seq: number;
+}
+
+/** SQLite only: `roster_contacts` also has `seq`, the INTEGER PRIMARY KEY the FTS5 index is keyed by. */
+export interface SqliteContactsTable extends ContactsTable {
+  seq: Generated<number>;
+}
+
 export interface Database {
   roster_projects: ProjectsTable;
   roster_api_keys: ApiKeysTable;
@@ -139,10 +157,25 @@ export interface Database {
   roster_segment_members: SegmentMembersTable;
 }
 
+/** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */
+export interface SqliteDatabase extends Omit<Database, 'roster_contacts'> {
+  roster_contacts: SqliteContactsTable;
+  roster_contact_counts: ContactCountsTable;
+  roster_search_state: SearchStateTable;
+}
+
 export type GeneratedId = Generated<number>;
 
 /** What repository functions take first: the database, or a transaction on it. */
 export type Db = Kysely<Database> | Transaction<Database>;
+
+/** A SQLite database or transaction, typed with its SQLite-only tables. */
+export type SqliteDb = Kysely<SqliteDatabase> | Transaction<SqliteDatabase>;
+
+/** The same database typed with its SQLite-only tables: only where `dialect.name === 'sqlite'`. */
+export function asSqliteDb(db: Db): SqliteDb {
+  return db as unknown as SqliteDb;
+}
 
 /** Selected rows, one alias per table. */
 export type ProjectRow = Selectable<ProjectsTable>;

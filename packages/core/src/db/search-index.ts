@@ -1,30 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Db } from '../db/schema.js';
+import { asSqliteDb, type Db } from '../db/schema.js';
 import type { DialectInfo } from './dialect.js';
-
-/**
- * SQLite (part of migration 0001): per-project contact counts kept by triggers, so an unfiltered
- * `total` is one row read instead of a `count(*)` over the project (~40 ms per million contacts).
- * An upsert that updates fires no insert trigger, so only real inserts and deletes count.
- */
-export async function createSqliteContactCounts(db: Kysely<any>): Promise<void> {
-  await sql`create table roster_contact_counts (
-    project_id text primary key references roster_projects (id) on delete cascade,
-    contacts integer not null
-  )`.execute(db);
-  await sql`create trigger roster_contacts_count_insert after insert on roster_contacts begin
-    insert into roster_contact_counts (project_id, contacts) values (new.project_id, 1)
-      on conflict (project_id) do update set contacts = contacts + 1;
-  end`.execute(db);
-  await sql`create trigger roster_contacts_count_delete after delete on roster_contacts begin
-    update roster_contact_counts set contacts = contacts - 1 where project_id = old.project_id;
-  end`.execute(db);
-  // The substring index's high-water mark: contacts with seq <= indexed_seq are in the index.
-  await sql`create table roster_search_state (
-    id integer primary key check (id = 1),
-    indexed_seq integer not null
-  )`.execute(db);
-}
 
 /**
  * Accelerates substring search on emails where the database can, run on every start (idempotent).
@@ -96,10 +72,18 @@ export async function ensureSearchIndex(
  */
 export async function syncSearchIndex(db: Db, dialect: DialectInfo): Promise<void> {
   if (dialect.name !== 'sqlite') return;
-  const state = await sql<{ indexed: number | null; latest: number | null }>`select
-      (select indexed_seq from roster_search_state) as indexed,
-      (select max(seq) from roster_contacts) as latest`.execute(db);
-  const { indexed, latest } = state.rows[0] ?? { indexed: null, latest: null };
+  // One statement: the high-water mark and the latest seq.
+  const state = await asSqliteDb(db)
+    .selectNoFrom((eb) => [
+      eb.selectFrom('roster_search_state').select('indexed_seq').as('indexed'),
+      eb
+        .selectFrom('roster_contacts')
+        .select((e) => e.fn.max('seq').as('m'))
+        .as('latest'),
+    ])
+    .executeTakeFirst();
+  const indexed = state?.indexed ?? null;
+  const latest = state?.latest ?? null;
   if (indexed === null || latest === null || latest <= indexed) return;
   const apply = async (trx: Db) => {
     await sql`insert into roster_contacts_fts (rowid, email)
