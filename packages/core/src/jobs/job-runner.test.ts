@@ -341,7 +341,12 @@ describeEachDialect('job runner', (dialect) => {
     roster.jobs.register({ type: 'lossy', run: async () => 'winner' });
     const job = await roster.jobs.enqueue(projectId, 'lossy', {});
     const slowRun = slow.runOnce();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait until the slow worker really holds the job (a fixed sleep lost this race on a loaded machine).
+    const deadline = Date.now() + 10_000;
+    while ((await roster.jobs.get(projectId, job.id)).lockedBy !== slow.workerId) {
+      if (Date.now() > deadline) throw new Error('the slow worker never claimed the job');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     time += 1001;
     await roster.jobs.runOnce(); // releases the stale lock and runs the job
     release();
