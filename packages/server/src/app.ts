@@ -55,8 +55,13 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
   const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   app.use('/v1', createUnosendRouter(roster, { onError: options.onError, jsonLimit }));
-  // Anything else under /v1 is an unknown Unosend route: answered in Unosend's error envelope.
-  app.use('/v1', (req, res) => {
+  // Anything else under /v1 is an unknown Unosend route, answered in Unosend's error envelope, except
+  // Plunk's `/v1/track`, which the Plunk router below serves.
+  app.use('/v1', (req, res, next) => {
+    if (req.path === '/track') {
+      next();
+      return;
+    }
     res.status(404).json(toUnosendErrorBody(routeNotFound(req.method, req.originalUrl)));
   });
   app.use(createPlunkRouter(roster, { onError: options.onError, jsonLimit }));

@@ -1,5 +1,6 @@
 import { type FieldIssue, RosterError } from '../errors.js';
 import { MAX_EVENT_NAME_LENGTH } from '../events/event-types.js';
+import { textProblem } from '../text-rules.js';
 import { describe } from '../validation.js';
 import {
   FILTER_OPERATORS,
@@ -196,6 +197,10 @@ function filterOf(input: unknown, at: string, issues: FieldIssue[]): ParsedFilte
   };
   if (typeof field !== 'string' || field.length === 0)
     return fail('field', 'is required (a non-empty string)');
+  const fieldProblem = textProblem(field);
+  if (fieldProblem) return fail('field', fieldProblem);
+  const valueProblem = typeof value === 'string' ? textProblem(value) : null;
+  if (valueProblem) return fail('value', valueProblem);
   if (typeof operator !== 'string' || !(FILTER_OPERATORS as readonly string[]).includes(operator)) {
     return fail('operator', `must be one of ${FILTER_OPERATORS.join(', ')}`);
   }

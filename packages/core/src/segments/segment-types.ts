@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkText } from '../text-rules.js';
 
 export const MAX_SEGMENT_NAME_LENGTH = 100;
 export const MAX_SEGMENT_DESCRIPTION_LENGTH = 500;
@@ -29,10 +30,12 @@ const nameSchema = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
   .trim()
   .min(1, 'is required')
-  .max(MAX_SEGMENT_NAME_LENGTH, `must be at most ${MAX_SEGMENT_NAME_LENGTH} characters`);
+  .max(MAX_SEGMENT_NAME_LENGTH, `must be at most ${MAX_SEGMENT_NAME_LENGTH} characters`)
+  .superRefine(checkText);
 const descriptionSchema = z
   .string({ error: 'must be a string' })
   .max(MAX_SEGMENT_DESCRIPTION_LENGTH, `must be at most ${MAX_SEGMENT_DESCRIPTION_LENGTH} characters`)
+  .superRefine(checkText)
   .nullish();
 
 export const createSegmentSchema = z.object({
