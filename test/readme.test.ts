@@ -174,7 +174,7 @@ describe('README doc test', () => {
       });
       expect(res.status).toBe(201);
     }
-  });
+  }, 180_000); // CLI start-up from the sources is slow on a loaded 2-core machine
 
   afterAll(async () => {
     server?.child.kill();
@@ -235,6 +235,6 @@ describe('README doc test', () => {
           closest ?? shownKeys(shown[0]!),
         );
       }
-    });
+    }, 120_000); // a block may start the CLI (pnpm roster …) from the sources
   }
 });
