@@ -1,12 +1,13 @@
-/** Every error code core can raise. Transports map each one to their own status (see @roster/express). */
+/**
+ * Every error code core can raise. Transports map each one to their own status (see @roster/express);
+ * authentication and authorisation (`unauthorized`, `forbidden`) are the transport's, not core's.
+ */
 export const ROSTER_ERROR_CODES = [
   'validation_failed',
   'not_found',
   'conflict',
   'invalid_cursor',
   'payload_too_large',
-  'unauthorized',
-  'forbidden',
   'job_failed',
 ] as const;
 
@@ -20,24 +21,45 @@ export interface FieldIssue {
   code?: string;
 }
 
-export interface RosterErrorDetails {
-  /** Field-level problems for `validation_failed`. */
-  issues?: FieldIssue[];
-  /** What was not found or conflicted, e.g. `contact`, `audience`, `job`. */
-  resource?: string;
-  [key: string]: unknown;
+/** The details each code carries (typed per code: a constructor call with the wrong details does not compile). */
+export interface RosterErrorDetailsByCode {
+  /** Field-level problems. */
+  validation_failed: { issues: FieldIssue[] };
+  /** What was not found, e.g. `contact`, `audience`, `job`. */
+  not_found: { resource: string };
+  /** What conflicted; `jobId` names the job in the way (an import that cannot resume). */
+  conflict: { resource: string; jobId?: string };
+  invalid_cursor: { issues?: FieldIssue[] };
+  /** The limit in bytes that was exceeded (when it is one number) and the field that exceeded it. */
+  payload_too_large: { limit?: number; issues: FieldIssue[] };
+  /** The job's resource where it is known, e.g. `import`. */
+  job_failed: { resource?: string };
 }
 
-/** The one error class core throws on purpose. Anything else that escapes core is a bug. */
-export class RosterError extends Error {
-  readonly code: RosterErrorCode;
-  readonly details: RosterErrorDetails;
+/** The details of any code, as read by transports. */
+export type RosterErrorDetails = Partial<{
+  issues: FieldIssue[];
+  resource: string;
+  limit: number;
+  jobId: string;
+}>;
 
-  constructor(code: RosterErrorCode, message: string, details: RosterErrorDetails = {}) {
+/** The one error class core throws on purpose. Anything else that escapes core is a bug. */
+export class RosterError<C extends RosterErrorCode = RosterErrorCode> extends Error {
+  readonly code: C;
+  readonly details: RosterErrorDetails & RosterErrorDetailsByCode[C];
+
+  constructor(
+    code: C,
+    message: string,
+    ...[details]: Partial<RosterErrorDetailsByCode[C]> extends RosterErrorDetailsByCode[C]
+      ? [details?: RosterErrorDetailsByCode[C]]
+      : [details: RosterErrorDetailsByCode[C]]
+  ) {
     super(message);
     this.name = 'RosterError';
     this.code = code;
-    this.details = details;
+    this.details = (details ?? {}) as RosterErrorDetails & RosterErrorDetailsByCode[C];
   }
 
   static validation(issues: FieldIssue[], message?: string): RosterError {
@@ -51,6 +73,21 @@ export class RosterError extends Error {
 
   static conflict(resource: string, message: string): RosterError {
     return new RosterError('conflict', message, { resource });
+  }
+
+  /**
+   * More bytes than a limit allows: the one way `payload_too_large` is built. `field` names what
+   * was too large (`file`, `body`); `problem` says how, by default `must be at most <limit> bytes`.
+   */
+  static payloadTooLarge(
+    message: string,
+    { field, limit, problem }: { field: string; limit?: number; problem?: string },
+  ): RosterError {
+    const issue = problem ?? (limit === undefined ? 'is too large' : `must be at most ${limit} bytes`);
+    return new RosterError('payload_too_large', message, {
+      ...(limit === undefined ? {} : { limit }),
+      issues: [{ field, message: issue }],
+    });
   }
 }
 

@@ -80,6 +80,7 @@ export {
   RosterError,
   type RosterErrorCode,
   type RosterErrorDetails,
+  type RosterErrorDetailsByCode,
 } from './errors.js';
 export type { EventService } from './events/event-service.js';
 export {

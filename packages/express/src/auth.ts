@@ -1,6 +1,6 @@
 import type { Roster } from '@roster/core';
-import { RosterError } from '@roster/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { unauthorized } from './errors.js';
 
 /**
  * Resolves the project a request acts on. Return the project id, or null to answer 401.
@@ -20,10 +20,6 @@ export function projectIdOf(res: Response): string {
   const projectId = (res.locals as { rosterProjectId?: string }).rosterProjectId;
   if (!projectId) throw new Error('roster: route reached without authentication');
   return projectId;
-}
-
-function unauthorized(message: string, reason: string): RosterError {
-  return new RosterError('unauthorized', message, { reason });
 }
 
 /** `Authorization: Bearer <key>` → the key's project, via the hashed keys in the database. */

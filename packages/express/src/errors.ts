@@ -1,6 +1,35 @@
 import { type FieldIssue, isRosterError, type RosterErrorCode } from '@roster/core';
 
-/** The one place a core error code becomes an HTTP status. Exhaustive by construction. */
+/**
+ * Why a request was refused before reaching core: no key, not the Bearer scheme, a key of the wrong
+ * type, an unknown or revoked key, a host `authenticate` hook that said no, a cross-site dashboard
+ * request. Plunk and Unosend render some of them as their own error codes.
+ */
+export type AuthFailureReason = 'missing' | 'scheme' | 'key_type' | 'invalid_key' | 'rejected' | 'csrf';
+
+/** Authentication (401) and authorisation (403) failures: HTTP's, never raised by core. */
+export class HttpAuthError extends Error {
+  constructor(
+    readonly code: 'unauthorized' | 'forbidden',
+    message: string,
+    readonly reason: AuthFailureReason,
+  ) {
+    super(message);
+    this.name = 'HttpAuthError';
+  }
+}
+
+/** A 401 answer. */
+export function unauthorized(message: string, reason: AuthFailureReason): HttpAuthError {
+  return new HttpAuthError('unauthorized', message, reason);
+}
+
+/** A 403 answer. */
+export function forbidden(message: string, reason: AuthFailureReason): HttpAuthError {
+  return new HttpAuthError('forbidden', message, reason);
+}
+
+/** The one place an error code becomes an HTTP status. Exhaustive by construction. */
 export const STATUS_BY_CODE = {
   validation_failed: 400,
   invalid_cursor: 400,
@@ -10,7 +39,7 @@ export const STATUS_BY_CODE = {
   conflict: 409,
   payload_too_large: 413,
   job_failed: 422,
-} as const satisfies Record<RosterErrorCode, number>;
+} as const satisfies Record<RosterErrorCode | HttpAuthError['code'], number>;
 
 /** Transport-level problems that never reach core. */
 export type HttpOnlyCode = 'malformed_json' | 'route_not_found' | 'internal';
@@ -18,11 +47,13 @@ export type HttpOnlyCode = 'malformed_json' | 'route_not_found' | 'internal';
 /** An error classified for an HTTP answer; each dialect renders it in its own body format. */
 export interface HttpError {
   status: number;
-  code: RosterErrorCode | HttpOnlyCode;
+  code: RosterErrorCode | HttpAuthError['code'] | HttpOnlyCode;
   message: string;
   issues: FieldIssue[];
   /** The resource involved, e.g. `contact`, `audience`, `job`, `api_key`. */
   resource?: string;
+  /** Why authentication or authorisation failed (401 and 403 only). */
+  reason?: AuthFailureReason;
 }
 
 /** An unknown route under a dialect router's paths. */
@@ -63,6 +94,15 @@ export function classifyError(error: unknown, log: (error: unknown) => void): Ht
       message: error.message,
       issues: error.details.issues ?? [],
       resource: error.details.resource,
+    };
+  }
+  if (error instanceof HttpAuthError) {
+    return {
+      status: STATUS_BY_CODE[error.code],
+      code: error.code,
+      message: error.message,
+      issues: [],
+      reason: error.reason,
     };
   }
   if (error instanceof RouteNotFoundError) {

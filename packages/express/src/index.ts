@@ -6,7 +6,13 @@ export {
   type ResolveProject,
 } from './auth.js';
 export { DASHBOARD_CSRF_HEADER, type DashboardOptions, dashboard } from './dashboard/dashboard.js';
-export { classifyError, type HttpError, STATUS_BY_CODE } from './errors.js';
+export {
+  type AuthFailureReason,
+  classifyError,
+  HttpAuthError,
+  type HttpError,
+  STATUS_BY_CODE,
+} from './errors.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
 export { rosterOpenApi } from './openapi/roster.js';
 export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';

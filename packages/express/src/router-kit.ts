@@ -28,8 +28,8 @@ export function firstQueryValue(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Renders a classified error as a dialect's error body; `reason` is `details.reason` of the error, if any. */
-export type RenderErrorBody = (error: HttpError, reason: unknown) => unknown;
+/** Renders a classified error as a dialect's error body. */
+export type RenderErrorBody = (error: HttpError) => unknown;
 
 /**
  * Ends a dialect router: unknown routes under `paths` answer 404 in the dialect's error format, and
@@ -57,9 +57,7 @@ export function finishDialectRouter(
     // Answered before the body was read (e.g. 401 without a key): close the connection after the
     // answer, so a client that keeps sending (or stalls) holds neither memory nor a socket.
     if (!req.complete) res.setHeader('connection', 'close');
-    res
-      .status(http.status)
-      .json(render(http, (error as { details?: { reason?: unknown } })?.details?.reason));
+    res.status(http.status).json(render(http));
   };
   router.use(handleError);
 }

@@ -46,13 +46,10 @@ export async function storeFile(
   for await (const chunk of chunks) {
     size += chunk.byteLength;
     if (size > file.maxBytes) {
-      throw new RosterError(
-        'payload_too_large',
-        `The file is larger than the limit of ${file.maxBytes} bytes`,
-        {
-          limit: file.maxBytes,
-        },
-      );
+      throw RosterError.payloadTooLarge(`The file is larger than the limit of ${file.maxBytes} bytes`, {
+        field: 'file',
+        limit: file.maxBytes,
+      });
     }
     for (let offset = 0; offset < chunk.byteLength; ) {
       const take = Math.min(FILE_CHUNK_BYTES - pendingBytes, chunk.byteLength - offset);

@@ -136,10 +136,12 @@ export function createImportService(deps: ImportServiceDeps) {
       const audienceId = await audienceOf(projectId, input.audienceId);
       if (input.file instanceof Uint8Array) {
         if (input.file.byteLength > deps.maxImportBytes) {
-          throw new RosterError(
-            'payload_too_large',
+          throw RosterError.payloadTooLarge(
             `The file is larger than the limit of ${deps.maxImportBytes} bytes`,
-            { limit: deps.maxImportBytes },
+            {
+              field: 'file',
+              limit: deps.maxImportBytes,
+            },
           );
         }
         checkHeader(input.file.subarray(0, HEADER_SNIFF_BYTES), input.file.byteLength <= HEADER_SNIFF_BYTES);

@@ -171,7 +171,7 @@ describeEachDialect('job runner', (dialect) => {
       type: 'invalid',
       async run() {
         calls++;
-        throw new RosterError('validation_failed', 'The CSV file is empty');
+        throw RosterError.validation([{ field: 'file', message: 'is empty' }], 'The CSV file is empty');
       },
     });
     const job = await roster.jobs.enqueue(projectId, 'invalid', {});

@@ -5,7 +5,7 @@ import { RosterError } from '@roster/core';
 import { dashboardAssetsDir } from '@roster/dashboard';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ResolveProject } from '../auth.js';
-import { logUnexpected } from '../errors.js';
+import { forbidden, logUnexpected, unauthorized } from '../errors.js';
 import { toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { createPlunkRouter } from '../plunk/router.js';
 import { createRosterRouter } from '../roster/router.js';
@@ -56,13 +56,7 @@ function csrfGuard(req: Request, _res: Response, next: NextFunction) {
   if (SAFE_METHODS.has(req.method)) return next();
   if (req.get(DASHBOARD_CSRF_HEADER) !== '1') {
     return next(
-      new RosterError(
-        'forbidden',
-        `State-changing dashboard requests need the header "X-Roster-Dashboard: 1"`,
-        {
-          reason: 'csrf',
-        },
-      ),
+      forbidden(`State-changing dashboard requests need the header "X-Roster-Dashboard: 1"`, 'csrf'),
     );
   }
   const origin = req.get('origin');
@@ -74,9 +68,7 @@ function csrfGuard(req: Request, _res: Response, next: NextFunction) {
       host = undefined;
     }
     if (host !== req.get('host')) {
-      return next(
-        new RosterError('forbidden', 'Cross-origin dashboard requests are refused', { reason: 'csrf' }),
-      );
+      return next(forbidden('Cross-origin dashboard requests are refused', 'csrf'));
     }
   }
   next();
@@ -98,15 +90,10 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
 
   const sessionProject: ResolveProject = async (req) => {
     const key = sessions.keyOf(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (!key)
-      throw new RosterError('unauthorized', 'Not signed in: sign in with a secret key', {
-        reason: 'missing',
-      });
+    if (!key) throw unauthorized('Not signed in: sign in with a secret key', 'missing');
     const resolved = await roster.keys.resolve(key);
     if (!resolved) {
-      throw new RosterError('unauthorized', 'The key of this session was revoked: sign in again', {
-        reason: 'invalid_key',
-      });
+      throw unauthorized('The key of this session was revoked: sign in again', 'invalid_key');
     }
     return resolved.projectId;
   };
@@ -132,16 +119,14 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
 
   router.get('/api/session', async (req, res) => {
     const projectId = await resolveProject(req);
-    if (!projectId) throw new RosterError('unauthorized', 'Not signed in', { reason: 'rejected' });
+    if (!projectId) throw unauthorized('Not signed in', 'rejected');
     const project = await roster.projects.get(projectId);
     res.json({ project: { id: project.id, name: project.name }, auth: hostAuth ? 'host' : 'key' });
   });
 
   router.post('/api/session', express.json({ limit: '4kb' }), async (req, res) => {
     if (hostAuth) {
-      throw new RosterError('conflict', 'This dashboard uses the host application’s sign-in', {
-        reason: 'host_auth',
-      });
+      throw RosterError.conflict('session', 'This dashboard uses the host application’s sign-in');
     }
     const body = requireObject(req.body);
     const key = typeof body.key === 'string' ? body.key.trim() : '';
@@ -154,9 +139,7 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
     }
     const resolved = await roster.keys.resolve(key);
     if (!resolved) {
-      throw new RosterError('unauthorized', 'This key is not valid: it is unknown or was revoked', {
-        reason: 'invalid_key',
-      });
+      throw unauthorized('This key is not valid: it is unknown or was revoked', 'invalid_key');
     }
     const project = await roster.projects.get(resolved.projectId);
     res.set('Set-Cookie', cookie(req, sessions.open(key), Math.floor(sessions.ttlMs / 1000)));

@@ -55,16 +55,18 @@ function uploadFile(roster: Roster): RequestHandler {
       if (error instanceof multer.MulterError) {
         if (error.code === 'LIMIT_FILE_SIZE') {
           return next(
-            new RosterError('payload_too_large', `The file is larger than the limit of ${limit} bytes`, {
-              issues: [{ field: 'file', message: `must be at most ${limit} bytes` }],
+            RosterError.payloadTooLarge(`The file is larger than the limit of ${limit} bytes`, {
+              field: 'file',
+              limit,
             }),
           );
         }
         const bound = MULTIPART_LIMIT_MESSAGES[error.code];
         if (bound) {
           return next(
-            new RosterError('payload_too_large', `The multipart body ${bound}`, {
-              issues: [{ field: error.field ?? 'body', message: bound }],
+            RosterError.payloadTooLarge(`The multipart body ${bound}`, {
+              field: error.field ?? 'body',
+              problem: bound,
             }),
           );
         }

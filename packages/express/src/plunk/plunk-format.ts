@@ -14,14 +14,14 @@ export function toPlunkContact(contact: Contact) {
   };
 }
 
-function plunkErrorCode(error: HttpError, reason: unknown): string {
+function plunkErrorCode(error: HttpError): string {
   switch (error.code) {
     case 'validation_failed':
     case 'invalid_cursor':
     case 'malformed_json':
       return 'VALIDATION_ERROR';
     case 'unauthorized':
-      return reason === 'invalid_key' ? 'INVALID_API_KEY' : 'UNAUTHORIZED';
+      return error.reason === 'invalid_key' ? 'INVALID_API_KEY' : 'UNAUTHORIZED';
     case 'forbidden':
       return 'FORBIDDEN';
     case 'not_found':
@@ -40,11 +40,11 @@ function plunkErrorCode(error: HttpError, reason: unknown): string {
 }
 
 /** Plunk's error envelope. `errors` lists field problems when there are any. */
-export function toPlunkErrorBody(error: HttpError, reason?: unknown) {
+export function toPlunkErrorBody(error: HttpError) {
   return {
     success: false as const,
     error: {
-      code: plunkErrorCode(error, reason),
+      code: plunkErrorCode(error),
       message: error.message,
       statusCode: error.status,
       ...(error.issues.length > 0 ? { errors: error.issues } : {}),

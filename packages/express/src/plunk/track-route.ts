@@ -1,7 +1,8 @@
-import { type Roster, RosterError } from '@roster/core';
+import type { Roster } from '@roster/core';
 import express, { type RequestHandler, type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import type { HttpError } from '../errors.js';
+import { unauthorized } from '../errors.js';
 import { privateAnswers, requireObject } from '../router-kit.js';
 
 export const TRACK_PATH = '/v1/track';
@@ -18,10 +19,6 @@ const trackCors: RequestHandler = (req, res, next) => {
   }
   next();
 };
-
-function unauthorized(message: string, reason: string): RosterError {
-  return new RosterError('unauthorized', message, { reason });
-}
 
 /** Plunk's `requirePublicKey`: exactly `Bearer <key>`, and the key must be a project's public `pk_` key. */
 function publicKeyAuth(roster: Roster, resolveProject?: ResolveProject): RequestHandler {

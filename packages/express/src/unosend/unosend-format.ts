@@ -71,7 +71,7 @@ export function toWireField(field: string): string {
     .join('.');
 }
 
-function unosendErrorType(error: HttpError, reason: unknown): string {
+function unosendErrorType(error: HttpError): string {
   switch (error.code) {
     case 'validation_failed':
     case 'invalid_cursor':
@@ -79,7 +79,7 @@ function unosendErrorType(error: HttpError, reason: unknown): string {
     case 'malformed_json':
       return 'invalid_json';
     case 'unauthorized':
-      return reason === 'missing' ? 'missing_api_key' : 'invalid_api_key';
+      return error.reason === 'missing' ? 'missing_api_key' : 'invalid_api_key';
     case 'forbidden':
       return 'insufficient_permissions';
     case 'not_found':
@@ -105,10 +105,10 @@ function describeIssues(issues: FieldIssue[]): string {
  * Unosend's error envelope: `{"error":{"message","code":<HTTP status>,"type"}}`. Field problems
  * are named in the message with Unosend's field names.
  */
-export function toUnosendErrorBody(error: HttpError, reason?: unknown) {
+export function toUnosendErrorBody(error: HttpError) {
   const message =
     error.issues.length > 0 && (error.code === 'validation_failed' || error.code === 'invalid_cursor')
       ? describeIssues(error.issues)
       : error.message;
-  return { error: { message, code: error.status, type: unosendErrorType(error, reason) } };
+  return { error: { message, code: error.status, type: unosendErrorType(error) } };
 }
