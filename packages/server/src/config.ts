@@ -1,5 +1,7 @@
 /**
- * The only place roster reads the environment. Flags win over env, env over defaults.
+ * Shared CLI settings. Only the server package reads the environment: `dbPath` here and
+ * `resolveServeSettings` in config-file.ts (given `process.env` by `roster serve`). Flags win over
+ * env, env over defaults.
  */
 export interface CommonFlags {
   db?: string;

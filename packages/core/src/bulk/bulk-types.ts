@@ -1,9 +1,6 @@
 export const BULK_OPERATIONS = ['subscribe', 'unsubscribe', 'delete', 'move'] as const;
 export type BulkOperation = (typeof BULK_OPERATIONS)[number];
 
-/** The default and largest number of ids one bulk call accepts (see `limits.maxBulkIds`). */
-export const DEFAULT_MAX_BULK_IDS = 1000;
-
 export interface BulkOutcome {
   operation: BulkOperation;
   /** Number of distinct ids asked for. */

@@ -20,7 +20,7 @@ interface ImportFlags extends CommonFlags {
 
 /**
  * SQLite page cache of `roster import`: ~50 MB less peak RSS than the 64 MiB default (which is
- * for serving reads); 8 MiB slowed the import down (docs/performance.md).
+ * for serving reads); 8 MiB slowed the import down (README, Performance).
  */
 const IMPORT_CACHE_KIB = 16 * 1024;
 
