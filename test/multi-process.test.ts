@@ -164,7 +164,7 @@ describe.skipIf(!PG_URL)('several server processes on one PostgreSQL database', 
         const j = Math.floor(n / 2);
         if (n % 2 === 0) return { kind: 'import' as const, j, id: await postCsv(via.url, imports[j]!.csv) };
         const [op, contactIds] = bulkOps[j]!;
-        const res = await postJson(`${via.url}/contacts/bulk-${op}`, { contactIds });
+        const res = await postJson(`${via.url}/contacts/bulk-${op}`, { mode: 'ids', contactIds });
         expect(res.status).toBe(202);
         return { kind: 'bulk' as const, j, id: ((await res.json()) as { jobId: string }).jobId };
       }),

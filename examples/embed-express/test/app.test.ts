@@ -148,7 +148,7 @@ describe('an Express app embedding roster', () => {
     const bulk = await call('/api/contacts/bulk-unsubscribe', {
       cookie,
       method: 'POST',
-      body: { contactIds: [grace] },
+      body: { mode: 'ids', contactIds: [grace] },
     });
     expect(bulk.status).toBe(202);
     expect(await waitFor(`/api/contacts/bulk/${bulk.body.jobId}`)).toMatchObject({

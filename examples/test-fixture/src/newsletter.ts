@@ -84,7 +84,10 @@ export async function importStatus(jobId: string): Promise<JobStatus> {
 
 /** Unsubscribes many contacts at once, in the background. Returns the job id. */
 export async function bulkUnsubscribe(contactIds: string[]): Promise<string> {
-  const { jobId } = await plunk<{ jobId: string }>('POST', '/contacts/bulk-unsubscribe', { contactIds });
+  const { jobId } = await plunk<{ jobId: string }>('POST', '/contacts/bulk-unsubscribe', {
+    mode: 'ids',
+    contactIds,
+  });
   return jobId;
 }
 
