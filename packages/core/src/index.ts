@@ -150,6 +150,7 @@ export type {
   SegmentsOptions,
   SqliteOptions,
 } from './options.js';
+export { DEFAULT_LIMITS } from './options.js';
 export type { ProjectService } from './projects/project-service.js';
 export type { Project } from './projects/project-types.js';
 export { createRoster, type Roster } from './roster.js';

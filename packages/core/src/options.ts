@@ -211,6 +211,9 @@ export interface ResolvedRosterOptions {
   readonly segments: { readonly refreshIntervalMs: number };
 }
 
+/** The defaults of `limits`, also stated by the OpenAPI documents of @roster/express. */
+export const DEFAULT_LIMITS = Object.freeze({ maxImportBytes: 5 * 1024 * 1024, maxBulkIds: 1000 });
+
 export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptions {
   return Object.freeze({
     database: options.database ?? ':memory:',
@@ -218,8 +221,12 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
     clock: options.clock ?? systemClock,
     jobs: resolveJobs(options.jobs ?? {}),
     limits: Object.freeze({
-      maxImportBytes: positiveInt('limits.maxImportBytes', options.limits?.maxImportBytes, 5 * 1024 * 1024),
-      maxBulkIds: positiveInt('limits.maxBulkIds', options.limits?.maxBulkIds, 1000),
+      maxImportBytes: positiveInt(
+        'limits.maxImportBytes',
+        options.limits?.maxImportBytes,
+        DEFAULT_LIMITS.maxImportBytes,
+      ),
+      maxBulkIds: positiveInt('limits.maxBulkIds', options.limits?.maxBulkIds, DEFAULT_LIMITS.maxBulkIds),
     }),
     imports: Object.freeze({
       batchSize: positiveInt('imports.batchSize', options.imports?.batchSize, 10_000),

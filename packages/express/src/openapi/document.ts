@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '@roster/core';
 import { z } from 'zod';
 
 /**
@@ -239,8 +240,8 @@ export function cachedDocument(
   return (options = {}) => {
     const serverUrl = options.serverUrl ?? defaultServerUrl;
     const limits: OpenApiLimits = {
-      maxBulkIds: options.maxBulkIds ?? 1000,
-      maxImportBytes: options.maxImportBytes ?? 5 * 1024 * 1024,
+      maxBulkIds: options.maxBulkIds ?? DEFAULT_LIMITS.maxBulkIds,
+      maxImportBytes: options.maxImportBytes ?? DEFAULT_LIMITS.maxImportBytes,
     };
     const key = JSON.stringify([serverUrl, limits]);
     let document = cache.get(key);
