@@ -455,4 +455,70 @@ describeEachDialect('fuzz', (dialect) => {
     },
     TIMEOUT,
   );
+
+  it(
+    'imports random CSVs like the reference model',
+    async () => {
+      // Cells: quotes, commas, CR/LF inside quotes, NUL, lone surrogates, huge values.
+      const cell = fc.oneof(
+        fc.stringMatching(/^[a-z0-9]{1,8}$/),
+        fc.constantFrom(
+          'a"b',
+          'a,b',
+          'a\r\nb',
+          'line\nbreak',
+          'x\u0000y',
+          'x\uD800',
+          'p'.repeat(20_000),
+          '""',
+        ),
+      );
+      const email = fc.oneof(
+        fc.constantFrom('a', 'b', 'c').map((n) => `${n}@example.com`),
+        fc.constantFrom('not-an-email', 'x\u0000@example.com'),
+      );
+      const csvArb = fc.record({
+        rows: fc.array(fc.tuple(email, cell), { minLength: 1, maxLength: 8 }),
+        bom: fc.boolean(),
+        crlf: fc.boolean(),
+      });
+      const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+      // A file is UTF-8: a lone surrogate cannot be written, it arrives as U+FFFD; a NUL arrives as is.
+      const bad = (v: string) => v.includes('\u0000');
+      const utf8 = (v: string) => Buffer.from(v).toString('utf8');
+
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(csvArb, async ({ rows, bom, crlf }) => {
+          const project = (await roster.projects.ensure(`csv-${n++}`)).id;
+          const eol = crlf ? '\r\n' : '\n';
+          const text = `${bom ? '\uFEFF' : ''}email,plan${eol}${rows.map(([e, p]) => `${quote(e)},${quote(p)}`).join(eol)}${eol}`;
+          const job = await roster.imports.enqueue(project, { file: Buffer.from(text), name: 'fuzz.csv' });
+          await roster.jobs.runOnce();
+          const status = await roster.imports.status(project, job.id);
+          expect(status?.state, JSON.stringify(status)).toBe('completed');
+          // The model: a row fails alone when its email is invalid or a cell breaks the text rules; the
+          // last good row of an email decides its plan.
+          const plans = new Map<string, string>();
+          let failures = 0;
+          for (const [e, p] of rows) {
+            if (!e.endsWith('@example.com') || bad(e) || bad(p)) failures++;
+            else plans.set(e, utf8(p));
+          }
+          expect(status?.result).toMatchObject({
+            totalRows: rows.length,
+            failureCount: failures,
+            successCount: rows.length - failures,
+            createdCount: plans.size,
+          });
+          for (const [e, plan] of plans) {
+            const contact = await roster.contacts.findByEmail(project, e);
+            expect(contact?.data, e).toEqual({ plan });
+          }
+        }),
+        { ...params, numRuns: Math.max(10, Math.round(RUNS / 5)) },
+      );
+    },
+    TIMEOUT,
+  );
 });

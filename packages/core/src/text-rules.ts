@@ -21,6 +21,11 @@ export function textProblem(value: string): string | null {
   return null;
 }
 
+/** The string with every NUL and lone surrogate replaced by U+FFFD, so it can be stored (e.g. echoed in an error). */
+export function storableText(value: string): string {
+  return value.replaceAll('\u0000', '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 export interface DataIssue {
   /** Path below the data object, e.g. `['profile', 'name']`. */
   path: (string | number)[];

@@ -8,7 +8,7 @@ import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
-import { textProblem } from '../text-rules.js';
+import { storableText, textProblem } from '../text-rules.js';
 import {
   type CsvColumns,
   type CsvDelimiter,
@@ -283,7 +283,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     if (error) {
       batchFailures++;
       if (progress.errors.length + batchErrors.length < MAX_KEPT_IMPORT_ERRORS) {
-        batchErrors.push({ row, email: rawEmail, error });
+        batchErrors.push({ row, email: storableText(rawEmail), error });
       }
       return;
     }

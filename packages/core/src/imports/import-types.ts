@@ -1,6 +1,7 @@
 /** One CSV row that could not be imported. `row` is the 1-based line of the file (the header is line 1). */
 export interface ImportRowError {
   row: number;
+  /** The row's email cell as read; a NUL or a lone surrogate in it shows as U+FFFD. */
   email: string;
   error: string;
 }

@@ -135,6 +135,20 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     });
   });
 
+  it('completes when an invalid email holds a NUL: the row error shows it as U+FFFD (PostgreSQL cannot store NUL)', async () => {
+    const { roster, projectId } = await setup();
+    const status = await importCsv(
+      roster,
+      projectId,
+      'email,plan\nx\u0000@example.com,w\nok@example.com,pro\n',
+    );
+    expect(status.state).toBe('completed');
+    expect(status.result).toMatchObject({ totalRows: 2, successCount: 1, failureCount: 1 });
+    expect(status.result!.errors).toEqual([
+      { row: 2, email: 'x\uFFFD@example.com', error: expect.any(String) },
+    ]);
+  });
+
   it('reads tab-separated files', async () => {
     const { roster, projectId } = await setup();
     const status = await importCsv(roster, projectId, 'email\tcity\na@example.com\tParis, France\n');
