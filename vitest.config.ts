@@ -16,6 +16,9 @@ export default defineConfig({
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits up to 15 s (vitest's default is 1 s): jobs and pages answer slower on a loaded 2-core CI
+    // machine. Tests that prove "not by the poll" use hour-long poll intervals, so this weakens none of them.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
   },
 });
