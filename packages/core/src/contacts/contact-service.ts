@@ -61,6 +61,34 @@ function newData(
   return initialData(toDataPatch(data ?? {}));
 }
 
+/** The fields of a new contact as given to create and createMany. */
+interface NewContactFields {
+  email: string;
+  subscribed?: boolean | undefined;
+  data?: Record<string, unknown> | null | undefined;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+}
+
+/** The row a create or createMany inserts for one validated entry: defaults applied once, here. */
+function newContactRow(
+  projectId: string,
+  fields: NewContactFields,
+  options: { dataMode: 'rules' | 'verbatim' | undefined; audienceId: string | null | undefined; now: string },
+): repo.NewContactRow {
+  return {
+    id: uuidv7(),
+    projectId,
+    email: fields.email,
+    subscribed: fields.subscribed ?? true,
+    data: newData(fields.data, options.dataMode),
+    firstName: fields.firstName ?? null,
+    lastName: fields.lastName ?? null,
+    audienceId: options.audienceId ?? null,
+    now: options.now,
+  };
+}
+
 export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
   const substringIndex = deps.substringIndex ?? true;
@@ -145,17 +173,15 @@ export function createContactService(deps: ContactServiceDeps) {
       await assertAudience(projectId, valid.audienceId);
       const row = await writing(() =>
         writes.run((conn) =>
-          repo.insertContactIfNew(conn, dialect, {
-            id: uuidv7(),
-            projectId,
-            email: valid.email,
-            subscribed: valid.subscribed ?? true,
-            data: newData(valid.data, valid.dataMode),
-            firstName: valid.firstName ?? null,
-            lastName: valid.lastName ?? null,
-            audienceId: valid.audienceId ?? null,
-            now: isoNow(clock),
-          }),
+          repo.insertContactIfNew(
+            conn,
+            dialect,
+            newContactRow(projectId, valid, {
+              dataMode: valid.dataMode,
+              audienceId: valid.audienceId,
+              now: isoNow(clock),
+            }),
+          ),
         ),
       );
       if (!row) throw RosterError.conflict('contact', CONTACT_EXISTS_MESSAGE);
@@ -176,17 +202,9 @@ export function createContactService(deps: ContactServiceDeps) {
       for (const entry of valid.contacts) {
         if (seen.has(entry.email)) continue;
         seen.add(entry.email);
-        rows.push({
-          id: uuidv7(),
-          projectId,
-          email: entry.email,
-          subscribed: entry.subscribed ?? true,
-          data: newData(entry.data, valid.dataMode),
-          firstName: entry.firstName ?? null,
-          lastName: entry.lastName ?? null,
-          audienceId: valid.audienceId ?? null,
-          now,
-        });
+        rows.push(
+          newContactRow(projectId, entry, { dataMode: valid.dataMode, audienceId: valid.audienceId, now }),
+        );
       }
       const inserted = await writing(() =>
         inTransaction((trx) => repo.insertContactsIfNew(trx, dialect, rows)),
