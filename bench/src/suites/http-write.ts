@@ -1,43 +1,11 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
 import { startServer } from '@roster/server';
-import express from 'express';
 import type { BenchContext } from '../context.js';
 import { emailOf } from '../data.js';
 import { freshDatabase } from '../fixtures.js';
+import { type Load, runLoad, startHelloWorld } from '../http-load.js';
 import { result } from '../report.js';
-
-interface Load {
-  requestsPerSecond: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(ctx: BenchContext, spec: Record<string, unknown>): Promise<Load> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@roster/source',
-      '--import',
-      'tsx',
-      join(ctx.root, 'bench/src/load-client.ts'),
-      JSON.stringify(spec),
-    ],
-    { cwd: join(ctx.root, 'bench'), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`load client exited ${code}: ${err.slice(-2000)}`);
-  const l = JSON.parse(out.trim().split('\n').at(-1)!) as Load;
-  if (l.errors > 0 || l.non2xx > 0)
-    throw new Error(`load on ${spec.url}: ${l.errors} errors, ${l.non2xx} non-2xx`);
-  return l;
-}
 
 /** A roster server on a fresh SQLite file, with group commit on or off. */
 async function serve(path: string, groupCommit: boolean) {
@@ -61,30 +29,24 @@ async function serve(path: string, groupCommit: boolean) {
  * (hello, grouped, one-by-one, hello, ...) so machine noise hits every side.
  */
 export async function httpWriteSuite(ctx: BenchContext): Promise<void> {
-  const hello = express();
-  hello.get('/hello', (_req, res) => {
-    res.json({ hello: 'world' });
-  });
-  const helloServer = await new Promise<import('node:http').Server>((resolve) => {
-    const s = hello.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const helloUrl = `http://127.0.0.1:${(helloServer.address() as import('node:net').AddressInfo).port}/hello`;
+  const hello = await startHelloWorld();
+  const helloUrl = hello.url;
   const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i));
   const seconds = ctx.sizes.loadSeconds;
   const h: Load[] = [];
   const grouped: Load[] = [];
   const single: Load[] = [];
   try {
-    await load(ctx, { url: helloUrl, method: 'GET', headers: {}, connections: 50, seconds: 1 });
+    await runLoad(ctx, { url: helloUrl, method: 'GET', headers: {}, connections: 50, seconds: 1 });
     for (let run = 0; run < ctx.runs; run++) {
-      h.push(await load(ctx, { url: helloUrl, method: 'GET', headers: {}, connections: 50, seconds }));
+      h.push(await runLoad(ctx, { url: helloUrl, method: 'GET', headers: {}, connections: 50, seconds }));
       for (const [groupCommit, out] of [
         [true, grouped],
         [false, single],
       ] as const) {
         const app = await serve(join(ctx.dir, 'http-write.db'), groupCommit);
         try {
-          await load(ctx, {
+          await runLoad(ctx, {
             url: app.url,
             method: 'POST',
             headers: app.auth,
@@ -93,7 +55,7 @@ export async function httpWriteSuite(ctx: BenchContext): Promise<void> {
             emails,
           });
           out.push(
-            await load(ctx, {
+            await runLoad(ctx, {
               url: app.url,
               method: 'POST',
               headers: app.auth,
@@ -111,7 +73,7 @@ export async function httpWriteSuite(ctx: BenchContext): Promise<void> {
       );
     }
   } finally {
-    await new Promise((r) => helloServer.close(r));
+    await hello.close();
   }
   const rps = (loads: Load[]) => loads.map((l) => l.requestsPerSecond);
   ctx.add(

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createRoster, type Roster } from '@roster/core';
 import { startServer } from '@roster/server';
-import express from 'express';
 import type { BenchContext } from '../context.js';
 import { emailOf } from '../data.js';
 import { freshDatabase, openRaw, seedContacts } from '../fixtures.js';
+import { type Load, runLoad, startHelloWorld } from '../http-load.js';
 import { median, percentile, result } from '../report.js';
 
 /** Times `fn` up to `count` times or `maxMs`, whichever comes first (at least `minCount` times). */
@@ -36,40 +35,6 @@ export async function repeat(runs: number, measure: () => Promise<number[]>) {
     out.p99.push(percentile(times, 99));
   }
   return out;
-}
-
-interface Load {
-  requestsPerSecond: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  total: number;
-}
-
-/** autocannon in a child process against `url`. */
-async function runLoad(ctx: BenchContext, spec: Record<string, unknown>): Promise<Load> {
-  const client = join(ctx.root, 'bench/src/load-client.ts');
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@roster/source', '--import', 'tsx', client, JSON.stringify(spec)],
-    {
-      cwd: join(ctx.root, 'bench'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), ((spec.seconds as number) + 60) * 1000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearTimeout(killer);
-  if (code !== 0) throw new Error(`load client exited ${code}: ${err.slice(-2000)}`);
-  const load = JSON.parse(out.trim().split('\n').at(-1)!) as Load;
-  if (load.errors > 0 || load.non2xx > 0) {
-    throw new Error(`load on ${spec.url} had ${load.errors} errors and ${load.non2xx} non-2xx answers`);
-  }
-  return load;
 }
 
 /**
@@ -378,14 +343,8 @@ async function httpMetrics(ctx: BenchContext, roster: Roster, projectId: string)
   const emails = Array.from({ length: 1000 }, (_, i) =>
     emailOf(i * Math.floor(ctx.sizes.contacts / 1000) + 3),
   );
-  const hello = express();
-  hello.get('/hello', (_req, res) => {
-    res.json({ hello: 'world' });
-  });
-  const helloServer = await new Promise<import('node:http').Server>((resolve) => {
-    const s = hello.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const helloUrl = `http://127.0.0.1:${(helloServer.address() as import('node:net').AddressInfo).port}/hello`;
+  const hello = await startHelloWorld();
+  const helloUrl = hello.url;
   try {
     await withServer(roster, projectId, async (url, auth) => {
       const base = { connections: 50, seconds: ctx.sizes.loadSeconds, headers: auth };
@@ -447,7 +406,7 @@ async function httpMetrics(ctx: BenchContext, roster: Roster, projectId: string)
       );
     });
   } finally {
-    await new Promise((r) => helloServer.close(r));
+    await hello.close();
   }
 }
 
