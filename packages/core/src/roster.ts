@@ -4,11 +4,11 @@ import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
+import { contactIndexFor } from './db/contact-index.js';
 import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { listenForJobs } from './db/postgres-listener.js';
 import type { Database } from './db/schema.js';
-import { ensureSearchIndex } from './db/search-index.js';
 import { directWrites, groupCommitWrites } from './db/write-queue.js';
 import { createEventService, type EventService } from './events/event-service.js';
 import {
@@ -83,14 +83,10 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     owned = false;
     dialect = detectDialect(db);
   }
+  const contactIndex = contactIndexFor(dialect, { substringIndex: resolved.search.substringIndex });
   if (resolved.migrate) {
     await migrateToLatest(db as Kysely<any>, dialect);
-    await ensureSearchIndex(
-      db as Kysely<any>,
-      dialect,
-      (message) => console.warn(message),
-      resolved.search.substringIndex,
-    );
+    await contactIndex.prepare(db as Kysely<any>, (message) => console.warn(message));
   }
 
   const deps: ServiceDeps = { db, dialect, clock: resolved.clock };
@@ -104,7 +100,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   const liveImports = new Map<string, LiveImportProgress>();
-  jobs.register(importJobDefinition({ ...deps, ...resolved.imports, live: liveImports }));
+  jobs.register(importJobDefinition({ ...deps, ...resolved.imports, contactIndex, live: liveImports }));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
   const segmentDeps = { ...deps, jobs, refreshIntervalMs: resolved.segments.refreshIntervalMs };
   const segments = createSegmentService(segmentDeps);
@@ -119,7 +115,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     keys: createKeyService(deps),
     contacts: createContactService({
       ...deps,
-      substringIndex: resolved.search.substringIndex,
+      contactIndex,
       writes: dialect.singleWriter && resolved.sqlite.groupCommit ? groupCommitWrites(db) : directWrites(db),
     }),
     audiences: createAudienceService(deps),
@@ -131,7 +127,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       live: liveImports,
     }),
     jobs,
-    events: createEventService(deps),
+    events: createEventService({ ...deps, contactIndex }),
     segments,
     idempotency: createIdempotencyService({ ...deps, jobs, ttlMs: resolved.events.idempotencyTtlMs }),
     async close() {

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
-import { asSqliteDb, type ContactRow, type Db } from '../db/schema.js';
+import type { ContactRow, Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
 
@@ -329,20 +329,6 @@ export async function countContacts(
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
   const row = await q.executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/**
- * Every contact of the project: one row of `roster_contact_counts` where the dialect keeps counts
- * (SQLite), else `count(*)`.
- */
-export async function countAllContacts(db: Db, dialect: DialectInfo, projectId: string): Promise<number> {
-  if (!dialect.keepsContactCounts) return countContacts(db, dialect, projectId);
-  const row = await asSqliteDb(db)
-    .selectFrom('roster_contact_counts')
-    .select('contacts')
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  return Number(row?.contacts ?? 0);
 }
 
 export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {

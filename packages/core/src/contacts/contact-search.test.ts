@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { MAX_SEARCH_CANDIDATES } from '../db/sqlite-contact-index.js';
 import type { RosterOptions } from '../options.js';
 import { createRoster, type Roster } from '../roster.js';
-import { MAX_SEARCH_CANDIDATES } from './contact-search.js';
 
 const rosters: Roster[] = [];
 let dialect: TestDialect = 'sqlite';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
+import type { ContactIndex, SearchCandidates } from '../db/contact-index.js';
 import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
@@ -27,7 +28,6 @@ import {
   updateContactSchema,
   upsertContactSchema,
 } from './contact-schemas.js';
-import { countCandidates, listCandidates, searchCandidates } from './contact-search.js';
 import {
   type BulkCreateResult,
   type Contact,
@@ -43,8 +43,8 @@ export const DEFAULT_OFFSET_PAGE_SIZE = 50;
 export const CONTACT_EXISTS_MESSAGE = 'Contact with this email already exists';
 
 export interface ContactServiceDeps extends ServiceDeps {
-  /** Use the SQLite substring index for searches (see `search.substringIndex`). @default true */
-  substringIndex?: boolean;
+  /** Counts and substring search of the dialect (db/contact-index.ts). */
+  contactIndex: ContactIndex;
   /**
    * Where single writes (upsert, create, update) run: grouped into shared transactions on SQLite
    * (see db/write-queue.ts). @default each on its own
@@ -91,16 +91,15 @@ function newContactRow(
 
 export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
-  const substringIndex = deps.substringIndex ?? true;
+  const index = deps.contactIndex;
   const writes = deps.writes && !db.isTransaction ? deps.writes : directWrites(db);
   const toContact = (row: ContactRow) => rowToContact(row, dialect);
 
   /** The project's contacts that pass the filter (all of them without one). */
-  async function total(projectId: string, filter: repo.CountFilter, candidates: number[] | null) {
+  async function total(projectId: string, filter: repo.CountFilter, candidates: SearchCandidates | null) {
     const { search, subscribed } = filter;
-    if (!search && subscribed === undefined) return repo.countAllContacts(db, dialect, projectId);
-    if (search && candidates)
-      return countCandidates(db, dialect, { projectId, candidates, search, subscribed });
+    if (!search && subscribed === undefined) return index.countAll(db, projectId);
+    if (search && candidates) return candidates.count(db, { projectId, search, subscribed });
     return repo.countContacts(db, dialect, projectId, filter);
   }
 
@@ -322,11 +321,10 @@ export function createContactService(deps: ContactServiceDeps) {
           page.total = await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
         return page;
       }
-      const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
+      const candidates = search ? await index.search(db, search) : null;
       const rows = candidates
-        ? await listCandidates(db, dialect, {
+        ? await candidates.list(db, {
             projectId,
-            candidates,
             search: search!,
             order,
             after,
@@ -398,7 +396,7 @@ export function createContactService(deps: ContactServiceDeps) {
         const where = await contactFilterSql({ db, dialect, clock }, projectId, options.filter);
         return repo.countContacts(db, dialect, projectId, { search, subscribed: options.subscribed, where });
       }
-      const candidates = search ? await searchCandidates(db, dialect, search, substringIndex) : null;
+      const candidates = search ? await index.search(db, search) : null;
       return total(projectId, { search, subscribed: options.subscribed }, candidates);
     },
   };

@@ -5,7 +5,8 @@ export type DialectName = 'sqlite' | 'postgres';
 
 /**
  * Everything that differs between SQLite and PostgreSQL, decided in one place by capability.
- * Services and repositories never branch on the dialect name themselves.
+ * Services and repositories never branch on the dialect name themselves. Counts and substring
+ * search differ by more than a capability: each dialect has its contact index (db/contact-index.ts).
  */
 export interface DialectInfo {
   readonly name: DialectName;
@@ -22,17 +23,6 @@ export interface DialectInfo {
   readonly singleWriter: boolean;
   /** `FOR UPDATE SKIP LOCKED` is available for claiming jobs. */
   readonly supportsSkipLocked: boolean;
-  /**
-   * Per-project contact counts are kept by triggers in `roster_contact_counts` (SQLite, one
-   * writer at a time). On Postgres a hot counter row would serialise concurrent writers of a
-   * project, so the total is a `count(*)` there.
-   */
-  readonly keepsContactCounts: boolean;
-  /**
-   * How substring search on emails is accelerated: an FTS5 trigram index queried for candidates
-   * (SQLite, see db/search-index.ts), or a pg_trgm index the planner uses for `LIKE` (Postgres).
-   */
-  readonly substringIndex: 'fts5' | 'pg_trgm';
   /** Encode a boolean for a bind parameter. */
   bool(value: boolean): number | boolean;
   /** Encode a JSON object (or null) for a bind parameter. */
@@ -103,8 +93,6 @@ const sqlite: DialectInfo = {
   blobType: 'blob',
   singleWriter: true,
   supportsSkipLocked: false,
-  keepsContactCounts: true,
-  substringIndex: 'fts5',
   bool: (value) => (value ? 1 : 0),
   json: (value) => (value === null ? null : JSON.stringify(value)),
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
@@ -167,8 +155,6 @@ const postgres: DialectInfo = {
   blobType: 'bytea',
   singleWriter: false,
   supportsSkipLocked: true,
-  keepsContactCounts: false,
-  substringIndex: 'pg_trgm',
   bool: (value) => value,
   json: (value) => (value === null ? null : JSON.stringify(value)),
   parseJson: (value) => value ?? null,

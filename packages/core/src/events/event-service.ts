@@ -1,6 +1,7 @@
 import { isoNow } from '../clock.js';
 import { createContactService } from '../contacts/contact-service.js';
 import type { UpsertResult } from '../contacts/contact-types.js';
+import type { ContactIndex } from '../db/contact-index.js';
 import type { Db } from '../db/schema.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -17,7 +18,12 @@ import {
   trackEventSchema,
 } from './event-types.js';
 
-export function createEventService(deps: ServiceDeps) {
+export interface EventServiceDeps extends ServiceDeps {
+  /** For the contacts `track` creates or updates. */
+  contactIndex: ContactIndex;
+}
+
+export function createEventService(deps: EventServiceDeps) {
   const { db, dialect, clock } = deps;
 
   return {

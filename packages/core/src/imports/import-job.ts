@@ -2,7 +2,7 @@ import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
-import { syncSearchIndex } from '../db/search-index.js';
+import type { ContactIndex } from '../db/contact-index.js';
 import { RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
@@ -45,6 +45,8 @@ export interface ImportJobDeps extends ServiceDeps {
   workerMinBytes: number;
   /** The imports this process is running, by job id (kept up to date while they run). */
   live: Map<string, LiveImportProgress>;
+  /** Told after each batch's contacts were written, in the batch's transaction. */
+  contactIndex: ContactIndex;
 }
 
 interface Pending extends ContactBatchUpsert {
@@ -191,8 +193,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
           throw error;
         }
       }
-      // The batch's new contacts join the substring index in one set-based statement.
-      await syncSearchIndex(trx, dialect);
+      await deps.contactIndex.afterImportBatch(trx);
       for (const row of rows) {
         const created = stored?.has(row.id) === true; // its new id was stored: inserted
         counts.createdCount += created ? 1 : 0;
