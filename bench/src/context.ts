@@ -43,6 +43,13 @@ export interface BenchContext {
   sizes: Sizes;
   /** Repetitions of every metric (at least 3); the median is reported. */
   runs: number;
+  /**
+   * Records a metric. The runner attaches the machine's load during its measurement: from the
+   * suite's start (or `mark()`, or the previous batch of `add` calls) to this call; metrics added
+   * together in one batch (less than 250 ms apart) share that window.
+   */
   add(result: BenchResult): void;
+  /** Starts the next metric's load window now (after set-up that is not part of the measurement). */
+  mark(): void;
   log(message: string): void;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LoadWindow } from './load.js';
 
 /** One line of `bench/results/latest.json`. */
 export interface BenchResult {
@@ -21,6 +22,10 @@ export interface BenchResult {
   max: number;
   runs: number;
   note?: string;
+  /** The machine's load while the metric was measured (set by the runner, see bench/src/load.ts). */
+  load?: LoadWindow;
+  /** True when the 1-minute load average exceeded the core count during the measurement. */
+  noisy?: boolean;
 }
 
 export interface BenchReport {
@@ -28,7 +33,8 @@ export interface BenchReport {
   node: string;
   sqlite: string;
   quick: boolean;
-  machine: { cpus: number; loadavg: number[] };
+  /** `loadavg` at the end of the run, `loadavgAtStart` at its start. */
+  machine: { cpus: number; loadavg: number[]; loadavgAtStart: number[] };
   durationSeconds: number;
   results: BenchResult[];
 }
@@ -125,6 +131,8 @@ export function toTable(results: BenchResult[]): string {
     'ratio',
     'target',
     'pass',
+    'load avg start→end (max); cores busy: bench / others',
+    'noisy',
   ];
   const rows = results.map((r) => [
     r.name,
@@ -136,12 +144,34 @@ export function toTable(results: BenchResult[]): string {
     r.ratio === null ? '' : `${fmt(r.ratio)}×`,
     r.target ?? '',
     r.pass === null ? '' : r.pass ? 'yes' : 'NO',
+    r.load
+      ? `${fmt(r.load.before)}→${fmt(r.load.after)} (${fmt(r.load.max)})` +
+        (r.load.cpu ? `; ${fmt(r.load.cpu.bench)} / ${fmt(r.load.cpu.others)}` : '')
+      : '',
+    r.noisy ? 'noisy' : '',
   ]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** The header lines and the table of `latest.md`. */
+export function toMarkdown(report: BenchReport): string {
+  const noisy = report.results.filter((r) => r.noisy).length;
+  return [
+    `# pnpm bench${report.quick ? ' --quick' : ''}, ${report.when}`,
+    '',
+    `Node ${report.node}, SQLite ${report.sqlite}, ${report.machine.cpus} cores, ${report.durationSeconds} s.`,
+    `1-minute load average ${report.machine.loadavgAtStart[0]} at the start, ${report.machine.loadavg[0]} at the end;`,
+    `${noisy} of ${report.results.length} metrics noisy (load average above ${report.machine.cpus} while measured).`,
+    '',
+    toTable(report.results),
+    '',
+  ].join('\n');
+}
+
+/** Writes `path` (JSON) and the same report as Markdown next to it (`.md`). */
 export function writeReport(path: string, report: BenchReport): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.replace(/\.json$/, '.md'), toMarkdown(report));
 }

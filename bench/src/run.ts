@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BenchContext, FULL, QUICK } from './context.js';
 import { tempDir } from './fixtures.js';
+import { LoadTracker, type LoadWindow } from './load.js';
 import { type BenchReport, type BenchResult, toTable, writeReport } from './report.js';
 import { cliStartupSuite } from './suites/cli.js';
 import { fixtureSuite } from './suites/fixture.js';
@@ -70,6 +71,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { dir, cleanup } = tempDir();
 const results: BenchResult[] = [];
 const started = performance.now();
+const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
+const tracker = new LoadTracker();
+/** The load window of the current batch of `add` calls, and when the last `add` happened. */
+let batch: LoadWindow | null = null;
+let lastAdd = 0;
 const ctx: BenchContext = {
   root,
   dir,
@@ -77,11 +83,22 @@ const ctx: BenchContext = {
   sizes: quick ? QUICK : FULL,
   runs: 3,
   add: (r) => {
-    results.push(r);
+    if (!batch || performance.now() - lastAdd > 250) {
+      batch = tracker.close();
+      tracker.open();
+    }
+    lastAdd = performance.now();
+    const noisy = tracker.isNoisy(batch);
+    results.push({ ...r, load: batch, noisy });
     const verdict = r.pass === null ? '' : r.pass ? ' pass' : ' FAIL';
     console.log(
-      `  = ${r.name}: ${r.value} ${r.unit}${r.ratio === null ? '' : `, ratio ${r.ratio}`}${verdict}`,
+      `  = ${r.name}: ${r.value} ${r.unit}${r.ratio === null ? '' : `, ratio ${r.ratio}`}${verdict}` +
+        ` (load ${batch.before}→${batch.after}, max ${batch.max}${noisy ? ': NOISY' : ''})`,
     );
+  },
+  mark: () => {
+    batch = null;
+    tracker.open();
   },
   log: (m) => console.log(m),
 };
@@ -96,7 +113,8 @@ const failures: string[] = [];
 try {
   for (const name of only) {
     const t0 = performance.now();
-    console.log(`\n# ${name}`);
+    console.log(`\n# ${name} (load average ${loadavg()[0]!.toFixed(2)})`);
+    ctx.mark();
     try {
       await SUITES[name]!(ctx);
     } catch (error) {
@@ -106,6 +124,7 @@ try {
     console.log(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
 } finally {
+  tracker.stop();
   cleanup();
 }
 
@@ -115,7 +134,11 @@ const report: BenchReport = {
   node: process.version,
   sqlite: (probe.prepare('select sqlite_version() as v').get() as { v: string }).v,
   quick,
-  machine: { cpus: cpus().length, loadavg: loadavg().map((n) => Math.round(n * 100) / 100) },
+  machine: {
+    cpus: cpus().length,
+    loadavg: loadavg().map((n) => Math.round(n * 100) / 100),
+    loadavgAtStart: loadAtStart,
+  },
   durationSeconds: Math.round((performance.now() - started) / 1000),
   results,
 };
@@ -123,7 +146,12 @@ probe.close();
 const out = join(root, pgUrl ? 'bench/results/latest-pg.json' : 'bench/results/latest.json');
 writeReport(out, report);
 console.log(`\n${toTable(results)}\n`);
-console.log(`${report.durationSeconds} s; wrote ${out}`);
+const noisy = results.filter((r) => r.noisy).length;
+console.log(
+  `${report.durationSeconds} s; load average ${loadAtStart[0]} at the start, ${report.machine.loadavg[0]} at the end; ` +
+    `${noisy} of ${results.length} metrics noisy (load average above ${cpus().length} cores while measured); ` +
+    `wrote ${out} and ${out.replace(/\.json$/, '.md')}`,
+);
 if (failures.length) {
   console.error(`suites that did not finish: ${failures.join(', ')}`);
   process.exitCode = 1;

@@ -16,10 +16,11 @@ async function startedRoster(path: string): Promise<{ roster: Roster; projectId:
  * `roster.imports.enqueue` while the runner (default settings) works; jobs/s from the first
  * enqueue until the last job is completed.
  */
-async function drain(path: string, n: number): Promise<number> {
+async function drain(path: string, n: number): Promise<{ rate: number; cpuMs: number }> {
   const { roster, projectId } = await startedRoster(path);
   try {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       await roster.imports.enqueue(projectId, {
         file: Buffer.from(`email,plan\nuser${i}@example.com,pro\n`),
@@ -35,13 +36,14 @@ async function drain(path: string, n: number): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const done = await roster.db
       .selectFrom('roster_jobs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('status', '=', 'completed')
       .executeTakeFirstOrThrow();
     if (Number(done.n) !== n) throw new Error(`${done.n} of ${n} jobs completed`);
-    return n / seconds;
+    return { rate: n / seconds, cpuMs: (cpu.user + cpu.system) / 1000 / n };
   } finally {
     await roster.close();
   }
@@ -85,15 +87,18 @@ export async function jobsSuite(ctx: BenchContext): Promise<void> {
   const path = join(ctx.dir, 'jobs.db');
   const n = ctx.sizes.drainJobs;
   const rates: number[] = [];
+  const cpuMs: number[] = [];
   const p50s: number[] = [];
   const p99s: number[] = [];
   for (let run = 0; run < ctx.runs; run++) {
-    rates.push(await drain(path, n));
+    const drained = await drain(path, n);
+    rates.push(drained.rate);
+    cpuMs.push(drained.cpuMs);
     const latencies = await pickupLatency(path, ctx.quick ? 50 : 200);
     p50s.push(percentile(latencies, 50));
     p99s.push(percentile(latencies, 99));
     ctx.log(
-      `  run ${run + 1}: ${rates.at(-1)!.toFixed(0)} jobs/s drained; enqueue→running p50 ${p50s.at(-1)!.toFixed(2)} ms, p99 ${p99s.at(-1)!.toFixed(2)} ms`,
+      `  run ${run + 1}: ${rates.at(-1)!.toFixed(0)} jobs/s drained (${cpuMs.at(-1)!.toFixed(2)} ms CPU per job); enqueue→running p50 ${p50s.at(-1)!.toFixed(2)} ms, p99 ${p99s.at(-1)!.toFixed(2)} ms`,
     );
   }
   ctx.add(
@@ -103,6 +108,15 @@ export async function jobsSuite(ctx: BenchContext): Promise<void> {
       better: 'higher',
       values: rates,
       minValue: 100,
+    }),
+  );
+  ctx.add(
+    result({
+      name: 'CPU time per one-row import job drained (enqueue + run, whole process)',
+      unit: 'ms',
+      better: 'lower',
+      values: cpuMs,
+      note: 'load-independent: 1000 / value is the jobs/s one free core could drain',
     }),
   );
   ctx.add(

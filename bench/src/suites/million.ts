@@ -25,14 +25,38 @@ export async function sample(
   return times;
 }
 
+/** Per run: the median and the 95th and 99th percentiles of that run's samples. */
+export interface Percentiles {
+  p50: number[];
+  p95: number[];
+  p99: number[];
+}
+
 /** Runs `measure` `runs` times and returns, per run, the median and the given percentiles. */
-export async function repeat(runs: number, measure: () => Promise<number[]>) {
-  const out = { p50: [] as number[], p95: [] as number[], p99: [] as number[] };
+export async function repeat(runs: number, measure: () => Promise<number[]>): Promise<Percentiles> {
+  const out = await interleave(runs, { only: measure });
+  return out.only;
+}
+
+/**
+ * Runs every measurement once per round, in the given order, for `runs` rounds (A B C, A B C, ...),
+ * so that a burst of machine noise hits a baseline and its subject alike instead of one of them
+ * whole; returns each measurement's per-run percentiles.
+ */
+export async function interleave<K extends string>(
+  runs: number,
+  measures: Record<K, () => Promise<number[]>>,
+): Promise<Record<K, Percentiles>> {
+  const names = Object.keys(measures) as K[];
+  const out = {} as Record<K, Percentiles>;
+  for (const name of names) out[name] = { p50: [], p95: [], p99: [] };
   for (let r = 0; r < runs; r++) {
-    const times = await measure();
-    out.p50.push(median(times));
-    out.p95.push(percentile(times, 95));
-    out.p99.push(percentile(times, 99));
+    for (const name of names) {
+      const times = await measures[name]();
+      out[name].p50.push(median(times));
+      out[name].p95.push(percentile(times, 95));
+      out[name].p99.push(percentile(times, 99));
+    }
   }
   return out;
 }
@@ -57,6 +81,7 @@ export async function millionSuite(ctx: BenchContext): Promise<void> {
   const roster = await createRoster({ database: path });
   // createRoster brought the substring index up to date (as an import does batch by batch).
   ctx.log(`opened (substring index built) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  ctx.mark(); // the load of seeding is not part of the first metric's window
   try {
     await listMetrics(ctx, roster, path, projectId);
     await searchMetrics(ctx, roster, path, projectId);
@@ -107,22 +132,37 @@ async function listMetrics(ctx: BenchContext, roster: Roster, path: string, proj
   const lastPage = Math.floor(n / limit) - 1;
   const pages = [1, Math.floor(lastPage / 2) + 1, lastPage];
   const cursors = pages.map((p) => cursorOf(path, projectId, p, limit));
-  const core: Record<number, Awaited<ReturnType<typeof repeat>>> = {};
-  const http: Record<number, Awaited<ReturnType<typeof repeat>>> = {};
-  for (const [i, page] of pages.entries()) {
-    const cursor = cursors[i];
-    core[page] = await repeat(ctx.runs, () =>
-      sample(() => roster.contacts.list(projectId, { limit, cursor }), ctx.sizes.requests, 5000),
-    );
-  }
-  const withTotal = await repeat(ctx.runs, () =>
-    sample(() => roster.contacts.list(projectId, { limit, includeTotal: true }), ctx.sizes.requests, 5000),
-  );
+  // Page 1 (the baseline), the deep pages and the first page with total, interleaved round by round.
+  const coreRuns: Record<string, Percentiles> = await interleave<string>(ctx.runs, {
+    ...Object.fromEntries(
+      pages.map((page, i) => [
+        `page${page}`,
+        () =>
+          sample(
+            () => roster.contacts.list(projectId, { limit, cursor: cursors[i] }),
+            ctx.sizes.requests,
+            5000,
+          ),
+      ]),
+    ),
+    withTotal: () =>
+      sample(() => roster.contacts.list(projectId, { limit, includeTotal: true }), ctx.sizes.requests, 5000),
+  });
+  const core: Record<number, Percentiles> = {};
+  for (const page of pages) core[page] = coreRuns[`page${page}`]!;
+  const withTotal = coreRuns.withTotal!;
+  const http: Record<number, Percentiles> = {};
   await withServer(roster, projectId, async (url, auth) => {
-    for (const [i, page] of pages.entries()) {
-      const q = `${url}/contacts?limit=${limit}${cursors[i] ? `&cursor=${cursors[i]}` : ''}`;
-      http[page] = await repeat(ctx.runs, () => sample(() => timedFetch(q, auth), ctx.sizes.requests, 5000));
-    }
+    const httpRuns = await interleave(
+      ctx.runs,
+      Object.fromEntries(
+        pages.map((page, i) => {
+          const q = `${url}/contacts?limit=${limit}${cursors[i] ? `&cursor=${cursors[i]}` : ''}`;
+          return [`page${page}`, () => sample(() => timedFetch(q, auth), ctx.sizes.requests, 5000)];
+        }),
+      ),
+    );
+    for (const page of pages) http[page] = httpRuns[`page${page}`]!;
   });
   const [first, middle, last] = pages as [number, number, number];
   for (const page of [middle, last]) {
@@ -198,43 +238,38 @@ async function searchMetrics(ctx: BenchContext, roster: Roster, path: string, pr
   try {
     const matches = (scanCount.get(projectId, `%${rare.toLowerCase()}%`) as { n: number }).n;
     ctx.log(`search: rare term "${rare}" matches ${matches}, common term "${common}"`);
-    const scanRare = await repeat(ctx.runs, () =>
-      sample(() => scan.all(projectId, `%${rare.toLowerCase()}%`), 10, 3000, 3),
+    // Each baseline scan next to the roster query it is compared with, round by round.
+    const runs = await interleave(ctx.runs, {
+      scanRare: () => sample(() => scan.all(projectId, `%${rare.toLowerCase()}%`), 10, 3000, 3),
+      coreRare: () =>
+        sample(() => roster.contacts.list(projectId, { search: rare }), ctx.sizes.requests, 5000),
+      coreRareTotal: () =>
+        sample(
+          () => roster.contacts.list(projectId, { search: rare, includeTotal: true }),
+          ctx.sizes.requests,
+          5000,
+        ),
+      scanCommon: () => sample(() => scan.all(projectId, `%${common}%`), ctx.sizes.requests, 3000),
+      coreCommon: () =>
+        sample(() => roster.contacts.list(projectId, { search: common }), ctx.sizes.requests, 5000),
+      scanCommonCount: () => sample(() => scanCount.get(projectId, `%${common}%`), 10, 3000, 3),
+      coreCommonTotal: () =>
+        sample(
+          () => roster.contacts.list(projectId, { search: common, includeTotal: true }),
+          ctx.sizes.requests,
+          5000,
+        ),
+    });
+    const { scanRare, coreRare, coreRareTotal, scanCommon, coreCommon, scanCommonCount, coreCommonTotal } =
+      runs;
+    const http = await withServer(roster, projectId, (url, auth) =>
+      interleave(ctx.runs, {
+        rare: () =>
+          sample(() => timedFetch(`${url}/contacts?search=${rare}`, auth), ctx.sizes.requests, 5000),
+        common: () =>
+          sample(() => timedFetch(`${url}/contacts?search=${common}`, auth), ctx.sizes.requests, 5000),
+      }),
     );
-    const scanCommon = await repeat(ctx.runs, () =>
-      sample(() => scan.all(projectId, `%${common}%`), ctx.sizes.requests, 3000),
-    );
-    const scanCommonCount = await repeat(ctx.runs, () =>
-      sample(() => scanCount.get(projectId, `%${common}%`), 10, 3000, 3),
-    );
-    const coreRare = await repeat(ctx.runs, () =>
-      sample(() => roster.contacts.list(projectId, { search: rare }), ctx.sizes.requests, 5000),
-    );
-    const coreRareTotal = await repeat(ctx.runs, () =>
-      sample(
-        () => roster.contacts.list(projectId, { search: rare, includeTotal: true }),
-        ctx.sizes.requests,
-        5000,
-      ),
-    );
-    const coreCommon = await repeat(ctx.runs, () =>
-      sample(() => roster.contacts.list(projectId, { search: common }), ctx.sizes.requests, 5000),
-    );
-    const coreCommonTotal = await repeat(ctx.runs, () =>
-      sample(
-        () => roster.contacts.list(projectId, { search: common, includeTotal: true }),
-        ctx.sizes.requests,
-        5000,
-      ),
-    );
-    const http = await withServer(roster, projectId, async (url, auth) => ({
-      rare: await repeat(ctx.runs, () =>
-        sample(() => timedFetch(`${url}/contacts?search=${rare}`, auth), ctx.sizes.requests, 5000),
-      ),
-      common: await repeat(ctx.runs, () =>
-        sample(() => timedFetch(`${url}/contacts?search=${common}`, auth), ctx.sizes.requests, 5000),
-      ),
-    }));
     ctx.add(
       result({
         name: `search rare term p95, core (${matches} match${matches === 1 ? '' : 'es'} in ${n})`,
