@@ -125,8 +125,8 @@ export {
   type LiveImportProgress,
   MAX_KEPT_IMPORT_ERRORS,
 } from './imports/import-types.js';
-export { backoffDelay, type EnqueueOptions, type JobRunner } from './jobs/job-runner.js';
-export type { JobState, JobStatusView } from './jobs/job-status.js';
+export { backoffDelay, type EnqueueOptions, type JobPage, type JobRunner } from './jobs/job-runner.js';
+export { type JobState, type JobStatusView, toJobStatus } from './jobs/job-status.js';
 export {
   type Job,
   type JobContext,

@@ -6,7 +6,7 @@ import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRosterRouter, dashboard } from '../src/index.js';
-import { type Listening, listen, request } from './http-helpers.js';
+import { ISO, type Listening, listen, request } from './http-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -252,6 +252,159 @@ describeEachDialect('dashboard and management routes', (dialect) => {
         errors: [{ row: 3, email: 'not-an-email', error: expect.any(String) }],
       });
       expect((await request(`${server.url}/roster/imports/${job.id}`, { key: otherKey })).status).toBe(404);
+    });
+
+    it('lists the project’s recent imports and bulk jobs, newest first, in pages, with their results', async () => {
+      const other = (await roster.projects.ensure('other')).id;
+      await roster.imports.enqueue(other, { file: Buffer.from('email\nz@example.com\n'), name: 'z.csv' });
+      const imported = await roster.imports.enqueue(projectId, {
+        file: Buffer.from('email\njob1@example.com\njob2@example.com\nbad\n'),
+        name: 'people.csv',
+      });
+      await roster.jobs.runOnce();
+      const contact = await roster.contacts.create(projectId, { email: 'bulk-target@example.com' });
+      const bulkId = await roster.bulk.enqueue(projectId, 'unsubscribe', [contact.id]);
+      const waiting = await request(`${server.url}/roster/jobs?limit=1`, { key });
+      expect(waiting.status).toBe(200);
+      expect(waiting.body.data).toEqual([
+        expect.objectContaining({
+          id: bulkId,
+          type: 'bulk',
+          state: 'waiting',
+          progress: 0,
+          finishedAt: null,
+          summary: {
+            kind: 'bulk',
+            operation: 'unsubscribe',
+            requested: 0,
+            succeeded: 0,
+            unchanged: 0,
+            failed: 0,
+          },
+        }),
+      ]);
+      expect(waiting.body.hasMore).toBe(true);
+      await roster.jobs.runOnce();
+      const first = await request(`${server.url}/roster/jobs?limit=1`, { key });
+      expect(first.body.data[0]).toMatchObject({
+        id: bulkId,
+        state: 'completed',
+        progress: 100,
+        finishedAt: ISO,
+        summary: { kind: 'bulk', operation: 'unsubscribe', requested: 1, succeeded: 1, failed: 0 },
+      });
+      const second = await request(`${server.url}/roster/jobs?limit=1&cursor=${first.body.cursor}`, { key });
+      expect(second.body.data[0]).toMatchObject({
+        id: imported.id,
+        type: 'import',
+        state: 'completed',
+        summary: {
+          kind: 'import',
+          file: 'people.csv',
+          rows: { total: 3, created: 2, updated: 0, failed: 1 },
+        },
+      });
+      expect(JSON.stringify(second.body)).not.toContain('payload');
+      const all = await request(`${server.url}/roster/jobs?limit=100`, { key });
+      expect(all.body.data.every((j: { type: string }) => j.type === 'import' || j.type === 'bulk')).toBe(
+        true,
+      );
+      expect(all.body.data.map((j: { id: string }) => j.id)).not.toContain(undefined);
+      const onlyImports = await request(`${server.url}/roster/jobs?type=import&limit=100`, { key });
+      expect(onlyImports.body.data.map((j: { type: string }) => j.type)).not.toContain('bulk');
+      const foreign = await request(`${server.url}/roster/jobs?limit=100`, { key: otherKey });
+      expect(foreign.body.data.map((j: { id: string }) => j.id)).not.toContain(imported.id);
+      const one = await request(`${server.url}/roster/jobs/${imported.id}`, { key });
+      expect(one.body).toMatchObject({ id: imported.id, state: 'completed' });
+      expect((await request(`${server.url}/roster/jobs/${imported.id}`, { key: otherKey })).status).toBe(404);
+      const badLimit = await request(`${server.url}/roster/jobs?limit=0`, { key });
+      expect(badLimit.status).toBe(400);
+      expect(badLimit.body.error.errors[0].field).toBe('limit');
+      const badCursor = await request(`${server.url}/roster/jobs?cursor=nope`, { key });
+      expect(badCursor.status).toBe(400);
+      expect(badCursor.body.error.errors[0].field).toBe('cursor');
+    });
+
+    it('lists and exports contacts with search, subscription, audience and segment filters together', async () => {
+      const vip = await roster.audiences.create(projectId, { name: 'VIP' });
+      const emails = ['f-ann@filters.test', 'f-bob@filters.test', 'f-cy@filters.test', 'f-dee@other.test'];
+      for (const [i, email] of emails.entries()) {
+        await roster.contacts.create(projectId, {
+          email,
+          subscribed: i !== 1,
+          audienceId: i < 3 ? vip.id : null,
+          data: { plan: i === 0 ? 'pro' : 'free' },
+        });
+      }
+      const segment = await roster.segments.create(projectId, {
+        name: 'Pro plan',
+        condition: {
+          logic: 'AND',
+          groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
+        },
+      });
+      const list = (query: string) => request(`${server.url}/roster/contacts?${query}`, { key });
+      const emailsOf = (body: { data: { email: string }[] }) => body.data.map((c) => c.email).sort();
+
+      const inAudience = await list(`audience_id=${vip.id}`);
+      expect(inAudience.status).toBe(200);
+      expect(inAudience.body.total).toBe(3);
+      expect(emailsOf(inAudience.body)).toEqual(emails.slice(0, 3));
+      const unsubscribedInAudience = await list(`audience_id=${vip.id}&subscribed=false&search=filters.test`);
+      expect(unsubscribedInAudience.body).toMatchObject({
+        total: 1,
+        data: [{ email: 'f-bob@filters.test' }],
+      });
+      const inSegment = await list(`segment_id=${segment.id}&search=f-`);
+      expect(inSegment.body).toMatchObject({ total: 1, data: [{ email: 'f-ann@filters.test' }] });
+      const byEmail = await list('search=f-&sort=email&dir=desc&limit=2');
+      expect(byEmail.body.data.map((c: { email: string }) => c.email)).toEqual([
+        'f-dee@other.test',
+        'f-cy@filters.test',
+      ]);
+      const next = await list(`search=f-&sort=email&dir=desc&limit=2&cursor=${byEmail.body.cursor}`);
+      expect(next.body.data.map((c: { email: string }) => c.email)).toEqual([
+        'f-bob@filters.test',
+        'f-ann@filters.test',
+      ]);
+      expect(next.body.total).toBeUndefined();
+
+      const csv = await fetch(
+        `${server.url}/roster/contacts/export?format=csv&audience_id=${vip.id}&subscribed=true`,
+        {
+          headers: { authorization: `Bearer ${key}` },
+        },
+      );
+      expect(csv.status).toBe(200);
+      const lines = (await csv.text()).trim().split('\n');
+      expect(lines[0]).toBe('email,first_name,last_name,subscribed,audience,created_at,data.plan');
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(',')[0])
+          .sort(),
+      ).toEqual(['"f-ann@filters.test"', '"f-cy@filters.test"']);
+      const json = await request(
+        `${server.url}/roster/contacts/export?format=json&segment_id=${segment.id}&search=f-`,
+        {
+          key,
+        },
+      );
+      expect(json.body.data.map((c: { email: string }) => c.email)).toEqual(['f-ann@filters.test']);
+
+      const badSubscribed = await list('subscribed=maybe');
+      expect(badSubscribed.status).toBe(400);
+      expect(badSubscribed.body.error.errors[0].field).toBe('subscribed');
+      const badSort = await list('sort=name');
+      expect(badSort.status).toBe(400);
+      expect(badSort.body.error.errors[0].field).toBe('sort');
+      const unknownSegment = await list('segment_id=0193a1b2-8000-7abc-9def-0123456789ab');
+      expect(unknownSegment.status).toBe(404);
+      const badFormat = await request(`${server.url}/roster/contacts/export?format=xml`, { key });
+      expect(badFormat.status).toBe(400);
+      expect(badFormat.body.error.errors[0].field).toBe('format');
+      const foreign = await request(`${server.url}/roster/contacts?audience_id=${vip.id}`, { key: otherKey });
+      expect(foreign.body).toMatchObject({ total: 0, data: [] });
     });
   });
 });

@@ -399,6 +399,25 @@ const rosterScenarios: Record<string, Scenario> = {
   'revokeKey 404': (api) => api.call('delete', `/keys/${UNKNOWN_ID}`),
   'getImport 200': async (api) => api.call('get', `/imports/${await finishedImport(api)}`),
   'getImport 404': (api) => api.call('get', `/imports/${UNKNOWN_ID}`),
+  'listJobs 200': async (api) => {
+    await finishedImport(api);
+    return api.call('get', '/jobs?limit=20');
+  },
+  'listJobs 400': (api) => api.call('get', '/jobs?limit=0'),
+  'getJob 200': async (api) => api.call('get', `/jobs/${await finishedImport(api)}`),
+  'getJob 404': (api) => api.call('get', `/jobs/${UNKNOWN_ID}`),
+  'listFilteredContacts 200': async (api) => {
+    await api.roster.contacts.create(api.projectId, { email: 'ada@example.com', data: { plan: 'pro' } });
+    return api.call('get', '/contacts?search=ada&subscribed=true');
+  },
+  'listFilteredContacts 400': (api) => api.call('get', '/contacts?subscribed=maybe'),
+  'listFilteredContacts 404': (api) => api.call('get', `/contacts?segment_id=${UNKNOWN_ID}`),
+  'exportFilteredContacts 200': async (api) => {
+    await api.roster.contacts.create(api.projectId, { email: 'ada@example.com', firstName: 'Ada' });
+    return api.call('get', '/contacts/export?format=json&search=ada');
+  },
+  'exportFilteredContacts 400': (api) => api.call('get', '/contacts/export?format=xml'),
+  'exportFilteredContacts 404': (api) => api.call('get', `/contacts/export?segment_id=${UNKNOWN_ID}`),
 };
 
 /** Every documented 401: the operation called with an unknown key. */

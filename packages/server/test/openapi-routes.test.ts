@@ -40,7 +40,16 @@ describe('the server serves the OpenAPI documents', () => {
     const doc = (await res.json()) as Record<string, any>;
     expect(doc).toEqual(rosterOpenApi());
     expect(doc.servers).toEqual([{ url: '/roster' }]);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/imports/{jobId}', '/keys', '/keys/{id}', '/project']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/contacts',
+      '/contacts/export',
+      '/imports/{jobId}',
+      '/jobs',
+      '/jobs/{id}',
+      '/keys',
+      '/keys/{id}',
+      '/project',
+    ]);
   });
 
   it('serves the dashboard at /dashboard/', async () => {

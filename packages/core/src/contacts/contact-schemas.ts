@@ -148,6 +148,8 @@ export const listContactsSchema = z.object({
   /** @default 'desc' */
   dir: z.enum(SORT_DIRECTIONS, { error: `must be one of ${SORT_DIRECTIONS.join(', ')}` }).nullish(),
   includeTotal: z.boolean().optional(),
+  /** Only contacts in this audience (an audience the project does not have matches nothing). */
+  audienceId: audienceIdSchema.nullish(),
   /**
    * Only contacts matching this Plunk filter tree (`{logic, groups}`, see `FilterCondition`);
    * checked by the filter engine, which names a bad node's path under `filter`.
@@ -159,6 +161,16 @@ export type ListContactsInput = z.input<typeof listContactsSchema>;
 export const streamContactsSchema = z.object({
   /** Only contacts in this audience. */
   audienceId: audienceIdSchema.nullish(),
+  /** Only contacts whose email contains this (case-insensitive). */
+  search: z
+    .string()
+    .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
+    .superRefine(checkText)
+    .nullish(),
+  /** Only subscribed (true) or unsubscribed (false) contacts. */
+  subscribed: subscribedSchema.nullish(),
+  /** Only contacts matching this Plunk filter tree (as `list`'s `filter`). */
+  filter: z.unknown().optional(),
   /** Contacts read per query. @default 1000 */
   batchSize: z.number().int().min(1).max(10_000).optional(),
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import type { ContactIndex, SearchCandidates } from '../db/contact-index.js';
@@ -101,6 +101,22 @@ export function createContactService(deps: ContactServiceDeps) {
     if (!search && subscribed === undefined) return index.countAll(db, projectId);
     if (search && candidates) return candidates.count(db, { projectId, search, subscribed });
     return repo.countContacts(db, dialect, projectId, filter);
+  }
+
+  /**
+   * The SQL condition of a filter tree and/or an audience (both ANDed), or undefined for neither.
+   * An audience the project does not have matches nothing.
+   */
+  async function conditionOf(
+    projectId: string,
+    filter: unknown,
+    audienceId: string | null | undefined,
+  ): Promise<RawBuilder<boolean> | undefined> {
+    const parts: RawBuilder<boolean>[] = [];
+    if (filter !== undefined) parts.push(await contactFilterSql({ db, dialect, clock }, projectId, filter));
+    if (audienceId) parts.push(sql<boolean>`audience_id = ${audienceId}`);
+    if (parts.length === 0) return undefined;
+    return parts.length === 1 ? parts[0] : sql<boolean>`(${parts[0]}) and (${parts[1]})`;
   }
 
   async function getRow(projectId: string, id: string) {
@@ -275,7 +291,8 @@ export function createContactService(deps: ContactServiceDeps) {
      * last contact) to get the next page. `search` is a case-insensitive substring of the email,
      * `subscribed` keeps one subscription state; `sort` (`createdAt` | `email`, default
      * `createdAt`) and `dir` (`asc` | `desc`, default `desc`) order the pages, ties broken by id
-     * descending (Plunk's order). Every page seeks to its cursor, so a deep page costs what the
+     * descending (Plunk's order). `audienceId` keeps one audience's contacts and `filter` those
+     * matching a filter tree. Every page seeks to its cursor, so a deep page costs what the
      * first one costs. An unknown or malformed cursor is `invalid_cursor`.
      */
     async list(projectId: string, input: ListContactsInput = {}): Promise<ContactPage> {
@@ -302,9 +319,9 @@ export function createContactService(deps: ContactServiceDeps) {
       }
       // A rare term is answered from the substring index's candidates; a common one (or no index)
       // by walking the project's contacts in order until the page is full.
-      if (valid.filter !== undefined) {
-        // A filter tree: one keyset query with the compiled condition (and the search, if any).
-        const where = await contactFilterSql({ db, dialect, clock }, projectId, valid.filter);
+      const where = await conditionOf(projectId, valid.filter, valid.audienceId);
+      if (where !== undefined) {
+        // A filter tree or an audience: one keyset query with the condition (and the search, if any).
         const rows = await repo.listContactsSorted(db, dialect, {
           projectId,
           order,
@@ -363,8 +380,10 @@ export function createContactService(deps: ContactServiceDeps) {
     },
 
     /**
-     * Every contact of the project (or of one audience), newest first, read in keyset batches so
-     * memory stays flat however many there are. Contacts created while iterating may be missed.
+     * Every contact of the project, newest first, read in keyset batches so memory stays flat
+     * however many there are; optionally only those of one audience, whose email contains
+     * `search`, with one subscription state and/or matching the `filter` tree (as `list`).
+     * Contacts created while iterating may be missed.
      */
     async *stream(
       projectId: string,
@@ -373,9 +392,27 @@ export function createContactService(deps: ContactServiceDeps) {
       const valid = parseInput(streamContactsSchema, options);
       const audienceId = valid.audienceId ?? undefined;
       const batchSize = valid.batchSize ?? 1000;
+      const search = valid.search?.trim().toLowerCase() || undefined;
+      const subscribed =
+        valid.subscribed === undefined || valid.subscribed === null
+          ? undefined
+          : sql<boolean>`subscribed = ${dialect.bool(valid.subscribed)}`;
+      const filter =
+        valid.filter === undefined
+          ? undefined
+          : await contactFilterSql({ db, dialect, clock }, projectId, valid.filter);
+      const where =
+        filter && subscribed ? sql<boolean>`(${filter}) and ${subscribed}` : (filter ?? subscribed);
       let beforeId: string | undefined;
       while (true) {
-        const rows = await repo.listContactsKeyset(db, { projectId, beforeId, audienceId, limit: batchSize });
+        const rows = await repo.listContactsKeyset(db, {
+          projectId,
+          beforeId,
+          audienceId,
+          search,
+          where,
+          limit: batchSize,
+        });
         for (const row of rows) yield rowToContact(row, dialect);
         if (rows.length < batchSize) return;
         beforeId = rows[rows.length - 1]!.id;
@@ -384,16 +421,16 @@ export function createContactService(deps: ContactServiceDeps) {
 
     /**
      * Number of contacts in the project, optionally only those whose email contains `search`
-     * and/or with the given subscription state and/or matching the `filter` tree (one `count(*)`
-     * with the compiled condition).
+     * and/or with the given subscription state and/or matching the `filter` tree and/or in
+     * `audienceId` (one `count(*)` with the compiled condition).
      */
     async count(
       projectId: string,
-      options: { search?: string; subscribed?: boolean; filter?: FilterCondition } = {},
+      options: { search?: string; subscribed?: boolean; filter?: FilterCondition; audienceId?: string } = {},
     ): Promise<number> {
       const search = options.search?.trim().toLowerCase() || undefined;
-      if (options.filter !== undefined) {
-        const where = await contactFilterSql({ db, dialect, clock }, projectId, options.filter);
+      const where = await conditionOf(projectId, options.filter, options.audienceId);
+      if (where !== undefined) {
         return repo.countContacts(db, dialect, projectId, { search, subscribed: options.subscribed, where });
       }
       const candidates = search ? await index.search(db, search) : null;

@@ -43,6 +43,14 @@ export interface EnqueueOptions {
   db?: Db;
 }
 
+/** A page of `jobs.list`. */
+export interface JobPage<P = unknown, R = unknown> {
+  data: Job<P, R>[];
+  /** Pass it as `cursor` for the next page; null on the last page. */
+  cursor: string | null;
+  hasMore: boolean;
+}
+
 const HOST = hostname();
 
 /** Delay before retry number `attempt` (1 = the first retry): exponential, capped. */
@@ -319,6 +327,48 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return (await store.findJobsByStatus(db, projectId, type, status, limit)).map((row) =>
         rowToJob<P, R>(row, dialect),
       );
+    },
+
+    /**
+     * The project's jobs, newest first, in pages of `limit` (1–100, default 20): pass the returned
+     * `cursor` to get the next page. `types` keeps only jobs of those types (e.g. `['import',
+     * 'bulk']`). Finished jobs are kept for `jobs.retentionMs`. An unknown or malformed cursor is
+     * `invalid_cursor`.
+     */
+    async list<P = unknown, R = unknown>(
+      projectId: string,
+      opts: { limit?: number; cursor?: string | null; types?: string[] } = {},
+    ): Promise<JobPage<P, R>> {
+      const limit = opts.limit ?? 20;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        throw RosterError.validation([{ field: 'limit', message: 'must be an integer from 1 to 100' }]);
+      }
+      if (opts.types !== undefined && !opts.types.every((t) => typeof t === 'string' && t.length > 0)) {
+        throw RosterError.validation([{ field: 'types', message: 'must be a list of job types' }]);
+      }
+      let beforeId: string | undefined;
+      if (opts.cursor) {
+        const row = isUuid(opts.cursor) ? await store.findJob(db, opts.cursor.toLowerCase()) : undefined;
+        if (!row || row.project_id !== projectId) {
+          throw new RosterError(
+            'invalid_cursor',
+            'Invalid cursor: it does not point at a job of this project',
+            {
+              issues: [{ field: 'cursor', message: 'is not a valid cursor' }],
+            },
+          );
+        }
+        beforeId = row.id;
+      }
+      const rows = await store.listProjectJobs(db, {
+        projectId,
+        types: opts.types,
+        beforeId,
+        limit: limit + 1,
+      });
+      const hasMore = rows.length > limit;
+      const data = (hasMore ? rows.slice(0, limit) : rows).map((row) => rowToJob<P, R>(row, dialect));
+      return { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
     },
 
     /**

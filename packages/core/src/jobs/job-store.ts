@@ -291,3 +291,17 @@ export async function failQueuedJob(db: Db, id: string, error: string, now: stri
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/**
+ * One page of the project's jobs, newest first (by id: UUIDv7, creation order), optionally only of
+ * `types`, continuing after the job `beforeId`.
+ */
+export async function listProjectJobs(
+  db: Db,
+  query: { projectId: string; types?: string[]; beforeId?: string; limit: number },
+): Promise<JobRow[]> {
+  let q = db.selectFrom('roster_jobs').selectAll().where('project_id', '=', query.projectId);
+  if (query.types && query.types.length > 0) q = q.where('type', 'in', query.types);
+  if (query.beforeId) q = q.where('id', '<', query.beforeId);
+  return q.orderBy('id', 'desc').limit(query.limit).execute();
+}

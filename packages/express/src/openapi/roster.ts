@@ -1,6 +1,6 @@
 import { type ApiKeyInfo, type CreatedApiKey, createKeySchema } from '@roster/core';
 import { z } from 'zod';
-import type { toImportView } from '../roster/router.js';
+import type { toImportView, toJobView } from '../roster/router.js';
 import {
   assertSameType,
   buildDocument,
@@ -8,7 +8,8 @@ import {
   type JsonObject,
   type OpenApiOptions,
 } from './document.js';
-import { plunkErrorSchema } from './plunk.js';
+import { plunkContactPageSchema, plunkErrorSchema } from './plunk.js';
+import { unosendContactSchema } from './unosend.js';
 
 // ---- wire formats (tied to the types the router answers by the compile-time checks below) ------
 
@@ -43,6 +44,48 @@ const rosterImportSchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 
+const rosterJobSchema = z.object({
+  id: z.uuid(),
+  type: z.string().describe('`import` or `bulk` (or another type named in `type`)'),
+  state: z.enum(['waiting', 'active', 'completed', 'failed']),
+  progress: z.int().min(0).max(100),
+  attempts: z.int().min(0),
+  summary: z
+    .union([
+      z.object({
+        kind: z.literal('import'),
+        file: z.string().nullable().describe('The uploaded file’s name, if it had one'),
+        rows: z.object({
+          total: z.int().min(0),
+          created: z.int().min(0),
+          updated: z.int().min(0),
+          failed: z.int().min(0),
+        }),
+      }),
+      z.object({
+        kind: z.literal('bulk'),
+        operation: z.string(),
+        requested: z.int().min(0),
+        succeeded: z.int().min(0),
+        unchanged: z.int().min(0),
+        failed: z.int().min(0),
+      }),
+    ])
+    .nullable()
+    .describe('Counts so far (final once completed); null for other job types'),
+  failedReason: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+const rosterJobPageSchema = z.object({
+  data: z.array(rosterJobSchema),
+  cursor: z.string().nullable(),
+  hasMore: z.boolean(),
+});
+const rosterExportSchema = z.object({ data: z.array(unosendContactSchema) });
+
+assertSameType<z.output<typeof rosterJobSchema>, ReturnType<typeof toJobView>>(true);
 assertSameType<z.output<typeof rosterKeySchema>, ApiKeyInfo>(true);
 assertSameType<z.output<typeof rosterCreatedKeySchema>, CreatedApiKey>(true);
 assertSameType<z.output<typeof rosterImportSchema>, ReturnType<typeof toImportView>>(true);
@@ -76,18 +119,90 @@ const keyExample = {
   revokedAt: null,
 };
 
+const jobExample = {
+  id: JOB_ID,
+  type: 'import',
+  state: 'completed',
+  progress: 100,
+  attempts: 1,
+  summary: { kind: 'import', file: 'people.csv', rows: { total: 3, created: 1, updated: 1, failed: 1 } },
+  createdAt: AT,
+  updatedAt: LATER,
+  finishedAt: LATER,
+};
+const CONTACT_ID = '0193a1b2-7000-7c00-8d00-0e0f10111213';
+const contactExample = {
+  id: CONTACT_ID,
+  email: 'ada@example.com',
+  subscribed: true,
+  data: { plan: 'pro' },
+  projectId: PROJECT_ID,
+  createdAt: AT,
+  updatedAt: AT,
+};
+const exportExample = {
+  id: CONTACT_ID,
+  email: 'ada@example.com',
+  first_name: 'Ada',
+  last_name: 'Lovelace',
+  audience_id: null,
+  subscribed: true,
+  metadata: { plan: 'pro' },
+  created_at: AT,
+  updated_at: AT,
+};
+const segmentNotFound = {
+  description: 'No segment with this `segment_id` in the project',
+  schema: 'PlunkError',
+  example: errorExample('SEGMENT_NOT_FOUND', 404, 'Segment not found'),
+};
+const contactFilterParams = [
+  {
+    name: 'search',
+    in: 'query' as const,
+    description: 'Only contacts whose email contains this (any case)',
+    schema: z.string(),
+    example: 'example.com',
+  },
+  {
+    name: 'subscribed',
+    in: 'query' as const,
+    description: 'Only subscribed (`true`) or unsubscribed (`false`) contacts',
+    schema: z.enum(['true', 'false']),
+    example: 'true',
+  },
+  {
+    name: 'audience_id',
+    in: 'query' as const,
+    description: 'Only contacts of this audience (another project’s audience matches nothing)',
+    schema: z.string(),
+  },
+  {
+    name: 'segment_id',
+    in: 'query' as const,
+    description: 'Only members of this segment (static or dynamic)',
+    schema: z.string(),
+  },
+];
+
 const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
   buildDocument({
     title: 'roster: management API',
     version: '0.1.0',
     description:
-      'roster’s own routes beside the providers’ APIs: the key’s project, its API keys, and an import’s row ' +
-      'counts while it runs. Secret keys as Bearer tokens; errors in Plunk’s envelope.',
+      'roster’s own routes beside the providers’ APIs: the key’s project, its API keys, an import’s row ' +
+      'counts while it runs, the project’s recent jobs, and the contacts list and export with every filter ' +
+      'together. Secret keys as Bearer tokens; errors in Plunk’s envelope.',
     serverUrl,
     tags: [
       { name: 'Project', description: 'The project the key belongs to' },
       { name: 'Keys', description: 'API keys of the project' },
       { name: 'Imports', description: 'CSV imports started with `POST /contacts/import`' },
+      { name: 'Jobs', description: 'The project’s recent imports and bulk jobs' },
+      {
+        name: 'Contacts',
+        description: 'The contacts list and export with every filter together (what the dashboard uses)',
+      },
     ],
     requests: { RosterCreateKeyBody: { schema: createKeySchema } },
     schemas: {
@@ -99,6 +214,16 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       },
       RosterKeyList: { schema: rosterKeyListSchema, description: 'The project’s API keys, oldest first' },
       RosterImport: { schema: rosterImportSchema, description: 'An import job with its row counts' },
+      RosterJob: { schema: rosterJobSchema, description: 'A job with its state and counts' },
+      RosterJobPage: { schema: rosterJobPageSchema, description: 'A page of jobs, newest first' },
+      RosterContactPage: {
+        schema: plunkContactPageSchema,
+        description: 'A page of contacts in Plunk’s format (`total` on the first page)',
+      },
+      RosterContactExport: {
+        schema: rosterExportSchema,
+        description: 'Every matching contact in Unosend’s format',
+      },
       PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
     },
     operations: [
@@ -212,6 +337,171 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             schema: 'PlunkError',
             example: errorExample('JOB_NOT_FOUND', 404, 'Job not found'),
           },
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/jobs',
+        operationId: 'listJobs',
+        summary: 'The project’s recent jobs, newest first',
+        description:
+          'Imports and bulk jobs (or the types in `type`), in keyset pages. Finished jobs are kept for ' +
+          '`jobs.retentionMs` (7 days by default). While a job runs, `summary` counts the work committed so far.',
+        tags: ['Jobs'],
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'Page size, 1–100 (default 20)',
+            schema: z.string(),
+            example: '20',
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The `cursor` of the previous page',
+            schema: z.string(),
+          },
+          {
+            name: 'type',
+            in: 'query',
+            description: 'Comma-separated job types (default `import,bulk`)',
+            schema: z.string(),
+            example: 'import,bulk',
+          },
+        ],
+        responses: {
+          200: {
+            description: 'A page of jobs',
+            schema: 'RosterJobPage',
+            example: { data: [jobExample], cursor: null, hasMore: false },
+          },
+          400: {
+            description: 'A `limit` out of range or a `cursor` that is not a job of the project',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'limit: must be an integer from 1 to 100', [
+              { field: 'limit', message: 'must be an integer from 1 to 100' },
+            ]),
+          },
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/jobs/{id}',
+        operationId: 'getJob',
+        summary: 'One job with its state and counts',
+        tags: ['Jobs'],
+        parameters: [
+          { name: 'id', in: 'path', description: 'The job id', schema: z.string(), example: JOB_ID },
+        ],
+        responses: {
+          200: { description: 'The job', schema: 'RosterJob', example: jobExample },
+          404: {
+            description: 'No job with this id in the project',
+            schema: 'PlunkError',
+            example: errorExample('JOB_NOT_FOUND', 404, 'Job not found'),
+          },
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/contacts',
+        operationId: 'listFilteredContacts',
+        summary: 'List contacts with search, subscription, audience and segment filters together',
+        description:
+          'Keyset pages as Plunk’s `GET /contacts`, with every filter combinable: the dashboard’s table.',
+        tags: ['Contacts'],
+        parameters: [
+          ...contactFilterParams,
+          {
+            name: 'sort',
+            in: 'query',
+            description: '`createdAt` (default) or `email`',
+            schema: z.enum(['createdAt', 'email']),
+            example: 'createdAt',
+          },
+          {
+            name: 'dir',
+            in: 'query',
+            description: '`desc` (default) or `asc`',
+            schema: z.enum(['asc', 'desc']),
+            example: 'desc',
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'Page size, 1–100 (default 20)',
+            schema: z.string(),
+            example: '20',
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The `cursor` of the previous page',
+            schema: z.string(),
+          },
+        ],
+        responses: {
+          200: {
+            description: 'A page of contacts',
+            schema: 'RosterContactPage',
+            example: { data: [contactExample], cursor: null, hasMore: false, total: 1 },
+          },
+          400: {
+            description: 'A parameter out of its range, named in `errors`',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'subscribed: must be true or false', [
+              { field: 'subscribed', message: 'must be true or false' },
+            ]),
+          },
+          404: segmentNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/contacts/export',
+        operationId: 'exportFilteredContacts',
+        summary: 'Export the contacts matching the filters as CSV or JSON',
+        description:
+          'Streams every match, newest first, in the format of Unosend’s `GET /v1/contacts/export` (CSV cells ' +
+          "that a spreadsheet would run as formulas get a leading `'`).",
+        tags: ['Contacts'],
+        parameters: [
+          {
+            name: 'format',
+            in: 'query',
+            description: '`csv` (default) or `json`',
+            schema: z.enum(['csv', 'json']),
+            example: 'json',
+          },
+          ...contactFilterParams,
+        ],
+        responses: {
+          200: {
+            description: 'The contacts: `text/csv` by default, `{"data": [...]}` with `format=json`',
+            schema: 'RosterContactExport',
+            example: { data: [exportExample] },
+            content: {
+              'text/csv': {
+                schema: { type: 'string' },
+                example:
+                  'email,first_name,last_name,subscribed,audience,created_at,data.plan\n' +
+                  `"ada@example.com","Ada","Lovelace","Yes","Newsletter","${AT}","pro"\n`,
+              },
+            },
+          },
+          400: {
+            description: 'A parameter out of its range, named in `errors`',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'format: must be one of csv, json', [
+              { field: 'format', message: 'must be one of csv, json' },
+            ]),
+          },
+          404: segmentNotFound,
           401: unauthorized,
         },
       },

@@ -1,10 +1,11 @@
-import type { ImportProgress, Roster } from '@roster/core';
-import { RosterError } from '@roster/core';
+import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
+import { csvQuoted, escapeFormula, RosterError, toJobStatus } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { toPlunkErrorBody } from '../plunk/plunk-format.js';
-import { finishDialectRouter, privateAnswers, requireObject } from '../router-kit.js';
+import { toPlunkContact, toPlunkErrorBody } from '../plunk/plunk-format.js';
+import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
+import { streamExport } from '../unosend/export-routes.js';
 
 export interface RosterRouterOptions {
   /**
@@ -20,7 +21,119 @@ export interface RosterRouterOptions {
 }
 
 /** The paths the management router serves, relative to where it is mounted. */
-export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports'];
+export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/contacts'];
+
+/** The job types `GET /jobs` lists when no `type` is given: the ones people start. */
+export const LISTED_JOB_TYPES = ['import', 'bulk'];
+
+/** A job of `GET /jobs`: state, progress and a type-specific summary (never the payload). */
+export function toJobView(job: Job) {
+  const status = toJobStatus(job);
+  const finished = status.state === 'completed' || status.state === 'failed';
+  let summary: JobSummary | null = null;
+  if (job.type === 'import') {
+    const result = job.result as ImportResult | null;
+    const progress = job.progress as ImportProgress | null;
+    const counts = (status.state === 'completed' ? result : null) ?? progress?.counts ?? null;
+    const source = (job.payload as { source?: { kind?: string; name?: unknown } } | null)?.source;
+    summary = {
+      kind: 'import',
+      file: source?.kind === 'stored' && typeof source.name === 'string' ? source.name : null,
+      rows: {
+        total: counts?.totalRows ?? 0,
+        created: counts?.createdCount ?? 0,
+        updated: counts?.updatedCount ?? 0,
+        failed: counts?.failureCount ?? 0,
+      },
+    };
+  } else if (job.type === 'bulk') {
+    const result =
+      (status.state === 'completed' ? (job.result as BulkJobResult | null) : null) ??
+      (job.progress as { result?: BulkJobResult } | null)?.result ??
+      null;
+    const operation = (job.payload as { operation?: unknown } | null)?.operation;
+    summary = {
+      kind: 'bulk',
+      operation: typeof operation === 'string' ? operation : (result?.operation ?? 'unknown'),
+      requested: result?.totalRequested ?? 0,
+      succeeded: result?.successCount ?? 0,
+      unchanged: result?.unchangedCount ?? 0,
+      failed: result?.failureCount ?? 0,
+    };
+  }
+  return {
+    id: job.id,
+    type: job.type,
+    state: status.state,
+    progress: status.progress,
+    attempts: job.attempts,
+    summary,
+    ...(status.failedReason === undefined ? {} : { failedReason: status.failedReason }),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    finishedAt: finished ? job.updatedAt : null,
+  };
+}
+
+type JobSummary =
+  | {
+      kind: 'import';
+      file: string | null;
+      rows: { total: number; created: number; updated: number; failed: number };
+    }
+  | {
+      kind: 'bulk';
+      operation: string;
+      requested: number;
+      succeeded: number;
+      unchanged: number;
+      failed: number;
+    };
+
+/** `true` / `false` / absent; anything else is a 400 naming the parameter. */
+function booleanParam(name: string, value: unknown): boolean | undefined {
+  const text = firstQueryValue(value);
+  if (text === undefined || text === '') return undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw RosterError.validation([{ field: name, message: 'must be true or false' }]);
+}
+
+function oneOfParam<T extends string>(name: string, value: unknown, allowed: readonly T[]): T | undefined {
+  const text = firstQueryValue(value);
+  if (text === undefined || text === '') return undefined;
+  if ((allowed as readonly string[]).includes(text)) return text as T;
+  throw RosterError.validation([{ field: name, message: `must be one of ${allowed.join(', ')}` }]);
+}
+
+function limitParam(value: unknown, fallback: number): number {
+  const text = firstQueryValue(value);
+  if (text === undefined || text === '') return fallback;
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 1 && n <= 100)) {
+    throw RosterError.validation([{ field: 'limit', message: 'must be an integer from 1 to 100' }]);
+  }
+  return n;
+}
+
+/**
+ * The contact filters of `GET /contacts` and `GET /contacts/export`: `search`, `subscribed`,
+ * `audience_id` and `segment_id` (checked to be a segment of the project: `not_found` otherwise).
+ */
+async function contactFilters(roster: Roster, projectId: string, query: Record<string, unknown>) {
+  const search = firstQueryValue(query.search)?.trim() || undefined;
+  const subscribed = booleanParam('subscribed', query.subscribed);
+  const audienceId = firstQueryValue(query.audience_id) || undefined;
+  const segmentId = firstQueryValue(query.segment_id) || undefined;
+  let filter: object | undefined;
+  if (segmentId) {
+    const segment = await roster.segments.get(projectId, segmentId);
+    filter = {
+      logic: 'AND',
+      groups: [{ filters: [{ field: `segment.${segment.id}`, operator: 'memberOfSegment' }] }],
+    };
+  }
+  return { search, subscribed, audienceId, filter };
+}
 
 /** What `GET /imports/:jobId` answers: the job's state plus the rows counted so far. */
 export function toImportView(
@@ -49,7 +162,8 @@ export function toImportView(
 
 /**
  * roster's own management API, beyond what Plunk and Unosend define: the caller's project, its API
- * keys, and an import's row counts while it runs. Mount it at `/roster`; authenticated like the
+ * keys, an import's row counts while it runs, the project's recent jobs, and the contacts list and
+ * export with every filter together (search, subscription, audience, segment). Mount it at `/roster`; authenticated like the
  * Plunk router (secret keys), errors in Plunk's envelope.
  */
 export function createRosterRouter(roster: Roster, options: RosterRouterOptions = {}): Router {
@@ -95,6 +209,65 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     const progress =
       status.state === 'completed' ? null : await roster.imports.progress(projectId, status.id);
     res.json(toImportView(status, progress));
+  });
+
+  router.get('/jobs', async (req, res) => {
+    const typeParam = firstQueryValue(req.query.type);
+    const types = typeParam
+      ? typeParam
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : LISTED_JOB_TYPES;
+    const page = await roster.jobs.list(projectIdOf(res), {
+      limit: limitParam(req.query.limit, 20),
+      cursor: firstQueryValue(req.query.cursor) || undefined,
+      types,
+    });
+    res.json({ data: page.data.map(toJobView), cursor: page.cursor, hasMore: page.hasMore });
+  });
+
+  router.get('/jobs/:id', async (req, res) => {
+    res.json(toJobView(await roster.jobs.get(projectIdOf(res), req.params.id)));
+  });
+
+  router.get('/contacts', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const cursor = firstQueryValue(req.query.cursor) || undefined;
+    const filters = await contactFilters(roster, projectId, req.query);
+    const page = await roster.contacts.list(projectId, {
+      ...filters,
+      limit: limitParam(req.query.limit, 20),
+      cursor,
+      sort: oneOfParam('sort', req.query.sort, ['createdAt', 'email'] as const),
+      dir: oneOfParam('dir', req.query.dir, ['asc', 'desc'] as const),
+      includeTotal: cursor === undefined,
+    });
+    res.json({
+      data: page.data.map(toPlunkContact),
+      cursor: page.cursor,
+      hasMore: page.hasMore,
+      ...(page.total === undefined ? {} : { total: page.total }),
+    });
+  });
+
+  router.get('/contacts/export', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const format = oneOfParam('format', req.query.format, ['csv', 'json'] as const) ?? 'csv';
+    const filters = await contactFilters(roster, projectId, req.query);
+    // Cells a spreadsheet would run as formulas get a leading `'`.
+    const cell = (v: string) => csvQuoted(escapeFormula(v));
+    await streamExport(
+      res,
+      () => roster.contacts.stream(projectId, filters),
+      format,
+      cell,
+      async () => {
+        const names = new Map<string, string>();
+        for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
+        return names;
+      },
+    );
   });
 
   finishDialectRouter(router, ROSTER_ROUTE_PATHS, toPlunkErrorBody, onError);

@@ -53,7 +53,7 @@ const FLUSH_BYTES = 64 * 1024;
  * sent, so a bad `audience_id` is still a clean 400. `POST /contacts/import` reads this CSV back
  * as the same contacts (its `audience` and `created_at` columns are not stored as metadata).
  */
-async function streamExport(
+export async function streamExport(
   res: Response,
   open: () => AsyncGenerator<Contact, void, undefined>,
   format: 'csv' | 'json',
