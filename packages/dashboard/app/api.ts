@@ -145,3 +145,55 @@ export interface Session {
   project: { id: string; name: string };
   auth: 'key' | 'host';
 }
+
+/** A job of `GET /roster/jobs`. */
+export interface JobView {
+  id: string;
+  type: string;
+  state: 'waiting' | 'active' | 'completed' | 'failed';
+  progress: number;
+  attempts: number;
+  summary:
+    | {
+        kind: 'import';
+        file: string | null;
+        rows: { total: number; created: number; updated: number; failed: number };
+      }
+    | {
+        kind: 'bulk';
+        operation: string;
+        requested: number;
+        succeeded: number;
+        unchanged: number;
+        failed: number;
+      }
+    | null;
+  failedReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface JobPage {
+  data: JobView[];
+  cursor: string | null;
+  hasMore: boolean;
+}
+
+/** One test of Plunk's filter tree. */
+export interface SegmentFilter {
+  field: string;
+  operator: string;
+  value?: unknown;
+  unit?: 'days' | 'hours' | 'minutes';
+}
+
+/** Plunk's segment. */
+export interface Segment {
+  id: string;
+  name: string;
+  description: string | null;
+  type: 'DYNAMIC' | 'STATIC';
+  condition: { logic: 'AND' | 'OR'; groups: { filters: SegmentFilter[] }[] } | null;
+  memberCount: number;
+}

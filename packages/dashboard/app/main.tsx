@@ -5,6 +5,7 @@ import { AudiencesPage } from './pages/audiences.js';
 import { ContactPage } from './pages/contact.js';
 import { ContactsPage } from './pages/contacts.js';
 import { ImportPage } from './pages/import.js';
+import { JobsPage } from './pages/jobs.js';
 import { KeysPage } from './pages/keys.js';
 import { SignIn } from './pages/sign-in.js';
 import './styles.css';
@@ -13,6 +14,7 @@ import { ErrorMessage, useRoute } from './ui.js';
 const NAV = [
   { path: 'contacts', label: 'Contacts' },
   { path: 'import', label: 'Import' },
+  { path: 'jobs', label: 'Jobs' },
   { path: 'audiences', label: 'Audiences' },
   { path: 'keys', label: 'API keys' },
 ];
@@ -36,7 +38,11 @@ function App() {
 
   useEffect(() => {
     const page =
-      NAV.find((n) => n.path === route[0])?.label ?? (route[0] === 'contacts' ? 'Contact' : 'Contacts');
+      route[0] === 'contacts' && route[1]
+        ? 'Contact'
+        : route[0] === 'jobs' && route[1]
+          ? 'Job'
+          : (NAV.find((n) => n.path === route[0])?.label ?? 'Contacts');
     document.title = session ? `${page} · roster` : 'Sign in · roster';
   }, [route, session]);
 
@@ -65,6 +71,7 @@ function App() {
   let page = <ContactsPage />;
   if (section === 'contacts' && id) page = <ContactPage id={id} />;
   else if (section === 'import') page = <ImportPage />;
+  else if (section === 'jobs') page = <JobsPage id={id} />;
   else if (section === 'keys') page = <KeysPage />;
   else if (section === 'audiences') page = <AudiencesPage />;
 

@@ -244,6 +244,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
         .count(),
     ).toBe(1);
     await expectAccessible('import finished');
+    expect(
+      await page.getByRole('link', { name: 'See this import on the Jobs page' }).getAttribute('href'),
+    ).toMatch(/^#\/jobs\/[0-9a-f-]{36}$/);
     const { body } = await apiGet('/contacts?search=imported2999@');
     expect(body.data[0]).toMatchObject({ email: 'imported2999@example.org', data: { company: 'Company 3' } });
   });
@@ -279,6 +282,192 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('cell', { name: 'Customers', exact: true }).waitFor();
     await expectAccessible('audiences');
+  });
+
+  /** The text of a download started by clicking the link `name`. */
+  async function downloadText(name: string): Promise<{ name: string; text: string }> {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name, exact: true }).click(),
+    ]);
+    let text = '';
+    for await (const chunk of await download.createReadStream()) text += chunk.toString();
+    return { name: download.suggestedFilename(), text };
+  }
+
+  const shownEmails = () => page.locator('tbody td.email').allTextContents();
+
+  it('filters by audience, combined with search and subscription, and the total follows', async () => {
+    const customers = (await server.roster.audiences.list(server.projectId)).find(
+      (a) => a.name === 'Customers',
+    )!;
+    for (const email of ['user051@example.com', 'user052@example.com', 'user060@example.com']) {
+      const contact = await server.roster.contacts.findByEmail(server.projectId, email);
+      await server.roster.contacts.update(server.projectId, contact!.id, { audienceId: customers.id });
+    }
+    await page.getByRole('link', { name: 'Contacts', exact: true }).click();
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.getByText(/^[\d,]+ in total$/).waitFor();
+    await page.getByLabel('Audience', { exact: true }).selectOption({ label: 'Customers' });
+    await page.getByText('3 matching', { exact: true }).waitFor();
+    await expect
+      .poll(async () => (await shownEmails()).sort())
+      .toEqual(['user051@example.com', 'user052@example.com', 'user060@example.com']);
+    await page.getByLabel('Subscription').selectOption('false');
+    await page.getByText('1 matching', { exact: true }).waitFor();
+    await expect.poll(shownEmails).toEqual(['user060@example.com']);
+    await page.getByLabel('Subscription').selectOption('');
+    await page.getByLabel('Search by email').fill('user051');
+    await page.getByText('1 matching', { exact: true }).waitFor();
+    await expect.poll(shownEmails).toEqual(['user051@example.com']);
+    await page.getByLabel('Search by email').fill('user059');
+    await page.getByText('No contacts match these filters').waitFor();
+    await expectAccessible('contacts, nothing matches');
+    await page.getByLabel('Search by email').fill('');
+    await page.getByLabel('Audience', { exact: true }).selectOption('');
+    await page.getByText(/^[\d,]+ in total$/).waitFor();
+  });
+
+  it('filters by an existing segment, and builds a dynamic segment that saves and filters', async () => {
+    await server.roster.segments.create(server.projectId, {
+      name: 'Wild ones',
+      condition: {
+        logic: 'AND',
+        groups: [{ filters: [{ field: 'email', operator: 'contains', value: 'wild' }] }],
+      },
+    });
+    await page.reload(); // the segments are read when the page opens
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.getByLabel('Segment', { exact: true }).selectOption({ label: 'Wild ones' });
+    await page.getByText('1 matching', { exact: true }).waitFor();
+    await expect.poll(shownEmails).toEqual(['zebra.rare@wild.example']);
+
+    await page.getByRole('button', { name: 'New segment…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New segment' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Save segment' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toBe('Name the segment');
+    await dialog.getByLabel('Name', { exact: true }).fill('Pro in the 50s');
+    await dialog.getByLabel('Field 1').selectOption('data');
+    await dialog.getByLabel('Data key 1').fill('plan');
+    await dialog.getByLabel('Operator 1').selectOption('equals');
+    await dialog.getByRole('button', { name: 'Add row' }).click();
+    await dialog.getByRole('button', { name: 'Save segment' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toBe(
+      'Row 1: type a value to compare “plan” with',
+    );
+    await dialog.getByLabel('Value 1').fill('pro');
+    await dialog.getByLabel('Value 2').fill('user05');
+    await expectAccessible('segment builder');
+    await dialog.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByRole('status').filter({ hasText: 'Segment “Pro in the 50s” saved' }).waitFor();
+    // plan is pro for the even users; user058's plan was edited to enterprise.
+    await page.getByText('4 matching', { exact: true }).waitFor();
+    await expect
+      .poll(async () => (await shownEmails()).sort())
+      .toEqual(['user050@example.com', 'user052@example.com', 'user054@example.com', 'user056@example.com']);
+    const { body } = await apiGet('/segments');
+    expect(body.find((segment: { name: string }) => segment.name === 'Pro in the 50s')).toMatchObject({
+      type: 'DYNAMIC',
+      condition: {
+        logic: 'AND',
+        groups: [
+          {
+            filters: [
+              { field: 'data.plan', operator: 'equals', value: 'pro' },
+              { field: 'email', operator: 'contains', value: 'user05' },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('exports only the rows the filters keep, as CSV and JSON', async () => {
+    const user050 = await server.roster.contacts.findByEmail(server.projectId, 'user050@example.com');
+    await server.roster.contacts.update(server.projectId, user050!.id, { subscribed: false });
+    await page.getByLabel('Subscription').selectOption('true');
+    await page.getByText('3 matching', { exact: true }).waitFor();
+    const wanted = ['user052@example.com', 'user054@example.com', 'user056@example.com'];
+    const csv = await downloadText('Export matching CSV');
+    expect(csv.name).toMatch(/^contacts-.*\.csv$/);
+    const lines = csv.text.trim().split(/\r?\n/);
+    expect(lines[0]).toMatch(/^email,first_name,last_name,subscribed,audience,created_at/);
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(',')[0]!.replaceAll('"', ''))
+        .sort(),
+    ).toEqual(wanted);
+    const json = await downloadText('Export matching JSON');
+    expect(json.name).toBe('contacts.json');
+    const exported = JSON.parse(json.text) as { data: { email: string; subscribed: boolean }[] };
+    expect(exported.data.map((c) => c.email).sort()).toEqual(wanted);
+    expect(exported.data.every((c) => c.subscribed)).toBe(true);
+    await page.getByLabel('Subscription').selectOption('');
+    await page.getByLabel('Segment', { exact: true }).selectOption('');
+    await page.getByText(/^[\d,]+ in total$/).waitFor();
+  });
+
+  it('lists jobs: a finished import with its counts, and a running one whose progress updates live', async () => {
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    const finished = page.locator('tbody tr').filter({ hasText: 'Import of people.csv' });
+    await finished.getByText('Finished', { exact: true }).waitFor();
+    expect(await finished.locator('td.result').textContent()).toBe(
+      '3,001 rows: 3,000 created, 0 updated, 1 failed',
+    );
+    await expectAccessible('jobs');
+
+    // A second import, held in the queue while the runner is stopped.
+    await server.roster.jobs.stop();
+    const rows = Array.from({ length: 500 }, (_, i) => `later${i}@example.net`);
+    const job = await server.roster.imports.enqueue(server.projectId, {
+      file: Buffer.from(`email\n${rows.join('\n')}\n`),
+      name: 'later.csv',
+    });
+    await page.reload();
+    const row = page.locator(`tr[data-job="${job.id}"]`);
+    await row.getByText('Waiting', { exact: true }).waitFor();
+    expect(await row.locator('.percent').textContent()).toBe('0 %');
+    // What a worker stores between two batches (progress committed with the first 200 rows).
+    const { db } = server.roster;
+    await db
+      .updateTable('roster_jobs')
+      .set({
+        status: 'running',
+        locked_by: server.roster.jobs.workerId,
+        locked_at: new Date().toISOString(),
+        progress: JSON.stringify({
+          percent: 40,
+          counts: { totalRows: 200, successCount: 200, createdCount: 200, updatedCount: 0, failureCount: 0 },
+        }),
+      })
+      .where('id', '=', job.id)
+      .execute();
+    await row.getByText('Running', { exact: true }).waitFor();
+    await expect.poll(() => row.locator('.percent').textContent()).toBe('40 %');
+    expect(await row.locator('td.result').textContent()).toBe('200 rows: 200 created, 0 updated, 0 failed');
+    await page.getByText('Updating while jobs run…').waitFor();
+    await expectAccessible('jobs, one running');
+    // Given back to the queue (as a graceful stop does) and run for real: the page follows it to the end.
+    await db
+      .updateTable('roster_jobs')
+      .set({ status: 'queued', locked_by: null, locked_at: null, progress: null })
+      .where('id', '=', job.id)
+      .execute();
+    await server.roster.jobs.start();
+    await row.getByText('Finished', { exact: true }).waitFor({ timeout: 60_000 });
+    expect(await row.locator('.percent').textContent()).toBe('100 %');
+    expect(await row.locator('td.result').textContent()).toBe('500 rows: 500 created, 0 updated, 0 failed');
+
+    await finished.getByRole('link', { name: 'Import of people.csv' }).click();
+    await page.getByRole('heading', { name: 'Import of people.csv' }).waitFor();
+    await page.getByRole('table', { name: 'Rows that were not imported' }).waitFor();
+    expect(await page.getByTestId('job-result').textContent()).toBe(
+      '3,001 rows: 3,000 created, 0 updated, 1 failed',
+    );
+    await expectAccessible('job');
   });
 
   it('signs out when its key is revoked elsewhere, and says so', async () => {

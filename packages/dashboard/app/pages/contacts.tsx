@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Audience, api, apiUrl, type PlunkPage } from '../api.js';
+import { type Audience, api, apiUrl, type PlunkPage, type Segment } from '../api.js';
 import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, formatNumber, Status } from '../ui.js';
+import { SegmentBuilder } from './segment-builder.js';
 
 type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete' | 'move';
 
@@ -16,6 +17,10 @@ export function ContactsPage() {
   const [query, setQuery] = useState('');
   const [limit, setLimit] = useState(25);
   const [subscribed, setSubscribed] = useState<'' | 'true' | 'false'>('');
+  const [audience, setAudience] = useState('');
+  const [segment, setSegment] = useState('');
+  const [segments, setSegments] = useState<Segment[]>([]);
+  const [building, setBuilding] = useState(false);
   const [order, setOrder] = useState('createdAt:desc');
   /** The cursor of each page visited so far; the last one is the page shown. */
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
@@ -43,15 +48,21 @@ export function ContactsPage() {
   }, [search]);
 
   const cursor = cursors[cursors.length - 1];
+  /** The table's filters, as the list and the export take them. */
+  const filters = {
+    search: query || undefined,
+    subscribed: subscribed || undefined,
+    audience_id: audience || undefined,
+    segment_id: segment || undefined,
+  };
+  const filtered = Boolean(query || subscribed || audience || segment);
   useEffect(() => {
     const id = ++request.current;
     const pageNumberRequested = cursors.length;
     setLoading(true);
     setError(null);
     const [sort, dir] = order.split(':');
-    api<PlunkPage>('GET', 'contacts', {
-      query: { limit, cursor, search: query || undefined, subscribed: subscribed || undefined, sort, dir },
-    })
+    api<PlunkPage>('GET', 'roster/contacts', { query: { ...filters, limit, cursor, sort, dir } })
       .then((result) => {
         if (id !== request.current) return;
         setPage(result);
@@ -65,12 +76,15 @@ export function ContactsPage() {
         setError(e);
         setLoading(false);
       });
-  }, [query, cursor, limit, subscribed, order, reload]);
+  }, [query, cursor, limit, subscribed, audience, segment, order, reload]);
 
   useEffect(() => {
     api<{ data: Audience[] }>('GET', 'v1/audiences')
       .then((result) => setAudiences(result.data))
       .catch(() => setAudiences([]));
+    api<Segment[]>('GET', 'segments')
+      .then(setSegments)
+      .catch(() => setSegments([]));
   }, []);
 
   const rows = page?.data ?? [];
@@ -100,21 +114,30 @@ export function ContactsPage() {
 
   const pageNumber = shownPage;
   const from = (pageNumber - 1) * limit + 1;
-  const exportQuery = { format: 'csv' };
 
   return (
     <main id="main" tabIndex={-1}>
       <div class="page-head">
         <h1>Contacts</h1>
         <p class="count" aria-live="polite">
-          {total === null ? '' : `${formatNumber(total)} ${query || subscribed ? 'matching' : 'in total'}`}
+          {total === null ? '' : `${formatNumber(total)} ${filtered ? 'matching' : 'in total'}`}
         </p>
         <div class="head-actions">
-          <a class="button" href={apiUrl('v1/contacts/export', exportQuery)} download>
-            Export CSV
+          <a
+            class="button"
+            href={apiUrl('roster/contacts/export', { format: 'csv', ...filters })}
+            download
+            title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
+          >
+            {filtered ? 'Export matching CSV' : 'Export CSV'}
           </a>
-          <a class="button" href={apiUrl('v1/contacts/export', { format: 'json' })} download>
-            Export JSON
+          <a
+            class="button"
+            href={apiUrl('roster/contacts/export', { format: 'json', ...filters })}
+            download="contacts.json"
+            title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
+          >
+            {filtered ? 'Export matching JSON' : 'Export JSON'}
           </a>
           <a class="button primary" href="#/import">
             Import CSV
@@ -145,6 +168,41 @@ export function ContactsPage() {
           <option value="true">Subscribed</option>
           <option value="false">Unsubscribed</option>
         </select>
+        <label for="audience-filter">Audience</label>
+        <select
+          id="audience-filter"
+          value={audience}
+          onChange={(e) => {
+            setAudience((e.target as HTMLSelectElement).value);
+            setCursors([undefined]);
+          }}
+        >
+          <option value="">All audiences</option>
+          {audiences.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <label for="segment-filter">Segment</label>
+        <select
+          id="segment-filter"
+          value={segment}
+          onChange={(e) => {
+            setSegment((e.target as HTMLSelectElement).value);
+            setCursors([undefined]);
+          }}
+        >
+          <option value="">All contacts</option>
+          {segments.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={() => setBuilding(true)}>
+          New segment…
+        </button>
         <label for="order">Sort</label>
         <select
           id="order"
@@ -197,15 +255,20 @@ export function ContactsPage() {
       <ErrorMessage error={error} />
 
       {!loading && !error && rows.length === 0 ? (
-        query || subscribed ? (
+        filtered ? (
           <EmptyState
             title={
-              query
-                ? `No ${subscribed === 'true' ? 'subscribed ' : subscribed === 'false' ? 'unsubscribed ' : ''}contact’s email contains “${query}”`
-                : `No ${subscribed === 'true' ? 'subscribed' : 'unsubscribed'} contacts`
+              audience || segment
+                ? 'No contacts match these filters'
+                : query
+                  ? `No ${subscribed === 'true' ? 'subscribed ' : subscribed === 'false' ? 'unsubscribed ' : ''}contact’s email contains “${query}”`
+                  : `No ${subscribed === 'true' ? 'subscribed' : 'unsubscribed'} contacts`
             }
           >
-            <p>Check the spelling, search for a shorter part of the address, or show all subscriptions.</p>
+            <p>
+              Check the spelling, search for a shorter part of the address, or choose “All” in the filters
+              above.
+            </p>
           </EmptyState>
         ) : (
           <EmptyState title="No contacts yet">
@@ -289,6 +352,17 @@ export function ContactsPage() {
         </button>
       </nav>
 
+      {building ? (
+        <SegmentBuilder
+          onClose={() => setBuilding(false)}
+          onSaved={(created) => {
+            setSegments([...segments, created]);
+            setSegment(created.id);
+            setCursors([undefined]);
+            setStatus(`Segment “${created.name}” saved: the table shows its contacts`);
+          }}
+        />
+      ) : null}
       {pending ? (
         <ConfirmDialog
           title={`${VERBS[pending].label} ${selected.size} contact(s)?`}

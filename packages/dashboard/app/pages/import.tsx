@@ -206,6 +206,10 @@ export function ImportPage() {
               <dd>{formatNumber(rowsPerSecond)}</dd>
             </div>
           </dl>
+          <p>
+            <a href={`#/jobs/${job.id}`}>See this import on the Jobs page</a> (it keeps running if you leave
+            this page).
+          </p>
           {job.failedReason ? (
             <p class="alert error" role="alert">
               {job.failedReason}
