@@ -1,6 +1,6 @@
 /**
  * Writes screenshots of every page to docs/screenshots/ (1440×900 and 390×844, light; the contacts
- * page also dark), from a fresh build, a real server and Debian's Chromium:
+ * and jobs pages also dark), from a fresh build, a real server and Debian's Chromium:
  * `pnpm --filter @roster/dashboard screenshots`.
  */
 import { mkdirSync } from 'node:fs';
@@ -42,16 +42,33 @@ async function main() {
     'alan',
     'edsger',
   ];
+  const people = Array.from({ length: 240 }, (_, i) => ({
+    email: `${names[i % names.length]}.${i}@example.com`,
+    subscribed: i % 9 !== 0,
+    firstName: names[i % names.length]!.replace(/^./, (c) => c.toUpperCase()),
+    data: { plan: plans[i % 3], signupSource: i % 2 ? 'website' : 'import' },
+  }));
+  // Every third one is a customer (createMany puts a whole batch in one audience).
+  await roster.contacts.createMany(projectId, { contacts: people.filter((_, i) => i % 3 !== 0) });
   await roster.contacts.createMany(projectId, {
-    contacts: Array.from({ length: 240 }, (_, i) => ({
-      email: `${names[i % names.length]}.${i}@example.com`,
-      subscribed: i % 9 !== 0,
-      firstName: names[i % names.length]!.replace(/^./, (c) => c.toUpperCase()),
-      audienceId: i % 3 === 0 ? customers.id : null,
-      data: { plan: plans[i % 3], signupSource: i % 2 ? 'website' : 'import' },
-    })),
+    contacts: people.filter((_, i) => i % 3 === 0),
+    audienceId: customers.id,
   });
   await roster.keys.create(projectId);
+  // A finished bulk job and a dynamic segment, for the Jobs page and the segment filter.
+  const { data: some } = await roster.contacts.list(projectId, { limit: 12 });
+  await roster.bulk.enqueue(
+    projectId,
+    'unsubscribe',
+    some.map((c) => c.id),
+  );
+  await roster.segments.create(projectId, {
+    name: 'Website sign-ups',
+    condition: {
+      logic: 'AND',
+      groups: [{ filters: [{ field: 'data.signupSource', operator: 'equals', value: 'website' }] }],
+    },
+  });
 
   const browser: Browser = await launchChromium();
   try {
@@ -75,16 +92,43 @@ async function main() {
         await page.locator('tbody input[type=checkbox]').nth(3).check();
         await shot('contacts');
         if (scheme === 'dark') {
+          await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+          await page.getByText('Bulk unsubscribe').first().waitFor();
+          await shot('jobs');
           await context.close();
           continue;
         }
+        await page.getByLabel('Audience', { exact: true }).selectOption({ label: 'Customers' });
+        await page.getByLabel('Segment', { exact: true }).selectOption({ label: 'Website sign-ups' });
+        await page.locator('p.count', { hasText: 'matching' }).waitFor();
+        await shot('contacts-filtered');
+        await page.getByRole('button', { name: 'New segment…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'New segment' });
+        await dialog.getByLabel('Name', { exact: true }).fill('Recent pro sign-ups');
+        await dialog.getByLabel('Field 1').selectOption('data');
+        await dialog.getByLabel('Data key 1').fill('plan');
+        await dialog.getByLabel('Value 1').fill('pro');
+        await dialog.getByRole('button', { name: 'Add row' }).click();
+        await dialog.getByLabel('Field 2').selectOption('createdAt');
+        await dialog.getByLabel('Value 2').fill('30');
+        await shot('segment-builder');
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        await page.getByLabel('Audience', { exact: true }).selectOption('');
+        await page.getByLabel('Segment', { exact: true }).selectOption('');
+        await page.getByText('in total').waitFor();
         await page.getByLabel('Search by email').fill('grace.2');
-        await page.getByText('matching').waitFor();
+        await page.locator('p.count', { hasText: 'matching' }).waitFor();
         await page.locator('td.email a').first().click();
         await page.getByRole('heading', { name: /^grace\./ }).waitFor();
         await shot('contact');
         await importSample(page);
         await shot('import');
+        await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+        await page.getByText('Import of people.csv').first().waitFor();
+        await shot('jobs');
+        await page.getByRole('link', { name: 'Import of people.csv' }).first().click();
+        await page.getByRole('table', { name: 'Rows that were not imported' }).waitFor();
+        await shot('job');
         await page.getByRole('link', { name: 'Audiences' }).click();
         await page.getByRole('cell', { name: 'Customers', exact: true }).waitFor();
         await shot('audiences');

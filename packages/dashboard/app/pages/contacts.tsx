@@ -155,81 +155,91 @@ export function ContactsPage() {
           value={search}
           onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
         />
-        <label for="subscribed-filter">Subscription</label>
-        <select
-          id="subscribed-filter"
-          value={subscribed}
-          onChange={(e) => {
-            setSubscribed((e.target as HTMLSelectElement).value as '' | 'true' | 'false');
-            setCursors([undefined]);
-          }}
-        >
-          <option value="">All</option>
-          <option value="true">Subscribed</option>
-          <option value="false">Unsubscribed</option>
-        </select>
-        <label for="audience-filter">Audience</label>
-        <select
-          id="audience-filter"
-          value={audience}
-          onChange={(e) => {
-            setAudience((e.target as HTMLSelectElement).value);
-            setCursors([undefined]);
-          }}
-        >
-          <option value="">All audiences</option>
-          {audiences.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-        <label for="segment-filter">Segment</label>
-        <select
-          id="segment-filter"
-          value={segment}
-          onChange={(e) => {
-            setSegment((e.target as HTMLSelectElement).value);
-            setCursors([undefined]);
-          }}
-        >
-          <option value="">All contacts</option>
-          {segments.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-        <button type="button" onClick={() => setBuilding(true)}>
-          New segment…
-        </button>
-        <label for="order">Sort</label>
-        <select
-          id="order"
-          value={order}
-          onChange={(e) => {
-            setOrder((e.target as HTMLSelectElement).value);
-            setCursors([undefined]);
-          }}
-        >
-          <option value="createdAt:desc">Newest first</option>
-          <option value="createdAt:asc">Oldest first</option>
-          <option value="email:asc">Email A–Z</option>
-          <option value="email:desc">Email Z–A</option>
-        </select>
-        <label for="page-size">Rows</label>
-        <select
-          id="page-size"
-          value={String(limit)}
-          onChange={(e) => {
-            setLimit(Number((e.target as HTMLSelectElement).value));
-            setCursors([undefined]);
-          }}
-        >
-          <option value="25">25</option>
-          <option value="50">50</option>
-          <option value="100">100</option>
-        </select>
+        <span class="field">
+          <label for="subscribed-filter">Subscription</label>
+          <select
+            id="subscribed-filter"
+            value={subscribed}
+            onChange={(e) => {
+              setSubscribed((e.target as HTMLSelectElement).value as '' | 'true' | 'false');
+              setCursors([undefined]);
+            }}
+          >
+            <option value="">All</option>
+            <option value="true">Subscribed</option>
+            <option value="false">Unsubscribed</option>
+          </select>
+        </span>
+        <span class="field">
+          <label for="audience-filter">Audience</label>
+          <select
+            id="audience-filter"
+            value={audience}
+            onChange={(e) => {
+              setAudience((e.target as HTMLSelectElement).value);
+              setCursors([undefined]);
+            }}
+          >
+            <option value="">All audiences</option>
+            {audiences.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </span>
+        <span class="field">
+          <label for="segment-filter">Segment</label>
+          <select
+            id="segment-filter"
+            value={segment}
+            onChange={(e) => {
+              setSegment((e.target as HTMLSelectElement).value);
+              setCursors([undefined]);
+            }}
+          >
+            <option value="">All contacts</option>
+            {segments.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <button type="button" onClick={() => setBuilding(true)}>
+            New segment…
+          </button>
+        </span>
+        <span class="field">
+          <label for="order">Sort</label>
+          <select
+            id="order"
+            value={order}
+            onChange={(e) => {
+              setOrder((e.target as HTMLSelectElement).value);
+              setCursors([undefined]);
+            }}
+          >
+            <option value="createdAt:desc">Newest first</option>
+            <option value="createdAt:asc">Oldest first</option>
+            <option value="email:asc">Email A–Z</option>
+            <option value="email:desc">Email Z–A</option>
+          </select>
+        </span>
+        <span class="field">
+          <label for="page-size">Rows</label>
+          <select
+            id="page-size"
+            value={String(limit)}
+            onChange={(e) => {
+              setLimit(Number((e.target as HTMLSelectElement).value));
+              setCursors([undefined]);
+            }}
+          >
+            <option value="25">25</option>
+            <option value="50">50</option>
+            <option value="100">100</option>
+          </select>
+        </span>
       </div>
 
       {selected.size > 0 ? (

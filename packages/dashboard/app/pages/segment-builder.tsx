@@ -166,14 +166,16 @@ export function SegmentBuilder(props: { onSaved: (segment: Segment) => void; onC
         />
         <fieldset>
           <legend>Contacts that match</legend>
-          <label class="inline">
-            <input type="radio" name="logic" checked={logic === 'AND'} onChange={() => setLogic('AND')} /> all
-            rows (AND)
-          </label>
-          <label class="inline">
-            <input type="radio" name="logic" checked={logic === 'OR'} onChange={() => setLogic('OR')} /> any
-            row (OR)
-          </label>
+          <div class="logic">
+            <label>
+              <input type="radio" name="logic" checked={logic === 'AND'} onChange={() => setLogic('AND')} />
+              all rows (AND)
+            </label>
+            <label>
+              <input type="radio" name="logic" checked={logic === 'OR'} onChange={() => setLogic('OR')} />
+              any row (OR)
+            </label>
+          </div>
           {rows.map((row, i) => {
             const n = i + 1;
             return (
