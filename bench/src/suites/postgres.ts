@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { BenchContext } from '../context.js';
 import { dataOf, emailOf, isPreexisting, rowOf } from '../data.js';
 import { writeCsv } from '../fixtures.js';
-import { result } from '../report.js';
+import { median, result } from '../report.js';
 import { httpImport } from './imports.js';
 import { repeat, sample } from './million.js';
 
@@ -156,13 +156,37 @@ export function pgListSearchSuite(pgUrl: string) {
           )
         ).p50;
       }
-      const withTotal = await repeat(ctx.runs, () =>
-        sample(
-          () => roster.contacts.list(projectId, { limit, includeTotal: true }),
-          ctx.sizes.requests,
-          5000,
-        ),
-      );
+      // The first page with its total (the count slots of migration 0006) against the same page
+      // plus the `count(*)` roster answered it with before, interleaved run by run.
+      const withTotal = { p50: [] as number[] };
+      const withCountAll = { p50: [] as number[] };
+      for (let run = 0; run < ctx.runs; run++) {
+        withTotal.p50.push(
+          median(
+            await sample(
+              () => roster.contacts.list(projectId, { limit, includeTotal: true }),
+              ctx.sizes.requests,
+              5000,
+            ),
+          ),
+        );
+        withCountAll.p50.push(
+          median(
+            await sample(
+              async () => {
+                await roster.contacts.list(projectId, { limit });
+                await roster.db
+                  .selectFrom('roster_contacts')
+                  .select((eb) => eb.fn.countAll().as('n'))
+                  .where('project_id', '=', projectId)
+                  .executeTakeFirstOrThrow();
+              },
+              ctx.sizes.requests,
+              5000,
+            ),
+          ),
+        );
+      }
       for (const page of pages) {
         ctx.add(
           result({
@@ -180,6 +204,7 @@ export function pgListSearchSuite(pgUrl: string) {
           unit: 'ms',
           better: 'lower',
           values: withTotal.p50,
+          baseline: { name: 'the same page + count(*) (before 0006)', values: withCountAll.p50 },
         }),
       );
 
@@ -206,6 +231,49 @@ export function pgListSearchSuite(pgUrl: string) {
       add('search rare term with total p50, core', rareTotal.p50);
       add(`search common term "${common}" p50, core`, commonRun.p50);
       add(`search common term "${common}" with total p50, core`, commonTotal.p50);
+
+      // What the count triggers of migration 0006 cost a write: the same creates with the
+      // triggers on and off, interleaved run by run (off only here, the counts are not read after).
+      let next = n;
+      const triggers = async (on: boolean) => {
+        for (const name of ['roster_contacts_count_insert', 'roster_contacts_count_delete']) {
+          await sql`alter table roster_contacts ${sql.raw(on ? 'enable' : 'disable')} trigger ${sql.id(name)}`.execute(
+            roster.db,
+          );
+        }
+      };
+      const createOne = () => roster.contacts.create(projectId, { email: emailOf(next++) });
+      const createMany = () =>
+        roster.contacts.createMany(projectId, {
+          contacts: Array.from({ length: 1000 }, () => ({ email: emailOf(next++) })),
+        });
+      const writes = { one: [[], []] as number[][], many: [[], []] as number[][] };
+      for (let run = 0; run < ctx.runs; run++) {
+        for (const on of [true, false]) {
+          await triggers(on);
+          writes.one[on ? 0 : 1]!.push(median(await sample(createOne, ctx.sizes.requests, 5000)));
+          writes.many[on ? 0 : 1]!.push(median(await sample(createMany, 20, 5000)));
+        }
+      }
+      await triggers(true);
+      ctx.add(
+        result({
+          name: 'PostgreSQL: create one contact with the count triggers, core p50',
+          unit: 'ms',
+          better: 'lower',
+          values: writes.one[0]!,
+          baseline: { name: 'count triggers disabled', values: writes.one[1]! },
+        }),
+      );
+      ctx.add(
+        result({
+          name: 'PostgreSQL: createMany of 1000 contacts with the count triggers, core p50',
+          unit: 'ms',
+          better: 'lower',
+          values: writes.many[0]!,
+          baseline: { name: 'count triggers disabled', values: writes.many[1]! },
+        }),
+      );
     });
   };
 }

@@ -138,6 +138,17 @@ export interface SearchStateTable {
   indexed_seq: number;
 }
 
+/**
+ * PostgreSQL only (migration 0006): a project's contact count is the sum of its slot rows, kept by
+ * statement triggers on roster_contacts (see db/postgres-contact-index.ts).
+ */
+export interface ContactCountSlotsTable {
+  project_id: string;
+  slot: number;
+  /** bigint: the driver returns a string. */
+  contacts: string | number;
+}
+
 /** SQLite only: `roster_contacts` also has `seq`, the INTEGER PRIMARY KEY the FTS5 index is keyed by. */
 export interface SqliteContactsTable extends ContactsTable {
   seq: Generated<number>;
@@ -164,6 +175,11 @@ export interface SqliteDatabase extends Omit<Database, 'roster_contacts'> {
   roster_search_state: SearchStateTable;
 }
 
+/** The tables of a PostgreSQL database: `Database` plus the PostgreSQL-only tables. */
+export interface PostgresDatabase extends Database {
+  roster_contact_count_slots: ContactCountSlotsTable;
+}
+
 export type GeneratedId = Generated<number>;
 
 /** What repository functions take first: the database, or a transaction on it. */
@@ -175,6 +191,14 @@ export type SqliteDb = Kysely<SqliteDatabase> | Transaction<SqliteDatabase>;
 /** The same database typed with its SQLite-only tables: only where `dialect.name === 'sqlite'`. */
 export function asSqliteDb(db: Db): SqliteDb {
   return db as unknown as SqliteDb;
+}
+
+/** A PostgreSQL database or transaction, typed with its PostgreSQL-only tables. */
+export type PostgresDb = Kysely<PostgresDatabase> | Transaction<PostgresDatabase>;
+
+/** The same database typed with its PostgreSQL-only tables: only where `dialect.name === 'postgres'`. */
+export function asPostgresDb(db: Db): PostgresDb {
+  return db as unknown as PostgresDb;
 }
 
 /** Selected rows, one alias per table. */

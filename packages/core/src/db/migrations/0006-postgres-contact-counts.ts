@@ -1,0 +1,81 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+/**
+ * FROZEN: this migration has shipped. Never edit it (the schema snapshot test fails if its result
+ * changes): add a new migration instead. It imports nothing but `kysely` and inlines every
+ * dialect-specific type, so later changes to living code cannot change what it creates.
+ */
+
+// PostgreSQL: each project's contact count, spread over slot rows that are summed on read (SQLite
+// keeps one row per project since 0001: it has one writer at a time). Statement-level triggers
+// with transition tables add each INSERT's and DELETE's net change per project in the same
+// transaction (an upsert that updates inserts nothing and counts nothing), so every path that
+// writes `roster_contacts` is counted, raw SQL and cascades from a deleted project included.
+//
+// A writer takes a slot row nobody else holds (`FOR UPDATE SKIP LOCKED`; its own locked slot
+// included), or adds a new one when all are held: concurrent writers of one project never wait
+// for each other, and a project has at most as many slots as it ever had concurrent writers
+// (db/postgres-contact-index.ts folds them back into one).
+export function migration0006PostgresContactCounts(dialect: 'sqlite' | 'postgres'): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      if (dialect !== 'postgres') return;
+      await sql`create table roster_contact_count_slots (
+        project_id text not null references roster_projects (id) on delete cascade,
+        slot integer not null,
+        contacts bigint not null,
+        primary key (project_id, slot)
+      )`.execute(db);
+      await sql`create function roster_contact_count_add(p_project text, p_delta bigint) returns void
+      language plpgsql set search_path from current as $$
+      declare
+        s integer;
+      begin
+        select slot into s from roster_contact_count_slots
+          where project_id = p_project limit 1 for update skip locked;
+        if found then
+          update roster_contact_count_slots set contacts = contacts + p_delta
+            where project_id = p_project and slot = s;
+        else
+          -- A random slot: two writers adding one at once do not collide. A project deleted in
+          -- this statement (the cascade deleting its contacts) gets none.
+          insert into roster_contact_count_slots (project_id, slot, contacts)
+            select p_project, floor(random() * 2147483647)::integer, p_delta
+            where exists (select 1 from roster_projects where id = p_project)
+            on conflict (project_id, slot)
+              do update set contacts = roster_contact_count_slots.contacts + excluded.contacts;
+        end if;
+      end $$`.execute(db);
+      await sql`create function roster_contacts_count_inserted() returns trigger
+      language plpgsql set search_path from current as $$
+      declare
+        r record;
+      begin
+        for r in select project_id, count(*) as n from roster_new_contacts group by project_id loop
+          perform roster_contact_count_add(r.project_id, r.n);
+        end loop;
+        return null;
+      end $$`.execute(db);
+      await sql`create function roster_contacts_count_deleted() returns trigger
+      language plpgsql set search_path from current as $$
+      declare
+        r record;
+      begin
+        for r in select project_id, count(*) as n from roster_old_contacts group by project_id loop
+          perform roster_contact_count_add(r.project_id, -r.n);
+        end loop;
+        return null;
+      end $$`.execute(db);
+      await sql`create trigger roster_contacts_count_insert after insert on roster_contacts
+        referencing new table as roster_new_contacts
+        for each statement execute function roster_contacts_count_inserted()`.execute(db);
+      await sql`create trigger roster_contacts_count_delete after delete on roster_contacts
+        referencing old table as roster_old_contacts
+        for each statement execute function roster_contacts_count_deleted()`.execute(db);
+      // Creating the triggers waited for every writer of roster_contacts to commit, and no new
+      // one can commit before this migration: the count below is exact.
+      await sql`insert into roster_contact_count_slots (project_id, slot, contacts)
+        select project_id, 0, count(*) from roster_contacts group by project_id`.execute(db);
+    },
+  };
+}

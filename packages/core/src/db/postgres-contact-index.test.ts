@@ -1,0 +1,241 @@
+import { createTestRoster, PG_URL } from '@roster/test-harness';
+import { type Kysely, sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Roster } from '../roster.js';
+import { migrateToLatest } from './migrations.js';
+import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
+
+const rosters: Roster[] = [];
+
+async function open(): Promise<{ roster: Roster; projectId: string }> {
+  const roster = await createTestRoster('postgres', { jobs: { onError: () => {} } });
+  rosters.push(roster);
+  return { roster, projectId: (await roster.projects.ensure('p')).id };
+}
+
+afterEach(async () => {
+  while (rosters.length) await rosters.pop()!.close();
+});
+
+/** The first page's `total` (the slot sum) and the real `count(*)` of the project. */
+async function totals(roster: Roster, projectId: string): Promise<{ total: number; counted: number }> {
+  const page = await roster.contacts.list(projectId, { limit: 1, includeTotal: true });
+  const row = await roster.db
+    .selectFrom('roster_contacts')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  return { total: page.total!, counted: Number(row.n) };
+}
+
+async function slotRows(roster: Roster, projectId: string): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from roster_contact_count_slots
+    where project_id = ${projectId}`.execute(roster.db);
+  return Number(rows[0]!.n);
+}
+
+/** Resolves once `promise` settles, recording that it did (to tell whether it is still pending). */
+function track<T>(promise: Promise<T>) {
+  const state = { settled: false, promise: promise.finally(() => (state.settled = true)) };
+  return state;
+}
+
+/**
+ * A transaction that writes, then stays open until released: the writer holding a count slot.
+ * `lock_timeout` turns any wait for another transaction's lock into an error instead of a hang.
+ */
+function openWriter(db: Kysely<any>, write: (trx: Kysely<any>) => Promise<unknown>) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let wrote!: () => void;
+  let failed!: (error: unknown) => void;
+  const written = new Promise<void>((resolve, reject) => {
+    wrote = resolve;
+    failed = reject;
+  });
+  const done = track(
+    db.transaction().execute(async (trx) => {
+      await sql`set local lock_timeout = '5s'`.execute(trx);
+      await write(trx);
+      wrote();
+      await released;
+    }),
+  );
+  done.promise.catch(failed);
+  return { written, release, done };
+}
+
+const newContact = (projectId: string, email: string) => ({
+  id: crypto.randomUUID(),
+  project_id: projectId,
+  email,
+  subscribed: true,
+  data: null,
+  first_name: null,
+  last_name: null,
+  audience_id: null,
+  created_at: new Date().toISOString(),
+  updated_at: new Date().toISOString(),
+});
+
+describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
+  it('keeps the total exact across 500 concurrent creates, upserts and deletes on a pool of 10', async () => {
+    const { roster, projectId } = await open();
+    const seeded = await roster.contacts.createMany(projectId, {
+      contacts: Array.from({ length: 200 }, (_, i) => ({ email: `seed${i}@count.test` })),
+    });
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < 500; i++) {
+      if (i % 5 === 0) ops.push(roster.contacts.delete(projectId, seeded.ids[i / 5]!));
+      else if (i % 5 === 1)
+        ops.push(roster.contacts.upsert(projectId, { email: `seed${150 + (i % 50)}@count.test` }));
+      else if (i % 5 === 2)
+        ops.push(
+          roster.contacts.createMany(projectId, {
+            contacts: [{ email: `many${i}@count.test` }, { email: `more${i}@count.test` }],
+          }),
+        );
+      else ops.push(roster.contacts.create(projectId, { email: `new${i}@count.test` }));
+    }
+    await Promise.all(ops);
+    // 200 seeded - 100 deleted + 100 createMany x 2 + 200 creates; the upserts hit existing emails.
+    expect(await totals(roster, projectId)).toEqual({ total: 500, counted: 500 });
+    expect(await slotRows(roster, projectId)).toBeLessThanOrEqual(10);
+  });
+
+  it('counts imports, bulk deletes, createMissing, track and raw SQL, per project', async () => {
+    const { roster, projectId } = await open();
+    const other = (await roster.projects.ensure('other')).id;
+    const csv = `email\n${Array.from({ length: 2500 }, (_, i) => `imp${i}@count.test`).join('\n')}\nimp1@count.test\nnot-an-email\n`;
+    const job = await roster.imports.enqueue(projectId, { file: Buffer.from(csv) });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, job.id)).state).toBe('completed');
+    expect(await totals(roster, projectId)).toEqual({ total: 2500, counted: 2500 });
+
+    const ids = (await roster.contacts.list(projectId, { limit: 30 })).data.map((c) => c.id);
+    await roster.bulk.apply(projectId, { operation: 'delete', contactIds: ids });
+    await roster.bulk.enqueueQuery(projectId, { operation: 'delete', filter: { search: 'imp24' } });
+    await roster.jobs.runOnce();
+    const afterBulk = await totals(roster, projectId);
+    expect(afterBulk.total).toBe(afterBulk.counted);
+    expect(afterBulk.total).toBeLessThan(2500 - 30);
+
+    const segment = await roster.segments.create(projectId, { name: 's', type: 'STATIC' });
+    await roster.segments.addMembers(projectId, segment.id, {
+      emails: ['imp1@count.test', 'fresh1@count.test', 'fresh2@count.test'],
+      createMissing: true,
+    });
+    await roster.events.track(projectId, { email: 'tracked@count.test', event: 'signed-up' });
+    await roster.events.track(projectId, { email: 'tracked@count.test', event: 'signed-up' });
+    expect(await totals(roster, projectId)).toEqual({
+      total: afterBulk.total + 3,
+      counted: afterBulk.total + 3,
+    });
+
+    // Any write to the table counts, not only roster's own.
+    await roster.db
+      .insertInto('roster_contacts')
+      .values([newContact(other, 'raw1@count.test'), newContact(other, 'raw2@count.test')])
+      .execute();
+    await roster.db.deleteFrom('roster_contacts').where('email', '=', 'raw1@count.test').execute();
+    expect(await totals(roster, other)).toEqual({ total: 1, counted: 1 });
+    expect(await totals(roster, projectId)).toEqual({
+      total: afterBulk.total + 3,
+      counted: afterBulk.total + 3,
+    });
+
+    // Deleting a project deletes its contacts and its count.
+    await roster.db.deleteFrom('roster_projects').where('id', '=', other).execute();
+    expect(await slotRows(roster, other)).toBe(0);
+  });
+
+  it('lets two transactions writing one project commit while the other is still open', async () => {
+    const { roster, projectId } = await open();
+    await roster.contacts.create(projectId, { email: 'first@count.test' });
+    // The first writer holds its slot (an insert and a delete) until released.
+    const first = openWriter(roster.db, async (trx) => {
+      await trx.insertInto('roster_contacts').values(newContact(projectId, 'held@count.test')).execute();
+      await trx.deleteFrom('roster_contacts').where('email', '=', 'first@count.test').execute();
+    });
+    await first.written;
+    try {
+      // Others insert and delete in the same project and commit while the first is open (each
+      // would fail with a lock timeout if it waited for the first's counter row).
+      const writes = [
+        ...[0, 1, 2].map(
+          (i) => (trx: Kysely<any>) =>
+            trx
+              .insertInto('roster_contacts')
+              .values(newContact(projectId, `second${i}@count.test`))
+              .execute(),
+        ),
+        (trx: Kysely<any>) =>
+          trx.deleteFrom('roster_contacts').where('email', '=', 'second0@count.test').execute(),
+      ];
+      for (const write of writes) {
+        const other = openWriter(roster.db, write);
+        await other.written;
+        other.release();
+        await other.done.promise;
+      }
+      await roster.contacts.create(projectId, { email: 'third@count.test' });
+      expect(first.done.settled).toBe(false);
+      // Committed writes are counted, the open transaction's are not (yet).
+      expect(await totals(roster, projectId)).toEqual({ total: 4, counted: 4 });
+    } finally {
+      first.release();
+    }
+    await first.done.promise;
+    expect(await totals(roster, projectId)).toEqual({ total: 4, counted: 4 });
+  });
+
+  it('folds a project with many slots into one without waiting for a writer holding one', async () => {
+    const { roster, projectId } = await open();
+    await roster.contacts.createMany(projectId, {
+      contacts: Array.from({ length: 5 }, (_, i) => ({ email: `c${i}@count.test` })),
+    });
+    // Slots as many concurrent writers leave them (net zero each, so the total is unchanged).
+    for (let slot = 0; slot < MAX_COUNT_SLOTS + 4; slot++) {
+      await sql`insert into roster_contact_count_slots (project_id, slot, contacts)
+        values (${projectId}, ${1000 + slot}, ${slot % 2 === 0 ? 3 : -3})`.execute(roster.db);
+    }
+    const writer = openWriter(roster.db, (trx) =>
+      trx.insertInto('roster_contacts').values(newContact(projectId, 'held@count.test')).execute(),
+    );
+    await writer.written;
+    await compactContactCounts(roster.db, projectId);
+    // The held slot and the fold of the others: two rows; the total is unchanged.
+    expect(await slotRows(roster, projectId)).toBe(2);
+    expect(await totals(roster, projectId)).toEqual({ total: 5, counted: 5 });
+    writer.release();
+    await writer.done.promise;
+    // Reading the total folds a project that has too many slots.
+    for (let slot = 0; slot < MAX_COUNT_SLOTS + 4; slot++) {
+      await sql`insert into roster_contact_count_slots (project_id, slot, contacts)
+        values (${projectId}, ${5000 + slot}, 0)`.execute(roster.db);
+    }
+    expect(await totals(roster, projectId)).toEqual({ total: 6, counted: 6 });
+    expect(await slotRows(roster, projectId)).toBe(1);
+    expect(await totals(roster, projectId)).toEqual({ total: 6, counted: 6 });
+  });
+
+  it('counts the contacts that existed before the migration', async () => {
+    const { roster, projectId } = await open();
+    await roster.contacts.createMany(projectId, {
+      contacts: Array.from({ length: 7 }, (_, i) => ({ email: `old${i}@count.test` })),
+    });
+    // Back to the schema before migration 0006, then forward again.
+    await sql`drop trigger roster_contacts_count_insert on roster_contacts`.execute(roster.db);
+    await sql`drop trigger roster_contacts_count_delete on roster_contacts`.execute(roster.db);
+    await sql`drop function roster_contacts_count_inserted(), roster_contacts_count_deleted(), roster_contact_count_add(text, bigint)`.execute(
+      roster.db,
+    );
+    await sql`drop table roster_contact_count_slots`.execute(roster.db);
+    await roster.db
+      .deleteFrom('roster_migrations' as never)
+      .where('name' as never, '=', '0006_postgres_contact_counts' as never)
+      .execute();
+    await migrateToLatest(roster.db, roster.dialect);
+    expect(await totals(roster, projectId)).toEqual({ total: 7, counted: 7 });
+  });
+});
