@@ -146,11 +146,13 @@ export type {
   ResolvedJobsOptions,
   ResolvedLimits,
   ResolvedRosterOptions,
+  ResolvedWebhooksOptions,
   RosterOptions,
   SegmentsOptions,
   SqliteOptions,
+  WebhooksOptions,
 } from './options.js';
-export { DEFAULT_LIMITS } from './options.js';
+export { DEFAULT_LIMITS, DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './options.js';
 export type { ProjectService } from './projects/project-service.js';
 export type { Project } from './projects/project-types.js';
 export { createRoster, type Roster } from './roster.js';
@@ -187,3 +189,51 @@ export {
   updateSegmentSchema,
 } from './segments/segment-types.js';
 export { parseInput } from './validation.js';
+export { WEBHOOK_DELIVERY_JOB_TYPE } from './webhooks/webhook-delivery.js';
+export { MAX_WEBHOOK_REPLAY, type WebhookService } from './webhooks/webhook-service.js';
+export {
+  generateWebhookSecret,
+  signWebhook,
+  WEBHOOK_SECRET_PREFIX,
+  webhookHeaders,
+} from './webhooks/webhook-signing.js';
+export {
+  type AddressClass,
+  classifyAddress,
+  decideWebhookTarget,
+  type ResolvedAddress,
+  type TargetDecision,
+  type WebhookResolver,
+} from './webhooks/webhook-target.js';
+export {
+  type CreatedWebhookEndpoint,
+  type CreateWebhookEndpointInput,
+  createWebhookEndpointSchema,
+  isWebhookEventPattern,
+  type ListWebhookDeliveriesInput,
+  listWebhookDeliveriesSchema,
+  MAX_RESPONSE_EXCERPT_BYTES,
+  MAX_WEBHOOK_DELIVERY_PAGE,
+  MAX_WEBHOOK_DESCRIPTION_LENGTH,
+  MAX_WEBHOOK_ENDPOINTS,
+  MAX_WEBHOOK_EVENT_TYPES,
+  MAX_WEBHOOK_URL_LENGTH,
+  matchesEventType,
+  type ReplayWebhookInput,
+  type RotateWebhookSecretInput,
+  replayWebhookSchema,
+  rotateWebhookSecretSchema,
+  type UpdateWebhookEndpointInput,
+  updateWebhookEndpointSchema,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_TEST_EVENT_TYPE,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryPage,
+  type WebhookDeliveryStatus,
+  type WebhookEndpoint,
+  type WebhookEventType,
+  type WebhookSecret,
+  type WebhookTestResult,
+} from './webhooks/webhook-types.js';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from './clock.js';
+import { systemResolver, type WebhookResolver } from './webhooks/webhook-target.js';
 
 /** Options of `createRoster`. Every one is optional; defaults are resolved once and frozen. */
 export interface RosterOptions {
@@ -33,6 +34,61 @@ export interface RosterOptions {
   events?: EventsOptions;
   /** Segments. */
   segments?: SegmentsOptions;
+  /** Signed webhooks (Standard Webhooks) to endpoints of each project. */
+  webhooks?: WebhooksOptions;
+}
+
+/** The default delays between attempts of a webhook delivery (8 attempts over ~27.6 hours). */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = Object.freeze([
+  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+]);
+
+export interface WebhooksOptions {
+  /**
+   * Allow webhook targets on private, loopback, link-local, unique-local, shared (CGNAT),
+   * multicast and unspecified addresses. Off, such targets are refused (server-side request
+   * forgery), whether the URL holds the IP or its host name resolves to it. For local
+   * development and tests only.
+   * @default false
+   */
+  allowPrivateTargets?: boolean;
+  /**
+   * Deadline of one delivery attempt (connect, send, answer), in ms.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Delays before each retry of a failed delivery, in ms: the first attempt is immediate, retry
+   * `n` waits `retryScheduleMs[n - 1]`; after the last one the delivery has failed for good.
+   * @default [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000] (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)
+   */
+  retryScheduleMs?: readonly number[];
+  /**
+   * An endpoint whose attempts have all failed for this long (since its first failed attempt
+   * after its last success) is disabled at its next failed attempt, and its pending deliveries
+   * fail. The user re-enables it (`webhooks.update(..., { enabled: true })`) and may replay.
+   * @default 86400000 (24 hours)
+   */
+  disableAfterMs?: number;
+  /**
+   * After `rotateSecret`, how long the previous secret keeps signing beside the new one.
+   * @default 86400000 (24 hours)
+   */
+  secretOverlapMs?: number;
+  /**
+   * Resolves a host name to its addresses for the SSRF guard (tests may pass a fake).
+   * @default dns.lookup with `all: true`
+   */
+  resolve?: WebhookResolver;
+}
+
+export interface ResolvedWebhooksOptions {
+  readonly allowPrivateTargets: boolean;
+  readonly timeoutMs: number;
+  readonly retryScheduleMs: readonly number[];
+  readonly disableAfterMs: number;
+  readonly secretOverlapMs: number;
+  readonly resolve: WebhookResolver;
 }
 
 export interface EventsOptions {
@@ -209,6 +265,7 @@ export interface ResolvedRosterOptions {
   readonly sqlite: { readonly cacheSizeKiB: number; readonly groupCommit: boolean };
   readonly events: { readonly idempotencyTtlMs: number };
   readonly segments: { readonly refreshIntervalMs: number };
+  readonly webhooks: ResolvedWebhooksOptions;
 }
 
 /** The defaults of `limits`, also stated by the OpenAPI documents of @roster/express. */
@@ -248,6 +305,21 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
         300_000,
       ),
     }),
+    webhooks: resolveWebhooks(options.webhooks ?? {}),
+  });
+}
+
+function resolveWebhooks(webhooks: WebhooksOptions): ResolvedWebhooksOptions {
+  const schedule = webhooks.retryScheduleMs ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
+  if (!Array.isArray(schedule) || schedule.some((ms) => !Number.isInteger(ms) || ms < 0))
+    throw new TypeError('roster: webhooks.retryScheduleMs must be an array of non-negative integers');
+  return Object.freeze({
+    allowPrivateTargets: webhooks.allowPrivateTargets ?? false,
+    timeoutMs: positiveInt('webhooks.timeoutMs', webhooks.timeoutMs, 10_000),
+    retryScheduleMs: Object.freeze([...schedule]),
+    disableAfterMs: nonNegativeInt('webhooks.disableAfterMs', webhooks.disableAfterMs, 86_400_000),
+    secretOverlapMs: nonNegativeInt('webhooks.secretOverlapMs', webhooks.secretOverlapMs, 86_400_000),
+    resolve: webhooks.resolve ?? systemResolver,
   });
 }
 

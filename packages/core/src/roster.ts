@@ -25,6 +25,7 @@ import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from '
 import { createProjectService } from './projects/project-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
+import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
 
 export interface Roster {
   readonly options: ResolvedRosterOptions;
@@ -51,6 +52,11 @@ export interface Roster {
   readonly segments: SegmentService;
   /** Idempotency-Key claims (used by `POST /v1/track`). */
   readonly idempotency: IdempotencyService;
+  /**
+   * Signed webhooks (Standard Webhooks): endpoints per project, deliveries of change events as
+   * durable jobs with retries, replay, secret rotation, test events.
+   */
+  readonly webhooks: WebhookService;
   /** Stops the job runner gracefully, then closes the database if roster opened it. Idempotent. */
   close(): Promise<void>;
 }
@@ -105,6 +111,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const segmentDeps = { ...deps, jobs, refreshIntervalMs: resolved.segments.refreshIntervalMs };
   const segments = createSegmentService(segmentDeps);
   jobs.register(segmentsRefreshJob(segmentDeps, () => segments));
+  const webhooks = createWebhookService({ ...deps, jobs, options: resolved.webhooks });
+  jobs.register(webhooks.deliveryJob);
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {
@@ -130,6 +138,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     events: createEventService({ ...deps, contactIndex }),
     segments,
     idempotency: createIdempotencyService({ ...deps, jobs, ttlMs: resolved.events.idempotencyTtlMs }),
+    webhooks: webhooks.service,
     async close() {
       if (closed) return;
       closed = true;

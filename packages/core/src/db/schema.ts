@@ -125,6 +125,54 @@ export interface SegmentMembersTable {
   exited_at: string | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  project_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types and patterns. */
+  event_types: ColumnType<string | string[], string, string>;
+  enabled: DbBool;
+  disabled_reason: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  project_id: string;
+  endpoint_id: string;
+  message_id: string;
+  event_type: string;
+  ordering_key: string | null;
+  body: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempt_count: number;
+  round_attempts: number;
+  job_id: string | null;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  number: number;
+  started_at: string;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
 /** SQLite only (migration 0001): per-project contact counts kept by triggers on roster_contacts. */
 export interface ContactCountsTable {
   project_id: string;
@@ -166,6 +214,9 @@ export interface Database {
   roster_idempotency_keys: IdempotencyKeysTable;
   roster_segments: SegmentsTable;
   roster_segment_members: SegmentMembersTable;
+  roster_webhook_endpoints: WebhookEndpointsTable;
+  roster_webhook_deliveries: WebhookDeliveriesTable;
+  roster_webhook_attempts: WebhookAttemptsTable;
 }
 
 /** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */
@@ -208,3 +259,6 @@ export type ContactRow = Selectable<ContactsTable>;
 export type AudienceRow = Selectable<AudiencesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type FileRow = Selectable<FilesTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

@@ -1,0 +1,375 @@
+import type { Insertable } from 'kysely';
+import { isoNow } from '../clock.js';
+import type { Db, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.js';
+import { uuidv7 } from '../ids.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobDefinition } from '../jobs/job-types.js';
+import type { ResolvedWebhooksOptions } from '../options.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { type AttemptOutcome, postWebhook } from './webhook-http.js';
+import {
+  chainHead,
+  findEndpoint,
+  insertAttempt,
+  insertDeliveries,
+  keysWithPending,
+  lockEndpoints,
+} from './webhook-repository.js';
+import { webhookHeaders } from './webhook-signing.js';
+import { decideWebhookTarget } from './webhook-target.js';
+import { matchesEventType, WEBHOOK_TEST_EVENT_TYPE } from './webhook-types.js';
+
+/** The job type of one delivery attempt. */
+export const WEBHOOK_DELIVERY_JOB_TYPE = 'webhooks.deliver';
+
+export interface WebhookDeliveryJobPayload {
+  deliveryId: string;
+}
+
+/** Crashes (a killed process) one attempt job survives before the job itself fails. */
+const DELIVERY_JOB_MAX_ATTEMPTS = 10;
+
+export interface WebhookDeliveryDeps extends ServiceDeps {
+  jobs: JobRunner;
+  options: ResolvedWebhooksOptions;
+}
+
+/** An event handed to the fan-out (a change event from the outbox, or a test event). */
+export interface WebhookSourceEvent {
+  /** Stable event id: the `webhook-id` of every delivery of it. */
+  id: string;
+  type: string;
+  projectId: string;
+  /** Deliveries of events about the same contact go out in order, one at a time per endpoint. */
+  contactId: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** The JSON body of an event (Standard Webhooks' recommended shape). */
+export function webhookBody(event: Pick<WebhookSourceEvent, 'type' | 'data' | 'createdAt'>): string {
+  return JSON.stringify({ type: event.type, timestamp: event.createdAt, data: event.data });
+}
+
+/** The secrets that sign now: the current one, and a rotated-out one inside its overlap window. */
+export function signingSecrets(endpoint: WebhookEndpointRow, now: string): string[] {
+  const secrets = [endpoint.secret];
+  if (
+    endpoint.previous_secret &&
+    endpoint.previous_secret_expires_at &&
+    endpoint.previous_secret_expires_at > now
+  )
+    secrets.push(endpoint.previous_secret);
+  return secrets;
+}
+
+/**
+ * Delivery machinery shared by the fan-out, the job and the service. Every delivery row is either
+ * finished (succeeded/failed), or pending; a pending one has a job (`job_id`) when it is the oldest
+ * pending delivery of its chain (same endpoint and contact) or has no chain, and waits (no job)
+ * otherwise. Whatever finishes a delivery starts the next one of its chain, in the same
+ * transaction, under the endpoint's lock.
+ */
+export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
+  const { db, dialect, clock, jobs, options } = deps;
+  const now = () => isoNow(clock);
+
+  /** Queues an attempt job for each delivery (in `trx`), due at `runAt`. */
+  async function schedule(
+    trx: Db,
+    rows: WebhookDeliveryRow[] | Insertable<WebhookDeliveriesTable>[],
+    runAt: Date,
+  ) {
+    for (const row of rows) {
+      const job = await jobs.enqueue<WebhookDeliveryJobPayload>(
+        row.project_id,
+        WEBHOOK_DELIVERY_JOB_TYPE,
+        { deliveryId: row.id },
+        { db: trx, runAt, maxAttempts: DELIVERY_JOB_MAX_ATTEMPTS },
+      );
+      await trx
+        .updateTable('roster_webhook_deliveries')
+        .set({ job_id: job.id, next_attempt_at: job.runAt })
+        .where('id', '=', row.id)
+        .execute();
+    }
+  }
+
+  /** Starts the oldest pending delivery of the chain if nothing is on its way. */
+  async function startChain(trx: Db, endpointId: string, orderingKey: string | null): Promise<void> {
+    if (orderingKey === null) return;
+    const head = await chainHead(trx, endpointId, orderingKey);
+    if (head && head.job_id === null) await schedule(trx, [head], clock());
+  }
+
+  /**
+   * Writes the deliveries of `events` to the enabled endpoints of their projects that subscribe to
+   * them, in `trx` (the outbox consumer's transaction), and queues the first of each chain.
+   * Returns how many deliveries were written.
+   */
+  async function fanOut(trx: Db, events: readonly WebhookSourceEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const projectIds = [...new Set(events.map((e) => e.projectId))];
+    const endpoints = (
+      await trx
+        .selectFrom('roster_webhook_endpoints')
+        .selectAll()
+        .where('project_id', 'in', projectIds)
+        .where('enabled', '=', dialect.bool(true))
+        .orderBy('id')
+        .execute()
+    ).map((row) => ({ row, types: dialect.parseJson(row.event_types) as string[] }));
+    if (endpoints.length === 0) return 0;
+    const at = now();
+    const plans = endpoints
+      .map(({ row, types }) => ({
+        endpoint: row,
+        events: events.filter((e) => e.projectId === row.project_id && matchesEventType(types, e.type)),
+      }))
+      .filter((plan) => plan.events.length > 0);
+    if (plans.length === 0) return 0;
+    await lockEndpoints(
+      trx,
+      dialect,
+      plans.map((p) => p.endpoint.id),
+    );
+    let written = 0;
+    for (const { endpoint, events: matching } of plans) {
+      const rows: Insertable<WebhookDeliveriesTable>[] = matching.map((event) => ({
+        id: uuidv7(),
+        project_id: endpoint.project_id,
+        endpoint_id: endpoint.id,
+        message_id: event.id,
+        event_type: event.type,
+        ordering_key: event.contactId,
+        body: webhookBody(event),
+        status: 'pending',
+        attempt_count: 0,
+        round_attempts: 0,
+        job_id: null,
+        next_attempt_at: null,
+        last_status_code: null,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+        finished_at: null,
+      }));
+      // The first delivery of each contact in this batch starts now unless an earlier one is pending.
+      const firstOfKey = new Map<string, Insertable<WebhookDeliveriesTable>>();
+      const start: Insertable<WebhookDeliveriesTable>[] = [];
+      for (const row of rows) {
+        if (row.ordering_key == null) start.push(row);
+        else if (!firstOfKey.has(row.ordering_key)) firstOfKey.set(row.ordering_key, row);
+      }
+      const busy = await keysWithPending(trx, endpoint.id, [...firstOfKey.keys()]);
+      for (const [key, row] of firstOfKey) if (!busy.has(key)) start.push(row);
+      await insertDeliveries(trx, rows);
+      await schedule(trx, start, clock());
+      written += rows.length;
+    }
+    return written;
+  }
+
+  /** One HTTP attempt of a delivery to an endpoint (the SSRF guard decides first). */
+  async function attempt(
+    delivery: WebhookDeliveryRow,
+    endpoint: WebhookEndpointRow,
+  ): Promise<AttemptOutcome> {
+    const decision = await decideWebhookTarget(endpoint.url, {
+      allowPrivate: options.allowPrivateTargets,
+      resolve: options.resolve,
+    });
+    if (!decision.allowed)
+      return {
+        ok: false,
+        statusCode: null,
+        latencyMs: 0,
+        responseExcerpt: null,
+        error: `refused: ${decision.reason}`,
+      };
+    // The wall clock, not the roster clock: receivers compare it with theirs to refuse old replays.
+    const timestamp = Math.floor(Date.now() / 1000);
+    return postWebhook({
+      url: endpoint.url,
+      addresses: decision.addresses,
+      headers: webhookHeaders(signingSecrets(endpoint, now()), delivery.message_id, timestamp, delivery.body),
+      body: delivery.body,
+      timeoutMs: options.timeoutMs,
+    });
+  }
+
+  /** Fails every pending delivery of an endpoint that was just disabled (in `trx`). */
+  async function failPending(trx: Db, endpointId: string, reason: string, at: string): Promise<void> {
+    await trx
+      .updateTable('roster_webhook_deliveries')
+      .set({
+        status: 'failed',
+        last_error: reason,
+        job_id: null,
+        next_attempt_at: null,
+        finished_at: at,
+        updated_at: at,
+      })
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  /**
+   * Records an attempt's outcome, in one transaction under the endpoint's lock: the attempt row,
+   * the delivery's new state (succeeded, retry queued, or failed for good), the endpoint's health
+   * (disabled after failing for `disableAfterMs`), and the next delivery of the chain. Nothing
+   * happens if the delivery moved on meanwhile (replayed, deleted, or taken over by another job).
+   */
+  async function record(
+    delivery: WebhookDeliveryRow,
+    jobId: string | null,
+    startedAt: string,
+    outcome: AttemptOutcome,
+  ): Promise<WebhookDeliveryRow | undefined> {
+    return db.transaction().execute(async (trx) => {
+      await lockEndpoints(trx, dialect, [delivery.endpoint_id]);
+      const current = await trx
+        .selectFrom('roster_webhook_deliveries')
+        .selectAll()
+        .where('id', '=', delivery.id)
+        .executeTakeFirst();
+      if (current?.status !== 'pending' || current.job_id !== jobId) return undefined;
+      const endpoint = await findEndpoint(trx, current.project_id, current.endpoint_id);
+      if (!endpoint) return undefined;
+      const at = now();
+      const number = Number(current.attempt_count) + 1;
+      await insertAttempt(trx, {
+        id: uuidv7(),
+        delivery_id: current.id,
+        number,
+        started_at: startedAt,
+        status_code: outcome.statusCode,
+        latency_ms: outcome.latencyMs,
+        response_excerpt: outcome.responseExcerpt,
+        error: outcome.error,
+      });
+      const round = Number(current.round_attempts) + 1;
+      const base = {
+        attempt_count: number,
+        round_attempts: round,
+        last_status_code: outcome.statusCode,
+        last_error: outcome.error,
+        updated_at: at,
+      };
+      const isTest = current.event_type === WEBHOOK_TEST_EVENT_TYPE;
+      let finished = true;
+      if (outcome.ok) {
+        Object.assign(base, { status: 'succeeded', job_id: null, next_attempt_at: null, finished_at: at });
+        if (endpoint.failing_since !== null && !isTest)
+          await trx
+            .updateTable('roster_webhook_endpoints')
+            .set({ failing_since: null })
+            .where('id', '=', endpoint.id)
+            .execute();
+      } else {
+        let disabled = !endpoint.enabled;
+        if (!isTest && endpoint.enabled) {
+          const failingSince = endpoint.failing_since ?? startedAt;
+          const disable = Date.parse(failingSince) <= clock().getTime() - options.disableAfterMs;
+          await trx
+            .updateTable('roster_webhook_endpoints')
+            .set({
+              failing_since: failingSince,
+              ...(disable
+                ? { enabled: dialect.bool(false), disabled_reason: 'failing', updated_at: at }
+                : {}),
+            })
+            .where('id', '=', endpoint.id)
+            .execute();
+          if (disable) {
+            disabled = true;
+            await failPending(
+              trx,
+              endpoint.id,
+              `endpoint disabled: every attempt failed since ${failingSince}`,
+              at,
+            );
+          }
+        }
+        const delay = options.retryScheduleMs[round - 1];
+        if (isTest || disabled || delay === undefined) {
+          Object.assign(base, { status: 'failed', job_id: null, next_attempt_at: null, finished_at: at });
+        } else {
+          finished = false;
+          Object.assign(base, { job_id: null });
+        }
+        if (!finished) {
+          await trx.updateTable('roster_webhook_deliveries').set(base).where('id', '=', current.id).execute();
+          await schedule(trx, [current], new Date(clock().getTime() + delay!));
+          return trx
+            .selectFrom('roster_webhook_deliveries')
+            .selectAll()
+            .where('id', '=', current.id)
+            .executeTakeFirst();
+        }
+      }
+      await trx.updateTable('roster_webhook_deliveries').set(base).where('id', '=', current.id).execute();
+      await startChain(trx, current.endpoint_id, current.ordering_key);
+      return trx
+        .selectFrom('roster_webhook_deliveries')
+        .selectAll()
+        .where('id', '=', current.id)
+        .executeTakeFirst();
+    });
+  }
+
+  /** Finishes a delivery without an attempt (its endpoint is disabled), starting the next of its chain. */
+  async function abandon(delivery: WebhookDeliveryRow, jobId: string, reason: string): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await lockEndpoints(trx, dialect, [delivery.endpoint_id]);
+      const at = now();
+      const updated = await trx
+        .updateTable('roster_webhook_deliveries')
+        .set({
+          status: 'failed',
+          last_error: reason,
+          job_id: null,
+          next_attempt_at: null,
+          finished_at: at,
+          updated_at: at,
+        })
+        .where('id', '=', delivery.id)
+        .where('status', '=', 'pending')
+        .where('job_id', '=', jobId)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) > 0)
+        await startChain(trx, delivery.endpoint_id, delivery.ordering_key);
+    });
+  }
+
+  /** The job that makes one attempt of one delivery. */
+  const job: JobDefinition<WebhookDeliveryJobPayload, { skipped?: string; status?: string }> = {
+    type: WEBHOOK_DELIVERY_JOB_TYPE,
+    async run(ctx) {
+      const delivery = await db
+        .selectFrom('roster_webhook_deliveries')
+        .selectAll()
+        .where('id', '=', ctx.job.payload.deliveryId)
+        .executeTakeFirst();
+      if (delivery?.status !== 'pending' || delivery.job_id !== ctx.job.id)
+        return { skipped: 'the delivery moved on' };
+      const endpoint = await findEndpoint(db, delivery.project_id, delivery.endpoint_id);
+      if (!endpoint) return { skipped: 'the endpoint was deleted' };
+      if (!endpoint.enabled) {
+        await abandon(delivery, ctx.job.id, 'endpoint disabled');
+        return { status: 'failed' };
+      }
+      const startedAt = now();
+      const outcome = await attempt(delivery, endpoint);
+      const after = await record(delivery, ctx.job.id, startedAt, outcome);
+      // A retry queued in the transaction: make this process's runner see it when it is due.
+      jobs.wake();
+      return { status: after?.status ?? 'moved on' };
+    },
+  };
+
+  return { fanOut, schedule, startChain, attempt, record, failPending, job };
+}
+
+export type WebhookDeliveryEngine = ReturnType<typeof createWebhookDelivery>;

@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { checkText } from '../text-rules.js';
+
+/**
+ * Change events a webhook endpoint can subscribe to (besides `segment.<slug>.entry|exit`, see
+ * `isWebhookEventPattern`). `webhook.test` is what `sendTest` sends; it needs no subscription.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'contact.subscribed',
+  'contact.unsubscribed',
+  'import.completed',
+  'import.failed',
+  'bulk.completed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** The type of the event `sendTest` sends. */
+export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
+
+/** Longest endpoint URL accepted. */
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+/** Longest endpoint description accepted. */
+export const MAX_WEBHOOK_DESCRIPTION_LENGTH = 500;
+/** Most event types (and patterns) one endpoint lists. */
+export const MAX_WEBHOOK_EVENT_TYPES = 100;
+/** Most endpoints per project. */
+export const MAX_WEBHOOK_ENDPOINTS = 50;
+/** Longest response body excerpt kept per attempt, in bytes (UTF-8). */
+export const MAX_RESPONSE_EXCERPT_BYTES = 1024;
+
+const SEGMENT_SLUG = '[a-z0-9_]+(?:-[a-z0-9_]+)*';
+const SEGMENT_EVENT = new RegExp(`^segment\\.(?:${SEGMENT_SLUG}|\\*)(?:\\.(?:entry|exit|\\*))?$`);
+
+/**
+ * True for what an endpoint may list in `eventTypes`: a known type, `*` (every event),
+ * `segment.<slug>.entry|exit`, or a segment pattern with `*` for the slug and/or the kind
+ * (`segment.*.entry`, `segment.vip.*`, `segment.*`).
+ */
+export function isWebhookEventPattern(value: string): boolean {
+  if (value === '*') return true;
+  if ((WEBHOOK_EVENT_TYPES as readonly string[]).includes(value)) return true;
+  if (!SEGMENT_EVENT.test(value)) return false;
+  // `segment.<slug>` alone names no event: it needs `.entry`, `.exit` or `.*`, unless the slug is `*`.
+  return value === 'segment.*' || value.split('.').length === 3;
+}
+
+/** True when an endpoint subscribed to `patterns` receives an event of `type`. */
+export function matchesEventType(patterns: readonly string[], type: string): boolean {
+  for (const pattern of patterns) {
+    if (pattern === '*' || pattern === type) return true;
+    if (!pattern.includes('*') || !type.startsWith('segment.')) continue;
+    const [, slug, kind] = type.split('.');
+    const [, pSlug, pKind] = pattern.split('.');
+    if ((pSlug === '*' || pSlug === slug) && (pKind === undefined || pKind === '*' || pKind === kind))
+      return true;
+  }
+  return false;
+}
+
+const urlSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .trim()
+  .min(1, 'is required')
+  .max(MAX_WEBHOOK_URL_LENGTH, `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
+    else if (url.username !== '' || url.password !== '')
+      ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
+    else if (url.hash !== '') ctx.addIssue({ code: 'custom', message: 'must not contain a #fragment' });
+  });
+
+const descriptionSchema = z
+  .string({ error: 'must be a string' })
+  .max(MAX_WEBHOOK_DESCRIPTION_LENGTH, `must be at most ${MAX_WEBHOOK_DESCRIPTION_LENGTH} characters`)
+  .superRefine(checkText);
+
+const eventTypesSchema = z
+  .array(z.string({ error: 'must be a string' }), {
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of event types'),
+  })
+  .min(1, 'must list at least one event type')
+  .max(MAX_WEBHOOK_EVENT_TYPES, `must list at most ${MAX_WEBHOOK_EVENT_TYPES} event types`)
+  .superRefine((types, ctx) => {
+    types.forEach((type, i) => {
+      if (!isWebhookEventPattern(type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `unknown event type "${type}" (known: ${WEBHOOK_EVENT_TYPES.join(', ')}, segment.<slug>.entry|exit, segment.*, *)`,
+        });
+      }
+    });
+  })
+  .transform((types) => [...new Set(types)]);
+
+export const createWebhookEndpointSchema = z.strictObject({
+  url: urlSchema,
+  description: descriptionSchema.nullish(),
+  /** Types (or patterns) of the events to receive. */
+  eventTypes: eventTypesSchema,
+  /** @default true */
+  enabled: z.boolean({ error: 'must be a boolean' }).optional(),
+});
+export type CreateWebhookEndpointInput = z.input<typeof createWebhookEndpointSchema>;
+
+export const updateWebhookEndpointSchema = z.strictObject({
+  url: urlSchema.optional(),
+  description: descriptionSchema.nullish(),
+  eventTypes: eventTypesSchema.optional(),
+  /** Re-enables an endpoint disabled after repeated failure (or disables one). */
+  enabled: z.boolean({ error: 'must be a boolean' }).optional(),
+});
+export type UpdateWebhookEndpointInput = z.input<typeof updateWebhookEndpointSchema>;
+
+export const rotateWebhookSecretSchema = z.strictObject({
+  /**
+   * How long the previous secret keeps signing beside the new one, in ms (0: stop at once).
+   * @default `webhooks.secretOverlapMs` (24 hours)
+   */
+  overlapMs: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must be at least 0')
+    .max(7 * 86_400_000, 'must be at most 604800000 (7 days)')
+    .optional(),
+});
+export type RotateWebhookSecretInput = z.input<typeof rotateWebhookSecretSchema>;
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** Largest page of deliveries. */
+export const MAX_WEBHOOK_DELIVERY_PAGE = 100;
+
+export const listWebhookDeliveriesSchema = z.strictObject({
+  /** @default 50 */
+  limit: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_WEBHOOK_DELIVERY_PAGE, `must be at most ${MAX_WEBHOOK_DELIVERY_PAGE}`)
+    .optional(),
+  /** The `nextCursor` of the previous page (newest first). */
+  cursor: z.string({ error: 'must be a string' }).max(100, 'is not a valid cursor').optional(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES, { error: 'must be pending, succeeded or failed' }).optional(),
+});
+export type ListWebhookDeliveriesInput = z.input<typeof listWebhookDeliveriesSchema>;
+
+export const replayWebhookSchema = z.strictObject({
+  /** Queue again every delivery of the endpoint created at or after this time (ISO 8601). */
+  since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+  /** Only deliveries with this status (default: succeeded and failed; pending ones are on their way). */
+  status: z.enum(['succeeded', 'failed'], { error: 'must be succeeded or failed' }).optional(),
+});
+export type ReplayWebhookInput = z.input<typeof replayWebhookSchema>;
+
+/** A webhook endpoint as core returns it (never its secret: see `secret()`). */
+export interface WebhookEndpoint {
+  id: string;
+  projectId: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  enabled: boolean;
+  /** Why the endpoint is disabled: `failing` (automatically, after repeated failure) or `user`; null when enabled. */
+  disabledReason: 'failing' | 'user' | null;
+  /** Since when every attempt has failed (null when the last attempt succeeded or none was made). */
+  failingSince: string | null;
+  /** Until when the previous secret still signs beside the current one (after a rotation), else null. */
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A new endpoint, with its secret (also readable later with `secret()`). */
+export interface CreatedWebhookEndpoint extends WebhookEndpoint {
+  /** `whsec_` + base64 of 24 random bytes: the key receivers verify signatures with. */
+  secret: string;
+}
+
+export interface WebhookSecret {
+  /** The current secret. */
+  secret: string;
+  /** The previous secret while it still signs (after a rotation), else null. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: string | null;
+}
+
+/** One event sent (or to be sent) to one endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  /** The `webhook-id` header: the event's id, the same on every retry and replay. */
+  messageId: string;
+  eventType: string;
+  status: WebhookDeliveryStatus;
+  /** Attempts made so far (all rounds, replays included). */
+  attemptCount: number;
+  /** When the next attempt is due (pending only; null while waiting behind an earlier event of the contact). */
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** The JSON body sent, exactly as signed. */
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** One HTTP attempt of a delivery. */
+export interface WebhookAttempt {
+  id: string;
+  deliveryId: string;
+  /** 1 for the first attempt of the delivery. */
+  number: number;
+  startedAt: string;
+  /** The receiver's HTTP status; null when no answer came (timeout, refused target, network error). */
+  statusCode: number | null;
+  latencyMs: number;
+  /** The start of the response body (at most 1 KB), when there was one. */
+  responseExcerpt: string | null;
+  /** Why the attempt failed without a status (or a note for a non-2xx), else null. */
+  error: string | null;
+}
+
+export interface WebhookDeliveryPage {
+  data: WebhookDelivery[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** What `sendTest` answers: the test delivery and its one attempt. */
+export interface WebhookTestResult {
+  delivery: WebhookDelivery;
+  attempt: WebhookAttempt;
+}
