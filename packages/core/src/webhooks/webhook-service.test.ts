@@ -6,7 +6,6 @@ import { afterEach, expect, it } from 'vitest';
 import { isRosterError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import type { WebhooksOptions } from '../options.js';
-import type { Roster } from '../roster.js';
 import type { WebhookSourceEvent } from './webhook-delivery.js';
 import { createWebhookService } from './webhook-service.js';
 
