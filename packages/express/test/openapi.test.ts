@@ -37,7 +37,13 @@ const unexpected: unknown[] = [];
 
 beforeAll(async () => {
   // A small import limit keeps the 413 scenario fast; the documents are rendered with the same limits.
-  roster = await createRoster({ database: ':memory:', limits: { maxImportBytes: 4096, maxBulkIds: 1000 } });
+  roster = await createRoster({
+    database: ':memory:',
+    limits: { maxImportBytes: 4096, maxBulkIds: 1000 },
+    // Webhook test events go to the loopback discard port (refused at once), never off the machine.
+    webhooks: { allowPrivateTargets: true, timeoutMs: 2000 },
+  });
+
   projectId = (await roster.projects.ensure('default')).id;
   key = (await roster.keys.create(projectId)).key;
   const app = express();
@@ -57,6 +63,7 @@ beforeEach(async () => {
   await roster.db.deleteFrom('roster_contacts').execute();
   await roster.db.deleteFrom('roster_audiences').execute();
   await roster.db.deleteFrom('roster_jobs').execute();
+  await roster.db.deleteFrom('roster_webhook_endpoints').execute();
 });
 
 function apiFor(base: string): Api {
@@ -387,6 +394,22 @@ async function finishedImport(api: Api): Promise<string> {
   return job.id;
 }
 
+/** A webhook endpoint of the test project pointing at a closed loopback port. */
+async function webhookEndpoint(api: Api, enabled = true) {
+  return api.roster.webhooks.create(api.projectId, {
+    url: 'http://127.0.0.1:9/hooks',
+    eventTypes: ['*'],
+    enabled,
+  });
+}
+
+/** A finished delivery (a test event: the attempt is refused by the closed port). */
+async function webhookDelivery(api: Api) {
+  const endpoint = await webhookEndpoint(api);
+  const { delivery } = await api.roster.webhooks.sendTest(api.projectId, endpoint.id);
+  return { endpoint, delivery };
+}
+
 const rosterScenarios: Record<string, Scenario> = {
   'getProject 200': (api) => api.call('get', '/project'),
   'listKeys 200': (api) => api.call('get', '/keys'),
@@ -418,6 +441,89 @@ const rosterScenarios: Record<string, Scenario> = {
   },
   'exportFilteredContacts 400': (api) => api.call('get', '/contacts/export?format=xml'),
   'exportFilteredContacts 404': (api) => api.call('get', `/contacts/export?segment_id=${UNKNOWN_ID}`),
+  'listWebhooks 200': async (api) => {
+    await webhookEndpoint(api);
+    return api.call('get', '/webhooks');
+  },
+  'createWebhook 201': (api, doc) =>
+    api.call('post', '/webhooks', { body: bodyExample(doc, 'createWebhook') }),
+  'createWebhook 400': (api) =>
+    api.call('post', '/webhooks', {
+      body: { url: 'https://crm.example.com/', eventTypes: ['contact.exploded'] },
+    }),
+  'getWebhook 200': async (api) => api.call('get', `/webhooks/${(await webhookEndpoint(api)).id}`),
+  'getWebhook 404': (api) => api.call('get', `/webhooks/${UNKNOWN_ID}`),
+  'updateWebhook 200': async (api, doc) =>
+    api.call('patch', `/webhooks/${(await webhookEndpoint(api, false)).id}`, {
+      body: bodyExample(doc, 'updateWebhook'),
+    }),
+  'updateWebhook 400': async (api) =>
+    api.call('patch', `/webhooks/${(await webhookEndpoint(api)).id}`, { body: { enabled: 'yes' } }),
+  'updateWebhook 404': (api) => api.call('patch', `/webhooks/${UNKNOWN_ID}`, { body: { enabled: true } }),
+  'deleteWebhook 204': async (api) => api.call('delete', `/webhooks/${(await webhookEndpoint(api)).id}`),
+  'deleteWebhook 404': (api) => api.call('delete', `/webhooks/${UNKNOWN_ID}`),
+  'getWebhookSecret 200': async (api) =>
+    api.call('get', `/webhooks/${(await webhookEndpoint(api)).id}/secret`),
+  'getWebhookSecret 404': (api) => api.call('get', `/webhooks/${UNKNOWN_ID}/secret`),
+  'rotateWebhookSecret 200': async (api, doc) =>
+    api.call('post', `/webhooks/${(await webhookEndpoint(api)).id}/rotate-secret`, {
+      body: bodyExample(doc, 'rotateWebhookSecret'),
+    }),
+  'rotateWebhookSecret 400': async (api) =>
+    api.call('post', `/webhooks/${(await webhookEndpoint(api)).id}/rotate-secret`, {
+      body: { overlapMs: -1 },
+    }),
+  'rotateWebhookSecret 404': (api) => api.call('post', `/webhooks/${UNKNOWN_ID}/rotate-secret`),
+  'testWebhook 200': async (api) => api.call('post', `/webhooks/${(await webhookEndpoint(api)).id}/test`),
+  'testWebhook 404': (api) => api.call('post', `/webhooks/${UNKNOWN_ID}/test`),
+  'replayWebhookDeliveries 202': async (api, doc) => {
+    const { endpoint } = await webhookDelivery(api);
+    return api.call('post', `/webhooks/${endpoint.id}/replay`, {
+      body: bodyExample(doc, 'replayWebhookDeliveries'),
+    });
+  },
+  'replayWebhookDeliveries 400': async (api) =>
+    api.call('post', `/webhooks/${(await webhookEndpoint(api)).id}/replay`, { body: {} }),
+  'replayWebhookDeliveries 404': (api) =>
+    api.call('post', `/webhooks/${UNKNOWN_ID}/replay`, { body: { since: '2026-11-23T19:40:00.000Z' } }),
+  'replayWebhookDeliveries 409': async (api) =>
+    api.call('post', `/webhooks/${(await webhookEndpoint(api, false)).id}/replay`, {
+      body: { since: '2026-11-23T19:40:00.000Z' },
+    }),
+  'listWebhookDeliveries 200': async (api) => {
+    const { endpoint } = await webhookDelivery(api);
+    return api.call('get', `/webhooks/${endpoint.id}/deliveries?limit=10`);
+  },
+  'listWebhookDeliveries 400': async (api) =>
+    api.call('get', `/webhooks/${(await webhookEndpoint(api)).id}/deliveries?limit=0`),
+  'listWebhookDeliveries 404': (api) => api.call('get', `/webhooks/${UNKNOWN_ID}/deliveries`),
+  'getWebhookDelivery 200': async (api) => {
+    const { endpoint, delivery } = await webhookDelivery(api);
+    return api.call('get', `/webhooks/${endpoint.id}/deliveries/${delivery.id}`);
+  },
+  'getWebhookDelivery 404': async (api) =>
+    api.call('get', `/webhooks/${(await webhookEndpoint(api)).id}/deliveries/${UNKNOWN_ID}`),
+  'listWebhookDeliveryAttempts 200': async (api) => {
+    const { endpoint, delivery } = await webhookDelivery(api);
+    return api.call('get', `/webhooks/${endpoint.id}/deliveries/${delivery.id}/attempts`);
+  },
+  'listWebhookDeliveryAttempts 404': async (api) => {
+    // A delivery of another endpoint is not found under this one.
+    const { delivery } = await webhookDelivery(api);
+    const other = await webhookEndpoint(api);
+    return api.call('get', `/webhooks/${other.id}/deliveries/${delivery.id}/attempts`);
+  },
+  'replayWebhookDelivery 202': async (api) => {
+    const { endpoint, delivery } = await webhookDelivery(api);
+    return api.call('post', `/webhooks/${endpoint.id}/deliveries/${delivery.id}/replay`);
+  },
+  'replayWebhookDelivery 404': async (api) =>
+    api.call('post', `/webhooks/${(await webhookEndpoint(api)).id}/deliveries/${UNKNOWN_ID}/replay`),
+  'replayWebhookDelivery 409': async (api) => {
+    const { endpoint, delivery } = await webhookDelivery(api);
+    await api.roster.webhooks.replay(api.projectId, delivery.id);
+    return api.call('post', `/webhooks/${endpoint.id}/deliveries/${delivery.id}/replay`);
+  },
 };
 
 /** Every documented 401: the operation called with an unknown key. */

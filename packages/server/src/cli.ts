@@ -6,6 +6,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWebhooksCommand } from './commands/webhooks.js';
 import { CliError } from './config.js';
 
 /** This package's version, read at run time from its package.json (one level above src/ and dist/). */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerImportCommand(program);
   registerExportCommand(program);
+  registerWebhooksCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(run with --help for usage)');
   return program;
 }

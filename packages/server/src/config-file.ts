@@ -40,6 +40,8 @@ export interface ServeConfigFile {
   jsonLimitBytes?: number;
   /** Largest import file (multipart upload or Unosend's JSON `file`), in bytes. */
   maxImportBytes?: number;
+  /** Let webhooks go to private, loopback and link-local addresses (local development and tests only). */
+  allowPrivateWebhookTargets?: boolean;
 }
 
 /** The numeric settings shared by flags and the config file: config field → flag name. */
@@ -71,6 +73,7 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   keepAliveTimeoutMs: positiveInteger,
   jsonLimitBytes: positiveInteger,
   maxImportBytes: positiveInteger,
+  allowPrivateWebhookTargets: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 };
 
 /** Reads and checks a config file; every problem is a CliError naming the file and the field. */
@@ -129,6 +132,7 @@ export interface ServeFlagValues {
   keepAliveTimeout?: string;
   jsonLimit?: string;
   maxImportBytes?: string;
+  allowPrivateWebhookTargets?: boolean;
 }
 
 export interface ServeSettings {
@@ -144,6 +148,16 @@ export interface ServeSettings {
   pollIntervalMs: number | undefined;
   /** Server and body limits; undefined: the defaults. */
   limits: Partial<Record<NumericSetting, number>>;
+  /** `webhooks.allowPrivateTargets` (flag, env `ROSTER_WEBHOOKS_ALLOW_PRIVATE`, file). */
+  allowPrivateWebhookTargets: boolean;
+}
+
+/** `ROSTER_WEBHOOKS_ALLOW_PRIVATE`: `1`/`true` or `0`/`false` (empty: unset). */
+function envFlag(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === '1' || value.toLowerCase() === 'true') return true;
+  if (value === '0' || value.toLowerCase() === 'false') return false;
+  throw new CliError(`Invalid ${name}="${value}": use 1 or 0`);
 }
 
 const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
@@ -155,7 +169,10 @@ const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
   maxImportBytes: 'maxImportBytes',
 };
 
-/** Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`), then the config file, then the defaults. */
+/**
+ * Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`, `ROSTER_WEBHOOKS_ALLOW_PRIVATE`), then the
+ * config file, then the defaults.
+ */
 export function resolveServeSettings(
   flags: ServeFlagValues,
   env: NodeJS.ProcessEnv,
@@ -184,5 +201,10 @@ export function resolveServeSettings(
         return value === undefined ? [] : [[name, value]];
       }),
     ),
+    allowPrivateWebhookTargets:
+      (flags.allowPrivateWebhookTargets ||
+        envFlag('ROSTER_WEBHOOKS_ALLOW_PRIVATE', env.ROSTER_WEBHOOKS_ALLOW_PRIVATE)) ??
+      file.allowPrivateWebhookTargets ??
+      false,
   };
 }

@@ -49,6 +49,16 @@ describe('the server serves the OpenAPI documents', () => {
       '/keys',
       '/keys/{id}',
       '/project',
+      '/webhooks',
+      '/webhooks/{id}',
+      '/webhooks/{id}/deliveries',
+      '/webhooks/{id}/deliveries/{deliveryId}',
+      '/webhooks/{id}/deliveries/{deliveryId}/attempts',
+      '/webhooks/{id}/deliveries/{deliveryId}/replay',
+      '/webhooks/{id}/replay',
+      '/webhooks/{id}/rotate-secret',
+      '/webhooks/{id}/secret',
+      '/webhooks/{id}/test',
     ]);
   });
 

@@ -49,7 +49,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, allowPrivateWebhookTargets)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -127,6 +127,7 @@ describe('resolveServeSettings', () => {
       lockTimeoutMs: 5000,
       pollIntervalMs: 100,
       limits: { maxConnections: 50, requestTimeoutMs: 30_000 },
+      allowPrivateWebhookTargets: false,
     });
     expect(resolveServeSettings({}, {})).toEqual({
       port: 3000,
@@ -137,6 +138,7 @@ describe('resolveServeSettings', () => {
       lockTimeoutMs: undefined,
       pollIntervalMs: undefined,
       limits: {},
+      allowPrivateWebhookTargets: false,
     });
   });
 
@@ -173,7 +175,27 @@ describe('resolveServeSettings', () => {
       lockTimeoutMs: 2000,
       pollIntervalMs: 50,
       limits: { maxConnections: 10, headersTimeoutMs: 1000, requestTimeoutMs: 30_000, jsonLimitBytes: 2048 },
+      allowPrivateWebhookTargets: false,
     });
+  });
+
+  it('allows private webhook targets from the flag, ROSTER_WEBHOOKS_ALLOW_PRIVATE or the file', () => {
+    expect(resolveServeSettings({ allowPrivateWebhookTargets: true }, {}).allowPrivateWebhookTargets).toBe(
+      true,
+    );
+    expect(resolveServeSettings({}, { ROSTER_WEBHOOKS_ALLOW_PRIVATE: '1' }).allowPrivateWebhookTargets).toBe(
+      true,
+    );
+    expect(
+      resolveServeSettings({}, { ROSTER_WEBHOOKS_ALLOW_PRIVATE: '0' }, { allowPrivateWebhookTargets: true })
+        .allowPrivateWebhookTargets,
+    ).toBe(false);
+    expect(
+      resolveServeSettings({}, {}, { allowPrivateWebhookTargets: true }).allowPrivateWebhookTargets,
+    ).toBe(true);
+    expect(() => resolveServeSettings({}, { ROSTER_WEBHOOKS_ALLOW_PRIVATE: 'yes' })).toThrow(
+      'Invalid ROSTER_WEBHOOKS_ALLOW_PRIVATE="yes": use 1 or 0',
+    );
   });
 
   it.each([

@@ -6,9 +6,29 @@ import {
   type RosterOptions,
   type TrackEventInput,
   type TrackResult,
+  type WebhookEndpoint,
 } from '@roster/core';
 import { type RunningServer, startServer } from '@roster/server';
 import { type SeedOverrides, seedContacts } from './seed.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+
+/** What `fixture.webhookReceiver()` starts: a receiver with its endpoint in the fixture's project. */
+export interface FixtureWebhookReceiver extends WebhookReceiver {
+  /** The endpoint registered for the receiver. */
+  readonly endpoint: WebhookEndpoint;
+  /** Its signing secret (the receiver verifies with it). */
+  readonly secret: string;
+}
+
+export interface FixtureWebhookReceiverOptions {
+  /**
+   * Event types the endpoint subscribes to.
+   * @default ['*'] (every event)
+   */
+  eventTypes?: string[];
+  /** @default 'fixture receiver' */
+  description?: string;
+}
 
 /** Keys the fixture registers for its project, so your app can keep the keys it already uses. */
 export interface FixtureKeys {
@@ -39,7 +59,8 @@ export interface StartRosterOptions {
   project?: string;
   /**
    * Options passed to `createRoster` (everything but `database`, which is always a fresh in-memory
-   * SQLite database), e.g. `{ clock, limits, jobs: { autoStart: true } }`.
+   * SQLite database), e.g. `{ clock, limits, jobs: { autoStart: true } }`. Webhooks to loopback
+   * addresses are allowed (`webhooks.allowPrivateTargets: true`) unless you say otherwise.
    * @default {} — jobs do not run by themselves: call `drainJobs()`
    */
   roster?: Omit<RosterOptions, 'database' | 'migrate'>;
@@ -86,7 +107,14 @@ export interface RosterFixture {
     email: string,
     options?: Omit<TrackEventInput, 'event' | 'email'>,
   ): Promise<TrackResult>;
-  /** Deletes every contact, audience, job and stored file; keeps the project and its keys. */
+  /**
+   * Starts a local webhook receiver (loopback, ephemeral port) and registers it as an endpoint of
+   * the fixture's project: it verifies every signature with the `standardwebhooks` package and keeps
+   * what it received. Deliveries are jobs: `drainJobs()` sends them (or start the job runner).
+   * Closed with the fixture.
+   */
+  webhookReceiver(options?: FixtureWebhookReceiverOptions): Promise<FixtureWebhookReceiver>;
+  /** Deletes every contact, audience, job, stored file and webhook endpoint; keeps the project and its keys. */
   reset(): Promise<void>;
   /**
    * Stops the server (requests still in flight get up to one second) and closes the database.
@@ -99,6 +127,7 @@ export interface RosterFixture {
 
 /** Tables emptied by `reset()`, children first. Projects and API keys are kept. */
 const DATA_TABLES = [
+  'roster_webhook_endpoints',
   'roster_file_chunks',
   'roster_files',
   'roster_jobs',
@@ -120,7 +149,13 @@ const DATA_TABLES = [
  * ```
  */
 export async function startRoster(options: StartRosterOptions = {}): Promise<RosterFixture> {
-  const roster = await createRoster({ ...options.roster, database: ':memory:', migrate: true });
+  const roster = await createRoster({
+    ...options.roster,
+    // The receivers of `webhookReceiver()` listen on loopback.
+    webhooks: { allowPrivateTargets: true, ...options.roster?.webhooks },
+    database: ':memory:',
+    migrate: true,
+  });
   let server: RunningServer | undefined;
   try {
     const project = await roster.projects.ensure(options.project ?? 'default');
@@ -172,10 +207,12 @@ function createFixture(
 ): RosterFixture {
   let seeded = 0;
   let closing: Promise<void> | undefined;
+  const receivers: WebhookReceiver[] = [];
   const close = () => {
     closing ??= (async () => {
       await server.close();
       await roster.close();
+      for (const receiver of receivers) await receiver.close();
     })();
     return closing;
   };
@@ -208,6 +245,19 @@ function createFixture(
 
     async track(event, email, options = {}) {
       return roster.events.track(ids.projectId, { ...options, event, email });
+    },
+
+    async webhookReceiver(receiverOptions = {}) {
+      const receiver = await startWebhookReceiver();
+      receivers.push(receiver);
+      const created = await roster.webhooks.create(ids.projectId, {
+        url: receiver.url,
+        eventTypes: receiverOptions.eventTypes ?? ['*'],
+        description: receiverOptions.description ?? 'fixture receiver',
+      });
+      receiver.setSecrets([created.secret]);
+      const { secret, ...endpoint } = created;
+      return Object.assign(receiver, { endpoint, secret });
     },
 
     async reset() {

@@ -1,4 +1,21 @@
-import { type ApiKeyInfo, type CreatedApiKey, createKeySchema } from '@roster/core';
+import {
+  type ApiKeyInfo,
+  type CreatedApiKey,
+  type CreatedWebhookEndpoint,
+  createKeySchema,
+  createWebhookEndpointSchema,
+  MAX_WEBHOOK_DELIVERY_PAGE,
+  replayWebhookSchema,
+  rotateWebhookSecretSchema,
+  updateWebhookEndpointSchema,
+  WEBHOOK_DELIVERY_STATUSES,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryPage,
+  type WebhookEndpoint,
+  type WebhookSecret,
+  type WebhookTestResult,
+} from '@roster/core';
 import { z } from 'zod';
 import type { toImportView, toJobView } from '../roster/router.js';
 import {
@@ -86,6 +103,76 @@ const rosterJobPageSchema = z.object({
 const rosterExportSchema = z.object({ data: z.array(unosendContactSchema) });
 
 assertSameType<z.output<typeof rosterJobSchema>, ReturnType<typeof toJobView>>(true);
+const webhookEndpointSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  url: z.string(),
+  description: z.string().nullable(),
+  eventTypes: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z
+    .enum(['failing', 'user'])
+    .nullable()
+    .describe('`failing`: disabled by roster after failing for 24 h; `user`: disabled through the API'),
+  failingSince: z.iso.datetime().nullable().describe('Since when every attempt has failed'),
+  previousSecretExpiresAt: z.iso
+    .datetime()
+    .nullable()
+    .describe('Until when the rotated-out secret still signs beside the current one'),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const webhookCreatedSchema = webhookEndpointSchema.extend({
+  secret: z
+    .string()
+    .describe('`whsec_` + base64: verify signatures with it (also at `GET /webhooks/{id}/secret`)'),
+});
+const webhookListSchema = z.object({ data: z.array(webhookEndpointSchema) });
+const webhookSecretSchema = z.object({
+  secret: z.string(),
+  previousSecret: z.string().nullable(),
+  previousSecretExpiresAt: z.iso.datetime().nullable(),
+});
+const webhookDeliverySchema = z.object({
+  id: z.uuid(),
+  endpointId: z.uuid(),
+  messageId: z.string().describe('The `webhook-id` header: the event id, the same on every retry and replay'),
+  eventType: z.string(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES),
+  attemptCount: z.int().min(0),
+  nextAttemptAt: z.iso.datetime().nullable(),
+  lastStatusCode: z.int().nullable(),
+  lastError: z.string().nullable(),
+  body: z.string().describe('The JSON body sent, exactly as signed'),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+const webhookDeliveryPageSchema = z.object({
+  data: z.array(webhookDeliverySchema),
+  nextCursor: z.string().nullable(),
+});
+const webhookAttemptSchema = z.object({
+  id: z.uuid(),
+  deliveryId: z.uuid(),
+  number: z.int().min(1),
+  startedAt: z.iso.datetime(),
+  statusCode: z.int().nullable(),
+  latencyMs: z.int().min(0),
+  responseExcerpt: z.string().nullable().describe('At most 1 KB of the response body'),
+  error: z.string().nullable(),
+});
+const webhookAttemptListSchema = z.object({ data: z.array(webhookAttemptSchema) });
+const webhookTestSchema = z.object({ delivery: webhookDeliverySchema, attempt: webhookAttemptSchema });
+const webhookReplaySchema = z.object({ replayed: z.int().min(0) });
+
+assertSameType<z.output<typeof webhookEndpointSchema>, WebhookEndpoint>(true);
+assertSameType<z.output<typeof webhookCreatedSchema>, CreatedWebhookEndpoint>(true);
+assertSameType<z.output<typeof webhookSecretSchema>, WebhookSecret>(true);
+assertSameType<z.output<typeof webhookDeliverySchema>, WebhookDelivery>(true);
+assertSameType<z.output<typeof webhookDeliveryPageSchema>, WebhookDeliveryPage>(true);
+assertSameType<z.output<typeof webhookAttemptSchema>, WebhookAttempt>(true);
+assertSameType<z.output<typeof webhookTestSchema>, WebhookTestResult>(true);
 assertSameType<z.output<typeof rosterKeySchema>, ApiKeyInfo>(true);
 assertSameType<z.output<typeof rosterCreatedKeySchema>, CreatedApiKey>(true);
 assertSameType<z.output<typeof rosterImportSchema>, ReturnType<typeof toImportView>>(true);
@@ -185,14 +272,82 @@ const contactFilterParams = [
   },
 ];
 
+const WEBHOOK_ID = '0193a1b2-7c00-7d12-8e34-56789abcdef0';
+const DELIVERY_ID = '0193a1b2-7d00-7e13-9f45-6789abcdef01';
+const ATTEMPT_ID = '0193a1b2-7e00-7f14-8a56-789abcdef012';
+const EVENT_ID = 'evt_0193a1b27d007e139f456789abcdef01';
+const endpointExample = {
+  id: WEBHOOK_ID,
+  projectId: PROJECT_ID,
+  url: 'https://crm.example.com/hooks/roster',
+  description: 'CRM sync',
+  eventTypes: ['contact.created', 'contact.updated', 'contact.deleted'],
+  enabled: true,
+  disabledReason: null,
+  failingSince: null,
+  previousSecretExpiresAt: null,
+  createdAt: AT,
+  updatedAt: AT,
+};
+const SECRET = 'whsec_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEga2V5IQ==';
+const deliveryExample = {
+  id: DELIVERY_ID,
+  endpointId: WEBHOOK_ID,
+  messageId: EVENT_ID,
+  eventType: 'contact.created',
+  status: 'succeeded',
+  attemptCount: 1,
+  nextAttemptAt: null,
+  lastStatusCode: 200,
+  lastError: null,
+  body: `{"type":"contact.created","timestamp":"${AT}","data":{"contact":{"id":"0193a1b2-6f00-7a10-9c3e-2b4d6f8a0c1f","email":"ada@example.com"}}}`,
+  createdAt: AT,
+  updatedAt: LATER,
+  finishedAt: LATER,
+};
+const attemptExample = {
+  id: ATTEMPT_ID,
+  deliveryId: DELIVERY_ID,
+  number: 1,
+  startedAt: LATER,
+  statusCode: 200,
+  latencyMs: 12,
+  responseExcerpt: 'ok',
+  error: null,
+};
+const webhookIdParam = {
+  name: 'id',
+  in: 'path' as const,
+  description: 'The endpoint’s id',
+  schema: z.string(),
+  example: WEBHOOK_ID,
+};
+const deliveryIdParam = {
+  name: 'deliveryId',
+  in: 'path' as const,
+  description: 'The delivery’s id',
+  schema: z.string(),
+  example: DELIVERY_ID,
+};
+const webhookNotFound = {
+  description: 'No webhook endpoint with this id in the project',
+  schema: 'PlunkError',
+  example: errorExample('WEBHOOK_NOT_FOUND', 404, 'Webhook endpoint not found'),
+};
+const deliveryNotFound = {
+  description: 'No delivery with this id to this endpoint (or no such endpoint)',
+  schema: 'PlunkError',
+  example: errorExample('WEBHOOK_DELIVERY_NOT_FOUND', 404, 'Webhook delivery not found'),
+};
+
 const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
   buildDocument({
     title: 'roster: management API',
     version: '0.1.0',
     description:
       'roster’s own routes beside the providers’ APIs: the key’s project, its API keys, an import’s row ' +
-      'counts while it runs, the project’s recent jobs, and the contacts list and export with every filter ' +
-      'together. Secret keys as Bearer tokens; errors in Plunk’s envelope.',
+      'counts while it runs, the project’s recent jobs, the contacts list and export with every filter ' +
+      'together, and signed webhooks (Standard Webhooks). Secret keys as Bearer tokens; errors in Plunk’s envelope.',
     serverUrl,
     tags: [
       { name: 'Project', description: 'The project the key belongs to' },
@@ -203,8 +358,20 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         name: 'Contacts',
         description: 'The contacts list and export with every filter together (what the dashboard uses)',
       },
+      {
+        name: 'Webhooks',
+        description:
+          'Endpoints that receive change events, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
+          '`webhook-signature`), with their deliveries and attempts',
+      },
     ],
-    requests: { RosterCreateKeyBody: { schema: createKeySchema } },
+    requests: {
+      RosterCreateKeyBody: { schema: createKeySchema },
+      RosterCreateWebhookBody: { schema: createWebhookEndpointSchema },
+      RosterUpdateWebhookBody: { schema: updateWebhookEndpointSchema },
+      RosterRotateWebhookSecretBody: { schema: rotateWebhookSecretSchema },
+      RosterReplayWebhookBody: { schema: replayWebhookSchema },
+    },
     schemas: {
       RosterProject: { schema: rosterProjectSchema, description: 'A project' },
       RosterKey: { schema: rosterKeySchema, description: 'An API key as listed (never the key itself)' },
@@ -223,6 +390,30 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterContactExport: {
         schema: rosterExportSchema,
         description: 'Every matching contact in Unosend’s format',
+      },
+      RosterWebhook: {
+        schema: webhookEndpointSchema,
+        description: 'A webhook endpoint (without its secret)',
+      },
+      RosterCreatedWebhook: {
+        schema: webhookCreatedSchema,
+        description: 'A webhook endpoint with its secret',
+      },
+      RosterWebhookList: { schema: webhookListSchema, description: 'The project’s endpoints, oldest first' },
+      RosterWebhookSecret: { schema: webhookSecretSchema, description: 'The signing secrets of an endpoint' },
+      RosterWebhookDelivery: { schema: webhookDeliverySchema, description: 'One event sent to one endpoint' },
+      RosterWebhookDeliveryPage: {
+        schema: webhookDeliveryPageSchema,
+        description: 'A page of deliveries, newest first',
+      },
+      RosterWebhookAttemptList: {
+        schema: webhookAttemptListSchema,
+        description: 'A delivery’s HTTP attempts, oldest first',
+      },
+      RosterWebhookTest: { schema: webhookTestSchema, description: 'A test delivery and its one attempt' },
+      RosterWebhookReplay: {
+        schema: webhookReplaySchema,
+        description: 'How many deliveries were queued again',
       },
       PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
     },
@@ -502,6 +693,318 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             ]),
           },
           404: segmentNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/webhooks',
+        operationId: 'listWebhooks',
+        summary: 'List the project’s webhook endpoints',
+        tags: ['Webhooks'],
+        responses: {
+          200: {
+            description: 'The endpoints',
+            schema: 'RosterWebhookList',
+            example: { data: [endpointExample] },
+          },
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'post',
+        path: '/webhooks',
+        operationId: 'createWebhook',
+        summary: 'Create a webhook endpoint',
+        description:
+          'Event types: `contact.created`, `contact.updated`, `contact.deleted`, `contact.subscribed`, ' +
+          '`contact.unsubscribed`, `import.completed`, `import.failed`, `bulk.completed`, ' +
+          '`segment.<slug>.entry|exit`, or the patterns `segment.*`, `segment.*.entry`, `segment.<slug>.*` and `*`. ' +
+          'Targets on private, loopback and link-local addresses are refused unless the server allows them ' +
+          '(`--allow-private-webhook-targets`). The answer holds the signing secret.',
+        tags: ['Webhooks'],
+        body: {
+          schema: 'RosterCreateWebhookBody',
+          example: {
+            url: 'https://crm.example.com/hooks/roster',
+            description: 'CRM sync',
+            eventTypes: ['contact.created', 'contact.updated', 'contact.deleted'],
+          },
+        },
+        responses: {
+          201: {
+            description: 'The new endpoint with its secret',
+            schema: 'RosterCreatedWebhook',
+            example: { ...endpointExample, secret: SECRET },
+          },
+          400: {
+            description: 'A missing or invalid field (unknown event type, non-HTTP or private URL, ...)',
+            schema: 'PlunkError',
+            example: errorExample(
+              'VALIDATION_ERROR',
+              400,
+              'eventTypes.0: unknown event type "contact.exploded"',
+              [{ field: 'eventTypes.0', message: 'unknown event type "contact.exploded"' }],
+            ),
+          },
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/webhooks/{id}',
+        operationId: 'getWebhook',
+        summary: 'A webhook endpoint',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        responses: {
+          200: { description: 'The endpoint', schema: 'RosterWebhook', example: endpointExample },
+          404: webhookNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'patch',
+        path: '/webhooks/{id}',
+        operationId: 'updateWebhook',
+        summary: 'Change a webhook endpoint',
+        description:
+          '`enabled: true` re-enables an endpoint roster disabled after it failed for 24 h; `enabled: false` ' +
+          'disables it and fails its pending deliveries (replay them later with `POST /webhooks/{id}/replay`).',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        body: { schema: 'RosterUpdateWebhookBody', example: { enabled: true } },
+        responses: {
+          200: { description: 'The endpoint as changed', schema: 'RosterWebhook', example: endpointExample },
+          400: {
+            description: 'An invalid field',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'enabled: must be a boolean', [
+              { field: 'enabled', message: 'must be a boolean' },
+            ]),
+          },
+          404: webhookNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'delete',
+        path: '/webhooks/{id}',
+        operationId: 'deleteWebhook',
+        summary: 'Delete a webhook endpoint with its deliveries',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        responses: { 204: { description: 'Deleted' }, 404: webhookNotFound, 401: unauthorized },
+      },
+      {
+        method: 'get',
+        path: '/webhooks/{id}/secret',
+        operationId: 'getWebhookSecret',
+        summary: 'The endpoint’s signing secrets',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        responses: {
+          200: {
+            description: 'The current secret, and the previous one while it still signs',
+            schema: 'RosterWebhookSecret',
+            example: { secret: SECRET, previousSecret: null, previousSecretExpiresAt: null },
+          },
+          404: webhookNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'post',
+        path: '/webhooks/{id}/rotate-secret',
+        operationId: 'rotateWebhookSecret',
+        summary: 'Give the endpoint a new secret',
+        description:
+          'The previous secret keeps signing beside the new one (two `v1,` signatures in `webhook-signature`) ' +
+          'for `overlapMs` (default 24 h), so receivers can switch without losing a delivery.',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        body: {
+          schema: 'RosterRotateWebhookSecretBody',
+          example: { overlapMs: 86_400_000 },
+          required: false,
+        },
+        responses: {
+          200: {
+            description: 'The endpoint with its new secret',
+            schema: 'RosterCreatedWebhook',
+            example: {
+              ...endpointExample,
+              previousSecretExpiresAt: '2026-11-24T19:40:00.000Z',
+              secret: SECRET,
+            },
+          },
+          400: {
+            description: 'An invalid `overlapMs`',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'overlapMs: must be at least 0', [
+              { field: 'overlapMs', message: 'must be at least 0' },
+            ]),
+          },
+          404: webhookNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'post',
+        path: '/webhooks/{id}/test',
+        operationId: 'testWebhook',
+        summary: 'Send a signed test event now',
+        description:
+          'Sends `{"type":"webhook.test",...}` to the endpoint (even a disabled one) and answers with the ' +
+          'outcome of that one attempt; it is not retried.',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        responses: {
+          200: {
+            description:
+              'The test delivery and its attempt (the attempt may have failed: see `statusCode` and `error`)',
+            schema: 'RosterWebhookTest',
+            example: {
+              delivery: {
+                ...deliveryExample,
+                eventType: 'webhook.test',
+                body: `{"type":"webhook.test","timestamp":"${AT}","data":{"endpointId":"${WEBHOOK_ID}","message":"A test event from roster"}}`,
+              },
+              attempt: attemptExample,
+            },
+          },
+          404: webhookNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'post',
+        path: '/webhooks/{id}/replay',
+        operationId: 'replayWebhookDeliveries',
+        summary: 'Send again every finished delivery since a time',
+        description:
+          'Queues again (same `webhook-id` and body, fresh retry schedule) every succeeded or failed delivery ' +
+          'created at or after `since`, at most 10 000.',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam],
+        body: { schema: 'RosterReplayWebhookBody', example: { since: AT, status: 'failed' } },
+        responses: {
+          202: { description: 'Queued', schema: 'RosterWebhookReplay', example: { replayed: 12 } },
+          400: {
+            description: 'A missing or invalid `since`, or more than 10 000 deliveries',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'since: is required', [
+              { field: 'since', message: 'is required' },
+            ]),
+          },
+          404: webhookNotFound,
+          409: {
+            description: 'The endpoint is disabled: enable it first',
+            schema: 'PlunkError',
+            example: errorExample('CONFLICT', 409, 'The endpoint is disabled: enable it before replaying'),
+          },
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/webhooks/{id}/deliveries',
+        operationId: 'listWebhookDeliveries',
+        summary: 'The endpoint’s deliveries, newest first',
+        tags: ['Webhooks'],
+        parameters: [
+          webhookIdParam,
+          {
+            name: 'limit',
+            in: 'query',
+            description: `Page size, 1 to ${MAX_WEBHOOK_DELIVERY_PAGE} (default 50)`,
+            schema: z.int().min(1).max(MAX_WEBHOOK_DELIVERY_PAGE),
+            example: 50,
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The `nextCursor` of the previous page',
+            schema: z.string(),
+            example: DELIVERY_ID,
+          },
+          {
+            name: 'status',
+            in: 'query',
+            description: 'Only deliveries with this status',
+            schema: z.enum(WEBHOOK_DELIVERY_STATUSES),
+            example: 'failed',
+          },
+        ],
+        responses: {
+          200: {
+            description: 'A page of deliveries',
+            schema: 'RosterWebhookDeliveryPage',
+            example: { data: [deliveryExample], nextCursor: null },
+          },
+          400: {
+            description: 'An invalid `limit`, `status` or `cursor`',
+            schema: 'PlunkError',
+            example: errorExample('VALIDATION_ERROR', 400, 'limit: must be at least 1', [
+              { field: 'limit', message: 'must be at least 1' },
+            ]),
+          },
+          404: webhookNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/webhooks/{id}/deliveries/{deliveryId}',
+        operationId: 'getWebhookDelivery',
+        summary: 'One delivery',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam, deliveryIdParam],
+        responses: {
+          200: { description: 'The delivery', schema: 'RosterWebhookDelivery', example: deliveryExample },
+          404: deliveryNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/webhooks/{id}/deliveries/{deliveryId}/attempts',
+        operationId: 'listWebhookDeliveryAttempts',
+        summary: 'A delivery’s attempts',
+        description:
+          'Status, latency and the first 1 KB of the answer of each attempt, oldest first (the latest 100).',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam, deliveryIdParam],
+        responses: {
+          200: {
+            description: 'The attempts',
+            schema: 'RosterWebhookAttemptList',
+            example: { data: [attemptExample] },
+          },
+          404: deliveryNotFound,
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'post',
+        path: '/webhooks/{id}/deliveries/{deliveryId}/replay',
+        operationId: 'replayWebhookDelivery',
+        summary: 'Send one delivery again',
+        description: 'Same `webhook-id` and body, new timestamp and signature, fresh retry schedule.',
+        tags: ['Webhooks'],
+        parameters: [webhookIdParam, deliveryIdParam],
+        responses: {
+          202: {
+            description: 'Queued again',
+            schema: 'RosterWebhookDelivery',
+            example: { ...deliveryExample, status: 'pending', nextAttemptAt: LATER, finishedAt: null },
+          },
+          404: deliveryNotFound,
+          409: {
+            description: 'The delivery is still pending, or the endpoint is disabled',
+            schema: 'PlunkError',
+            example: errorExample('CONFLICT', 409, 'The delivery is still pending: it will be sent'),
+          },
           401: unauthorized,
         },
       },

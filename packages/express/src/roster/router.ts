@@ -21,7 +21,7 @@ export interface RosterRouterOptions {
 }
 
 /** The paths the management router serves, relative to where it is mounted. */
-export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/contacts'];
+export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/contacts', '/webhooks'];
 
 /** The job types `GET /jobs` lists when no `type` is given: the ones people start. */
 export const LISTED_JOB_TYPES = ['import', 'bulk'];
@@ -133,6 +133,13 @@ async function contactFilters(roster: Roster, projectId: string, query: Record<s
     };
   }
   return { search, subscribed, audienceId, filter };
+}
+
+/** A numeric query parameter as core expects it: a number when it is one, else the text (core names the problem). */
+function queryNumber(value: unknown): number | string | undefined {
+  const text = firstQueryValue(value);
+  if (text === undefined) return undefined;
+  return /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
 /** What `GET /imports/:jobId` answers: the job's state plus the rows counted so far. */
@@ -268,6 +275,86 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
         return names;
       },
     );
+  });
+
+  // ---- webhooks: endpoints, deliveries, attempts (see the OpenAPI document) ----------------------
+
+  router.get('/webhooks', async (_req, res) => {
+    res.json({ data: await roster.webhooks.list(projectIdOf(res)) });
+  });
+
+  router.post('/webhooks', async (req, res) => {
+    res.status(201).json(await roster.webhooks.create(projectIdOf(res), requireObject(req.body) as never));
+  });
+
+  router.get('/webhooks/:id', async (req, res) => {
+    res.json(await roster.webhooks.get(projectIdOf(res), req.params.id));
+  });
+
+  router.patch('/webhooks/:id', async (req, res) => {
+    res.json(await roster.webhooks.update(projectIdOf(res), req.params.id, requireObject(req.body) as never));
+  });
+
+  router.delete('/webhooks/:id', async (req, res) => {
+    await roster.webhooks.delete(projectIdOf(res), req.params.id);
+    res.status(204).end();
+  });
+
+  router.get('/webhooks/:id/secret', async (req, res) => {
+    res.json(await roster.webhooks.secret(projectIdOf(res), req.params.id));
+  });
+
+  router.post('/webhooks/:id/rotate-secret', async (req, res) => {
+    res.json(
+      await roster.webhooks.rotateSecret(projectIdOf(res), req.params.id, requireObject(req.body) as never),
+    );
+  });
+
+  router.post('/webhooks/:id/test', async (req, res) => {
+    res.json(await roster.webhooks.sendTest(projectIdOf(res), req.params.id));
+  });
+
+  router.post('/webhooks/:id/replay', async (req, res) => {
+    res
+      .status(202)
+      .json(
+        await roster.webhooks.replaySince(projectIdOf(res), req.params.id, requireObject(req.body) as never),
+      );
+  });
+
+  router.get('/webhooks/:id/deliveries', async (req, res) => {
+    const query = {
+      limit: queryNumber(req.query.limit),
+      cursor: firstQueryValue(req.query.cursor),
+      status: firstQueryValue(req.query.status),
+    };
+    const input = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+    res.json(await roster.webhooks.deliveries(projectIdOf(res), req.params.id, input as never));
+  });
+
+  /** The delivery, if it belongs to the endpoint in the path (else `not_found`). */
+  async function endpointDelivery(projectId: string, endpointId: string, deliveryId: string) {
+    const endpoint = await roster.webhooks.get(projectId, endpointId);
+    const delivery = await roster.webhooks.delivery(projectId, deliveryId);
+    if (delivery.endpointId !== endpoint.id)
+      throw RosterError.notFound('webhook_delivery', 'Webhook delivery not found');
+    return delivery;
+  }
+
+  router.get('/webhooks/:id/deliveries/:deliveryId', async (req, res) => {
+    res.json(await endpointDelivery(projectIdOf(res), req.params.id, req.params.deliveryId));
+  });
+
+  router.get('/webhooks/:id/deliveries/:deliveryId/attempts', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const delivery = await endpointDelivery(projectId, req.params.id, req.params.deliveryId);
+    res.json({ data: await roster.webhooks.attempts(projectId, delivery.id) });
+  });
+
+  router.post('/webhooks/:id/deliveries/:deliveryId/replay', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const delivery = await endpointDelivery(projectId, req.params.id, req.params.deliveryId);
+    res.status(202).json(await roster.webhooks.replay(projectId, delivery.id));
   });
 
   finishDialectRouter(router, ROSTER_ROUTE_PATHS, toPlunkErrorBody, onError);

@@ -19,6 +19,7 @@ interface ServeFlags {
   keepAliveTimeout?: string;
   jsonLimit?: string;
   maxImportBytes?: string;
+  allowPrivateWebhookTargets?: boolean;
 }
 
 /** Makes sure the default project can be reached: registers `--api-key`s, or mints a first key. */
@@ -44,6 +45,7 @@ Routes:
   /contacts, /contacts/...     Plunk-compatible contacts API (Bearer key)
   /v1/contacts, /v1/audiences  Unosend-compatible contacts and audiences API (Bearer key)
   /openapi/plunk.json          OpenAPI 3.1 document of the Plunk API (no key)
+  /roster/webhooks, ...        roster's management API: keys, imports, webhooks (secret key)
   /openapi/unosend.json        OpenAPI 3.1 document of the Unosend API (no key)
   /health                      {"status":"ok"} (no key)
 
@@ -70,17 +72,31 @@ printed once; \`roster keys create\` makes more.`,
     .option('--json-limit <bytes>', 'largest JSON request body of the API routes (default 1048576)')
     .option('--max-import-bytes <bytes>', 'largest CSV import file (default 5242880)')
     .option(
+      '--allow-private-webhook-targets',
+      'let webhooks go to private, loopback and link-local addresses, for local development and tests (env ROSTER_WEBHOOKS_ALLOW_PRIVATE=1)',
+    )
+    .option(
       '--config <file>',
       'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(flags.config);
-      const { port, host, database, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs, limits } =
-        resolveServeSettings(flags, process.env, file);
+      const {
+        port,
+        host,
+        database,
+        apiKeys,
+        concurrency,
+        lockTimeoutMs,
+        pollIntervalMs,
+        limits,
+        allowPrivateWebhookTargets,
+      } = resolveServeSettings(flags, process.env, file);
       const roster = await createRoster({
         database,
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
+        webhooks: { allowPrivateTargets: allowPrivateWebhookTargets },
       });
       // The port is bound before anything is created (a first key printed by a server that then
       // cannot listen would be lost).
