@@ -49,7 +49,7 @@ function publicKeyAuth(roster: Roster, resolveProject?: ResolveProject): Request
 /**
  * Plunk's Idempotency-Key middleware: claims the key before the handler runs; a key the project
  * already used is answered 409 `IDEMPOTENCY_KEY_REUSED` with the first request's details (never a
- * replay). When the answer is sent, a 4xx releases the key; 2xx and 5xx keep it.
+ * replay). Before the answer is sent, a 4xx releases the key; 2xx and 5xx keep it.
  */
 function idempotency(roster: Roster): RequestHandler {
   return async (req, res, next) => {
@@ -73,8 +73,21 @@ function idempotency(roster: Roster): RequestHandler {
       });
       return;
     }
+    // Settle before the answer leaves: a client that got its answer and retries at once must see
+    // the key released (after a 4xx) or holding the first request's status (otherwise).
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      return roster.idempotency.settle(projectId, key, res.statusCode).catch(() => {});
+    };
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.end = ((...args: unknown[]) => {
+      if (settled) return end(...args);
+      void settle().finally(() => end(...args));
+      return res;
+    }) as typeof res.end;
     res.once('close', () => {
-      roster.idempotency.settle(projectId, key, res.statusCode).catch(() => {});
+      if (!settled) void settle();
     });
     next();
   };
