@@ -15,6 +15,7 @@ import { tempDir } from './fixtures.js';
 import { LoadTracker, type LoadWindow } from './load.js';
 import { type BenchReport, type BenchResult, toTable, writeReport } from './report.js';
 import { cliStartupSuite } from './suites/cli.js';
+import { dashboardSuite } from './suites/dashboard.js';
 import { fixtureSuite } from './suites/fixture.js';
 import { httpWriteSuite } from './suites/http-write.js';
 import { importCliSuite, importHttpSuite } from './suites/imports.js';
@@ -30,6 +31,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   jobs: jobsSuite,
   'cli-startup': cliStartupSuite,
   'http-write': httpWriteSuite,
+  dashboard: dashboardSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
