@@ -111,6 +111,32 @@ describeEachDialect('job runner', (dialect) => {
     await expect(roster.jobs.get(projectId, 'nope')).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it("lists a project's jobs newest first in keyset pages, optionally of some types only", async () => {
+    const { roster, projectId } = await setup();
+    const other = (await roster.projects.ensure('other')).id;
+    for (const type of ['a', 'b']) roster.jobs.register({ type, run: async () => type });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await roster.jobs.enqueue(projectId, i % 2 ? 'b' : 'a', { i })).id);
+    await roster.jobs.enqueue(other, 'a', {});
+    const first = await roster.jobs.list(projectId, { limit: 2 });
+    expect(first.data.map((j) => j.id)).toEqual([ids[4], ids[3]]);
+    expect(first.hasMore).toBe(true);
+    const second = await roster.jobs.list(projectId, { limit: 2, cursor: first.cursor });
+    expect(second.data.map((j) => j.id)).toEqual([ids[2], ids[1]]);
+    const last = await roster.jobs.list(projectId, { limit: 2, cursor: second.cursor });
+    expect(last).toMatchObject({ data: [{ id: ids[0] }], cursor: null, hasMore: false });
+    const onlyB = await roster.jobs.list(projectId, { types: ['b'] });
+    expect(onlyB.data.map((j) => j.id)).toEqual([ids[3], ids[1]]);
+    const foreignCursor = (await roster.jobs.list(other)).data[0]!.id;
+    await expect(roster.jobs.list(projectId, { cursor: foreignCursor })).rejects.toMatchObject({
+      code: 'invalid_cursor',
+    });
+    await expect(roster.jobs.list(projectId, { limit: 101 })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { issues: [{ field: 'limit' }] },
+    });
+  });
+
   it('retries a failed attempt after an exponential backoff, then completes', async () => {
     const { roster, projectId } = await setup();
     let calls = 0;
