@@ -96,6 +96,10 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   }
 
   const deps: ServiceDeps = { db, dialect, clock: resolved.clock };
+  // One queue for every single-row write path (contacts, track, idempotency keys), so writes of
+  // concurrent requests share a transaction whatever route they came by.
+  const writes =
+    dialect.singleWriter && resolved.sqlite.groupCommit ? groupCommitWrites(db) : directWrites(db);
   const jobs = createJobRunner({
     ...deps,
     options: resolved.jobs,
@@ -108,7 +112,12 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const liveImports = new Map<string, LiveImportProgress>();
   jobs.register(importJobDefinition({ ...deps, ...resolved.imports, contactIndex, live: liveImports }));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
-  const segmentDeps = { ...deps, jobs, refreshIntervalMs: resolved.segments.refreshIntervalMs };
+  const segmentDeps = {
+    ...deps,
+    jobs,
+    refreshIntervalMs: resolved.segments.refreshIntervalMs,
+    scanChunkSize: resolved.segments.scanChunkSize,
+  };
   const segments = createSegmentService(segmentDeps);
   jobs.register(segmentsRefreshJob(segmentDeps, () => segments));
   const webhooks = createWebhookService({ ...deps, jobs, options: resolved.webhooks });
@@ -124,7 +133,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     contacts: createContactService({
       ...deps,
       contactIndex,
-      writes: dialect.singleWriter && resolved.sqlite.groupCommit ? groupCommitWrites(db) : directWrites(db),
+      writes,
     }),
     audiences: createAudienceService(deps),
     bulk: createBulkService(bulkDeps),
@@ -135,9 +144,14 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       live: liveImports,
     }),
     jobs,
-    events: createEventService({ ...deps, contactIndex }),
+    events: createEventService({ ...deps, contactIndex, writes }),
     segments,
-    idempotency: createIdempotencyService({ ...deps, jobs, ttlMs: resolved.events.idempotencyTtlMs }),
+    idempotency: createIdempotencyService({
+      ...deps,
+      jobs,
+      writes,
+      ttlMs: resolved.events.idempotencyTtlMs,
+    }),
     webhooks: webhooks.service,
     async close() {
       if (closed) return;

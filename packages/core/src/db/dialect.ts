@@ -23,6 +23,13 @@ export interface DialectInfo {
   readonly singleWriter: boolean;
   /** `FOR UPDATE SKIP LOCKED` is available for claiming jobs. */
   readonly supportsSkipLocked: boolean;
+  /**
+   * Queries run synchronously on the event loop's thread (better-sqlite3): while one runs, nothing
+   * else in the process does. Background scans of every contact (segment refresh and compute) are
+   * then cut into ranges of the contacts' rowid `seq` that yield to I/O in between. PostgreSQL
+   * queries run on pooled connections, so such a scan is one statement there.
+   */
+  readonly blockingQueries: boolean;
   /** Encode a boolean for a bind parameter. */
   bool(value: boolean): number | boolean;
   /** Encode a JSON object (or null) for a bind parameter. */
@@ -93,6 +100,7 @@ const sqlite: DialectInfo = {
   blobType: 'blob',
   singleWriter: true,
   supportsSkipLocked: false,
+  blockingQueries: true,
   bool: (value) => (value ? 1 : 0),
   json: (value) => (value === null ? null : JSON.stringify(value)),
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
@@ -155,6 +163,7 @@ const postgres: DialectInfo = {
   blobType: 'bytea',
   singleWriter: false,
   supportsSkipLocked: true,
+  blockingQueries: false,
   bool: (value) => value,
   json: (value) => (value === null ? null : JSON.stringify(value)),
   parseJson: (value) => value ?? null,

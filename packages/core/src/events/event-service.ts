@@ -1,8 +1,10 @@
+import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { createContactService } from '../contacts/contact-service.js';
 import type { UpsertResult } from '../contacts/contact-types.js';
 import type { ContactIndex } from '../db/contact-index.js';
-import type { Db } from '../db/schema.js';
+import type { Database, Db } from '../db/schema.js';
+import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -21,10 +23,13 @@ import {
 export interface EventServiceDeps extends ServiceDeps {
   /** For the contacts `track` creates or updates. */
   contactIndex: ContactIndex;
+  /** Where `track` runs its write (the contact upsert and the event, together): see ContactServiceDeps.writes. */
+  writes?: WriteQueue;
 }
 
 export function createEventService(deps: EventServiceDeps) {
   const { db, dialect, clock } = deps;
+  const writes = deps.writes ?? directWrites(db);
 
   return {
     /**
@@ -43,7 +48,9 @@ export function createEventService(deps: EventServiceDeps) {
         );
       }
       const data = valid.data ?? undefined;
-      return db.transaction().execute(async (trx) => {
+      // Through the write queue: on SQLite, concurrent track calls share one transaction (group
+      // commit); the upsert and the event are one unit either way.
+      return writes.run((conn) => inTransaction(conn, async (trx) => {
         const contacts = createContactService({ ...deps, db: trx });
         let result: UpsertResult;
         if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
@@ -75,7 +82,7 @@ export function createEventService(deps: EventServiceDeps) {
         };
         await insertEvents(trx, dialect, [event]);
         return { ...result, event };
-      });
+      }));
     },
 
     /** The contact's events, newest first (`not_found` for an unknown contact). */
@@ -110,3 +117,8 @@ export function createEventService(deps: EventServiceDeps) {
 }
 
 export type EventService = ReturnType<typeof createEventService>;
+
+/** `fn` in a transaction: `conn` itself when it already is one (a group-commit batch). */
+function inTransaction<T>(conn: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return conn.isTransaction ? fn(conn) : (conn as Kysely<Database>).transaction().execute(fn);
+}

@@ -1,4 +1,5 @@
 import { isoNow } from '../clock.js';
+import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
@@ -25,6 +26,8 @@ export type IdempotencyClaim = { claimed: true } | { claimed: false; holder: Ide
 export interface IdempotencyDeps extends ServiceDeps {
   jobs: JobRunner;
   ttlMs: number;
+  /** Where the claim and settle writes run (group commit on SQLite), as the tracked write itself. */
+  writes?: WriteQueue;
 }
 
 /**
@@ -36,6 +39,7 @@ export interface IdempotencyDeps extends ServiceDeps {
  */
 export function createIdempotencyService(deps: IdempotencyDeps) {
   const { db, clock, jobs, ttlMs } = deps;
+  const writes = deps.writes ?? directWrites(db);
   /** Projects known (by this process, recently) to have a cleanup job queued. */
   const cleanupQueued = new Map<string, number>();
 
@@ -63,20 +67,22 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
       const now = clock();
       const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
       for (let attempt = 0; attempt < 2; attempt++) {
-        const inserted = await db
-          .insertInto('roster_idempotency_keys')
-          .values({
-            project_id: projectId,
-            key,
-            method,
-            path,
-            status_code: null,
-            created_at: now.toISOString(),
-            expires_at: expiresAt,
-          })
-          .onConflict((oc) => oc.columns(['project_id', 'key']).doNothing())
-          .returning('key')
-          .executeTakeFirst();
+        const inserted = await writes.run((conn) =>
+          conn
+            .insertInto('roster_idempotency_keys')
+            .values({
+              project_id: projectId,
+              key,
+              method,
+              path,
+              status_code: null,
+              created_at: now.toISOString(),
+              expires_at: expiresAt,
+            })
+            .onConflict((oc) => oc.columns(['project_id', 'key']).doNothing())
+            .returning('key')
+            .executeTakeFirst(),
+        );
         if (inserted) {
           await ensureCleanup(projectId, expiresAt);
           return { claimed: true };
@@ -113,20 +119,22 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
     /** Records how the request ended: a 4xx releases the key, anything else keeps it with its status. */
     async settle(projectId: string, key: string, statusCode: number): Promise<void> {
       const q = statusCode >= 400 && statusCode < 500;
-      if (q) {
-        await db
-          .deleteFrom('roster_idempotency_keys')
-          .where('project_id', '=', projectId)
-          .where('key', '=', key)
-          .execute();
-      } else {
-        await db
-          .updateTable('roster_idempotency_keys')
-          .set({ status_code: statusCode })
-          .where('project_id', '=', projectId)
-          .where('key', '=', key)
-          .execute();
-      }
+      await writes.run(async (conn) => {
+        if (q) {
+          await conn
+            .deleteFrom('roster_idempotency_keys')
+            .where('project_id', '=', projectId)
+            .where('key', '=', key)
+            .execute();
+        } else {
+          await conn
+            .updateTable('roster_idempotency_keys')
+            .set({ status_code: statusCode })
+            .where('project_id', '=', projectId)
+            .where('key', '=', key)
+            .execute();
+        }
+      });
     },
 
     /** Deletes the project's expired keys; returns how many. */

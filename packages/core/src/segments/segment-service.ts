@@ -11,6 +11,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
+import { contactChunks } from './contact-chunks.js';
 import { contactFilterSql } from './contact-filter.js';
 import {
   type CreateSegmentInput,
@@ -30,6 +31,8 @@ export const SEGMENTS_REFRESH_JOB_TYPE = 'segments.refresh';
 export interface SegmentServiceDeps extends ServiceDeps {
   jobs: JobRunner;
   refreshIntervalMs: number;
+  /** Contacts per chunk of a refresh or compute (see contactChunks); the dialect's default when absent. */
+  scanChunkSize?: number;
 }
 
 type SegmentRow = {
@@ -54,6 +57,8 @@ export interface Page<T> {
 }
 
 const CHUNK = 500;
+/** Segments counted by one statement of a refresh (each adds a `sum(...)` column). */
+const CONDITIONS_PER_SCAN = 25;
 
 export function createSegmentService(deps: SegmentServiceDeps) {
   const { db, dialect, clock, jobs } = deps;
@@ -130,16 +135,54 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     );
   }
 
+  /**
+   * How many contacts of the project match each condition, counted in one pass over the contacts:
+   * one statement on PostgreSQL, chunks that yield to I/O on SQLite (see contactChunks), so a
+   * refresh of every segment of a big project never stalls the API.
+   */
+  async function countMatchingMany(projectId: string, conditions: RawBuilder<boolean>[]): Promise<number[]> {
+    const totals = conditions.map(() => 0);
+    for (let start = 0; start < conditions.length; start += CONDITIONS_PER_SCAN) {
+      const some = conditions.slice(start, start + CONDITIONS_PER_SCAN);
+      const sums = sql.join(
+        some.map((c, k) => sql`coalesce(sum(case when ${c} then 1 else 0 end), 0) as ${sql.ref(`c${k}`)}`),
+      );
+      const add = async (from: RawBuilder<unknown>, range: RawBuilder<boolean>) => {
+        const { rows } = await sql<
+          Record<string, number | string>
+        >`select ${sums} from ${from} where ${range} and roster_contacts.project_id = ${projectId}`.execute(
+          db,
+        );
+        some.forEach((_, k) => {
+          totals[start + k]! += Number(rows[0]?.[`c${k}`] ?? 0);
+        });
+      };
+      if (dialect.blockingQueries) {
+        for await (const chunk of contactChunks(db, dialect, projectId, deps.scanChunkSize))
+          await add(chunk.from, chunk.range);
+      } else await add(sql`roster_contacts`, sql<boolean>`true`);
+    }
+    return totals;
+  }
+
   async function refreshRow(row: SegmentRow): Promise<number> {
     const count =
       row.type === 'STATIC'
         ? await countMembers(row.id)
-        : await countMatching(row.project_id, await where(row.project_id, dialect.parseJson(row.condition)));
+        : (
+            await countMatchingMany(row.project_id, [
+              await where(row.project_id, dialect.parseJson(row.condition)),
+            ])
+          )[0]!;
     await saveCount(row.id, count);
     return count;
   }
 
-  /** Diffs a tracked DYNAMIC segment's matches against its members, recording entry/exit events. */
+  /**
+   * Diffs a tracked DYNAMIC segment's matches against its members, recording entry/exit events.
+   * Chunk by chunk of contacts (see contactChunks), each in its own short transaction, so a project
+   * of a million contacts never holds the SQLite writer (or one PostgreSQL transaction) for long.
+   */
   async function computeRow(row: SegmentRow): Promise<{ added: number; removed: number; total: number }> {
     if (row.type === 'STATIC') {
       const total = await countMembers(row.id);
@@ -147,70 +190,75 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       return { added: 0, removed: 0, total };
     }
     const condition = await where(row.project_id, dialect.parseJson(row.condition));
-    return db.transaction().execute(async (trx) => {
-      const now = isoNow(clock);
-      const entering = await trx
-        .selectFrom('roster_contacts')
-        .select('id')
-        .where('project_id', '=', row.project_id)
-        .where(condition)
-        .where(
-          sql<boolean>`not exists (select 1 from roster_segment_members sm where sm.segment_id = ${row.id} and sm.contact_id = roster_contacts.id and sm.exited_at is null)`,
-        )
-        .execute();
-      const leaving = await trx
-        .selectFrom('roster_segment_members as m')
-        .select('m.contact_id as id')
-        .where('m.segment_id', '=', row.id)
-        .where('m.exited_at', 'is', null)
-        .where(
-          sql<boolean>`not exists (select 1 from roster_contacts where roster_contacts.id = m.contact_id and ${condition})`,
-        )
-        .execute();
-      const slug = segmentSlug(row.name);
-      const eventData = { segmentId: row.id, segmentName: row.name };
-      for (let i = 0; i < entering.length; i += CHUNK) {
-        const ids = entering.slice(i, i + CHUNK).map((r) => r.id);
-        await trx
-          .insertInto('roster_segment_members')
-          .values(
-            ids.map((contactId) => ({
-              segment_id: row.id,
-              contact_id: contactId,
-              entered_at: now,
-              exited_at: null,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['segment_id', 'contact_id']).doUpdateSet({ entered_at: now, exited_at: null }),
-          )
-          .execute();
-      }
-      for (let i = 0; i < leaving.length; i += CHUNK) {
-        const ids = leaving.slice(i, i + CHUNK).map((r) => r.id);
-        await trx
-          .updateTable('roster_segment_members')
-          .set({ exited_at: now })
-          .where('segment_id', '=', row.id)
-          .where('contact_id', 'in', ids)
-          .execute();
-      }
-      const event = (contactId: string, name: string) => ({
-        id: uuidv7(),
-        projectId: row.project_id,
-        contactId,
-        name,
-        data: eventData,
-        createdAt: now,
+    const slug = segmentSlug(row.name);
+    const eventData = { segmentId: row.id, segmentName: row.name };
+    let added = 0;
+    let removed = 0;
+    let total = 0;
+    for await (const chunk of contactChunks(db, dialect, row.project_id, deps.scanChunkSize)) {
+      await db.transaction().execute(async (trx) => {
+        const now = isoNow(clock);
+        // Every contact of the chunk that matches or is a member: one pass, no join order to get wrong.
+        const { rows } = await sql<{
+          id: string;
+          matches: unknown;
+          member: unknown;
+        }>`select id, matches, member from (
+            select roster_contacts.id as id, coalesce(${condition}, false) as matches,
+              exists (select 1 from roster_segment_members sm where sm.segment_id = ${row.id} and sm.contact_id = roster_contacts.id and sm.exited_at is null) as member
+            from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${row.project_id}
+          ) chunk where matches or member`.execute(trx);
+        const entering: string[] = [];
+        const leaving: string[] = [];
+        for (const r of rows) {
+          const matches = Boolean(Number(r.matches));
+          const member = Boolean(Number(r.member));
+          if (matches) total++;
+          if (matches && !member) entering.push(r.id);
+          else if (!matches && member) leaving.push(r.id);
+        }
+        for (let i = 0; i < entering.length; i += CHUNK) {
+          await trx
+            .insertInto('roster_segment_members')
+            .values(
+              entering.slice(i, i + CHUNK).map((contactId) => ({
+                segment_id: row.id,
+                contact_id: contactId,
+                entered_at: now,
+                exited_at: null,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['segment_id', 'contact_id']).doUpdateSet({ entered_at: now, exited_at: null }),
+            )
+            .execute();
+        }
+        for (let i = 0; i < leaving.length; i += CHUNK) {
+          await trx
+            .updateTable('roster_segment_members')
+            .set({ exited_at: now })
+            .where('segment_id', '=', row.id)
+            .where('contact_id', 'in', leaving.slice(i, i + CHUNK))
+            .execute();
+        }
+        const event = (contactId: string, name: string) => ({
+          id: uuidv7(),
+          projectId: row.project_id,
+          contactId,
+          name,
+          data: eventData,
+          createdAt: now,
+        });
+        await insertEvents(trx, dialect, [
+          ...entering.map((id) => event(id, `segment.${slug}.entry`)),
+          ...leaving.map((id) => event(id, `segment.${slug}.exit`)),
+        ]);
+        added += entering.length;
+        removed += leaving.length;
       });
-      await insertEvents(trx, dialect, [
-        ...entering.map((r) => event(r.id, `segment.${slug}.entry`)),
-        ...leaving.map((r) => event(r.id, `segment.${slug}.exit`)),
-      ]);
-      const total = await countMembers(row.id, trx);
-      await saveCount(row.id, total, trx);
-      return { added: entering.length, removed: leaving.length, total };
-    });
+    }
+    await saveCount(row.id, total);
+    return { added, removed, total };
   }
 
   async function contactIdsByEmail(
@@ -491,13 +539,27 @@ export function createSegmentService(deps: SegmentServiceDeps) {
         .where('project_id', '=', projectId)
         .execute()) as SegmentRow[];
       const failed: { id: string; error: string }[] = [];
+      const fail = (row: SegmentRow, error: unknown) =>
+        failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
+      // Untracked DYNAMIC segments are all counted by one pass over the contacts.
+      const counted: { row: SegmentRow; condition: RawBuilder<boolean> }[] = [];
       for (const row of rows) {
         try {
           if (row.type === 'DYNAMIC' && row.track_membership) await computeRow(row);
-          else await refreshRow(row);
+          else if (row.type === 'STATIC') await refreshRow(row);
+          else counted.push({ row, condition: await where(projectId, dialect.parseJson(row.condition)) });
         } catch (error) {
-          failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
+          fail(row, error);
         }
+      }
+      try {
+        const totals = await countMatchingMany(
+          projectId,
+          counted.map((c) => c.condition),
+        );
+        for (const [k, { row }] of counted.entries()) await saveCount(row.id, totals[k]!);
+      } catch (error) {
+        for (const { row } of counted) fail(row, error);
       }
       return { refreshed: rows.length - failed.length, failed };
     },

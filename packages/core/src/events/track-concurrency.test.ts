@@ -1,0 +1,61 @@
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Roster } from '../roster.js';
+
+let roster: Roster;
+let projectId: string;
+
+// Concurrent track calls and idempotency claims go through the write queue (one shared
+// transaction per batch on SQLite): each call must still be all or nothing, and each answer true.
+describeEachDialect('track and idempotency keys under concurrency', (dialect) => {
+  beforeEach(async () => {
+    roster = await createTestRoster(dialect);
+    projectId = (await roster.projects.ensure('main')).id;
+  });
+
+  afterEach(async () => {
+    await roster.close();
+  });
+
+  it('concurrent calls for a few emails make one contact each and keep every event', async () => {
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      roster.events.track(projectId, {
+        event: 'page_view',
+        email: `user${i % 4}@example.com`,
+        data: { visits: i, [`k${i}`]: true },
+      }),
+    );
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => r.created)).toHaveLength(4);
+    expect(await roster.contacts.count(projectId)).toBe(4);
+    for (let k = 0; k < 4; k++) {
+      const contact = (await roster.contacts.findByEmail(projectId, `user${k}@example.com`))!;
+      const events = await roster.events.list(projectId, contact.id);
+      expect(events).toHaveLength(10);
+      expect(new Set(events.map((e) => e.id))).toEqual(
+        new Set(results.filter((r) => r.contact.id === contact.id).map((r) => r.event.id)),
+      );
+      // Every call's data was merged: ten distinct keys (plus the last visits).
+      expect(Object.keys(contact.data ?? {}).filter((key) => key.startsWith('k'))).toHaveLength(10);
+    }
+  });
+
+  it('concurrent claims of one key: exactly one wins; settling a 4xx frees it', async () => {
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, () => roster.idempotency.claim(projectId, 'key-1', 'POST', '/v1/track')),
+    );
+    expect(claims.filter((c) => c.claimed)).toHaveLength(1);
+    const refused = claims.find((c) => !c.claimed) as {
+      claimed: false;
+      holder: { originalStatusCode: null };
+    };
+    expect(refused.holder.originalStatusCode).toBeNull();
+    await roster.idempotency.settle(projectId, 'key-1', 422);
+    expect(await roster.idempotency.claim(projectId, 'key-1', 'POST', '/v1/track')).toEqual({
+      claimed: true,
+    });
+    await roster.idempotency.settle(projectId, 'key-1', 200);
+    const again = await roster.idempotency.claim(projectId, 'key-1', 'POST', '/v1/track');
+    expect(again).toMatchObject({ claimed: false, holder: { originalStatusCode: 200 } });
+  });
+});
