@@ -3,7 +3,9 @@
  * event loop) and prints the summary as one JSON line. Spawned by `runLoad`.
  *
  * argv[2]: JSON `{ url, method, headers, connections, seconds, ids?, emails? }`. With `ids`, each
- * request's path ends in the next id; with `emails`, each POST body upserts the next email.
+ * request's path ends in the next id; with `emails`, each POST body upserts the next email (with
+ * `event` too, each body is a `POST /v1/track` call recording that event for the next email); with
+ * `idempotencyKeys`, each request sends a fresh `Idempotency-Key`.
  */
 import autocannon from 'autocannon';
 
@@ -15,6 +17,8 @@ interface LoadSpec {
   seconds: number;
   ids?: string[];
   emails?: string[];
+  event?: string;
+  idempotencyKeys?: boolean;
 }
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
@@ -36,10 +40,17 @@ const result = await autocannon({
         const out = { ...request, path };
         if (spec.emails) {
           out.body = JSON.stringify({
+            ...(spec.event ? { event: spec.event } : {}),
             email: spec.emails[i % spec.emails.length],
             data: { visits: i, plan: i % 2 ? 'pro' : 'free' },
           });
           out.headers = { ...request.headers, 'content-type': 'application/json' };
+        }
+        if (spec.idempotencyKeys) {
+          out.headers = {
+            ...(out.headers ?? request.headers),
+            'idempotency-key': `bench-${process.pid}-${i}`,
+          };
         }
         return out;
       },

@@ -22,6 +22,7 @@ import { importCliSuite, importHttpSuite } from './suites/imports.js';
 import { jobsSuite } from './suites/jobs.js';
 import { millionSuite } from './suites/million.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
+import { segmentsSuite } from './suites/segments.js';
 
 const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   fixture: fixtureSuite,
@@ -32,6 +33,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'cli-startup': cliStartupSuite,
   'http-write': httpWriteSuite,
   dashboard: dashboardSuite,
+  segments: segmentsSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
