@@ -38,7 +38,7 @@ const purchasedWithin = (days: number) =>
   `exists (select 1 from roster_events e where e.contact_id = roster_contacts.id and e.name = 'purchase' and e.created_at >= '${since(days)}')`;
 
 /** (a) and (b) of issue 16, then 18 more for the refresh: 20 segments in all. */
-const SEGMENTS: BenchSegment[] = [
+export const SEGMENTS: BenchSegment[] = [
   {
     name: '(a) data.plan equals "pro" AND createdAt within 30 days',
     condition: and(
@@ -137,6 +137,30 @@ function seedEvents(raw: Database.Database, projectId: string): number {
   return ids.length * EVENTS_PER_CONTACT;
 }
 
+/** A fresh roster file with `n` contacts (the million suite's builder, created over a year) and 3 events each. */
+export async function buildSegmentsDatabase(path: string, n: number) {
+  const { projectId } = await freshDatabase(path);
+  const raw = openRaw(path);
+  try {
+    seedContacts(raw, projectId, 0, n, undefined, undefined, createdAtOf);
+    const events = seedEvents(raw, projectId);
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    return { projectId, events };
+  } finally {
+    raw.close();
+  }
+}
+
+/** The suite's roster on `path`: its fixed clock, and no job runner (the refresh is run by hand). */
+export function openSegmentsRoster(path: string, options: { scanChunkSize?: number } = {}) {
+  return createRoster({
+    database: path,
+    clock: () => new Date(NOW),
+    jobs: { autoStart: false },
+    ...(options.scanChunkSize ? { segments: { scanChunkSize: options.scanChunkSize } } : {}),
+  });
+}
+
 /**
  * Segments and events on the million suite's database shape (`sizes.contacts` contacts written by
  * its builder, created over a year, plus 3 events each): DYNAMIC segment pages and counts against
@@ -146,24 +170,11 @@ function seedEvents(raw: Database.Database, projectId: string): number {
 export async function segmentsSuite(ctx: BenchContext): Promise<void> {
   const n = ctx.sizes.contacts;
   const path = join(ctx.dir, 'segments.db');
-  const { projectId } = await freshDatabase(path);
   let t0 = performance.now();
-  {
-    const raw = openRaw(path);
-    seedContacts(raw, projectId, 0, n, undefined, undefined, createdAtOf);
-    const events = seedEvents(raw, projectId);
-    raw.pragma('analyze');
-    raw.pragma('wal_checkpoint(TRUNCATE)');
-    raw.close();
-    ctx.log(`seeded ${n} contacts and ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  }
+  const { projectId, events } = await buildSegmentsDatabase(path, n);
+  ctx.log(`seeded ${n} contacts and ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   t0 = performance.now();
-  const roster = await createRoster({
-    database: path,
-    clock: () => new Date(NOW),
-    // The refresh is measured on purpose: no periodic job running on its own meanwhile.
-    jobs: { autoStart: false },
-  });
+  const roster = await openSegmentsRoster(path);
   ctx.log(`opened in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const raw = openRaw(path);
   try {

@@ -107,11 +107,13 @@ export interface SegmentsOptions {
    */
   refreshIntervalMs?: number;
   /**
-   * Contacts read per statement by a refresh or compute, which walk every contact of the project
-   * (compute also writes each chunk's entries and exits in its own transaction). On SQLite a query
-   * holds the whole process while it runs: small chunks, with I/O served between them, keep the
-   * API answering during a refresh of a million contacts.
-   * @default 5000 on SQLite, 20000 on PostgreSQL
+   * How much one statement of a refresh or compute does, as they walk every contact of the project.
+   * A refresh counts all segments in one pass: each statement evaluates about this many
+   * contact × segment conditions (SQLite; PostgreSQL counts in one statement). A compute reads and
+   * writes this many contacts per transaction. On SQLite a query holds the whole process while it
+   * runs: small chunks, with I/O served between them, keep the API answering during a refresh of a
+   * million contacts.
+   * @default 5000 conditions per count and 1000 contacts per compute on SQLite; 20000 contacts per compute on PostgreSQL
    */
   scanChunkSize?: number;
 }

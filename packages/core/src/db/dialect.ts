@@ -60,6 +60,17 @@ export interface DialectInfo {
    */
   jsonString(column: RawBuilder<unknown>, path: string[]): RawBuilder<unknown>;
   /**
+   * `test` of the text at `path` when the value there is a JSON string, else false or NULL: what
+   * `test(jsonString(column, path))` means, written so the type is checked only for rows that pass
+   * the test (SQLite: `json_extract(...) = 'pro' and json_type(...) = 'text'`, one JSON lookup for
+   * most rows instead of two). `test` gets the text as an expression it may use more than once.
+   */
+  jsonStringTest(
+    column: RawBuilder<unknown>,
+    path: string[],
+    test: (text: RawBuilder<unknown>) => RawBuilder<boolean>,
+  ): RawBuilder<boolean>;
+  /**
    * A number when the value at `path` is a JSON number or a string holding a plain decimal number
    * (`"42"`, `"-3.5"`, as CSV imports store them), else NULL.
    */
@@ -132,6 +143,12 @@ const sqlite: DialectInfo = {
     const p = sqlitePath(path);
     return sql`(case when json_type(${column}, ${p}) = 'text' then json_extract(${column}, ${p}) end)`;
   },
+  jsonStringTest(column, path, test) {
+    const p = sqlitePath(path);
+    // json_extract gives the text of a JSON string, and also the JSON text of an object or array
+    // (or a number): the type check after the test drops those, and runs only where the test held.
+    return sql<boolean>`(${test(sql`json_extract(${column}, ${p})`)} and json_type(${column}, ${p}) = 'text')`;
+  },
   jsonNumber(column, path) {
     const p = sqlitePath(path);
     // A string counts when it reads back unchanged as a number: the canonical decimal form.
@@ -178,6 +195,9 @@ const postgres: DialectInfo = {
   },
   jsonString(column, path) {
     return sql`(case when jsonb_typeof(${column} #> ${path}::text[]) = 'string' then (${column} #>> ${path}::text[]) end) collate "C"`;
+  },
+  jsonStringTest(column, path, test) {
+    return test(this.jsonString(column, path));
   },
   jsonNumber(column, path) {
     return sql`(case jsonb_typeof(${column} #> ${path}::text[]) when 'number' then (${column} #>> ${path}::text[])::numeric when 'string' then (case when (${column} #>> ${path}::text[]) ~ ${PLAIN_DECIMAL} then (${column} #>> ${path}::text[])::numeric end) end)`;

@@ -10,12 +10,39 @@ export interface ContactChunk {
   range: RawBuilder<boolean>;
 }
 
-/** Contacts per chunk where queries block the event loop (SQLite): a few milliseconds of work each. */
+/**
+ * Where queries block the event loop (SQLite): condition evaluations per counting statement (5 000
+ * contacts for one segment, 250 each for 20), a few milliseconds of work.
+ */
 export const BLOCKING_SCAN_CHUNK = 5_000;
+/** Contacts per compute transaction on SQLite (each may write as many memberships and events). */
+export const BLOCKING_WRITE_CHUNK = 1_000;
 /** Contacts per chunk elsewhere (PostgreSQL): only writes are batched, reads do not block anyone. */
 export const POOLED_SCAN_CHUNK = 20_000;
 
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * SQLite: ranges `(after, upTo]` of `roster_contacts.seq` (the rowid), `size` wide, up to the highest
+ * seq (read again when reached, so contacts created meanwhile are included), yielding to I/O
+ * between ranges. Read them with `from roster_contacts not indexed` so the planner walks the range.
+ */
+export async function* seqRanges(db: Db, size: number): AsyncGenerator<[number, number]> {
+  const maxSeq = async () =>
+    Number(
+      (await sql<{ n: number | null }>`select max(seq) as n from roster_contacts`.execute(db)).rows[0]?.n ??
+        0,
+    );
+  let last = await maxSeq();
+  for (let after = 0; ; after += size) {
+    if (after >= last) {
+      last = await maxSeq(); // contacts created during the walk
+      if (after >= last) return;
+    }
+    yield [after, after + size];
+    await yieldToIo();
+  }
+}
 
 /**
  * Walks every contact of `projectId` in chunks of about `chunkSize`, yielding to I/O between them, so a scan of a big
@@ -35,18 +62,11 @@ export async function* contactChunks(
   chunkSize?: number,
 ): AsyncGenerator<ContactChunk> {
   if (dialect.blockingQueries) {
-    const size = chunkSize ?? BLOCKING_SCAN_CHUNK;
-    const maxSeq = async () =>
-      Number(
-        (await sql<{ n: number | null }>`select max(seq) as n from roster_contacts`.execute(db)).rows[0]?.n ??
-          0,
-      );
-    for (let from = 0; from <= (await maxSeq()); from += size) {
+    for await (const [after, upTo] of seqRanges(db, chunkSize ?? BLOCKING_WRITE_CHUNK)) {
       yield {
         from: sql`roster_contacts not indexed`,
-        range: sql<boolean>`(roster_contacts.seq > ${from} and roster_contacts.seq <= ${from + size})`,
+        range: sql<boolean>`(roster_contacts.seq > ${after} and roster_contacts.seq <= ${upTo})`,
       };
-      await yieldToIo();
     }
     return;
   }

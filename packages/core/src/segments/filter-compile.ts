@@ -135,7 +135,8 @@ function timestampTest(column: RawBuilder<unknown>, test: ValueTest, now: Date):
 function dataTest(path: string[], test: ValueTest, ctx: FilterContext): Sql {
   const { dialect } = ctx;
   const data = contactColumn('data') as RawBuilder<unknown>;
-  const text = () => dialect.jsonString(data, path);
+  // A test of the value as text, true only where it is a JSON string.
+  const text = (test: (text: RawBuilder<unknown>) => Sql) => dialect.jsonStringTest(data, path, test);
   switch (test.operator) {
     case 'exists':
       return dialect.jsonPresent(data, path);
@@ -145,28 +146,28 @@ function dataTest(path: string[], test: ValueTest, ctx: FilterContext): Sql {
     case 'notEquals': {
       const value = test.value;
       let match: Sql;
-      if (value.type === 'day') match = dayRange(text(), value.day);
-      else if (value.type === 'string') match = sql<boolean>`(${text()} = ${value.value})`;
+      if (value.type === 'day') match = text((t) => dayRange(t, value.day));
+      else if (value.type === 'string') match = text((t) => sql<boolean>`(${t} = ${value.value})`);
       else if (value.type === 'number')
         match = sql<boolean>`(${dialect.jsonNumber(data, path)} = ${value.value})`;
       else match = dialect.jsonIsBoolean(data, path, value.value);
       return test.operator === 'equals' ? match : not(match);
     }
     case 'contains':
-      return dialect.containsText(text(), test.value);
+      return text((t) => dialect.containsText(t, test.value));
     case 'notContains':
-      return not(dialect.containsText(text(), test.value));
+      return not(text((t) => dialect.containsText(t, test.value)));
     case 'greaterThan':
     case 'lessThan':
     case 'greaterThanOrEqual':
     case 'lessThanOrEqual':
       return typeof test.value === 'number'
         ? compare(dialect.jsonNumber(data, path), test.operator, test.value)
-        : compare(text(), test.operator, test.value);
+        : text((t) => compare(t, test.operator, test.value));
     case 'within':
-      return sql<boolean>`(${text()} >= ${since(ctx.now, test.windowMs)})`;
+      return text((t) => sql<boolean>`(${t} >= ${since(ctx.now, test.windowMs)})`);
     case 'olderThan':
-      return sql<boolean>`(${text()} < ${since(ctx.now, test.windowMs)})`;
+      return text((t) => sql<boolean>`(${t} < ${since(ctx.now, test.windowMs)})`);
   }
 }
 

@@ -82,6 +82,17 @@ describeEachDialect('filter engine', (dialect) => {
       expect(await emails(where('data.score', 'equals', 2.5))).toEqual(['num']);
     });
 
+    it('text tests match JSON strings only, never the JSON text of an array, object or number', async () => {
+      await add('obj', { plan: ['pro'], tag: { a: 1 }, code: 42, when: ['2026-03-09'] });
+      expect(await emails(where('data.plan', 'equals', '["pro"]'))).toEqual([]);
+      expect(await emails(where('data.tag', 'equals', '{"a":1}'))).toEqual([]);
+      expect(await emails(where('data.tag', 'contains', 'a'))).toEqual([]);
+      expect(await emails(where('data.code', 'contains', '4'))).toEqual([]);
+      expect(await emails(where('data.code', 'lessThan', 'a'))).toEqual([]);
+      expect(await emails(where('data.when', 'olderThan', 1, 'days'))).toEqual([]);
+      expect(await emails(where('data.tag', 'notContains', 'a'))).toContain('obj');
+    });
+
     it('equals on booleans matches JSON booleans only', async () => {
       expect(await emails(where('data.flag', 'equals', true))).toEqual(['num']);
       expect(await emails(where('data.flag', 'equals', false))).toEqual(['nul']);

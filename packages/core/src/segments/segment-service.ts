@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { isoNow } from '../clock.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
@@ -11,7 +11,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
-import { contactChunks } from './contact-chunks.js';
+import { BLOCKING_SCAN_CHUNK, contactChunks, seqRanges } from './contact-chunks.js';
 import { contactFilterSql } from './contact-filter.js';
 import {
   type CreateSegmentInput,
@@ -147,20 +147,29 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       const sums = sql.join(
         some.map((c, k) => sql`coalesce(sum(case when ${c} then 1 else 0 end), 0) as ${sql.ref(`c${k}`)}`),
       );
-      const add = async (from: RawBuilder<unknown>, range: RawBuilder<boolean>) => {
-        const { rows } = await sql<
+      const query = (range: RawBuilder<boolean>) =>
+        sql<
           Record<string, number | string>
-        >`select ${sums} from ${from} where ${range} and roster_contacts.project_id = ${projectId}`.execute(
-          db,
-        );
+        >`select ${sums} from roster_contacts${sql.raw(dialect.blockingQueries ? ' not indexed' : '')} where roster_contacts.project_id = ${projectId} and ${range}`;
+      const add = (rows: Record<string, number | string>[]) =>
         some.forEach((_, k) => {
           totals[start + k]! += Number(rows[0]?.[`c${k}`] ?? 0);
         });
-      };
       if (dialect.blockingQueries) {
-        for await (const chunk of contactChunks(db, dialect, projectId, deps.scanChunkSize))
-          await add(chunk.from, chunk.range);
-      } else await add(sql`roster_contacts`, sql<boolean>`true`);
+        // Compiled once (the range's two bounds are its last parameters), run per seq range: each
+        // statement evaluates about `scanChunkSize` conditions, a few milliseconds of work.
+        const compiled = query(
+          sql<boolean>`roster_contacts.seq > ${0} and roster_contacts.seq <= ${0}`,
+        ).compile(db);
+        const head = compiled.parameters.slice(0, -2);
+        const rowsPerChunk = Math.max(
+          1,
+          Math.floor((deps.scanChunkSize ?? BLOCKING_SCAN_CHUNK) / some.length),
+        );
+        for await (const [after, upTo] of seqRanges(db, rowsPerChunk)) {
+          add((await db.executeQuery(CompiledQuery.raw(compiled.sql, [...head, after, upTo]))).rows as never);
+        }
+      } else add((await query(sql<boolean>`true`).execute(db)).rows);
     }
     return totals;
   }
