@@ -50,39 +50,41 @@ export function createEventService(deps: EventServiceDeps) {
       const data = valid.data ?? undefined;
       // Through the write queue: on SQLite, concurrent track calls share one transaction (group
       // commit); the upsert and the event are one unit either way.
-      return writes.run((conn) => inTransaction(conn, async (trx) => {
-        const contacts = createContactService({ ...deps, db: trx });
-        let result: UpsertResult;
-        if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
-          try {
-            const contact = await contacts.create(projectId, {
+      return writes.run((conn) =>
+        inTransaction(conn, async (trx) => {
+          const contacts = createContactService({ ...deps, db: trx });
+          let result: UpsertResult;
+          if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
+            try {
+              const contact = await contacts.create(projectId, {
+                email: valid.email,
+                subscribed: valid.subscribed,
+                data,
+              });
+              result = { contact, created: true };
+            } catch (error) {
+              if (!isRosterError(error) || error.code !== 'conflict') throw error;
+              result = await contacts.upsert(projectId, { email: valid.email, data });
+            }
+          } else {
+            result = await contacts.upsert(projectId, {
               email: valid.email,
               subscribed: valid.subscribed,
               data,
             });
-            result = { contact, created: true };
-          } catch (error) {
-            if (!isRosterError(error) || error.code !== 'conflict') throw error;
-            result = await contacts.upsert(projectId, { email: valid.email, data });
           }
-        } else {
-          result = await contacts.upsert(projectId, {
-            email: valid.email,
-            subscribed: valid.subscribed,
-            data,
-          });
-        }
-        const event: ContactEvent = {
-          id: uuidv7(),
-          projectId,
-          contactId: result.contact.id,
-          name: valid.event,
-          data: valid.data ?? null,
-          createdAt: isoNow(clock),
-        };
-        await insertEvents(trx, dialect, [event]);
-        return { ...result, event };
-      }));
+          const event: ContactEvent = {
+            id: uuidv7(),
+            projectId,
+            contactId: result.contact.id,
+            name: valid.event,
+            data: valid.data ?? null,
+            createdAt: isoNow(clock),
+          };
+          await insertEvents(trx, dialect, [event]);
+          return { ...result, event };
+        }),
+      );
     },
 
     /** The contact's events, newest first (`not_found` for an unknown contact). */
