@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoster, type Roster } from '@roster/core';
 import { startServer } from '@roster/server';
@@ -81,14 +82,54 @@ export async function millionSuite(ctx: BenchContext): Promise<void> {
   const roster = await createRoster({ database: path });
   // createRoster brought the substring index up to date (as an import does batch by batch).
   ctx.log(`opened (substring index built) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  ctx.mark(); // the load of seeding is not part of the first metric's window
   try {
+    bytesOnDisk(ctx, path, n);
+    ctx.mark(); // the load of seeding is not part of the first timed metric's window
     await listMetrics(ctx, roster, path, projectId);
     await searchMetrics(ctx, roster, path, projectId);
     await httpMetrics(ctx, roster, projectId);
     await bulkMetrics(ctx, roster, path, projectId);
   } finally {
     await roster.close();
+  }
+}
+
+/**
+ * Bytes on disk per contact of the SQLite file (after a checkpoint), with the share of the table,
+ * of each index and of the substring index from SQLite's `dbstat` table (where compiled in).
+ * Load-independent: measured once.
+ */
+function bytesOnDisk(ctx: BenchContext, path: string, contacts: number): void {
+  const raw = openRaw(path);
+  try {
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    const file = statSync(path).size;
+    let parts: { name: string; bytes: number }[] = [];
+    try {
+      parts = raw
+        .prepare('select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc')
+        .all() as { name: string; bytes: number }[];
+    } catch {
+      // dbstat not compiled in: the file size alone
+    }
+    const per = (bytes: number) => Math.round(bytes / contacts);
+    const breakdown = parts
+      .filter((p) => p.bytes / contacts >= 1)
+      .map((p) => `${p.name.replace(/^roster_contacts_?/, '') || 'table'} ${per(p.bytes)}`)
+      .join(', ');
+    ctx.log(`bytes per contact: ${per(file)} (${breakdown})`);
+    ctx.add(
+      result({
+        name: `SQLite file bytes per contact (${contacts} contacts written in id order, substring index on)`,
+        unit: 'B',
+        better: 'lower',
+        values: [file / contacts],
+        maxValue: 350,
+        note: breakdown ? `B per contact by table/index (dbstat): ${breakdown}` : 'dbstat not available',
+      }),
+    );
+  } finally {
+    raw.close();
   }
 }
 
