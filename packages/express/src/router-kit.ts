@@ -1,5 +1,5 @@
 import { RosterError } from '@roster/core';
-import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
 
 /**
@@ -11,6 +11,19 @@ export const privateAnswers: RequestHandler = (_req, res, next) => {
   res.setHeader('cache-control', 'no-store');
   next();
 };
+
+/**
+ * `express.json(options)` for the requests that may carry a body: GET and HEAD requests skip it
+ * (no route reads a body from them, and the parser's checks cost every read request, e.g. every
+ * `GET /contacts/:id`). Their body, if a client sends one, is discarded by Node unread.
+ */
+export function jsonBodies(options: { limit: number | string }): RequestHandler {
+  const parse = express.json(options);
+  return (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') next();
+    else parse(req, res, next);
+  };
+}
 
 /** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
 export function requireObject(body: unknown): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { compiledOnce } from '../db/compiled-query.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
@@ -113,13 +114,13 @@ export async function insertContactsIfNew(
   return inserted;
 }
 
+const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(2, (db, projectId, id) =>
+  db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId!).where('id', '=', id!),
+);
+
+/** The contact by id (every `GET /contacts/:id`: compiled once, see `compiledOnce`). */
 export async function findContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
-  return db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return (await selectContact(db, projectId, id))[0];
 }
 
 export async function findContactByEmail(

@@ -2,7 +2,13 @@ import type { Roster } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
+import {
+  finishDialectRouter,
+  firstQueryValue,
+  jsonBodies,
+  privateAnswers,
+  requireObject,
+} from '../router-kit.js';
 import { registerPlunkJobRoutes, sendFlatError } from './job-routes.js';
 import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
 import { registerPlunkSegmentRoutes } from './segment-routes.js';
@@ -75,7 +81,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
       resolveProject: options.resolveProject,
       rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
     }),
-    express.json({ limit: options.jsonLimit ?? '1mb' }),
+    jsonBodies({ limit: options.jsonLimit ?? '1mb' }),
   );
 
   router.get('/contacts', async (req, res) => {

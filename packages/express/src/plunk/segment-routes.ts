@@ -1,7 +1,7 @@
 import type { Roster, Segment } from '@roster/core';
-import express, { type Response, type Router } from 'express';
+import type { Response, Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
-import { firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
+import { firstQueryValue, jsonBodies, privateAnswers, requireObject } from '../router-kit.js';
 import { toPlunkContact } from './plunk-format.js';
 
 /** Plunk's Segment object. */
@@ -52,7 +52,7 @@ export function registerPlunkSegmentRoutes(
       resolveProject: options.resolveProject,
       rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
     }),
-    express.json({ limit: options.jsonLimit ?? '1mb' }),
+    jsonBodies({ limit: options.jsonLimit ?? '1mb' }),
   );
 
   router.get('/segments', async (_req, res) => {

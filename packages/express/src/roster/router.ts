@@ -4,7 +4,13 @@ import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
 import { toPlunkContact, toPlunkErrorBody } from '../plunk/plunk-format.js';
-import { finishDialectRouter, firstQueryValue, privateAnswers, requireObject } from '../router-kit.js';
+import {
+  finishDialectRouter,
+  firstQueryValue,
+  jsonBodies,
+  privateAnswers,
+  requireObject,
+} from '../router-kit.js';
 import { streamExport } from '../unosend/export-routes.js';
 
 export interface RosterRouterOptions {
@@ -185,7 +191,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
       resolveProject: options.resolveProject,
       rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
     }),
-    express.json({ limit: '16kb' }),
+    jsonBodies({ limit: '16kb' }),
   );
 
   router.get('/project', async (_req, res) => {

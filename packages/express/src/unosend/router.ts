@@ -2,7 +2,7 @@ import { checkEmail, type Roster, RosterError } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, privateAnswers, requireObject } from '../router-kit.js';
+import { finishDialectRouter, jsonBodies, privateAnswers, requireObject } from '../router-kit.js';
 import { registerUnosendAudienceRoutes } from './audience-routes.js';
 import { registerUnosendBulkRoutes } from './bulk-routes.js';
 import { registerUnosendExportRoutes } from './export-routes.js';
@@ -63,8 +63,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
       ],
     }),
   );
-  router.use('/contacts/import', express.json({ limit: importJsonLimit }));
-  router.use(['/contacts', '/audiences'], express.json({ limit: options.jsonLimit ?? '1mb' }));
+  router.use('/contacts/import', jsonBodies({ limit: importJsonLimit }));
+  router.use(['/contacts', '/audiences'], jsonBodies({ limit: options.jsonLimit ?? '1mb' }));
 
   // ---- contacts -------------------------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+/**
+ * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
+ *
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,get,v1,hello,get [--profile] [--seconds 8] [--contacts 100000]
+ *
+ * Seeds a SQLite file, starts roster's server and Express hello world in this process, and loads
+ * each route in the given order (so interleaved routes see the same machine). For each load it
+ * prints this process's CPU time per request (`process.cpuUsage`, which does not count time spent
+ * waiting for a busy CPU, so it holds on a loaded machine far better than req/s). With `--profile`,
+ * each load is also recorded as a V8 CPU profile (node:inspector) whose top frames are printed and
+ * written to /tmp/roster-profile-<route>-<n>.cpuprofile (open it in Chrome DevTools).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { createRoster } from '@roster/core';
+import { startServer } from '@roster/server';
+import { FULL } from './context.js';
+import { freshDatabase, openRaw, seedContacts, tempDir } from './fixtures.js';
+import { runLoad, startHelloWorld } from './http-load.js';
+import { type Profile, summarise } from './profile-summary.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const routes = (args[0] ?? 'hello,get').split(',');
+const profiling = args.includes('--profile');
+const seconds = option('--seconds', 8);
+const contacts = option('--contacts', 100_000);
+const root = join(import.meta.dirname, '../..');
+const { dir, cleanup } = tempDir();
+const ctx = { root, dir, quick: true, sizes: FULL, runs: 1, add() {}, mark() {}, log: console.log };
+
+try {
+  const path = join(dir, 'profile.db');
+  const { projectId } = await freshDatabase(path);
+  const raw = openRaw(path);
+  seedContacts(raw, projectId, 0, contacts);
+  const ids = raw
+    .prepare('select id from roster_contacts where project_id = ? order by id desc limit 1000')
+    .pluck()
+    .all(projectId) as string[];
+  raw.close();
+  const roster = await createRoster({ database: path });
+  const { key } = await roster.keys.create(projectId);
+  const server = await startServer({ roster, port: 0, host: '127.0.0.1', onError: () => {} });
+  const hello = await startHelloWorld();
+  const auth = { Authorization: `Bearer ${key}` };
+  const specs: Record<string, Record<string, unknown>> = {
+    hello: { url: hello.url, method: 'GET', headers: {} },
+    get: { url: `${server.url}/contacts`, method: 'GET', headers: auth, ids },
+    v1: { url: `${server.url}/v1/contacts`, method: 'GET', headers: auth, ids },
+  };
+  const perRoute = new Map<string, number[]>();
+  try {
+    for (const name of new Set(routes)) {
+      await runLoad(ctx, { ...specs[name], connections: 50, seconds: 2 }); // warm-up
+    }
+    for (const [n, name] of routes.entries()) {
+      const spec = { ...specs[name], connections: 50, seconds };
+      const session = profiling ? new Session() : null;
+      if (session) {
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        await session.post('Profiler.start');
+      }
+      const cpu0 = process.cpuUsage();
+      const load = await runLoad(ctx, spec);
+      const cpu = process.cpuUsage(cpu0);
+      const us = (cpu.user + cpu.system) / load.total;
+      perRoute.set(name, [...(perRoute.get(name) ?? []), us]);
+      console.log(
+        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms`,
+      );
+      if (session) {
+        const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+        session.disconnect();
+        writeFileSync(`/tmp/roster-profile-${name}-${n}.cpuprofile`, JSON.stringify(profile));
+        summarise(profile, load.total, root);
+      }
+    }
+  } finally {
+    await hello.close();
+    await server.close();
+    await roster.close();
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+  const base = perRoute.get('hello');
+  for (const [name, values] of perRoute) {
+    const ratio =
+      base && name !== 'hello' ? `, ${(median(base) / median(values)).toFixed(2)} × hello world` : '';
+    console.log(`${name}: median ${median(values).toFixed(1)} µs CPU per request${ratio}`);
+  }
+} finally {
+  cleanup();
+}
