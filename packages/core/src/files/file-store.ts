@@ -66,12 +66,13 @@ export async function storeFile(
 
 /**
  * Streams a stored file back, one chunk (one query) at a time, starting at byte `start`.
- * Memory stays at one chunk whatever the file's size.
+ * Memory stays at one chunk whatever the file's size. With the file's `size` (as stored), it stops
+ * after the chunk that reaches it instead of asking for one more.
  */
-export async function* readFile(db: Db, fileId: string, start = 0): AsyncGenerator<Uint8Array> {
+export async function* readFile(db: Db, fileId: string, start = 0, size?: number): AsyncGenerator<Uint8Array> {
   let position = 0;
   let seq = 0;
-  for (;;) {
+  while (size === undefined || position < size) {
     const chunk = await repo.findChunk(db, fileId, seq);
     if (!chunk) return;
     seq = chunk.seq + 1;

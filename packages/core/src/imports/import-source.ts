@@ -7,7 +7,7 @@ import type { ImportSource } from './import-types.js';
 
 /** Streams the import's bytes from `start`, from the database or from disk. */
 export function openImportSource(db: Db, source: ImportSource, start: number): AsyncIterable<Uint8Array> {
-  if (source.kind === 'stored') return readFile(db, source.fileId, start);
+  if (source.kind === 'stored') return readFile(db, source.fileId, start, source.size);
   return createReadStream(source.path, { start, highWaterMark: 256 * 1024 });
 }
 
