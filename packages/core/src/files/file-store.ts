@@ -69,7 +69,12 @@ export async function storeFile(
  * Memory stays at one chunk whatever the file's size. With the file's `size` (as stored), it stops
  * after the chunk that reaches it instead of asking for one more.
  */
-export async function* readFile(db: Db, fileId: string, start = 0, size?: number): AsyncGenerator<Uint8Array> {
+export async function* readFile(
+  db: Db,
+  fileId: string,
+  start = 0,
+  size?: number,
+): AsyncGenerator<Uint8Array> {
   let position = 0;
   let seq = 0;
   while (size === undefined || position < size) {
