@@ -17,7 +17,7 @@ export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
   /** True when `webhook-signature` verified (standardwebhooks) with one of the receiver's secrets. */
   verified: boolean;
-  /** The status the receiver answered. */
+  /** The status the receiver answered; 0 for a request it held without answering (`stall`). */
   status: number;
 }
 
@@ -42,6 +42,11 @@ export interface WebhookReceiver {
   setSecrets(secrets: string[]): void;
   /** Answers the next `count` requests with `status` (default 500) instead of 200. */
   failNext(count: number, status?: number): void;
+  /**
+   * Holds the next `count` requests open without an answer (the sender's timeout decides), e.g. to
+   * stop a server in the middle of a delivery. `stall(0)` stops holding new ones.
+   */
+  stall(count: number): void;
   /** Resolves when at least `count` requests were answered 2xx, or rejects after `timeoutMs` (default 10 s). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   /** Stops the server. Idempotent. */
@@ -53,6 +58,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
   const received: ReceivedWebhook[] = [];
   let secrets = [...(options.secrets ?? [])];
   const failures: number[] = [];
+  let stalls = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -73,7 +79,9 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
       } catch {
         payload = { type: '', timestamp: '', data: {} };
       }
-      const status = !verified ? 401 : (failures.shift() ?? 200);
+      const stalled = verified && stalls > 0;
+      if (stalled) stalls--;
+      const status = !verified ? 401 : stalled ? 0 : (failures.shift() ?? 200);
       received.push({
         id: String(req.headers['webhook-id'] ?? ''),
         timestamp: Number(req.headers['webhook-timestamp']),
@@ -84,8 +92,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
         verified,
         status,
       });
+      if (stalled) return; // no answer: the connection stays open until the sender gives up or close()
       res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status < 300 ? 'ok' : verified ? 'failing on purpose' : 'signature did not verify');
+      res.end(
+        status >= 200 && status < 300 ? 'ok' : verified ? 'failing on purpose' : 'signature did not verify',
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -93,7 +104,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const ok = () => received.filter((r) => r.verified && r.status < 300);
+  const ok = () => received.filter((r) => r.verified && r.status >= 200 && r.status < 300);
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/webhooks`,
@@ -104,6 +115,9 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
     },
     failNext(count, status = 500) {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    stall(count) {
+      stalls = count;
     },
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

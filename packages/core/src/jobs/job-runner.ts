@@ -300,6 +300,42 @@ export function createJobRunner(deps: JobRunnerDeps) {
     },
 
     /**
+     * Stores many jobs of one type at once (multi-row inserts, one notification), e.g. inside the
+     * transaction that creates what they work on (`db`). Returns their ids, in order.
+     */
+    async enqueueMany<P>(
+      type: string,
+      jobs: { projectId: string; payload: P; id?: string; runAt?: Date }[],
+      opts: Pick<EnqueueOptions, 'db' | 'maxAttempts'> = {},
+    ): Promise<string[]> {
+      if (!definitions.has(type)) throw new Error(`roster: unknown job type ${type}`);
+      if (jobs.length === 0) return [];
+      const at = now();
+      const rows = jobs.map((job) => ({
+        id: job.id ?? uuidv7(),
+        project_id: job.projectId,
+        type,
+        status: 'queued' as const,
+        payload: dialect.json(job.payload as Record<string, unknown>),
+        attempts: 0,
+        max_attempts: opts.maxAttempts ?? options.maxAttempts,
+        run_at: job.runAt ? job.runAt.toISOString() : at,
+        locked_at: null,
+        locked_by: null,
+        progress: null,
+        result: null,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+      }));
+      for (let i = 0; i < rows.length; i += 500)
+        await store.insertJobs(opts.db ?? db, rows.slice(i, i + 500));
+      await store.notifyJobsQueued(opts.db ?? db, dialect);
+      if (!opts.db) wake();
+      return rows.map((row) => row.id);
+    },
+
+    /**
      * Makes the started runner look for due jobs now (e.g. after committing a transaction that
      * enqueued one with `EnqueueOptions.db`). A no-op when the runner is not started.
      */

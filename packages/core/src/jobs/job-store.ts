@@ -16,6 +16,11 @@ export async function insertJob(db: Db, row: Insertable<JobsTable>): Promise<voi
   await db.insertInto('roster_jobs').values(row).execute();
 }
 
+/** Inserts several jobs in one statement. */
+export async function insertJobs(db: Db, rows: Insertable<JobsTable>[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('roster_jobs').values(rows).execute();
+}
+
 /**
  * Tells other processes' runners that jobs were queued (on `db`'s transaction, if it is one: they
  * hear it when it commits). Nothing where the dialect has no notifications.

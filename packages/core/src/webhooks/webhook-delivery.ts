@@ -163,8 +163,23 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       }
       const busy = await keysWithPending(trx, endpoint.id, [...firstOfKey.keys()]);
       for (const [key, row] of firstOfKey) if (!busy.has(key)) start.push(row);
+      // The deliveries that start now are written with their job (one multi-row insert each).
+      const runAt = clock();
+      for (const row of start) {
+        row.job_id = uuidv7();
+        row.next_attempt_at = runAt.toISOString();
+      }
       await insertDeliveries(trx, rows);
-      await schedule(trx, start, clock());
+      await jobs.enqueueMany<WebhookDeliveryJobPayload>(
+        WEBHOOK_DELIVERY_JOB_TYPE,
+        start.map((row) => ({
+          projectId: row.project_id,
+          payload: { deliveryId: row.id },
+          id: row.job_id!,
+          runAt,
+        })),
+        { db: trx, maxAttempts: DELIVERY_JOB_MAX_ATTEMPTS },
+      );
       written += rows.length;
     }
     return written;
