@@ -76,6 +76,12 @@ export interface WebhooksOptions {
    */
   secretOverlapMs?: number;
   /**
+   * Finished deliveries (and their attempts) stay listed this long, then are deleted (checked at
+   * most every 10 minutes per process, while deliveries are sent).
+   * @default 604800000 (7 days)
+   */
+  retentionMs?: number;
+  /**
    * Resolves a host name to its addresses for the SSRF guard (tests may pass a fake).
    * @default dns.lookup with `all: true`
    */
@@ -88,6 +94,7 @@ export interface ResolvedWebhooksOptions {
   readonly retryScheduleMs: readonly number[];
   readonly disableAfterMs: number;
   readonly secretOverlapMs: number;
+  readonly retentionMs: number;
   readonly resolve: WebhookResolver;
 }
 
@@ -332,6 +339,7 @@ function resolveWebhooks(webhooks: WebhooksOptions): ResolvedWebhooksOptions {
     retryScheduleMs: Object.freeze([...schedule]),
     disableAfterMs: nonNegativeInt('webhooks.disableAfterMs', webhooks.disableAfterMs, 86_400_000),
     secretOverlapMs: nonNegativeInt('webhooks.secretOverlapMs', webhooks.secretOverlapMs, 86_400_000),
+    retentionMs: positiveInt('webhooks.retentionMs', webhooks.retentionMs, 7 * 86_400_000),
     resolve: webhooks.resolve ?? systemResolver,
   });
 }

@@ -26,6 +26,11 @@ export interface WebhookDeliveryJobPayload {
   deliveryId: string;
 }
 
+/** How often one process deletes deliveries past `webhooks.retentionMs`. */
+const CLEANUP_EVERY_MS = 10 * 60_000;
+/** Most deliveries one cleanup deletes (the next one goes on). */
+const CLEANUP_BATCH = 5000;
+
 /** Crashes (a killed process) one attempt job survives before the job itself fails. */
 const DELIVERY_JOB_MAX_ATTEMPTS = 10;
 
@@ -73,6 +78,32 @@ export function signingSecrets(endpoint: WebhookEndpointRow, now: string): strin
 export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   const { db, dialect, clock, jobs, options } = deps;
   const now = () => isoNow(clock);
+  let lastCleanup = 0;
+
+  /**
+   * Deletes finished deliveries older than `retentionMs` (their attempts go with them), at most
+   * `CLEANUP_BATCH` at a time. Returns how many.
+   */
+  async function cleanup(): Promise<number> {
+    const cutoff = clock().getTime() - options.retentionMs;
+    const before = new Date(cutoff).toISOString();
+    // Ids are UUIDv7: every delivery created before the cutoff sorts below this one (a key range).
+    const hex = Math.max(0, cutoff).toString(16).padStart(12, '0');
+    const firstIdAtCutoff = `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-000000000000`;
+    const result = await db
+      .deleteFrom('roster_webhook_deliveries')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('roster_webhook_deliveries')
+          .select('id')
+          .where('id', '<', firstIdAtCutoff)
+          .where('status', '!=', 'pending')
+          .where('finished_at', '<', before)
+          .limit(CLEANUP_BATCH),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 
   /** Queues an attempt job for each delivery (in `trx`), due at `runAt`. */
   async function schedule(
@@ -380,11 +411,15 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       const after = await record(delivery, ctx.job.id, startedAt, outcome);
       // A retry queued in the transaction: make this process's runner see it when it is due.
       jobs.wake();
+      if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
+        lastCleanup = Date.now();
+        await cleanup();
+      }
       return { status: after?.status ?? 'moved on' };
     },
   };
 
-  return { fanOut, schedule, startChain, attempt, record, failPending, job };
+  return { fanOut, schedule, startChain, attempt, record, failPending, cleanup, job };
 }
 
 export type WebhookDeliveryEngine = ReturnType<typeof createWebhookDelivery>;

@@ -88,7 +88,7 @@ async function setup(dialect: TestDialect, webhooks: WebhooksOptions = {}) {
   });
   const fanOut = (events: WebhookSourceEvent[]) =>
     roster.db.transaction().execute((trx) => engine.fanOut(trx, events));
-  return { roster, receiver, projectId, fanOut };
+  return { roster, receiver, projectId, fanOut, cleanup: engine.cleanup };
 }
 
 function event(
@@ -496,6 +496,24 @@ describeEachDialect('webhooks', (dialect) => {
     expect(long.attempt.responseExcerpt).toBe('é'.repeat(512));
     const hung = await roster.webhooks.sendTest(projectId, endpoint.id);
     expect(hung.attempt).toMatchObject({ statusCode: null, error: 'timed out after 300 ms' });
+  });
+
+  it('deletes finished deliveries and their attempts after retentionMs, never pending ones', async () => {
+    const { roster, projectId, receiver, fanOut, cleanup } = await setup(dialect, { retentionMs: 60_000 });
+    const endpoint = await roster.webhooks.create(projectId, { url: receiver.url, eventTypes: ['*'] });
+    await fanOut([event(projectId, 'contact.created', 'a'), event(projectId, 'contact.created', 'b')]);
+    receiver.answers.push({ status: 500 }); // b's first attempt fails: b stays pending
+    await roster.jobs.runOnce();
+    const before = (await roster.webhooks.deliveries(projectId, endpoint.id)).data;
+    expect(before.map((d) => d.status).sort()).toEqual(['pending', 'succeeded']);
+    time += 59_000;
+    expect(await cleanup()).toBe(0);
+    time += 2_000;
+    expect(await cleanup()).toBe(1);
+    const after = (await roster.webhooks.deliveries(projectId, endpoint.id)).data;
+    expect(after.map((d) => d.status)).toEqual(['pending']);
+    const attempts = await roster.db.selectFrom('roster_webhook_attempts').select('delivery_id').execute();
+    expect(attempts.map((a) => a.delivery_id)).toEqual([after[0]!.id]);
   });
 
   it('pages deliveries newest first and refuses a bad cursor', async () => {

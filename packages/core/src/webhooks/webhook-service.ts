@@ -402,7 +402,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
     return rows;
   }
 
-  return { service, fanOut: delivery.fanOut, deliveryJob: delivery.job };
+  return { service, fanOut: delivery.fanOut, cleanup: delivery.cleanup, deliveryJob: delivery.job };
 }
 
 /** `roster.webhooks`: endpoints, their secrets, deliveries and attempts, replay and test events. */
