@@ -197,3 +197,33 @@ export interface Segment {
   condition: { logic: 'AND' | 'OR'; groups: { filters: SegmentFilter[] }[] } | null;
   memberCount: number;
 }
+
+/** A webhook endpoint of `GET /roster/webhooks`. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  enabled: boolean;
+  disabledReason: 'failing' | 'user' | null;
+  failingSince: string | null;
+  createdAt: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventType: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface WebhookAttempt {
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}

@@ -8,6 +8,7 @@ import { ImportPage } from './pages/import.js';
 import { JobsPage } from './pages/jobs.js';
 import { KeysPage } from './pages/keys.js';
 import { SignIn } from './pages/sign-in.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import './styles.css';
 import { ErrorMessage, useRoute } from './ui.js';
 
@@ -16,6 +17,7 @@ const NAV = [
   { path: 'import', label: 'Import' },
   { path: 'jobs', label: 'Jobs' },
   { path: 'audiences', label: 'Audiences' },
+  { path: 'webhooks', label: 'Webhooks' },
   { path: 'keys', label: 'API keys' },
 ];
 
@@ -74,6 +76,7 @@ function App() {
   else if (section === 'jobs') page = <JobsPage id={id} />;
   else if (section === 'keys') page = <KeysPage />;
   else if (section === 'audiences') page = <AudiencesPage />;
+  else if (section === 'webhooks') page = <WebhooksPage />;
 
   async function signOut() {
     await api('DELETE', 'session').catch(() => undefined);

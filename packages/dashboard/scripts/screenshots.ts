@@ -4,6 +4,8 @@
  * `pnpm --filter @roster/dashboard screenshots`.
  */
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -68,6 +70,19 @@ async function main() {
       logic: 'AND',
       groups: [{ filters: [{ field: 'data.signupSource', operator: 'equals', value: 'website' }] }],
     },
+  });
+
+  // A local endpoint that accepts every webhook, for the Webhooks page.
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end('ok'));
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/roster-events`;
+  await roster.webhooks.create(projectId, {
+    url: hookUrl,
+    eventTypes: ['*'],
+    description: 'CRM sync',
   });
 
   const browser: Browser = await launchChromium();
@@ -136,11 +151,21 @@ async function main() {
         await page.getByRole('button', { name: 'Create key' }).click();
         await page.getByTestId('new-key').waitFor();
         await shot('keys');
+        await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+        await page.getByRole('button', { name: `Send test to ${hookUrl}` }).click();
+        await page
+          .getByRole('region', { name: `Recent deliveries to ${hookUrl}` })
+          .getByText('Delivered')
+          .first()
+          .waitFor();
+        await shot('webhooks');
         await context.close();
       }
     }
   } finally {
     await browser.close();
+    receiver.closeAllConnections();
+    receiver.close();
     await server.close();
     app.remove();
   }

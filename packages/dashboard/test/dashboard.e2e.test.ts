@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -468,6 +471,68 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
       '3,001 rows: 3,000 created, 0 updated, 1 failed',
     );
     await expectAccessible('job');
+  });
+
+  it('adds a webhook endpoint (its secret shown once), sends a signed test, disables it and lists deliveries', async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    try {
+      await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+      await page.getByText('No webhook endpoints yet').waitFor();
+      await expectAccessible('webhooks (empty)');
+      await page.getByLabel('URL', { exact: true }).fill('ftp://files.example.com/hooks');
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toBe('url must use http:// or https://');
+      await page.getByLabel('URL', { exact: true }).fill(hookUrl);
+      await page.getByLabel('All events').uncheck();
+      await page.getByLabel('contact.created').check();
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      const secret = (await page.getByTestId('webhook-secret').textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      const row = page.locator('tbody tr').filter({ hasText: hookUrl });
+      await row.getByText('Enabled', { exact: true }).waitFor();
+      expect(await row.locator('td.wide').textContent()).toBe('contact.created');
+      await expectAccessible('webhooks with a new secret');
+
+      await page.getByRole('button', { name: `Send test to ${hookUrl}` }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Test event delivered to ${hookUrl}: HTTP 200` })
+        .waitFor();
+      // Signed with the secret the page showed (Standard Webhooks: HMAC-SHA256 of id.timestamp.body).
+      expect(received).toHaveLength(1);
+      const { headers, body } = received[0]!;
+      const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64'))
+        .update(`${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`)
+        .digest('base64');
+      expect(String(headers['webhook-signature']).split(' ')).toContain(`v1,${expected}`);
+      const deliveries = page.getByRole('region', { name: `Recent deliveries to ${hookUrl}` });
+      await deliveries.getByText('webhook.test').waitFor();
+      await deliveries.getByText('Delivered', { exact: true }).waitFor();
+      expect(await deliveries.getByText('HTTP 200', { exact: true }).count()).toBe(1);
+
+      await page.getByRole('button', { name: `Disable ${hookUrl}` }).click();
+      await row.getByText('Disabled', { exact: true }).waitFor();
+      const { body: list } = await apiGet('/roster/webhooks');
+      expect(list.data).toEqual([expect.objectContaining({ url: hookUrl, enabled: false })]);
+      await page.getByRole('button', { name: 'Done' }).click();
+      expect(await page.getByText(secret).count()).toBe(0);
+      await expectAccessible('webhooks');
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   it('signs out when its key is revoked elsewhere, and says so', async () => {

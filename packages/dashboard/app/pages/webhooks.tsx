@@ -1,0 +1,357 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../api.js';
+import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, Status } from '../ui.js';
+
+/** The events an endpoint can subscribe to (roster's webhook event types). */
+const EVENT_TYPES = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'contact.subscribed',
+  'contact.unsubscribed',
+  'import.completed',
+  'import.failed',
+  'bulk.completed',
+];
+
+const DELIVERY_LABELS: Record<WebhookDelivery['status'], string> = {
+  pending: 'Pending',
+  succeeded: 'Delivered',
+  failed: 'Failed',
+};
+
+function endpointState(endpoint: WebhookEndpoint): string {
+  if (endpoint.enabled) return 'Enabled';
+  return endpoint.disabledReason === 'failing' ? 'Disabled (kept failing)' : 'Disabled';
+}
+
+/** Webhook endpoints: create (the secret is shown once), enable/disable, test, delete, recent deliveries. */
+export function WebhooksPage() {
+  const [endpoints, setEndpoints] = useState<WebhookEndpoint[] | null>(null);
+  const [url, setUrl] = useState('');
+  const [description, setDescription] = useState('');
+  const [allEvents, setAllEvents] = useState(true);
+  const [events, setEvents] = useState<Set<string>>(new Set());
+  const [created, setCreated] = useState<(WebhookEndpoint & { secret: string }) | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<WebhookEndpoint | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  function load() {
+    api<{ data: WebhookEndpoint[] }>('GET', 'roster/webhooks').then((r) => setEndpoints(r.data), setError);
+  }
+  useEffect(load, []);
+
+  async function create(event: Event) {
+    event.preventDefault();
+    setError(null);
+    setStatus(null);
+    const eventTypes = allEvents ? ['*'] : [...events];
+    if (eventTypes.length === 0) {
+      setError(new Error('Choose at least one event, or “All events”'));
+      return;
+    }
+    try {
+      const endpoint = await api<WebhookEndpoint & { secret: string }>('POST', 'roster/webhooks', {
+        json: {
+          url: url.trim(),
+          eventTypes,
+          ...(description.trim() ? { description: description.trim() } : {}),
+        },
+      });
+      setCreated(endpoint);
+      setUrl('');
+      setDescription('');
+      load();
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function toggle(endpoint: WebhookEndpoint) {
+    setError(null);
+    setBusy(endpoint.id);
+    try {
+      await api('PATCH', `roster/webhooks/${endpoint.id}`, { json: { enabled: !endpoint.enabled } });
+      setStatus(`${endpoint.url} ${endpoint.enabled ? 'disabled' : 'enabled'}`);
+      load();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function test(endpoint: WebhookEndpoint) {
+    setError(null);
+    setStatus(`Sending a test event to ${endpoint.url}…`);
+    setBusy(endpoint.id);
+    try {
+      const { attempt } = await api<{ delivery: WebhookDelivery; attempt: WebhookAttempt }>(
+        'POST',
+        `roster/webhooks/${endpoint.id}/test`,
+      );
+      setStatus(
+        attempt.error === null && attempt.statusCode !== null && attempt.statusCode < 300
+          ? `Test event delivered to ${endpoint.url}: HTTP ${attempt.statusCode} in ${attempt.latencyMs} ms`
+          : `Test event to ${endpoint.url} failed: ${attempt.error ?? `HTTP ${attempt.statusCode}`}`,
+      );
+      setOpen(endpoint.id);
+    } catch (e) {
+      setStatus(null);
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <main id="main" tabIndex={-1}>
+      <h1>Webhooks</h1>
+      <p>
+        roster sends a signed HTTP POST (Standard Webhooks) to each endpoint when its events happen, and
+        retries failed deliveries for about a day.
+      </p>
+      <form class="card" onSubmit={create} aria-labelledby="new-webhook-title">
+        <h2 id="new-webhook-title">New endpoint</h2>
+        <label for="webhook-url">URL</label>
+        <input
+          id="webhook-url"
+          type="url"
+          required
+          placeholder="https://example.com/hooks/roster"
+          value={url}
+          onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
+        />
+        <label for="webhook-description">Description (optional)</label>
+        <input
+          id="webhook-description"
+          value={description}
+          onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
+        />
+        <fieldset>
+          <legend>Events</legend>
+          <label class="check-label">
+            <input type="checkbox" checked={allEvents} onChange={() => setAllEvents(!allEvents)} />
+            All events
+          </label>
+          {allEvents
+            ? null
+            : EVENT_TYPES.map((type) => (
+                <label class="check-label" key={type}>
+                  <input
+                    type="checkbox"
+                    checked={events.has(type)}
+                    onChange={() => {
+                      const next = new Set(events);
+                      if (next.has(type)) next.delete(type);
+                      else next.add(type);
+                      setEvents(next);
+                    }}
+                  />
+                  <code>{type}</code>
+                </label>
+              ))}
+        </fieldset>
+        <div class="actions">
+          <button type="submit" class="primary">
+            Add endpoint
+          </button>
+        </div>
+      </form>
+      <ErrorMessage error={error} />
+      <Status message={status} />
+      {created ? (
+        <section class="card" aria-labelledby="new-secret-title">
+          <h2 id="new-secret-title">Signing secret: copy it now</h2>
+          <p>
+            Verify each request’s <code>webhook-signature</code> with it. It is shown this once (the API can
+            rotate it).
+          </p>
+          <output class="secret" data-testid="webhook-secret">
+            {created.secret}
+          </output>
+          <div class="actions">
+            <button type="button" onClick={() => setCreated(null)}>
+              Done
+            </button>
+          </div>
+        </section>
+      ) : null}
+      {endpoints && endpoints.length === 0 ? (
+        <EmptyState title="No webhook endpoints yet">
+          <p>Add one above to be told when contacts change, an import finishes or a bulk action completes.</p>
+        </EmptyState>
+      ) : null}
+      {endpoints && endpoints.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Webhook endpoints</caption>
+            <thead>
+              <tr>
+                <th scope="col">URL</th>
+                <th scope="col" class="wide">
+                  Events
+                </th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {endpoints.map((endpoint) => (
+                <tr key={endpoint.id} data-endpoint={endpoint.id}>
+                  <td class="url">
+                    {endpoint.url}
+                    {endpoint.description ? <span class="hint block">{endpoint.description}</span> : null}
+                  </td>
+                  <td class="wide">{endpoint.eventTypes.join(', ')}</td>
+                  <td>
+                    <span class={endpoint.enabled ? 'badge yes' : 'badge no'}>{endpointState(endpoint)}</span>
+                  </td>
+                  <td>
+                    <div class="row-actions">
+                      <button
+                        type="button"
+                        disabled={busy === endpoint.id}
+                        aria-label={`Send test to ${endpoint.url}`}
+                        onClick={() => test(endpoint)}
+                      >
+                        Send test
+                      </button>
+                      <button
+                        type="button"
+                        disabled={busy === endpoint.id}
+                        aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.url}`}
+                        onClick={() => toggle(endpoint)}
+                      >
+                        {endpoint.enabled ? 'Disable' : 'Enable'}
+                      </button>
+                      <button
+                        type="button"
+                        aria-expanded={open === endpoint.id}
+                        aria-label={`Deliveries of ${endpoint.url}`}
+                        onClick={() => setOpen(open === endpoint.id ? null : endpoint.id)}
+                      >
+                        Deliveries
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Delete ${endpoint.url}`}
+                        onClick={() => setDeleting(endpoint)}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {open && endpoints?.some((e) => e.id === open) ? (
+        <Deliveries endpoint={endpoints.find((e) => e.id === open)!} refresh={status} />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete ${deleting.url}?`}
+          confirmLabel="Delete"
+          danger
+          onConfirm={async () => {
+            await api('DELETE', `roster/webhooks/${deleting.id}`);
+            setStatus(`${deleting.url} deleted`);
+            if (open === deleting.id) setOpen(null);
+            load();
+          }}
+          onClose={() => setDeleting(null)}
+        >
+          <p>No more events are sent to it, and its delivery log is deleted with it.</p>
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}
+
+/** The endpoint's 20 most recent deliveries; asks again every 2 s while one is pending. */
+function Deliveries({ endpoint, refresh }: { endpoint: WebhookEndpoint; refresh: unknown }) {
+  const [deliveries, setDeliveries] = useState<WebhookDelivery[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    api<{ data: WebhookDelivery[] }>('GET', `roster/webhooks/${endpoint.id}/deliveries`, {
+      query: { limit: 20 },
+    })
+      .then((r) => live && setDeliveries(r.data))
+      .catch((e) => live && setError(e));
+    return () => {
+      live = false;
+    };
+  }, [endpoint.id, refresh, tick]);
+  const pending = deliveries?.some((d) => d.status === 'pending') ?? false;
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), 2000);
+    return () => clearTimeout(timer);
+  }, [pending, deliveries]);
+
+  return (
+    <section class="card" aria-labelledby="deliveries-title">
+      <h2 id="deliveries-title">Recent deliveries to {endpoint.url}</h2>
+      <ErrorMessage error={error} />
+      {deliveries && deliveries.length === 0 ? (
+        <p>Nothing sent yet: “Send test” sends a signed test event now.</p>
+      ) : null}
+      {deliveries && deliveries.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Recent deliveries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last answer</th>
+                <th scope="col" class="wide">
+                  Created
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.map((d) => (
+                <tr key={d.id}>
+                  <td>
+                    <code>{d.eventType}</code>
+                  </td>
+                  <td>
+                    <span
+                      class={
+                        d.status === 'succeeded' ? 'badge yes' : d.status === 'failed' ? 'badge no' : 'badge'
+                      }
+                    >
+                      {DELIVERY_LABELS[d.status]}
+                    </span>
+                  </td>
+                  <td>{d.attemptCount}</td>
+                  <td class="result">
+                    {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}
+                    {d.lastError ? <span class="failed-reason">{d.lastError}</span> : null}
+                    {d.nextAttemptAt ? (
+                      <span class="hint block">next try {formatDate(d.nextAttemptAt)}</span>
+                    ) : null}
+                  </td>
+                  <td class="wide">{formatDate(d.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
