@@ -247,33 +247,28 @@ export function pgListSearchSuite(pgUrl: string) {
         roster.contacts.createMany(projectId, {
           contacts: Array.from({ length: 1000 }, () => ({ email: emailOf(next++) })),
         });
-      const writes = { one: [[], []] as number[][], many: [[], []] as number[][] };
+      const cases = [
+        { name: 'create one contact', write: createOne, count: ctx.sizes.requests },
+        { name: 'createMany of 1000 contacts', write: createMany, count: 20 },
+      ].map((c) => ({ ...c, on: [] as number[], off: [] as number[] }));
       for (let run = 0; run < ctx.runs; run++) {
         for (const on of [true, false]) {
           await triggers(on);
-          writes.one[on ? 0 : 1]!.push(median(await sample(createOne, ctx.sizes.requests, 5000)));
-          writes.many[on ? 0 : 1]!.push(median(await sample(createMany, 20, 5000)));
+          for (const c of cases) (on ? c.on : c.off).push(median(await sample(c.write, c.count, 5000)));
         }
       }
       await triggers(true);
-      ctx.add(
-        result({
-          name: 'PostgreSQL: create one contact with the count triggers, core p50',
-          unit: 'ms',
-          better: 'lower',
-          values: writes.one[0]!,
-          baseline: { name: 'count triggers disabled', values: writes.one[1]! },
-        }),
-      );
-      ctx.add(
-        result({
-          name: 'PostgreSQL: createMany of 1000 contacts with the count triggers, core p50',
-          unit: 'ms',
-          better: 'lower',
-          values: writes.many[0]!,
-          baseline: { name: 'count triggers disabled', values: writes.many[1]! },
-        }),
-      );
+      for (const c of cases) {
+        ctx.add(
+          result({
+            name: `PostgreSQL: ${c.name} with the count triggers, core p50`,
+            unit: 'ms',
+            better: 'lower',
+            values: c.on,
+            baseline: { name: 'count triggers disabled', values: c.off },
+          }),
+        );
+      }
     });
   };
 }

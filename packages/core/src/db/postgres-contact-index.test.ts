@@ -227,7 +227,7 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
     // Back to the schema before migration 0006, then forward again.
     await sql`drop trigger roster_contacts_count_insert on roster_contacts`.execute(roster.db);
     await sql`drop trigger roster_contacts_count_delete on roster_contacts`.execute(roster.db);
-    await sql`drop function roster_contacts_count_inserted(), roster_contacts_count_deleted(), roster_contact_count_add(text, bigint)`.execute(
+    await sql`drop function roster_contacts_count_changed(), roster_contact_count_add(text, bigint)`.execute(
       roster.db,
     );
     await sql`drop table roster_contact_count_slots`.execute(roster.db);

@@ -46,32 +46,23 @@ export function migration0006PostgresContactCounts(dialect: 'sqlite' | 'postgres
               do update set contacts = roster_contact_count_slots.contacts + excluded.contacts;
         end if;
       end $$`.execute(db);
-      await sql`create function roster_contacts_count_inserted() returns trigger
+      // One function for both triggers: they name their transition table alike, and pass the sign.
+      await sql`create function roster_contacts_count_changed() returns trigger
       language plpgsql set search_path from current as $$
       declare
         r record;
       begin
-        for r in select project_id, count(*) as n from roster_new_contacts group by project_id loop
-          perform roster_contact_count_add(r.project_id, r.n);
-        end loop;
-        return null;
-      end $$`.execute(db);
-      await sql`create function roster_contacts_count_deleted() returns trigger
-      language plpgsql set search_path from current as $$
-      declare
-        r record;
-      begin
-        for r in select project_id, count(*) as n from roster_old_contacts group by project_id loop
-          perform roster_contact_count_add(r.project_id, -r.n);
+        for r in select project_id, count(*) as n from roster_changed_contacts group by project_id loop
+          perform roster_contact_count_add(r.project_id, r.n * tg_argv[0]::bigint);
         end loop;
         return null;
       end $$`.execute(db);
       await sql`create trigger roster_contacts_count_insert after insert on roster_contacts
-        referencing new table as roster_new_contacts
-        for each statement execute function roster_contacts_count_inserted()`.execute(db);
+        referencing new table as roster_changed_contacts
+        for each statement execute function roster_contacts_count_changed('1')`.execute(db);
       await sql`create trigger roster_contacts_count_delete after delete on roster_contacts
-        referencing old table as roster_old_contacts
-        for each statement execute function roster_contacts_count_deleted()`.execute(db);
+        referencing old table as roster_changed_contacts
+        for each statement execute function roster_contacts_count_changed('-1')`.execute(db);
       // Creating the triggers waited for every writer of roster_contacts to commit, and no new
       // one can commit before this migration: the count below is exact.
       await sql`insert into roster_contact_count_slots (project_id, slot, contacts)
