@@ -103,7 +103,7 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
     expect(await slotRows(roster, projectId)).toBeLessThanOrEqual(10);
   });
 
-  it('counts imports, bulk deletes, createMissing, track and raw SQL, per project', async () => {
+  it('counts imports, bulk deletes, createMissing, track, raw SQL and TRUNCATE, per project', async () => {
     const { roster, projectId } = await open();
     const other = (await roster.projects.ensure('other')).id;
     const csv = `email\n${Array.from({ length: 2500 }, (_, i) => `imp${i}@count.test`).join('\n')}\nimp1@count.test\nnot-an-email\n`;
@@ -147,6 +147,11 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
     // Deleting a project deletes its contacts and its count.
     await roster.db.deleteFrom('roster_projects').where('id', '=', other).execute();
     expect(await slotRows(roster, other)).toBe(0);
+
+    await sql`truncate roster_contacts cascade`.execute(roster.db);
+    expect(await totals(roster, projectId)).toEqual({ total: 0, counted: 0 });
+    await roster.contacts.create(projectId, { email: 'after-truncate@count.test' });
+    expect(await totals(roster, projectId)).toEqual({ total: 1, counted: 1 });
   });
 
   it('lets two transactions writing one project commit while the other is still open', async () => {
@@ -227,7 +232,8 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
     // Back to the schema before migration 0006, then forward again.
     await sql`drop trigger roster_contacts_count_insert on roster_contacts`.execute(roster.db);
     await sql`drop trigger roster_contacts_count_delete on roster_contacts`.execute(roster.db);
-    await sql`drop function roster_contacts_count_changed(), roster_contact_count_add(text, bigint)`.execute(
+    await sql`drop trigger roster_contacts_count_truncate on roster_contacts`.execute(roster.db);
+    await sql`drop function roster_contacts_count_changed(), roster_contacts_count_truncated()`.execute(
       roster.db,
     );
     await sql`drop table roster_contact_count_slots`.execute(roster.db);
