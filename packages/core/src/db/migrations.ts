@@ -48,8 +48,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
   });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely checks for its migration table by introspecting every schema of the database, and that
-  // query fails with invalid_schema_name (3F000) when another schema is dropped at the same moment
-  // (parallel test runs, another app's deploy). Nothing was migrated then: try again.
+  // query fails with invalid_schema_name (3F000), or undefined_table (42P01) naming one of that
+  // schema's tables, when another schema is dropped at the same moment (parallel test runs,
+  // another app's deploy). Nothing was migrated then: try again.
   for (let retry = 0; retry < 5 && isOtherSchemaDropped(error, schema); retry++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
@@ -66,5 +67,10 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
 
 function isOtherSchemaDropped(error: unknown, ours: string | undefined): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return code === '3F000' && typeof message === 'string' && !(ours && message.includes(`"${ours}"`));
+  if (
+    typeof message !== 'string' ||
+    (ours && (message.includes(`"${ours}"`) || message.includes(`"${ours}.`)))
+  )
+    return false;
+  return code === '3F000' || (code === '42P01' && /relation "[^".]+\.[^"]+" does not exist/.test(message));
 }
