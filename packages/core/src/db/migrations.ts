@@ -48,10 +48,10 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
   });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely checks for its migration table by introspecting every schema of the database, and that
-  // query fails with invalid_schema_name (3F000), or undefined_table (42P01) naming one of that
-  // schema's tables, when another schema is dropped at the same moment (parallel test runs,
-  // another app's deploy). Nothing was migrated then: try again.
-  for (let retry = 0; retry < 5 && isOtherSchemaDropped(error, schema); retry++) {
+  // query fails (invalid_schema_name, undefined_table or undefined_column on another schema's
+  // objects) when another schema is dropped at the same moment (parallel test runs, another app's
+  // deploy). It fails before running any migration (no results): try again.
+  for (let retry = 0; retry < 5 && results === undefined && isOtherSchemaDropped(error, schema); retry++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
   if (error) {
@@ -72,5 +72,5 @@ function isOtherSchemaDropped(error: unknown, ours: string | undefined): boolean
     (ours && (message.includes(`"${ours}"`) || message.includes(`"${ours}.`)))
   )
     return false;
-  return code === '3F000' || (code === '42P01' && /relation "[^".]+\.[^"]+" does not exist/.test(message));
+  return code === '3F000' || code === '42P01' || code === '42703';
 }

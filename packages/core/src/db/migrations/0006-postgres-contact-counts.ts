@@ -39,14 +39,15 @@ export function migration0006PostgresContactCounts(dialect: 'sqlite' | 'postgres
       await sql`create function roster_contacts_count_changed() returns trigger language plpgsql as $$
       declare
         r record;
+        s integer;
       begin
         for r in select project_id, count(*) * tg_argv[0]::bigint as n
           from roster_changed_contacts group by project_id
         loop
-          update ${slots} set contacts = contacts + r.n where ctid = (
-            select ctid from ${slots} where project_id = r.project_id limit 1 for update skip locked
-          );
-          if not found then
+          select slot into s from ${slots} where project_id = r.project_id limit 1 for update skip locked;
+          if found then
+            update ${slots} set contacts = contacts + r.n where project_id = r.project_id and slot = s;
+          else
             insert into ${slots} (project_id, slot, contacts)
               select r.project_id, floor(random() * 2147483647)::integer, r.n
               where exists (select 1 from ${projects} where id = r.project_id)
