@@ -2,7 +2,7 @@ import { createTestRoster, PG_URL } from '@roster/test-harness';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Roster } from '../roster.js';
-import { migrateToLatest } from './migrations.js';
+import { migration0006PostgresContactCounts } from './migrations/0006-postgres-contact-counts.js';
 import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
 
 const rosters: Roster[] = [];
@@ -237,11 +237,7 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
       roster.db,
     );
     await sql`drop table roster_contact_count_slots`.execute(roster.db);
-    await roster.db
-      .deleteFrom('roster_migrations' as never)
-      .where('name' as never, '=', '0006_postgres_contact_counts' as never)
-      .execute();
-    await migrateToLatest(roster.db, roster.dialect);
+    await migration0006PostgresContactCounts('postgres').up(roster.db);
     expect(await totals(roster, projectId)).toEqual({ total: 7, counted: 7 });
   });
 });
