@@ -6,6 +6,7 @@ import { migration0003ContactListOrder } from './migrations/0003-contact-list-or
 import { migration0005Webhooks } from './migrations/0005-webhooks.js';
 import { migration0006PostgresContactCounts } from './migrations/0006-postgres-contact-counts.js';
 import { migration0007ContactAudiencePartialIndex } from './migrations/0007-contact-audience-partial-index.js';
+import { migration0009JobsProjectTypeIndex } from './migrations/0009-jobs-project-type-index.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -21,6 +22,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0005_webhooks': migration0005Webhooks(dialect.name),
     '0006_postgres_contact_counts': migration0006PostgresContactCounts(dialect.name),
     '0007_contact_audience_partial_index': migration0007ContactAudiencePartialIndex,
+    '0009_jobs_project_type_index': migration0009JobsProjectTypeIndex,
   };
 }
 
@@ -44,6 +46,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
     provider: new InCodeProvider(dialect),
     migrationTableName: 'roster_migrations',
     migrationLockTableName: 'roster_migrations_lock',
+    // Each migration stands on its own; a database migrated by a build that lacked one in the
+    // middle (numbers are reserved ahead, features land in any order) gets it on the next start.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   let { error, results } = await migrator.migrateToLatest();

@@ -43,7 +43,7 @@ export function ContactsPage() {
     const timer = setTimeout(() => {
       setQuery(search.trim());
       setCursors([undefined]);
-    }, 200);
+    }, 150);
     return () => clearTimeout(timer);
   }, [search]);
 
