@@ -28,6 +28,13 @@ export interface BenchResult {
   noisy?: boolean;
 }
 
+/** How long one suite took, and the machine's load meanwhile. */
+export interface SuiteTiming {
+  name: string;
+  seconds: number;
+  load: LoadWindow;
+}
+
 export interface BenchReport {
   when: string;
   node: string;
@@ -36,6 +43,8 @@ export interface BenchReport {
   /** `loadavg` at the end of the run, `loadavgAtStart` at its start. */
   machine: { cpus: number; loadavg: number[]; loadavgAtStart: number[] };
   durationSeconds: number;
+  /** Wall time of each suite (the full run should stay under 20 minutes on 2 cores). */
+  suites: SuiteTiming[];
   results: BenchResult[];
 }
 
@@ -165,6 +174,13 @@ export function toMarkdown(report: BenchReport): string {
     `${noisy} of ${report.results.length} metrics noisy (load average above ${report.machine.cpus} while measured).`,
     '',
     toTable(report.results),
+    '',
+    '| suite | seconds | load avg start→end (max) | cores busy: bench / others |',
+    '| --- | --- | --- | --- |',
+    ...report.suites.map(
+      (s) =>
+        `| ${s.name} | ${s.seconds} | ${s.load.before}→${s.load.after} (${s.load.max}) | ${s.load.cpu ? `${s.load.cpu.bench} / ${s.load.cpu.others}` : ''} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { type BenchContext, FULL, QUICK } from './context.js';
 import { tempDir } from './fixtures.js';
 import { LoadTracker, type LoadWindow } from './load.js';
-import { type BenchReport, type BenchResult, toTable, writeReport } from './report.js';
+import { type BenchReport, type BenchResult, type SuiteTiming, toTable, writeReport } from './report.js';
 import { cliStartupSuite } from './suites/cli.js';
 import { dashboardSuite } from './suites/dashboard.js';
 import { fixtureSuite } from './suites/fixture.js';
@@ -114,10 +114,12 @@ if (pgUrl) {
   );
 }
 const failures: string[] = [];
+const suites: SuiteTiming[] = [];
 try {
   for (const name of only) {
     const t0 = performance.now();
     console.log(`\n# ${name} (load average ${loadavg()[0]!.toFixed(2)})`);
+    const whole = new LoadTracker();
     ctx.mark();
     try {
       await SUITES[name]!(ctx);
@@ -125,7 +127,13 @@ try {
       failures.push(name);
       console.error(`suite ${name} failed:`, error);
     }
-    console.log(`  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    const load = whole.close();
+    whole.stop();
+    suites.push({ name, seconds: Math.round((performance.now() - t0) / 1000), load });
+    console.log(
+      `  (${suites.at(-1)!.seconds} s; load average ${load.before}→${load.after}, max ${load.max}` +
+        `${load.cpu ? `; cores busy: bench ${load.cpu.bench}, others ${load.cpu.others}` : ''})`,
+    );
   }
 } finally {
   tracker.stop();
@@ -144,6 +152,7 @@ const report: BenchReport = {
     loadavgAtStart: loadAtStart,
   },
   durationSeconds: Math.round((performance.now() - started) / 1000),
+  suites,
   results,
 };
 probe.close();
