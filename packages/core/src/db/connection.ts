@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { registerDirectReader } from './compiled-query.js';
 import type { Database } from './schema.js';
 
 export interface OpenedDatabase {
@@ -33,10 +34,16 @@ export function openSqlite(path: string, cacheSizeKiB = 65_536): OpenedDatabase 
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma(`cache_size = -${Math.trunc(cacheSizeKiB)}`);
   sqlite.pragma('temp_store = MEMORY');
-  return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
-    owned: true,
-  };
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  // Hot reads (see `compiledOnce`) run at once on the connection while no transaction is open on
+  // it; inside one (BEGIN ... COMMIT across awaits, e.g. a group commit) they wait their turn
+  // through Kysely like every other query, so they never see another caller's uncommitted writes.
+  registerDirectReader(db, (text, parameters) => {
+    if (sqlite.inTransaction || !sqlite.open) return undefined;
+    return statements.prepare(text).all(parameters) as unknown[];
+  });
+  return { db, owned: true };
 }
 
 /** Prepared statements kept per connection (least recently used are dropped first). */
