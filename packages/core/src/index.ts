@@ -29,6 +29,32 @@ export {
   type BulkOutcome,
   type BulkQueryOperation,
 } from './bulk/bulk-types.js';
+export type {
+  ChangeFeed,
+  ChangeHandler,
+  OutboxConsumerOptions,
+  OutboxHandler,
+  SubscribeOptions,
+  Unsubscribe,
+} from './changes/change-feed.js';
+export type { ChangeService } from './changes/change-service.js';
+export {
+  type ChangeEvent,
+  type ChangeEventType,
+  type ChangePage,
+  CONTACT_CHANGE_TYPES,
+  type ContactChangeType,
+  type ContactDeletedData,
+  type ContactEventData,
+  type ContactField,
+  type ContactUpdatedData,
+  JOB_CHANGE_TYPES,
+  type JobChangeType,
+  type ListChangesInput,
+  listChangesSchema,
+  type OutboxEvent,
+  type SegmentChangeType,
+} from './changes/change-types.js';
 export type { Clock } from './clock.js';
 export { applyDataPatch, RESERVED_DATA_KEYS, toDataPatch } from './contacts/contact-data.js';
 export {

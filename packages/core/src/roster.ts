@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely';
 import { type AudienceService, createAudienceService } from './audiences/audience-service.js';
 import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
+import { createChangeFeed } from './changes/change-feed.js';
+import type { ChangeService } from './changes/change-service.js';
+import { OUTBOX_CHANNEL } from './changes/outbox-repository.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
 import { contactIndexFor } from './db/contact-index.js';
@@ -46,8 +49,18 @@ export interface Roster {
    * jobs in the background, or `runOnce()` to run the due ones now.
    */
   readonly jobs: JobRunner;
-  /** Events of contacts: `track` (Plunk's `POST /v1/track`) and `list`. */
+  /**
+   * Events of contacts: `track` (Plunk's `POST /v1/track`) and `list` (a contact's tracked events),
+   * and `subscribe` to the change events (`contact.created`, ...) of this roster.
+   */
   readonly events: EventService;
+  /**
+   * Change events (the transactional outbox): every write appends its events (`contact.created`,
+   * `contact.updated`, `contact.deleted`, `contact.subscribed`, `contact.unsubscribed`,
+   * `import.completed`, `import.failed`, `bulk.completed`, `segment.<slug>.entry|exit`) in the same
+   * transaction as the change.
+   */
+  readonly changes: ChangeService;
   /** Segments: Plunk's DYNAMIC (filter tree) and STATIC (member list) segments. */
   readonly segments: SegmentService;
   /** Idempotency-Key claims (used by `POST /v1/track`). */
@@ -95,7 +108,15 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     await contactIndex.prepare(db as Kysely<any>, (message) => console.warn(message));
   }
 
-  const deps: ServiceDeps = { db, dialect, clock: resolved.clock };
+  const base: ServiceDeps = { db, dialect, clock: resolved.clock };
+  let wakeJobs = () => {};
+  const feed = createChangeFeed({
+    ...base,
+    pollIntervalMs: resolved.jobs.pollIntervalMs,
+    onError: resolved.jobs.onError,
+    afterConsumerCommit: () => wakeJobs(),
+  });
+  const deps: ServiceDeps = { ...base, changes: feed.notifier };
   // One queue for every single-row write path (contacts, track, idempotency keys), so writes of
   // concurrent requests share a transaction whatever route they came by.
   const writes =
@@ -103,10 +124,15 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const jobs = createJobRunner({
     ...deps,
     options: resolved.jobs,
+    companion: feed,
     ...(listenUrl !== undefined && dialect.jobsQueuedNotification() !== null
-      ? { listen: (onWake) => listenForJobs(listenUrl, onWake, resolved.jobs.onError) }
+      ? {
+          listen: (onWake) =>
+            listenForJobs(listenUrl, onWake, resolved.jobs.onError, { [OUTBOX_CHANNEL]: () => feed.wake() }),
+        }
       : {}),
   });
+  wakeJobs = () => jobs.wake();
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   const liveImports = new Map<string, LiveImportProgress>();
@@ -122,6 +148,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   jobs.register(segmentsRefreshJob(segmentDeps, () => segments));
   const webhooks = createWebhookService({ ...deps, jobs, options: resolved.webhooks });
   jobs.register(webhooks.deliveryJob);
+  // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
+  if (resolved.migrate) await feed.prepare();
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {
@@ -136,6 +164,11 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       writes,
     }),
     audiences: createAudienceService(deps),
+    changes: {
+      list: feed.list,
+      registerConsumer: feed.registerConsumer,
+      subscribe: feed.subscribe,
+    },
     bulk: createBulkService(bulkDeps),
     imports: createImportService({
       ...deps,
@@ -144,7 +177,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       live: liveImports,
     }),
     jobs,
-    events: createEventService({ ...deps, contactIndex, writes }),
+    events: createEventService({ ...deps, contactIndex, writes, feed }),
     segments,
     idempotency: createIdempotencyService({
       ...deps,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ChangeNotifier } from './changes/change-feed.js';
 import type { Clock } from './clock.js';
 import type { DialectInfo } from './db/dialect.js';
 import type { Database } from './db/schema.js';
@@ -11,4 +12,9 @@ export interface ServiceDeps {
   db: Kysely<Database>;
   dialect: DialectInfo;
   clock: Clock;
+  /**
+   * Told when a write appended change events and when its transaction committed, so the change
+   * feed dispatches at once (absent: the feed finds them by polling).
+   */
+  changes?: ChangeNotifier | undefined;
 }

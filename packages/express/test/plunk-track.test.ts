@@ -116,8 +116,10 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       });
       await track({ event: 'optin', email: 'b@example.com', subscribed: true, data: { a: null } });
       expect(await roster.contacts.get(projectId, id)).toMatchObject({ subscribed: true, data: { b: 2 } });
+      // The flip is recorded as an event of the contact, before the tracked event (as Plunk does).
       expect((await roster.events.list(projectId, id)).map((e) => e.name)).toEqual([
         'optin',
+        'contact.subscribed',
         'signup',
         'signup',
       ]);

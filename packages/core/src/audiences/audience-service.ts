@@ -1,3 +1,4 @@
+import { recordBatch } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { clearAudienceFromContacts } from '../contacts/contact-batch-repository.js';
 import { RosterError } from '../errors.js';
@@ -13,7 +14,8 @@ import {
 } from './audience-schemas.js';
 import { type Audience, type AudienceWithCount, rowToAudience } from './audience-types.js';
 
-export function createAudienceService({ db, clock }: ServiceDeps) {
+export function createAudienceService(deps: ServiceDeps) {
+  const { db, clock } = deps;
   function notFound(): RosterError {
     return RosterError.notFound('audience');
   }
@@ -73,9 +75,27 @@ export function createAudienceService({ db, clock }: ServiceDeps) {
       if (!isUuid(key)) throw notFound();
       const now = isoNow(clock);
       const deleted = await db.transaction().execute(async (trx) => {
-        await clearAudienceFromContacts(trx, projectId, key, now);
-        return repo.deleteAudience(trx, projectId, key);
+        const moved = await clearAudienceFromContacts(trx, projectId, key, now);
+        const found = await repo.deleteAudience(trx, projectId, key);
+        await recordBatch(
+          deps,
+          trx,
+          projectId,
+          {
+            groups: [
+              {
+                type: 'contact.updated',
+                data: { changed: ['audienceId'], previous: { audienceId: key } },
+                contactIds: moved,
+                withContact: true,
+              },
+            ],
+          },
+          now,
+        );
+        return found;
       });
+      deps.changes?.committed();
       if (!deleted) throw notFound();
     },
 

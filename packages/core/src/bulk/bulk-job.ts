@@ -1,6 +1,8 @@
+import { recordChanges } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import * as writes from '../contacts/contact-batch-repository.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
+import { BulkChanges } from './bulk-changes.js';
 import * as repo from './bulk-query-repository.js';
 import { applyBulk, type BulkServiceDeps } from './bulk-service.js';
 import {
@@ -64,8 +66,19 @@ export function bulkJobDefinition(deps: BulkServiceDeps): JobDefinition<BulkJobP
             await saveProgress({ percent: 100, result } satisfies BulkJobProgress);
             return outcome;
           }),
+        job.id,
       );
       return result!;
+    },
+    async completedIn(trx, job, result) {
+      const { errors: _errors, ...counts } = result;
+      await recordChanges(
+        deps,
+        trx,
+        job.projectId,
+        [{ type: 'bulk.completed', contactId: null, data: { jobId: job.id, ...counts } }],
+        isoNow(deps.clock),
+      );
     },
   };
 }
@@ -118,21 +131,12 @@ async function runQuery(
         BULK_QUERY_BATCH,
       );
       const ids = batch.filter((id) => !excluded.has(id));
-      let changed = 0;
+      const now = isoNow(deps.clock);
+      const changes = new BulkChanges(operation, { audienceId: null, jobId: job.id });
       for (let i = 0; i < ids.length; i += writes.IDS_PER_STATEMENT) {
-        const chunk = ids.slice(i, i + writes.IDS_PER_STATEMENT);
-        changed +=
-          operation === 'delete'
-            ? await writes.deleteContacts(trx, job.projectId, chunk)
-            : await writes.setSubscribed(
-                trx,
-                deps.dialect,
-                job.projectId,
-                chunk,
-                operation === 'subscribe',
-                isoNow(deps.clock),
-              );
+        await changes.apply(deps, trx, job.projectId, ids.slice(i, i + writes.IDS_PER_STATEMENT), now);
       }
+      const changed = changes.affected;
       const result = { ...progress.result };
       result.successCount += changed;
       result.unchangedCount += ids.length - changed;
@@ -146,6 +150,7 @@ async function runQuery(
         query: { lastId: batch.length > 0 ? batch[batch.length - 1]! : progress.query!.lastId, done },
       };
       await saveProgress(next);
+      await changes.record(deps, trx, job.projectId, now);
       return next;
     });
   }

@@ -9,6 +9,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
+import { BulkChanges } from './bulk-changes.js';
 import {
   type BulkApplyInput,
   type BulkQueryInput,
@@ -40,6 +41,7 @@ export async function applyBulk(
   inTransaction: (work: (trx: Transaction<Database>) => Promise<BulkOutcome>) => Promise<BulkOutcome> = (
     work,
   ) => deps.db.transaction().execute(work),
+  jobId?: string,
 ): Promise<BulkOutcome> {
   const valid = parseInput(bulkApplySchema(deps.maxBulkIds), input);
   const { operation } = valid;
@@ -69,22 +71,13 @@ export async function applyBulk(
       throw RosterError.notFound('audience');
     }
     const found = new Set<string>();
-    let affected = 0;
+    const changes = new BulkChanges(operation, { audienceId, jobId: jobId ?? null });
     for (const chunk of chunks) {
       for (const id of await repo.findExistingContactIds(trx, projectId, chunk)) found.add(id);
-      if (operation === 'delete') affected += await repo.deleteContacts(trx, projectId, chunk);
-      else if (operation === 'move')
-        affected += await repo.setAudience(trx, projectId, chunk, audienceId, now);
-      else
-        affected += await repo.setSubscribed(
-          trx,
-          deps.dialect,
-          projectId,
-          chunk,
-          operation === 'subscribe',
-          now,
-        );
+      await changes.apply(deps, trx, projectId, chunk, now);
     }
+    const affected = changes.affected;
+    await changes.record(deps, trx, projectId, now);
     return {
       operation,
       requested: distinct.length,
@@ -106,8 +99,10 @@ export function createBulkService(deps: BulkServiceWithJobsDeps) {
      * transaction. `move` needs `audienceId` (an audience of the project, or null to remove
      * contacts from their audience).
      */
-    apply(projectId: string, input: BulkApplyInput): Promise<BulkOutcome> {
-      return applyBulk(deps, projectId, input);
+    async apply(projectId: string, input: BulkApplyInput): Promise<BulkOutcome> {
+      const outcome = await applyBulk(deps, projectId, input);
+      deps.changes?.committed();
+      return outcome;
     },
 
     /**

@@ -88,7 +88,7 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
           ...(shape.audience ? { audience_id: (eb) => eb.ref('excluded.audience_id') } : {}),
         }),
       )
-      .returning('id')
+      .returning(['id', 'email'])
       .compile().sql;
     if (cache.size > 64) cache.clear();
     cache.set(key, text);
@@ -101,8 +101,8 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
  * statements; the database merges `data` and keeps stored names where a row has none. Rows with
  * `subscribed` undefined go into statements that leave `subscribed` alone on update. With an
  * `audienceId`, every row's contact ends up in that audience (it must exist: the foreign key
- * rejects the statement otherwise). Returns the stored ids: a row whose own `id` is among them
- * was inserted (a new contact), the others updated an existing one.
+ * rejects the statement otherwise). Returns the stored id of each row's email: a row whose own
+ * `id` it is was inserted (a new contact), the others updated an existing one.
  */
 export async function upsertContactBatch(
   db: Db,
@@ -111,8 +111,8 @@ export async function upsertContactBatch(
   rows: ContactBatchUpsert[],
   now: string,
   options: ContactBatchUpsertOptions = { names: false, audienceId: null },
-): Promise<Set<string>> {
-  const stored = new Set<string>();
+): Promise<Map<string, string>> {
+  const stored = new Map<string, string>();
   const { names, audienceId } = options;
   const audience = audienceId !== null;
   const columns = batchColumns({ names, audience });
@@ -143,10 +143,10 @@ export async function upsertContactBatch(
         );
       }
       const shape = { rows: chunk.length, setSubscribed: g === 0, names, audience };
-      const result = await db.executeQuery<{ id: string }>(
+      const result = await db.executeQuery<{ id: string; email: string }>(
         CompiledQuery.raw(upsertSql(db, dialect, shape), params),
       );
-      for (const row of result.rows) stored.add(row.id);
+      for (const row of result.rows) stored.set(row.email, row.id);
       // Statements run synchronously on SQLite: let timers and I/O (progress displays, HTTP) in.
       await yieldToEventLoop();
     }
@@ -171,7 +171,10 @@ export async function findExistingContactIds(db: Db, projectId: string, ids: str
   return rows.map((r) => r.id);
 }
 
-/** Sets `subscribed` on the project's contacts among `ids` that are not already in that state. */
+/**
+ * Sets `subscribed` on the project's contacts among `ids` that are not already in that state;
+ * returns the ids of those it changed (they flipped).
+ */
 export async function setSubscribed(
   db: Db,
   dialect: DialectInfo,
@@ -179,27 +182,31 @@ export async function setSubscribed(
   ids: string[],
   subscribed: boolean,
   now: string,
-): Promise<number> {
-  if (ids.length === 0) return 0;
-  const result = await db
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
     .updateTable('roster_contacts')
     .set({ subscribed: dialect.bool(subscribed), updated_at: now })
     .where('project_id', '=', projectId)
     .where('id', 'in', ids)
     .where('subscribed', '=', dialect.bool(!subscribed))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
 }
 
-/** Moves the project's contacts among `ids` into `audienceId` (null: out of any audience). */
+/**
+ * Moves the project's contacts among `ids` into `audienceId` (null: out of any audience); returns
+ * the ids of those it moved.
+ */
 export async function setAudience(
   db: Db,
   projectId: string,
   ids: string[],
   audienceId: string | null,
   now: string,
-): Promise<number> {
-  if (ids.length === 0) return 0;
+): Promise<string[]> {
+  if (ids.length === 0) return [];
   let query = db
     .updateTable('roster_contacts')
     .set({ audience_id: audienceId, updated_at: now })
@@ -209,36 +216,42 @@ export async function setAudience(
     audienceId === null
       ? query.where('audience_id', 'is not', null)
       : query.where((eb) => eb.or([eb('audience_id', 'is', null), eb('audience_id', '!=', audienceId)]));
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const rows = await query.returning('id').execute();
+  return rows.map((row) => row.id);
 }
 
-export async function deleteContacts(db: Db, projectId: string, ids: string[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  const result = await db
+/** Deletes the project's contacts among `ids`; returns the deleted ones' ids and emails. */
+export async function deleteContacts(
+  db: Db,
+  projectId: string,
+  ids: string[],
+): Promise<{ id: string; email: string }[]> {
+  if (ids.length === 0) return [];
+  return db
     .deleteFrom('roster_contacts')
     .where('project_id', '=', projectId)
     .where('id', 'in', ids)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+    .returning(['id', 'email'])
+    .execute();
 }
 
 /**
  * Takes every contact of the project out of the audience. Done explicitly rather than left to
  * `ON DELETE SET NULL`, so it also holds on connections where foreign keys are not enforced, and
- * so the contacts' `updated_at` moves.
+ * so the contacts' `updated_at` moves. Returns the ids of the contacts it took out.
  */
 export async function clearAudienceFromContacts(
   db: Db,
   projectId: string,
   audienceId: string,
   now: string,
-): Promise<number> {
-  const result = await db
+): Promise<string[]> {
+  const rows = await db
     .updateTable('roster_contacts')
     .set({ audience_id: null, updated_at: now })
     .where('project_id', '=', projectId)
     .where('audience_id', '=', audienceId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
 }

@@ -136,6 +136,22 @@ export async function findContactByEmail(
     .executeTakeFirst();
 }
 
+/**
+ * The contact (by id or email) as it is before a write in the same transaction: locked until the
+ * transaction ends on PostgreSQL (`FOR UPDATE`); SQLite's writer holds the database already.
+ */
+export async function findContactForWrite(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  by: { id: string } | { email: string },
+): Promise<ContactRow | undefined> {
+  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId);
+  q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
+  if (dialect.name === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
 export interface ContactChanges {
   email?: string;
   subscribed?: boolean;
@@ -175,13 +191,14 @@ export async function updateContact(
     .executeTakeFirst();
 }
 
-export async function deleteContact(db: Db, projectId: string, id: string): Promise<boolean> {
-  const result = await db
+/** Deletes the contact; returns it as it was (undefined if there was none). */
+export async function deleteContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
+  return db
     .deleteFrom('roster_contacts')
     .where('project_id', '=', projectId)
     .where('id', '=', id)
+    .returningAll()
     .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
 }
 
 /** Escapes LIKE wildcards so a search term matches literally. */

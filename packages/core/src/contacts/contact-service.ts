@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
+import { recordChanges, recordContactWrite } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import type { ContactIndex, SearchCandidates } from '../db/contact-index.js';
 import type { ContactRow, Database, Db } from '../db/schema.js';
@@ -89,6 +90,30 @@ function newContactRow(
   };
 }
 
+/**
+ * Runs `fn` in a transaction: `db`'s own if it is one (e.g. the write queue's savepoint), else a
+ * new one. A change and its events are always written together.
+ */
+function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
+}
+
+/** The contact a `NewContactRow` becomes once inserted (as `rowToContact` would read it back). */
+function newRowToContact(row: repo.NewContactRow): Contact {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    email: row.email,
+    subscribed: row.subscribed,
+    data: row.data && Object.keys(row.data).length > 0 ? row.data : null,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    audienceId: row.audienceId,
+    createdAt: row.now,
+    updatedAt: row.now,
+  };
+}
+
 export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
   const index = deps.contactIndex;
@@ -146,7 +171,14 @@ export function createContactService(deps: ContactServiceDeps) {
   }
 
   function inTransaction<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
-    return db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
+    return atomically(db, fn);
+  }
+
+  /** Tells the change feed that a write (and its events) committed. */
+  async function committed<T>(write: Promise<T>): Promise<T> {
+    const result = await write;
+    deps.changes?.committed();
+    return result;
   }
 
   return {
@@ -160,19 +192,50 @@ export function createContactService(deps: ContactServiceDeps) {
       const patch = toDataPatch(valid.data ?? {});
       const id = uuidv7();
       const row = await writing(() =>
-        writes.run((conn) =>
-          repo.upsertContact(conn, dialect, {
-            id,
-            projectId,
-            email: valid.email,
-            subscribed: valid.subscribed,
-            patch,
-            initialData: initialData(patch),
-            firstName: valid.firstName,
-            lastName: valid.lastName,
-            audienceId: valid.audienceId,
-            now: isoNow(clock),
-          }),
+        committed(
+          writes.run((conn) =>
+            atomically(conn, async (trx) => {
+              const now = isoNow(clock);
+              const values = {
+                id,
+                projectId,
+                email: valid.email,
+                subscribed: valid.subscribed,
+                patch,
+                initialData: initialData(patch),
+                firstName: valid.firstName,
+                lastName: valid.lastName,
+                audienceId: valid.audienceId,
+                now,
+              };
+              // The contact before the write (locked on PostgreSQL), for the change events. A new
+              // email is inserted first: if a concurrent write inserted it meanwhile, read it again.
+              let before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
+              let row: ContactRow | undefined;
+              if (!before) {
+                row = await repo.insertContactIfNew(trx, dialect, {
+                  ...values,
+                  subscribed: valid.subscribed ?? true,
+                  data: values.initialData,
+                  firstName: valid.firstName ?? null,
+                  lastName: valid.lastName ?? null,
+                  audienceId: valid.audienceId ?? null,
+                });
+                if (!row)
+                  before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
+              }
+              row ??= await repo.upsertContact(trx, dialect, values);
+              await recordContactWrite(
+                deps,
+                trx,
+                projectId,
+                before ? toContact(before) : null,
+                toContact(row),
+                now,
+              );
+              return row;
+            }),
+          ),
         ),
       );
       return { contact: rowToContact(row, dialect), created: row.id === id };
@@ -187,14 +250,21 @@ export function createContactService(deps: ContactServiceDeps) {
       const valid = parseInput(createContactSchema, input);
       await assertAudience(projectId, valid.audienceId);
       const row = await writing(() =>
-        writes.run((conn) =>
-          repo.insertContactIfNew(
-            conn,
-            dialect,
-            newContactRow(projectId, valid, {
-              dataMode: valid.dataMode,
-              audienceId: valid.audienceId,
-              now: isoNow(clock),
+        committed(
+          writes.run((conn) =>
+            atomically(conn, async (trx) => {
+              const now = isoNow(clock);
+              const created = await repo.insertContactIfNew(
+                trx,
+                dialect,
+                newContactRow(projectId, valid, {
+                  dataMode: valid.dataMode,
+                  audienceId: valid.audienceId,
+                  now,
+                }),
+              );
+              if (created) await recordContactWrite(deps, trx, projectId, null, toContact(created), now);
+              return created;
             }),
           ),
         ),
@@ -222,7 +292,18 @@ export function createContactService(deps: ContactServiceDeps) {
         );
       }
       const inserted = await writing(() =>
-        inTransaction((trx) => repo.insertContactsIfNew(trx, dialect, rows)),
+        committed(
+          inTransaction(async (trx) => {
+            const stored = await repo.insertContactsIfNew(trx, dialect, rows);
+            const byEmail = new Map(rows.map((row) => [row.email, row]));
+            const changes = stored.map(({ email }) => {
+              const contact = newRowToContact(byEmail.get(email)!);
+              return { type: 'contact.created' as const, contactId: contact.id, data: { contact } };
+            });
+            await recordChanges(deps, trx, projectId, changes, now);
+            return stored;
+          }),
+        ),
       );
       const createdEmails = new Set(inserted.map((row) => row.email));
       return {
@@ -267,8 +348,18 @@ export function createContactService(deps: ContactServiceDeps) {
       }
       let row: Awaited<ReturnType<typeof repo.updateContact>>;
       try {
-        row = await writes.run((conn) =>
-          repo.updateContact(conn, dialect, projectId, id, changes, isoNow(clock)),
+        row = await committed(
+          writes.run((conn) =>
+            atomically(conn, async (trx) => {
+              const now = isoNow(clock);
+              const before = await repo.findContactForWrite(trx, dialect, projectId, { id });
+              if (!before) return undefined;
+              const after = await repo.updateContact(trx, dialect, projectId, id, changes, now);
+              if (after)
+                await recordContactWrite(deps, trx, projectId, toContact(before), toContact(after), now);
+              return after;
+            }),
+          ),
         );
       } catch (error) {
         if (dialect.isUniqueViolation(error)) {
@@ -282,8 +373,15 @@ export function createContactService(deps: ContactServiceDeps) {
     },
 
     async delete(projectId: string, id: string): Promise<void> {
-      if (!isUuid(id) || !(await repo.deleteContact(db, projectId, id)))
-        throw RosterError.notFound('contact');
+      if (!isUuid(id)) throw RosterError.notFound('contact');
+      const deleted = await committed(
+        inTransaction(async (trx) => {
+          const row = await repo.deleteContact(trx, projectId, id);
+          if (row) await recordContactWrite(deps, trx, projectId, toContact(row), null, isoNow(clock));
+          return row;
+        }),
+      );
+      if (!deleted) throw RosterError.notFound('contact');
     },
 
     /**

@@ -3,6 +3,7 @@ import type { DialectInfo } from './dialect.js';
 import { migration0001Initial } from './migrations/0001-initial.js';
 import { migration0002EventsSegments } from './migrations/0002-events-segments.js';
 import { migration0003ContactListOrder } from './migrations/0003-contact-list-order.js';
+import { migration0004Outbox } from './migrations/0004-outbox.js';
 import { migration0005Webhooks } from './migrations/0005-webhooks.js';
 import { migration0006PostgresContactCounts } from './migrations/0006-postgres-contact-counts.js';
 import { migration0007ContactAudiencePartialIndex } from './migrations/0007-contact-audience-partial-index.js';
@@ -19,6 +20,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0001_initial': migration0001Initial(dialect.name),
     '0002_events_segments': migration0002EventsSegments(dialect.name),
     '0003_contact_list_order': migration0003ContactListOrder,
+    '0004_outbox': migration0004Outbox(dialect.name),
     '0005_webhooks': migration0005Webhooks(dialect.name),
     '0006_postgres_contact_counts': migration0006PostgresContactCounts(dialect.name),
     '0007_contact_audience_partial_index': migration0007ContactAudiencePartialIndex,

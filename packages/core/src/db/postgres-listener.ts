@@ -10,8 +10,9 @@ const RECONNECT_DELAY_MS = 1000;
 export type StopListening = () => Promise<void>;
 
 /**
- * Listens on `JOBS_CHANNEL` over a dedicated connection to `url` (not one of the pool's: a LISTEN
- * session must stay open). Calls `onWake` for every notification about this connection's schema
+ * Listens on `JOBS_CHANNEL` (and the channels of `others`, each with its own callback) over a
+ * dedicated connection to `url` (not one of the pool's: a LISTEN session must stay open). Calls
+ * `onWake` (or the channel's callback) for every notification about this connection's schema
  * (the search path of `url`: roster databases in other schemas of the server are ignored), and
  * once after every reconnection, since notifications sent while disconnected are lost. A lost
  * connection (or one that cannot be opened) is retried every second; errors go to `onError`, never
@@ -21,7 +22,9 @@ export async function listenForJobs(
   url: string,
   onWake: () => void,
   onError: (error: unknown) => void,
+  others: Record<string, () => void> = {},
 ): Promise<StopListening> {
+  const callbacks = new Map<string, () => void>([[JOBS_CHANNEL, onWake], ...Object.entries(others)]);
   const require = createRequire(import.meta.url);
   const pg: typeof import('pg') = require('pg');
   let closed = false;
@@ -48,11 +51,11 @@ export async function listenForJobs(
       const { rows } = await next.query<{ schema: string }>('select current_schema() as schema');
       const schema = rows[0]?.schema ?? 'public';
       next.on('notification', (message) => {
-        if (message.channel === JOBS_CHANNEL && message.payload === schema) onWake();
+        if (message.payload === schema) callbacks.get(message.channel)?.();
       });
-      await next.query(`listen ${JOBS_CHANNEL}`);
+      for (const channel of callbacks.keys()) await next.query(`listen ${channel}`);
       if (closed) await next.end();
-      else if (reconnecting) onWake();
+      else if (reconnecting) for (const callback of callbacks.values()) callback();
     } catch (error) {
       lost(error);
     }

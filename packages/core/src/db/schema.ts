@@ -173,6 +173,26 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/** The change-event outbox (migration 0004, see changes/outbox-repository.ts). */
+export interface OutboxTable {
+  seq: Generated<number | string>;
+  id: string;
+  project_id: string;
+  /** An event type, or `batch` (see `OutboxBatch`). */
+  type: string;
+  contact_id: string | null;
+  data: DbJson;
+  created_at: string;
+}
+
+/** Durable outbox consumers and how far each has handled the outbox. */
+export interface OutboxConsumersTable {
+  name: string;
+  last_seq: number | string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** SQLite only (migration 0001): per-project contact counts kept by triggers on roster_contacts. */
 export interface ContactCountsTable {
   project_id: string;
@@ -217,6 +237,8 @@ export interface Database {
   roster_webhook_endpoints: WebhookEndpointsTable;
   roster_webhook_deliveries: WebhookDeliveriesTable;
   roster_webhook_attempts: WebhookAttemptsTable;
+  roster_outbox: OutboxTable;
+  roster_outbox_consumers: OutboxConsumersTable;
 }
 
 /** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */

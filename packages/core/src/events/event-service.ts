@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { ChangeFeed, ChangeHandler, SubscribeOptions, Unsubscribe } from '../changes/change-feed.js';
+import type { ChangeEventType } from '../changes/change-types.js';
 import { isoNow } from '../clock.js';
 import { createContactService } from '../contacts/contact-service.js';
 import type { UpsertResult } from '../contacts/contact-types.js';
@@ -25,6 +27,8 @@ export interface EventServiceDeps extends ServiceDeps {
   contactIndex: ContactIndex;
   /** Where `track` runs its write (the contact upsert and the event, together): see ContactServiceDeps.writes. */
   writes?: WriteQueue;
+  /** The change feed `subscribe` reads (absent: `subscribe` throws). */
+  feed?: ChangeFeed;
 }
 
 export function createEventService(deps: EventServiceDeps) {
@@ -50,7 +54,7 @@ export function createEventService(deps: EventServiceDeps) {
       const data = valid.data ?? undefined;
       // Through the write queue: on SQLite, concurrent track calls share one transaction (group
       // commit); the upsert and the event are one unit either way.
-      return writes.run((conn) =>
+      const tracked = await writes.run((conn) =>
         inTransaction(conn, async (trx) => {
           const contacts = createContactService({ ...deps, db: trx });
           let result: UpsertResult;
@@ -85,6 +89,25 @@ export function createEventService(deps: EventServiceDeps) {
           return { ...result, event };
         }),
       );
+      deps.changes?.committed();
+      return tracked;
+    },
+
+    /**
+     * Calls `handler` for every change event (`contact.created`, `contact.updated`, ... see
+     * `ChangeEventType`) of `types` (every type with `[]`) committed from now on, in commit order,
+     * one at a time, while this process runs: at-least-once (a handler that throws gets the same
+     * event again later, with backoff). Fed from the outbox, so it also sees other processes'
+     * writes (by notification on PostgreSQL, by polling on SQLite). Returns the function that
+     * unsubscribes. Not to be confused with `track`/`list`, the contacts' tracked events.
+     */
+    subscribe(
+      types: readonly (ChangeEventType | (string & {}))[],
+      handler: ChangeHandler,
+      options: SubscribeOptions = {},
+    ): Unsubscribe {
+      if (!deps.feed) throw new Error('roster: events.subscribe needs the roster change feed');
+      return deps.feed.subscribe(types, handler, options);
     },
 
     /** The contact's events, newest first (`not_found` for an unknown contact). */

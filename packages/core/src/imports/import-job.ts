@@ -1,4 +1,6 @@
 import { audienceExists } from '../audiences/audience-repository.js';
+import type { ContactField, OutboxBatchGroup } from '../changes/change-types.js';
+import { recordBatch, recordChanges } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
@@ -84,6 +86,25 @@ export function importJobDefinition(deps: ImportJobDeps): JobDefinition<ImportJo
   return {
     type: IMPORT_JOB_TYPE,
     run: (ctx) => runImport(deps, ctx),
+    async completedIn(trx, job, result) {
+      const { errors: _errors, ...counts } = result;
+      await recordChanges(
+        deps,
+        trx,
+        job.projectId,
+        [{ type: 'import.completed', contactId: null, data: { jobId: job.id, ...counts } }],
+        isoNow(deps.clock),
+      );
+    },
+    async failedIn(trx, job, error) {
+      await recordChanges(
+        deps,
+        trx,
+        job.projectId,
+        [{ type: 'import.failed', contactId: null, data: { jobId: job.id, error } }],
+        isoNow(deps.clock),
+      );
+    },
     async onFinished(db, job) {
       const { source } = job.payload;
       if (source.kind === 'stored') await deleteFile(db, source.fileId);
@@ -176,14 +197,15 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       errors,
     };
     await ctx.transaction(async (trx, saveProgress) => {
-      let stored: Set<string> | null = null;
+      let stored: Map<string, string> | null = null;
+      const now = isoNow(clock);
       if (rows.length > 0) {
         if (audienceId !== null && !(await audienceExists(trx, projectId, audienceId))) {
           throw audienceGone(audienceId);
         }
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
         try {
-          stored = await upsertContactBatch(trx, dialect, projectId, rows, isoNow(clock), {
+          stored = await upsertContactBatch(trx, dialect, projectId, rows, now, {
             names,
             audienceId,
           });
@@ -195,12 +217,17 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       }
       await deps.contactIndex.afterImportBatch(trx);
       for (const row of rows) {
-        const created = stored?.has(row.id) === true; // its new id was stored: inserted
+        const created = stored?.get(row.email) === row.id; // its new id was stored: inserted
         counts.createdCount += created ? 1 : 0;
         counts.updatedCount += created ? row.rows - 1 : row.rows;
         counts.successCount += row.rows;
       }
       await saveProgress(next);
+      if (stored) {
+        const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
+        const groups = importChangeGroups(rows, stored, { jobId: ctx.job.id, names, audienceId });
+        await recordBatch(deps, trx, projectId, { groups }, now);
+      }
     });
     progress = next;
     batch = new Map();
@@ -306,6 +333,55 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       batch.set(email, { id: uuidv7(), email, subscribed, data, firstName, lastName, rows: 1 });
     }
   }
+}
+
+/**
+ * The change events of one import batch, as groups of one outbox batch row: `contact.created` for
+ * the new contacts, and `contact.updated` for the others, grouped by the fields the file wrote
+ * (`changed`: those fields, whether or not their values differed; no previous values: the import
+ * does not read the contacts before writing them). A row that wrote no field makes no event.
+ */
+function importChangeGroups(
+  rows: Pending[],
+  stored: Map<string, string>,
+  options: { jobId: string; names: boolean; audienceId: string | null },
+): OutboxBatchGroup[] {
+  const created: string[] = [];
+  const updated = new Map<string, { changed: ContactField[]; ids: string[] }>();
+  for (const row of rows) {
+    const id = stored.get(row.email);
+    if (id === undefined) continue;
+    if (id === row.id) {
+      created.push(id);
+      continue;
+    }
+    const changed: ContactField[] = [];
+    if (row.subscribed !== undefined) changed.push('subscribed');
+    if (row.data !== null) changed.push('data');
+    if (options.names && row.firstName !== null) changed.push('firstName');
+    if (options.names && row.lastName !== null) changed.push('lastName');
+    if (options.audienceId !== null) changed.push('audienceId');
+    if (changed.length === 0) continue;
+    const key = changed.join();
+    let group = updated.get(key);
+    if (!group) {
+      group = { changed, ids: [] };
+      updated.set(key, group);
+    }
+    group.ids.push(id);
+  }
+  const jobId = options.jobId;
+  return [
+    { type: 'contact.created', data: { jobId }, contactIds: created, withContact: true },
+    ...[...updated.values()].map(
+      (group): OutboxBatchGroup => ({
+        type: 'contact.updated',
+        data: { jobId, changed: group.changed, previous: null },
+        contactIds: group.ids,
+        withContact: true,
+      }),
+    ),
+  ];
 }
 
 /**

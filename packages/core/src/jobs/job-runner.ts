@@ -26,6 +26,15 @@ export interface JobRunnerDeps extends ServiceDeps {
    * `DialectInfo.jobsQueuedNotification`); absent, other processes' jobs are found by polling.
    */
   listen?: (onWake: () => void) => Promise<StopListening>;
+  /**
+   * Started and stopped with the runner, and run first in `runOnce` (the change feed's durable
+   * consumers, which may queue jobs).
+   */
+  companion?: {
+    start(): Promise<void>;
+    stop(): Promise<void>;
+    runOnce(): Promise<number>;
+  };
 }
 
 export interface EnqueueOptions {
@@ -163,14 +172,16 @@ export function createJobRunner(deps: JobRunnerDeps) {
       throwIfStopping() {
         if (signal.aborted) throw new JobInterruptedError(job.id);
       },
-      transaction(work) {
-        return db.transaction().execute((trx) =>
+      async transaction(work) {
+        const result = await db.transaction().execute((trx) =>
           work(trx, async (progress) => {
             if (!(await store.saveJobProgress(trx, dialect, job.id, workerId, progress, now()))) {
               throw new JobLockLostError(job.id);
             }
           }),
         );
+        deps.changes?.committed(); // the work may have appended change events
+        return result;
       },
     };
   }
@@ -187,7 +198,15 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const signal = abort.signal;
     try {
       const result = await definition.run(contextFor(job, signal));
-      if (await store.completeJob(db, dialect, job.id, workerId, result ?? null, now())) {
+      const completed = definition.completedIn
+        ? await db.transaction().execute(async (trx) => {
+            const done = await store.completeJob(trx, dialect, job.id, workerId, result ?? null, now());
+            if (done) await definition.completedIn!(trx, job, result);
+            return done;
+          })
+        : await store.completeJob(db, dialect, job.id, workerId, result ?? null, now());
+      if (completed) {
+        deps.changes?.committed();
         await finished(definition, job);
       }
     } catch (error) {
@@ -203,9 +222,18 @@ export function createJobRunner(deps: JobRunnerDeps) {
         : new Date(clock().getTime() + backoffDelay(job.attempts, options.backoff)).toISOString();
       const message = error instanceof Error ? error.message : String(error);
       if (!isRosterError(error)) onError(error);
-      const failed = await store.failJob(db, job.id, workerId, message, retryAt, now());
-      if (failed && retryAt === null) await finished(definition, job);
-      else if (failed && retryAt !== null) wakeAt(retryAt);
+      const failed =
+        retryAt === null && definition.failedIn
+          ? await db.transaction().execute(async (trx) => {
+              const done = await store.failJob(trx, job.id, workerId, message, retryAt, now());
+              if (done) await definition.failedIn!(trx, job, message);
+              return done;
+            })
+          : await store.failJob(db, job.id, workerId, message, retryAt, now());
+      if (failed && retryAt === null) {
+        deps.changes?.committed();
+        await finished(definition, job);
+      } else if (failed && retryAt !== null) wakeAt(retryAt);
     } finally {
       active.delete(job.id);
       stopHeartbeatIfIdle();
@@ -413,13 +441,21 @@ export function createJobRunner(deps: JobRunnerDeps) {
      */
     async cancel(projectId: string, id: string, reason: string): Promise<Job> {
       const job = await runner.get(projectId, id);
-      if (!(await store.failQueuedJob(db, job.id, reason, now()))) {
+      const definition = definitions.get(job.type);
+      const cancelled = definition?.failedIn
+        ? await db.transaction().execute(async (trx) => {
+            const done = await store.failQueuedJob(trx, job.id, reason, now());
+            if (done) await definition.failedIn!(trx, job, reason);
+            return done;
+          })
+        : await store.failQueuedJob(db, job.id, reason, now());
+      if (cancelled) deps.changes?.committed();
+      if (!cancelled) {
         throw RosterError.conflict(
           'job',
           `Job ${job.id} is ${(await runner.get(projectId, id)).status}: only a queued job can be cancelled`,
         );
       }
-      const definition = definitions.get(job.type);
       const failed = await runner.get(projectId, id);
       if (definition) await finished(definition, failed);
       return failed;
@@ -467,13 +503,17 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const signal = abort.signal;
       let ran = 0;
       while (!signal.aborted) {
+        const dispatched = deps.companion ? await deps.companion.runOnce() : 0;
         const batch: Job[] = [];
         while (batch.length < options.concurrency) {
           const job = await claim();
           if (!job) break;
           batch.push(job);
         }
-        if (batch.length === 0) return ran;
+        if (batch.length === 0) {
+          if (dispatched > 0) continue; // the change consumers may have queued jobs: look again
+          return ran;
+        }
         await Promise.all(batch.map((job) => queue.add(() => execute(job))));
         ran += batch.length;
       }
@@ -516,6 +556,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       every(options.pollIntervalMs, fill);
       every(Math.max(10, Math.floor(options.lockTimeoutMs / 2)), runner.releaseStale);
       every(Math.min(options.retentionMs, 60 * 60 * 1000), runner.cleanup);
+      await deps.companion?.start();
       await fill();
     },
 
@@ -534,6 +575,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const listening = stopListening;
       stopListening = undefined;
       await listening?.();
+      await deps.companion?.stop();
       await queue.onIdle();
       abort = new AbortController();
     },

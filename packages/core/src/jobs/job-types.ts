@@ -65,6 +65,13 @@ export interface JobDefinition<P = unknown, R = unknown> {
    * `maxAttempts`.
    */
   run(ctx: JobContext<P>): Promise<R>;
+  /**
+   * Runs in the transaction that marks the job completed (e.g. to append its change event), so
+   * both happen or neither does.
+   */
+  completedIn?(trx: Transaction<Database>, job: Job<P>, result: R): Promise<void>;
+  /** Runs in the transaction that fails the job for good (not for attempts that will be retried). */
+  failedIn?(trx: Transaction<Database>, job: Job<P>, error: string): Promise<void>;
   /** Called once when the job is finished for good (completed or finally failed), e.g. to delete its file. */
   onFinished?(db: Kysely<Database>, job: Job<P>): Promise<void>;
 }

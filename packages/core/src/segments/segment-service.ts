@@ -1,4 +1,5 @@
 import { CompiledQuery, type RawBuilder, sql } from 'kysely';
+import { recordBatch } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
@@ -262,9 +263,22 @@ export function createSegmentService(deps: SegmentServiceDeps) {
           ...entering.map((id) => event(id, `segment.${slug}.entry`)),
           ...leaving.map((id) => event(id, `segment.${slug}.exit`)),
         ]);
+        await recordBatch(
+          deps,
+          trx,
+          row.project_id,
+          {
+            groups: [
+              { type: `segment.${slug}.entry`, data: eventData, contactIds: entering },
+              { type: `segment.${slug}.exit`, data: eventData, contactIds: leaving },
+            ],
+          },
+          now,
+        );
         added += entering.length;
         removed += leaving.length;
       });
+      deps.changes?.committed();
     }
     await saveCount(row.id, total);
     return { added, removed, total };
