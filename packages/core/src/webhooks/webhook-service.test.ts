@@ -286,6 +286,34 @@ describeEachDialect('webhooks', (dialect) => {
     });
   });
 
+  it('connects to the address the guard checked, never asking DNS again', async () => {
+    const { receiver } = await setup(dialect);
+    const asked: string[] = [];
+    const roster = await createTestRoster(dialect, {
+      clock,
+      webhooks: {
+        allowPrivateTargets: true,
+        // `receiver.invalid` exists only here: the connection can only have used the checked address.
+        resolve: async (hostname) => {
+          asked.push(hostname);
+          return [{ address: '127.0.0.1', family: 4 }];
+        },
+      },
+    });
+    cleanups.push(() => roster.close());
+    const projectId = (await roster.projects.ensure('p')).id;
+    const endpoint = await roster.webhooks.create(projectId, {
+      url: `http://receiver.invalid:${new URL(receiver.url).port}/hooks`,
+      eventTypes: ['*'],
+    });
+    receiver.verifyWith([endpoint.secret]);
+    const { attempt } = await roster.webhooks.sendTest(projectId, endpoint.id);
+    expect(attempt).toMatchObject({ statusCode: 200, error: null });
+    expect(asked).toEqual(['receiver.invalid']);
+    expect(receiver.received[0]!.verifiedBy).toEqual([endpoint.secret]);
+    expect(receiver.received[0]!.headers.host).toBe(`receiver.invalid:${new URL(receiver.url).port}`);
+  });
+
   it('retries a delivery answered 500 after the first backoff step, with the same webhook-id', async () => {
     const { roster, projectId, receiver, fanOut } = await setup(dialect);
     const endpoint = await roster.webhooks.create(projectId, {
