@@ -28,6 +28,7 @@ import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from '
 import { createProjectService } from './projects/project-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
+import { WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
 import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
 
 export interface Roster {
@@ -148,6 +149,10 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   jobs.register(segmentsRefreshJob(segmentDeps, () => segments));
   const webhooks = createWebhookService({ ...deps, jobs, options: resolved.webhooks });
   jobs.register(webhooks.deliveryJob);
+  // The webhook fan-out: deliveries are written in the consumer's transaction, with its cursor.
+  feed.registerConsumer(WEBHOOKS_CONSUMER, async (trx, events) => {
+    await webhooks.fanOut(trx, events);
+  });
   // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
   if (resolved.migrate) await feed.prepare();
   if (resolved.jobs.autoStart) await jobs.start();

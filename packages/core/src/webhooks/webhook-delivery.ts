@@ -19,6 +19,9 @@ import { webhookHeaders } from './webhook-signing.js';
 import { decideWebhookTarget } from './webhook-target.js';
 import { matchesEventType, WEBHOOK_TEST_EVENT_TYPE } from './webhook-types.js';
 
+/** The name of the outbox consumer that writes deliveries (its cursor is in `roster_outbox_consumers`). */
+export const WEBHOOKS_CONSUMER = 'webhooks';
+
 /** The job type of one delivery attempt. */
 export const WEBHOOK_DELIVERY_JOB_TYPE = 'webhooks.deliver';
 
