@@ -23,6 +23,7 @@ import { jobsSuite } from './suites/jobs.js';
 import { millionSuite } from './suites/million.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 import { segmentsSuite } from './suites/segments.js';
+import { webhooksSuite } from './suites/webhooks.js';
 
 const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   fixture: fixtureSuite,
@@ -34,6 +35,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'http-write': httpWriteSuite,
   dashboard: dashboardSuite,
   segments: segmentsSuite,
+  webhooks: webhooksSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
