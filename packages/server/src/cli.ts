@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { isRosterError } from '@roster/core';
 import { Command, CommanderError } from 'commander';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
@@ -44,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
       console.error(`roster: ${error.message}`);
       process.exit(error.exitCode);
     }
+    // Core is loaded only by the commands that use it (`--help` stays fast), so only now.
+    const { isRosterError } = await import('@roster/core');
     if (isRosterError(error)) {
       // Issues the message does not already say are listed below it.
       const issues =

@@ -1,10 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { contactsCsv, createRoster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, dbPath } from '../config.js';
-import { startProgress } from '../progress.js';
 
 interface ExportFlags extends CommonFlags {
   format: string;
@@ -38,6 +36,11 @@ export function registerExportCommand(program: Command): void {
       if (flags.format !== 'csv' && flags.format !== 'json') {
         throw new CliError(`Invalid format "${flags.format}": use csv or json`);
       }
+      // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
+      const [{ contactsCsv, createRoster }, { startProgress }] = await Promise.all([
+        import('@roster/core'),
+        import('../progress.js'),
+      ]);
       const roster = await createRoster({ database: dbPath(flags) });
       try {
         const name = flags.project ?? 'default';

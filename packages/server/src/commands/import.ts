@@ -1,14 +1,7 @@
-import {
-  createRoster,
-  type ImportProgress,
-  type ImportResult,
-  isRosterError,
-  type Job,
-  type Roster,
-} from '@roster/core';
+import type { ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
-import { type ProgressSample, startProgress } from '../progress.js';
+import type { ProgressSample } from '../progress.js';
 
 interface ImportFlags extends CommonFlags {
   audience?: string;
@@ -110,6 +103,11 @@ export function registerImportCommand(program: Command): void {
     .option('--json', 'print the result as one JSON line')
     .option('--no-progress', 'do not show the progress bar')
     .action(async (file: string, flags: ImportFlags) => {
+      // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
+      const [{ createRoster, isRosterError }, { startProgress }] = await Promise.all([
+        import('@roster/core'),
+        import('../progress.js'),
+      ]);
       const roster = await createRoster({
         database: dbPath(flags),
         sqlite: { cacheSizeKiB: IMPORT_CACHE_KIB },

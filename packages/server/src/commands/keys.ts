@@ -1,8 +1,10 @@
-import { createRoster, type Roster } from '@roster/core';
+import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
 
 async function withRoster<T>(flags: CommonFlags, run: (roster: Roster) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
+  const { createRoster } = await import('@roster/core');
   const roster = await createRoster({ database: dbPath(flags) });
   try {
     return await run(roster);

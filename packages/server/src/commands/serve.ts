@@ -1,8 +1,7 @@
-import { createRoster, type Roster } from '@roster/core';
+import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, DB_HELP, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT } from '../config.js';
 import { readServeConfig, resolveServeSettings } from '../config-file.js';
-import { startServer } from '../server.js';
 
 interface ServeFlags {
   port?: string;
@@ -92,6 +91,11 @@ printed once; \`roster keys create\` makes more.`,
         limits,
         allowPrivateWebhookTargets,
       } = resolveServeSettings(flags, process.env, file);
+      // Loaded here, not at the top: `roster --help` must not pay for core, Express and the drivers.
+      const [{ createRoster }, { startServer }] = await Promise.all([
+        import('@roster/core'),
+        import('../server.js'),
+      ]);
       const roster = await createRoster({
         database,
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },

@@ -1,6 +1,12 @@
-import { createRoster, type Roster, WEBHOOK_DELIVERY_STATUSES } from '@roster/core';
+import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, dbPath, parsePositiveInt, projectName } from '../config.js';
+
+/**
+ * Core's `WEBHOOK_DELIVERY_STATUSES`, spelled out for the help text so that registering the
+ * commands does not load core (`roster --help` stays fast); a test checks they are the same.
+ */
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 interface WebhookFlags extends CommonFlags {
   json?: boolean;
@@ -24,6 +30,8 @@ async function withProject<T>(
   run: (roster: Roster, projectId: string) => Promise<T>,
   options: { create?: boolean } = {},
 ): Promise<T> {
+  // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
+  const { createRoster } = await import('@roster/core');
   const roster = await createRoster({
     database: dbPath(flags),
     webhooks: { allowPrivateTargets: allowPrivate(flags) },
@@ -166,7 +174,7 @@ export function registerWebhooksCommand(program: Command): void {
       .description("List an endpoint's deliveries, newest first")
       .argument('<id>', 'endpoint id')
       .option('--limit <n>', 'how many (1 to 100)', '20')
-      .option('--status <status>', `only ${WEBHOOK_DELIVERY_STATUSES.join(', ')}`)
+      .option('--status <status>', `only ${DELIVERY_STATUSES.join(', ')}`)
       .option('--json', 'print JSON'),
   ).action(async (id: string, flags: WebhookFlags & { limit: string; status?: string }) => {
     const limit = parsePositiveInt('limit', flags.limit);
