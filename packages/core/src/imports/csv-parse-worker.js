@@ -7,14 +7,13 @@
 // records, bytes, empties }` (per record: the fields, the byte offset after it, the empty lines
 // skipped so far), then `{ type: 'done' }` or `{ type: 'error', message, code }`.
 import { parentPort, workerData } from 'node:worker_threads';
-import { parse } from 'csv-parse';
+import { createChunkParser } from './csv-chunk-parser.js';
 
 if (!parentPort) throw new Error('csv-parse-worker.js runs only as a worker thread');
 const port = parentPort;
 /** @type {{ options: import('csv-parse').Options, batchSize: number }} */
 const data = workerData;
 
-const parser = parse({ ...data.options, info: true });
 /** @type {string[][]} */
 let records = [];
 /** @type {number[]} */
@@ -37,28 +36,33 @@ function flush() {
   empties = [];
 }
 
-parser.on(
-  'data',
-  (/** @type {{ record: string[], info: { bytes: number, empty_lines: number } }} */ entry) => {
-    records.push(entry.record);
-    bytes.push(entry.info.bytes);
-    empties.push(entry.info.empty_lines);
-    if (records.length >= data.batchSize) flush();
-  },
-);
-parser.on('end', () => {
-  flush();
-  port.postMessage({ type: 'done' });
+const parser = createChunkParser(data.options, (record, offset, emptyLines) => {
+  records.push(record);
+  bytes.push(offset);
+  empties.push(emptyLines);
+  if (records.length >= data.batchSize) flush();
 });
-parser.on('error', (/** @type {Error & { code?: string }} */ error) => {
-  if (failed) return;
+
+/** @param {unknown} error */
+function fail(error) {
   failed = true;
-  flush();
-  port.postMessage({ type: 'error', message: error.message, code: error.code });
-});
+  flush(); // the records before the error, so the import's line count is right
+  const { message, code } = /** @type {Error & { code?: string }} */ (error);
+  port.postMessage({ type: 'error', message, code });
+}
 
 port.on('message', (/** @type {{ type: 'chunk', bytes: ArrayBuffer } | { type: 'end' }} */ message) => {
   if (failed) return;
-  if (message.type === 'chunk') parser.write(Buffer.from(message.bytes), () => flush());
-  else if (message.type === 'end') parser.end();
+  try {
+    if (message.type === 'chunk') {
+      parser.write(Buffer.from(message.bytes));
+      flush();
+    } else if (message.type === 'end') {
+      parser.end();
+      flush();
+      port.postMessage({ type: 'done' });
+    }
+  } catch (error) {
+    fail(error);
+  }
 });

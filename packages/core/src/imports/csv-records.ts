@@ -1,6 +1,5 @@
-import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { parse } from 'csv-parse';
+import { createChunkParser } from './csv-chunk-parser.js';
 
 /** The csv-parse options an import uses (the same in a worker and in this thread). */
 export interface CsvParseOptions {
@@ -50,70 +49,43 @@ async function* parseInThread(
   source: AsyncIterable<Uint8Array>,
   options: CsvParseOptions,
 ): AsyncGenerator<RecordBatch> {
-  const parser = parse({ ...options, info: true });
-  const input = Readable.from(source);
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
-  // Records are collected from 'readable' events and handed over in batches: one await per
-  // batch, not per record.
-  const ready: RecordBatch[] = [];
+  // Pull-based: a chunk is read and parsed only when the caller wants more records, so a slow
+  // consumer holds back the file read and memory stays at about one chunk's records.
   let batch = { records: [] as string[][], bytes: [] as number[], empties: [] as number[] };
-  let ended = false;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  // Reads only while fewer than two batches wait, so a slow consumer pauses the parser (and the
-  // file read): memory stays bounded.
-  const pump = () => {
-    while (ready.length < 2) {
-      const entry = parser.read() as {
-        record: string[];
-        info: { bytes: number; empty_lines: number };
-      } | null;
-      if (entry === null) break;
-      batch.records.push(entry.record);
-      batch.bytes.push(entry.info.bytes);
-      batch.empties.push(entry.info.empty_lines);
-      if (batch.records.length >= RECORDS_PER_MESSAGE) {
-        ready.push(batch);
-        batch = { records: [], bytes: [], empties: [] };
-      }
+  const ready: RecordBatch[] = [];
+  const parser = createChunkParser(options, (record, bytes, emptyLines) => {
+    batch.records.push(record);
+    batch.bytes.push(bytes);
+    batch.empties.push(emptyLines);
+    if (batch.records.length >= RECORDS_PER_MESSAGE) {
+      ready.push(batch);
+      batch = { records: [], bytes: [], empties: [] };
     }
-    if (ready.length > 0) notify();
-  };
-  parser.on('readable', pump);
-  parser.on('end', () => {
-    if (batch.records.length > 0) ready.push(batch);
-    ended = true;
-    notify();
   });
-  parser.on('error', (error) => {
-    if (batch.records.length > 0) ready.push(batch);
-    batch = { records: [], bytes: [], empties: [] };
-    failure = error;
-    notify();
-  });
-  try {
-    for (;;) {
-      const next = ready.shift();
-      if (next) {
-        yield next;
-        pump();
-        continue;
-      }
-      if (failure) throw failure;
-      if (ended) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+  // Records parsed before an error are yielded first (the import's line count stays right).
+  const drain = function* (): Generator<RecordBatch> {
+    if (batch.records.length > 0) {
+      ready.push(batch);
+      batch = { records: [], bytes: [], empties: [] };
     }
-  } finally {
-    input.destroy();
-    parser.destroy();
+    while (ready.length > 0) yield ready.shift()!;
+  };
+  for await (const chunk of source) {
+    try {
+      parser.write(chunk);
+    } catch (error) {
+      yield* drain();
+      throw error;
+    }
+    yield* drain();
   }
+  try {
+    parser.end();
+  } catch (error) {
+    yield* drain();
+    throw error;
+  }
+  yield* drain();
 }
 
 type WorkerMessage =
