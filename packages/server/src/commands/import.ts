@@ -1,6 +1,7 @@
 import type { ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
+import { capHeap } from '../heap-cap.js';
 import type { ProgressSample } from '../progress.js';
 
 interface ImportFlags extends CommonFlags {
@@ -16,6 +17,12 @@ interface ImportFlags extends CommonFlags {
  * for serving reads); 8 MiB slowed the import down (README, Performance).
  */
 const IMPORT_CACHE_KIB = 16 * 1024;
+
+/**
+ * V8 heap kept by `roster import` (see heap-cap.ts): with the CSV parsed in this thread (no worker
+ * and its second V8 heap), peak RSS stays under 160 MB (README, Performance).
+ */
+const IMPORT_HEAP_CAP_MIB = 32;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -108,9 +115,13 @@ export function registerImportCommand(program: Command): void {
         import('@roster/core'),
         import('../progress.js'),
       ]);
+      const stopHeapCap = capHeap(IMPORT_HEAP_CAP_MIB);
       const roster = await createRoster({
         database: dbPath(flags),
         sqlite: { cacheSizeKiB: IMPORT_CACHE_KIB },
+        // Parsing in this thread: a worker's second V8 heap costs ~30 MB of RSS, and the records
+        // it sends are copied between the heaps (README, Performance).
+        imports: { parseInWorker: false },
       });
       let interrupted = false;
       try {
@@ -217,6 +228,7 @@ export function registerImportCommand(program: Command): void {
         if (flags.json) console.log(JSON.stringify({ jobId: job.id, ...result }));
         else printSummary(result as ImportResult, (Date.now() - started) / 1000, done);
       } finally {
+        stopHeapCap();
         if (!interrupted) await roster.close();
       }
     });
