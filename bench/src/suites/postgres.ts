@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoster, type Roster, uuidv7 } from '@roster/core';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { BenchContext } from '../context.js';
 import { dataOf, emailOf, isPreexisting, rowOf } from '../data.js';
 import { writeCsv } from '../fixtures.js';
@@ -12,8 +13,8 @@ import { repeat, sample } from './million.js';
 
 /**
  * `pnpm bench --pg postgres://...`: the HTTP import and the list/search (core) metrics against
- * PostgreSQL, each run in a fresh schema that is dropped afterwards. No raw-driver baselines:
- * compare with the SQLite numbers of the same suites (`import-http`, `million`).
+ * PostgreSQL, each run in a fresh schema that is dropped afterwards. The import has a raw `pg`
+ * baseline (below); list/search compare with the SQLite numbers of the `million` suite.
  */
 
 /** Runs `fn` as the admin connection of `url` (no migrations). */
@@ -92,6 +93,60 @@ async function inFreshSchema<T>(
   }
 }
 
+/** Rows per statement and per transaction of the raw baseline (roster's import uses the same). */
+const RAW_ROWS_PER_STATEMENT = 1000;
+const RAW_ROWS_PER_TRANSACTION = 10_000;
+
+/**
+ * The raw ceiling of the PostgreSQL import: the same rows (as the CSV holds them, already parsed)
+ * upserted with the same jsonb merge by multi-row `INSERT ... ON CONFLICT DO UPDATE` statements of
+ * 1 000 rows sent by one plain `pg` client, 10 000 rows per transaction, on a schema migrated by
+ * roster (same indexes, including the pg_trgm one). Returns rows per second.
+ */
+async function rawPgUpsert(url: string, projectId: string, rows: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const now = new Date().toISOString();
+    const head =
+      'insert into roster_contacts (id, project_id, email, subscribed, data, created_at, updated_at) values ';
+    const tail = ` on conflict (project_id, email) do update set
+      data = nullif(coalesce(roster_contacts.data, '{}'::jsonb) || coalesce(excluded.data, '{}'::jsonb), '{}'::jsonb),
+      updated_at = excluded.updated_at`;
+    const t0 = performance.now();
+    for (let tx = 0; tx < rows; tx += RAW_ROWS_PER_TRANSACTION) {
+      const txEnd = Math.min(rows, tx + RAW_ROWS_PER_TRANSACTION);
+      await client.query('begin');
+      for (let start = tx; start < txEnd; start += RAW_ROWS_PER_STATEMENT) {
+        const params: unknown[] = [];
+        const values: string[] = [];
+        for (let i = start; i < Math.min(txEnd, start + RAW_ROWS_PER_STATEMENT); i++) {
+          const row = rowOf(i);
+          const p = params.length;
+          values.push(`($${p + 1}, $${p + 2}, $${p + 3}, true, $${p + 4}, $${p + 5}, $${p + 6})`);
+          params.push(uuidv7(), projectId, row.email, JSON.stringify(dataOf(row)), now, now);
+        }
+        await client.query(head + values.join(', ') + tail, params);
+      }
+      await client.query('commit');
+    }
+    return rows / ((performance.now() - t0) / 1000);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh schema seeded with the 20 % of the import's emails that exist before it. */
+function seededSchema<T>(pgUrl: string, rows: number, fn: (url: string, projectId: string) => Promise<T>) {
+  return inFreshSchema(pgUrl, async (url, roster, projectId) => {
+    await seedPg(roster, projectId, 0, rows, isPreexisting, (i) => ({
+      plan: 'legacy',
+      source: `seed-${i % 3}`,
+    }));
+    return fn(url, projectId);
+  });
+}
+
 export function pgImportHttpSuite(pgUrl: string) {
   return async (ctx: BenchContext): Promise<void> => {
     const csvPath = join(ctx.dir, 'pg-import.csv');
@@ -99,16 +154,14 @@ export function pgImportHttpSuite(pgUrl: string) {
     const csv = readFileSync(csvPath);
     ctx.log(`pg import: ${rows} rows, ${(csv.byteLength / 1e6).toFixed(2)} MB, 20 % already present`);
     const rates: number[] = [];
+    const raw: number[] = [];
+    // Alternating raw and roster runs, so machine noise hits both sides.
     for (let run = 0; run < ctx.runs; run++) {
-      const rate = await inFreshSchema(pgUrl, async (url, roster, projectId) => {
-        await seedPg(roster, projectId, 0, rows, isPreexisting, (i) => ({
-          plan: 'legacy',
-          source: `seed-${i % 3}`,
-        }));
-        return httpImport(url, projectId, csv, rows);
-      });
-      rates.push(rate);
-      ctx.log(`  run ${run + 1}: roster HTTP on PostgreSQL ${rate.toFixed(0)} rows/s`);
+      raw.push(await seededSchema(pgUrl, rows, (url, projectId) => rawPgUpsert(url, projectId, rows)));
+      rates.push(await seededSchema(pgUrl, rows, (url, projectId) => httpImport(url, projectId, csv, rows)));
+      ctx.log(
+        `  run ${run + 1}: raw pg ${raw.at(-1)!.toFixed(0)} rows/s, roster HTTP on PostgreSQL ${rates.at(-1)!.toFixed(0)} rows/s`,
+      );
     }
     ctx.add(
       result({
@@ -116,6 +169,8 @@ export function pgImportHttpSuite(pgUrl: string) {
         unit: 'rows/s',
         better: 'higher',
         values: rates,
+        baseline: { name: 'raw pg multi-row upsert (1000 rows/statement, 10k-row tx)', values: raw },
+        minRatio: 0.7,
       }),
     );
   };
