@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRoster, type Roster, type RosterOptions } from '@roster/core';
 import { sql } from 'kysely';
-import { describe } from 'vitest';
+import { afterEach, beforeEach, describe } from 'vitest';
 
 /** Set by .ci/run when a PostgreSQL server answers; Postgres cases are skipped (and say so) without it. */
 export const PG_URL = process.env.ROSTER_TEST_PG_URL;
@@ -82,4 +82,27 @@ export function describeEachDialect(title: string, suite: (dialect: TestDialect)
   for (const dialect of ['sqlite', 'postgres'] as const) {
     describe.skipIf(!TEST_DIALECTS.includes(dialect))(`${title} [${dialect}]`, () => suite(dialect));
   }
+}
+
+/**
+ * Registers the hooks most core suites share: before each test a fresh roster of the dialect with the
+ * named projects ensured (in order), handed to `ready` with their ids; after each test it is closed.
+ */
+export function eachTestRoster<const Names extends readonly string[]>(
+  dialect: TestDialect,
+  projectNames: Names,
+  ready: (roster: Roster, projectIds: { [K in keyof Names]: string }) => void,
+  options: Omit<RosterOptions, 'database'> & { sqlitePath?: string } = {},
+): void {
+  let roster: Roster | undefined;
+  beforeEach(async () => {
+    roster = await createTestRoster(dialect, options);
+    const projectIds: string[] = [];
+    for (const name of projectNames) projectIds.push((await roster.projects.ensure(name)).id);
+    ready(roster, projectIds as { [K in keyof Names]: string });
+  });
+  afterEach(async () => {
+    await roster?.close();
+    roster = undefined;
+  });
 }

@@ -1,5 +1,5 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.js';
 import type { Roster } from '../roster.js';
 
@@ -8,14 +8,10 @@ let projectId: string;
 let otherProjectId: string;
 
 describeEachDialect('audiences', (dialect) => {
-  beforeEach(async () => {
-    roster = await createTestRoster(dialect);
-    projectId = (await roster.projects.ensure('main')).id;
-    otherProjectId = (await roster.projects.ensure('other')).id;
-  });
-
-  afterEach(async () => {
-    await roster.close();
+  eachTestRoster(dialect, ['main', 'other'], (r, [main, other]) => {
+    roster = r;
+    projectId = main;
+    otherProjectId = other;
   });
 
   async function expectRosterError(promise: Promise<unknown>, code: string, resource?: string) {

@@ -1,5 +1,5 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { describe, expect, it } from 'vitest';
 import { RosterError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import type { Roster } from '../roster.js';
@@ -8,13 +8,9 @@ let roster: Roster;
 let projectId: string;
 
 describeEachDialect('contacts.listOffset', (dialect) => {
-  beforeEach(async () => {
-    roster = await createTestRoster(dialect);
-    projectId = (await roster.projects.ensure('main')).id;
-  });
-
-  afterEach(async () => {
-    await roster.close();
+  eachTestRoster(dialect, ['main'], (r, [main]) => {
+    roster = r;
+    projectId = main;
   });
 
   describe('contacts.listOffset', () => {

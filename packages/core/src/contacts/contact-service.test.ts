@@ -1,5 +1,5 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestRoster, describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { describe, expect, it } from 'vitest';
 import type { Roster } from '../index.js';
 
 let roster: Roster;
@@ -7,13 +7,10 @@ let projectId: string;
 let otherProjectId: string;
 
 describeEachDialect('contacts', (dialect) => {
-  beforeEach(async () => {
-    roster = await createTestRoster(dialect);
-    projectId = (await roster.projects.ensure('main')).id;
-    otherProjectId = (await roster.projects.ensure('other')).id;
-  });
-  afterEach(async () => {
-    await roster.close();
+  eachTestRoster(dialect, ['main', 'other'], (r, [main, other]) => {
+    roster = r;
+    projectId = main;
+    otherProjectId = other;
   });
 
   describe('contacts.upsert', () => {

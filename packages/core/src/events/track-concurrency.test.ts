@@ -1,5 +1,5 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { expect, it } from 'vitest';
 import type { Roster } from '../roster.js';
 
 let roster: Roster;
@@ -8,13 +8,9 @@ let projectId: string;
 // Concurrent track calls and idempotency claims go through the write queue (one shared
 // transaction per batch on SQLite): each call must still be all or nothing, and each answer true.
 describeEachDialect('track and idempotency keys under concurrency', (dialect) => {
-  beforeEach(async () => {
-    roster = await createTestRoster(dialect);
-    projectId = (await roster.projects.ensure('main')).id;
-  });
-
-  afterEach(async () => {
-    await roster.close();
+  eachTestRoster(dialect, ['main'], (r, [main]) => {
+    roster = r;
+    projectId = main;
   });
 
   it('concurrent calls for a few emails make one contact each and keep every event', async () => {

@@ -1,15 +1,12 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { expect, it } from 'vitest';
 import { hashApiKey, type Roster } from '../index.js';
 
 let roster: Roster;
 
 describeEachDialect('api keys', (dialect) => {
-  beforeEach(async () => {
-    roster = await createTestRoster(dialect);
-  });
-  afterEach(async () => {
-    await roster.close();
+  eachTestRoster(dialect, [], (r) => {
+    roster = r;
   });
 
   it('stores only a SHA-256 hash of a created key and resolves the key to its project', async () => {

@@ -1,15 +1,12 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { expect, it } from 'vitest';
 import type { Roster } from '../index.js';
 
 let roster: Roster;
 
 describeEachDialect('projects', (dialect) => {
-  beforeEach(async () => {
-    roster = await createTestRoster(dialect);
-  });
-  afterEach(async () => {
-    await roster.close();
+  eachTestRoster(dialect, [], (r) => {
+    roster = r;
   });
 
   it('ensures a project by name idempotently', async () => {
