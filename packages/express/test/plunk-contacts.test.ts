@@ -1,9 +1,9 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import express from 'express';
+import type { Express } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPlunkRouter } from '../src/index.js';
-import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
+import { ISO, type Listening, request, UUID } from './http-helpers.js';
+import { plunkError, servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -13,15 +13,6 @@ let otherKey: string;
 let projectId: string;
 const UUID_SAMPLE = '01900000-0000-7000-8000-000000000000';
 
-/** Plunk's error envelope with the given code/status; `errors` when fields are named. */
-function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
-  return {
-    success: false,
-    error: { code, message: expect.any(String), statusCode, ...(errors ? { errors } : {}) },
-    timestamp: ISO,
-  };
-}
-
 describeEachDialect('Plunk contacts API', (dialect) => {
   beforeAll(async () => {
     roster = await createTestRoster(dialect);
@@ -30,13 +21,11 @@ describeEachDialect('Plunk contacts API', (dialect) => {
     key = (await roster.keys.create(project.id)).key;
     otherKey = (await roster.keys.create((await roster.projects.ensure('other')).id)).key;
     // Mounted below a prefix, inside an app with its own routes, to prove it is mountable anywhere.
-    const app = express();
-    app.get('/api/own-route', (_req, res) => {
-      res.json({ own: true });
-    });
-    app.use('/api', createPlunkRouter(roster, { jsonLimit: 2048, onError: () => {} }));
-    server = await listen(app);
-    base = `${server.url}/api`;
+    const ownRoute = (app: Express) =>
+      app.get('/api/own-route', (_req, res) => {
+        res.json({ own: true });
+      });
+    ({ server, base } = await servePlunk(roster, { prefix: '/api', jsonLimit: 2048, setup: ownRoute }));
   });
   afterAll(async () => {
     await server.close();

@@ -1,9 +1,8 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import express from 'express';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createPlunkRouter } from '../src/index.js';
-import { ISO, type JsonResponse, type Listening, listen, request, UUID } from './http-helpers.js';
+import { type JsonResponse, type Listening, request, UUID } from './http-helpers.js';
+import { plunkError, servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -12,14 +11,6 @@ let key: string;
 let otherKey: string;
 let projectId: string;
 let otherProjectId: string;
-
-function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
-  return {
-    success: false,
-    error: { code, message: expect.any(String), statusCode, ...(errors ? { errors } : {}) },
-    timestamp: ISO,
-  };
-}
 
 async function upload(
   csv: string | Buffer,
@@ -57,10 +48,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     otherProjectId = (await roster.projects.ensure('other')).id;
     key = (await roster.keys.create(projectId)).key;
     otherKey = (await roster.keys.create(otherProjectId)).key;
-    const app = express();
-    app.use('/api', createPlunkRouter(roster, { onError: () => {} }));
-    server = await listen(app);
-    base = `${server.url}/api`;
+    ({ server, base } = await servePlunk(roster, { prefix: '/api' }));
     await roster.jobs.start();
   });
   afterAll(async () => {

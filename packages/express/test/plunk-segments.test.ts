@@ -1,9 +1,8 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPlunkRouter } from '../src/index.js';
-import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
+import { ISO, type Listening, request, UUID } from './http-helpers.js';
+import { servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -30,10 +29,7 @@ describeEachDialect('Plunk segments API', (dialect) => {
     projectId = project.id;
     key = (await roster.keys.create(project.id)).key;
     otherKey = (await roster.keys.create((await roster.projects.ensure('other')).id)).key;
-    const app = express();
-    app.use(createPlunkRouter(roster, { onError: () => {} }));
-    server = await listen(app);
-    base = server.url;
+    ({ server, base } = await servePlunk(roster));
   });
   afterAll(async () => {
     await server.close();

@@ -1,9 +1,8 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPlunkRouter } from '../src/index.js';
-import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
+import { ISO, type Listening, request, UUID } from './http-helpers.js';
+import { servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -33,10 +32,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
     secretKey = (await roster.keys.create(project.id)).key;
     otherPublicKey = (await roster.keys.create((await roster.projects.ensure('other')).id, { prefix: 'pk_' }))
       .key;
-    const app = express();
-    app.use('/api', createPlunkRouter(roster, { onError: () => {} }));
-    server = await listen(app);
-    base = `${server.url}/api`;
+    ({ server, base } = await servePlunk(roster, { prefix: '/api' }));
   });
   afterAll(async () => {
     await server.close();
