@@ -22,9 +22,12 @@ export function projectIdOf(res: Response): string {
   return projectId;
 }
 
-/** `Authorization: Bearer <key>` → the key's project, via the hashed keys in the database. */
+/**
+ * `Authorization: Bearer <key>` → the key's project, via the hashed keys in the database. A key
+ * resolved within the last second answers synchronously (see `roster.keys.resolveCached`).
+ */
 export function bearerKeyResolver(roster: Roster, options: AuthOptions = {}): ResolveProject {
-  return async (req) => {
+  return (req) => {
     const header = req.headers.authorization;
     if (!header)
       throw unauthorized('Missing Authorization header: use "Authorization: Bearer <key>"', 'missing');
@@ -35,18 +38,30 @@ export function bearerKeyResolver(roster: Roster, options: AuthOptions = {}): Re
     for (const rule of options.rejectPrefixes ?? []) {
       if (key.startsWith(rule.prefix)) throw unauthorized(rule.message, 'key_type');
     }
-    const resolved = await roster.keys.resolve(key);
-    if (!resolved) throw unauthorized('Invalid API key', 'invalid_key');
-    return resolved.projectId;
+    const cached = roster.keys.resolveCached(key);
+    if (cached) return cached.projectId;
+    return roster.keys.resolve(key).then((resolved) => {
+      if (!resolved) throw unauthorized('Invalid API key', 'invalid_key');
+      return resolved.projectId;
+    });
   };
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 export function authenticate(roster: Roster, options: AuthOptions = {}): RequestHandler {
   const resolve = options.resolveProject ?? bearerKeyResolver(roster, options);
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const projectId = await resolve(req);
+  const admit = (projectId: string | null | undefined, res: Response, next: NextFunction) => {
     if (!projectId) throw unauthorized('Unauthorized', 'rejected');
     (res.locals as { rosterProjectId?: string }).rosterProjectId = projectId;
     next();
+  };
+  // Synchronous when the resolver answers synchronously (a cached key): no promise per request.
+  return (req: Request, res: Response, next: NextFunction) => {
+    const projectId = resolve(req);
+    if (isThenable(projectId)) return Promise.resolve(projectId).then((id) => admit(id, res, next));
+    admit(projectId, res, next);
   };
 }

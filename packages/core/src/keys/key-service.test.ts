@@ -52,6 +52,19 @@ describeEachDialect('api keys', (dialect) => {
     await expect(roster.keys.revoke(created.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('answers a key it resolved a moment ago synchronously, until the key is revoked', async () => {
+    const project = await roster.projects.ensure('acme');
+    const created = await roster.keys.create(project.id);
+    expect(roster.keys.resolveCached(created.key)).toBeUndefined(); // never resolved yet
+    const resolution = await roster.keys.resolve(created.key);
+    expect(roster.keys.resolveCached(created.key)).toEqual(resolution);
+    expect(roster.keys.resolveCached(`${created.key}x`)).toBeUndefined();
+    await roster.keys.revoke(created.id);
+    expect(roster.keys.resolveCached(created.key)).toBeUndefined();
+    expect(await roster.keys.resolve(created.key)).toBeNull();
+    expect(roster.keys.resolveCached(created.key)).toBeUndefined();
+  });
+
   it('revokes only a key of the given project when one is named', async () => {
     const a = await roster.projects.ensure('a');
     const b = await roster.projects.ensure('b');

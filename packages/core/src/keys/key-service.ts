@@ -74,6 +74,16 @@ export function createKeyService({ db, clock }: ServiceDeps) {
       resolved.set(hash, { resolution, until: now + KEY_CACHE_MS });
       return resolution;
     },
+    /**
+     * `resolve`'s answer for a key it resolved within the last `KEY_CACHE_MS`, synchronously (no
+     * promise turn on every request), or undefined when only `resolve` can tell (never resolved,
+     * expired from the cache, revoked in this process, or unknown).
+     */
+    resolveCached(key: string): KeyResolution | undefined {
+      if (!key || resolved.size === 0) return undefined;
+      const hit = resolved.get(hashApiKey(key));
+      return hit && hit.until > performance.now() ? hit.resolution : undefined;
+    },
     async list(projectId?: string): Promise<ApiKeyInfo[]> {
       return (await repo.listApiKeys(db, projectId)).map(rowToKeyInfo);
     },
