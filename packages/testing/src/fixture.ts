@@ -1,4 +1,6 @@
 import {
+  type ChangeEvent,
+  type ChangeEventType,
   type Contact,
   createRoster,
   isRosterError,
@@ -114,7 +116,16 @@ export interface RosterFixture {
    * Closed with the fixture.
    */
   webhookReceiver(options?: FixtureWebhookReceiverOptions): Promise<FixtureWebhookReceiver>;
-  /** Deletes every contact, audience, job, stored file and webhook endpoint; keeps the project and its keys. */
+  /**
+   * The change events (`contact.created`, `contact.updated`, ..., see `ChangeEventType`) of the
+   * fixture's project emitted so far (since the last `reset()`), oldest first; only `types` when
+   * given. Events of imports and bulk jobs carry the contact as it is now.
+   */
+  events(options?: { types?: readonly (ChangeEventType | (string & {}))[] }): Promise<ChangeEvent[]>;
+  /**
+   * Deletes every contact, audience, job, stored file and webhook endpoint; keeps the project and its
+   * keys. `events()` starts again from here.
+   */
   reset(): Promise<void>;
   /**
    * Stops the server (requests still in flight get up to one second) and closes the database.
@@ -206,6 +217,8 @@ function createFixture(
   ids: { projectId: string; secretKey: string; unosendKey: string },
 ): RosterFixture {
   let seeded = 0;
+  /** `events()` returns the events after this outbox position (moved by `reset()`). */
+  let eventsAfterSeq = 0;
   let closing: Promise<void> | undefined;
   const receivers: WebhookReceiver[] = [];
   const close = () => {
@@ -260,7 +273,27 @@ function createFixture(
       return Object.assign(receiver, { endpoint, secret });
     },
 
+    async events(eventOptions = {}) {
+      const events: ChangeEvent[] = [];
+      let after: string | undefined;
+      while (true) {
+        const page = await roster.changes.list(ids.projectId, {
+          limit: 1000,
+          ...(after === undefined ? {} : { after }),
+          ...(eventOptions.types ? { types: [...eventOptions.types] } : {}),
+        });
+        events.push(...page.data.filter((event) => event.seq > eventsAfterSeq));
+        if (page.data.length < 1000 || page.cursor === null) return events;
+        after = page.cursor;
+      }
+    },
+
     async reset() {
+      const last = await roster.db
+        .selectFrom('roster_outbox')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirst();
+      eventsAfterSeq = Number(last?.seq ?? 0);
       const wasRunning = roster.jobs.running;
       if (wasRunning) await roster.jobs.stop();
       await roster.db.transaction().execute(async (trx) => {

@@ -157,6 +157,35 @@ describe('startRoster', () => {
     expect(first!.email).toBe('ada.lovelace.0@example.com');
   });
 
+  it('events() returns the change events of HTTP and core writes in order, from the last reset on', async () => {
+    const roster = await start();
+    const created = await call(`${roster.plunkUrl}/contacts`, roster.secretKey, {
+      method: 'POST',
+      body: { email: 'ada@example.com', data: { plan: 'pro' } },
+    });
+    const id = created.body.id as string;
+    await call(`${roster.plunkUrl}/contacts/${id}`, roster.secretKey, {
+      method: 'PATCH',
+      body: { subscribed: false },
+    });
+    await roster.roster.contacts.delete(roster.projectId, id);
+    const events = await roster.events();
+    expect(events.map((e) => [e.type, e.contactId])).toEqual([
+      ['contact.created', id],
+      ['contact.updated', id],
+      ['contact.unsubscribed', id],
+      ['contact.deleted', id],
+    ]);
+    expect(events[1]!.data).toMatchObject({ changed: ['subscribed'], previous: { subscribed: true } });
+    expect((await roster.events({ types: ['contact.deleted'] })).map((e) => e.id)).toEqual([events[3]!.id]);
+    await roster.reset();
+    expect(await roster.events()).toEqual([]);
+    const [seeded] = await roster.seedContacts(1);
+    expect((await roster.events()).map((e) => [e.type, e.contactId])).toEqual([
+      ['contact.created', seeded!.id],
+    ]);
+  });
+
   it('finds contacts by search and counts them right after a reset', async () => {
     const roster = await start();
     await roster.seedContacts(30);
