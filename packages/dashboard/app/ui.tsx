@@ -100,3 +100,88 @@ export function EmptyState({ title, children }: { title: string; children: Compo
     </div>
   );
 }
+
+/** A just-created secret (API key, signing secret) shown this once, with Done (and Copy when given). */
+export function SecretShownOnce(props: {
+  id: string;
+  class?: string;
+  title: string;
+  secret: string;
+  testId: string;
+  children: ComponentChildren;
+  onCopy?: () => void;
+  onDone: () => void;
+}) {
+  return (
+    <section class={props.class ?? 'card'} aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.children}
+      <output class="secret" data-testid={props.testId}>
+        {props.secret}
+      </output>
+      <div class="actions">
+        {props.onCopy ? (
+          <button type="button" onClick={props.onCopy}>
+            Copy
+          </button>
+        ) : null}
+        <button type="button" onClick={props.onDone}>
+          Done
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** An audience picker whose first choice is "No audience" (the value ''). */
+export function AudienceSelect(props: {
+  id: string;
+  audiences: { id: string; name: string }[];
+  value: string;
+  onChange: (audienceId: string) => void;
+}) {
+  return (
+    <select
+      id={props.id}
+      value={props.value}
+      onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+    >
+      <option value="">No audience</option>
+      {props.audiences.map((a) => (
+        <option key={a.id} value={a.id}>
+          {a.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** The CSV rows an import rejected: line, email and problem. */
+export function RowErrorsTable(props: {
+  caption: ComponentChildren;
+  errors: { row: number; email: string; error: string }[];
+}) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Line</th>
+            <th scope="col">Email</th>
+            <th scope="col">Problem</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.errors.map((e) => (
+            <tr key={e.row}>
+              <td>{e.row}</td>
+              <td>{e.email}</td>
+              <td>{e.error}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Audience, api, type UnosendContact } from '../api.js';
-import { ConfirmDialog, ErrorMessage, formatDate, navigate, Status } from '../ui.js';
+import { AudienceSelect, ConfirmDialog, ErrorMessage, formatDate, navigate, Status } from '../ui.js';
 
 type ValueType = 'text' | 'number' | 'boolean' | 'json';
 interface DataRow {
@@ -156,18 +156,7 @@ export function ContactPage({ id }: { id: string }) {
           </div>
           <div>
             <label for="audience">Audience</label>
-            <select
-              id="audience"
-              value={audienceId}
-              onChange={(e) => setAudienceId((e.target as HTMLSelectElement).value)}
-            >
-              <option value="">No audience</option>
-              {audiences.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
+            <AudienceSelect id="audience" audiences={audiences} value={audienceId} onChange={setAudienceId} />
           </div>
           <div>
             <label for="first-name">First name</label>

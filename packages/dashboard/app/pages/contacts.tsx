@@ -1,6 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Audience, api, apiUrl, type PlunkPage, type Segment } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, formatNumber, Status } from '../ui.js';
+import {
+  AudienceSelect,
+  ConfirmDialog,
+  EmptyState,
+  ErrorMessage,
+  formatDate,
+  formatNumber,
+  Status,
+} from '../ui.js';
 import { SegmentBuilder } from './segment-builder.js';
 
 type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete' | 'move';
@@ -386,18 +394,7 @@ export function ContactsPage() {
           ) : pending === 'move' ? (
             <>
               <label for="move-to">Audience</label>
-              <select
-                id="move-to"
-                value={moveTo}
-                onChange={(e) => setMoveTo((e.target as HTMLSelectElement).value)}
-              >
-                <option value="">No audience</option>
-                {audiences.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.name}
-                  </option>
-                ))}
-              </select>
+              <AudienceSelect id="move-to" audiences={audiences} value={moveTo} onChange={setMoveTo} />
             </>
           ) : (
             <p>The selected contacts will be {VERBS[pending].done}. You can change it back at any time.</p>

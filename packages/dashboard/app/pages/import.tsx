@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ImportView } from '../api.js';
 import { type CsvPreview, csvCell, emailColumn, previewCsv } from '../csv-preview.js';
-import { ErrorMessage, formatNumber } from '../ui.js';
+import { ErrorMessage, formatNumber, RowErrorsTable } from '../ui.js';
 
 export function ImportPage() {
   const [file, setFile] = useState<File | null>(null);
@@ -216,30 +216,15 @@ export function ImportPage() {
             </p>
           ) : null}
           {done && job.errors.length > 0 ? (
-            <div class="table-wrap">
-              <table>
-                <caption>
+            <RowErrorsTable
+              caption={
+                <>
                   Rows that were not imported
                   {job.rows.failed > job.errors.length ? ` (the first ${job.errors.length})` : ''}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Line</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Problem</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {job.errors.map((e) => (
-                    <tr key={e.row}>
-                      <td>{e.row}</td>
-                      <td>{e.email}</td>
-                      <td>{e.error}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                </>
+              }
+              errors={job.errors}
+            />
           ) : null}
           {done ? (
             <div class="actions">

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type ImportView, type JobPage, type JobView } from '../api.js';
-import { EmptyState, ErrorMessage, formatDate, formatNumber } from '../ui.js';
+import { EmptyState, ErrorMessage, formatDate, formatNumber, RowErrorsTable } from '../ui.js';
 
 const STATE_LABELS: Record<JobView['state'], string> = {
   waiting: 'Waiting',
@@ -254,27 +254,7 @@ function JobDetail({ id }: { id: string }) {
             </div>
           </dl>
           {rowErrors && rowErrors.length > 0 ? (
-            <div class="table-wrap">
-              <table>
-                <caption>Rows that were not imported</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Line</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Problem</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rowErrors.map((e) => (
-                    <tr key={e.row}>
-                      <td>{e.row}</td>
-                      <td>{e.email}</td>
-                      <td>{e.error}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <RowErrorsTable caption="Rows that were not imported" errors={rowErrors} />
           ) : null}
         </section>
       ) : null}

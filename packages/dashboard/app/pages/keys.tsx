@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type ApiKey, api } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, Status } from '../ui.js';
+import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, SecretShownOnce, Status } from '../ui.js';
 
 export function KeysPage() {
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
@@ -49,26 +49,17 @@ export function KeysPage() {
       <ErrorMessage error={error} />
       <Status message={status} />
       {created ? (
-        <section class="card new-key" aria-labelledby="new-key-title">
-          <h2 id="new-key-title">New key: copy it now</h2>
+        <SecretShownOnce
+          id="new-key-title"
+          class="card new-key"
+          title="New key: copy it now"
+          secret={created.key}
+          testId="new-key"
+          onCopy={() => void navigator.clipboard?.writeText(created.key).then(() => setStatus('Key copied'))}
+          onDone={() => setCreated(null)}
+        >
           <p>This is the only time the whole key is shown.</p>
-          <output class="secret" data-testid="new-key">
-            {created.key}
-          </output>
-          <div class="actions">
-            <button
-              type="button"
-              onClick={() =>
-                void navigator.clipboard?.writeText(created.key).then(() => setStatus('Key copied'))
-              }
-            >
-              Copy
-            </button>
-            <button type="button" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </section>
+        </SecretShownOnce>
       ) : null}
       {keys && keys.length === 0 ? (
         <EmptyState title="No keys">

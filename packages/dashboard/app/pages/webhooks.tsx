@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, Status } from '../ui.js';
+import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, SecretShownOnce, Status } from '../ui.js';
 
 /** The events an endpoint can subscribe to (roster's webhook event types). */
 const EVENT_TYPES = [
@@ -164,21 +164,18 @@ export function WebhooksPage() {
       <ErrorMessage error={error} />
       <Status message={status} />
       {created ? (
-        <section class="card" aria-labelledby="new-secret-title">
-          <h2 id="new-secret-title">Signing secret: copy it now</h2>
+        <SecretShownOnce
+          id="new-secret-title"
+          title="Signing secret: copy it now"
+          secret={created.secret}
+          testId="webhook-secret"
+          onDone={() => setCreated(null)}
+        >
           <p>
             Verify each request’s <code>webhook-signature</code> with it. It is shown this once (the API can
             rotate it).
           </p>
-          <output class="secret" data-testid="webhook-secret">
-            {created.secret}
-          </output>
-          <div class="actions">
-            <button type="button" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </section>
+        </SecretShownOnce>
       ) : null}
       {endpoints && endpoints.length === 0 ? (
         <EmptyState title="No webhook endpoints yet">
