@@ -24,6 +24,16 @@ import {
   type JsonObject,
   type OperationSpec,
 } from './document.js';
+import {
+  AT,
+  JOB_ID,
+  LATER,
+  PROJECT_ID,
+  plunkErrorExample,
+  plunkErrorResponse,
+  plunkFieldError,
+  plunkUnauthorized,
+} from './examples.js';
 
 // ---- wire formats -------------------------------------------------------------------------------
 // The bodies the Plunk router renders. Each is tied to the function that renders it by a
@@ -153,11 +163,8 @@ const plunkImportForm = z.object({
 
 // ---- examples -------------------------------------------------------------------------------------
 
-const PROJECT_ID = '0193a1b2-6f00-7a10-9c3e-2b4d6f8a0c1e';
 const CONTACT_ID = '0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b';
 const OLDER_ID = '0193a1b2-7a00-7b11-8c22-3d44e55f6a7b';
-const AT = '2026-11-23T19:40:00.000Z';
-const LATER = '2026-11-23T19:45:12.345Z';
 
 const contactExample = {
   id: CONTACT_ID,
@@ -169,35 +176,20 @@ const contactExample = {
   updatedAt: AT,
 };
 
-function errorExample(code: string, statusCode: number, message: string, errors?: object[]) {
-  return {
-    success: false,
-    error: { code, message, statusCode, ...(errors ? { errors } : {}) },
-    timestamp: AT,
-  };
-}
+const unauthorized = plunkUnauthorized;
 
-const unauthorized = {
-  description: 'No `Authorization: Bearer <key>` header, a public `pk_` key, or an unknown or revoked key',
-  schema: 'PlunkError',
-  example: errorExample('INVALID_API_KEY', 401, 'Invalid API key'),
-};
+const contactNotFound = plunkErrorResponse(
+  'No contact with this id in the project (also for another project’s id)',
+  'CONTACT_NOT_FOUND',
+  404,
+  'Contact not found',
+);
 
-const contactNotFound = {
-  description: 'No contact with this id in the project (also for another project’s id)',
-  schema: 'PlunkError',
-  example: errorExample('CONTACT_NOT_FOUND', 404, 'Contact not found'),
-};
-
-const validationError = {
-  description: 'Malformed JSON, or a field of the wrong type or an invalid email (named in `errors`)',
-  schema: 'PlunkError',
-  example: errorExample('VALIDATION_ERROR', 400, 'email: must be a valid email address', [
-    { field: 'email', message: 'must be a valid email address' },
-  ]),
-};
-
-const JOB_ID = '0193a1b2-8000-7abc-9def-0123456789ab';
+const validationError = plunkFieldError(
+  'Malformed JSON, or a field of the wrong type or an invalid email (named in `errors`)',
+  'email',
+  'must be a valid email address',
+);
 
 const jobIdParam = {
   name: 'jobId',
@@ -283,11 +275,12 @@ const segmentIdParam = {
   schema: z.string(),
   example: SEGMENT_ID,
 };
-const segmentNotFound = {
-  description: 'No segment with this id in the project',
-  schema: 'PlunkError',
-  example: errorExample('SEGMENT_NOT_FOUND', 404, 'Segment not found'),
-};
+const segmentNotFound = plunkErrorResponse(
+  'No segment with this id in the project',
+  'SEGMENT_NOT_FOUND',
+  404,
+  'Segment not found',
+);
 
 function segmentOperations(): OperationSpec[] {
   const tags = ['Segments'];
@@ -479,15 +472,16 @@ function segmentOperations(): OperationSpec[] {
           example: { success: true, data: { contact: CONTACT_ID, event: JOB_ID, timestamp: AT } },
         },
         401: { ...unauthorized, description: 'No Bearer header, a secret key, or an unknown public key' },
-        409: {
-          description: 'The Idempotency-Key was already used in this project (not a replay)',
-          schema: 'PlunkError',
-          example: errorExample('IDEMPOTENCY_KEY_REUSED', 409, 'This Idempotency-Key has already been used'),
-        },
+        409: plunkErrorResponse(
+          'The Idempotency-Key was already used in this project (not a replay)',
+          'IDEMPOTENCY_KEY_REUSED',
+          409,
+          'This Idempotency-Key has already been used',
+        ),
         422: {
           description: 'A reserved event name (`reserved_event`) or an invalid field',
           schema: 'PlunkError',
-          example: errorExample('VALIDATION_ERROR', 422, 'Event name "email.open" is reserved', [
+          example: plunkErrorExample('VALIDATION_ERROR', 422, 'Event name "email.open" is reserved', [
             { field: 'event', message: '"email.open" is a reserved event name', code: 'reserved_event' },
           ]),
         },
@@ -588,7 +582,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         400: {
           description: 'An unknown or malformed cursor',
           schema: 'PlunkError',
-          example: errorExample(
+          example: plunkErrorExample(
             'VALIDATION_ERROR',
             400,
             'Invalid cursor: it does not point at a contact of this project',
@@ -640,7 +634,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         413: {
           description: 'The JSON body is over the limit (1 MB by default)',
           schema: 'PlunkError',
-          example: errorExample(
+          example: plunkErrorExample(
             'PAYLOAD_TOO_LARGE',
             413,
             'Request body is larger than the limit of 1048576 bytes',
@@ -690,11 +684,12 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         400: validationError,
         401: unauthorized,
         404: contactNotFound,
-        409: {
-          description: 'The new email is already used by another contact of the project',
-          schema: 'PlunkError',
-          example: errorExample('CONFLICT', 409, 'A contact with this email already exists'),
-        },
+        409: plunkErrorResponse(
+          'The new email is already used by another contact of the project',
+          'CONFLICT',
+          409,
+          'A contact with this email already exists',
+        ),
       },
     },
     {
@@ -736,7 +731,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
             'No `file` part: Plunk’s flat `{"error":"CSV file is required"}`. Another file field or a header line ' +
             'without an email column: the envelope, naming the field.',
           schema: 'PlunkBadRequest',
-          example: errorExample(
+          example: plunkErrorExample(
             'VALIDATION_ERROR',
             400,
             'No file uploaded: send the CSV as the multipart/form-data field "file"',
@@ -747,7 +742,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         413: {
           description: `The file is over the import limit (${limits.maxImportBytes} bytes)`,
           schema: 'PlunkError',
-          example: errorExample(
+          example: plunkErrorExample(
             'PAYLOAD_TOO_LARGE',
             413,
             `The file is larger than the limit of ${limits.maxImportBytes} bytes`,

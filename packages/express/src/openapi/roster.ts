@@ -25,6 +25,16 @@ import {
   type JsonObject,
   type OpenApiOptions,
 } from './document.js';
+import {
+  AT,
+  JOB_ID,
+  LATER,
+  PROJECT_ID,
+  plunkErrorExample,
+  plunkErrorResponse,
+  plunkFieldError,
+  plunkUnauthorized,
+} from './examples.js';
 import { plunkContactPageSchema, plunkErrorSchema } from './plunk.js';
 import { unosendContactSchema } from './unosend.js';
 
@@ -179,24 +189,9 @@ assertSameType<z.output<typeof rosterImportSchema>, ReturnType<typeof toImportVi
 
 // ---- examples ---------------------------------------------------------------------------------------
 
-const PROJECT_ID = '0193a1b2-6f00-7a10-9c3e-2b4d6f8a0c1e';
 const KEY_ID = '0193a1b2-9a00-7b11-8c22-3d44e55f6a7b';
-const JOB_ID = '0193a1b2-8000-7abc-9def-0123456789ab';
-const AT = '2026-11-23T19:40:00.000Z';
-const LATER = '2026-11-23T19:45:12.345Z';
 
-function errorExample(code: string, statusCode: number, message: string, errors?: object[]) {
-  return {
-    success: false,
-    error: { code, message, statusCode, ...(errors ? { errors } : {}) },
-    timestamp: AT,
-  };
-}
-const unauthorized = {
-  description: 'No `Authorization: Bearer <key>` header, a public `pk_` key, or an unknown or revoked key',
-  schema: 'PlunkError',
-  example: errorExample('INVALID_API_KEY', 401, 'Invalid API key'),
-};
+const unauthorized = plunkUnauthorized;
 const keyExample = {
   id: KEY_ID,
   projectId: PROJECT_ID,
@@ -238,11 +233,12 @@ const exportExample = {
   created_at: AT,
   updated_at: AT,
 };
-const segmentNotFound = {
-  description: 'No segment with this `segment_id` in the project',
-  schema: 'PlunkError',
-  example: errorExample('SEGMENT_NOT_FOUND', 404, 'Segment not found'),
-};
+const segmentNotFound = plunkErrorResponse(
+  'No segment with this `segment_id` in the project',
+  'SEGMENT_NOT_FOUND',
+  404,
+  'Segment not found',
+);
 const contactFilterParams = [
   {
     name: 'search',
@@ -329,16 +325,18 @@ const deliveryIdParam = {
   schema: z.string(),
   example: DELIVERY_ID,
 };
-const webhookNotFound = {
-  description: 'No webhook endpoint with this id in the project',
-  schema: 'PlunkError',
-  example: errorExample('WEBHOOK_NOT_FOUND', 404, 'Webhook endpoint not found'),
-};
-const deliveryNotFound = {
-  description: 'No delivery with this id to this endpoint (or no such endpoint)',
-  schema: 'PlunkError',
-  example: errorExample('WEBHOOK_DELIVERY_NOT_FOUND', 404, 'Webhook delivery not found'),
-};
+const webhookNotFound = plunkErrorResponse(
+  'No webhook endpoint with this id in the project',
+  'WEBHOOK_NOT_FOUND',
+  404,
+  'Webhook endpoint not found',
+);
+const deliveryNotFound = plunkErrorResponse(
+  'No delivery with this id to this endpoint (or no such endpoint)',
+  'WEBHOOK_DELIVERY_NOT_FOUND',
+  404,
+  'Webhook delivery not found',
+);
 
 const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
   buildDocument({
@@ -466,9 +464,12 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           400: {
             description: 'A prefix that is not lowercase letters or digits ending in `_`',
             schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'prefix: must be lowercase letters or digits', [
-              { field: 'prefix', message: 'must be lowercase letters or digits ending in "_", e.g. sk_' },
-            ]),
+            example: plunkErrorExample(
+              'VALIDATION_ERROR',
+              400,
+              'prefix: must be lowercase letters or digits',
+              [{ field: 'prefix', message: 'must be lowercase letters or digits ending in "_", e.g. sk_' }],
+            ),
           },
           401: unauthorized,
         },
@@ -485,11 +486,12 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         ],
         responses: {
           204: { description: 'Revoked' },
-          404: {
-            description: 'No active key with this id in the project (also for another project’s key)',
-            schema: 'PlunkError',
-            example: errorExample('API_KEY_NOT_FOUND', 404, 'API key not found'),
-          },
+          404: plunkErrorResponse(
+            'No active key with this id in the project (also for another project’s key)',
+            'API_KEY_NOT_FOUND',
+            404,
+            'API key not found',
+          ),
           401: unauthorized,
         },
       },
@@ -523,11 +525,12 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
               updatedAt: LATER,
             },
           },
-          404: {
-            description: 'No import job with this id in the project',
-            schema: 'PlunkError',
-            example: errorExample('JOB_NOT_FOUND', 404, 'Job not found'),
-          },
+          404: plunkErrorResponse(
+            'No import job with this id in the project',
+            'JOB_NOT_FOUND',
+            404,
+            'Job not found',
+          ),
           401: unauthorized,
         },
       },
@@ -568,13 +571,11 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             schema: 'RosterJobPage',
             example: { data: [jobExample], cursor: null, hasMore: false },
           },
-          400: {
-            description: 'A `limit` out of range or a `cursor` that is not a job of the project',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'limit: must be an integer from 1 to 100', [
-              { field: 'limit', message: 'must be an integer from 1 to 100' },
-            ]),
-          },
+          400: plunkFieldError(
+            'A `limit` out of range or a `cursor` that is not a job of the project',
+            'limit',
+            'must be an integer from 1 to 100',
+          ),
           401: unauthorized,
         },
       },
@@ -589,11 +590,12 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         ],
         responses: {
           200: { description: 'The job', schema: 'RosterJob', example: jobExample },
-          404: {
-            description: 'No job with this id in the project',
-            schema: 'PlunkError',
-            example: errorExample('JOB_NOT_FOUND', 404, 'Job not found'),
-          },
+          404: plunkErrorResponse(
+            'No job with this id in the project',
+            'JOB_NOT_FOUND',
+            404,
+            'Job not found',
+          ),
           401: unauthorized,
         },
       },
@@ -641,13 +643,11 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             schema: 'RosterContactPage',
             example: { data: [contactExample], cursor: null, hasMore: false, total: 1 },
           },
-          400: {
-            description: 'A parameter out of its range, named in `errors`',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'subscribed: must be true or false', [
-              { field: 'subscribed', message: 'must be true or false' },
-            ]),
-          },
+          400: plunkFieldError(
+            'A parameter out of its range, named in `errors`',
+            'subscribed',
+            'must be true or false',
+          ),
           404: segmentNotFound,
           401: unauthorized,
         },
@@ -685,13 +685,11 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
               },
             },
           },
-          400: {
-            description: 'A parameter out of its range, named in `errors`',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'format: must be one of csv, json', [
-              { field: 'format', message: 'must be one of csv, json' },
-            ]),
-          },
+          400: plunkFieldError(
+            'A parameter out of its range, named in `errors`',
+            'format',
+            'must be one of csv, json',
+          ),
           404: segmentNotFound,
           401: unauthorized,
         },
@@ -740,7 +738,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           400: {
             description: 'A missing or invalid field (unknown event type, non-HTTP or private URL, ...)',
             schema: 'PlunkError',
-            example: errorExample(
+            example: plunkErrorExample(
               'VALIDATION_ERROR',
               400,
               'eventTypes.0: unknown event type "contact.exploded"',
@@ -776,13 +774,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         body: { schema: 'RosterUpdateWebhookBody', example: { enabled: true } },
         responses: {
           200: { description: 'The endpoint as changed', schema: 'RosterWebhook', example: endpointExample },
-          400: {
-            description: 'An invalid field',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'enabled: must be a boolean', [
-              { field: 'enabled', message: 'must be a boolean' },
-            ]),
-          },
+          400: plunkFieldError('An invalid field', 'enabled', 'must be a boolean'),
           404: webhookNotFound,
           401: unauthorized,
         },
@@ -838,13 +830,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
               secret: SECRET,
             },
           },
-          400: {
-            description: 'An invalid `overlapMs`',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'overlapMs: must be at least 0', [
-              { field: 'overlapMs', message: 'must be at least 0' },
-            ]),
-          },
+          400: plunkFieldError('An invalid `overlapMs`', 'overlapMs', 'must be at least 0'),
           404: webhookNotFound,
           401: unauthorized,
         },
@@ -890,19 +876,18 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         body: { schema: 'RosterReplayWebhookBody', example: { since: AT, status: 'failed' } },
         responses: {
           202: { description: 'Queued', schema: 'RosterWebhookReplay', example: { replayed: 12 } },
-          400: {
-            description: 'A missing or invalid `since`, or more than 10 000 deliveries',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'since: is required', [
-              { field: 'since', message: 'is required' },
-            ]),
-          },
+          400: plunkFieldError(
+            'A missing or invalid `since`, or more than 10 000 deliveries',
+            'since',
+            'is required',
+          ),
           404: webhookNotFound,
-          409: {
-            description: 'The endpoint is disabled: enable it first',
-            schema: 'PlunkError',
-            example: errorExample('CONFLICT', 409, 'The endpoint is disabled: enable it before replaying'),
-          },
+          409: plunkErrorResponse(
+            'The endpoint is disabled: enable it first',
+            'CONFLICT',
+            409,
+            'The endpoint is disabled: enable it before replaying',
+          ),
           401: unauthorized,
         },
       },
@@ -942,13 +927,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             schema: 'RosterWebhookDeliveryPage',
             example: { data: [deliveryExample], nextCursor: null },
           },
-          400: {
-            description: 'An invalid `limit`, `status` or `cursor`',
-            schema: 'PlunkError',
-            example: errorExample('VALIDATION_ERROR', 400, 'limit: must be at least 1', [
-              { field: 'limit', message: 'must be at least 1' },
-            ]),
-          },
+          400: plunkFieldError('An invalid `limit`, `status` or `cursor`', 'limit', 'must be at least 1'),
           404: webhookNotFound,
           401: unauthorized,
         },
@@ -1000,11 +979,12 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             example: { ...deliveryExample, status: 'pending', nextAttemptAt: LATER, finishedAt: null },
           },
           404: deliveryNotFound,
-          409: {
-            description: 'The delivery is still pending, or the endpoint is disabled',
-            schema: 'PlunkError',
-            example: errorExample('CONFLICT', 409, 'The delivery is still pending: it will be sent'),
-          },
+          409: plunkErrorResponse(
+            'The delivery is still pending, or the endpoint is disabled',
+            'CONFLICT',
+            409,
+            'The delivery is still pending: it will be sent',
+          ),
           401: unauthorized,
         },
       },

@@ -27,6 +27,7 @@ import {
   type JsonObject,
   type OperationSpec,
 } from './document.js';
+import { AT, JOB_ID, LATER } from './examples.js';
 
 // ---- wire formats -------------------------------------------------------------------------------
 // The bodies the Unosend router renders, each tied to the function that renders it by a
@@ -161,8 +162,6 @@ function bulkBodies(maxIds: number) {
 
 const CONTACT_ID = '0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b';
 const AUDIENCE_ID = '0193a1b2-5500-7d01-9e02-0f1a2b3c4d5e';
-const AT = '2026-11-23T19:40:00.000Z';
-const LATER = '2026-11-23T19:45:12.345Z';
 
 const newContactExample = {
   id: CONTACT_ID,
@@ -208,7 +207,6 @@ const audienceNotFound = described(
   'No audience with this id in the project',
   error('audience_not_found', 404, 'Audience not found'),
 );
-const JOB_ID = '0193a1b2-8000-7abc-9def-0123456789ab';
 const importDoneExample = {
   data: {
     id: JOB_ID,
