@@ -410,6 +410,37 @@ describeEachDialect('change feed', (dialect) => {
     expect((await roster.events.list(projectId, a.id)).map((e) => e.name)).toEqual(['seen.contact.created']);
   });
 
+  it('prunes events older than jobs.retentionMs once every consumer has handled them', async () => {
+    let time = Date.parse(NOW);
+    const r = await createTestRoster(dialect, {
+      clock: () => new Date(time),
+      jobs: { onError: () => {}, retentionMs: 1000 },
+    });
+    try {
+      const p = (await r.projects.ensure('p')).id;
+      const seen: string[] = [];
+      r.changes.registerConsumer('prune', async (_trx, events) => {
+        seen.push(...events.map((e) => e.id));
+      });
+      await r.contacts.create(p, { email: 'a@example.com' });
+      await r.jobs.runOnce(); // handled
+      await r.contacts.create(p, { email: 'b@example.com' }); // not handled yet
+      time += 5000;
+      await r.contacts.create(p, { email: 'c@example.com' }); // too recent
+      await r.jobs.cleanup();
+      const left = (await r.changes.list(p)).data.map((e) => (e.data.contact as Contact).email);
+      expect(left).toEqual(['b@example.com', 'c@example.com']);
+      await r.jobs.runOnce();
+      expect(seen).toHaveLength(3);
+      await r.jobs.cleanup();
+      expect((await r.changes.list(p)).data.map((e) => (e.data.contact as Contact).email)).toEqual([
+        'c@example.com',
+      ]);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('lists a project’s events in pages', async () => {
     for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
       await roster.contacts.create(projectId, { email });

@@ -367,6 +367,14 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       }
     },
 
+    /**
+     * Deletes outbox events older than `before` that every durable consumer has handled (run with
+     * the job runner's `cleanup`, after `jobs.retentionMs`). Returns how many.
+     */
+    prune(before: string): Promise<number> {
+      return outbox.pruneOutbox(db, before);
+    },
+
     /** Runs the durable consumers in the background (with the job runner). */
     async start(): Promise<void> {
       started = true;

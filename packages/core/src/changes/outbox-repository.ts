@@ -207,3 +207,20 @@ export async function advanceConsumer(trx: Db, name: string, seq: number, now: s
     .where('name', '=', name)
     .execute();
 }
+
+/**
+ * Deletes outbox rows created before `before` that every durable consumer has handled (all of
+ * them when there is no consumer). Returns how many.
+ */
+export async function pruneOutbox(db: Db, before: string): Promise<number> {
+  const result = await db
+    .deleteFrom('roster_outbox')
+    .where('created_at', '<', before)
+    .where(
+      'seq',
+      '<=',
+      sql<number>`coalesce((select min(last_seq) from roster_outbox_consumers), (select max(seq) from roster_outbox))`,
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -34,6 +34,8 @@ export interface JobRunnerDeps extends ServiceDeps {
     start(): Promise<void>;
     stop(): Promise<void>;
     runOnce(): Promise<number>;
+    /** Deletes what it keeps from before `before` (with `cleanup()`). */
+    prune?(before: string): Promise<number>;
   };
 }
 
@@ -483,9 +485,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return released;
     },
 
-    /** Deletes jobs finished longer than `jobs.retentionMs` ago (and their files). Returns how many. */
+    /**
+     * Deletes jobs finished longer than `jobs.retentionMs` ago (and their files), and change events
+     * as old that every outbox consumer has handled. Returns how many jobs.
+     */
     async cleanup(): Promise<number> {
       const before = new Date(clock().getTime() - options.retentionMs).toISOString();
+      await deps.companion?.prune?.(before);
       const rows = await store.deleteFinishedJobs(db, before);
       for (const row of rows) {
         const definition = definitions.get(row.type);
