@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from './api.js';
 
 /** The current hash route, e.g. `#/contacts/123` → `['contacts', '123']`. */
 export function useRoute(): string[] {
@@ -184,4 +185,14 @@ export function RowErrorsTable(props: {
       </table>
     </div>
   );
+}
+
+/** The `data` list a GET of `path` answers (null until it arrives) and `reload`; failures go to `onError`. */
+export function useApiList<T>(path: string, onError: (error: unknown) => void): [T[] | null, () => void] {
+  const [items, setItems] = useState<T[] | null>(null);
+  function reload() {
+    api<{ data: T[] }>('GET', path).then((r) => setItems(r.data), onError);
+  }
+  useEffect(reload, []);
+  return [items, reload];
 }

@@ -1,19 +1,14 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { type Audience, api } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatNumber, Status } from '../ui.js';
+import { ConfirmDialog, EmptyState, ErrorMessage, formatNumber, Status, useApiList } from '../ui.js';
 
 export function AudiencesPage() {
-  const [audiences, setAudiences] = useState<Audience[] | null>(null);
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [audiences, load] = useApiList<Audience>('v1/audiences', setError);
   const [status, setStatus] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Audience | null>(null);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
-
-  function load() {
-    api<{ data: Audience[] }>('GET', 'v1/audiences').then((r) => setAudiences(r.data), setError);
-  }
-  useEffect(load, []);
 
   async function create(event: Event) {
     event.preventDefault();

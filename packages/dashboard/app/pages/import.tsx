@@ -210,11 +210,7 @@ export function ImportPage() {
             <a href={`#/jobs/${job.id}`}>See this import on the Jobs page</a> (it keeps running if you leave
             this page).
           </p>
-          {job.failedReason ? (
-            <p class="alert error" role="alert">
-              {job.failedReason}
-            </p>
-          ) : null}
+          <ErrorMessage error={job.failedReason} />
           {done && job.errors.length > 0 ? (
             <RowErrorsTable
               caption={

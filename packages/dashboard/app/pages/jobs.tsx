@@ -234,11 +234,7 @@ function JobDetail({ id }: { id: string }) {
           <p class="result" data-testid="job-result">
             {jobResult(job)}
           </p>
-          {job.failedReason ? (
-            <p class="alert error" role="alert">
-              {job.failedReason}
-            </p>
-          ) : null}
+          <ErrorMessage error={job.failedReason} />
           <dl class="counts">
             <div>
               <dt>Started</dt>

@@ -1,19 +1,22 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { type ApiKey, api } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, SecretShownOnce, Status } from '../ui.js';
+import {
+  ConfirmDialog,
+  EmptyState,
+  ErrorMessage,
+  formatDate,
+  SecretShownOnce,
+  Status,
+  useApiList,
+} from '../ui.js';
 
 export function KeysPage() {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [keys, load] = useApiList<ApiKey>('roster/keys', setError);
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  function load() {
-    api<{ data: ApiKey[] }>('GET', 'roster/keys').then((r) => setKeys(r.data), setError);
-  }
-  useEffect(load, []);
 
   async function create() {
     setBusy(true);

@@ -1,6 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatDate, SecretShownOnce, Status } from '../ui.js';
+import {
+  ConfirmDialog,
+  EmptyState,
+  ErrorMessage,
+  formatDate,
+  SecretShownOnce,
+  Status,
+  useApiList,
+} from '../ui.js';
 
 /** The events an endpoint can subscribe to (roster's webhook event types). */
 const EVENT_TYPES = [
@@ -27,22 +35,17 @@ function endpointState(endpoint: WebhookEndpoint): string {
 
 /** Webhook endpoints: create (the secret is shown once), enable/disable, test, delete, recent deliveries. */
 export function WebhooksPage() {
-  const [endpoints, setEndpoints] = useState<WebhookEndpoint[] | null>(null);
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [allEvents, setAllEvents] = useState(true);
   const [events, setEvents] = useState<Set<string>>(new Set());
   const [created, setCreated] = useState<(WebhookEndpoint & { secret: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [endpoints, load] = useApiList<WebhookEndpoint>('roster/webhooks', setError);
   const [status, setStatus] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<WebhookEndpoint | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
-
-  function load() {
-    api<{ data: WebhookEndpoint[] }>('GET', 'roster/webhooks').then((r) => setEndpoints(r.data), setError);
-  }
-  useEffect(load, []);
 
   async function create(event: Event) {
     event.preventDefault();
