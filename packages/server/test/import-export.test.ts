@@ -209,5 +209,5 @@ describe('roster import / export', () => {
     const job = await roster.db.selectFrom('roster_jobs').selectAll().executeTakeFirstOrThrow();
     await roster.close();
     expect(job).toMatchObject({ status: 'completed', attempts: 2 });
-  }, 120_000);
+  }, 300_000);
 });
