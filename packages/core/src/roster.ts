@@ -150,9 +150,22 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const webhooks = createWebhookService({ ...deps, jobs, options: resolved.webhooks });
   jobs.register(webhooks.deliveryJob);
   // The webhook fan-out: deliveries are written in the consumer's transaction, with its cursor.
-  feed.registerConsumer(WEBHOOKS_CONSUMER, async (trx, events) => {
-    await webhooks.fanOut(trx, events);
-  });
+  // Only projects with an endpoint: the others' events are not expanded (an import without any
+  // endpoint reads none of its contacts back).
+  feed.registerConsumer(
+    WEBHOOKS_CONSUMER,
+    async (trx, events) => {
+      await webhooks.fanOut(trx, events);
+    },
+    {
+      projects: async (trx) =>
+        new Set(
+          (await trx.selectFrom('roster_webhook_endpoints').select('project_id').distinct().execute()).map(
+            (row) => row.project_id,
+          ),
+        ),
+    },
+  );
   // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
   if (resolved.migrate) await feed.prepare();
   if (resolved.jobs.autoStart) await jobs.start();

@@ -441,6 +441,27 @@ describeEachDialect('change feed', (dialect) => {
     }
   });
 
+  it('passes over the events of projects a consumer does not need, without handing them over', async () => {
+    const other = (await roster.projects.ensure('other')).id;
+    const seen: string[] = [];
+    roster.changes.registerConsumer(
+      'one-project',
+      async (_trx, events) => {
+        seen.push(...events.map((e) => (e.data.contact as Contact).email));
+      },
+      { projects: async () => new Set([projectId]) },
+    );
+    await roster.contacts.create(other, { email: 'skipped@example.com' });
+    await roster.contacts.create(projectId, { email: 'kept@example.com' });
+    await roster.bulk.apply(other, {
+      operation: 'unsubscribe',
+      contactIds: [(await roster.contacts.findByEmail(other, 'skipped@example.com'))!.id],
+    });
+    await roster.jobs.runOnce();
+    await roster.jobs.runOnce();
+    expect(seen).toEqual(['kept@example.com']);
+  });
+
   it('lists a project’s events in pages', async () => {
     for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) {
       await roster.contacts.create(projectId, { email });

@@ -32,6 +32,13 @@ export interface OutboxConsumerOptions {
   from?: 'now' | 'start';
   /** Outbox rows per transaction (a batch row holds many events). @default 100 */
   rowsPerBatch?: number;
+  /**
+   * The projects whose events the consumer needs, read in its transaction (e.g. those with a
+   * webhook endpoint), or null for every project. Events of other projects are passed over
+   * without being expanded (no contact reads), and the cursor moves past them.
+   * @default every project
+   */
+  projects?: (trx: Transaction<Database>) => Promise<ReadonlySet<string> | null>;
 }
 
 /** An in-process subscriber's handler: called once per event, in order, awaited. */
@@ -68,6 +75,7 @@ interface Consumer {
   startSeq: number;
   fromStart: boolean;
   rowsPerBatch: number;
+  projects: OutboxConsumerOptions['projects'];
   ensured: boolean;
   failures: number;
   retryAt: number;
@@ -167,9 +175,11 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       if (cursor === undefined) return 0;
       const rows = await outbox.readOutbox(trx, dialect, { afterSeq: cursor, limit: consumer.rowsPerBatch });
       if (rows.length === 0) return 0;
-      let events = await expandOutboxRows(trx, dialect, rows);
-      // Cut at a row boundary once enough events are in hand.
       let lastSeq = rows[rows.length - 1]!.seq;
+      const wanted = consumer.projects ? await consumer.projects(trx) : null;
+      const kept = wanted ? rows.filter((row) => wanted.has(row.projectId)) : rows;
+      let events = await expandOutboxRows(trx, dialect, kept);
+      // Cut at a row boundary once enough events are in hand.
       if (events.length > MAX_EVENTS_PER_BATCH) {
         const cut = events[MAX_EVENTS_PER_BATCH]!.seq;
         const kept = events.filter((event) => event.seq < cut);
@@ -181,7 +191,7 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
           events = events.filter((event) => event.seq === cut);
         }
       }
-      await consumer.handler(trx, events);
+      if (events.length > 0) await consumer.handler(trx, events);
       await outbox.advanceConsumer(trx, consumer.name, lastSeq, now());
       return rows.length;
     });
@@ -268,6 +278,7 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
         startSeq: options.from === 'start' ? 0 : head,
         fromStart: options.from === 'start',
         rowsPerBatch: options.rowsPerBatch ?? 100,
+        projects: options.projects,
         ensured: false,
         failures: 0,
         retryAt: 0,
