@@ -135,7 +135,7 @@ describe.skipIf(!PG_URL)('several server processes on one PostgreSQL database', 
     } finally {
       await roster.close();
     }
-  });
+  }, 120_000);
 
   it('runs ten imports and bulk jobs submitted through different processes exactly once each', async () => {
     // 50 contacts for the bulk jobs: five disjoint sets of ten, the last one unsubscribed.
