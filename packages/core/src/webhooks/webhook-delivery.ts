@@ -54,6 +54,26 @@ export interface WebhookSourceEvent {
   createdAt: string;
 }
 
+/** Most events of an import or bulk job in one delivery. */
+export const BATCH_EVENTS = 500;
+
+/**
+ * The body of a batch of one job's events of one type: `{ type, timestamp, data: { jobId, batch:
+ * true, events: [{ id, contactId, data }] } }`, the events in commit order.
+ */
+export function batchBody(events: readonly WebhookSourceEvent[]): string {
+  const first = events[0]!;
+  return JSON.stringify({
+    type: first.type,
+    timestamp: first.createdAt,
+    data: {
+      jobId: first.data.jobId,
+      batch: true,
+      events: events.map((e) => ({ id: e.id, contactId: e.contactId, timestamp: e.createdAt, data: e.data })),
+    },
+  });
+}
+
 /** The JSON body of an event (Standard Webhooks' recommended shape). */
 export function webhookBody(event: Pick<WebhookSourceEvent, 'type' | 'data' | 'createdAt'>): string {
   return JSON.stringify({ type: event.type, timestamp: event.createdAt, data: event.data });
@@ -169,25 +189,50 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     );
     let written = 0;
     for (const { endpoint, events: matching } of plans) {
-      const rows: Insertable<WebhookDeliveriesTable>[] = matching.map((event) => ({
+      const row = (messageId: string, type: string, orderingKey: string | null, body: string) => ({
         id: uuidv7(),
         project_id: endpoint.project_id,
         endpoint_id: endpoint.id,
-        message_id: event.id,
-        event_type: event.type,
-        ordering_key: event.contactId,
-        body: webhookBody(event),
-        status: 'pending',
+        message_id: messageId,
+        event_type: type,
+        ordering_key: orderingKey,
+        body,
+        status: 'pending' as const,
         attempt_count: 0,
         round_attempts: 0,
-        job_id: null,
-        next_attempt_at: null,
+        job_id: null as string | null,
+        next_attempt_at: null as string | null,
         last_status_code: null,
         last_error: null,
         created_at: at,
         updated_at: at,
         finished_at: null,
-      }));
+      });
+      // Contact events of an import or bulk job (`data.jobId`) go out in batches: one delivery per
+      // BATCH_EVENTS events of one type and job, written where the batch's first event comes.
+      const rows: Insertable<WebhookDeliveriesTable>[] = [];
+      const open = new Map<
+        string,
+        { row: Insertable<WebhookDeliveriesTable>; events: WebhookSourceEvent[] }
+      >();
+      const batches: { row: Insertable<WebhookDeliveriesTable>; events: WebhookSourceEvent[] }[] = [];
+      for (const event of matching) {
+        const jobId = event.data.jobId;
+        if (typeof jobId !== 'string' || event.contactId === null) {
+          rows.push(row(event.id, event.type, event.contactId, webhookBody(event)));
+          continue;
+        }
+        const key = `${event.type}\u0000${jobId}`;
+        let batch = open.get(key);
+        if (!batch || batch.events.length >= BATCH_EVENTS) {
+          batch = { row: row(`${event.id}_batch`, event.type, null, ''), events: [] };
+          open.set(key, batch);
+          batches.push(batch);
+          rows.push(batch.row);
+        }
+        batch.events.push(event);
+      }
+      for (const { row: batchRow, events: list } of batches) batchRow.body = batchBody(list);
       // The first delivery of each contact in this batch starts now unless an earlier one is pending.
       const firstOfKey = new Map<string, Insertable<WebhookDeliveriesTable>>();
       const start: Insertable<WebhookDeliveriesTable>[] = [];

@@ -173,6 +173,39 @@ describeEachDialect('webhooks fed by the outbox', (dialect) => {
     }
   });
 
+  it('sends the events of an import in batches, one delivery per type and job', async () => {
+    const { roster, receiver, projectId } = await setup(dialect);
+    const endpoint = await roster.webhooks.create(projectId, {
+      url: receiver.url,
+      eventTypes: ['contact.created', 'import.completed'],
+    });
+    receiver.setSecret(endpoint.secret);
+    const job = await roster.imports.enqueue(projectId, {
+      file: Buffer.from('email,plan\na@example.com,pro\nb@example.com,free\nc@example.com,pro\n'),
+    });
+    await settle(roster, () => receiver.hits.length >= 2);
+    expect(receiver.hits.every((h) => h.verified && h.status === 200)).toBe(true);
+    const batch = receiver.hits.find((h) => h.type === 'contact.created')!;
+    expect(batch.id).toMatch(/_batch$/);
+    expect(batch.data).toMatchObject({ jobId: job.id, batch: true });
+    const events = batch.data.events as {
+      id: string;
+      contactId: string;
+      data: { contact: { email: string } };
+    }[];
+    expect(events.map((e) => e.data.contact.email)).toEqual([
+      'a@example.com',
+      'b@example.com',
+      'c@example.com',
+    ]);
+    const listed = await roster.changes.list(projectId, { types: ['contact.created'] });
+    expect(events.map((e) => e.id)).toEqual(listed.data.map((e) => e.id));
+    expect(receiver.hits.map((h) => h.type).sort()).toEqual(['contact.created', 'import.completed']);
+    const completed = receiver.hits.find((h) => h.type === 'import.completed')!;
+    expect(completed.id).not.toMatch(/_batch$/);
+    expect(completed.data).toMatchObject({ jobId: job.id });
+  });
+
   it('sends nothing for a change that rolled back', async () => {
     const { roster, receiver, projectId } = await setup(dialect);
     const endpoint = await roster.webhooks.create(projectId, { url: receiver.url, eventTypes: ['*'] });
