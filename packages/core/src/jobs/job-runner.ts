@@ -129,9 +129,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
       wake();
       return;
     }
+    // A timer can fire a few ms before `runAt` by the clock (libuv measures from its cached loop
+    // time, which lags when the process was busy): look again then, rather than claim too early,
+    // find nothing due, and leave the job to the next poll.
     const alarm = setTimeout(() => {
       alarms.delete(alarm);
-      wake();
+      wakeAt(runAt);
     }, delay);
     alarm.unref();
     alarms.add(alarm);
