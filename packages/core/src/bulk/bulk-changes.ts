@@ -31,7 +31,7 @@ export class BulkChanges {
     }
     const changed =
       operation === 'move'
-        ? await repo.setAudience(trx, projectId, ids, this.options.audienceId, now)
+        ? await repo.setAudience(trx, deps.dialect, projectId, ids, this.options.audienceId, now)
         : await repo.setSubscribed(trx, deps.dialect, projectId, ids, operation === 'subscribe', now);
     if (operation !== 'move') {
       await recordSubscriptionFlips(trx, deps.dialect, projectId, changed, operation === 'subscribe', now);

@@ -175,6 +175,19 @@ export async function findExistingContactIds(db: Db, projectId: string, ids: str
  * Sets `subscribed` on the project's contacts among `ids` that are not already in that state;
  * returns the ids of those it changed (they flipped).
  */
+/**
+ * `project_id = ?` for a statement that also has `id in (...)`. On SQLite the column is written
+ * `+project_id`, which its planner cannot use to pick an index: it then looks each id up by the id
+ * index. Otherwise, with the bulk update's `subscribed = ?` or `audience_id` condition, it chose the
+ * (project_id, subscribed, …) or (project_id, audience_id, …) index and walked every matching
+ * contact of the project: 1 000 ids took ~500 ms at 1 M contacts instead of a few ms.
+ */
+function inProject(dialect: DialectInfo, projectId: string) {
+  return dialect.name === 'sqlite'
+    ? sql<boolean>`+${sql.ref('project_id')} = ${projectId}`
+    : sql<boolean>`${sql.ref('project_id')} = ${projectId}`;
+}
+
 export async function setSubscribed(
   db: Db,
   dialect: DialectInfo,
@@ -187,7 +200,7 @@ export async function setSubscribed(
   const rows = await db
     .updateTable('roster_contacts')
     .set({ subscribed: dialect.bool(subscribed), updated_at: now })
-    .where('project_id', '=', projectId)
+    .where(inProject(dialect, projectId))
     .where('id', 'in', ids)
     .where('subscribed', '=', dialect.bool(!subscribed))
     .returning('id')
@@ -201,6 +214,7 @@ export async function setSubscribed(
  */
 export async function setAudience(
   db: Db,
+  dialect: DialectInfo,
   projectId: string,
   ids: string[],
   audienceId: string | null,
@@ -210,7 +224,7 @@ export async function setAudience(
   let query = db
     .updateTable('roster_contacts')
     .set({ audience_id: audienceId, updated_at: now })
-    .where('project_id', '=', projectId)
+    .where(inProject(dialect, projectId))
     .where('id', 'in', ids);
   query =
     audienceId === null
