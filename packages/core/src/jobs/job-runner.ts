@@ -140,6 +140,32 @@ export function createJobRunner(deps: JobRunnerDeps) {
     alarms.add(alarm);
   }
 
+  /** The row of a job queued at `at` (due then unless `runAt`), for `enqueue` and `enqueueMany`. */
+  function queuedJobRow(
+    type: string,
+    job: { projectId: string; payload: unknown; id?: string | undefined; runAt?: Date | undefined },
+    maxAttempts: number | undefined,
+    at: string,
+  ) {
+    return {
+      id: job.id ?? uuidv7(),
+      project_id: job.projectId,
+      type,
+      status: 'queued' as const,
+      payload: dialect.json(job.payload as Record<string, unknown>),
+      attempts: 0,
+      max_attempts: maxAttempts ?? options.maxAttempts,
+      run_at: job.runAt ? job.runAt.toISOString() : at,
+      locked_at: null,
+      locked_by: null,
+      progress: null,
+      result: null,
+      last_error: null,
+      created_at: at,
+      updated_at: at,
+    };
+  }
+
   /** Tells the other processes (where the dialect can) and this runner that jobs are queued. */
   async function announce(): Promise<void> {
     await store.notifyJobsQueued(db, dialect);
@@ -308,24 +334,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
       opts: EnqueueOptions = {},
     ): Promise<Job<P>> {
       if (!definitions.has(type)) throw new Error(`roster: unknown job type ${type}`);
-      const at = now();
-      const row = {
-        id: opts.id ?? uuidv7(),
-        project_id: projectId,
+      const row = queuedJobRow(
         type,
-        status: 'queued' as const,
-        payload: dialect.json(payload as Record<string, unknown>),
-        attempts: 0,
-        max_attempts: opts.maxAttempts ?? options.maxAttempts,
-        run_at: opts.runAt ? opts.runAt.toISOString() : at,
-        locked_at: null,
-        locked_by: null,
-        progress: null,
-        result: null,
-        last_error: null,
-        created_at: at,
-        updated_at: at,
-      };
+        { projectId, payload, id: opts.id, runAt: opts.runAt },
+        opts.maxAttempts,
+        now(),
+      );
       await store.insertJob(opts.db ?? db, row);
       await store.notifyJobsQueued(opts.db ?? db, dialect);
       if (!opts.db) wakeAt(row.run_at);
@@ -344,23 +358,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (!definitions.has(type)) throw new Error(`roster: unknown job type ${type}`);
       if (jobs.length === 0) return [];
       const at = now();
-      const rows = jobs.map((job) => ({
-        id: job.id ?? uuidv7(),
-        project_id: job.projectId,
-        type,
-        status: 'queued' as const,
-        payload: dialect.json(job.payload as Record<string, unknown>),
-        attempts: 0,
-        max_attempts: opts.maxAttempts ?? options.maxAttempts,
-        run_at: job.runAt ? job.runAt.toISOString() : at,
-        locked_at: null,
-        locked_by: null,
-        progress: null,
-        result: null,
-        last_error: null,
-        created_at: at,
-        updated_at: at,
-      }));
+      const rows = jobs.map((job) => queuedJobRow(type, job, opts.maxAttempts, at));
       for (let i = 0; i < rows.length; i += 500)
         await store.insertJobs(opts.db ?? db, rows.slice(i, i + 500));
       await store.notifyJobsQueued(opts.db ?? db, dialect);
