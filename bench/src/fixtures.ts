@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRoster, uuidv7 } from '@roster/core';
+import { createRoster, type Roster, uuidv7 } from '@roster/core';
 import Database from 'better-sqlite3';
 import { CSV_HEADER, csvLineOf, dataOf, isPreexisting, rowOf } from './data.js';
 
@@ -12,6 +12,19 @@ export function tempDir(): { dir: string; cleanup(): void } {
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', cleanup);
   return { dir, cleanup };
+}
+
+/** Resolves once no job is queued or running (the started runner drains them), polling every 2 ms. */
+export async function untilJobsDrained(roster: Roster): Promise<void> {
+  for (;;) {
+    const left = await roster.db
+      .selectFrom('roster_jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    if (Number(left.n) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }
 
 export function removeDb(path: string): void {

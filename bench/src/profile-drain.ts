@@ -13,7 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
 import Database from 'better-sqlite3';
-import { freshDatabase, tempDir } from './fixtures.js';
+import { freshDatabase, tempDir, untilJobsDrained } from './fixtures.js';
 import { type Profile, summarise } from './profile-summary.js';
 
 const n = Number(process.argv[2] ?? 300);
@@ -58,15 +58,7 @@ try {
     enqueueMs.push(performance.now() - e0);
   }
   const enqueued = performance.now() - t0;
-  for (;;) {
-    const left = await roster.db
-      .selectFrom('roster_jobs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirstOrThrow();
-    if (Number(left.n) === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  await untilJobsDrained(roster);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   counting = false;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createRoster, type Roster } from '@roster/core';
 import type { BenchContext } from '../context.js';
-import { freshDatabase } from '../fixtures.js';
+import { freshDatabase, untilJobsDrained } from '../fixtures.js';
 import { percentile, result } from '../report.js';
 
 /** A started roster with default job settings on a fresh SQLite file. */
@@ -26,15 +26,7 @@ async function drain(path: string, n: number): Promise<{ rate: number; cpuMs: nu
         file: Buffer.from(`email,plan\nuser${i}@example.com,pro\n`),
       });
     }
-    for (;;) {
-      const left = await roster.db
-        .selectFrom('roster_jobs')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', 'in', ['queued', 'running'])
-        .executeTakeFirstOrThrow();
-      if (Number(left.n) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    await untilJobsDrained(roster);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const done = await roster.db
