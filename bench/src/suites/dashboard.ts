@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster } from '@roster/core';
 import { isDashboardBuilt } from '@roster/dashboard';
 import { startServer } from '@roster/server';
 import { chromium } from 'playwright-core';
 import type { BenchContext } from '../context.js';
 import { emailOf } from '../data.js';
-import { freshDatabase, openRaw, seedContacts } from '../fixtures.js';
+import { openRaw, seededRoster } from '../fixtures.js';
 import { result } from '../report.js';
 import { interleave, sample } from './million.js';
 
@@ -43,18 +42,7 @@ export async function dashboardSuite(ctx: BenchContext): Promise<void> {
   }
   const n = ctx.sizes.contacts;
   const path = join(ctx.dir, 'dashboard.db');
-  const { projectId } = await freshDatabase(path);
-  let t0 = performance.now();
-  {
-    const raw = openRaw(path);
-    seedContacts(raw, projectId, 0, n);
-    raw.pragma('wal_checkpoint(TRUNCATE)');
-    raw.close();
-  }
-  ctx.log(`seeded ${n} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  t0 = performance.now();
-  const roster = await createRoster({ database: path });
-  ctx.log(`opened (substring index built) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const { roster, projectId } = await seededRoster(path, n, (line) => ctx.log(line));
   const { key } = await roster.keys.create(projectId);
   const server = await startServer({ roster, port: 0, host: '127.0.0.1', onError: () => {} });
   const browser = await chromium.launch({

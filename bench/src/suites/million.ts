@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster, type Roster } from '@roster/core';
+import type { Roster } from '@roster/core';
 import { startServer } from '@roster/server';
 import type { BenchContext } from '../context.js';
 import { emailOf } from '../data.js';
-import { freshDatabase, openRaw, seedContacts } from '../fixtures.js';
+import { openRaw, seededRoster } from '../fixtures.js';
 import { type Load, runLoad, startHelloWorld } from '../http-load.js';
 import { median, percentile, result } from '../report.js';
 
@@ -69,19 +69,7 @@ export async function interleave<K extends string>(
 export async function millionSuite(ctx: BenchContext): Promise<void> {
   const n = ctx.sizes.contacts;
   const path = join(ctx.dir, 'million.db');
-  const { projectId } = await freshDatabase(path);
-  let t0 = performance.now();
-  {
-    const raw = openRaw(path);
-    seedContacts(raw, projectId, 0, n);
-    raw.pragma('wal_checkpoint(TRUNCATE)');
-    raw.close();
-  }
-  ctx.log(`seeded ${n} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  t0 = performance.now();
-  const roster = await createRoster({ database: path });
-  // createRoster brought the substring index up to date (as an import does batch by batch).
-  ctx.log(`opened (substring index built) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const { roster, projectId } = await seededRoster(path, n, (line) => ctx.log(line));
   try {
     bytesOnDisk(ctx, path, n);
     ctx.mark(); // the load of seeding is not part of the first timed metric's window
