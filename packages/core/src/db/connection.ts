@@ -58,7 +58,13 @@ function withStatementCache(sqlite: import('better-sqlite3').Database): SqliteDa
   const cache = new Map<string, import('better-sqlite3').Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(text: string) {
+    prepare(query: string) {
+      // Kysely opens a transaction with a deferred `begin`: a transaction that reads and then writes
+      // fails at once with SQLITE_BUSY (no busy wait) when another process (say `roster serve` and
+      // `roster import` on one file) committed in between. `begin immediate` takes the write lock
+      // up front, so such a transaction waits its turn instead; within one process the single
+      // connection serialises transactions anyway, so nothing is lost.
+      const text = query === 'begin' ? 'begin immediate' : query;
       const cached = cache.get(text);
       if (cached && !cached.busy) {
         cache.delete(text);
