@@ -4,7 +4,7 @@ import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPlunkRouter, createUnosendRouter } from '../src/index.js';
-import { type Listening, listen, request } from './http-helpers.js';
+import { closeServed, type Listening, listen, request } from './http-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -101,10 +101,7 @@ describeEachDialect('HTTP hardening', (dialect) => {
     host = url.hostname;
     port = Number(url.port);
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
-  });
+  afterAll(() => closeServed(server, roster));
   afterEach(() => {
     // A 4xx is never reported as an unexpected error (no stack in the log).
     expect(unexpected).toEqual([]);

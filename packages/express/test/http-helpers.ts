@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Database, Roster } from '@roster/core';
 import type { Express } from 'express';
 import { expect } from 'vitest';
 
@@ -21,6 +22,17 @@ export async function listen(app: Express): Promise<Listening> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The end of a suite that served a roster: closes the server, then the roster. */
+export async function closeServed(server: Listening, roster: Roster): Promise<void> {
+  await server.close();
+  await roster.close();
+}
+
+/** Deletes every row of these tables, in this order (so each test starts from an empty project). */
+export async function emptyTables(roster: Roster, ...tables: (keyof Database)[]): Promise<void> {
+  for (const table of tables) await roster.db.deleteFrom(table).execute();
 }
 
 export interface JsonResponse {

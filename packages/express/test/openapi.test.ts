@@ -9,7 +9,7 @@ import {
   rosterOpenApi,
   unosendOpenApi,
 } from '../src/index.js';
-import { type Listening, listen } from './http-helpers.js';
+import { closeServed, emptyTables, type Listening, listen } from './http-helpers.js';
 import { expectValidOpenApi, operationsOf, schemaValidator } from './openapi-helpers.js';
 
 type Json = Record<string, any>;
@@ -55,16 +55,10 @@ beforeAll(async () => {
   app.use(createPlunkRouter(roster, { onError }));
   server = await listen(app);
 });
-afterAll(async () => {
-  await server.close();
-  await roster.close();
-});
-beforeEach(async () => {
-  await roster.db.deleteFrom('roster_contacts').execute();
-  await roster.db.deleteFrom('roster_audiences').execute();
-  await roster.db.deleteFrom('roster_jobs').execute();
-  await roster.db.deleteFrom('roster_webhook_endpoints').execute();
-});
+afterAll(() => closeServed(server, roster));
+beforeEach(() =>
+  emptyTables(roster, 'roster_contacts', 'roster_audiences', 'roster_jobs', 'roster_webhook_endpoints'),
+);
 
 function apiFor(base: string): Api {
   return {
@@ -106,6 +100,30 @@ const csvForm = (csv: string, field = 'file') => {
   return form;
 };
 const CSV = 'email,plan\nada@example.com,pro\ngrace@example.com,free\nnot-an-email,pro\n';
+
+/** `GET`, `PATCH` and `DELETE /contacts/{id}`: the same scenarios in Plunk and Unosend, but for a delete's status. */
+function contactByIdScenarios(deleted: 200 | 204): Record<string, Scenario> {
+  return {
+    'getContact 200': async (api) => api.call('get', `/contacts/${(await newContact(api)).id}`),
+    'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
+    'updateContact 200': async (api, doc) =>
+      api.call('patch', `/contacts/${(await newContact(api)).id}`, {
+        body: bodyExample(doc, 'updateContact'),
+      }),
+    'updateContact 400': async (api) =>
+      api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: { subscribed: 'yes' } }),
+    'updateContact 404': (api, doc) =>
+      api.call('patch', `/contacts/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateContact') }),
+    'updateContact 409': async (api) => {
+      await newContact(api, 'taken@example.com');
+      const id = (await newContact(api)).id;
+      return api.call('patch', `/contacts/${id}`, { body: { email: 'taken@example.com' } });
+    },
+    [`deleteContact ${deleted}`]: async (api) =>
+      api.call('delete', `/contacts/${(await newContact(api)).id}`),
+    'deleteContact 404': (api) => api.call('delete', `/contacts/${UNKNOWN_ID}`),
+  };
+}
 
 /** The bulk job scenarios are the same for the three operations. */
 function bulkScenarios(): Record<string, Scenario> {
@@ -230,21 +248,7 @@ const plunkScenarios: Record<string, Scenario> = {
     api.call('post', '/contacts', {
       body: { email: 'ada@example.com', data: { blob: 'x'.repeat(1_100_000) } },
     }),
-  'getContact 200': async (api) => api.call('get', `/contacts/${(await newContact(api)).id}`),
-  'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
-  'updateContact 200': async (api, doc) =>
-    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: bodyExample(doc, 'updateContact') }),
-  'updateContact 400': async (api) =>
-    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: { subscribed: 'yes' } }),
-  'updateContact 404': (api, doc) =>
-    api.call('patch', `/contacts/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateContact') }),
-  'updateContact 409': async (api) => {
-    await newContact(api, 'taken@example.com');
-    const id = (await newContact(api)).id;
-    return api.call('patch', `/contacts/${id}`, { body: { email: 'taken@example.com' } });
-  },
-  'deleteContact 204': async (api) => api.call('delete', `/contacts/${(await newContact(api)).id}`),
-  'deleteContact 404': (api) => api.call('delete', `/contacts/${UNKNOWN_ID}`),
+  ...contactByIdScenarios(204),
   'importContacts 202': (api) => api.call('post', '/contacts/import', { form: csvForm(CSV) }),
   'importContacts 400': (api) => api.call('post', '/contacts/import', { form: csvForm(CSV, 'csv') }),
   'importContacts 413': (api) =>
@@ -347,21 +351,7 @@ const unosendScenarios: Record<string, Scenario> = {
     await api.roster.jobs.runOnce();
     return api.call('get', `/contacts/import/${id}`);
   },
-  'getContact 200': async (api) => api.call('get', `/contacts/${(await newContact(api)).id}`),
-  'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
-  'updateContact 200': async (api, doc) =>
-    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: bodyExample(doc, 'updateContact') }),
-  'updateContact 400': async (api) =>
-    api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: { subscribed: 'yes' } }),
-  'updateContact 404': (api, doc) =>
-    api.call('patch', `/contacts/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateContact') }),
-  'updateContact 409': async (api) => {
-    await newContact(api, 'taken@example.com');
-    const id = (await newContact(api)).id;
-    return api.call('patch', `/contacts/${id}`, { body: { email: 'taken@example.com' } });
-  },
-  'deleteContact 200': async (api) => api.call('delete', `/contacts/${(await newContact(api)).id}`),
-  'deleteContact 404': (api) => api.call('delete', `/contacts/${UNKNOWN_ID}`),
+  ...contactByIdScenarios(200),
   'createAudience 201': (api, doc) =>
     api.call('post', '/audiences', { body: bodyExample(doc, 'createAudience') }),
   'createAudience 400': (api) => api.call('post', '/audiences', { body: {} }),

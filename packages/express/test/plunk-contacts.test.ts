@@ -2,7 +2,7 @@ import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import type { Express } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ISO, type Listening, request, UUID } from './http-helpers.js';
+import { closeServed, emptyTables, ISO, type Listening, request, UUID } from './http-helpers.js';
 import { plunkError, servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
@@ -27,13 +27,8 @@ describeEachDialect('Plunk contacts API', (dialect) => {
       });
     ({ server, base } = await servePlunk(roster, { prefix: '/api', jsonLimit: 2048, setup: ownRoute }));
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
-  });
-  beforeEach(async () => {
-    await roster.db.deleteFrom('roster_contacts').execute();
-  });
+  afterAll(() => closeServed(server, roster));
+  beforeEach(() => emptyTables(roster, 'roster_contacts'));
 
   describe('Plunk auth', () => {
     it.each([

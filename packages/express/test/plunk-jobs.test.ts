@@ -1,7 +1,14 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { type JsonResponse, type Listening, request, UUID } from './http-helpers.js';
+import {
+  closeServed,
+  emptyTables,
+  type JsonResponse,
+  type Listening,
+  request,
+  UUID,
+} from './http-helpers.js';
 import { plunkError, servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
@@ -51,13 +58,8 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     ({ server, base } = await servePlunk(roster, { prefix: '/api' }));
     await roster.jobs.start();
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
-  });
-  beforeEach(async () => {
-    await roster.db.deleteFrom('roster_contacts').execute();
-  });
+  afterAll(() => closeServed(server, roster));
+  beforeEach(() => emptyTables(roster, 'roster_contacts'));
 
   it('imports a few hundred rows: 202 with a job id, then polling reaches completed with every counter', async () => {
     await contact('existing7@example.com', projectId, false);

@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ISO, type Listening, request, UUID } from './http-helpers.js';
+import { closeServed, emptyTables, ISO, type Listening, request, UUID } from './http-helpers.js';
 import { servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
@@ -31,14 +31,9 @@ describeEachDialect('Plunk segments API', (dialect) => {
     otherKey = (await roster.keys.create((await roster.projects.ensure('other')).id)).key;
     ({ server, base } = await servePlunk(roster));
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
-  });
+  afterAll(() => closeServed(server, roster));
   beforeEach(async () => {
-    await roster.db.deleteFrom('roster_segments').execute();
-    await roster.db.deleteFrom('roster_contacts').execute();
-    await roster.db.deleteFrom('roster_jobs').execute();
+    await emptyTables(roster, 'roster_segments', 'roster_contacts', 'roster_jobs');
     for (const [email, plan] of [
       ['a', 'pro'],
       ['b', 'pro'],

@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ISO, type Listening, request, UUID } from './http-helpers.js';
+import { closeServed, emptyTables, ISO, type Listening, request, UUID } from './http-helpers.js';
 import { servePlunk } from './plunk-helpers.js';
 
 let roster: Roster;
@@ -34,14 +34,8 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       .key;
     ({ server, base } = await servePlunk(roster, { prefix: '/api' }));
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
-  });
-  beforeEach(async () => {
-    await roster.db.deleteFrom('roster_contacts').execute();
-    await roster.db.deleteFrom('roster_idempotency_keys').execute();
-  });
+  afterAll(() => closeServed(server, roster));
+  beforeEach(() => emptyTables(roster, 'roster_contacts', 'roster_idempotency_keys'));
 
   describe('auth', () => {
     it('refuses a secret key with 401 INVALID_API_KEY, and pk_ keys on /contacts', async () => {

@@ -3,7 +3,7 @@ import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createUnosendRouter } from '../src/index.js';
-import { ISO, type Listening, listen, request, UUID } from './http-helpers.js';
+import { closeServed, emptyTables, ISO, type Listening, listen, request, UUID } from './http-helpers.js';
 import { unosendError } from './unosend-helpers.js';
 
 let roster: Roster;
@@ -23,13 +23,8 @@ describeEachDialect('Unosend import API', (dialect) => {
     server = await listen(app);
     base = `${server.url}/v1`;
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
-  });
-  beforeEach(async () => {
-    await roster.db.deleteFrom('roster_contacts').execute();
-  });
+  afterAll(() => closeServed(server, roster));
+  beforeEach(() => emptyTables(roster, 'roster_contacts'));
   afterEach(async () => {
     await roster.jobs.stop();
     expect(unexpected).toEqual([]);
