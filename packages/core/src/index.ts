@@ -216,7 +216,11 @@ export {
 } from './segments/segment-types.js';
 export { parseInput } from './validation.js';
 export { WEBHOOK_DELIVERY_JOB_TYPE } from './webhooks/webhook-delivery.js';
-export { MAX_WEBHOOK_REPLAY, type WebhookService } from './webhooks/webhook-service.js';
+export {
+  MAX_WEBHOOK_ATTEMPTS_LISTED,
+  MAX_WEBHOOK_REPLAY,
+  type WebhookService,
+} from './webhooks/webhook-service.js';
 export {
   generateWebhookSecret,
   signWebhook,

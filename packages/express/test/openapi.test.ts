@@ -101,27 +101,41 @@ const csvForm = (csv: string, field = 'file') => {
 };
 const CSV = 'email,plan\nada@example.com,pro\ngrace@example.com,free\nnot-an-email,pro\n';
 
-/** `GET`, `PATCH` and `DELETE /contacts/{id}`: the same scenarios in Plunk and Unosend, but for a delete's status. */
+/**
+ * `GET`, `PATCH` and `DELETE <path>/{id}` of one `Contact` or `Audience`: one made by `create`, an
+ * unknown id, and an invalid `PATCH` body. Plunk and Unosend differ only in a delete's status.
+ */
+function byIdScenarios(
+  resource: string,
+  path: string,
+  create: (api: Api) => Promise<{ id: string }>,
+  invalid: Json,
+  deleted: 200 | 204,
+): Record<string, Scenario> {
+  const known = async (api: Api) => `${path}/${(await create(api)).id}`;
+  const unknown = `${path}/${UNKNOWN_ID}`;
+  const update = `update${resource}`;
+  return {
+    [`get${resource} 200`]: async (api) => api.call('get', await known(api)),
+    [`get${resource} 404`]: (api) => api.call('get', unknown),
+    [`${update} 200`]: async (api, doc) =>
+      api.call('patch', await known(api), { body: bodyExample(doc, update) }),
+    [`${update} 400`]: async (api) => api.call('patch', await known(api), { body: invalid }),
+    [`${update} 404`]: (api, doc) => api.call('patch', unknown, { body: bodyExample(doc, update) }),
+    [`delete${resource} ${deleted}`]: async (api) => api.call('delete', await known(api)),
+    [`delete${resource} 404`]: (api) => api.call('delete', unknown),
+  };
+}
+
+/** `GET`, `PATCH` and `DELETE /contacts/{id}`, with the 409 of a taken email. */
 function contactByIdScenarios(deleted: 200 | 204): Record<string, Scenario> {
   return {
-    'getContact 200': async (api) => api.call('get', `/contacts/${(await newContact(api)).id}`),
-    'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
-    'updateContact 200': async (api, doc) =>
-      api.call('patch', `/contacts/${(await newContact(api)).id}`, {
-        body: bodyExample(doc, 'updateContact'),
-      }),
-    'updateContact 400': async (api) =>
-      api.call('patch', `/contacts/${(await newContact(api)).id}`, { body: { subscribed: 'yes' } }),
-    'updateContact 404': (api, doc) =>
-      api.call('patch', `/contacts/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateContact') }),
+    ...byIdScenarios('Contact', '/contacts', (api) => newContact(api), { subscribed: 'yes' }, deleted),
     'updateContact 409': async (api) => {
       await newContact(api, 'taken@example.com');
       const id = (await newContact(api)).id;
       return api.call('patch', `/contacts/${id}`, { body: { email: 'taken@example.com' } });
     },
-    [`deleteContact ${deleted}`]: async (api) =>
-      api.call('delete', `/contacts/${(await newContact(api)).id}`),
-    'deleteContact 404': (api) => api.call('delete', `/contacts/${UNKNOWN_ID}`),
   };
 }
 
@@ -360,18 +374,7 @@ const unosendScenarios: Record<string, Scenario> = {
     await api.roster.contacts.create(api.projectId, { email: 'ada@example.com', audienceId: audience.id });
     return api.call('get', '/audiences');
   },
-  'getAudience 200': async (api) => api.call('get', `/audiences/${(await newAudience(api)).id}`),
-  'getAudience 404': (api) => api.call('get', `/audiences/${UNKNOWN_ID}`),
-  'updateAudience 200': async (api, doc) =>
-    api.call('patch', `/audiences/${(await newAudience(api)).id}`, {
-      body: bodyExample(doc, 'updateAudience'),
-    }),
-  'updateAudience 400': async (api) =>
-    api.call('patch', `/audiences/${(await newAudience(api)).id}`, { body: { name: '' } }),
-  'updateAudience 404': (api, doc) =>
-    api.call('patch', `/audiences/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateAudience') }),
-  'deleteAudience 200': async (api) => api.call('delete', `/audiences/${(await newAudience(api)).id}`),
-  'deleteAudience 404': (api) => api.call('delete', `/audiences/${UNKNOWN_ID}`),
+  ...byIdScenarios('Audience', '/audiences', (api) => newAudience(api), { name: '' }, 200),
 };
 
 /** A finished import job of the test project. */

@@ -40,7 +40,7 @@ import {
 export const MAX_WEBHOOK_REPLAY = 10_000;
 
 /** Most attempts `attempts()` returns (the latest). */
-const MAX_ATTEMPTS_LISTED = 100;
+export const MAX_WEBHOOK_ATTEMPTS_LISTED = 100;
 
 /**
  * Webhook endpoints of a project and their deliveries. Deliveries are written by the outbox
@@ -251,7 +251,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
         .selectAll()
         .where('delivery_id', '=', row.id)
         .orderBy('number', 'desc')
-        .limit(MAX_ATTEMPTS_LISTED)
+        .limit(MAX_WEBHOOK_ATTEMPTS_LISTED)
         .execute();
       return rows.reverse().map(rowToAttempt);
     },

@@ -53,6 +53,37 @@ export interface OperationSpec {
   responses: Record<number, ResponseSpec>;
 }
 
+/**
+ * What the operations on one resource share: its path, tags, path parameters, and responses every
+ * one of them may give (the 401, the resource's 404).
+ */
+export interface ResourceSpec {
+  path: string;
+  tags: string[];
+  parameters: ParameterSpec[];
+  responses: Record<number, ResponseSpec>;
+}
+
+/** An operation on a resource: `subpath` is added to the resource's path. */
+export type ResourceOperationSpec = Omit<OperationSpec, 'path' | 'tags'> & { subpath?: string };
+
+/**
+ * The operations on one resource, each with the resource's path (and its own `subpath`), tags,
+ * parameters (the resource's first) and responses (its own win).
+ */
+export function resourceOperations(
+  resource: ResourceSpec,
+  operations: ResourceOperationSpec[],
+): OperationSpec[] {
+  return operations.map(({ subpath = '', parameters = [], responses, ...op }) => ({
+    ...op,
+    path: resource.path + subpath,
+    tags: resource.tags,
+    parameters: [...resource.parameters, ...parameters],
+    responses: { ...resource.responses, ...responses },
+  }));
+}
+
 export interface DocumentSpec {
   title: string;
   version: string;

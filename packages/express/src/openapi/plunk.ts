@@ -23,12 +23,16 @@ import {
   cachedDocument,
   type JsonObject,
   type OperationSpec,
+  resourceOperations,
 } from './document.js';
 import {
   AT,
   JOB_ID,
+  jobIdParam,
+  keysetPageSchema,
   LATER,
   PROJECT_ID,
+  pathIdParam,
   plunkErrorExample,
   plunkErrorResponse,
   plunkFieldError,
@@ -55,10 +59,7 @@ export const plunkUpsertedContactSchema = plunkContactSchema.extend({
   _meta: z.object({ isNew: z.boolean(), isUpdate: z.boolean() }),
 });
 
-export const plunkContactPageSchema = z.object({
-  data: z.array(plunkContactSchema),
-  cursor: z.string().nullable(),
-  hasMore: z.boolean(),
+export const plunkContactPageSchema = keysetPageSchema(plunkContactSchema).extend({
   total: z.int().min(0).optional(),
 });
 
@@ -82,6 +83,9 @@ export const plunkErrorSchema = z.object({
   }),
   timestamp: z.iso.datetime(),
 });
+
+/** The `PlunkError` component: roster's own routes answer errors in Plunk's envelope too. */
+export const plunkErrorComponent = { schema: plunkErrorSchema, description: 'Plunk’s error envelope' };
 
 /** Plunk's flat error body (its OpenAPI `LegacyError`), for the cases its controller checks by hand. */
 export const plunkLegacyErrorSchema = z.object({ error: z.string() });
@@ -191,27 +195,13 @@ const validationError = plunkFieldError(
   'must be a valid email address',
 );
 
-const jobIdParam = {
-  name: 'jobId',
-  in: 'path' as const,
-  description: 'The job id from the 202 answer',
-  schema: z.string(),
-  example: JOB_ID,
-};
-
 const jobNotFound = (message: string) => ({
   description: 'No job with this id in the project (or a job of the other kind): Plunk’s flat error',
   schema: 'PlunkLegacyError',
   example: { error: message },
 });
 
-const contactId = {
-  name: 'id',
-  in: 'path' as const,
-  description: 'The contact id (a UUIDv7: ids sort by creation time)',
-  schema: z.string(),
-  example: CONTACT_ID,
-};
+const contactId = pathIdParam('id', 'The contact id (a UUIDv7: ids sort by creation time)', CONTACT_ID);
 
 // ---- segments and events ------------------------------------------------------------------------
 
@@ -268,13 +258,7 @@ const segmentExample = {
   createdAt: AT,
   updatedAt: AT,
 };
-const segmentIdParam = {
-  name: 'id',
-  in: 'path' as const,
-  description: 'The segment id',
-  schema: z.string(),
-  example: SEGMENT_ID,
-};
+const segmentIdParam = pathIdParam('id', 'The segment id', SEGMENT_ID);
 const segmentNotFound = plunkErrorResponse(
   'No segment with this id in the project',
   'SEGMENT_NOT_FOUND',
@@ -324,132 +308,117 @@ function segmentOperations(): OperationSpec[] {
         401: unauthorized,
       },
     },
-    {
-      method: 'get',
-      path: '/segments/{id}',
-      operationId: 'getSegment',
-      summary: 'Get a segment',
-      tags,
-      parameters: [segmentIdParam],
-      responses: {
-        200: { description: 'The segment', schema: 'PlunkSegment', example: segmentExample },
-        401: unauthorized,
-        404: segmentNotFound,
-      },
-    },
-    {
-      method: 'patch',
-      path: '/segments/{id}',
-      operationId: 'updateSegment',
-      summary: 'Update a segment (its type cannot change)',
-      tags,
-      parameters: [segmentIdParam],
-      body: { schema: 'PlunkUpdateSegmentBody', example: { name: 'Pro customers' } },
-      responses: {
-        200: {
-          description: 'The segment',
-          schema: 'PlunkSegment',
-          example: { ...segmentExample, name: 'Pro customers' },
-        },
-        401: unauthorized,
-      },
-    },
-    {
-      method: 'delete',
-      path: '/segments/{id}',
-      operationId: 'deleteSegment',
-      summary: 'Delete a segment',
-      tags,
-      parameters: [segmentIdParam],
-      responses: { 204: { description: 'Deleted' }, 401: unauthorized },
-    },
-    {
-      method: 'get',
-      path: '/segments/{id}/contacts',
-      operationId: 'listSegmentContacts',
-      summary: 'A page of the segment’s contacts (`page`, `pageSize` at most 100)',
-      tags,
-      parameters: [
-        segmentIdParam,
-        { name: 'page', in: 'query', description: 'Page number, from 1', schema: z.string(), example: '1' },
+    ...resourceOperations(
+      { path: '/segments/{id}', tags, parameters: [segmentIdParam], responses: { 401: unauthorized } },
+      [
         {
-          name: 'pageSize',
-          in: 'query',
-          description: 'Default 20, at most 100',
-          schema: z.string(),
-          example: '20',
+          method: 'get',
+          operationId: 'getSegment',
+          summary: 'Get a segment',
+          responses: {
+            200: { description: 'The segment', schema: 'PlunkSegment', example: segmentExample },
+            404: segmentNotFound,
+          },
+        },
+        {
+          method: 'patch',
+          operationId: 'updateSegment',
+          summary: 'Update a segment (its type cannot change)',
+          body: { schema: 'PlunkUpdateSegmentBody', example: { name: 'Pro customers' } },
+          responses: {
+            200: {
+              description: 'The segment',
+              schema: 'PlunkSegment',
+              example: { ...segmentExample, name: 'Pro customers' },
+            },
+          },
+        },
+        {
+          method: 'delete',
+          operationId: 'deleteSegment',
+          summary: 'Delete a segment',
+          responses: { 204: { description: 'Deleted' } },
+        },
+        {
+          method: 'get',
+          subpath: '/contacts',
+          operationId: 'listSegmentContacts',
+          summary: 'A page of the segment’s contacts (`page`, `pageSize` at most 100)',
+          parameters: [
+            {
+              name: 'page',
+              in: 'query',
+              description: 'Page number, from 1',
+              schema: z.string(),
+              example: '1',
+            },
+            {
+              name: 'pageSize',
+              in: 'query',
+              description: 'Default 20, at most 100',
+              schema: z.string(),
+              example: '20',
+            },
+          ],
+          responses: {
+            200: {
+              description: 'DYNAMIC: live matches, newest first; STATIC: members, latest entry first',
+              schema: 'PlunkSegmentContacts',
+              example: { data: [contactExample], total: 1, page: 1, pageSize: 20, totalPages: 1 },
+            },
+          },
+        },
+        {
+          method: 'post',
+          subpath: '/members',
+          operationId: 'addSegmentMembers',
+          summary: 'Add contacts to a STATIC segment by email',
+          body: {
+            schema: 'PlunkSegmentMembersBody',
+            example: { emails: ['ada@example.com'], createMissing: true },
+          },
+          responses: {
+            200: {
+              description: '`added` counts every matched contact, members already included',
+              schema: 'PlunkMembersAdded',
+              example: { added: 1, created: 1, notFound: [] },
+            },
+          },
+        },
+        {
+          method: 'delete',
+          subpath: '/members',
+          operationId: 'removeSegmentMembers',
+          summary: 'Remove contacts from a STATIC segment by email (JSON body)',
+          body: { schema: 'PlunkSegmentRemoveMembersBody', example: { emails: ['ada@example.com'] } },
+          responses: {
+            200: { description: 'Matched contacts', schema: 'PlunkMembersRemoved', example: { removed: 1 } },
+          },
+        },
+        {
+          method: 'post',
+          subpath: '/compute',
+          operationId: 'computeSegment',
+          summary: 'Recompute a trackMembership segment now, recording segment.<slug>.entry|exit events',
+          responses: {
+            200: {
+              description: 'Changes',
+              schema: 'PlunkComputeResult',
+              example: { added: 1, removed: 0, total: 1 },
+            },
+          },
+        },
+        {
+          method: 'post',
+          subpath: '/refresh',
+          operationId: 'refreshSegment',
+          summary: 'Recount memberCount now',
+          responses: {
+            200: { description: 'The new count', schema: 'PlunkRefreshResult', example: { memberCount: 1 } },
+          },
         },
       ],
-      responses: {
-        200: {
-          description: 'DYNAMIC: live matches, newest first; STATIC: members, latest entry first',
-          schema: 'PlunkSegmentContacts',
-          example: { data: [contactExample], total: 1, page: 1, pageSize: 20, totalPages: 1 },
-        },
-        401: unauthorized,
-      },
-    },
-    {
-      method: 'post',
-      path: '/segments/{id}/members',
-      operationId: 'addSegmentMembers',
-      summary: 'Add contacts to a STATIC segment by email',
-      tags,
-      parameters: [segmentIdParam],
-      body: {
-        schema: 'PlunkSegmentMembersBody',
-        example: { emails: ['ada@example.com'], createMissing: true },
-      },
-      responses: {
-        200: {
-          description: '`added` counts every matched contact, members already included',
-          schema: 'PlunkMembersAdded',
-          example: { added: 1, created: 1, notFound: [] },
-        },
-        401: unauthorized,
-      },
-    },
-    {
-      method: 'delete',
-      path: '/segments/{id}/members',
-      operationId: 'removeSegmentMembers',
-      summary: 'Remove contacts from a STATIC segment by email (JSON body)',
-      tags,
-      parameters: [segmentIdParam],
-      body: { schema: 'PlunkSegmentRemoveMembersBody', example: { emails: ['ada@example.com'] } },
-      responses: {
-        200: { description: 'Matched contacts', schema: 'PlunkMembersRemoved', example: { removed: 1 } },
-        401: unauthorized,
-      },
-    },
-    {
-      method: 'post',
-      path: '/segments/{id}/compute',
-      operationId: 'computeSegment',
-      summary: 'Recompute a trackMembership segment now, recording segment.<slug>.entry|exit events',
-      tags,
-      parameters: [segmentIdParam],
-      responses: {
-        200: {
-          description: 'Changes',
-          schema: 'PlunkComputeResult',
-          example: { added: 1, removed: 0, total: 1 },
-        },
-        401: unauthorized,
-      },
-    },
-    {
-      method: 'post',
-      path: '/segments/{id}/refresh',
-      operationId: 'refreshSegment',
-      summary: 'Recount memberCount now',
-      tags,
-      parameters: [segmentIdParam],
-      responses: {
-        200: { description: 'The new count', schema: 'PlunkRefreshResult', example: { memberCount: 1 } },
-        401: unauthorized,
-      },
-    },
+    ),
     {
       method: 'post',
       path: '/v1/track',
@@ -643,68 +612,63 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         },
       },
     },
-    {
-      method: 'get',
-      path: '/contacts/{id}',
-      operationId: 'getContact',
-      summary: 'Get a contact',
-      tags: ['Contacts'],
-      parameters: [contactId],
-      responses: {
-        200: { description: 'The contact', schema: 'PlunkContact', example: contactExample },
-        401: unauthorized,
-        404: contactNotFound,
+    ...resourceOperations(
+      {
+        path: '/contacts/{id}',
+        tags: ['Contacts'],
+        parameters: [contactId],
+        responses: { 401: unauthorized, 404: contactNotFound },
       },
-    },
-    {
-      method: 'patch',
-      path: '/contacts/{id}',
-      operationId: 'updateContact',
-      summary: 'Update a contact',
-      description:
-        'Changes only the given fields. `data` is merged as on upsert; `"data": null` clears it. A new email ' +
-        'that another contact of the project has is a 409 and nothing changes.',
-      tags: ['Contacts'],
-      parameters: [contactId],
-      body: {
-        schema: 'PlunkUpdateContactBody',
-        example: { subscribed: false, data: { seats: null, team: 'core' } },
-      },
-      responses: {
-        200: {
-          description: 'The updated contact',
-          schema: 'PlunkContact',
-          example: {
-            ...contactExample,
-            subscribed: false,
-            data: { plan: 'pro', team: 'core' },
-            updatedAt: LATER,
+      [
+        {
+          method: 'get',
+          operationId: 'getContact',
+          summary: 'Get a contact',
+          responses: {
+            200: { description: 'The contact', schema: 'PlunkContact', example: contactExample },
           },
         },
-        400: validationError,
-        401: unauthorized,
-        404: contactNotFound,
-        409: plunkErrorResponse(
-          'The new email is already used by another contact of the project',
-          'CONFLICT',
-          409,
-          'A contact with this email already exists',
-        ),
-      },
-    },
-    {
-      method: 'delete',
-      path: '/contacts/{id}',
-      operationId: 'deleteContact',
-      summary: 'Delete a contact',
-      tags: ['Contacts'],
-      parameters: [contactId],
-      responses: {
-        204: { description: 'Deleted' },
-        401: unauthorized,
-        404: contactNotFound,
-      },
-    },
+        {
+          method: 'patch',
+          operationId: 'updateContact',
+          summary: 'Update a contact',
+          description:
+            'Changes only the given fields. `data` is merged as on upsert; `"data": null` clears it. A new email ' +
+            'that another contact of the project has is a 409 and nothing changes.',
+          body: {
+            schema: 'PlunkUpdateContactBody',
+            example: { subscribed: false, data: { seats: null, team: 'core' } },
+          },
+          responses: {
+            200: {
+              description: 'The updated contact',
+              schema: 'PlunkContact',
+              example: {
+                ...contactExample,
+                subscribed: false,
+                data: { plan: 'pro', team: 'core' },
+                updatedAt: LATER,
+              },
+            },
+            400: validationError,
+            409: plunkErrorResponse(
+              'The new email is already used by another contact of the project',
+              'CONFLICT',
+              409,
+              'A contact with this email already exists',
+            ),
+          },
+        },
+        {
+          method: 'delete',
+          operationId: 'deleteContact',
+          summary: 'Delete a contact',
+          responses: {
+            204: { description: 'Deleted' },
+          },
+        },
+      ],
+    ),
     {
       method: 'post',
       path: '/contacts/import',
@@ -898,7 +862,7 @@ const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
         schema: plunkBulkJobStatusSchema,
         description: 'The state of a bulk operation',
       },
-      PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
+      PlunkError: plunkErrorComponent,
       PlunkLegacyError: { schema: legacyErrorSchema, description: 'Plunk’s flat error of controller checks' },
       PlunkSegment: { schema: plunkSegmentSchema, description: 'A segment' },
       PlunkCreatedSegment: { schema: plunkCreatedSegmentSchema, description: 'A new segment' },

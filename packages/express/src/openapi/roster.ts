@@ -4,7 +4,10 @@ import {
   type CreatedWebhookEndpoint,
   createKeySchema,
   createWebhookEndpointSchema,
+  MAX_RESPONSE_EXCERPT_BYTES,
+  MAX_WEBHOOK_ATTEMPTS_LISTED,
   MAX_WEBHOOK_DELIVERY_PAGE,
+  MAX_WEBHOOK_REPLAY,
   replayWebhookSchema,
   rotateWebhookSecretSchema,
   updateWebhookEndpointSchema,
@@ -24,18 +27,25 @@ import {
   cachedDocument,
   type JsonObject,
   type OpenApiOptions,
+  resourceOperations,
 } from './document.js';
 import {
   AT,
+  dataListSchema,
+  exportFormatParam,
+  exportResponse,
   JOB_ID,
+  jobIdParam,
+  keysetPageSchema,
   LATER,
   PROJECT_ID,
+  pathIdParam,
   plunkErrorExample,
   plunkErrorResponse,
   plunkFieldError,
   plunkUnauthorized,
 } from './examples.js';
-import { plunkContactPageSchema, plunkErrorSchema } from './plunk.js';
+import { plunkContactPageSchema, plunkErrorComponent } from './plunk.js';
 import { unosendContactSchema } from './unosend.js';
 
 // ---- wire formats (tied to the types the router answers by the compile-time checks below) ------
@@ -53,7 +63,7 @@ const rosterKeySchema = z.object({
 const rosterCreatedKeySchema = rosterKeySchema.extend({
   key: z.string().describe('The whole key: stored only as a hash, shown this once'),
 });
-const rosterKeyListSchema = z.object({ data: z.array(rosterKeySchema) });
+const rosterKeyListSchema = dataListSchema(rosterKeySchema);
 
 const rosterImportSchema = z.object({
   id: z.uuid(),
@@ -105,12 +115,8 @@ const rosterJobSchema = z.object({
   updatedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().nullable(),
 });
-const rosterJobPageSchema = z.object({
-  data: z.array(rosterJobSchema),
-  cursor: z.string().nullable(),
-  hasMore: z.boolean(),
-});
-const rosterExportSchema = z.object({ data: z.array(unosendContactSchema) });
+const rosterJobPageSchema = keysetPageSchema(rosterJobSchema);
+const rosterExportSchema = dataListSchema(unosendContactSchema);
 
 assertSameType<z.output<typeof rosterJobSchema>, ReturnType<typeof toJobView>>(true);
 const webhookEndpointSchema = z.object({
@@ -137,7 +143,7 @@ const webhookCreatedSchema = webhookEndpointSchema.extend({
     .string()
     .describe('`whsec_` + base64: verify signatures with it (also at `GET /webhooks/{id}/secret`)'),
 });
-const webhookListSchema = z.object({ data: z.array(webhookEndpointSchema) });
+const webhookListSchema = dataListSchema(webhookEndpointSchema);
 const webhookSecretSchema = z.object({
   secret: z.string(),
   previousSecret: z.string().nullable(),
@@ -169,10 +175,13 @@ const webhookAttemptSchema = z.object({
   startedAt: z.iso.datetime(),
   statusCode: z.int().nullable(),
   latencyMs: z.int().min(0),
-  responseExcerpt: z.string().nullable().describe('At most 1 KB of the response body'),
+  responseExcerpt: z
+    .string()
+    .nullable()
+    .describe(`At most ${MAX_RESPONSE_EXCERPT_BYTES / 1024} KB of the response body`),
   error: z.string().nullable(),
 });
-const webhookAttemptListSchema = z.object({ data: z.array(webhookAttemptSchema) });
+const webhookAttemptListSchema = dataListSchema(webhookAttemptSchema);
 const webhookTestSchema = z.object({ delivery: webhookDeliverySchema, attempt: webhookAttemptSchema });
 const webhookReplaySchema = z.object({ replayed: z.int().min(0) });
 
@@ -188,6 +197,9 @@ assertSameType<z.output<typeof rosterCreatedKeySchema>, CreatedApiKey>(true);
 assertSameType<z.output<typeof rosterImportSchema>, ReturnType<typeof toImportView>>(true);
 
 // ---- examples ---------------------------------------------------------------------------------------
+
+/** 10000 as `10 000`. */
+const spacedThousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ' ');
 
 const KEY_ID = '0193a1b2-9a00-7b11-8c22-3d44e55f6a7b';
 
@@ -268,6 +280,23 @@ const contactFilterParams = [
   },
 ];
 
+/** `limit` and `cursor` of roster's keyset pages (`GET /jobs`, `GET /contacts`). */
+const keysetPageParams = [
+  {
+    name: 'limit',
+    in: 'query' as const,
+    description: 'Page size, 1–100 (default 20)',
+    schema: z.string(),
+    example: '20',
+  },
+  {
+    name: 'cursor',
+    in: 'query' as const,
+    description: 'The `cursor` of the previous page',
+    schema: z.string(),
+  },
+];
+
 const WEBHOOK_ID = '0193a1b2-7c00-7d12-8e34-56789abcdef0';
 const DELIVERY_ID = '0193a1b2-7d00-7e13-9f45-6789abcdef01';
 const ATTEMPT_ID = '0193a1b2-7e00-7f14-8a56-789abcdef012';
@@ -311,20 +340,8 @@ const attemptExample = {
   responseExcerpt: 'ok',
   error: null,
 };
-const webhookIdParam = {
-  name: 'id',
-  in: 'path' as const,
-  description: 'The endpoint’s id',
-  schema: z.string(),
-  example: WEBHOOK_ID,
-};
-const deliveryIdParam = {
-  name: 'deliveryId',
-  in: 'path' as const,
-  description: 'The delivery’s id',
-  schema: z.string(),
-  example: DELIVERY_ID,
-};
+const webhookIdParam = pathIdParam('id', 'The endpoint’s id', WEBHOOK_ID);
+const deliveryIdParam = pathIdParam('deliveryId', 'The delivery’s id', DELIVERY_ID);
 const webhookNotFound = plunkErrorResponse(
   'No webhook endpoint with this id in the project',
   'WEBHOOK_NOT_FOUND',
@@ -413,7 +430,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         schema: webhookReplaySchema,
         description: 'How many deliveries were queued again',
       },
-      PlunkError: { schema: plunkErrorSchema, description: 'Plunk’s error envelope' },
+      PlunkError: plunkErrorComponent,
     },
     operations: [
       {
@@ -481,9 +498,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         summary: 'Revoke an API key',
         description: 'Requests with the key are refused at once (within a second in other server processes).',
         tags: ['Keys'],
-        parameters: [
-          { name: 'id', in: 'path', description: 'The key’s id', schema: z.string(), example: KEY_ID },
-        ],
+        parameters: [pathIdParam('id', 'The key’s id', KEY_ID)],
         responses: {
           204: { description: 'Revoked' },
           404: plunkErrorResponse(
@@ -502,15 +517,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         summary: 'An import’s state and row counts',
         description: 'While the job runs, `rows` counts the rows of the batches committed so far.',
         tags: ['Imports'],
-        parameters: [
-          {
-            name: 'jobId',
-            in: 'path',
-            description: 'The job id from the 202 answer',
-            schema: z.string(),
-            example: JOB_ID,
-          },
-        ],
+        parameters: [jobIdParam],
         responses: {
           200: {
             description: 'The import',
@@ -544,19 +551,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           '`jobs.retentionMs` (7 days by default). While a job runs, `summary` counts the work committed so far.',
         tags: ['Jobs'],
         parameters: [
-          {
-            name: 'limit',
-            in: 'query',
-            description: 'Page size, 1–100 (default 20)',
-            schema: z.string(),
-            example: '20',
-          },
-          {
-            name: 'cursor',
-            in: 'query',
-            description: 'The `cursor` of the previous page',
-            schema: z.string(),
-          },
+          ...keysetPageParams,
           {
             name: 'type',
             in: 'query',
@@ -585,9 +580,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         operationId: 'getJob',
         summary: 'One job with its state and counts',
         tags: ['Jobs'],
-        parameters: [
-          { name: 'id', in: 'path', description: 'The job id', schema: z.string(), example: JOB_ID },
-        ],
+        parameters: [pathIdParam('id', 'The job id', JOB_ID)],
         responses: {
           200: { description: 'The job', schema: 'RosterJob', example: jobExample },
           404: plunkErrorResponse(
@@ -623,19 +616,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             schema: z.enum(['asc', 'desc']),
             example: 'desc',
           },
-          {
-            name: 'limit',
-            in: 'query',
-            description: 'Page size, 1–100 (default 20)',
-            schema: z.string(),
-            example: '20',
-          },
-          {
-            name: 'cursor',
-            in: 'query',
-            description: 'The `cursor` of the previous page',
-            schema: z.string(),
-          },
+          ...keysetPageParams,
         ],
         responses: {
           200: {
@@ -661,30 +642,14 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           'Streams every match, newest first, in the format of Unosend’s `GET /v1/contacts/export` (CSV cells ' +
           "that a spreadsheet would run as formulas get a leading `'`).",
         tags: ['Contacts'],
-        parameters: [
-          {
-            name: 'format',
-            in: 'query',
-            description: '`csv` (default) or `json`',
-            schema: z.enum(['csv', 'json']),
-            example: 'json',
-          },
-          ...contactFilterParams,
-        ],
+        parameters: [exportFormatParam('json'), ...contactFilterParams],
         responses: {
-          200: {
-            description: 'The contacts: `text/csv` by default, `{"data": [...]}` with `format=json`',
-            schema: 'RosterContactExport',
-            example: { data: [exportExample] },
-            content: {
-              'text/csv': {
-                schema: { type: 'string' },
-                example:
-                  'email,first_name,last_name,subscribed,audience,created_at,data.plan\n' +
-                  `"ada@example.com","Ada","Lovelace","Yes","Newsletter","${AT}","pro"\n`,
-              },
-            },
-          },
+          200: exportResponse(
+            'RosterContactExport',
+            { data: [exportExample] },
+            'email,first_name,last_name,subscribed,audience,created_at,data.plan\n' +
+              `"ada@example.com","Ada","Lovelace","Yes","Newsletter","${AT}","pro"\n`,
+          ),
           400: plunkFieldError(
             'A parameter out of its range, named in `errors`',
             'format',
@@ -748,246 +713,225 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           401: unauthorized,
         },
       },
-      {
-        method: 'get',
-        path: '/webhooks/{id}',
-        operationId: 'getWebhook',
-        summary: 'A webhook endpoint',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        responses: {
-          200: { description: 'The endpoint', schema: 'RosterWebhook', example: endpointExample },
-          404: webhookNotFound,
-          401: unauthorized,
+      ...resourceOperations(
+        {
+          path: '/webhooks/{id}',
+          tags: ['Webhooks'],
+          parameters: [webhookIdParam],
+          responses: { 401: unauthorized, 404: webhookNotFound },
         },
-      },
-      {
-        method: 'patch',
-        path: '/webhooks/{id}',
-        operationId: 'updateWebhook',
-        summary: 'Change a webhook endpoint',
-        description:
-          '`enabled: true` re-enables an endpoint roster disabled after it failed for 24 h; `enabled: false` ' +
-          'disables it and fails its pending deliveries (replay them later with `POST /webhooks/{id}/replay`).',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        body: { schema: 'RosterUpdateWebhookBody', example: { enabled: true } },
-        responses: {
-          200: { description: 'The endpoint as changed', schema: 'RosterWebhook', example: endpointExample },
-          400: plunkFieldError('An invalid field', 'enabled', 'must be a boolean'),
-          404: webhookNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'delete',
-        path: '/webhooks/{id}',
-        operationId: 'deleteWebhook',
-        summary: 'Delete a webhook endpoint with its deliveries',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        responses: { 204: { description: 'Deleted' }, 404: webhookNotFound, 401: unauthorized },
-      },
-      {
-        method: 'get',
-        path: '/webhooks/{id}/secret',
-        operationId: 'getWebhookSecret',
-        summary: 'The endpoint’s signing secrets',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        responses: {
-          200: {
-            description: 'The current secret, and the previous one while it still signs',
-            schema: 'RosterWebhookSecret',
-            example: { secret: SECRET, previousSecret: null, previousSecretExpiresAt: null },
-          },
-          404: webhookNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'post',
-        path: '/webhooks/{id}/rotate-secret',
-        operationId: 'rotateWebhookSecret',
-        summary: 'Give the endpoint a new secret',
-        description:
-          'The previous secret keeps signing beside the new one (two `v1,` signatures in `webhook-signature`) ' +
-          'for `overlapMs` (default 24 h), so receivers can switch without losing a delivery.',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        body: {
-          schema: 'RosterRotateWebhookSecretBody',
-          example: { overlapMs: 86_400_000 },
-          required: false,
-        },
-        responses: {
-          200: {
-            description: 'The endpoint with its new secret',
-            schema: 'RosterCreatedWebhook',
-            example: {
-              ...endpointExample,
-              previousSecretExpiresAt: '2026-11-24T19:40:00.000Z',
-              secret: SECRET,
+        [
+          {
+            method: 'get',
+            operationId: 'getWebhook',
+            summary: 'A webhook endpoint',
+            responses: {
+              200: { description: 'The endpoint', schema: 'RosterWebhook', example: endpointExample },
             },
           },
-          400: plunkFieldError('An invalid `overlapMs`', 'overlapMs', 'must be at least 0'),
-          404: webhookNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'post',
-        path: '/webhooks/{id}/test',
-        operationId: 'testWebhook',
-        summary: 'Send a signed test event now',
-        description:
-          'Sends `{"type":"webhook.test",...}` to the endpoint (even a disabled one) and answers with the ' +
-          'outcome of that one attempt; it is not retried.',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        responses: {
-          200: {
+          {
+            method: 'patch',
+            operationId: 'updateWebhook',
+            summary: 'Change a webhook endpoint',
             description:
-              'The test delivery and its attempt (the attempt may have failed: see `statusCode` and `error`)',
-            schema: 'RosterWebhookTest',
-            example: {
-              delivery: {
-                ...deliveryExample,
-                eventType: 'webhook.test',
-                body: `{"type":"webhook.test","timestamp":"${AT}","data":{"endpointId":"${WEBHOOK_ID}","message":"A test event from roster"}}`,
+              '`enabled: true` re-enables an endpoint roster disabled after it failed for 24 h; `enabled: false` ' +
+              'disables it and fails its pending deliveries (replay them later with `POST /webhooks/{id}/replay`).',
+            body: { schema: 'RosterUpdateWebhookBody', example: { enabled: true } },
+            responses: {
+              200: {
+                description: 'The endpoint as changed',
+                schema: 'RosterWebhook',
+                example: endpointExample,
               },
-              attempt: attemptExample,
+              400: plunkFieldError('An invalid field', 'enabled', 'must be a boolean'),
             },
           },
-          404: webhookNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'post',
-        path: '/webhooks/{id}/replay',
-        operationId: 'replayWebhookDeliveries',
-        summary: 'Send again every finished delivery since a time',
-        description:
-          'Queues again (same `webhook-id` and body, fresh retry schedule) every succeeded or failed delivery ' +
-          'created at or after `since`, at most 10 000.',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam],
-        body: { schema: 'RosterReplayWebhookBody', example: { since: AT, status: 'failed' } },
-        responses: {
-          202: { description: 'Queued', schema: 'RosterWebhookReplay', example: { replayed: 12 } },
-          400: plunkFieldError(
-            'A missing or invalid `since`, or more than 10 000 deliveries',
-            'since',
-            'is required',
-          ),
-          404: webhookNotFound,
-          409: plunkErrorResponse(
-            'The endpoint is disabled: enable it first',
-            'CONFLICT',
-            409,
-            'The endpoint is disabled: enable it before replaying',
-          ),
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'get',
-        path: '/webhooks/{id}/deliveries',
-        operationId: 'listWebhookDeliveries',
-        summary: 'The endpoint’s deliveries, newest first',
-        tags: ['Webhooks'],
-        parameters: [
-          webhookIdParam,
           {
-            name: 'limit',
-            in: 'query',
-            description: `Page size, 1 to ${MAX_WEBHOOK_DELIVERY_PAGE} (default 50)`,
-            schema: z.int().min(1).max(MAX_WEBHOOK_DELIVERY_PAGE),
-            example: 50,
+            method: 'delete',
+            operationId: 'deleteWebhook',
+            summary: 'Delete a webhook endpoint with its deliveries',
+            responses: { 204: { description: 'Deleted' } },
           },
           {
-            name: 'cursor',
-            in: 'query',
-            description: 'The `nextCursor` of the previous page',
-            schema: z.string(),
-            example: DELIVERY_ID,
+            method: 'get',
+            subpath: '/secret',
+            operationId: 'getWebhookSecret',
+            summary: 'The endpoint’s signing secrets',
+            responses: {
+              200: {
+                description: 'The current secret, and the previous one while it still signs',
+                schema: 'RosterWebhookSecret',
+                example: { secret: SECRET, previousSecret: null, previousSecretExpiresAt: null },
+              },
+            },
           },
           {
-            name: 'status',
-            in: 'query',
-            description: 'Only deliveries with this status',
-            schema: z.enum(WEBHOOK_DELIVERY_STATUSES),
-            example: 'failed',
+            method: 'post',
+            subpath: '/rotate-secret',
+            operationId: 'rotateWebhookSecret',
+            summary: 'Give the endpoint a new secret',
+            description:
+              'The previous secret keeps signing beside the new one (two `v1,` signatures in `webhook-signature`) ' +
+              'for `overlapMs` (default 24 h), so receivers can switch without losing a delivery.',
+            body: {
+              schema: 'RosterRotateWebhookSecretBody',
+              example: { overlapMs: 86_400_000 },
+              required: false,
+            },
+            responses: {
+              200: {
+                description: 'The endpoint with its new secret',
+                schema: 'RosterCreatedWebhook',
+                example: {
+                  ...endpointExample,
+                  previousSecretExpiresAt: '2026-11-24T19:40:00.000Z',
+                  secret: SECRET,
+                },
+              },
+              400: plunkFieldError('An invalid `overlapMs`', 'overlapMs', 'must be at least 0'),
+            },
+          },
+          {
+            method: 'post',
+            subpath: '/test',
+            operationId: 'testWebhook',
+            summary: 'Send a signed test event now',
+            description:
+              'Sends `{"type":"webhook.test",...}` to the endpoint (even a disabled one) and answers with the ' +
+              'outcome of that one attempt; it is not retried.',
+            responses: {
+              200: {
+                description:
+                  'The test delivery and its attempt (the attempt may have failed: see `statusCode` and `error`)',
+                schema: 'RosterWebhookTest',
+                example: {
+                  delivery: {
+                    ...deliveryExample,
+                    eventType: 'webhook.test',
+                    body: `{"type":"webhook.test","timestamp":"${AT}","data":{"endpointId":"${WEBHOOK_ID}","message":"A test event from roster"}}`,
+                  },
+                  attempt: attemptExample,
+                },
+              },
+            },
+          },
+          {
+            method: 'post',
+            subpath: '/replay',
+            operationId: 'replayWebhookDeliveries',
+            summary: 'Send again every finished delivery since a time',
+            description:
+              'Queues again (same `webhook-id` and body, fresh retry schedule) every succeeded or failed delivery ' +
+              `created at or after \`since\`, at most ${spacedThousands(MAX_WEBHOOK_REPLAY)}.`,
+            body: { schema: 'RosterReplayWebhookBody', example: { since: AT, status: 'failed' } },
+            responses: {
+              202: { description: 'Queued', schema: 'RosterWebhookReplay', example: { replayed: 12 } },
+              400: plunkFieldError(
+                `A missing or invalid \`since\`, or more than ${spacedThousands(MAX_WEBHOOK_REPLAY)} deliveries`,
+                'since',
+                'is required',
+              ),
+              409: plunkErrorResponse(
+                'The endpoint is disabled: enable it first',
+                'CONFLICT',
+                409,
+                'The endpoint is disabled: enable it before replaying',
+              ),
+            },
+          },
+          {
+            method: 'get',
+            subpath: '/deliveries',
+            operationId: 'listWebhookDeliveries',
+            summary: 'The endpoint’s deliveries, newest first',
+            parameters: [
+              {
+                name: 'limit',
+                in: 'query',
+                description: `Page size, 1 to ${MAX_WEBHOOK_DELIVERY_PAGE} (default 50)`,
+                schema: z.int().min(1).max(MAX_WEBHOOK_DELIVERY_PAGE),
+                example: 50,
+              },
+              {
+                name: 'cursor',
+                in: 'query',
+                description: 'The `nextCursor` of the previous page',
+                schema: z.string(),
+                example: DELIVERY_ID,
+              },
+              {
+                name: 'status',
+                in: 'query',
+                description: 'Only deliveries with this status',
+                schema: z.enum(WEBHOOK_DELIVERY_STATUSES),
+                example: 'failed',
+              },
+            ],
+            responses: {
+              200: {
+                description: 'A page of deliveries',
+                schema: 'RosterWebhookDeliveryPage',
+                example: { data: [deliveryExample], nextCursor: null },
+              },
+              400: plunkFieldError('An invalid `limit`, `status` or `cursor`', 'limit', 'must be at least 1'),
+            },
           },
         ],
-        responses: {
-          200: {
-            description: 'A page of deliveries',
-            schema: 'RosterWebhookDeliveryPage',
-            example: { data: [deliveryExample], nextCursor: null },
+      ),
+      ...resourceOperations(
+        {
+          path: '/webhooks/{id}/deliveries/{deliveryId}',
+          tags: ['Webhooks'],
+          parameters: [webhookIdParam, deliveryIdParam],
+          responses: { 401: unauthorized, 404: deliveryNotFound },
+        },
+        [
+          {
+            method: 'get',
+            operationId: 'getWebhookDelivery',
+            summary: 'One delivery',
+            responses: {
+              200: { description: 'The delivery', schema: 'RosterWebhookDelivery', example: deliveryExample },
+            },
           },
-          400: plunkFieldError('An invalid `limit`, `status` or `cursor`', 'limit', 'must be at least 1'),
-          404: webhookNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'get',
-        path: '/webhooks/{id}/deliveries/{deliveryId}',
-        operationId: 'getWebhookDelivery',
-        summary: 'One delivery',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam, deliveryIdParam],
-        responses: {
-          200: { description: 'The delivery', schema: 'RosterWebhookDelivery', example: deliveryExample },
-          404: deliveryNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'get',
-        path: '/webhooks/{id}/deliveries/{deliveryId}/attempts',
-        operationId: 'listWebhookDeliveryAttempts',
-        summary: 'A delivery’s attempts',
-        description:
-          'Status, latency and the first 1 KB of the answer of each attempt, oldest first (the latest 100).',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam, deliveryIdParam],
-        responses: {
-          200: {
-            description: 'The attempts',
-            schema: 'RosterWebhookAttemptList',
-            example: { data: [attemptExample] },
+          {
+            method: 'get',
+            subpath: '/attempts',
+            operationId: 'listWebhookDeliveryAttempts',
+            summary: 'A delivery’s attempts',
+            description:
+              `Status, latency and the first ${MAX_RESPONSE_EXCERPT_BYTES / 1024} KB of the answer of each attempt, ` +
+              `oldest first (the latest ${MAX_WEBHOOK_ATTEMPTS_LISTED}).`,
+            responses: {
+              200: {
+                description: 'The attempts',
+                schema: 'RosterWebhookAttemptList',
+                example: { data: [attemptExample] },
+              },
+            },
           },
-          404: deliveryNotFound,
-          401: unauthorized,
-        },
-      },
-      {
-        method: 'post',
-        path: '/webhooks/{id}/deliveries/{deliveryId}/replay',
-        operationId: 'replayWebhookDelivery',
-        summary: 'Send one delivery again',
-        description: 'Same `webhook-id` and body, new timestamp and signature, fresh retry schedule.',
-        tags: ['Webhooks'],
-        parameters: [webhookIdParam, deliveryIdParam],
-        responses: {
-          202: {
-            description: 'Queued again',
-            schema: 'RosterWebhookDelivery',
-            example: { ...deliveryExample, status: 'pending', nextAttemptAt: LATER, finishedAt: null },
+          {
+            method: 'post',
+            subpath: '/replay',
+            operationId: 'replayWebhookDelivery',
+            summary: 'Send one delivery again',
+            description: 'Same `webhook-id` and body, new timestamp and signature, fresh retry schedule.',
+            responses: {
+              202: {
+                description: 'Queued again',
+                schema: 'RosterWebhookDelivery',
+                example: { ...deliveryExample, status: 'pending', nextAttemptAt: LATER, finishedAt: null },
+              },
+              409: plunkErrorResponse(
+                'The delivery is still pending, or the endpoint is disabled',
+                'CONFLICT',
+                409,
+                'The delivery is still pending: it will be sent',
+              ),
+            },
           },
-          404: deliveryNotFound,
-          409: plunkErrorResponse(
-            'The delivery is still pending, or the endpoint is disabled',
-            'CONFLICT',
-            409,
-            'The delivery is still pending: it will be sent',
-          ),
-          401: unauthorized,
-        },
-      },
+        ],
+      ),
     ],
   }),
 );

@@ -26,8 +26,17 @@ import {
   cachedDocument,
   type JsonObject,
   type OperationSpec,
+  resourceOperations,
 } from './document.js';
-import { AT, JOB_ID, LATER } from './examples.js';
+import {
+  AT,
+  dataListSchema,
+  exportFormatParam,
+  exportResponse,
+  JOB_ID,
+  LATER,
+  pathIdParam,
+} from './examples.js';
 
 // ---- wire formats -------------------------------------------------------------------------------
 // The bodies the Unosend router renders, each tied to the function that renders it by a
@@ -88,8 +97,8 @@ const importDoneSchema = z.object({
 const importRunningSchema = z.object({
   data: z.object({ id: z.uuid(), status: z.enum(['waiting', 'active']), progress: z.int().min(0).max(100) }),
 });
-const contactListSchema = z.object({ data: z.array(unosendContactSchema) });
-const audienceListSchema = z.object({ data: z.array(unosendAudienceSchema) });
+const contactListSchema = dataListSchema(unosendContactSchema);
+const audienceListSchema = dataListSchema(unosendAudienceSchema);
 const emailCheckSchema = z.object({ email: z.string(), valid: z.boolean(), reason: z.string().optional() });
 const bulkCreatedSchema = z.object({ created: z.int().min(0), skipped: z.int().min(0), message: z.string() });
 const bulkAppliedSchema = z.object({
@@ -183,29 +192,37 @@ const audienceExample = {
   updated_at: AT,
 };
 
-const error = (type: string, code: number, message: string) => ({
-  description: '',
+/** A response in Unosend's error envelope. */
+const unosendError = (description: string, type: string, code: number, message: string) => ({
+  description,
   schema: 'UnosendError',
   example: { error: { message, code, type } },
 });
-const described = (description: string, response: ReturnType<typeof error>) => ({ ...response, description });
 
-const unauthorized = described(
+const unauthorized = unosendError(
   'No `Authorization: Bearer <key>` header (`missing_api_key`), a public `pk_` key, or an unknown or revoked key (`invalid_api_key`)',
-  error('invalid_api_key', 401, 'Invalid API key'),
+  'invalid_api_key',
+  401,
+  'Invalid API key',
 );
 const validation = (message: string) =>
-  described(
+  unosendError(
     'Malformed JSON (`invalid_json`), or a missing or invalid field, named in the message (`validation_error`)',
-    error('validation_error', 400, message),
+    'validation_error',
+    400,
+    message,
   );
-const contactNotFound = described(
+const contactNotFound = unosendError(
   'No contact with this id in the project',
-  error('contact_not_found', 404, 'Contact not found'),
+  'contact_not_found',
+  404,
+  'Contact not found',
 );
-const audienceNotFound = described(
+const audienceNotFound = unosendError(
   'No audience with this id in the project',
-  error('audience_not_found', 404, 'Audience not found'),
+  'audience_not_found',
+  404,
+  'Audience not found',
 );
 const importDoneExample = {
   data: {
@@ -218,17 +235,19 @@ const importDoneExample = {
     errorDetails: [{ row: 4, email: 'not-an-email', error: 'Invalid email' }],
   },
 };
-const importFailed = described(
+const importFailed = unosendError(
   'The import job failed (e.g. an empty file)',
-  error('job_failed', 422, 'Import failed: The CSV file is empty'),
+  'job_failed',
+  422,
+  'Import failed: The CSV file is empty',
 );
-const idParam = (what: string, example: string) => ({
-  name: 'id',
-  in: 'path' as const,
-  description: `The ${what} id`,
+const idParam = (what: string, example: string) => pathIdParam('id', `The ${what} id`, example);
+const audienceFilterParam = {
+  name: 'audience_id',
+  in: 'query' as const,
+  description: 'Only contacts of this audience',
   schema: z.string(),
-  example,
-});
+};
 const integerQuery = (name: string, description: string, example?: number) => ({
   name,
   in: 'query' as const,
@@ -263,9 +282,11 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         400: validation('email: must be a valid email address'),
         401: unauthorized,
         404: audienceNotFound,
-        409: described(
+        409: unosendError(
           'The email is already used by a contact of the project',
-          error('contact_already_exists', 409, 'Contact with this email already exists'),
+          'contact_already_exists',
+          409,
+          'Contact with this email already exists',
         ),
       },
     },
@@ -286,12 +307,7 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         integerQuery('per_page', 'Alias of `limit`'),
         integerQuery('offset', 'Contacts to skip', 0),
         integerQuery('page', 'Page number from 1 (used when `offset` is absent)'),
-        {
-          name: 'audience_id',
-          in: 'query',
-          description: 'Only contacts of this audience',
-          schema: z.string(),
-        },
+        audienceFilterParam,
       ],
       responses: {
         200: {
@@ -312,35 +328,14 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         'Streams all contacts (or an audience’s), newest first. CSV columns: ' +
         '`email,first_name,last_name,subscribed,audience,created_at`, every cell quoted, subscribed as Yes/No.',
       tags: ['Contacts'],
-      parameters: [
-        {
-          name: 'format',
-          in: 'query',
-          description: '`csv` (default) or `json`',
-          schema: z.enum(['csv', 'json']),
-          example: 'csv',
-        },
-        {
-          name: 'audience_id',
-          in: 'query',
-          description: 'Only contacts of this audience',
-          schema: z.string(),
-        },
-      ],
+      parameters: [exportFormatParam('csv'), audienceFilterParam],
       responses: {
-        200: {
-          description: 'The contacts: `text/csv` by default, `{"data": [...]}` with `format=json`',
-          schema: 'UnosendContactList',
-          example: { data: [contactExample] },
-          content: {
-            'text/csv': {
-              schema: { type: 'string' },
-              example:
-                'email,first_name,last_name,subscribed,audience,created_at\n' +
-                `"ada@example.com","Ada","Lovelace","Yes","Newsletter","${AT}"\n`,
-            },
-          },
-        },
+        200: exportResponse(
+          'UnosendContactList',
+          { data: [contactExample] },
+          'email,first_name,last_name,subscribed,audience,created_at\n' +
+            `"ada@example.com","Ada","Lovelace","Yes","Newsletter","${AT}"\n`,
+        ),
         400: validation('format: must be csv or json'),
         401: unauthorized,
       },
@@ -394,9 +389,11 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         },
         400: validation('contact_ids.0: must be a UUID'),
         401: unauthorized,
-        404: described(
+        404: unosendError(
           'No id is a contact of the project, or the audience is unknown',
-          error('contact_not_found', 404, 'No valid contacts found'),
+          'contact_not_found',
+          404,
+          'No valid contacts found',
         ),
       },
     },
@@ -430,13 +427,11 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         400: validation('file: is required'),
         401: unauthorized,
         404: audienceNotFound,
-        413: described(
+        413: unosendError(
           `The CSV is over the import limit (${limits.maxImportBytes} bytes)`,
-          error(
-            'payload_too_large',
-            413,
-            `The file is larger than the limit of ${limits.maxImportBytes} bytes`,
-          ),
+          'payload_too_large',
+          413,
+          `The file is larger than the limit of ${limits.maxImportBytes} bytes`,
         ),
         422: importFailed,
       },
@@ -456,73 +451,71 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           example: { data: { id: JOB_ID, status: 'active', progress: 40 } },
         },
         401: unauthorized,
-        404: described(
-          'No import job with this id in the project',
-          error('job_not_found', 404, 'Job not found'),
-        ),
+        404: unosendError('No import job with this id in the project', 'job_not_found', 404, 'Job not found'),
         422: importFailed,
       },
     },
-    {
-      method: 'get',
-      path: '/contacts/{id}',
-      operationId: 'getContact',
-      summary: 'Get a contact',
-      tags: ['Contacts'],
-      parameters: [idParam('contact', CONTACT_ID)],
-      responses: {
-        200: { description: 'The contact', schema: 'UnosendContact', example: contactExample },
-        401: unauthorized,
-        404: contactNotFound,
+    ...resourceOperations(
+      {
+        path: '/contacts/{id}',
+        tags: ['Contacts'],
+        parameters: [idParam('contact', CONTACT_ID)],
+        responses: { 401: unauthorized, 404: contactNotFound },
       },
-    },
-    {
-      method: 'patch',
-      path: '/contacts/{id}',
-      operationId: 'updateContact',
-      summary: 'Update a contact',
-      description:
-        'Changes only the given fields. `metadata` replaces the stored metadata whole; `null` clears it. ' +
-        '`audience_id: null` takes the contact out of its audience. A new email another contact has is a 409.',
-      tags: ['Contacts'],
-      parameters: [idParam('contact', CONTACT_ID)],
-      body: {
-        schema: 'UnosendUpdateContactBody',
-        example: { first_name: 'Augusta', metadata: { plan: 'team' } },
-      },
-      responses: {
-        200: {
-          description: 'The updated contact',
-          schema: 'UnosendContact',
-          example: {
-            ...contactExample,
-            first_name: 'Augusta',
-            metadata: { plan: 'team' },
-            updated_at: LATER,
+      [
+        {
+          method: 'get',
+          operationId: 'getContact',
+          summary: 'Get a contact',
+          responses: {
+            200: { description: 'The contact', schema: 'UnosendContact', example: contactExample },
           },
         },
-        400: validation('subscribed: must be a boolean'),
-        401: unauthorized,
-        404: contactNotFound,
-        409: described(
-          'The new email is already used by another contact of the project',
-          error('contact_already_exists', 409, 'A contact with this email already exists'),
-        ),
-      },
-    },
-    {
-      method: 'delete',
-      path: '/contacts/{id}',
-      operationId: 'deleteContact',
-      summary: 'Delete a contact',
-      tags: ['Contacts'],
-      parameters: [idParam('contact', CONTACT_ID)],
-      responses: {
-        200: { description: 'Deleted', schema: 'UnosendDeleted', example: { id: CONTACT_ID, deleted: true } },
-        401: unauthorized,
-        404: contactNotFound,
-      },
-    },
+        {
+          method: 'patch',
+          operationId: 'updateContact',
+          summary: 'Update a contact',
+          description:
+            'Changes only the given fields. `metadata` replaces the stored metadata whole; `null` clears it. ' +
+            '`audience_id: null` takes the contact out of its audience. A new email another contact has is a 409.',
+          body: {
+            schema: 'UnosendUpdateContactBody',
+            example: { first_name: 'Augusta', metadata: { plan: 'team' } },
+          },
+          responses: {
+            200: {
+              description: 'The updated contact',
+              schema: 'UnosendContact',
+              example: {
+                ...contactExample,
+                first_name: 'Augusta',
+                metadata: { plan: 'team' },
+                updated_at: LATER,
+              },
+            },
+            400: validation('subscribed: must be a boolean'),
+            409: unosendError(
+              'The new email is already used by another contact of the project',
+              'contact_already_exists',
+              409,
+              'A contact with this email already exists',
+            ),
+          },
+        },
+        {
+          method: 'delete',
+          operationId: 'deleteContact',
+          summary: 'Delete a contact',
+          responses: {
+            200: {
+              description: 'Deleted',
+              schema: 'UnosendDeleted',
+              example: { id: CONTACT_ID, deleted: true },
+            },
+          },
+        },
+      ],
+    ),
     {
       method: 'post',
       path: '/audiences',
@@ -563,60 +556,55 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
         401: unauthorized,
       },
     },
-    {
-      method: 'get',
-      path: '/audiences/{id}',
-      operationId: 'getAudience',
-      summary: 'Get an audience',
-      tags: ['Audiences'],
-      parameters: [idParam('audience', AUDIENCE_ID)],
-      responses: {
-        200: { description: 'The audience', schema: 'UnosendAudience', example: audienceExample },
-        401: unauthorized,
-        404: audienceNotFound,
+    ...resourceOperations(
+      {
+        path: '/audiences/{id}',
+        tags: ['Audiences'],
+        parameters: [idParam('audience', AUDIENCE_ID)],
+        responses: { 401: unauthorized, 404: audienceNotFound },
       },
-    },
-    {
-      method: 'patch',
-      path: '/audiences/{id}',
-      operationId: 'updateAudience',
-      summary: 'Rename an audience or change its description',
-      tags: ['Audiences'],
-      parameters: [idParam('audience', AUDIENCE_ID)],
-      body: { schema: 'UnosendUpdateAudienceBody', example: { name: 'Product news' } },
-      responses: {
-        200: {
-          description: 'The updated audience',
-          schema: 'UnosendUpdatedAudience',
-          example: {
-            id: AUDIENCE_ID,
-            name: 'Product news',
-            description: 'Monthly product news',
-            updated_at: LATER,
+      [
+        {
+          method: 'get',
+          operationId: 'getAudience',
+          summary: 'Get an audience',
+          responses: {
+            200: { description: 'The audience', schema: 'UnosendAudience', example: audienceExample },
           },
         },
-        400: validation('name: must not be empty'),
-        401: unauthorized,
-        404: audienceNotFound,
-      },
-    },
-    {
-      method: 'delete',
-      path: '/audiences/{id}',
-      operationId: 'deleteAudience',
-      summary: 'Delete an audience (its contacts stay, without an audience)',
-      tags: ['Audiences'],
-      parameters: [idParam('audience', AUDIENCE_ID)],
-      responses: {
-        200: {
-          description: 'Deleted',
-          schema: 'UnosendDeleted',
-          example: { id: AUDIENCE_ID, deleted: true },
+        {
+          method: 'patch',
+          operationId: 'updateAudience',
+          summary: 'Rename an audience or change its description',
+          body: { schema: 'UnosendUpdateAudienceBody', example: { name: 'Product news' } },
+          responses: {
+            200: {
+              description: 'The updated audience',
+              schema: 'UnosendUpdatedAudience',
+              example: {
+                id: AUDIENCE_ID,
+                name: 'Product news',
+                description: 'Monthly product news',
+                updated_at: LATER,
+              },
+            },
+            400: validation('name: must not be empty'),
+          },
         },
-        401: unauthorized,
-        404: audienceNotFound,
-      },
-    },
+        {
+          method: 'delete',
+          operationId: 'deleteAudience',
+          summary: 'Delete an audience (its contacts stay, without an audience)',
+          responses: {
+            200: {
+              description: 'Deleted',
+              schema: 'UnosendDeleted',
+              example: { id: AUDIENCE_ID, deleted: true },
+            },
+          },
+        },
+      ],
+    ),
   ];
 }
 
