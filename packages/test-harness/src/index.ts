@@ -24,13 +24,16 @@ function withSearchPath(url: string, schema: string): string {
   return u.toString();
 }
 
+/** The options of a test roster: a roster's, with the database chosen by the dialect (and `sqlitePath`). */
+export type TestRosterOptions = Omit<RosterOptions, 'database'> & { sqlitePath?: string };
+
 /**
  * Creates a roster on a fresh, empty database of the dialect: SQLite in memory (or at `sqlitePath`),
  * or a new PostgreSQL schema that is dropped again when the roster is closed.
  */
 export async function createTestRoster(
   dialect: TestDialect,
-  options: Omit<RosterOptions, 'database'> & { sqlitePath?: string } = {},
+  options: TestRosterOptions = {},
 ): Promise<Roster> {
   const { sqlitePath, ...rest } = options;
   if (dialect === 'sqlite') return createRoster({ ...rest, database: sqlitePath ?? ':memory:' });
@@ -92,7 +95,7 @@ export function eachTestRoster<const Names extends readonly string[]>(
   dialect: TestDialect,
   projectNames: Names,
   ready: (roster: Roster, projectIds: { [K in keyof Names]: string }) => void,
-  options: Omit<RosterOptions, 'database'> & { sqlitePath?: string } = {},
+  options: TestRosterOptions = {},
 ): void {
   let roster: Roster | undefined;
   beforeEach(async () => {
@@ -105,4 +108,28 @@ export function eachTestRoster<const Names extends readonly string[]>(
     await roster?.close();
     roster = undefined;
   });
+}
+
+/**
+ * For suites whose tests open their own rosters (options per test): returns `open(options)`, which creates a
+ * fresh roster of the dialect as createTestRoster does. After each test, the rosters it opened that the test
+ * did not close itself are closed, newest first.
+ */
+export function openTestRosters(dialect: TestDialect): (options?: TestRosterOptions) => Promise<Roster> {
+  const opened: Roster[] = [];
+  afterEach(async () => {
+    while (opened.length) await opened.pop()!.close();
+  });
+  return async (options = {}) => {
+    const roster = await createTestRoster(dialect, options);
+    opened.push(roster);
+    const close = roster.close.bind(roster);
+    return Object.assign(roster, {
+      async close() {
+        const at = opened.indexOf(roster);
+        if (at >= 0) opened.splice(at, 1);
+        await close();
+      },
+    });
+  };
 }

@@ -1,24 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, openTestRosters, type TestDialect } from '@roster/test-harness';
+import { expect, it } from 'vitest';
 import { MAX_SEARCH_CANDIDATES } from '../db/sqlite-contact-index.js';
 import type { RosterOptions } from '../options.js';
 import { createRoster, type Roster } from '../roster.js';
 
-const rosters: Roster[] = [];
-let dialect: TestDialect = 'sqlite';
-
-async function open(options: Omit<RosterOptions, 'database'> = {}) {
-  const roster = await createTestRoster(dialect, { jobs: { onError: () => {} }, ...options });
-  rosters.push(roster);
-  return roster;
+/** Opens rosters of the dialect whose job errors are not logged; each is closed after its test. */
+function openQuietRosters(dialect: TestDialect) {
+  const open = openTestRosters(dialect);
+  return (options: Omit<RosterOptions, 'database'> = {}) => open({ jobs: { onError: () => {} }, ...options });
 }
-
-afterEach(async () => {
-  while (rosters.length) await rosters.pop()!.close();
-});
 
 /** Every page of a search, newest first, as emails; and the first page's total. */
 async function searchAll(roster: Roster, projectId: string, search: string, limit = 7) {
@@ -45,10 +38,8 @@ const EMAILS = [
   'zoe+tag@example.de',
 ];
 
-describeEachDialect('contact search', (d) => {
-  beforeEach(() => {
-    dialect = d;
-  });
+describeEachDialect('contact search', (dialect) => {
+  const open = openQuietRosters(dialect);
 
   it('answers every term the same with the substring index as with a scan', async () => {
     const terms = [
@@ -79,7 +70,7 @@ describeEachDialect('contact search', (d) => {
       await roster.contacts.upsert(other.id, { email: 'ada.lovelace@example.com' });
       const out: Record<string, Awaited<ReturnType<typeof searchAll>>> = {};
       for (const term of terms) out[term] = await searchAll(roster, project.id, term);
-      await rosters.pop()!.close();
+      await roster.close();
       return out;
     };
     const indexed = await answers({});
@@ -138,10 +129,8 @@ describeEachDialect('contact search', (d) => {
   });
 });
 
-describeEachDialect('contact totals', (d) => {
-  beforeEach(() => {
-    dialect = d;
-  });
+describeEachDialect('contact totals', (dialect) => {
+  const open = openQuietRosters(dialect);
 
   it('counts every project on its own across creates, upserts, imports, deletes and bulk deletes', async () => {
     const roster = await open();

@@ -1,21 +1,16 @@
-import { createTestRoster, PG_URL } from '@roster/test-harness';
+import { openTestRosters, PG_URL } from '@roster/test-harness';
 import { type Kysely, sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Roster } from '../roster.js';
 import { migration0006PostgresContactCounts } from './migrations/0006-postgres-contact-counts.js';
 import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
 
-const rosters: Roster[] = [];
+const openRoster = openTestRosters('postgres');
 
 async function open(): Promise<{ roster: Roster; projectId: string }> {
-  const roster = await createTestRoster('postgres', { jobs: { onError: () => {} } });
-  rosters.push(roster);
+  const roster = await openRoster({ jobs: { onError: () => {} } });
   return { roster, projectId: (await roster.projects.ensure('p')).id };
 }
-
-afterEach(async () => {
-  while (rosters.length) await rosters.pop()!.close();
-});
 
 /** The first page's `total` (the slot sum) and the real `count(*)` of the project. */
 async function totals(roster: Roster, projectId: string): Promise<{ total: number; counted: number }> {

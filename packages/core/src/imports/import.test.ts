@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
+import { describeEachDialect, openTestRosters, type TestDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Contact } from '../contacts/contact-types.js';
 import { FILE_CHUNK_BYTES } from '../files/file-store.js';
 import type { RosterOptions } from '../options.js';
@@ -13,26 +13,6 @@ import type { ImportResult } from './import-types.js';
 
 let time = Date.parse('2030-01-01T00:00:00.000Z');
 const clock = () => new Date(time);
-const rosters: Roster[] = [];
-let currentDialect: TestDialect = 'sqlite';
-let currentParseInWorker = true;
-
-async function setup(options: RosterOptions = {}) {
-  const roster = await createTestRoster(currentDialect, {
-    clock,
-    jobs: { onError: () => {} },
-    ...options,
-    // workerMinBytes 0: the worker variant parses even these small files in a worker.
-    imports: { parseInWorker: currentParseInWorker, workerMinBytes: 0, ...options.imports },
-  });
-  rosters.push(roster);
-  return { roster, projectId: (await roster.projects.ensure('p')).id };
-}
-
-afterEach(async () => {
-  while (rosters.length) await rosters.pop()!.close();
-});
-
 async function importCsv(
   roster: Roster,
   projectId: string,
@@ -111,10 +91,18 @@ describeEachDialect('CSV import', (dialect) => importSuite(dialect, true));
 describe('CSV import [sqlite, parsed in the calling thread]', () => importSuite('sqlite', false));
 
 function importSuite(dialect: TestDialect, parseInWorker: boolean) {
-  beforeEach(() => {
-    currentDialect = dialect;
-    currentParseInWorker = parseInWorker;
-  });
+  const openRoster = openTestRosters(dialect);
+
+  async function setup(options: RosterOptions = {}) {
+    const roster = await openRoster({
+      clock,
+      jobs: { onError: () => {} },
+      ...options,
+      // workerMinBytes 0: the worker variant parses even these small files in a worker.
+      imports: { parseInWorker, workerMinBytes: 0, ...options.imports },
+    });
+    return { roster, projectId: (await roster.projects.ensure('p')).id };
+  }
 
   it('imports an Excel-style file: BOM, CRLF, semicolons, quoted newlines, header case and spaces', async () => {
     const { roster, projectId } = await setup();
@@ -371,7 +359,7 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     const cleanStatus = await importCsv(clean.roster, clean.projectId, csv);
     const cleanContacts = await all(clean.roster, clean.projectId);
     // Closed first: two live PostgreSQL test schemas confuse Kysely's migration-table check.
-    await rosters.pop()!.close();
+    await clean.roster.close();
 
     const { roster, projectId } = await setup({
       imports: { batchSize: 30 },

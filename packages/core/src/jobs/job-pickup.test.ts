@@ -1,14 +1,7 @@
-import {
-  createPgTestSchema,
-  createTestRoster,
-  describeEachDialect,
-  PG_URL,
-  type TestDialect,
-} from '@roster/test-harness';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPgTestSchema, describeEachDialect, openTestRosters, PG_URL } from '@roster/test-harness';
+import { describe, expect, it } from 'vitest';
 import { createRoster } from '../index.js';
 import type { RosterOptions } from '../options.js';
-import type { Roster } from '../roster.js';
 
 /**
  * Instant pickup. Every runner here polls once an hour: a job it runs within the test's timeout
@@ -17,25 +10,13 @@ import type { Roster } from '../roster.js';
  */
 const NEVER = 3_600_000;
 
-const rosters: Roster[] = [];
-let currentDialect: TestDialect = 'sqlite';
-
-async function setup(jobs: RosterOptions['jobs'] = {}) {
-  const roster = await createTestRoster(currentDialect, {
-    jobs: { pollIntervalMs: NEVER, onError: () => {}, ...jobs },
-  });
-  rosters.push(roster);
-  return { roster, projectId: (await roster.projects.ensure('p')).id };
-}
-
-afterEach(async () => {
-  while (rosters.length) await rosters.pop()!.close();
-});
-
 describeEachDialect('job pickup', (dialect) => {
-  beforeEach(() => {
-    currentDialect = dialect;
-  });
+  const openRoster = openTestRosters(dialect);
+
+  async function setup(jobs: RosterOptions['jobs'] = {}) {
+    const roster = await openRoster({ jobs: { pollIntervalMs: NEVER, onError: () => {}, ...jobs } });
+    return { roster, projectId: (await roster.projects.ensure('p')).id };
+  }
 
   it('runs a job enqueued in this process at once, not at the next poll', async () => {
     const { roster, projectId } = await setup();

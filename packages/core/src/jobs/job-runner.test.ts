@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, openTestRosters } from '@roster/test-harness';
+import { expect, it } from 'vitest';
 import { RosterError } from '../errors.js';
 import type { RosterOptions } from '../options.js';
 import type { Roster } from '../roster.js';
@@ -9,21 +9,7 @@ import type { JobDefinition } from './job-types.js';
 
 let time = Date.parse('2030-01-01T00:00:00.000Z');
 const clock = () => new Date(time);
-const rosters: Roster[] = [];
 const errors: unknown[] = [];
-let currentDialect: TestDialect = 'sqlite';
-
-async function setup(jobs: RosterOptions['jobs'] = {}) {
-  time = Date.parse('2030-01-01T00:00:00.000Z');
-  errors.length = 0;
-  const roster = await createTestRoster(currentDialect, {
-    clock,
-    jobs: { backoff: { baseMs: 1000, maxMs: 8000 }, onError: (e) => errors.push(e), ...jobs },
-  });
-  rosters.push(roster);
-  const projectId = (await roster.projects.ensure('p')).id;
-  return { roster, projectId };
-}
 
 /** A second runner on the same database (another "process"). */
 function otherRunner(roster: Roster, ...definitions: JobDefinition<any, any>[]): JobRunner {
@@ -37,14 +23,19 @@ function otherRunner(roster: Roster, ...definitions: JobDefinition<any, any>[]):
   return runner;
 }
 
-afterEach(async () => {
-  while (rosters.length) await rosters.pop()!.close();
-});
-
 describeEachDialect('job runner', (dialect) => {
-  beforeEach(() => {
-    currentDialect = dialect;
-  });
+  const openRoster = openTestRosters(dialect);
+
+  async function setup(jobs: RosterOptions['jobs'] = {}) {
+    time = Date.parse('2030-01-01T00:00:00.000Z');
+    errors.length = 0;
+    const roster = await openRoster({
+      clock,
+      jobs: { backoff: { baseMs: 1000, maxMs: 8000 }, onError: (e) => errors.push(e), ...jobs },
+    });
+    const projectId = (await roster.projects.ensure('p')).id;
+    return { roster, projectId };
+  }
 
   it('claims fairly across projects: a backlog of one project does not hold back another', async () => {
     const { roster, projectId } = await setup({ concurrency: 2 });
