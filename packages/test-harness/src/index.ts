@@ -133,3 +133,12 @@ export function openTestRosters(dialect: TestDialect): (options?: TestRosterOpti
     });
   };
 }
+
+/** A promise and the function that resolves it: Promise.withResolvers without reject (Node 20 lacks it). */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}

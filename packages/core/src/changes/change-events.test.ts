@@ -1,4 +1,4 @@
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
+import { createTestRoster, deferred, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContactService } from '../contacts/contact-service.js';
@@ -496,14 +496,8 @@ describeEachDialect('outbox appends on PostgreSQL', (dialect) => {
         seen.push(...events.map((e) => (e.data.contact as Contact).email));
       });
       // T1 appends first (it takes the append lock) and stays open.
-      let releaseT1!: () => void;
-      const t1Open = new Promise<void>((resolve) => {
-        releaseT1 = resolve;
-      });
-      let t1Appended!: () => void;
-      const t1HasAppended = new Promise<void>((resolve) => {
-        t1Appended = resolve;
-      });
+      const releaseT1 = deferred();
+      const t1Appended = deferred();
       const t1 = roster.db.transaction().execute(async (trx) => {
         const contacts = createContactService({
           db: trx,
@@ -512,10 +506,10 @@ describeEachDialect('outbox appends on PostgreSQL', (dialect) => {
           contactIndex: contactIndexFor(roster.dialect, { substringIndex: true }),
         });
         await contacts.create(projectId, { email: 'first@example.com' });
-        t1Appended();
-        await t1Open;
+        t1Appended.resolve();
+        await releaseT1.promise;
       });
-      await t1HasAppended;
+      await t1Appended.promise;
       // T2 starts later and would commit first without the lock: it waits for T1 instead.
       const t2 = roster.contacts.create(projectId, { email: 'second@example.com' });
       let t2Committed = false;
@@ -532,7 +526,7 @@ describeEachDialect('outbox appends on PostgreSQL', (dialect) => {
       // Until T2 waits for the lock (or, were there no lock, has committed before T1).
       while (!t2Committed && !(await waiting())) await new Promise((resolve) => setTimeout(resolve, 10));
       await roster.jobs.runOnce(); // neither is visible yet: nothing is handed over, the cursor stays
-      releaseT1();
+      releaseT1.resolve();
       await t1;
       await t2;
       await roster.jobs.runOnce();

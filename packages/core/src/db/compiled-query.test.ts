@@ -1,4 +1,4 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import { createTestRoster, deferred, describeEachDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { uuidv7 } from '../ids.js';
@@ -29,14 +29,8 @@ describeEachDialect('contact by id, compiled once', (dialect) => {
       const projectId = (await roster.projects.ensure('p')).id;
       const id = uuidv7();
       const now = new Date().toISOString();
-      let inserted!: () => void;
-      const insertedSignal = new Promise<void>((resolve) => {
-        inserted = resolve;
-      });
-      let release!: () => void;
-      const hold = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const inserted = deferred();
+      const release = deferred();
       const transaction = roster.db
         .transaction()
         .execute(async (trx) => {
@@ -44,19 +38,19 @@ describeEachDialect('contact by id, compiled once', (dialect) => {
             values (${id}, ${projectId}, 'ghost@example.com', ${dialect === 'postgres' ? true : 1}, ${now}, ${now})`.execute(
             trx,
           );
-          inserted();
-          await hold;
+          inserted.resolve();
+          await release.promise;
           throw new Error('roll back');
         })
         .catch((error: Error) => error.message);
-      await insertedSignal;
+      await inserted.promise;
       // On SQLite the transaction holds the only connection: the read must wait for its end.
       const read = roster.contacts.get(projectId, id).then(
         () => 'found',
         (error: { code?: string }) => error.code,
       );
       await new Promise((resolve) => setTimeout(resolve, 20));
-      release();
+      release.resolve();
       expect(await transaction).toBe('roll back');
       expect(await read).toBe('not_found');
     } finally {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { describeEachDialect, openTestRosters } from '@roster/test-harness';
+import { deferred, describeEachDialect, openTestRosters } from '@roster/test-harness';
 import { expect, it } from 'vitest';
 import { RosterError } from '../errors.js';
 import type { RosterOptions } from '../options.js';
@@ -311,22 +311,16 @@ describeEachDialect('job runner', (dialect) => {
         .where('id', '=', job.id)
         .execute();
       // A worker in the middle of a batch transaction that has written the job row (or a frozen one).
-      let finish: () => void = () => {};
-      const held = new Promise<void>((resolve) => {
-        finish = resolve;
-      });
-      let rowLocked: () => void = () => {};
-      const locked = new Promise<void>((resolve) => {
-        rowLocked = resolve;
-      });
+      const finish = deferred();
+      const rowLocked = deferred();
       const transaction = roster.db.transaction().execute(async (trx) => {
         await trx.selectFrom('roster_jobs').select('id').where('id', '=', job.id).forUpdate().execute();
-        rowLocked();
-        await held;
+        rowLocked.resolve();
+        await finish.promise;
       });
-      await locked;
+      await rowLocked.promise;
       expect(await roster.jobs.releaseStale()).toBe(0);
-      finish();
+      finish.resolve();
       await transaction;
       expect(await roster.jobs.releaseStale()).toBe(1);
       expect(await roster.jobs.get(projectId, job.id)).toMatchObject({ status: 'queued', lockedBy: null });
@@ -336,14 +330,11 @@ describeEachDialect('job runner', (dialect) => {
 
   it("rolls back the work of a worker that lost its lock and keeps the new owner's result", async () => {
     const { roster, projectId } = await setup({ lockTimeoutMs: 1000 });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = deferred();
     const slow = otherRunner(roster, {
       type: 'lossy',
       async run(ctx) {
-        await gate;
+        await gate.promise;
         await ctx.transaction(async (trx, save) => {
           await trx
             .updateTable('roster_projects')
@@ -366,7 +357,7 @@ describeEachDialect('job runner', (dialect) => {
     }
     time += 1001;
     await roster.jobs.runOnce(); // releases the stale lock and runs the job
-    release();
+    gate.resolve();
     await slowRun;
     expect(await roster.jobs.get(projectId, job.id)).toMatchObject({ status: 'completed', result: 'winner' });
     expect((await roster.projects.ensure('p')).id).toBe(projectId); // name unchanged: rolled back
