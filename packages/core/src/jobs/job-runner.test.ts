@@ -23,6 +23,21 @@ function otherRunner(roster: Roster, ...definitions: JobDefinition<any, any>[]):
   return runner;
 }
 
+/** The worker id of a process of this host that no longer exists. */
+const DEAD_LOCAL_WORKER = `roster:${hostname()}:999999999:00ff`;
+
+/** A 'noop' job (answering 'ran') whose row says `lockedBy` took it at `lockedAt` (attempt 1) and runs it. */
+async function abandonedJob(roster: Roster, projectId: string, lockedBy: string, lockedAt: string) {
+  roster.jobs.register({ type: 'noop', run: async () => 'ran' });
+  const job = await roster.jobs.enqueue(projectId, 'noop', {});
+  await roster.db
+    .updateTable('roster_jobs')
+    .set({ status: 'running', attempts: 1, locked_by: lockedBy, locked_at: lockedAt })
+    .where('id', '=', job.id)
+    .execute();
+  return job;
+}
+
 describeEachDialect('job runner', (dialect) => {
   const openRoster = openTestRosters(dialect);
 
@@ -253,18 +268,7 @@ describeEachDialect('job runner', (dialect) => {
 
   it('releases at once a lock held by a process of this host that no longer exists', async () => {
     const { roster, projectId } = await setup();
-    roster.jobs.register({ type: 'noop', run: async () => 'ran' });
-    const job = await roster.jobs.enqueue(projectId, 'noop', {});
-    await roster.db
-      .updateTable('roster_jobs')
-      .set({
-        status: 'running',
-        attempts: 1,
-        locked_by: `roster:${hostname()}:999999999:00ff`,
-        locked_at: clock().toISOString(),
-      })
-      .where('id', '=', job.id)
-      .execute();
+    const job = await abandonedJob(roster, projectId, DEAD_LOCAL_WORKER, clock().toISOString());
     expect(await roster.jobs.runOnce()).toBe(1);
     expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
       status: 'completed',
@@ -275,18 +279,7 @@ describeEachDialect('job runner', (dialect) => {
 
   it('fails a job whose worker died more often than maxAttempts allows', async () => {
     const { roster, projectId } = await setup({ maxAttempts: 1 });
-    roster.jobs.register({ type: 'noop', run: async () => 'ran' });
-    const job = await roster.jobs.enqueue(projectId, 'noop', {});
-    await roster.db
-      .updateTable('roster_jobs')
-      .set({
-        status: 'running',
-        attempts: 1,
-        locked_by: `roster:${hostname()}:999999999:00ff`,
-        locked_at: clock().toISOString(),
-      })
-      .where('id', '=', job.id)
-      .execute();
+    const job = await abandonedJob(roster, projectId, DEAD_LOCAL_WORKER, clock().toISOString());
     await roster.jobs.runOnce();
     expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
       status: 'failed',
@@ -298,18 +291,12 @@ describeEachDialect('job runner', (dialect) => {
     'skips, without waiting, a stale job whose row an open transaction still holds',
     async () => {
       const { roster, projectId } = await setup();
-      roster.jobs.register({ type: 'noop', run: async () => 'ran' });
-      const job = await roster.jobs.enqueue(projectId, 'noop', {});
-      await roster.db
-        .updateTable('roster_jobs')
-        .set({
-          status: 'running',
-          attempts: 1,
-          locked_by: 'roster:another-host:4242:00ff',
-          locked_at: new Date(time - 60_000).toISOString(),
-        })
-        .where('id', '=', job.id)
-        .execute();
+      const job = await abandonedJob(
+        roster,
+        projectId,
+        'roster:another-host:4242:00ff',
+        new Date(time - 60_000).toISOString(),
+      );
       // A worker in the middle of a batch transaction that has written the job row (or a frozen one).
       const finish = deferred();
       const rowLocked = deferred();
