@@ -1,7 +1,7 @@
 import { createTestRoster, deferred, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createContactService } from '../contacts/contact-service.js';
+import { type ContactServiceDeps, createContactService } from '../contacts/contact-service.js';
 import type { Contact } from '../contacts/contact-types.js';
 import { contactIndexFor } from '../db/contact-index.js';
 import { uuidv7 } from '../ids.js';
@@ -26,6 +26,15 @@ async function changes(project = projectId) {
 }
 
 const contactBody = (contact: Contact) => ({ ...contact });
+
+/** The contact service on an open transaction: its writes commit, or roll back, with it. */
+const contactsOn = (trx: ContactServiceDeps['db']) =>
+  createContactService({
+    db: trx,
+    dialect: roster.dialect,
+    clock,
+    contactIndex: contactIndexFor(roster.dialect, { substringIndex: true }),
+  });
 
 async function setup(dialect: TestDialect) {
   roster = await createTestRoster(dialect, { clock, jobs: { onError: () => {} } });
@@ -158,13 +167,7 @@ describeEachDialect('change events of contact writes', (dialect) => {
     const failure = new Error('rolled back');
     await expect(
       roster.db.transaction().execute(async (trx) => {
-        const contacts = createContactService({
-          db: trx,
-          dialect: roster.dialect,
-          clock,
-          contactIndex: contactIndexFor(roster.dialect, { substringIndex: true }),
-        });
-        await contacts.create(projectId, { email: 'ghost@example.com' });
+        await contactsOn(trx).create(projectId, { email: 'ghost@example.com' });
         throw failure;
       }),
     ).rejects.toBe(failure);
@@ -499,13 +502,7 @@ describeEachDialect('outbox appends on PostgreSQL', (dialect) => {
       const releaseT1 = deferred();
       const t1Appended = deferred();
       const t1 = roster.db.transaction().execute(async (trx) => {
-        const contacts = createContactService({
-          db: trx,
-          dialect: roster.dialect,
-          clock,
-          contactIndex: contactIndexFor(roster.dialect, { substringIndex: true }),
-        });
-        await contacts.create(projectId, { email: 'first@example.com' });
+        await contactsOn(trx).create(projectId, { email: 'first@example.com' });
         t1Appended.resolve();
         await releaseT1.promise;
       });
