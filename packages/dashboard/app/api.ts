@@ -198,32 +198,14 @@ export interface Segment {
   memberCount: number;
 }
 
-/** A webhook endpoint of `GET /roster/webhooks`. */
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  enabled: boolean;
-  disabledReason: 'failing' | 'user' | null;
-  failingSince: string | null;
-  createdAt: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  eventType: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-export interface WebhookAttempt {
-  statusCode: number | null;
-  latencyMs: number;
-  error: string | null;
-}
+/**
+ * Webhook endpoints, deliveries and attempts: `/roster/webhooks` answers with core's own types. Imported
+ * for types only (erased from the bundle) from the one module that declares them, not from `@roster/core`
+ * as a whole: that would bring all of core, and Node's types, into the app's typecheck.
+ */
+export type {
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookTestResult,
+} from '../../core/src/webhooks/webhook-types.js';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type WebhookAttempt, type WebhookDelivery, type WebhookEndpoint } from '../api.js';
+import { api, type WebhookDelivery, type WebhookEndpoint, type WebhookTestResult } from '../api.js';
 import {
   ConfirmDialog,
   EmptyState,
@@ -92,10 +92,7 @@ export function WebhooksPage() {
     setStatus(`Sending a test event to ${endpoint.url}…`);
     setBusy(endpoint.id);
     try {
-      const { attempt } = await api<{ delivery: WebhookDelivery; attempt: WebhookAttempt }>(
-        'POST',
-        `roster/webhooks/${endpoint.id}/test`,
-      );
+      const { attempt } = await api<WebhookTestResult>('POST', `roster/webhooks/${endpoint.id}/test`);
       setStatus(
         attempt.error === null && attempt.statusCode !== null && attempt.statusCode < 300
           ? `Test event delivered to ${endpoint.url}: HTTP ${attempt.statusCode} in ${attempt.latencyMs} ms`
