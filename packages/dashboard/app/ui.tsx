@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 
@@ -148,12 +148,56 @@ export function AudienceSelect(props: {
       onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
     >
       <option value="">No audience</option>
-      {props.audiences.map((a) => (
-        <option key={a.id} value={a.id}>
-          {a.name}
-        </option>
-      ))}
+      <Options choices={named(props.audiences)} />
     </select>
+  );
+}
+
+/** A row's Delete (or Revoke) button: red, and named after the row for screen readers ("Delete Customers"). */
+export function RowDangerButton(props: { label: string; row: string; onClick: () => void }) {
+  return (
+    <button type="button" class="danger" aria-label={`${props.label} ${props.row}`} onClick={props.onClick}>
+      {props.label}
+    </button>
+  );
+}
+
+/** A column heading of a DataTable: its text, or its content and class (`wide` ones hide on narrow screens). */
+export type Column = string | { label: ComponentChildren; class?: string };
+
+/** The heading of a last column of row buttons: it is there for screen readers only. */
+export const ACTIONS_COLUMN: Column = { label: <span class="visually-hidden">Actions</span> };
+
+/** A scrollable table: caption (for screen readers only unless `showCaption`), column headings, then the rows. */
+export function DataTable(props: {
+  caption: ComponentChildren;
+  showCaption?: boolean;
+  columns: Column[];
+  busy?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table aria-busy={props.busy}>
+        <caption class={props.showCaption ? undefined : 'visually-hidden'}>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((column, i) =>
+              typeof column === 'string' ? (
+                <th scope="col" key={i}>
+                  {column}
+                </th>
+              ) : (
+                <th scope="col" key={i} class={column.class}>
+                  {column.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
   );
 }
 
@@ -163,28 +207,88 @@ export function RowErrorsTable(props: {
   errors: { row: number; email: string; error: string }[];
 }) {
   return (
-    <div class="table-wrap">
-      <table>
-        <caption>{props.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Line</th>
-            <th scope="col">Email</th>
-            <th scope="col">Problem</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.errors.map((e) => (
-            <tr key={e.row}>
-              <td>{e.row}</td>
-              <td>{e.email}</td>
-              <td>{e.error}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <DataTable caption={props.caption} showCaption columns={['Line', 'Email', 'Problem']}>
+      {props.errors.map((e) => (
+        <tr key={e.row}>
+          <td>{e.row}</td>
+          <td>{e.email}</td>
+          <td>{e.error}</td>
+        </tr>
+      ))}
+    </DataTable>
+  );
+}
+
+/** A small label: `yes` (green) and `no` (red) tones, a job's `state-…` tone, or none (grey). */
+export function Badge({ tone, children }: { tone?: string; children: ComponentChildren }) {
+  return <span class={tone ? `badge ${tone}` : 'badge'}>{children}</span>;
+}
+
+/** A row of figures, each a term over its value (`small` values for dates and the like). */
+export function Counts(props: { items: [term: string, value: ComponentChildren][]; small?: boolean }) {
+  return (
+    <dl class="counts">
+      {props.items.map(([term, value]) => (
+        <div key={term}>
+          <dt>{term}</dt>
+          <dd class={props.small ? 'small' : undefined}>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** A page's title with, on the same line, a live count (e.g. "61 in total") and the page's buttons. */
+export function PageHead(props: { title: string; count?: string; children?: ComponentChildren }) {
+  return (
+    <div class="page-head">
+      <h1>{props.title}</h1>
+      {props.count === undefined ? null : (
+        <p class="count" aria-live="polite">
+          {props.count}
+        </p>
+      )}
+      {props.children ? <div class="head-actions">{props.children}</div> : null}
     </div>
   );
+}
+
+/** A label and its text input, whose value lives in the caller's state (`onValue` gets each change). */
+export function TextField({
+  id,
+  label,
+  onValue,
+  ...input
+}: {
+  id: string;
+  label: ComponentChildren;
+  value: string;
+  onValue: (value: string) => void;
+} & Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onInput'>) {
+  return (
+    <>
+      <label for={id}>{label}</label>
+      <input id={id} {...input} onInput={(e) => onValue((e.target as HTMLInputElement).value)} />
+    </>
+  );
+}
+
+/** One `<option>` per choice, its label the text. */
+export function Options({ choices }: { choices: { value: string; label: string }[] }) {
+  return (
+    <>
+      {choices.map((choice) => (
+        <option key={choice.value} value={choice.value}>
+          {choice.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** The choices of named things (audiences, segments): the id is the value, the name the label. */
+export function named(items: { id: string; name: string }[]): { value: string; label: string }[] {
+  return items.map((item) => ({ value: item.id, label: item.name }));
 }
 
 /** The `data` list a GET of `path` answers (null until it arrives) and `reload`; failures go to `onError`. */

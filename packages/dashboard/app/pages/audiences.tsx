@@ -1,6 +1,17 @@
 import { useState } from 'preact/hooks';
 import { type Audience, api } from '../api.js';
-import { ConfirmDialog, EmptyState, ErrorMessage, formatNumber, Status, useApiList } from '../ui.js';
+import {
+  ACTIONS_COLUMN,
+  ConfirmDialog,
+  DataTable,
+  EmptyState,
+  ErrorMessage,
+  formatNumber,
+  RowDangerButton,
+  Status,
+  TextField,
+  useApiList,
+} from '../ui.js';
 
 export function AudiencesPage() {
   const [name, setName] = useState('');
@@ -45,13 +56,7 @@ export function AudiencesPage() {
         contact’s page.
       </p>
       <form class="inline-form" onSubmit={create}>
-        <label for="audience-name">New audience</label>
-        <input
-          id="audience-name"
-          required
-          value={name}
-          onInput={(e) => setName((e.target as HTMLInputElement).value)}
-        />
+        <TextField id="audience-name" label="New audience" required value={name} onValue={setName} />
         <button type="submit" class="primary">
           Create
         </button>
@@ -64,64 +69,41 @@ export function AudiencesPage() {
         </EmptyState>
       ) : null}
       {audiences && audiences.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Audiences</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Contacts</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {audiences.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    {renaming?.id === a.id ? (
-                      <form class="inline-form" onSubmit={rename}>
-                        <input
-                          aria-label={`New name for ${a.name}`}
-                          required
-                          value={renaming.name}
-                          onInput={(e) =>
-                            setRenaming({ id: a.id, name: (e.target as HTMLInputElement).value })
-                          }
-                        />
-                        <button type="submit">Save</button>
-                        <button type="button" onClick={() => setRenaming(null)}>
-                          Cancel
-                        </button>
-                      </form>
-                    ) : (
-                      a.name
-                    )}
-                  </td>
-                  <td>{formatNumber(a.contacts_count)}</td>
-                  <td class="row-actions">
-                    <button
-                      type="button"
-                      aria-label={`Rename ${a.name}`}
-                      onClick={() => setRenaming({ id: a.id, name: a.name })}
-                    >
-                      Rename
+        <DataTable caption="Audiences" columns={['Name', 'Contacts', ACTIONS_COLUMN]}>
+          {audiences.map((a) => (
+            <tr key={a.id}>
+              <td>
+                {renaming?.id === a.id ? (
+                  <form class="inline-form" onSubmit={rename}>
+                    <input
+                      aria-label={`New name for ${a.name}`}
+                      required
+                      value={renaming.name}
+                      onInput={(e) => setRenaming({ id: a.id, name: (e.target as HTMLInputElement).value })}
+                    />
+                    <button type="submit">Save</button>
+                    <button type="button" onClick={() => setRenaming(null)}>
+                      Cancel
                     </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Delete ${a.name}`}
-                      onClick={() => setDeleting(a)}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  </form>
+                ) : (
+                  a.name
+                )}
+              </td>
+              <td>{formatNumber(a.contacts_count)}</td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  aria-label={`Rename ${a.name}`}
+                  onClick={() => setRenaming({ id: a.id, name: a.name })}
+                >
+                  Rename
+                </button>
+                <RowDangerButton label="Delete" row={a.name} onClick={() => setDeleting(a)} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {deleting ? (
         <ConfirmDialog

@@ -1,6 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Audience, api, type UnosendContact } from '../api.js';
-import { AudienceSelect, ConfirmDialog, ErrorMessage, formatDate, navigate, Status } from '../ui.js';
+import {
+  AudienceSelect,
+  ConfirmDialog,
+  ErrorMessage,
+  formatDate,
+  navigate,
+  Status,
+  TextField,
+} from '../ui.js';
 
 type ValueType = 'text' | 'number' | 'boolean' | 'json';
 interface DataRow {
@@ -145,34 +153,17 @@ export function ContactPage({ id }: { id: string }) {
       <form class="card form" onSubmit={save}>
         <div class="grid">
           <div>
-            <label for="email">Email</label>
-            <input
-              id="email"
-              type="email"
-              required
-              value={email}
-              onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
-            />
+            <TextField id="email" label="Email" type="email" required value={email} onValue={setEmail} />
           </div>
           <div>
             <label for="audience">Audience</label>
             <AudienceSelect id="audience" audiences={audiences} value={audienceId} onChange={setAudienceId} />
           </div>
           <div>
-            <label for="first-name">First name</label>
-            <input
-              id="first-name"
-              value={firstName}
-              onInput={(e) => setFirstName((e.target as HTMLInputElement).value)}
-            />
+            <TextField id="first-name" label="First name" value={firstName} onValue={setFirstName} />
           </div>
           <div>
-            <label for="last-name">Last name</label>
-            <input
-              id="last-name"
-              value={lastName}
-              onInput={(e) => setLastName((e.target as HTMLInputElement).value)}
-            />
+            <TextField id="last-name" label="Last name" value={lastName} onValue={setLastName} />
           </div>
         </div>
         <label class="inline">

@@ -1,12 +1,18 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Audience, api, apiUrl, type PlunkPage, type Segment } from '../api.js';
 import {
   AudienceSelect,
+  Badge,
   ConfirmDialog,
+  DataTable,
   EmptyState,
   ErrorMessage,
   formatDate,
   formatNumber,
+  named,
+  Options,
+  PageHead,
   Status,
 } from '../ui.js';
 import { SegmentBuilder } from './segment-builder.js';
@@ -120,38 +126,43 @@ export function ContactsPage() {
     setReload((n) => n + 1);
   }
 
+  /** A toolbar filter's change: set it, and show the first page again. */
+  function refilter(set: (value: string) => void) {
+    return (value: string) => {
+      set(value);
+      setCursors([undefined]);
+    };
+  }
+
   const pageNumber = shownPage;
   const from = (pageNumber - 1) * limit + 1;
 
   return (
     <main id="main" tabIndex={-1}>
-      <div class="page-head">
-        <h1>Contacts</h1>
-        <p class="count" aria-live="polite">
-          {total === null ? '' : `${formatNumber(total)} ${filtered ? 'matching' : 'in total'}`}
-        </p>
-        <div class="head-actions">
-          <a
-            class="button"
-            href={apiUrl('roster/contacts/export', { format: 'csv', ...filters })}
-            download
-            title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
-          >
-            {filtered ? 'Export matching CSV' : 'Export CSV'}
-          </a>
-          <a
-            class="button"
-            href={apiUrl('roster/contacts/export', { format: 'json', ...filters })}
-            download="contacts.json"
-            title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
-          >
-            {filtered ? 'Export matching JSON' : 'Export JSON'}
-          </a>
-          <a class="button primary" href="#/import">
-            Import CSV
-          </a>
-        </div>
-      </div>
+      <PageHead
+        title="Contacts"
+        count={total === null ? '' : `${formatNumber(total)} ${filtered ? 'matching' : 'in total'}`}
+      >
+        <a
+          class="button"
+          href={apiUrl('roster/contacts/export', { format: 'csv', ...filters })}
+          download
+          title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
+        >
+          {filtered ? 'Export matching CSV' : 'Export CSV'}
+        </a>
+        <a
+          class="button"
+          href={apiUrl('roster/contacts/export', { format: 'json', ...filters })}
+          download="contacts.json"
+          title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
+        >
+          {filtered ? 'Export matching JSON' : 'Export JSON'}
+        </a>
+        <a class="button primary" href="#/import">
+          Import CSV
+        </a>
+      </PageHead>
       <div class="toolbar">
         <label for="search" class="visually-hidden">
           Search by email
@@ -163,91 +174,50 @@ export function ContactsPage() {
           value={search}
           onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
         />
-        <span class="field">
-          <label for="subscribed-filter">Subscription</label>
-          <select
-            id="subscribed-filter"
-            value={subscribed}
-            onChange={(e) => {
-              setSubscribed((e.target as HTMLSelectElement).value as '' | 'true' | 'false');
-              setCursors([undefined]);
-            }}
-          >
-            <option value="">All</option>
-            <option value="true">Subscribed</option>
-            <option value="false">Unsubscribed</option>
-          </select>
-        </span>
-        <span class="field">
-          <label for="audience-filter">Audience</label>
-          <select
-            id="audience-filter"
-            value={audience}
-            onChange={(e) => {
-              setAudience((e.target as HTMLSelectElement).value);
-              setCursors([undefined]);
-            }}
-          >
-            <option value="">All audiences</option>
-            {audiences.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </span>
-        <span class="field">
-          <label for="segment-filter">Segment</label>
-          <select
-            id="segment-filter"
-            value={segment}
-            onChange={(e) => {
-              setSegment((e.target as HTMLSelectElement).value);
-              setCursors([undefined]);
-            }}
-          >
-            <option value="">All contacts</option>
-            {segments.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-          <button type="button" onClick={() => setBuilding(true)}>
-            New segment…
-          </button>
-        </span>
-        <span class="field">
-          <label for="order">Sort</label>
-          <select
-            id="order"
-            value={order}
-            onChange={(e) => {
-              setOrder((e.target as HTMLSelectElement).value);
-              setCursors([undefined]);
-            }}
-          >
-            <option value="createdAt:desc">Newest first</option>
-            <option value="createdAt:asc">Oldest first</option>
-            <option value="email:asc">Email A–Z</option>
-            <option value="email:desc">Email Z–A</option>
-          </select>
-        </span>
-        <span class="field">
-          <label for="page-size">Rows</label>
-          <select
-            id="page-size"
-            value={String(limit)}
-            onChange={(e) => {
-              setLimit(Number((e.target as HTMLSelectElement).value));
-              setCursors([undefined]);
-            }}
-          >
-            <option value="25">25</option>
-            <option value="50">50</option>
-            <option value="100">100</option>
-          </select>
-        </span>
+        <FilterSelect
+          id="subscribed-filter"
+          label="Subscription"
+          value={subscribed}
+          onChange={refilter((value) => setSubscribed(value as '' | 'true' | 'false'))}
+        >
+          <option value="">All</option>
+          <option value="true">Subscribed</option>
+          <option value="false">Unsubscribed</option>
+        </FilterSelect>
+        <FilterSelect id="audience-filter" label="Audience" value={audience} onChange={refilter(setAudience)}>
+          <option value="">All audiences</option>
+          <Options choices={named(audiences)} />
+        </FilterSelect>
+        <FilterSelect
+          id="segment-filter"
+          label="Segment"
+          value={segment}
+          onChange={refilter(setSegment)}
+          after={
+            <button type="button" onClick={() => setBuilding(true)}>
+              New segment…
+            </button>
+          }
+        >
+          <option value="">All contacts</option>
+          <Options choices={named(segments)} />
+        </FilterSelect>
+        <FilterSelect id="order" label="Sort" value={order} onChange={refilter(setOrder)}>
+          <option value="createdAt:desc">Newest first</option>
+          <option value="createdAt:asc">Oldest first</option>
+          <option value="email:asc">Email A–Z</option>
+          <option value="email:desc">Email Z–A</option>
+        </FilterSelect>
+        <FilterSelect
+          id="page-size"
+          label="Rows"
+          value={String(limit)}
+          onChange={refilter((value) => setLimit(Number(value)))}
+        >
+          <option value="25">25</option>
+          <option value="50">50</option>
+          <option value="100">100</option>
+        </FilterSelect>
       </div>
 
       {selected.size > 0 ? (
@@ -297,55 +267,48 @@ export function ContactsPage() {
           </EmptyState>
         )
       ) : (
-        <div class="table-wrap">
-          <table aria-busy={loading}>
-            <caption class="visually-hidden">Contacts</caption>
-            <thead>
-              <tr>
-                <th scope="col" class="check">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all contacts on this page"
-                    checked={allSelected}
-                    onChange={toggleAll}
-                  />
-                </th>
-                <th scope="col">Email</th>
-                <th scope="col">Subscribed</th>
-                <th scope="col" class="wide">
-                  Data
-                </th>
-                <th scope="col" class="wide">
-                  Created
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.id} class={selected.has(row.id) ? 'selected' : ''}>
-                  <td class="check">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${row.email}`}
-                      checked={selected.has(row.id)}
-                      onChange={() => toggle(row.id)}
-                    />
-                  </td>
-                  <td class="email">
-                    <a href={`#/contacts/${row.id}`}>{row.email}</a>
-                  </td>
-                  <td>
-                    <span class={row.subscribed ? 'badge yes' : 'badge no'}>
-                      {row.subscribed ? 'Yes' : 'No'}
-                    </span>
-                  </td>
-                  <td class="wide data">{summarise(row.data)}</td>
-                  <td class="wide">{formatDate(row.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Contacts"
+          busy={loading}
+          columns={[
+            {
+              label: (
+                <input
+                  type="checkbox"
+                  aria-label="Select all contacts on this page"
+                  checked={allSelected}
+                  onChange={toggleAll}
+                />
+              ),
+              class: 'check',
+            },
+            'Email',
+            'Subscribed',
+            { label: 'Data', class: 'wide' },
+            { label: 'Created', class: 'wide' },
+          ]}
+        >
+          {rows.map((row) => (
+            <tr key={row.id} class={selected.has(row.id) ? 'selected' : ''}>
+              <td class="check">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${row.email}`}
+                  checked={selected.has(row.id)}
+                  onChange={() => toggle(row.id)}
+                />
+              </td>
+              <td class="email">
+                <a href={`#/contacts/${row.id}`}>{row.email}</a>
+              </td>
+              <td>
+                <Badge tone={row.subscribed ? 'yes' : 'no'}>{row.subscribed ? 'Yes' : 'No'}</Badge>
+              </td>
+              <td class="wide data">{summarise(row.data)}</td>
+              <td class="wide">{formatDate(row.createdAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <nav class="pager" aria-label="Pages">
@@ -405,6 +368,29 @@ export function ContactsPage() {
   );
 }
 
+/** A labelled select of the toolbar. */
+function FilterSelect(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  children: ComponentChildren;
+  after?: ComponentChildren;
+}) {
+  return (
+    <span class="field">
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+      >
+        {props.children}
+      </select>
+      {props.after}
+    </span>
+  );
+}
 function summarise(data: Record<string, unknown> | null): string {
   if (!data) return '';
   const text = Object.entries(data)

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ImportView } from '../api.js';
 import { type CsvPreview, csvCell, emailColumn, previewCsv } from '../csv-preview.js';
-import { ErrorMessage, formatNumber, RowErrorsTable } from '../ui.js';
+import { Counts, DataTable, ErrorMessage, formatNumber, RowErrorsTable } from '../ui.js';
 
 export function ImportPage() {
   const [file, setFile] = useState<File | null>(null);
@@ -138,30 +138,26 @@ export function ImportPage() {
               </option>
             ))}
           </select>
-          <div class="table-wrap">
-            <table>
-              <caption>First rows of the file and where each column goes</caption>
-              <thead>
-                <tr>
-                  {preview.header.map((name, i) => (
-                    <th scope="col" key={i}>
-                      {name || `column ${i + 1}`}
-                      <span class="role">{roleOf(name, i, emailAt)}</span>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {preview.rows.map((row, r) => (
-                  <tr key={r}>
-                    {preview.header.map((_, i) => (
-                      <td key={i}>{row[i] ?? ''}</td>
-                    ))}
-                  </tr>
+          <DataTable
+            caption="First rows of the file and where each column goes"
+            showCaption
+            columns={preview.header.map((name, i) => ({
+              label: (
+                <>
+                  {name || `column ${i + 1}`}
+                  <span class="role">{roleOf(name, i, emailAt)}</span>
+                </>
+              ),
+            }))}
+          >
+            {preview.rows.map((row, r) => (
+              <tr key={r}>
+                {preview.header.map((_, i) => (
+                  <td key={i}>{row[i] ?? ''}</td>
                 ))}
-              </tbody>
-            </table>
-          </div>
+              </tr>
+            ))}
+          </DataTable>
           <div class="actions">
             <button type="button" class="primary" disabled={uploading} onClick={upload}>
               {uploading ? 'Uploading…' : 'Import'}
@@ -184,28 +180,15 @@ export function ImportPage() {
               {job.progress} %
             </span>
           </div>
-          <dl class="counts">
-            <div>
-              <dt>Rows done</dt>
-              <dd>{formatNumber(job.rows.total)}</dd>
-            </div>
-            <div>
-              <dt>Created</dt>
-              <dd>{formatNumber(job.rows.created)}</dd>
-            </div>
-            <div>
-              <dt>Updated</dt>
-              <dd>{formatNumber(job.rows.updated)}</dd>
-            </div>
-            <div>
-              <dt>Failed</dt>
-              <dd>{formatNumber(job.rows.failed)}</dd>
-            </div>
-            <div>
-              <dt>Rows per second</dt>
-              <dd>{formatNumber(rowsPerSecond)}</dd>
-            </div>
-          </dl>
+          <Counts
+            items={[
+              ['Rows done', formatNumber(job.rows.total)],
+              ['Created', formatNumber(job.rows.created)],
+              ['Updated', formatNumber(job.rows.updated)],
+              ['Failed', formatNumber(job.rows.failed)],
+              ['Rows per second', formatNumber(rowsPerSecond)],
+            ]}
+          />
           <p>
             <a href={`#/jobs/${job.id}`}>See this import on the Jobs page</a> (it keeps running if you leave
             this page).

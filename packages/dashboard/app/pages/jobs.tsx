@@ -1,6 +1,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type ImportView, type JobPage, type JobView } from '../api.js';
-import { EmptyState, ErrorMessage, formatDate, formatNumber, RowErrorsTable } from '../ui.js';
+import {
+  Badge,
+  Counts,
+  DataTable,
+  EmptyState,
+  ErrorMessage,
+  formatDate,
+  formatNumber,
+  PageHead,
+  RowErrorsTable,
+} from '../ui.js';
 
 const STATE_LABELS: Record<JobView['state'], string> = {
   waiting: 'Waiting',
@@ -36,7 +46,7 @@ export function jobResult(job: JobView): string {
 }
 
 function StateBadge({ state }: { state: JobView['state'] }) {
-  return <span class={`badge state-${state}`}>{STATE_LABELS[state]}</span>;
+  return <Badge tone={`state-${state}`}>{STATE_LABELS[state]}</Badge>;
 }
 
 function Progress({ job, id }: { job: JobView; id: string }) {
@@ -103,12 +113,7 @@ function JobList() {
 
   return (
     <main id="main" tabIndex={-1}>
-      <div class="page-head">
-        <h1>Jobs</h1>
-        <p class="count" aria-live="polite">
-          {running ? 'Updating while jobs run…' : ''}
-        </p>
-      </div>
+      <PageHead title="Jobs" count={running ? 'Updating while jobs run…' : ''} />
       <p>
         Imports and bulk actions run in the background as jobs. Finished jobs are kept for a week (the
         server’s <code>jobs.retentionMs</code>).
@@ -123,48 +128,37 @@ function JobList() {
         </EmptyState>
       ) : null}
       {jobs && jobs.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Recent jobs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">State</th>
-                <th scope="col" class="progress-col">
-                  Progress
-                </th>
-                <th scope="col">Result</th>
-                <th scope="col" class="wide">
-                  Started
-                </th>
-                <th scope="col" class="wide">
-                  Finished
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((job) => (
-                <tr key={job.id} data-job={job.id}>
-                  <td>
-                    <a href={`#/jobs/${job.id}`}>{jobTitle(job)}</a>
-                  </td>
-                  <td>
-                    <StateBadge state={job.state} />
-                  </td>
-                  <td class="progress-col">
-                    <Progress job={job} id={`progress-${job.id}`} />
-                  </td>
-                  <td class="result">
-                    {jobResult(job)}
-                    {job.failedReason ? <span class="failed-reason">{job.failedReason}</span> : null}
-                  </td>
-                  <td class="wide">{formatDate(job.createdAt)}</td>
-                  <td class="wide">{job.finishedAt ? formatDate(job.finishedAt) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Recent jobs, newest first"
+          columns={[
+            'Job',
+            'State',
+            { label: 'Progress', class: 'progress-col' },
+            'Result',
+            { label: 'Started', class: 'wide' },
+            { label: 'Finished', class: 'wide' },
+          ]}
+        >
+          {jobs.map((job) => (
+            <tr key={job.id} data-job={job.id}>
+              <td>
+                <a href={`#/jobs/${job.id}`}>{jobTitle(job)}</a>
+              </td>
+              <td>
+                <StateBadge state={job.state} />
+              </td>
+              <td class="progress-col">
+                <Progress job={job} id={`progress-${job.id}`} />
+              </td>
+              <td class="result">
+                {jobResult(job)}
+                {job.failedReason ? <span class="failed-reason">{job.failedReason}</span> : null}
+              </td>
+              <td class="wide">{formatDate(job.createdAt)}</td>
+              <td class="wide">{job.finishedAt ? formatDate(job.finishedAt) : '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {hasMore ? (
         <div class="actions">
@@ -235,20 +229,14 @@ function JobDetail({ id }: { id: string }) {
             {jobResult(job)}
           </p>
           <ErrorMessage error={job.failedReason} />
-          <dl class="counts">
-            <div>
-              <dt>Started</dt>
-              <dd class="small">{formatDate(job.createdAt)}</dd>
-            </div>
-            <div>
-              <dt>Finished</dt>
-              <dd class="small">{job.finishedAt ? formatDate(job.finishedAt) : 'Not yet'}</dd>
-            </div>
-            <div>
-              <dt>Attempts</dt>
-              <dd class="small">{job.attempts}</dd>
-            </div>
-          </dl>
+          <Counts
+            small
+            items={[
+              ['Started', formatDate(job.createdAt)],
+              ['Finished', job.finishedAt ? formatDate(job.finishedAt) : 'Not yet'],
+              ['Attempts', job.attempts],
+            ]}
+          />
           {rowErrors && rowErrors.length > 0 ? (
             <RowErrorsTable caption="Rows that were not imported" errors={rowErrors} />
           ) : null}

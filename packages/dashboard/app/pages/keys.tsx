@@ -1,10 +1,14 @@
 import { useState } from 'preact/hooks';
 import { type ApiKey, api } from '../api.js';
 import {
+  ACTIONS_COLUMN,
   ConfirmDialog,
+  DataTable,
   EmptyState,
   ErrorMessage,
   formatDate,
+  PageHead,
+  RowDangerButton,
   SecretShownOnce,
   Status,
   useApiList,
@@ -36,14 +40,11 @@ export function KeysPage() {
   const revoked = keys?.filter((k) => k.revokedAt) ?? [];
   return (
     <main id="main" tabIndex={-1}>
-      <div class="page-head">
-        <h1>API keys</h1>
-        <div class="head-actions">
-          <button type="button" class="primary" disabled={busy} onClick={create}>
-            Create key
-          </button>
-        </div>
-      </div>
+      <PageHead title="API keys">
+        <button type="button" class="primary" disabled={busy} onClick={create}>
+          Create key
+        </button>
+      </PageHead>
       <p>
         Secret keys (<code>sk_…</code>) let a program use the API as this project: send one as{' '}
         <code>Authorization: Bearer sk_…</code>. roster stores only a hash of each key, so a key is shown
@@ -70,46 +71,28 @@ export function KeysPage() {
         </EmptyState>
       ) : null}
       {keys && keys.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">API keys of this project</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...active, ...revoked].map((k) => (
-                <tr key={k.id}>
-                  <td>
-                    <code>
-                      {k.prefix}…{k.lastFour}
-                    </code>
-                  </td>
-                  <td>{formatDate(k.createdAt)}</td>
-                  <td>{k.revokedAt ? `Revoked ${formatDate(k.revokedAt)}` : 'Active'}</td>
-                  <td>
-                    {k.revokedAt ? null : (
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={`Revoke key ${k.prefix}…${k.lastFour}`}
-                        onClick={() => setRevoking(k)}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="API keys of this project" columns={['Key', 'Created', 'State', ACTIONS_COLUMN]}>
+          {[...active, ...revoked].map((k) => (
+            <tr key={k.id}>
+              <td>
+                <code>
+                  {k.prefix}…{k.lastFour}
+                </code>
+              </td>
+              <td>{formatDate(k.createdAt)}</td>
+              <td>{k.revokedAt ? `Revoked ${formatDate(k.revokedAt)}` : 'Active'}</td>
+              <td>
+                {k.revokedAt ? null : (
+                  <RowDangerButton
+                    label="Revoke"
+                    row={`key ${k.prefix}…${k.lastFour}`}
+                    onClick={() => setRevoking(k)}
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {revoking ? (
         <ConfirmDialog

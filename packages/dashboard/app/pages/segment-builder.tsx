@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Segment, type SegmentFilter } from '../api.js';
-import { ErrorMessage } from '../ui.js';
+import { ErrorMessage, Options, TextField } from '../ui.js';
 
 type FieldKind = 'email' | 'subscribed' | 'createdAt' | 'data';
 
@@ -158,12 +158,7 @@ export function SegmentBuilder(props: { onSaved: (segment: Segment) => void; onC
           A dynamic segment: contacts join and leave it as they change. Numbers and true/false in a data value
           are compared as such.
         </p>
-        <label for="segment-name">Name</label>
-        <input
-          id="segment-name"
-          value={name}
-          onInput={(e) => setName((e.target as HTMLInputElement).value)}
-        />
+        <TextField id="segment-name" label="Name" value={name} onValue={setName} />
         <fieldset>
           <legend>Contacts that match</legend>
           <div class="logic">
@@ -187,11 +182,7 @@ export function SegmentBuilder(props: { onSaved: (segment: Segment) => void; onC
                     update(row.key, { field: (e.target as HTMLSelectElement).value as FieldKind })
                   }
                 >
-                  {FIELDS.map((f) => (
-                    <option key={f.value} value={f.value}>
-                      {f.label}
-                    </option>
-                  ))}
+                  <Options choices={FIELDS} />
                 </select>
                 {row.field === 'data' ? (
                   <input
@@ -206,11 +197,7 @@ export function SegmentBuilder(props: { onSaved: (segment: Segment) => void; onC
                   value={row.operator}
                   onChange={(e) => update(row.key, { operator: (e.target as HTMLSelectElement).value })}
                 >
-                  {OPERATORS[row.field].map((o) => (
-                    <option key={o.value} value={o.value}>
-                      {o.label}
-                    </option>
-                  ))}
+                  <Options choices={OPERATORS[row.field]} />
                 </select>
                 {row.field === 'subscribed' ? (
                   <select

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Session } from '../api.js';
-import { ErrorMessage } from '../ui.js';
+import { ErrorMessage, TextField } from '../ui.js';
 
 export function SignIn({
   onSignedIn,
@@ -36,16 +36,16 @@ export function SignIn({
             {notice}
           </p>
         ) : null}
-        <label for="key">Secret key</label>
-        <input
+        <TextField
           id="key"
+          label="Secret key"
           name="key"
           type="password"
           autoComplete="off"
           spellcheck={false}
           required
           value={key}
-          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+          onValue={setKey}
         />
         <ErrorMessage error={error} />
         <button type="submit" class="primary" disabled={busy}>

@@ -1,12 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type WebhookDelivery, type WebhookEndpoint, type WebhookTestResult } from '../api.js';
 import {
+  ACTIONS_COLUMN,
+  Badge,
   ConfirmDialog,
+  DataTable,
   EmptyState,
   ErrorMessage,
   formatDate,
+  RowDangerButton,
   SecretShownOnce,
   Status,
+  TextField,
   useApiList,
 } from '../ui.js';
 
@@ -26,6 +31,12 @@ const DELIVERY_LABELS: Record<WebhookDelivery['status'], string> = {
   pending: 'Pending',
   succeeded: 'Delivered',
   failed: 'Failed',
+};
+
+const DELIVERY_TONES: Record<WebhookDelivery['status'], string | undefined> = {
+  pending: undefined,
+  succeeded: 'yes',
+  failed: 'no',
 };
 
 function endpointState(endpoint: WebhookEndpoint): string {
@@ -116,20 +127,20 @@ export function WebhooksPage() {
       </p>
       <form class="card" onSubmit={create} aria-labelledby="new-webhook-title">
         <h2 id="new-webhook-title">New endpoint</h2>
-        <label for="webhook-url">URL</label>
-        <input
+        <TextField
           id="webhook-url"
+          label="URL"
           type="url"
           required
           placeholder="https://example.com/hooks/roster"
           value={url}
-          onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
+          onValue={setUrl}
         />
-        <label for="webhook-description">Description (optional)</label>
-        <input
+        <TextField
           id="webhook-description"
+          label="Description (optional)"
           value={description}
-          onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
+          onValue={setDescription}
         />
         <fieldset>
           <legend>Events</legend>
@@ -183,73 +194,52 @@ export function WebhooksPage() {
         </EmptyState>
       ) : null}
       {endpoints && endpoints.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Webhook endpoints</caption>
-            <thead>
-              <tr>
-                <th scope="col">URL</th>
-                <th scope="col" class="wide">
-                  Events
-                </th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {endpoints.map((endpoint) => (
-                <tr key={endpoint.id} data-endpoint={endpoint.id}>
-                  <td class="url">
-                    {endpoint.url}
-                    {endpoint.description ? <span class="hint block">{endpoint.description}</span> : null}
-                  </td>
-                  <td class="wide">{endpoint.eventTypes.join(', ')}</td>
-                  <td>
-                    <span class={endpoint.enabled ? 'badge yes' : 'badge no'}>{endpointState(endpoint)}</span>
-                  </td>
-                  <td>
-                    <div class="row-actions">
-                      <button
-                        type="button"
-                        disabled={busy === endpoint.id}
-                        aria-label={`Send test to ${endpoint.url}`}
-                        onClick={() => test(endpoint)}
-                      >
-                        Send test
-                      </button>
-                      <button
-                        type="button"
-                        disabled={busy === endpoint.id}
-                        aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.url}`}
-                        onClick={() => toggle(endpoint)}
-                      >
-                        {endpoint.enabled ? 'Disable' : 'Enable'}
-                      </button>
-                      <button
-                        type="button"
-                        aria-expanded={open === endpoint.id}
-                        aria-label={`Deliveries of ${endpoint.url}`}
-                        onClick={() => setOpen(open === endpoint.id ? null : endpoint.id)}
-                      >
-                        Deliveries
-                      </button>
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={`Delete ${endpoint.url}`}
-                        onClick={() => setDeleting(endpoint)}
-                      >
-                        Delete
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Webhook endpoints"
+          columns={['URL', { label: 'Events', class: 'wide' }, 'State', ACTIONS_COLUMN]}
+        >
+          {endpoints.map((endpoint) => (
+            <tr key={endpoint.id} data-endpoint={endpoint.id}>
+              <td class="url">
+                {endpoint.url}
+                {endpoint.description ? <span class="hint block">{endpoint.description}</span> : null}
+              </td>
+              <td class="wide">{endpoint.eventTypes.join(', ')}</td>
+              <td>
+                <Badge tone={endpoint.enabled ? 'yes' : 'no'}>{endpointState(endpoint)}</Badge>
+              </td>
+              <td>
+                <div class="row-actions">
+                  <button
+                    type="button"
+                    disabled={busy === endpoint.id}
+                    aria-label={`Send test to ${endpoint.url}`}
+                    onClick={() => test(endpoint)}
+                  >
+                    Send test
+                  </button>
+                  <button
+                    type="button"
+                    disabled={busy === endpoint.id}
+                    aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.url}`}
+                    onClick={() => toggle(endpoint)}
+                  >
+                    {endpoint.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <button
+                    type="button"
+                    aria-expanded={open === endpoint.id}
+                    aria-label={`Deliveries of ${endpoint.url}`}
+                    onClick={() => setOpen(open === endpoint.id ? null : endpoint.id)}
+                  >
+                    Deliveries
+                  </button>
+                  <RowDangerButton label="Delete" row={endpoint.url} onClick={() => setDeleting(endpoint)} />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {open && endpoints?.some((e) => e.id === open) ? (
         <Deliveries endpoint={endpoints.find((e) => e.id === open)!} refresh={status} />
@@ -305,49 +295,30 @@ function Deliveries({ endpoint, refresh }: { endpoint: WebhookEndpoint; refresh:
         <p>Nothing sent yet: “Send test” sends a signed test event now.</p>
       ) : null}
       {deliveries && deliveries.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Recent deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col" class="wide">
-                  Created
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <code>{d.eventType}</code>
-                  </td>
-                  <td>
-                    <span
-                      class={
-                        d.status === 'succeeded' ? 'badge yes' : d.status === 'failed' ? 'badge no' : 'badge'
-                      }
-                    >
-                      {DELIVERY_LABELS[d.status]}
-                    </span>
-                  </td>
-                  <td>{d.attemptCount}</td>
-                  <td class="result">
-                    {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}
-                    {d.lastError ? <span class="failed-reason">{d.lastError}</span> : null}
-                    {d.nextAttemptAt ? (
-                      <span class="hint block">next try {formatDate(d.nextAttemptAt)}</span>
-                    ) : null}
-                  </td>
-                  <td class="wide">{formatDate(d.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Recent deliveries, newest first"
+          columns={['Event', 'Status', 'Attempts', 'Last answer', { label: 'Created', class: 'wide' }]}
+        >
+          {deliveries.map((d) => (
+            <tr key={d.id}>
+              <td>
+                <code>{d.eventType}</code>
+              </td>
+              <td>
+                <Badge tone={DELIVERY_TONES[d.status]}>{DELIVERY_LABELS[d.status]}</Badge>
+              </td>
+              <td>{d.attemptCount}</td>
+              <td class="result">
+                {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}
+                {d.lastError ? <span class="failed-reason">{d.lastError}</span> : null}
+                {d.nextAttemptAt ? (
+                  <span class="hint block">next try {formatDate(d.nextAttemptAt)}</span>
+                ) : null}
+              </td>
+              <td class="wide">{formatDate(d.createdAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </section>
   );
