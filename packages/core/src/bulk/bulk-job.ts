@@ -1,4 +1,4 @@
-import { recordChanges } from '../changes/contact-changes.js';
+import { recordJobChange } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import * as writes from '../contacts/contact-batch-repository.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
@@ -72,13 +72,7 @@ export function bulkJobDefinition(deps: BulkServiceDeps): JobDefinition<BulkJobP
     },
     async completedIn(trx, job, result) {
       const { errors: _errors, ...counts } = result;
-      await recordChanges(
-        deps,
-        trx,
-        job.projectId,
-        [{ type: 'bulk.completed', contactId: null, data: { jobId: job.id, ...counts } }],
-        isoNow(deps.clock),
-      );
+      await recordJobChange(deps, trx, job, 'bulk.completed', counts);
     },
   };
 }

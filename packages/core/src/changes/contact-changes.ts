@@ -1,10 +1,11 @@
+import { type Clock, isoNow } from '../clock.js';
 import type { Contact } from '../contacts/contact-types.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import { insertEvents } from '../events/event-repository.js';
 import { uuidv7 } from '../ids.js';
 import type { ChangeNotifier } from './change-feed.js';
-import type { ContactField, NewChange, OutboxBatch } from './change-types.js';
+import type { ContactField, JobChangeType, NewChange, OutboxBatch } from './change-types.js';
 import { appendBatch, appendChanges } from './outbox-repository.js';
 
 /** What recording changes needs from a service's deps. */
@@ -116,6 +117,26 @@ export async function recordChanges(
 ): Promise<void> {
   const first = await appendChanges(trx, deps.dialect, projectId, changes, now);
   if (first !== null) deps.changes?.appended(first);
+}
+
+/**
+ * Appends a job's own change event (`bulk.completed`, `import.failed`, ...: of no contact) in
+ * `trx`, stamped now, its data the job's id followed by `data`.
+ */
+export async function recordJobChange(
+  deps: ChangeDeps & { clock: Clock },
+  trx: Db,
+  job: { id: string; projectId: string },
+  type: JobChangeType,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await recordChanges(
+    deps,
+    trx,
+    job.projectId,
+    [{ type, contactId: null, data: { jobId: job.id, ...data } }],
+    isoNow(deps.clock),
+  );
 }
 
 /** Appends a batch row (many contacts' events, see `OutboxBatch`) in `trx` and tells the feed. */

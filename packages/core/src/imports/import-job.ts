@@ -1,6 +1,6 @@
 import { audienceExists } from '../audiences/audience-repository.js';
 import type { ContactField, OutboxBatchGroup } from '../changes/change-types.js';
-import { recordBatch, recordChanges } from '../changes/contact-changes.js';
+import { recordBatch, recordJobChange } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
@@ -88,22 +88,10 @@ export function importJobDefinition(deps: ImportJobDeps): JobDefinition<ImportJo
     run: (ctx) => runImport(deps, ctx),
     async completedIn(trx, job, result) {
       const { errors: _errors, ...counts } = result;
-      await recordChanges(
-        deps,
-        trx,
-        job.projectId,
-        [{ type: 'import.completed', contactId: null, data: { jobId: job.id, ...counts } }],
-        isoNow(deps.clock),
-      );
+      await recordJobChange(deps, trx, job, 'import.completed', counts);
     },
     async failedIn(trx, job, error) {
-      await recordChanges(
-        deps,
-        trx,
-        job.projectId,
-        [{ type: 'import.failed', contactId: null, data: { jobId: job.id, error } }],
-        isoNow(deps.clock),
-      );
+      await recordJobChange(deps, trx, job, 'import.failed', { error });
     },
     async onFinished(db, job) {
       const { source } = job.payload;
