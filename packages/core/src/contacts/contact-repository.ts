@@ -4,6 +4,7 @@ import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
+import type { Contact } from './contact-types.js';
 
 export interface UpsertRow {
   id: string;
@@ -54,15 +55,8 @@ export async function upsertContact(db: Db, dialect: DialectInfo, row: UpsertRow
     .executeTakeFirstOrThrow();
 }
 
-export interface NewContactRow {
-  id: string;
-  projectId: string;
-  email: string;
-  subscribed: boolean;
-  data: Record<string, unknown> | null;
-  firstName: string | null;
-  lastName: string | null;
-  audienceId: string | null;
+/** A contact to insert: its fields (`data` as it is to be stored), created and updated `now`. */
+export interface NewContactRow extends Omit<Contact, 'createdAt' | 'updatedAt'> {
   now: string;
 }
 

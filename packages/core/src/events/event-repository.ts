@@ -2,18 +2,9 @@ import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import type { ContactEvent } from './event-types.js';
 
-export interface NewEvent {
-  id: string;
-  projectId: string;
-  contactId: string;
-  name: string;
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
-
 const INSERT_CHUNK = 500;
 
-export async function insertEvents(db: Db, dialect: DialectInfo, events: NewEvent[]): Promise<void> {
+export async function insertEvents(db: Db, dialect: DialectInfo, events: ContactEvent[]): Promise<void> {
   for (let i = 0; i < events.length; i += INSERT_CHUNK) {
     await db
       .insertInto('roster_events')
