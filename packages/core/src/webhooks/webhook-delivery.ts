@@ -91,6 +91,18 @@ export function signingSecrets(endpoint: WebhookEndpointRow, now: string): strin
   return secrets;
 }
 
+/** A pending delivery's state once failed for good without an attempt (`reason`) at `at`. */
+function failedWithoutAttempt(reason: string, at: string) {
+  return {
+    status: 'failed',
+    last_error: reason,
+    job_id: null,
+    next_attempt_at: null,
+    finished_at: at,
+    updated_at: at,
+  } as const;
+}
+
 /**
  * Delivery machinery shared by the fan-out, the job and the service. Every delivery row is either
  * finished (succeeded/failed), or pending; a pending one has a job (`job_id`) when it is the oldest
@@ -296,14 +308,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   async function failPending(trx: Db, endpointId: string, reason: string, at: string): Promise<void> {
     await trx
       .updateTable('roster_webhook_deliveries')
-      .set({
-        status: 'failed',
-        last_error: reason,
-        job_id: null,
-        next_attempt_at: null,
-        finished_at: at,
-        updated_at: at,
-      })
+      .set(failedWithoutAttempt(reason, at))
       .where('endpoint_id', '=', endpointId)
       .where('status', '=', 'pending')
       .execute();
@@ -420,14 +425,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       const at = now();
       const updated = await trx
         .updateTable('roster_webhook_deliveries')
-        .set({
-          status: 'failed',
-          last_error: reason,
-          job_id: null,
-          next_attempt_at: null,
-          finished_at: at,
-          updated_at: at,
-        })
+        .set(failedWithoutAttempt(reason, at))
         .where('id', '=', delivery.id)
         .where('status', '=', 'pending')
         .where('job_id', '=', jobId)
