@@ -7,6 +7,7 @@ import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import { keysetPage } from '../paging.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -429,9 +430,7 @@ export function createContactService(deps: ContactServiceDeps) {
           where,
           limit: limit + 1,
         });
-        const hasMore = rows.length > limit;
-        const data = (hasMore ? rows.slice(0, limit) : rows).map(toContact);
-        const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
+        const page: ContactPage = keysetPage(rows, limit, toContact);
         if (valid.includeTotal)
           page.total = await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
         return page;
@@ -454,9 +453,7 @@ export function createContactService(deps: ContactServiceDeps) {
             subscribed,
             limit: limit + 1,
           });
-      const hasMore = rows.length > limit;
-      const data = (hasMore ? rows.slice(0, limit) : rows).map(toContact);
-      const page: ContactPage = { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
+      const page: ContactPage = keysetPage(rows, limit, toContact);
       if (valid.includeTotal) page.total = await total(projectId, { search, subscribed }, candidates);
       return page;
     },

@@ -7,6 +7,7 @@ import type { Db, JobRow } from '../db/schema.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { ResolvedJobsOptions } from '../options.js';
+import { keysetPage } from '../paging.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as store from './job-store.js';
 import {
@@ -433,9 +434,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         beforeId,
         limit: limit + 1,
       });
-      const hasMore = rows.length > limit;
-      const data = (hasMore ? rows.slice(0, limit) : rows).map((row) => rowToJob<P, R>(row, dialect));
-      return { data, cursor: hasMore ? data[data.length - 1]!.id : null, hasMore };
+      return keysetPage(rows, limit, (row) => rowToJob<P, R>(row, dialect));
     },
 
     /**
