@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ChangeFeed, ChangeHandler, SubscribeOptions, Unsubscribe } from '../changes/change-feed.js';
 import type { ChangeEventType } from '../changes/change-types.js';
 import { isoNow } from '../clock.js';
+import { contactExists } from '../contacts/contact-repository.js';
 import { createContactService } from '../contacts/contact-service.js';
 import type { UpsertResult } from '../contacts/contact-types.js';
 import type { ContactIndex } from '../db/contact-index.js';
@@ -114,13 +115,7 @@ export function createEventService(deps: EventServiceDeps) {
     async list(projectId: string, contactId: string, input: ListEventsInput = {}): Promise<ContactEvent[]> {
       const valid = parseInput(listEventsSchema, input);
       if (!isUuid(contactId)) throw RosterError.notFound('contact');
-      const exists = await db
-        .selectFrom('roster_contacts')
-        .select('id')
-        .where('project_id', '=', projectId)
-        .where('id', '=', contactId)
-        .executeTakeFirst();
-      if (!exists) throw RosterError.notFound('contact');
+      if (!(await contactExists(db, projectId, contactId))) throw RosterError.notFound('contact');
       return listContactEvents(db, dialect, {
         projectId,
         contactId,
