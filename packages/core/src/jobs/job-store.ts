@@ -268,12 +268,22 @@ async function updateOwnedJob(
   workerId: string,
   changes: UpdateObject<Database, 'roster_jobs'>,
 ): Promise<boolean> {
+  return updateJobIf(db, id, { lockedBy: workerId, status: 'running' }, changes);
+}
+
+/** Applies `changes` to the job only while it is as `expected`; false (nothing changed) otherwise. */
+async function updateJobIf(
+  db: Db,
+  id: string,
+  expected: { lockedBy?: string; status: JobsTable['status'] },
+  changes: UpdateObject<Database, 'roster_jobs'>,
+): Promise<boolean> {
   const updated = await db
     .updateTable('roster_jobs')
     .set(changes)
     .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .where('status', '=', 'running')
+    .$if(expected.lockedBy !== undefined, (q) => q.where('locked_by', '=', expected.lockedBy!))
+    .where('status', '=', expected.status)
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) > 0;
 }
@@ -299,13 +309,12 @@ export async function findJobsByStatus(
 
 /** Fails a queued (not running) job for good with `error`; false if it is not queued any more. */
 export async function failQueuedJob(db: Db, id: string, error: string, now: string): Promise<boolean> {
-  const result = await db
-    .updateTable('roster_jobs')
-    .set({ status: 'failed', last_error: error, locked_at: null, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return updateJobIf(
+    db,
+    id,
+    { status: 'queued' },
+    { status: 'failed', last_error: error, locked_at: null, updated_at: now },
+  );
 }
 
 /**
