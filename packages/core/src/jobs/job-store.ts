@@ -1,4 +1,4 @@
-import type { Insertable, UpdateObject } from 'kysely';
+import type { ExpressionBuilder, Insertable, UpdateObject } from 'kysely';
 import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Database, Db, JobRow, JobsTable } from '../db/schema.js';
@@ -46,6 +46,17 @@ export async function findJob(db: Db, id: string): Promise<JobRow | undefined> {
   return db.selectFrom('roster_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** What a claim sets on the queued job: running, locked by the worker now, one more attempt. */
+function claimed(eb: ExpressionBuilder<Database, 'roster_jobs'>, claim: { workerId: string; now: string }) {
+  return {
+    status: 'running',
+    attempts: eb('attempts', '+', 1),
+    locked_at: claim.now,
+    locked_by: claim.workerId,
+    updated_at: claim.now,
+  } as const;
+}
+
 /**
  * Atomically claims a due queued job of one of `types`: marks it running, locked by `workerId`, and
  * counts the attempt. Fair between projects: the job comes from the project with the fewest jobs
@@ -61,13 +72,7 @@ export async function claimNextJob(
   if (claim.types.length === 0) return undefined;
   return db
     .updateTable('roster_jobs')
-    .set((eb) => ({
-      status: 'running',
-      attempts: eb('attempts', '+', 1),
-      locked_at: claim.now,
-      locked_by: claim.workerId,
-      updated_at: claim.now,
-    }))
+    .set((eb) => claimed(eb, claim))
     .where('id', '=', (eb) => {
       let next = eb
         .selectFrom('roster_jobs as queued')
@@ -112,13 +117,7 @@ export async function claimJob(
 ): Promise<JobRow | undefined> {
   return db
     .updateTable('roster_jobs')
-    .set((eb) => ({
-      status: 'running',
-      attempts: eb('attempts', '+', 1),
-      locked_at: claim.now,
-      locked_by: claim.workerId,
-      updated_at: claim.now,
-    }))
+    .set((eb) => claimed(eb, claim))
     .where('id', '=', claim.id)
     .where('status', '=', 'queued')
     .where('run_at', '<=', claim.now)
