@@ -9,21 +9,24 @@ export interface OpenedDatabase {
   owned: boolean;
 }
 
+/** Loads an optional peer dependency, or throws `message` (with the load error as its cause). */
+function requireOptional<T>(name: string, message: string): T {
+  try {
+    return createRequire(import.meta.url)(name) as T;
+  } catch (error) {
+    throw new Error(message, { cause: error });
+  }
+}
+
 /**
  * Opens a SQLite file (or `:memory:`) with the pragmas roster is tuned for; `cacheSizeKiB` is the
  * page cache (`sqlite.cacheSizeKiB`).
  */
 export function openSqlite(path: string, cacheSizeKiB = 65_536): OpenedDatabase {
-  const require = createRequire(import.meta.url);
-  let BetterSqlite3: typeof import('better-sqlite3');
-  try {
-    BetterSqlite3 = require('better-sqlite3');
-  } catch (error) {
-    throw new Error(
-      'roster: the SQLite default needs the `better-sqlite3` package. Install it, or pass a Kysely instance as `database`.',
-      { cause: error },
-    );
-  }
+  const BetterSqlite3 = requireOptional<typeof import('better-sqlite3')>(
+    'better-sqlite3',
+    'roster: the SQLite default needs the `better-sqlite3` package. Install it, or pass a Kysely instance as `database`.',
+  );
   const sqlite = new BetterSqlite3(path);
   if (path !== ':memory:' && path !== '') {
     // WAL lets readers run while an import writes; NORMAL is durable across process crashes.
@@ -90,18 +93,10 @@ export function isPostgresUrl(value: string): boolean {
  * when a Postgres URL is used.
  */
 export function openPostgres(url: string, poolSize = 10): OpenedDatabase {
-  const require = createRequire(import.meta.url);
-  let pg: typeof import('pg');
-  try {
-    pg = require('pg');
-  } catch (error) {
-    throw new Error(
-      'roster: a postgres:// database needs the `pg` package. Install it next to @roster/core.',
-      {
-        cause: error,
-      },
-    );
-  }
+  const pg = requireOptional<typeof import('pg')>(
+    'pg',
+    'roster: a postgres:// database needs the `pg` package. Install it next to @roster/core.',
+  );
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
