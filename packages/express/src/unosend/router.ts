@@ -8,7 +8,7 @@ import { registerUnosendBulkRoutes } from './bulk-routes.js';
 import { registerUnosendExportRoutes } from './export-routes.js';
 import { registerUnosendImportRoutes } from './import-routes.js';
 import { toUnosendContact, toUnosendErrorBody, toUnosendNewContact } from './unosend-format.js';
-import { integerParam, stringParam, subscribedOf } from './unosend-params.js';
+import { contactFieldsOf, integerParam, stringParam } from './unosend-params.js';
 
 export interface UnosendRouterOptions {
   /**
@@ -72,12 +72,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
     const body = requireObject(req.body);
     const contact = await roster.contacts.create(projectIdOf(res), {
       email: body.email as string,
-      firstName: body.first_name as string | null | undefined,
-      lastName: body.last_name as string | null | undefined,
-      audienceId: body.audience_id as string | null | undefined,
-      subscribed: subscribedOf(body),
+      ...contactFieldsOf(body),
       // Unosend stores metadata as sent, null values included.
-      data: body.metadata as Record<string, unknown> | null | undefined,
       dataMode: 'verbatim',
     });
     res.status(201).json(toUnosendNewContact(contact));
@@ -126,12 +122,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
     const body = requireObject(req.body);
     const contact = await roster.contacts.update(projectIdOf(res), req.params.id, {
       email: body.email as string | undefined,
-      firstName: body.first_name as string | null | undefined,
-      lastName: body.last_name as string | null | undefined,
-      audienceId: body.audience_id as string | null | undefined,
-      subscribed: subscribedOf(body),
+      ...contactFieldsOf(body),
       // Unosend replaces metadata as a whole; null clears it.
-      data: body.metadata as Record<string, unknown> | null | undefined,
       dataMode: 'replace',
     });
     res.json(toUnosendContact(contact));

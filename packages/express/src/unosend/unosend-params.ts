@@ -20,6 +20,20 @@ export function subscribedOf(body: Record<string, unknown>): boolean | undefined
   return subscribed as boolean;
 }
 
+/**
+ * A contact body's fields in core's names (`first_name` → `firstName`, `metadata` → `data`, ...),
+ * as `POST` and `PATCH /contacts` take them beside `email`.
+ */
+export function contactFieldsOf(body: Record<string, unknown>) {
+  return {
+    firstName: body.first_name as string | null | undefined,
+    lastName: body.last_name as string | null | undefined,
+    audienceId: body.audience_id as string | null | undefined,
+    subscribed: subscribedOf(body),
+    data: body.metadata as Record<string, unknown> | null | undefined,
+  };
+}
+
 /** A query parameter's first value; empty counts as absent. */
 export function stringParam(value: unknown): string | undefined {
   return firstQueryValue(value) || undefined;
