@@ -1,5 +1,7 @@
+import type { Roster } from '@roster/core';
 import { RosterError } from '@roster/core';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import { authenticate, type ResolveProject } from './auth.js';
 import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
 
 /**
@@ -23,6 +25,27 @@ export function jsonBodies(options: { limit: number | string }): RequestHandler 
     if (req.method === 'GET' || req.method === 'HEAD') next();
     else parse(req, res, next);
   };
+}
+
+/**
+ * The head of the routes that take secret keys (Plunk's `/contacts` and `/segments`, roster's own
+ * routes): private answers; then the key, checked from the headers before any body is read (a
+ * client without a valid key gets its 401 without the server buffering what it sends), a public
+ * `pk_` key refused; then JSON bodies up to `jsonLimit`.
+ */
+export function secretKeyRoutes(
+  roster: Roster,
+  resolveProject: ResolveProject | undefined,
+  jsonLimit: number | string,
+): RequestHandler[] {
+  return [
+    privateAnswers,
+    authenticate(roster, {
+      resolveProject,
+      rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
+    }),
+    jsonBodies({ limit: jsonLimit }),
+  ];
 }
 
 /** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */

@@ -1,4 +1,4 @@
-import type { Contact } from '@roster/core';
+import type { Contact, ContactPage } from '@roster/core';
 import type { HttpError } from '../errors.js';
 
 /** Plunk's contact object. First/last name and audience are Unosend fields and are not shown here. */
@@ -11,6 +11,16 @@ export function toPlunkContact(contact: Contact) {
     projectId: contact.projectId,
     createdAt: contact.createdAt,
     updatedAt: contact.updatedAt,
+  };
+}
+
+/** A page of `GET /contacts` (Plunk's, and roster's own): `total` only when it was counted. */
+export function toPlunkContactPage(page: ContactPage) {
+  return {
+    data: page.data.map(toPlunkContact),
+    cursor: page.cursor,
+    hasMore: page.hasMore,
+    ...(page.total === undefined ? {} : { total: page.total }),
   };
 }
 

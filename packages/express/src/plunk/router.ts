@@ -1,16 +1,10 @@
 import type { Roster } from '@roster/core';
 import express, { type Router } from 'express';
-import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
+import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import {
-  finishDialectRouter,
-  firstQueryValue,
-  jsonBodies,
-  privateAnswers,
-  requireObject,
-} from '../router-kit.js';
+import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes, sendFlatError } from './job-routes.js';
-import { toPlunkContact, toPlunkErrorBody } from './plunk-format.js';
+import { toPlunkContact, toPlunkContactPage, toPlunkErrorBody } from './plunk-format.js';
 import { registerPlunkSegmentRoutes } from './segment-routes.js';
 import { adjustTrackError, registerPlunkTrackRoute } from './track-route.js';
 
@@ -72,17 +66,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   const router = express.Router();
   const onError = options.onError ?? logUnexpected;
 
-  // The key is checked from the headers before any body is read: a client without a valid key
-  // gets its 401 without the server buffering what it sends.
-  router.use(
-    '/contacts',
-    privateAnswers,
-    authenticate(roster, {
-      resolveProject: options.resolveProject,
-      rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
-    }),
-    jsonBodies({ limit: options.jsonLimit ?? '1mb' }),
-  );
+  router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
 
   router.get('/contacts', async (req, res) => {
     const cursor = firstQueryValue(req.query.cursor) || undefined;
@@ -94,12 +78,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
       ...plunkListOrder(req.query),
       includeTotal: cursor === undefined,
     });
-    res.json({
-      data: page.data.map(toPlunkContact),
-      cursor: page.cursor,
-      hasMore: page.hasMore,
-      ...(page.total === undefined ? {} : { total: page.total }),
-    });
+    res.json(toPlunkContactPage(page));
   });
 
   router.post('/contacts', async (req, res) => {

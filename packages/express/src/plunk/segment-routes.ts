@@ -1,7 +1,8 @@
 import type { Roster, Segment } from '@roster/core';
-import type { Response, Router } from 'express';
-import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
-import { firstQueryValue, jsonBodies, privateAnswers, requireObject } from '../router-kit.js';
+import type { RequestHandler, Router } from 'express';
+import { projectIdOf, type ResolveProject } from '../auth.js';
+import { firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
+import { sendFlatError } from './job-routes.js';
 import { toPlunkContact } from './plunk-format.js';
 
 /** Plunk's Segment object. */
@@ -18,11 +19,6 @@ export function toPlunkSegment(segment: Segment) {
     createdAt: segment.createdAt,
     updatedAt: segment.updatedAt,
   };
-}
-
-/** Plunk's controller-level 400s are a flat `{error}` (its LegacyError), not the envelope. */
-function legacy400(res: Response, error: string): void {
-  res.status(400).json({ error });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -45,15 +41,7 @@ export function registerPlunkSegmentRoutes(
   roster: Roster,
   options: SegmentRoutesOptions,
 ): void {
-  router.use(
-    '/segments',
-    privateAnswers,
-    authenticate(roster, {
-      resolveProject: options.resolveProject,
-      rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
-    }),
-    jsonBodies({ limit: options.jsonLimit ?? '1mb' }),
-  );
+  router.use('/segments', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
 
   router.get('/segments', async (_req, res) => {
     res.json((await roster.segments.list(projectIdOf(res))).map(toPlunkSegment));
@@ -61,10 +49,10 @@ export function registerPlunkSegmentRoutes(
 
   router.post('/segments', async (req, res) => {
     const body = requireObject(req.body);
-    if (!body.name) return legacy400(res, 'Name is required');
+    if (!body.name) return sendFlatError(res, 400, 'Name is required');
     const type = body.type ?? 'DYNAMIC';
     if (type === 'DYNAMIC' && !isObject(body.condition)) {
-      return legacy400(res, 'Condition is required and must be an object for DYNAMIC segments');
+      return sendFlatError(res, 400, 'Condition is required and must be an object for DYNAMIC segments');
     }
     const projectId = projectIdOf(res);
     const segment = await roster.segments.create(projectId, {
@@ -85,7 +73,7 @@ export function registerPlunkSegmentRoutes(
   router.patch('/segments/:id', async (req, res) => {
     const body = requireObject(req.body);
     if (body.condition !== undefined && !isObject(body.condition)) {
-      return legacy400(res, 'Condition must be an object');
+      return sendFlatError(res, 400, 'Condition must be an object');
     }
     const segment = await roster.segments.update(projectIdOf(res), req.params.id, {
       name: body.name as string | undefined,
@@ -109,31 +97,36 @@ export function registerPlunkSegmentRoutes(
     res.json({ ...page, data: page.data.map(toPlunkContact) });
   });
 
-  router.post('/segments/:id/members', async (req, res) => {
-    const body = requireObject(req.body);
-    if (!Array.isArray(body.emails) || body.emails.length === 0) {
-      return legacy400(res, 'emails must be a non-empty array');
-    }
-    res.json(
-      await roster.segments.addMembers(projectIdOf(res), req.params.id, {
+  /** The members routes: a non-empty `emails` array (else Plunk's flat 400), answered with the change's result. */
+  const membersRoute =
+    (
+      change: (projectId: string, segmentId: string, body: Record<string, unknown>) => Promise<unknown>,
+    ): RequestHandler<{ id: string }> =>
+    async (req, res) => {
+      const body = requireObject(req.body);
+      if (!Array.isArray(body.emails) || body.emails.length === 0) {
+        return sendFlatError(res, 400, 'emails must be a non-empty array');
+      }
+      res.json(await change(projectIdOf(res), req.params.id, body));
+    };
+
+  router.post(
+    '/segments/:id/members',
+    membersRoute((projectId, id, body) =>
+      roster.segments.addMembers(projectId, id, {
         emails: body.emails as string[],
         createMissing: body.createMissing as boolean | undefined,
         subscribed: body.subscribed as boolean | undefined,
       }),
-    );
-  });
+    ),
+  );
 
-  router.delete('/segments/:id/members', async (req, res) => {
-    const body = requireObject(req.body);
-    if (!Array.isArray(body.emails) || body.emails.length === 0) {
-      return legacy400(res, 'emails must be a non-empty array');
-    }
-    res.json(
-      await roster.segments.removeMembers(projectIdOf(res), req.params.id, {
-        emails: body.emails as string[],
-      }),
-    );
-  });
+  router.delete(
+    '/segments/:id/members',
+    membersRoute((projectId, id, body) =>
+      roster.segments.removeMembers(projectId, id, { emails: body.emails as string[] }),
+    ),
+  );
 
   router.post('/segments/:id/compute', async (req, res) => {
     res.json(await roster.segments.compute(projectIdOf(res), req.params.id));

@@ -1,17 +1,11 @@
 import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
-import { csvQuoted, escapeFormula, RosterError, toJobStatus } from '@roster/core';
+import { RosterError, toJobStatus } from '@roster/core';
 import express, { type Router } from 'express';
-import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
+import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { toPlunkContact, toPlunkErrorBody } from '../plunk/plunk-format.js';
-import {
-  finishDialectRouter,
-  firstQueryValue,
-  jsonBodies,
-  privateAnswers,
-  requireObject,
-} from '../router-kit.js';
-import { streamExport } from '../unosend/export-routes.js';
+import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
+import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
+import { audienceNames, escapedCell, streamExport } from '../unosend/export-routes.js';
 
 export interface RosterRouterOptions {
   /**
@@ -183,16 +177,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   const router = express.Router();
   const onError = options.onError ?? logUnexpected;
 
-  router.use(
-    ROSTER_ROUTE_PATHS,
-    privateAnswers,
-    // The key is checked from the headers before any body is read.
-    authenticate(roster, {
-      resolveProject: options.resolveProject,
-      rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
-    }),
-    jsonBodies({ limit: '16kb' }),
-  );
+  router.use(ROSTER_ROUTE_PATHS, secretKeyRoutes(roster, options.resolveProject, '16kb'));
 
   router.get('/project', async (_req, res) => {
     const project = await roster.projects.get(projectIdOf(res));
@@ -256,12 +241,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
       dir: oneOfParam('dir', req.query.dir, ['asc', 'desc'] as const),
       includeTotal: cursor === undefined,
     });
-    res.json({
-      data: page.data.map(toPlunkContact),
-      cursor: page.cursor,
-      hasMore: page.hasMore,
-      ...(page.total === undefined ? {} : { total: page.total }),
-    });
+    res.json(toPlunkContactPage(page));
   });
 
   router.get('/contacts/export', async (req, res) => {
@@ -269,17 +249,12 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     const format = oneOfParam('format', req.query.format, ['csv', 'json'] as const) ?? 'csv';
     const filters = await contactFilters(roster, projectId, req.query);
     // Cells a spreadsheet would run as formulas get a leading `'`.
-    const cell = (v: string) => csvQuoted(escapeFormula(v));
     await streamExport(
       res,
       () => roster.contacts.stream(projectId, filters),
       format,
-      cell,
-      async () => {
-        const names = new Map<string, string>();
-        for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
-        return names;
-      },
+      escapedCell,
+      () => audienceNames(roster, projectId),
     );
   });
 

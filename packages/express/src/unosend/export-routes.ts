@@ -24,7 +24,7 @@ export function registerUnosendExportRoutes(router: Router, roster: Roster): voi
     if (escapeParam !== 'true' && escapeParam !== 'false') {
       throw RosterError.validation([{ field: 'escape_formulas', message: 'must be true or false' }]);
     }
-    const cell = escapeParam === 'true' ? (v: string) => csvQuoted(escapeFormula(v)) : csvQuoted;
+    const cell = escapeParam === 'true' ? escapedCell : csvQuoted;
     const projectId = projectIdOf(res);
     const audienceId = stringParam(req.query.audience_id);
     await streamExport(
@@ -32,13 +32,19 @@ export function registerUnosendExportRoutes(router: Router, roster: Roster): voi
       () => roster.contacts.stream(projectId, { audienceId }),
       format,
       cell,
-      async () => {
-        const names = new Map<string, string>();
-        for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
-        return names;
-      },
+      () => audienceNames(roster, projectId),
     );
   });
+}
+
+/** A quoted CSV cell, with a leading `'` where a spreadsheet would run it as a formula. */
+export const escapedCell = (value: string): string => csvQuoted(escapeFormula(value));
+
+/** The project's audience names by id, for the CSV's `audience` column. */
+export async function audienceNames(roster: Roster, projectId: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const audience of await roster.audiences.list(projectId)) names.set(audience.id, audience.name);
+  return names;
 }
 
 const CSV_HEADER = ['email', 'first_name', 'last_name', 'subscribed', 'audience', 'created_at'];
