@@ -1,24 +1,11 @@
 import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, DB_HELP, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT } from '../config.js';
-import { readServeConfig, resolveServeSettings } from '../config-file.js';
+import { readServeConfig, resolveServeSettings, type ServeFlagValues } from '../config-file.js';
 
-interface ServeFlags {
-  port?: string;
-  host?: string;
-  db?: string;
+interface ServeFlags extends ServeFlagValues {
   apiKey: string[];
-  concurrency?: string;
-  lockTimeout?: string;
-  pollInterval?: string;
   config?: string;
-  maxConnections?: string;
-  headersTimeout?: string;
-  requestTimeout?: string;
-  keepAliveTimeout?: string;
-  jsonLimit?: string;
-  maxImportBytes?: string;
-  allowPrivateWebhookTargets?: boolean;
 }
 
 /** Makes sure the default project can be reached: registers `--api-key`s, or mints a first key. */
