@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, dbPath } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, projectName } from '../config.js';
+import { existingProject, withRoster } from './with-roster.js';
 
 interface ExportFlags extends CommonFlags {
   format: string;
@@ -36,16 +37,13 @@ export function registerExportCommand(program: Command): void {
       if (flags.format !== 'csv' && flags.format !== 'json') {
         throw new CliError(`Invalid format "${flags.format}": use csv or json`);
       }
-      // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
-      const [{ contactsCsv, createRoster }, { startProgress }] = await Promise.all([
-        import('@roster/core'),
-        import('../progress.js'),
-      ]);
-      const roster = await createRoster({ database: dbPath(flags) });
-      try {
-        const name = flags.project ?? 'default';
-        const project = await roster.projects.findByName(name);
-        if (!project) throw new CliError(`No project named "${name}"`);
+      await withRoster(flags, async (roster) => {
+        // Loaded here, not at the top: `roster --help` must not pay for them.
+        const [{ contactsCsv }, { startProgress }] = await Promise.all([
+          import('@roster/core'),
+          import('../progress.js'),
+        ]);
+        const project = await existingProject(roster, projectName(flags));
         const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
         let count = 0;
         const total = await roster.contacts.count(project.id);
@@ -79,8 +77,6 @@ export function registerExportCommand(program: Command): void {
           await once(out, 'finish');
           console.error(`Exported ${count} contacts to ${flags.out}`);
         }
-      } finally {
-        await roster.close();
-      }
+      });
     });
 }

@@ -1,17 +1,6 @@
-import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
-
-async function withRoster<T>(flags: CommonFlags, run: (roster: Roster) => Promise<T>): Promise<T> {
-  // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
-  const { createRoster } = await import('@roster/core');
-  const roster = await createRoster({ database: dbPath(flags) });
-  try {
-    return await run(roster);
-  } finally {
-    await roster.close();
-  }
-}
+import { CliError, type CommonFlags, DB_HELP, projectName } from '../config.js';
+import { existingProject, withRoster } from './with-roster.js';
 
 export function registerKeysCommand(program: Command): void {
   const keys = program.command('keys').description('Manage API keys');
@@ -48,11 +37,7 @@ export function registerKeysCommand(program: Command): void {
         const projects = await roster.projects.list();
         const names = new Map(projects.map((p) => [p.id, p.name]));
         let projectId: string | undefined;
-        if (flags.project) {
-          const project = await roster.projects.findByName(flags.project);
-          if (!project) throw new CliError(`No project named "${flags.project}"`);
-          projectId = project.id;
-        }
+        if (flags.project) projectId = (await existingProject(roster, flags.project)).id;
         const rows = (await roster.keys.list(projectId)).map((k) => ({
           id: k.id,
           project: names.get(k.projectId) ?? k.projectId,

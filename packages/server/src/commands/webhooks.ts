@@ -1,6 +1,7 @@
 import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, dbPath, parsePositiveInt, projectName } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, parsePositiveInt, projectName } from '../config.js';
+import { existingProject, withRoster } from './with-roster.js';
 
 /**
  * Core's `WEBHOOK_DELIVERY_STATUSES`, spelled out for the help text so that registering the
@@ -30,22 +31,17 @@ async function withProject<T>(
   run: (roster: Roster, projectId: string) => Promise<T>,
   options: { create?: boolean } = {},
 ): Promise<T> {
-  // Loaded here, not at the top: `roster --help` must not pay for core and its drivers.
-  const { createRoster } = await import('@roster/core');
-  const roster = await createRoster({
-    database: dbPath(flags),
-    webhooks: { allowPrivateTargets: allowPrivate(flags) },
-  });
-  try {
-    const name = projectName(flags);
-    const project = options.create
-      ? await roster.projects.ensure(name)
-      : await roster.projects.findByName(name);
-    if (!project) throw new CliError(`No project named "${name}"`);
-    return await run(roster, project.id);
-  } finally {
-    await roster.close();
-  }
+  return withRoster(
+    flags,
+    async (roster) => {
+      const name = projectName(flags);
+      const project = options.create
+        ? await roster.projects.ensure(name)
+        : await existingProject(roster, name);
+      return await run(roster, project.id);
+    },
+    { webhooks: { allowPrivateTargets: allowPrivate(flags) } },
+  );
 }
 
 function common(command: Command): Command {

@@ -1,0 +1,27 @@
+import type { Project, Roster, RosterOptions } from '@roster/core';
+import { CliError, type CommonFlags, dbPath } from '../config.js';
+
+/**
+ * Opens the roster of `--db` (else env `ROSTER_DB`), runs `run` with it and closes it, whatever
+ * happens. Core is loaded here, not at the top: `roster --help` must not pay for core and its drivers.
+ */
+export async function withRoster<T>(
+  flags: CommonFlags,
+  run: (roster: Roster) => Promise<T>,
+  options: Omit<RosterOptions, 'database'> = {},
+): Promise<T> {
+  const { createRoster } = await import('@roster/core');
+  const roster = await createRoster({ database: dbPath(flags), ...options });
+  try {
+    return await run(roster);
+  } finally {
+    await roster.close();
+  }
+}
+
+/** The project named `name`; a CliError when there is none. */
+export async function existingProject(roster: Roster, name: string): Promise<Project> {
+  const project = await roster.projects.findByName(name);
+  if (!project) throw new CliError(`No project named "${name}"`);
+  return project;
+}
