@@ -1,8 +1,9 @@
 import type { Roster } from '@roster/core';
+import { createTestRoster, type TestDialect } from '@roster/test-harness';
 import express, { type Express } from 'express';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createPlunkRouter, type PlunkRouterOptions } from '../src/index.js';
-import { ISO, type Listening, listen } from './http-helpers.js';
+import { closeServed, ISO, type Listening, listen } from './http-helpers.js';
 
 /** Plunk's error envelope with the given code/status; `errors` when fields are named. */
 export function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
@@ -32,4 +33,43 @@ export async function servePlunk(
   else app.use(router);
   const server = await listen(app);
   return { server, base: `${server.url}${prefix}` };
+}
+
+export interface PlunkServer {
+  roster: Roster;
+  server: Listening;
+  /** Where the router answers (the server's URL and the mount prefix). */
+  base: string;
+  /** A secret key of the project `main`. */
+  key: string;
+  /** A secret key of the project `other`. */
+  otherKey: string;
+  projectId: string;
+  otherProjectId: string;
+}
+
+/**
+ * Registers the suite's hooks: a roster (with `roster` options) holding the projects `main` and
+ * `other` with a secret key each, and the Plunk router served by `servePlunk` (with `serve` options);
+ * closed after the suite. The returned object is filled in `beforeAll`, so read it inside tests and
+ * hooks only.
+ */
+export function usePlunkServer(
+  dialect: TestDialect,
+  options: {
+    roster?: Parameters<typeof createTestRoster>[1];
+    serve?: Parameters<typeof servePlunk>[1];
+  } = {},
+): PlunkServer {
+  const s = {} as PlunkServer;
+  beforeAll(async () => {
+    s.roster = await createTestRoster(dialect, options.roster);
+    s.projectId = (await s.roster.projects.ensure('main')).id;
+    s.otherProjectId = (await s.roster.projects.ensure('other')).id;
+    s.key = (await s.roster.keys.create(s.projectId)).key;
+    s.otherKey = (await s.roster.keys.create(s.otherProjectId)).key;
+    Object.assign(s, await servePlunk(s.roster, options.serve));
+  });
+  afterAll(() => closeServed(s.server, s.roster));
+  return s;
 }

@@ -1,68 +1,47 @@
-import type { Roster } from '@roster/core';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import {
-  closeServed,
-  emptyTables,
-  type JsonResponse,
-  type Listening,
-  request,
-  UUID,
-} from './http-helpers.js';
-import { plunkError, servePlunk } from './plunk-helpers.js';
-
-let roster: Roster;
-let server: Listening;
-let base: string;
-let key: string;
-let otherKey: string;
-let projectId: string;
-let otherProjectId: string;
-
-async function upload(
-  csv: string | Buffer,
-  options: { field?: string; apiKey?: string } = {},
-): Promise<JsonResponse> {
-  const form = new FormData();
-  form.append(options.field ?? 'file', new Blob([csv], { type: 'text/csv' }), 'contacts.csv');
-  const response = await fetch(`${base}/contacts/import`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${options.apiKey ?? key}` },
-    body: form,
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-}
-
-/** Polls a job status URL until the job is finished. */
-async function finished(url: string, apiKey = key): Promise<JsonResponse> {
-  for (let i = 0; i < 500; i++) {
-    const res = await request(url, { key: apiKey });
-    if (res.status !== 200 || res.body.state === 'completed' || res.body.state === 'failed') return res;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`job at ${url} did not finish`);
-}
-
-async function contact(email: string, project = projectId, subscribed = true) {
-  return (await roster.contacts.upsert(project, { email, subscribed })).contact;
-}
+import { describeEachDialect } from '@roster/test-harness';
+import { beforeAll, beforeEach, expect, it } from 'vitest';
+import { emptyTables, type JsonResponse, request, UUID } from './http-helpers.js';
+import { plunkError, usePlunkServer } from './plunk-helpers.js';
 
 describeEachDialect('Plunk import and bulk jobs', (dialect) => {
+  const s = usePlunkServer(dialect, { roster: { jobs: { pollIntervalMs: 20 } }, serve: { prefix: '/api' } });
   beforeAll(async () => {
-    roster = await createTestRoster(dialect, { jobs: { pollIntervalMs: 20 } });
-    projectId = (await roster.projects.ensure('main')).id;
-    otherProjectId = (await roster.projects.ensure('other')).id;
-    key = (await roster.keys.create(projectId)).key;
-    otherKey = (await roster.keys.create(otherProjectId)).key;
-    ({ server, base } = await servePlunk(roster, { prefix: '/api' }));
-    await roster.jobs.start();
+    await s.roster.jobs.start();
   });
-  afterAll(() => closeServed(server, roster));
-  beforeEach(() => emptyTables(roster, 'roster_contacts'));
+
+  async function upload(
+    csv: string | Buffer,
+    options: { field?: string; apiKey?: string } = {},
+  ): Promise<JsonResponse> {
+    const form = new FormData();
+    form.append(options.field ?? 'file', new Blob([csv], { type: 'text/csv' }), 'contacts.csv');
+    const response = await fetch(`${s.base}/contacts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.apiKey ?? s.key}` },
+      body: form,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  }
+
+  /** Polls a job status URL until the job is finished. */
+  async function finished(url: string, apiKey = s.key): Promise<JsonResponse> {
+    for (let i = 0; i < 500; i++) {
+      const res = await request(url, { key: apiKey });
+      if (res.status !== 200 || res.body.state === 'completed' || res.body.state === 'failed') return res;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`job at ${url} did not finish`);
+  }
+
+  async function contact(email: string, project = s.projectId, subscribed = true) {
+    return (await s.roster.contacts.upsert(project, { email, subscribed })).contact;
+  }
+
+  beforeEach(() => emptyTables(s.roster, 'roster_contacts'));
 
   it('imports a few hundred rows: 202 with a job id, then polling reaches completed with every counter', async () => {
-    await contact('existing7@example.com', projectId, false);
+    await contact('existing7@example.com', s.projectId, false);
     const rows = ['email,First Name,plan,subscribed']; // header names are lowercased, as Plunk does
     for (let i = 0; i < 300; i++)
       rows.push(`user${i}@example.com,Name ${i},${i % 2 ? 'pro' : 'free'},${i % 10 ? '' : 'no'}`);
@@ -74,7 +53,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ message: 'Import queued successfully', jobId: UUID });
 
-    const status = await finished(`${base}/contacts/import/${res.body.jobId}`);
+    const status = await finished(`${s.base}/contacts/import/${res.body.jobId}`);
     expect(status.status).toBe(200);
     expect(status.body).toEqual({
       id: res.body.jobId,
@@ -92,28 +71,32 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
         ],
       },
     });
-    expect(await roster.contacts.count(projectId)).toBe(301);
-    const five = await roster.contacts.findByEmail(projectId, 'user5@example.com');
+    expect(await s.roster.contacts.count(s.projectId)).toBe(301);
+    const five = await s.roster.contacts.findByEmail(s.projectId, 'user5@example.com');
     expect(five).toMatchObject({ subscribed: true, data: { 'first name': 'Name 5', plan: 'team' } });
-    expect(await roster.contacts.findByEmail(projectId, 'user10@example.com')).toMatchObject({
+    expect(await s.roster.contacts.findByEmail(s.projectId, 'user10@example.com')).toMatchObject({
       subscribed: false,
       data: { 'first name': 'Name 10', plan: 'free' },
     });
-    expect(await roster.contacts.findByEmail(projectId, 'existing7@example.com')).toMatchObject({
+    expect(await s.roster.contacts.findByEmail(s.projectId, 'existing7@example.com')).toMatchObject({
       subscribed: false,
       data: { 'first name': 'Seven' },
     });
   });
 
   it("answers 400 without a file part (Plunk's flat shape), and when the header has no email column", async () => {
-    const none = await request(`${base}/contacts/import`, { method: 'POST', key, body: { file: 'x' } });
+    const none = await request(`${s.base}/contacts/import`, {
+      method: 'POST',
+      key: s.key,
+      body: { file: 'x' },
+    });
     expect(none.status).toBe(400);
     expect(none.body).toEqual({ error: 'CSV file is required' });
     const form = new FormData();
     form.append('note', 'no file here');
-    const textOnly = await fetch(`${base}/contacts/import`, {
+    const textOnly = await fetch(`${s.base}/contacts/import`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
+      headers: { authorization: `Bearer ${s.key}` },
       body: form,
     });
     expect(textOnly.status).toBe(400);
@@ -135,7 +118,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
   });
 
   it('answers 413 JSON to a file over 5 MB and stores nothing', async () => {
-    const before = await roster.db.selectFrom('roster_jobs').select('id').execute();
+    const before = await s.roster.db.selectFrom('roster_jobs').select('id').execute();
     const big = Buffer.alloc(5 * 1024 * 1024 + 1, 'a');
     big.write('email\n');
     const res = await upload(big);
@@ -143,8 +126,8 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     expect(res.body).toEqual(
       plunkError('PAYLOAD_TOO_LARGE', 413, [{ field: 'file', message: 'must be at most 5242880 bytes' }]),
     );
-    expect(await roster.db.selectFrom('roster_files').selectAll().execute()).toEqual([]);
-    expect(await roster.db.selectFrom('roster_jobs').select('id').execute()).toEqual(before);
+    expect(await s.roster.db.selectFrom('roster_files').selectAll().execute()).toEqual([]);
+    expect(await s.roster.db.selectFrom('roster_jobs').select('id').execute()).toEqual(before);
   });
 
   it('accepts exactly 5 MB', async () => {
@@ -156,15 +139,15 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     expect(body.length).toBe(limit);
     const res = await upload(body);
     expect(res.status).toBe(202);
-    const status = await finished(`${base}/contacts/import/${res.body.jobId}`);
+    const status = await finished(`${s.base}/contacts/import/${res.body.jobId}`);
     expect(status.body).toMatchObject({ state: 'completed', result: { failureCount: 0 } });
-    expect(await roster.contacts.findByEmail(projectId, 'last@example.com')).not.toBeNull();
+    expect(await s.roster.contacts.findByEmail(s.projectId, 'last@example.com')).not.toBeNull();
   });
 
   it('fails the job of an empty file with a clear reason', async () => {
     const res = await upload('');
     expect(res.status).toBe(202);
-    const status = await finished(`${base}/contacts/import/${res.body.jobId}`);
+    const status = await finished(`${s.base}/contacts/import/${res.body.jobId}`);
     expect(status.body).toEqual({
       id: res.body.jobId,
       state: 'failed',
@@ -177,12 +160,12 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
   it("answers Plunk's flat 404 for an unknown job, another project's job, and a job of the other kind", async () => {
     const res = await upload('email\na@example.com\n');
     const jobId = res.body.jobId;
-    await finished(`${base}/contacts/import/${jobId}`);
+    await finished(`${s.base}/contacts/import/${jobId}`);
     for (const [url, apiKey] of [
-      [`${base}/contacts/import/${jobId}`, otherKey],
-      [`${base}/contacts/import/01900000-0000-7000-8000-000000000000`, key],
-      [`${base}/contacts/import/not-a-uuid`, key],
-      [`${base}/contacts/bulk/${jobId}`, key],
+      [`${s.base}/contacts/import/${jobId}`, s.otherKey],
+      [`${s.base}/contacts/import/01900000-0000-7000-8000-000000000000`, s.key],
+      [`${s.base}/contacts/import/not-a-uuid`, s.key],
+      [`${s.base}/contacts/bulk/${jobId}`, s.key],
     ] as const) {
       const answer = await request(url, { key: apiKey });
       expect(answer.status).toBe(404);
@@ -194,17 +177,17 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
 
   it('bulk-unsubscribes, counting unchanged contacts and unknown or foreign ids as failures', async () => {
     const a = await contact('a@example.com');
-    const b = await contact('b@example.com', projectId, false);
-    const foreign = await contact('f@example.com', otherProjectId);
+    const b = await contact('b@example.com', s.projectId, false);
+    const foreign = await contact('f@example.com', s.otherProjectId);
     const unknown = '01900000-0000-7000-8000-000000000000';
-    const res = await request(`${base}/contacts/bulk-unsubscribe`, {
+    const res = await request(`${s.base}/contacts/bulk-unsubscribe`, {
       method: 'POST',
-      key,
+      key: s.key,
       body: { mode: 'ids', contactIds: [a.id, b.id, foreign.id, unknown] },
     });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
-    const status = await finished(`${base}/contacts/bulk/${res.body.jobId}`);
+    const status = await finished(`${s.base}/contacts/bulk/${res.body.jobId}`);
     expect(status.body).toEqual({
       id: res.body.jobId,
       state: 'completed',
@@ -221,22 +204,22 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
         ],
       },
     });
-    expect((await roster.contacts.get(projectId, a.id)).subscribed).toBe(false);
-    expect((await roster.contacts.get(otherProjectId, foreign.id)).subscribed).toBe(true);
-    const peek = await request(`${base}/contacts/bulk/${res.body.jobId}`, { key: otherKey });
+    expect((await s.roster.contacts.get(s.projectId, a.id)).subscribed).toBe(false);
+    expect((await s.roster.contacts.get(s.otherProjectId, foreign.id)).subscribed).toBe(true);
+    const peek = await request(`${s.base}/contacts/bulk/${res.body.jobId}`, { key: s.otherKey });
     expect(peek.status).toBe(404);
   });
 
   it('bulk-subscribes with mode "ids" and bulk-deletes', async () => {
-    const a = await contact('a@example.com', projectId, false);
-    const b = await contact('b@example.com', projectId, false);
-    const sub = await request(`${base}/contacts/bulk-subscribe`, {
+    const a = await contact('a@example.com', s.projectId, false);
+    const b = await contact('b@example.com', s.projectId, false);
+    const sub = await request(`${s.base}/contacts/bulk-subscribe`, {
       method: 'POST',
-      key,
+      key: s.key,
       body: { mode: 'ids', contactIds: [a.id, b.id, a.id] },
     });
     expect(sub.body.message).toBe('Bulk subscribe queued successfully');
-    expect((await finished(`${base}/contacts/bulk/${sub.body.jobId}`)).body.result).toEqual({
+    expect((await finished(`${s.base}/contacts/bulk/${sub.body.jobId}`)).body.result).toEqual({
       operation: 'subscribe',
       totalRequested: 2,
       successCount: 2,
@@ -244,20 +227,20 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
       failureCount: 0,
       errors: [],
     });
-    expect((await roster.contacts.get(projectId, b.id)).subscribed).toBe(true);
+    expect((await s.roster.contacts.get(s.projectId, b.id)).subscribed).toBe(true);
 
-    const del = await request(`${base}/contacts/bulk-delete`, {
+    const del = await request(`${s.base}/contacts/bulk-delete`, {
       method: 'POST',
-      key,
+      key: s.key,
       body: { mode: 'ids', contactIds: [a.id] },
     });
     expect(del.body.message).toBe('Bulk delete queued successfully');
-    expect((await finished(`${base}/contacts/bulk/${del.body.jobId}`)).body.result).toMatchObject({
+    expect((await finished(`${s.base}/contacts/bulk/${del.body.jobId}`)).body.result).toMatchObject({
       operation: 'delete',
       successCount: 1,
       failureCount: 0,
     });
-    expect(await roster.contacts.count(projectId)).toBe(1);
+    expect(await s.roster.contacts.count(s.projectId)).toBe(1);
   });
 
   it("answers Plunk's flat 400 to no or another mode, an empty list, more than 1000 ids, non-UUID ids and a bad query", async () => {
@@ -281,18 +264,18 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
       [{ mode: 'query', excludeIds: ids(10_001) }, 'excludeIds: must contain at most 10000 ids'],
     ];
     for (const [body, error] of cases) {
-      const res = await request(`${base}/contacts/bulk-delete`, { method: 'POST', key, body });
+      const res = await request(`${s.base}/contacts/bulk-delete`, { method: 'POST', key: s.key, body });
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
       expect(res.body).toEqual({ error });
     }
 
-    const ok = await request(`${base}/contacts/bulk-delete`, {
+    const ok = await request(`${s.base}/contacts/bulk-delete`, {
       method: 'POST',
-      key,
+      key: s.key,
       body: { mode: 'ids', contactIds: ids(1000) },
     });
     expect(ok.status).toBe(202);
-    expect((await finished(`${base}/contacts/bulk/${ok.body.jobId}`)).body.result).toMatchObject({
+    expect((await finished(`${s.base}/contacts/bulk/${ok.body.jobId}`)).body.result).toMatchObject({
       totalRequested: 1000,
       failureCount: 1000,
     });
@@ -300,22 +283,22 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
 
   it('query mode: bulk-unsubscribes every match of search and subscribed except excludeIds, beyond 1000 contacts', async () => {
     for (let start = 0; start < 1200; start += 600) {
-      await roster.contacts.createMany(projectId, {
+      await s.roster.contacts.createMany(s.projectId, {
         contacts: Array.from({ length: 600 }, (_, k) => ({ email: `q${start + k}@query.io` })),
       });
     }
     const keep = await contact('keep@query.io');
     const other = await contact('other@else.io');
-    const off = await contact('off@query.io', projectId, false);
-    const foreign = await contact('f@query.io', otherProjectId);
-    const res = await request(`${base}/contacts/bulk-unsubscribe`, {
+    const off = await contact('off@query.io', s.projectId, false);
+    const foreign = await contact('f@query.io', s.otherProjectId);
+    const res = await request(`${s.base}/contacts/bulk-unsubscribe`, {
       method: 'POST',
-      key,
+      key: s.key,
       body: { mode: 'query', filter: { search: 'QUERY.io', subscribed: true }, excludeIds: [keep.id] },
     });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
-    const status = await finished(`${base}/contacts/bulk/${res.body.jobId}`);
+    const status = await finished(`${s.base}/contacts/bulk/${res.body.jobId}`);
     expect(status.body).toEqual({
       id: res.body.jobId,
       state: 'completed',
@@ -329,20 +312,20 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
         errors: [],
       },
     });
-    expect(await roster.contacts.count(projectId, { subscribed: true })).toBe(2);
-    expect((await roster.contacts.get(projectId, keep.id)).subscribed).toBe(true);
-    expect((await roster.contacts.get(projectId, other.id)).subscribed).toBe(true);
-    expect((await roster.contacts.get(projectId, off.id)).subscribed).toBe(false);
-    expect((await roster.contacts.get(otherProjectId, foreign.id)).subscribed).toBe(true);
+    expect(await s.roster.contacts.count(s.projectId, { subscribed: true })).toBe(2);
+    expect((await s.roster.contacts.get(s.projectId, keep.id)).subscribed).toBe(true);
+    expect((await s.roster.contacts.get(s.projectId, other.id)).subscribed).toBe(true);
+    expect((await s.roster.contacts.get(s.projectId, off.id)).subscribed).toBe(false);
+    expect((await s.roster.contacts.get(s.otherProjectId, foreign.id)).subscribed).toBe(true);
 
     // Without a filter: every contact of the project (bulk-delete), answered the same way.
-    const all = await request(`${base}/contacts/bulk-delete`, {
+    const all = await request(`${s.base}/contacts/bulk-delete`, {
       method: 'POST',
-      key,
+      key: s.key,
       body: { mode: 'query' },
     });
     expect(all.status).toBe(202);
-    expect((await finished(`${base}/contacts/bulk/${all.body.jobId}`)).body.result).toEqual({
+    expect((await finished(`${s.base}/contacts/bulk/${all.body.jobId}`)).body.result).toEqual({
       operation: 'delete',
       totalRequested: 1203,
       successCount: 1203,
@@ -350,7 +333,7 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
       failureCount: 0,
       errors: [],
     });
-    expect(await roster.contacts.count(projectId)).toBe(0);
-    expect(await roster.contacts.count(otherProjectId)).toBe(1);
+    expect(await s.roster.contacts.count(s.projectId)).toBe(0);
+    expect(await s.roster.contacts.count(s.otherProjectId)).toBe(1);
   });
 });

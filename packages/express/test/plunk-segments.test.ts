@@ -1,15 +1,8 @@
-import type { Roster } from '@roster/core';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closeServed, emptyTables, ISO, type Listening, request, UUID } from './http-helpers.js';
-import { servePlunk } from './plunk-helpers.js';
+import { describeEachDialect } from '@roster/test-harness';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { emptyTables, ISO, request, UUID } from './http-helpers.js';
+import { usePlunkServer } from './plunk-helpers.js';
 
-let roster: Roster;
-let server: Listening;
-let base: string;
-let key: string;
-let otherKey: string;
-let projectId: string;
 let now: Date;
 
 const pro = {
@@ -17,30 +10,24 @@ const pro = {
   groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
 };
 
-function api(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
-  return request(`${base}${path}`, { method: init.method, body: init.body, key: init.key ?? key });
-}
-
 describeEachDialect('Plunk segments API', (dialect) => {
-  beforeAll(async () => {
+  beforeAll(() => {
     now = new Date('2026-04-01T00:00:00.000Z');
-    roster = await createTestRoster(dialect, { clock: () => now });
-    const project = await roster.projects.ensure('main');
-    projectId = project.id;
-    key = (await roster.keys.create(project.id)).key;
-    otherKey = (await roster.keys.create((await roster.projects.ensure('other')).id)).key;
-    ({ server, base } = await servePlunk(roster));
   });
-  afterAll(() => closeServed(server, roster));
+  const s = usePlunkServer(dialect, { roster: { clock: () => now } });
+
+  function api(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
+    return request(`${s.base}${path}`, { method: init.method, body: init.body, key: init.key ?? s.key });
+  }
   beforeEach(async () => {
-    await emptyTables(roster, 'roster_segments', 'roster_contacts', 'roster_jobs');
+    await emptyTables(s.roster, 'roster_segments', 'roster_contacts', 'roster_jobs');
     for (const [email, plan] of [
       ['a', 'pro'],
       ['b', 'pro'],
       ['c', 'free'],
     ] as const) {
       now = new Date(now.getTime() + 1000);
-      await roster.contacts.create(projectId, { email: `${email}@example.com`, data: { plan } });
+      await s.roster.contacts.create(s.projectId, { email: `${email}@example.com`, data: { plan } });
     }
   });
 
@@ -56,7 +43,7 @@ describeEachDialect('Plunk segments API', (dialect) => {
         condition: pro,
         trackMembership: false,
         memberCount: 2,
-        projectId,
+        projectId: s.projectId,
         createdAt: ISO,
         updatedAt: ISO,
         project: { name: 'main' },
@@ -70,8 +57,8 @@ describeEachDialect('Plunk segments API', (dialect) => {
       const list = await api('/segments');
       expect(list.status).toBe(200);
       expect(list.body.map((s: { name: string }) => s.name)).toEqual(['Hand-picked', 'Pro users']);
-      expect((await api('/segments', { key: otherKey })).body).toEqual([]);
-      expect((await api(`/segments/${created.body.id}`, { key: otherKey })).status).toBe(404);
+      expect((await api('/segments', { key: s.otherKey })).body).toEqual([]);
+      expect((await api(`/segments/${created.body.id}`, { key: s.otherKey })).status).toBe(404);
     });
 
     it('answers Plunk’s flat 400s and a 400 envelope naming the bad node of a tree', async () => {
@@ -154,7 +141,7 @@ describeEachDialect('Plunk segments API', (dialect) => {
       expect(cycle.body.error.errors[0].field).toBe('condition.groups[0].filters[0].field');
       const foreign = await api('/segments', {
         method: 'POST',
-        key: otherKey,
+        key: s.otherKey,
         body: { name: 'F', condition: refA },
       });
       expect(foreign.status).toBe(400);
@@ -189,7 +176,7 @@ describeEachDialect('Plunk segments API', (dialect) => {
         body: { emails: ['new@example.com', 'a@example.com'], createMissing: true, subscribed: false },
       });
       expect(created.body).toEqual({ added: 2, created: 1, notFound: [] });
-      expect((await roster.contacts.findByEmail(projectId, 'new@example.com'))!.subscribed).toBe(false);
+      expect((await s.roster.contacts.findByEmail(s.projectId, 'new@example.com'))!.subscribed).toBe(false);
       expect((await api(`/segments/${id}`)).body.memberCount).toBe(2);
       const contacts = await api(`/segments/${id}/contacts`);
       expect(contacts.body.total).toBe(2);
@@ -210,7 +197,7 @@ describeEachDialect('Plunk segments API', (dialect) => {
       expect(wrong.status).toBe(400);
       expect(wrong.body.error.message).toBe('Can only add contacts to STATIC segments');
       // memberOfSegment of a STATIC segment uses its members.
-      const inVip = await roster.contacts.count(projectId, {
+      const inVip = await s.roster.contacts.count(s.projectId, {
         filter: {
           logic: 'AND',
           groups: [{ filters: [{ field: `segment.${id}`, operator: 'memberOfSegment' }] }],
@@ -222,7 +209,7 @@ describeEachDialect('Plunk segments API', (dialect) => {
     it('refresh recounts the cache; compute needs trackMembership and records entry/exit events', async () => {
       const id = (await api('/segments', { method: 'POST', body: { name: 'Pro Users!', condition: pro } }))
         .body.id;
-      await roster.contacts.create(projectId, { email: 'd@example.com', data: { plan: 'pro' } });
+      await s.roster.contacts.create(s.projectId, { email: 'd@example.com', data: { plan: 'pro' } });
       expect((await api(`/segments/${id}`)).body.memberCount).toBe(2);
       expect((await api(`/segments/${id}/refresh`, { method: 'POST' })).body).toEqual({ memberCount: 3 });
       expect((await api(`/segments/${id}/compute`, { method: 'POST' })).status).toBe(400);
@@ -232,27 +219,27 @@ describeEachDialect('Plunk segments API', (dialect) => {
         removed: 0,
         total: 3,
       });
-      const a = (await roster.contacts.findByEmail(projectId, 'a@example.com'))!;
-      await roster.contacts.update(projectId, a.id, { data: { plan: 'free' } });
+      const a = (await s.roster.contacts.findByEmail(s.projectId, 'a@example.com'))!;
+      await s.roster.contacts.update(s.projectId, a.id, { data: { plan: 'free' } });
       expect((await api(`/segments/${id}/compute`, { method: 'POST' })).body).toEqual({
         added: 0,
         removed: 1,
         total: 2,
       });
-      const events = await roster.events.list(projectId, a.id);
+      const events = await s.roster.events.list(s.projectId, a.id);
       expect(events.map((e) => e.name)).toEqual(['segment.pro-users.exit', 'segment.pro-users.entry']);
       expect(events[0]!.data).toEqual({ segmentId: id, segmentName: 'Pro Users!' });
     });
 
     it('a periodic durable job refreshes every memberCount', async () => {
       const id = (await api('/segments', { method: 'POST', body: { name: 'P', condition: pro } })).body.id;
-      await roster.contacts.create(projectId, { email: 'e@example.com', data: { plan: 'pro' } });
-      await roster.jobs.runOnce();
+      await s.roster.contacts.create(s.projectId, { email: 'e@example.com', data: { plan: 'pro' } });
+      await s.roster.jobs.runOnce();
       expect((await api(`/segments/${id}`)).body.memberCount).toBe(2);
       now = new Date(now.getTime() + 5 * 60_000 + 1);
-      expect(await roster.jobs.runOnce()).toBe(1);
+      expect(await s.roster.jobs.runOnce()).toBe(1);
       expect((await api(`/segments/${id}`)).body.memberCount).toBe(3);
-      const next = await roster.jobs.unfinished(projectId, 'segments.refresh');
+      const next = await s.roster.jobs.unfinished(s.projectId, 'segments.refresh');
       expect(next).toHaveLength(1);
     });
   });

@@ -1,50 +1,41 @@
-import type { Roster } from '@roster/core';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closeServed, emptyTables, ISO, type Listening, request, UUID } from './http-helpers.js';
-import { servePlunk } from './plunk-helpers.js';
+import { describeEachDialect } from '@roster/test-harness';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { emptyTables, ISO, request, UUID } from './http-helpers.js';
+import { usePlunkServer } from './plunk-helpers.js';
 
-let roster: Roster;
-let server: Listening;
-let base: string;
 let publicKey: string;
-let secretKey: string;
 let otherPublicKey: string;
-let projectId: string;
 let now: Date;
 
-function track(body: unknown, init: { key?: string | null; headers?: Record<string, string> } = {}) {
-  return request(`${base}/v1/track`, {
-    method: 'POST',
-    key: init.key === undefined ? publicKey : init.key,
-    body,
-    headers: init.headers,
-  });
-}
-
 describeEachDialect('Plunk POST /v1/track', (dialect) => {
-  beforeAll(async () => {
+  beforeAll(() => {
     now = new Date('2026-05-01T10:00:00.000Z');
-    roster = await createTestRoster(dialect, { clock: () => now });
-    const project = await roster.projects.ensure('main');
-    projectId = project.id;
-    publicKey = (await roster.keys.create(project.id, { prefix: 'pk_' })).key;
-    secretKey = (await roster.keys.create(project.id)).key;
-    otherPublicKey = (await roster.keys.create((await roster.projects.ensure('other')).id, { prefix: 'pk_' }))
-      .key;
-    ({ server, base } = await servePlunk(roster, { prefix: '/api' }));
   });
-  afterAll(() => closeServed(server, roster));
-  beforeEach(() => emptyTables(roster, 'roster_contacts', 'roster_idempotency_keys'));
+  const s = usePlunkServer(dialect, { roster: { clock: () => now }, serve: { prefix: '/api' } });
+  beforeAll(async () => {
+    publicKey = (await s.roster.keys.create(s.projectId, { prefix: 'pk_' })).key;
+    otherPublicKey = (await s.roster.keys.create(s.otherProjectId, { prefix: 'pk_' })).key;
+  });
+
+  function track(body: unknown, init: { key?: string | null; headers?: Record<string, string> } = {}) {
+    return request(`${s.base}/v1/track`, {
+      method: 'POST',
+      key: init.key === undefined ? publicKey : init.key,
+      body,
+      headers: init.headers,
+    });
+  }
+
+  beforeEach(() => emptyTables(s.roster, 'roster_contacts', 'roster_idempotency_keys'));
 
   describe('auth', () => {
     it('refuses a secret key with 401 INVALID_API_KEY, and pk_ keys on /contacts', async () => {
-      const res = await track({ event: 'signup', email: 'a@example.com' }, { key: secretKey });
+      const res = await track({ event: 'signup', email: 'a@example.com' }, { key: s.key });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe('INVALID_API_KEY');
-      const contacts = await request(`${base}/contacts`, { key: publicKey });
+      const contacts = await request(`${s.base}/contacts`, { key: publicKey });
       expect(contacts.status).toBe(401);
-      expect(await roster.contacts.count(projectId)).toBe(0);
+      expect(await s.roster.contacts.count(s.projectId)).toBe(0);
     });
 
     it('refuses a missing header, a lowercase scheme and an unknown public key', async () => {
@@ -59,7 +50,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
     });
 
     it('answers CORS preflights for browsers', async () => {
-      const res = await fetch(`${base}/v1/track`, { method: 'OPTIONS' });
+      const res = await fetch(`${s.base}/v1/track`, { method: 'OPTIONS' });
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(res.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
@@ -75,13 +66,13 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ success: true, data: { contact: UUID, event: UUID, timestamp: ISO } });
-      const contact = await roster.contacts.get(projectId, res.body.data.contact);
+      const contact = await s.roster.contacts.get(s.projectId, res.body.data.contact);
       expect(contact).toMatchObject({ email: 'ada@example.com', subscribed: true, data: { plan: 'pro' } });
-      const events = await roster.events.list(projectId, contact.id);
+      const events = await s.roster.events.list(s.projectId, contact.id);
       expect(events).toEqual([
         {
           id: res.body.data.event,
-          projectId,
+          projectId: s.projectId,
           contactId: contact.id,
           name: 'purchase',
           data: { plan: 'pro', cart: { value: 42, persistent: false }, empty: '' },
@@ -98,16 +89,19 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
         data: { a: 1 },
       });
       const id = first.body.data.contact;
-      expect((await roster.contacts.get(projectId, id)).subscribed).toBe(false);
+      expect((await s.roster.contacts.get(s.projectId, id)).subscribed).toBe(false);
       await track({ event: 'signup', email: 'b@example.com', data: { b: 2 } });
-      expect(await roster.contacts.get(projectId, id)).toMatchObject({
+      expect(await s.roster.contacts.get(s.projectId, id)).toMatchObject({
         subscribed: false,
         data: { a: 1, b: 2 },
       });
       await track({ event: 'optin', email: 'b@example.com', subscribed: true, data: { a: null } });
-      expect(await roster.contacts.get(projectId, id)).toMatchObject({ subscribed: true, data: { b: 2 } });
+      expect(await s.roster.contacts.get(s.projectId, id)).toMatchObject({
+        subscribed: true,
+        data: { b: 2 },
+      });
       // The flip is recorded as an event of the contact, before the tracked event (as Plunk does).
-      expect((await roster.events.list(projectId, id)).map((e) => e.name)).toEqual([
+      expect((await s.roster.events.list(s.projectId, id)).map((e) => e.name)).toEqual([
         'optin',
         'contact.subscribed',
         'signup',
@@ -123,14 +117,14 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
         subscribed: false,
         preserveExistingSubscription: true,
       });
-      expect((await roster.contacts.findByEmail(projectId, 'c@example.com'))!.subscribed).toBe(true);
+      expect((await s.roster.contacts.findByEmail(s.projectId, 'c@example.com'))!.subscribed).toBe(true);
       await track({
         event: 'y',
         email: 'd@example.com',
         subscribed: false,
         preserveExistingSubscription: true,
       });
-      expect((await roster.contacts.findByEmail(projectId, 'd@example.com'))!.subscribed).toBe(false);
+      expect((await s.roster.contacts.findByEmail(s.projectId, 'd@example.com'))!.subscribed).toBe(false);
     });
 
     it('refuses reserved names with 422 reserved_event and bad bodies with 422 naming the field', async () => {
@@ -160,8 +154,8 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
 
     it('deletes a contact’s events with the contact', async () => {
       const res = await track({ event: 'x', email: 'f@example.com' });
-      await roster.contacts.delete(projectId, res.body.data.contact);
-      const left = await roster.db.selectFrom('roster_events').select('id').execute();
+      await s.roster.contacts.delete(s.projectId, res.body.data.contact);
+      const left = await s.roster.db.selectFrom('roster_events').select('id').execute();
       expect(left.map((r) => r.id)).not.toContain(res.body.data.event);
     });
 
@@ -173,7 +167,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       await track({ event: 'purchase', email: 'recent@example.com' });
       now = new Date('2026-05-10T10:00:00.000Z');
       const who = async (field: string, operator: string, value?: number) => {
-        const page = await roster.contacts.list(projectId, {
+        const page = await s.roster.contacts.list(s.projectId, {
           filter: {
             logic: 'AND',
             groups: [{ filters: [{ field, operator: operator as 'triggered', value, unit: 'days' }] }],
@@ -214,7 +208,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
         },
         timestamp: ISO,
       });
-      expect(await roster.contacts.findByEmail(projectId, 'h@example.com')).toBeNull();
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'h@example.com')).toBeNull();
       // Per project: another project may use the same string.
       expect(
         (await track({ event: 'purchase', email: 'g@example.com' }, { key: otherPublicKey, headers })).status,
@@ -239,7 +233,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
         { headers: { 'idempotency-key': 'k'.repeat(256) } },
       );
       expect(long.status).toBe(400);
-      expect(await roster.contacts.findByEmail(projectId, 'j@example.com')).toBeNull();
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'j@example.com')).toBeNull();
     });
 
     it('expires after the TTL: the cleanup job deletes the claim and the key works again', async () => {
@@ -247,11 +241,11 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       const headers = { 'idempotency-key': 'daily' };
       expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(200);
       now = new Date('2026-06-01T23:00:00.000Z');
-      await roster.jobs.runOnce();
+      await s.roster.jobs.runOnce();
       expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(409);
       now = new Date('2026-06-02T00:00:01.000Z');
-      expect(await roster.jobs.runOnce()).toBeGreaterThanOrEqual(1);
-      const left = await roster.db.selectFrom('roster_idempotency_keys').select('key').execute();
+      expect(await s.roster.jobs.runOnce()).toBeGreaterThanOrEqual(1);
+      const left = await s.roster.db.selectFrom('roster_idempotency_keys').select('key').execute();
       expect(left).toEqual([]);
       expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(200);
     });
