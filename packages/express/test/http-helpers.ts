@@ -35,6 +35,39 @@ export async function emptyTables(roster: Roster, ...tables: (keyof Database)[])
   for (const table of tables) await roster.db.deleteFrom(table).execute();
 }
 
+/** The projects `main` and `other` of a test roster, with a key each. */
+export interface TwoProjects {
+  projectId: string;
+  otherProjectId: string;
+  /** A key of the project `main`. */
+  key: string;
+  /** A key of the project `other`. */
+  otherKey: string;
+}
+
+/** A test roster with two projects (see `twoProjects`), served by a router at `base`. */
+export interface ServedRoster extends TwoProjects {
+  roster: Roster;
+  server: Listening;
+  /** Where the router answers (the server's URL and the mount prefix). */
+  base: string;
+}
+
+/** Creates the projects `main` and `other` with a key each (`sk_` unless `keyOptions` says). */
+export async function twoProjects(
+  roster: Roster,
+  keyOptions: { prefix?: string } = {},
+): Promise<TwoProjects> {
+  const project = await roster.projects.ensure('main');
+  const other = await roster.projects.ensure('other');
+  return {
+    projectId: project.id,
+    otherProjectId: other.id,
+    key: (await roster.keys.create(project.id, keyOptions)).key,
+    otherKey: (await roster.keys.create(other.id, keyOptions)).key,
+  };
+}
+
 export interface JsonResponse {
   status: number;
   body: any;

@@ -3,7 +3,7 @@ import { createTestRoster, type TestDialect } from '@roster/test-harness';
 import express, { type Express } from 'express';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createPlunkRouter, type PlunkRouterOptions } from '../src/index.js';
-import { closeServed, ISO, type Listening, listen } from './http-helpers.js';
+import { closeServed, ISO, type Listening, listen, type ServedRoster, twoProjects } from './http-helpers.js';
 
 /** Plunk's error envelope with the given code/status; `errors` when fields are named. */
 export function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
@@ -35,18 +35,8 @@ export async function servePlunk(
   return { server, base: `${server.url}${prefix}` };
 }
 
-export interface PlunkServer {
-  roster: Roster;
-  server: Listening;
-  /** Where the router answers (the server's URL and the mount prefix). */
-  base: string;
-  /** A secret key of the project `main`. */
-  key: string;
-  /** A secret key of the project `other`. */
-  otherKey: string;
-  projectId: string;
-  otherProjectId: string;
-}
+/** `key` and `otherKey` are secret (`sk_`) keys. */
+export type PlunkServer = ServedRoster;
 
 /**
  * Registers the suite's hooks: a roster (with `roster` options) holding the projects `main` and
@@ -64,11 +54,7 @@ export function usePlunkServer(
   const s = {} as PlunkServer;
   beforeAll(async () => {
     s.roster = await createTestRoster(dialect, options.roster);
-    s.projectId = (await s.roster.projects.ensure('main')).id;
-    s.otherProjectId = (await s.roster.projects.ensure('other')).id;
-    s.key = (await s.roster.keys.create(s.projectId)).key;
-    s.otherKey = (await s.roster.keys.create(s.otherProjectId)).key;
-    Object.assign(s, await servePlunk(s.roster, options.serve));
+    Object.assign(s, await twoProjects(s.roster), await servePlunk(s.roster, options.serve));
   });
   afterAll(() => closeServed(s.server, s.roster));
   return s;

@@ -1,19 +1,11 @@
-import type { Roster } from '@roster/core';
 import { createTestRoster, type TestDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createUnosendRouter } from '../src/index.js';
-import { type Listening, listen } from './http-helpers.js';
+import { closeServed, emptyTables, listen, type ServedRoster, twoProjects } from './http-helpers.js';
 
-export interface UnosendServer {
-  roster: Roster;
-  server: Listening;
-  /** `<server>/v1` */
-  base: string;
-  key: string;
-  otherKey: string;
-  projectId: string;
-  otherProjectId: string;
+/** `base` is `<server>/v1`; `key` and `otherKey` are `un_` keys. */
+export interface UnosendServer extends ServedRoster {
   /** Unexpected errors the router reported (should stay empty). */
   unexpected: unknown[];
 }
@@ -21,24 +13,12 @@ export interface UnosendServer {
 /** A roster with two projects, each with an `un_` key, and the Unosend router at `/v1`. */
 export async function startUnosend(dialect: TestDialect = 'sqlite'): Promise<UnosendServer> {
   const roster = await createTestRoster(dialect);
-  const project = await roster.projects.ensure('main');
-  const other = await roster.projects.ensure('other');
-  const key = (await roster.keys.create(project.id, { prefix: 'un_' })).key;
-  const otherKey = (await roster.keys.create(other.id, { prefix: 'un_' })).key;
+  const projects = await twoProjects(roster, { prefix: 'un_' });
   const unexpected: unknown[] = [];
   const app = express();
   app.use('/v1', createUnosendRouter(roster, { jsonLimit: 256 * 1024, onError: (e) => unexpected.push(e) }));
   const server = await listen(app);
-  return {
-    roster,
-    server,
-    base: `${server.url}/v1`,
-    key,
-    otherKey,
-    projectId: project.id,
-    otherProjectId: other.id,
-    unexpected,
-  };
+  return { roster, server, base: `${server.url}/v1`, ...projects, unexpected };
 }
 
 /** Unosend's error envelope. */
@@ -56,14 +36,8 @@ export function useUnosendServer(dialect: TestDialect): UnosendServer {
   beforeAll(async () => {
     Object.assign(s, await startUnosend(dialect));
   });
-  afterAll(async () => {
-    await s.server?.close();
-    await s.roster?.close();
-  });
-  beforeEach(async () => {
-    await s.roster.db.deleteFrom('roster_contacts').execute();
-    await s.roster.db.deleteFrom('roster_audiences').execute();
-  });
+  afterAll(() => closeServed(s.server, s.roster));
+  beforeEach(() => emptyTables(s.roster, 'roster_contacts', 'roster_audiences'));
   afterEach(() => {
     expect(s.unexpected).toEqual([]);
   });
