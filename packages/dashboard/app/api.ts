@@ -1,5 +1,7 @@
 /** Everything the dashboard asks the server goes through here: same-origin, cookie session, CSRF header. */
 
+import type { ImportView, JobView } from '../../express/src/roster/roster-views.js';
+
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -130,49 +132,16 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
-export interface ImportView {
-  id: string;
-  state: 'waiting' | 'active' | 'completed' | 'failed';
-  progress: number;
-  rows: { total: number; created: number; updated: number; failed: number };
-  errors: { row: number; email: string; error: string }[];
-  failedReason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface Session {
   project: { id: string; name: string };
   auth: 'key' | 'host';
 }
 
-/** A job of `GET /roster/jobs`. */
-export interface JobView {
-  id: string;
-  type: string;
-  state: 'waiting' | 'active' | 'completed' | 'failed';
-  progress: number;
-  attempts: number;
-  summary:
-    | {
-        kind: 'import';
-        file: string | null;
-        rows: { total: number; created: number; updated: number; failed: number };
-      }
-    | {
-        kind: 'bulk';
-        operation: string;
-        requested: number;
-        succeeded: number;
-        unchanged: number;
-        failed: number;
-      }
-    | null;
-  failedReason?: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
+/**
+ * Jobs and imports of `/roster`: the types the management router builds them with, imported for types
+ * only (erased from the bundle) from the import-free module that declares them.
+ */
+export type { ImportView, JobView };
 
 export interface JobPage {
   data: JobView[];

@@ -6,6 +6,7 @@ import { logUnexpected } from '../errors.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
 import { audienceNames, escapedCell, streamExport } from '../unosend/export-routes.js';
+import type { ImportView, JobSummary, JobView } from './roster-views.js';
 
 export interface RosterRouterOptions {
   /**
@@ -27,7 +28,7 @@ export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/c
 export const LISTED_JOB_TYPES = ['import', 'bulk'];
 
 /** A job of `GET /jobs`: state, progress and a type-specific summary (never the payload). */
-export function toJobView(job: Job) {
+export function toJobView(job: Job): JobView {
   const status = toJobStatus(job);
   const finished = status.state === 'completed' || status.state === 'failed';
   let summary: JobSummary | null = null;
@@ -74,21 +75,6 @@ export function toJobView(job: Job) {
     finishedAt: finished ? job.updatedAt : null,
   };
 }
-
-type JobSummary =
-  | {
-      kind: 'import';
-      file: string | null;
-      rows: { total: number; created: number; updated: number; failed: number };
-    }
-  | {
-      kind: 'bulk';
-      operation: string;
-      requested: number;
-      succeeded: number;
-      unchanged: number;
-      failed: number;
-    };
 
 /** `true` / `false` / absent; anything else is a 400 naming the parameter. */
 function booleanParam(name: string, value: unknown): boolean | undefined {
@@ -146,7 +132,7 @@ function queryNumber(value: unknown): number | string | undefined {
 export function toImportView(
   status: Awaited<ReturnType<Roster['imports']['status']>>,
   progress: ImportProgress | null,
-) {
+): ImportView {
   const counts = status.result ?? progress?.counts ?? null;
   return {
     id: status.id,
