@@ -1,21 +1,8 @@
 import { z } from 'zod';
 import { checkText } from '../text-rules.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
 
-/**
- * Change events a webhook endpoint can subscribe to (besides `segment.<slug>.entry|exit`, see
- * `isWebhookEventPattern`). `webhook.test` is what `sendTest` sends; it needs no subscription.
- */
-export const WEBHOOK_EVENT_TYPES = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'contact.subscribed',
-  'contact.unsubscribed',
-  'import.completed',
-  'import.failed',
-  'bulk.completed',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types.js';
 
 /** The type of the event `sendTest` sends. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';

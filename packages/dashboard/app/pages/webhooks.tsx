@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { WEBHOOK_EVENT_TYPES } from '../../../core/src/webhooks/webhook-event-types.js';
 import { api, type WebhookDelivery, type WebhookEndpoint, type WebhookTestResult } from '../api.js';
 import {
   ACTIONS_COLUMN,
@@ -14,18 +15,6 @@ import {
   TextField,
   useApiList,
 } from '../ui.js';
-
-/** The events an endpoint can subscribe to (roster's webhook event types). */
-const EVENT_TYPES = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'contact.subscribed',
-  'contact.unsubscribed',
-  'import.completed',
-  'import.failed',
-  'bulk.completed',
-];
 
 const DELIVERY_LABELS: Record<WebhookDelivery['status'], string> = {
   pending: 'Pending',
@@ -150,7 +139,7 @@ export function WebhooksPage() {
           </label>
           {allEvents
             ? null
-            : EVENT_TYPES.map((type) => (
+            : WEBHOOK_EVENT_TYPES.map((type) => (
                 <label class="check-label" key={type}>
                   <input
                     type="checkbox"
