@@ -56,7 +56,7 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
   let { error, results } = await migrator.migrateToLatest();
   // Kysely checks for its migration table by introspecting every schema of the database, and that
   // query fails (invalid_schema_name, undefined_table or undefined_column on another schema's
-  // objects) when another schema is dropped at the same moment (parallel test runs, another app's
+  // objects, or an internal error naming a dropped relation's OID) when another schema is dropped at the same moment (parallel test runs, another app's
   // deploy). It fails before running any migration (no results): try again.
   for (let retry = 0; retry < 5 && results === undefined && isOtherSchemaDropped(error, schema); retry++) {
     ({ error, results } = await migrator.migrateToLatest());
@@ -79,5 +79,9 @@ function isOtherSchemaDropped(error: unknown, ours: string | undefined): boolean
     (ours && (message.includes(`"${ours}"`) || message.includes(`"${ours}.`)))
   )
     return false;
-  return code === '3F000' || code === '42P01' || code === '42703';
+  if (code === '3F000' || code === '42P01' || code === '42703') return true;
+  // The same race met inside the catalog scan (e.g. by a parallel worker): a dropped relation's OID.
+  return (
+    code === 'XX000' && /could not open relation with OID|cache lookup failed for relation/.test(message)
+  );
 }
