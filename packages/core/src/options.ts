@@ -53,6 +53,13 @@ export interface WebhooksOptions {
    */
   allowPrivateTargets?: boolean;
   /**
+   * How many delivery attempts run at once in this process. Deliveries have their own lane of the
+   * job runner: a slow endpoint never takes a slot of other jobs (`jobs.concurrency`), and other
+   * jobs never hold deliveries back.
+   * @default 4
+   */
+  concurrency?: number;
+  /**
    * Deadline of one delivery attempt (connect, send, answer), in ms.
    * @default 10000
    */
@@ -90,6 +97,7 @@ export interface WebhooksOptions {
 
 export interface ResolvedWebhooksOptions {
   readonly allowPrivateTargets: boolean;
+  readonly concurrency: number;
   readonly timeoutMs: number;
   readonly retryScheduleMs: readonly number[];
   readonly disableAfterMs: number;
@@ -182,7 +190,7 @@ export interface ImportsOptions {
 /** How the durable job queue runs. The `roster_jobs` table is the source of truth. */
 export interface JobsOptions {
   /**
-   * How many jobs run at once in this process.
+   * How many jobs run at once in this process, webhook deliveries apart (`webhooks.concurrency`).
    * @default 2
    */
   concurrency?: number;
@@ -341,6 +349,7 @@ function resolveWebhooks(webhooks: WebhooksOptions): ResolvedWebhooksOptions {
     throw new TypeError('roster: webhooks.retryScheduleMs must be an array of non-negative integers');
   return Object.freeze({
     allowPrivateTargets: webhooks.allowPrivateTargets ?? false,
+    concurrency: positiveInt('webhooks.concurrency', webhooks.concurrency, 4),
     timeoutMs: positiveInt('webhooks.timeoutMs', webhooks.timeoutMs, 10_000),
     retryScheduleMs: Object.freeze([...schedule]),
     disableAfterMs: nonNegativeInt('webhooks.disableAfterMs', webhooks.disableAfterMs, 86_400_000),

@@ -28,7 +28,7 @@ import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from '
 import { createProjectService } from './projects/project-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
-import { WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
+import { WEBHOOK_DELIVERY_LANE, WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
 import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
 
 export interface Roster {
@@ -125,6 +125,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const jobs = createJobRunner({
     ...deps,
     options: resolved.jobs,
+    lanes: { [WEBHOOK_DELIVERY_LANE]: resolved.webhooks.concurrency },
     companion: feed,
     ...(listenUrl !== undefined && dialect.jobsQueuedNotification() !== null
       ? {

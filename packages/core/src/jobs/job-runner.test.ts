@@ -350,6 +350,40 @@ describeEachDialect('job runner', (dialect) => {
     expect((await roster.projects.ensure('p')).id).toBe(projectId); // name unchanged: rolled back
   });
 
+  it('runs the jobs of a lane with its own concurrency, beside the other jobs (runOnce)', async () => {
+    const { roster, projectId } = await setup({ concurrency: 1 });
+    const runner = createJobRunner({
+      db: roster.db,
+      dialect: roster.dialect,
+      clock,
+      options: roster.options.jobs,
+      lanes: { side: 2 },
+    });
+    const running = { main: 0, side: 0 };
+    const most = { main: 0, side: 0, both: 0 };
+    const counted = (type: 'main' | 'side', lane?: string): JobDefinition<unknown, null> => ({
+      type,
+      ...(lane ? { lane } : {}),
+      async run() {
+        running[type]++;
+        most[type] = Math.max(most[type], running[type]);
+        most.both = Math.max(most.both, running.main + running.side);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running[type]--;
+        return null;
+      },
+    });
+    runner.register(counted('main'));
+    runner.register(counted('side', 'side'));
+    expect(() => runner.register({ ...counted('main'), type: 'lost', lane: 'nowhere' })).toThrow(
+      'roster: job type lost names an unknown lane nowhere',
+    );
+    for (let i = 0; i < 3; i++) await runner.enqueue(projectId, 'main', {});
+    for (let i = 0; i < 4; i++) await runner.enqueue(projectId, 'side', {});
+    expect(await runner.runOnce()).toBe(7);
+    expect(most).toEqual({ main: 1, side: 2, both: 3 });
+  });
+
   it('claims each job once when two runners race', async () => {
     const { roster, projectId } = await setup({ concurrency: 3 });
     const runs: string[] = [];

@@ -23,6 +23,11 @@ import {
 export interface JobRunnerDeps extends ServiceDeps {
   options: ResolvedJobsOptions;
   /**
+   * Named lanes and how many of their jobs run at once (`JobDefinition.lane`): a lane's jobs never
+   * take a slot of another lane. Jobs without a lane share `options.concurrency`.
+   */
+  lanes?: Readonly<Record<string, number>>;
+  /**
    * Subscribes to other processes' "jobs queued" notifications while the runner is started (see
    * `DialectInfo.jobsQueuedNotification`); absent, other processes' jobs are found by polling.
    */
@@ -85,16 +90,28 @@ function parseWorkerId(id: string): { host: string; pid: number } | null {
   return match ? { host: match[1]!, pid: Number(match[2]) } : null;
 }
 
+/** Jobs of one lane run in its own p-queue, bounded by its concurrency. */
+interface Lane {
+  readonly concurrency: number;
+  readonly queue: PQueue;
+}
+
 /**
- * Runs jobs from `roster_jobs`. The table is the source of truth; the p-queue only bounds how
- * many run at once in this process. Several processes may share a database.
+ * Runs jobs from `roster_jobs`. The table is the source of truth; the p-queues (one per lane)
+ * only bound how many run at once in this process. Several processes may share a database.
  */
 export function createJobRunner(deps: JobRunnerDeps) {
   const { db, dialect, clock, options } = deps;
   const onError = options.onError;
   const workerId = `roster:${HOST}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const definitions = new Map<string, JobDefinition<any, any>>();
-  const queue = new PQueue({ concurrency: options.concurrency });
+  const newLane = (concurrency: number): Lane => ({ concurrency, queue: new PQueue({ concurrency }) });
+  const defaultLane = newLane(options.concurrency);
+  const lanes = new Map(Object.entries(deps.lanes ?? {}).map(([name, n]) => [name, newLane(n)]));
+  const laneOf = (type: string) => {
+    const name = definitions.get(type)?.lane;
+    return name === undefined ? defaultLane : lanes.get(name)!;
+  };
   const active = new Map<string, Job>();
   let abort = new AbortController();
   let started = false;
@@ -109,7 +126,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let heartbeat: NodeJS.Timeout | undefined;
 
   const now = () => isoNow(clock);
-  const types = () => [...definitions.keys()];
+  /** The registered types whose lane passes `room` (one claim serves every lane with room). */
+  const typesWhere = (room: (lane: Lane) => boolean) =>
+    [...definitions.keys()].filter((type) => room(laneOf(type)));
 
   function background(promise: Promise<unknown>): void {
     promise.catch(onError);
@@ -173,8 +192,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     wake();
   }
 
-  async function claim(): Promise<Job | undefined> {
-    const row = await store.claimNextJob(db, dialect, { workerId, now: now(), types: types() });
+  async function claim(types: string[]): Promise<Job | undefined> {
+    if (types.length === 0) return undefined;
+    const row = await store.claimNextJob(db, dialect, { workerId, now: now(), types });
     return row ? rowToJob(row, dialect) : undefined;
   }
 
@@ -272,7 +292,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   }
 
-  const hasRoom = () => !stopping && queue.size + queue.pending < options.concurrency;
+  const hasRoom = ({ queue, concurrency }: Lane) => !stopping && queue.size + queue.pending < concurrency;
+  const allLanes = () => [defaultLane, ...lanes.values()];
 
   /**
    * Claims due jobs while there is room in the queue (started mode). A wake-up that arrives while
@@ -289,12 +310,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
     try {
       do {
         wanted = false;
-        while (hasRoom()) {
-          const job = await claim();
+        for (let types = typesWhere(hasRoom); types.length > 0; types = typesWhere(hasRoom)) {
+          const job = await claim(types);
           if (!job) break;
+          const { queue } = laneOf(job.type);
           background(queue.add(() => execute(job)).then(() => fill()));
         }
-      } while (wanted && hasRoom());
+      } while (wanted && allLanes().some(hasRoom));
     } finally {
       filling = false;
     }
@@ -319,6 +341,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
     register<P, R>(definition: JobDefinition<P, R>): void {
       if (definitions.has(definition.type))
         throw new Error(`roster: job type ${definition.type} is already registered`);
+      if (definition.lane !== undefined && !lanes.has(definition.lane))
+        throw new Error(`roster: job type ${definition.type} names an unknown lane ${definition.lane}`);
       definitions.set(definition.type, definition as JobDefinition<any, any>);
     },
 
@@ -501,8 +525,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     },
 
     /**
-     * Runs every due job (up to `concurrency` at once) until none is due, in the foreground,
-     * without timers. Jobs waiting for a retry later than now are left. Returns how many ran.
+     * Runs every due job (up to each lane's concurrency at once) until none is due, in the
+     * foreground, without timers. Jobs waiting for a retry later than now are left. Returns how
+     * many ran.
      */
     async runOnce(): Promise<number> {
       await runner.releaseStale();
@@ -510,18 +535,20 @@ export function createJobRunner(deps: JobRunnerDeps) {
       let ran = 0;
       while (!signal.aborted) {
         const dispatched = deps.companion ? await deps.companion.runOnce() : 0;
-        const batch: Job[] = [];
-        while (batch.length < options.concurrency) {
-          const job = await claim();
+        const batch = new Map<Lane, Job[]>(allLanes().map((lane) => [lane, []]));
+        const batchRoom = (lane: Lane) => batch.get(lane)!.length < lane.concurrency;
+        for (let types = typesWhere(batchRoom); types.length > 0; types = typesWhere(batchRoom)) {
+          const job = await claim(types);
           if (!job) break;
-          batch.push(job);
+          batch.get(laneOf(job.type))!.push(job);
         }
-        if (batch.length === 0) {
+        const jobs = [...batch].flatMap(([lane, laneJobs]) => laneJobs.map((job) => ({ lane, job })));
+        if (jobs.length === 0) {
           if (dispatched > 0) continue; // the change consumers may have queued jobs: look again
           return ran;
         }
-        await Promise.all(batch.map((job) => queue.add(() => execute(job))));
-        ran += batch.length;
+        await Promise.all(jobs.map(({ lane, job }) => lane.queue.add(() => execute(job))));
+        ran += jobs.length;
       }
       return ran;
     },
@@ -536,7 +563,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       await runner.releaseStale();
       if (definitions.has(current.type)) {
         const row = await store.claimJob(db, { id: current.id, workerId, now: now() });
-        if (row) await queue.add(() => execute(rowToJob(row, dialect)));
+        if (row) await laneOf(row.type).queue.add(() => execute(rowToJob(row, dialect)));
       }
       return runner.get(projectId, id);
     },
@@ -582,7 +609,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       stopListening = undefined;
       await listening?.();
       await deps.companion?.stop();
-      await queue.onIdle();
+      await Promise.all(allLanes().map((lane) => lane.queue.onIdle()));
       abort = new AbortController();
     },
 

@@ -59,6 +59,11 @@ export interface JobContext<P = unknown> {
 export interface JobDefinition<P = unknown, R = unknown> {
   type: string;
   /**
+   * The runner lane (`JobRunnerDeps.lanes`) its jobs run in, with that lane's own concurrency, so
+   * they never take a slot of other jobs nor wait for one. Absent, the jobs share `jobs.concurrency`.
+   */
+  lane?: string;
+  /**
    * Does the work and returns the result to store. Must be idempotent: it may run again after a
    * crash, starting from the progress it saved. Throwing a `RosterError` fails the job at once
    * (the input is wrong, retrying cannot help); any other error is retried with backoff until

@@ -25,6 +25,9 @@ export const WEBHOOKS_CONSUMER = 'webhooks';
 /** The job type of one delivery attempt. */
 export const WEBHOOK_DELIVERY_JOB_TYPE = 'webhooks.deliver';
 
+/** The job runner lane deliveries run in (`webhooks.concurrency` at once), apart from other jobs. */
+export const WEBHOOK_DELIVERY_LANE = 'webhooks';
+
 export interface WebhookDeliveryJobPayload {
   deliveryId: string;
 }
@@ -438,6 +441,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   /** The job that makes one attempt of one delivery. */
   const job: JobDefinition<WebhookDeliveryJobPayload, { skipped?: string; status?: string }> = {
     type: WEBHOOK_DELIVERY_JOB_TYPE,
+    lane: WEBHOOK_DELIVERY_LANE,
     async run(ctx) {
       const delivery = await db
         .selectFrom('roster_webhook_deliveries')

@@ -1,0 +1,101 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createRoster, type Roster } from '../roster.js';
+
+/** A loopback receiver that answers 200, or, with `hang`, never answers (until closed). */
+async function startReceiver({ hang }: { hang: boolean }) {
+  const open: ServerResponse[] = [];
+  let answered = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (hang) open.push(res);
+      else res.writeHead(200).end('ok', () => answered++);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    /** Requests waiting for an answer. */
+    hanging: () => open.length,
+    answered: () => answered,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A started roster running one job at once (deliveries apart), with an endpoint on `receiver`. */
+async function setup(dialect: TestDialect, { hang }: { hang: boolean }) {
+  const roster = await createTestRoster(dialect, {
+    webhooks: { allowPrivateTargets: true, timeoutMs: 60_000 },
+    jobs: { concurrency: 1, pollIntervalMs: 20, onError: (e) => console.error(e) },
+  });
+  cleanups.push(() => roster.close());
+  const receiver = await startReceiver({ hang });
+  cleanups.push(() => receiver.close()); // first: ends the hanging attempts, so the runner can stop
+  const projectId = (await roster.projects.ensure('p')).id;
+  await roster.webhooks.create(projectId, { url: receiver.url, eventTypes: ['contact.created'] });
+  await roster.jobs.start();
+  return { roster, receiver, projectId };
+}
+
+const status = async (roster: Roster, projectId: string, id: string) =>
+  (await roster.jobs.get(projectId, id)).status;
+
+describeEachDialect('webhook deliveries in their own lane', (dialect) => {
+  it('an import completes while deliveries to a hanging endpoint take every delivery slot', async () => {
+    const { roster, receiver, projectId } = await setup(dialect, { hang: true });
+    for (const name of ['a', 'b']) await roster.contacts.create(projectId, { email: `${name}@example.com` });
+    await vi.waitFor(() => expect(receiver.hanging()).toBe(2), { timeout: 10_000, interval: 20 });
+    const job = await roster.imports.enqueue(projectId, { file: Buffer.from('email\nc@example.com\n') });
+    await vi.waitFor(async () => expect(await status(roster, projectId, job.id)).toBe('completed'), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(receiver.hanging()).toBeGreaterThanOrEqual(2); // still waiting for their answers
+  });
+
+  it('a delivery is sent while a long job takes the only job slot', async () => {
+    const { roster, receiver, projectId } = await setup(dialect, { hang: false });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    cleanups.push(async () => release()); // runs before the roster closes
+    roster.jobs.register({ type: 'test.long', run: () => released });
+    const long = await roster.jobs.enqueue(projectId, 'test.long', {});
+    await vi.waitFor(async () => expect(await status(roster, projectId, long.id)).toBe('running'), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    await roster.contacts.create(projectId, { email: 'a@example.com' });
+    await vi.waitFor(() => expect(receiver.answered()).toBe(1), { timeout: 10_000, interval: 20 });
+    expect(await status(roster, projectId, long.id)).toBe('running');
+  });
+});
+
+describe('webhooks.concurrency', () => {
+  it('rejects a value that is not a positive integer, naming the option', async () => {
+    for (const concurrency of [0, -1, 1.5]) {
+      await expect(createRoster({ database: ':memory:', webhooks: { concurrency } })).rejects.toThrow(
+        'roster: webhooks.concurrency must be a positive integer',
+      );
+    }
+  });
+
+  it('defaults to 4', async () => {
+    const roster = await createRoster({ database: ':memory:' });
+    cleanups.push(() => roster.close());
+    expect(roster.options.webhooks.concurrency).toBe(4);
+  });
+});
