@@ -9,7 +9,7 @@ import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePosit
  *
  * ```json
  * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2,
- *   "lockTimeoutMs": 30000, "pollIntervalMs": 500, "maxConnections": 1000, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
+ *   "webhookConcurrency": 4, "lockTimeoutMs": 30000, "pollIntervalMs": 500, "maxConnections": 1000, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
  *   "keepAliveTimeoutMs": 5000, "jsonLimitBytes": 1048576, "maxImportBytes": 5242880 }
  * ```
  */
@@ -24,6 +24,8 @@ export interface ServeConfigFile {
   apiKeys?: string[];
   /** Background jobs (imports, bulk operations) run at once. */
   concurrency?: number;
+  /** Webhook delivery attempts run at once, apart from the other jobs (`webhooks.concurrency`). */
+  webhookConcurrency?: number;
   /** A job lock older than this (ms) is taken to belong to a dead process: the job runs again. */
   lockTimeoutMs?: number;
   /** How often (ms) the job runner looks for due jobs when nothing woke it (`jobs.pollIntervalMs`). */
@@ -65,6 +67,7 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   db: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
   apiKeys: (v) => (Array.isArray(v) && v.every((k) => typeof k === 'string') ? null : 'an array of strings'),
   concurrency: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer >= 1'),
+  webhookConcurrency: positiveInteger,
   lockTimeoutMs: positiveInteger,
   pollIntervalMs: positiveInteger,
   maxConnections: positiveInteger,
@@ -124,6 +127,7 @@ export interface ServeFlagValues {
   db?: string;
   apiKey?: string[];
   concurrency?: string;
+  webhookConcurrency?: string;
   lockTimeout?: string;
   pollInterval?: string;
   maxConnections?: string;
@@ -142,6 +146,8 @@ export interface ServeSettings {
   apiKeys: string[];
   /** Undefined: core's default. */
   concurrency: number | undefined;
+  /** `webhooks.concurrency`; undefined: core's default. */
+  webhookConcurrency: number | undefined;
   /** `jobs.lockTimeoutMs`; undefined: core's default. */
   lockTimeoutMs: number | undefined;
   /** `jobs.pollIntervalMs`; undefined: core's default. */
@@ -186,6 +192,10 @@ export function resolveServeSettings(
     apiKeys: [...(file.apiKeys ?? []), ...(flags.apiKey ?? [])],
     concurrency:
       flags.concurrency === undefined ? file.concurrency : parsePositiveInt('concurrency', flags.concurrency),
+    webhookConcurrency:
+      flags.webhookConcurrency === undefined
+        ? file.webhookConcurrency
+        : parsePositiveInt('webhook concurrency', flags.webhookConcurrency),
     lockTimeoutMs:
       flags.lockTimeout === undefined
         ? file.lockTimeoutMs

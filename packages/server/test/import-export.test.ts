@@ -106,7 +106,16 @@ describe('roster import / export', () => {
     const bad = await runCli(['serve', '--db', db, '--concurrency', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('Invalid concurrency "0"');
-    const server = await startServe(['--db', db, '--api-key', key, '--concurrency', '1']);
+    const server = await startServe([
+      '--db',
+      db,
+      '--api-key',
+      key,
+      '--concurrency',
+      '1',
+      '--webhook-concurrency',
+      '2',
+    ]);
     try {
       const form = new FormData();
       form.append('file', new Blob(['email,plan\na@example.com,pro\nb@example.com,free\n']), 'c.csv');

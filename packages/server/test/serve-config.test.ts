@@ -31,6 +31,7 @@ describe('readServeConfig', () => {
       db: 'data/roster.db',
       apiKeys: ['sk_config_key_1'],
       concurrency: 4,
+      webhookConcurrency: 8,
       lockTimeoutMs: 2000,
       pollIntervalMs: 250,
     });
@@ -40,6 +41,7 @@ describe('readServeConfig', () => {
       db: join(dir, 'data/roster.db'),
       apiKeys: ['sk_config_key_1'],
       concurrency: 4,
+      webhookConcurrency: 8,
       lockTimeoutMs: 2000,
       pollIntervalMs: 250,
     });
@@ -49,7 +51,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, allowPrivateWebhookTargets)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, allowPrivateWebhookTargets)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -57,6 +59,7 @@ describe('readServeConfig', () => {
     [{ port: 70000 }, '"port" must be an integer from 0 to 65535'],
     [{ apiKeys: 'sk_x' }, '"apiKeys" must be an array of strings'],
     [{ concurrency: 0 }, '"concurrency" must be an integer >= 1'],
+    [{ webhookConcurrency: 1.5 }, '"webhookConcurrency" must be an integer >= 1'],
     [{ lockTimeoutMs: 1.5 }, '"lockTimeoutMs" must be an integer >= 1'],
     [{ pollIntervalMs: 0 }, '"pollIntervalMs" must be an integer >= 1'],
     [[1, 2], 'must contain a JSON object'],
@@ -111,6 +114,7 @@ describe('resolveServeSettings', () => {
     db: '/srv/file.db',
     apiKeys: ['sk_file_key_1'],
     concurrency: 4,
+    webhookConcurrency: 6,
     lockTimeoutMs: 5000,
     pollIntervalMs: 100,
     maxConnections: 50,
@@ -124,6 +128,7 @@ describe('resolveServeSettings', () => {
       database: '/srv/file.db',
       apiKeys: ['sk_file_key_1'],
       concurrency: 4,
+      webhookConcurrency: 6,
       lockTimeoutMs: 5000,
       pollIntervalMs: 100,
       limits: { maxConnections: 50, requestTimeoutMs: 30_000 },
@@ -135,6 +140,7 @@ describe('resolveServeSettings', () => {
       database: './roster.db',
       apiKeys: [],
       concurrency: undefined,
+      webhookConcurrency: undefined,
       lockTimeoutMs: undefined,
       pollIntervalMs: undefined,
       limits: {},
@@ -157,6 +163,7 @@ describe('resolveServeSettings', () => {
           db: '/srv/flag.db',
           apiKey: ['sk_flag_key_1'],
           concurrency: '1',
+          webhookConcurrency: '3',
           lockTimeout: '2000',
           pollInterval: '50',
           maxConnections: '10',
@@ -172,6 +179,7 @@ describe('resolveServeSettings', () => {
       database: '/srv/flag.db',
       apiKeys: ['sk_file_key_1', 'sk_flag_key_1'],
       concurrency: 1,
+      webhookConcurrency: 3,
       lockTimeoutMs: 2000,
       pollIntervalMs: 50,
       limits: { maxConnections: 10, headersTimeoutMs: 1000, requestTimeoutMs: 30_000, jsonLimitBytes: 2048 },
@@ -205,6 +213,12 @@ describe('resolveServeSettings', () => {
   ] as const)('rejects --%s %s, naming the flag', (flag, value, name) => {
     expect(() => resolveServeSettings({ [flag]: value }, {})).toThrow(
       `Invalid ${name} "${value}": use a whole number >= 1`,
+    );
+  });
+
+  it.each(['0', '2s', '-5'])('rejects --webhook-concurrency %s, naming the flag', (value) => {
+    expect(() => resolveServeSettings({ webhookConcurrency: value }, {})).toThrow(
+      `Invalid webhook concurrency "${value}": use a whole number >= 1`,
     );
   });
 

@@ -44,6 +44,10 @@ printed once; \`roster keys create\` makes more.`,
     .option('--api-key <key>', 'register this exact key for the default project (repeatable)', collect, [])
     .option('--concurrency <n>', 'background jobs (imports, bulk operations) run at once (default 2)')
     .option(
+      '--webhook-concurrency <n>',
+      'webhook delivery attempts run at once, apart from the jobs above (default 4)',
+    )
+    .option(
       '--lock-timeout <ms>',
       'a job lock older than this is released and the job runs again in any process (default 30000)',
     )
@@ -63,7 +67,7 @@ printed once; \`roster keys create\` makes more.`,
     )
     .option(
       '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, lockTimeoutMs, pollIntervalMs and the limits above (flags and env win)',
+      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(flags.config);
@@ -73,6 +77,7 @@ printed once; \`roster keys create\` makes more.`,
         database,
         apiKeys,
         concurrency,
+        webhookConcurrency,
         lockTimeoutMs,
         pollIntervalMs,
         limits,
@@ -87,7 +92,7 @@ printed once; \`roster keys create\` makes more.`,
         database,
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
-        webhooks: { allowPrivateTargets: allowPrivateWebhookTargets },
+        webhooks: { allowPrivateTargets: allowPrivateWebhookTargets, concurrency: webhookConcurrency },
       });
       // The port is bound before anything is created (a first key printed by a server that then
       // cannot listen would be lost).
