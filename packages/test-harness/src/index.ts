@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRoster, type Roster, type RosterOptions } from '@roster/core';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe } from 'vitest';
@@ -141,4 +143,23 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = done;
   });
   return { promise, resolve };
+}
+
+/**
+ * An HTTP server on a free loopback port (e.g. a webhook receiver). `close()` also ends the
+ * connections still open, requests left unanswered among them.
+ */
+export async function listenOnLoopback(
+  handler: RequestListener,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

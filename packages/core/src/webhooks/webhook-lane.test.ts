@@ -1,6 +1,11 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
+import type { ServerResponse } from 'node:http';
+import {
+  createTestRoster,
+  deferred,
+  describeEachDialect,
+  listenOnLoopback,
+  type TestDialect,
+} from '@roster/test-harness';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRoster, type Roster } from '../roster.js';
 
@@ -8,24 +13,19 @@ import { createRoster, type Roster } from '../roster.js';
 async function startReceiver({ hang }: { hang: boolean }) {
   const open: ServerResponse[] = [];
   let answered = 0;
-  const server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     req.resume();
     req.on('end', () => {
       if (hang) open.push(res);
       else res.writeHead(200).end('ok', () => answered++);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    url: `${server.url}/hooks`,
     /** Requests waiting for an answer. */
     hanging: () => open.length,
     answered: () => answered,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 
@@ -67,20 +67,17 @@ describeEachDialect('webhook deliveries in their own lane', (dialect) => {
 
   it('a delivery is sent while a long job takes the only job slot', async () => {
     const { roster, receiver, projectId } = await setup(dialect, { hang: false });
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    cleanups.push(async () => release()); // runs before the roster closes
-    roster.jobs.register({ type: 'test.long', run: () => released });
-    const long = await roster.jobs.enqueue(projectId, 'test.long', {});
-    await vi.waitFor(async () => expect(await status(roster, projectId, long.id)).toBe('running'), {
+    const long = deferred();
+    cleanups.push(async () => long.resolve()); // runs before the roster closes
+    roster.jobs.register({ type: 'test.long', run: () => long.promise });
+    const job = await roster.jobs.enqueue(projectId, 'test.long', {});
+    await vi.waitFor(async () => expect(await status(roster, projectId, job.id)).toBe('running'), {
       timeout: 10_000,
       interval: 20,
     });
     await roster.contacts.create(projectId, { email: 'a@example.com' });
     await vi.waitFor(() => expect(receiver.answered()).toBe(1), { timeout: 10_000, interval: 20 });
-    expect(await status(roster, projectId, long.id)).toBe('running');
+    expect(await status(roster, projectId, job.id)).toBe('running');
   });
 });
 

@@ -1,6 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
+import {
+  createTestRoster,
+  describeEachDialect,
+  listenOnLoopback,
+  type TestDialect,
+} from '@roster/test-harness';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, expect, it } from 'vitest';
 import { appendChanges } from '../changes/outbox-repository.js';
@@ -25,7 +28,7 @@ async function startReceiver(fail: (hit: Hit, n: number) => boolean = () => fals
   let secret = '';
   let open = new Map<string, number>();
   let overlapped = false;
-  const server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -60,9 +63,8 @@ async function startReceiver(fail: (hit: Hit, n: number) => boolean = () => fals
       }, 3);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    url: `${server.url}/hooks`,
     hits,
     get overlapped() {
       return overlapped;
@@ -71,11 +73,7 @@ async function startReceiver(fail: (hit: Hit, n: number) => boolean = () => fals
       secret = value;
       open = new Map();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 

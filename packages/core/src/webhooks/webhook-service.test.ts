@@ -1,6 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createTestRoster, describeEachDialect, type TestDialect } from '@roster/test-harness';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  createTestRoster,
+  describeEachDialect,
+  listenOnLoopback,
+  type TestDialect,
+} from '@roster/test-harness';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, expect, it } from 'vitest';
 import { isRosterError } from '../errors.js';
@@ -22,7 +26,7 @@ async function startReceiver() {
   const received: Received[] = [];
   const answers: { status: number; body?: string; location?: string; hang?: boolean }[] = [];
   let secrets: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -42,20 +46,14 @@ async function startReceiver() {
       res.end(answer.body ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: `${server.url}/hooks`,
     received,
     answers,
     verifyWith(list: string[]) {
       secrets = list;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 
