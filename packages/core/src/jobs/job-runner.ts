@@ -193,7 +193,6 @@ export function createJobRunner(deps: JobRunnerDeps) {
   }
 
   async function claim(types: string[]): Promise<Job | undefined> {
-    if (types.length === 0) return undefined;
     const row = await store.claimNextJob(db, dialect, { workerId, now: now(), types });
     return row ? rowToJob(row, dialect) : undefined;
   }
