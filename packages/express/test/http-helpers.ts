@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import type { Database, Roster } from '@roster/core';
+import { listenOnLoopback } from '@roster/test-harness';
 import type { Express } from 'express';
 import { expect } from 'vitest';
 
@@ -9,19 +9,8 @@ export interface Listening {
 }
 
 /** Serves an Express app on an ephemeral loopback port. */
-export async function listen(app: Express): Promise<Listening> {
-  const server = await new Promise<import('node:http').Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+export function listen(app: Express): Promise<Listening> {
+  return listenOnLoopback(app);
 }
 
 /** The end of a suite that served a roster: closes the server, then the roster. */
