@@ -56,8 +56,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
   let { error, results } = await migrator.migrateToLatest();
   // Kysely checks for its migration table by introspecting every schema of the database, and that
   // query fails (invalid_schema_name, undefined_table or undefined_column on another schema's
-  // objects, or an internal error naming a dropped relation's OID) when another schema is dropped at the same moment (parallel test runs, another app's
-  // deploy). It fails before running any migration (no results): try again.
+  // objects, or an internal error naming a dropped relation's OID) when another schema is dropped
+  // at the same moment (parallel test runs, another app's deploy). It fails before running any
+  // migration (no results): try again.
   for (let retry = 0; retry < 5 && results === undefined && isOtherSchemaDropped(error, schema); retry++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
