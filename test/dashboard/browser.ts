@@ -7,7 +7,8 @@ import { createRoster, type Roster } from '@roster/core';
 import { createPlunkRouter, createRosterRouter, dashboard } from '@roster/express';
 import express from 'express';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { buildApp } from '../scripts/build-app.js';
+// The app's own build script, from its package (vite resolves from there).
+import { buildApp } from '../../packages/dashboard/scripts/build-app.js';
 
 /** Debian's Chromium (`apt-get install chromium`); the e2e tests skip with a note when it is missing. */
 export const CHROMIUM = process.env.ROSTER_CHROMIUM ?? '/usr/bin/chromium';

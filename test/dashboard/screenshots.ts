@@ -8,15 +8,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import {
-  buildFreshApp,
-  CHROMIUM,
-  hasChromium,
-  launchChromium,
-  startDashboardServer,
-} from '../test/browser.js';
+import { buildFreshApp, CHROMIUM, hasChromium, launchChromium, startDashboardServer } from './browser.js';
 
-const outDir = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const outDir = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 const SIZES = [
   { name: 'desktop', width: 1440, height: 900 },

@@ -1,6 +1,8 @@
 /**
- * What roster's management API (`/roster`) answers for jobs and imports. Declared here, without
- * imports, so that the dashboard app takes the same types (type-only) as the router that builds them.
+ * `@roster/core/wire`: the JSON shapes roster's management API (`/roster`, served by
+ * `@roster/express`) answers for jobs and imports. Types only, and this module imports nothing, so a
+ * browser app (the dashboard) can take the same types as the router that builds them without
+ * bringing in core's Node code.
  */
 
 /** What a job of `GET /jobs` says about its work, by job type (never the payload). */

@@ -1,6 +1,6 @@
 /** Everything the dashboard asks the server goes through here: same-origin, cookie session, CSRF header. */
 
-import type { ImportView, JobView } from '../../express/src/roster/roster-views.js';
+import type { ImportView, JobView } from '@roster/core/wire';
 
 export class ApiError extends Error {
   constructor(
@@ -139,7 +139,7 @@ export interface Session {
 
 /**
  * Jobs and imports of `/roster`: the types the management router builds them with, imported for types
- * only (erased from the bundle) from the import-free module that declares them.
+ * only (erased from the bundle) from `@roster/core/wire`, an import-free module.
  */
 export type { ImportView, JobView };
 

@@ -1,12 +1,12 @@
 import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import { RosterError, toJobStatus } from '@roster/core';
+import type { ImportView, JobSummary, JobView } from '@roster/core/wire';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
 import { audienceNames, escapedCell, streamExport } from '../unosend/export-routes.js';
-import type { ImportView, JobSummary, JobView } from './roster-views.js';
 
 export interface RosterRouterOptions {
   /**
