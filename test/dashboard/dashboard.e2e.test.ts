@@ -66,6 +66,22 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     app?.remove();
   });
 
+  it('opens on the sign-in page without a console error', async () => {
+    const errors: string[] = [];
+    const onConsole = (message: { type(): string; text(): string }) => {
+      if (message.type() === 'error') errors.push(message.text());
+    };
+    page.on('console', onConsole);
+    try {
+      await page.goto(`${server.url}/dashboard`);
+      await page.getByRole('heading', { name: 'Sign in to roster' }).waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(errors).toEqual([]);
+    } finally {
+      page.off('console', onConsole);
+    }
+  });
+
   it('refuses a wrong key in words, then signs in with a secret key into an HttpOnly SameSite=Strict cookie', async () => {
     await page.goto(`${server.url}/dashboard`);
     await page.getByRole('heading', { name: 'Sign in to roster' }).waitFor();
@@ -220,7 +236,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     await page.getByRole('link', { name: 'Import', exact: true }).click();
     await page.getByRole('heading', { name: 'Import contacts' }).waitFor();
     await expectAccessible('import');
-    const rows = ['Mail,company,subscribed'];
+    const rows = ['Mail,Company,subscribed'];
     for (let i = 0; i < 3000; i++) rows.push(`imported${i}@example.org,Company ${i % 7},true`);
     rows.push('not-an-email,Broken,true');
     await page.locator('input[type=file]').setInputFiles({
@@ -232,6 +248,12 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     // No column is named email: the user picks it, and the header is rewritten on upload.
     await page.getByLabel('Column with the email address').selectOption({ label: 'Mail' });
     expect(await page.locator('thead th').first().textContent()).toBe('Mailemail');
+    // The preview names the key the column is stored under: Plunk-style headers are lowercased.
+    expect(await page.locator('thead th .role').allTextContents()).toEqual([
+      'email',
+      'data: company',
+      'subscribed',
+    ]);
     expect(await page.locator('tbody tr').count()).toBe(5);
     await expectAccessible('import preview');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -562,6 +584,133 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
       await page.emulateMedia({ colorScheme: 'light' });
       await page.setViewportSize({ width: 1440, height: 900 });
     }
+  });
+
+  it('re-imports its own CSV export into an empty project as the same contacts, same fields, same data', async () => {
+    const { roster } = server;
+    const source = await roster.projects.ensure('Round trip source');
+    const target = await roster.projects.ensure('Round trip target');
+    const contacts = [
+      {
+        email: 'ada@trip.example',
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        subscribed: true,
+        data: { plan: 'pro' },
+      },
+      {
+        email: 'bob@trip.example',
+        firstName: null,
+        lastName: 'Béla',
+        subscribed: false,
+        data: {
+          Plan: 'Mixed Case',
+          first_name: 'a data key named like a column',
+          note: 'commas, "quotes"\nand a line break',
+          formula: '=1+1',
+          created_at: 'a key named like an export column',
+        },
+      },
+      { email: 'cy@trip.example', firstName: 'Cy', lastName: null, subscribed: true, data: {} },
+    ];
+    for (const contact of contacts) await roster.contacts.create(source.id, contact);
+
+    /** A new browser context signed in with a key of `projectId`. */
+    async function signedInPage(projectId: string): Promise<{ page: Page; close(): Promise<void> }> {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(30_000);
+      await p.goto(`${server.url}/dashboard`);
+      await p.getByLabel('Secret key').fill((await roster.keys.create(projectId)).key);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Contacts' }).waitFor();
+      return { page: p, close: () => ctx.close() };
+    }
+
+    const exporter = await signedInPage(source.id);
+    let csv: Buffer;
+    try {
+      await exporter.page.getByText('3 in total').waitFor();
+      const [download] = await Promise.all([
+        exporter.page.waitForEvent('download'),
+        exporter.page.getByRole('link', { name: 'Export CSV' }).click(),
+      ]);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+      csv = Buffer.concat(chunks);
+    } finally {
+      await exporter.close();
+    }
+
+    const importer = await signedInPage(target.id);
+    try {
+      const p = importer.page;
+      await p.getByRole('link', { name: 'Import', exact: true }).click();
+      await p
+        .locator('input[type=file]')
+        .setInputFiles({ name: 'export-café.csv', mimeType: 'text/csv', buffer: csv });
+      await p.getByRole('heading', { name: /export-café\.csv/ }).waitFor();
+      // The preview says where each column of the export goes, under the stored key.
+      const roles = await p.locator('thead th .role').allTextContents();
+      expect(roles.slice(0, 6)).toEqual([
+        'email',
+        'first name',
+        'last name',
+        'subscribed',
+        'not imported',
+        'not imported',
+      ]);
+      expect(roles.slice(6).sort()).toEqual(
+        [
+          'data: Plan',
+          'data: created_at',
+          'data: first_name',
+          'data: formula',
+          'data: note',
+          'data: plan',
+        ].sort(),
+      );
+      await p.getByRole('button', { name: 'Import', exact: true }).click();
+      await p.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+      expect(await p.getByTestId('import-file').textContent()).toBe('export-café.csv');
+      expect(await p.locator('.counts dd').allTextContents()).toEqual(['3', '3', '0', '0']);
+      // A 3-row import takes well under the seconds a rate needs to mean anything.
+      expect(await p.locator('.counts dt').allTextContents()).not.toContain('Rows per second');
+      const hint = await p
+        .getByRole('link', { name: 'See this import on the Jobs page' })
+        .locator('..')
+        .textContent();
+      expect(hint).not.toContain('keeps running');
+      await p.getByRole('link', { name: 'See this import on the Jobs page' }).click();
+      await p.getByRole('heading', { name: 'Import of export-café.csv' }).waitFor();
+    } finally {
+      await importer.close();
+    }
+
+    const shape = async (projectId: string) => {
+      const rows = [];
+      for await (const c of roster.contacts.stream(projectId, {})) {
+        rows.push({
+          email: c.email,
+          firstName: c.firstName,
+          lastName: c.lastName,
+          subscribed: c.subscribed,
+          data: c.data ?? {},
+        });
+      }
+      return rows.sort((a, b) => a.email.localeCompare(b.email));
+    };
+    const copied = await shape(target.id);
+    expect(copied).toEqual(await shape(source.id));
+    expect(copied).toEqual(
+      contacts.map(({ email, firstName, lastName, subscribed, data }) => ({
+        email,
+        firstName,
+        lastName,
+        subscribed,
+        data,
+      })),
+    );
   });
 
   it('signs out when its key is revoked elsewhere, and says so', async () => {

@@ -133,9 +133,13 @@ export interface ApiKey {
 }
 
 export interface Session {
+  signedIn: true;
   project: { id: string; name: string };
   auth: 'key' | 'host';
 }
+
+/** What `GET session` answers: the session, or (200 too) that there is none, and why when one was lost. */
+export type SessionProbe = Session | { signedIn: false; message?: string };
 
 /**
  * Jobs and imports of `/roster`: the types the management router builds them with, imported for types

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, onUnauthorized, type Session } from './api.js';
+import { api, onUnauthorized, type Session, type SessionProbe } from './api.js';
 import { AudiencesPage } from './pages/audiences.js';
 import { ContactPage } from './pages/contact.js';
 import { ContactsPage } from './pages/contacts.js';
@@ -28,10 +28,12 @@ function App() {
   const route = useRoute();
 
   useEffect(() => {
-    api<Session>('GET', 'session').then(setSession, (e) => {
-      if (e instanceof ApiError && e.status === 401) setSession(null);
-      else setError(e);
-    });
+    // Not signed in is a 200 answer, so a fresh load logs no failed request in the console.
+    api<SessionProbe>('GET', 'session').then((probe) => {
+      if (probe.signedIn) return setSession(probe);
+      if (probe.message) setNotice(probe.message);
+      setSession(null);
+    }, setError);
     return onUnauthorized(() => {
       setNotice('Your session ended (signed out, expired, or its key was revoked): sign in again.');
       setSession(null);

@@ -89,7 +89,7 @@ describeEachDialect('dashboard and management routes', (dialect) => {
         headers: CSRF,
       });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ project: { id: projectId, name: 'main' }, auth: 'key' });
+      expect(res.body).toEqual({ signedIn: true, project: { id: projectId, name: 'main' }, auth: 'key' });
       const cookie = res.headers.get('set-cookie')!;
       expect(cookie).toMatch(
         /^roster_session=[A-Za-z0-9_-]{43}; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=43200$/,
@@ -124,6 +124,34 @@ describeEachDialect('dashboard and management routes', (dialect) => {
       expect(without.body.error.message).toContain('sign in');
       // A Bearer key is not a dashboard session.
       expect((await request(`${server.url}/admin/api/contacts`, { key })).status).toBe(401);
+    });
+
+    it('answers the session probe 200 signed in or not, saying why when a session was lost', async () => {
+      const none = await request(`${server.url}/admin/api/session`);
+      expect(none.status).toBe(200);
+      expect(none.body).toEqual({ signedIn: false });
+      const unknown = await request(`${server.url}/admin/api/session`, {
+        headers: { cookie: 'roster_session=not-a-session' },
+      });
+      expect(unknown.status).toBe(200);
+      expect(unknown.body).toEqual({ signedIn: false });
+      const temporary = await roster.keys.create(projectId);
+      const cookie = await signIn(temporary.key);
+      const signedIn = await request(`${server.url}/admin/api/session`, { headers: { cookie } });
+      expect(signedIn.body).toEqual({
+        signedIn: true,
+        project: { id: projectId, name: 'main' },
+        auth: 'key',
+      });
+      await roster.keys.revoke(temporary.id);
+      const revoked = await request(`${server.url}/admin/api/session`, { headers: { cookie } });
+      expect(revoked.status).toBe(200);
+      expect(revoked.body).toEqual({
+        signedIn: false,
+        message: 'The key of this session was revoked: sign in again',
+      });
+      // The APIs themselves still answer 401 without a session.
+      expect((await request(`${server.url}/admin/api/contacts`, { headers: { cookie } })).status).toBe(401);
     });
 
     it('ends the session on sign-out and when its key is revoked', async () => {
@@ -186,7 +214,10 @@ describeEachDialect('dashboard and management routes', (dialect) => {
   describe("the host app's auth", () => {
     it('uses resolveProject instead of a sign-in', async () => {
       const res = await request(`${server.url}/host/api/session`, { headers: { 'x-host-user': 'ada' } });
-      expect(res.body).toEqual({ project: { id: projectId, name: 'main' }, auth: 'host' });
+      expect(res.body).toEqual({ signedIn: true, project: { id: projectId, name: 'main' }, auth: 'host' });
+      const refused = await request(`${server.url}/host/api/session`, { headers: { 'x-host-user': 'eve' } });
+      expect(refused.status).toBe(200);
+      expect(refused.body).toEqual({ signedIn: false });
       expect(
         (await request(`${server.url}/host/api/contacts`, { headers: { 'x-host-user': 'ada' } })).status,
       ).toBe(200);
@@ -252,6 +283,69 @@ describeEachDialect('dashboard and management routes', (dialect) => {
         errors: [{ row: 3, email: 'not-an-email', error: expect.any(String) }],
       });
       expect((await request(`${server.url}/roster/imports/${job.id}`, { key: otherKey })).status).toBe(404);
+    });
+
+    it('imports its own export back as the same contacts (POST /imports, multipart)', async () => {
+      const source = (await roster.projects.ensure('export source')).id;
+      const target = await roster.projects.ensure('import target');
+      const targetKey = (await roster.keys.create(target.id)).key;
+      await roster.contacts.create(source, {
+        email: 'trip@example.com',
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        subscribed: false,
+        data: { Plan: 'Pro', first_name: 'data, not a name', created_at: 'kept' },
+      });
+      const sourceKey = (await roster.keys.create(source)).key;
+      const csv = await fetch(`${server.url}/roster/contacts/export`, {
+        headers: { authorization: `Bearer ${sourceKey}` },
+      });
+      const form = new FormData();
+      form.append('file', new Blob([await csv.arrayBuffer()], { type: 'text/csv' }), 'café.csv');
+      const res = await fetch(`${server.url}/roster/imports`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${targetKey}` },
+        body: form,
+      });
+      expect(res.status).toBe(202);
+      const queued = (await res.json()) as { id: string; state: string };
+      expect(queued).toMatchObject({ id: expect.any(String), state: 'waiting', progress: 0 });
+      await roster.jobs.runOnce();
+      const done = await request(`${server.url}/roster/imports/${queued.id}`, { key: targetKey });
+      expect(done.body).toMatchObject({ state: 'completed', rows: { total: 1, created: 1, failed: 0 } });
+      const copy = await roster.contacts.findByEmail(target.id, 'trip@example.com');
+      expect(copy).toMatchObject({
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        subscribed: false,
+        data: { Plan: 'Pro', first_name: 'data, not a name', created_at: 'kept' },
+      });
+      // The file's name as the browser sent it (UTF-8), on the jobs list.
+      const jobs = await request(`${server.url}/roster/jobs?type=import`, { key: targetKey });
+      expect(jobs.body.data[0].summary.file).toBe('café.csv');
+    });
+
+    it('refuses an import without a file, naming the field', async () => {
+      const res = await request(`${server.url}/roster/imports`, { method: 'POST', key, body: {} });
+      expect(res.status).toBe(400);
+      expect(res.body.error.errors).toEqual([
+        { field: 'file', message: 'is required: send the CSV as the multipart field "file"' },
+      ]);
+    });
+
+    it('names the file of an import that `roster import` reads in place, without its folders', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'roster-path-import-'));
+      try {
+        const path = join(dir, 'from-disk.csv');
+        writeFileSync(path, 'email\ndisk@example.com\n');
+        const { job } = await roster.imports.enqueueFromPath(projectId, path);
+        const res = await request(`${server.url}/roster/jobs/${job.id}`, { key });
+        expect(res.body.summary).toMatchObject({ kind: 'import', file: 'from-disk.csv' });
+        expect(JSON.stringify(res.body)).not.toContain(dir);
+        await roster.jobs.runOnce();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('lists the project’s recent imports and bulk jobs, newest first, in pages, with their results', async () => {

@@ -413,6 +413,10 @@ const rosterScenarios: Record<string, Scenario> = {
     return api.call('delete', `/keys/${spare.id}`);
   },
   'revokeKey 404': (api) => api.call('delete', `/keys/${UNKNOWN_ID}`),
+  'startImport 202': (api) => api.call('post', '/imports', { form: csvForm(CSV) }),
+  'startImport 400': (api) => api.call('post', '/imports', { form: csvForm(CSV, 'csv') }),
+  'startImport 413': (api) =>
+    api.call('post', '/imports', { form: csvForm(`email\n${'a@example.com\n'.repeat(400)}`) }),
   'getImport 200': async (api) => api.call('get', `/imports/${await finishedImport(api)}`),
   'getImport 404': (api) => api.call('get', `/imports/${UNKNOWN_ID}`),
   'listJobs 200': async (api) => {

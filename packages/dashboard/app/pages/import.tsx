@@ -9,7 +9,9 @@ export function ImportPage() {
   const [emailAt, setEmailAt] = useState(-1);
   const [error, setError] = useState<unknown>(null);
   const [dragging, setDragging] = useState(false);
-  const [job, setJob] = useState<ImportView | null>(null);
+  /** The import, and when it was read (to time it). */
+  const [job, setJob] = useState<(ImportView & { seenAt: number }) | null>(null);
+  const [jobName, setJobName] = useState('');
   const [startedAt, setStartedAt] = useState(0);
   const [uploading, setUploading] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -43,11 +45,7 @@ export function ImportPage() {
   /** The file to send: as chosen, or with its header line rewritten so the chosen column is `email`. */
   function mapped(): Blob {
     if (!file || !preview || emailAt === emailColumn(preview.header)) return file!;
-    const header = preview.header.map((name, i) => {
-      if (i === emailAt) return 'email';
-      if (name.trim().toLowerCase() === 'email') return `data.${name}`;
-      return name;
-    });
+    const header = mappedHeader(preview.header, emailAt);
     const line = header.map((h) => csvCell(h, preview.delimiter)).join(preview.delimiter);
     // The rest of the file, from the header's line break on, is sent as it is.
     return new Blob([line, file.slice(new TextEncoder().encode(preview.rawHeader).length)], {
@@ -66,9 +64,12 @@ export function ImportPage() {
     try {
       const form = new FormData();
       form.append('file', mapped(), file.name);
-      const { jobId } = await api<{ jobId: string }>('POST', 'contacts/import', { form });
+      // roster's own import: it reads back the dashboard's "Export CSV" as the same contacts (names,
+      // subscription, `data.<key>` columns), which Plunk's import (every column into data) does not.
+      const queued = await api<ImportView>('POST', 'roster/imports', { form });
       setStartedAt(performance.now());
-      setJob(await api<ImportView>('GET', `roster/imports/${jobId}`));
+      setJobName(file.name);
+      setJob({ ...queued, seenAt: performance.now() });
     } catch (e) {
       setError(e);
     } finally {
@@ -80,22 +81,33 @@ export function ImportPage() {
   useEffect(() => {
     if (!job || job.state === 'completed' || job.state === 'failed') return;
     const timer = setTimeout(() => {
-      api<ImportView>('GET', `roster/imports/${job.id}`).then(setJob, setError);
+      api<ImportView>('GET', `roster/imports/${job.id}`).then(
+        (next) => setJob({ ...next, seenAt: performance.now() }),
+        setError,
+      );
     }, 250);
     return () => clearTimeout(timer);
   }, [job]);
 
   const done = job && (job.state === 'completed' || job.state === 'failed');
-  const seconds = job ? Math.max((performance.now() - startedAt) / 1000, 0.001) : 0;
-  const rowsPerSecond = job && job.rows.total > 0 ? Math.round(job.rows.total / seconds) : 0;
+  const roles = preview ? columnRoles(mappedHeader(preview.header, emailAt)) : [];
+  // Rows read by the time of the last answer, over the time since the upload was answered; shown only
+  // once the import has run long enough for the rate to mean something (not for a 4-row file).
+  const seconds = job ? (job.seenAt - startedAt) / 1000 : 0;
+  const rowsPerSecond =
+    job && seconds >= MIN_SECONDS_FOR_RATE && job.rows.total > 0
+      ? Math.round(job.rows.total / seconds)
+      : null;
 
   return (
     <main id="main" tabIndex={-1}>
       <h1>Import contacts</h1>
       <p>
         A CSV file whose first line names the columns. One column holds the email; a <code>subscribed</code>{' '}
-        column (true/false) sets the subscription; every other column is stored in the contact’s data under
-        its name. Existing contacts are updated (their data merged), new ones created.
+        column (true/false or yes/no) sets the subscription; <code>first_name</code> and{' '}
+        <code>last_name</code> set the names; every other column is stored in the contact’s data under its
+        lowercased name (a <code>data.Key</code> column under <code>Key</code>). Existing contacts are updated
+        (their data merged), new ones created. A file from “Export CSV” imports back as the same contacts.
       </p>
       <label
         class={dragging ? 'drop dragging' : 'drop'}
@@ -145,7 +157,7 @@ export function ImportPage() {
               label: (
                 <>
                   {name || `column ${i + 1}`}
-                  <span class="role">{roleOf(name, i, emailAt)}</span>
+                  <span class="role">{roles[i]}</span>
                 </>
               ),
             }))}
@@ -171,6 +183,9 @@ export function ImportPage() {
           <h2 id="job-title">
             {done ? (job.state === 'completed' ? 'Import finished' : 'Import failed') : 'Importing…'}
           </h2>
+          <p class="file" data-testid="import-file">
+            {jobName}
+          </p>
           <label for="import-progress">Progress</label>
           <div class="progress-line">
             <progress id="import-progress" max={100} value={job.progress} aria-valuenow={job.progress}>
@@ -186,12 +201,14 @@ export function ImportPage() {
               ['Created', formatNumber(job.rows.created)],
               ['Updated', formatNumber(job.rows.updated)],
               ['Failed', formatNumber(job.rows.failed)],
-              ['Rows per second', formatNumber(rowsPerSecond)],
+              ...(rowsPerSecond === null
+                ? []
+                : [['Rows per second', formatNumber(rowsPerSecond)] as [string, string]]),
             ]}
           />
           <p>
-            <a href={`#/jobs/${job.id}`}>See this import on the Jobs page</a> (it keeps running if you leave
-            this page).
+            <a href={`#/jobs/${job.id}`}>See this import on the Jobs page</a>
+            {done ? '.' : ' (it keeps running if you leave this page).'}
           </p>
           <ErrorMessage error={job.failedReason} />
           {done && job.errors.length > 0 ? (
@@ -229,10 +246,64 @@ export function ImportPage() {
   );
 }
 
-function roleOf(name: string, i: number, emailAt: number): string {
-  if (i === emailAt) return 'email';
-  const lower = name.trim().toLowerCase();
-  if (lower === 'email') return 'data: email';
-  if (lower === 'subscribed') return 'subscribed';
-  return `data: ${name.trim().replace(/^data\./, '')}`;
+/** Below this many seconds of importing, a rows-per-second figure is noise and is not shown. */
+const MIN_SECONDS_FOR_RATE = 2;
+
+/** The header as it is sent: the chosen column renamed `email`, another `email` column kept as data. */
+function mappedHeader(header: string[], emailAt: number): string[] {
+  if (emailAt === -1 || emailAt === emailColumn(header)) return header;
+  return header.map((name, i) => {
+    if (i === emailAt) return 'email';
+    if (name.trim().toLowerCase() === 'email') return `data.${name}`;
+    return name;
+  });
+}
+
+/** Header names (lowercased) that fill the contact's names. */
+const FIRST_NAME = new Set(['first_name', 'firstname', 'first name']);
+const LAST_NAME = new Set(['last_name', 'lastname', 'last name']);
+/** Columns of roster's export that its import does not store. */
+const NOT_STORED = new Set(['audience', 'created_at']);
+/** Data keys roster never stores (core's RESERVED_DATA_KEYS). */
+const RESERVED = new Set([
+  'id',
+  'email',
+  'plunk_id',
+  'plunk_email',
+  'unsubscribeUrl',
+  'subscribeUrl',
+  'manageUrl',
+]);
+
+/**
+ * Where each column of the header as sent goes, in the words of the key it is stored under: the same
+ * rules as roster's import (core's `mapHeader` with name columns): names are trimmed, `email`,
+ * `subscribed` and the name columns matched in any case, every other column stored in data under its
+ * lowercased name (`data.<key>`: under `<key>`, case kept), a repeated key only once.
+ */
+export function columnRoles(header: string[]): string[] {
+  const seen = new Set<string>();
+  const taken = new Set<string>();
+  return header.map((raw) => {
+    const name = raw.trim();
+    const lower = name.toLowerCase();
+    const prefixed = lower.startsWith('data.') && name.length > 'data.'.length;
+    if (!prefixed) {
+      let role: string | null = null;
+      if (lower === 'email') role = 'email';
+      else if (lower === 'subscribed') role = 'subscribed';
+      else if (FIRST_NAME.has(lower)) role = 'first name';
+      else if (LAST_NAME.has(lower)) role = 'last name';
+      else if (NOT_STORED.has(lower)) return 'not imported';
+      if (role) {
+        if (taken.has(role)) return 'not imported';
+        taken.add(role);
+        return role;
+      }
+    }
+    const key = prefixed ? name.slice('data.'.length) : lower;
+    if (key === '' || RESERVED.has(key) || seen.has(key)) return 'not imported';
+    seen.add(key);
+    return `data: ${key}`;
+  });
 }

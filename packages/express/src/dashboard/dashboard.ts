@@ -5,7 +5,7 @@ import { RosterError } from '@roster/core';
 import { dashboardAssetsDir } from '@roster/dashboard';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ResolveProject } from '../auth.js';
-import { forbidden, logUnexpected, unauthorized } from '../errors.js';
+import { forbidden, HttpAuthError, logUnexpected, unauthorized } from '../errors.js';
 import { toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { createPlunkRouter } from '../plunk/router.js';
 import { createRosterRouter } from '../roster/router.js';
@@ -117,11 +117,27 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
   });
   router.use('/api', csrfGuard);
 
+  // The app's probe on load: "not signed in" is an answer here, not an error (a 401 would be logged in
+  // every browser console on every fresh load). `message` says why when there was a session to lose.
   router.get('/api/session', async (req, res) => {
-    const projectId = await resolveProject(req);
-    if (!projectId) throw unauthorized('Not signed in', 'rejected');
+    let projectId: string | null | undefined;
+    try {
+      projectId = await resolveProject(req);
+    } catch (error) {
+      if (!(error instanceof HttpAuthError && error.code === 'unauthorized')) throw error;
+      res.json({ signedIn: false, ...(error.reason === 'missing' ? {} : { message: error.message }) });
+      return;
+    }
+    if (!projectId) {
+      res.json({ signedIn: false });
+      return;
+    }
     const project = await roster.projects.get(projectId);
-    res.json({ project: { id: project.id, name: project.name }, auth: hostAuth ? 'host' : 'key' });
+    res.json({
+      signedIn: true,
+      project: { id: project.id, name: project.name },
+      auth: hostAuth ? 'host' : 'key',
+    });
   });
 
   router.post('/api/session', express.json({ limit: '4kb' }), async (req, res) => {
@@ -143,7 +159,7 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
     }
     const project = await roster.projects.get(resolved.projectId);
     res.set('Set-Cookie', cookie(req, sessions.open(key), Math.floor(sessions.ttlMs / 1000)));
-    res.json({ project: { id: project.id, name: project.name }, auth: 'key' });
+    res.json({ signedIn: true, project: { id: project.id, name: project.name }, auth: 'key' });
   });
 
   router.delete('/api/session', (req, res) => {

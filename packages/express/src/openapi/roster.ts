@@ -204,6 +204,15 @@ const spacedThousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ' '
 const KEY_ID = '0193a1b2-9a00-7b11-8c22-3d44e55f6a7b';
 
 const unauthorized = plunkUnauthorized;
+
+/** The upload of `POST /imports`: the router's multipart fields, not a core schema. */
+const rosterImportForm = z.object({
+  file: z.string().meta({
+    description: 'The CSV file, e.g. one written by `GET /contacts/export`',
+    contentMediaType: 'text/csv',
+  }),
+  audience_id: z.string().optional().meta({ description: 'Put every imported contact in this audience' }),
+});
 const keyExample = {
   id: KEY_ID,
   projectId: PROJECT_ID,
@@ -382,6 +391,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
     ],
     requests: {
       RosterCreateKeyBody: { schema: createKeySchema },
+      RosterImportForm: { schema: rosterImportForm },
       RosterCreateWebhookBody: { schema: createWebhookEndpointSchema },
       RosterUpdateWebhookBody: { schema: updateWebhookEndpointSchema },
       RosterRotateWebhookSecretBody: { schema: rotateWebhookSecretSchema },
@@ -508,6 +518,51 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             'API key not found',
           ),
           401: unauthorized,
+        },
+      },
+      {
+        method: 'post',
+        path: '/imports',
+        operationId: 'startImport',
+        summary: 'Import a CSV of contacts, as a background job (reads back `GET /contacts/export`)',
+        description:
+          'Upload the CSV as the multipart/form-data field `file`. It is stored durably, then imported by a ' +
+          'job: poll `GET /imports/{jobId}`. Reads the CSV that `GET /contacts/export` writes as the same ' +
+          'contacts: `email`; `subscribed` (Yes/No, true/false, 1/0); `first_name` / `last_name` (also ' +
+          '`firstName`, `first name`, any case) set the names; `data.<key>` columns are stored under `<key>`, ' +
+          'its case kept; its `audience` and `created_at` columns are not stored; any other column is stored ' +
+          'under its lowercased name. Data values are stored as text, trimmed. Each row is an upsert. An ' +
+          'optional text field `audience_id` puts every imported contact in that audience.',
+        tags: ['Imports'],
+        body: { schema: 'RosterImportForm', mediaType: 'multipart/form-data' },
+        responses: {
+          202: {
+            description: 'The import is queued',
+            schema: 'RosterImport',
+            example: {
+              id: JOB_ID,
+              state: 'waiting',
+              progress: 0,
+              rows: { total: 0, created: 0, updated: 0, failed: 0 },
+              errors: [],
+              createdAt: AT,
+              updatedAt: AT,
+            },
+          },
+          400: {
+            description: 'No `file` part (or another file field), or a header line without an email column',
+            schema: 'PlunkError',
+            example: plunkErrorExample('VALIDATION_ERROR', 400, 'Validation failed', [
+              { field: 'file', message: 'is required: send the CSV as the multipart field "file"' },
+            ]),
+          },
+          401: unauthorized,
+          413: plunkErrorResponse(
+            'The file is over the server’s import limit (`limits.maxImportBytes`)',
+            'PAYLOAD_TOO_LARGE',
+            413,
+            'The file is larger than the limit of 52428800 bytes',
+          ),
         },
       },
       {

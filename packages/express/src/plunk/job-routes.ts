@@ -40,12 +40,16 @@ const MULTIPART_LIMIT_MESSAGES: Record<string, string> = {
   LIMIT_FILE_COUNT: 'has more than one file',
 };
 
-/** Multipart field `file`, held in memory up to the import limit; multer's errors become RosterErrors. */
-function uploadFile(roster: Roster): RequestHandler {
+/**
+ * Multipart field `file`, held in memory up to the import limit; multer's errors become RosterErrors.
+ * File names are read as UTF-8, as browsers send them (multer's default, latin1, garbles `café.csv`).
+ */
+export function uploadFile(roster: Roster): RequestHandler {
   const limit = roster.options.limits.maxImportBytes;
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { ...MULTIPART_LIMITS, fileSize: limit, files: 1 },
+    defParamCharset: 'utf8',
   }).single('file');
   return (req: Request, res: Response, next: NextFunction) => {
     upload(req, res, (error: unknown) => {

@@ -1,12 +1,14 @@
+import { basename } from 'node:path';
 import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import { RosterError, toJobStatus } from '@roster/core';
 import type { ImportView, JobSummary, JobView } from '@roster/core/wire';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
+import { uploadFile } from '../plunk/job-routes.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
-import { audienceNames, escapedCell, streamExport } from '../unosend/export-routes.js';
+import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../unosend/export-routes.js';
 
 export interface RosterRouterOptions {
   /**
@@ -36,10 +38,15 @@ export function toJobView(job: Job): JobView {
     const result = job.result as ImportResult | null;
     const progress = job.progress as ImportProgress | null;
     const counts = (status.state === 'completed' ? result : null) ?? progress?.counts ?? null;
-    const source = (job.payload as { source?: { kind?: string; name?: unknown } } | null)?.source;
+    const source = (job.payload as { source?: { kind?: string; name?: unknown; path?: unknown } } | null)
+      ?.source;
+    // An uploaded file's name, or the name (never the server's folders) of a file `roster import` read in place.
+    let file: string | null = null;
+    if (source?.kind === 'stored' && typeof source.name === 'string') file = source.name;
+    else if (source?.kind === 'path' && typeof source.path === 'string') file = basename(source.path) || null;
     summary = {
       kind: 'import',
-      file: source?.kind === 'stored' && typeof source.name === 'string' ? source.name : null,
+      file,
       rows: {
         total: counts?.totalRows ?? 0,
         created: counts?.createdCount ?? 0,
@@ -185,6 +192,26 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   router.delete('/keys/:id', async (req, res) => {
     await roster.keys.revoke(req.params.id, { projectId: projectIdOf(res) });
     res.status(204).end();
+  });
+
+  // Reads back what `GET /contacts/export` writes: names from first_name / last_name, subscribed
+  // (Yes/No), data from the `data.<key>` columns; the audience and created_at columns are not stored.
+  router.post('/imports', uploadFile(roster), async (req, res) => {
+    if (!req.file) {
+      throw RosterError.validation([
+        { field: 'file', message: 'is required: send the CSV as the multipart field "file"' },
+      ]);
+    }
+    const projectId = projectIdOf(res);
+    const audienceId = firstQueryValue((req.body as Record<string, unknown> | undefined)?.audience_id);
+    const job = await roster.imports.enqueue(projectId, {
+      file: req.file.buffer,
+      name: req.file.originalname || null,
+      audienceId: audienceId || undefined,
+      nameColumns: true,
+      skipColumns: EXPORT_ONLY_COLUMNS,
+    });
+    res.status(202).json(toImportView(await roster.imports.status(projectId, job.id), null));
   });
 
   router.get('/imports/:jobId', async (req, res) => {

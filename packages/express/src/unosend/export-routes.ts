@@ -48,6 +48,12 @@ export async function audienceNames(roster: Roster, projectId: string): Promise<
 }
 
 const CSV_HEADER = ['email', 'first_name', 'last_name', 'subscribed', 'audience', 'created_at'];
+
+/**
+ * The columns of this export that an import of it does not store: the audience is chosen with the
+ * import's own option, and imported contacts get their own creation time.
+ */
+export const EXPORT_ONLY_COLUMNS = ['audience', 'created_at'];
 const FLUSH_BYTES = 64 * 1024;
 
 /**

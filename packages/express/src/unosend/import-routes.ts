@@ -2,6 +2,7 @@ import { type Roster, RosterError } from '@roster/core';
 import type { Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
+import { EXPORT_ONLY_COLUMNS } from './export-routes.js';
 
 /**
  * `POST /contacts/import` (the CSV inside the JSON body; waits up to `importWaitMs` for the job)
@@ -28,7 +29,7 @@ export function registerUnosendImportRoutes(router: Router, roster: Roster, impo
       nameColumns: true,
       // The other columns of Unosend's own export are not metadata (the audience is chosen with
       // audience_id; imported contacts get their own creation time).
-      skipColumns: ['audience', 'created_at'],
+      skipColumns: EXPORT_ONLY_COLUMNS,
     });
     // Stop waiting when the client goes away.
     const gone = new AbortController();
