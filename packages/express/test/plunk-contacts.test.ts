@@ -369,6 +369,18 @@ describeEachDialect('Plunk contacts API', (dialect) => {
       expect(res.body.data).toHaveLength(size);
     });
 
+    it.each([
+      ['cursor=null', 'the string null (what a client sends back for a null cursor)'],
+      ['cursor=', 'an empty cursor'],
+    ])('treats %s (%s) as the first page, with total', async (query) => {
+      await seed(3);
+      const res = await request(`${s.base}/contacts?limit=2&${query}`, { key: s.key });
+      const first = await request(`${s.base}/contacts?limit=2`, { key: s.key });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(first.body);
+      expect(res.body).toMatchObject({ hasMore: true, total: 3 });
+    });
+
     it('answers 400 to a malformed or unknown cursor', async () => {
       await seed(1);
       for (const cursor of ['garbage', UUID_SAMPLE]) {

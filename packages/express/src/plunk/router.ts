@@ -69,7 +69,10 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
 
   router.get('/contacts', async (req, res) => {
-    const cursor = firstQueryValue(req.query.cursor) || undefined;
+    // No cursor, an empty one, or the string `null` (a client echoing the `cursor: null` of Plunk's spec
+    // into the query) all mean the first page.
+    const rawCursor = firstQueryValue(req.query.cursor);
+    const cursor = rawCursor && rawCursor !== 'null' ? rawCursor : undefined;
     const search = firstQueryValue(req.query.search) ?? firstQueryValue(req.query.email);
     const page = await roster.contacts.list(projectIdOf(res), {
       limit: plunkLimit(firstQueryValue(req.query.limit)),
