@@ -1,24 +1,36 @@
-// The README doc test: every shell block of README.md marked `<!-- doc-test -->` (an HTML comment on the line
-// before the fence, invisible on GitHub) runs with bash against a real `roster serve` (the CLI from its sources,
-// a temp SQLite file, an ephemeral port), so the README's curl walk-throughs cannot drift from the code.
+// The doc test: every shell block marked `<!-- doc-test -->` (an HTML comment on the line before the fence,
+// invisible on GitHub) in README.md, CONTRIBUTING.md and docs/*.md runs with bash against a real `roster serve`
+// (the CLI from its sources, a temp SQLite file, an ephemeral port), so the walk-throughs cannot drift from the
+// code. Every relative link and `#anchor` of those pages must resolve to a file and a heading.
 //
-// Each block runs with `set -euo pipefail` and these variables set: ROSTER (the server's URL), KEY (a secret
-// key of the default project), ROSTER_DB (the server's database, so `pnpm roster …` in a block works on it).
-// `curl` fails on an HTTP error status (--fail-with-body) and records every answer; where the README shows the
-// expected answer in a comment after a curl command (`# {...}`, `# → 201 {...}`, `# 202 {...}`), the real
-// answer must have the same JSON keys (recursively through objects; arrays and values are not compared), or
-// those of an alternative the README shows on a `#   or 202 {...}` line.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Each block runs with `set -euo pipefail`, from a directory inside the clone (so `corepack pnpm -s roster …`
+// works as a reader of the docs would type it), with a PATH that has no `pnpm` on it (only corepack), and these
+// variables set: ROSTER (the server's URL), KEY (a secret key of the default project), ROSTER_DB (the server's
+// database, so `corepack pnpm -s roster keys …` in a block works on it). `curl` fails on an HTTP error status
+// (--fail-with-body) and records every answer; where a page shows the expected answer in a comment after a curl
+// command (`# {...}`, `# → 201 {...}`, `# 202 {...}`), the real answer must have the same JSON keys
+// (recursively through objects; arrays and values are not compared), or those of an alternative the page shows
+// on a `#   or 202 {...}` line.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROSTER_CLI_ARGS, type ServeProcess, startServe } from '../packages/server/test/cli-helpers.js';
+import { type ServeProcess, startServe } from '../packages/server/test/cli-helpers.js';
 
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MARKER = '<!-- doc-test -->';
+
+/** The documentation pages: the front page, the contributor guide and one page per topic in docs/. */
+export const PAGES = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
+const read = (page: string) => readFileSync(join(ROOT, page), 'utf8');
 
 interface Block {
   line: number;
@@ -39,9 +51,9 @@ export function markedBlocks(markdown: string): Block[] {
     if (line.trim() !== MARKER) continue;
     const fence = lines[i + 1] ?? '';
     if (!/^```(sh|bash)\s*$/.test(fence))
-      throw new Error(`README line ${i + 2}: ${MARKER} must precede a sh fence`);
+      throw new Error(`line ${i + 2}: ${MARKER} must precede a sh fence`);
     const end = lines.findIndex((l, j) => j > i + 1 && l.startsWith('```'));
-    if (end < 0) throw new Error(`README line ${i + 2}: unclosed fence`);
+    if (end < 0) throw new Error(`line ${i + 2}: unclosed fence`);
     blocks.push({ line: i + 2, heading, code: lines.slice(i + 2, end).join('\n') });
     i = end;
     inFence = false;
@@ -125,11 +137,68 @@ export function actualKeys(value: unknown, prefix = ''): string[] {
     .sort();
 }
 
+/** GitHub's anchor of a heading: lowercased, punctuation dropped, spaces to hyphens, `-1`, `-2` for repeats. */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let inFence = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) inFence = !inFence;
+    if (inFence) continue;
+    for (const m of line.matchAll(/<a (?:id|name)="([^"]+)"/g)) anchors.add(m[1]!);
+    const heading = /^#{1,6} (.*)$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/ /g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    anchors.add(n === 0 ? slug : `${slug}-${n}`);
+  }
+  return anchors;
+}
+
+/** The relative links of a page (outside code) that name no file, or an anchor that is not a heading there. */
+export function brokenLinks(page: string, markdown: string, readPage: (path: string) => string | undefined) {
+  const broken: string[] = [];
+  let inFence = false;
+  for (const [n, line] of markdown.split('\n').entries()) {
+    if (line.startsWith('```')) inFence = !inFence;
+    if (inFence) continue;
+    const text = line.replace(/`[^`]*`/g, '');
+    for (const m of text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)|<a href="([^"]+)"/g)) {
+      const target = (m[1] ?? m[2])!;
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
+      const [path, anchor] = target.split('#') as [string, string | undefined];
+      const file = path === '' ? page : relative('.', join(dirname(page), decodeURIComponent(path)));
+      const content = readPage(file);
+      if (content === undefined) broken.push(`${page}:${n + 1}: ${target} (no file ${file})`);
+      else if (anchor !== undefined && !headingAnchors(content).has(anchor))
+        broken.push(`${page}:${n + 1}: ${target} (no heading #${anchor} in ${file})`);
+    }
+  }
+  return broken;
+}
+
+const readTarget = (path: string): string | undefined => {
+  const full = resolve(ROOT, path);
+  if (!full.startsWith(ROOT) || !existsSync(full)) return undefined;
+  return full.endsWith('.md') ? readFileSync(full, 'utf8') : '';
+};
+
+/** PATH without any directory holding a `pnpm`: the blocks must work with corepack alone. */
+const pathWithoutPnpm = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((dir) => dir && !existsSync(join(dir, 'pnpm')))
+  .join(delimiter);
+
 const run = (script: string, cwd: string, env: NodeJS.ProcessEnv) =>
   new Promise<{ code: number | null; out: string }>((resolve, reject) => {
     const child = spawn('bash', ['-c', script], {
       cwd,
-      env: { ...process.env, ...env },
+      env: { ...process.env, PATH: pathWithoutPnpm, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -139,30 +208,75 @@ const run = (script: string, cwd: string, env: NodeJS.ProcessEnv) =>
     child.on('close', (code) => resolve({ code, out }));
   });
 
-// The CLI as the blocks call it (`pnpm roster …`), runnable from any directory: tsx by absolute path.
-const tsx = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs');
-const cli = [process.execPath, ...ROSTER_CLI_ARGS.map((a) => (a === 'tsx' ? pathToFileURL(tsx).href : a))]
-  .map((a) => `'${a}'`)
-  .join(' ');
-
-/** Runs before each block: strict mode, curl that fails on an error status and records answers, the CLI. */
+/** Runs before each block: strict mode, and curl that fails on an error status and records answers. */
 const prelude = `set -euo pipefail
 curl() {
   local n; n=$(( $(cat "$DOCTEST_OUT/count") + 1 )); echo "$n" > "$DOCTEST_OUT/count"
   command curl --fail-with-body "$@" | tee "$DOCTEST_OUT/$n"
 }
-roster() { ${cli} "$@"; }
-pnpm() { if [ "$1" = -s ]; then shift; fi; if [ "$1" = roster ]; then shift; roster "$@"; else command pnpm "$@"; fi; }
 `;
 
-describe('README doc test', () => {
-  const blocks = markedBlocks(readFileSync(README, 'utf8'));
+describe('doc pages', () => {
+  it('are the front page, CONTRIBUTING.md and one page per topic', () => {
+    expect(PAGES.slice(0, 2)).toEqual(['README.md', 'CONTRIBUTING.md']);
+    expect(PAGES).toContain('docs/README.md');
+    expect(PAGES.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('keep the README a front page (at most 300 lines)', () => {
+    expect(read('README.md').split('\n').length).toBeLessThanOrEqual(300);
+  });
+
+  it('link only to files and headings that exist', () => {
+    expect(PAGES.flatMap((page) => brokenLinks(page, read(page), readTarget))).toEqual([]);
+  });
+
+  it('the link check finds a missing file, a missing heading and accepts a real one', () => {
+    const page = ['# Top', '## A `b` (c/d)', 'see [x](#a-b-cd), [y](#nope), [z](nope.md), [w](docs/README.md#x)'];
+    expect(brokenLinks('README.md', page.join('\n'), readTarget)).toEqual([
+      'README.md:3: #nope (no heading #nope in README.md)',
+      'README.md:3: nope.md (no file nope.md)',
+      'README.md:3: docs/README.md#x (no heading #x in docs/README.md)',
+    ]);
+  });
+
+  it('run no bare `roster …` command in a shell block (a clone has no roster on the PATH)', () => {
+    const bare: string[] = [];
+    for (const page of PAGES) {
+      for (const m of read(page).matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)) {
+        for (const line of m[1]!.split('\n')) {
+          const command = line.replace(/#.*$/, '');
+          if (/(^|[;&|(]|\$\()\s*(\w+=\S*\s+)*roster\s/.test(command)) bare.push(`${page}: ${line}`);
+        }
+      }
+    }
+    expect(bare).toEqual([]);
+  });
+
+  it('run pnpm only through corepack in shell blocks (a fresh machine has no pnpm on the PATH)', () => {
+    const bare: string[] = [];
+    for (const page of PAGES) {
+      for (const m of read(page).matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)) {
+        for (const line of m[1]!.split('\n')) {
+          const command = line.replace(/#.*$/, '');
+          if (/(^|[;&|(]|\$\()\s*(\w+=\S*\s+)*pnpm\s/.test(command)) bare.push(`${page}: ${line}`);
+        }
+      }
+    }
+    expect(bare).toEqual([]);
+  });
+});
+
+describe('doc test', () => {
+  const blocks = PAGES.flatMap((page) => markedBlocks(read(page)).map((block) => ({ page, ...block })));
   let dir: string;
+  let work: string;
   let server: ServeProcess;
   let key: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'roster-readme-'));
+    dir = mkdtempSync(join(ROOT, '.doctest-'));
+    work = join(dir, 'work');
     key = 'sk_readme_doctest_key_0123456789';
     server = await startServe(['--db', join(dir, 'roster.db'), '--api-key', key]);
     // The walk-throughs page through an existing list: a few contacts to page through.
@@ -179,31 +293,30 @@ describe('README doc test', () => {
   afterAll(async () => {
     server?.child.kill();
     await server?.exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds the marked blocks and the answers they show', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+  it('finds the marked blocks of several pages and the answers they show', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(blocks.map((b) => b.page)).size).toBeGreaterThanOrEqual(4);
     const shown = blocks.flatMap((b) => [...expectedAnswers(b.code).values()].flat());
     expect(shown.length).toBeGreaterThanOrEqual(10);
     for (const text of shown) expect(shownKeys(text).length, text).toBeGreaterThan(0);
   });
 
-  it('runs no bare `roster …` command in a shell block (a clone has no roster on the PATH)', () => {
-    const markdown = readFileSync(README, 'utf8');
-    const bare: string[] = [];
-    for (const m of markdown.matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)) {
-      for (const line of m[1]!.split('\n')) {
-        const command = line.replace(/#.*$/, '');
-        if (/(^|[;&|(]|\$\()\s*(\w+=\S*\s+)*roster\s/.test(command)) bare.push(line);
-      }
-    }
-    expect(bare).toEqual([]);
+  it('runs the blocks with no pnpm on the PATH, only corepack', () => {
+    const probe = spawnSync('bash', ['-c', 'command -v pnpm || echo none; command -v corepack'], {
+      env: { ...process.env, PATH: pathWithoutPnpm },
+      encoding: 'utf8',
+    });
+    expect(probe.stdout.split('\n')[0]).toBe('none');
+    expect(probe.stdout).toMatch(/corepack/);
   });
 
-  for (const [index, block] of markedBlocks(readFileSync(README, 'utf8')).entries()) {
-    it(`README line ${block.line} (${block.heading}) runs and answers as shown`, async () => {
-      const cwd = join(dir, `block${index}`);
+  for (const [index, block] of blocks.entries()) {
+    const where = `${block.page} line ${block.line}`;
+    it(`${where} (${block.heading}) runs and answers as shown`, async () => {
+      const cwd = join(work, `block${index}`);
       const out = join(cwd, '.answers');
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, 'count'), '0\n');
@@ -213,7 +326,7 @@ describe('README doc test', () => {
         ROSTER_DB: join(dir, 'roster.db'),
         DOCTEST_OUT: out,
       });
-      expect(result.code, `block at README line ${block.line} failed:\n${result.out}`).toBe(0);
+      expect(result.code, `block at ${where} failed:\n${result.out}`).toBe(0);
       const recorded = readdirSync(out).filter((f) => f !== 'count').length;
       for (const [call, shown] of expectedAnswers(block.code)) {
         expect(call, `answer shown for curl call ${call}, but only ${recorded} ran`).toBeLessThanOrEqual(
@@ -224,17 +337,15 @@ describe('README doc test', () => {
         try {
           parsed = JSON.parse(body);
         } catch {
-          throw new Error(
-            `curl call ${call} of the block at README line ${block.line} answered non-JSON: ${body}`,
-          );
+          throw new Error(`curl call ${call} of the block at ${where} answered non-JSON: ${body}`);
         }
-        // The answer must have the keys of one of the answers the README shows for this call.
+        // The answer must have the keys of one of the answers the page shows for this call.
         const keys = actualKeys(parsed);
         const closest = shown.map(shownKeys).find((k) => JSON.stringify(k) === JSON.stringify(keys));
-        expect(keys, `curl call ${call} of the block at README line ${block.line}: ${body}`).toEqual(
+        expect(keys, `curl call ${call} of the block at ${where}: ${body}`).toEqual(
           closest ?? shownKeys(shown[0]!),
         );
       }
-    }, 120_000); // a block may start the CLI (pnpm roster …) from the sources
+    }, 120_000); // a block may build and run the CLI (corepack pnpm -s roster …)
   }
 });
