@@ -173,7 +173,7 @@ export function brokenLinks(page: string, markdown: string, readPage: (path: str
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
       const [path, anchor] = target.split('#') as [string, string | undefined];
       const file = path === '' ? page : relative('.', join(dirname(page), decodeURIComponent(path)));
-      const content = readPage(file);
+      const content = path === '' ? markdown : readPage(file);
       if (content === undefined) broken.push(`${page}:${n + 1}: ${target} (no file ${file})`);
       else if (anchor !== undefined && !headingAnchors(content).has(anchor))
         broken.push(`${page}:${n + 1}: ${target} (no heading #${anchor} in ${file})`);
@@ -246,7 +246,7 @@ describe('doc pages', () => {
       for (const m of read(page).matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)) {
         for (const line of m[1]!.split('\n')) {
           const command = line.replace(/#.*$/, '');
-          if (/(^|[;&|(]|\$\()\s*(\w+=\S*\s+)*roster\s/.test(command)) bare.push(`${page}: ${line}`);
+          if (/(^|[;&|(]|\$\()\s*(\w+=[^\s$(]*\s+)*roster\s/.test(command)) bare.push(`${page}: ${line}`);
         }
       }
     }
@@ -259,7 +259,7 @@ describe('doc pages', () => {
       for (const m of read(page).matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)) {
         for (const line of m[1]!.split('\n')) {
           const command = line.replace(/#.*$/, '');
-          if (/(^|[;&|(]|\$\()\s*(\w+=\S*\s+)*pnpm\s/.test(command)) bare.push(`${page}: ${line}`);
+          if (/(^|[;&|(]|\$\()\s*(\w+=[^\s$(]*\s+)*pnpm\s/.test(command)) bare.push(`${page}: ${line}`);
         }
       }
     }
