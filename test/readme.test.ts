@@ -12,7 +12,15 @@
 // (recursively through objects; arrays and values are not compared), or those of an alternative the page shows
 // on a `#   or 202 {...}` line.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,8 +58,7 @@ export function markedBlocks(markdown: string): Block[] {
     if (!inFence && /^#{1,6} /.test(line)) heading = line.replace(/^#+ /, '');
     if (line.trim() !== MARKER) continue;
     const fence = lines[i + 1] ?? '';
-    if (!/^```(sh|bash)\s*$/.test(fence))
-      throw new Error(`line ${i + 2}: ${MARKER} must precede a sh fence`);
+    if (!/^```(sh|bash)\s*$/.test(fence)) throw new Error(`line ${i + 2}: ${MARKER} must precede a sh fence`);
     const end = lines.findIndex((l, j) => j > i + 1 && l.startsWith('```'));
     if (end < 0) throw new Error(`line ${i + 2}: unclosed fence`);
     blocks.push({ line: i + 2, heading, code: lines.slice(i + 2, end).join('\n') });
@@ -227,12 +234,20 @@ describe('doc pages', () => {
     expect(read('README.md').split('\n').length).toBeLessThanOrEqual(300);
   });
 
-  it('link only to files and headings that exist', () => {
-    expect(PAGES.flatMap((page) => brokenLinks(page, read(page), readTarget))).toEqual([]);
+  it("link only to files and headings that exist (the packages' READMEs too)", () => {
+    const packageReadmes = readdirSync(join(ROOT, 'packages'))
+      .map((p) => `packages/${p}/README.md`)
+      .filter((p) => existsSync(join(ROOT, p)));
+    const pages = [...PAGES, ...packageReadmes, 'bench/RESULTS-HISTORY.md'];
+    expect(pages.flatMap((page) => brokenLinks(page, read(page), readTarget))).toEqual([]);
   });
 
   it('the link check finds a missing file, a missing heading and accepts a real one', () => {
-    const page = ['# Top', '## A `b` (c/d)', 'see [x](#a-b-cd), [y](#nope), [z](nope.md), [w](docs/README.md#x)'];
+    const page = [
+      '# Top',
+      '## A `b` (c/d)',
+      'see [x](#a-b-cd), [y](#nope), [z](nope.md), [w](docs/README.md#x)',
+    ];
     expect(brokenLinks('README.md', page.join('\n'), readTarget)).toEqual([
       'README.md:3: #nope (no heading #nope in README.md)',
       'README.md:3: nope.md (no file nope.md)',
