@@ -9,7 +9,8 @@ import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePosit
  *
  * ```json
  * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2,
- *   "webhookConcurrency": 4, "lockTimeoutMs": 30000, "pollIntervalMs": 500, "maxConnections": 1000, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
+ *   "webhookConcurrency": 4, "lockTimeoutMs": 30000, "pollIntervalMs": 500, "maxConnections": 1000,
+ *   "maxConnectionsPerClient": 100, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
  *   "keepAliveTimeoutMs": 5000, "jsonLimitBytes": 1048576, "maxImportBytes": 5242880 }
  * ```
  */
@@ -32,6 +33,8 @@ export interface ServeConfigFile {
   pollIntervalMs?: number;
   /** Open connections at once. */
   maxConnections?: number;
+  /** Open connections at once from one remote address (the socket's peer: behind a proxy, the proxy). */
+  maxConnectionsPerClient?: number;
   /** ms a client has to send a request's head. */
   headersTimeoutMs?: number;
   /** ms a client has to send a whole request. */
@@ -49,6 +52,7 @@ export interface ServeConfigFile {
 /** The numeric settings shared by flags and the config file: config field → flag name. */
 export const NUMERIC_SETTINGS = {
   maxConnections: 'max-connections',
+  maxConnectionsPerClient: 'max-connections-per-client',
   headersTimeoutMs: 'headers-timeout',
   requestTimeoutMs: 'request-timeout',
   keepAliveTimeoutMs: 'keep-alive-timeout',
@@ -71,6 +75,7 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   lockTimeoutMs: positiveInteger,
   pollIntervalMs: positiveInteger,
   maxConnections: positiveInteger,
+  maxConnectionsPerClient: positiveInteger,
   headersTimeoutMs: positiveInteger,
   requestTimeoutMs: positiveInteger,
   keepAliveTimeoutMs: positiveInteger,
@@ -131,6 +136,7 @@ export interface ServeFlagValues {
   lockTimeout?: string;
   pollInterval?: string;
   maxConnections?: string;
+  maxConnectionsPerClient?: string;
   headersTimeout?: string;
   requestTimeout?: string;
   keepAliveTimeout?: string;
@@ -168,6 +174,7 @@ function envFlag(name: string, value: string | undefined): boolean | undefined {
 
 const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
   maxConnections: 'maxConnections',
+  maxConnectionsPerClient: 'maxConnectionsPerClient',
   headersTimeoutMs: 'headersTimeout',
   requestTimeoutMs: 'requestTimeout',
   keepAliveTimeoutMs: 'keepAliveTimeout',

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Roster } from '@roster/core';
 import { createServerApp, type ServerAppOptions } from './app.js';
 
@@ -23,6 +23,13 @@ export interface ServerLimits {
    */
   maxConnections?: number;
   /**
+   * Open connections at once from one remote address (the socket's peer address: behind a proxy,
+   * that is the proxy's); further ones from that address are closed on arrival, so one client
+   * cannot take all `maxConnections`.
+   * @default 100
+   */
+  maxConnectionsPerClient?: number;
+  /**
    * A client must send the whole request head within this many ms (Node's `headersTimeout`).
    * @default 10000
    */
@@ -41,6 +48,7 @@ export interface ServerLimits {
 
 export const SERVER_LIMIT_DEFAULTS = {
   maxConnections: 1000,
+  maxConnectionsPerClient: 100,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
@@ -78,6 +86,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = limits.maxConnections;
+  limitConnectionsPerClient(server, limits.maxConnectionsPerClient);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, host, () => {
@@ -106,6 +115,30 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return closing;
     },
   };
+}
+
+/**
+ * Closes a new connection at once when its remote address already holds `max` open connections.
+ * Counted per socket peer address (an IPv4-mapped IPv6 address counts as its IPv4 address); the
+ * count drops when a connection closes, so the table only holds addresses with open connections.
+ */
+function limitConnectionsPerClient(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const raw = socket.remoteAddress ?? '';
+    const address = raw.startsWith('::ffff:') ? raw.slice(7) : raw;
+    const count = open.get(address) ?? 0;
+    if (count >= max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -51,7 +51,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, allowPrivateWebhookTargets)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, allowPrivateWebhookTargets)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -118,6 +118,7 @@ describe('resolveServeSettings', () => {
     lockTimeoutMs: 5000,
     pollIntervalMs: 100,
     maxConnections: 50,
+    maxConnectionsPerClient: 20,
     requestTimeoutMs: 30_000,
   };
 
@@ -131,7 +132,7 @@ describe('resolveServeSettings', () => {
       webhookConcurrency: 6,
       lockTimeoutMs: 5000,
       pollIntervalMs: 100,
-      limits: { maxConnections: 50, requestTimeoutMs: 30_000 },
+      limits: { maxConnections: 50, maxConnectionsPerClient: 20, requestTimeoutMs: 30_000 },
       allowPrivateWebhookTargets: false,
     });
     expect(resolveServeSettings({}, {})).toEqual({
@@ -167,6 +168,7 @@ describe('resolveServeSettings', () => {
           lockTimeout: '2000',
           pollInterval: '50',
           maxConnections: '10',
+          maxConnectionsPerClient: '5',
           headersTimeout: '1000',
           jsonLimit: '2048',
         },
@@ -182,7 +184,13 @@ describe('resolveServeSettings', () => {
       webhookConcurrency: 3,
       lockTimeoutMs: 2000,
       pollIntervalMs: 50,
-      limits: { maxConnections: 10, headersTimeoutMs: 1000, requestTimeoutMs: 30_000, jsonLimitBytes: 2048 },
+      limits: {
+        maxConnections: 10,
+        maxConnectionsPerClient: 5,
+        headersTimeoutMs: 1000,
+        requestTimeoutMs: 30_000,
+        jsonLimitBytes: 2048,
+      },
       allowPrivateWebhookTargets: false,
     });
   });
@@ -208,6 +216,7 @@ describe('resolveServeSettings', () => {
 
   it.each([
     ['maxConnections', '0', '--max-connections'],
+    ['maxConnectionsPerClient', '0', '--max-connections-per-client'],
     ['requestTimeout', '5s', '--request-timeout'],
     ['maxImportBytes', '-1', '--max-import-bytes'],
   ] as const)('rejects --%s %s, naming the flag', (flag, value, name) => {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Roster } from '@roster/core';
 import { createTestRoster, describeEachDialect } from '@roster/test-harness';
@@ -22,6 +23,45 @@ function open(): Promise<{ socket: Socket; answer: Promise<string> }> {
     socket.on('error', () => {});
     socket.once('connect', () => resolve({ socket, answer }));
     socket.once('error', reject);
+  });
+}
+
+/**
+ * Opens `count` raw connections from `localAddress` that never send a byte; resolves once each one
+ * is connected or already closed (by the server), with the sockets still open.
+ */
+async function halfOpen(port: number, count: number, localAddress: string): Promise<Socket[]> {
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect({ port, host: '127.0.0.1', localAddress });
+          socket.on('error', () => {});
+          socket.once('connect', () => resolve(socket));
+          socket.once('close', () => resolve(socket));
+        }),
+    ),
+  );
+  // Give the server a moment to close the ones it refuses.
+  await new Promise((done) => setTimeout(done, 100));
+  return sockets.filter((socket) => !socket.destroyed);
+}
+
+/** GET /health from `localAddress` on a fresh connection: the status, or 0 when the connection failed. */
+function healthFrom(port: number, localAddress: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path: '/health', localAddress, agent: false, timeout: 5000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
   });
 }
 
@@ -74,6 +114,42 @@ describeEachDialect('roster server limits', (dialect) => {
     first.socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(await first.answer).toMatch(/^HTTP\/1\.1 200 /);
     second.socket.destroy();
+  });
+
+  it('keeps answering other clients while one address holds hundreds of half-open connections', async () => {
+    running = await startServer({
+      roster,
+      port: 0,
+      limits: { maxConnections: 200, maxConnectionsPerClient: 50 },
+    });
+    // One client (127.0.0.1) opens 300 connections and never sends a request.
+    const attacker = await halfOpen(running.port, 300, '127.0.0.1');
+    try {
+      // Everyone else (127.0.0.2: Linux routes all of 127/8 to lo) is still served.
+      const statuses: number[] = [];
+      for (let batch = 0; batch < 10; batch++) {
+        statuses.push(
+          ...(await Promise.all(Array.from({ length: 10 }, () => healthFrom(running!.port, '127.0.0.2')))),
+        );
+      }
+      const answered = statuses.filter((status) => status === 200).length;
+      expect(answered / statuses.length).toBeGreaterThanOrEqual(0.95);
+      expect(attacker.length).toBeLessThanOrEqual(50);
+    } finally {
+      for (const socket of attacker) socket.destroy();
+    }
+  });
+
+  it('closes a connection that sends nothing within the headers timeout', async () => {
+    running = await startServer({
+      roster,
+      port: 0,
+      limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+    });
+    const started = Date.now();
+    const { answer } = await open();
+    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('refuses a headers timeout longer than the request timeout', async () => {

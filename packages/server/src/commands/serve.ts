@@ -56,6 +56,10 @@ printed once; \`roster keys create\` makes more.`,
       'how often the job runner looks for due jobs when nothing woke it (default 500)',
     )
     .option('--max-connections <n>', 'open connections at once (default 1000)')
+    .option(
+      '--max-connections-per-client <n>',
+      "open connections at once from one remote address (the socket's peer: behind a proxy, the proxy; default 100)",
+    )
     .option('--headers-timeout <ms>', 'time a client has to send the request head (default 10000)')
     .option('--request-timeout <ms>', 'time a client has to send the whole request (default 60000)')
     .option('--keep-alive-timeout <ms>', 'idle keep-alive connections close after this (default 5000)')
@@ -103,6 +107,7 @@ printed once; \`roster keys create\` makes more.`,
         jsonLimitBytes: limits.jsonLimitBytes,
         limits: {
           maxConnections: limits.maxConnections,
+          maxConnectionsPerClient: limits.maxConnectionsPerClient,
           headersTimeoutMs: limits.headersTimeoutMs,
           requestTimeoutMs: limits.requestTimeoutMs,
           keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
