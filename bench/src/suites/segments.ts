@@ -271,7 +271,14 @@ async function withServer<T>(
 ) {
   const { key } = await roster.keys.create(projectId);
   const { key: publicKey } = await roster.keys.create(projectId, { prefix: 'pk_' });
-  const server = await startServer({ roster, port: 0, host: '127.0.0.1', onError: () => {} });
+  // The load generator is one client: the per-client limits of /v1/track would measure the limiter.
+  const server = await startServer({
+    roster,
+    port: 0,
+    host: '127.0.0.1',
+    onError: () => {},
+    trackRateLimit: false,
+  });
   try {
     return await fn(server.url, { Authorization: `Bearer ${key}` }, { Authorization: `Bearer ${publicKey}` });
   } finally {

@@ -29,6 +29,17 @@ export function forbidden(message: string, reason: AuthFailureReason): HttpAuthE
   return new HttpAuthError('forbidden', message, reason);
 }
 
+/** A 429 answer: the client sent too many requests; it may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'RateLimitedError';
+  }
+}
+
 /** The one place an error code becomes an HTTP status. Exhaustive by construction. */
 export const STATUS_BY_CODE = {
   validation_failed: 400,
@@ -42,7 +53,7 @@ export const STATUS_BY_CODE = {
 } as const satisfies Record<RosterErrorCode | HttpAuthError['code'], number>;
 
 /** Transport-level problems that never reach core. */
-export type HttpOnlyCode = 'malformed_json' | 'route_not_found' | 'internal';
+export type HttpOnlyCode = 'malformed_json' | 'route_not_found' | 'rate_limited' | 'internal';
 
 /** An error classified for an HTTP answer; each dialect renders it in its own body format. */
 export interface HttpError {
@@ -54,6 +65,8 @@ export interface HttpError {
   resource?: string;
   /** Why authentication or authorisation failed (401 and 403 only). */
   reason?: AuthFailureReason;
+  /** Seconds the client should wait before trying again (429 only; also sent as `Retry-After`). */
+  retryAfterSeconds?: number;
 }
 
 /** An unknown route under a dialect router's paths. */
@@ -103,6 +116,15 @@ export function classifyError(error: unknown, log: (error: unknown) => void): Ht
       message: error.message,
       issues: [],
       reason: error.reason,
+    };
+  }
+  if (error instanceof RateLimitedError) {
+    return {
+      status: 429,
+      code: 'rate_limited',
+      message: error.message,
+      issues: [],
+      retryAfterSeconds: error.retryAfterSeconds,
     };
   }
   if (error instanceof RouteNotFoundError) {

@@ -11,6 +11,7 @@ export {
   classifyError,
   HttpAuthError,
   type HttpError,
+  RateLimitedError,
   STATUS_BY_CODE,
 } from './errors.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
@@ -18,6 +19,11 @@ export { rosterOpenApi } from './openapi/roster.js';
 export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';
 export { toPlunkContact, toPlunkErrorBody } from './plunk/plunk-format.js';
 export { createPlunkRouter, type PlunkRouterOptions, plunkLimit } from './plunk/router.js';
+export {
+  TRACK_JSON_LIMIT_DEFAULT,
+  TRACK_RATE_LIMIT_DEFAULT,
+  type TrackRateLimit,
+} from './plunk/track-route.js';
 export { createRosterRouter, ROSTER_ROUTE_PATHS, type RosterRouterOptions } from './roster/router.js';
 export {
   createUnosendRouter,

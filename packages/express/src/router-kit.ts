@@ -93,6 +93,7 @@ export function finishDialectRouter(
     // Answered before the body was read (e.g. 401 without a key): close the connection after the
     // answer, so a client that keeps sending (or stalls) holds neither memory nor a socket.
     if (!req.complete) res.setHeader('connection', 'close');
+    if (http.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(http.retryAfterSeconds));
     res.status(http.status).json(render(http));
   };
   router.use(handleError);

@@ -52,6 +52,11 @@ beforeAll(async () => {
   // The same API answering imports at once, for the "still running" (202) answers.
   app.use('/v1-nowait', createUnosendRouter(roster, { onError, importWaitMs: 0 }));
   app.use('/roster', createRosterRouter(roster, { onError }));
+  // The Plunk API with a one-request track bucket, for the 429 answer.
+  app.use(
+    '/track-limited',
+    createPlunkRouter(roster, { onError, trackRateLimit: { perSecond: 0.01, burst: 1 } }),
+  );
   app.use(createPlunkRouter(roster, { onError }));
   server = await listen(app);
 });
@@ -234,6 +239,17 @@ const segmentScenarios: Record<string, Scenario> = {
     const body = JSON.stringify(bodyExample(doc, 'trackEvent'));
     await fetch(`${server.url}/v1/track`, { method: 'POST', headers, body });
     return fetch(`${server.url}/v1/track`, { method: 'POST', headers, body });
+  },
+  'trackEvent 413': async (api) =>
+    api.call('post', '/v1/track', {
+      key: await publicKey(api),
+      body: { event: 'big', email: 'ada@example.com', data: { note: 'x'.repeat(70_000) } },
+    }),
+  'trackEvent 429': async (api, doc) => {
+    const body = bodyExample(doc, 'trackEvent');
+    const init = { key: await publicKey(api), body, base: '/track-limited' };
+    await api.call('post', '/v1/track', init);
+    return api.call('post', '/v1/track', init);
   },
   'trackEvent 422': async (api) =>
     api.call('post', '/v1/track', {

@@ -1,7 +1,40 @@
+import { request as httpRequest } from 'node:http';
 import { describeEachDialect } from '@roster/test-harness';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyTables, ISO, request, UUID } from './http-helpers.js';
-import { usePlunkServer } from './plunk-helpers.js';
+import { plunkError, servePlunk, usePlunkServer } from './plunk-helpers.js';
+
+/** POST a JSON body from the loopback address `localAddress` (127.0.0.0/8 all reach lo on Linux). */
+function postFrom(
+  url: string,
+  localAddress: string,
+  key: string,
+  body: unknown,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 let publicKey: string;
 let otherPublicKey: string;
@@ -248,6 +281,53 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       const left = await s.roster.db.selectFrom('roster_idempotency_keys').select('key').execute();
       expect(left).toEqual([]);
       expect((await track({ event: 'x', email: 'k@example.com' }, { headers })).status).toBe(200);
+    });
+  });
+
+  describe('limits of the public route', () => {
+    it('refuses a body over 64 KiB with 413 PAYLOAD_TOO_LARGE in Plunk’s envelope, and takes one under it', async () => {
+      const big = await track({ event: 'e', email: 'big@example.com', data: { note: 'x'.repeat(70_000) } });
+      expect(big.status).toBe(413);
+      expect(big.body).toEqual(
+        plunkError('PAYLOAD_TOO_LARGE', 413, [{ field: 'body', message: 'is too large' }]),
+      );
+      expect(big.body.error.message).toContain('65536 bytes');
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'big@example.com')).toBeNull();
+      const fits = await track({ event: 'e', email: 'fits@example.com', data: { note: 'x'.repeat(60_000) } });
+      expect(fits.status).toBe(200);
+    });
+
+    it('rate-limits one client with 429 RATE_LIMIT_EXCEEDED and Retry-After; other clients go on', async () => {
+      const limited = await servePlunk(s.roster, { trackRateLimit: { perSecond: 0.5, burst: 3 } });
+      try {
+        const url = `${limited.base}/v1/track`;
+        const send = (from: string, n: number) =>
+          postFrom(url, from, publicKey, { event: 'e', email: `rate-${n}@example.com` });
+        for (let n = 0; n < 3; n++) {
+          const ok = await send('127.0.0.1', n);
+          expect(ok.status).toBe(200);
+          expect(ok.headers['ratelimit-limit']).toBe('3');
+          expect(ok.headers['ratelimit-remaining']).toBe(String(2 - n));
+        }
+        const refused = await send('127.0.0.1', 3);
+        expect(refused.status).toBe(429);
+        expect(refused.headers['retry-after']).toBe('2');
+        expect(refused.body).toEqual({
+          success: false,
+          error: {
+            code: 'RATE_LIMIT_EXCEEDED',
+            message: expect.any(String),
+            statusCode: 429,
+            details: { retryAfter: 2 },
+          },
+          timestamp: ISO,
+        });
+        expect(await s.roster.contacts.findByEmail(s.projectId, 'rate-3@example.com')).toBeNull();
+        // Another client address has its own bucket.
+        expect((await send('127.0.0.2', 4)).status).toBe(200);
+      } finally {
+        await limited.server.close();
+      }
     });
   });
 });

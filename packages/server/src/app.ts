@@ -6,6 +6,7 @@ import {
   dashboard,
   plunkOpenApi,
   rosterOpenApi,
+  type TrackRateLimit,
   toPlunkErrorBody,
   toUnosendErrorBody,
   unosendOpenApi,
@@ -23,6 +24,16 @@ export interface ServerAppOptions {
    * @default 1048576 (1 MiB)
    */
   jsonLimitBytes?: number;
+  /**
+   * Largest body of Plunk's public `POST /v1/track` (callable by anyone holding the `pk_` key).
+   * @default 65536 (64 KiB)
+   */
+  trackJsonLimitBytes?: number;
+  /**
+   * Per-client rate limit of `POST /v1/track` (a token bucket per `req.ip`), or false for none.
+   * @default { perSecond: 100, burst: 200 }
+   */
+  trackRateLimit?: Partial<TrackRateLimit> | false;
 }
 
 export const DEFAULT_JSON_LIMIT_BYTES = 1024 * 1024;
@@ -37,7 +48,12 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   app.disable('x-powered-by');
   app.set('etag', false);
   const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
-  const plunk = createPlunkRouter(roster, { onError: options.onError, jsonLimit });
+  const plunk = createPlunkRouter(roster, {
+    onError: options.onError,
+    jsonLimit,
+    trackJsonLimit: options.trackJsonLimitBytes,
+    trackRateLimit: options.trackRateLimit,
+  });
   // Plunk's `/contacts...` and `/segments...` (the busiest routes) are answered by its router
   // whatever is mounted before it (none of the routes below serves those paths, and its router
   // answers every path under them, unknown ones with its 404): go there first, without walking

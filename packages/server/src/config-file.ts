@@ -11,7 +11,8 @@ import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePosit
  * { "port": 8080, "host": "127.0.0.1", "db": "./roster.db", "apiKeys": ["sk_live_..."], "concurrency": 2,
  *   "webhookConcurrency": 4, "lockTimeoutMs": 30000, "pollIntervalMs": 500, "maxConnections": 1000,
  *   "maxConnectionsPerClient": 100, "headersTimeoutMs": 10000, "requestTimeoutMs": 60000,
- *   "keepAliveTimeoutMs": 5000, "jsonLimitBytes": 1048576, "maxImportBytes": 5242880 }
+ *   "keepAliveTimeoutMs": 5000, "jsonLimitBytes": 1048576, "maxImportBytes": 5242880,
+ *   "trackJsonLimitBytes": 65536, "trackRatePerSecond": 100, "trackBurst": 200 }
  * ```
  */
 export interface ServeConfigFile {
@@ -45,6 +46,12 @@ export interface ServeConfigFile {
   jsonLimitBytes?: number;
   /** Largest import file (multipart upload or Unosend's JSON `file`), in bytes. */
   maxImportBytes?: number;
+  /** Largest body of the public `POST /v1/track`, in bytes. */
+  trackJsonLimitBytes?: number;
+  /** Requests per second one client (address) may keep sending to `POST /v1/track`. */
+  trackRatePerSecond?: number;
+  /** Requests one client (address) may send to `POST /v1/track` at once. */
+  trackBurst?: number;
   /** Let webhooks go to private, loopback and link-local addresses (local development and tests only). */
   allowPrivateWebhookTargets?: boolean;
 }
@@ -58,6 +65,9 @@ export const NUMERIC_SETTINGS = {
   keepAliveTimeoutMs: 'keep-alive-timeout',
   jsonLimitBytes: 'json-limit',
   maxImportBytes: 'max-import-bytes',
+  trackJsonLimitBytes: 'track-json-limit',
+  trackRatePerSecond: 'track-rate-limit',
+  trackBurst: 'track-burst',
 } as const;
 export type NumericSetting = keyof typeof NUMERIC_SETTINGS;
 
@@ -81,6 +91,9 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   keepAliveTimeoutMs: positiveInteger,
   jsonLimitBytes: positiveInteger,
   maxImportBytes: positiveInteger,
+  trackJsonLimitBytes: positiveInteger,
+  trackRatePerSecond: positiveInteger,
+  trackBurst: positiveInteger,
   allowPrivateWebhookTargets: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 };
 
@@ -142,6 +155,9 @@ export interface ServeFlagValues {
   keepAliveTimeout?: string;
   jsonLimit?: string;
   maxImportBytes?: string;
+  trackJsonLimit?: string;
+  trackRateLimit?: string;
+  trackBurst?: string;
   allowPrivateWebhookTargets?: boolean;
 }
 
@@ -180,6 +196,9 @@ const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
   keepAliveTimeoutMs: 'keepAliveTimeout',
   jsonLimitBytes: 'jsonLimit',
   maxImportBytes: 'maxImportBytes',
+  trackJsonLimitBytes: 'trackJsonLimit',
+  trackRatePerSecond: 'trackRateLimit',
+  trackBurst: 'trackBurst',
 };
 
 /**

@@ -51,7 +51,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, allowPrivateWebhookTargets)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, allowPrivateWebhookTargets)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],

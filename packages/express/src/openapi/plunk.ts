@@ -70,14 +70,20 @@ export const plunkErrorSchema = z.object({
     message: z.string(),
     statusCode: z.int(),
     errors: z.array(fieldIssueSchema).optional(),
-    /** IDEMPOTENCY_KEY_REUSED: the first request that used the key. */
+    /**
+     * IDEMPOTENCY_KEY_REUSED: the first request that used the key. RATE_LIMIT_EXCEEDED: the
+     * seconds to wait (also the `Retry-After` header).
+     */
     details: z
-      .object({
-        key: z.string(),
-        originalRequest: z.string(),
-        originalRequestAt: z.string(),
-        originalStatusCode: z.int().nullable(),
-      })
+      .union([
+        z.object({
+          key: z.string(),
+          originalRequest: z.string(),
+          originalRequestAt: z.string(),
+          originalStatusCode: z.int().nullable(),
+        }),
+        z.object({ retryAfter: z.int().min(1) }),
+      ])
       .optional(),
     suggestion: z.string().optional(),
   }),
@@ -453,6 +459,33 @@ function segmentOperations(): OperationSpec[] {
           example: plunkErrorExample('VALIDATION_ERROR', 422, 'Event name "email.open" is reserved', [
             { field: 'event', message: '"email.open" is a reserved event name', code: 'reserved_event' },
           ]),
+        },
+        413: {
+          description:
+            'The JSON body is over the public route’s limit (64 KiB by default, apart from the other routes’ limit)',
+          schema: 'PlunkError',
+          example: plunkErrorExample(
+            'PAYLOAD_TOO_LARGE',
+            413,
+            'Request body is larger than the limit of 65536 bytes',
+            [{ field: 'body', message: 'is too large' }],
+          ),
+        },
+        429: {
+          description:
+            'This client (address) sent more than its token bucket allows (100/s, burst 200 by default); ' +
+            '`Retry-After` and `error.details.retryAfter` say how many seconds to wait',
+          schema: 'PlunkError',
+          example: {
+            success: false,
+            error: {
+              code: 'RATE_LIMIT_EXCEEDED',
+              message: 'Too many requests from this client: try again in 1 s',
+              statusCode: 429,
+              details: { retryAfter: 1 },
+            },
+            timestamp: AT,
+          },
         },
       },
     },

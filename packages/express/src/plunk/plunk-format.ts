@@ -44,13 +44,23 @@ function plunkErrorCode(error: HttpError): string {
       return 'PAYLOAD_TOO_LARGE';
     case 'job_failed':
       return 'JOB_FAILED';
+    case 'rate_limited':
+      return 'RATE_LIMIT_EXCEEDED';
     case 'internal':
       return 'INTERNAL_SERVER_ERROR';
   }
 }
 
+/** `error.details` of Plunk's envelope: a reused Idempotency-Key's first request, or a 429's wait. */
+export type PlunkErrorDetails =
+  | { key: string; originalRequest: string; originalRequestAt: string; originalStatusCode: number | null }
+  | { retryAfter: number };
+
 /** Plunk's error envelope. `errors` lists field problems when there are any. */
 export function toPlunkErrorBody(error: HttpError) {
+  const details = (
+    error.retryAfterSeconds === undefined ? undefined : { retryAfter: error.retryAfterSeconds }
+  ) as PlunkErrorDetails | undefined;
   return {
     success: false as const,
     error: {
@@ -58,6 +68,7 @@ export function toPlunkErrorBody(error: HttpError) {
       message: error.message,
       statusCode: error.status,
       ...(error.issues.length > 0 ? { errors: error.issues } : {}),
+      ...(details === undefined ? {} : { details }),
     },
     timestamp: new Date().toISOString(),
   };

@@ -6,7 +6,7 @@ import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } 
 import { registerPlunkJobRoutes, sendFlatError } from './job-routes.js';
 import { toPlunkContact, toPlunkContactPage, toPlunkErrorBody } from './plunk-format.js';
 import { registerPlunkSegmentRoutes } from './segment-routes.js';
-import { adjustTrackError, registerPlunkTrackRoute } from './track-route.js';
+import { adjustTrackError, registerPlunkTrackRoute, type TrackRateLimit } from './track-route.js';
 
 export interface PlunkRouterOptions {
   /**
@@ -25,6 +25,19 @@ export interface PlunkRouterOptions {
    * @default '1mb'
    */
   jsonLimit?: number | string;
+  /**
+   * Largest JSON body of the public `POST /v1/track` (anyone holding the public `pk_` key, from any
+   * origin, can send it), in bytes or an Express size string. Larger bodies get 413 `PAYLOAD_TOO_LARGE`.
+   * @default 65536 (64 KiB)
+   */
+  trackJsonLimit?: number | string;
+  /**
+   * Per-client (per `req.ip`) rate limit of `POST /v1/track`: a token bucket of `burst` requests
+   * refilled at `perSecond`; an empty bucket is answered 429 `RATE_LIMIT_EXCEEDED` with
+   * `Retry-After`. In this process's memory. `false`: no limit; a field left out takes its default.
+   * @default { perSecond: 100, burst: 200 }
+   */
+  trackRateLimit?: Partial<TrackRateLimit> | false;
   /**
    * Called with every unexpected error (the client gets a generic 500).
    * @default logs to stderr
@@ -126,7 +139,8 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   });
   registerPlunkTrackRoute(router, roster, {
     resolvePublicProject: options.resolvePublicProject,
-    jsonLimit: options.jsonLimit,
+    jsonLimit: options.trackJsonLimit,
+    rateLimit: options.trackRateLimit,
   });
 
   finishDialectRouter(router, ['/contacts', '/segments', '/v1'], toPlunkErrorBody, onError, (error, req) =>

@@ -2,7 +2,8 @@ import type { Roster } from '@roster/core';
 import express, { type RequestHandler, type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import type { HttpError } from '../errors.js';
-import { unauthorized } from '../errors.js';
+import { RateLimitedError, unauthorized } from '../errors.js';
+import { createTokenBuckets, retryAfterSeconds } from '../rate-limit.js';
 import { privateAnswers, requireObject } from '../router-kit.js';
 
 export const TRACK_PATH = '/v1/track';
@@ -93,20 +94,65 @@ function idempotency(roster: Roster): RequestHandler {
   };
 }
 
+/** A per-client token bucket: `burst` requests at once, refilled at `perSecond`. */
+export interface TrackRateLimit {
+  /** Requests per second one client may keep sending. */
+  perSecond: number;
+  /** Requests one client may send at once (the bucket's size). */
+  burst: number;
+}
+
+/** 64 KiB: ample for an event and its data, small enough that many open uploads pin little memory. */
+export const TRACK_JSON_LIMIT_DEFAULT = 64 * 1024;
+/** Plunk's own `track` bucket numbers (100/s, burst 200), applied per client address. */
+export const TRACK_RATE_LIMIT_DEFAULT: TrackRateLimit = Object.freeze({ perSecond: 100, burst: 200 });
+
 export interface TrackRouteOptions {
   /** Resolve the project of a track call yourself. @default public `pk_` keys of the roster database */
   resolvePublicProject?: ResolveProject;
+  /** Largest body of `POST /v1/track`. @default 65536 (`TRACK_JSON_LIMIT_DEFAULT`) */
   jsonLimit?: number | string;
+  /** Per-client rate limit, or false for none. @default 100/s, burst 200 (`TRACK_RATE_LIMIT_DEFAULT`) */
+  rateLimit?: Partial<TrackRateLimit> | false;
+}
+
+/**
+ * Limits the requests of one client (`req.ip`: the socket's address, or the proxy's forwarded one
+ * when the app trusts its proxy) with a token bucket, as Plunk's `track` bucket does per project:
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` on every checked request, and
+ * 429 `RATE_LIMIT_EXCEEDED` with `Retry-After` when the bucket is empty. Runs before the key is
+ * checked and before the body is read, so a limited client costs neither.
+ */
+function perClientRateLimit(limit: TrackRateLimit): RequestHandler {
+  const buckets = createTokenBuckets({ capacity: limit.burst, refillPerSecond: limit.perSecond });
+  return (req, res, next) => {
+    const client = req.ip ?? req.socket.remoteAddress ?? '';
+    const taken = buckets.take(client);
+    res.setHeader('ratelimit-limit', String(limit.burst));
+    res.setHeader('ratelimit-remaining', String(taken.remaining));
+    res.setHeader('ratelimit-reset', String(buckets.secondsUntilFull(client)));
+    if (taken.allowed) return next();
+    const wait = retryAfterSeconds(taken.retryAfterMs);
+    next(new RateLimitedError(`Too many requests from this client: try again in ${wait} s`, wait));
+  };
 }
 
 /** `POST /v1/track`: record an event for a contact, creating the contact if needed. */
 export function registerPlunkTrackRoute(router: Router, roster: Roster, options: TrackRouteOptions): void {
+  const rateLimit =
+    options.rateLimit === false
+      ? false
+      : {
+          perSecond: options.rateLimit?.perSecond ?? TRACK_RATE_LIMIT_DEFAULT.perSecond,
+          burst: options.rateLimit?.burst ?? TRACK_RATE_LIMIT_DEFAULT.burst,
+        };
   router.use(
     TRACK_PATH,
     privateAnswers,
     trackCors,
+    ...(rateLimit === false ? [] : [perClientRateLimit(rateLimit)]),
     publicKeyAuth(roster, options.resolvePublicProject),
-    express.json({ limit: options.jsonLimit ?? '1mb' }),
+    express.json({ limit: options.jsonLimit ?? TRACK_JSON_LIMIT_DEFAULT }),
   );
   router.post(TRACK_PATH, idempotency(roster), async (req, res) => {
     const body = requireObject(req.body);

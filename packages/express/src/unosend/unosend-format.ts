@@ -92,6 +92,8 @@ function unosendErrorType(error: HttpError): string {
       return 'payload_too_large';
     case 'job_failed':
       return 'job_failed';
+    case 'rate_limited':
+      return 'rate_limit_exceeded';
     case 'internal':
       return 'internal_error';
   }

@@ -65,6 +65,12 @@ printed once; \`roster keys create\` makes more.`,
     .option('--keep-alive-timeout <ms>', 'idle keep-alive connections close after this (default 5000)')
     .option('--json-limit <bytes>', 'largest JSON request body of the API routes (default 1048576)')
     .option('--max-import-bytes <bytes>', 'largest CSV import file (default 5242880)')
+    .option('--track-json-limit <bytes>', "largest body of Plunk's public POST /v1/track (default 65536)")
+    .option(
+      '--track-rate-limit <per-second>',
+      'POST /v1/track requests per second one client address may keep sending (default 100)',
+    )
+    .option('--track-burst <n>', 'POST /v1/track requests one client address may send at once (default 200)')
     .option(
       '--allow-private-webhook-targets',
       'let webhooks go to private, loopback and link-local addresses, for local development and tests (env ROSTER_WEBHOOKS_ALLOW_PRIVATE=1)',
@@ -105,6 +111,8 @@ printed once; \`roster keys create\` makes more.`,
         port,
         host,
         jsonLimitBytes: limits.jsonLimitBytes,
+        trackJsonLimitBytes: limits.trackJsonLimitBytes,
+        trackRateLimit: { perSecond: limits.trackRatePerSecond, burst: limits.trackBurst },
         limits: {
           maxConnections: limits.maxConnections,
           maxConnectionsPerClient: limits.maxConnectionsPerClient,
