@@ -6,6 +6,7 @@ export {
   type ResolveProject,
 } from './auth.js';
 export { DASHBOARD_CSRF_HEADER, type DashboardOptions, dashboard } from './dashboard/dashboard.js';
+export type { SignInLimits } from './dashboard/sessions.js';
 export {
   type AuthFailureReason,
   classifyError,

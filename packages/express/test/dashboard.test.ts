@@ -6,7 +6,7 @@ import { createTestRoster, describeEachDialect } from '@roster/test-harness';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRosterRouter, dashboard } from '../src/index.js';
-import { ISO, type Listening, listen, request } from './http-helpers.js';
+import { ISO, type Listening, listen, request, requestFrom } from './http-helpers.js';
 
 let roster: Roster;
 let server: Listening;
@@ -173,6 +173,89 @@ describeEachDialect('dashboard and management routes', (dialect) => {
       const revoked = await request(`${server.url}/admin/api/contacts`, { headers: { cookie: second } });
       expect(revoked.status).toBe(401);
       expect(revoked.body.error.message).toContain('revoked');
+    });
+  });
+
+  describe('sign-in limits', () => {
+    /** A fresh dashboard (its own sessions and throttles) at `/d` of a new server. */
+    async function freshDashboard(options: Parameters<typeof dashboard>[1] = {}) {
+      const app = express();
+      app.use('/d', dashboard(roster, { assetsDir: assets, onError: () => {}, ...options }));
+      return listen(app);
+    }
+    const signInFrom = (from: string, url: string, withKey: string, cookie?: string) =>
+      requestFrom(from, `${url}/d/api/session`, {
+        method: 'POST',
+        body: { key: withKey },
+        headers: { ...CSRF, ...(cookie ? { cookie } : {}) },
+      });
+    const sessionOf = (url: string, cookie: string) =>
+      request(`${url}/d/api/session`, { headers: { cookie } });
+    const cookieOf = (res: { headers: Record<string, unknown> }) =>
+      String((res.headers['set-cookie'] as string[])[0]).split(';')[0]!;
+
+    it('keeps another project’s session when one project signs in past the session bound', async () => {
+      const fresh = await freshDashboard({
+        maxSessionsPerProject: 5,
+        signInLimits: { successesPerMinute: 1000 },
+      });
+      try {
+        const mine = await signInFrom('127.0.0.1', fresh.url, key);
+        expect(mine.status).toBe(200);
+        const other = [];
+        for (let n = 0; n < 8; n++) {
+          const res = await signInFrom('127.0.0.1', fresh.url, otherKey);
+          expect(res.status).toBe(200);
+          other.push(cookieOf(res));
+        }
+        expect((await sessionOf(fresh.url, cookieOf(mine))).status).toBe(200);
+        // The other project's oldest sessions made room for its newest.
+        expect((await sessionOf(fresh.url, other[0]!)).status).toBe(401);
+        expect((await sessionOf(fresh.url, other[7]!)).status).toBe(200);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('answers 429 with Retry-After after 10 wrong keys a minute from one address, to that address only', async () => {
+      const fresh = await freshDashboard();
+      try {
+        for (let n = 0; n < 10; n++) {
+          expect((await signInFrom('127.0.0.1', fresh.url, `sk_wrong_${n}`)).status).toBe(401);
+        }
+        const refused = await signInFrom('127.0.0.1', fresh.url, 'sk_wrong_again');
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(refused.body).toEqual({
+          success: false,
+          error: {
+            code: 'RATE_LIMIT_EXCEEDED',
+            message: expect.stringContaining('Too many sign-ins with a wrong key'),
+            statusCode: 429,
+            details: { retryAfter: Number(refused.headers['retry-after']) },
+          },
+          timestamp: ISO,
+        });
+        // Even the right key waits, from that address; another address signs in.
+        expect((await signInFrom('127.0.0.1', fresh.url, key)).status).toBe(429);
+        expect((await signInFrom('127.0.0.2', fresh.url, key)).status).toBe(200);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('bounds successful sign-ins per project and address', async () => {
+      const fresh = await freshDashboard({ signInLimits: { successesPerMinute: 3 } });
+      try {
+        for (let n = 0; n < 3; n++) expect((await signInFrom('127.0.0.1', fresh.url, key)).status).toBe(200);
+        const refused = await signInFrom('127.0.0.1', fresh.url, key);
+        expect(refused.status).toBe(429);
+        expect(refused.body.error.code).toBe('RATE_LIMIT_EXCEEDED');
+        expect((await signInFrom('127.0.0.1', fresh.url, otherKey)).status).toBe(200);
+        expect((await signInFrom('127.0.0.2', fresh.url, key)).status).toBe(200);
+      } finally {
+        await fresh.close();
+      }
     });
   });
 

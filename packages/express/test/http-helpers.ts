@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { Database, Roster } from '@roster/core';
 import { listenOnLoopback } from '@roster/test-harness';
 import type { Express } from 'express';
@@ -86,3 +87,39 @@ export const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.
 export const UUID = expect.stringMatching(
   /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
 );
+
+/**
+ * A JSON request from the loopback address `localAddress` (Linux routes all of 127.0.0.0/8 to lo),
+ * on a fresh connection: how tests act as several clients.
+ */
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  init: { method?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.key) headers.authorization = `Bearer ${init.key}`;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const req = httpRequest(
+      url,
+      { method: init.method ?? 'GET', localAddress, agent: false, headers },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: text ? JSON.parse(text) : undefined,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body === undefined ? undefined : JSON.stringify(init.body));
+  });
+}

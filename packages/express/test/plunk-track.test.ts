@@ -1,40 +1,7 @@
-import { request as httpRequest } from 'node:http';
 import { describeEachDialect } from '@roster/test-harness';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emptyTables, ISO, request, UUID } from './http-helpers.js';
+import { emptyTables, ISO, request, requestFrom, UUID } from './http-helpers.js';
 import { plunkError, servePlunk, usePlunkServer } from './plunk-helpers.js';
-
-/** POST a JSON body from the loopback address `localAddress` (127.0.0.0/8 all reach lo on Linux). */
-function postFrom(
-  url: string,
-  localAddress: string,
-  key: string,
-  body: unknown,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      {
-        method: 'POST',
-        localAddress,
-        agent: false,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}
 
 let publicKey: string;
 let otherPublicKey: string;
@@ -302,7 +269,11 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       try {
         const url = `${limited.base}/v1/track`;
         const send = (from: string, n: number) =>
-          postFrom(url, from, publicKey, { event: 'e', email: `rate-${n}@example.com` });
+          requestFrom(from, url, {
+            method: 'POST',
+            key: publicKey,
+            body: { event: 'e', email: `rate-${n}@example.com` },
+          });
         for (let n = 0; n < 3; n++) {
           const ok = await send('127.0.0.1', n);
           expect(ok.status).toBe(200);

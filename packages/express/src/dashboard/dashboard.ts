@@ -11,7 +11,7 @@ import { createPlunkRouter } from '../plunk/router.js';
 import { createRosterRouter } from '../roster/router.js';
 import { finishDialectRouter, requireObject } from '../router-kit.js';
 import { createUnosendRouter } from '../unosend/router.js';
-import { createSessionStore, readCookie } from './sessions.js';
+import { createSessionStore, createSignInThrottle, readCookie, type SignInLimits } from './sessions.js';
 
 export interface DashboardOptions {
   /**
@@ -25,6 +25,17 @@ export interface DashboardOptions {
    * @default 43200000 (12 hours)
    */
   sessionTtlMs?: number;
+  /**
+   * Live sign-in sessions one project may hold; a sign-in past that ends that project's oldest
+   * session (never another project's).
+   * @default 10000
+   */
+  maxSessionsPerProject?: number;
+  /**
+   * Sign-in throttling per client address (`req.ip`).
+   * @default { failuresPerMinute: 10, successesPerMinute: 20 }
+   */
+  signInLimits?: SignInLimits;
   /**
    * Where the built single-page app is read from.
    * @default the assets shipped in `@roster/dashboard`
@@ -85,7 +96,11 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
   const router = express.Router();
   const onError = options.onError ?? logUnexpected;
   const assetsDir = options.assetsDir ?? dashboardAssetsDir;
-  const sessions = createSessionStore(options.sessionTtlMs ?? 12 * 60 * 60 * 1000);
+  const sessions = createSessionStore(
+    options.sessionTtlMs ?? 12 * 60 * 60 * 1000,
+    options.maxSessionsPerProject,
+  );
+  const throttle = createSignInThrottle(options.signInLimits);
   const hostAuth = options.resolveProject;
 
   const sessionProject: ResolveProject = async (req) => {
@@ -144,6 +159,8 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
     if (hostAuth) {
       throw RosterError.conflict('session', 'This dashboard uses the host application’s sign-in');
     }
+    const client = req.ip ?? req.socket.remoteAddress ?? '';
+    throttle.beforeAttempt(client);
     const body = requireObject(req.body);
     const key = typeof body.key === 'string' ? body.key.trim() : '';
     if (!key)
@@ -155,10 +172,15 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
     }
     const resolved = await roster.keys.resolve(key);
     if (!resolved) {
+      throttle.failed(client);
       throw unauthorized('This key is not valid: it is unknown or was revoked', 'invalid_key');
     }
+    throttle.succeeded(resolved.projectId, client);
     const project = await roster.projects.get(resolved.projectId);
-    res.set('Set-Cookie', cookie(req, sessions.open(key), Math.floor(sessions.ttlMs / 1000)));
+    res.set(
+      'Set-Cookie',
+      cookie(req, sessions.open(key, resolved.projectId), Math.floor(sessions.ttlMs / 1000)),
+    );
     res.json({ signedIn: true, project: { id: project.id, name: project.name }, auth: 'key' });
   });
 
