@@ -34,7 +34,20 @@ export interface ServerAppOptions {
    * @default { perSecond: 100, burst: 200 }
    */
   trackRateLimit?: Partial<TrackRateLimit> | false;
+  /**
+   * Express's `trust proxy` setting: which proxies' `X-Forwarded-For` / `X-Forwarded-Proto` to
+   * believe, so `req.ip` is the real client (for the per-client limits of `/v1/track` and of
+   * dashboard sign-in) and `req.secure` is true behind a TLS proxy (the dashboard's session cookie
+   * then gets `Secure`). `true` trusts every hop (only when nothing can reach roster but the
+   * proxy), a number trusts that many hops, a string or list names addresses or subnets
+   * (`loopback`, `linklocal`, `uniquelocal`, `10.0.0.0/8`, comma-separated).
+   * @default false (the socket's peer is the client; forwarded headers are ignored)
+   */
+  trustProxy?: TrustProxy;
 }
+
+/** The values of Express's `trust proxy` setting that roster takes. */
+export type TrustProxy = boolean | number | string | string[];
 
 export const DEFAULT_JSON_LIMIT_BYTES = 1024 * 1024;
 
@@ -47,6 +60,15 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (options.trustProxy !== undefined) {
+    try {
+      app.set('trust proxy', options.trustProxy);
+    } catch (error) {
+      throw new RangeError(
+        `roster: invalid trust proxy value ${JSON.stringify(options.trustProxy)}: ${(error as Error).message}`,
+      );
+    }
+  }
   const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
   const plunk = createPlunkRouter(roster, {
     onError: options.onError,

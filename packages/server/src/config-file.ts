@@ -52,6 +52,11 @@ export interface ServeConfigFile {
   trackRatePerSecond?: number;
   /** Requests one client (address) may send to `POST /v1/track` at once. */
   trackBurst?: number;
+  /**
+   * Express's `trust proxy`: `true`, a hop count, or addresses/subnets (`"loopback"`,
+   * `"10.0.0.0/8, fc00::/7"` or an array).
+   */
+  trustProxy?: boolean | number | string | string[];
   /** Let webhooks go to private, loopback and link-local addresses (local development and tests only). */
   allowPrivateWebhookTargets?: boolean;
 }
@@ -94,6 +99,13 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
   trackJsonLimitBytes: positiveInteger,
   trackRatePerSecond: positiveInteger,
   trackBurst: positiveInteger,
+  trustProxy: (v) =>
+    typeof v === 'boolean' ||
+    (Number.isInteger(v) && (v as number) >= 0) ||
+    (typeof v === 'string' && v.trim() !== '') ||
+    (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && a.trim() !== ''))
+      ? null
+      : 'true, false, a hop count (integer >= 0), or addresses/subnets (a string or an array of strings)',
   allowPrivateWebhookTargets: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 };
 
@@ -158,6 +170,7 @@ export interface ServeFlagValues {
   trackJsonLimit?: string;
   trackRateLimit?: string;
   trackBurst?: string;
+  trustProxy?: string;
   allowPrivateWebhookTargets?: boolean;
 }
 
@@ -178,6 +191,21 @@ export interface ServeSettings {
   limits: Partial<Record<NumericSetting, number>>;
   /** `webhooks.allowPrivateTargets` (flag, env `ROSTER_WEBHOOKS_ALLOW_PRIVATE`, file). */
   allowPrivateWebhookTargets: boolean;
+  /** Express's `trust proxy` (flag, env `ROSTER_TRUST_PROXY`, file); undefined: trust no proxy. */
+  trustProxy: boolean | number | string | string[] | undefined;
+}
+
+/**
+ * `--trust-proxy` / `ROSTER_TRUST_PROXY` text: `true`/`false`, a hop count, or addresses and
+ * subnets (comma-separated), as Express's `trust proxy` reads them.
+ */
+export function parseTrustProxy(name: string, value: string): boolean | number | string {
+  const text = value.trim();
+  if (text === '') throw new CliError(`Invalid ${name} "${value}": use true, a hop count or addresses`);
+  if (text.toLowerCase() === 'true') return true;
+  if (text.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
 }
 
 /** `ROSTER_WEBHOOKS_ALLOW_PRIVATE`: `1`/`true` or `0`/`false` (empty: unset). */
@@ -202,8 +230,8 @@ const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
 };
 
 /**
- * Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`, `ROSTER_WEBHOOKS_ALLOW_PRIVATE`), then the
- * config file, then the defaults.
+ * Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`, `ROSTER_WEBHOOKS_ALLOW_PRIVATE`,
+ * `ROSTER_TRUST_PROXY`), then the config file, then the defaults.
  */
 export function resolveServeSettings(
   flags: ServeFlagValues,
@@ -242,5 +270,11 @@ export function resolveServeSettings(
         envFlag('ROSTER_WEBHOOKS_ALLOW_PRIVATE', env.ROSTER_WEBHOOKS_ALLOW_PRIVATE)) ??
       file.allowPrivateWebhookTargets ??
       false,
+    trustProxy:
+      flags.trustProxy !== undefined
+        ? parseTrustProxy('--trust-proxy', flags.trustProxy)
+        : env.ROSTER_TRUST_PROXY
+          ? parseTrustProxy('ROSTER_TRUST_PROXY', env.ROSTER_TRUST_PROXY)
+          : file.trustProxy,
   };
 }

@@ -1,4 +1,9 @@
-export { createServerApp, DEFAULT_JSON_LIMIT_BYTES, type ServerAppOptions } from './app.js';
+export {
+  createServerApp,
+  DEFAULT_JSON_LIMIT_BYTES,
+  type ServerAppOptions,
+  type TrustProxy,
+} from './app.js';
 export {
   type RunningServer,
   SERVER_LIMIT_DEFAULTS,

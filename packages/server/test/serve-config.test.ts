@@ -51,7 +51,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, allowPrivateWebhookTargets)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, trustProxy, allowPrivateWebhookTargets)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -211,6 +211,25 @@ describe('resolveServeSettings', () => {
     ).toBe(true);
     expect(() => resolveServeSettings({}, { ROSTER_WEBHOOKS_ALLOW_PRIVATE: 'yes' })).toThrow(
       'Invalid ROSTER_WEBHOOKS_ALLOW_PRIVATE="yes": use 1 or 0',
+    );
+  });
+
+  it('reads --trust-proxy, ROSTER_TRUST_PROXY and the file’s trustProxy as Express’s trust proxy values', () => {
+    expect(resolveServeSettings({ trustProxy: 'loopback' }, {}).trustProxy).toBe('loopback');
+    expect(resolveServeSettings({ trustProxy: '2' }, {}).trustProxy).toBe(2);
+    expect(resolveServeSettings({ trustProxy: 'true' }, {}).trustProxy).toBe(true);
+    expect(resolveServeSettings({}, { ROSTER_TRUST_PROXY: '10.0.0.0/8, fc00::/7' }).trustProxy).toBe(
+      '10.0.0.0/8, fc00::/7',
+    );
+    expect(resolveServeSettings({ trustProxy: 'false' }, { ROSTER_TRUST_PROXY: '1' }).trustProxy).toBe(false);
+    expect(resolveServeSettings({}, {}, { trustProxy: ['loopback', '10.0.0.1'] }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.1',
+    ]);
+    expect(resolveServeSettings({}, {}).trustProxy).toBeUndefined();
+    expect(() => resolveServeSettings({ trustProxy: ' ' }, {})).toThrow('Invalid --trust-proxy " "');
+    expect(() => readServeConfig(configFile({ trustProxy: -1 }))).toThrow(
+      '"trustProxy" must be true, false, a hop count',
     );
   });
 

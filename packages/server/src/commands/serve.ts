@@ -72,12 +72,16 @@ printed once; \`roster keys create\` makes more.`,
     )
     .option('--track-burst <n>', 'POST /v1/track requests one client address may send at once (default 200)')
     .option(
+      '--trust-proxy <value>',
+      "believe X-Forwarded-For/-Proto from these proxies (Express's trust proxy): true, a hop count, or addresses/subnets such as loopback or 10.0.0.0/8, comma-separated (env ROSTER_TRUST_PROXY, default: none)",
+    )
+    .option(
       '--allow-private-webhook-targets',
       'let webhooks go to private, loopback and link-local addresses, for local development and tests (env ROSTER_WEBHOOKS_ALLOW_PRIVATE=1)',
     )
     .option(
       '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs and the limits above (flags and env win)',
+      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(flags.config);
@@ -92,6 +96,7 @@ printed once; \`roster keys create\` makes more.`,
         pollIntervalMs,
         limits,
         allowPrivateWebhookTargets,
+        trustProxy,
       } = resolveServeSettings(flags, process.env, file);
       // Loaded here, not at the top: `roster --help` must not pay for core, Express and the drivers.
       const [{ createRoster }, { startServer }] = await Promise.all([
@@ -111,6 +116,7 @@ printed once; \`roster keys create\` makes more.`,
         port,
         host,
         jsonLimitBytes: limits.jsonLimitBytes,
+        trustProxy,
         trackJsonLimitBytes: limits.trackJsonLimitBytes,
         trackRateLimit: { perSecond: limits.trackRatePerSecond, burst: limits.trackBurst },
         limits: {
@@ -126,6 +132,8 @@ printed once; \`roster keys create\` makes more.`,
         if (code === 'EADDRINUSE') throw new CliError(`port ${port} is in use; try --port`);
         if (code === 'EACCES') throw new CliError(`port ${port} needs privileges to listen on; try --port`);
         if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on host ${host}; try --host`);
+        // A setting the server refused (e.g. a trust proxy value that is no address).
+        if (error instanceof RangeError) throw new CliError(error.message.replace(/^roster: /, ''));
         throw error;
       });
       await ensureKeys(roster, apiKeys, (line) => console.log(line));
