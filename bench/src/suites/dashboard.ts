@@ -33,8 +33,10 @@ export async function dashboardSuite(ctx: BenchContext): Promise<void> {
     return;
   }
   if (!isDashboardBuilt()) {
-    ctx.log('building the dashboard app (pnpm --filter @roster/dashboard build:app)');
-    const built = spawnSync('pnpm', ['--filter', '@roster/dashboard', 'build:app'], {
+    // The build script through this Node and tsx (no package manager on PATH needed).
+    ctx.log('building the dashboard app (tsx packages/dashboard/scripts/build-app.ts)');
+    const script = join(ctx.root, 'packages/dashboard/scripts/build-app.ts');
+    const built = spawnSync(process.execPath, ['--import', 'tsx', script], {
       cwd: ctx.root,
       stdio: 'inherit',
     });
