@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from './clock.js';
-import { systemResolver, type WebhookResolver } from './webhooks/webhook-target.js';
+import {
+  DEFAULT_PRIVATE_TARGETS_HINT,
+  systemResolver,
+  type WebhookResolver,
+} from './webhooks/webhook-target.js';
 
 /** Options of `createRoster`. Every one is optional; defaults are resolved once and frozen. */
 export interface RosterOptions {
@@ -53,6 +57,13 @@ export interface WebhooksOptions {
    */
   allowPrivateTargets?: boolean;
   /**
+   * How the refusal of a private target tells the reader to allow them (it ends the validation
+   * error of `webhooks.create`/`update` and the error of a refused delivery attempt). An app or
+   * CLI names its own setting here, e.g. the `roster` CLI its flag and environment variable.
+   * @default 'allow them with the webhooks.allowPrivateTargets option'
+   */
+  privateTargetsHint?: string;
+  /**
    * How many delivery attempts run at once in this process. Deliveries have their own lane of the
    * job runner: a slow endpoint never takes a slot of other jobs (`jobs.concurrency`), and other
    * jobs never hold deliveries back.
@@ -97,6 +108,7 @@ export interface WebhooksOptions {
 
 export interface ResolvedWebhooksOptions {
   readonly allowPrivateTargets: boolean;
+  readonly privateTargetsHint: string;
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly retryScheduleMs: readonly number[];
@@ -343,12 +355,20 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
   });
 }
 
+function nonEmptyHint(hint: string | undefined): string {
+  if (hint === undefined) return DEFAULT_PRIVATE_TARGETS_HINT;
+  if (typeof hint !== 'string' || hint.trim() === '')
+    throw new TypeError('roster: webhooks.privateTargetsHint must be a non-empty string');
+  return hint;
+}
+
 function resolveWebhooks(webhooks: WebhooksOptions): ResolvedWebhooksOptions {
   const schedule = webhooks.retryScheduleMs ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
   if (!Array.isArray(schedule) || schedule.some((ms) => !Number.isInteger(ms) || ms < 0))
     throw new TypeError('roster: webhooks.retryScheduleMs must be an array of non-negative integers');
   return Object.freeze({
     allowPrivateTargets: webhooks.allowPrivateTargets ?? false,
+    privateTargetsHint: nonEmptyHint(webhooks.privateTargetsHint),
     concurrency: positiveInt('webhooks.concurrency', webhooks.concurrency, 4),
     timeoutMs: positiveInt('webhooks.timeoutMs', webhooks.timeoutMs, 10_000),
     retryScheduleMs: Object.freeze([...schedule]),

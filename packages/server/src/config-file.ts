@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { CliError, DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, parsePort, parsePositiveInt } from './config.js';
+import {
+  allowPrivateWebhookTargets,
+  CliError,
+  DEFAULT_DB,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  parsePort,
+  parsePositiveInt,
+} from './config.js';
 
 /**
  * `roster serve --config FILE`: a JSON file with the settings of `roster serve`. Flags win over
@@ -208,14 +216,6 @@ export function parseTrustProxy(name: string, value: string): boolean | number |
   return text;
 }
 
-/** `ROSTER_WEBHOOKS_ALLOW_PRIVATE`: `1`/`true` or `0`/`false` (empty: unset). */
-function envFlag(name: string, value: string | undefined): boolean | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (value === '1' || value.toLowerCase() === 'true') return true;
-  if (value === '0' || value.toLowerCase() === 'false') return false;
-  throw new CliError(`Invalid ${name}="${value}": use 1 or 0`);
-}
-
 const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
   maxConnections: 'maxConnections',
   maxConnectionsPerClient: 'maxConnectionsPerClient',
@@ -265,11 +265,11 @@ export function resolveServeSettings(
         return value === undefined ? [] : [[name, value]];
       }),
     ),
-    allowPrivateWebhookTargets:
-      (flags.allowPrivateWebhookTargets ||
-        envFlag('ROSTER_WEBHOOKS_ALLOW_PRIVATE', env.ROSTER_WEBHOOKS_ALLOW_PRIVATE)) ??
-      file.allowPrivateWebhookTargets ??
-      false,
+    allowPrivateWebhookTargets: allowPrivateWebhookTargets(
+      flags.allowPrivateWebhookTargets,
+      env,
+      file.allowPrivateWebhookTargets,
+    ),
     trustProxy:
       flags.trustProxy !== undefined
         ? parseTrustProxy('--trust-proxy', flags.trustProxy)

@@ -6,6 +6,8 @@
 export interface CommonFlags {
   db?: string;
   project?: string;
+  /** `--allow-private-webhook-targets`, on the commands that have it (serve, webhooks add/test). */
+  allowPrivateWebhookTargets?: boolean;
 }
 
 export const DEFAULT_DB = './roster.db';
@@ -18,6 +20,34 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 export function dbPath(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): string {
   return flags.db ?? env.ROSTER_DB ?? DEFAULT_DB;
+}
+
+/** The environment variable every command honours for private webhook targets (1/true, 0/false). */
+export const ALLOW_PRIVATE_WEBHOOKS_ENV = 'ROSTER_WEBHOOKS_ALLOW_PRIVATE';
+
+/** Ends every refusal of a private webhook target (CLI and HTTP): how this CLI allows them. */
+export const PRIVATE_WEBHOOKS_HINT = `to allow them, start roster with --allow-private-webhook-targets or ${ALLOW_PRIVATE_WEBHOOKS_ENV}=1`;
+
+/** A boolean environment variable: `1`/`true` or `0`/`false` (unset or empty: undefined). */
+export function envFlag(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === '1' || value.toLowerCase() === 'true') return true;
+  if (value === '0' || value.toLowerCase() === 'false') return false;
+  throw new CliError(`Invalid ${name}="${value}": use 1 or 0`);
+}
+
+/**
+ * Whether webhooks may go to private targets, the same way for every command: the command's
+ * `--allow-private-webhook-targets`, else `ROSTER_WEBHOOKS_ALLOW_PRIVATE`, else the config file's
+ * `allowPrivateWebhookTargets` (serve), else no.
+ */
+export function allowPrivateWebhookTargets(
+  flag: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  fileValue?: boolean,
+): boolean {
+  if (flag) return true;
+  return envFlag(ALLOW_PRIVATE_WEBHOOKS_ENV, env[ALLOW_PRIVATE_WEBHOOKS_ENV]) ?? fileValue ?? false;
 }
 
 export function projectName(flags: CommonFlags): string {

@@ -287,6 +287,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     const decision = await decideWebhookTarget(endpoint.url, {
       allowPrivate: options.allowPrivateTargets,
       resolve: options.resolve,
+      hint: options.privateTargetsHint,
     });
     if (!decision.allowed)
       return {

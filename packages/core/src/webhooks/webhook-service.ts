@@ -52,7 +52,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
   const now = () => isoNow(clock);
 
   function checkTarget(url: string): void {
-    const problem = literalTargetProblem(url, options.allowPrivateTargets);
+    const problem = literalTargetProblem(url, options.allowPrivateTargets, options.privateTargetsHint);
     if (problem) throw RosterError.validation([{ field: 'url', message: problem, code: 'private_target' }]);
   }
 

@@ -123,15 +123,19 @@ export function classifyAddress(address: string): AddressClass | null {
   throw new TypeError(`not an IP address: ${address}`);
 }
 
+/** How a refusal of a private target says to allow them, unless the caller names its own setting. */
+export const DEFAULT_PRIVATE_TARGETS_HINT = 'allow them with the webhooks.allowPrivateTargets option';
+
 /**
  * Decides whether roster may send a webhook to `url`: the literal IP of the URL, or every address
  * its host name resolves to, must be public (unless `allowPrivate`). The caller then connects to
  * one of the returned addresses, never resolving the name again, so a DNS answer that changes
- * between the check and the connection (DNS rebinding) cannot redirect it.
+ * between the check and the connection (DNS rebinding) cannot redirect it. `hint` ends a refusal
+ * of a private address (how to allow them; default {@link DEFAULT_PRIVATE_TARGETS_HINT}).
  */
 export async function decideWebhookTarget(
   url: string,
-  options: { allowPrivate: boolean; resolve: WebhookResolver },
+  options: { allowPrivate: boolean; resolve: WebhookResolver; hint?: string },
 ): Promise<TargetDecision> {
   let parsed: URL;
   try {
@@ -161,7 +165,7 @@ export async function decideWebhookTarget(
         const via = literal === 0 ? `${hostname} resolves to ` : '';
         return {
           allowed: false,
-          reason: `${via}${address}, a ${kind} address: webhooks to private networks are refused (allow them with webhooks.allowPrivateTargets)`,
+          reason: `${via}${address}, a ${kind} address: webhooks to private networks are refused (${options.hint ?? DEFAULT_PRIVATE_TARGETS_HINT})`,
         };
       }
     }
@@ -173,7 +177,11 @@ export async function decideWebhookTarget(
  * The part of the decision that needs no DNS, for endpoint validation: null when `url` may be
  * used, else why not (a private literal IP or a `localhost` name).
  */
-export function literalTargetProblem(url: string, allowPrivate: boolean): string | null {
+export function literalTargetProblem(
+  url: string,
+  allowPrivate: boolean,
+  hint: string = DEFAULT_PRIVATE_TARGETS_HINT,
+): string | null {
   if (allowPrivate) return null;
   let hostname: string;
   try {
@@ -182,10 +190,8 @@ export function literalTargetProblem(url: string, allowPrivate: boolean): string
     return null; // the URL schema names this problem
   }
   if (hostname === 'localhost' || hostname.endsWith('.localhost'))
-    return 'must not point to localhost (private targets are refused; see webhooks.allowPrivateTargets)';
+    return `must not point to localhost (private targets are refused; ${hint})`;
   if (isIP(hostname) === 0) return null;
   const kind = classifyAddress(hostname);
-  return kind === null
-    ? null
-    : `must not point to a ${kind} address (private targets are refused; see webhooks.allowPrivateTargets)`;
+  return kind === null ? null : `must not point to a ${kind} address (private targets are refused; ${hint})`;
 }

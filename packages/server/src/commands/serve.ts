@@ -1,6 +1,14 @@
 import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, DB_HELP, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PROJECT } from '../config.js';
+import {
+  ALLOW_PRIVATE_WEBHOOKS_ENV,
+  CliError,
+  DB_HELP,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_PROJECT,
+  PRIVATE_WEBHOOKS_HINT,
+} from '../config.js';
 import { readServeConfig, resolveServeSettings, type ServeFlagValues } from '../config-file.js';
 
 interface ServeFlags extends ServeFlagValues {
@@ -77,7 +85,7 @@ printed once; \`roster keys create\` makes more.`,
     )
     .option(
       '--allow-private-webhook-targets',
-      'let webhooks go to private, loopback and link-local addresses, for local development and tests (env ROSTER_WEBHOOKS_ALLOW_PRIVATE=1)',
+      `let webhooks go to private, loopback and link-local addresses, for local development and tests (env ${ALLOW_PRIVATE_WEBHOOKS_ENV}=1, config allowPrivateWebhookTargets)`,
     )
     .option(
       '--config <file>',
@@ -107,7 +115,11 @@ printed once; \`roster keys create\` makes more.`,
         database,
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
-        webhooks: { allowPrivateTargets: allowPrivateWebhookTargets, concurrency: webhookConcurrency },
+        webhooks: {
+          allowPrivateTargets: allowPrivateWebhookTargets,
+          privateTargetsHint: PRIVATE_WEBHOOKS_HINT,
+          concurrency: webhookConcurrency,
+        },
       });
       // The port is bound before anything is created (a first key printed by a server that then
       // cannot listen would be lost).

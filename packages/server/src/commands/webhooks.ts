@@ -1,6 +1,13 @@
 import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, parsePositiveInt, projectName } from '../config.js';
+import {
+  ALLOW_PRIVATE_WEBHOOKS_ENV,
+  CliError,
+  type CommonFlags,
+  DB_HELP,
+  parsePositiveInt,
+  projectName,
+} from '../config.js';
 import { existingProject, withRoster } from './with-roster.js';
 
 /**
@@ -11,37 +18,20 @@ export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 interface WebhookFlags extends CommonFlags {
   json?: boolean;
-  allowPrivateWebhookTargets?: boolean;
 }
 
-const ALLOW_PRIVATE_HELP =
-  'allow targets on private, loopback and link-local addresses (env ROSTER_WEBHOOKS_ALLOW_PRIVATE=1)';
-
-/** `--allow-private-webhook-targets`, else `ROSTER_WEBHOOKS_ALLOW_PRIVATE` (1/0). */
-function allowPrivate(flags: WebhookFlags, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (flags.allowPrivateWebhookTargets) return true;
-  const value = env.ROSTER_WEBHOOKS_ALLOW_PRIVATE;
-  if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return false;
-  if (value === '1' || value.toLowerCase() === 'true') return true;
-  throw new CliError(`Invalid ROSTER_WEBHOOKS_ALLOW_PRIVATE="${value}": use 1 or 0`);
-}
+const ALLOW_PRIVATE_HELP = `allow targets on private, loopback and link-local addresses (env ${ALLOW_PRIVATE_WEBHOOKS_ENV}=1)`;
 
 async function withProject<T>(
   flags: WebhookFlags,
   run: (roster: Roster, projectId: string) => Promise<T>,
   options: { create?: boolean } = {},
 ): Promise<T> {
-  return withRoster(
-    flags,
-    async (roster) => {
-      const name = projectName(flags);
-      const project = options.create
-        ? await roster.projects.ensure(name)
-        : await existingProject(roster, name);
-      return await run(roster, project.id);
-    },
-    { webhooks: { allowPrivateTargets: allowPrivate(flags) } },
-  );
+  return withRoster(flags, async (roster) => {
+    const name = projectName(flags);
+    const project = options.create ? await roster.projects.ensure(name) : await existingProject(roster, name);
+    return await run(roster, project.id);
+  });
 }
 
 function common(command: Command): Command {

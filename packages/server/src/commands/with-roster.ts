@@ -1,9 +1,16 @@
 import type { Project, Roster, RosterOptions } from '@roster/core';
-import { CliError, type CommonFlags, dbPath } from '../config.js';
+import {
+  allowPrivateWebhookTargets,
+  CliError,
+  type CommonFlags,
+  dbPath,
+  PRIVATE_WEBHOOKS_HINT,
+} from '../config.js';
 
 /**
  * Opens the roster of `--db` (else env `ROSTER_DB`), runs `run` with it and closes it, whatever
- * happens. Core is loaded here, not at the top: `roster --help` must not pay for core and its drivers.
+ * happens. Every command's roster honours the private webhook targets setting (flag, else env
+ * `ROSTER_WEBHOOKS_ALLOW_PRIVATE`) and names it in refusals. Core is loaded here, not at the top: `roster --help` must not pay for core and its drivers.
  */
 export async function withRoster<T>(
   flags: CommonFlags,
@@ -11,7 +18,15 @@ export async function withRoster<T>(
   options: Omit<RosterOptions, 'database'> = {},
 ): Promise<T> {
   const { createRoster } = await import('@roster/core');
-  const roster = await createRoster({ database: dbPath(flags), ...options });
+  const roster = await createRoster({
+    database: dbPath(flags),
+    ...options,
+    webhooks: {
+      allowPrivateTargets: allowPrivateWebhookTargets(flags.allowPrivateWebhookTargets),
+      privateTargetsHint: PRIVATE_WEBHOOKS_HINT,
+      ...options.webhooks,
+    },
+  });
   try {
     return await run(roster);
   } finally {
