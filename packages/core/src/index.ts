@@ -97,6 +97,7 @@ export {
 } from './contacts/contact-service.js';
 export type { BulkCreateResult, Contact, ContactPage, UpsertResult } from './contacts/contact-types.js';
 export { checkEmail, type EmailCheck } from './contacts/email-check.js';
+export { MissingDriverError } from './db/connection.js';
 export type { DialectInfo, DialectName } from './db/dialect.js';
 export type { Database } from './db/schema.js';
 export {
@@ -135,7 +136,7 @@ export {
   unescapeFormula,
 } from './imports/csv-format.js';
 export { type CsvWriteOptions, contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
-export { IMPORT_JOB_TYPE } from './imports/import-job.js';
+export { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
 export type {
   ImportFileInput,
   ImportService,

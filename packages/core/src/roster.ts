@@ -19,7 +19,7 @@ import {
   type IdempotencyService,
   idempotencyCleanupJob,
 } from './idempotency/idempotency-service.js';
-import { importJobDefinition } from './imports/import-job.js';
+import { importJobDefinition, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
 import type { LiveImportProgress } from './imports/import-types.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
@@ -138,7 +138,9 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   const liveImports = new Map<string, LiveImportProgress>();
-  jobs.register(importJobDefinition({ ...deps, ...resolved.imports, contactIndex, live: liveImports }));
+  const importDeps = { ...deps, ...resolved.imports, contactIndex, live: liveImports };
+  jobs.register(importJobDefinition(importDeps));
+  jobs.register(importJobDefinition(importDeps, LOCAL_IMPORT_JOB_TYPE));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
   const segmentDeps = {
     ...deps,

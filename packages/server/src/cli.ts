@@ -33,30 +33,83 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** What a failed command tells the user: one line of text, or with `--json` one JSON line. */
+interface Failure {
+  message: string;
+  /** The line(s) of text without --json: the message, and issues it does not already say. */
+  text: string;
+  /** A RosterError's code; `missing_driver`; `command_failed` (a CliError); `unexpected`. */
+  code: string;
+  exitCode: number;
+  details?: Record<string, unknown>;
+  /** Printed after the line, on stderr only (the stack of an unexpected error). */
+  trace?: unknown;
+}
+
+async function describeFailure(error: unknown): Promise<Failure> {
+  if (error instanceof CliError)
+    return {
+      message: error.message,
+      text: error.message,
+      code: 'command_failed',
+      exitCode: error.exitCode,
+      ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}),
+    };
+  // Core is loaded only by the commands that use it (`--help` stays fast), so only now.
+  const { isRosterError, MissingDriverError } = await import('@roster/core');
+  if (error instanceof MissingDriverError) {
+    const message = `the database needs the \`${error.driver}\` package, which is not installed: install it next to roster (npm install ${error.driver})`;
+    return {
+      message,
+      text: message,
+      code: 'missing_driver',
+      exitCode: 1,
+      details: { driver: error.driver },
+    };
+  }
+  if (isRosterError(error)) {
+    // Issues the message does not already say are listed below it.
+    const issues =
+      error.details.issues
+        ?.filter((i) => !error.message.includes(`${i.field}: ${i.message}`))
+        .map((i) => `\n  ${i.field}: ${i.message}`)
+        .join('') ?? '';
+    return {
+      message: error.message,
+      text: `${error.message}${issues}`,
+      code: error.code,
+      exitCode: 1,
+      details: error.details,
+    };
+  }
+  return {
+    message: 'unexpected error',
+    text: 'unexpected error',
+    code: 'unexpected',
+    exitCode: 1,
+    trace: error,
+  };
+}
+
+/** The subcommand that ran, if it was given `--json`. */
+function ranWithJson(command: Command): boolean {
+  return command.commands.some((sub) => sub.opts().json === true || ranWithJson(sub));
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
-    if (error instanceof CliError) {
-      console.error(`roster: ${error.message}`);
-      process.exit(error.exitCode);
-    }
-    // Core is loaded only by the commands that use it (`--help` stays fast), so only now.
-    const { isRosterError } = await import('@roster/core');
-    if (isRosterError(error)) {
-      // Issues the message does not already say are listed below it.
-      const issues =
-        error.details.issues
-          ?.filter((i) => !error.message.includes(`${i.field}: ${i.message}`))
-          .map((i) => `\n  ${i.field}: ${i.message}`)
-          .join('') ?? '';
-      console.error(`roster: ${error.message}${issues}`);
-      process.exit(1);
-    }
-    console.error('roster: unexpected error:', error);
-    process.exit(1);
+    const failure = await describeFailure(error);
+    if (ranWithJson(program)) {
+      const { message, code, details } = failure;
+      console.log(JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } }));
+      if (failure.trace !== undefined) console.error('roster: unexpected error:', failure.trace);
+    } else if (failure.trace !== undefined) console.error(`roster: ${failure.text}:`, failure.trace);
+    else console.error(`roster: ${failure.text}`);
+    process.exit(failure.exitCode);
   }
 }
 

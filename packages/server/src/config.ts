@@ -68,13 +68,22 @@ export function parsePositiveInt(name: string, value: string): number {
   return Number(value);
 }
 
-/** An error whose message is shown to the user as is, with exit code 1 (or `exitCode`). */
+/**
+ * An error whose message is shown to the user as is, with exit code 1 (or `exitCode`). `details`
+ * go into the JSON error line of a command run with `--json` (e.g. the failed job's id).
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** Every count a command prints (rows, bytes, rates): whole numbers with thousands separators, `12,345`. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
 }

@@ -1,4 +1,5 @@
 import { SingleBar } from 'cli-progress';
+import { formatCount as number } from './config.js';
 
 /** What a progress display shows at one moment. */
 export interface ProgressSample {
@@ -32,8 +33,6 @@ export interface ProgressDisplay {
   /** Shows `final` (if given) and stops; the bar's line is kept. */
   stop(final?: ProgressSample | null): void;
 }
-
-const number = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

@@ -14,6 +14,8 @@ export const ROSTER_CLI_ARGS = [
 
 export interface RunResult {
   code: number | null;
+  /** The CLI process's id (a job it ran names it in `lockedBy`). */
+  pid: number | undefined;
   stdout: string;
   stderr: string;
 }
@@ -30,7 +32,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, pid: child.pid, stdout, stderr }));
   });
 }
 

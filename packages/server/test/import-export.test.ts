@@ -164,7 +164,7 @@ describe('roster import / export', () => {
     );
     expect(clean.stderr).not.toContain('\r');
     const cleanSummary =
-      /^Imported ([\d,]+) rows in [\d.]+ s \([\d,]+ rows\/s\): (\d+) created, (\d+) updated, (\d+) failed$/m.exec(
+      /^Imported ([\d,]+) rows in [\d.]+ s \([\d,]+ rows\/s\): ([\d,]+) created, ([\d,]+) updated, ([\d,]+) failed$/m.exec(
         clean.stdout,
       );
     expect(cleanSummary).not.toBeNull();

@@ -10,10 +10,29 @@ export interface OpenedDatabase {
 }
 
 /** Loads an optional peer dependency, or throws `message` (with the load error as its cause). */
+/**
+ * An optional database driver (`better-sqlite3`, `pg`) is not installed. Not a `RosterError`: it
+ * is the setup, not the input. `driver` is the package to install.
+ */
+export class MissingDriverError extends Error {
+  readonly code = 'ERR_ROSTER_MISSING_DRIVER';
+  constructor(
+    readonly driver: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MissingDriverError';
+  }
+}
+
 function requireOptional<T>(name: string, message: string): T {
   try {
     return createRequire(import.meta.url)(name) as T;
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND')
+      throw new MissingDriverError(name, message, { cause: error });
     throw new Error(message, { cause: error });
   }
 }

@@ -89,16 +89,30 @@ export function dataColumnName(key: string): string {
  * lowercased name, as Plunk does (`data.<key>` under `<key>`, case kept); when two columns give
  * the same key, the first counts. Without `nameColumns` (Plunk imports, the CLI) a `firstName`
  * column is data like any other, as Plunk stores it. No email column is a `validation_failed`
- * error on the field `file`.
+ * error on the field `file`. `emailColumn` (any case) names the column to read emails from
+ * instead of `email` (a column named `email` is then ignored: `email` is a reserved data key); none such is `validation_failed` on
+ * `emailColumn`.
  */
 export function mapHeader(
   header: string[],
   nameColumns = false,
   skipColumns: readonly string[] = [],
+  emailColumn?: string,
 ): CsvColumns {
   const names = header.map((name) => unescapeFormula(name.trim()));
   const lower = names.map((name) => name.toLowerCase());
-  const email = lower.indexOf('email');
+  const chosen = emailColumn?.trim().toLowerCase();
+  const email = lower.indexOf(chosen ?? 'email');
+  if (email === -1 && chosen !== undefined) {
+    const shown = names.filter(Boolean).slice(0, 20).join(', ');
+    throw new RosterError(
+      'validation_failed',
+      `The CSV file has no column "${emailColumn}" to read emails from (its header is: ${shown || 'empty'})`,
+      {
+        issues: [{ field: 'emailColumn', message: `names no column of the header line ("${emailColumn}")` }],
+      },
+    );
+  }
   if (email === -1) {
     const shown = names.filter(Boolean).slice(0, 20).join(', ');
     throw new RosterError(
@@ -114,6 +128,7 @@ export function mapHeader(
   const seen = new Set<string>();
   names.forEach((name, index) => {
     const prefixed = lower[index]!.startsWith(DATA_COLUMN_PREFIX) && name.length > DATA_COLUMN_PREFIX.length;
+    if (index === email) return;
     if (!prefixed && isSpecialColumnName(name, nameColumns)) return;
     if (!prefixed && skipColumns.includes(lower[index]!)) return;
     // Plunk lowercases header names; `data.<key>` (roster's export) keeps the key's case.

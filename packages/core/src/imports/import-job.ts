@@ -36,6 +36,16 @@ import {
 
 export const IMPORT_JOB_TYPE = 'import';
 
+/**
+ * Imports of a file on the local disk of the process that queued them (`enqueueFromPath`, the
+ * CLI): the same work as `import`, but only `runJob(id)` runs them (`byIdOnly`), so a server
+ * sharing the database never claims one and reads a path that may not exist on its host.
+ */
+export const LOCAL_IMPORT_JOB_TYPE = 'import.local';
+
+/** Both import job types. */
+export const IMPORT_JOB_TYPES: readonly string[] = [IMPORT_JOB_TYPE, LOCAL_IMPORT_JOB_TYPE];
+
 const NON_BLANK = /\S/;
 
 export interface ImportJobDeps extends ServiceDeps {
@@ -82,9 +92,13 @@ const emptyFile = () =>
  * meanwhile the job fails (`The audience ... no longer exists ...`) rather than importing the rest
  * without it; batches committed before stay imported (and, the audience being gone, in none).
  */
-export function importJobDefinition(deps: ImportJobDeps): JobDefinition<ImportJobPayload, ImportResult> {
+export function importJobDefinition(
+  deps: ImportJobDeps,
+  type: typeof IMPORT_JOB_TYPE | typeof LOCAL_IMPORT_JOB_TYPE = IMPORT_JOB_TYPE,
+): JobDefinition<ImportJobPayload, ImportResult> {
   return {
-    type: IMPORT_JOB_TYPE,
+    type,
+    ...(type === LOCAL_IMPORT_JOB_TYPE ? { byIdOnly: true } : {}),
     run: (ctx) => runImport(deps, ctx),
     async completedIn(trx, job, result) {
       const { errors: _errors, ...counts } = result;
@@ -106,6 +120,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   const audienceId = ctx.job.payload.audienceId ?? null;
   const nameColumns = ctx.job.payload.nameColumns ?? false;
   const skipColumns = ctx.job.payload.skipColumns ?? [];
+  const emailColumn = ctx.job.payload.emailColumn;
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
   if (audienceId !== null && !(await audienceExists(db, projectId, audienceId)))
@@ -116,7 +131,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   let columns: CsvColumns | null = null;
   if (saved) {
     progress = saved;
-    columns = mapHeader(saved.header, nameColumns, skipColumns);
+    columns = mapHeader(saved.header, nameColumns, skipColumns, emailColumn);
   } else {
     if (source.size === 0) throw emptyFile();
     const head = await readHead(db, source, HEADER_SNIFF_BYTES);
@@ -237,7 +252,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         consumed = true;
         if (!columns) {
           header = record.map((name) => name.trim());
-          columns = mapHeader(header, nameColumns, skipColumns);
+          columns = mapHeader(header, nameColumns, skipColumns, emailColumn);
           continue;
         }
         if (!record.some((cell) => NON_BLANK.test(cell))) continue;

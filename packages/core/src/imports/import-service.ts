@@ -12,7 +12,7 @@ import type { Job } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { HEADER_SNIFF_BYTES, headerLine, mapHeader, parseHeaderLine, sniffDelimiter } from './csv-format.js';
-import { IMPORT_JOB_TYPE } from './import-job.js';
+import { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './import-job.js';
 import { readHead } from './import-source.js';
 import type {
   ImportJobPayload,
@@ -61,6 +61,12 @@ export interface PathImportOptions {
   /** As `ImportFileInput.nameColumns`. @default false */
   nameColumns?: boolean;
   /**
+   * The header name (any case, trimmed) of the column holding the emails, instead of `email`;
+   * a column named `email` is then ignored (`email` is a reserved data key). A header without this
+   * column is `validation_failed` on `emailColumn`. Absent: the `email` column.
+   */
+  emailColumn?: string;
+  /**
    * Start a new import even though a completed import of the same unchanged file exists, or an
    * unfinished import of the file changed since (that job is then cancelled).
    * @default false
@@ -72,11 +78,13 @@ function importPayload(
   source: ImportSource,
   audienceId: string | null,
   nameColumns?: boolean,
+  emailColumn?: string,
 ): ImportJobPayload {
   return {
     source,
     ...(audienceId === null ? {} : { audienceId }),
     ...(nameColumns ? { nameColumns: true } : {}),
+    ...(emailColumn === undefined ? {} : { emailColumn }),
   };
 }
 
@@ -98,11 +106,24 @@ export interface PathImportJob {
 const COMPLETED_IMPORTS_CHECKED = 200;
 
 /** Rejects a header that can be read and has no email column (cheap: one line). */
-function checkHeader(head: Uint8Array, complete: boolean): void {
+function checkHeader(head: Uint8Array, complete: boolean, emailColumn?: string): void {
   const line = headerLine(head, complete);
   if (line === null) return; // no complete line in the first bytes: the job will tell
   const header = parseHeaderLine(line, sniffDelimiter(line));
-  if (header?.some((cell) => cell.trim() !== '')) mapHeader(header);
+  if (header?.some((cell) => cell.trim() !== '')) mapHeader(header, false, [], emailColumn);
+}
+
+/** `emailColumn` trimmed; empty is `validation_failed`. */
+function emailColumnOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '')
+    throw RosterError.validation([{ field: 'emailColumn', message: 'must be a non-empty column name' }]);
+  return value.trim();
+}
+
+/** An import job of either type; `not_found` for any other job. */
+function expectImport<J extends Job<any, any>>(job: J): J {
+  return expectType(job, IMPORT_JOB_TYPES.includes(job.type) ? job.type : IMPORT_JOB_TYPE);
 }
 
 export function createImportService(deps: ImportServiceDeps) {
@@ -120,9 +141,7 @@ export function createImportService(deps: ImportServiceDeps) {
   }
 
   async function status(projectId: string, jobId: string): Promise<JobStatusView<ImportResult>> {
-    return toJobStatus(
-      expectType(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId), IMPORT_JOB_TYPE),
-    );
+    return toJobStatus(expectImport(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId)));
   }
 
   return {
@@ -187,6 +206,7 @@ export function createImportService(deps: ImportServiceDeps) {
       options: PathImportOptions = {},
     ): Promise<PathImportJob> {
       const audienceId = await audienceOf(projectId, options.audienceId);
+      const emailColumn = emailColumnOf(options.emailColumn);
       const absolute = resolve(path);
       const info = await stat(absolute).catch(() => null);
       if (!info?.isFile()) {
@@ -194,7 +214,7 @@ export function createImportService(deps: ImportServiceDeps) {
       }
       const source: ImportSource = { kind: 'path', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
       const head = await readHead(db, source, HEADER_SNIFF_BYTES);
-      checkHeader(head, head.byteLength >= info.size);
+      checkHeader(head, head.byteLength >= info.size, emailColumn);
       const nameColumns = options.nameColumns ?? false;
       type PathJob = Job<ImportJobPayload, ImportResult>;
       const sameFile = (job: PathJob) => {
@@ -206,11 +226,18 @@ export function createImportService(deps: ImportServiceDeps) {
         return other.kind === 'path' && other.size === info.size && other.mtimeMs === info.mtimeMs;
       };
       const sameOptions = (job: PathJob) =>
-        (job.payload.audienceId ?? null) === audienceId && (job.payload.nameColumns ?? false) === nameColumns;
+        (job.payload.audienceId ?? null) === audienceId &&
+        (job.payload.nameColumns ?? false) === nameColumns &&
+        job.payload.emailColumn === emailColumn;
 
+      // Path imports queued before they had their own type (`import`) are still found.
       const unfinished = (
-        await jobs.unfinished<ImportJobPayload, ImportResult>(projectId, IMPORT_JOB_TYPE)
-      ).filter(sameFile);
+        await Promise.all(
+          IMPORT_JOB_TYPES.map((type) => jobs.unfinished<ImportJobPayload, ImportResult>(projectId, type)),
+        )
+      )
+        .flat()
+        .filter(sameFile);
       const resumable = unfinished.find((job) => unchanged(job) && sameOptions(job));
       if (resumable) return { job: resumable, resumed: true, alreadyImported: false };
       let replaced: PathJob | undefined;
@@ -235,17 +262,28 @@ export function createImportService(deps: ImportServiceDeps) {
         )) as PathJob;
       }
       if (!options.force) {
-        const completed = await jobs.withStatus<ImportJobPayload, ImportResult>(
-          projectId,
-          IMPORT_JOB_TYPE,
-          'completed',
-          COMPLETED_IMPORTS_CHECKED,
-        );
+        const completed = (
+          await Promise.all(
+            IMPORT_JOB_TYPES.map((type) =>
+              jobs.withStatus<ImportJobPayload, ImportResult>(
+                projectId,
+                type,
+                'completed',
+                COMPLETED_IMPORTS_CHECKED,
+              ),
+            ),
+          )
+        ).flat();
         const done = completed.find((job) => sameFile(job) && unchanged(job) && sameOptions(job));
         if (done) return { job: done, resumed: false, alreadyImported: true };
       }
-      const payload = importPayload(source, audienceId, nameColumns);
-      const job = (await jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload)) as PathJob;
+      const payload = importPayload(source, audienceId, nameColumns, emailColumn);
+      // Run only by the process that queued it (`runJob`): a server sharing the database may not see the path.
+      const job = (await jobs.enqueue<ImportJobPayload>(
+        projectId,
+        LOCAL_IMPORT_JOB_TYPE,
+        payload,
+      )) as PathJob;
       return { job, resumed: false, alreadyImported: false, ...(replaced ? { replaced } : {}) };
     },
 
@@ -287,10 +325,7 @@ export function createImportService(deps: ImportServiceDeps) {
 
     /** Rows done so far, for progress displays (null before the first batch). */
     async progress(projectId: string, jobId: string): Promise<ImportProgress | null> {
-      const job = expectType(
-        await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId),
-        IMPORT_JOB_TYPE,
-      );
+      const job = expectImport(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId));
       return job.progress as ImportProgress | null;
     },
   };

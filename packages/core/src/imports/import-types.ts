@@ -41,6 +41,8 @@ export interface ImportJobPayload {
   nameColumns?: boolean;
   /** Lowercased header names whose columns are not stored (a `data.<name>` column still is). */
   skipColumns?: string[];
+  /** The header name (any case) of the column read as the email, instead of `email`. */
+  emailColumn?: string;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Contact } from '../contacts/contact-types.js';
 import { FILE_CHUNK_BYTES } from '../files/file-store.js';
 import type { RosterOptions } from '../options.js';
 import type { Roster } from '../roster.js';
-import { IMPORT_JOB_TYPE } from './import-job.js';
+import { IMPORT_JOB_TYPE, LOCAL_IMPORT_JOB_TYPE } from './import-job.js';
 import type { ImportResult } from './import-types.js';
 
 let time = Date.parse('2030-01-01T00:00:00.000Z');
@@ -402,7 +402,7 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     expect(first.resumed).toBe(false);
     const again = await roster.imports.enqueueFromPath(projectId, path);
     expect(again).toMatchObject({ resumed: true, job: { id: first.job.id } });
-    await roster.jobs.runOnce();
+    await roster.jobs.runJob(projectId, first.job.id);
     expect((await roster.imports.status(projectId, first.job.id)).result).toMatchObject({ createdCount: 2 });
     await expect(roster.imports.enqueueFromPath(projectId, join(dir, 'missing.csv'))).rejects.toMatchObject({
       code: 'validation_failed',
@@ -410,23 +410,63 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     expect(IMPORT_JOB_TYPE).toBe('import');
   });
 
+  it('queues a file from disk as a local import that runOnce never claims, only runJob in this process', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(mkdtempSync(join(tmpdir(), 'roster-import-')), 'contacts.csv');
+    writeFileSync(path, 'email\na@example.com\n');
+    const { job } = await roster.imports.enqueueFromPath(projectId, path);
+    expect(job.type).toBe(LOCAL_IMPORT_JOB_TYPE);
+    expect(await roster.jobs.runOnce()).toBe(0);
+    expect(await roster.jobs.get(projectId, job.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    await roster.jobs.runJob(projectId, job.id);
+    expect(await roster.imports.status(projectId, job.id)).toMatchObject({
+      state: 'completed',
+      result: { createdCount: 1 },
+    });
+  });
+
+  it('reads the emails from the column named by emailColumn (any case), ignoring an email column', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(mkdtempSync(join(tmpdir(), 'roster-import-')), 'contacts.csv');
+    writeFileSync(path, 'Name,E-Mail Address,email\nAda,ada@example.com,old@example.com\n');
+    const { job } = await roster.imports.enqueueFromPath(projectId, path, {
+      emailColumn: ' e-mail address ',
+    });
+    expect(job.payload.emailColumn).toBe('e-mail address');
+    await roster.jobs.runJob(projectId, job.id);
+    expect(await all(roster, projectId)).toEqual({
+      'ada@example.com': { subscribed: true, data: { name: 'Ada' } },
+    });
+    // Another email column is another import, not a resume or an "already imported".
+    expect(await roster.imports.enqueueFromPath(projectId, path)).toMatchObject({ alreadyImported: false });
+    const missing = await roster.imports
+      .enqueueFromPath(projectId, path, { emailColumn: 'mail' })
+      .catch((e: unknown) => e);
+    expect(missing).toMatchObject({
+      code: 'validation_failed',
+      message:
+        'The CSV file has no column "mail" to read emails from (its header is: Name, E-Mail Address, email)',
+      details: { issues: [{ field: 'emailColumn', message: 'names no column of the header line ("mail")' }] },
+    });
+  });
+
   it('answers the completed job for a file already imported unchanged, and queues a new one only with force', async () => {
     const { roster, projectId } = await setup();
     const path = join(mkdtempSync(join(tmpdir(), 'roster-import-')), 'contacts.csv');
     writeFileSync(path, 'email,plan\na@example.com,pro\n');
     const first = await roster.imports.enqueueFromPath(projectId, path);
-    await roster.jobs.runOnce();
+    await roster.jobs.runJob(projectId, first.job.id);
     const again = await roster.imports.enqueueFromPath(projectId, path);
     expect(again).toMatchObject({
       resumed: false,
       alreadyImported: true,
       job: { id: first.job.id, status: 'completed', result: { createdCount: 1 } },
     });
-    expect(await roster.jobs.unfinished(projectId, IMPORT_JOB_TYPE)).toEqual([]);
+    expect(await roster.jobs.unfinished(projectId, LOCAL_IMPORT_JOB_TYPE)).toEqual([]);
     // Other options are another import.
     const named = await roster.imports.enqueueFromPath(projectId, path, { nameColumns: true });
     expect(named).toMatchObject({ resumed: false, alreadyImported: false });
-    await roster.jobs.runOnce();
+    await roster.jobs.runJob(projectId, named.job.id);
     const forced = await roster.imports.enqueueFromPath(projectId, path, { force: true });
     expect(forced).toMatchObject({ resumed: false, alreadyImported: false, job: { status: 'queued' } });
     expect(forced.job.id).not.toBe(first.job.id);
@@ -443,17 +483,17 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     expect(error).toMatchObject({ code: 'conflict', details: { jobId: first.job.id } });
     expect((error as Error).message).toContain(`changed after import job ${first.job.id} started`);
     expect((error as Error).message).toContain('force');
-    expect((await roster.jobs.unfinished(projectId, IMPORT_JOB_TYPE)).map((j) => j.id)).toEqual([
+    expect((await roster.jobs.unfinished(projectId, LOCAL_IMPORT_JOB_TYPE)).map((j) => j.id)).toEqual([
       first.job.id,
     ]);
 
     const forced = await roster.imports.enqueueFromPath(projectId, path, { force: true });
     expect(forced.replaced).toMatchObject({ id: first.job.id, status: 'failed' });
     expect(forced.replaced?.lastError).toContain('changed after the import started');
-    expect((await roster.jobs.unfinished(projectId, IMPORT_JOB_TYPE)).map((j) => j.id)).toEqual([
+    expect((await roster.jobs.unfinished(projectId, LOCAL_IMPORT_JOB_TYPE)).map((j) => j.id)).toEqual([
       forced.job.id,
     ]);
-    await roster.jobs.runOnce();
+    await roster.jobs.runJob(projectId, forced.job.id);
     expect((await roster.imports.status(projectId, forced.job.id)).result).toMatchObject({ createdCount: 2 });
     expect(await roster.jobs.get(projectId, first.job.id)).toMatchObject({ status: 'failed', attempts: 0 });
   });
@@ -733,7 +773,8 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     });
     const plain = await roster.imports.enqueueFromPath(projectId, path);
     expect(plain.resumed).toBe(false);
-    await roster.jobs.runOnce();
+    await roster.jobs.runJob(projectId, first.job.id);
+    await roster.jobs.runJob(projectId, plain.job.id);
     expect(await names(roster, projectId)).toEqual({
       'a@example.com': { firstName: 'Ada', lastName: null, audienceId: audience.id },
     });

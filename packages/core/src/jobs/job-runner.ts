@@ -126,9 +126,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let heartbeat: NodeJS.Timeout | undefined;
 
   const now = () => isoNow(clock);
-  /** The registered types whose lane passes `room` (one claim serves every lane with room). */
+  /**
+   * The registered types whose lane passes `room` (one claim serves every lane with room); never
+   * the `byIdOnly` types, which only `runJob` runs.
+   */
   const typesWhere = (room: (lane: Lane) => boolean) =>
-    [...definitions.keys()].filter((type) => room(laneOf(type)));
+    [...definitions.entries()]
+      .filter(([type, definition]) => !definition.byIdOnly && room(laneOf(type)))
+      .map(([type]) => type);
 
   function background(promise: Promise<unknown>): void {
     promise.catch(onError);

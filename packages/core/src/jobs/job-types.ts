@@ -64,6 +64,14 @@ export interface JobDefinition<P = unknown, R = unknown> {
    */
   lane?: string;
   /**
+   * Jobs of this type are never claimed by a runner looking for work (`start()`, `runOnce()`):
+   * only `runJob(id)` runs them, in the process that calls it. For work tied to one process's
+   * machine, e.g. the CLI's import of a file on its local disk, which a server on another host
+   * sharing the database could not read.
+   * @default false
+   */
+  byIdOnly?: boolean;
+  /**
    * Does the work and returns the result to store. Must be idempotent: it may run again after a
    * crash, starting from the progress it saved. Throwing a `RosterError` fails the job at once
    * (the input is wrong, retrying cannot help); any other error is retried with backoff until

@@ -186,7 +186,7 @@ function JobDetail({ id }: { id: string }) {
         const next = await api<JobView>('GET', `roster/jobs/${id}`);
         if (!live) return;
         setJob(next);
-        if (next.type === 'import' && !isRunning(next)) {
+        if (next.summary?.kind === 'import' && !isRunning(next)) {
           const view = await api<ImportView>('GET', `roster/imports/${id}`);
           if (live) setRowErrors(view.errors);
         }

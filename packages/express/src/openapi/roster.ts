@@ -83,7 +83,11 @@ const rosterImportSchema = z.object({
 
 const rosterJobSchema = z.object({
   id: z.uuid(),
-  type: z.string().describe('`import` or `bulk` (or another type named in `type`)'),
+  type: z
+    .string()
+    .describe(
+      '`import`, `import.local` (a CLI import of a file on its own disk) or `bulk` (or another type named in `type`)',
+    ),
   state: z.enum(['waiting', 'active', 'completed', 'failed']),
   progress: z.int().min(0).max(100),
   attempts: z.int().min(0),
@@ -610,7 +614,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           {
             name: 'type',
             in: 'query',
-            description: 'Comma-separated job types (default `import,bulk`)',
+            description: 'Comma-separated job types (default `import,import.local,bulk`)',
             schema: z.string(),
             example: 'import,bulk',
           },

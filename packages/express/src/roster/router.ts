@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
-import { RosterError, toJobStatus } from '@roster/core';
+import { IMPORT_JOB_TYPES, RosterError, toJobStatus } from '@roster/core';
 import type { ImportView, JobSummary, JobView } from '@roster/core/wire';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
@@ -26,15 +26,18 @@ export interface RosterRouterOptions {
 /** The paths the management router serves, relative to where it is mounted. */
 export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/contacts', '/webhooks'];
 
-/** The job types `GET /jobs` lists when no `type` is given: the ones people start. */
-export const LISTED_JOB_TYPES = ['import', 'bulk'];
+/**
+ * The job types `GET /jobs` lists when no `type` is given: the ones people start (`import.local`
+ * is a CLI import of a file on its own disk, run only by that CLI process).
+ */
+export const LISTED_JOB_TYPES = [...IMPORT_JOB_TYPES, 'bulk'];
 
 /** A job of `GET /jobs`: state, progress and a type-specific summary (never the payload). */
 export function toJobView(job: Job): JobView {
   const status = toJobStatus(job);
   const finished = status.state === 'completed' || status.state === 'failed';
   let summary: JobSummary | null = null;
-  if (job.type === 'import') {
+  if (IMPORT_JOB_TYPES.includes(job.type)) {
     const result = job.result as ImportResult | null;
     const progress = job.progress as ImportProgress | null;
     const counts = (status.state === 'completed' ? result : null) ?? progress?.counts ?? null;

@@ -1,11 +1,12 @@
 import type { ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, dbPath, projectName } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, dbPath, formatCount, projectName } from '../config.js';
 import { capHeap } from '../heap-cap.js';
 import type { ProgressSample } from '../progress.js';
 
 interface ImportFlags extends CommonFlags {
   audience?: string;
+  emailColumn?: string;
   nameColumns?: boolean;
   force?: boolean;
   json?: boolean;
@@ -26,7 +27,7 @@ const IMPORT_HEAP_CAP_MIB = 32;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const rowsText = (n: number) => n.toLocaleString('en-US');
+const rowsText = formatCount;
 
 /**
  * The summary line. A resumed import reports the job's totals and, separately, what this run
@@ -35,7 +36,7 @@ const rowsText = (n: number) => n.toLocaleString('en-US');
 function printSummary(result: ImportResult, seconds: number, rowsBefore: number): void {
   const rows = result.totalRows - rowsBefore;
   const rate = seconds > 0 ? Math.round(rows / seconds) : rows;
-  const counts = `${result.createdCount} created, ${result.updatedCount} updated, ${result.failureCount} failed`;
+  const counts = countsText(result);
   if (rowsBefore > 0) {
     console.log(
       `Imported ${rowsText(result.totalRows)} rows in all: ${counts}. This run resumed after ` +
@@ -49,11 +50,16 @@ function printSummary(result: ImportResult, seconds: number, rowsBefore: number)
   printErrors(result);
 }
 
+function countsText(result: ImportResult): string {
+  return `${formatCount(result.createdCount)} created, ${formatCount(result.updatedCount)} updated, ${formatCount(result.failureCount)} failed`;
+}
+
 function printErrors(result: ImportResult): void {
   for (const error of result.errors.slice(0, 20)) {
     console.log(`  line ${error.row}: ${error.error}${error.email ? ` (${error.email})` : ''}`);
   }
-  if (result.failureCount > 20) console.log(`  ... and ${result.failureCount - 20} more rejected rows`);
+  if (result.failureCount > 20)
+    console.log(`  ... and ${formatCount(result.failureCount - 20)} more rejected rows`);
 }
 
 /** `--audience`: an audience id, or the name of exactly one audience of the project. */
@@ -100,6 +106,10 @@ export function registerImportCommand(program: Command): void {
     .option('--project <name>', 'project to import into (created if missing)', 'default')
     .option('--audience <id|name>', 'put every imported contact in this audience of the project')
     .option(
+      '--email-column <name>',
+      'the header of the column holding the emails (any case; default email); a column named email is then ignored',
+    )
+    .option(
       '--name-columns',
       'fill first and last names from first_name/firstName/"first name" (and last) columns instead of data',
     )
@@ -135,6 +145,7 @@ export function registerImportCommand(program: Command): void {
             audienceId,
             nameColumns: flags.nameColumns === true,
             force: flags.force === true,
+            ...(flags.emailColumn === undefined ? {} : { emailColumn: flags.emailColumn }),
           })
           .catch((error: unknown) => {
             const jobId = isRosterError(error) && error.code === 'conflict' ? error.details.jobId : undefined;
@@ -142,6 +153,8 @@ export function registerImportCommand(program: Command): void {
             throw new CliError(
               `${file} changed after import job ${jobId} started, so that import cannot resume. ` +
                 `To import the file as it is now from row 1, run the same command with --force (it cancels job ${jobId}).`,
+              1,
+              { jobId },
             );
           });
         const { job, resumed } = enqueued;
@@ -151,8 +164,7 @@ export function registerImportCommand(program: Command): void {
           else {
             console.log(
               `${file} was already imported by job ${job.id} (completed at ${job.updatedAt}): ` +
-                `${rowsText(result.totalRows)} rows, ${result.createdCount} created, ${result.updatedCount} updated, ` +
-                `${result.failureCount} failed. Nothing to do; use --force to import it again.`,
+                `${rowsText(result.totalRows)} rows, ${countsText(result)}. Nothing to do; use --force to import it again.`,
             );
           }
           return;
@@ -165,7 +177,7 @@ export function registerImportCommand(program: Command): void {
         console.error(
           resumed
             ? `Resuming import job ${job.id} of ${file} after ${rowsText(done)} rows`
-            : `Importing ${file} (${job.payload.source.size.toLocaleString('en-US')} bytes) as job ${job.id}`,
+            : `Importing ${file} (${formatCount(job.payload.source.size)} bytes) as job ${job.id}`,
         );
         const size = job.payload.source.size;
         // Until the job's first block of rows is read, the display starts where the job stands.
@@ -223,7 +235,7 @@ export function registerImportCommand(program: Command): void {
           },
         );
         if (finished.status === 'failed') {
-          throw new CliError(`Import failed: ${finished.lastError ?? 'unknown error'}`);
+          throw new CliError(`Import failed: ${finished.lastError ?? 'unknown error'}`, 1, { jobId: job.id });
         }
         if (flags.json) console.log(JSON.stringify({ jobId: job.id, ...result }));
         else printSummary(result as ImportResult, (Date.now() - started) / 1000, done);
