@@ -27,10 +27,7 @@ afterEach(async () => {
 });
 
 const add = (url: string, env: NodeJS.ProcessEnv = {}, extra: string[] = []) =>
-  runCli(
-    ['webhooks', 'add', '--db', db, '--url', url, '--events', 'contact.created', '--json', ...extra],
-    env,
-  );
+  runCli(['webhooks', 'add', '--db', db, '--url', url, '--events', 'contact.created', ...extra], env);
 
 async function postWebhook(server: ServeProcess, url: string): Promise<Response> {
   const key = /API key \(shown once, keep it\): (\S+)/.exec(server.output())![1]!;
@@ -50,7 +47,7 @@ describe('private webhook targets (CLI)', () => {
     );
 
     // The env variable alone allows it, for add and test alike (no flag on either command).
-    const added = await add('http://127.0.0.1:9/hook', { ROSTER_WEBHOOKS_ALLOW_PRIVATE: '1' });
+    const added = await add('http://127.0.0.1:9/hook', { ROSTER_WEBHOOKS_ALLOW_PRIVATE: '1' }, ['--json']);
     expect(added.stderr).toBe('');
     const { id } = JSON.parse(added.stdout) as { id: string };
 
