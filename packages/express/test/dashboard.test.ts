@@ -485,9 +485,9 @@ describeEachDialect('dashboard and management routes', (dialect) => {
       });
       expect(JSON.stringify(second.body)).not.toContain('payload');
       const all = await request(`${server.url}/roster/jobs?limit=100`, { key });
-      expect(all.body.data.every((j: { type: string }) => j.type === 'import' || j.type === 'bulk')).toBe(
-        true,
-      );
+      expect(
+        all.body.data.every((j: { type: string }) => ['import', 'import.local', 'bulk'].includes(j.type)),
+      ).toBe(true);
       expect(all.body.data.map((j: { id: string }) => j.id)).not.toContain(undefined);
       const onlyImports = await request(`${server.url}/roster/jobs?type=import&limit=100`, { key });
       expect(onlyImports.body.data.map((j: { type: string }) => j.type)).not.toContain('bulk');

@@ -43,6 +43,7 @@ describe('the server serves the OpenAPI documents', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/contacts',
       '/contacts/export',
+      '/imports',
       '/imports/{jobId}',
       '/jobs',
       '/jobs/{id}',
