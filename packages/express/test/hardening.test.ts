@@ -212,6 +212,28 @@ describeEachDialect('HTTP hardening', (dialect) => {
       ]);
     });
 
+    it('refuses two files in one upload with a 400 naming the file field (malformed, not too large)', async () => {
+      const form = new FormData();
+      form.append('file', new Blob(['email\na@example.com\n']), 'a.csv');
+      form.append('file', new Blob(['email\nb@example.com\n']), 'b.csv');
+      const res = await multipart(form);
+      expect(res.status).toBe(400);
+      expect(res.body.error.errors).toEqual([
+        { field: 'file', message: 'must be one file: the request has more than one' },
+      ]);
+    });
+
+    it('refuses a second file under another field name with a 400 naming that field', async () => {
+      const form = new FormData();
+      form.append('file', new Blob(['email\na@example.com\n']), 'a.csv');
+      form.append('other', new Blob(['email\nb@example.com\n']), 'b.csv');
+      const res = await multipart(form);
+      expect(res.status).toBe(400);
+      expect(res.body.error.errors).toEqual([
+        { field: 'other', message: 'is not expected: send the CSV as the multipart field "file"' },
+      ]);
+    });
+
     it('still accepts a file with a few small fields', async () => {
       const form = new FormData();
       form.append('note', 'hello');

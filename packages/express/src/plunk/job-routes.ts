@@ -37,8 +37,10 @@ const MULTIPART_LIMIT_MESSAGES: Record<string, string> = {
   LIMIT_FIELD_COUNT: `has more than ${MULTIPART_LIMITS.fields} text fields`,
   LIMIT_FIELD_KEY: `has a field name longer than ${MULTIPART_LIMITS.fieldNameSize} bytes`,
   LIMIT_FIELD_VALUE: `has a text field longer than ${MULTIPART_LIMITS.fieldSize} bytes`,
-  LIMIT_FILE_COUNT: 'has more than one file',
 };
+
+/** A second file is a malformed request (400), not a large one: the upload takes exactly one. */
+const ONE_FILE = 'must be one file: the request has more than one';
 
 /**
  * Multipart field `file`, held in memory up to the import limit; multer's errors become RosterErrors.
@@ -48,7 +50,9 @@ export function uploadFile(roster: Roster): RequestHandler {
   const limit = roster.options.limits.maxImportBytes;
   const upload = multer({
     storage: multer.memoryStorage(),
-    limits: { ...MULTIPART_LIMITS, fileSize: limit, files: 1 },
+    // No `files` limit: `.single('file')` refuses any second file itself (LIMIT_UNEXPECTED_FILE, with
+    // the field it came in), which names the field at fault; the part limit bounds the rest.
+    limits: { ...MULTIPART_LIMITS, fileSize: limit },
     defParamCharset: 'utf8',
   }).single('file');
   return (req: Request, res: Response, next: NextFunction) => {
@@ -75,6 +79,9 @@ export function uploadFile(roster: Roster): RequestHandler {
           );
         }
         const field = error.field ?? 'file';
+        if (error.code === 'LIMIT_FILE_COUNT' || (error.code === 'LIMIT_UNEXPECTED_FILE' && field === 'file')) {
+          return next(RosterError.validation([{ field: 'file', message: ONE_FILE }], `file: ${ONE_FILE}`));
+        }
         if (error.code === 'LIMIT_UNEXPECTED_FILE') {
           return next(
             RosterError.validation(
