@@ -28,7 +28,8 @@ function toFieldIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue {
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
   let current: unknown = input;
   for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: a path part may be a user-named key (`data.constructor`).
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;

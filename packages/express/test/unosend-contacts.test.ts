@@ -197,6 +197,22 @@ describeEachDialect('Unosend contacts API', (dialect) => {
       expect(res.body).toEqual(unosendError('validation_error', 400, message));
     });
 
+    it.each([
+      ['{"email":"a@example.com","metadata":{"__proto__":1}}', 'metadata.__proto__: is not allowed as a data key'],
+      [
+        '{"email":"a@example.com","metadata":{"constructor":"a\\u0000b"}}',
+        'metadata.constructor: must not contain the NUL character (\\u0000)',
+      ],
+      [
+        '{"email":"a@example.com","metadata":{"toString":{"valueOf":1e999}}}',
+        'metadata.toString.valueOf: must be a finite number',
+      ],
+    ])('names a prototype-named metadata key as itself in %s', async (body, message) => {
+      const res = await post('/contacts', body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(unosendError('validation_error', 400, message));
+    });
+
     it('answers 400 invalid_json to malformed JSON and to a non-object body', async () => {
       const malformed = await post('/contacts', '{"email":');
       expect(malformed.status).toBe(400);

@@ -55,19 +55,21 @@ export function toUnosendUpdatedAudience(audience: Audience) {
   };
 }
 
-const WIRE_FIELDS: Record<string, string> = {
-  firstName: 'first_name',
-  lastName: 'last_name',
-  audienceId: 'audience_id',
-  data: 'metadata',
-  contactIds: 'contact_ids',
-};
+// A Map, not an object literal: path parts are user-named keys (`metadata.__proto__`,
+// `metadata.constructor`), which must never find an inherited `Object.prototype` member.
+const WIRE_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['firstName', 'first_name'],
+  ['lastName', 'last_name'],
+  ['audienceId', 'audience_id'],
+  ['data', 'metadata'],
+  ['contactIds', 'contact_ids'],
+]);
 
 /** A core field path (`contacts.2.firstName`) in Unosend's names (`contacts.2.first_name`). */
 export function toWireField(field: string): string {
   return field
     .split('.')
-    .map((part) => WIRE_FIELDS[part] ?? part)
+    .map((part) => WIRE_FIELDS.get(part) ?? part)
     .join('.');
 }
 
