@@ -87,7 +87,10 @@ export function finishDialectRouter(
     const classified = classifyError(error, onError);
     const http = adjust ? adjust(classified, req) : classified;
     if (res.headersSent || res.destroyed) {
-      res.end();
+      // The answer had started (a streamed export failed midway): ending it cleanly would hand
+      // the client a short body that looks complete. Abort the connection instead, so the client
+      // sees an incomplete transfer (no final chunk) and its read fails.
+      res.destroy();
       return;
     }
     // Answered before the body was read (e.g. 401 without a key): close the connection after the

@@ -53,6 +53,26 @@ describe('CSV writer', () => {
     );
   });
 
+  it('writes empty cells, never inherited members, for prototype-named keys a contact lacks', async () => {
+    expect(
+      await text([
+        // `__proto__` as an own key, as JSON.parse makes it (core refuses to store it; the writer takes any contact).
+        contact('ada@example.com', true, {
+          ...JSON.parse('{"__proto__":"p"}'),
+          toString: 't',
+          constructor: 'c',
+          valueOf: 1,
+          hasOwnProperty: true,
+        }),
+        contact('bob@example.com', false, { plan: 'pro' }),
+      ]),
+    ).toBe(
+      'email,subscribed,__proto__,constructor,data.hasOwnProperty,plan,data.toString,data.valueOf\n' +
+        'ada@example.com,true,p,c,true,,t,1\n' +
+        'bob@example.com,false,,,,pro,,\n',
+    );
+  });
+
   it('writes only the header for no contacts', async () => {
     expect(await text([])).toBe('email,subscribed\n');
   });

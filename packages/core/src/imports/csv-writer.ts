@@ -54,6 +54,8 @@ export async function* contactsCsv(
   yield `${['email', 'subscribed', ...columns.map(dataColumnName)].map(cell).join(',')}\n`;
   for await (const contact of contacts()) {
     const data = contact.data ?? {};
-    yield `${[cell(contact.email), String(contact.subscribed), ...columns.map((k) => csvDataCell(data[k], guard))].join(',')}\n`;
+    // Own keys only: a column named `toString` or `constructor` must not read Object.prototype's member.
+    const value = (k: string) => (Object.hasOwn(data, k) ? data[k] : undefined);
+    yield `${[cell(contact.email), String(contact.subscribed), ...columns.map((k) => csvDataCell(value(k), guard))].join(',')}\n`;
   }
 }

@@ -106,7 +106,7 @@ export async function streamExport(
           c.createdAt,
         ]
           .map(cell)
-          .concat(metadataKeys.map((key) => cell(metadataCell(c.data?.[key]))))
+          .concat(metadataKeys.map((key) => cell(metadataCell(ownValue(c.data, key)))))
           .join(',')}`;
       } else {
         buffer += (first ? '' : ',') + JSON.stringify(toUnosendContact(c));
@@ -123,6 +123,14 @@ export async function streamExport(
   } finally {
     await contacts.return(undefined);
   }
+}
+
+/**
+ * `data[key]` when `data` has it as its own key, else undefined: a user-named key (`toString`,
+ * `constructor`) must never read the member every object inherits from `Object.prototype`.
+ */
+function ownValue(data: Record<string, unknown> | null | undefined, key: string): unknown {
+  return data && Object.hasOwn(data, key) ? data[key] : undefined;
 }
 
 /** A metadata value as cell text: strings as they are, other values as JSON, nothing for null. */
