@@ -193,6 +193,7 @@ export {
   filterConditionSchema,
   MAX_FILTER_DEPTH,
   MAX_FILTERS,
+  MAX_WINDOW_DAYS,
   TIME_UNITS,
   type TimeUnit,
 } from './segments/filter-types.js';

@@ -52,6 +52,13 @@ export interface FilterCondition {
   groups: FilterGroup[];
 }
 
+/**
+ * Longest window of `within`, `olderThan` and the windowed event operators: 1000 years (365 250
+ * days, 8 766 000 hours, 525 960 000 minutes). "Now minus the window" must stay a date (JavaScript
+ * dates end 100 million days from 1970) with a four-digit year, so ISO strings still compare in order.
+ */
+export const MAX_WINDOW_DAYS = 365_250;
+
 /** Deepest nesting of `groups[].conditions` accepted. */
 export const MAX_FILTER_DEPTH = 8;
 /** Most filters in one tree (all levels together). */

@@ -7,6 +7,7 @@ import {
   type FilterOperator,
   MAX_FILTER_DEPTH,
   MAX_FILTERS,
+  MAX_WINDOW_DAYS,
   TIME_UNITS,
   type TimeUnit,
 } from './filter-types.js';
@@ -213,6 +214,8 @@ function filterOf(input: unknown, at: string, issues: FieldIssue[]): ParsedFilte
     if (typeof unit !== 'string' || !(TIME_UNITS as readonly string[]).includes(unit)) {
       return fail('unit', `is required for "${op}": days, hours or minutes`);
     }
+    const max = (MAX_WINDOW_DAYS * UNIT_MS.days) / UNIT_MS[unit as TimeUnit];
+    if (value > max) return fail('value', `must be at most ${max} ${unit} (1000 years) for "${op}"`);
     windowMs = value * UNIT_MS[unit as TimeUnit];
   } else if (unit !== undefined && !(TIME_UNITS as readonly string[]).includes(unit as string)) {
     return fail('unit', 'must be days, hours or minutes');

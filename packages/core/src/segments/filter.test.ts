@@ -324,6 +324,27 @@ describeEachDialect('filter engine', (dialect) => {
       ]);
     });
 
+    it.each([
+      ['createdAt', 'within', 110_000_000, 'days'],
+      ['data.seen', 'olderThan', 1e300, 'hours'],
+      ['signed_up', 'triggeredWithin', 1e300, 'minutes'],
+      ['event.signed_up', 'notTriggeredWithin', 365_251, 'days'],
+    ] as const)('bounds the window of %s %s %d %s (a clear 400, not a date overflow)', async (field, operator, value, unit) => {
+      const issues = await validationIssues(where(field, operator, value, unit));
+      expect(issues).toEqual([
+        {
+          field: 'filter.groups[0].filters[0].value',
+          message: `must be at most ${{ days: '365250', hours: '8766000', minutes: '525960000' }[unit]} ${unit} (1000 years) for "${operator}"`,
+        },
+      ]);
+    });
+
+    it('accepts a window of exactly 1000 years', async () => {
+      await add('old', null);
+      expect(await emails(where('createdAt', 'within', 365_250, 'days'))).toEqual(['old']);
+      expect(await emails(where('createdAt', 'olderThan', 525_960_000, 'minutes'))).toEqual([]);
+    });
+
     it('checks nested conditions and limits depth', async () => {
       let tree: unknown = where('email', 'contains', 'a');
       for (let i = 0; i < 9; i++) tree = { logic: 'AND', groups: [{ filters: [], conditions: tree }] };
