@@ -38,7 +38,8 @@ describeEachDialect('export integrity', (dialect) => {
           let n = 0;
           const failing = ++opens === fault?.open;
           for await (const contact of roster.contacts.stream(...args)) {
-            if (failing && n++ >= fault!.after) throw new Error('injected: the database went away mid-export');
+            if (failing && n++ >= fault!.after)
+              throw new Error('injected: the database went away mid-export');
             yield contact;
           }
         },
@@ -74,7 +75,8 @@ describeEachDialect('export integrity', (dialect) => {
     return plain;
   }
 
-  const get = (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  const get = (path: string) =>
+    fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
   describe.each(EXPORTS)('$name export', ({ path }) => {
     it('writes every row of a project whose contacts use prototype-named data keys, as CSV', async () => {
@@ -86,7 +88,9 @@ describeEachDialect('export integrity', (dialect) => {
         'email,first_name,last_name,subscribed,audience,created_at,data.constructor,data.hasOwnProperty,data.pad,data.prototype,data.toString,data.valueOf',
       );
       expect(lines).toHaveLength(1 + PADDED + 1 + 1); // header, rows, the trailing newline
-      expect(lines[1]).toMatch(/^"p399@example.com",.*,"constructor-value","hasOwnProperty-value","x{200}","prototype-value","toString-value","valueOf-value"$/);
+      expect(lines[1]).toMatch(
+        /^"p399@example.com",.*,"constructor-value","hasOwnProperty-value","x{200}","prototype-value","toString-value","valueOf-value"$/,
+      );
       // The contact without those keys comes last, after the first 64 KB: empty cells, not inherited members.
       expect(lines.at(-2)).toBe(`"plain@example.com","","","Yes","","${plain.createdAt}","","","p","","",""`);
       expect(lines.at(-1)).toBe('');

@@ -198,7 +198,10 @@ describeEachDialect('Unosend contacts API', (dialect) => {
     });
 
     it.each([
-      ['{"email":"a@example.com","metadata":{"__proto__":1}}', 'metadata.__proto__: is not allowed as a data key'],
+      [
+        '{"email":"a@example.com","metadata":{"__proto__":1}}',
+        'metadata.__proto__: is not allowed as a data key',
+      ],
       [
         '{"email":"a@example.com","metadata":{"constructor":"a\\u0000b"}}',
         'metadata.constructor: must not contain the NUL character (\\u0000)',

@@ -329,15 +329,18 @@ describeEachDialect('filter engine', (dialect) => {
       ['data.seen', 'olderThan', 1e300, 'hours'],
       ['signed_up', 'triggeredWithin', 1e300, 'minutes'],
       ['event.signed_up', 'notTriggeredWithin', 365_251, 'days'],
-    ] as const)('bounds the window of %s %s %d %s (a clear 400, not a date overflow)', async (field, operator, value, unit) => {
-      const issues = await validationIssues(where(field, operator, value, unit));
-      expect(issues).toEqual([
-        {
-          field: 'filter.groups[0].filters[0].value',
-          message: `must be at most ${{ days: '365250', hours: '8766000', minutes: '525960000' }[unit]} ${unit} (1000 years) for "${operator}"`,
-        },
-      ]);
-    });
+    ] as const)(
+      'bounds the window of %s %s %d %s (a clear 400, not a date overflow)',
+      async (field, operator, value, unit) => {
+        const issues = await validationIssues(where(field, operator, value, unit));
+        expect(issues).toEqual([
+          {
+            field: 'filter.groups[0].filters[0].value',
+            message: `must be at most ${{ days: '365250', hours: '8766000', minutes: '525960000' }[unit]} ${unit} (1000 years) for "${operator}"`,
+          },
+        ]);
+      },
+    );
 
     it('accepts a window of exactly 1000 years', async () => {
       await add('old', null);

@@ -79,7 +79,10 @@ export function uploadFile(roster: Roster): RequestHandler {
           );
         }
         const field = error.field ?? 'file';
-        if (error.code === 'LIMIT_FILE_COUNT' || (error.code === 'LIMIT_UNEXPECTED_FILE' && field === 'file')) {
+        if (
+          error.code === 'LIMIT_FILE_COUNT' ||
+          (error.code === 'LIMIT_UNEXPECTED_FILE' && field === 'file')
+        ) {
           return next(RosterError.validation([{ field: 'file', message: ONE_FILE }], `file: ${ONE_FILE}`));
         }
         if (error.code === 'LIMIT_UNEXPECTED_FILE') {
