@@ -36,6 +36,34 @@ export interface RosterErrorDetailsByCode {
   job_failed: { resource?: string };
 }
 
+/**
+ * Most field issues an error lists: a body with thousands of problems gets the first ones (in input
+ * order) and a count of the rest, so an answer never grows with the input.
+ */
+export const MAX_ERROR_ISSUES = 20;
+/** Longest `field` or `message` of one issue, in characters: echoed input is clipped with `…`. */
+export const MAX_ERROR_TEXT = 500;
+/** Longest error `message`, in characters (room for every listed issue, fields and messages at their longest). */
+export const MAX_ERROR_MESSAGE = 24 * 1024;
+
+/** `text` cut to at most `max` characters (ending in `…` when cut; never splitting a surrogate pair). */
+export function clipText(text: string, max = MAX_ERROR_TEXT): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** At most `MAX_ERROR_ISSUES` issues, field and message clipped. */
+function capIssues(issues: FieldIssue[]): FieldIssue[] {
+  return issues.slice(0, MAX_ERROR_ISSUES).map((issue) => ({
+    ...issue,
+    field: clipText(issue.field),
+    message: clipText(issue.message),
+  }));
+}
+
 /** The details of any code, as read by transports. */
 export type RosterErrorDetails = Partial<{
   issues: FieldIssue[];
@@ -56,14 +84,22 @@ export class RosterError<C extends RosterErrorCode = RosterErrorCode> extends Er
       ? [details?: RosterErrorDetailsByCode[C]]
       : [details: RosterErrorDetailsByCode[C]]
   ) {
-    super(message);
+    // Bounded whatever the input: messages and issues often echo what the client sent.
+    super(clipText(message, MAX_ERROR_MESSAGE));
     this.name = 'RosterError';
     this.code = code;
-    this.details = (details ?? {}) as RosterErrorDetails & RosterErrorDetailsByCode[C];
+    const all = (details ?? {}) as RosterErrorDetails & RosterErrorDetailsByCode[C];
+    this.details = all.issues ? { ...all, issues: capIssues(all.issues) } : all;
   }
 
+  /** One `validation_failed` error; its message lists the (first `MAX_ERROR_ISSUES`) issues. */
   static validation(issues: FieldIssue[], message?: string): RosterError {
-    const text = message ?? issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    const listed = capIssues(issues);
+    const more = issues.length - listed.length;
+    const text =
+      message ??
+      listed.map((i) => `${i.field}: ${i.message}`).join('; ') +
+        (more > 0 ? `; and ${more} more problem${more === 1 ? '' : 's'}` : '');
     return new RosterError('validation_failed', text || 'Validation failed', { issues });
   }
 

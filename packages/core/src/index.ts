@@ -101,8 +101,12 @@ export { MissingDriverError } from './db/connection.js';
 export type { DialectInfo, DialectName } from './db/dialect.js';
 export type { Database } from './db/schema.js';
 export {
+  clipText,
   type FieldIssue,
   isRosterError,
+  MAX_ERROR_ISSUES,
+  MAX_ERROR_MESSAGE,
+  MAX_ERROR_TEXT,
   ROSTER_ERROR_CODES,
   RosterError,
   type RosterErrorCode,

@@ -31,6 +31,29 @@ describeEachDialect('Plunk segments API', (dialect) => {
     }
   });
 
+  describe('error size', () => {
+    it('answers a 750 KB body full of problems with a small error: at most 20 issues, each clipped', async () => {
+      const field = `data.${'x'.repeat(7_500)}`;
+      const filters = Array.from({ length: 100 }, () => ({
+        field: `nope${field}`,
+        operator: 'equals',
+        value: 1,
+      }));
+      const body = JSON.stringify({ name: 'n', condition: { logic: 'AND', groups: [{ filters }] } });
+      expect(body.length).toBeGreaterThan(750_000);
+      const res = await api('/segments', { method: 'POST', body });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body).length).toBeLessThan(32 * 1024);
+      const issues = res.body.error.errors as { field: string; message: string }[];
+      expect(issues).toHaveLength(20);
+      expect(issues[0]).toEqual({
+        field: 'condition.groups[0].filters[0].field',
+        message: expect.stringMatching(/^unsupported filter field "nopedata\.x+…"$/),
+      });
+      expect(res.body.error.message).toMatch(/; and 80 more problems$/);
+    });
+  });
+
   describe('CRUD', () => {
     it('creates a DYNAMIC segment with its count (201, Plunk’s shape) and lists newest first as a bare array', async () => {
       const created = await api('/segments', { method: 'POST', body: { name: 'Pro users', condition: pro } });

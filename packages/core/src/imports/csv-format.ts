@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
-import { RosterError } from '../errors.js';
+import { clipText, RosterError } from '../errors.js';
 
 /** The delimiters roster recognises: comma, and the semicolon and tab of spreadsheet exports. */
 export const CSV_DELIMITERS = [',', ';', '\t'] as const;
@@ -114,7 +114,11 @@ export function mapHeader(
     );
   }
   if (email === -1) {
-    const shown = names.filter(Boolean).slice(0, 20).join(', ');
+    const shown = names
+      .filter(Boolean)
+      .slice(0, 20)
+      .map((name) => clipText(name, 100))
+      .join(', ');
     throw new RosterError(
       'validation_failed',
       `The CSV file has no email column (its header is: ${shown || 'empty'})`,

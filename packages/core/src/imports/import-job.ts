@@ -5,7 +5,7 @@ import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { ContactIndex } from '../db/contact-index.js';
-import { RosterError } from '../errors.js';
+import { clipText, RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
@@ -302,7 +302,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     if (!error && cols.subscribed !== -1) {
       const parsed = parseSubscribedCell(record[cols.subscribed]);
       if (parsed === null) {
-        error = `Invalid subscribed value "${(record[cols.subscribed] ?? '').trim()}" (use true/false, yes/no or 1/0)`;
+        error = `Invalid subscribed value "${clipText((record[cols.subscribed] ?? '').trim(), 100)}" (use true/false, yes/no or 1/0)`;
       } else subscribed = parsed;
     }
     const nameProblem = problems.find((p) => p.field !== 'email');
@@ -314,7 +314,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     if (error) {
       batchFailures++;
       if (progress.errors.length + batchErrors.length < MAX_KEPT_IMPORT_ERRORS) {
-        batchErrors.push({ row, email: storableText(rawEmail), error });
+        batchErrors.push({ row, email: storableText(clipText(rawEmail)), error });
       }
       return;
     }
@@ -405,7 +405,7 @@ function textRuleError(record: string[], cols: CsvColumns): string | null {
     if (!value) continue;
     if (key === '__proto__') return 'Invalid column "__proto__" (is not allowed as a data key)';
     const problem = textProblem(value) ?? textProblem(key);
-    if (problem) return `Invalid value in column "${key}" (${problem})`;
+    if (problem) return `Invalid value in column "${clipText(key, 100)}" (${problem})`;
   }
   return null;
 }

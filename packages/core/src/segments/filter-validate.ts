@@ -1,4 +1,4 @@
-import { type FieldIssue, RosterError } from '../errors.js';
+import { clipText, type FieldIssue, RosterError } from '../errors.js';
 import { MAX_EVENT_NAME_LENGTH } from '../events/event-types.js';
 import { textProblem } from '../text-rules.js';
 import { describe } from '../validation.js';
@@ -243,13 +243,13 @@ function filterOf(input: unknown, at: string, issues: FieldIssue[]): ParsedFilte
   if (kind === 'emailActivity') {
     return fail(
       'field',
-      `"${field}": email activity filters are not supported (roster stores contacts, not sent emails)`,
+      `"${clipText(field, 100)}": email activity filters are not supported (roster stores contacts, not sent emails)`,
     );
   }
-  if (kind === 'unknown') return fail('field', `unsupported filter field "${field}"`);
+  if (kind === 'unknown') return fail('field', `unsupported filter field "${clipText(field, 100)}"`);
   const allowed = FIELD_OPERATORS[kind]!;
   if (!allowed.includes(op)) {
-    return fail('operator', `"${op}" does not apply to ${field}; use ${allowed.join(', ')}`);
+    return fail('operator', `"${op}" does not apply to ${clipText(field, 100)}; use ${allowed.join(', ')}`);
   }
 
   switch (kind) {

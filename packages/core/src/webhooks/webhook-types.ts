@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clipText } from '../errors.js';
 import { checkText } from '../text-rules.js';
 import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
 
@@ -84,7 +85,7 @@ const eventTypesSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [i],
-          message: `unknown event type "${type}" (known: ${WEBHOOK_EVENT_TYPES.join(', ')}, segment.<slug>.entry|exit, segment.*, *)`,
+          message: `unknown event type "${clipText(type, 100)}" (known: ${WEBHOOK_EVENT_TYPES.join(', ')}, segment.<slug>.entry|exit, segment.*, *)`,
         });
       }
     });
