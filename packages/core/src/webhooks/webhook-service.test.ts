@@ -224,6 +224,53 @@ describeEachDialect('webhooks', (dialect) => {
     }
   });
 
+  it('refuses at registration what delivery would refuse: no host, localhost with a trailing dot, a name resolving to a private address', async () => {
+    const roster = await createTestRoster(dialect, {
+      clock,
+      webhooks: {
+        resolve: async (hostname) => {
+          if (hostname === 'internal.example') return [{ address: '10.0.0.7', family: 4 }];
+          if (hostname === 'public.example') return [{ address: '93.184.216.34', family: 4 }];
+          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+        },
+      },
+    });
+    cleanups.push(() => roster.close());
+    const projectId = (await roster.projects.ensure('p')).id;
+    const create = (url: string) => roster.webhooks.create(projectId, { url, eventTypes: ['*'] });
+    for (const url of ['http:///h', 'http:h', 'http://./x']) {
+      expect((await caught(create(url))).issues, url).toEqual([
+        { field: 'url', message: 'must name a host after http:// or https://' },
+      ]);
+    }
+    for (const url of ['http://localhost.:4000/', 'http://LOCALHOST./', 'http://a.localhost./']) {
+      expect((await caught(create(url))).issues, url).toEqual([
+        {
+          field: 'url',
+          message: expect.stringMatching(/must not point to localhost/),
+          code: 'private_target',
+        },
+      ]);
+    }
+    expect((await caught(create('https://internal.example/hook'))).issues).toEqual([
+      {
+        field: 'url',
+        message: expect.stringMatching(/internal\.example resolves to 10\.0\.0\.7, a private address/),
+        code: 'private_target',
+      },
+    ]);
+    const endpoint = await create('https://public.example/hook');
+    // The same rules on update.
+    expect(
+      (await caught(roster.webhooks.update(projectId, endpoint.id, { url: 'http://localhost.:1/' }))).issues,
+    ).toEqual([{ field: 'url', message: expect.stringMatching(/localhost/), code: 'private_target' }]);
+    expect(
+      (await caught(roster.webhooks.update(projectId, endpoint.id, { url: 'http:///h' }))).issues,
+    ).toEqual([{ field: 'url', message: 'must name a host after http:// or https://' }]);
+    // A name that does not resolve yet is accepted: every delivery decides again.
+    expect((await create('https://not-yet.example/hook')).url).toBe('https://not-yet.example/hook');
+  });
+
   it('sends a signed test event that standardwebhooks verifies, and logs the attempt', async () => {
     const { roster, projectId, receiver } = await setup(dialect);
     const endpoint = await roster.webhooks.create(projectId, {
@@ -264,9 +311,11 @@ describeEachDialect('webhooks', (dialect) => {
 
   it('refuses at send time a host name that resolves to a private address, without connecting', async () => {
     const { receiver } = await setup(dialect);
+    // Public when the endpoint is registered, private when it is used (DNS rebinding).
+    let address = '93.184.216.34';
     const roster = await createTestRoster(dialect, {
       clock,
-      webhooks: { resolve: async () => [{ address: '127.0.0.1', family: 4 }] },
+      webhooks: { resolve: async () => [{ address, family: 4 }] },
     });
     cleanups.push(() => roster.close());
     const projectId = (await roster.projects.ensure('p')).id;
@@ -275,6 +324,7 @@ describeEachDialect('webhooks', (dialect) => {
       url: `http://rebind.example:${port}/hooks`,
       eventTypes: ['*'],
     });
+    address = '127.0.0.1';
     const { delivery, attempt } = await roster.webhooks.sendTest(projectId, endpoint.id);
     expect(receiver.received).toEqual([]);
     expect(delivery.status).toBe('failed');

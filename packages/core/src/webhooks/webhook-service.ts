@@ -13,7 +13,12 @@ import {
   rowToEndpoint,
 } from './webhook-repository.js';
 import { generateWebhookSecret } from './webhook-signing.js';
-import { literalTargetProblem } from './webhook-target.js';
+import {
+  decideWebhookTarget,
+  literalTargetProblem,
+  type ResolvedAddress,
+  type WebhookResolver,
+} from './webhook-target.js';
 import {
   type CreatedWebhookEndpoint,
   type CreateWebhookEndpointInput,
@@ -39,6 +44,31 @@ import {
 /** Most deliveries one `replay({ since })` queues again. */
 export const MAX_WEBHOOK_REPLAY = 10_000;
 
+/** How long registering an endpoint waits for DNS before accepting the name unchecked (delivery checks again). */
+export const REGISTRATION_DNS_TIMEOUT_MS = 2000;
+
+/** The resolver, giving up (as an unresolved name) after `ms`. */
+function withTimeout(resolve: WebhookResolver, ms: number): WebhookResolver {
+  return (hostname) =>
+    new Promise<ResolvedAddress[]>((done, fail) => {
+      const timer = setTimeout(
+        () => fail(Object.assign(new Error(`DNS timeout for ${hostname}`), { code: 'ETIMEOUT' })),
+        ms,
+      );
+      timer.unref?.();
+      resolve(hostname).then(
+        (addresses) => {
+          clearTimeout(timer);
+          done(addresses);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          fail(error);
+        },
+      );
+    });
+}
+
 /** Most attempts `attempts()` returns (the latest). */
 export const MAX_WEBHOOK_ATTEMPTS_LISTED = 100;
 
@@ -51,9 +81,29 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
   const delivery = createWebhookDelivery(deps);
   const now = () => isoNow(clock);
 
-  function checkTarget(url: string): void {
+  /**
+   * The SSRF rules of delivery, applied when an endpoint is registered: a literal private address
+   * or `localhost` (trailing dot or not) is refused, and so is a name that resolves to a private
+   * address now. A name that does not resolve (yet), or not within `REGISTRATION_DNS_TIMEOUT_MS`,
+   * is accepted: every delivery decides again, on the addresses it then connects to.
+   */
+  async function checkTarget(url: string): Promise<void> {
     const problem = literalTargetProblem(url, options.allowPrivateTargets, options.privateTargetsHint);
     if (problem) throw RosterError.validation([{ field: 'url', message: problem, code: 'private_target' }]);
+    if (options.allowPrivateTargets) return; // nothing DNS could answer would be refused
+    const decision = await decideWebhookTarget(url, {
+      allowPrivate: options.allowPrivateTargets,
+      resolve: withTimeout(options.resolve, REGISTRATION_DNS_TIMEOUT_MS),
+      hint: options.privateTargetsHint,
+    });
+    if (decision.allowed || decision.refusal === 'unresolved') return;
+    throw RosterError.validation([
+      {
+        field: 'url',
+        message: `must not point to a private network: ${decision.reason}`,
+        ...(decision.refusal === 'private' ? { code: 'private_target' } : {}),
+      },
+    ]);
   }
 
   async function endpointRow(projectId: string, id: string, trx: Db = db): Promise<WebhookEndpointRow> {
@@ -81,7 +131,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
     /** Creates an endpoint; the answer holds its secret (`whsec_…`). */
     async create(projectId: string, input: CreateWebhookEndpointInput): Promise<CreatedWebhookEndpoint> {
       const valid = parseInput(createWebhookEndpointSchema, input);
-      checkTarget(valid.url);
+      await checkTarget(valid.url);
       return db.transaction().execute(async (trx) => {
         const count = await trx
           .selectFrom('roster_webhook_endpoints')
@@ -149,7 +199,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
      */
     async update(projectId: string, id: string, input: UpdateWebhookEndpointInput): Promise<WebhookEndpoint> {
       const valid = parseInput(updateWebhookEndpointSchema, input);
-      if (valid.url !== undefined) checkTarget(valid.url);
+      if (valid.url !== undefined) await checkTarget(valid.url);
       return db.transaction().execute(async (trx) => {
         const row = await endpointRow(projectId, id, trx);
         const at = now();

@@ -75,12 +75,13 @@ describe('webhook SSRF guard', () => {
     expect(literalTargetProblem(url, false)).toMatch(/must not point to a/);
   });
 
-  it('refuses a host name that resolves to loopback (localhost)', async () => {
-    const resolve = fakeResolver({ localhost: ['127.0.0.1', '::1'] });
-    const decision = await decideWebhookTarget('http://localhost:4000/hook', { ...refuse, resolve });
+  it('refuses a host name that resolves to loopback', async () => {
+    const resolve = fakeResolver({ 'loop.example': ['127.0.0.1', '::1'] });
+    const decision = await decideWebhookTarget('http://loop.example:4000/hook', { ...refuse, resolve });
     expect(decision).toEqual({
       allowed: false,
-      reason: expect.stringContaining('localhost resolves to 127.0.0.1, a loopback address'),
+      refusal: 'private',
+      reason: expect.stringContaining('loop.example resolves to 127.0.0.1, a loopback address'),
     });
     expect(literalTargetProblem('http://localhost:4000/hook', false)).toMatch(/localhost/);
     expect(literalTargetProblem('http://api.localhost/hook', false)).toMatch(/localhost/);
@@ -130,6 +131,37 @@ describe('webhook SSRF guard', () => {
       ...refuse,
       resolve: fakeResolver({}),
     });
-    expect(decision).toEqual({ allowed: false, reason: 'cannot resolve nowhere.invalid (ENOTFOUND)' });
+    expect(decision).toEqual({
+      allowed: false,
+      refusal: 'unresolved',
+      reason: 'cannot resolve nowhere.invalid (ENOTFOUND)',
+    });
+  });
+
+  it.each([
+    'http://localhost.:4000/hook',
+    'http://LOCALHOST./',
+    'http://a.localhost./x',
+    'http://localhost/',
+  ])('refuses %s as localhost, trailing dot or not, without resolving it', async (url) => {
+    const resolve = fakeResolver({});
+    const decision = await decideWebhookTarget(url, { ...refuse, resolve });
+    expect(decision).toMatchObject({
+      allowed: false,
+      refusal: 'private',
+      reason: expect.stringMatching(/localhost/),
+    });
+    expect(resolve.asked).toEqual([]);
+    expect(literalTargetProblem(url, false)).toMatch(/must not point to localhost/);
+  });
+
+  it.each(['http:///h', 'http:h', 'http://./x'])('refuses %s: the URL names no host', async (url) => {
+    const resolve = fakeResolver({ h: ['93.184.216.34'] });
+    expect(await decideWebhookTarget(url, { allowPrivate: true, resolve })).toEqual({
+      allowed: false,
+      refusal: 'invalid',
+      reason: 'the URL names no host',
+    });
+    expect(resolve.asked).toEqual([]);
   });
 });

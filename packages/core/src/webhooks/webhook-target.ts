@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { hasEmptyAuthority } from './webhook-url.js';
 
 /** One resolved address of a host name. */
 export interface ResolvedAddress {
@@ -28,10 +29,27 @@ export type AddressClass =
   | 'reserved'
   | 'documentation';
 
-/** The decision on a target: where to connect, or why not. */
+/**
+ * The decision on a target: where to connect, or why not. `refusal` says which rule refused it:
+ * `invalid` (not an http(s) URL with a host), `private` (a private target while they are refused),
+ * `unresolved` (the name has no address now; it may have one later).
+ */
 export type TargetDecision =
   | { allowed: true; hostname: string; addresses: ResolvedAddress[] }
-  | { allowed: false; reason: string };
+  | { allowed: false; reason: string; refusal: 'invalid' | 'private' | 'unresolved' };
+
+/** The URL's host name as compared: no IPv6 brackets, lower case, no trailing dot (`localhost.` is `localhost`). */
+function hostnameOf(url: URL): string {
+  return url.hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
+}
+
+/** `localhost` and its subdomains: loopback by definition (RFC 6761), whatever DNS says. */
+function isLocalhostName(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost');
+}
 
 function ipv4Bytes(address: string): number[] {
   return address.split('.').map(Number);
@@ -141,11 +159,20 @@ export async function decideWebhookTarget(
   try {
     parsed = new URL(url);
   } catch {
-    return { allowed: false, reason: 'the URL is not valid' };
+    return { allowed: false, refusal: 'invalid', reason: 'the URL is not valid' };
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    return { allowed: false, reason: `the ${parsed.protocol} scheme is not allowed` };
+    return { allowed: false, refusal: 'invalid', reason: `the ${parsed.protocol} scheme is not allowed` };
+  if (hasEmptyAuthority(url) || hostnameOf(parsed) === '')
+    return { allowed: false, refusal: 'invalid', reason: 'the URL names no host' };
   const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (!options.allowPrivate && isLocalhostName(hostnameOf(parsed))) {
+    return {
+      allowed: false,
+      refusal: 'private',
+      reason: `${hostname} is localhost: webhooks to private networks are refused (allow them with webhooks.allowPrivateTargets)`,
+    };
+  }
   const literal = isIP(hostname);
   let addresses: ResolvedAddress[];
   if (literal !== 0) addresses = [{ address: hostname, family: literal === 6 ? 6 : 4 }];
@@ -154,9 +181,14 @@ export async function decideWebhookTarget(
       addresses = await options.resolve(hostname);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { allowed: false, reason: `cannot resolve ${hostname}${code ? ` (${code})` : ''}` };
+      return {
+        allowed: false,
+        refusal: 'unresolved',
+        reason: `cannot resolve ${hostname}${code ? ` (${code})` : ''}`,
+      };
     }
-    if (addresses.length === 0) return { allowed: false, reason: `${hostname} has no address` };
+    if (addresses.length === 0)
+      return { allowed: false, refusal: 'unresolved', reason: `${hostname} has no address` };
   }
   if (!options.allowPrivate) {
     for (const { address } of addresses) {
@@ -165,6 +197,7 @@ export async function decideWebhookTarget(
         const via = literal === 0 ? `${hostname} resolves to ` : '';
         return {
           allowed: false,
+          refusal: 'private',
           reason: `${via}${address}, a ${kind} address: webhooks to private networks are refused (${options.hint ?? DEFAULT_PRIVATE_TARGETS_HINT})`,
         };
       }
@@ -185,12 +218,11 @@ export function literalTargetProblem(
   if (allowPrivate) return null;
   let hostname: string;
   try {
-    hostname = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    hostname = hostnameOf(new URL(url));
   } catch {
     return null; // the URL schema names this problem
   }
-  if (hostname === 'localhost' || hostname.endsWith('.localhost'))
-    return `must not point to localhost (private targets are refused; ${hint})`;
+  if (isLocalhostName(hostname)) return `must not point to localhost (private targets are refused; ${hint})`;
   if (isIP(hostname) === 0) return null;
   const kind = classifyAddress(hostname);
   return kind === null ? null : `must not point to a ${kind} address (private targets are refused; ${hint})`;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clipText } from '../errors.js';
 import { checkText } from '../text-rules.js';
 import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
+import { hasEmptyAuthority } from './webhook-url.js';
 
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types.js';
 
@@ -63,6 +64,8 @@ const urlSchema = z
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
+    else if (hasEmptyAuthority(value) || url.hostname.replace(/\.$/, '') === '')
+      ctx.addIssue({ code: 'custom', message: 'must name a host after http:// or https://' });
     else if (url.username !== '' || url.password !== '')
       ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password' });
     else if (url.hash !== '') ctx.addIssue({ code: 'custom', message: 'must not contain a #fragment' });
