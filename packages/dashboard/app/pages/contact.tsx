@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Audience, api, type UnosendContact } from '../api.js';
+import { type DataRow, toData, toRows, type ValueType } from '../data-rows.js';
 import {
   AudienceSelect,
   ConfirmDialog,
@@ -9,49 +10,6 @@ import {
   Status,
   TextField,
 } from '../ui.js';
-
-type ValueType = 'text' | 'number' | 'boolean' | 'json';
-interface DataRow {
-  key: string;
-  value: string;
-  type: ValueType;
-}
-
-function toRows(data: Record<string, unknown>): DataRow[] {
-  return Object.entries(data).map(([key, value]) => {
-    if (typeof value === 'string') return { key, value, type: 'text' };
-    if (typeof value === 'number') return { key, value: String(value), type: 'number' };
-    if (typeof value === 'boolean') return { key, value: String(value), type: 'boolean' };
-    return { key, value: JSON.stringify(value), type: 'json' };
-  });
-}
-
-/** The rows as a data object, or an error naming the row that is wrong. */
-function toData(rows: DataRow[]): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  rows.forEach((row, i) => {
-    const key = row.key.trim();
-    if (!key) {
-      if (row.value.trim()) throw new Error(`Data row ${i + 1} has a value but no key`);
-      return;
-    }
-    if (key in data) throw new Error(`Data key “${key}” is used twice`);
-    if (row.type === 'text') data[key] = row.value;
-    else if (row.type === 'number') {
-      const n = Number(row.value);
-      if (row.value.trim() === '' || !Number.isFinite(n)) throw new Error(`Data “${key}” must be a number`);
-      data[key] = n;
-    } else if (row.type === 'boolean') data[key] = row.value === 'true';
-    else {
-      try {
-        data[key] = JSON.parse(row.value);
-      } catch {
-        throw new Error(`Data “${key}” is not valid JSON`);
-      }
-    }
-  });
-  return data;
-}
 
 export function ContactPage({ id }: { id: string }) {
   const [contact, setContact] = useState<UnosendContact | null>(null);
