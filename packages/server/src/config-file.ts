@@ -136,7 +136,8 @@ export function readServeConfig(path: string): ServeConfigFile {
   }
   const config = parsed as Record<string, unknown>;
   for (const [field, value] of Object.entries(config)) {
-    const check = FIELDS[field as keyof ServeConfigFile];
+    // Own keys only: `constructor` or `__proto__` in the file is an unknown field, not Object's member.
+    const check = Object.hasOwn(FIELDS, field) ? FIELDS[field as keyof ServeConfigFile] : undefined;
     if (!check) {
       throw new CliError(
         `Config file ${path}: unknown field "${field}" (known: ${Object.keys(FIELDS).join(', ')})`,

@@ -62,6 +62,9 @@ describe('readServeConfig', () => {
     [{ webhookConcurrency: 1.5 }, '"webhookConcurrency" must be an integer >= 1'],
     [{ lockTimeoutMs: 1.5 }, '"lockTimeoutMs" must be an integer >= 1'],
     [{ pollIntervalMs: 0 }, '"pollIntervalMs" must be an integer >= 1'],
+    ['{"constructor": 1}', 'unknown field "constructor"'],
+    ['{"toString": "x"}', 'unknown field "toString"'],
+    ['{"__proto__": {"port": 1}}', 'unknown field "__proto__"'],
     [[1, 2], 'must contain a JSON object'],
     ['{"port": 80,', 'is not valid JSON'],
   ])('rejects %j, naming the problem', (content, message) => {

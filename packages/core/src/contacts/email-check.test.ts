@@ -40,4 +40,10 @@ describe('checkEmail', () => {
     expect(suggestDomain('acme.io')).toBeUndefined();
     expect(suggestDomain('me.com')).toBeUndefined();
   });
+
+  it('does not read a prototype member for a top-level domain named like one', () => {
+    for (const tld of ['constructor', 'tostring', 'valueof', 'hasownproperty', '__proto__', 'prototype']) {
+      expect(suggestDomain(`acme.${tld}`), tld).toBeUndefined();
+    }
+  });
 });

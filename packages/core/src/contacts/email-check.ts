@@ -79,7 +79,8 @@ export function suggestDomain(domain: string): string | undefined {
   if (KNOWN.has(domain)) return undefined;
   const labels = domain.split('.');
   const tld = labels[labels.length - 1]!;
-  const fixedTld = TLD_TYPOS[tld];
+  // Own keys only: the domain is user input (`acme.constructor` must not find Object's constructor).
+  const fixedTld = Object.hasOwn(TLD_TYPOS, tld) ? TLD_TYPOS[tld] : undefined;
   const candidate = fixedTld ? [...labels.slice(0, -1), fixedTld].join('.') : domain;
   if (KNOWN.has(candidate)) return candidate;
   let best: string | undefined;
