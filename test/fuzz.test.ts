@@ -1,8 +1,15 @@
-import type { Roster } from '@roster/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRoster, type Roster } from '@roster/core';
 import { type RunningServer, startServer } from '@roster/server';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import { createPgTestSchema, createTestRoster, describeEachDialect } from '@roster/test-harness';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from '../packages/server/test/cli-helpers.js';
+
+/** Keys every JavaScript object inherits (or that name its prototype): data keys like any other. */
+const PROTOTYPE_KEYS = ['toString', 'constructor', 'hasOwnProperty', 'valueOf', 'prototype'] as const;
 
 /**
  * Property-based fuzz (issue #13, item 10): random bodies and query strings against every route of
@@ -66,6 +73,7 @@ const ROUTES: Route[] = [
   unosend('PATCH', '/v1/contacts/:id'),
   unosend('DELETE', '/v1/contacts/:id'),
   unosend('GET', '/v1/contacts/export'),
+  plunk('GET', '/roster/contacts/export'),
   unosend('POST', '/v1/contacts/bulk'),
   unosend('POST', '/v1/contacts/import'),
   unosend('GET', '/v1/contacts/import/:id'),
@@ -95,7 +103,7 @@ const nastyString = fc.oneof(
     '%ZZ',
     '%00',
     '__proto__',
-    'constructor',
+    ...PROTOTYPE_KEYS,
     '=1+1',
     '1e400',
     '',
@@ -293,6 +301,8 @@ const QUERY_KEYS = [
   'format',
   'audience_id',
   'offset',
+  'escape_formulas',
+  ...PROTOTYPE_KEYS,
 ];
 const query = fc
   .dictionary(
@@ -518,6 +528,148 @@ describeEachDialect('fuzz', (dialect) => {
         }),
         { ...params, numRuns: Math.max(10, Math.round(RUNS / 5)) },
       );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'exports a project whose contacts use every prototype-named key completely, in every dialect and the CLI',
+    async () => {
+      // Its own database, one the CLI can open too: a SQLite file or a PostgreSQL schema.
+      const dir = mkdtempSync(join(tmpdir(), 'roster-proto-'));
+      const pg = dialect === 'postgres' ? await createPgTestSchema() : undefined;
+      const db = pg ? pg.url : join(dir, 'proto.db');
+      const own = await createRoster({ database: db });
+      const ownServer = await startServer({ roster: own, port: 0, onError: (e) => serverErrors.push(e) });
+      try {
+        const project = (await own.projects.ensure('default')).id;
+        const sk = (await own.keys.create(project, { prefix: 'sk_' })).key;
+        const un = (await own.keys.create(project, { prefix: 'un_' })).key;
+        const call = async (path: string, key: string, body?: unknown) => {
+          const res = await fetch(`${ownServer.url}${path}`, {
+            method: body === undefined ? 'GET' : 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body),
+          });
+          return { status: res.status, text: await res.text() };
+        };
+        // What each contact should export: one per key through each dialect, then one without any.
+        const expected = new Map<string, Record<string, string>>();
+        for (const key of PROTOTYPE_KEYS) {
+          const plunkEmail = `plunk-${key.toLowerCase()}@example.com`;
+          expect(
+            (await call('/contacts', sk, { email: plunkEmail, data: { [key]: `p-${key}` } })).status,
+          ).toBe(201);
+          expected.set(plunkEmail, { [key]: `p-${key}` });
+          const unosendEmail = `unosend-${key.toLowerCase()}@example.com`;
+          const created = await call('/v1/contacts', un, {
+            email: unosendEmail,
+            metadata: { [key]: `u-${key}` },
+          });
+          expect(created.status, created.text).toBe(201);
+          expected.set(unosendEmail, { [key]: `u-${key}` });
+        }
+        expect(
+          (await call('/contacts', sk, { email: 'plain@example.com', data: { plan: 'pro' } })).status,
+        ).toBe(201);
+        expected.set('plain@example.com', { plan: 'pro' });
+        // `__proto__` is refused, by name, the same way in both dialects (JSON.parse keeps it as an own key).
+        const plunkProto = await call(
+          '/contacts',
+          sk,
+          '{"email":"proto@example.com","data":{"__proto__":"x"}}',
+        );
+        expect(plunkProto.status).toBe(400);
+        expect(JSON.parse(plunkProto.text).error.errors).toEqual([
+          { field: 'data.__proto__', message: 'is not allowed as a data key' },
+        ]);
+        const unosendProto = await call(
+          '/v1/contacts',
+          un,
+          '{"email":"proto@example.com","metadata":{"__proto__":"x"}}',
+        );
+        expect(unosendProto.status).toBe(400);
+        expect(JSON.parse(unosendProto.text).error.message).toBe(
+          'metadata.__proto__: is not allowed as a data key',
+        );
+
+        const columns = [...PROTOTYPE_KEYS, 'plan'].sort();
+        /** Checks one export's rows (email and data cells by column) against `expected`. */
+        const checkRows = (where: string, rows: { email: string; data: Record<string, unknown> }[]) => {
+          expect(rows.map((r) => r.email).sort(), where).toEqual([...expected.keys()].sort());
+          for (const row of rows) {
+            const want = expected.get(row.email)!;
+            for (const column of columns) {
+              // Own keys only, here too (`want.constructor` is Object's).
+              const own = (o: Record<string, unknown>) => (Object.hasOwn(o, column) ? o[column] : '');
+              expect(own(row.data), `${where} ${row.email} ${column}`).toBe(own(want));
+            }
+          }
+        };
+        const unquote = (line: string) => line.slice(1, -1).split('","');
+        for (const [where, path, key] of [
+          ['Unosend', '/v1/contacts/export', un],
+          ['/roster', '/roster/contacts/export', sk],
+        ] as const) {
+          const csv = await call(`${path}?format=csv`, key);
+          expect(csv.status, `${where} ${csv.text.slice(0, 300)}`).toBe(200);
+          const [header, ...lines] = csv.text.trimEnd().split('\n');
+          const names = header!.split(',');
+          expect(names.slice(6), where).toEqual(columns.map((c) => `data.${c}`));
+          checkRows(
+            `${where} csv`,
+            lines.map((line) => {
+              const cells = unquote(line);
+              return {
+                email: cells[0]!,
+                data: Object.fromEntries(columns.map((c, i) => [c, cells[6 + i]!])),
+              };
+            }),
+          );
+          const json = await call(`${path}?format=json`, key);
+          expect(json.status, where).toBe(200);
+          checkRows(
+            `${where} json`,
+            (JSON.parse(json.text).data as { email: string; metadata: Record<string, unknown> }[]).map(
+              (c) => ({
+                email: c.email,
+                data: c.metadata,
+              }),
+            ),
+          );
+        }
+
+        const cliCsv = await runCli(['export', '--db', db, '--no-progress']);
+        expect(cliCsv.code, cliCsv.stderr).toBe(0);
+        const [cliHeader, ...cliLines] = cliCsv.stdout.trimEnd().split('\n');
+        // Keys with capitals are written `data.<key>` so they read back with their case.
+        const cliNames = cliHeader!.split(',').map((name) => name.replace(/^data\./, ''));
+        expect(cliNames).toEqual(['email', 'subscribed', ...columns]);
+        checkRows(
+          'CLI csv',
+          cliLines.map((line) => {
+            const cells = line.split(',');
+            return { email: cells[0]!, data: Object.fromEntries(columns.map((c, i) => [c, cells[2 + i]!])) };
+          }),
+        );
+        const cliJson = await runCli(['export', '--db', db, '--format', 'json', '--no-progress']);
+        expect(cliJson.code, cliJson.stderr).toBe(0);
+        checkRows(
+          'CLI json',
+          (JSON.parse(cliJson.stdout) as { email: string; data: Record<string, unknown> | null }[]).map(
+            (c) => ({
+              email: c.email,
+              data: c.data ?? {},
+            }),
+          ),
+        );
+        expect(serverErrors).toEqual([]);
+      } finally {
+        await ownServer.close();
+        await own.close();
+        await pg?.drop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     TIMEOUT,
   );
