@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   parsePort,
   parsePositiveInt,
+  userDbPath,
 } from './config.js';
 
 /**
@@ -240,10 +241,12 @@ export function resolveServeSettings(
   file: ServeConfigFile = {},
 ): ServeSettings {
   const portText = flags.port ?? (env.PORT || undefined);
+  const typedDb = flags.db ?? (env.ROSTER_DB || undefined);
   return {
     port: portText === undefined ? (file.port ?? DEFAULT_PORT) : parsePort(portText, DEFAULT_PORT),
     host: flags.host ?? (env.HOST || undefined) ?? file.host ?? DEFAULT_HOST,
-    database: flags.db ?? (env.ROSTER_DB || undefined) ?? file.db ?? DEFAULT_DB,
+    // A typed path is relative to where the user typed it (INIT_CWD); the file's own is already resolved.
+    database: typedDb === undefined ? (file.db ?? DEFAULT_DB) : userDbPath(typedDb, env),
     apiKeys: [...(file.apiKeys ?? []), ...(flags.apiKey ?? [])],
     concurrency:
       flags.concurrency === undefined ? file.concurrency : parsePositiveInt('concurrency', flags.concurrency),

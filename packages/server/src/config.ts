@@ -1,3 +1,5 @@
+import { isAbsolute, resolve } from 'node:path';
+
 /**
  * Shared CLI settings. Only the server package reads the environment: `dbPath` here and
  * `resolveServeSettings` in config-file.ts (given `process.env` by `roster serve`). Flags win over
@@ -19,7 +21,27 @@ export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
 
 export function dbPath(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): string {
-  return flags.db ?? env.ROSTER_DB ?? DEFAULT_DB;
+  const typed = flags.db ?? env.ROSTER_DB;
+  return typed === undefined ? DEFAULT_DB : userDbPath(typed, env);
+}
+
+/**
+ * A file path the user typed (an argument, a flag, an environment variable), made absolute against
+ * the directory they typed the command in. pnpm and npm run a package script (`corepack pnpm roster
+ * import contacts.csv`) in the package's root and set `INIT_CWD` to where the user was: there, a
+ * relative path means the user's directory, not the root. Without `INIT_CWD` (or when it is the
+ * working directory) the path is returned as it is.
+ */
+export function userPath(path: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const base = env.INIT_CWD;
+  if (!base || isAbsolute(path) || resolve(base) === resolve(cwd)) return path;
+  return resolve(base, path);
+}
+
+/** `--db` / `ROSTER_DB` as the user typed it: a SQLite file path goes through `userPath`; a URL or `:memory:` does not. */
+export function userDbPath(value: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (value === '' || value === ':memory:' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  return userPath(value, env, cwd);
 }
 
 /** The environment variable every command honours for private webhook targets (1/true, 0/false). */

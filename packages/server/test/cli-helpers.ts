@@ -20,11 +20,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the `roster` bin to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/** Runs the `roster` bin to completion (in `cwd`, else this process's working directory). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, ...args], {
       env: { ...process.env, ...env },
+      ...(cwd === undefined ? {} : { cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -44,10 +45,11 @@ export interface ServeProcess {
 }
 
 /** Starts `roster serve` and waits until it prints the URL it listens on. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, 'serve', '--port', '0', ...args], {
       env: { ...process.env, ...env },
+      ...(cwd === undefined ? {} : { cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, projectName } from '../config.js';
+import { CliError, type CommonFlags, DB_HELP, projectName, userPath } from '../config.js';
 import { existingProject, withRoster } from './with-roster.js';
 
 interface ExportFlags extends CommonFlags {
@@ -44,7 +44,7 @@ export function registerExportCommand(program: Command): void {
           import('../progress.js'),
         ]);
         const project = await existingProject(roster, projectName(flags));
-        const out: Writable = flags.out ? createWriteStream(flags.out) : process.stdout;
+        const out: Writable = flags.out ? createWriteStream(userPath(flags.out)) : process.stdout;
         let count = 0;
         const total = await roster.contacts.count(project.id);
         // Progress goes to stderr, and not while the contacts themselves go to the terminal.

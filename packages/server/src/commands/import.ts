@@ -1,6 +1,14 @@
 import type { ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, dbPath, formatCount, projectName } from '../config.js';
+import {
+  CliError,
+  type CommonFlags,
+  DB_HELP,
+  dbPath,
+  formatCount,
+  projectName,
+  userPath,
+} from '../config.js';
 import { capHeap } from '../heap-cap.js';
 import type { ProgressSample } from '../progress.js';
 
@@ -141,7 +149,7 @@ export function registerImportCommand(program: Command): void {
             ? undefined
             : await resolveAudience(roster, project.id, flags.audience);
         const enqueued = await roster.imports
-          .enqueueFromPath(project.id, file, {
+          .enqueueFromPath(project.id, userPath(file), {
             audienceId,
             nameColumns: flags.nameColumns === true,
             force: flags.force === true,

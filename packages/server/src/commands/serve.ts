@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   DEFAULT_PROJECT,
   PRIVATE_WEBHOOKS_HINT,
+  userPath,
 } from '../config.js';
 import { readServeConfig, resolveServeSettings, type ServeFlagValues } from '../config-file.js';
 
@@ -92,7 +93,7 @@ printed once; \`roster keys create\` makes more.`,
       'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
-      const file = flags.config === undefined ? {} : readServeConfig(flags.config);
+      const file = flags.config === undefined ? {} : readServeConfig(userPath(flags.config));
       const {
         port,
         host,
