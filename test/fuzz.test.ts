@@ -329,7 +329,7 @@ function encodeURIComponentLoose(value: string): string {
 function isPlunkEnvelope(body: unknown): boolean {
   if (!body || typeof body !== 'object') return false;
   const b = body as { success?: unknown; error?: unknown };
-  // Plunk answers some errors in its flat {"error": "..."} shape (README deviation table).
+  // Plunk answers some errors in its flat {"error": "..."} shape (the error table of docs/plunk-api.md).
   if (typeof b.error === 'string') return b.error.length > 0;
   const e = b.error as { code?: unknown; message?: unknown; statusCode?: unknown } | undefined;
   return (

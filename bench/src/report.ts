@@ -128,7 +128,7 @@ function fmt(n: number | null): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
-/** The results as a Markdown table (also what the README's Performance section shows). */
+/** The results as a Markdown table (also what docs/performance.md shows under "Latest full run"). */
 export function toTable(results: BenchResult[]): string {
   const head = [
     'metric',

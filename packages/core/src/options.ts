@@ -192,7 +192,7 @@ export interface ImportsOptions {
    * With `parseInWorker`, files (the part still to import) smaller than this are parsed in the
    * calling thread anyway: since parsing got cheap (~56 ms of CPU per MB), starting a worker and
    * copying every record between the threads costs more than it saves on such files (a 1 MB HTTP
-   * import: 0.50× of the raw upsert parsed in the thread, 0.34× with a worker; README, Performance).
+   * import: 0.50× of the raw upsert parsed in the thread, 0.34× with a worker; docs/performance.md).
    * Every HTTP upload (5 MB by default) is below it.
    * @default 8388608 (8 MiB)
    */

@@ -23,13 +23,13 @@ interface ImportFlags extends CommonFlags {
 
 /**
  * SQLite page cache of `roster import`: ~50 MB less peak RSS than the 64 MiB default (which is
- * for serving reads); 8 MiB slowed the import down (README, Performance).
+ * for serving reads); 8 MiB slowed the import down (docs/performance.md, "Design choices behind the numbers").
  */
 const IMPORT_CACHE_KIB = 16 * 1024;
 
 /**
  * V8 heap kept by `roster import` (see heap-cap.ts): with the CSV parsed in this thread (no worker
- * and its second V8 heap), peak RSS stays under 160 MB (README, Performance).
+ * and its second V8 heap), peak RSS stays under 160 MB (docs/performance.md, "Design choices behind the numbers").
  */
 const IMPORT_HEAP_CAP_MIB = 32;
 
@@ -138,7 +138,7 @@ export function registerImportCommand(program: Command): void {
         database: dbPath(flags),
         sqlite: { cacheSizeKiB: IMPORT_CACHE_KIB },
         // Parsing in this thread: a worker's second V8 heap costs ~30 MB of RSS, and the records
-        // it sends are copied between the heaps (README, Performance).
+        // it sends are copied between the heaps (docs/performance.md, "Design choices behind the numbers").
         imports: { parseInWorker: false },
       });
       let interrupted = false;
