@@ -8,6 +8,7 @@ import { migration0005Webhooks } from './migrations/0005-webhooks.js';
 import { migration0006PostgresContactCounts } from './migrations/0006-postgres-contact-counts.js';
 import { migration0007ContactAudiencePartialIndex } from './migrations/0007-contact-audience-partial-index.js';
 import { migration0009JobsProjectTypeIndex } from './migrations/0009-jobs-project-type-index.js';
+import { migration0010JobsQueuedIndex } from './migrations/0010-jobs-queued-index.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -25,6 +26,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0006_postgres_contact_counts': migration0006PostgresContactCounts(dialect.name),
     '0007_contact_audience_partial_index': migration0007ContactAudiencePartialIndex,
     '0009_jobs_project_type_index': migration0009JobsProjectTypeIndex,
+    '0010_jobs_queued_index': migration0010JobsQueuedIndex,
   };
 }
 

@@ -58,11 +58,18 @@ function claimed(eb: ExpressionBuilder<Database, 'roster_jobs'>, claim: { worker
 }
 
 /**
- * Atomically claims a due queued job of one of `types`: marks it running, locked by `workerId`, and
- * counts the attempt. Fair between projects: the job comes from the project with the fewest jobs
- * running right now (oldest due job first within that), so one project's backlog of hundreds of
- * jobs delays another project's job by at most the jobs already running, not the whole backlog. On dialects with `SKIP LOCKED`, concurrent claimers never
- * wait on or get the same row; on SQLite the single writer makes the statement atomic.
+ * Atomically claims a due queued job of one of `types` (one lane's types): marks it running,
+ * locked by `workerId`, and counts the attempt. Fair between projects: the job comes from the
+ * project with the fewest jobs running right now (oldest due job first within that), so one
+ * project's backlog of hundreds of jobs delays another project's job by at most the jobs already
+ * running, not the whole backlog.
+ *
+ * Its cost does not grow with the number of queued jobs: `pickClaimGroup` reads only the head of
+ * each (type, project) group from the `roster_jobs_queued` partial index, and the claim takes the
+ * oldest due job of the chosen group from the same index. On dialects with `SKIP LOCKED`,
+ * concurrent claimers never wait on or get the same row (a group whose due jobs are all being
+ * claimed by others right now is looked at again, a few times); on SQLite the single writer makes
+ * the statement atomic.
  */
 export async function claimNextJob(
   db: Db,
@@ -70,44 +77,92 @@ export async function claimNextJob(
   claim: { workerId: string; now: string; types: string[] },
 ): Promise<JobRow | undefined> {
   if (claim.types.length === 0) return undefined;
-  return db
-    .updateTable('roster_jobs')
-    .set((eb) => claimed(eb, claim))
-    .where('id', '=', (eb) => {
-      let next = eb
-        .selectFrom('roster_jobs as queued')
-        .select('queued.id')
-        .where('queued.status', '=', 'queued')
-        .where('queued.run_at', '<=', claim.now)
-        .where('queued.type', 'in', claim.types)
-        // Running jobs are few (the runners' concurrency), and found through the (status, run_at) index.
-        // On SQLite the unary `+` keeps the planner off the (project_id, type, id) index for this
-        // count: through it, every queued job's count read all the project's jobs, finished ones
-        // included (1 000 queued one-row imports drained at ~9 jobs/s instead of ~100).
-        .orderBy((ob) =>
-          ob
-            .selectFrom('roster_jobs as running')
-            .select((c) => c.fn.countAll().as('n'))
-            .where('running.status', '=', 'running')
-            .where((w) =>
-              w(
-                dialect.name === 'sqlite'
-                  ? sql<string>`+${sql.ref('running.project_id')}`
-                  : w.ref('running.project_id'),
-                '=',
-                w.ref('queued.project_id'),
-              ),
-            ),
-        )
-        .orderBy('queued.run_at')
-        .orderBy('queued.id')
-        .limit(1);
-      if (dialect.supportsSkipLocked) next = next.forUpdate().skipLocked();
-      return next;
-    })
-    .where('status', '=', 'queued')
-    .returningAll()
-    .executeTakeFirst();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const group = await pickClaimGroup(db, dialect, claim);
+    if (!group) return undefined;
+    const row = await db
+      .updateTable('roster_jobs')
+      .set((eb) => claimed(eb, claim))
+      .where('id', '=', (eb) => {
+        let next = eb
+          .selectFrom('roster_jobs as queued')
+          .select('queued.id')
+          .where('queued.status', '=', QUEUED)
+          .where('queued.type', '=', group.type)
+          .where('queued.project_id', '=', group.project_id)
+          .where('queued.run_at', '<=', claim.now)
+          .orderBy('queued.run_at')
+          .orderBy('queued.id')
+          .limit(1);
+        if (dialect.supportsSkipLocked) next = next.forUpdate().skipLocked();
+        return next;
+      })
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return row;
+  }
+  return undefined;
+}
+
+/**
+ * `'queued'` as a literal, not a bound parameter: a partial index (`where status = 'queued'`)
+ * serves a query only when the planner sees the value (SQLite never looks at parameters).
+ */
+const QUEUED = sql<'queued'>`'queued'`;
+
+/**
+ * The (type, project) group the next claim takes its job from: of the groups of `types` with a
+ * due job, the one whose project has the fewest jobs running, then whose oldest due job is
+ * oldest. The same order as sorting every due job by (running jobs of its project, run_at, id),
+ * read from the `roster_jobs_queued` index (type, project_id, run_at, id) where status = 'queued':
+ * a skip scan finds each type's projects with queued jobs (one index seek each), one more seek
+ * finds each group's oldest due job, and only these heads are sorted. The cost grows with the
+ * number of projects with queued jobs, never with the number of jobs.
+ */
+async function pickClaimGroup(
+  db: Db,
+  dialect: DialectInfo,
+  claim: { now: string; types: string[] },
+): Promise<{ type: string; project_id: string } | undefined> {
+  const types = sql.join(
+    [...new Set(claim.types)].map((type) => sql`select cast(${type} as text) as type`),
+    sql` union all `,
+  );
+  // Running jobs are few (the runners' concurrency), and found through the (status, run_at) index.
+  // On SQLite the unary `+` keeps the planner off the (project_id, type, id) index for this count:
+  // through it, every count read all the project's jobs, finished ones included.
+  const runningProject = dialect.name === 'sqlite' ? sql`+r.project_id` : sql`r.project_id`;
+  const { rows } = await sql<{ type: string; project_id: string }>`
+    with recursive
+      lane_types (type) as (${types}),
+      groups (type, project_id) as (
+        select t.type, (
+          select q.project_id from roster_jobs q
+          where q.status = ${QUEUED} and q.type = t.type
+          order by q.project_id limit 1)
+        from lane_types t
+        union all
+        select g.type, (
+          select q.project_id from roster_jobs q
+          where q.status = ${QUEUED} and q.type = g.type and q.project_id > g.project_id
+          order by q.project_id limit 1)
+        from groups g where g.project_id is not null
+      ),
+      heads (type, project_id, id) as (
+        select g.type, g.project_id, (
+          select q.id from roster_jobs q
+          where q.status = ${QUEUED} and q.type = g.type and q.project_id = g.project_id
+            and q.run_at <= ${claim.now}
+          order by q.run_at, q.id limit 1)
+        from groups g where g.project_id is not null
+      )
+    select h.type, h.project_id from heads h join roster_jobs j on j.id = h.id
+    order by (
+      select count(*) from roster_jobs r where r.status = 'running' and ${runningProject} = h.project_id
+    ), j.run_at, j.id
+    limit 1`.execute(db);
+  return rows[0];
 }
 
 /** Atomically claims one specific job if it is queued and due (as `claimNextJob` does). */
