@@ -112,6 +112,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const name = definitions.get(type)?.lane;
     return name === undefined ? defaultLane : lanes.get(name)!;
   };
+  const allLanes = () => [defaultLane, ...lanes.values()];
   const active = new Map<string, Job>();
   let abort = new AbortController();
   let started = false;
@@ -127,13 +128,36 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   const now = () => isoNow(clock);
   /**
-   * The registered types whose lane passes `room` (one claim serves every lane with room); never
-   * the `byIdOnly` types, which only `runJob` runs.
+   * The registered types of `lane`: each lane claims its own jobs; never the `byIdOnly` types, which
+   * only `runJob` runs.
    */
-  const typesWhere = (room: (lane: Lane) => boolean) =>
+  const typesOf = (lane: Lane) =>
     [...definitions.entries()]
-      .filter(([type, definition]) => !definition.byIdOnly && room(laneOf(type)))
+      .filter(([type, definition]) => !definition.byIdOnly && laneOf(type) === lane)
       .map(([type]) => type);
+
+  /**
+   * Claims jobs for the lanes that pass `room`, one job per lane in turn, until every lane is full
+   * or has no due job; `take` gets each job. A claim per lane: with one claim serving every lane,
+   * a backlog of one lane (thousands of failing webhook deliveries, older than everything else)
+   * took every claim while its lane had room, and a job of another lane queued behind it waited
+   * for the whole backlog.
+   */
+  async function claimPerLane(room: (lane: Lane) => boolean, take: (lane: Lane, job: Job) => void) {
+    const drained = new Set<Lane>();
+    for (let claimed = true; claimed; ) {
+      claimed = false;
+      for (const lane of allLanes()) {
+        if (drained.has(lane) || !room(lane)) continue;
+        const job = await claim(typesOf(lane));
+        if (!job) drained.add(lane);
+        else {
+          claimed = true;
+          take(lane, job);
+        }
+      }
+    }
+  }
 
   function background(promise: Promise<unknown>): void {
     promise.catch(onError);
@@ -297,7 +321,6 @@ export function createJobRunner(deps: JobRunnerDeps) {
   }
 
   const hasRoom = ({ queue, concurrency }: Lane) => !stopping && queue.size + queue.pending < concurrency;
-  const allLanes = () => [defaultLane, ...lanes.values()];
 
   /**
    * Claims due jobs while there is room in the queue (started mode). A wake-up that arrives while
@@ -314,12 +337,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     try {
       do {
         wanted = false;
-        for (let types = typesWhere(hasRoom); types.length > 0; types = typesWhere(hasRoom)) {
-          const job = await claim(types);
-          if (!job) break;
-          const { queue } = laneOf(job.type);
-          background(queue.add(() => execute(job)).then(() => fill()));
-        }
+        await claimPerLane(hasRoom, ({ queue }, job) =>
+          background(queue.add(() => execute(job)).then(() => fill())),
+        );
       } while (wanted && allLanes().some(hasRoom));
     } finally {
       filling = false;
@@ -541,11 +561,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         const dispatched = deps.companion ? await deps.companion.runOnce() : 0;
         const batch = new Map<Lane, Job[]>(allLanes().map((lane) => [lane, []]));
         const batchRoom = (lane: Lane) => batch.get(lane)!.length < lane.concurrency;
-        for (let types = typesWhere(batchRoom); types.length > 0; types = typesWhere(batchRoom)) {
-          const job = await claim(types);
-          if (!job) break;
-          batch.get(laneOf(job.type))!.push(job);
-        }
+        await claimPerLane(batchRoom, (lane, job) => batch.get(lane)!.push(job));
         const jobs = [...batch].flatMap(([lane, laneJobs]) => laneJobs.map((job) => ({ lane, job })));
         if (jobs.length === 0) {
           if (dispatched > 0) continue; // the change consumers may have queued jobs: look again
