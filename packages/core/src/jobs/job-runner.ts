@@ -141,11 +141,18 @@ export function createJobRunner(deps: JobRunnerDeps) {
    * or has no due job; `take` gets each job. A claim per lane: with one claim serving every lane,
    * a backlog of one lane (thousands of failing webhook deliveries, older than everything else)
    * took every claim while its lane had room, and a job of another lane queued behind it waited
-   * for the whole backlog.
+   * for the whole backlog. A lane that found no due job is skipped until the others are done too,
+   * unless `rescan` says that jobs may have been queued since (a wake-up): a lane that keeps
+   * claiming must not keep a drained lane from seeing its new job.
    */
-  async function claimPerLane(room: (lane: Lane) => boolean, take: (lane: Lane, job: Job) => void) {
+  async function claimPerLane(
+    room: (lane: Lane) => boolean,
+    take: (lane: Lane, job: Job) => void,
+    rescan: () => boolean = () => false,
+  ) {
     const drained = new Set<Lane>();
     for (let claimed = true; claimed; ) {
+      if (rescan()) drained.clear();
       claimed = false;
       for (const lane of allLanes()) {
         if (drained.has(lane) || !room(lane)) continue;
@@ -337,8 +344,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
     try {
       do {
         wanted = false;
-        await claimPerLane(hasRoom, ({ queue }, job) =>
-          background(queue.add(() => execute(job)).then(() => fill())),
+        await claimPerLane(
+          hasRoom,
+          ({ queue }, job) => background(queue.add(() => execute(job)).then(() => fill())),
+          () => {
+            const woken = wanted;
+            wanted = false;
+            return woken;
+          },
         );
       } while (wanted && allLanes().some(hasRoom));
     } finally {
