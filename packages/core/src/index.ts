@@ -133,10 +133,19 @@ export {
 } from './idempotency/idempotency-service.js';
 export { isUuid, uuidv7 } from './ids.js';
 export {
+  CSV_DATA_TYPES,
+  type CsvDataType,
+  csvDataType,
   DATA_COLUMN_PREFIX,
+  type DataKeyTypes,
+  type DataValueType,
   dataColumnName,
   escapeFormula,
   isSpecialColumnName,
+  parseTypedCell,
+  parseTypedDataKey,
+  typedDataHeader,
+  typedDataText,
   unescapeFormula,
 } from './imports/csv-format.js';
 export { type CsvWriteOptions, contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';

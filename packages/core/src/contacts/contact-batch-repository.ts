@@ -15,8 +15,11 @@ export interface ContactBatchUpsert {
   email: string;
   /** Undefined: true on insert, unchanged on update. */
   subscribed: boolean | undefined;
-  /** Flat data patch of non-empty strings, or null. */
-  data: Record<string, string> | null;
+  /**
+   * Data patch, or null: its keys replace the stored ones. Non-empty strings (any import), or any
+   * JSON value including null (the typed columns of roster's own CSV).
+   */
+  data: Record<string, unknown> | null;
   /** Null: none on insert, unchanged on update. */
   firstName: string | null;
   /** Null: none on insert, unchanged on update. */
@@ -47,6 +50,8 @@ interface Shape {
   setSubscribed: boolean;
   names: boolean;
   audience: boolean;
+  /** Some row's data has a value that is not a string: merged with `replaceJsonKeys`. */
+  typedData: boolean;
 }
 
 /** The columns a batch of this shape writes: names and audience only when the batch sets them. */
@@ -69,7 +74,7 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
     cache = new Map();
     statements.set(adapter, cache);
   }
-  const key = `${shape.rows}:${shape.setSubscribed}:${shape.names}:${shape.audience}`;
+  const key = `${shape.rows}:${shape.setSubscribed}:${shape.names}:${shape.audience}:${shape.typedData}`;
   let text = cache.get(key);
   if (text === undefined) {
     const placeholder = placeholderRow(batchColumns(shape));
@@ -81,7 +86,9 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
       .values(Array.from({ length: shape.rows }, () => placeholder) as never)
       .onConflict((oc) =>
         oc.columns(['project_id', 'email']).doUpdateSet({
-          data: dialect.mergeJsonColumns(sql.ref('roster_contacts.data'), sql.ref('excluded.data')) as never,
+          data: (shape.typedData
+            ? dialect.replaceJsonKeys(sql.ref('roster_contacts.data'), sql.ref('excluded.data'))
+            : dialect.mergeJsonColumns(sql.ref('roster_contacts.data'), sql.ref('excluded.data'))) as never,
           updated_at: (eb) => eb.ref('excluded.updated_at'),
           ...(shape.setSubscribed ? { subscribed: (eb) => eb.ref('excluded.subscribed') } : {}),
           ...(shape.names ? { first_name: keepName('first_name'), last_name: keepName('last_name') } : {}),
@@ -142,7 +149,10 @@ export async function upsertContactBatch(
           dialect,
         );
       }
-      const shape = { rows: chunk.length, setSubscribed: g === 0, names, audience };
+      const typedData = chunk.some(
+        (row) => row.data !== null && Object.values(row.data).some((value) => typeof value !== 'string'),
+      );
+      const shape = { rows: chunk.length, setSubscribed: g === 0, names, audience, typedData };
       const result = await db.executeQuery<{ id: string; email: string }>(
         CompiledQuery.raw(upsertSql(db, dialect, shape), params),
       );

@@ -223,6 +223,33 @@ export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<Co
   return q.orderBy('id', 'desc').limit(query.limit).execute();
 }
 
+/** One row of `listDataKeyTypes`. */
+export interface DataKeyTypeRow {
+  key: string;
+  type: string;
+  /** 1 when the value is a string that is empty or padded with `whitespace` (see `DialectInfo.jsonKeyTypes`). */
+  untrimmed: number;
+}
+
+/**
+ * The distinct (key, JSON type, untrimmed string) combinations of the data of the contacts a
+ * keyset stream with the same query reads (`beforeId` and `limit` aside): one statement, so the
+ * database reads each contact's data once and returns a row per combination, not per contact.
+ */
+export async function listDataKeyTypes(
+  db: Db,
+  dialect: DialectInfo,
+  query: Omit<KeysetQuery, 'beforeId' | 'limit'>,
+  whitespace: string,
+): Promise<DataKeyTypeRow[]> {
+  let q = db.selectFrom('roster_contacts').select('data').where('project_id', '=', query.projectId);
+  if (query.where) q = q.where(query.where);
+  if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
+  if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
+  const result = await dialect.jsonKeyTypes(sql`${q}`, whitespace).execute(db);
+  return result.rows as DataKeyTypeRow[];
+}
+
 /** The order of a sorted list (Plunk's `sort` and `dir`). */
 export interface ContactOrder {
   sort: 'createdAt' | 'email';

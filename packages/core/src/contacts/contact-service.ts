@@ -7,6 +7,7 @@ import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import { type DataKeyTypes, type DataValueType, TRIMMED_CHARACTERS } from '../imports/csv-format.js';
 import { keysetPage } from '../paging.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
@@ -143,6 +144,24 @@ export function createContactService(deps: ContactServiceDeps) {
     if (audienceId) parts.push(sql<boolean>`audience_id = ${audienceId}`);
     if (parts.length === 0) return undefined;
     return parts.length === 1 ? parts[0] : sql<boolean>`(${parts[0]}) and (${parts[1]})`;
+  }
+
+  /** The conditions of a stream (and of `dataKeyTypes` over the same contacts). */
+  async function streamQuery(projectId: string, options: StreamContactsInput) {
+    const valid = parseInput(streamContactsSchema, options);
+    const audienceId = valid.audienceId ?? undefined;
+    const batchSize = valid.batchSize ?? 1000;
+    const search = valid.search?.trim().toLowerCase() || undefined;
+    const subscribed =
+      valid.subscribed === undefined || valid.subscribed === null
+        ? undefined
+        : sql<boolean>`subscribed = ${dialect.bool(valid.subscribed)}`;
+    const filter =
+      valid.filter === undefined
+        ? undefined
+        : await contactFilterSql({ db, dialect, clock }, projectId, valid.filter);
+    const where = filter && subscribed ? sql<boolean>`(${filter}) and ${subscribed}` : (filter ?? subscribed);
+    return { audienceId, search, where, batchSize };
   }
 
   async function getRow(projectId: string, id: string) {
@@ -484,20 +503,7 @@ export function createContactService(deps: ContactServiceDeps) {
       projectId: string,
       options: StreamContactsInput = {},
     ): AsyncGenerator<Contact, void, undefined> {
-      const valid = parseInput(streamContactsSchema, options);
-      const audienceId = valid.audienceId ?? undefined;
-      const batchSize = valid.batchSize ?? 1000;
-      const search = valid.search?.trim().toLowerCase() || undefined;
-      const subscribed =
-        valid.subscribed === undefined || valid.subscribed === null
-          ? undefined
-          : sql<boolean>`subscribed = ${dialect.bool(valid.subscribed)}`;
-      const filter =
-        valid.filter === undefined
-          ? undefined
-          : await contactFilterSql({ db, dialect, clock }, projectId, valid.filter);
-      const where =
-        filter && subscribed ? sql<boolean>`(${filter}) and ${subscribed}` : (filter ?? subscribed);
+      const { audienceId, search, where, batchSize } = await streamQuery(projectId, options);
       let beforeId: string | undefined;
       while (true) {
         const rows = await repo.listContactsKeyset(db, {
@@ -512,6 +518,40 @@ export function createContactService(deps: ContactServiceDeps) {
         if (rows.length < batchSize) return;
         beforeId = rows[rows.length - 1]!.id;
       }
+    },
+
+    /**
+     * The data keys of the contacts `stream` reads with the same options (`batchSize` aside),
+     * sorted, each with the JSON types of its values and whether some string value is empty or
+     * padded with whitespace: what roster's CSV export needs to type its columns (see
+     * `csvDataType`). Computed by the database in one statement (SQLite `json_each` / `json_type`,
+     * PostgreSQL `jsonb_each` / `jsonb_typeof`), without sending the contacts to the process.
+     */
+    async dataKeyTypes(
+      projectId: string,
+      options: Omit<StreamContactsInput, 'batchSize'> = {},
+    ): Promise<DataKeyTypes[]> {
+      const { audienceId, search, where } = await streamQuery(projectId, options);
+      const rows = await repo.listDataKeyTypes(
+        db,
+        dialect,
+        { projectId, audienceId, search, where },
+        TRIMMED_CHARACTERS,
+      );
+      const keys = new Map<string, DataKeyTypes>();
+      for (const row of rows) {
+        let entry = keys.get(row.key);
+        if (!entry) {
+          entry = { key: row.key, types: [], untrimmedStrings: false };
+          keys.set(row.key, entry);
+        }
+        const type = row.type as DataValueType;
+        if (!entry.types.includes(type)) entry.types.push(type);
+        if (Number(row.untrimmed) === 1) entry.untrimmedStrings = true;
+      }
+      const sorted = [...keys.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const entry of sorted) entry.types.sort();
+      return sorted;
     },
 
     /**

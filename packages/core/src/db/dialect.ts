@@ -55,6 +55,21 @@ export interface DialectInfo {
    */
   mergeJsonColumns(target: RawBuilder<unknown>, patch: RawBuilder<unknown>): RawBuilder<unknown>;
   /**
+   * As `mergeJsonColumns`, for patches of any JSON values: each top-level key of the patch
+   * replaces the stored one whole (an object is not merged into the stored object) and a null
+   * value is stored as null (not a deletion). PostgreSQL's `||` does this already; SQLite's
+   * `json_patch` (RFC 7396) would merge objects and delete null keys.
+   */
+  replaceJsonKeys(target: RawBuilder<unknown>, patch: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * The top-level keys of the JSON objects in column `data` of the rows of `rows` (a subquery),
+   * each with the type of its value (`string`, `number`, `boolean`, `object`, `array`, `null`)
+   * and 1 when that value is a string that is empty or starts or ends with one of `whitespace`'s
+   * characters, else 0: SQL for `select distinct key, type, untrimmed` (SQLite `json_each` and its
+   * `json_type` names, PostgreSQL `jsonb_each` and `jsonb_typeof`).
+   */
+  jsonKeyTypes(rows: RawBuilder<unknown>, whitespace: string): RawBuilder<unknown>;
+  /**
    * JSON access for filters. `path` is a list of object keys from the root of the JSON column.
    * Text when the value there is a JSON string, else NULL; compared byte-wise (ISO dates sort).
    */
@@ -139,6 +154,16 @@ const sqlite: DialectInfo = {
   mergeJsonColumns(target, patch) {
     return sql`nullif(json_patch(coalesce(${target}, '{}'), coalesce(${patch}, '{}')), '{}')`;
   },
+  replaceJsonKeys(target, patch) {
+    // Rebuilt from json_each: the stored keys the patch does not have, then the patch's. The
+    // values get their JSON form in json_group_object's own argument (a subtype does not survive
+    // a subquery): json_each gives true/false as 1/0 and objects and arrays as text.
+    const value = sql`case type when 'true' then json('true') when 'false' then json('false') when 'null' then json('null') when 'object' then json(value) when 'array' then json(value) else value end`;
+    return sql`nullif((select json_group_object(key, ${value}) from (select s.key as key, s.type as type, s.value as value from json_each(coalesce(${target}, '{}')) as s where s.key not in (select p.key from json_each(coalesce(${patch}, '{}')) as p) union all select p.key, p.type, p.value from json_each(coalesce(${patch}, '{}')) as p)), '{}')`;
+  },
+  jsonKeyTypes(rows, whitespace) {
+    return sql`select distinct j.key as key, case j.type when 'integer' then 'number' when 'real' then 'number' when 'true' then 'boolean' when 'false' then 'boolean' when 'text' then 'string' else j.type end as type, case when j.type = 'text' and (j.atom = '' or j.atom <> trim(j.atom, ${whitespace})) then 1 else 0 end as untrimmed from (${rows}) as c, json_each(c.data) as j`;
+  },
   jsonString(column, path) {
     const p = sqlitePath(path);
     return sql`(case when json_type(${column}, ${p}) = 'text' then json_extract(${column}, ${p}) end)`;
@@ -192,6 +217,14 @@ const postgres: DialectInfo = {
   },
   mergeJsonColumns(target, patch) {
     return sql`nullif(coalesce(${target}, '{}'::jsonb) || coalesce(${patch}, '{}'::jsonb), '{}'::jsonb)`;
+  },
+  replaceJsonKeys(target, patch) {
+    // `||` replaces top-level keys whole and keeps null values.
+    return sql`nullif(coalesce(${target}, '{}'::jsonb) || coalesce(${patch}, '{}'::jsonb), '{}'::jsonb)`;
+  },
+  jsonKeyTypes(rows, whitespace) {
+    const text = sql`(j.value #>> '{}')`;
+    return sql`select distinct j.key as key, jsonb_typeof(j.value) as type, case when jsonb_typeof(j.value) = 'string' and (${text} = '' or ${text} <> btrim(${text}, ${whitespace})) then 1 else 0 end as untrimmed from (${rows}) as c, jsonb_each(c.data) as j`;
   },
   jsonString(column, path) {
     return sql`(case when jsonb_typeof(${column} #> ${path}::text[]) = 'string' then (${column} #>> ${path}::text[]) end) collate "C"`;

@@ -47,9 +47,10 @@ export interface CsvColumns {
   lastName: number;
   /**
    * Columns stored in `data`, under their trimmed, lowercased header (`data.<key>` columns: under
-   * `<key>`, its case kept). Each key once: the first column with that key.
+   * `<key>`, its case kept). Each key once: the first column with that key. `type` is set for
+   * the typed `data.<key>:<type>` columns of an import with `typedColumns` (not for strings).
    */
-  data: { index: number; key: string }[];
+  data: { index: number; key: string; type?: Exclude<CsvDataType, 'string'>; header?: string }[];
 }
 
 /** Header names (trimmed, lowercased) that fill the contact's names instead of `data`. */
@@ -91,13 +92,15 @@ export function dataColumnName(key: string): string {
  * column is data like any other, as Plunk stores it. No email column is a `validation_failed`
  * error on the field `file`. `emailColumn` (any case) names the column to read emails from
  * instead of `email` (a column named `email` is then ignored: `email` is a reserved data key); none such is `validation_failed` on
- * `emailColumn`.
+ * `emailColumn`. With `typedColumns` (roster's own import) a `data.<key>:<type>` header is read
+ * as a typed column of `<key>` (see `parseTypedDataKey`).
  */
 export function mapHeader(
   header: string[],
   nameColumns = false,
   skipColumns: readonly string[] = [],
   emailColumn?: string,
+  typedColumns = false,
 ): CsvColumns {
   const names = header.map((name) => unescapeFormula(name.trim()));
   const lower = names.map((name) => name.toLowerCase());
@@ -136,10 +139,12 @@ export function mapHeader(
     if (!prefixed && isSpecialColumnName(name, nameColumns)) return;
     if (!prefixed && skipColumns.includes(lower[index]!)) return;
     // Plunk lowercases header names; `data.<key>` (roster's export) keeps the key's case.
-    const key = prefixed ? name.slice(DATA_COLUMN_PREFIX.length) : lower[index]!;
+    let key = prefixed ? name.slice(DATA_COLUMN_PREFIX.length) : lower[index]!;
+    let type: CsvDataType = 'string';
+    if (prefixed && typedColumns) ({ key, type } = parseTypedDataKey(key));
     if (key === '' || RESERVED_DATA_KEYS.has(key) || seen.has(key)) return;
     seen.add(key); // a repeated key: the first column counts
-    data.push({ index, key });
+    data.push(type === 'string' ? { index, key } : { index, key, type, header: name });
   });
   return { email, subscribed, firstName, lastName, data };
 }
@@ -194,3 +199,110 @@ export function escapeFormula(value: string): string {
 export function unescapeFormula(value: string): string {
   return value.charCodeAt(0) === 39 && ESCAPED_FORMULA_START.test(value) ? value.slice(1) : value;
 }
+
+// ---- typed data columns (roster's own export and import) ----------------------------------------
+
+/**
+ * The type of a `data.<key>` column in roster's own CSV (`GET /roster/contacts/export`, read back
+ * by `POST /roster/imports`), written as a suffix of its header: `data.seats:number`,
+ * `data.vip:boolean`, `data.tags:json`. A column without a suffix (or with `:string`) holds
+ * strings. Only imports with `typedColumns` read the suffix; the others (Plunk, Unosend, the CLI)
+ * keep `seats:number` as the data key, as before.
+ */
+export const CSV_DATA_TYPES = ['string', 'number', 'boolean', 'json'] as const;
+export type CsvDataType = (typeof CSV_DATA_TYPES)[number];
+
+/** The JSON type of a stored data value, as `contacts.dataKeyTypes` reports it. */
+export type DataValueType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null';
+
+/** One data key of a set of contacts: the JSON types of its values, and whether a string value would not survive a CSV cell. */
+export interface DataKeyTypes {
+  key: string;
+  types: DataValueType[];
+  /**
+   * Some string value is empty or has leading or trailing whitespace: an import trims cells and
+   * reads an empty cell as "no value", so such a string only reads back exactly as JSON.
+   */
+  untrimmedStrings: boolean;
+}
+
+/**
+ * The column type a key is exported with: `string`, `number` or `boolean` when every value has
+ * that one type (strings only if none is empty or padded with spaces), else `json` (objects,
+ * arrays, null, mixed types, and strings a plain cell cannot carry).
+ */
+export function csvDataType(key: Pick<DataKeyTypes, 'types' | 'untrimmedStrings'>): CsvDataType {
+  if (key.types.length !== 1) return 'json';
+  const [type] = key.types;
+  if (type === 'string') return key.untrimmedStrings ? 'json' : 'string';
+  return type === 'number' || type === 'boolean' ? type : 'json';
+}
+
+/**
+ * The header of a typed data column: `data.<key>` for strings, else `data.<key>:<type>`. A string
+ * key that itself ends in a type suffix (`seats:number`) is written `data.seats:number:string` so
+ * it reads back as that key.
+ */
+export function typedDataHeader(key: string, type: CsvDataType): string {
+  const name = `${DATA_COLUMN_PREFIX}${key}`;
+  if (type !== 'string') return `${name}:${type}`;
+  return typeSuffixOf(key) === null ? name : `${name}:string`;
+}
+
+/** The type named by a header's last `:<type>` suffix, or null. */
+function typeSuffixOf(name: string): CsvDataType | null {
+  const at = name.lastIndexOf(':');
+  if (at === -1) return null;
+  const suffix = name.slice(at + 1).toLowerCase();
+  return (CSV_DATA_TYPES as readonly string[]).includes(suffix) ? (suffix as CsvDataType) : null;
+}
+
+/**
+ * A `data.` header's key and type, the inverse of `typedDataHeader`: the last `:string`,
+ * `:number`, `:boolean` or `:json` (any case) is the type and is not part of the key; without one
+ * the column holds strings. `name` is the header after the `data.` prefix.
+ */
+export function parseTypedDataKey(name: string): { key: string; type: CsvDataType } {
+  const type = typeSuffixOf(name);
+  if (type === null) return { key: name, type: 'string' };
+  return { key: name.slice(0, name.lastIndexOf(':')), type };
+}
+
+/** The text of a data value in a typed column: strings as they are, other types as JSON, nothing for no value. */
+export function typedDataText(value: unknown, type: CsvDataType): string {
+  if (value === undefined) return '';
+  if (type === 'string' && typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/** A JSON number (what `JSON.stringify` writes for a finite number). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Reads a non-empty, trimmed cell of a typed column: `number` a JSON number, `boolean` `true` or
+ * `false` (any case: spreadsheets write `TRUE`), `json` any JSON value (`null` included). Gives
+ * the value, or the problem to report for the row.
+ */
+export function parseTypedCell(
+  text: string,
+  type: Exclude<CsvDataType, 'string'>,
+): { value: unknown } | { problem: string } {
+  if (type === 'number') {
+    const n = JSON_NUMBER.test(text) ? Number(text) : Number.NaN;
+    return Number.isFinite(n) ? { value: n } : { problem: 'is not a number' };
+  }
+  if (type === 'boolean') {
+    const lower = text.toLowerCase();
+    if (lower === 'true' || lower === 'false') return { value: lower === 'true' };
+    return { problem: 'is not true or false' };
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return { problem: 'is not valid JSON' };
+  }
+}
+
+/** The characters `String.prototype.trim` removes (what an import trims from a cell). */
+export const TRIMMED_CHARACTERS =
+  ' \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';

@@ -10,7 +10,7 @@ import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobContext, JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
-import { storableText, textProblem } from '../text-rules.js';
+import { dataIssues, storableText, textProblem } from '../text-rules.js';
 import {
   type CsvColumns,
   type CsvDelimiter,
@@ -20,6 +20,7 @@ import {
   MAX_CSV_RECORD_BYTES,
   mapHeader,
   parseSubscribedCell,
+  parseTypedCell,
   sniffDelimiter,
   unescapeFormula,
 } from './csv-format.js';
@@ -121,6 +122,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   const nameColumns = ctx.job.payload.nameColumns ?? false;
   const skipColumns = ctx.job.payload.skipColumns ?? [];
   const emailColumn = ctx.job.payload.emailColumn;
+  const typedColumns = ctx.job.payload.typedColumns ?? false;
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
   if (audienceId !== null && !(await audienceExists(db, projectId, audienceId)))
@@ -131,7 +133,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   let columns: CsvColumns | null = null;
   if (saved) {
     progress = saved;
-    columns = mapHeader(saved.header, nameColumns, skipColumns, emailColumn);
+    columns = mapHeader(saved.header, nameColumns, skipColumns, emailColumn, typedColumns);
   } else {
     if (source.size === 0) throw emptyFile();
     const head = await readHead(db, source, HEADER_SNIFF_BYTES);
@@ -252,7 +254,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         consumed = true;
         if (!columns) {
           header = record.map((name) => name.trim());
-          columns = mapHeader(header, nameColumns, skipColumns, emailColumn);
+          columns = mapHeader(header, nameColumns, skipColumns, emailColumn, typedColumns);
           continue;
         }
         if (!record.some((cell) => NON_BLANK.test(cell))) continue;
@@ -311,19 +313,18 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       error = `Invalid ${which} name (longer than ${MAX_NAME_LENGTH} characters)`;
     }
     if (!error) error = textRuleError(record, cols);
+    let data: Record<string, unknown> | null = null;
+    if (!error) {
+      const read = readData(record, cols);
+      if ('error' in read) error = read.error;
+      else data = read.data;
+    }
     if (error) {
       batchFailures++;
       if (progress.errors.length + batchErrors.length < MAX_KEPT_IMPORT_ERRORS) {
         batchErrors.push({ row, email: storableText(clipText(rawEmail)), error });
       }
       return;
-    }
-    let data: Record<string, string> | null = null;
-    for (const { index, key } of cols.data) {
-      const value = record[index]?.trim();
-      if (!value) continue;
-      data ??= {};
-      data[key] = value;
     }
     const pending = batch.get(email);
     if (pending) {
@@ -400,7 +401,8 @@ function textRuleError(record: string[], cols: CsvColumns): string | null {
     const problem = index === -1 ? null : textProblem(record[index] ?? '');
     if (problem) return `Invalid ${name} (${problem})`;
   }
-  for (const { index, key } of cols.data) {
+  for (const { index, key, type } of cols.data) {
+    if (type !== undefined) continue; // checked once parsed (readData)
     const value = record[index]?.trim();
     if (!value) continue;
     if (key === '__proto__') return 'Invalid column "__proto__" (is not allowed as a data key)';
@@ -408,4 +410,38 @@ function textRuleError(record: string[], cols: CsvColumns): string | null {
     if (problem) return `Invalid value in column "${clipText(key, 100)}" (${problem})`;
   }
   return null;
+}
+
+/**
+ * A row's data: string columns as their trimmed cells, typed columns (`data.<key>:<type>`) parsed;
+ * empty cells give no value. A typed cell that does not parse, or whose value breaks the data
+ * rules (`dataIssues`), is the row's error, naming the column as written in the header.
+ */
+function readData(
+  record: string[],
+  cols: CsvColumns,
+): { data: Record<string, unknown> | null } | { error: string } {
+  let data: Record<string, unknown> | null = null;
+  for (const { index, key, type, header } of cols.data) {
+    const text = record[index]?.trim();
+    if (!text) continue;
+    let value: unknown = text;
+    if (type !== undefined) {
+      const column = clipText(header ?? key, 100);
+      const parsed = parseTypedCell(text, type);
+      if ('problem' in parsed) {
+        return { error: `Invalid value in column "${column}" ("${clipText(text, 100)}" ${parsed.problem})` };
+      }
+      if (key === '__proto__') return { error: 'Invalid column "__proto__" (is not allowed as a data key)' };
+      const issue = dataIssues({ [key]: parsed.value }, 1)[0];
+      if (issue) {
+        const at = issue.path.length > 1 ? ` at ${issue.path.slice(1).join('.')}` : '';
+        return { error: `Invalid value in column "${column}" (${issue.message}${at})` };
+      }
+      value = parsed.value;
+    }
+    data ??= {};
+    data[key] = value;
+  }
+  return { data };
 }

@@ -52,6 +52,15 @@ export interface ImportFileInput {
    * `audience` and `created_at` columns of a Unosend export. A `data.<name>` column still counts.
    */
   skipColumns?: string[];
+  /**
+   * Read `data.<key>:number`, `data.<key>:boolean` and `data.<key>:json` headers (as roster's own
+   * export writes them, see `CsvDataType`) as typed columns of `<key>`: each cell is parsed (a cell
+   * that does not parse is that row's error, naming the column); an empty cell is no value.
+   * Without it such a header is a string column of the key `seats:number` (Plunk and Unosend
+   * imports: their providers know no typed headers).
+   * @default false
+   */
+  typedColumns?: boolean;
 }
 
 /** Options of `enqueueFromPath`. */
@@ -187,6 +196,7 @@ export function createImportService(deps: ImportServiceDeps) {
         const payload = {
           ...importPayload(source, audienceId, input.nameColumns),
           ...(skip.length > 0 ? { skipColumns: skip } : {}),
+          ...(input.typedColumns ? { typedColumns: true } : {}),
         };
         return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload, { id: jobId, db: trx });
       });

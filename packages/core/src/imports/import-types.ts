@@ -43,6 +43,8 @@ export interface ImportJobPayload {
   skipColumns?: string[];
   /** The header name (any case) of the column read as the email, instead of `email`. */
   emailColumn?: string;
+  /** `data.<key>:<type>` headers are typed columns (see `CsvDataType`); absent for imports before them. */
+  typedColumns?: boolean;
 }
 
 /**

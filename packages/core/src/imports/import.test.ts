@@ -17,7 +17,7 @@ async function importCsv(
   roster: Roster,
   projectId: string,
   csv: string | Buffer,
-  options: { nameColumns?: boolean } = {},
+  options: { nameColumns?: boolean; typedColumns?: boolean } = {},
 ) {
   const job = await roster.imports.enqueue(projectId, {
     file: Buffer.from(csv),
@@ -253,6 +253,27 @@ function importSuite(dialect: TestDialect, parseInWorker: boolean) {
     );
     expect(status.result).toMatchObject({ totalRows: 1, successCount: 1, failureCount: 0 });
     expect(await all(roster, projectId)).toEqual({ 'a@x.io': { subscribed: true, data: { tag: 't' } } });
+  });
+
+  it('reads typed data headers only with typedColumns: other imports keep `seats:number` as a string key', async () => {
+    const { roster, projectId } = await setup();
+    const csv =
+      'email,data.seats:number,data.vip:boolean,data.tags:json,data.plan\na@x.io,12,true,"[1,{""b"":null}]",Pro\n';
+    await importCsv(roster, projectId, csv);
+    expect((await all(roster, projectId))['a@x.io']!.data).toEqual({
+      'seats:number': '12',
+      'vip:boolean': 'true',
+      'tags:json': '[1,{"b":null}]',
+      plan: 'Pro',
+    });
+    const other = (await roster.projects.ensure('typed')).id;
+    await importCsv(roster, other, csv, { typedColumns: true });
+    expect((await all(roster, other))['a@x.io']!.data).toEqual({
+      seats: 12,
+      vip: true,
+      tags: [1, { b: null }],
+      plan: 'Pro',
+    });
   });
 
   it('keeps the first 1000 row errors and counts the rest', async () => {
