@@ -10,10 +10,14 @@ const PROTOTYPE_KEYS = ['constructor', 'hasOwnProperty', 'prototype', 'toString'
 /** Enough contacts of ~300 bytes each to push the last row past the exporter's 64 KB flush. */
 const PADDED = 400;
 
-/** Each export route under test: its path and the key prefix its router takes. */
+/**
+ * Each export route under test: its path, and the opening of the row source that writes the CSV
+ * rows (Unosend's reads the rows once for the data keys first; /roster asks the database for the
+ * keys and their types, reading the rows once).
+ */
 const EXPORTS = [
-  { name: 'Unosend', path: '/v1/contacts/export' },
-  { name: '/roster', path: '/roster/contacts/export' },
+  { name: 'Unosend', path: '/v1/contacts/export', csvRowsOpen: 2 },
+  { name: '/roster', path: '/roster/contacts/export', csvRowsOpen: 1 },
 ] as const;
 
 describeEachDialect('export integrity', (dialect) => {
@@ -78,7 +82,7 @@ describeEachDialect('export integrity', (dialect) => {
   const get = (path: string) =>
     fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
-  describe.each(EXPORTS)('$name export', ({ path }) => {
+  describe.each(EXPORTS)('$name export', ({ path, csvRowsOpen }) => {
     it('writes every row of a project whose contacts use prototype-named data keys, as CSV', async () => {
       const plain = await seed();
       const res = await get(`${path}?format=csv`);
@@ -112,9 +116,8 @@ describeEachDialect('export integrity', (dialect) => {
       'aborts the %s transfer when the row source fails after the headers were sent',
       async (format) => {
         await seed();
-        // The CSV reads the rows twice (keys, then rows): the fault hits the pass that writes them,
-        // well past the first 64 KB flush.
-        fault = { open: format === 'csv' ? 2 : 1, after: PADDED - 10 };
+        // The fault hits the pass that writes the rows, well past the first 64 KB flush.
+        fault = { open: format === 'csv' ? csvRowsOpen : 1, after: PADDED - 10 };
         const res = await get(`${path}?format=${format}`);
         expect(res.status).toBe(200); // the headers were sent before the fault
         await expect(res.text()).rejects.toThrow();

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
-import { IMPORT_JOB_TYPES, RosterError, toJobStatus } from '@roster/core';
+import { csvDataType, IMPORT_JOB_TYPES, RosterError, toJobStatus } from '@roster/core';
 import type { ImportView, JobSummary, JobView } from '@roster/core/wire';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
@@ -198,7 +198,8 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   });
 
   // Reads back what `GET /contacts/export` writes: names from first_name / last_name, subscribed
-  // (Yes/No), data from the `data.<key>` columns; the audience and created_at columns are not stored.
+  // (Yes/No), data from the `data.<key>` columns (typed ones, `data.seats:number`, parsed); the
+  // audience and created_at columns are not stored.
   router.post('/imports', uploadFile(roster), async (req, res) => {
     if (!req.file) {
       throw RosterError.validation([
@@ -213,6 +214,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
       audienceId: audienceId || undefined,
       nameColumns: true,
       skipColumns: EXPORT_ONLY_COLUMNS,
+      typedColumns: true,
     });
     res.status(202).json(toImportView(await roster.imports.status(projectId, job.id), null));
   });
@@ -264,13 +266,19 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     const projectId = projectIdOf(res);
     const format = oneOfParam('format', req.query.format, ['csv', 'json'] as const) ?? 'csv';
     const filters = await contactFilters(roster, projectId, req.query);
-    // Cells a spreadsheet would run as formulas get a leading `'`.
+    // Cells a spreadsheet would run as formulas get a leading `'`. Data columns are typed
+    // (`data.seats:number`) so that `POST /imports` reads the values back with their types.
     await streamExport(
       res,
       () => roster.contacts.stream(projectId, filters),
       format,
       escapedCell,
       () => audienceNames(roster, projectId),
+      async () =>
+        (await roster.contacts.dataKeyTypes(projectId, filters)).map((key) => ({
+          key: key.key,
+          type: csvDataType(key),
+        })),
     );
   });
 

@@ -1,11 +1,14 @@
 import {
   type Contact,
+  type CsvDataType,
   csvField,
   csvQuoted,
   DATA_COLUMN_PREFIX,
   escapeFormula,
   type Roster,
   RosterError,
+  typedDataHeader,
+  typedDataText,
 } from '@roster/core';
 import type { Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
@@ -71,12 +74,21 @@ export async function streamExport(
   format: 'csv' | 'json',
   cell: (value: string) => string,
   audienceNames: () => Promise<Map<string, string>>,
+  /** Typed `data.<key>:<type>` columns (roster's export) instead of reading the contacts for their keys. */
+  typedColumns?: () => Promise<{ key: string; type: CsvDataType }[]>,
 ): Promise<void> {
   const keys = new Set<string>();
-  if (format === 'csv') {
+  const types = new Map<string, CsvDataType>();
+  if (format === 'csv' && typedColumns) {
+    for (const { key, type } of await typedColumns()) types.set(key, type);
+  } else if (format === 'csv') {
     for await (const contact of open()) for (const key of Object.keys(contact.data ?? {})) keys.add(key);
   }
-  const metadataKeys = [...keys].sort();
+  const metadataKeys = typedColumns ? [...types.keys()] : [...keys].sort();
+  const header = (key: string) =>
+    typedColumns ? typedDataHeader(key, types.get(key)!) : `${DATA_COLUMN_PREFIX}${key}`;
+  const text = (value: unknown, key: string) =>
+    typedColumns ? typedDataText(value, types.get(key)!) : metadataCell(value);
   const contacts = open();
   let next = await contacts.next();
   const names = format === 'csv' ? await audienceNames() : new Map<string, string>();
@@ -90,7 +102,7 @@ export async function streamExport(
   }
   let buffer =
     format === 'csv'
-      ? [...CSV_HEADER, ...metadataKeys.map((key) => csvField(`${DATA_COLUMN_PREFIX}${key}`))].join(',')
+      ? [...CSV_HEADER, ...metadataKeys.map((key) => csvField(header(key)))].join(',')
       : '{"data":[';
   let first = true;
   try {
@@ -106,7 +118,7 @@ export async function streamExport(
           c.createdAt,
         ]
           .map(cell)
-          .concat(metadataKeys.map((key) => cell(metadataCell(ownValue(c.data, key)))))
+          .concat(metadataKeys.map((key) => cell(text(ownValue(c.data, key), key))))
           .join(',')}`;
       } else {
         buffer += (first ? '' : ',') + JSON.stringify(toUnosendContact(c));
