@@ -106,7 +106,8 @@ export function ImportPage() {
         A CSV file whose first line names the columns. One column holds the email; a <code>subscribed</code>{' '}
         column (true/false or yes/no) sets the subscription; <code>first_name</code> and{' '}
         <code>last_name</code> set the names; every other column is stored in the contact’s data under its
-        lowercased name (a <code>data.Key</code> column under <code>Key</code>). Existing contacts are updated
+        lowercased name (a <code>data.Key</code> column under <code>Key</code>; <code>data.Key:number</code>,{' '}
+        <code>:boolean</code> and <code>:json</code> columns keep those types). Existing contacts are updated
         (their data merged), new ones created. A file from “Export CSV” imports back as the same contacts.
       </p>
       <label
@@ -264,6 +265,8 @@ const FIRST_NAME = new Set(['first_name', 'firstname', 'first name']);
 const LAST_NAME = new Set(['last_name', 'lastname', 'last name']);
 /** Columns of roster's export that its import does not store. */
 const NOT_STORED = new Set(['audience', 'created_at']);
+/** The type suffixes of roster's typed data columns (core's CSV_DATA_TYPES). */
+const DATA_TYPES = new Set(['string', 'number', 'boolean', 'json']);
 /** Data keys roster never stores (core's RESERVED_DATA_KEYS). */
 const RESERVED = new Set([
   'id',
@@ -279,7 +282,8 @@ const RESERVED = new Set([
  * Where each column of the header as sent goes, in the words of the key it is stored under: the same
  * rules as roster's import (core's `mapHeader` with name columns): names are trimmed, `email`,
  * `subscribed` and the name columns matched in any case, every other column stored in data under its
- * lowercased name (`data.<key>`: under `<key>`, case kept), a repeated key only once.
+ * lowercased name (`data.<key>`: under `<key>`, case kept; `data.<key>:<type>` typed), a repeated key
+ * only once.
  */
 export function columnRoles(header: string[]): string[] {
   const seen = new Set<string>();
@@ -301,9 +305,17 @@ export function columnRoles(header: string[]): string[] {
         return role;
       }
     }
-    const key = prefixed ? name.slice('data.'.length) : lower;
+    let key = prefixed ? name.slice('data.'.length) : lower;
+    // A typed column of roster's export (`data.seats:number`): the key without its type.
+    let type = '';
+    const at = key.lastIndexOf(':');
+    const suffix = key.slice(at + 1).toLowerCase();
+    if (prefixed && at !== -1 && DATA_TYPES.has(suffix)) {
+      key = key.slice(0, at);
+      if (suffix !== 'string') type = ` (${suffix})`;
+    }
     if (key === '' || RESERVED.has(key) || seen.has(key)) return 'not imported';
     seen.add(key);
-    return `data: ${key}`;
+    return `data: ${key}${type}`;
   });
 }
