@@ -1,16 +1,14 @@
 import type { Kysely } from 'kysely';
 import { type AudienceService, createAudienceService } from './audiences/audience-service.js';
+import { createBackground } from './background.js';
 import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
-import { createChangeFeed } from './changes/change-feed.js';
 import type { ChangeService } from './changes/change-service.js';
-import { OUTBOX_CHANNEL } from './changes/outbox-repository.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
 import { contactIndexFor } from './db/contact-index.js';
 import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';
 import { migrateToLatest } from './db/migrations.js';
-import { listenForJobs } from './db/postgres-listener.js';
 import type { Database } from './db/schema.js';
 import { directWrites, groupCommitWrites } from './db/write-queue.js';
 import { createEventService, type EventService } from './events/event-service.js';
@@ -22,7 +20,7 @@ import {
 import { importJobDefinition, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
 import type { LiveImportProgress } from './imports/import-types.js';
-import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import type { JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createProjectService } from './projects/project-service.js';
@@ -71,7 +69,10 @@ export interface Roster {
    * durable jobs with retries, replay, secret rotation, test events.
    */
   readonly webhooks: WebhookService;
-  /** Stops the job runner gracefully, then closes the database if roster opened it. Idempotent. */
+  /**
+   * Stops the background work gracefully (the job runner and the change feed's consumers), then
+   * closes the database if roster opened it. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -109,32 +110,21 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     await contactIndex.prepare(db as Kysely<any>, (message) => console.warn(message));
   }
 
-  const base: ServiceDeps = { db, dialect, clock: resolved.clock };
-  let wakeJobs = () => {};
-  const feed = createChangeFeed({
-    ...base,
-    pollIntervalMs: resolved.jobs.pollIntervalMs,
-    onError: resolved.jobs.onError,
-    afterConsumerCommit: () => wakeJobs(),
+  // Background work (the job runner and the change feed) has one owner: see background.ts.
+  const background = createBackground({
+    db,
+    dialect,
+    clock: resolved.clock,
+    options: resolved.jobs,
+    lanes: { [WEBHOOK_DELIVERY_LANE]: resolved.webhooks.concurrency },
+    listenUrl,
   });
-  const deps: ServiceDeps = { ...base, changes: feed.notifier };
+  const { feed, jobs } = background;
+  const deps: ServiceDeps = { db, dialect, clock: resolved.clock, changes: background.notifier };
   // One queue for every single-row write path (contacts, track, idempotency keys), so writes of
   // concurrent requests share a transaction whatever route they came by.
   const writes =
     dialect.singleWriter && resolved.sqlite.groupCommit ? groupCommitWrites(db) : directWrites(db);
-  const jobs = createJobRunner({
-    ...deps,
-    options: resolved.jobs,
-    lanes: { [WEBHOOK_DELIVERY_LANE]: resolved.webhooks.concurrency },
-    companion: feed,
-    ...(listenUrl !== undefined && dialect.jobsQueuedNotification() !== null
-      ? {
-          listen: (onWake) =>
-            listenForJobs(listenUrl, onWake, resolved.jobs.onError, { [OUTBOX_CHANNEL]: () => feed.wake() }),
-        }
-      : {}),
-  });
-  wakeJobs = () => jobs.wake();
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   const liveImports = new Map<string, LiveImportProgress>();
@@ -170,7 +160,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     },
   );
   // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
-  if (resolved.migrate) await feed.prepare();
+  if (resolved.migrate) await background.prepare();
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
   return {

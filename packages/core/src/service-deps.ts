@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ChangeNotifier } from './changes/change-feed.js';
+import type { ChangeNotifier } from './changes/change-types.js';
 import type { Clock } from './clock.js';
 import type { DialectInfo } from './db/dialect.js';
 import type { Database } from './db/schema.js';

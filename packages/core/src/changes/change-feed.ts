@@ -8,6 +8,7 @@ import { expandOutboxRows, parseEventId } from './change-events.js';
 import {
   type ChangeEvent,
   type ChangeEventType,
+  type ChangeNotifier,
   type ChangePage,
   type ListChangesInput,
   listChangesSchema,
@@ -51,14 +52,6 @@ export interface SubscribeOptions {
 
 /** Stops a subscription (idempotent). */
 export type Unsubscribe = () => void;
-
-/** What the write paths tell the feed (see `ServiceDeps.changes`). */
-export interface ChangeNotifier {
-  /** Events were appended in an open transaction; `firstSeq` is the lowest seq written. */
-  appended(firstSeq: number): void;
-  /** A transaction that may have appended events has committed: dispatch now. */
-  committed(): void;
-}
 
 export interface ChangeFeedDeps extends ServiceDeps {
   /** Polling interval when no wake-up comes (other processes' writes on SQLite, lost notifications). */

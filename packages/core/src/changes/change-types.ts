@@ -96,6 +96,17 @@ export interface OutboxBatchGroup {
   withContact?: boolean;
 }
 
+/**
+ * What the write paths tell the change feed (see `ServiceDeps.changes`): the feed implements it,
+ * the writers only call it.
+ */
+export interface ChangeNotifier {
+  /** Change events were appended in an open transaction; `firstSeq` is the lowest seq written. */
+  appended(firstSeq: number): void;
+  /** A transaction that may have appended change events has committed: dispatch now. */
+  committed(): void;
+}
+
 /** A change event to append (see `appendChanges`). */
 export interface NewChange {
   type: ChangeEventType;

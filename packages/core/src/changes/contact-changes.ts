@@ -4,8 +4,7 @@ import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import { insertEvents } from '../events/event-repository.js';
 import { uuidv7 } from '../ids.js';
-import type { ChangeNotifier } from './change-feed.js';
-import type { ContactField, JobChangeType, NewChange, OutboxBatch } from './change-types.js';
+import type { ChangeNotifier, ContactField, JobChangeType, NewChange, OutboxBatch } from './change-types.js';
 import { appendBatch, appendChanges } from './outbox-repository.js';
 
 /** What recording changes needs from a service's deps. */

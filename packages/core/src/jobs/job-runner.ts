@@ -32,17 +32,6 @@ export interface JobRunnerDeps extends ServiceDeps {
    * `DialectInfo.jobsQueuedNotification`); absent, other processes' jobs are found by polling.
    */
   listen?: (onWake: () => void) => Promise<StopListening>;
-  /**
-   * Started and stopped with the runner, and run first in `runOnce` (the change feed's durable
-   * consumers, which may queue jobs).
-   */
-  companion?: {
-    start(): Promise<void>;
-    stop(): Promise<void>;
-    runOnce(): Promise<number>;
-    /** Deletes what it keeps from before `before` (with `cleanup()`). */
-    prune?(before: string): Promise<number>;
-  };
 }
 
 export interface EnqueueOptions {
@@ -547,12 +536,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
     },
 
     /**
-     * Deletes jobs finished longer than `jobs.retentionMs` ago (and their files), and change events
-     * as old that every outbox consumer has handled. Returns how many jobs.
+     * Deletes jobs finished longer than `jobs.retentionMs` ago (and their files). Returns how many.
+     * (`roster.jobs.cleanup()` also prunes the change events as old: see `background.ts`.)
      */
     async cleanup(): Promise<number> {
       const before = new Date(clock().getTime() - options.retentionMs).toISOString();
-      await deps.companion?.prune?.(before);
       const rows = await store.deleteFinishedJobs(db, before);
       for (const row of rows) {
         const definition = definitions.get(row.type);
@@ -571,15 +559,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const signal = abort.signal;
       let ran = 0;
       while (!signal.aborted) {
-        const dispatched = deps.companion ? await deps.companion.runOnce() : 0;
         const batch = new Map<Lane, Job[]>(allLanes().map((lane) => [lane, []]));
         const batchRoom = (lane: Lane) => batch.get(lane)!.length < lane.concurrency;
         await claimPerLane(batchRoom, (lane, job) => batch.get(lane)!.push(job));
         const jobs = [...batch].flatMap(([lane, laneJobs]) => laneJobs.map((job) => ({ lane, job })));
-        if (jobs.length === 0) {
-          if (dispatched > 0) continue; // the change consumers may have queued jobs: look again
-          return ran;
-        }
+        if (jobs.length === 0) return ran;
         await Promise.all(jobs.map(({ lane, job }) => lane.queue.add(() => execute(job))));
         ran += jobs.length;
       }
@@ -622,7 +606,6 @@ export function createJobRunner(deps: JobRunnerDeps) {
       every(options.pollIntervalMs, fill);
       every(Math.max(10, Math.floor(options.lockTimeoutMs / 2)), runner.releaseStale);
       every(Math.min(options.retentionMs, 60 * 60 * 1000), runner.cleanup);
-      await deps.companion?.start();
       await fill();
     },
 
@@ -641,7 +624,6 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const listening = stopListening;
       stopListening = undefined;
       await listening?.();
-      await deps.companion?.stop();
       await Promise.all(allLanes().map((lane) => lane.queue.onIdle()));
       abort = new AbortController();
     },
