@@ -9,11 +9,18 @@ import type { ServiceDeps } from '../service-deps.js';
 import { type AttemptOutcome, postWebhook } from './webhook-http.js';
 import {
   chainHead,
+  deleteFinishedDeliveries,
+  enabledEndpointsOf,
+  findDelivery,
   findEndpoint,
   insertAttempt,
   insertDeliveries,
   keysWithPending,
   lockEndpoints,
+  updateDelivery,
+  updateEndpoint,
+  updatePendingDeliveries,
+  updatePendingDeliveryOfJob,
 } from './webhook-repository.js';
 import { webhookHeaders } from './webhook-signing.js';
 import { decideWebhookTarget } from './webhook-target.js';
@@ -128,19 +135,11 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     // Ids are UUIDv7: every delivery created before the cutoff sorts below this one (a key range).
     const hex = Math.max(0, cutoff).toString(16).padStart(12, '0');
     const firstIdAtCutoff = `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-000000000000`;
-    const result = await db
-      .deleteFrom('roster_webhook_deliveries')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('roster_webhook_deliveries')
-          .select('id')
-          .where('id', '<', firstIdAtCutoff)
-          .where('status', '!=', 'pending')
-          .where('finished_at', '<', before)
-          .limit(CLEANUP_BATCH),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteFinishedDeliveries(db, {
+      beforeId: firstIdAtCutoff,
+      finishedBefore: before,
+      limit: CLEANUP_BATCH,
+    });
   }
 
   /** Queues an attempt job for each delivery (in `trx`), due at `runAt`. */
@@ -156,11 +155,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
         { deliveryId: row.id },
         { db: trx, runAt, maxAttempts: DELIVERY_JOB_MAX_ATTEMPTS },
       );
-      await trx
-        .updateTable('roster_webhook_deliveries')
-        .set({ job_id: job.id, next_attempt_at: job.runAt })
-        .where('id', '=', row.id)
-        .execute();
+      await updateDelivery(trx, row.id, { job_id: job.id, next_attempt_at: job.runAt });
     }
   }
 
@@ -179,15 +174,10 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   async function fanOut(trx: Db, events: readonly WebhookSourceEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     const projectIds = [...new Set(events.map((e) => e.projectId))];
-    const endpoints = (
-      await trx
-        .selectFrom('roster_webhook_endpoints')
-        .selectAll()
-        .where('project_id', 'in', projectIds)
-        .where('enabled', '=', dialect.bool(true))
-        .orderBy('id')
-        .execute()
-    ).map((row) => ({ row, types: dialect.parseJson(row.event_types) as string[] }));
+    const endpoints = (await enabledEndpointsOf(trx, dialect, projectIds)).map((row) => ({
+      row,
+      types: dialect.parseJson(row.event_types) as string[],
+    }));
     if (endpoints.length === 0) return 0;
     const at = now();
     const plans = endpoints
@@ -310,12 +300,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
 
   /** Fails every pending delivery of an endpoint that was just disabled (in `trx`). */
   async function failPending(trx: Db, endpointId: string, reason: string, at: string): Promise<void> {
-    await trx
-      .updateTable('roster_webhook_deliveries')
-      .set(failedWithoutAttempt(reason, at))
-      .where('endpoint_id', '=', endpointId)
-      .where('status', '=', 'pending')
-      .execute();
+    await updatePendingDeliveries(trx, endpointId, failedWithoutAttempt(reason, at));
   }
 
   /**
@@ -332,11 +317,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   ): Promise<WebhookDeliveryRow | undefined> {
     return db.transaction().execute(async (trx) => {
       await lockEndpoints(trx, dialect, [delivery.endpoint_id]);
-      const current = await trx
-        .selectFrom('roster_webhook_deliveries')
-        .selectAll()
-        .where('id', '=', delivery.id)
-        .executeTakeFirst();
+      const current = await findDelivery(trx, delivery.id);
       if (current?.status !== 'pending' || current.job_id !== jobId) return undefined;
       const endpoint = await findEndpoint(trx, current.project_id, current.endpoint_id);
       if (!endpoint) return undefined;
@@ -365,26 +346,16 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       if (outcome.ok) {
         Object.assign(base, { status: 'succeeded', job_id: null, next_attempt_at: null, finished_at: at });
         if (endpoint.failing_since !== null && !isTest)
-          await trx
-            .updateTable('roster_webhook_endpoints')
-            .set({ failing_since: null })
-            .where('id', '=', endpoint.id)
-            .execute();
+          await updateEndpoint(trx, endpoint.id, { failing_since: null });
       } else {
         let disabled = !endpoint.enabled;
         if (!isTest && endpoint.enabled) {
           const failingSince = endpoint.failing_since ?? startedAt;
           const disable = Date.parse(failingSince) <= clock().getTime() - options.disableAfterMs;
-          await trx
-            .updateTable('roster_webhook_endpoints')
-            .set({
-              failing_since: failingSince,
-              ...(disable
-                ? { enabled: dialect.bool(false), disabled_reason: 'failing', updated_at: at }
-                : {}),
-            })
-            .where('id', '=', endpoint.id)
-            .execute();
+          await updateEndpoint(trx, endpoint.id, {
+            failing_since: failingSince,
+            ...(disable ? { enabled: dialect.bool(false), disabled_reason: 'failing', updated_at: at } : {}),
+          });
           if (disable) {
             disabled = true;
             await failPending(
@@ -403,22 +374,14 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
           Object.assign(base, { job_id: null });
         }
         if (!finished) {
-          await trx.updateTable('roster_webhook_deliveries').set(base).where('id', '=', current.id).execute();
+          await updateDelivery(trx, current.id, base);
           await schedule(trx, [current], new Date(clock().getTime() + delay!));
-          return trx
-            .selectFrom('roster_webhook_deliveries')
-            .selectAll()
-            .where('id', '=', current.id)
-            .executeTakeFirst();
+          return findDelivery(trx, current.id);
         }
       }
-      await trx.updateTable('roster_webhook_deliveries').set(base).where('id', '=', current.id).execute();
+      await updateDelivery(trx, current.id, base);
       await startChain(trx, current.endpoint_id, current.ordering_key);
-      return trx
-        .selectFrom('roster_webhook_deliveries')
-        .selectAll()
-        .where('id', '=', current.id)
-        .executeTakeFirst();
+      return findDelivery(trx, current.id);
     });
   }
 
@@ -427,14 +390,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     await db.transaction().execute(async (trx) => {
       await lockEndpoints(trx, dialect, [delivery.endpoint_id]);
       const at = now();
-      const updated = await trx
-        .updateTable('roster_webhook_deliveries')
-        .set(failedWithoutAttempt(reason, at))
-        .where('id', '=', delivery.id)
-        .where('status', '=', 'pending')
-        .where('job_id', '=', jobId)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) > 0)
+      if (await updatePendingDeliveryOfJob(trx, delivery.id, jobId, failedWithoutAttempt(reason, at)))
         await startChain(trx, delivery.endpoint_id, delivery.ordering_key);
     });
   }
@@ -444,11 +400,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     type: WEBHOOK_DELIVERY_JOB_TYPE,
     lane: WEBHOOK_DELIVERY_LANE,
     async run(ctx) {
-      const delivery = await db
-        .selectFrom('roster_webhook_deliveries')
-        .selectAll()
-        .where('id', '=', ctx.job.payload.deliveryId)
-        .executeTakeFirst();
+      const delivery = await findDelivery(db, ctx.job.payload.deliveryId);
       if (delivery?.status !== 'pending' || delivery.job_id !== ctx.job.id)
         return { skipped: 'the delivery moved on' };
       const endpoint = await findEndpoint(db, delivery.project_id, delivery.endpoint_id);

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type {
   Db,
@@ -7,6 +7,7 @@ import type {
   WebhookDeliveriesTable,
   WebhookDeliveryRow,
   WebhookEndpointRow,
+  WebhookEndpointsTable,
 } from '../db/schema.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook-types.js';
 
@@ -134,4 +135,222 @@ export async function keysWithPending(db: Db, endpointId: string, keys: string[]
     for (const row of rows) if (row.ordering_key !== null) found.add(row.ordering_key);
   }
   return found;
+}
+
+// Endpoints.
+
+/** How many endpoints the project has. */
+export async function countEndpoints(db: Db, projectId: string): Promise<number> {
+  const count = await db
+    .selectFrom('roster_webhook_endpoints')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  return Number(count.n);
+}
+
+export async function insertEndpoint(db: Db, row: Insertable<WebhookEndpointsTable>): Promise<void> {
+  await db.insertInto('roster_webhook_endpoints').values(row).execute();
+}
+
+/** The project's endpoints, oldest first. */
+export async function listEndpoints(db: Db, projectId: string): Promise<WebhookEndpointRow[]> {
+  return db
+    .selectFrom('roster_webhook_endpoints')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .execute();
+}
+
+/** The enabled endpoints of these projects, oldest first. */
+export async function enabledEndpointsOf(
+  db: Db,
+  dialect: DialectInfo,
+  projectIds: string[],
+): Promise<WebhookEndpointRow[]> {
+  return db
+    .selectFrom('roster_webhook_endpoints')
+    .selectAll()
+    .where('project_id', 'in', projectIds)
+    .where('enabled', '=', dialect.bool(true))
+    .orderBy('id')
+    .execute();
+}
+
+export async function updateEndpoint(
+  db: Db,
+  id: string,
+  changes: Updateable<WebhookEndpointsTable>,
+): Promise<void> {
+  await db.updateTable('roster_webhook_endpoints').set(changes).where('id', '=', id).execute();
+}
+
+/** Deletes an endpoint; its deliveries and their attempts go with it (foreign keys). */
+export async function deleteEndpoint(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('roster_webhook_endpoints').where('id', '=', id).execute();
+}
+
+// Deliveries.
+
+export async function findDelivery(db: Db, id: string): Promise<WebhookDeliveryRow | undefined> {
+  return db.selectFrom('roster_webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The delivery, if it belongs to the project. */
+export async function findProjectDelivery(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<WebhookDeliveryRow | undefined> {
+  return db
+    .selectFrom('roster_webhook_deliveries')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function updateDelivery(
+  db: Db,
+  id: string,
+  changes: Updateable<WebhookDeliveriesTable>,
+): Promise<void> {
+  await db.updateTable('roster_webhook_deliveries').set(changes).where('id', '=', id).execute();
+}
+
+/** Sets `changes` on the delivery if it is still pending with the job `jobId`; false if it moved on. */
+export async function updatePendingDeliveryOfJob(
+  db: Db,
+  id: string,
+  jobId: string,
+  changes: Updateable<WebhookDeliveriesTable>,
+): Promise<boolean> {
+  const updated = await db
+    .updateTable('roster_webhook_deliveries')
+    .set(changes)
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('job_id', '=', jobId)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Sets `changes` on every pending delivery of the endpoint. */
+export async function updatePendingDeliveries(
+  db: Db,
+  endpointId: string,
+  changes: Updateable<WebhookDeliveriesTable>,
+): Promise<void> {
+  await db
+    .updateTable('roster_webhook_deliveries')
+    .set(changes)
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** A page of the endpoint's deliveries, newest first: `limit` rows with ids below `beforeId`. */
+export async function listDeliveries(
+  db: Db,
+  query: {
+    endpointId: string;
+    beforeId?: string | undefined;
+    status?: WebhookDeliveryRow['status'] | undefined;
+    limit: number;
+  },
+): Promise<WebhookDeliveryRow[]> {
+  let select = db
+    .selectFrom('roster_webhook_deliveries')
+    .selectAll()
+    .where('endpoint_id', '=', query.endpointId)
+    .orderBy('id', 'desc')
+    .limit(query.limit);
+  if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
+  if (query.status !== undefined) select = select.where('status', '=', query.status);
+  return select.execute();
+}
+
+/** The ids of the endpoint's deliveries created at or after `since` with one of `statuses`, oldest first. */
+export async function deliveryIdsSince(
+  db: Db,
+  query: { endpointId: string; since: string; statuses: WebhookDeliveryRow['status'][]; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('roster_webhook_deliveries')
+    .select('id')
+    .where('endpoint_id', '=', query.endpointId)
+    .where('created_at', '>=', query.since)
+    .where('status', 'in', query.statuses)
+    .orderBy('id')
+    .limit(query.limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Puts the finished ones of these deliveries back to pending, with a fresh retry round and no job
+ * yet. Returns them as they are now.
+ */
+export async function reopenDeliveries(db: Db, ids: string[], at: string): Promise<WebhookDeliveryRow[]> {
+  const rows: WebhookDeliveryRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    rows.push(
+      ...(await db
+        .updateTable('roster_webhook_deliveries')
+        .set({
+          status: 'pending',
+          round_attempts: 0,
+          job_id: null,
+          next_attempt_at: null,
+          finished_at: null,
+          updated_at: at,
+        })
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('status', '!=', 'pending')
+        .returningAll()
+        .execute()),
+    );
+  }
+  return rows;
+}
+
+/**
+ * Deletes at most `limit` finished deliveries with ids below `beforeId` that finished before
+ * `finishedBefore` (their attempts go with them). Returns how many.
+ */
+export async function deleteFinishedDeliveries(
+  db: Db,
+  query: { beforeId: string; finishedBefore: string; limit: number },
+): Promise<number> {
+  const result = await db
+    .deleteFrom('roster_webhook_deliveries')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('roster_webhook_deliveries')
+        .select('id')
+        .where('id', '<', query.beforeId)
+        .where('status', '!=', 'pending')
+        .where('finished_at', '<', query.finishedBefore)
+        .limit(query.limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+// Attempts.
+
+/** The delivery's latest `limit` attempts, newest first. */
+export async function latestAttempts(
+  db: Db,
+  deliveryId: string,
+  limit: number,
+): Promise<WebhookAttemptRow[]> {
+  return db
+    .selectFrom('roster_webhook_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('number', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -1,16 +1,28 @@
+import type { Updateable } from 'kysely';
 import { isoNow } from '../clock.js';
-import type { Db, WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.js';
+import type { Db, WebhookDeliveryRow, WebhookEndpointRow, WebhookEndpointsTable } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { parseInput } from '../validation.js';
 import { createWebhookDelivery, type WebhookDeliveryDeps, webhookBody } from './webhook-delivery.js';
 import {
+  countEndpoints,
+  deleteEndpoint,
+  deliveryIdsSince,
+  findDelivery,
   findEndpoint,
+  findProjectDelivery,
   insertDeliveries,
+  insertEndpoint,
+  latestAttempts,
+  listDeliveries,
+  listEndpoints,
   lockEndpoints,
+  reopenDeliveries,
   rowToAttempt,
   rowToDelivery,
   rowToEndpoint,
+  updateEndpoint,
 } from './webhook-repository.js';
 import { generateWebhookSecret } from './webhook-signing.js';
 import {
@@ -115,14 +127,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
   }
 
   async function deliveryRow(projectId: string, id: string): Promise<WebhookDeliveryRow> {
-    const row = isUuid(id)
-      ? await db
-          .selectFrom('roster_webhook_deliveries')
-          .selectAll()
-          .where('project_id', '=', projectId)
-          .where('id', '=', id.toLowerCase())
-          .executeTakeFirst()
-      : undefined;
+    const row = isUuid(id) ? await findProjectDelivery(db, projectId, id.toLowerCase()) : undefined;
     if (!row) throw RosterError.notFound('webhook_delivery', 'Webhook delivery not found');
     return row;
   }
@@ -133,12 +138,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
       const valid = parseInput(createWebhookEndpointSchema, input);
       await checkTarget(valid.url);
       return db.transaction().execute(async (trx) => {
-        const count = await trx
-          .selectFrom('roster_webhook_endpoints')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('project_id', '=', projectId)
-          .executeTakeFirstOrThrow();
-        if (Number(count.n) >= MAX_WEBHOOK_ENDPOINTS) {
+        if ((await countEndpoints(trx, projectId)) >= MAX_WEBHOOK_ENDPOINTS) {
           throw RosterError.validation(
             [{ field: 'url', message: `a project has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints` }],
             `A project has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints: delete one first`,
@@ -161,20 +161,14 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
           created_at: at,
           updated_at: at,
         };
-        await trx.insertInto('roster_webhook_endpoints').values(row).execute();
+        await insertEndpoint(trx, row);
         return { ...rowToEndpoint({ ...row, event_types: valid.eventTypes }, dialect), secret: row.secret };
       });
     },
 
     /** The project's endpoints, oldest first. */
     async list(projectId: string): Promise<WebhookEndpoint[]> {
-      const rows = await db
-        .selectFrom('roster_webhook_endpoints')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .orderBy('id')
-        .execute();
-      return rows.map((row) => rowToEndpoint(row, dialect));
+      return (await listEndpoints(db, projectId)).map((row) => rowToEndpoint(row, dialect));
     },
 
     /** One endpoint (`not_found` for an unknown id or another project's). */
@@ -203,7 +197,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
       return db.transaction().execute(async (trx) => {
         const row = await endpointRow(projectId, id, trx);
         const at = now();
-        const changes: Record<string, unknown> = { updated_at: at };
+        const changes: Updateable<WebhookEndpointsTable> = { updated_at: at };
         if (valid.url !== undefined) changes.url = valid.url;
         if (valid.description !== undefined) changes.description = valid.description;
         if (valid.eventTypes !== undefined) changes.event_types = JSON.stringify(valid.eventTypes);
@@ -214,7 +208,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
           Object.assign(changes, { enabled: dialect.bool(false), disabled_reason: 'user' });
           await delivery.failPending(trx, row.id, 'endpoint disabled', at);
         }
-        await trx.updateTable('roster_webhook_endpoints').set(changes).where('id', '=', row.id).execute();
+        await updateEndpoint(trx, row.id, changes);
         return rowToEndpoint(await endpointRow(projectId, row.id, trx), dialect);
       });
     },
@@ -223,7 +217,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
     async delete(projectId: string, id: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
         const row = await endpointRow(projectId, id, trx);
-        await trx.deleteFrom('roster_webhook_endpoints').where('id', '=', row.id).execute();
+        await deleteEndpoint(trx, row.id);
       });
     },
 
@@ -244,17 +238,13 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
         const overlapMs = valid.overlapMs ?? options.secretOverlapMs;
         const secret = generateWebhookSecret();
         const at = now();
-        await trx
-          .updateTable('roster_webhook_endpoints')
-          .set({
-            secret,
-            previous_secret: overlapMs > 0 ? row.secret : null,
-            previous_secret_expires_at:
-              overlapMs > 0 ? new Date(clock().getTime() + overlapMs).toISOString() : null,
-            updated_at: at,
-          })
-          .where('id', '=', row.id)
-          .execute();
+        await updateEndpoint(trx, row.id, {
+          secret,
+          previous_secret: overlapMs > 0 ? row.secret : null,
+          previous_secret_expires_at:
+            overlapMs > 0 ? new Date(clock().getTime() + overlapMs).toISOString() : null,
+          updated_at: at,
+        });
         return { ...rowToEndpoint(await endpointRow(projectId, row.id, trx), dialect), secret };
       });
     },
@@ -272,15 +262,12 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
           issues: [{ field: 'cursor', message: 'is not a cursor from a previous page' }],
         });
       const limit = valid.limit ?? 50;
-      let query = db
-        .selectFrom('roster_webhook_deliveries')
-        .selectAll()
-        .where('endpoint_id', '=', endpoint.id)
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      if (valid.cursor !== undefined) query = query.where('id', '<', valid.cursor.toLowerCase());
-      if (valid.status !== undefined) query = query.where('status', '=', valid.status);
-      const rows = await query.execute();
+      const rows = await listDeliveries(db, {
+        endpointId: endpoint.id,
+        beforeId: valid.cursor?.toLowerCase(),
+        status: valid.status,
+        limit: limit + 1,
+      });
       const page = rows.slice(0, limit);
       return {
         data: page.map(rowToDelivery),
@@ -296,13 +283,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
     /** A delivery's attempts, oldest first (the latest 100). */
     async attempts(projectId: string, deliveryId: string): Promise<WebhookAttempt[]> {
       const row = await deliveryRow(projectId, deliveryId);
-      const rows = await db
-        .selectFrom('roster_webhook_attempts')
-        .selectAll()
-        .where('delivery_id', '=', row.id)
-        .orderBy('number', 'desc')
-        .limit(MAX_WEBHOOK_ATTEMPTS_LISTED)
-        .execute();
+      const rows = await latestAttempts(db, row.id, MAX_WEBHOOK_ATTEMPTS_LISTED);
       return rows.reverse().map(rowToAttempt);
     },
 
@@ -322,13 +303,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
           const replayed = await requeue(trx, endpoint.id, [found.id]);
           if (replayed.length === 0)
             throw RosterError.conflict('webhook_delivery', 'The delivery is still pending: it will be sent');
-          return rowToDelivery(
-            await trx
-              .selectFrom('roster_webhook_deliveries')
-              .selectAll()
-              .where('id', '=', found.id)
-              .executeTakeFirstOrThrow(),
-          );
+          return rowToDelivery((await findDelivery(trx, found.id))!);
         })
         .finally(() => jobs.wake());
     },
@@ -351,27 +326,20 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
           const endpoint = await endpointRow(projectId, endpointId, trx);
           if (!endpoint.enabled)
             throw RosterError.conflict('webhook', 'The endpoint is disabled: enable it before replaying');
-          const rows = await trx
-            .selectFrom('roster_webhook_deliveries')
-            .select('id')
-            .where('endpoint_id', '=', endpoint.id)
-            .where('created_at', '>=', since)
-            .where('status', 'in', [...statuses])
-            .orderBy('id')
-            .limit(MAX_WEBHOOK_REPLAY + 1)
-            .execute();
-          if (rows.length > MAX_WEBHOOK_REPLAY)
+          const ids = await deliveryIdsSince(trx, {
+            endpointId: endpoint.id,
+            since,
+            statuses: [...statuses],
+            limit: MAX_WEBHOOK_REPLAY + 1,
+          });
+          if (ids.length > MAX_WEBHOOK_REPLAY)
             throw RosterError.validation([
               {
                 field: 'since',
                 message: `matches more than ${MAX_WEBHOOK_REPLAY} deliveries: use a later time`,
               },
             ]);
-          const replayed = await requeue(
-            trx,
-            endpoint.id,
-            rows.map((r) => r.id),
-          );
+          const replayed = await requeue(trx, endpoint.id, ids);
           return { replayed: replayed.length };
         })
         .finally(() => jobs.wake());
@@ -420,25 +388,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
   async function requeue(trx: Db, endpointId: string, ids: string[]): Promise<WebhookDeliveryRow[]> {
     await lockEndpoints(trx, dialect, [endpointId]);
     const at = now();
-    const rows: WebhookDeliveryRow[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      rows.push(
-        ...(await trx
-          .updateTable('roster_webhook_deliveries')
-          .set({
-            status: 'pending',
-            round_attempts: 0,
-            job_id: null,
-            next_attempt_at: null,
-            finished_at: null,
-            updated_at: at,
-          })
-          .where('id', 'in', ids.slice(i, i + 500))
-          .where('status', '!=', 'pending')
-          .returningAll()
-          .execute()),
-      );
-    }
+    const rows = await reopenDeliveries(trx, ids, at);
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
     const unordered = rows.filter((r) => r.ordering_key === null);
     await delivery.schedule(trx, unordered, clock());
