@@ -147,8 +147,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   // endpoint reads none of its contacts back).
   feed.registerConsumer(
     WEBHOOKS_CONSUMER,
-    async (trx, events) => {
-      await webhooks.fanOut(trx, events);
+    async (trx, changes) => {
+      await webhooks.fanOut(trx, changes);
     },
     {
       projects: async (trx) =>

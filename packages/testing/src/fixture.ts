@@ -217,8 +217,8 @@ function createFixture(
   ids: { projectId: string; secretKey: string; unosendKey: string },
 ): RosterFixture {
   let seeded = 0;
-  /** `events()` returns the events after this outbox position (moved by `reset()`). */
-  let eventsAfterSeq = 0;
+  /** `events()` returns the change events after this outbox position (moved by `reset()`). */
+  let changesAfterSeq = 0;
   let closing: Promise<void> | undefined;
   const receivers: WebhookReceiver[] = [];
   const close = () => {
@@ -273,17 +273,17 @@ function createFixture(
       return Object.assign(receiver, { endpoint, secret });
     },
 
-    async events(eventOptions = {}) {
-      const events: ChangeEvent[] = [];
+    async events(query = {}) {
+      const changes: ChangeEvent[] = [];
       let after: string | undefined;
       while (true) {
         const page = await roster.changes.list(ids.projectId, {
           limit: 1000,
           ...(after === undefined ? {} : { after }),
-          ...(eventOptions.types ? { types: [...eventOptions.types] } : {}),
+          ...(query.types ? { types: [...query.types] } : {}),
         });
-        events.push(...page.data.filter((event) => event.seq > eventsAfterSeq));
-        if (page.data.length < 1000 || page.cursor === null) return events;
+        changes.push(...page.data.filter((change) => change.seq > changesAfterSeq));
+        if (page.data.length < 1000 || page.cursor === null) return changes;
         after = page.cursor;
       }
     },
@@ -293,7 +293,7 @@ function createFixture(
         .selectFrom('roster_outbox')
         .select((eb) => eb.fn.max('seq').as('seq'))
         .executeTakeFirst();
-      eventsAfterSeq = Number(last?.seq ?? 0);
+      changesAfterSeq = Number(last?.seq ?? 0);
       const wasRunning = roster.jobs.running;
       if (wasRunning) await roster.jobs.stop();
       await roster.db.transaction().execute(async (trx) => {

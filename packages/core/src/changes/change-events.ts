@@ -39,10 +39,10 @@ export async function expandOutboxRows(
   }
   const contacts =
     wanted.size > 0 ? await readContacts(db, dialect, [...wanted]) : new Map<string, Contact>();
-  const events: ChangeEvent[] = [];
+  const changes: ChangeEvent[] = [];
   for (const row of rows) {
     if (row.type !== BATCH_TYPE) {
-      events.push({
+      changes.push({
         id: row.id,
         seq: row.seq,
         index: 0,
@@ -60,7 +60,7 @@ export async function expandOutboxRows(
         const data: Record<string, unknown> = { ...group.data };
         if (group.emails) data.contact = { id: contactId, email: group.emails[i] };
         else if (group.withContact) data.contact = contacts.get(contactId) ?? null;
-        events.push({
+        changes.push({
           id: `${row.id}_${index}`,
           seq: row.seq,
           index,
@@ -74,11 +74,11 @@ export async function expandOutboxRows(
       });
     }
   }
-  return events;
+  return changes;
 }
 
-/** The outbox row id and index of an event id (`evt_x` or `evt_x_3`). */
-export function parseEventId(id: string): { rowId: string; index: number } {
+/** The outbox row id and index of a change event's id (`evt_x` or `evt_x_3`). */
+export function parseChangeEventId(id: string): { rowId: string; index: number } {
   const match = /^(evt_[0-9a-f]+)(?:_(\d+))?$/.exec(id);
   if (!match) return { rowId: id, index: 0 };
   return { rowId: match[1]!, index: match[2] === undefined ? 0 : Number(match[2]) };

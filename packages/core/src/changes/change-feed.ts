@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
-import { expandOutboxRows, parseEventId } from './change-events.js';
+import { expandOutboxRows, parseChangeEventId } from './change-events.js';
 import {
   type ChangeEvent,
   type ChangeEventType,
@@ -22,7 +22,7 @@ import * as outbox from './outbox-repository.js';
  * roster's own `db` waits for the connection `trx` holds) and must not commit or roll back. If it
  * throws, nothing of the batch is kept and the batch is handed over again later (with backoff).
  */
-export type OutboxHandler = (trx: Transaction<Database>, events: ChangeEvent[]) => Promise<void>;
+export type OutboxHandler = (trx: Transaction<Database>, changes: ChangeEvent[]) => Promise<void>;
 
 export interface OutboxConsumerOptions {
   /**
@@ -43,7 +43,7 @@ export interface OutboxConsumerOptions {
 }
 
 /** An in-process subscriber's handler: called once per event, in order, awaited. */
-export type ChangeHandler = (event: ChangeEvent) => void | Promise<void>;
+export type ChangeHandler = (change: ChangeEvent) => void | Promise<void>;
 
 export interface SubscribeOptions {
   /** Only this project's events. @default every project */
@@ -86,7 +86,7 @@ interface Subscriber {
 }
 
 /** Most events handed to a durable consumer in one transaction (a row is never split). */
-const MAX_EVENTS_PER_BATCH = 5000;
+const MAX_CHANGES_PER_BATCH = 5000;
 /** Rows read per round for in-process subscribers. */
 const SUBSCRIBER_ROWS = 200;
 const MAX_RETRY_DELAY_MS = 60_000;
@@ -171,20 +171,20 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       let lastSeq = rows[rows.length - 1]!.seq;
       const wanted = consumer.projects ? await consumer.projects(trx) : null;
       const kept = wanted ? rows.filter((row) => wanted.has(row.projectId)) : rows;
-      let events = await expandOutboxRows(trx, dialect, kept);
+      let changes = await expandOutboxRows(trx, dialect, kept);
       // Cut at a row boundary once enough events are in hand.
-      if (events.length > MAX_EVENTS_PER_BATCH) {
-        const cut = events[MAX_EVENTS_PER_BATCH]!.seq;
-        const kept = events.filter((event) => event.seq < cut);
+      if (changes.length > MAX_CHANGES_PER_BATCH) {
+        const cut = changes[MAX_CHANGES_PER_BATCH]!.seq;
+        const kept = changes.filter((change) => change.seq < cut);
         if (kept.length > 0) {
-          events = kept;
+          changes = kept;
           lastSeq = kept[kept.length - 1]!.seq;
         } else {
           lastSeq = cut;
-          events = events.filter((event) => event.seq === cut);
+          changes = changes.filter((change) => change.seq === cut);
         }
       }
-      if (events.length > 0) await consumer.handler(trx, events);
+      if (changes.length > 0) await consumer.handler(trx, changes);
       await outbox.advanceConsumer(trx, consumer.name, lastSeq, now());
       return rows.length;
     });
@@ -206,9 +206,9 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
     return rounds;
   }
 
-  function wants(subscriber: Subscriber, event: ChangeEvent): boolean {
-    if (subscriber.projectId !== undefined && event.projectId !== subscriber.projectId) return false;
-    return subscriber.types === null || subscriber.types.has(event.type);
+  function wants(subscriber: Subscriber, change: ChangeEvent): boolean {
+    if (subscriber.projectId !== undefined && change.projectId !== subscriber.projectId) return false;
+    return subscriber.types === null || subscriber.types.has(change.type);
   }
 
   async function drainSubscribers(): Promise<void> {
@@ -219,19 +219,19 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       const from = Math.min(...ready.map((s) => (s.index > 0 ? s.seq - 1 : s.seq)));
       const rows = await outbox.readOutbox(db, dialect, { afterSeq: from, limit: SUBSCRIBER_ROWS });
       if (rows.length === 0) return;
-      const events = await expandOutboxRows(db, dialect, rows);
+      const changes = await expandOutboxRows(db, dialect, rows);
       const last = rows[rows.length - 1]!.seq;
       for (const subscriber of ready) {
         try {
-          for (const event of events) {
+          for (const change of changes) {
             if (!subscribers.has(subscriber)) break;
             const done =
-              event.seq < subscriber.seq ||
-              (event.seq === subscriber.seq && (subscriber.index === 0 || event.index < subscriber.index));
+              change.seq < subscriber.seq ||
+              (change.seq === subscriber.seq && (subscriber.index === 0 || change.index < subscriber.index));
             if (done) continue;
-            if (wants(subscriber, event)) await subscriber.handler(event);
-            subscriber.seq = event.seq;
-            subscriber.index = event.index + 1;
+            if (wants(subscriber, change)) await subscriber.handler(change);
+            subscriber.seq = change.seq;
+            subscriber.index = change.index + 1;
           }
           if (subscriber.seq < last) subscriber.seq = last;
           // A row finished: its seq is done as a whole.
@@ -320,7 +320,7 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       let afterSeq = 0;
       let afterIndex = -1;
       if (valid.after !== undefined) {
-        const { rowId, index } = parseEventId(valid.after);
+        const { rowId, index } = parseChangeEventId(valid.after);
         const seq = await outbox.findOutboxSeq(db, rowId);
         if (seq === undefined) {
           throw new RosterError('invalid_cursor', 'Invalid cursor: it is not the id of a change event', {
@@ -335,11 +335,12 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       for (;;) {
         const rows = await outbox.readOutbox(db, dialect, { afterSeq: cursorSeq, limit: 100, projectId });
         if (rows.length === 0) break;
-        for (const event of await expandOutboxRows(db, dialect, rows)) {
-          if (event.seq === afterSeq + 1 && valid.after !== undefined && event.index <= afterIndex) continue;
-          if (types && !types.has(event.type)) continue;
-          data.push(event);
-          if (data.length === limit) return { data, cursor: event.id };
+        for (const change of await expandOutboxRows(db, dialect, rows)) {
+          if (change.seq === afterSeq + 1 && valid.after !== undefined && change.index <= afterIndex)
+            continue;
+          if (types && !types.has(change.type)) continue;
+          data.push(change);
+          if (data.length === limit) return { data, cursor: change.id };
         }
         cursorSeq = rows[rows.length - 1]!.seq;
       }

@@ -71,15 +71,20 @@ export const BATCH_EVENTS = 500;
  * The body of a batch of one job's events of one type: `{ type, timestamp, data: { jobId, batch:
  * true, events: [{ id, contactId, data }] } }`, the events in commit order.
  */
-export function batchBody(events: readonly WebhookSourceEvent[]): string {
-  const first = events[0]!;
+export function batchBody(changes: readonly WebhookSourceEvent[]): string {
+  const first = changes[0]!;
   return JSON.stringify({
     type: first.type,
     timestamp: first.createdAt,
     data: {
       jobId: first.data.jobId,
       batch: true,
-      events: events.map((e) => ({ id: e.id, contactId: e.contactId, timestamp: e.createdAt, data: e.data })),
+      events: changes.map((e) => ({
+        id: e.id,
+        contactId: e.contactId,
+        timestamp: e.createdAt,
+        data: e.data,
+      })),
     },
   });
 }
@@ -167,13 +172,13 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   }
 
   /**
-   * Writes the deliveries of `events` to the enabled endpoints of their projects that subscribe to
+   * Writes the deliveries of `changes` to the enabled endpoints of their projects that subscribe to
    * them, in `trx` (the outbox consumer's transaction), and queues the first of each chain.
    * Returns how many deliveries were written.
    */
-  async function fanOut(trx: Db, events: readonly WebhookSourceEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
-    const projectIds = [...new Set(events.map((e) => e.projectId))];
+  async function fanOut(trx: Db, changes: readonly WebhookSourceEvent[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    const projectIds = [...new Set(changes.map((e) => e.projectId))];
     const endpoints = (await enabledEndpointsOf(trx, dialect, projectIds)).map((row) => ({
       row,
       types: dialect.parseJson(row.event_types) as string[],
@@ -183,9 +188,9 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     const plans = endpoints
       .map(({ row, types }) => ({
         endpoint: row,
-        events: events.filter((e) => e.projectId === row.project_id && matchesEventType(types, e.type)),
+        changes: changes.filter((e) => e.projectId === row.project_id && matchesEventType(types, e.type)),
       }))
-      .filter((plan) => plan.events.length > 0);
+      .filter((plan) => plan.changes.length > 0);
     if (plans.length === 0) return 0;
     await lockEndpoints(
       trx,
@@ -193,7 +198,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       plans.map((p) => p.endpoint.id),
     );
     let written = 0;
-    for (const { endpoint, events: matching } of plans) {
+    for (const { endpoint, changes: matching } of plans) {
       const row = (messageId: string, type: string, orderingKey: string | null, body: string) => ({
         id: uuidv7(),
         project_id: endpoint.project_id,
@@ -218,26 +223,26 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       const rows: Insertable<WebhookDeliveriesTable>[] = [];
       const open = new Map<
         string,
-        { row: Insertable<WebhookDeliveriesTable>; events: WebhookSourceEvent[] }
+        { row: Insertable<WebhookDeliveriesTable>; changes: WebhookSourceEvent[] }
       >();
-      const batches: { row: Insertable<WebhookDeliveriesTable>; events: WebhookSourceEvent[] }[] = [];
-      for (const event of matching) {
-        const jobId = event.data.jobId;
-        if (typeof jobId !== 'string' || event.contactId === null) {
-          rows.push(row(event.id, event.type, event.contactId, webhookBody(event)));
+      const batches: { row: Insertable<WebhookDeliveriesTable>; changes: WebhookSourceEvent[] }[] = [];
+      for (const change of matching) {
+        const jobId = change.data.jobId;
+        if (typeof jobId !== 'string' || change.contactId === null) {
+          rows.push(row(change.id, change.type, change.contactId, webhookBody(change)));
           continue;
         }
-        const key = `${event.type}\u0000${jobId}`;
+        const key = `${change.type}\u0000${jobId}`;
         let batch = open.get(key);
-        if (!batch || batch.events.length >= BATCH_EVENTS) {
-          batch = { row: row(`${event.id}_batch`, event.type, null, ''), events: [] };
+        if (!batch || batch.changes.length >= BATCH_EVENTS) {
+          batch = { row: row(`${change.id}_batch`, change.type, null, ''), changes: [] };
           open.set(key, batch);
           batches.push(batch);
           rows.push(batch.row);
         }
-        batch.events.push(event);
+        batch.changes.push(change);
       }
-      for (const { row: batchRow, events: list } of batches) batchRow.body = batchBody(list);
+      for (const { row: batchRow, changes: list } of batches) batchRow.body = batchBody(list);
       // The first delivery of each contact in this batch starts now unless an earlier one is pending.
       const firstOfKey = new Map<string, Insertable<WebhookDeliveriesTable>>();
       const start: Insertable<WebhookDeliveriesTable>[] = [];
