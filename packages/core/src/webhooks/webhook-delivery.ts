@@ -44,8 +44,18 @@ const CLEANUP_EVERY_MS = 10 * 60_000;
 /** Most deliveries one cleanup deletes (the next one goes on). */
 const CLEANUP_BATCH = 5000;
 
-/** Crashes (a killed process) one attempt job survives before the job itself fails. */
-const DELIVERY_JOB_MAX_ATTEMPTS = 10;
+/**
+ * Who owns webhook retries: this module, and only this module. A delivery's retries are counted
+ * by the delivery (`round_attempts`, reset by a replay) against `webhooks.retryScheduleMs`; each
+ * attempt is its own job, queued by `schedule` when the previous attempt's outcome is recorded,
+ * and every attempt is a row of `roster_webhook_attempts` numbered by `attempt_count`. The job's
+ * own `attempts` is not a retry counter: a finished attempt never fails its job (a failed HTTP
+ * attempt completes the job and queues the next one), so the job runner runs an attempt's job
+ * again only when the attempt was interrupted before its outcome was recorded (its process died,
+ * or the database failed mid-attempt). Such a run re-sends the same attempt: it is not a retry,
+ * gets no attempt row, and does not move the schedule. This bounds those re-runs.
+ */
+const ATTEMPT_JOB_MAX_RUNS = 10;
 
 export interface WebhookDeliveryDeps extends ServiceDeps {
   jobs: JobRunner;
@@ -158,7 +168,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
         row.project_id,
         WEBHOOK_DELIVERY_JOB_TYPE,
         { deliveryId: row.id },
-        { db: trx, runAt, maxAttempts: DELIVERY_JOB_MAX_ATTEMPTS },
+        { db: trx, runAt, maxAttempts: ATTEMPT_JOB_MAX_RUNS },
       );
       await updateDelivery(trx, row.id, { job_id: job.id, next_attempt_at: job.runAt });
     }
@@ -267,7 +277,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
           id: row.job_id!,
           runAt,
         })),
-        { db: trx, maxAttempts: DELIVERY_JOB_MAX_ATTEMPTS },
+        { db: trx, maxAttempts: ATTEMPT_JOB_MAX_RUNS },
       );
       written += rows.length;
     }
