@@ -193,22 +193,14 @@ export async function deleteEndpoint(db: Db, id: string): Promise<void> {
 
 // Deliveries.
 
-export async function findDelivery(db: Db, id: string): Promise<WebhookDeliveryRow | undefined> {
-  return db.selectFrom('roster_webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** The delivery, if it belongs to the project. */
-export async function findProjectDelivery(
+/** The delivery; with `projectId`, only if it belongs to that project. */
+export async function findDelivery(
   db: Db,
-  projectId: string,
   id: string,
+  projectId?: string,
 ): Promise<WebhookDeliveryRow | undefined> {
-  return db
-    .selectFrom('roster_webhook_deliveries')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const query = db.selectFrom('roster_webhook_deliveries').selectAll().where('id', '=', id);
+  return (projectId === undefined ? query : query.where('project_id', '=', projectId)).executeTakeFirst();
 }
 
 export async function updateDelivery(

@@ -11,7 +11,6 @@ import {
   deliveryIdsSince,
   findDelivery,
   findEndpoint,
-  findProjectDelivery,
   insertDeliveries,
   insertEndpoint,
   latestAttempts,
@@ -127,7 +126,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
   }
 
   async function deliveryRow(projectId: string, id: string): Promise<WebhookDeliveryRow> {
-    const row = isUuid(id) ? await findProjectDelivery(db, projectId, id.toLowerCase()) : undefined;
+    const row = isUuid(id) ? await findDelivery(db, id.toLowerCase(), projectId) : undefined;
     if (!row) throw RosterError.notFound('webhook_delivery', 'Webhook delivery not found');
     return row;
   }
