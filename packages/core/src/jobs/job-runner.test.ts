@@ -105,6 +105,38 @@ describeEachDialect('job runner', (dialect) => {
     });
   });
 
+  it('ensure keeps one chain of a periodic job per project: none is added while one is queued or running', async () => {
+    const { roster, projectId } = await setup();
+    const other = (await roster.projects.ensure('other')).id;
+    const next: string[] = [];
+    roster.jobs.register({
+      type: 'tick',
+      async run({ job }) {
+        // Ignoring itself (`exceptId`), the running job queues its successor.
+        await roster.jobs.ensure(job.projectId, 'tick', { runAt: new Date(time + 60_000) });
+        await roster.jobs.ensure(job.projectId, 'tick', { runAt: new Date(time + 60_000), exceptId: job.id });
+        next.push(...(await roster.jobs.unfinished(job.projectId, 'tick')).map((j) => j.id));
+        return null;
+      },
+    });
+    await roster.jobs.ensure(projectId, 'tick', { runAt: new Date(time) });
+    await roster.jobs.ensure(projectId, 'tick', { runAt: new Date(time + 1000) });
+    await roster.jobs.ensure(other, 'tick', { runAt: new Date(time + 1000) });
+    const [first] = await roster.jobs.unfinished(projectId, 'tick');
+    expect(await roster.jobs.unfinished(projectId, 'tick')).toEqual([
+      expect.objectContaining({ status: 'queued', payload: {}, runAt: new Date(time).toISOString() }),
+    ]);
+    expect(await roster.jobs.unfinished(other, 'tick')).toHaveLength(1);
+    time += 1000;
+    expect(await roster.jobs.runOnce()).toBe(2);
+    const queued = await roster.jobs.unfinished(projectId, 'tick');
+    expect(queued).toEqual([
+      expect.objectContaining({ status: 'queued', runAt: new Date(time + 60_000).toISOString() }),
+    ]);
+    expect(queued[0]!.id).not.toBe(first!.id);
+    expect(next).toContain(queued[0]!.id);
+  });
+
   it("answers not_found for another project's job and for a malformed id", async () => {
     const { roster, projectId } = await setup();
     roster.jobs.register({ type: 'noop', run: async () => null });

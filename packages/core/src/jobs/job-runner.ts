@@ -435,6 +435,18 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return (await store.findUnfinishedJobs(db, projectId, type)).map((row) => rowToJob<P, R>(row, dialect));
     },
 
+    /**
+     * Queues a job of `type` for the project (payload `{}`) at `runAt`, unless one is already queued
+     * or running (other than `exceptId`, the job asking): a periodic job that queues itself again
+     * at its end keeps a single chain per project. Two callers racing may both queue one; the
+     * periodic jobs that use this tolerate a second run.
+     */
+    async ensure(projectId: string, type: string, opts: { runAt: Date; exceptId?: string }): Promise<void> {
+      const pending = await store.findUnfinishedJobs(db, projectId, type);
+      if (pending.some((row) => row.id !== opts.exceptId)) return;
+      await runner.enqueue(projectId, type, {}, { runAt: opts.runAt });
+    },
+
     /** The project's jobs of `type` with `status`, newest first (at most `limit`, default 100). */
     async withStatus<P = unknown, R = unknown>(
       projectId: string,
