@@ -203,7 +203,6 @@ export {
   type FilterCondition,
   type FilterGroup,
   type FilterOperator,
-  filterConditionSchema,
   MAX_FILTER_DEPTH,
   MAX_FILTERS,
   MAX_WINDOW_DAYS,
@@ -211,24 +210,23 @@ export {
   type TimeUnit,
 } from './segments/filter-types.js';
 export { validateFilterCondition } from './segments/filter-validate.js';
-export { type Page, SEGMENTS_REFRESH_JOB_TYPE, type SegmentService } from './segments/segment-service.js';
 export {
   type CreateSegmentInput,
   createSegmentSchema,
+  filterConditionSchema,
   MAX_SEGMENT_DESCRIPTION_LENGTH,
   MAX_SEGMENT_MEMBER_EMAILS,
   MAX_SEGMENT_NAME_LENGTH,
   MAX_SEGMENT_PAGE_SIZE,
-  type Segment,
   type SegmentContactsInput,
   type SegmentMembersInput,
-  type SegmentType,
   segmentContactsSchema,
   segmentMembersSchema,
-  segmentSlug,
   type UpdateSegmentInput,
   updateSegmentSchema,
-} from './segments/segment-types.js';
+} from './segments/segment-schemas.js';
+export { type Page, SEGMENTS_REFRESH_JOB_TYPE, type SegmentService } from './segments/segment-service.js';
+export { type Segment, type SegmentType, segmentSlug } from './segments/segment-types.js';
 export { parseInput } from './validation.js';
 export { WEBHOOK_DELIVERY_JOB_TYPE } from './webhooks/webhook-delivery.js';
 export {

@@ -130,6 +130,29 @@ export async function findContactByEmail(
     .executeTakeFirst();
 }
 
+/** Rows per `email in (...)` lookup. */
+const EMAILS_PER_STATEMENT = 500;
+
+/** The ids of the project's contacts with these (normalised) emails; unknown emails are absent. */
+export async function findContactIdsByEmail(
+  db: Db,
+  projectId: string,
+  emails: string[],
+): Promise<{ id: string; email: string }[]> {
+  const found: { id: string; email: string }[] = [];
+  for (let i = 0; i < emails.length; i += EMAILS_PER_STATEMENT) {
+    found.push(
+      ...(await db
+        .selectFrom('roster_contacts')
+        .select(['id', 'email'])
+        .where('project_id', '=', projectId)
+        .where('email', 'in', emails.slice(i, i + EMAILS_PER_STATEMENT))
+        .execute()),
+    );
+  }
+  return found;
+}
+
 /**
  * The contact (by id or email) as it is before a write in the same transaction: locked until the
  * transaction ends on PostgreSQL (`FOR UPDATE`); SQLite's writer holds the database already.

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** Plunk's 19 filter operators, in the order of its spec. */
 export const FILTER_OPERATORS = [
   'equals',
@@ -63,30 +61,3 @@ export const MAX_WINDOW_DAYS = 365_250;
 export const MAX_FILTER_DEPTH = 8;
 /** Most filters in one tree (all levels together). */
 export const MAX_FILTERS = 100;
-
-const filterSchema = z.object({
-  field: z
-    .string()
-    .describe('email, subscribed, createdAt, updatedAt, data.<path>, event.<name>, segment.<id>'),
-  operator: z.enum(FILTER_OPERATORS),
-  value: z.unknown().optional().describe('Comparison value, or the number of units for windowed operators'),
-  unit: z.enum(TIME_UNITS).optional().describe('Required by within, olderThan and the triggered* windows'),
-});
-
-/**
- * The filter tree's shape, for documentation (OpenAPI). Input is checked by `validateFilterCondition`,
- * which names the exact path of a bad node (e.g. `condition.groups[1].filters[0].operator`).
- */
-export const filterConditionSchema: z.ZodType<FilterCondition> = z.lazy(() =>
-  z.object({
-    logic: z.enum(['AND', 'OR']),
-    groups: z
-      .array(
-        z.object({
-          filters: z.array(filterSchema),
-          conditions: filterConditionSchema.optional(),
-        }),
-      )
-      .min(1),
-  }),
-) as z.ZodType<FilterCondition>;

@@ -1,31 +1,31 @@
-import { CompiledQuery, type RawBuilder, sql } from 'kysely';
+import type { RawBuilder, Updateable } from 'kysely';
 import { recordBatch } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
+import { findContactIdsByEmail, insertContactsIfNew } from '../contacts/contact-repository.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
-import type { Db } from '../db/schema.js';
+import type { SegmentRow, SegmentsTable } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { insertEvents } from '../events/event-repository.js';
-import { ensureJob } from '../idempotency/idempotency-service.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
-import { BLOCKING_SCAN_CHUNK, contactChunks, seqRanges } from './contact-chunks.js';
+import { BLOCKING_SCAN_CHUNK, contactChunks } from './contact-chunks.js';
 import { contactFilterSql } from './contact-filter.js';
+import * as repo from './segment-repository.js';
 import {
   type CreateSegmentInput,
   createSegmentSchema,
-  type Segment,
   type SegmentContactsInput,
   type SegmentMembersInput,
   segmentContactsSchema,
   segmentMembersSchema,
-  segmentSlug,
   type UpdateSegmentInput,
   updateSegmentSchema,
-} from './segment-types.js';
+} from './segment-schemas.js';
+import { rowToSegment, type Segment, segmentSlug } from './segment-types.js';
 
 export const SEGMENTS_REFRESH_JOB_TYPE = 'segments.refresh';
 
@@ -36,19 +36,6 @@ export interface SegmentServiceDeps extends ServiceDeps {
   scanChunkSize?: number;
 }
 
-type SegmentRow = {
-  id: string;
-  project_id: string;
-  name: string;
-  description: string | null;
-  type: 'DYNAMIC' | 'STATIC';
-  condition: unknown;
-  track_membership: number | boolean;
-  member_count: number;
-  created_at: string;
-  updated_at: string;
-};
-
 export interface Page<T> {
   data: T[];
   total: number;
@@ -57,37 +44,18 @@ export interface Page<T> {
   totalPages: number;
 }
 
-const CHUNK = 500;
 /** Segments counted by one statement of a refresh (each adds a `sum(...)` column). */
 const CONDITIONS_PER_SCAN = 25;
 
 export function createSegmentService(deps: SegmentServiceDeps) {
   const { db, dialect, clock, jobs } = deps;
 
-  const toSegment = (row: SegmentRow): Segment => ({
-    id: row.id,
-    projectId: row.project_id,
-    name: row.name,
-    description: row.description,
-    type: row.type,
-    condition: dialect.parseJson(row.condition),
-    trackMembership: Boolean(row.track_membership),
-    memberCount: Number(row.member_count),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
+  const toSegment = (row: SegmentRow): Segment => rowToSegment(row, dialect);
 
   async function getRow(projectId: string, id: string): Promise<SegmentRow> {
-    const row = isUuid(id)
-      ? await db
-          .selectFrom('roster_segments')
-          .selectAll()
-          .where('project_id', '=', projectId)
-          .where('id', '=', id.toLowerCase())
-          .executeTakeFirst()
-      : undefined;
+    const row = isUuid(id) ? await repo.findSegment(db, projectId, id.toLowerCase()) : undefined;
     if (!row) throw RosterError.notFound('segment');
-    return row as SegmentRow;
+    return row;
   }
 
   /** The compiled condition of a DYNAMIC segment (`selfId` guards self-reference). */
@@ -95,45 +63,14 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     return contactFilterSql(deps, projectId, condition, { root: 'condition', selfId });
   }
 
-  async function countMatching(
-    projectId: string,
-    condition: RawBuilder<boolean>,
-    trx: Db = db,
-  ): Promise<number> {
-    const row = await trx
-      .selectFrom('roster_contacts')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('project_id', '=', projectId)
-      .where(condition)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  async function countMembers(segmentId: string, trx: Db = db): Promise<number> {
-    const row = await trx
-      .selectFrom('roster_segment_members')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('segment_id', '=', segmentId)
-      .where('exited_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  async function saveCount(segmentId: string, memberCount: number, trx: Db = db): Promise<void> {
-    await trx
-      .updateTable('roster_segments')
-      .set({ member_count: memberCount })
-      .where('id', '=', segmentId)
-      .execute();
-  }
+  const countMembers = (segmentId: string) => repo.countMembers(db, segmentId);
+  const saveCount = (segmentId: string, memberCount: number) =>
+    repo.saveMemberCount(db, segmentId, memberCount);
 
   async function ensureRefreshJob(projectId: string): Promise<void> {
-    await ensureJob(
-      jobs,
-      projectId,
-      SEGMENTS_REFRESH_JOB_TYPE,
-      new Date(clock().getTime() + deps.refreshIntervalMs),
-    );
+    await jobs.ensure(projectId, SEGMENTS_REFRESH_JOB_TYPE, {
+      runAt: new Date(clock().getTime() + deps.refreshIntervalMs),
+    });
   }
 
   /**
@@ -142,35 +79,11 @@ export function createSegmentService(deps: SegmentServiceDeps) {
    * refresh of every segment of a big project never stalls the API.
    */
   async function countMatchingMany(projectId: string, conditions: RawBuilder<boolean>[]): Promise<number[]> {
-    const totals = conditions.map(() => 0);
+    const totals: number[] = [];
+    const scanChunk = deps.scanChunkSize ?? BLOCKING_SCAN_CHUNK;
     for (let start = 0; start < conditions.length; start += CONDITIONS_PER_SCAN) {
       const some = conditions.slice(start, start + CONDITIONS_PER_SCAN);
-      const sums = sql.join(
-        some.map((c, k) => sql`coalesce(sum(case when ${c} then 1 else 0 end), 0) as ${sql.ref(`c${k}`)}`),
-      );
-      const query = (range: RawBuilder<boolean>) =>
-        sql<
-          Record<string, number | string>
-        >`select ${sums} from roster_contacts${sql.raw(dialect.blockingQueries ? ' not indexed' : '')} where roster_contacts.project_id = ${projectId} and ${range}`;
-      const add = (rows: Record<string, number | string>[]) =>
-        some.forEach((_, k) => {
-          totals[start + k]! += Number(rows[0]?.[`c${k}`] ?? 0);
-        });
-      if (dialect.blockingQueries) {
-        // Compiled once (the range's two bounds are its last parameters), run per seq range: each
-        // statement evaluates about `scanChunkSize` conditions, a few milliseconds of work.
-        const compiled = query(
-          sql<boolean>`roster_contacts.seq > ${0} and roster_contacts.seq <= ${0}`,
-        ).compile(db);
-        const head = compiled.parameters.slice(0, -2);
-        const rowsPerChunk = Math.max(
-          1,
-          Math.floor((deps.scanChunkSize ?? BLOCKING_SCAN_CHUNK) / some.length),
-        );
-        for await (const [after, upTo] of seqRanges(db, rowsPerChunk)) {
-          add((await db.executeQuery(CompiledQuery.raw(compiled.sql, [...head, after, upTo]))).rows as never);
-        }
-      } else add((await query(sql<boolean>`true`).execute(db)).rows);
+      totals.push(...(await repo.countMatchingEach(db, dialect, projectId, some, scanChunk)));
     }
     return totals;
   }
@@ -208,49 +121,15 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     for await (const chunk of contactChunks(db, dialect, row.project_id, deps.scanChunkSize)) {
       await db.transaction().execute(async (trx) => {
         const now = isoNow(clock);
-        // Every contact of the chunk that matches or is a member: one pass, no join order to get wrong.
-        const { rows } = await sql<{
-          id: string;
-          matches: unknown;
-          member: unknown;
-        }>`select id, matches, member from (
-            select roster_contacts.id as id, coalesce(${condition}, false) as matches,
-              exists (select 1 from roster_segment_members sm where sm.segment_id = ${row.id} and sm.contact_id = roster_contacts.id and sm.exited_at is null) as member
-            from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${row.project_id}
-          ) chunk where matches or member`.execute(trx);
         const entering: string[] = [];
         const leaving: string[] = [];
-        for (const r of rows) {
-          const matches = Boolean(Number(r.matches));
-          const member = Boolean(Number(r.member));
-          if (matches) total++;
-          if (matches && !member) entering.push(r.id);
-          else if (!matches && member) leaving.push(r.id);
+        for (const r of await repo.membershipCandidates(trx, row.id, row.project_id, condition, chunk)) {
+          if (r.matches) total++;
+          if (r.matches && !r.member) entering.push(r.id);
+          else if (!r.matches && r.member) leaving.push(r.id);
         }
-        for (let i = 0; i < entering.length; i += CHUNK) {
-          await trx
-            .insertInto('roster_segment_members')
-            .values(
-              entering.slice(i, i + CHUNK).map((contactId) => ({
-                segment_id: row.id,
-                contact_id: contactId,
-                entered_at: now,
-                exited_at: null,
-              })),
-            )
-            .onConflict((oc) =>
-              oc.columns(['segment_id', 'contact_id']).doUpdateSet({ entered_at: now, exited_at: null }),
-            )
-            .execute();
-        }
-        for (let i = 0; i < leaving.length; i += CHUNK) {
-          await trx
-            .updateTable('roster_segment_members')
-            .set({ exited_at: now })
-            .where('segment_id', '=', row.id)
-            .where('contact_id', 'in', leaving.slice(i, i + CHUNK))
-            .execute();
-        }
+        await repo.enterMembers(trx, row.id, entering, now);
+        await repo.exitMembers(trx, row.id, leaving, now, { onlyCurrent: false });
         const event = (contactId: string, name: string) => ({
           id: uuidv7(),
           projectId: row.project_id,
@@ -284,23 +163,8 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     return { added, removed, total };
   }
 
-  async function contactIdsByEmail(
-    projectId: string,
-    emails: string[],
-  ): Promise<{ id: string; email: string }[]> {
-    const found: { id: string; email: string }[] = [];
-    for (let i = 0; i < emails.length; i += CHUNK) {
-      found.push(
-        ...(await db
-          .selectFrom('roster_contacts')
-          .select(['id', 'email'])
-          .where('project_id', '=', projectId)
-          .where('email', 'in', emails.slice(i, i + CHUNK))
-          .execute()),
-      );
-    }
-    return found;
-  }
+  const contactIdsByEmail = (projectId: string, emails: string[]) =>
+    findContactIdsByEmail(db, projectId, emails);
 
   function staticOnly(row: SegmentRow, verb: 'add contacts to' | 'remove contacts from'): void {
     if (row.type !== 'STATIC') {
@@ -314,14 +178,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
   const service = {
     /** Every segment of the project, newest first. */
     async list(projectId: string): Promise<Segment[]> {
-      const rows = await db
-        .selectFrom('roster_segments')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .execute();
-      return rows.map((row) => toSegment(row as SegmentRow));
+      return (await repo.listSegments(db, projectId)).map(toSegment);
     },
 
     async get(projectId: string, id: string): Promise<Segment> {
@@ -340,59 +197,54 @@ export function createSegmentService(deps: SegmentServiceDeps) {
         if (valid.condition === undefined || valid.condition === null) {
           throw RosterError.validation([{ field: 'condition', message: 'is required for DYNAMIC segments' }]);
         }
-        memberCount = await countMatching(projectId, await where(projectId, valid.condition));
+        memberCount = await repo.countMatchingContacts(
+          db,
+          projectId,
+          await where(projectId, valid.condition),
+        );
       }
       const now = isoNow(clock);
-      const row = await db
-        .insertInto('roster_segments')
-        .values({
-          id: uuidv7(),
-          project_id: projectId,
-          name: valid.name,
-          description: valid.description ?? null,
-          type,
-          condition: type === 'DYNAMIC' ? JSON.stringify(valid.condition) : null,
-          track_membership: dialect.bool(valid.trackMembership ?? false),
-          member_count: memberCount,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await repo.insertSegment(db, {
+        id: uuidv7(),
+        project_id: projectId,
+        name: valid.name,
+        description: valid.description ?? null,
+        type,
+        condition: type === 'DYNAMIC' ? JSON.stringify(valid.condition) : null,
+        track_membership: dialect.bool(valid.trackMembership ?? false),
+        member_count: memberCount,
+        created_at: now,
+        updated_at: now,
+      });
       await ensureRefreshJob(projectId);
-      return toSegment(row as SegmentRow);
+      return toSegment(row);
     },
 
     /** Changes the given fields; a new `condition` (DYNAMIC only) is validated and recounted. */
     async update(projectId: string, id: string, input: UpdateSegmentInput): Promise<Segment> {
       const valid = parseInput(updateSegmentSchema, input);
       const existing = await getRow(projectId, id);
-      const set: Record<string, unknown> = { updated_at: isoNow(clock) };
+      const set: Updateable<SegmentsTable> = { updated_at: isoNow(clock) };
       if (valid.name !== undefined) set.name = valid.name;
       if (valid.description !== undefined) set.description = valid.description;
       if (valid.trackMembership !== undefined) set.track_membership = dialect.bool(valid.trackMembership);
       if (valid.condition !== undefined && existing.type === 'DYNAMIC') {
         set.condition = JSON.stringify(valid.condition);
-        set.member_count = await countMatching(
+        set.member_count = await repo.countMatchingContacts(
+          db,
           projectId,
           await where(projectId, valid.condition, existing.id),
         );
       }
-      const row = await db
-        .updateTable('roster_segments')
-        .set(set as never)
-        .where('project_id', '=', projectId)
-        .where('id', '=', existing.id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await repo.updateSegment(db, projectId, existing.id, set);
       if (!row) throw RosterError.notFound('segment');
-      return toSegment(row as SegmentRow);
+      return toSegment(row);
     },
 
     /** Deletes the segment and its memberships. */
     async delete(projectId: string, id: string): Promise<void> {
       const row = await getRow(projectId, id);
-      await db.deleteFrom('roster_segments').where('id', '=', row.id).execute();
+      await repo.deleteSegment(db, row.id);
     },
 
     /**
@@ -408,33 +260,14 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       let data: Contact[];
       let total: number;
       if (row.type === 'STATIC') {
-        const rows = await db
-          .selectFrom('roster_segment_members as m')
-          .innerJoin('roster_contacts', 'roster_contacts.id', 'm.contact_id')
-          .selectAll('roster_contacts')
-          .where('m.segment_id', '=', row.id)
-          .where('m.exited_at', 'is', null)
-          .orderBy('m.entered_at', 'desc')
-          .orderBy('roster_contacts.id', 'desc')
-          .limit(pageSize)
-          .offset(offset)
-          .execute();
+        const rows = await repo.listMemberContacts(db, row.id, { limit: pageSize, offset });
         data = rows.map((r) => rowToContact(r, dialect));
         total = await countMembers(row.id);
       } else {
         const condition = await where(projectId, dialect.parseJson(row.condition));
-        const rows = await db
-          .selectFrom('roster_contacts')
-          .selectAll()
-          .where('project_id', '=', projectId)
-          .where(condition)
-          .orderBy('created_at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(pageSize)
-          .offset(offset)
-          .execute();
+        const rows = await repo.listMatchingContacts(db, projectId, condition, { limit: pageSize, offset });
         data = rows.map((r) => rowToContact(r, dialect));
-        total = await countMatching(projectId, condition);
+        total = await repo.countMatchingContacts(db, projectId, condition);
       }
       return { data, total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
     },
@@ -458,45 +291,33 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       if (valid.createMissing) {
         const have = new Set(contacts.map((c) => c.email));
         const missing = emails.filter((e) => !have.has(e) && e.length > 0);
-        for (let i = 0; i < missing.length; i += CHUNK) {
-          const inserted = await db
-            .insertInto('roster_contacts')
-            .values(
-              missing.slice(i, i + CHUNK).map((email) => ({
-                id: uuidv7(),
-                project_id: projectId,
-                email,
-                subscribed: dialect.bool(valid.subscribed ?? true),
-                data: null,
-                first_name: null,
-                last_name: null,
-                audience_id: null,
-                created_at: now,
-                updated_at: now,
-              })),
-            )
-            .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
-            .returning(['id', 'email'])
-            .execute();
-          created += inserted.length;
-        }
+        const subscribed = valid.subscribed ?? true;
+        const inserted = await insertContactsIfNew(
+          db,
+          dialect,
+          missing.map((email) => ({
+            id: uuidv7(),
+            projectId,
+            email,
+            subscribed,
+            data: null,
+            firstName: null,
+            lastName: null,
+            audienceId: null,
+            now,
+          })),
+        );
+        created += inserted.length;
         if (missing.length > 0) contacts = await contactIdsByEmail(projectId, emails);
       }
       const found = new Set(contacts.map((c) => c.email));
       const notFound = valid.emails.filter((e) => !found.has(normaliseEmail(e)));
-      for (let i = 0; i < contacts.length; i += CHUNK) {
-        await db
-          .insertInto('roster_segment_members')
-          .values(
-            contacts
-              .slice(i, i + CHUNK)
-              .map((c) => ({ segment_id: row.id, contact_id: c.id, entered_at: now, exited_at: null })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['segment_id', 'contact_id']).doUpdateSet({ entered_at: now, exited_at: null }),
-          )
-          .execute();
-      }
+      await repo.enterMembers(
+        db,
+        row.id,
+        contacts.map((c) => c.id),
+        now,
+      );
       if (contacts.length > 0) await saveCount(row.id, await countMembers(row.id));
       return { added: contacts.length, created, notFound };
     },
@@ -512,19 +333,13 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       staticOnly(row, 'remove contacts from');
       const contacts = await contactIdsByEmail(projectId, [...new Set(valid.emails.map(normaliseEmail))]);
       const now = isoNow(clock);
-      for (let i = 0; i < contacts.length; i += CHUNK) {
-        await db
-          .updateTable('roster_segment_members')
-          .set({ exited_at: now })
-          .where('segment_id', '=', row.id)
-          .where('exited_at', 'is', null)
-          .where(
-            'contact_id',
-            'in',
-            contacts.slice(i, i + CHUNK).map((c) => c.id),
-          )
-          .execute();
-      }
+      await repo.exitMembers(
+        db,
+        row.id,
+        contacts.map((c) => c.id),
+        now,
+        { onlyCurrent: true },
+      );
       if (contacts.length > 0) await saveCount(row.id, await countMembers(row.id));
       return { removed: contacts.length };
     },
@@ -556,11 +371,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     async refreshAll(
       projectId: string,
     ): Promise<{ refreshed: number; failed: { id: string; error: string }[] }> {
-      const rows = (await db
-        .selectFrom('roster_segments')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .execute()) as SegmentRow[];
+      const rows = await repo.segmentsOfProject(db, projectId);
       const failed: { id: string; error: string }[] = [];
       const fail = (row: SegmentRow, error: unknown) =>
         failed.push({ id: row.id, error: error instanceof Error ? error.message : String(error) });
@@ -605,20 +416,11 @@ export function segmentsRefreshJob(
     async run(ctx) {
       const projectId = ctx.job.projectId;
       const result = await segments().refreshAll(projectId);
-      const any = await deps.db
-        .selectFrom('roster_segments')
-        .select('id')
-        .where('project_id', '=', projectId)
-        .limit(1)
-        .executeTakeFirst();
-      if (any) {
-        await ensureJob(
-          deps.jobs,
-          projectId,
-          SEGMENTS_REFRESH_JOB_TYPE,
-          new Date(deps.clock().getTime() + deps.refreshIntervalMs),
-          ctx.job.id,
-        );
+      if (await repo.projectHasSegments(deps.db, projectId)) {
+        await deps.jobs.ensure(projectId, SEGMENTS_REFRESH_JOB_TYPE, {
+          runAt: new Date(deps.clock().getTime() + deps.refreshIntervalMs),
+          exceptId: ctx.job.id,
+        });
       }
       return result;
     },

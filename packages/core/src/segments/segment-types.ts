@@ -1,12 +1,5 @@
-import { z } from 'zod';
-import { checkText } from '../text-rules.js';
-
-export const MAX_SEGMENT_NAME_LENGTH = 100;
-export const MAX_SEGMENT_DESCRIPTION_LENGTH = 500;
-/** Most emails in one members request. */
-export const MAX_SEGMENT_MEMBER_EMAILS = 1000;
-/** Largest `pageSize` of a segment's contacts (Plunk's cap). */
-export const MAX_SEGMENT_PAGE_SIZE = 100;
+import type { DialectInfo } from '../db/dialect.js';
+import type { SegmentRow } from '../db/schema.js';
 
 export type SegmentType = 'DYNAMIC' | 'STATIC';
 
@@ -26,63 +19,20 @@ export interface Segment {
   updatedAt: string;
 }
 
-const nameSchema = z
-  .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-  .trim()
-  .min(1, 'is required')
-  .max(MAX_SEGMENT_NAME_LENGTH, `must be at most ${MAX_SEGMENT_NAME_LENGTH} characters`)
-  .superRefine(checkText);
-const descriptionSchema = z
-  .string({ error: 'must be a string' })
-  .max(MAX_SEGMENT_DESCRIPTION_LENGTH, `must be at most ${MAX_SEGMENT_DESCRIPTION_LENGTH} characters`)
-  .superRefine(checkText)
-  .nullish();
-
-export const createSegmentSchema = z.object({
-  name: nameSchema,
-  description: descriptionSchema,
-  /** @default 'DYNAMIC' */
-  type: z.enum(['DYNAMIC', 'STATIC'], { error: 'must be DYNAMIC or STATIC' }).optional(),
-  /** Required for DYNAMIC (a FilterCondition tree), ignored for STATIC. */
-  condition: z.unknown().optional(),
-  /** Record `segment.<slug>.entry|exit` events when a DYNAMIC segment's membership changes. @default false */
-  trackMembership: z.boolean({ error: 'must be a boolean' }).optional(),
-});
-export type CreateSegmentInput = z.input<typeof createSegmentSchema>;
-
-/** `type` cannot change; `condition` is ignored for STATIC segments. */
-export const updateSegmentSchema = z.object({
-  name: nameSchema.optional(),
-  description: descriptionSchema,
-  condition: z.unknown().optional(),
-  trackMembership: z.boolean({ error: 'must be a boolean' }).optional(),
-});
-export type UpdateSegmentInput = z.input<typeof updateSegmentSchema>;
-
-export const segmentMembersSchema = z.object({
-  emails: z
-    .array(z.string({ error: 'must be a string' }), { error: 'must be a non-empty array' })
-    .min(1, 'must be a non-empty array')
-    .max(MAX_SEGMENT_MEMBER_EMAILS, `must contain at most ${MAX_SEGMENT_MEMBER_EMAILS} emails`),
-  /** Create contacts for emails the project does not have yet. @default false */
-  createMissing: z.boolean({ error: 'must be a boolean' }).optional(),
-  /** Subscription of contacts created by `createMissing`. @default true */
-  subscribed: z.boolean({ error: 'must be a boolean' }).optional(),
-});
-export type SegmentMembersInput = z.input<typeof segmentMembersSchema>;
-
-export const segmentContactsSchema = z.object({
-  /** @default 1 */
-  page: z.number().int().min(1, 'must be at least 1').optional(),
-  /** @default 20 */
-  pageSize: z
-    .number()
-    .int()
-    .min(1, 'must be at least 1')
-    .max(MAX_SEGMENT_PAGE_SIZE, `must be at most ${MAX_SEGMENT_PAGE_SIZE}`)
-    .optional(),
-});
-export type SegmentContactsInput = z.input<typeof segmentContactsSchema>;
+export function rowToSegment(row: SegmentRow, dialect: DialectInfo): Segment {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    description: row.description,
+    type: row.type,
+    condition: dialect.parseJson(row.condition),
+    trackMembership: Boolean(row.track_membership),
+    memberCount: Number(row.member_count),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
 
 /** Plunk's slug of a segment name, used in `segment.<slug>.entry|exit` event names. */
 export function segmentSlug(name: string): string {
