@@ -281,6 +281,7 @@ export type ContactRow = Selectable<ContactsTable>;
 export type AudienceRow = Selectable<AudiencesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type FileRow = Selectable<FilesTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

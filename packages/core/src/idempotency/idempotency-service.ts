@@ -4,6 +4,7 @@ import { RosterError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
+import * as repo from './idempotency-repository.js';
 
 /** Plunk's default: a claimed key blocks reuse for 24 hours. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -47,7 +48,7 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
     const known = cleanupQueued.get(projectId);
     if (known !== undefined && known > Date.now()) return;
     cleanupQueued.set(projectId, Date.now() + 60_000);
-    await ensureJob(jobs, projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, new Date(expiresAt));
+    await jobs.ensure(projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, { runAt: new Date(expiresAt) });
   }
 
   return {
@@ -68,39 +69,24 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
       const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
       for (let attempt = 0; attempt < 2; attempt++) {
         const inserted = await writes.run((conn) =>
-          conn
-            .insertInto('roster_idempotency_keys')
-            .values({
-              project_id: projectId,
-              key,
-              method,
-              path,
-              status_code: null,
-              created_at: now.toISOString(),
-              expires_at: expiresAt,
-            })
-            .onConflict((oc) => oc.columns(['project_id', 'key']).doNothing())
-            .returning('key')
-            .executeTakeFirst(),
+          repo.insertKeyIfNew(conn, {
+            project_id: projectId,
+            key,
+            method,
+            path,
+            status_code: null,
+            created_at: now.toISOString(),
+            expires_at: expiresAt,
+          }),
         );
         if (inserted) {
           await ensureCleanup(projectId, expiresAt);
           return { claimed: true };
         }
-        const holder = await db
-          .selectFrom('roster_idempotency_keys')
-          .selectAll()
-          .where('project_id', '=', projectId)
-          .where('key', '=', key)
-          .executeTakeFirst();
+        const holder = await repo.findKey(db, projectId, key);
         if (!holder) continue; // released meanwhile: try again
         if (holder.expires_at <= now.toISOString()) {
-          await db
-            .deleteFrom('roster_idempotency_keys')
-            .where('project_id', '=', projectId)
-            .where('key', '=', key)
-            .where('expires_at', '<=', now.toISOString())
-            .execute();
+          await repo.deleteKey(db, projectId, key, now.toISOString());
           continue;
         }
         return {
@@ -119,53 +105,19 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
     /** Records how the request ended: a 4xx releases the key, anything else keeps it with its status. */
     async settle(projectId: string, key: string, statusCode: number): Promise<void> {
       const q = statusCode >= 400 && statusCode < 500;
-      await writes.run(async (conn) => {
-        if (q) {
-          await conn
-            .deleteFrom('roster_idempotency_keys')
-            .where('project_id', '=', projectId)
-            .where('key', '=', key)
-            .execute();
-        } else {
-          await conn
-            .updateTable('roster_idempotency_keys')
-            .set({ status_code: statusCode })
-            .where('project_id', '=', projectId)
-            .where('key', '=', key)
-            .execute();
-        }
-      });
+      await writes.run((conn) =>
+        q ? repo.deleteKey(conn, projectId, key) : repo.setKeyStatus(conn, projectId, key, statusCode),
+      );
     },
 
     /** Deletes the project's expired keys; returns how many. */
     async cleanup(projectId: string): Promise<number> {
-      const result = await db
-        .deleteFrom('roster_idempotency_keys')
-        .where('project_id', '=', projectId)
-        .where('expires_at', '<=', isoNow(clock))
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
+      return repo.deleteExpiredKeys(db, projectId, isoNow(clock));
     },
   };
 }
 
 export type IdempotencyService = ReturnType<typeof createIdempotencyService>;
-
-/**
- * Queues `type` for the project at `runAt` unless one is already queued or running (other than
- * `exceptId`): a self-rescheduling job keeps a single chain per project.
- */
-export async function ensureJob(
-  jobs: JobRunner,
-  projectId: string,
-  type: string,
-  runAt: Date,
-  exceptId?: string,
-): Promise<void> {
-  const pending = await jobs.unfinished(projectId, type);
-  if (pending.some((job) => job.id !== exceptId)) return;
-  await jobs.enqueue(projectId, type, {}, { runAt });
-}
 
 /**
  * The cleanup job: deletes the project's expired keys, then queues itself again for when the next
@@ -178,20 +130,14 @@ export function idempotencyCleanupJob(
     type: IDEMPOTENCY_CLEANUP_JOB_TYPE,
     async run(ctx) {
       const projectId = ctx.job.projectId;
-      const result = await deps.db
-        .deleteFrom('roster_idempotency_keys')
-        .where('project_id', '=', projectId)
-        .where('expires_at', '<=', isoNow(deps.clock))
-        .executeTakeFirst();
-      const row = await deps.db
-        .selectFrom('roster_idempotency_keys')
-        .select((eb) => eb.fn.min<string>('expires_at').as('next'))
-        .where('project_id', '=', projectId)
-        .executeTakeFirst();
-      const next = row?.next ?? null;
+      const deleted = await repo.deleteExpiredKeys(deps.db, projectId, isoNow(deps.clock));
+      const next = await repo.nextKeyExpiry(deps.db, projectId);
       if (next)
-        await ensureJob(deps.jobs, projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, new Date(next), ctx.job.id);
-      return { deleted: Number(result.numDeletedRows), next };
+        await deps.jobs.ensure(projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, {
+          runAt: new Date(next),
+          exceptId: ctx.job.id,
+        });
+      return { deleted, next };
     },
   };
 }
