@@ -27,6 +27,7 @@ import { createProjectService } from './projects/project-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
 import { WEBHOOK_DELIVERY_LANE, WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
+import { projectsWithEndpoints } from './webhooks/webhook-repository.js';
 import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
 
 export interface Roster {
@@ -150,14 +151,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     async (trx, changes) => {
       await webhooks.fanOut(trx, changes);
     },
-    {
-      projects: async (trx) =>
-        new Set(
-          (await trx.selectFrom('roster_webhook_endpoints').select('project_id').distinct().execute()).map(
-            (row) => row.project_id,
-          ),
-        ),
-    },
+    { projects: projectsWithEndpoints },
   );
   // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
   if (resolved.migrate) await background.prepare();

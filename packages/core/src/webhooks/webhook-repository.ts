@@ -346,3 +346,9 @@ export async function latestAttempts(
     .limit(limit)
     .execute();
 }
+
+/** The projects that have at least one webhook endpoint (enabled or not). */
+export async function projectsWithEndpoints(db: Db): Promise<Set<string>> {
+  const rows = await db.selectFrom('roster_webhook_endpoints').select('project_id').distinct().execute();
+  return new Set(rows.map((row) => row.project_id));
+}
