@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import * as repo from '../contacts/contact-batch-repository.js';
+import { normaliseEmailSearch } from '../contacts/contact-fields.js';
 import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -135,7 +136,7 @@ export function createBulkService(deps: BulkServiceWithJobsDeps) {
      */
     async enqueueQuery(projectId: string, input: BulkQueryInput): Promise<string> {
       const valid = parseInput(bulkQuerySchema, input);
-      const search = valid.filter?.search?.trim().toLowerCase() || undefined;
+      const search = normaliseEmailSearch(valid.filter?.search);
       const payload: BulkJobPayload = {
         operation: valid.operation,
         contactIds: [],

@@ -16,8 +16,17 @@ export const MAX_EMAIL_LENGTH = 254;
 /** Longest first or last name. */
 export const MAX_NAME_LENGTH = 256;
 
+/**
+ * The one email normalisation: trimmed and lowercased, as emails are stored and compared
+ * (uniqueness per project is case-insensitive). Every email a caller passes goes through it.
+ */
 export function normaliseEmail(value: string): string {
   return value.trim().toLowerCase();
+}
+
+/** A search term for emails (a substring), normalised as emails are; empty or absent is no search. */
+export function normaliseEmailSearch(term: string | null | undefined): string | undefined {
+  return term == null ? undefined : normaliseEmail(term) || undefined;
 }
 
 export function isValidEmail(normalised: string): boolean {

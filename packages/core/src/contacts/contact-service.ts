@@ -14,6 +14,7 @@ import type { FilterCondition } from '../segments/filter-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { initialData, toDataPatch } from './contact-data.js';
+import { normaliseEmail, normaliseEmailSearch } from './contact-fields.js';
 import * as repo from './contact-repository.js';
 import {
   type BulkCreateContactsInput,
@@ -151,7 +152,7 @@ export function createContactService(deps: ContactServiceDeps) {
     const valid = parseInput(streamContactsSchema, options);
     const audienceId = valid.audienceId ?? undefined;
     const batchSize = valid.batchSize ?? 1000;
-    const search = valid.search?.trim().toLowerCase() || undefined;
+    const search = normaliseEmailSearch(valid.search);
     const subscribed =
       valid.subscribed === undefined || valid.subscribed === null
         ? undefined
@@ -341,7 +342,7 @@ export function createContactService(deps: ContactServiceDeps) {
     },
 
     async findByEmail(projectId: string, email: string): Promise<Contact | null> {
-      const row = await repo.findContactByEmail(db, projectId, email.trim().toLowerCase());
+      const row = await repo.findContactByEmail(db, projectId, normaliseEmail(email));
       return row ? rowToContact(row, dialect) : null;
     },
 
@@ -416,7 +417,7 @@ export function createContactService(deps: ContactServiceDeps) {
     async list(projectId: string, input: ListContactsInput = {}): Promise<ContactPage> {
       const valid = parseInput(listContactsSchema, input);
       const limit = valid.limit ?? DEFAULT_PAGE_SIZE;
-      const search = valid.search?.trim().toLowerCase() || undefined;
+      const search = normaliseEmailSearch(valid.search);
       const subscribed = valid.subscribed ?? undefined;
       const order: repo.ContactOrder = { sort: valid.sort ?? 'createdAt', dir: valid.dir ?? 'desc' };
       let after: repo.ContactCursor | undefined;
@@ -563,7 +564,7 @@ export function createContactService(deps: ContactServiceDeps) {
       projectId: string,
       options: { search?: string; subscribed?: boolean; filter?: FilterCondition; audienceId?: string } = {},
     ): Promise<number> {
-      const search = options.search?.trim().toLowerCase() || undefined;
+      const search = normaliseEmailSearch(options.search);
       const where = await conditionOf(projectId, options.filter, options.audienceId);
       if (where !== undefined) {
         return repo.countContacts(db, dialect, projectId, { search, subscribed: options.subscribed, where });

@@ -1,3 +1,4 @@
+import { normaliseEmail } from '../contacts/contact-fields.js';
 import { clipText, type FieldIssue, RosterError } from '../errors.js';
 import { MAX_EVENT_NAME_LENGTH } from '../events/event-types.js';
 import { textProblem } from '../text-rules.js';
@@ -260,7 +261,7 @@ function filterOf(input: unknown, at: string, issues: FieldIssue[]): ParsedFilte
     }
     case 'email': {
       if (typeof value !== 'string' && typeof value !== 'number') return fail('value', 'must be a string');
-      return { kind: 'email', operator: op as 'equals', value: String(value).trim().toLowerCase() };
+      return { kind: 'email', operator: op as 'equals', value: normaliseEmail(String(value)) };
     }
     case 'subscribed': {
       // Plunk compares with `value === true`: anything but the boolean true means false.
