@@ -82,8 +82,19 @@ export async function insertContactIfNew(
     .executeTakeFirst();
 }
 
-/** Rows per multi-row insert: 10 bound values each keeps a statement well under SQLite's variable limit. */
-const INSERT_CHUNK = 500;
+/**
+ * Rows per multi-row insert (10 bound values each) and emails per `in (...)` list: keeps a
+ * statement well under SQLite's variable limit.
+ */
+const ROWS_PER_STATEMENT = 500;
+
+/** Runs `statement` on each slice of `items` (`ROWS_PER_STATEMENT` long) in turn; returns every row. */
+async function perChunk<T, R>(items: T[], statement: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT)
+    rows.push(...(await statement(items.slice(i, i + ROWS_PER_STATEMENT))));
+  return rows;
+}
 
 /**
  * Inserts the contacts whose (project, email) is new and skips the others untouched.
@@ -94,18 +105,14 @@ export async function insertContactsIfNew(
   dialect: DialectInfo,
   rows: NewContactRow[],
 ): Promise<{ id: string; email: string }[]> {
-  const inserted: { id: string; email: string }[] = [];
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const result = await db
+  return perChunk(rows, (chunk) =>
+    db
       .insertInto('roster_contacts')
       .values(chunk.map((row) => newContactValues(dialect, row)))
       .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
       .returning(['id', 'email'])
-      .execute();
-    inserted.push(...result);
-  }
-  return inserted;
+      .execute(),
+  );
 }
 
 const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(2, (db, projectId, id) =>
@@ -130,27 +137,20 @@ export async function findContactByEmail(
     .executeTakeFirst();
 }
 
-/** Rows per `email in (...)` lookup. */
-const EMAILS_PER_STATEMENT = 500;
-
 /** The ids of the project's contacts with these (normalised) emails; unknown emails are absent. */
 export async function findContactIdsByEmail(
   db: Db,
   projectId: string,
   emails: string[],
 ): Promise<{ id: string; email: string }[]> {
-  const found: { id: string; email: string }[] = [];
-  for (let i = 0; i < emails.length; i += EMAILS_PER_STATEMENT) {
-    found.push(
-      ...(await db
-        .selectFrom('roster_contacts')
-        .select(['id', 'email'])
-        .where('project_id', '=', projectId)
-        .where('email', 'in', emails.slice(i, i + EMAILS_PER_STATEMENT))
-        .execute()),
-    );
-  }
-  return found;
+  return perChunk(emails, (chunk) =>
+    db
+      .selectFrom('roster_contacts')
+      .select(['id', 'email'])
+      .where('project_id', '=', projectId)
+      .where('email', 'in', chunk)
+      .execute(),
+  );
 }
 
 /**
