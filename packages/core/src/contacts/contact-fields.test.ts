@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, validateContactFields } from './contact-fields.js';
+import {
+  MAX_EMAIL_LENGTH,
+  MAX_NAME_LENGTH,
+  normaliseEmail,
+  normaliseEmailSearch,
+  validateContactFields,
+} from './contact-fields.js';
 import { upsertContactSchema } from './contact-schemas.js';
 
 describe('validateContactFields', () => {
@@ -25,5 +31,16 @@ describe('validateContactFields', () => {
       ['email', 'must be a valid email address'],
       ['firstName', `must be at most ${MAX_NAME_LENGTH} characters`],
     ]);
+  });
+});
+
+describe('normaliseEmail', () => {
+  it('trims and lowercases an email, and a search term the same way (empty or absent: no search)', () => {
+    expect(normaliseEmail('  Ada.Lovelace@Example.COM\t')).toBe('ada.lovelace@example.com');
+    expect(normaliseEmailSearch(' LOVELACE@ ')).toBe('lovelace@');
+    expect(normaliseEmailSearch('   ')).toBeUndefined();
+    expect(normaliseEmailSearch('')).toBeUndefined();
+    expect(normaliseEmailSearch(null)).toBeUndefined();
+    expect(normaliseEmailSearch(undefined)).toBeUndefined();
   });
 });
