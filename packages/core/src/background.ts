@@ -130,6 +130,7 @@ export function createBackground(deps: BackgroundDeps) {
     register: runner.register,
     enqueue: runner.enqueue,
     enqueueMany: runner.enqueueMany,
+    ensure: runner.ensure,
     wake: runner.wake,
     get: runner.get,
     unfinished: runner.unfinished,
