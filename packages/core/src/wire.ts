@@ -1,8 +1,8 @@
 /**
  * `@roster/core/wire`: the JSON shapes roster's management API (`/roster`, served by
- * `@roster/express`) answers for jobs and imports. Types only, and this module imports nothing, so a
- * browser app (the dashboard) can take the same types as the router that builds them without
- * bringing in core's Node code.
+ * `@roster/express`) answers for jobs, imports and webhooks, and the lists of values they carry.
+ * This module imports nothing, so a browser app (the dashboard) can take the same types (and lists)
+ * as the router that builds them without bringing in core's Node code.
  */
 
 /** What a job of `GET /jobs` says about its work, by job type (never the payload). */
@@ -45,4 +45,85 @@ export interface ImportView {
   failedReason?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * Change events a webhook endpoint can subscribe to (besides `segment.<slug>.entry|exit`, see
+ * `isWebhookEventPattern`). `webhook.test` is what `sendTest` sends; it needs no subscription.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'contact.subscribed',
+  'contact.unsubscribed',
+  'import.completed',
+  'import.failed',
+  'bulk.completed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What a delivery's `status` says: on its way (or waiting to retry), or finished. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** A webhook endpoint as core returns it (never its secret: see `secret()`). */
+export interface WebhookEndpoint {
+  id: string;
+  projectId: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  enabled: boolean;
+  /** Why the endpoint is disabled: `failing` (automatically, after repeated failure) or `user`; null when enabled. */
+  disabledReason: 'failing' | 'user' | null;
+  /** Since when every attempt has failed (null when the last attempt succeeded or none was made). */
+  failingSince: string | null;
+  /** Until when the previous secret still signs beside the current one (after a rotation), else null. */
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One event sent (or to be sent) to one endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  /** The `webhook-id` header: the event's id, the same on every retry and replay. */
+  messageId: string;
+  eventType: string;
+  status: WebhookDeliveryStatus;
+  /** Attempts made so far (all rounds, replays included). */
+  attemptCount: number;
+  /** When the next attempt is due (pending only; null while waiting behind an earlier event of the contact). */
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** The JSON body sent, exactly as signed. */
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** One HTTP attempt of a delivery. */
+export interface WebhookAttempt {
+  id: string;
+  deliveryId: string;
+  /** 1 for the first attempt of the delivery. */
+  number: number;
+  startedAt: string;
+  /** The receiver's HTTP status; null when no answer came (timeout, refused target, network error). */
+  statusCode: number | null;
+  latencyMs: number;
+  /** The start of the response body (at most 1 KB), when there was one. */
+  responseExcerpt: string | null;
+  /** Why the attempt failed without a status (or a note for a non-2xx), else null. */
+  error: string | null;
+}
+
+/** What `sendTest` answers: the test delivery and its one attempt. */
+export interface WebhookTestResult {
+  delivery: WebhookDelivery;
+  attempt: WebhookAttempt;
 }

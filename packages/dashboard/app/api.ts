@@ -172,13 +172,7 @@ export interface Segment {
 }
 
 /**
- * Webhook endpoints, deliveries and attempts: `/roster/webhooks` answers with core's own types. Imported
- * for types only (erased from the bundle) from the one module that declares them, not from `@roster/core`
- * as a whole: that would bring all of core, and Node's types, into the app's typecheck.
+ * Webhook endpoints, deliveries and attempts: `/roster/webhooks` answers with core's own types, declared
+ * in `@roster/core/wire` (import-free) and imported for types only (erased from the bundle).
  */
-export type {
-  WebhookAttempt,
-  WebhookDelivery,
-  WebhookEndpoint,
-  WebhookTestResult,
-} from '../../core/src/webhooks/webhook-types.js';
+export type { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookTestResult } from '@roster/core/wire';

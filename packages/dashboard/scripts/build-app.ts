@@ -3,7 +3,7 @@
  * `build` script and by the end-to-end tests' setup, so the tests never run against a stale build.
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, defaultClientConditions } from 'vite';
 
 export const appRoot = fileURLToPath(new URL('../app/', import.meta.url));
 export const appOutDir = fileURLToPath(new URL('../dist/app/', import.meta.url));
@@ -15,6 +15,9 @@ export async function buildApp(options: { outDir?: string; quiet?: boolean } = {
     base: './',
     logLevel: options.quiet ? 'warn' : 'info',
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    // `@roster/core/wire` (the app's one import from another package) is read from its TypeScript
+    // source, as the app's tsconfig does, so the app builds without building core first.
+    resolve: { conditions: ['@roster/source', ...defaultClientConditions] },
     build: {
       outDir: options.outDir ?? appOutDir,
       emptyOutDir: true,

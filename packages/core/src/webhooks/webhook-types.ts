@@ -1,10 +1,26 @@
 import { z } from 'zod';
 import { clipText } from '../errors.js';
 import { checkText } from '../text-rules.js';
-import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
+import {
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '../wire.js';
 import { hasEmptyAuthority } from './webhook-url.js';
 
-export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types.js';
+// The JSON shapes and lists the management API answers with live in the import-free `wire.ts`
+// (`@roster/core/wire`, shared with the dashboard app); re-exported here beside the schemas.
+export {
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryStatus,
+  type WebhookEndpoint,
+  type WebhookEventType,
+  type WebhookTestResult,
+} from '../wire.js';
 
 /** The type of the event `sendTest` sends. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
@@ -128,9 +144,6 @@ export const rotateWebhookSecretSchema = z.strictObject({
 });
 export type RotateWebhookSecretInput = z.input<typeof rotateWebhookSecretSchema>;
 
-export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
-export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
-
 /** Largest page of deliveries. */
 export const MAX_WEBHOOK_DELIVERY_PAGE = 100;
 
@@ -156,24 +169,6 @@ export const replayWebhookSchema = z.strictObject({
 });
 export type ReplayWebhookInput = z.input<typeof replayWebhookSchema>;
 
-/** A webhook endpoint as core returns it (never its secret: see `secret()`). */
-export interface WebhookEndpoint {
-  id: string;
-  projectId: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  enabled: boolean;
-  /** Why the endpoint is disabled: `failing` (automatically, after repeated failure) or `user`; null when enabled. */
-  disabledReason: 'failing' | 'user' | null;
-  /** Since when every attempt has failed (null when the last attempt succeeded or none was made). */
-  failingSince: string | null;
-  /** Until when the previous secret still signs beside the current one (after a rotation), else null. */
-  previousSecretExpiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** A new endpoint, with its secret (also readable later with `secret()`). */
 export interface CreatedWebhookEndpoint extends WebhookEndpoint {
   /** `whsec_` + base64 of 24 random bytes: the key receivers verify signatures with. */
@@ -188,51 +183,8 @@ export interface WebhookSecret {
   previousSecretExpiresAt: string | null;
 }
 
-/** One event sent (or to be sent) to one endpoint. */
-export interface WebhookDelivery {
-  id: string;
-  endpointId: string;
-  /** The `webhook-id` header: the event's id, the same on every retry and replay. */
-  messageId: string;
-  eventType: string;
-  status: WebhookDeliveryStatus;
-  /** Attempts made so far (all rounds, replays included). */
-  attemptCount: number;
-  /** When the next attempt is due (pending only; null while waiting behind an earlier event of the contact). */
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  /** The JSON body sent, exactly as signed. */
-  body: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
-/** One HTTP attempt of a delivery. */
-export interface WebhookAttempt {
-  id: string;
-  deliveryId: string;
-  /** 1 for the first attempt of the delivery. */
-  number: number;
-  startedAt: string;
-  /** The receiver's HTTP status; null when no answer came (timeout, refused target, network error). */
-  statusCode: number | null;
-  latencyMs: number;
-  /** The start of the response body (at most 1 KB), when there was one. */
-  responseExcerpt: string | null;
-  /** Why the attempt failed without a status (or a note for a non-2xx), else null. */
-  error: string | null;
-}
-
 export interface WebhookDeliveryPage {
   data: WebhookDelivery[];
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
-}
-
-/** What `sendTest` answers: the test delivery and its one attempt. */
-export interface WebhookTestResult {
-  delivery: WebhookDelivery;
-  attempt: WebhookAttempt;
 }

@@ -1,5 +1,5 @@
+import { WEBHOOK_EVENT_TYPES } from '@roster/core/wire';
 import { useEffect, useState } from 'preact/hooks';
-import { WEBHOOK_EVENT_TYPES } from '../../../core/src/webhooks/webhook-event-types.js';
 import { api, type WebhookDelivery, type WebhookEndpoint, type WebhookTestResult } from '../api.js';
 import {
   ACTIONS_COLUMN,
