@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WEBHOOK_DELIVERY_STATUSES } from '@roster/core';
+import { WEBHOOK_DELIVERY_STATUSES } from '@roster/core/wire';
 import { describe, expect, it } from 'vitest';
 import { DELIVERY_STATUSES } from '../src/commands/webhooks.js';
 import { ROSTER_CLI_ARGS } from './cli-helpers.js';

@@ -6,10 +6,10 @@ import {
   isRosterError,
   type Roster,
   type RosterOptions,
-  type TrackEventInput,
   type TrackResult,
   type WebhookEndpoint,
 } from '@roster/core';
+import type { TrackEventInput } from '@roster/core/schemas';
 import { type RunningServer, startServer } from '@roster/server';
 import { type SeedOverrides, seedContacts } from './seed.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';

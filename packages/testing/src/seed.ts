@@ -1,4 +1,5 @@
-import { type Contact, MAX_BULK_CREATE, type Roster, RosterError } from '@roster/core';
+import { type Contact, type Roster, RosterError } from '@roster/core';
+import { MAX_BULK_CREATE } from '@roster/core/schemas';
 
 /** Fields a seeded contact may take instead of the generated ones. */
 export interface SeedContactFields {

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS } from '@roster/core';
+import { DEFAULT_LIMITS } from '@roster/core/schemas';
 import { z } from 'zod';
 
 /**

@@ -1,20 +1,17 @@
+import type { BulkJobResult, ImportResult, JobState, JobStatusView } from '@roster/core';
 import {
   BULK_OPERATIONS,
-  type BulkJobResult,
   bulkIdsSchema,
   bulkQuerySchema,
   contactDataSchema,
   createSegmentSchema,
-  type ImportResult,
-  type JobState,
-  type JobStatusView,
   listContactsSchema,
   segmentMembersSchema,
   trackEventSchema,
   updateContactSchema,
   updateSegmentSchema,
   upsertContactSchema,
-} from '@roster/core';
+} from '@roster/core/schemas';
 import { z } from 'zod';
 import type { toPlunkContact, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import {

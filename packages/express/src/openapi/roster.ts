@@ -1,7 +1,15 @@
+import type {
+  ApiKeyInfo,
+  CreatedApiKey,
+  CreatedWebhookEndpoint,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookEndpoint,
+  WebhookSecret,
+  WebhookTestResult,
+} from '@roster/core';
 import {
-  type ApiKeyInfo,
-  type CreatedApiKey,
-  type CreatedWebhookEndpoint,
   createKeySchema,
   createWebhookEndpointSchema,
   MAX_RESPONSE_EXCERPT_BYTES,
@@ -11,14 +19,8 @@ import {
   replayWebhookSchema,
   rotateWebhookSecretSchema,
   updateWebhookEndpointSchema,
-  WEBHOOK_DELIVERY_STATUSES,
-  type WebhookAttempt,
-  type WebhookDelivery,
-  type WebhookDeliveryPage,
-  type WebhookEndpoint,
-  type WebhookSecret,
-  type WebhookTestResult,
-} from '@roster/core';
+} from '@roster/core/schemas';
+import { WEBHOOK_DELIVERY_STATUSES } from '@roster/core/wire';
 import { z } from 'zod';
 import type { toImportView, toJobView } from '../roster/router.js';
 import {

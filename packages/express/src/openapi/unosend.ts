@@ -7,7 +7,7 @@ import {
   createContactSchema,
   updateAudienceSchema,
   updateContactSchema,
-} from '@roster/core';
+} from '@roster/core/schemas';
 import { z } from 'zod';
 import { UNOSEND_DEFAULT_LIMIT, UNOSEND_MAX_LIMIT } from '../unosend/router.js';
 import {

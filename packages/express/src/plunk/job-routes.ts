@@ -1,5 +1,6 @@
-import type { BulkQueryOperation, FieldIssue, JobStatusView, Roster } from '@roster/core';
+import type { FieldIssue, JobStatusView, Roster } from '@roster/core';
 import { isRosterError, RosterError } from '@roster/core';
+import type { BulkQueryOperation } from '@roster/core/schemas';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
 import { projectIdOf } from '../auth.js';

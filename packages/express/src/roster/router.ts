@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
-import { csvDataType, IMPORT_JOB_TYPES, RosterError, toJobStatus } from '@roster/core';
+import { csvDataType, IMPORT_JOB_TYPES, RosterError } from '@roster/core';
+import { toJobStatus } from '@roster/core/internal';
 import type { ImportView, JobSummary, JobView } from '@roster/core/wire';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';

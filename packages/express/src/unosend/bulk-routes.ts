@@ -1,4 +1,5 @@
-import { bulkApplySchema, bulkIdsSchema, isUuid, parseInput, type Roster, RosterError } from '@roster/core';
+import { isUuid, parseInput, type Roster, RosterError } from '@roster/core';
+import { bulkApplySchema, bulkIdsSchema } from '@roster/core/schemas';
 import type { Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';

@@ -3,13 +3,12 @@ import {
   type CsvDataType,
   csvField,
   csvQuoted,
-  DATA_COLUMN_PREFIX,
-  escapeFormula,
   type Roster,
   RosterError,
   typedDataHeader,
   typedDataText,
 } from '@roster/core';
+import { DATA_COLUMN_PREFIX, escapeFormula } from '@roster/core/internal';
 import type { Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { toUnosendContact } from './unosend-format.js';
