@@ -2,8 +2,9 @@
  * The packages as a user gets them: build, `pnpm pack` every published package, install the tarballs
  * with npm into a throwaway project in the OS temp folder (outside the workspace, so no workspace link or
  * TypeScript source can help), then with plain `node`:
- * (a) an Express app mounting both routers answers POST /contacts and GET /v1/contacts and completes an
- *     import and a bulk job; (b) the project's own vitest runs a suite on startRoster() and drainJobs();
+ * (a) an Express app mounting both routers answers POST /contacts and GET /v1/contacts, completes an
+ *     import and a bulk job, and uses a name of each subpath (@roster/core/schemas, @roster/core/wire);
+ *     (b) the project's own vitest runs a suite on startRoster() and drainJobs();
  * (c) `npx roster serve`, `npx roster import`, `npx roster export`; (d) `tsc --noEmit` of a TypeScript
  * consumer under moduleResolution node16 and bundler with strict settings and skipLibCheck false.
  * Skipped (saying so) only when npm cannot reach the registry. npm's cache is kept across runs in the OS
@@ -127,6 +128,10 @@ describe.skipIf(offline !== null)(
       const core = join(project, 'node_modules/@roster/core');
       expect(existsSync(join(core, 'dist/index.js'))).toBe(true);
       expect(existsSync(join(core, 'dist/index.d.ts'))).toBe(true);
+      for (const subpath of ['schemas', 'wire', 'internal']) {
+        expect(existsSync(join(core, `dist/${subpath}.js`))).toBe(true);
+        expect(existsSync(join(core, `dist/${subpath}.d.ts`))).toBe(true);
+      }
       expect(existsSync(join(core, 'dist/imports/csv-parse-worker.js'))).toBe(true);
       expect(existsSync(join(core, 'src'))).toBe(false);
       expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false);
@@ -150,6 +155,7 @@ describe.skipIf(offline !== null)(
         expect(seen.bulkQueued).toBe(202);
         expect(seen.bulk).toMatchObject({ state: 'completed', result: { successCount: 1 } });
         expect(seen.subscribedAfterBulk).toBe(false);
+        expect(seen.subpaths).toEqual({ maxPageSize: 100, schemaRejects: true, webhookEventTypes: true });
       },
       3 * MINUTES,
     );

@@ -1,7 +1,10 @@
 // An existing Express app, installed from the packed tarballs and run with plain `node` (no TypeScript
-// loader): mounts both routers, answers real requests, and completes an import and a bulk job.
+// loader): mounts both routers, answers real requests, and completes an import and a bulk job; takes
+// one name from each subpath of @roster/core (schemas, wire).
 // Prints one JSON line with what it saw; test/packaging/outside.test.ts checks it.
 import { createRoster } from '@roster/core';
+import { MAX_PAGE_SIZE, upsertContactSchema } from '@roster/core/schemas';
+import { WEBHOOK_EVENT_TYPES } from '@roster/core/wire';
 import { createPlunkRouter, createUnosendRouter } from '@roster/express';
 import express from 'express';
 
@@ -61,6 +64,11 @@ console.log(
     bulkQueued: bulkQueued.status,
     bulk,
     subscribedAfterBulk: after.body.subscribed,
+    subpaths: {
+      maxPageSize: MAX_PAGE_SIZE,
+      schemaRejects: upsertContactSchema.safeParse({ email: 42 }).success === false,
+      webhookEventTypes: WEBHOOK_EVENT_TYPES.includes('contact.created'),
+    },
   }),
 );
 server.close();

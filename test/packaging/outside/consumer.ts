@@ -2,6 +2,8 @@
 // exactOptionalPropertyTypes, noPropertyAccessFromIndexSignature, skipLibCheck false) against the .d.ts
 // files shipped in the tarballs. Never run.
 import { type Contact, createRoster, isRosterError, type Roster, type RosterOptions } from '@roster/core';
+import { MAX_PAGE_SIZE, type UpsertContactInput, upsertContactSchema } from '@roster/core/schemas';
+import { type JobView, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@roster/core/wire';
 import { createPlunkRouter, createUnosendRouter } from '@roster/express';
 import { startServer } from '@roster/server';
 import { type RosterFixture, startRoster } from '@roster/testing';
@@ -38,4 +40,14 @@ export async function fixture(): Promise<number> {
   const drained: number = await plunk.drainJobs();
   await plunk.close();
   return drained;
+}
+
+export function subpaths(job: JobView): {
+  input: UpsertContactInput;
+  limit: number;
+  event: WebhookEventType;
+} {
+  const input: UpsertContactInput = { email: 'ada@example.com', subscribed: job.state === 'completed' };
+  upsertContactSchema.parse(input);
+  return { input, limit: MAX_PAGE_SIZE, event: WEBHOOK_EVENT_TYPES[0] };
 }
