@@ -108,7 +108,7 @@ export interface DialectInfo {
   isForeignKeyViolation(error: unknown): boolean;
 }
 
-/** SQLite JSON path for object keys: `$."a"."b"` (keys never contain `"`, see segments/filter-schema.ts). */
+/** SQLite JSON path for object keys: `$."a"."b"` (keys never contain `"`, see segments/filter-validate.ts). */
 function sqlitePath(path: string[]): string {
   return `$${path.map((key) => `."${key}"`).join('')}`;
 }
