@@ -47,26 +47,6 @@ export interface ImportView {
   updatedAt: string;
 }
 
-/**
- * Change events a webhook endpoint can subscribe to (besides `segment.<slug>.entry|exit`, see
- * `isWebhookEventPattern`). `webhook.test` is what `sendTest` sends; it needs no subscription.
- */
-export const WEBHOOK_EVENT_TYPES = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'contact.subscribed',
-  'contact.unsubscribed',
-  'import.completed',
-  'import.failed',
-  'bulk.completed',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-
-/** What a delivery's `status` says: on its way (or waiting to retry), or finished. */
-export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
-export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
-
 /** A webhook endpoint as core returns it (never its secret: see `secret()`). */
 export interface WebhookEndpoint {
   id: string;
@@ -84,6 +64,10 @@ export interface WebhookEndpoint {
   createdAt: string;
   updatedAt: string;
 }
+
+/** What a delivery's `status` says: on its way (or waiting to retry), or finished. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 /** One event sent (or to be sent) to one endpoint. */
 export interface WebhookDelivery {
@@ -127,3 +111,19 @@ export interface WebhookTestResult {
   delivery: WebhookDelivery;
   attempt: WebhookAttempt;
 }
+
+/**
+ * Change events a webhook endpoint can subscribe to (besides `segment.<slug>.entry|exit`, see
+ * `isWebhookEventPattern`). `webhook.test` is what `sendTest` sends; it needs no subscription.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'contact.subscribed',
+  'contact.unsubscribed',
+  'import.completed',
+  'import.failed',
+  'bulk.completed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

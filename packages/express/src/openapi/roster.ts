@@ -2,12 +2,8 @@ import type {
   ApiKeyInfo,
   CreatedApiKey,
   CreatedWebhookEndpoint,
-  WebhookAttempt,
-  WebhookDelivery,
   WebhookDeliveryPage,
-  WebhookEndpoint,
   WebhookSecret,
-  WebhookTestResult,
 } from '@roster/core';
 import {
   createKeySchema,
@@ -20,7 +16,13 @@ import {
   rotateWebhookSecretSchema,
   updateWebhookEndpointSchema,
 } from '@roster/core/schemas';
-import { WEBHOOK_DELIVERY_STATUSES } from '@roster/core/wire';
+import {
+  WEBHOOK_DELIVERY_STATUSES,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookTestResult,
+} from '@roster/core/wire';
 import { z } from 'zod';
 import type { toImportView, toJobView } from '../roster/router.js';
 import {
