@@ -1,7 +1,8 @@
 import { recordJobChange } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import * as writes from '../contacts/contact-batch-repository.js';
-import type { JobContext, JobDefinition } from '../jobs/job-types.js';
+import type { Job, JobContext, JobDefinition } from '../jobs/job-types.js';
+import type { JobSummary } from '../wire.js';
 import { BulkChanges } from './bulk-changes.js';
 import * as repo from './bulk-query-repository.js';
 import { applyBulk, type BulkServiceDeps } from './bulk-service.js';
@@ -26,6 +27,33 @@ interface BulkJobProgress {
    * the first batch, and whether the walk is done. A re-run continues below `lastId`.
    */
   query?: { lastId: string | null; done: boolean };
+}
+
+/** True for a bulk job, typed as one. */
+export function isBulkJob(job: Job): job is Job<BulkJobPayload, BulkJobResult> {
+  return job.type === BULK_JOB_TYPE;
+}
+
+/**
+ * What a bulk job says about its work (`GET /roster/jobs`): its operation and the counts of its
+ * result, or of the work committed so far while it runs. Never the ids.
+ */
+export function summarizeBulkJob(
+  job: Job<BulkJobPayload, BulkJobResult>,
+): Extract<JobSummary, { kind: 'bulk' }> {
+  const result =
+    (job.status === 'completed' ? job.result : null) ??
+    (job.progress as Partial<BulkJobProgress> | null)?.result ??
+    null;
+  const operation: unknown = job.payload?.operation;
+  return {
+    kind: 'bulk',
+    operation: typeof operation === 'string' ? operation : (result?.operation ?? 'unknown'),
+    requested: result?.totalRequested ?? 0,
+    succeeded: result?.successCount ?? 0,
+    unchanged: result?.unchangedCount ?? 0,
+    failed: result?.failureCount ?? 0,
+  };
 }
 
 function toResult(outcome: BulkOutcome): BulkJobResult {

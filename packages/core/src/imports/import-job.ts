@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { audienceExists } from '../audiences/audience-repository.js';
 import type { ContactField, OutboxBatchGroup } from '../changes/change-types.js';
 import { recordBatch, recordJobChange } from '../changes/contact-changes.js';
@@ -8,9 +9,11 @@ import type { ContactIndex } from '../db/contact-index.js';
 import { clipText, RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
-import type { JobContext, JobDefinition } from '../jobs/job-types.js';
+import type { JobStatusView } from '../jobs/job-status.js';
+import type { Job, JobContext, JobDefinition } from '../jobs/job-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
+import type { ImportView, JobSummary } from '../wire.js';
 import {
   type CsvColumns,
   type CsvDelimiter,
@@ -48,6 +51,65 @@ export const LOCAL_IMPORT_JOB_TYPE = 'import.local';
 export const IMPORT_JOB_TYPES: readonly string[] = [IMPORT_JOB_TYPE, LOCAL_IMPORT_JOB_TYPE];
 
 const NON_BLANK = /\S/;
+
+/** True for a job of either import type, typed as one. */
+export function isImportJob(job: Job): job is Job<ImportJobPayload, ImportResult> {
+  return IMPORT_JOB_TYPES.includes(job.type);
+}
+
+/**
+ * What an import job says about its work (`GET /roster/jobs`): the uploaded file's name, or the
+ * name (never the server's folders) of a file `roster import` read in place, and the rows counted
+ * so far (the result once completed). Never the payload.
+ */
+export function summarizeImportJob(
+  job: Job<ImportJobPayload, ImportResult>,
+): Extract<JobSummary, { kind: 'import' }> {
+  const progress = job.progress as ImportProgress | null;
+  const counts = (job.status === 'completed' ? job.result : null) ?? progress?.counts ?? null;
+  const source = job.payload?.source;
+  let file: string | null = null;
+  if (source?.kind === 'stored' && typeof source.name === 'string') file = source.name;
+  else if (source?.kind === 'path' && typeof source.path === 'string') file = basename(source.path) || null;
+  return {
+    kind: 'import',
+    file,
+    rows: {
+      total: counts?.totalRows ?? 0,
+      created: counts?.createdCount ?? 0,
+      updated: counts?.updatedCount ?? 0,
+      failed: counts?.failureCount ?? 0,
+    },
+  };
+}
+
+/**
+ * An import's state plus the rows counted so far (`GET /roster/imports/:jobId`): `progress` is
+ * what `imports.progress` read (null once completed or before the first batch).
+ */
+export function toImportView(
+  status: JobStatusView<ImportResult>,
+  progress: ImportProgress | null,
+): ImportView {
+  const counts = status.result ?? progress?.counts ?? null;
+  return {
+    id: status.id,
+    state: status.state,
+    progress: status.progress,
+    rows: counts
+      ? {
+          total: counts.totalRows,
+          created: counts.createdCount,
+          updated: counts.updatedCount,
+          failed: counts.failureCount,
+        }
+      : { total: 0, created: 0, updated: 0, failed: 0 },
+    errors: status.result?.errors ?? progress?.errors ?? [],
+    ...(status.failedReason === undefined ? {} : { failedReason: status.failedReason }),
+    createdAt: status.createdAt,
+    updatedAt: status.updatedAt,
+  };
+}
 
 export interface ImportJobDeps extends ServiceDeps {
   /** Rows per transaction. */

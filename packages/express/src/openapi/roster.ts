@@ -14,6 +14,8 @@ import {
   MAX_WEBHOOK_REPLAY,
   replayWebhookSchema,
   rotateWebhookSecretSchema,
+  type toImportView,
+  type toJobView,
   updateWebhookEndpointSchema,
 } from '@roster/core/schemas';
 import {
@@ -24,7 +26,6 @@ import {
   type WebhookTestResult,
 } from '@roster/core/wire';
 import { z } from 'zod';
-import type { toImportView, toJobView } from '../roster/router.js';
 import {
   assertSameType,
   buildDocument,

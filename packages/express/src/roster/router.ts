@@ -1,8 +1,6 @@
-import { basename } from 'node:path';
-import type { BulkJobResult, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
-import { csvDataType, IMPORT_JOB_TYPES, RosterError } from '@roster/core';
-import { toJobStatus } from '@roster/core/internal';
-import type { ImportView, JobSummary, JobView } from '@roster/core/wire';
+import type { Roster } from '@roster/core';
+import { csvDataType, RosterError } from '@roster/core';
+import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/internal';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
@@ -26,66 +24,6 @@ export interface RosterRouterOptions {
 
 /** The paths the management router serves, relative to where it is mounted. */
 export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/contacts', '/webhooks'];
-
-/**
- * The job types `GET /jobs` lists when no `type` is given: the ones people start (`import.local`
- * is a CLI import of a file on its own disk, run only by that CLI process).
- */
-export const LISTED_JOB_TYPES = [...IMPORT_JOB_TYPES, 'bulk'];
-
-/** A job of `GET /jobs`: state, progress and a type-specific summary (never the payload). */
-export function toJobView(job: Job): JobView {
-  const status = toJobStatus(job);
-  const finished = status.state === 'completed' || status.state === 'failed';
-  let summary: JobSummary | null = null;
-  if (IMPORT_JOB_TYPES.includes(job.type)) {
-    const result = job.result as ImportResult | null;
-    const progress = job.progress as ImportProgress | null;
-    const counts = (status.state === 'completed' ? result : null) ?? progress?.counts ?? null;
-    const source = (job.payload as { source?: { kind?: string; name?: unknown; path?: unknown } } | null)
-      ?.source;
-    // An uploaded file's name, or the name (never the server's folders) of a file `roster import` read in place.
-    let file: string | null = null;
-    if (source?.kind === 'stored' && typeof source.name === 'string') file = source.name;
-    else if (source?.kind === 'path' && typeof source.path === 'string') file = basename(source.path) || null;
-    summary = {
-      kind: 'import',
-      file,
-      rows: {
-        total: counts?.totalRows ?? 0,
-        created: counts?.createdCount ?? 0,
-        updated: counts?.updatedCount ?? 0,
-        failed: counts?.failureCount ?? 0,
-      },
-    };
-  } else if (job.type === 'bulk') {
-    const result =
-      (status.state === 'completed' ? (job.result as BulkJobResult | null) : null) ??
-      (job.progress as { result?: BulkJobResult } | null)?.result ??
-      null;
-    const operation = (job.payload as { operation?: unknown } | null)?.operation;
-    summary = {
-      kind: 'bulk',
-      operation: typeof operation === 'string' ? operation : (result?.operation ?? 'unknown'),
-      requested: result?.totalRequested ?? 0,
-      succeeded: result?.successCount ?? 0,
-      unchanged: result?.unchangedCount ?? 0,
-      failed: result?.failureCount ?? 0,
-    };
-  }
-  return {
-    id: job.id,
-    type: job.type,
-    state: status.state,
-    progress: status.progress,
-    attempts: job.attempts,
-    summary,
-    ...(status.failedReason === undefined ? {} : { failedReason: status.failedReason }),
-    createdAt: job.createdAt,
-    updatedAt: job.updatedAt,
-    finishedAt: finished ? job.updatedAt : null,
-  };
-}
 
 /** `true` / `false` / absent; anything else is a 400 naming the parameter. */
 function booleanParam(name: string, value: unknown): boolean | undefined {
@@ -137,31 +75,6 @@ function queryNumber(value: unknown): number | string | undefined {
   const text = firstQueryValue(value);
   if (text === undefined) return undefined;
   return /^-?\d+$/.test(text) ? Number(text) : text;
-}
-
-/** What `GET /imports/:jobId` answers: the job's state plus the rows counted so far. */
-export function toImportView(
-  status: Awaited<ReturnType<Roster['imports']['status']>>,
-  progress: ImportProgress | null,
-): ImportView {
-  const counts = status.result ?? progress?.counts ?? null;
-  return {
-    id: status.id,
-    state: status.state,
-    progress: status.progress,
-    rows: counts
-      ? {
-          total: counts.totalRows,
-          created: counts.createdCount,
-          updated: counts.updatedCount,
-          failed: counts.failureCount,
-        }
-      : { total: 0, created: 0, updated: 0, failed: 0 },
-    errors: status.result?.errors ?? progress?.errors ?? [],
-    ...(status.failedReason === undefined ? {} : { failedReason: status.failedReason }),
-    createdAt: status.createdAt,
-    updatedAt: status.updatedAt,
-  };
 }
 
 /**
@@ -235,7 +148,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
           .split(',')
           .map((t) => t.trim())
           .filter(Boolean)
-      : LISTED_JOB_TYPES;
+      : [...SUMMARIZED_JOB_TYPES];
     const page = await roster.jobs.list(projectIdOf(res), {
       limit: limitParam(req.query.limit, 20),
       cursor: firstQueryValue(req.query.cursor) || undefined,
