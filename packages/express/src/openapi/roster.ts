@@ -5,6 +5,7 @@ import type {
   WebhookDeliveryPage,
   WebhookSecret,
 } from '@roster/core';
+import type { toImportView, toJobView } from '@roster/core/internal';
 import {
   createKeySchema,
   createWebhookEndpointSchema,
@@ -14,8 +15,6 @@ import {
   MAX_WEBHOOK_REPLAY,
   replayWebhookSchema,
   rotateWebhookSecretSchema,
-  type toImportView,
-  type toJobView,
   updateWebhookEndpointSchema,
 } from '@roster/core/schemas';
 import {

@@ -4,10 +4,10 @@ import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/inte
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { uploadFile } from '../plunk/job-routes.js';
+import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../export-stream.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
-import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../unosend/export-routes.js';
+import { uploadFile } from '../upload.js';
 
 export interface RosterRouterOptions {
   /**

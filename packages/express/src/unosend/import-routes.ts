@@ -1,8 +1,8 @@
 import { type Roster, RosterError } from '@roster/core';
 import type { Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
+import { EXPORT_ONLY_COLUMNS } from '../export-stream.js';
 import { requireObject } from '../router-kit.js';
-import { EXPORT_ONLY_COLUMNS } from './export-routes.js';
 
 /**
  * `POST /contacts/import` (the CSV inside the JSON body; waits up to `importWaitMs` for the job)
