@@ -1,9 +1,10 @@
-import type { FieldIssue, JobStatusView, Roster } from '@roster/core';
-import { isRosterError, RosterError } from '@roster/core';
+import type { JobStatusView, Roster } from '@roster/core';
+import { RosterError } from '@roster/core';
 import type { BulkQueryOperation } from '@roster/core/schemas';
-import type { Response, Router } from 'express';
+import type { Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { uploadFile } from '../upload.js';
+import { flatOn, sendFlatError } from './plunk-format.js';
 
 /** Plunk's job status body: never the payload (the uploaded file). */
 function toPlunkJobStatus(status: JobStatusView) {
@@ -21,38 +22,6 @@ const BULK_ROUTES: [path: string, operation: BulkQueryOperation][] = [
   ['/contacts/bulk-unsubscribe', 'unsubscribe'],
   ['/contacts/bulk-delete', 'delete'],
 ];
-
-/**
- * Plunk's flat error body (`{"error": "<message>"}`, its OpenAPI `LegacyError`), which Plunk's
- * controller sends for the cases it validates by hand: bulk payloads, a missing CSV file, unknown
- * job ids, a missing email.
- */
-export function sendFlatError(res: Response, status: number, message: string): void {
-  res.status(status).json({ error: message });
-}
-
-/** The first problem of a `validation_failed` error, as one line naming the field. */
-export function flatMessage(error: { message: string; details: { issues?: FieldIssue[] } }): string {
-  const issue = error.details.issues?.[0];
-  return issue ? `${issue.field}: ${issue.message}` : error.message;
-}
-
-/** Runs `work`; a `validation_failed` (or `not_found`) from core is answered in Plunk's flat shape. */
-async function flatOn(
-  res: Response,
-  codes: Partial<Record<'validation_failed' | 'not_found', { status: number; message?: string }>>,
-  work: () => Promise<void>,
-): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (isRosterError(error) && (error.code === 'validation_failed' || error.code === 'not_found')) {
-      const flat = codes[error.code];
-      if (flat) return sendFlatError(res, flat.status, flat.message ?? flatMessage(error));
-    }
-    throw error;
-  }
-}
 
 /**
  * Queues the bulk operation of a Plunk bulk body: `{mode: "ids", contactIds}` or

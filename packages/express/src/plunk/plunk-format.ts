@@ -1,4 +1,6 @@
-import type { Contact, ContactPage } from '@roster/core';
+import type { Contact, ContactPage, FieldIssue } from '@roster/core';
+import { isRosterError } from '@roster/core';
+import type { Response } from 'express';
 import type { HttpError } from '../errors.js';
 
 /** Plunk's contact object. First/last name and audience are Unosend fields and are not shown here. */
@@ -72,4 +74,62 @@ export function toPlunkErrorBody(error: HttpError) {
     },
     timestamp: new Date().toISOString(),
   };
+}
+
+/**
+ * Plunk's 409 for a reused Idempotency-Key: its envelope, with the first request's details (never
+ * a replay of its answer).
+ */
+export function toPlunkKeyReusedBody(holder: Extract<PlunkErrorDetails, { key: string }>) {
+  return {
+    success: false as const,
+    error: {
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: 'This Idempotency-Key has already been used for another request',
+      statusCode: 409,
+      details: holder,
+      suggestion: 'Generate a new Idempotency-Key for each distinct request.',
+    },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+/** Plunk answers `/v1/*` validation errors with 422 (zod and `reserved_event`); a bad Idempotency-Key is a 400. */
+export function adjustTrackError(error: HttpError, path: string): HttpError {
+  if (!path.startsWith('/v1/')) return error;
+  if (error.code !== 'validation_failed') return error;
+  if (error.issues.some((issue) => issue.field === 'Idempotency-Key')) return error;
+  return { ...error, status: 422 };
+}
+
+/**
+ * Plunk's flat error body (`{"error": "<message>"}`, its OpenAPI `LegacyError`), which Plunk's
+ * controller sends for the cases it validates by hand: bulk payloads, a missing CSV file, unknown
+ * job ids, a missing email.
+ */
+export function sendFlatError(res: Response, status: number, message: string): void {
+  res.status(status).json({ error: message });
+}
+
+/** The first problem of a `validation_failed` error, as one line naming the field. */
+export function flatMessage(error: { message: string; details: { issues?: FieldIssue[] } }): string {
+  const issue = error.details.issues?.[0];
+  return issue ? `${issue.field}: ${issue.message}` : error.message;
+}
+
+/** Runs `work`; a `validation_failed` (or `not_found`) from core is answered in Plunk's flat shape. */
+export async function flatOn(
+  res: Response,
+  codes: Partial<Record<'validation_failed' | 'not_found', { status: number; message?: string }>>,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (isRosterError(error) && (error.code === 'validation_failed' || error.code === 'not_found')) {
+      const flat = codes[error.code];
+      if (flat) return sendFlatError(res, flat.status, flat.message ?? flatMessage(error));
+    }
+    throw error;
+  }
 }

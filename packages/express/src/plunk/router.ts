@@ -3,10 +3,16 @@ import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
 import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
-import { registerPlunkJobRoutes, sendFlatError } from './job-routes.js';
-import { toPlunkContact, toPlunkContactPage, toPlunkErrorBody } from './plunk-format.js';
+import { registerPlunkJobRoutes } from './job-routes.js';
+import {
+  adjustTrackError,
+  sendFlatError,
+  toPlunkContact,
+  toPlunkContactPage,
+  toPlunkErrorBody,
+} from './plunk-format.js';
 import { registerPlunkSegmentRoutes } from './segment-routes.js';
-import { adjustTrackError, registerPlunkTrackRoute, type TrackRateLimit } from './track-route.js';
+import { registerPlunkTrackRoute, type TrackRateLimit } from './track-route.js';
 
 export interface PlunkRouterOptions {
   /**

@@ -2,8 +2,7 @@ import type { Roster, Segment } from '@roster/core';
 import type { RequestHandler, Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
-import { sendFlatError } from './job-routes.js';
-import { toPlunkContact } from './plunk-format.js';
+import { sendFlatError, toPlunkContact } from './plunk-format.js';
 
 /** Plunk's Segment object. */
 export function toPlunkSegment(segment: Segment) {

@@ -1,10 +1,10 @@
 import type { Roster } from '@roster/core';
 import express, { type RequestHandler, type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
-import type { HttpError } from '../errors.js';
 import { RateLimitedError, unauthorized } from '../errors.js';
 import { createTokenBuckets, retryAfterSeconds } from '../rate-limit.js';
 import { privateAnswers, requireObject } from '../router-kit.js';
+import { toPlunkKeyReusedBody } from './plunk-format.js';
 
 export const TRACK_PATH = '/v1/track';
 
@@ -61,17 +61,7 @@ function idempotency(roster: Roster): RequestHandler {
     const path = `${req.baseUrl}${req.path}`;
     const claim = await roster.idempotency.claim(projectId, key, req.method, path);
     if (!claim.claimed) {
-      res.status(409).json({
-        success: false,
-        error: {
-          code: 'IDEMPOTENCY_KEY_REUSED',
-          message: 'This Idempotency-Key has already been used for another request',
-          statusCode: 409,
-          details: claim.holder,
-          suggestion: 'Generate a new Idempotency-Key for each distinct request.',
-        },
-        timestamp: new Date().toISOString(),
-      });
+      res.status(409).json(toPlunkKeyReusedBody(claim.holder));
       return;
     }
     // Settle before the answer leaves: a client that got its answer and retries at once must see
@@ -168,12 +158,4 @@ export function registerPlunkTrackRoute(router: Router, roster: Roster, options:
       data: { contact: result.contact.id, event: result.event.id, timestamp: result.event.createdAt },
     });
   });
-}
-
-/** Plunk answers `/v1/*` validation errors with 422 (zod and `reserved_event`); a bad Idempotency-Key is a 400. */
-export function adjustTrackError(error: HttpError, path: string): HttpError {
-  if (!path.startsWith('/v1/')) return error;
-  if (error.code !== 'validation_failed') return error;
-  if (error.issues.some((issue) => issue.field === 'Idempotency-Key')) return error;
-  return { ...error, status: 422 };
 }
