@@ -3,6 +3,9 @@ import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { emptyTables, type JsonResponse, request, UUID } from './http-helpers.js';
 import { plunkError, usePlunkServer } from './plunk-helpers.js';
 
+/** Plunk's status body of a completed job. */
+const completedJob = (id: string, result: unknown) => ({ id, state: 'completed', progress: 100, result });
+
 describeEachDialect('Plunk import and bulk jobs', (dialect) => {
   const s = usePlunkServer(dialect, { roster: { jobs: { pollIntervalMs: 20 } }, serve: { prefix: '/api' } });
   beforeAll(async () => {
@@ -32,6 +35,15 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`job at ${url} did not finish`);
+  }
+
+  /** Queues a Plunk bulk operation (its 202 and message checked) and polls its job until it finishes. */
+  async function bulk(operation: 'subscribe' | 'unsubscribe' | 'delete', body: unknown) {
+    const res = await request(`${s.base}/contacts/bulk-${operation}`, { method: 'POST', key: s.key, body });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ message: `Bulk ${operation} queued successfully`, jobId: UUID });
+    const jobId = res.body.jobId as string;
+    return { jobId, status: await finished(`${s.base}/contacts/bulk/${jobId}`) };
   }
 
   async function contact(email: string, project = s.projectId, subscribed = true) {
@@ -180,19 +192,12 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     const b = await contact('b@example.com', s.projectId, false);
     const foreign = await contact('f@example.com', s.otherProjectId);
     const unknown = '01900000-0000-7000-8000-000000000000';
-    const res = await request(`${s.base}/contacts/bulk-unsubscribe`, {
-      method: 'POST',
-      key: s.key,
-      body: { mode: 'ids', contactIds: [a.id, b.id, foreign.id, unknown] },
+    const { jobId, status } = await bulk('unsubscribe', {
+      mode: 'ids',
+      contactIds: [a.id, b.id, foreign.id, unknown],
     });
-    expect(res.status).toBe(202);
-    expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
-    const status = await finished(`${s.base}/contacts/bulk/${res.body.jobId}`);
-    expect(status.body).toEqual({
-      id: res.body.jobId,
-      state: 'completed',
-      progress: 100,
-      result: {
+    expect(status.body).toEqual(
+      completedJob(jobId, {
         operation: 'unsubscribe',
         totalRequested: 4,
         successCount: 1,
@@ -202,24 +207,19 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
           { contactId: foreign.id, error: 'Contact not found' },
           { contactId: unknown, error: 'Contact not found' },
         ],
-      },
-    });
+      }),
+    );
     expect((await s.roster.contacts.get(s.projectId, a.id)).subscribed).toBe(false);
     expect((await s.roster.contacts.get(s.otherProjectId, foreign.id)).subscribed).toBe(true);
-    const peek = await request(`${s.base}/contacts/bulk/${res.body.jobId}`, { key: s.otherKey });
+    const peek = await request(`${s.base}/contacts/bulk/${jobId}`, { key: s.otherKey });
     expect(peek.status).toBe(404);
   });
 
   it('bulk-subscribes with mode "ids" and bulk-deletes', async () => {
     const a = await contact('a@example.com', s.projectId, false);
     const b = await contact('b@example.com', s.projectId, false);
-    const sub = await request(`${s.base}/contacts/bulk-subscribe`, {
-      method: 'POST',
-      key: s.key,
-      body: { mode: 'ids', contactIds: [a.id, b.id, a.id] },
-    });
-    expect(sub.body.message).toBe('Bulk subscribe queued successfully');
-    expect((await finished(`${s.base}/contacts/bulk/${sub.body.jobId}`)).body.result).toEqual({
+    const sub = await bulk('subscribe', { mode: 'ids', contactIds: [a.id, b.id, a.id] });
+    expect(sub.status.body.result).toEqual({
       operation: 'subscribe',
       totalRequested: 2,
       successCount: 2,
@@ -229,13 +229,8 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     });
     expect((await s.roster.contacts.get(s.projectId, b.id)).subscribed).toBe(true);
 
-    const del = await request(`${s.base}/contacts/bulk-delete`, {
-      method: 'POST',
-      key: s.key,
-      body: { mode: 'ids', contactIds: [a.id] },
-    });
-    expect(del.body.message).toBe('Bulk delete queued successfully');
-    expect((await finished(`${s.base}/contacts/bulk/${del.body.jobId}`)).body.result).toMatchObject({
+    const del = await bulk('delete', { mode: 'ids', contactIds: [a.id] });
+    expect(del.status.body.result).toMatchObject({
       operation: 'delete',
       successCount: 1,
       failureCount: 0,
@@ -269,13 +264,8 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
       expect(res.body).toEqual({ error });
     }
 
-    const ok = await request(`${s.base}/contacts/bulk-delete`, {
-      method: 'POST',
-      key: s.key,
-      body: { mode: 'ids', contactIds: ids(1000) },
-    });
-    expect(ok.status).toBe(202);
-    expect((await finished(`${s.base}/contacts/bulk/${ok.body.jobId}`)).body.result).toMatchObject({
+    const ok = await bulk('delete', { mode: 'ids', contactIds: ids(1000) });
+    expect(ok.status.body.result).toMatchObject({
       totalRequested: 1000,
       failureCount: 1000,
     });
@@ -291,27 +281,21 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     const other = await contact('other@else.io');
     const off = await contact('off@query.io', s.projectId, false);
     const foreign = await contact('f@query.io', s.otherProjectId);
-    const res = await request(`${s.base}/contacts/bulk-unsubscribe`, {
-      method: 'POST',
-      key: s.key,
-      body: { mode: 'query', filter: { search: 'QUERY.io', subscribed: true }, excludeIds: [keep.id] },
+    const { jobId, status } = await bulk('unsubscribe', {
+      mode: 'query',
+      filter: { search: 'QUERY.io', subscribed: true },
+      excludeIds: [keep.id],
     });
-    expect(res.status).toBe(202);
-    expect(res.body).toEqual({ message: 'Bulk unsubscribe queued successfully', jobId: UUID });
-    const status = await finished(`${s.base}/contacts/bulk/${res.body.jobId}`);
-    expect(status.body).toEqual({
-      id: res.body.jobId,
-      state: 'completed',
-      progress: 100,
-      result: {
+    expect(status.body).toEqual(
+      completedJob(jobId, {
         operation: 'unsubscribe',
         totalRequested: 1200,
         successCount: 1200,
         unchangedCount: 0,
         failureCount: 0,
         errors: [],
-      },
-    });
+      }),
+    );
     expect(await s.roster.contacts.count(s.projectId, { subscribed: true })).toBe(2);
     expect((await s.roster.contacts.get(s.projectId, keep.id)).subscribed).toBe(true);
     expect((await s.roster.contacts.get(s.projectId, other.id)).subscribed).toBe(true);
@@ -319,13 +303,8 @@ describeEachDialect('Plunk import and bulk jobs', (dialect) => {
     expect((await s.roster.contacts.get(s.otherProjectId, foreign.id)).subscribed).toBe(true);
 
     // Without a filter: every contact of the project (bulk-delete), answered the same way.
-    const all = await request(`${s.base}/contacts/bulk-delete`, {
-      method: 'POST',
-      key: s.key,
-      body: { mode: 'query' },
-    });
-    expect(all.status).toBe(202);
-    expect((await finished(`${s.base}/contacts/bulk/${all.body.jobId}`)).body.result).toEqual({
+    const all = await bulk('delete', { mode: 'query' });
+    expect(all.status.body.result).toEqual({
       operation: 'delete',
       totalRequested: 1203,
       successCount: 1203,

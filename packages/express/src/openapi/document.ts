@@ -98,6 +98,14 @@ export interface DocumentSpec {
   operations: OperationSpec[];
 }
 
+/** A named schema of `DocumentSpec.schemas` with its description. */
+export function described(
+  schema: z.ZodType,
+  description: string,
+): { schema: z.ZodType; description: string } {
+  return { schema, description };
+}
+
 /** The JSON Schema of a zod schema, without the `$schema` line (OpenAPI 3.1 schemas are 2020-12 already). */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;

@@ -18,6 +18,7 @@ import {
   assertSameType,
   buildDocument,
   cachedDocument,
+  described,
   type JsonObject,
   type OperationSpec,
   resourceOperations,
@@ -88,7 +89,7 @@ export const plunkErrorSchema = z.object({
 });
 
 /** The `PlunkError` component: roster's own routes answer errors in Plunk's envelope too. */
-export const plunkErrorComponent = { schema: plunkErrorSchema, description: 'Plunk’s error envelope' };
+export const plunkErrorComponent = described(plunkErrorSchema, 'Plunk’s error envelope');
 
 /** Plunk's flat error body (its OpenAPI `LegacyError`), for the cases its controller checks by hand. */
 export const plunkLegacyErrorSchema = z.object({ error: z.string() });
@@ -877,30 +878,21 @@ const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
       PlunkTrackBody: { schema: plunkTrackBody },
     },
     schemas: {
-      PlunkContact: { schema: plunkContactSchema, description: 'A contact' },
-      PlunkUpsertedContact: {
-        schema: plunkUpsertedContactSchema,
-        description: 'A contact, with whether the upsert created or updated it',
-      },
-      PlunkContactPage: { schema: plunkContactPageSchema, description: 'A page of contacts' },
-      PlunkJobQueued: { schema: plunkJobQueuedSchema, description: 'A queued background job' },
-      PlunkImportJobStatus: {
-        schema: plunkImportJobStatusSchema,
-        description: 'The state of a CSV import',
-      },
-      PlunkBulkJobStatus: {
-        schema: plunkBulkJobStatusSchema,
-        description: 'The state of a bulk operation',
-      },
+      PlunkContact: described(plunkContactSchema, 'A contact'),
+      PlunkUpsertedContact: described(
+        plunkUpsertedContactSchema,
+        'A contact, with whether the upsert created or updated it',
+      ),
+      PlunkContactPage: described(plunkContactPageSchema, 'A page of contacts'),
+      PlunkJobQueued: described(plunkJobQueuedSchema, 'A queued background job'),
+      PlunkImportJobStatus: described(plunkImportJobStatusSchema, 'The state of a CSV import'),
+      PlunkBulkJobStatus: described(plunkBulkJobStatusSchema, 'The state of a bulk operation'),
       PlunkError: plunkErrorComponent,
-      PlunkLegacyError: { schema: legacyErrorSchema, description: 'Plunk’s flat error of controller checks' },
-      PlunkSegment: { schema: plunkSegmentSchema, description: 'A segment' },
-      PlunkCreatedSegment: { schema: plunkCreatedSegmentSchema, description: 'A new segment' },
-      PlunkSegmentList: { schema: z.array(plunkSegmentSchema), description: 'Segments' },
-      PlunkSegmentContacts: {
-        schema: plunkSegmentContactsSchema,
-        description: 'A page of a segment’s contacts',
-      },
+      PlunkLegacyError: described(legacyErrorSchema, 'Plunk’s flat error of controller checks'),
+      PlunkSegment: described(plunkSegmentSchema, 'A segment'),
+      PlunkCreatedSegment: described(plunkCreatedSegmentSchema, 'A new segment'),
+      PlunkSegmentList: described(z.array(plunkSegmentSchema), 'Segments'),
+      PlunkSegmentContacts: described(plunkSegmentContactsSchema, 'A page of a segment’s contacts'),
       PlunkMembersAdded: {
         schema: z.object({ added: z.int().min(0), created: z.int().min(0), notFound: z.array(z.string()) }),
         description: 'Result of adding members',
@@ -914,11 +906,11 @@ const plunkOpenApiDocument = cachedDocument('/', (serverUrl, limits) => {
         description: 'Result of a membership computation',
       },
       PlunkRefreshResult: { schema: z.object({ memberCount: z.int().min(0) }), description: 'A recount' },
-      PlunkTrackResult: { schema: plunkTrackResultSchema, description: 'A tracked event' },
-      PlunkBadRequest: {
-        schema: plunkBadRequestSchema,
-        description: 'A 400: Plunk’s flat error for the hand-checked case, else the envelope',
-      },
+      PlunkTrackResult: described(plunkTrackResultSchema, 'A tracked event'),
+      PlunkBadRequest: described(
+        plunkBadRequestSchema,
+        'A 400: Plunk’s flat error for the hand-checked case, else the envelope',
+      ),
     },
     operations: [...operations(limits), ...segmentOperations()],
   });
