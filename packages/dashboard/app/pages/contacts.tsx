@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { type Audience, api, apiUrl, type PlunkPage, type Segment } from '../api.js';
 import {
   AudienceSelect,
@@ -15,6 +15,15 @@ import {
   PageHead,
   Status,
 } from '../ui.js';
+import {
+  allSelected,
+  type ContactFilters,
+  contactsReducer,
+  filterParams,
+  initialContactsState,
+  isFiltered,
+  rowsOf,
+} from './contacts-state.js';
 import { SegmentBuilder } from './segment-builder.js';
 
 type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete' | 'move';
@@ -27,68 +36,41 @@ const VERBS: Record<BulkOperation, { label: string; done: string }> = {
 };
 
 export function ContactsPage() {
-  const [search, setSearch] = useState('');
-  const [query, setQuery] = useState('');
-  const [limit, setLimit] = useState(25);
-  const [subscribed, setSubscribed] = useState<'' | 'true' | 'false'>('');
-  const [audience, setAudience] = useState('');
-  const [segment, setSegment] = useState('');
+  const [state, dispatch] = useReducer(contactsReducer<PlunkPage>, initialContactsState);
+  const { search, query, filters, order, limit, cursors, reload, page, total, error, loading, selected } =
+    state;
+  const { subscribed, audience, segment } = filters;
   const [segments, setSegments] = useState<Segment[]>([]);
   const [building, setBuilding] = useState(false);
-  const [order, setOrder] = useState('createdAt:desc');
-  /** The cursor of each page visited so far; the last one is the page shown. */
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<PlunkPage | null>(null);
-  /** The number of the page shown (while the next one loads, the old one stays). */
-  const [shownPage, setShownPage] = useState(1);
-  const [total, setTotal] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [pending, setPending] = useState<BulkOperation | null>(null);
   const [audiences, setAudiences] = useState<Audience[]>([]);
   const [moveTo, setMoveTo] = useState('');
   const [status, setStatus] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
   const request = useRef(0);
 
   // Typing waits for a pause before searching; a new search starts again at the first page.
   useEffect(() => {
-    const timer = setTimeout(() => {
-      setQuery(search.trim());
-      setCursors([undefined]);
-    }, 150);
+    const timer = setTimeout(() => dispatch({ type: 'searched' }), 150);
     return () => clearTimeout(timer);
   }, [search]);
 
   const cursor = cursors[cursors.length - 1];
   /** The table's filters, as the list and the export take them. */
-  const filters = {
-    search: query || undefined,
-    subscribed: subscribed || undefined,
-    audience_id: audience || undefined,
-    segment_id: segment || undefined,
-  };
-  const filtered = Boolean(query || subscribed || audience || segment);
+  const params = filterParams(state);
+  const filtered = isFiltered(state);
   useEffect(() => {
     const id = ++request.current;
     const pageNumberRequested = cursors.length;
-    setLoading(true);
-    setError(null);
+    dispatch({ type: 'loading' });
     const [sort, dir] = order.split(':');
-    api<PlunkPage>('GET', 'roster/contacts', { query: { ...filters, limit, cursor, sort, dir } })
+    api<PlunkPage>('GET', 'roster/contacts', { query: { ...params, limit, cursor, sort, dir } })
       .then((result) => {
         if (id !== request.current) return;
-        setPage(result);
-        setShownPage(pageNumberRequested);
-        if (result.total !== undefined) setTotal(result.total);
-        setSelected(new Set());
-        setLoading(false);
+        dispatch({ type: 'loaded', page: result, pageNumber: pageNumberRequested });
       })
       .catch((e) => {
         if (id !== request.current) return;
-        setError(e);
-        setLoading(false);
+        dispatch({ type: 'failed', error: e });
       });
   }, [query, cursor, limit, subscribed, audience, segment, order, reload]);
 
@@ -101,17 +83,12 @@ export function ContactsPage() {
       .catch(() => setSegments([]));
   }, []);
 
-  const rows = page?.data ?? [];
-  const allSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
-  function toggle(id: string) {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setSelected(next);
-  }
-  function toggleAll() {
-    setSelected(allSelected ? new Set() : new Set(rows.map((row) => row.id)));
-  }
+  const rows = rowsOf(state);
+  /** A toolbar filter's change (the table shows its first page again). */
+  const refilter = (filter: keyof ContactFilters) => (value: string) =>
+    dispatch({ type: 'filtered', filter, value });
+  const reorder = (order: string) => dispatch({ type: 'ordered', order });
+  const resize = (value: string) => dispatch({ type: 'resized', limit: Number(value) });
 
   async function runBulk(operation: BulkOperation) {
     const result = await api<{ affected: number }>('POST', 'v1/contacts/bulk', {
@@ -122,19 +99,10 @@ export function ContactsPage() {
       },
     });
     setStatus(`${formatNumber(result.affected)} contact(s) ${VERBS[operation].done}`);
-    if (operation === 'delete') setCursors([undefined]);
-    setReload((n) => n + 1);
+    dispatch({ type: 'changed', firstPage: operation === 'delete' });
   }
 
-  /** A toolbar filter's change: set it, and show the first page again. */
-  function refilter(set: (value: string) => void) {
-    return (value: string) => {
-      set(value);
-      setCursors([undefined]);
-    };
-  }
-
-  const pageNumber = shownPage;
+  const pageNumber = state.shownPage;
   const from = (pageNumber - 1) * limit + 1;
 
   return (
@@ -145,7 +113,7 @@ export function ContactsPage() {
       >
         <a
           class="button"
-          href={apiUrl('roster/contacts/export', { format: 'csv', ...filters })}
+          href={apiUrl('roster/contacts/export', { format: 'csv', ...params })}
           download
           title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
         >
@@ -153,7 +121,7 @@ export function ContactsPage() {
         </a>
         <a
           class="button"
-          href={apiUrl('roster/contacts/export', { format: 'json', ...filters })}
+          href={apiUrl('roster/contacts/export', { format: 'json', ...params })}
           download="contacts.json"
           title={filtered ? 'Only the contacts that match the filters' : 'Every contact'}
         >
@@ -172,19 +140,19 @@ export function ContactsPage() {
           type="search"
           placeholder="Search by email (any part of it)"
           value={search}
-          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          onInput={(e) => dispatch({ type: 'typed', search: (e.target as HTMLInputElement).value })}
         />
         <FilterSelect
           id="subscribed-filter"
           label="Subscription"
           value={subscribed}
-          onChange={refilter((value) => setSubscribed(value as '' | 'true' | 'false'))}
+          onChange={refilter('subscribed')}
         >
           <option value="">All</option>
           <option value="true">Subscribed</option>
           <option value="false">Unsubscribed</option>
         </FilterSelect>
-        <FilterSelect id="audience-filter" label="Audience" value={audience} onChange={refilter(setAudience)}>
+        <FilterSelect id="audience-filter" label="Audience" value={audience} onChange={refilter('audience')}>
           <option value="">All audiences</option>
           <Options choices={named(audiences)} />
         </FilterSelect>
@@ -192,7 +160,7 @@ export function ContactsPage() {
           id="segment-filter"
           label="Segment"
           value={segment}
-          onChange={refilter(setSegment)}
+          onChange={refilter('segment')}
           after={
             <button type="button" onClick={() => setBuilding(true)}>
               New segment…
@@ -202,18 +170,13 @@ export function ContactsPage() {
           <option value="">All contacts</option>
           <Options choices={named(segments)} />
         </FilterSelect>
-        <FilterSelect id="order" label="Sort" value={order} onChange={refilter(setOrder)}>
+        <FilterSelect id="order" label="Sort" value={order} onChange={reorder}>
           <option value="createdAt:desc">Newest first</option>
           <option value="createdAt:asc">Oldest first</option>
           <option value="email:asc">Email A–Z</option>
           <option value="email:desc">Email Z–A</option>
         </FilterSelect>
-        <FilterSelect
-          id="page-size"
-          label="Rows"
-          value={String(limit)}
-          onChange={refilter((value) => setLimit(Number(value)))}
-        >
+        <FilterSelect id="page-size" label="Rows" value={String(limit)} onChange={resize}>
           <option value="25">25</option>
           <option value="50">50</option>
           <option value="100">100</option>
@@ -276,8 +239,8 @@ export function ContactsPage() {
                 <input
                   type="checkbox"
                   aria-label="Select all contacts on this page"
-                  checked={allSelected}
-                  onChange={toggleAll}
+                  checked={allSelected(state)}
+                  onChange={() => dispatch({ type: 'toggledAll' })}
                 />
               ),
               class: 'check',
@@ -295,7 +258,7 @@ export function ContactsPage() {
                   type="checkbox"
                   aria-label={`Select ${row.email}`}
                   checked={selected.has(row.id)}
-                  onChange={() => toggle(row.id)}
+                  onChange={() => dispatch({ type: 'toggled', id: row.id })}
                 />
               </td>
               <td class="email">
@@ -315,7 +278,7 @@ export function ContactsPage() {
         <button
           type="button"
           disabled={cursors.length === 1 || loading}
-          onClick={() => setCursors(cursors.slice(0, -1))}
+          onClick={() => dispatch({ type: 'previous' })}
         >
           ← Previous
         </button>
@@ -324,11 +287,7 @@ export function ContactsPage() {
             ? `Page ${pageNumber} · rows ${formatNumber(from)}–${formatNumber(from + rows.length - 1)}`
             : `Page ${pageNumber}`}
         </span>
-        <button
-          type="button"
-          disabled={!page?.hasMore || loading}
-          onClick={() => page?.cursor && setCursors([...cursors, page.cursor])}
-        >
+        <button type="button" disabled={!page?.hasMore || loading} onClick={() => dispatch({ type: 'next' })}>
           Next →
         </button>
       </nav>
@@ -338,8 +297,7 @@ export function ContactsPage() {
           onClose={() => setBuilding(false)}
           onSaved={(created) => {
             setSegments([...segments, created]);
-            setSegment(created.id);
-            setCursors([undefined]);
+            dispatch({ type: 'filtered', filter: 'segment', value: created.id });
             setStatus(`Segment “${created.name}” saved: the table shows its contacts`);
           }}
         />
