@@ -3,7 +3,7 @@
  * per-row design. Prints a table and writes bench/results/latest.json. Not part of `pnpm test`.
  *
  * `pnpm bench --pg postgres://...` (or `--dialect postgres` with ROSTER_BENCH_PG_URL) runs the
- * PostgreSQL suites (`pg-import-http`, `pg-list-search`, each in a fresh schema dropped afterwards)
+ * PostgreSQL suites (`pg-import-http`, `pg-list-search`, `pg-claim`, each in a fresh schema dropped afterwards)
  * instead, and writes bench/results/latest-pg.json.
  */
 import { cpus, loadavg } from 'node:os';
@@ -14,6 +14,7 @@ import { type BenchContext, FULL, QUICK } from './context.js';
 import { tempDir } from './fixtures.js';
 import { LoadTracker, type LoadWindow } from './load.js';
 import { type BenchReport, type BenchResult, type SuiteTiming, toTable, writeReport } from './report.js';
+import { claimSuite } from './suites/claim.js';
 import { cliStartupSuite } from './suites/cli.js';
 import { dashboardSuite } from './suites/dashboard.js';
 import { fixtureSuite } from './suites/fixture.js';
@@ -36,6 +37,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   dashboard: dashboardSuite,
   segments: segmentsSuite,
   webhooks: webhooksSuite,
+  claim: claimSuite(),
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -59,12 +61,13 @@ if (dialect === 'postgres' && !pgUrl) {
 if (pgUrl) {
   SUITES['pg-import-http'] = pgImportHttpSuite(pgUrl);
   SUITES['pg-list-search'] = pgListSearchSuite(pgUrl);
+  SUITES['pg-claim'] = claimSuite(pgUrl);
 }
 const onlyArg = flag('--only');
 const only = onlyArg
   ? onlyArg.split(',')
   : pgUrl
-    ? ['pg-import-http', 'pg-list-search']
+    ? ['pg-import-http', 'pg-list-search', 'pg-claim']
     : Object.keys(SUITES);
 for (const name of only) {
   if (!SUITES[name]) {
