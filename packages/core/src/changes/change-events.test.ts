@@ -1,9 +1,9 @@
 import { createTestRoster, deferred, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contactIndexFor } from '../contacts/contact-index.js';
 import { type ContactServiceDeps, createContactService } from '../contacts/contact-service.js';
 import type { Contact } from '../contacts/contact-types.js';
-import { contactIndexFor } from '../db/contact-index.js';
 import { uuidv7 } from '../ids.js';
 import type { Roster } from '../roster.js';
 import type { ChangeEvent } from './change-types.js';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachDialect, openTestRosters, type TestDialect } from '@roster/test-harness';
 import { expect, it } from 'vitest';
-import { MAX_SEARCH_CANDIDATES } from '../db/sqlite-contact-index.js';
 import type { RosterOptions } from '../options.js';
 import { createRoster, type Roster } from '../roster.js';
+import { MAX_SEARCH_CANDIDATES } from './sqlite-contact-index.js';
 
 /** Opens rosters of the dialect whose job errors are not logged; each is closed after its test. */
 function openQuietRosters(dialect: TestDialect) {

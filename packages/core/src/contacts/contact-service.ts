@@ -2,7 +2,6 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { recordChanges, recordContactWrite } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
-import type { ContactIndex, SearchCandidates } from '../db/contact-index.js';
 import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
@@ -15,6 +14,7 @@ import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { initialData, toDataPatch } from './contact-data.js';
 import { normaliseEmail, normaliseEmailSearch } from './contact-fields.js';
+import type { ContactIndex, SearchCandidates } from './contact-index.js';
 import * as repo from './contact-repository.js';
 import {
   type BulkCreateContactsInput,
@@ -47,7 +47,7 @@ export const DEFAULT_OFFSET_PAGE_SIZE = 50;
 export const CONTACT_EXISTS_MESSAGE = 'Contact with this email already exists';
 
 export interface ContactServiceDeps extends ServiceDeps {
-  /** Counts and substring search of the dialect (db/contact-index.ts). */
+  /** Counts and substring search of the dialect (contacts/contact-index.ts). */
   contactIndex: ContactIndex;
   /**
    * Where single writes (upsert, create, update) run: grouped into shared transactions on SQLite

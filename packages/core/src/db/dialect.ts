@@ -6,7 +6,7 @@ export type DialectName = 'sqlite' | 'postgres';
 /**
  * Everything that differs between SQLite and PostgreSQL, decided in one place by capability.
  * Services and repositories never branch on the dialect name themselves. Counts and substring
- * search differ by more than a capability: each dialect has its contact index (db/contact-index.ts).
+ * search differ by more than a capability: each dialect has its contact index (contacts/contact-index.ts).
  */
 export interface DialectInfo {
   readonly name: DialectName;

@@ -208,7 +208,7 @@ export interface SearchStateTable {
 
 /**
  * PostgreSQL only (migration 0006): a project's contact count is the sum of its slot rows, kept by
- * statement triggers on roster_contacts (see db/postgres-contact-index.ts).
+ * statement triggers on roster_contacts (see contacts/postgres-contact-index.ts).
  */
 export interface ContactCountSlotsTable {
   project_id: string;

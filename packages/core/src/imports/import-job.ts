@@ -5,7 +5,7 @@ import { recordBatch, recordJobChange } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
-import type { ContactIndex } from '../db/contact-index.js';
+import type { ContactIndex } from '../contacts/contact-index.js';
 import { clipText, RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';

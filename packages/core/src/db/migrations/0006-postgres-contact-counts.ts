@@ -15,7 +15,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 // A writer takes a slot row nobody else holds (`FOR UPDATE SKIP LOCKED`; its own locked slot
 // included), or adds a new one when all are held: concurrent writers of one project never wait
 // for each other, and a project has at most as many slots as it ever had concurrent writers
-// (db/postgres-contact-index.ts folds them back into one).
+// (contacts/postgres-contact-index.ts folds them back into one).
 export function migration0006PostgresContactCounts(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<any>) {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { asPostgresDb, type Db } from '../db/schema.js';
 import type { ContactIndex } from './contact-index.js';
-import { asPostgresDb, type Db } from './schema.js';
 
 /**
  * A project with more slot rows than this has them folded into one when its total is read. Slots

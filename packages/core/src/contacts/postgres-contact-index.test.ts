@@ -1,8 +1,8 @@
 import { openTestRosters, PG_URL } from '@roster/test-harness';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { migration0006PostgresContactCounts } from '../db/migrations/0006-postgres-contact-counts.js';
 import type { Roster } from '../roster.js';
-import { migration0006PostgresContactCounts } from './migrations/0006-postgres-contact-counts.js';
 import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
 
 const openRoster = openTestRosters('postgres');

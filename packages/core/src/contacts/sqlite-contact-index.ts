@@ -1,18 +1,18 @@
 import { type Kysely, sql } from 'kysely';
-import {
-  afterCursorSql,
-  type ContactOrder,
-  DEFAULT_ORDER,
-  likePattern,
-  orderSql,
-} from '../contacts/contact-repository.js';
+import { asSqliteDb, type ContactRow, type Db } from '../db/schema.js';
 import type {
   CandidatePageQuery,
   ContactIndex,
   ContactIndexOptions,
   SearchCandidates,
 } from './contact-index.js';
-import { asSqliteDb, type ContactRow, type Db } from './schema.js';
+import {
+  afterCursorSql,
+  type ContactOrder,
+  DEFAULT_ORDER,
+  likePattern,
+  orderSql,
+} from './contact-repository.js';
 
 /**
  * Most index candidates a search uses. Beyond this the term is common, and the plain scan in id

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { ContactCursor, ContactOrder } from '../contacts/contact-repository.js';
-import type { DialectInfo } from './dialect.js';
+import type { DialectInfo } from '../db/dialect.js';
+import type { ContactRow, Db } from '../db/schema.js';
+import type { ContactCursor, ContactOrder } from './contact-repository.js';
 import { postgresContactIndex } from './postgres-contact-index.js';
-import type { ContactRow, Db } from './schema.js';
 import { sqliteContactIndex } from './sqlite-contact-index.js';
 
 /**
@@ -10,9 +10,9 @@ import { sqliteContactIndex } from './sqlite-contact-index.js';
  * dialect when the roster is created (`contactIndexFor`), called by the contact service (lists,
  * totals, counts) and the import job. Nothing else branches on the dialect for search or counts.
  *
- * - SQLite (`db/sqlite-contact-index.ts`): per-project counts kept by triggers, and an FTS5
+ * - SQLite (`contacts/sqlite-contact-index.ts`): per-project counts kept by triggers, and an FTS5
  *   trigram index over the emails, filled in sets, asked for candidates.
- * - PostgreSQL (`db/postgres-contact-index.ts`): a pg_trgm index the planner uses for `LIKE`.
+ * - PostgreSQL (`contacts/postgres-contact-index.ts`): a pg_trgm index the planner uses for `LIKE`.
  */
 export interface ContactIndex {
   /**
