@@ -4,7 +4,7 @@ import { createBackground } from './background.js';
 import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
 import type { ChangeService } from './changes/change-service.js';
-import { contactIndexFor } from './contacts/contact-index.js';
+import { contactIndexFor } from './contacts/contact-index-for.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
 import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';

@@ -1,7 +1,7 @@
 import { createTestRoster, deferred, describeEachDialect, type TestDialect } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contactIndexFor } from '../contacts/contact-index.js';
+import { contactIndexFor } from '../contacts/contact-index-for.js';
 import { type ContactServiceDeps, createContactService } from '../contacts/contact-service.js';
 import type { Contact } from '../contacts/contact-types.js';
 import { uuidv7 } from '../ids.js';

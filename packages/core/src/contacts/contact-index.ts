@@ -1,14 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import type { ContactCursor, ContactOrder } from './contact-repository.js';
-import { postgresContactIndex } from './postgres-contact-index.js';
-import { sqliteContactIndex } from './sqlite-contact-index.js';
 
 /**
  * How one dialect accelerates counting and searching a project's contacts: chosen once from the
- * dialect when the roster is created (`contactIndexFor`), called by the contact service (lists,
- * totals, counts) and the import job. Nothing else branches on the dialect for search or counts.
+ * dialect when the roster is created (`contactIndexFor` in contacts/contact-index-for.ts), called
+ * by the contact service (lists, totals, counts) and the import job. Nothing else branches on the
+ * dialect for search or counts.
  *
  * - SQLite (`contacts/sqlite-contact-index.ts`): per-project counts kept by triggers, and an FTS5
  *   trigram index over the emails, filled in sets, asked for candidates.
@@ -57,9 +55,4 @@ export interface SearchCandidates {
 export interface ContactIndexOptions {
   /** Keep a substring index where the dialect needs roster to keep one (SQLite's FTS5). */
   substringIndex: boolean;
-}
-
-/** The contact index of `dialect`. */
-export function contactIndexFor(dialect: DialectInfo, options: ContactIndexOptions): ContactIndex {
-  return dialect.name === 'postgres' ? postgresContactIndex() : sqliteContactIndex(options);
 }
