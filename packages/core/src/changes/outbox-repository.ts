@@ -29,8 +29,8 @@ export interface OutboxRow {
 const INSERT_CHUNK = 500;
 
 /**
- * Before an append on PostgreSQL: take the outbox append lock, held until the transaction ends, and
- * notify other processes' dispatchers (delivered at commit). The lock makes appends commit in `seq`
+ * Before an append on PostgreSQL (`dialect.orderedAppendLock`): take the outbox append lock, held
+ * until the transaction ends, and notify other processes' dispatchers (delivered at commit). The lock makes appends commit in `seq`
  * order: a sequence hands out numbers in call order, not commit order, so without it a reader
  * could see seq 11 committed while seq 10 is still in flight, move its cursor past 10, and never
  * see it. Appends are the last statements of their transactions, so the lock is held only for the
@@ -38,10 +38,7 @@ const INSERT_CHUNK = 500;
  * SQLite has one writer at a time already.
  */
 async function beforeAppend(db: Db, dialect: DialectInfo): Promise<void> {
-  if (dialect.name !== 'postgres') return;
-  await sql`select pg_advisory_xact_lock(hashtext(${OUTBOX_CHANNEL}), hashtext(current_schema())), pg_notify(${OUTBOX_CHANNEL}, current_schema())`.execute(
-    db,
-  );
+  await dialect.orderedAppendLock(OUTBOX_CHANNEL)?.execute(db);
 }
 
 /**

@@ -165,8 +165,7 @@ export async function findContactForWrite(
 ): Promise<ContactRow | undefined> {
   let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId);
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
-  if (dialect.name === 'postgres') q = q.forUpdate();
-  return q.executeTakeFirst();
+  return dialect.lockRowsForUpdate(q).executeTakeFirst();
 }
 
 export interface ContactChanges {

@@ -102,6 +102,26 @@ export interface DialectInfo {
    * other processes find new jobs by polling).
    */
   jobsQueuedNotification(): RawBuilder<unknown> | null;
+  /**
+   * `query` with its rows locked until the transaction ends (`FOR UPDATE` on PostgreSQL), so a
+   * read-then-write in one transaction sees no concurrent change in between. Unchanged on SQLite,
+   * whose one writer holds the whole database for the transaction already.
+   */
+  lockRowsForUpdate<Q extends { forUpdate(): Q }>(query: Q): Q;
+  /**
+   * `column` as an expression the planner cannot pick an index for (SQLite's unary `+`), where an
+   * index on it would lead the planner astray: a better one serves the statement, which only the
+   * caller knows. The plain column on PostgreSQL, whose planner weighs indexes by their statistics.
+   */
+  withoutIndex(column: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * A statement that makes the appends of concurrent transactions to a log read in order (the
+   * outbox) commit in that order: it takes a lock named by `channel` and the current schema,
+   * held until the transaction ends, and notifies the listeners of `channel` at commit (the
+   * current schema as payload). Null where writers never overlap and other processes poll (SQLite:
+   * one writer at a time).
+   */
+  orderedAppendLock(channel: string): RawBuilder<unknown> | null;
   /** True if `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
@@ -189,6 +209,9 @@ const sqlite: DialectInfo = {
     return sql<boolean>`(instr(${haystack}, ${needle}) > 0)`;
   },
   jobsQueuedNotification: () => null,
+  lockRowsForUpdate: (query) => query,
+  withoutIndex: (column) => sql`+${column}`,
+  orderedAppendLock: () => null,
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -246,6 +269,11 @@ const postgres: DialectInfo = {
   },
   // The payload names the schema, so runners of roster databases in other schemas ignore it.
   jobsQueuedNotification: () => sql`select pg_notify(${JOBS_CHANNEL}, current_schema())`,
+  lockRowsForUpdate: (query) => query.forUpdate(),
+  withoutIndex: (column) => column,
+  // Per schema: roster databases in other schemas do not wait for each other.
+  orderedAppendLock: (channel) =>
+    sql`select pg_advisory_xact_lock(hashtext(${channel}), hashtext(current_schema())), pg_notify(${channel}, current_schema())`,
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';
   },

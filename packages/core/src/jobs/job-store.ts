@@ -130,9 +130,9 @@ async function pickClaimGroup(
     sql` union all `,
   );
   // Running jobs are few (the runners' concurrency), and found through the (status, run_at) index.
-  // On SQLite the unary `+` keeps the planner off the (project_id, type, id) index for this count:
-  // through it, every count read all the project's jobs, finished ones included.
-  const runningProject = dialect.name === 'sqlite' ? sql`+r.project_id` : sql`r.project_id`;
+  // On SQLite the planner is kept off the (project_id, type, id) index for this count: through it,
+  // every count read all the project's jobs, finished ones included.
+  const runningProject = dialect.withoutIndex(sql.ref('r.project_id'));
   const { rows } = await sql<{ type: string; project_id: string }>`
     with recursive
       lane_types (type) as (${types}),

@@ -1,0 +1,86 @@
+import { describeEachDialect, openTestRosters, PG_URL } from '@roster/test-harness';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+
+/** The capabilities repositories use instead of branching on the dialect's name, on real databases. */
+describeEachDialect('dialect capabilities', (name) => {
+  const open = openTestRosters(name);
+
+  it('lockRowsForUpdate holds the rows it reads until the transaction ends, where writers overlap', async () => {
+    const roster = await open();
+    const project = await roster.projects.ensure('locks');
+    await roster.db.transaction().execute(async (trx) => {
+      const row = await roster.dialect
+        .lockRowsForUpdate(trx.selectFrom('roster_projects').selectAll().where('id', '=', project.id))
+        .executeTakeFirst();
+      expect(row?.id).toBe(project.id);
+      if (name === 'postgres') {
+        // Another connection cannot lock the row while this transaction holds it.
+        await expect(
+          sql`select id from roster_projects where id = ${project.id} for update nowait`.execute(roster.db),
+        ).rejects.toMatchObject({ code: '55P03' });
+      }
+    });
+    if (name === 'postgres') {
+      const after =
+        await sql`select id from roster_projects where id = ${project.id} for update nowait`.execute(
+          roster.db,
+        );
+      expect(after.rows).toHaveLength(1);
+    }
+  });
+
+  it('withoutIndex keeps the planner off an index of the column, and matches the same rows', async () => {
+    const roster = await open();
+    const project = await roster.projects.ensure('hints');
+    const a = await roster.contacts.create(project.id, { email: 'a@example.com' });
+    const b = await roster.contacts.create(project.id, { email: 'b@example.com', subscribed: false });
+    const where = sql`${roster.dialect.withoutIndex(sql.ref('project_id'))} = ${project.id}
+      and id in (${a.id}, ${b.id}) and subscribed = ${roster.dialect.bool(true)}`;
+    const rows = await sql<{ id: string }>`select id from roster_contacts where ${where}`.execute(roster.db);
+    expect(rows.rows.map((r) => r.id)).toEqual([a.id]);
+    if (name === 'sqlite') {
+      // Through the column, SQLite would pick (project_id, subscribed, ...) and walk the project.
+      const plan = await sql<{
+        detail: string;
+      }>`explain query plan select id from roster_contacts where ${where}`.execute(roster.db);
+      expect(plan.rows.map((r) => r.detail).join('\n')).toMatch(
+        /USING INDEX sqlite_autoindex_roster_contacts_1 \(id=\?\)/,
+      );
+    }
+  });
+
+  it('orderedAppendLock serialises appends per schema and notifies the channel at commit (none on SQLite)', async () => {
+    const roster = await open();
+    const lock = roster.dialect.orderedAppendLock('roster_capability_test');
+    if (name === 'sqlite') {
+      expect(lock).toBeNull();
+      return;
+    }
+    expect(lock).not.toBeNull();
+    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(roster.db)).rows[0]!.s;
+    const listener = new pg.Client({ connectionString: PG_URL });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+      await listener.query('listen roster_capability_test');
+      const tryLock = sql<{
+        got: boolean;
+      }>`select pg_try_advisory_xact_lock(hashtext('roster_capability_test'), hashtext(current_schema())) as got`;
+      await roster.db.transaction().execute(async (trx) => {
+        await lock!.execute(trx);
+        // Another transaction of the same schema cannot take the lock until this one ends.
+        const other = await roster.db.transaction().execute((t) => tryLock.execute(t));
+        expect(other.rows[0]!.got).toBe(false);
+        expect(payloads).toEqual([]);
+      });
+      const later = await roster.db.transaction().execute((t) => tryLock.execute(t));
+      expect(later.rows[0]!.got).toBe(true);
+      await expect.poll(() => payloads).toEqual([schema]);
+    } finally {
+      await listener.end();
+    }
+  });
+});
