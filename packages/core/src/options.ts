@@ -1,10 +1,16 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from './clock.js';
+import type { ResolvedJobsOptions } from './jobs/job-types.js';
+import type { ResolvedWebhooksOptions } from './webhooks/webhook-options.js';
 import {
   DEFAULT_PRIVATE_TARGETS_HINT,
   systemResolver,
   type WebhookResolver,
 } from './webhooks/webhook-target.js';
+
+// The resolved options each feature reads live with the feature, which never imports this file.
+export type { ResolvedJobsOptions } from './jobs/job-types.js';
+export type { ResolvedWebhooksOptions } from './webhooks/webhook-options.js';
 
 /** Options of `createRoster`. Every one is optional; defaults are resolved once and frozen. */
 export interface RosterOptions {
@@ -104,18 +110,6 @@ export interface WebhooksOptions {
    * @default dns.lookup with `all: true`
    */
   resolve?: WebhookResolver;
-}
-
-export interface ResolvedWebhooksOptions {
-  readonly allowPrivateTargets: boolean;
-  readonly privateTargetsHint: string;
-  readonly concurrency: number;
-  readonly timeoutMs: number;
-  readonly retryScheduleMs: readonly number[];
-  readonly disableAfterMs: number;
-  readonly secretOverlapMs: number;
-  readonly retentionMs: number;
-  readonly resolve: WebhookResolver;
 }
 
 export interface EventsOptions {
@@ -270,18 +264,6 @@ export interface LimitsOptions {
    * @default 1000
    */
   maxBulkIds?: number;
-}
-
-export interface ResolvedJobsOptions {
-  readonly concurrency: number;
-  readonly pollIntervalMs: number;
-  readonly listenUrl: string | undefined;
-  readonly lockTimeoutMs: number;
-  readonly retentionMs: number;
-  readonly maxAttempts: number;
-  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
-  readonly autoStart: boolean;
-  readonly onError: (error: unknown) => void;
 }
 
 export interface ResolvedLimits {

@@ -125,3 +125,16 @@ export function rowToJob<P = unknown, R = unknown>(row: JobRow, dialect: Dialect
     updatedAt: row.updated_at,
   };
 }
+
+/** The job runner's options, resolved by `createRoster` (see `JobsOptions` in options.ts). */
+export interface ResolvedJobsOptions {
+  readonly concurrency: number;
+  readonly pollIntervalMs: number;
+  readonly listenUrl: string | undefined;
+  readonly lockTimeoutMs: number;
+  readonly retentionMs: number;
+  readonly maxAttempts: number;
+  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  readonly autoStart: boolean;
+  readonly onError: (error: unknown) => void;
+}

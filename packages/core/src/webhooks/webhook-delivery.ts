@@ -4,9 +4,9 @@ import type { Db, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookEndpointRow
 import { uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
-import type { ResolvedWebhooksOptions } from '../options.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { type AttemptOutcome, postWebhook } from './webhook-http.js';
+import type { ResolvedWebhooksOptions } from './webhook-options.js';
 import {
   chainHead,
   deleteFinishedDeliveries,
