@@ -112,6 +112,17 @@ export class RosterError<C extends RosterErrorCode = RosterErrorCode> extends Er
   }
 
   /**
+   * A cursor that names nothing it could continue after: the one way `invalid_cursor` is built.
+   * `field` is the parameter that held it (`cursor`, `after`); `target` what a cursor of that list
+   * points at, e.g. `a contact of this project`.
+   */
+  static invalidCursor(field: string, target: string): RosterError {
+    return new RosterError('invalid_cursor', `Invalid cursor: it does not point at ${target}`, {
+      issues: [{ field, message: 'is not a valid cursor' }],
+    });
+  }
+
+  /**
    * More bytes than a limit allows: the one way `payload_too_large` is built. `field` names what
    * was too large (`file`, `body`); `problem` says how, by default `must be at most <limit> bytes`.
    */

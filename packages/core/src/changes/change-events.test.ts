@@ -483,6 +483,8 @@ describeEachDialect('change feed', (dialect) => {
     expect((await roster.changes.list(projectId, { types: ['contact.deleted'] })).data).toEqual([]);
     await expect(roster.changes.list(projectId, { after: 'evt_nope' })).rejects.toMatchObject({
       code: 'invalid_cursor',
+      message: 'Invalid cursor: it does not point at a change event',
+      details: { issues: [{ field: 'after', message: 'is not a valid cursor' }] },
     });
   });
 });

@@ -323,9 +323,7 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
         const { rowId, index } = parseChangeEventId(valid.after);
         const seq = await outbox.findOutboxSeq(db, rowId);
         if (seq === undefined) {
-          throw new RosterError('invalid_cursor', 'Invalid cursor: it is not the id of a change event', {
-            issues: [{ field: 'after', message: 'is not the id of a change event' }],
-          });
+          throw RosterError.invalidCursor('after', 'a change event');
         }
         afterSeq = seq - 1;
         afterIndex = index;

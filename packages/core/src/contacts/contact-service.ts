@@ -426,13 +426,7 @@ export function createContactService(deps: ContactServiceDeps) {
           ? await repo.findContact(db, projectId, valid.cursor.toLowerCase())
           : undefined;
         if (!row) {
-          throw new RosterError(
-            'invalid_cursor',
-            'Invalid cursor: it does not point at a contact of this project',
-            {
-              issues: [{ field: 'cursor', message: 'is not a valid cursor' }],
-            },
-          );
+          throw RosterError.invalidCursor('cursor', 'a contact of this project');
         }
         after = { id: row.id, createdAt: row.created_at, email: row.email };
       }

@@ -480,13 +480,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (opts.cursor) {
         const row = isUuid(opts.cursor) ? await store.findJob(db, opts.cursor.toLowerCase()) : undefined;
         if (!row || row.project_id !== projectId) {
-          throw new RosterError(
-            'invalid_cursor',
-            'Invalid cursor: it does not point at a job of this project',
-            {
-              issues: [{ field: 'cursor', message: 'is not a valid cursor' }],
-            },
-          );
+          throw RosterError.invalidCursor('cursor', 'a job of this project');
         }
         beforeId = row.id;
       }

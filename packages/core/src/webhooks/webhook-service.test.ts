@@ -608,9 +608,12 @@ describeEachDialect('webhooks', (dialect) => {
     expect(
       (await roster.webhooks.deliveries(projectId, endpoint.id, { status: 'pending' })).data,
     ).toHaveLength(5);
-    expect((await caught(roster.webhooks.deliveries(projectId, endpoint.id, { cursor: 'x' }))).code).toBe(
-      'invalid_cursor',
-    );
+    const badCursor = await caught(roster.webhooks.deliveries(projectId, endpoint.id, { cursor: 'x' }));
+    expect(badCursor.code).toBe('invalid_cursor');
+    expect(badCursor).toMatchObject({
+      message: 'Invalid cursor: it does not point at a delivery of this endpoint',
+      issues: [{ field: 'cursor', message: 'is not a valid cursor' }],
+    });
     expect((await caught(roster.webhooks.deliveries(projectId, endpoint.id, { limit: 0 }))).issues).toEqual([
       { field: 'limit', message: 'must be at least 1' },
     ]);

@@ -257,9 +257,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
       const valid = parseInput(listWebhookDeliveriesSchema, input);
       const endpoint = await endpointRow(projectId, endpointId);
       if (valid.cursor !== undefined && !isUuid(valid.cursor))
-        throw new RosterError('invalid_cursor', 'Invalid cursor', {
-          issues: [{ field: 'cursor', message: 'is not a cursor from a previous page' }],
-        });
+        throw RosterError.invalidCursor('cursor', 'a delivery of this endpoint');
       const limit = valid.limit ?? 50;
       const rows = await listDeliveries(db, {
         endpointId: endpoint.id,
