@@ -65,7 +65,7 @@ export async function appendChanges(
           project_id: projectId,
           type: change.type,
           contact_id: change.contactId,
-          data: JSON.stringify(change.data),
+          data: dialect.json(change.data),
           created_at: now,
         })),
       )
@@ -94,7 +94,7 @@ export async function appendBatch(
       project_id: projectId,
       type: BATCH_TYPE,
       contact_id: null,
-      data: JSON.stringify({ ...batch, groups }),
+      data: dialect.json({ ...batch, groups }),
       created_at: now,
     })
     .returning('seq')

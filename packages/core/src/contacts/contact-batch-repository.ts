@@ -140,7 +140,7 @@ export async function upsertContactBatch(
             projectId,
             email: row.email,
             subscribed: row.subscribed ?? true,
-            data: row.data === null ? null : JSON.stringify(row.data),
+            data: dialect.json(row.data),
             firstName: row.firstName,
             lastName: row.lastName,
             audienceId,

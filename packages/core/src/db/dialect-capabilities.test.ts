@@ -83,4 +83,40 @@ describeEachDialect('dialect capabilities', (name) => {
       await listener.end();
     }
   });
+
+  it('json encodes what parseJson decodes on a real JSON column, arrays included; null and undefined are SQL NULL', async () => {
+    const roster = await open();
+    const { dialect } = roster;
+    const project = await roster.projects.ensure('json');
+    const contact = await roster.contacts.create(project.id, { email: 'json@example.com' });
+    const values = [
+      { a: 1, nested: { b: [true, null, 'x'] } },
+      ['contact.created', 'contact.*'],
+      null,
+      undefined,
+    ];
+    const stored: unknown[] = [];
+    for (const [i, value] of values.entries()) {
+      const id = `00000000-0000-7000-8000-00000000000${i}`;
+      await roster.db
+        .insertInto('roster_events')
+        .values({
+          id,
+          project_id: project.id,
+          contact_id: contact.id,
+          name: 'e',
+          data: dialect.json(value),
+          created_at: '2026-01-01T00:00:00.000Z',
+        })
+        .execute();
+      const row = await roster.db
+        .selectFrom('roster_events')
+        .select('data')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      stored.push(dialect.parseJson(row.data));
+    }
+    expect(stored).toEqual([values[0], values[1], null, null]);
+    expect(values.map((value) => dialect.json(value) === null)).toEqual([false, false, true, true]);
+  });
 });

@@ -32,8 +32,11 @@ export interface DialectInfo {
   readonly blockingQueries: boolean;
   /** Encode a boolean for a bind parameter. */
   bool(value: boolean): number | boolean;
-  /** Encode a JSON object (or null) for a bind parameter. */
-  json(value: Record<string, unknown> | null): string | null;
+  /**
+   * Encode a value for a bind parameter of a JSON column (null and undefined: SQL NULL). The one
+   * JSON encoder: repositories and services call it for every JSON column they write.
+   */
+  json: typeof encodeJson;
   /**
    * Decode a JSON column as the driver returns it: TEXT to parse on SQLite, already a value on
    * PostgreSQL (jsonb). SQL NULL becomes null. The one JSON decoder: row mappers call it.
@@ -128,6 +131,16 @@ export interface DialectInfo {
   isForeignKeyViolation(error: unknown): boolean;
 }
 
+/**
+ * JSON text for a JSON column, the same on both dialects (PostgreSQL casts the text parameter to
+ * jsonb); SQL NULL for null and undefined.
+ */
+function encodeJson(value: object | string | number | boolean): string;
+function encodeJson(value: unknown): string | null;
+function encodeJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
 /** SQLite JSON path for object keys: `$."a"."b"` (keys never contain `"`, see segments/filter-validate.ts). */
 function sqlitePath(path: string[]): string {
   return `$${path.map((key) => `."${key}"`).join('')}`;
@@ -148,7 +161,7 @@ const sqlite: DialectInfo = {
   supportsSkipLocked: false,
   blockingQueries: true,
   bool: (value) => (value ? 1 : 0),
-  json: (value) => (value === null ? null : JSON.stringify(value)),
+  json: encodeJson,
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
   mergeJson(column, patch, remove) {
     // json_patch is RFC 7396 merge patch: it recurses into objects and drops nested nulls. A
@@ -230,7 +243,7 @@ const postgres: DialectInfo = {
   supportsSkipLocked: true,
   blockingQueries: false,
   bool: (value) => value,
-  json: (value) => (value === null ? null : JSON.stringify(value)),
+  json: encodeJson,
   parseJson: (value) => value ?? null,
   mergeJson(column, patch, remove) {
     let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}'::jsonb)`;

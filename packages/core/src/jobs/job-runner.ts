@@ -197,7 +197,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       project_id: job.projectId,
       type,
       status: 'queued' as const,
-      payload: dialect.json(job.payload as Record<string, unknown>),
+      payload: dialect.json(job.payload),
       attempts: 0,
       max_attempts: maxAttempts ?? options.maxAttempts,
       run_at: job.runAt ? job.runAt.toISOString() : at,

@@ -8,10 +8,6 @@ import type { Database, Db, JobRow, JobsTable } from '../db/schema.js';
  * `locked_by`, so a worker that lost its lock (released as stale) cannot overwrite the new owner.
  */
 
-function json(dialect: DialectInfo, value: unknown): string | null {
-  return value === null || value === undefined ? null : dialect.json(value as Record<string, unknown>);
-}
-
 export async function insertJob(db: Db, row: Insertable<JobsTable>): Promise<void> {
   await db.insertInto('roster_jobs').values(row).execute();
 }
@@ -195,7 +191,7 @@ export async function saveJobProgress(
   now: string,
 ): Promise<boolean> {
   return updateOwnedJob(db, id, workerId, {
-    progress: json(dialect, progress),
+    progress: dialect.json(progress),
     locked_at: now,
     updated_at: now,
   });
@@ -212,7 +208,7 @@ export async function completeJob(
 ): Promise<boolean> {
   return updateOwnedJob(db, id, workerId, {
     status: 'completed',
-    result: json(dialect, result),
+    result: dialect.json(result),
     locked_at: null,
     last_error: null,
     updated_at: now,

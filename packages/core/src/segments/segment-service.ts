@@ -210,7 +210,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
         name: valid.name,
         description: valid.description ?? null,
         type,
-        condition: type === 'DYNAMIC' ? JSON.stringify(valid.condition) : null,
+        condition: type === 'DYNAMIC' ? dialect.json(valid.condition) : null,
         track_membership: dialect.bool(valid.trackMembership ?? false),
         member_count: memberCount,
         created_at: now,
@@ -229,7 +229,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       if (valid.description !== undefined) set.description = valid.description;
       if (valid.trackMembership !== undefined) set.track_membership = dialect.bool(valid.trackMembership);
       if (valid.condition !== undefined && existing.type === 'DYNAMIC') {
-        set.condition = JSON.stringify(valid.condition);
+        set.condition = dialect.json(valid.condition);
         set.member_count = await repo.countMatchingContacts(
           db,
           projectId,

@@ -150,7 +150,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
           project_id: projectId,
           url: valid.url,
           description: valid.description ?? null,
-          event_types: JSON.stringify(valid.eventTypes),
+          event_types: dialect.json(valid.eventTypes),
           enabled: dialect.bool(enabled),
           disabled_reason: enabled ? null : 'user',
           secret: generateWebhookSecret(),
@@ -199,7 +199,7 @@ export function createWebhookService(deps: WebhookDeliveryDeps) {
         const changes: Updateable<WebhookEndpointsTable> = { updated_at: at };
         if (valid.url !== undefined) changes.url = valid.url;
         if (valid.description !== undefined) changes.description = valid.description;
-        if (valid.eventTypes !== undefined) changes.event_types = JSON.stringify(valid.eventTypes);
+        if (valid.eventTypes !== undefined) changes.event_types = dialect.json(valid.eventTypes);
         const wasEnabled = Boolean(row.enabled);
         if (valid.enabled === true && !wasEnabled) {
           Object.assign(changes, { enabled: dialect.bool(true), disabled_reason: null, failing_since: null });
