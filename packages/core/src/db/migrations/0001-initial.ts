@@ -96,7 +96,7 @@ export function migration0001Initial(dialect: 'sqlite' | 'postgres'): Migration 
         .columns(['project_id', 'audience_id', 'id'])
         .execute();
       // SQLite: per-project contact counts kept by triggers (an unfiltered `total` without a scan)
-      // and the bookkeeping of the optional substring index (see db/sqlite-contact-index.ts). An upsert that
+      // and the bookkeeping of the optional substring index (see contacts/sqlite-contact-index.ts). An upsert that
       // updates fires no insert trigger, so only real inserts and deletes count.
       if (sqliteOnly) {
         await sql`create table roster_contact_counts (
