@@ -308,6 +308,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           : await store.failJob(db, job.id, workerId, message, retryAt, now());
       if (failed && retryAt === null) {
         deps.changes?.committed();
+        if (definition.failedIn) wake(); // its failedIn may have queued jobs in its transaction
         await finished(definition, job);
       } else if (failed && retryAt !== null) wakeAt(retryAt);
     } finally {
@@ -507,7 +508,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
             return done;
           })
         : await store.failQueuedJob(db, job.id, reason, now());
-      if (cancelled) deps.changes?.committed();
+      if (cancelled) {
+        deps.changes?.committed();
+        if (definition?.failedIn) wake(); // its failedIn may have queued jobs in its transaction
+      }
       if (!cancelled) {
         throw RosterError.conflict(
           'job',
@@ -531,14 +535,29 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (locks.length === 0) return 0;
       const dead = deadWorkers(new Set(locks.flatMap((l) => (l.lockedBy ? [l.lockedBy] : []))));
       if (dead.length === 0 && !locks.some((l) => l.lockedAt === null || l.lockedAt < cutoff)) return 0;
-      const released = await store.releaseStaleJobs(
-        db,
-        dialect,
-        { lockedBefore: cutoff, deadWorkers: dead },
-        now(),
-      );
-      if (released > 0) await announce();
-      return released;
+      // A job failed for good here (its attempts used up by workers that died) runs its
+      // `failedIn` in the same transaction, as if its last attempt had failed in `execute`.
+      const released = await db.transaction().execute(async (trx) => {
+        const rows = await store.releaseStaleJobs(
+          trx,
+          dialect,
+          { lockedBefore: cutoff, deadWorkers: dead },
+          now(),
+        );
+        const failed: { definition: JobDefinition<any, any>; job: Job }[] = [];
+        for (const row of rows) {
+          const definition = definitions.get(row.type);
+          if (row.status !== 'failed' || !definition) continue;
+          const job = rowToJob(row, dialect);
+          if (definition.failedIn) await definition.failedIn(trx, job, job.lastError ?? 'failed');
+          failed.push({ definition, job });
+        }
+        return { count: rows.length, failed };
+      });
+      if (released.failed.length > 0) deps.changes?.committed();
+      for (const { definition, job } of released.failed) await finished(definition, job);
+      if (released.count > 0) await announce();
+      return released.count;
     },
 
     /**

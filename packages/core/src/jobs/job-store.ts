@@ -256,14 +256,17 @@ export async function releaseJob(db: Db, id: string, workerId: string, now: stri
  * With `SKIP LOCKED`, a row that an open transaction still holds (its worker is alive, e.g. in a
  * long batch, or another process is releasing it right now) is skipped instead of waited for:
  * a frozen worker's open transaction must not block every other process's release loop.
+ *
+ * Returns the released rows as they are now (status `queued`, or `failed` for those failed for
+ * good), so the caller can run the failed ones' `failedIn` in the same transaction.
  */
 export async function releaseStaleJobs(
   db: Db,
   dialect: DialectInfo,
   stale: { lockedBefore: string; deadWorkers: string[] },
   now: string,
-): Promise<number> {
-  const updated = await db
+): Promise<JobRow[]> {
+  return db
     .updateTable('roster_jobs')
     .set({
       status: sql<JobsTable['status']>`case when attempts >= max_attempts then 'failed' else 'queued' end`,
@@ -284,8 +287,8 @@ export async function releaseStaleJobs(
         eb.selectFrom('roster_jobs').select('id').where('status', '=', 'running').forUpdate().skipLocked(),
       ),
     )
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows);
+    .returningAll()
+    .execute();
 }
 
 /** The locks of running jobs (worker and time), to find the stale ones without a write. */

@@ -83,7 +83,12 @@ export interface JobDefinition<P = unknown, R = unknown> {
    * both happen or neither does.
    */
   completedIn?(trx: Transaction<Database>, job: Job<P>, result: R): Promise<void>;
-  /** Runs in the transaction that fails the job for good (not for attempts that will be retried). */
+  /**
+   * Runs in the transaction that fails the job for good (not for attempts that will be retried):
+   * its last attempt threw, its attempts were used up by workers that died (released as stale,
+   * `error` is then the job's `lastError`), or it was cancelled. Jobs it queues in `trx` are
+   * picked up when that transaction commits (the runner wakes).
+   */
   failedIn?(trx: Transaction<Database>, job: Job<P>, error: string): Promise<void>;
   /** Called once when the job is finished for good (completed or finally failed), e.g. to delete its file. */
   onFinished?(db: Kysely<Database>, job: Job<P>): Promise<void>;

@@ -414,6 +414,20 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   const job: JobDefinition<WebhookDeliveryJobPayload, { skipped?: string; status?: string }> = {
     type: WEBHOOK_DELIVERY_JOB_TYPE,
     lane: WEBHOOK_DELIVERY_LANE,
+    /**
+     * The attempt's job failed for good (every run was interrupted before the outcome was
+     * recorded, `ATTEMPT_JOB_MAX_RUNS` times): the delivery fails, saying why, and the next one of
+     * its chain starts, in the runner's transaction. Otherwise it would stay pending with a job
+     * that never runs again, and hold back every later delivery of its contact to the endpoint.
+     */
+    async failedIn(trx, failedJob, error) {
+      const delivery = await findDelivery(trx, failedJob.payload.deliveryId);
+      if (delivery?.status !== 'pending' || delivery.job_id !== failedJob.id) return;
+      await lockEndpoints(trx, dialect, [delivery.endpoint_id]);
+      const reason = `attempt could not be run: ${error}`;
+      if (await updatePendingDeliveryOfJob(trx, delivery.id, failedJob.id, failedWithoutAttempt(reason, now())))
+        await startChain(trx, delivery.endpoint_id, delivery.ordering_key);
+    },
     async run(ctx) {
       const delivery = await findDelivery(db, ctx.job.payload.deliveryId);
       if (delivery?.status !== 'pending' || delivery.job_id !== ctx.job.id)
