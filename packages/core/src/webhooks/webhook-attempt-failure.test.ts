@@ -6,8 +6,8 @@ import {
 } from '@roster/test-harness';
 import { afterEach, expect, it } from 'vitest';
 import { uuidv7 } from '../ids.js';
-import type { WebhookResolver } from './webhook-target.js';
 import { createWebhookService } from './webhook-service.js';
+import type { WebhookResolver } from './webhook-target.js';
 
 let time = Date.parse('2030-01-01T00:00:00.000Z');
 const clock = () => new Date(time);

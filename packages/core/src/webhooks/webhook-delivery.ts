@@ -425,7 +425,9 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       if (delivery?.status !== 'pending' || delivery.job_id !== failedJob.id) return;
       await lockEndpoints(trx, dialect, [delivery.endpoint_id]);
       const reason = `attempt could not be run: ${error}`;
-      if (await updatePendingDeliveryOfJob(trx, delivery.id, failedJob.id, failedWithoutAttempt(reason, now())))
+      if (
+        await updatePendingDeliveryOfJob(trx, delivery.id, failedJob.id, failedWithoutAttempt(reason, now()))
+      )
         await startChain(trx, delivery.endpoint_id, delivery.ordering_key);
     },
     async run(ctx) {
