@@ -60,6 +60,22 @@ export interface NewContactRow extends Omit<Contact, 'createdAt' | 'updatedAt'> 
   now: string;
 }
 
+/** The contact a `NewContactRow` becomes once inserted (as `rowToContact` would read it back). */
+export function newRowToContact(row: NewContactRow): Contact {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    email: row.email,
+    subscribed: row.subscribed,
+    data: row.data && Object.keys(row.data).length > 0 ? row.data : null,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    audienceId: row.audienceId,
+    createdAt: row.now,
+    updatedAt: row.now,
+  };
+}
+
 function newContactValues(dialect: DialectInfo, row: NewContactRow) {
   return contactValues({ ...row, data: dialect.json(row.data) }, dialect);
 }

@@ -101,22 +101,6 @@ function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
 }
 
-/** The contact a `NewContactRow` becomes once inserted (as `rowToContact` would read it back). */
-function newRowToContact(row: repo.NewContactRow): Contact {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    email: row.email,
-    subscribed: row.subscribed,
-    data: row.data && Object.keys(row.data).length > 0 ? row.data : null,
-    firstName: row.firstName,
-    lastName: row.lastName,
-    audienceId: row.audienceId,
-    createdAt: row.now,
-    updatedAt: row.now,
-  };
-}
-
 export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
   const index = deps.contactIndex;
@@ -318,7 +302,7 @@ export function createContactService(deps: ContactServiceDeps) {
             const stored = await repo.insertContactsIfNew(trx, dialect, rows);
             const byEmail = new Map(rows.map((row) => [row.email, row]));
             const changes = stored.map(({ email }) => {
-              const contact = newRowToContact(byEmail.get(email)!);
+              const contact = repo.newRowToContact(byEmail.get(email)!);
               return { type: 'contact.created' as const, contactId: contact.id, data: { contact } };
             });
             await recordChanges(deps, trx, projectId, changes, now);

@@ -1,8 +1,13 @@
 import type { RawBuilder, Updateable } from 'kysely';
-import { recordBatch } from '../changes/contact-changes.js';
+import { recordBatch, recordChanges } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
-import { findContactIdsByEmail, insertContactsIfNew } from '../contacts/contact-repository.js';
+import {
+  findContactIdsByEmail,
+  insertContactsIfNew,
+  type NewContactRow,
+  newRowToContact,
+} from '../contacts/contact-repository.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
 import type { SegmentRow, SegmentsTable } from '../db/schema.js';
 import { RosterError } from '../errors.js';
@@ -285,17 +290,17 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       const row = await getRow(projectId, id);
       staticOnly(row, 'add contacts to');
       const emails = [...new Set(valid.emails.map(normaliseEmail))];
-      let contacts = await contactIdsByEmail(projectId, emails);
-      let created = 0;
       const now = isoNow(clock);
-      if (valid.createMissing) {
-        const have = new Set(contacts.map((c) => c.email));
-        const missing = emails.filter((e) => !have.has(e) && e.length > 0);
-        const subscribed = valid.subscribed ?? true;
-        const inserted = await insertContactsIfNew(
-          db,
-          dialect,
-          missing.map((email) => ({
+      // One transaction: the contacts created, their memberships and their `contact.created`
+      // events (as `contacts.createMany` and imports record them) are written together or not at all.
+      const { contacts, created } = await db.transaction().execute(async (trx) => {
+        let contacts = await findContactIdsByEmail(trx, projectId, emails);
+        let created: Contact[] = [];
+        if (valid.createMissing) {
+          const have = new Set(contacts.map((c) => c.email));
+          const missing = emails.filter((e) => !have.has(e) && e.length > 0);
+          const subscribed = valid.subscribed ?? true;
+          const rows: NewContactRow[] = missing.map((email) => ({
             id: uuidv7(),
             projectId,
             email,
@@ -305,19 +310,30 @@ export function createSegmentService(deps: SegmentServiceDeps) {
             lastName: null,
             audienceId: null,
             now,
-          })),
+          }));
+          const inserted = new Set((await insertContactsIfNew(trx, dialect, rows)).map((r) => r.id));
+          created = rows.filter((r) => inserted.has(r.id)).map(newRowToContact);
+          if (missing.length > 0) contacts = await findContactIdsByEmail(trx, projectId, emails);
+        }
+        await repo.enterMembers(
+          trx,
+          row.id,
+          contacts.map((c) => c.id),
+          now,
         );
-        created += inserted.length;
-        if (missing.length > 0) contacts = await contactIdsByEmail(projectId, emails);
-      }
+        // Last in the transaction (the outbox's append lock on PostgreSQL, see `appendChanges`).
+        await recordChanges(
+          deps,
+          trx,
+          projectId,
+          created.map((contact) => ({ type: 'contact.created', contactId: contact.id, data: { contact } })),
+          now,
+        );
+        return { contacts, created: created.length };
+      });
+      if (created > 0) deps.changes?.committed();
       const found = new Set(contacts.map((c) => c.email));
       const notFound = valid.emails.filter((e) => !found.has(normaliseEmail(e)));
-      await repo.enterMembers(
-        db,
-        row.id,
-        contacts.map((c) => c.id),
-        now,
-      );
       if (contacts.length > 0) await saveCount(row.id, await countMembers(row.id));
       return { added: contacts.length, created, notFound };
     },
