@@ -24,7 +24,13 @@ export type {
   OutboxEvent,
 } from './changes/change-types.js';
 export type { Clock } from './clock.js';
-export { applyDataPatch, RESERVED_DATA_KEYS, toDataPatch } from './contacts/contact-data.js';
+export {
+  applyDataPatch,
+  type DataKeyTypes,
+  type DataValueType,
+  RESERVED_DATA_KEYS,
+  toDataPatch,
+} from './contacts/contact-data.js';
 export { isValidEmail, normaliseEmail } from './contacts/contact-fields.js';
 export type { BulkCreateResult, Contact, ContactPage, UpsertResult } from './contacts/contact-types.js';
 export { checkEmail, type EmailCheck } from './contacts/email-check.js';
@@ -46,8 +52,6 @@ export { isUuid, uuidv7 } from './ids.js';
 export {
   type CsvDataType,
   csvDataType,
-  type DataKeyTypes,
-  type DataValueType,
   dataColumnName,
   parseTypedCell,
   parseTypedDataKey,

@@ -6,13 +6,18 @@ import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
-import { type DataKeyTypes, type DataValueType, TRIMMED_CHARACTERS } from '../imports/csv-format.js';
 import { keysetPage } from '../paging.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
-import { initialData, toDataPatch } from './contact-data.js';
+import {
+  type DataKeyTypes,
+  type DataValueType,
+  initialData,
+  TRIMMED_CHARACTERS,
+  toDataPatch,
+} from './contact-data.js';
 import { normaliseEmail, normaliseEmailSearch } from './contact-fields.js';
 import type { ContactIndex, SearchCandidates } from './contact-index.js';
 import * as repo from './contact-repository.js';

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
+import { type DataKeyTypes, RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
 import { clipText, RosterError } from '../errors.js';
 
 /** The delimiters roster recognises: comma, and the semicolon and tab of spreadsheet exports. */
@@ -212,20 +212,6 @@ export function unescapeFormula(value: string): string {
 export const CSV_DATA_TYPES = ['string', 'number', 'boolean', 'json'] as const;
 export type CsvDataType = (typeof CSV_DATA_TYPES)[number];
 
-/** The JSON type of a stored data value, as `contacts.dataKeyTypes` reports it. */
-export type DataValueType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null';
-
-/** One data key of a set of contacts: the JSON types of its values, and whether a string value would not survive a CSV cell. */
-export interface DataKeyTypes {
-  key: string;
-  types: DataValueType[];
-  /**
-   * Some string value is empty or has leading or trailing whitespace: an import trims cells and
-   * reads an empty cell as "no value", so such a string only reads back exactly as JSON.
-   */
-  untrimmedStrings: boolean;
-}
-
 /**
  * The column type a key is exported with: `string`, `number` or `boolean` when every value has
  * that one type (strings only if none is empty or padded with spaces), else `json` (objects,
@@ -302,7 +288,3 @@ export function parseTypedCell(
     return { problem: 'is not valid JSON' };
   }
 }
-
-/** The characters `String.prototype.trim` removes (what an import trims from a cell). */
-export const TRIMMED_CHARACTERS =
-  ' \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
