@@ -1,9 +1,9 @@
 import { type ChangeFeed, createChangeFeed } from './changes/change-feed.js';
-import type { ChangeNotifier } from './changes/change-types.js';
-import { OUTBOX_CHANNEL } from './changes/outbox-repository.js';
 import { listenForJobs } from './db/postgres-listener.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import type { ResolvedJobsOptions } from './options.js';
+import { OUTBOX_CHANNEL } from './outbox/outbox-repository.js';
+import type { ChangeNotifier } from './outbox/outbox-types.js';
 import type { ServiceDeps } from './service-deps.js';
 
 export interface BackgroundDeps extends Omit<ServiceDeps, 'changes'> {

@@ -15,11 +15,9 @@ export type {
 } from './changes/change-feed.js';
 export type {
   ChangeEvent,
-  ChangeEventType,
   ChangePage,
   ContactDeletedData,
   ContactEventData,
-  ContactField,
   ContactUpdatedData,
   OutboxEvent,
 } from './changes/change-types.js';
@@ -88,6 +86,7 @@ export type {
   SqliteOptions,
   WebhooksOptions,
 } from './options.js';
+export type { ChangeEventType, ContactField } from './outbox/outbox-types.js';
 export type { Project } from './projects/project-types.js';
 export { createRoster, type Roster } from './roster.js';
 export type { Filter, FilterCondition, FilterGroup } from './segments/filter-types.js';

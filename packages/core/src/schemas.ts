@@ -27,15 +27,7 @@ export {
   type BulkOperation,
   type BulkQueryOperation,
 } from './bulk/bulk-types.js';
-export {
-  CONTACT_CHANGE_TYPES,
-  type ContactChangeType,
-  JOB_CHANGE_TYPES,
-  type JobChangeType,
-  type ListChangesInput,
-  listChangesSchema,
-  type SegmentChangeType,
-} from './changes/change-types.js';
+export { type ListChangesInput, listChangesSchema } from './changes/change-types.js';
 export { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from './contacts/contact-fields.js';
 export {
   type BulkCreateContactsInput,
@@ -73,6 +65,13 @@ export { CSV_DATA_TYPES } from './imports/csv-format.js';
 export { MAX_KEPT_IMPORT_ERRORS } from './imports/import-types.js';
 export { createKeySchema } from './keys/key-schemas.js';
 export { DEFAULT_LIMITS, DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './options.js';
+export {
+  CONTACT_CHANGE_TYPES,
+  type ContactChangeType,
+  JOB_CHANGE_TYPES,
+  type JobChangeType,
+  type SegmentChangeType,
+} from './outbox/outbox-types.js';
 export {
   FILTER_OPERATORS,
   type FilterOperator,

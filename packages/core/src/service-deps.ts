@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { ChangeNotifier } from './changes/change-types.js';
 import type { Clock } from './clock.js';
 import type { DialectInfo } from './db/dialect.js';
 import type { Database } from './db/schema.js';
+import type { ChangeNotifier } from './outbox/outbox-types.js';
 
 /**
  * What every `create…Service` takes: one object, extended per service with its own options

@@ -1,8 +1,8 @@
-import { recordBatch } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { clearAudienceFromContacts } from '../contacts/contact-batch-repository.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import { recordBatch } from '../outbox/outbox-writes.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './audience-repository.js';

@@ -1,7 +1,8 @@
-import type { OutboxBatchGroup } from '../changes/change-types.js';
-import { type ChangeDeps, recordBatch, recordSubscriptionFlips } from '../changes/contact-changes.js';
 import * as repo from '../contacts/contact-batch-repository.js';
+import { recordSubscriptionFlips } from '../contacts/contact-changes.js';
 import type { Db } from '../db/schema.js';
+import type { OutboxBatchGroup } from '../outbox/outbox-types.js';
+import { type ChangeDeps, recordBatch } from '../outbox/outbox-writes.js';
 import type { BulkOperation } from './bulk-types.js';
 
 /**

@@ -1,7 +1,7 @@
-import { recordJobChange } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import * as writes from '../contacts/contact-batch-repository.js';
 import type { Job, JobContext, JobDefinition } from '../jobs/job-types.js';
+import { recordJobChange } from '../outbox/outbox-writes.js';
 import type { JobSummary } from '../wire.js';
 import { BulkChanges } from './bulk-changes.js';
 import * as repo from './bulk-query-repository.js';

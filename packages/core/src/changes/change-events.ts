@@ -1,8 +1,9 @@
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
-import type { ChangeEvent, ChangeEventType, OutboxBatch } from './change-types.js';
-import { BATCH_TYPE, type OutboxRow } from './outbox-repository.js';
+import { BATCH_TYPE, type OutboxRow } from '../outbox/outbox-repository.js';
+import type { ChangeEventType, OutboxBatch } from '../outbox/outbox-types.js';
+import type { ChangeEvent } from './change-types.js';
 
 /** Contact ids per `in (...)` read. */
 const READ_CHUNK = 500;

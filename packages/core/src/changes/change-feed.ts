@@ -2,18 +2,17 @@ import type { Kysely, Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
+import * as outbox from '../outbox/outbox-repository.js';
+import type { ChangeEventType, ChangeNotifier } from '../outbox/outbox-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { expandOutboxRows, parseChangeEventId } from './change-events.js';
 import {
   type ChangeEvent,
-  type ChangeEventType,
-  type ChangeNotifier,
   type ChangePage,
   type ListChangesInput,
   listChangesSchema,
 } from './change-types.js';
-import * as outbox from './outbox-repository.js';
 
 /**
  * Handles a batch of change events for a durable consumer, in `trx`: the consumer's cursor moves

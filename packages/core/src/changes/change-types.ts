@@ -1,28 +1,6 @@
 import { z } from 'zod';
 import type { Contact } from '../contacts/contact-types.js';
-
-/** Change events about one contact. */
-export const CONTACT_CHANGE_TYPES = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'contact.subscribed',
-  'contact.unsubscribed',
-] as const;
-export type ContactChangeType = (typeof CONTACT_CHANGE_TYPES)[number];
-
-/** Change events about a job. */
-export const JOB_CHANGE_TYPES = ['import.completed', 'import.failed', 'bulk.completed'] as const;
-export type JobChangeType = (typeof JOB_CHANGE_TYPES)[number];
-
-/** `segment.<slug>.entry` / `segment.<slug>.exit`, for segments with `trackMembership`. */
-export type SegmentChangeType = `segment.${string}.entry` | `segment.${string}.exit`;
-
-/** Every change-event type roster emits. */
-export type ChangeEventType = ContactChangeType | JobChangeType | SegmentChangeType;
-
-/** The fields a `contact.updated` event can name in `changed`. */
-export type ContactField = 'email' | 'subscribed' | 'data' | 'firstName' | 'lastName' | 'audienceId';
+import type { ChangeEventType, ContactField } from '../outbox/outbox-types.js';
 
 /**
  * One change event, as consumers and subscribers receive it. Events are read from the outbox in
@@ -74,44 +52,6 @@ export interface ContactUpdatedData extends ContactEventData {
 export interface ContactDeletedData extends Record<string, unknown> {
   contact: Contact | { id: string; email: string };
   jobId?: string;
-}
-
-/**
- * An outbox row of type `batch`: many contacts' events in one row (imports, bulk operations,
- * segment refreshes), expanded into one `ChangeEvent` per contact when read. Groups are expanded in
- * order; event `i` of the row has id `<row id>_<i>`.
- */
-export interface OutboxBatch extends Record<string, unknown> {
-  groups: OutboxBatchGroup[];
-}
-
-export interface OutboxBatchGroup {
-  type: ChangeEventType;
-  /** Shared by every event of the group. */
-  data: Record<string, unknown>;
-  contactIds: string[];
-  /** Parallel to `contactIds` where the contacts are gone (deletes): their emails. */
-  emails?: string[];
-  /** Add the contact as read at dispatch time (`contact`). */
-  withContact?: boolean;
-}
-
-/**
- * What the write paths tell the change feed (see `ServiceDeps.changes`): the feed implements it,
- * the writers only call it.
- */
-export interface ChangeNotifier {
-  /** Change events were appended in an open transaction; `firstSeq` is the lowest seq written. */
-  appended(firstSeq: number): void;
-  /** A transaction that may have appended change events has committed: dispatch now. */
-  committed(): void;
-}
-
-/** A change event to append (see `appendChanges`). */
-export interface NewChange {
-  type: ChangeEventType;
-  contactId: string | null;
-  data: Record<string, unknown>;
 }
 
 export const listChangesSchema = z.object({

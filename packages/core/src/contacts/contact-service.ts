@@ -1,16 +1,17 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
-import { recordChanges, recordContactWrite } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import { recordChanges } from '../outbox/outbox-writes.js';
 import { keysetPage } from '../paging.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
+import { recordContactWrite } from './contact-changes.js';
 import {
   type DataKeyTypes,
   type DataValueType,

@@ -173,7 +173,7 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
-/** The change-event outbox (migration 0004, see changes/outbox-repository.ts). */
+/** The change-event outbox (migration 0004, see outbox/outbox-repository.ts). */
 export interface OutboxTable {
   seq: Generated<number | string>;
   id: string;

@@ -1,7 +1,5 @@
 import { basename } from 'node:path';
 import { audienceExists } from '../audiences/audience-repository.js';
-import type { ContactField, OutboxBatchGroup } from '../changes/change-types.js';
-import { recordBatch, recordJobChange } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
@@ -11,6 +9,8 @@ import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
 import type { JobStatusView } from '../jobs/job-status.js';
 import type { Job, JobContext, JobDefinition } from '../jobs/job-types.js';
+import type { ContactField, OutboxBatchGroup } from '../outbox/outbox-types.js';
+import { recordBatch, recordJobChange } from '../outbox/outbox-writes.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
 import type { ImportView, JobSummary } from '../wire.js';

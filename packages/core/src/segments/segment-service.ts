@@ -1,5 +1,4 @@
 import type { RawBuilder, Updateable } from 'kysely';
-import { recordBatch, recordChanges } from '../changes/contact-changes.js';
 import { isoNow } from '../clock.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
 import {
@@ -15,6 +14,7 @@ import { insertEvents } from '../events/event-repository.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobDefinition } from '../jobs/job-types.js';
+import { recordBatch, recordChanges } from '../outbox/outbox-writes.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { BLOCKING_SCAN_CHUNK, contactChunks } from './contact-chunks.js';

@@ -6,8 +6,8 @@ import {
 } from '@roster/test-harness';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, expect, it } from 'vitest';
-import { appendChanges } from '../changes/outbox-repository.js';
 import type { WebhooksOptions } from '../options.js';
+import { appendChanges } from '../outbox/outbox-repository.js';
 import type { Roster } from '../roster.js';
 
 interface Hit {

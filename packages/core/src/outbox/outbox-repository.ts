@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import { uuidv7 } from '../ids.js';
-import type { NewChange, OutboxBatch } from './change-types.js';
+import type { NewChange, OutboxBatch } from './outbox-types.js';
 
 /** The PostgreSQL channel an append notifies (payload: the schema), heard by other processes' dispatchers. */
 export const OUTBOX_CHANNEL = 'roster_outbox';
