@@ -115,6 +115,13 @@ const QUEUED = sql<'queued'>`'queued'`;
  * a skip scan finds each type's projects with queued jobs (one index seek each), one more seek
  * finds each group's oldest due job, and only these heads are sorted. The cost grows with the
  * number of projects with queued jobs, never with the number of jobs.
+ *
+ * On PostgreSQL: the heads are never joined back to roster_jobs (`j.id = <head subquery>` cannot
+ * use an index, and with a lane of five types and no statistics the planner hashed the whole table:
+ * 50–150 ms at 100 000 queued jobs); the head's run_at is looked up by primary key in the ORDER BY
+ * instead. The group seeks order by the whole index key (project_id, run_at, id), which only
+ * `roster_jobs_queued` delivers presorted: once analysed with one type dominant, ordering by
+ * project_id alone let the planner walk (project_id, type, id) for a type with no queued job.
  */
 async function pickClaimGroup(
   db: Db,
@@ -136,13 +143,13 @@ async function pickClaimGroup(
         select t.type, (
           select q.project_id from roster_jobs q
           where q.status = ${QUEUED} and q.type = t.type
-          order by q.project_id limit 1)
+          order by q.project_id, q.run_at, q.id limit 1)
         from lane_types t
         union all
         select g.type, (
           select q.project_id from roster_jobs q
           where q.status = ${QUEUED} and q.type = g.type and q.project_id > g.project_id
-          order by q.project_id limit 1)
+          order by q.project_id, q.run_at, q.id limit 1)
         from groups g where g.project_id is not null
       ),
       heads (type, project_id, id) as (
@@ -153,10 +160,11 @@ async function pickClaimGroup(
           order by q.run_at, q.id limit 1)
         from groups g where g.project_id is not null
       )
-    select h.type, h.project_id from heads h join roster_jobs j on j.id = h.id
+    select h.type, h.project_id from heads h
+    where h.id is not null
     order by (
       select count(*) from roster_jobs r where r.status = 'running' and ${runningProject} = h.project_id
-    ), j.run_at, j.id
+    ), (select j.run_at from roster_jobs j where j.id = h.id), h.id
     limit 1`.execute(db);
   return rows[0];
 }
