@@ -1,5 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRoster } from '@roster/core';
+import { afterEach, beforeEach } from 'vitest';
 
 /**
  * How tests run the `roster` CLI: from its TypeScript sources (never from dist/, which may be stale or
@@ -147,4 +152,31 @@ export function progressFrames(output: string, label: string): { percent: number
     frames.push({ percent: Number(match[1]), rows: Number(match[2]!.replace(/,/g, '')) });
   }
   return frames;
+}
+
+/**
+ * Gives each test of the file a fresh temporary directory (named `prefix…`), removed after the test:
+ * `onCreate` receives its path before the test runs.
+ */
+export function tempDirPerTest(prefix: string, onCreate: (dir: string) => void): void {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    onCreate(dir);
+  });
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** The contacts of the `default` project in `database` (first 100), as `{ email: data }`. */
+export async function contactsOf(database: string) {
+  const roster = await createRoster({ database });
+  try {
+    const project = await roster.projects.ensure('default');
+    const page = await roster.contacts.list(project.id, { limit: 100 });
+    return Object.fromEntries(page.data.map((c) => [c.email, c.data]));
+  } finally {
+    await roster.close();
+  }
 }

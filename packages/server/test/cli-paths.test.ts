@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRoster } from '@roster/core';
 import { createPgTestSchema, PG_URL, type PgTestSchema } from '@roster/test-harness';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli, type ServeProcess, startServe } from './cli-helpers.js';
+import { contactsOf, runCli, type ServeProcess, startServe } from './cli-helpers.js';
 
 // Each CLI process starts Node and the TypeScript loader: slow on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -31,17 +30,6 @@ afterEach(() => {
 /** Runs the CLI as a pnpm script run from `userDir` runs it: in the repository's root. */
 const runFromUserDir = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   runCli(args, { INIT_CWD: userDir, ROSTER_DB: '', ...env }, REPO_ROOT);
-
-async function contactsOf(database: string) {
-  const roster = await createRoster({ database });
-  try {
-    const project = await roster.projects.ensure('default');
-    const page = await roster.contacts.list(project.id, { limit: 100 });
-    return Object.fromEntries(page.data.map((c) => [c.email, c.data]));
-  } finally {
-    await roster.close();
-  }
-}
 
 describe('relative paths of a CLI run as a pnpm script (INIT_CWD)', () => {
   it('reads the import file and writes --db and export --out where the user typed the command', async () => {

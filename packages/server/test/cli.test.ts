@@ -1,22 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli, startServe } from './cli-helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { runCli, startServe, tempDirPerTest } from './cli-helpers.js';
 
 // Each CLI process starts Node and the TypeScript loader: slow on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 120_000 });
 
 let dir: string;
 let db: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'roster-cli-'));
+tempDirPerTest('roster-cli-', (created) => {
+  dir = created;
   db = join(dir, 'roster.db');
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function contacts(url: string, key: string) {

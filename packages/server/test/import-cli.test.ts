@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRoster, LOCAL_IMPORT_JOB_TYPE } from '@roster/core';
 import { createPgTestSchema, PG_URL, type PgTestSchema } from '@roster/test-harness';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli, type ServeProcess, startServe } from './cli-helpers.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { contactsOf, runCli, type ServeProcess, startServe, tempDirPerTest } from './cli-helpers.js';
 
 // Each CLI process starts Node and the TypeScript loader: slow on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -15,29 +14,15 @@ const NO_PG = fileURLToPath(new URL('./no-pg.cjs', import.meta.url));
 
 let dir: string;
 let db: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'roster-import-cli-'));
+tempDirPerTest('roster-import-cli-', (created) => {
+  dir = created;
   db = join(dir, 'roster.db');
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function csvFile(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-async function contactsOf(database: string) {
-  const roster = await createRoster({ database });
-  try {
-    const project = await roster.projects.ensure('default');
-    const page = await roster.contacts.list(project.id, { limit: 100 });
-    return Object.fromEntries(page.data.map((c) => [c.email, c.data]));
-  } finally {
-    await roster.close();
-  }
 }
 
 describe('roster import', () => {

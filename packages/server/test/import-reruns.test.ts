@@ -26,6 +26,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => out.once('finish', () => resolve()));
 });
 
+/** A database path and a CSV file holding `text`, both named `name` in the shared folder. */
+function caseFiles(name: string, text: string) {
+  const csv = join(dir, `${name}.csv`);
+  writeFileSync(csv, text);
+  return { db: join(dir, `${name}.db`), csv };
+}
+
 const count = (text: string) => Number(text.replace(/,/g, ''));
 
 describe('roster import in a terminal', () => {
@@ -82,9 +89,7 @@ describe('roster import in a terminal', () => {
 
 describe('roster import reruns', () => {
   it('resumes the job of a killed import itself (roster serve never claims it), then reports the file already imported, and imports it again only with --force', async () => {
-    const db = join(dir, 'served.db');
-    const csv = join(dir, 'served.csv');
-    writeFileSync(csv, 'email\na@example.com\nb@example.com\n');
+    const { db, csv } = caseFiles('served', 'email\na@example.com\nb@example.com\n');
     // The import is killed right after queueing its job (before or while running it).
     const child = spawn(process.execPath, [...ROSTER_CLI_ARGS, 'import', csv, '--db', db, '--no-progress'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -136,9 +141,7 @@ describe('roster import reruns', () => {
   }, 300_000);
 
   it('fails at once for a file changed after its import was interrupted, and --force starts afresh', async () => {
-    const db = join(dir, 'changed.db');
-    const csv = join(dir, 'changed.csv');
-    writeFileSync(csv, 'email\na@example.com\n');
+    const { db, csv } = caseFiles('changed', 'email\na@example.com\n');
     // An interrupted import: queued, never finished.
     const roster = await createRoster({ database: db });
     const project = await roster.projects.ensure('default');
@@ -170,9 +173,10 @@ describe('roster import reruns', () => {
 
 describe('roster import options', () => {
   it('imports into an audience given by name or id, with --name-columns', async () => {
-    const db = join(dir, 'audience.db');
-    const csv = join(dir, 'audience.csv');
-    writeFileSync(csv, 'email,first_name,Last Name,plan\nada@example.com,Ada,Lovelace,pro\n');
+    const { db, csv } = caseFiles(
+      'audience',
+      'email,first_name,Last Name,plan\nada@example.com,Ada,Lovelace,pro\n',
+    );
     const roster = await createRoster({ database: db });
     const project = await roster.projects.ensure('default');
     const vip = await roster.audiences.create(project.id, { name: 'VIP' });

@@ -76,12 +76,12 @@ describeEachDialect('roster server limits', (dialect) => {
     await roster.close();
   });
 
+  /** A server whose headers and request timeouts are short enough to wait for in a test. */
+  const startWithShortTimeouts = () =>
+    startServer({ roster, port: 0, limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 } });
+
   it('answers 408 and closes a connection whose request is not complete within the request timeout', async () => {
-    running = await startServer({
-      roster,
-      port: 0,
-      limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
-    });
+    running = await startWithShortTimeouts();
     const { socket, answer } = await open();
     // A valid key and a body that never completes.
     socket.write(
@@ -94,11 +94,7 @@ describeEachDialect('roster server limits', (dialect) => {
   });
 
   it('closes a connection that never finishes its request head within the headers timeout', async () => {
-    running = await startServer({
-      roster,
-      port: 0,
-      limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
-    });
+    running = await startWithShortTimeouts();
     const { socket, answer } = await open();
     socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
     expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
@@ -141,11 +137,7 @@ describeEachDialect('roster server limits', (dialect) => {
   });
 
   it('closes a connection that sends nothing within the headers timeout', async () => {
-    running = await startServer({
-      roster,
-      port: 0,
-      limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
-    });
+    running = await startWithShortTimeouts();
     const started = Date.now();
     const { answer } = await open();
     expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
