@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { CliError, type CommonFlags, DB_HELP, projectName, userPath } from '../config.js';
-import { existingProject, withRoster } from './with-roster.js';
+import { CliError, type CommonFlags, projectName, userPath } from '../config.js';
+import { existingProject, rosterOptions, withRoster } from './with-roster.js';
 
 interface ExportFlags extends CommonFlags {
   format: string;
@@ -21,11 +21,12 @@ async function write(out: Writable, text: string): Promise<void> {
 }
 
 export function registerExportCommand(program: Command): void {
-  program
-    .command('export')
-    .description('Export every contact of a project as CSV (data fields as columns) or JSON, streaming')
-    .option('--db <path|url>', DB_HELP)
-    .option('--project <name>', 'project to export', 'default')
+  rosterOptions(
+    program
+      .command('export')
+      .description('Export every contact of a project as CSV (data fields as columns) or JSON, streaming'),
+    { help: 'project to export', default: 'default' },
+  )
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--no-progress', 'do not show progress (shown on stderr when the output is a file or a pipe)')

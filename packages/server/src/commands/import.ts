@@ -1,16 +1,9 @@
 import type { ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import type { Command } from 'commander';
-import {
-  CliError,
-  type CommonFlags,
-  DB_HELP,
-  dbPath,
-  formatCount,
-  projectName,
-  userPath,
-} from '../config.js';
+import { CliError, type CommonFlags, dbPath, formatCount, projectName, userPath } from '../config.js';
 import { capHeap } from '../heap-cap.js';
 import type { ProgressSample } from '../progress.js';
+import { rosterOptions } from './with-roster.js';
 
 interface ImportFlags extends CommonFlags {
   audience?: string;
@@ -103,15 +96,16 @@ async function runToEnd(
 }
 
 export function registerImportCommand(program: Command): void {
-  program
-    .command('import')
-    .description(
-      'Import a CSV file of any size from disk. Rerunning the same command resumes an interrupted import; ' +
-        'a file already imported unchanged is not imported again (unless --force)',
-    )
-    .argument('<file>', 'CSV file with an email column (comma, semicolon or tab separated)')
-    .option('--db <path|url>', DB_HELP)
-    .option('--project <name>', 'project to import into (created if missing)', 'default')
+  rosterOptions(
+    program
+      .command('import')
+      .description(
+        'Import a CSV file of any size from disk. Rerunning the same command resumes an interrupted import; ' +
+          'a file already imported unchanged is not imported again (unless --force)',
+      )
+      .argument('<file>', 'CSV file with an email column (comma, semicolon or tab separated)'),
+    { help: 'project to import into (created if missing)', default: 'default' },
+  )
     .option('--audience <id|name>', 'put every imported contact in this audience of the project')
     .option(
       '--email-column <name>',

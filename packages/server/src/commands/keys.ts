@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, DB_HELP, projectName } from '../config.js';
-import { existingProject, withRoster } from './with-roster.js';
+import { existingProject, rosterOptions, withRoster } from './with-roster.js';
 
 export function registerKeysCommand(program: Command): void {
   const keys = program.command('keys').description('Manage API keys');
 
-  keys
-    .command('create')
-    .description('Create an API key for a project (creating the project if needed)')
-    .option('--db <path|url>', DB_HELP)
-    .option('--project <name>', 'project name', 'default')
+  rosterOptions(
+    keys.command('create').description('Create an API key for a project (creating the project if needed)'),
+    { help: 'project name', default: 'default' },
+  )
     .option('--prefix <prefix>', 'key prefix, e.g. sk_ (Plunk) or un_ (Unosend)', 'sk_')
     .option('--public', "a public pk_ key, for Plunk's POST /v1/track (same as --prefix pk_)")
     .option('--json', 'print one JSON line {"id","project","key"}')
@@ -26,11 +25,9 @@ export function registerKeysCommand(program: Command): void {
       });
     });
 
-  keys
-    .command('list')
-    .description('List API keys (never the keys themselves)')
-    .option('--db <path|url>', DB_HELP)
-    .option('--project <name>', 'only keys of this project')
+  rosterOptions(keys.command('list').description('List API keys (never the keys themselves)'), {
+    help: 'only keys of this project',
+  })
     .option('--json', 'print JSON')
     .action(async (flags: CommonFlags & { json?: boolean }) => {
       await withRoster(flags, async (roster) => {

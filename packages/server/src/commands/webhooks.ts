@@ -4,11 +4,10 @@ import {
   ALLOW_PRIVATE_WEBHOOKS_ENV,
   CliError,
   type CommonFlags,
-  DB_HELP,
   parsePositiveInt,
   projectName,
 } from '../config.js';
-import { existingProject, withRoster } from './with-roster.js';
+import { existingProject, rosterOptions, withRoster } from './with-roster.js';
 
 /**
  * Core's `WEBHOOK_DELIVERY_STATUSES`, spelled out for the help text so that registering the
@@ -35,7 +34,7 @@ async function withProject<T>(
 }
 
 function common(command: Command): Command {
-  return command.option('--db <path|url>', DB_HELP).option('--project <name>', 'project name', 'default');
+  return rosterOptions(command, { help: 'project name', default: 'default' });
 }
 
 export function registerWebhooksCommand(program: Command): void {

@@ -1,11 +1,22 @@
 import type { Project, Roster, RosterOptions } from '@roster/core';
+import type { Command } from 'commander';
 import {
   allowPrivateWebhookTargets,
   CliError,
   type CommonFlags,
+  DB_HELP,
   dbPath,
   PRIVATE_WEBHOOKS_HINT,
 } from '../config.js';
+
+/**
+ * Adds the options of a command that opens a roster: `--db`, then `--project` with `project.help`
+ * (and its default, if any) when the command works in one project.
+ */
+export function rosterOptions(command: Command, project?: { help: string; default?: string }): Command {
+  command.option('--db <path|url>', DB_HELP);
+  return project ? command.option('--project <name>', project.help, project.default) : command;
+}
 
 /**
  * Opens the roster of `--db` (else env `ROSTER_DB`), runs `run` with it and closes it, whatever
