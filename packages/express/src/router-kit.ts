@@ -1,7 +1,13 @@
 import type { Roster } from '@roster/core';
 import { RosterError } from '@roster/core';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
-import { authenticate, type ResolveProject } from './auth.js';
+import express, {
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
+import { authenticate, projectIdOf, type ResolveProject } from './auth.js';
 import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
 
 /**
@@ -55,6 +61,51 @@ export function requireObject(body: unknown): Record<string, unknown> {
     throw RosterError.validation([{ field: 'body', message: 'must be a JSON object' }]);
   }
   return body as Record<string, unknown>;
+}
+
+/** The core calls behind one resource's item routes (e.g. `roster.contacts`), in the key's project. */
+export interface ItemService<Item, Updated, Patch> {
+  get(projectId: string, id: string): Promise<Item>;
+  update(projectId: string, id: string, patch: Patch): Promise<Updated>;
+  delete(projectId: string, id: string): Promise<void>;
+}
+
+/** How a dialect renders one resource's item routes. */
+export type ItemWire<Item, Updated, Patch> = {
+  /** The core patch of a `PATCH` body (the request's JSON object, see `requireObject`). */
+  patch: (body: Record<string, unknown>) => Patch;
+  /** Answers a done deletion (e.g. 204, or a JSON confirmation naming `id`). */
+  deleted: (res: Response, id: string) => void;
+} & (
+  | { /** The body of `GET` and `PATCH`. */ wire: (item: Item | Updated) => unknown; updated?: undefined }
+  | {
+      /** The body of `GET`. */ wire: (item: Item) => unknown /** The body of `PATCH`. */;
+      updated: (item: Updated) => unknown;
+    }
+);
+
+/** Registers `GET`, `PATCH` and `DELETE` of `<collection>/:id`, in that order: each one core call. */
+export function registerItemRoutes<Item, Updated, Patch>(
+  router: Router,
+  collection: string,
+  service: ItemService<Item, Updated, Patch>,
+  render: ItemWire<Item, Updated, Patch>,
+): void {
+  const path = `${collection}/:id`;
+  // A named segment (`:id`, not a wildcard) is always one string.
+  const idOf = (req: Request) => req.params.id as string;
+  const updated: (item: Updated) => unknown = render.updated ? render.updated : render.wire;
+  router.get(path, async (req, res) => {
+    res.json(render.wire(await service.get(projectIdOf(res), idOf(req))));
+  });
+  router.patch(path, async (req, res) => {
+    const patch = render.patch(requireObject(req.body));
+    res.json(updated(await service.update(projectIdOf(res), idOf(req), patch)));
+  });
+  router.delete(path, async (req, res) => {
+    await service.delete(projectIdOf(res), idOf(req));
+    render.deleted(res, idOf(req));
+  });
 }
 
 /** The first string of a query parameter (`?a=1&a=2` gives `'1'`), or undefined. */

@@ -2,7 +2,7 @@ import type { Roster } from '@roster/core';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
+import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import {
   adjustTrackError,
@@ -81,6 +81,15 @@ export function plunkListOrder(query: Record<string, unknown>) {
  * `app.use('/api', createPlunkRouter(roster))` serves `/api/contacts`.
  * It parses its own JSON bodies, authenticates its own requests and renders its own errors.
  */
+/** The core patch of a Plunk `PATCH /contacts/:id` body (core validates it). */
+function plunkContactPatch(body: Record<string, unknown>) {
+  return {
+    email: body.email as string | undefined,
+    subscribed: body.subscribed as boolean | undefined,
+    data: body.data as Record<string, unknown> | null | undefined,
+  };
+}
+
 export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = {}): Router {
   const router = express.Router();
   const onError = options.onError ?? logUnexpected;
@@ -119,23 +128,10 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
       .json({ ...toPlunkContact(contact), _meta: { isNew: created, isUpdate: !created } });
   });
 
-  router.get('/contacts/:id', async (req, res) => {
-    res.json(toPlunkContact(await roster.contacts.get(projectIdOf(res), req.params.id)));
-  });
-
-  router.patch('/contacts/:id', async (req, res) => {
-    const body = requireObject(req.body);
-    const contact = await roster.contacts.update(projectIdOf(res), req.params.id, {
-      email: body.email as string | undefined,
-      subscribed: body.subscribed as boolean | undefined,
-      data: body.data as Record<string, unknown> | null | undefined,
-    });
-    res.json(toPlunkContact(contact));
-  });
-
-  router.delete('/contacts/:id', async (req, res) => {
-    await roster.contacts.delete(projectIdOf(res), req.params.id);
-    res.status(204).end();
+  registerItemRoutes(router, '/contacts', roster.contacts, {
+    wire: toPlunkContact,
+    patch: plunkContactPatch,
+    deleted: (res) => res.status(204).end(),
   });
 
   registerPlunkJobRoutes(router, roster);

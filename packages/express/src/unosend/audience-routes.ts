@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
 import type { Router } from 'express';
 import { projectIdOf } from '../auth.js';
-import { requireObject } from '../router-kit.js';
+import { registerItemRoutes, requireObject } from '../router-kit.js';
 import { toUnosendAudience, toUnosendNewAudience, toUnosendUpdatedAudience } from './unosend-format.js';
 
 /** `/audiences`: create, list, get, update, delete. */
@@ -20,21 +20,13 @@ export function registerUnosendAudienceRoutes(router: Router, roster: Roster): v
     res.json({ data: audiences.map(toUnosendAudience) });
   });
 
-  router.get('/audiences/:id', async (req, res) => {
-    res.json(toUnosendAudience(await roster.audiences.get(projectIdOf(res), req.params.id)));
-  });
-
-  router.patch('/audiences/:id', async (req, res) => {
-    const body = requireObject(req.body);
-    const audience = await roster.audiences.update(projectIdOf(res), req.params.id, {
+  registerItemRoutes(router, '/audiences', roster.audiences, {
+    wire: toUnosendAudience,
+    updated: toUnosendUpdatedAudience,
+    patch: (body) => ({
       name: body.name as string | undefined,
       description: body.description as string | null | undefined,
-    });
-    res.json(toUnosendUpdatedAudience(audience));
-  });
-
-  router.delete('/audiences/:id', async (req, res) => {
-    await roster.audiences.delete(projectIdOf(res), req.params.id);
-    res.json({ id: req.params.id, deleted: true });
+    }),
+    deleted: (res, id) => res.json({ id, deleted: true }),
   });
 }

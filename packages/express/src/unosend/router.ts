@@ -2,7 +2,13 @@ import { checkEmail, type Roster, RosterError } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
-import { finishDialectRouter, jsonBodies, privateAnswers, requireObject } from '../router-kit.js';
+import {
+  finishDialectRouter,
+  jsonBodies,
+  privateAnswers,
+  registerItemRoutes,
+  requireObject,
+} from '../router-kit.js';
 import { registerUnosendAudienceRoutes } from './audience-routes.js';
 import { registerUnosendBulkRoutes } from './bulk-routes.js';
 import { registerUnosendExportRoutes } from './export-routes.js';
@@ -44,6 +50,16 @@ export const UNOSEND_MAX_LIMIT = 100;
  * serves `/v1/contacts...` and `/v1/audiences...`, so apps using Unosend's SDK only change the base URL.
  * It parses its own JSON bodies, authenticates its own requests and renders Unosend's error envelope.
  */
+/** The core patch of an Unosend `PATCH /contacts/:id` body (core validates it). */
+function unosendContactPatch(body: Record<string, unknown>) {
+  return {
+    email: body.email as string | undefined,
+    ...contactFieldsOf(body),
+    // Unosend replaces metadata as a whole; null clears it.
+    dataMode: 'replace' as const,
+  };
+}
+
 export function createUnosendRouter(roster: Roster, options: UnosendRouterOptions = {}): Router {
   const router = express.Router();
   const onError = options.onError ?? logUnexpected;
@@ -114,24 +130,10 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
   registerUnosendBulkRoutes(router, roster);
   registerUnosendImportRoutes(router, roster, importWaitMs);
 
-  router.get('/contacts/:id', async (req, res) => {
-    res.json(toUnosendContact(await roster.contacts.get(projectIdOf(res), req.params.id)));
-  });
-
-  router.patch('/contacts/:id', async (req, res) => {
-    const body = requireObject(req.body);
-    const contact = await roster.contacts.update(projectIdOf(res), req.params.id, {
-      email: body.email as string | undefined,
-      ...contactFieldsOf(body),
-      // Unosend replaces metadata as a whole; null clears it.
-      dataMode: 'replace',
-    });
-    res.json(toUnosendContact(contact));
-  });
-
-  router.delete('/contacts/:id', async (req, res) => {
-    await roster.contacts.delete(projectIdOf(res), req.params.id);
-    res.json({ id: req.params.id, deleted: true });
+  registerItemRoutes(router, '/contacts', roster.contacts, {
+    wire: toUnosendContact,
+    patch: unosendContactPatch,
+    deleted: (res, id) => res.json({ id, deleted: true }),
   });
 
   registerUnosendAudienceRoutes(router, roster);
