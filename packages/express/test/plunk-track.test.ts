@@ -110,21 +110,15 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
     });
 
     it('preserveExistingSubscription applies subscribed only to a new contact (double opt-in)', async () => {
+      const unsubscribeUnlessExisting = (email: string) =>
+        track({ event: 'y', email, subscribed: false, preserveExistingSubscription: true });
+      const subscribedOf = async (email: string) =>
+        (await s.roster.contacts.findByEmail(s.projectId, email))!.subscribed;
       await track({ event: 'x', email: 'c@example.com', subscribed: true });
-      await track({
-        event: 'y',
-        email: 'c@example.com',
-        subscribed: false,
-        preserveExistingSubscription: true,
-      });
-      expect((await s.roster.contacts.findByEmail(s.projectId, 'c@example.com'))!.subscribed).toBe(true);
-      await track({
-        event: 'y',
-        email: 'd@example.com',
-        subscribed: false,
-        preserveExistingSubscription: true,
-      });
-      expect((await s.roster.contacts.findByEmail(s.projectId, 'd@example.com'))!.subscribed).toBe(false);
+      await unsubscribeUnlessExisting('c@example.com');
+      expect(await subscribedOf('c@example.com')).toBe(true);
+      await unsubscribeUnlessExisting('d@example.com');
+      expect(await subscribedOf('d@example.com')).toBe(false);
     });
 
     it('refuses reserved names with 422 reserved_event and bad bodies with 422 naming the field', async () => {

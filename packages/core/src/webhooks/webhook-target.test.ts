@@ -21,6 +21,12 @@ function fakeResolver(table: Record<string, string[]>): WebhookResolver & { aske
 
 const refuse = { allowPrivate: false };
 
+/** Decides `url` (private targets refused) with a resolver that knows no name; `asked` lists its lookups. */
+async function decideWithoutNames(url: string) {
+  const resolve = fakeResolver({});
+  return { decision: await decideWebhookTarget(url, { ...refuse, resolve }), asked: resolve.asked };
+}
+
 describe('webhook SSRF guard', () => {
   it.each([
     ['127.0.0.1', 'loopback'],
@@ -68,10 +74,9 @@ describe('webhook SSRF guard', () => {
     'https://[fd00::5]/hook',
     'http://0.0.0.0:3000/',
   ])('refuses the literal target %s without resolving anything', async (url) => {
-    const resolve = fakeResolver({});
-    const decision = await decideWebhookTarget(url, { ...refuse, resolve });
+    const { decision, asked } = await decideWithoutNames(url);
     expect(decision.allowed).toBe(false);
-    expect(resolve.asked).toEqual([]);
+    expect(asked).toEqual([]);
     expect(literalTargetProblem(url, false)).toMatch(/must not point to a/);
   });
 
@@ -144,14 +149,13 @@ describe('webhook SSRF guard', () => {
     'http://a.localhost./x',
     'http://localhost/',
   ])('refuses %s as localhost, trailing dot or not, without resolving it', async (url) => {
-    const resolve = fakeResolver({});
-    const decision = await decideWebhookTarget(url, { ...refuse, resolve });
+    const { decision, asked } = await decideWithoutNames(url);
     expect(decision).toMatchObject({
       allowed: false,
       refusal: 'private',
       reason: expect.stringMatching(/localhost/),
     });
-    expect(resolve.asked).toEqual([]);
+    expect(asked).toEqual([]);
     expect(literalTargetProblem(url, false)).toMatch(/must not point to localhost/);
   });
 
