@@ -50,6 +50,16 @@ export function Status({ message }: { message: string | null }) {
   );
 }
 
+/** The outcome of a page's last action: its error (if any), then its status line. */
+export function Feedback({ error, status }: { error: unknown; status: string | null }) {
+  return (
+    <>
+      <ErrorMessage error={error} />
+      <Status message={status} />
+    </>
+  );
+}
+
 /** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). */
 export function ConfirmDialog(props: {
   title: string;

@@ -5,10 +5,9 @@ import {
   ConfirmDialog,
   DataTable,
   EmptyState,
-  ErrorMessage,
+  Feedback,
   formatNumber,
   RowDangerButton,
-  Status,
   TextField,
   useApiList,
 } from '../ui.js';
@@ -61,8 +60,7 @@ export function AudiencesPage() {
           Create
         </button>
       </form>
-      <ErrorMessage error={error} />
-      <Status message={status} />
+      <Feedback error={error} status={status} />
       {audiences && audiences.length === 0 ? (
         <EmptyState title="No audiences yet">
           <p>Create one above, e.g. “Newsletter” or “Customers”.</p>

@@ -5,9 +5,9 @@ import {
   AudienceSelect,
   ConfirmDialog,
   ErrorMessage,
+  Feedback,
   formatDate,
   navigate,
-  Status,
   TextField,
 } from '../ui.js';
 
@@ -189,8 +189,7 @@ export function ContactPage({ id }: { id: string }) {
             Add data row
           </button>
         </fieldset>
-        <ErrorMessage error={error} />
-        <Status message={status} />
+        <Feedback error={error} status={status} />
         <div class="actions">
           <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>
             Delete contact

@@ -5,12 +5,11 @@ import {
   ConfirmDialog,
   DataTable,
   EmptyState,
-  ErrorMessage,
+  Feedback,
   formatDate,
   PageHead,
   RowDangerButton,
   SecretShownOnce,
-  Status,
   useApiList,
 } from '../ui.js';
 
@@ -50,14 +49,13 @@ export function KeysPage() {
         <code>Authorization: Bearer sk_…</code>. roster stores only a hash of each key, so a key is shown
         once, when it is created.
       </p>
-      <ErrorMessage error={error} />
-      <Status message={status} />
+      <Feedback error={error} status={status} />
       {created ? (
         <SecretShownOnce
+          secret={created.key}
           id="new-key-title"
           class="card new-key"
           title="New key: copy it now"
-          secret={created.key}
           testId="new-key"
           onCopy={() => void navigator.clipboard?.writeText(created.key).then(() => setStatus('Key copied'))}
           onDone={() => setCreated(null)}

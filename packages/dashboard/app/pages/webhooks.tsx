@@ -8,10 +8,10 @@ import {
   DataTable,
   EmptyState,
   ErrorMessage,
+  Feedback,
   formatDate,
   RowDangerButton,
   SecretShownOnce,
-  Status,
   TextField,
   useApiList,
 } from '../ui.js';
@@ -161,8 +161,7 @@ export function WebhooksPage() {
           </button>
         </div>
       </form>
-      <ErrorMessage error={error} />
-      <Status message={status} />
+      <Feedback error={error} status={status} />
       {created ? (
         <SecretShownOnce
           id="new-secret-title"
