@@ -38,6 +38,19 @@ async function abandonedJob(roster: Roster, projectId: string, lockedBy: string,
   return job;
 }
 
+/** Registers a handler of `type` that runs `attempt(n)` on its n-th call; returns how many calls it had. */
+function registerCounted(roster: Roster, type: string, attempt: (call: number) => unknown): () => number {
+  let calls = 0;
+  roster.jobs.register({
+    type,
+    async run() {
+      calls++;
+      return attempt(calls);
+    },
+  });
+  return () => calls;
+}
+
 describeEachDialect('job runner', (dialect) => {
   const openRoster = openTestRosters(dialect);
 
@@ -177,14 +190,9 @@ describeEachDialect('job runner', (dialect) => {
 
   it('retries a failed attempt after an exponential backoff, then completes', async () => {
     const { roster, projectId } = await setup();
-    let calls = 0;
-    roster.jobs.register({
-      type: 'flaky',
-      async run() {
-        calls++;
-        if (calls <= 2) throw new Error(`injected failure ${calls}`);
-        return 'ok';
-      },
+    registerCounted(roster, 'flaky', (call) => {
+      if (call <= 2) throw new Error(`injected failure ${call}`);
+      return 'ok';
     });
     const job = await roster.jobs.enqueue(projectId, 'flaky', {});
     await roster.jobs.runOnce();
@@ -230,19 +238,14 @@ describeEachDialect('job runner', (dialect) => {
 
   it('fails at once, without retry, when the handler throws a RosterError', async () => {
     const { roster, projectId } = await setup();
-    let calls = 0;
-    roster.jobs.register({
-      type: 'invalid',
-      async run() {
-        calls++;
-        throw RosterError.validation([{ field: 'file', message: 'is empty' }], 'The CSV file is empty');
-      },
+    const calls = registerCounted(roster, 'invalid', () => {
+      throw RosterError.validation([{ field: 'file', message: 'is empty' }], 'The CSV file is empty');
     });
     const job = await roster.jobs.enqueue(projectId, 'invalid', {});
     await roster.jobs.runOnce();
     time += 60_000;
     await roster.jobs.runOnce();
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(await roster.jobs.get(projectId, job.id)).toMatchObject({
       status: 'failed',
       lastError: 'The CSV file is empty',
