@@ -92,6 +92,14 @@ export { createRoster, type Roster } from './roster.js';
 export type { Filter, FilterCondition, FilterGroup } from './segments/filter-types.js';
 export type { Page } from './segments/segment-service.js';
 export type { Segment } from './segments/segment-types.js';
+export type { TopicService } from './topics/topic-service.js';
+export type {
+  ContactTopic,
+  Topic,
+  TopicChange,
+  TopicSubscription,
+  TopicVisibility,
+} from './topics/topic-types.js';
 export { parseInput } from './validation.js';
 export {
   decideWebhookTarget,

@@ -26,6 +26,7 @@ import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from '
 import { createProjectService } from './projects/project-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
+import { createTopicService, type TopicService } from './topics/topic-service.js';
 import { WEBHOOK_DELIVERY_LANE, WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
 import { projectsWithEndpoints } from './webhooks/webhook-repository.js';
 import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
@@ -63,6 +64,11 @@ export interface Roster {
   readonly changes: ChangeService;
   /** Segments: Plunk's DYNAMIC (filter tree) and STATIC (member list) segments. */
   readonly segments: SegmentService;
+  /**
+   * Topics (Resend's): per-topic opt-in / opt-out of a project's contacts, with each topic's
+   * default for contacts that have not chosen.
+   */
+  readonly topics: TopicService;
   /** Idempotency-Key claims (used by `POST /v1/track`). */
   readonly idempotency: IdempotencyService;
   /**
@@ -184,6 +190,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     jobs,
     events: createEventService({ ...deps, contactIndex, writes, feed }),
     segments,
+    topics: createTopicService(deps),
     idempotency: createIdempotencyService({
       ...deps,
       jobs,

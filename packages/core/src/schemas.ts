@@ -97,6 +97,24 @@ export {
   updateSegmentSchema,
 } from './segments/segment-schemas.js';
 export type { SegmentType } from './segments/segment-types.js';
+export {
+  type CreateTopicInput,
+  createTopicSchema,
+  MAX_TOPIC_DESCRIPTION_LENGTH,
+  MAX_TOPIC_NAME_LENGTH,
+  MAX_TOPICS,
+  type SetContactTopicsInput,
+  setContactTopicsSchema,
+  topicSubscriptionSchema,
+  type UpdateTopicInput,
+  updateTopicSchema,
+} from './topics/topic-schemas.js';
+export {
+  TOPIC_SUBSCRIPTIONS,
+  TOPIC_VISIBILITIES,
+  type TopicSubscription,
+  type TopicVisibility,
+} from './topics/topic-types.js';
 export { MAX_WEBHOOK_ATTEMPTS_LISTED, MAX_WEBHOOK_REPLAY } from './webhooks/webhook-service.js';
 export { WEBHOOK_SECRET_PREFIX } from './webhooks/webhook-signing.js';
 export {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Contact } from '../contacts/contact-types.js';
 import type { ChangeEventType, ContactField } from '../outbox/outbox-types.js';
+import type { TopicChange } from '../topics/topic-types.js';
 
 /**
  * One change event, as consumers and subscribers receive it. Events are read from the outbox in
@@ -46,6 +47,11 @@ export interface ContactUpdatedData extends ContactEventData {
    * read the contacts before writing them (their `changed` lists the fields the job wrote).
    */
   previous: Partial<Record<ContactField, unknown>> | null;
+  /**
+   * Set when `changed` names `topics`: each topic whose effective subscription changed, with the
+   * subscription before (`previous.topics` holds the same as `[{ id, subscription }]`).
+   */
+  topics?: TopicChange[];
 }
 
 /** Data of `contact.deleted`: the contact as it was (only `id` and `email` after a bulk delete). */

@@ -6,7 +6,7 @@ import type { ContactField, NewChange } from '../outbox/outbox-types.js';
 import { type ChangeDeps, recordChanges } from '../outbox/outbox-writes.js';
 import type { Contact } from './contact-types.js';
 
-const FIELDS: readonly ContactField[] = [
+const FIELDS: readonly Exclude<ContactField, 'topics'>[] = [
   'email',
   'subscribed',
   'data',

@@ -125,6 +125,26 @@ export interface SegmentMembersTable {
   exited_at: string | null;
 }
 
+export interface TopicsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  default_subscription: 'opt_in' | 'opt_out';
+  visibility: 'public' | 'private';
+  created_at: string;
+  updated_at: string;
+}
+
+/** A contact's explicit subscription to a topic (no row: the topic's default). */
+export interface ContactTopicsTable {
+  project_id: string;
+  contact_id: string;
+  topic_id: string;
+  subscription: 'opt_in' | 'opt_out';
+  updated_at: string;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   project_id: string;
@@ -234,6 +254,8 @@ export interface Database {
   roster_idempotency_keys: IdempotencyKeysTable;
   roster_segments: SegmentsTable;
   roster_segment_members: SegmentMembersTable;
+  roster_topics: TopicsTable;
+  roster_contact_topics: ContactTopicsTable;
   roster_webhook_endpoints: WebhookEndpointsTable;
   roster_webhook_deliveries: WebhookDeliveriesTable;
   roster_webhook_attempts: WebhookAttemptsTable;
@@ -283,6 +305,8 @@ export type JobRow = Selectable<JobsTable>;
 export type FileRow = Selectable<FilesTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
+export type TopicRow = Selectable<TopicsTable>;
+export type ContactTopicRow = Selectable<ContactTopicsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

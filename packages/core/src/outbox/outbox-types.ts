@@ -24,8 +24,18 @@ export type SegmentChangeType = `segment.${string}.entry` | `segment.${string}.e
 /** Every change-event type roster emits. */
 export type ChangeEventType = ContactChangeType | JobChangeType | SegmentChangeType;
 
-/** The fields a `contact.updated` event can name in `changed`. */
-export type ContactField = 'email' | 'subscribed' | 'data' | 'firstName' | 'lastName' | 'audienceId';
+/**
+ * The fields a `contact.updated` event can name in `changed`. `topics`: the contact's effective
+ * subscription to one or more topics changed (the event's `topics` lists them).
+ */
+export type ContactField =
+  | 'email'
+  | 'subscribed'
+  | 'data'
+  | 'firstName'
+  | 'lastName'
+  | 'audienceId'
+  | 'topics';
 
 /**
  * An outbox row of type `batch`: many contacts' events in one row (imports, bulk operations,

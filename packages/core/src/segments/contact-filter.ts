@@ -2,7 +2,8 @@ import type { RawBuilder } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
-import { compileFilter, type SegmentReference } from './filter-compile.js';
+import { isUuid } from '../ids.js';
+import { compileFilter, type SegmentReference, type TopicReference } from './filter-compile.js';
 import type { FilterCondition } from './filter-types.js';
 
 /** Looks up a segment of `projectId` for `segment.<id>` filters (another project's id is unknown). */
@@ -25,6 +26,22 @@ export async function findSegmentReference(
     trackMembership: Boolean(row.track_membership),
     condition: dialect.parseJson(row.condition),
   };
+}
+
+/** Looks up a topic of `projectId` for `topic.<id>` filters (another project's id is unknown). */
+export async function findTopicReference(
+  db: Db,
+  projectId: string,
+  id: string,
+): Promise<TopicReference | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await db
+    .selectFrom('roster_topics')
+    .select(['id', 'default_subscription'])
+    .where('project_id', '=', projectId)
+    .where('id', '=', id.toLowerCase())
+    .executeTakeFirst();
+  return row ? { id: row.id, defaultSubscription: row.default_subscription } : undefined;
 }
 
 export interface ContactFilterDeps {
@@ -50,6 +67,7 @@ export function contactFilterSql(
       dialect: deps.dialect,
       now: deps.clock(),
       findSegment: (id) => findSegmentReference(deps.db, deps.dialect, projectId, id),
+      findTopic: (id) => findTopicReference(deps.db, projectId, id),
       visiting: options.selfId ? new Set([options.selfId]) : undefined,
     },
     options.root ?? 'filter',

@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { likePattern } from '../contacts/contact-repository.js';
 import type { DialectInfo } from '../db/dialect.js';
-import { isRosterError, RosterError } from '../errors.js';
+import { clipText, isRosterError, RosterError } from '../errors.js';
 import {
   nextDay,
   type ParsedCondition,
@@ -20,12 +20,20 @@ export interface SegmentReference {
   condition: unknown;
 }
 
+/** What the compiler needs to know about a topic a `topic.<id>` filter names. */
+export interface TopicReference {
+  id: string;
+  defaultSubscription: 'opt_in' | 'opt_out';
+}
+
 export interface FilterContext {
   dialect: DialectInfo;
   /** "Now" for windowed operators (the roster clock). */
   now: Date;
   /** Looks up a segment of the same project; undefined when the project has no such segment. */
   findSegment?: (id: string) => Promise<SegmentReference | undefined>;
+  /** Looks up a topic of the same project; undefined when the project has no such topic. */
+  findTopic?: (id: string) => Promise<TopicReference | undefined>;
   /** Segments being expanded (cycle detection). */
   visiting?: ReadonlySet<string>;
 }
@@ -89,6 +97,8 @@ async function compileOne(filter: ParsedFilter, ctx: FilterContext): Promise<Sql
       return eventTest(filter.name, filter.operator, filter.windowMs, ctx.now);
     case 'segment':
       return segmentTest(filter, ctx);
+    case 'topic':
+      return topicTest(filter, ctx);
   }
 }
 
@@ -225,4 +235,18 @@ async function segmentTest(
     }
   }
   return filter.member ? member : not(member);
+}
+
+/**
+ * The contact's effective subscription to the topic (its own row, else the topic's default) is
+ * `filter.subscription`: a correlated subquery, so contacts without a row get the default.
+ */
+async function topicTest(filter: Extract<ParsedFilter, { kind: 'topic' }>, ctx: FilterContext): Promise<Sql> {
+  const topic = ctx.findTopic ? await ctx.findTopic(filter.topicId) : undefined;
+  if (!topic) {
+    throw RosterError.validation([
+      { field: filter.at, message: `topic ${clipText(filter.topicId, 100)} does not exist in this project` },
+    ]);
+  }
+  return sql<boolean>`(coalesce((select ct.subscription from roster_contact_topics ct where ct.contact_id = roster_contacts.id and ct.topic_id = ${topic.id}), ${topic.defaultSubscription}) = ${filter.subscription})`;
 }

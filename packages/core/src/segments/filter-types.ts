@@ -29,7 +29,8 @@ export type TimeUnit = (typeof TIME_UNITS)[number];
 /**
  * One test on a contact. `field` is `email`, `subscribed`, `createdAt`, `updatedAt`,
  * `data.<key>[.<key>...]`, `event.<name>` (or a bare event name with an event operator) or
- * `segment.<id>`. `value` is the comparison value, or the number of `unit`s for windowed operators.
+ * `segment.<id>` or `topic.<id>` (with `equals` / `notEquals` and `value` `opt_in` or `opt_out`: the
+ * contact's own subscription to the topic, else the topic's default). `value` is the comparison value, or the number of `unit`s for windowed operators.
  */
 export interface Filter {
   field: string;

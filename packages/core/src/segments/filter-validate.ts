@@ -20,7 +20,8 @@ export type ParsedFilter =
   | { kind: 'timestamp'; column: 'created_at' | 'updated_at'; test: ValueTest }
   | { kind: 'data'; path: string[]; test: ValueTest }
   | { kind: 'event'; name: string; operator: EventOperator; windowMs?: number }
-  | { kind: 'segment'; segmentId: string; member: boolean; at: string };
+  | { kind: 'segment'; segmentId: string; member: boolean; at: string }
+  | { kind: 'topic'; topicId: string; subscription: 'opt_in' | 'opt_out'; at: string };
 
 export type EventOperator =
   | 'triggered'
@@ -90,6 +91,7 @@ const FIELD_OPERATORS: Record<string, readonly string[]> = {
     'olderThan',
   ],
   segment: ['memberOfSegment', 'notMemberOfSegment'],
+  topic: ['equals', 'notEquals'],
 };
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -259,6 +261,14 @@ function filterOf(input: unknown, at: string, issues: FieldIssue[]): ParsedFilte
       if (segmentId.length === 0) return fail('field', 'must be segment.<id>');
       return { kind: 'segment', segmentId, member: op === 'memberOfSegment', at: `${at}.field` };
     }
+    case 'topic': {
+      const topicId = field.slice('topic.'.length);
+      if (topicId.length === 0) return fail('field', 'must be topic.<id>');
+      if (value !== 'opt_in' && value !== 'opt_out') return fail('value', 'must be "opt_in" or "opt_out"');
+      // notEquals opt_in is equals opt_out: every contact has one of the two (default applied).
+      const subscription = (op === 'equals') === (value === 'opt_in') ? 'opt_in' : 'opt_out';
+      return { kind: 'topic', topicId, subscription, at: `${at}.field` };
+    }
     case 'email': {
       if (typeof value !== 'string' && typeof value !== 'number') return fail('value', 'must be a string');
       return { kind: 'email', operator: op as 'equals', value: normaliseEmail(String(value)) };
@@ -293,6 +303,7 @@ type FieldKind =
   | 'data'
   | 'event'
   | 'segment'
+  | 'topic'
   | 'emailActivity'
   | 'unknown';
 
@@ -303,6 +314,7 @@ function fieldKind(field: string, operator: FilterOperator): FieldKind {
   if (field.startsWith('data.')) return 'data';
   if (field.startsWith('event.')) return 'event';
   if (field.startsWith('segment.')) return 'segment';
+  if (field.startsWith('topic.')) return 'topic';
   if (field.startsWith('email.')) return 'emailActivity';
   // Plunk's spec example names the event directly ("purchase" with triggeredWithin).
   if (EVENT_OPERATORS.has(operator)) return 'event';

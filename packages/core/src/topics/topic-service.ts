@@ -1,0 +1,200 @@
+import type { Updateable } from 'kysely';
+import { isoNow } from '../clock.js';
+import { findContact, findContactForWrite } from '../contacts/contact-repository.js';
+import { rowToContact } from '../contacts/contact-types.js';
+import type { TopicRow, TopicsTable } from '../db/schema.js';
+import { RosterError } from '../errors.js';
+import { isUuid, uuidv7 } from '../ids.js';
+import { recordChanges } from '../outbox/outbox-writes.js';
+import type { ServiceDeps } from '../service-deps.js';
+import { parseInput } from '../validation.js';
+import * as repo from './topic-repository.js';
+import {
+  type CreateTopicInput,
+  createTopicSchema,
+  MAX_TOPICS,
+  type SetContactTopicsInput,
+  setContactTopicsSchema,
+  type UpdateTopicInput,
+  updateTopicSchema,
+} from './topic-schemas.js';
+import {
+  type ContactTopic,
+  rowToTopic,
+  type Topic,
+  type TopicChange,
+  type TopicSubscription,
+} from './topic-types.js';
+
+export type TopicService = ReturnType<typeof createTopicService>;
+
+/**
+ * Topics of a project (Resend's topics) and each contact's subscription to them: an explicit
+ * `opt_in` / `opt_out`, else the topic's `defaultSubscription`.
+ */
+export function createTopicService(deps: ServiceDeps) {
+  const { db, dialect, clock } = deps;
+
+  async function getRow(projectId: string, id: string): Promise<TopicRow> {
+    const row = isUuid(id) ? await repo.findTopic(db, projectId, id.toLowerCase()) : undefined;
+    if (!row) throw RosterError.notFound('topic');
+    return row;
+  }
+
+  function effective(
+    topics: readonly TopicRow[],
+    explicit: ReadonlyMap<string, TopicSubscription>,
+  ): ContactTopic[] {
+    return topics.map((t) => {
+      const own = explicit.get(t.id);
+      return {
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        subscription: own ?? t.default_subscription,
+        explicit: own !== undefined,
+      };
+    });
+  }
+
+  async function explicitOf(contactId: string, trx = db): Promise<Map<string, TopicSubscription>> {
+    const rows = await repo.listContactTopics(trx, contactId);
+    return new Map(rows.map((r) => [r.topic_id, r.subscription]));
+  }
+
+  return {
+    /** Creates a topic (`validation_failed` naming the field; `conflict` past `MAX_TOPICS` topics). */
+    async create(projectId: string, input: CreateTopicInput): Promise<Topic> {
+      const parsed = parseInput(createTopicSchema, input);
+      const now = isoNow(clock);
+      const row: TopicRow = {
+        id: uuidv7(),
+        project_id: projectId,
+        name: parsed.name,
+        description: parsed.description ?? null,
+        default_subscription: parsed.defaultSubscription,
+        visibility: parsed.visibility ?? 'private',
+        created_at: now,
+        updated_at: now,
+      };
+      await db.transaction().execute(async (trx) => {
+        if ((await repo.countTopics(trx, projectId)) >= MAX_TOPICS) {
+          throw RosterError.conflict('topic', `a project has at most ${MAX_TOPICS} topics`);
+        }
+        await repo.insertTopic(trx, row);
+      });
+      return rowToTopic(row);
+    },
+
+    /** The topic (`not_found` when the project has no such topic). */
+    async get(projectId: string, id: string): Promise<Topic> {
+      return rowToTopic(await getRow(projectId, id));
+    },
+
+    /** Every topic of the project, newest first (at most `MAX_TOPICS`). */
+    async list(projectId: string): Promise<Topic[]> {
+      return (await repo.listTopics(db, projectId)).map(rowToTopic);
+    },
+
+    /** Changes `name`, `description` or `visibility`; `defaultSubscription` is fixed. */
+    async update(projectId: string, id: string, input: UpdateTopicInput): Promise<Topic> {
+      const parsed = parseInput(updateTopicSchema, input);
+      const current = await getRow(projectId, id);
+      const changes: Updateable<TopicsTable> = { updated_at: isoNow(clock) };
+      if (parsed.name !== undefined) changes.name = parsed.name;
+      if (parsed.description !== undefined) changes.description = parsed.description;
+      if (parsed.visibility !== undefined) changes.visibility = parsed.visibility;
+      const row = await repo.updateTopic(db, projectId, current.id, changes);
+      if (!row) throw RosterError.notFound('topic');
+      return rowToTopic(row);
+    },
+
+    /** Deletes the topic and every contact's subscription to it. */
+    async delete(projectId: string, id: string): Promise<void> {
+      const row = await getRow(projectId, id);
+      if (!(await repo.deleteTopic(db, projectId, row.id))) throw RosterError.notFound('topic');
+    },
+
+    /**
+     * Every topic of the project with the contact's effective subscription (its own choice, else
+     * the topic's default), newest topic first: Resend's `GET /contacts/{id}/topics`.
+     */
+    async contactTopics(projectId: string, contactId: string): Promise<ContactTopic[]> {
+      const contact = isUuid(contactId)
+        ? await findContact(db, projectId, contactId.toLowerCase())
+        : undefined;
+      if (!contact) throw RosterError.notFound('contact');
+      return effective(await repo.listTopics(db, projectId), await explicitOf(contact.id));
+    },
+
+    /**
+     * Sets the contact's explicit subscriptions to the named topics (others keep theirs) and returns
+     * every topic as `contactTopics` does. When an effective subscription changed, records
+     * `contact.updated` with `changed: ['topics']`, `previous.topics` and `topics` (the changes), in
+     * the same transaction. An unknown topic is `validation_failed` naming `[i].id`.
+     */
+    async setContactTopics(
+      projectId: string,
+      contactId: string,
+      input: SetContactTopicsInput,
+    ): Promise<ContactTopic[]> {
+      const items = parseInput(setContactTopicsSchema, input);
+      const id = isUuid(contactId) ? contactId.toLowerCase() : undefined;
+      const result = await db.transaction().execute(async (trx) => {
+        const contactRow = id ? await findContactForWrite(trx, dialect, projectId, { id }) : undefined;
+        if (!contactRow) throw RosterError.notFound('contact');
+        const topics = await repo.listTopics(trx, projectId);
+        const byId = new Map(topics.map((t) => [t.id, t]));
+        const issues = items.flatMap((item, i) =>
+          isUuid(item.id) && byId.has(item.id.toLowerCase())
+            ? []
+            : [{ field: `${i}.id`, message: `topic ${item.id} does not exist in this project` }],
+        );
+        if (issues.length > 0) throw RosterError.validation(issues);
+        const before = await explicitOf(contactRow.id, trx);
+        const now = isoNow(clock);
+        await repo.upsertContactTopics(
+          trx,
+          projectId,
+          contactRow.id,
+          items.map((item) => ({ topicId: item.id.toLowerCase(), subscription: item.subscription })),
+          now,
+        );
+        const after = new Map(before);
+        for (const item of items) after.set(item.id.toLowerCase(), item.subscription);
+        const previous = effective(topics, before);
+        const current = effective(topics, after);
+        const changes: TopicChange[] = [];
+        current.forEach((topic, i) => {
+          const was = previous[i]!.subscription;
+          if (topic.subscription !== was) {
+            changes.push({ id: topic.id, name: topic.name, subscription: topic.subscription, previous: was });
+          }
+        });
+        if (changes.length > 0) {
+          await recordChanges(
+            deps,
+            trx,
+            projectId,
+            [
+              {
+                type: 'contact.updated',
+                contactId: contactRow.id,
+                data: {
+                  contact: rowToContact(contactRow, dialect),
+                  changed: ['topics'],
+                  previous: { topics: changes.map((c) => ({ id: c.id, subscription: c.previous })) },
+                  topics: changes,
+                },
+              },
+            ],
+            now,
+          );
+        }
+        return { current, recorded: changes.length > 0 };
+      });
+      if (result.recorded) deps.changes?.committed();
+      return result.current;
+    },
+  };
+}
