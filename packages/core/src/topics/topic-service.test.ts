@@ -207,6 +207,14 @@ describeEachDialect('topics', (dialect) => {
       condition: topicIs(promo.id, 'equals', 'opt_in'),
     });
     expect(segment.memberCount).toBe(1);
+    // A topic a segment's filter names cannot be deleted (the segment would break).
+    const refused = await failure(roster.topics.delete(projectId, promo.id));
+    expect(refused.code).toBe('conflict');
+    expect(refused.message).toBe(
+      `Topic ${promo.id} is used by the filter of segment "Promo readers" (${segment.id}): change or delete the segment first`,
+    );
+    await roster.segments.delete(projectId, segment.id);
+    await roster.topics.delete(projectId, promo.id);
   });
 
   it('refuses a topic filter naming an unknown topic or a bad value, with the path', async () => {

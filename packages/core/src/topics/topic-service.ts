@@ -3,9 +3,10 @@ import { isoNow } from '../clock.js';
 import { findContact, findContactForWrite } from '../contacts/contact-repository.js';
 import { rowToContact } from '../contacts/contact-types.js';
 import type { TopicRow, TopicsTable } from '../db/schema.js';
-import { RosterError } from '../errors.js';
+import { clipText, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
+import { segmentsOfProject } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './topic-repository.js';
@@ -109,10 +110,25 @@ export function createTopicService(deps: ServiceDeps) {
       return rowToTopic(row);
     },
 
-    /** Deletes the topic and every contact's subscription to it. */
+    /**
+     * Deletes the topic and every contact's subscription to it. Refused (`conflict`) while a
+     * segment's filter names it (`topic.<id>`): that segment could no longer be evaluated.
+     */
     async delete(projectId: string, id: string): Promise<void> {
       const row = await getRow(projectId, id);
-      if (!(await repo.deleteTopic(db, projectId, row.id))) throw RosterError.notFound('topic');
+      await db.transaction().execute(async (trx) => {
+        const users = (await segmentsOfProject(trx, projectId)).filter(
+          (segment) => segment.type === 'DYNAMIC' && namesTopic(dialect.parseJson(segment.condition), row.id),
+        );
+        if (users.length > 0) {
+          const names = users.map((segment) => `"${segment.name}" (${segment.id})`).join(', ');
+          throw RosterError.conflict(
+            'topic',
+            `Topic ${row.id} is used by the filter of segment ${clipText(names, 300)}: change or delete the segment first`,
+          );
+        }
+        if (!(await repo.deleteTopic(trx, projectId, row.id))) throw RosterError.notFound('topic');
+      });
     },
 
     /**
@@ -197,4 +213,13 @@ export function createTopicService(deps: ServiceDeps) {
       return result.current;
     },
   };
+}
+
+/** Whether a filter tree (as stored) has a `topic.<topicId>` filter at any depth. */
+function namesTopic(node: unknown, topicId: string): boolean {
+  if (Array.isArray(node)) return node.some((item) => namesTopic(item, topicId));
+  if (node === null || typeof node !== 'object') return false;
+  const { field } = node as { field?: unknown };
+  if (typeof field === 'string' && field.toLowerCase() === `topic.${topicId}`) return true;
+  return Object.values(node).some((value) => namesTopic(value, topicId));
 }
