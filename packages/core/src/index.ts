@@ -5,6 +5,8 @@
  * the management API's JSON shapes (browser-safe, import-free) are `@roster/core/wire`.
  */
 export type { Audience, AudienceWithCount } from './audiences/audience-types.js';
+export type { PropertyService } from './properties/property-service.js';
+export type { ContactProperty, PropertyType } from './properties/property-types.js';
 export { BULK_JOB_TYPE, type BulkJobResult, type BulkOutcome } from './bulk/bulk-types.js';
 export type {
   ChangeHandler,

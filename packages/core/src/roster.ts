@@ -24,6 +24,8 @@ import type { JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createProjectService } from './projects/project-service.js';
+import { createPropertyTypeCache } from './properties/property-check.js';
+import { createPropertyService, type PropertyService } from './properties/property-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
 import { createTopicService, type TopicService } from './topics/topic-service.js';
@@ -41,6 +43,11 @@ export interface Roster {
   readonly contacts: ReturnType<typeof createContactService>;
   /** Audiences of a project: named lists, each contact in at most one. */
   readonly audiences: AudienceService;
+  /**
+   * Declared contact properties (Resend's): a key, a type (`string` | `number`) and a fallback
+   * value per project. Every write that sets `data.<key>` must give a value of the declared type.
+   */
+  readonly properties: PropertyService;
   /** Operations on many contacts at once: synchronous `apply`, or queued as a job. */
   readonly bulk: BulkService;
   /** CSV imports, run as durable jobs. */
@@ -128,6 +135,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   });
   const { feed, jobs } = background;
   const deps: ServiceDeps = { db, dialect, clock: resolved.clock, changes: background.notifier };
+  // The declared property types every write path checks data against, cached per project.
+  const propertyTypes = createPropertyTypeCache();
   // One queue for every single-row write path (contacts, track, idempotency keys), so writes of
   // concurrent requests share a transaction whatever route they came by.
   const writes =
@@ -135,7 +144,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const bulkDeps = { ...deps, maxBulkIds: resolved.limits.maxBulkIds, jobs };
   jobs.register(bulkJobDefinition(bulkDeps));
   const liveImports = new Map<string, LiveImportProgress>();
-  const importDeps = { ...deps, ...resolved.imports, contactIndex, live: liveImports };
+  const importDeps = { ...deps, ...resolved.imports, contactIndex, live: liveImports, propertyTypes };
   jobs.register(importJobDefinition(importDeps));
   jobs.register(importJobDefinition(importDeps, LOCAL_IMPORT_JOB_TYPE));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
@@ -173,8 +182,10 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       ...deps,
       contactIndex,
       writes,
+      propertyTypes,
     }),
     audiences: createAudienceService(deps),
+    properties: createPropertyService({ ...deps, propertyTypes }),
     changes: {
       list: feed.list,
       registerConsumer: feed.registerConsumer,
@@ -188,7 +199,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       live: liveImports,
     }),
     jobs,
-    events: createEventService({ ...deps, contactIndex, writes, feed }),
+    events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes }),
     segments,
     topics: createTopicService(deps),
     idempotency: createIdempotencyService({

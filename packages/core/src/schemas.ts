@@ -73,6 +73,18 @@ export {
   type SegmentChangeType,
 } from './outbox/outbox-types.js';
 export {
+  type CreatePropertyInput,
+  createPropertySchema,
+  MAX_PROPERTIES,
+  MAX_PROPERTY_FALLBACK_LENGTH,
+  MAX_PROPERTY_KEY_LENGTH,
+  PROPERTY_KEY_PATTERN,
+  propertyKeySchema,
+  type UpdatePropertyInput,
+  updatePropertySchema,
+} from './properties/property-schemas.js';
+export { PROPERTY_TYPES } from './properties/property-types.js';
+export {
   FILTER_OPERATORS,
   type FilterOperator,
   MAX_FILTER_DEPTH,

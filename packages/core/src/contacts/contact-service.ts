@@ -6,6 +6,7 @@ import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
+import { dataTypeIssues, type PropertyTypeCache, uncachedPropertyTypes } from '../properties/property-check.js';
 import { keysetPage } from '../paging.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
@@ -60,6 +61,8 @@ export interface ContactServiceDeps extends ServiceDeps {
    * (see db/write-queue.ts). @default each on its own
    */
   writes?: WriteQueue;
+  /** The project's declared property types, checked on every write that sets data. @default no cache */
+  propertyTypes?: PropertyTypeCache | undefined;
 }
 
 /** A new contact's data: after the data rules, or as given (`verbatim`). */
@@ -112,6 +115,22 @@ export function createContactService(deps: ContactServiceDeps) {
   const index = deps.contactIndex;
   const writes = deps.writes && !db.isTransaction ? deps.writes : directWrites(db);
   const toContact = (row: ContactRow) => rowToContact(row, dialect);
+  const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
+
+  /**
+   * `validation_failed` naming each `<prefix>.<key>` whose value breaks its declared property type
+   * (`values`: what the write stores). Writes without data values cost nothing.
+   */
+  async function assertDataTypes(
+    projectId: string,
+    entries: { prefix: string; values: Record<string, unknown> | null | undefined }[],
+  ): Promise<void> {
+    if (!entries.some((e) => e.values && Object.keys(e.values).length > 0)) return;
+    const types = await propertyTypes.typesOf(db, projectId);
+    if (types.size === 0) return;
+    const issues = entries.flatMap((e) => dataTypeIssues(types, e.values, e.prefix));
+    if (issues.length > 0) throw RosterError.validation(issues);
+  }
 
   /** The project's contacts that pass the filter (all of them without one). */
   async function total(projectId: string, filter: repo.CountFilter, candidates: SearchCandidates | null) {
@@ -201,6 +220,7 @@ export function createContactService(deps: ContactServiceDeps) {
       const valid = parseInput(upsertContactSchema, input);
       await assertAudience(projectId, valid.audienceId);
       const patch = toDataPatch(valid.data ?? {});
+      await assertDataTypes(projectId, [{ prefix: 'data', values: patch.set }]);
       const id = uuidv7();
       const row = await writing(() =>
         committed(
@@ -259,6 +279,7 @@ export function createContactService(deps: ContactServiceDeps) {
      */
     async create(projectId: string, input: CreateContactInput): Promise<Contact> {
       const valid = parseInput(createContactSchema, input);
+      await assertDataTypes(projectId, [{ prefix: 'data', values: newData(valid.data, valid.dataMode) }]);
       await assertAudience(projectId, valid.audienceId);
       const row = await writing(() =>
         committed(
@@ -291,6 +312,13 @@ export function createContactService(deps: ContactServiceDeps) {
      */
     async createMany(projectId: string, input: BulkCreateContactsInput): Promise<BulkCreateResult> {
       const valid = parseInput(bulkCreateContactsSchema, input);
+      await assertDataTypes(
+        projectId,
+        valid.contacts.map((entry, i) => ({
+          prefix: `contacts.${i}.data`,
+          values: newData(entry.data, valid.dataMode),
+        })),
+      );
       await assertAudience(projectId, valid.audienceId);
       const now = isoNow(clock);
       const seen = new Set<string>();
@@ -355,6 +383,7 @@ export function createContactService(deps: ContactServiceDeps) {
       if (valid.data === null) changes.data = { replace: null };
       else if (valid.data !== undefined) {
         const patch = toDataPatch(valid.data);
+        await assertDataTypes(projectId, [{ prefix: 'data', values: patch.set }]);
         changes.data = valid.dataMode === 'replace' ? { replace: initialData(patch) } : { merge: patch };
       }
       let row: Awaited<ReturnType<typeof repo.updateContact>>;

@@ -9,6 +9,7 @@ import { migration0006PostgresContactCounts } from './migrations/0006-postgres-c
 import { migration0007ContactAudiencePartialIndex } from './migrations/0007-contact-audience-partial-index.js';
 import { migration0009JobsProjectTypeIndex } from './migrations/0009-jobs-project-type-index.js';
 import { migration0010JobsQueuedIndex } from './migrations/0010-jobs-queued-index.js';
+import { migration0011ContactProperties } from './migrations/0011-contact-properties.js';
 import { migration0012Topics } from './migrations/0012-topics.js';
 
 /**
@@ -28,6 +29,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0007_contact_audience_partial_index': migration0007ContactAudiencePartialIndex,
     '0009_jobs_project_type_index': migration0009JobsProjectTypeIndex,
     '0010_jobs_queued_index': migration0010JobsQueuedIndex,
+    '0011_contact_properties': migration0011ContactProperties(dialect.name),
     '0012_topics': migration0012Topics,
   };
 }

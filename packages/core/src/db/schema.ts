@@ -118,6 +118,17 @@ export interface SegmentsTable {
   updated_at: string;
 }
 
+/** Declared contact properties (migration 0011, see properties/). */
+export interface ContactPropertiesTable {
+  id: string;
+  project_id: string;
+  key: string;
+  type: 'string' | 'number';
+  /** JSON (text on SQLite, jsonb on PostgreSQL): a value of `type`, or null. */
+  fallback_value: ColumnType<unknown, string | null, string | null>;
+  created_at: string;
+}
+
 export interface SegmentMembersTable {
   segment_id: string;
   contact_id: string;
@@ -256,6 +267,7 @@ export interface Database {
   roster_segment_members: SegmentMembersTable;
   roster_topics: TopicsTable;
   roster_contact_topics: ContactTopicsTable;
+  roster_contact_properties: ContactPropertiesTable;
   roster_webhook_endpoints: WebhookEndpointsTable;
   roster_webhook_deliveries: WebhookDeliveriesTable;
   roster_webhook_attempts: WebhookAttemptsTable;
@@ -307,6 +319,7 @@ export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
 export type TopicRow = Selectable<TopicsTable>;
 export type ContactTopicRow = Selectable<ContactTopicsTable>;
+export type ContactPropertyRow = Selectable<ContactPropertiesTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ChangeFeed, ChangeHandler, SubscribeOptions, Unsubscribe } from '../changes/change-feed.js';
+import type { PropertyTypeCache } from '../properties/property-check.js';
 import { isoNow } from '../clock.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
 import { contactExists } from '../contacts/contact-repository.js';
@@ -30,6 +31,8 @@ export interface EventServiceDeps extends ServiceDeps {
   writes?: WriteQueue;
   /** The change feed `subscribe` reads (absent: `subscribe` throws). */
   feed?: ChangeFeed;
+  /** The declared property types `track`'s data is checked against (see ContactServiceDeps). */
+  propertyTypes?: PropertyTypeCache;
 }
 
 export function createEventService(deps: EventServiceDeps) {

@@ -10,6 +10,12 @@ import { uuidv7 } from '../ids.js';
 import type { JobStatusView } from '../jobs/job-status.js';
 import type { Job, JobContext, JobDefinition } from '../jobs/job-types.js';
 import type { ContactField, OutboxBatchGroup } from '../outbox/outbox-types.js';
+import {
+  type PropertyTypeCache,
+  type PropertyTypes,
+  propertyTypeProblem,
+  uncachedPropertyTypes,
+} from '../properties/property-check.js';
 import { recordBatch, recordJobChange } from '../outbox/outbox-writes.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
@@ -51,6 +57,8 @@ export const LOCAL_IMPORT_JOB_TYPE = 'import.local';
 export const IMPORT_JOB_TYPES: readonly string[] = [IMPORT_JOB_TYPE, LOCAL_IMPORT_JOB_TYPE];
 
 const NON_BLANK = /\S/;
+/** A decimal number as a CSV cell may write it (`12`, `-3.5`, `1e3`), read as a declared number property. */
+const NUMBER_CELL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** True for a job of either import type, typed as one. */
 export function isImportJob(job: Job): job is Job<ImportJobPayload, ImportResult> {
@@ -122,6 +130,8 @@ export interface ImportJobDeps extends ServiceDeps {
   live: Map<string, LiveImportProgress>;
   /** Told after each batch's contacts were written, in the batch's transaction. */
   contactIndex: ContactIndex;
+  /** The declared property types rows are checked against (read again for every batch). */
+  propertyTypes?: PropertyTypeCache | undefined;
 }
 
 interface Pending extends ContactBatchUpsert {
@@ -187,6 +197,9 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   const typedColumns = ctx.job.payload.typedColumns ?? false;
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
+  const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
+  // The project's declared property types: read once per batch (a cached lookup).
+  let declared = await propertyTypes.typesOf(db, projectId);
   if (audienceId !== null && !(await audienceExists(db, projectId, audienceId)))
     throw audienceGone(audienceId);
 
@@ -297,6 +310,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       }
     });
     progress = next;
+    declared = await propertyTypes.typesOf(db, projectId);
     batch = new Map();
     batchErrors = [];
     batchFailures = 0;
@@ -377,7 +391,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     if (!error) error = textRuleError(record, cols);
     let data: Record<string, unknown> | null = null;
     if (!error) {
-      const read = readData(record, cols);
+      const read = readData(record, cols, declared);
       if ('error' in read) error = read.error;
       else data = read.data;
     }
@@ -482,6 +496,7 @@ function textRuleError(record: string[], cols: CsvColumns): string | null {
 function readData(
   record: string[],
   cols: CsvColumns,
+  declared: PropertyTypes,
 ): { data: Record<string, unknown> | null } | { error: string } {
   let data: Record<string, unknown> | null = null;
   for (const { index, key, type, header } of cols.data) {
@@ -501,6 +516,16 @@ function readData(
         return { error: `Invalid value in column "${column}" (${issue.message}${at})` };
       }
       value = parsed.value;
+    }
+    const declaredType = declared.get(key);
+    if (declaredType !== undefined) {
+      // A plain (string) cell under a key declared as a number is read as a number.
+      if (declaredType === 'number' && type === undefined && NUMBER_CELL.test(text)) value = Number(text);
+      const problem = propertyTypeProblem(key, declaredType, value);
+      if (problem) {
+        const column = clipText(header ?? key, 100);
+        return { error: `Invalid value in column "${column}" ("${clipText(text, 100)}" ${problem})` };
+      }
     }
     data ??= {};
     data[key] = value;
