@@ -5,8 +5,6 @@
  * the management API's JSON shapes (browser-safe, import-free) are `@roster/core/wire`.
  */
 export type { Audience, AudienceWithCount } from './audiences/audience-types.js';
-export type { PropertyService } from './properties/property-service.js';
-export type { ContactProperty, PropertyType } from './properties/property-types.js';
 export { BULK_JOB_TYPE, type BulkJobResult, type BulkOutcome } from './bulk/bulk-types.js';
 export type {
   ChangeHandler,
@@ -90,6 +88,8 @@ export type {
 } from './options.js';
 export type { ChangeEventType, ContactField } from './outbox/outbox-types.js';
 export type { Project } from './projects/project-types.js';
+export type { PropertyService } from './properties/property-service.js';
+export type { ContactProperty, PropertyType } from './properties/property-types.js';
 export { createRoster, type Roster } from './roster.js';
 export type { Filter, FilterCondition, FilterGroup } from './segments/filter-types.js';
 export type { Page } from './segments/segment-service.js';

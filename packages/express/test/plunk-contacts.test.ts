@@ -183,6 +183,26 @@ describeEachDialect('Plunk contacts API', (dialect) => {
       expect(await s.roster.contacts.count(s.projectId)).toBe(0);
     });
 
+    it('answers 400 naming data.<key> when a value breaks its declared property type', async () => {
+      await s.roster.properties.create(s.projectId, { key: 'seats', type: 'number' });
+      try {
+        const res = await request(`${s.base}/contacts`, {
+          method: 'POST',
+          key: s.key,
+          body: { email: 'typed@example.com', data: { seats: 'ten' } },
+        });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(
+          plunkError('VALIDATION_ERROR', 400, [
+            { field: 'data.seats', message: 'must be a number: the property seats is declared as number' },
+          ]),
+        );
+        expect(await s.roster.contacts.count(s.projectId)).toBe(0);
+      } finally {
+        await s.roster.properties.delete(s.projectId, 'seats');
+      }
+    });
+
     it('answers 400 to malformed JSON', async () => {
       const res = await request(`${s.base}/contacts`, {
         method: 'POST',

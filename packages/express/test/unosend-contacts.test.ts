@@ -197,6 +197,27 @@ describeEachDialect('Unosend contacts API', (dialect) => {
       expect(res.body).toEqual(unosendError('validation_error', 400, message));
     });
 
+    it('answers 400 naming metadata.<key> when a value breaks its declared property type', async () => {
+      await s.roster.properties.create(s.projectId, { key: 'seats', type: 'number' });
+      try {
+        const res = await post('/contacts', { email: 'typed@example.com', metadata: { seats: 'ten' } });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(
+          unosendError(
+            'validation_error',
+            400,
+            'metadata.seats: must be a number: the property seats is declared as number',
+          ),
+        );
+        expect(await s.roster.contacts.findByEmail(s.projectId, 'typed@example.com')).toBeNull();
+        expect(
+          (await post('/contacts', { email: 'typed@example.com', metadata: { seats: 10 } })).status,
+        ).toBe(201);
+      } finally {
+        await s.roster.properties.delete(s.projectId, 'seats');
+      }
+    });
+
     it.each([
       [
         '{"email":"a@example.com","metadata":{"__proto__":1}}',

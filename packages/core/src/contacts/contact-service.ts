@@ -6,8 +6,12 @@ import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
-import { dataTypeIssues, type PropertyTypeCache, uncachedPropertyTypes } from '../properties/property-check.js';
 import { keysetPage } from '../paging.js';
+import {
+  dataTypeIssues,
+  type PropertyTypeCache,
+  uncachedPropertyTypes,
+} from '../properties/property-check.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import type { ServiceDeps } from '../service-deps.js';

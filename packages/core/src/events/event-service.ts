@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { ChangeFeed, ChangeHandler, SubscribeOptions, Unsubscribe } from '../changes/change-feed.js';
-import type { PropertyTypeCache } from '../properties/property-check.js';
 import { isoNow } from '../clock.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
 import { contactExists } from '../contacts/contact-repository.js';
@@ -11,6 +10,7 @@ import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { ChangeEventType } from '../outbox/outbox-types.js';
+import type { PropertyTypeCache } from '../properties/property-check.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { insertEvents, listContactEvents } from './event-repository.js';

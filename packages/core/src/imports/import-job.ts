@@ -10,13 +10,13 @@ import { uuidv7 } from '../ids.js';
 import type { JobStatusView } from '../jobs/job-status.js';
 import type { Job, JobContext, JobDefinition } from '../jobs/job-types.js';
 import type { ContactField, OutboxBatchGroup } from '../outbox/outbox-types.js';
+import { recordBatch, recordJobChange } from '../outbox/outbox-writes.js';
 import {
   type PropertyTypeCache,
   type PropertyTypes,
   propertyTypeProblem,
   uncachedPropertyTypes,
 } from '../properties/property-check.js';
-import { recordBatch, recordJobChange } from '../outbox/outbox-writes.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
 import type { ImportView, JobSummary } from '../wire.js';

@@ -82,7 +82,7 @@ export function dataTypeIssues(
     const type = types.get(key);
     if (type === undefined) continue;
     const problem = propertyTypeProblem(key, type, value);
-    if (problem) issues.push({ field: `${prefix}.${key}`, message: problem, code: 'property_type' });
+    if (problem) issues.push({ field: `${prefix}.${key}`, message: problem });
   }
   return issues;
 }

@@ -18,12 +18,15 @@ export const propertyKeySchema = z
   .regex(PROPERTY_KEY_PATTERN, 'must contain only letters (a-z, A-Z), digits and underscores');
 
 const fallbackSchema = z
-  .union([
-    z
-      .string()
-      .max(MAX_PROPERTY_FALLBACK_LENGTH, `must be at most ${MAX_PROPERTY_FALLBACK_LENGTH} characters`),
-    z.number().finite(),
-  ], { error: 'must be a string or a number' })
+  .union(
+    [
+      z
+        .string()
+        .max(MAX_PROPERTY_FALLBACK_LENGTH, `must be at most ${MAX_PROPERTY_FALLBACK_LENGTH} characters`),
+      z.number().finite(),
+    ],
+    { error: 'must be a string or a number' },
+  )
   .nullish();
 
 export const createPropertySchema = z

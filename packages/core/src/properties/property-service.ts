@@ -3,8 +3,8 @@ import { isoNow } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
-import { listSegments } from '../segments/segment-repository.js';
 import type { FilterCondition } from '../segments/filter-types.js';
+import { listSegments } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { type PropertyTypeCache, uncachedPropertyTypes } from './property-check.js';
@@ -80,7 +80,10 @@ export function createPropertyService(deps: PropertyServiceDeps) {
       });
       cache.invalidate(projectId);
       if (!row) {
-        throw RosterError.conflict('contact_property', `A contact property with key "${valid.key}" already exists`);
+        throw RosterError.conflict(
+          'contact_property',
+          `A contact property with key "${valid.key}" already exists`,
+        );
       }
       return toProperty(row);
     },
