@@ -19,8 +19,10 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,10 +197,27 @@ const readTarget = (path: string): string | undefined => {
   return full.endsWith('.md') ? readFileSync(full, 'utf8') : '';
 };
 
-/** PATH without any directory holding a `pnpm`: the blocks must work with corepack alone. */
+/**
+ * PATH with no `pnpm` on it: the blocks must work with corepack alone. A directory that holds a `pnpm`
+ * (e.g. /usr/bin after `corepack enable`, as CI does) is replaced by a mirror of its other entries
+ * (symlinks), so bash, curl, node and corepack stay reachable.
+ */
 const pathWithoutPnpm = (process.env.PATH ?? '')
   .split(delimiter)
-  .filter((dir) => dir && !existsSync(join(dir, 'pnpm')))
+  .filter(Boolean)
+  .map((dir) => {
+    if (!existsSync(join(dir, 'pnpm')) && !existsSync(join(dir, 'pnpx'))) return dir;
+    const mirror = mkdtempSync(join(tmpdir(), 'roster-doctest-path-'));
+    for (const entry of readdirSync(dir)) {
+      if (/^(pnpm|pnpx)(\.|$)/.test(entry)) continue;
+      try {
+        symlinkSync(join(dir, entry), join(mirror, entry));
+      } catch {
+        // an entry that cannot be linked is left out
+      }
+    }
+    return mirror;
+  })
   .join(delimiter);
 
 const run = (script: string, cwd: string, env: NodeJS.ProcessEnv) =>
