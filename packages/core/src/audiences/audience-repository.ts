@@ -1,3 +1,10 @@
+import {
+  deleteProjectRow,
+  findProjectRow,
+  listProjectRows,
+  projectRowExists,
+  updateProjectRow,
+} from '../db/project-rows.js';
 import type { AudienceRow, Db } from '../db/schema.js';
 
 export async function insertAudience(db: Db, row: AudienceRow): Promise<AudienceRow> {
@@ -5,32 +12,16 @@ export async function insertAudience(db: Db, row: AudienceRow): Promise<Audience
 }
 
 export async function findAudience(db: Db, projectId: string, id: string): Promise<AudienceRow | undefined> {
-  return db
-    .selectFrom('roster_audiences')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_audiences', projectId, id);
 }
 
 export async function audienceExists(db: Db, projectId: string, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('roster_audiences')
-    .select('id')
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row !== undefined;
+  return projectRowExists(db, 'roster_audiences', projectId, id);
 }
 
 /** Newest first (ids are UUIDv7). */
 export async function listAudiences(db: Db, projectId: string): Promise<AudienceRow[]> {
-  return db
-    .selectFrom('roster_audiences')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('id', 'desc')
-    .execute();
+  return listProjectRows(db, 'roster_audiences', projectId);
 }
 
 /**
@@ -67,20 +58,9 @@ export async function updateAudience(
   const set: Partial<AudienceRow> = { updated_at: now };
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.description !== undefined) set.description = changes.description;
-  return db
-    .updateTable('roster_audiences')
-    .set(set)
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return updateProjectRow(db, 'roster_audiences', projectId, id, set);
 }
 
 export async function deleteAudience(db: Db, projectId: string, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('roster_audiences')
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  return deleteProjectRow(db, 'roster_audiences', projectId, id);
 }

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce } from '../db/compiled-query.js';
 import type { DialectInfo } from '../db/dialect.js';
+import { findProjectRow, projectRowExists } from '../db/project-rows.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -145,12 +146,7 @@ export async function findContactByEmail(
   projectId: string,
   email: string,
 ): Promise<ContactRow | undefined> {
-  return db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('email', '=', email)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_contacts', projectId, email, 'email');
 }
 
 /** The ids of the project's contacts with these (normalised) emails; unknown emails are absent. */
@@ -409,11 +405,5 @@ export async function countContacts(
 }
 
 export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('roster_contacts')
-    .select('id')
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row !== undefined;
+  return projectRowExists(db, 'roster_contacts', projectId, id);
 }

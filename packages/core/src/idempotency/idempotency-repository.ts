@@ -1,3 +1,4 @@
+import { findProjectRow } from '../db/project-rows.js';
 import type { Db, IdempotencyKeyRow } from '../db/schema.js';
 
 /** Inserts the key unless the project has it already; true when this call inserted it. */
@@ -16,12 +17,7 @@ export async function findKey(
   projectId: string,
   key: string,
 ): Promise<IdempotencyKeyRow | undefined> {
-  return db
-    .selectFrom('roster_idempotency_keys')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('key', '=', key)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_idempotency_keys', projectId, key, 'key');
 }
 
 /** Deletes the key; with `expiredBy`, only if it expired by then. */

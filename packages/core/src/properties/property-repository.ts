@@ -1,3 +1,10 @@
+import {
+  countProjectRows,
+  deleteProjectRow,
+  findProjectRow,
+  listProjectRows,
+  updateProjectRow,
+} from '../db/project-rows.js';
 import type { ContactPropertyRow, Db } from '../db/schema.js';
 import type { PropertyType } from './property-types.js';
 
@@ -28,12 +35,7 @@ export async function findPropertyById(
   projectId: string,
   id: string,
 ): Promise<ContactPropertyRow | undefined> {
-  return db
-    .selectFrom('roster_contact_properties')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_contact_properties', projectId, id);
 }
 
 export async function findPropertyByKey(
@@ -41,31 +43,16 @@ export async function findPropertyByKey(
   projectId: string,
   key: string,
 ): Promise<ContactPropertyRow | undefined> {
-  return db
-    .selectFrom('roster_contact_properties')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('key', '=', key)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_contact_properties', projectId, key, 'key');
 }
 
 /** Newest first (ids are UUIDv7). */
 export async function listProperties(db: Db, projectId: string): Promise<ContactPropertyRow[]> {
-  return db
-    .selectFrom('roster_contact_properties')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('id', 'desc')
-    .execute();
+  return listProjectRows(db, 'roster_contact_properties', projectId);
 }
 
 export async function countProperties(db: Db, projectId: string): Promise<number> {
-  const row = await db
-    .selectFrom('roster_contact_properties')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', projectId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countProjectRows(db, 'roster_contact_properties', projectId);
 }
 
 /** Every declared key of the project with its type (the write paths' type check reads this). */
@@ -86,20 +73,9 @@ export async function updatePropertyFallback(
   id: string,
   fallbackValue: string | null,
 ): Promise<ContactPropertyRow | undefined> {
-  return db
-    .updateTable('roster_contact_properties')
-    .set({ fallback_value: fallbackValue })
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return updateProjectRow(db, 'roster_contact_properties', projectId, id, { fallback_value: fallbackValue });
 }
 
 export async function deleteProperty(db: Db, projectId: string, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('roster_contact_properties')
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  return deleteProjectRow(db, 'roster_contact_properties', projectId, id);
 }

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
+import { findProjectRow, listProjectRows } from '../db/project-rows.js';
 import type { ContactRow, Db, SegmentRow, SegmentsTable } from '../db/schema.js';
 import { type ContactChunk, seqRanges } from './contact-chunks.js';
 
@@ -7,23 +8,12 @@ import { type ContactChunk, seqRanges } from './contact-chunks.js';
 const MEMBERS_PER_STATEMENT = 500;
 
 export async function findSegment(db: Db, projectId: string, id: string): Promise<SegmentRow | undefined> {
-  return db
-    .selectFrom('roster_segments')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_segments', projectId, id);
 }
 
 /** Every segment of the project, newest first. */
 export async function listSegments(db: Db, projectId: string): Promise<SegmentRow[]> {
-  return db
-    .selectFrom('roster_segments')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
+  return listProjectRows(db, 'roster_segments', projectId, ['created_at', 'id']);
 }
 
 /** Every segment of the project, in no particular order (the refresh job's walk). */

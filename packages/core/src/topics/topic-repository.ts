@@ -1,4 +1,11 @@
 import type { Updateable } from 'kysely';
+import {
+  countProjectRows,
+  deleteProjectRow,
+  findProjectRow,
+  listProjectRows,
+  updateProjectRow,
+} from '../db/project-rows.js';
 import type { ContactTopicRow, Db, TopicRow, TopicsTable } from '../db/schema.js';
 import type { TopicSubscription } from './topic-types.js';
 
@@ -7,31 +14,16 @@ export async function insertTopic(db: Db, row: TopicRow): Promise<void> {
 }
 
 export async function findTopic(db: Db, projectId: string, id: string): Promise<TopicRow | undefined> {
-  return db
-    .selectFrom('roster_topics')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return findProjectRow(db, 'roster_topics', projectId, id);
 }
 
 /** Every topic of the project, newest first (as Resend lists). */
 export async function listTopics(db: Db, projectId: string): Promise<TopicRow[]> {
-  return db
-    .selectFrom('roster_topics')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('id', 'desc')
-    .execute();
+  return listProjectRows(db, 'roster_topics', projectId);
 }
 
 export async function countTopics(db: Db, projectId: string): Promise<number> {
-  const row = await db
-    .selectFrom('roster_topics')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('project_id', '=', projectId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countProjectRows(db, 'roster_topics', projectId);
 }
 
 export async function updateTopic(
@@ -40,23 +32,12 @@ export async function updateTopic(
   id: string,
   changes: Updateable<TopicsTable>,
 ): Promise<TopicRow | undefined> {
-  return db
-    .updateTable('roster_topics')
-    .set(changes)
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return updateProjectRow(db, 'roster_topics', projectId, id, changes);
 }
 
 /** Deletes the topic; contacts' subscriptions to it go with it (foreign key cascade). */
 export async function deleteTopic(db: Db, projectId: string, id: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('roster_topics')
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  return deleteProjectRow(db, 'roster_topics', projectId, id);
 }
 
 /** The contact's explicit subscriptions. */

@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
+import { countProjectRows } from '../db/project-rows.js';
 import type {
   Db,
   WebhookAttemptRow,
@@ -141,12 +142,7 @@ export async function keysWithPending(db: Db, endpointId: string, keys: string[]
 
 /** How many endpoints the project has. */
 export async function countEndpoints(db: Db, projectId: string): Promise<number> {
-  const count = await db
-    .selectFrom('roster_webhook_endpoints')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('project_id', '=', projectId)
-    .executeTakeFirstOrThrow();
-  return Number(count.n);
+  return countProjectRows(db, 'roster_webhook_endpoints', projectId);
 }
 
 export async function insertEndpoint(db: Db, row: Insertable<WebhookEndpointsTable>): Promise<void> {
