@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * Rules every stored string and data value follows, identical on SQLite and PostgreSQL:
@@ -86,4 +86,25 @@ export function checkData(data: Record<string, unknown>, ctx: z.core.$Refinement
 export function checkText(value: string, ctx: z.core.$RefinementCtx): void {
   const problem = textProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
+
+/**
+ * A required name: a trimmed string of 1 to `max` characters that passes `checkText`.
+ * `emptyMessage` is what an empty (or all-blank) name is told.
+ */
+export function nameSchema(max: number, emptyMessage = 'is required') {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .trim()
+    .min(1, emptyMessage)
+    .max(max, `must be at most ${max} characters`)
+    .superRefine(checkText);
+}
+
+/** A free-text description of at most `max` characters that passes `checkText` (not trimmed). */
+export function descriptionSchema(max: number) {
+  return z
+    .string({ error: 'must be a string' })
+    .max(max, `must be at most ${max} characters`)
+    .superRefine(checkText);
 }

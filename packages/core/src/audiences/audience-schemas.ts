@@ -1,21 +1,12 @@
 import { z } from 'zod';
 import { isUuid } from '../ids.js';
-import { checkText } from '../text-rules.js';
+import { descriptionSchema as textDescription, nameSchema as textName } from '../text-rules.js';
 
 export const MAX_AUDIENCE_NAME_LENGTH = 256;
 export const MAX_AUDIENCE_DESCRIPTION_LENGTH = 2000;
 
-const nameSchema = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MAX_AUDIENCE_NAME_LENGTH, `must be at most ${MAX_AUDIENCE_NAME_LENGTH} characters`)
-  .superRefine(checkText);
-
-const descriptionSchema = z
-  .string({ error: 'must be a string' })
-  .max(MAX_AUDIENCE_DESCRIPTION_LENGTH, `must be at most ${MAX_AUDIENCE_DESCRIPTION_LENGTH} characters`)
-  .superRefine(checkText);
+const nameSchema = textName(MAX_AUDIENCE_NAME_LENGTH, 'must not be empty');
+const descriptionSchema = textDescription(MAX_AUDIENCE_DESCRIPTION_LENGTH);
 
 export const createAudienceSchema = z.object({
   name: nameSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkText } from '../text-rules.js';
+import { descriptionSchema as textDescription, nameSchema as textName } from '../text-rules.js';
 import { FILTER_OPERATORS, type FilterCondition, TIME_UNITS } from './filter-types.js';
 
 export const MAX_SEGMENT_NAME_LENGTH = 100;
@@ -9,17 +9,8 @@ export const MAX_SEGMENT_MEMBER_EMAILS = 1000;
 /** Largest `pageSize` of a segment's contacts (Plunk's cap). */
 export const MAX_SEGMENT_PAGE_SIZE = 100;
 
-const nameSchema = z
-  .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-  .trim()
-  .min(1, 'is required')
-  .max(MAX_SEGMENT_NAME_LENGTH, `must be at most ${MAX_SEGMENT_NAME_LENGTH} characters`)
-  .superRefine(checkText);
-const descriptionSchema = z
-  .string({ error: 'must be a string' })
-  .max(MAX_SEGMENT_DESCRIPTION_LENGTH, `must be at most ${MAX_SEGMENT_DESCRIPTION_LENGTH} characters`)
-  .superRefine(checkText)
-  .nullish();
+const nameSchema = textName(MAX_SEGMENT_NAME_LENGTH);
+const descriptionSchema = textDescription(MAX_SEGMENT_DESCRIPTION_LENGTH).nullish();
 
 export const createSegmentSchema = z.object({
   name: nameSchema,

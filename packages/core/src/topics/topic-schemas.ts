@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkText } from '../text-rules.js';
+import { descriptionSchema as textDescription, nameSchema as textName } from '../text-rules.js';
 import { TOPIC_SUBSCRIPTIONS, TOPIC_VISIBILITIES } from './topic-types.js';
 
 /** Longest topic name (Resend's limit). */
@@ -9,17 +9,8 @@ export const MAX_TOPIC_DESCRIPTION_LENGTH = 200;
 /** Most topics in one project (so a contact's topics are always one bounded answer). */
 export const MAX_TOPICS = 1000;
 
-const nameSchema = z
-  .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-  .trim()
-  .min(1, 'is required')
-  .max(MAX_TOPIC_NAME_LENGTH, `must be at most ${MAX_TOPIC_NAME_LENGTH} characters`)
-  .superRefine(checkText);
-const descriptionSchema = z
-  .string({ error: 'must be a string' })
-  .max(MAX_TOPIC_DESCRIPTION_LENGTH, `must be at most ${MAX_TOPIC_DESCRIPTION_LENGTH} characters`)
-  .superRefine(checkText)
-  .nullish();
+const nameSchema = textName(MAX_TOPIC_NAME_LENGTH);
+const descriptionSchema = textDescription(MAX_TOPIC_DESCRIPTION_LENGTH).nullish();
 export const topicSubscriptionSchema = z.enum(TOPIC_SUBSCRIPTIONS, { error: 'must be opt_in or opt_out' });
 const visibilitySchema = z.enum(TOPIC_VISIBILITIES, { error: 'must be public or private' });
 
