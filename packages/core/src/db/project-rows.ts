@@ -108,3 +108,18 @@ export async function deleteProjectRow(
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** The statements above bound to one table: `const topicRows = projectRows('roster_topics')`. */
+export function projectRows<T extends ProjectTable>(table: T) {
+  return {
+    find: (db: Db, projectId: string, value: string, column?: ColumnOf<T>) =>
+      findProjectRow(db, table, projectId, value, column),
+    exists: (db: Db, projectId: string, id: string) => projectRowExists(db, table, projectId, id),
+    list: (db: Db, projectId: string, newestBy?: readonly ColumnOf<T>[]) =>
+      listProjectRows(db, table, projectId, newestBy),
+    count: (db: Db, projectId: string) => countProjectRows(db, table, projectId),
+    update: (db: Db, projectId: string, id: string, changes: Updateable<Database[T]>) =>
+      updateProjectRow(db, table, projectId, id, changes),
+    delete: (db: Db, projectId: string, id: string) => deleteProjectRow(db, table, projectId, id),
+  };
+}

@@ -1,10 +1,4 @@
-import {
-  countProjectRows,
-  deleteProjectRow,
-  findProjectRow,
-  listProjectRows,
-  updateProjectRow,
-} from '../db/project-rows.js';
+import { projectRows } from '../db/project-rows.js';
 import type { ContactPropertyRow, Db } from '../db/schema.js';
 import type { PropertyType } from './property-types.js';
 
@@ -30,31 +24,6 @@ export async function insertPropertyIfNew(
     .executeTakeFirst();
 }
 
-export async function findPropertyById(
-  db: Db,
-  projectId: string,
-  id: string,
-): Promise<ContactPropertyRow | undefined> {
-  return findProjectRow(db, 'roster_contact_properties', projectId, id);
-}
-
-export async function findPropertyByKey(
-  db: Db,
-  projectId: string,
-  key: string,
-): Promise<ContactPropertyRow | undefined> {
-  return findProjectRow(db, 'roster_contact_properties', projectId, key, 'key');
-}
-
-/** Newest first (ids are UUIDv7). */
-export async function listProperties(db: Db, projectId: string): Promise<ContactPropertyRow[]> {
-  return listProjectRows(db, 'roster_contact_properties', projectId);
-}
-
-export async function countProperties(db: Db, projectId: string): Promise<number> {
-  return countProjectRows(db, 'roster_contact_properties', projectId);
-}
-
 /** Every declared key of the project with its type (the write paths' type check reads this). */
 export async function listPropertyTypes(
   db: Db,
@@ -67,15 +36,5 @@ export async function listPropertyTypes(
     .execute();
 }
 
-export async function updatePropertyFallback(
-  db: Db,
-  projectId: string,
-  id: string,
-  fallbackValue: string | null,
-): Promise<ContactPropertyRow | undefined> {
-  return updateProjectRow(db, 'roster_contact_properties', projectId, id, { fallback_value: fallbackValue });
-}
-
-export async function deleteProperty(db: Db, projectId: string, id: string): Promise<boolean> {
-  return deleteProjectRow(db, 'roster_contact_properties', projectId, id);
-}
+/** The project's declared properties by id (or `key`): `find`, `list` (newest first), `count`, `update`, `delete`. */
+export const propertyRows = projectRows('roster_contact_properties');

@@ -47,9 +47,9 @@ export function createPropertyService(deps: PropertyServiceDeps) {
   async function findRow(projectId: string, idOrKey: string, conn = db) {
     const row =
       typeof idOrKey === 'string' && isUuid(idOrKey)
-        ? await repo.findPropertyById(conn, projectId, idOrKey.toLowerCase())
+        ? await repo.propertyRows.find(conn, projectId, idOrKey.toLowerCase())
         : typeof idOrKey === 'string'
-          ? await repo.findPropertyByKey(conn, projectId, idOrKey)
+          ? await repo.propertyRows.find(conn, projectId, idOrKey, 'key')
           : undefined;
     if (!row) throw RosterError.notFound('contact_property', 'Contact property not found');
     return row;
@@ -64,7 +64,7 @@ export function createPropertyService(deps: PropertyServiceDeps) {
      */
     async create(projectId: string, input: CreatePropertyInput): Promise<ContactProperty> {
       const valid = parseInput(createPropertySchema, input);
-      if ((await repo.countProperties(db, projectId)) >= MAX_PROPERTIES) {
+      if ((await repo.propertyRows.count(db, projectId)) >= MAX_PROPERTIES) {
         throw RosterError.validation(
           [{ field: 'key', message: `a project declares at most ${MAX_PROPERTIES} properties` }],
           `A project declares at most ${MAX_PROPERTIES} contact properties`,
@@ -95,7 +95,7 @@ export function createPropertyService(deps: PropertyServiceDeps) {
 
     /** Every property of the project, newest first. */
     async list(projectId: string): Promise<ContactProperty[]> {
-      return (await repo.listProperties(db, projectId)).map(toProperty);
+      return (await repo.propertyRows.list(db, projectId)).map(toProperty);
     },
 
     /**
@@ -115,7 +115,9 @@ export function createPropertyService(deps: PropertyServiceDeps) {
           },
         ]);
       }
-      const updated = await repo.updatePropertyFallback(db, projectId, row.id, dialect.json(fallback));
+      const updated = await repo.propertyRows.update(db, projectId, row.id, {
+        fallback_value: dialect.json(fallback),
+      });
       cache.invalidate(projectId);
       if (!updated) throw RosterError.notFound('contact_property', 'Contact property not found');
       return toProperty(updated);
@@ -138,7 +140,7 @@ export function createPropertyService(deps: PropertyServiceDeps) {
             `The contact property ${row.key} is used by the filter of segment${users.length === 1 ? '' : 's'} ${names}: change or delete ${users.length === 1 ? 'it' : 'them'} first`,
           );
         }
-        await repo.deleteProperty(trx, projectId, row.id);
+        await repo.propertyRows.delete(trx, projectId, row.id);
         return row;
       });
       cache.invalidate(projectId);

@@ -37,7 +37,7 @@ export function createTopicService(deps: ServiceDeps) {
   const { db, dialect, clock } = deps;
 
   async function getRow(projectId: string, id: string): Promise<TopicRow> {
-    const row = isUuid(id) ? await repo.findTopic(db, projectId, id.toLowerCase()) : undefined;
+    const row = isUuid(id) ? await repo.topicRows.find(db, projectId, id.toLowerCase()) : undefined;
     if (!row) throw RosterError.notFound('topic');
     return row;
   }
@@ -79,7 +79,7 @@ export function createTopicService(deps: ServiceDeps) {
         updated_at: now,
       };
       await db.transaction().execute(async (trx) => {
-        if ((await repo.countTopics(trx, projectId)) >= MAX_TOPICS) {
+        if ((await repo.topicRows.count(trx, projectId)) >= MAX_TOPICS) {
           throw RosterError.conflict('topic', `a project has at most ${MAX_TOPICS} topics`);
         }
         await repo.insertTopic(trx, row);
@@ -94,7 +94,7 @@ export function createTopicService(deps: ServiceDeps) {
 
     /** Every topic of the project, newest first (at most `MAX_TOPICS`). */
     async list(projectId: string): Promise<Topic[]> {
-      return (await repo.listTopics(db, projectId)).map(rowToTopic);
+      return (await repo.topicRows.list(db, projectId)).map(rowToTopic);
     },
 
     /** Changes `name`, `description` or `visibility`; `defaultSubscription` is fixed. */
@@ -105,7 +105,7 @@ export function createTopicService(deps: ServiceDeps) {
       if (parsed.name !== undefined) changes.name = parsed.name;
       if (parsed.description !== undefined) changes.description = parsed.description;
       if (parsed.visibility !== undefined) changes.visibility = parsed.visibility;
-      const row = await repo.updateTopic(db, projectId, current.id, changes);
+      const row = await repo.topicRows.update(db, projectId, current.id, changes);
       if (!row) throw RosterError.notFound('topic');
       return rowToTopic(row);
     },
@@ -127,7 +127,7 @@ export function createTopicService(deps: ServiceDeps) {
             `Topic ${row.id} is used by the filter of segment ${clipText(names, 300)}: change or delete the segment first`,
           );
         }
-        if (!(await repo.deleteTopic(trx, projectId, row.id))) throw RosterError.notFound('topic');
+        if (!(await repo.topicRows.delete(trx, projectId, row.id))) throw RosterError.notFound('topic');
       });
     },
 
@@ -140,7 +140,7 @@ export function createTopicService(deps: ServiceDeps) {
         ? await findContact(db, projectId, contactId.toLowerCase())
         : undefined;
       if (!contact) throw RosterError.notFound('contact');
-      return effective(await repo.listTopics(db, projectId), await explicitOf(contact.id));
+      return effective(await repo.topicRows.list(db, projectId), await explicitOf(contact.id));
     },
 
     /**
@@ -159,7 +159,7 @@ export function createTopicService(deps: ServiceDeps) {
       const result = await db.transaction().execute(async (trx) => {
         const contactRow = id ? await findContactForWrite(trx, dialect, projectId, { id }) : undefined;
         if (!contactRow) throw RosterError.notFound('contact');
-        const topics = await repo.listTopics(trx, projectId);
+        const topics = await repo.topicRows.list(trx, projectId);
         const byId = new Map(topics.map((t) => [t.id, t]));
         const issues = items.flatMap((item, i) =>
           isUuid(item.id) && byId.has(item.id.toLowerCase())
