@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRoster, type Roster, type RosterOptions } from '@roster/core';
+import { createRoster, type Roster, RosterError, type RosterOptions } from '@roster/core';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 
 /** Set by .ci/run when a PostgreSQL server answers; Postgres cases are skipped (and say so) without it. */
 export const PG_URL = process.env.ROSTER_TEST_PG_URL;
@@ -110,6 +110,42 @@ export function eachTestRoster<const Names extends readonly string[]>(
     await roster?.close();
     roster = undefined;
   });
+}
+
+/** What `eachMainAndOtherProject` hands over before each test. */
+export interface MainAndOtherProject {
+  roster: Roster;
+  /** The project `main`: the one the tests work in. */
+  projectId: string;
+  /** The project `other`: for checking that nothing leaks across projects. */
+  otherProjectId: string;
+}
+
+/**
+ * The setup most core suites share: `eachTestRoster` with the projects `main` and `other`, handed to
+ * `ready` before each test (`(t) => ({ roster, projectId, otherProjectId } = t)`).
+ */
+export function eachMainAndOtherProject(
+  dialect: TestDialect,
+  ready: (setup: MainAndOtherProject) => void,
+  options: TestRosterOptions = {},
+): void {
+  eachTestRoster(
+    dialect,
+    ['main', 'other'],
+    (roster, [projectId, otherProjectId]) => ready({ roster, projectId, otherProjectId }),
+    options,
+  );
+}
+
+/** The `RosterError` the promise rejects with (the test fails when it resolves or rejects otherwise). */
+export async function rosterRejection(promise: Promise<unknown>): Promise<RosterError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RosterError);
+  return error as RosterError;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { describeEachDialect, eachMainAndOtherProject, rosterRejection } from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { RosterError } from '../errors.js';
 import type { Roster } from '../roster.js';
 
 let roster: Roster;
@@ -8,21 +7,15 @@ let projectId: string;
 let otherProjectId: string;
 
 describeEachDialect('audiences', (dialect) => {
-  eachTestRoster(dialect, ['main', 'other'], (r, [main, other]) => {
-    roster = r;
-    projectId = main;
-    otherProjectId = other;
+  eachMainAndOtherProject(dialect, (t) => {
+    ({ roster, projectId, otherProjectId } = t);
   });
 
   async function expectRosterError(promise: Promise<unknown>, code: string, resource?: string) {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(RosterError);
-    expect((error as RosterError).code).toBe(code);
-    if (resource) expect((error as RosterError).details.resource).toBe(resource);
-    return error as RosterError;
+    const error = await rosterRejection(promise);
+    expect(error.code).toBe(code);
+    if (resource) expect(error.details.resource).toBe(resource);
+    return error;
   }
 
   describe('audiences', () => {

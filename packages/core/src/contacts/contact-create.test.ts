@@ -1,6 +1,9 @@
-import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import {
+  describeEachDialect,
+  eachMainAndOtherProject,
+  rosterRejection as rejection,
+} from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { RosterError } from '../errors.js';
 import type { Roster } from '../roster.js';
 
 let roster: Roster;
@@ -8,20 +11,9 @@ let projectId: string;
 let otherProjectId: string;
 
 describeEachDialect('contacts.create and createMany', (dialect) => {
-  eachTestRoster(dialect, ['main', 'other'], (r, [main, other]) => {
-    roster = r;
-    projectId = main;
-    otherProjectId = other;
+  eachMainAndOtherProject(dialect, (t) => {
+    ({ roster, projectId, otherProjectId } = t);
   });
-
-  async function rejection(promise: Promise<unknown>): Promise<RosterError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(RosterError);
-    return error as RosterError;
-  }
 
   describe('contacts.create', () => {
     it('creates a subscribed contact with names, data and audience', async () => {

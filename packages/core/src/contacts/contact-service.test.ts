@@ -1,4 +1,4 @@
-import { createTestRoster, describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import { createTestRoster, describeEachDialect, eachMainAndOtherProject } from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
 import type { Roster } from '../index.js';
 
@@ -7,10 +7,8 @@ let projectId: string;
 let otherProjectId: string;
 
 describeEachDialect('contacts', (dialect) => {
-  eachTestRoster(dialect, ['main', 'other'], (r, [main, other]) => {
-    roster = r;
-    projectId = main;
-    otherProjectId = other;
+  eachMainAndOtherProject(dialect, (t) => {
+    ({ roster, projectId, otherProjectId } = t);
   });
 
   describe('contacts.upsert', () => {

@@ -1,6 +1,9 @@
-import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
+import {
+  describeEachDialect,
+  eachMainAndOtherProject,
+  rosterRejection as failure,
+} from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { RosterError } from '../errors.js';
 import type { Roster } from '../roster.js';
 import { createPropertyTypeCache } from './property-check.js';
 import { filterUsesDataKey } from './property-service.js';
@@ -9,22 +12,11 @@ let roster: Roster;
 let projectId: string;
 let otherProjectId: string;
 
-async function failure(promise: Promise<unknown>): Promise<RosterError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RosterError);
-  return error as RosterError;
-}
-
 const SEATS_IS_NUMBER = 'must be a number: the property seats is declared as number';
 
 describeEachDialect('contact properties', (dialect) => {
-  eachTestRoster(dialect, ['main', 'other'], (r, [main, other]) => {
-    roster = r;
-    projectId = main;
-    otherProjectId = other;
+  eachMainAndOtherProject(dialect, (t) => {
+    ({ roster, projectId, otherProjectId } = t);
   });
 
   describe('declaring', () => {
