@@ -145,3 +145,9 @@ export function isRosterError(value: unknown): value is RosterError {
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** The value, or else throws `RosterError.notFound(resource, message)`: the services' get-or-throw. */
+export function orNotFound<T>(value: T | undefined, resource: string, message?: string): T {
+  if (value === undefined) throw RosterError.notFound(resource, message);
+  return value;
+}

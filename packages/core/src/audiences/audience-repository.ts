@@ -2,6 +2,7 @@ import {
   deleteProjectRow,
   findProjectRow,
   listProjectRows,
+  nameDescriptionChanges,
   projectRowExists,
   updateProjectRow,
 } from '../db/project-rows.js';
@@ -55,10 +56,7 @@ export async function updateAudience(
   changes: AudienceChanges,
   now: string,
 ): Promise<AudienceRow | undefined> {
-  const set: Partial<AudienceRow> = { updated_at: now };
-  if (changes.name !== undefined) set.name = changes.name;
-  if (changes.description !== undefined) set.description = changes.description;
-  return updateProjectRow(db, 'roster_audiences', projectId, id, set);
+  return updateProjectRow(db, 'roster_audiences', projectId, id, nameDescriptionChanges(changes, now));
 }
 
 export async function deleteAudience(db: Db, projectId: string, id: string): Promise<boolean> {

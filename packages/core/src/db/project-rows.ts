@@ -123,3 +123,14 @@ export function projectRows<T extends ProjectTable>(table: T) {
     delete: (db: Db, projectId: string, id: string) => deleteProjectRow(db, table, projectId, id),
   };
 }
+
+/** The changes of a name/description update: `updated_at`, plus `name` and `description` where given. */
+export function nameDescriptionChanges(
+  input: { name?: string; description?: string | null },
+  now: string,
+): { updated_at: string; name?: string; description?: string | null } {
+  const changes: { updated_at: string; name?: string; description?: string | null } = { updated_at: now };
+  if (input.name !== undefined) changes.name = input.name;
+  if (input.description !== undefined) changes.description = input.description;
+  return changes;
+}

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import type { Database } from '../db/schema.js';
-import { RosterError } from '../errors.js';
+import { orNotFound, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import { listSegments } from '../segments/segment-repository.js';
@@ -51,8 +51,7 @@ export function createPropertyService(deps: PropertyServiceDeps) {
         : typeof idOrKey === 'string'
           ? await repo.propertyRows.find(conn, projectId, idOrKey, 'key')
           : undefined;
-    if (!row) throw RosterError.notFound('contact_property', 'Contact property not found');
-    return row;
+    return orNotFound(row, 'contact_property', 'Contact property not found');
   }
 
   return {

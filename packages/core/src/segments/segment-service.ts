@@ -8,8 +8,9 @@ import {
   newRowToContact,
 } from '../contacts/contact-repository.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
+import { nameDescriptionChanges } from '../db/project-rows.js';
 import type { SegmentRow, SegmentsTable } from '../db/schema.js';
-import { RosterError } from '../errors.js';
+import { orNotFound, RosterError } from '../errors.js';
 import { insertEvents } from '../events/event-repository.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -58,9 +59,10 @@ export function createSegmentService(deps: SegmentServiceDeps) {
   const toSegment = (row: SegmentRow): Segment => rowToSegment(row, dialect);
 
   async function getRow(projectId: string, id: string): Promise<SegmentRow> {
-    const row = isUuid(id) ? await repo.findSegment(db, projectId, id.toLowerCase()) : undefined;
-    if (!row) throw RosterError.notFound('segment');
-    return row;
+    return orNotFound(
+      isUuid(id) ? await repo.findSegment(db, projectId, id.toLowerCase()) : undefined,
+      'segment',
+    );
   }
 
   /** The compiled condition of a DYNAMIC segment (`selfId` guards self-reference). */
@@ -229,9 +231,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     async update(projectId: string, id: string, input: UpdateSegmentInput): Promise<Segment> {
       const valid = parseInput(updateSegmentSchema, input);
       const existing = await getRow(projectId, id);
-      const set: Updateable<SegmentsTable> = { updated_at: isoNow(clock) };
-      if (valid.name !== undefined) set.name = valid.name;
-      if (valid.description !== undefined) set.description = valid.description;
+      const set: Updateable<SegmentsTable> = nameDescriptionChanges(valid, isoNow(clock));
       if (valid.trackMembership !== undefined) set.track_membership = dialect.bool(valid.trackMembership);
       if (valid.condition !== undefined && existing.type === 'DYNAMIC') {
         set.condition = dialect.json(valid.condition);
@@ -241,9 +241,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
           await where(projectId, valid.condition, existing.id),
         );
       }
-      const row = await repo.updateSegment(db, projectId, existing.id, set);
-      if (!row) throw RosterError.notFound('segment');
-      return toSegment(row);
+      return toSegment(orNotFound(await repo.updateSegment(db, projectId, existing.id, set), 'segment'));
     },
 
     /** Deletes the segment and its memberships. */

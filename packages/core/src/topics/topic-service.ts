@@ -2,8 +2,9 @@ import type { Updateable } from 'kysely';
 import { isoNow } from '../clock.js';
 import { findContact, findContactForWrite } from '../contacts/contact-repository.js';
 import { rowToContact } from '../contacts/contact-types.js';
+import { nameDescriptionChanges } from '../db/project-rows.js';
 import type { TopicRow, TopicsTable } from '../db/schema.js';
-import { clipText, RosterError } from '../errors.js';
+import { clipText, orNotFound, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
 import { segmentsOfProject } from '../segments/segment-repository.js';
@@ -37,9 +38,10 @@ export function createTopicService(deps: ServiceDeps) {
   const { db, dialect, clock } = deps;
 
   async function getRow(projectId: string, id: string): Promise<TopicRow> {
-    const row = isUuid(id) ? await repo.topicRows.find(db, projectId, id.toLowerCase()) : undefined;
-    if (!row) throw RosterError.notFound('topic');
-    return row;
+    return orNotFound(
+      isUuid(id) ? await repo.topicRows.find(db, projectId, id.toLowerCase()) : undefined,
+      'topic',
+    );
   }
 
   function effective(
@@ -101,13 +103,9 @@ export function createTopicService(deps: ServiceDeps) {
     async update(projectId: string, id: string, input: UpdateTopicInput): Promise<Topic> {
       const parsed = parseInput(updateTopicSchema, input);
       const current = await getRow(projectId, id);
-      const changes: Updateable<TopicsTable> = { updated_at: isoNow(clock) };
-      if (parsed.name !== undefined) changes.name = parsed.name;
-      if (parsed.description !== undefined) changes.description = parsed.description;
+      const changes: Updateable<TopicsTable> = nameDescriptionChanges(parsed, isoNow(clock));
       if (parsed.visibility !== undefined) changes.visibility = parsed.visibility;
-      const row = await repo.topicRows.update(db, projectId, current.id, changes);
-      if (!row) throw RosterError.notFound('topic');
-      return rowToTopic(row);
+      return rowToTopic(orNotFound(await repo.topicRows.update(db, projectId, current.id, changes), 'topic'));
     },
 
     /**
