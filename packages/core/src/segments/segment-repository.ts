@@ -122,6 +122,19 @@ export async function exitMembers(
   }
 }
 
+/** The STATIC segments a contact is currently a member of, newest segment first. */
+export async function segmentsOfContact(db: Db, projectId: string, contactId: string): Promise<SegmentRow[]> {
+  return db
+    .selectFrom('roster_segments as s')
+    .innerJoin('roster_segment_members as m', 'm.segment_id', 's.id')
+    .selectAll('s')
+    .where('s.project_id', '=', projectId)
+    .where('m.contact_id', '=', contactId)
+    .where('m.exited_at', 'is', null)
+    .orderBy('s.id', 'desc')
+    .execute();
+}
+
 export interface ContactPage {
   limit: number;
   offset: number;

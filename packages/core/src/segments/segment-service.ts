@@ -188,6 +188,20 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       return (await repo.listSegments(db, projectId)).map(toSegment);
     },
 
+    /** The STATIC segments the contact is currently a member of, newest first (`not_found` for an unknown contact). */
+    async ofContact(projectId: string, contactId: string): Promise<Segment[]> {
+      const contact = isUuid(contactId)
+        ? await db
+            .selectFrom('roster_contacts')
+            .select('id')
+            .where('project_id', '=', projectId)
+            .where('id', '=', contactId.toLowerCase())
+            .executeTakeFirst()
+        : undefined;
+      if (!contact) throw RosterError.notFound('contact');
+      return (await repo.segmentsOfContact(db, projectId, contact.id)).map(toSegment);
+    },
+
     async get(projectId: string, id: string): Promise<Segment> {
       return toSegment(await getRow(projectId, id));
     },
