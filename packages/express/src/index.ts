@@ -25,6 +25,13 @@ export {
   TRACK_RATE_LIMIT_DEFAULT,
   type TrackRateLimit,
 } from './plunk/track-route.js';
+export { toResendContact, toResendErrorBody, toResendTime } from './resend/resend-format.js';
+export {
+  createResendRouter,
+  RESEND_KEY_PREFIX,
+  RESEND_ROUTE_PATHS,
+  type ResendRouterOptions,
+} from './resend/router.js';
 export { createRosterRouter, ROSTER_ROUTE_PATHS, type RosterRouterOptions } from './roster/router.js';
 export {
   createUnosendRouter,

@@ -1,0 +1,143 @@
+import { type Contact, isRosterError, type Roster } from '@roster/core';
+import type { Request, Response, Router } from 'express';
+import { projectIdOf } from '../auth.js';
+import { requireObject } from '../router-kit.js';
+import { resendList, toResendContact, toResendListedContact } from './resend-format.js';
+import { contactOf, cursorParams, limitParam, segmentIdsOf, subscribedOf } from './resend-params.js';
+
+/** The `{first_name, last_name, unsubscribed, properties}` of a Resend body as core fields (core validates them). */
+function contactFieldsOf(body: Record<string, unknown>) {
+  return {
+    ...(body.first_name !== undefined ? { firstName: body.first_name as string | null } : {}),
+    ...(body.last_name !== undefined ? { lastName: body.last_name as string | null } : {}),
+    ...(body.unsubscribed !== undefined ? { subscribed: subscribedOf(body.unsubscribed) } : {}),
+    ...(body.properties !== undefined ? { data: body.properties as Record<string, unknown> | null } : {}),
+  };
+}
+
+/** A segment's contacts as a filter condition (static members and dynamic matches alike). */
+function inSegment(segmentId: string) {
+  return {
+    logic: 'AND' as const,
+    groups: [{ filters: [{ field: `segment.${segmentId}`, operator: 'memberOfSegment' as const }] }],
+  };
+}
+
+/**
+ * `GET /contacts` (optionally `?segment_id=`), `GET /segments/{id}/contacts`: newest first, `limit`,
+ * `after` (older than that contact) or `before` (newer than it), `has_more`.
+ */
+export async function listContacts(roster: Roster, req: Request, res: Response, segmentId?: string) {
+  const projectId = projectIdOf(res);
+  const limit = limitParam(req.query.limit);
+  const { after, before } = cursorParams(req.query as Record<string, unknown>);
+  let filter: ReturnType<typeof inSegment> | undefined;
+  if (segmentId !== undefined) {
+    await roster.segments.get(projectId, segmentId);
+    filter = inSegment(segmentId);
+  }
+  let data: Contact[];
+  let hasMore: boolean;
+  if (before !== undefined) {
+    // Newer than `before`: walk up from it, then answer newest first.
+    const page = await roster.contacts.list(projectId, { limit, cursor: before, dir: 'asc', filter });
+    data = page.data.reverse();
+    hasMore = page.hasMore;
+  } else {
+    const page = await roster.contacts.list(projectId, { limit, cursor: after, filter });
+    data = page.data;
+    hasMore = page.hasMore;
+  }
+  res.json(resendList(data.map(toResendListedContact), hasMore));
+}
+
+/** `POST /contacts` (and the legacy `POST /audiences/{id}/contacts`, which adds `audienceId`). */
+export async function createContact(roster: Roster, req: Request, res: Response, audienceId?: string) {
+  const projectId = projectIdOf(res);
+  const body = requireObject(req.body);
+  const segmentIds = segmentIdsOf(body.segments);
+  if (audienceId !== undefined) segmentIds.unshift(audienceId);
+  // Every named segment and topic must exist before the contact is created.
+  for (const id of segmentIds) await roster.segments.get(projectId, id);
+  const topics = body.topics === undefined ? undefined : body.topics;
+  if (Array.isArray(topics)) {
+    for (const topic of topics) {
+      const id = (topic as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') await roster.topics.get(projectId, id);
+    }
+  }
+  let contact: Contact;
+  try {
+    contact = await roster.contacts.create(projectId, {
+      email: body.email as string,
+      ...contactFieldsOf(body),
+    });
+  } catch (error) {
+    // An email already in the project answers with its contact, unchanged (see docs/resend-api.md).
+    const existing =
+      isRosterError(error) && error.code === 'conflict' && typeof body.email === 'string'
+        ? await roster.contacts.findByEmail(projectId, body.email)
+        : null;
+    if (!existing) throw error;
+    contact = existing;
+  }
+  for (const id of segmentIds) await roster.segments.addMembers(projectId, id, { emails: [contact.email] });
+  if (topics !== undefined) {
+    await roster.topics.setContactTopics(
+      projectId,
+      contact.id,
+      topics as Parameters<Roster['topics']['setContactTopics']>[2],
+    );
+  }
+  res.status(201).json({ object: 'contact', id: contact.id });
+}
+
+export async function getContact(roster: Roster, req: Request, res: Response) {
+  res.json(toResendContact(await contactOf(roster, projectIdOf(res), req.params.id as string)));
+}
+
+export async function updateContact(roster: Roster, req: Request, res: Response) {
+  const projectId = projectIdOf(res);
+  const body = requireObject(req.body);
+  const contact = await contactOf(roster, projectId, req.params.id as string);
+  const updated = await roster.contacts.update(projectId, contact.id, {
+    ...(typeof body.email === 'string' ? { email: body.email } : {}),
+    ...contactFieldsOf(body),
+  });
+  res.json({ object: 'contact', id: updated.id });
+}
+
+/** Resend answers a deletion `deleted: true` even for a contact it never had (see the recordings). */
+export async function deleteContact(roster: Roster, req: Request, res: Response) {
+  const projectId = projectIdOf(res);
+  const ref = req.params.id as string;
+  try {
+    const contact = await contactOf(roster, projectId, ref);
+    await roster.contacts.delete(projectId, contact.id);
+  } catch (error) {
+    if (!(isRosterError(error) && error.code === 'not_found')) throw error;
+  }
+  res.json({ object: 'contact', contact: ref, deleted: true });
+}
+
+export function registerResendContactRoutes(router: Router, roster: Roster): void {
+  router.get('/contacts', (req, res) => {
+    const segmentId = typeof req.query.segment_id === 'string' ? req.query.segment_id : undefined;
+    const audienceId = typeof req.query.audience_id === 'string' ? req.query.audience_id : undefined;
+    return listContacts(roster, req, res, segmentId ?? audienceId);
+  });
+  router.post('/contacts', (req, res) => createContact(roster, req, res));
+  router.get('/contacts/:id', (req, res) => getContact(roster, req, res));
+  router.patch('/contacts/:id', (req, res) => updateContact(roster, req, res));
+  router.delete('/contacts/:id', (req, res) => deleteContact(roster, req, res));
+  // Legacy audience-scoped contact routes (audiences are segments).
+  router.get('/audiences/:audienceId/contacts', (req, res) =>
+    listContacts(roster, req, res, req.params.audienceId as string),
+  );
+  router.post('/audiences/:audienceId/contacts', (req, res) =>
+    createContact(roster, req, res, req.params.audienceId as string),
+  );
+  router.get('/audiences/:audienceId/contacts/:id', (req, res) => getContact(roster, req, res));
+  router.patch('/audiences/:audienceId/contacts/:id', (req, res) => updateContact(roster, req, res));
+  router.delete('/audiences/:audienceId/contacts/:id', (req, res) => deleteContact(roster, req, res));
+}

@@ -1,0 +1,66 @@
+import { type Contact, type Roster, RosterError } from '@roster/core';
+import { firstQueryValue } from '../router-kit.js';
+
+/** Resend's page size rules: default 20, 1 to 100. */
+export const RESEND_DEFAULT_LIMIT = 20;
+export const RESEND_MAX_LIMIT = 100;
+
+/** `?limit=`: an integer from 1 to 100, default 20. */
+export function limitParam(value: unknown): number {
+  const text = firstQueryValue(value);
+  if (text === undefined) return RESEND_DEFAULT_LIMIT;
+  const limit = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > RESEND_MAX_LIMIT) {
+    throw RosterError.validation([
+      { field: 'limit', message: `must be an integer from 1 to ${RESEND_MAX_LIMIT}` },
+    ]);
+  }
+  return limit;
+}
+
+/** `?after=` / `?before=` cursors (a contact id); both at once are refused. */
+export function cursorParams(query: Record<string, unknown>): { after?: string; before?: string } {
+  const after = firstQueryValue(query.after);
+  const before = firstQueryValue(query.before);
+  if (after !== undefined && before !== undefined) {
+    throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
+  }
+  return { after, before };
+}
+
+/** True when a path's `{id_or_email}` names a contact by email. */
+export function isEmailRef(idOrEmail: string): boolean {
+  return idOrEmail.includes('@');
+}
+
+/** The contact a path's `{id_or_email}` names, or `not_found`. */
+export async function contactOf(roster: Roster, projectId: string, idOrEmail: string): Promise<Contact> {
+  if (!isEmailRef(idOrEmail)) return roster.contacts.get(projectId, idOrEmail);
+  const contact = await roster.contacts.findByEmail(projectId, idOrEmail);
+  if (!contact) throw RosterError.notFound('contact', 'Contact not found');
+  return contact;
+}
+
+/** A contact's `segments` in either form Resend documents: `[{ id }]` (the SDK) or `["id"]` (the spec). */
+export function segmentIdsOf(value: unknown, field = 'segments'): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    throw RosterError.validation([{ field, message: 'must be an array of segment ids or { id } objects' }]);
+  }
+  return value.map((item, i) => {
+    const id = typeof item === 'string' ? item : (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || id.length === 0) {
+      throw RosterError.validation([{ field: `${field}.${i}`, message: 'must be a segment id or { id }' }]);
+    }
+    return id;
+  });
+}
+
+/** `unsubscribed` (Resend) as roster's `subscribed`. */
+export function subscribedOf(value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') {
+    throw RosterError.validation([{ field: 'unsubscribed', message: 'must be a boolean' }]);
+  }
+  return !value;
+}

@@ -1,0 +1,95 @@
+import { isRosterError, type Roster, RosterError, type Segment } from '@roster/core';
+import type { Router } from 'express';
+import { projectIdOf } from '../auth.js';
+import { requireObject } from '../router-kit.js';
+import { listContacts } from './contact-routes.js';
+import { resendList, toResendListedSegment, toResendSegment } from './resend-format.js';
+import { contactOf, limitParam } from './resend-params.js';
+
+/** A page of a newest-first list by `limit` / `after` / `before` (ids), for lists core answers whole. */
+function pageOf<T extends { id: string }>(
+  items: T[],
+  query: Record<string, unknown>,
+): { data: T[]; hasMore: boolean } {
+  const limit = limitParam(query.limit);
+  const after = typeof query.after === 'string' ? query.after : undefined;
+  const before = typeof query.before === 'string' ? query.before : undefined;
+  if (after !== undefined && before !== undefined) {
+    throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
+  }
+  const cursor = after ?? before;
+  if (cursor !== undefined) {
+    const at = items.findIndex((item) => item.id === cursor.toLowerCase());
+    if (at < 0)
+      throw RosterError.invalidCursor(after !== undefined ? 'after' : 'before', 'an id of this list');
+    if (before !== undefined) {
+      const start = Math.max(0, at - limit);
+      return { data: items.slice(start, at), hasMore: start > 0 };
+    }
+    items = items.slice(at + 1);
+  }
+  return { data: items.slice(0, limit), hasMore: items.length > limit };
+}
+
+export { pageOf };
+
+/**
+ * Resend's segments (`/segments`) and legacy audiences (`/audiences`, the same thing): roster's
+ * STATIC segments. A contact's segments at `/contacts/{id_or_email}/segments`.
+ */
+export function registerResendSegmentRoutes(router: Router, roster: Roster): void {
+  for (const [collection, object] of [
+    ['/segments', 'segment'],
+    ['/audiences', 'audience'],
+  ] as const) {
+    router.post(collection, async (req, res) => {
+      const body = requireObject(req.body);
+      const segment = await roster.segments.create(projectIdOf(res), {
+        name: body.name as string,
+        type: 'STATIC',
+      });
+      res.status(201).json({ object, id: segment.id, name: segment.name });
+    });
+    router.get(collection, async (req, res) => {
+      const segments = await roster.segments.list(projectIdOf(res));
+      const page = pageOf(segments, req.query as Record<string, unknown>);
+      res.json(resendList(page.data.map(toResendListedSegment), page.hasMore));
+    });
+    router.get(`${collection}/:id`, async (req, res) => {
+      res.json(toResendSegment(await roster.segments.get(projectIdOf(res), req.params.id as string), object));
+    });
+    // Resend answers `deleted: true` even for a segment it never had (see the recordings).
+    router.delete(`${collection}/:id`, async (req, res) => {
+      const id = req.params.id as string;
+      try {
+        await roster.segments.delete(projectIdOf(res), id);
+      } catch (error) {
+        if (!(isRosterError(error) && error.code === 'not_found')) throw error;
+      }
+      res.json({ object, id, deleted: true });
+    });
+  }
+  router.get('/segments/:id/contacts', (req, res) => listContacts(roster, req, res, req.params.id as string));
+
+  router.get('/contacts/:id/segments', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const contact = await contactOf(roster, projectId, req.params.id as string);
+    const segments: Segment[] = await roster.segments.ofContact(projectId, contact.id);
+    const page = pageOf(segments, req.query as Record<string, unknown>);
+    res.json(resendList(page.data.map(toResendListedSegment), page.hasMore));
+  });
+  router.post('/contacts/:id/segments/:segmentId', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const contact = await contactOf(roster, projectId, req.params.id as string);
+    const segmentId = req.params.segmentId as string;
+    await roster.segments.addMembers(projectId, segmentId, { emails: [contact.email] });
+    res.status(201).json({ id: segmentId });
+  });
+  router.delete('/contacts/:id/segments/:segmentId', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const contact = await contactOf(roster, projectId, req.params.id as string);
+    const segmentId = req.params.segmentId as string;
+    await roster.segments.removeMembers(projectId, segmentId, { emails: [contact.email] });
+    res.json({ id: segmentId, deleted: true });
+  });
+}
