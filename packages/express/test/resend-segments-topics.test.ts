@@ -1,0 +1,211 @@
+import { describeEachDialect } from '@roster/test-harness';
+import { describe, expect, it } from 'vitest';
+import { request, UUID } from './http-helpers.js';
+import { RESEND_TIME, resendError, useResendServer } from './resend-helpers.js';
+
+describeEachDialect('Resend segments, audiences, topics and contact properties', (dialect) => {
+  const s = useResendServer(dialect);
+
+  const call = (method: string, path: string, body?: unknown, key: string | null = s.key) =>
+    request(`${s.base}${path}`, { method, key, body });
+  const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((item) => item.id);
+
+  describe('segments and legacy audiences', () => {
+    it('creates, gets, lists newest first and deletes, as recorded', async () => {
+      const a = await call('POST', '/segments', { name: 'A' });
+      expect(a.status).toBe(201);
+      expect(a.body).toEqual({ object: 'segment', id: UUID, name: 'A' });
+      const b = (await call('POST', '/audiences', { name: 'B' })).body;
+      expect(b).toEqual({ object: 'audience', id: UUID, name: 'B' });
+      expect((await call('GET', `/segments/${a.body.id}`)).body).toEqual({
+        object: 'segment',
+        id: a.body.id,
+        name: 'A',
+        created_at: RESEND_TIME,
+      });
+      expect((await call('GET', `/audiences/${a.body.id}`)).body.object).toBe('audience');
+      const list = await call('GET', '/segments');
+      expect(list.body).toEqual({
+        object: 'list',
+        has_more: false,
+        data: [
+          { id: b.id, name: 'B', created_at: RESEND_TIME },
+          { id: a.body.id, name: 'A', created_at: RESEND_TIME },
+        ],
+      });
+      expect(ids(await call('GET', '/segments?limit=1'))).toEqual([b.id]);
+      expect(ids(await call('GET', `/segments?after=${b.id}`))).toEqual([a.body.id]);
+      expect((await call('DELETE', `/segments/${a.body.id}`)).body).toEqual({
+        object: 'segment',
+        id: a.body.id,
+        deleted: true,
+      });
+      expect((await call('GET', `/segments/${a.body.id}`)).body).toEqual(
+        resendError(404, 'not_found', 'Segment not found'),
+      );
+      const never = await call('DELETE', '/segments/00000000-0000-0000-0000-000000000000');
+      expect(never.body).toEqual({
+        object: 'segment',
+        id: '00000000-0000-0000-0000-000000000000',
+        deleted: true,
+      });
+    });
+
+    it('answers 422 missing_required_field without a name, as recorded', async () => {
+      expect((await call('POST', '/segments', {})).body).toEqual(
+        resendError(422, 'missing_required_field', 'Missing `name` field.'),
+      );
+    });
+
+    it("adds, lists and removes a contact's segments, and lists a segment's contacts both ways", async () => {
+      const seg = (await call('POST', '/segments', { name: 'S' })).body.id;
+      const other = (await call('POST', '/segments', { name: 'T' })).body.id;
+      const ada = (await call('POST', '/contacts', { email: 'ada@example.com', segments: [{ id: seg }] }))
+        .body.id;
+      const bob = (await call('POST', '/contacts', { email: 'bob@example.com', segments: [other] })).body.id;
+      await call('POST', '/contacts', { email: 'cy@example.com' });
+      expect((await call('POST', `/contacts/bob@example.com/segments/${seg}`)).body).toEqual({ id: seg });
+      expect(ids(await call('GET', `/contacts/${bob}/segments`))).toEqual([other, seg]);
+      expect(ids(await call('GET', `/segments/${seg}/contacts`))).toEqual([bob, ada]);
+      expect(ids(await call('GET', `/contacts?segment_id=${seg}`))).toEqual([bob, ada]);
+      expect((await call('DELETE', `/contacts/${bob}/segments/${seg}`)).body).toEqual({
+        id: seg,
+        deleted: true,
+      });
+      expect(ids(await call('GET', `/contacts/${bob}/segments`))).toEqual([other]);
+      expect(ids(await call('GET', `/segments/${seg}/contacts`))).toEqual([ada]);
+      // Legacy audience-scoped routes.
+      const legacy = await call('POST', `/audiences/${seg}/contacts`, { email: 'dee@example.com' });
+      expect(legacy.status).toBe(201);
+      expect((await call('GET', `/audiences/${seg}/contacts/dee@example.com`)).body.id).toBe(legacy.body.id);
+      expect(ids(await call('GET', `/audiences/${seg}/contacts`))).toEqual([legacy.body.id, ada]);
+    });
+
+    it('refuses an unknown segment on create before creating the contact', async () => {
+      const res = await call('POST', '/contacts', {
+        email: 'a@example.com',
+        segments: ['00000000-0000-0000-0000-000000000000'],
+      });
+      expect(res.body).toEqual(resendError(404, 'not_found', 'Segment not found'));
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'a@example.com')).toBeNull();
+    });
+  });
+
+  describe('topics', () => {
+    it('creates, gets, lists, updates and deletes topics', async () => {
+      const created = await call('POST', '/topics', {
+        name: 'News',
+        description: 'Weekly',
+        default_subscription: 'opt_in',
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ object: 'topic', id: UUID });
+      const { id } = created.body;
+      const topic = {
+        object: 'topic',
+        id,
+        name: 'News',
+        description: 'Weekly',
+        default_subscription: 'opt_in',
+        created_at: RESEND_TIME,
+      };
+      expect((await call('GET', `/topics/${id}`)).body).toEqual(topic);
+      expect((await call('GET', '/topics')).body).toEqual({ object: 'list', has_more: false, data: [topic] });
+      expect((await call('PATCH', `/topics/${id}`, { name: 'Digest' })).body).toEqual({
+        object: 'topic',
+        id,
+      });
+      expect((await call('GET', `/topics/${id}`)).body.name).toBe('Digest');
+      const fixed = await call('PATCH', `/topics/${id}`, { default_subscription: 'opt_out' });
+      expect(fixed.status).toBe(422);
+      expect(fixed.body.message).toContain('default_subscription');
+      expect((await call('DELETE', `/topics/${id}`)).body).toEqual({ object: 'topic', id, deleted: true });
+      expect((await call('GET', `/topics/${id}`)).body).toEqual(
+        resendError(404, 'not_found', 'Topic not found'),
+      );
+    });
+
+    it("lists and updates a contact's topics (bare array and {topics}), visible to a segment filter", async () => {
+      const news = (await call('POST', '/topics', { name: 'News', default_subscription: 'opt_in' })).body.id;
+      const promo = (await call('POST', '/topics', { name: 'Promo', default_subscription: 'opt_out' })).body
+        .id;
+      const ada = (
+        await call('POST', '/contacts', {
+          email: 'ada@example.com',
+          topics: [{ id: promo, subscription: 'opt_in' }],
+        })
+      ).body.id;
+      expect((await call('GET', `/contacts/${ada}/topics`)).body).toEqual({
+        object: 'list',
+        has_more: false,
+        data: [
+          { id: promo, name: 'Promo', description: null, subscription: 'opt_in' },
+          { id: news, name: 'News', description: null, subscription: 'opt_in' },
+        ],
+      });
+      const bare = await call('PATCH', '/contacts/ada@example.com/topics', [
+        { id: news, subscription: 'opt_out' },
+      ]);
+      expect(bare.body).toEqual({ id: ada });
+      await call('PATCH', `/contacts/${ada}/topics`, { topics: [{ id: promo, subscription: 'opt_out' }] });
+      const subs = (await call('GET', `/contacts/${ada}/topics`)).body.data.map(
+        (t: { subscription: string }) => t.subscription,
+      );
+      expect(subs).toEqual(['opt_out', 'opt_out']);
+      const optedOut = await s.roster.contacts.count(s.projectId, {
+        filter: {
+          logic: 'AND',
+          groups: [{ filters: [{ field: `topic.${news}`, operator: 'equals', value: 'opt_out' }] }],
+        },
+      });
+      expect(optedOut).toBe(1);
+      const bad = await call('PATCH', `/contacts/${ada}/topics`, [{ id: news, subscription: 'maybe' }]);
+      expect(bad.status).toBe(422);
+      expect(bad.body.message).toContain('0.subscription');
+    });
+  });
+
+  describe('contact properties', () => {
+    it('creates, gets, lists, updates only fallback_value, and deletes', async () => {
+      const created = await call('POST', '/contact-properties', {
+        key: 'seats',
+        type: 'number',
+        fallback_value: 1,
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({ object: 'contact_property', id: UUID });
+      const { id } = created.body;
+      const property = {
+        object: 'contact_property',
+        id,
+        key: 'seats',
+        type: 'number',
+        fallback_value: 1,
+        created_at: RESEND_TIME,
+      };
+      expect((await call('GET', `/contact-properties/${id}`)).body).toEqual(property);
+      expect((await call('GET', '/contact-properties')).body).toEqual({
+        object: 'list',
+        has_more: false,
+        data: [property],
+      });
+      expect((await call('PATCH', `/contact-properties/${id}`, { fallback_value: 5 })).body).toEqual({
+        object: 'contact_property',
+        id,
+      });
+      expect((await call('GET', `/contact-properties/${id}`)).body.fallback_value).toBe(5);
+      expect((await call('PATCH', `/contact-properties/${id}`, { type: 'string' })).body).toEqual(
+        resendError(422, 'validation_error', '`type` cannot be changed once the property is created'),
+      );
+      const wrong = await call('PATCH', `/contact-properties/${id}`, { fallback_value: 'x' });
+      expect(wrong.status).toBe(422);
+      expect(wrong.body.message).toContain('fallback_value');
+      expect((await call('DELETE', `/contact-properties/${id}`)).body).toEqual({
+        object: 'contact_property',
+        id,
+        deleted: true,
+      });
+      expect((await call('GET', `/contact-properties/${id}`)).status).toBe(404);
+    });
+  });
+});
