@@ -1,6 +1,7 @@
 import type { Roster } from '@roster/core';
 import {
   createPlunkRouter,
+  createResendRouter,
   createRosterRouter,
   createUnosendRouter,
   dashboard,
@@ -8,6 +9,7 @@ import {
   rosterOpenApi,
   type TrackRateLimit,
   toPlunkErrorBody,
+  toResendErrorBody,
   toUnosendErrorBody,
   unosendOpenApi,
 } from '@roster/express';
@@ -101,6 +103,12 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   // The web dashboard (sign-in with a secret key) and roster's own management API.
   if (options.dashboard !== false) app.use('/dashboard', dashboard(roster, { onError: options.onError }));
   app.use('/roster', createRosterRouter(roster, { onError: options.onError }));
+  // Resend's API lives under /resend (`new Resend('re_…', { baseUrl: '<server>/resend' })`); anything
+  // else under it is an unknown Resend route, answered in Resend's error shape.
+  app.use('/resend', createResendRouter(roster, { onError: options.onError, jsonLimit }));
+  app.use('/resend', (req, res) => {
+    res.status(404).json(toResendErrorBody(routeNotFound(req.method, req.originalUrl)));
+  });
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
   app.use('/v1', createUnosendRouter(roster, { onError: options.onError, jsonLimit }));
   // Anything else under /v1 is an unknown Unosend route, answered in Unosend's error envelope, except

@@ -45,6 +45,11 @@ export interface FixtureKeys {
    */
   unosendKey?: string;
   /**
+   * The key to accept on the Resend API (`/resend`): Resend keys start with `re_`.
+   * @default a new random `re_` key
+   */
+  resendKey?: string;
+  /**
    * More keys for the same project.
    * @default []
    */
@@ -84,6 +89,10 @@ export interface RosterFixture {
   readonly secretKey: string;
   /** The Unosend key (`options.keys.unosendKey` when given); also accepted by both APIs. */
   readonly unosendKey: string;
+  /** Base URL of the Resend-compatible API (`new Resend(resendKey, { baseUrl: resendUrl })`): `${url}/resend`. */
+  readonly resendUrl: string;
+  /** The Resend key (`options.keys.resendKey` when given): a `re_` key, the only kind the Resend API accepts. */
+  readonly resendKey: string;
   /** The project every registered key belongs to. */
   readonly projectId: string;
   /** The roster behind the server: use the core directly for setup and assertions. */
@@ -173,6 +182,7 @@ export async function startRoster(options: StartRosterOptions = {}): Promise<Ros
     const keys = options.keys ?? {};
     const secretKey = await registerOrCreate(roster, project.id, 'secretKey', keys.secretKey, 'sk_');
     const unosendKey = await registerOrCreate(roster, project.id, 'unosendKey', keys.unosendKey, 'un_');
+    const resendKey = await registerOrCreate(roster, project.id, 'resendKey', keys.resendKey, 're_');
     for (const [i, key] of (keys.extra ?? []).entries()) {
       await registerOrCreate(roster, project.id, `extra[${i}]`, key, 'sk_');
     }
@@ -184,7 +194,7 @@ export async function startRoster(options: StartRosterOptions = {}): Promise<Ros
       shutdownTimeoutMs: 1000,
       onError: options.onError,
     });
-    return createFixture(roster, server, { projectId: project.id, secretKey, unosendKey });
+    return createFixture(roster, server, { projectId: project.id, secretKey, unosendKey, resendKey });
   } catch (error) {
     await server?.close();
     await roster.close();
@@ -214,7 +224,7 @@ async function registerOrCreate(
 function createFixture(
   roster: Roster,
   server: RunningServer,
-  ids: { projectId: string; secretKey: string; unosendKey: string },
+  ids: { projectId: string; secretKey: string; unosendKey: string; resendKey: string },
 ): RosterFixture {
   let seeded = 0;
   /** `events()` returns the change events after this outbox position (moved by `reset()`). */
@@ -235,6 +245,8 @@ function createFixture(
     unosendUrl: `${server.url}/v1`,
     secretKey: ids.secretKey,
     unosendKey: ids.unosendKey,
+    resendUrl: `${server.url}/resend`,
+    resendKey: ids.resendKey,
     projectId: ids.projectId,
     roster,
 

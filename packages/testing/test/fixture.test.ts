@@ -51,6 +51,23 @@ describe('startRoster', () => {
     expect(await roster.roster.contacts.count(roster.projectId)).toBe(1);
   });
 
+  it('serves the Resend API at resendUrl with a re_ key', async () => {
+    const roster = await start();
+    expect(roster.resendUrl).toBe(`${roster.url}/resend`);
+    expect(roster.resendKey).toMatch(/^re_/);
+    await call(`${roster.plunkUrl}/contacts`, roster.secretKey, {
+      method: 'POST',
+      body: { email: 'ada@example.com', data: { plan: 'pro' } },
+    });
+    const viaResend = await call(`${roster.resendUrl}/contacts/ada@example.com`, roster.resendKey);
+    expect(viaResend.status).toBe(200);
+    expect(viaResend.body).toMatchObject({
+      object: 'contact',
+      email: 'ada@example.com',
+      properties: { plan: 'pro' },
+    });
+  });
+
   it('accepts exactly the keys given in options.keys and no others', async () => {
     const roster = await start({
       keys: { secretKey: 'sk_test_from_env', unosendKey: 'un_test_from_env', extra: ['sk_second'] },
