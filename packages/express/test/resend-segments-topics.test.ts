@@ -163,6 +163,25 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       expect(bad.status).toBe(422);
       expect(bad.body.message).toContain('0.subscription');
     });
+    it('refuses bad topics on create before creating the contact, naming topics.<i>', async () => {
+      const news = (await call('POST', '/topics', { name: 'News', default_subscription: 'opt_in' })).body.id;
+      const bad = await call('POST', '/contacts', {
+        email: 'a@example.com',
+        topics: [{ id: news, subscription: 'maybe' }],
+      });
+      expect(bad.body).toEqual(
+        resendError(422, 'validation_error', '`topics.0.subscription` must be opt_in or opt_out'),
+      );
+      const notArray = await call('POST', '/contacts', { email: 'a@example.com', topics: 'news' });
+      expect(notArray.status).toBe(422);
+      expect(notArray.body.message).toMatch(/^`topics`/);
+      const unknown = await call('POST', '/contacts', {
+        email: 'a@example.com',
+        topics: [{ id: '00000000-0000-0000-0000-000000000000', subscription: 'opt_in' }],
+      });
+      expect(unknown.body).toEqual(resendError(404, 'not_found', 'Topic not found'));
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'a@example.com')).toBeNull();
+    });
   });
 
   describe('contact properties', () => {

@@ -1,4 +1,5 @@
-import { type Contact, isRosterError, type Roster } from '@roster/core';
+import { type Contact, isRosterError, parseInput, type Roster, RosterError } from '@roster/core';
+import { setContactTopicsSchema } from '@roster/core/schemas';
 import type { Request, Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
@@ -13,6 +14,20 @@ function contactFieldsOf(body: Record<string, unknown>) {
     ...(body.unsubscribed !== undefined ? { subscribed: subscribedOf(body.unsubscribed) } : {}),
     ...(body.properties !== undefined ? { data: body.properties as Record<string, unknown> | null } : {}),
   };
+}
+
+/** A create body's `topics`, checked by core's schema before the contact is created (fields named `topics.<i>...`). */
+function topicsOf(value: unknown) {
+  try {
+    return parseInput(setContactTopicsSchema, value);
+  } catch (error) {
+    if (!isRosterError(error) || error.code !== 'validation_failed') throw error;
+    const issues = (error.details.issues ?? []).map((issue) => ({
+      field: issue.field === '' || issue.field === 'body' ? 'topics' : `topics.${issue.field}`,
+      message: issue.message,
+    }));
+    throw RosterError.validation(issues);
+  }
 }
 
 /** A segment's contacts as a filter condition (static members and dynamic matches alike). */
@@ -59,13 +74,8 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   if (audienceId !== undefined) segmentIds.unshift(audienceId);
   // Every named segment and topic must exist before the contact is created.
   for (const id of segmentIds) await roster.segments.get(projectId, id);
-  const topics = body.topics === undefined ? undefined : body.topics;
-  if (Array.isArray(topics)) {
-    for (const topic of topics) {
-      const id = (topic as { id?: unknown } | null)?.id;
-      if (typeof id === 'string') await roster.topics.get(projectId, id);
-    }
-  }
+  const topics = body.topics === undefined ? undefined : topicsOf(body.topics);
+  for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
   let contact: Contact;
   try {
     contact = await roster.contacts.create(projectId, {
@@ -83,11 +93,7 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   }
   for (const id of segmentIds) await roster.segments.addMembers(projectId, id, { emails: [contact.email] });
   if (topics !== undefined) {
-    await roster.topics.setContactTopics(
-      projectId,
-      contact.id,
-      topics as Parameters<Roster['topics']['setContactTopics']>[2],
-    );
+    await roster.topics.setContactTopics(projectId, contact.id, topics);
   }
   res.status(201).json({ object: 'contact', id: contact.id });
 }
