@@ -42,6 +42,12 @@ describeEachDialect('resend SDK against roster', (dialect) => {
     expect(res.error).toMatchObject({ statusCode: 403, name: 'invalid_api_key' });
   });
 
+  it("answers paths roster does not serve under /resend (e.g. sending) 404 in Resend's shape", async () => {
+    const res = await fetch(`${server.url}/resend/emails`, { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ statusCode: 404, message: expect.any(String), name: 'not_found' });
+  });
+
   it('creates, gets, updates, lists and removes contacts', async () => {
     const created = await resend.contacts.create({
       email: 'ada@example.com',
