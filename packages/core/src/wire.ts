@@ -1,6 +1,7 @@
 /**
  * `@roster/core/wire`: the JSON shapes roster's management API (`/roster`, served by
- * `@roster/express`) answers for jobs, imports and webhooks, and the lists of values they carry.
+ * `@roster/express`) answers for jobs, imports, webhooks, topics and contact properties, and the lists
+ * of values they carry.
  * This module imports nothing, so a browser app (the dashboard) can take the same types (and lists)
  * as the router that builds them without bringing in core's Node code.
  */
@@ -127,3 +128,44 @@ export const WEBHOOK_EVENT_TYPES = [
   'bulk.completed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** A contact's subscription to a topic, and a topic's default one. */
+export const TOPIC_SUBSCRIPTION_VALUES = ['opt_in', 'opt_out'] as const;
+/** Whether a topic shows on a contact's preference page. */
+export const TOPIC_VISIBILITY_VALUES = ['public', 'private'] as const;
+
+/** A topic of `GET /topics` (the same shape as core's `Topic`). */
+export interface TopicView {
+  id: string;
+  projectId: string;
+  name: string;
+  description: string | null;
+  /** The subscription of every contact that has not chosen one; fixed at creation. */
+  defaultSubscription: (typeof TOPIC_SUBSCRIPTION_VALUES)[number];
+  visibility: (typeof TOPIC_VISIBILITY_VALUES)[number];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One topic of `GET /contacts/:id/topics`: the contact's effective subscription. */
+export interface ContactTopicView {
+  id: string;
+  name: string;
+  description: string | null;
+  subscription: (typeof TOPIC_SUBSCRIPTION_VALUES)[number];
+  /** True when `subscription` is the contact's own choice, false when it is the topic's default. */
+  explicit: boolean;
+}
+
+/** The types a contact property is declared with. */
+export const PROPERTY_TYPE_VALUES = ['string', 'number'] as const;
+
+/** A declared contact property of `GET /properties` (the same shape as core's `ContactProperty`). */
+export interface ContactPropertyView {
+  id: string;
+  projectId: string;
+  key: string;
+  type: (typeof PROPERTY_TYPE_VALUES)[number];
+  fallbackValue: string | number | null;
+  createdAt: string;
+}

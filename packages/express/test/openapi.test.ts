@@ -62,7 +62,15 @@ beforeAll(async () => {
 });
 afterAll(() => closeServed(server, roster));
 beforeEach(() =>
-  emptyTables(roster, 'roster_contacts', 'roster_audiences', 'roster_jobs', 'roster_webhook_endpoints'),
+  emptyTables(
+    roster,
+    'roster_contacts',
+    'roster_audiences',
+    'roster_jobs',
+    'roster_webhook_endpoints',
+    'roster_topics',
+    'roster_contact_properties',
+  ),
 );
 
 function apiFor(base: string): Api {
@@ -419,7 +427,92 @@ async function webhookDelivery(api: Api) {
   return { endpoint, delivery };
 }
 
+/** A topic of the test project (opt-in by default). */
+const newTopic = (api: Api) =>
+  api.roster.topics.create(api.projectId, { name: 'Product news', defaultSubscription: 'opt_in' });
+/** A declared string property `tier` of the test project (no segment of another scenario tests `data.tier`). */
+const newProperty = (api: Api) =>
+  api.roster.properties.create(api.projectId, { key: 'tier', type: 'string' });
+let segmentNumber = 0;
+/** A dynamic segment of the test project with this one filter (a fresh name each time). */
+const segmentUsing = (api: Api, filter: Json) =>
+  api.roster.segments.create(api.projectId, {
+    name: `Uses ${++segmentNumber}`,
+    condition: { logic: 'AND', groups: [{ filters: [filter] }] },
+  } as never);
+
 const rosterScenarios: Record<string, Scenario> = {
+  'listTopics 200': async (api) => {
+    await newTopic(api);
+    return api.call('get', '/topics');
+  },
+  'createTopic 201': (api, doc) => api.call('post', '/topics', { body: bodyExample(doc, 'createTopic') }),
+  'createTopic 400': (api) =>
+    api.call('post', '/topics', { body: { name: 'News', defaultSubscription: 'yes' } }),
+  'getTopic 200': async (api) => api.call('get', `/topics/${(await newTopic(api)).id}`),
+  'getTopic 404': (api) => api.call('get', `/topics/${UNKNOWN_ID}`),
+  'updateTopic 200': async (api, doc) =>
+    api.call('patch', `/topics/${(await newTopic(api)).id}`, { body: bodyExample(doc, 'updateTopic') }),
+  'updateTopic 400': async (api) =>
+    api.call('patch', `/topics/${(await newTopic(api)).id}`, { body: { defaultSubscription: 'opt_out' } }),
+  'updateTopic 404': (api, doc) =>
+    api.call('patch', `/topics/${UNKNOWN_ID}`, { body: bodyExample(doc, 'updateTopic') }),
+  'deleteTopic 204': async (api) => api.call('delete', `/topics/${(await newTopic(api)).id}`),
+  'deleteTopic 404': (api) => api.call('delete', `/topics/${UNKNOWN_ID}`),
+  'deleteTopic 409': async (api) => {
+    const topic = await newTopic(api);
+    await segmentUsing(api, { field: `topic.${topic.id}`, operator: 'equals', value: 'opt_in' });
+    return api.call('delete', `/topics/${topic.id}`);
+  },
+  'listContactTopics 200': async (api) => {
+    await newTopic(api);
+    return api.call('get', `/contacts/${(await newContact(api)).id}/topics`);
+  },
+  'listContactTopics 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}/topics`),
+  'setContactTopics 200': async (api) => {
+    const topic = await newTopic(api);
+    return api.call('put', `/contacts/${(await newContact(api)).id}/topics`, {
+      body: { topics: [{ id: topic.id, subscription: 'opt_out' }] },
+    });
+  },
+  'setContactTopics 400': async (api) => {
+    const topic = await newTopic(api);
+    return api.call('put', `/contacts/${(await newContact(api)).id}/topics`, {
+      body: { topics: [{ id: topic.id, subscription: 'maybe' }] },
+    });
+  },
+  'setContactTopics 404': (api) =>
+    api.call('put', `/contacts/${UNKNOWN_ID}/topics`, { body: { topics: [] } }),
+  'listProperties 200': async (api) => {
+    await newProperty(api);
+    return api.call('get', '/properties');
+  },
+  'createProperty 201': (api, doc) =>
+    api.call('post', '/properties', { body: bodyExample(doc, 'createProperty') }),
+  'createProperty 400': (api) =>
+    api.call('post', '/properties', { body: { key: 'has space', type: 'string' } }),
+  'createProperty 409': async (api, doc) => {
+    await api.call('post', '/properties', { body: bodyExample(doc, 'createProperty') });
+    return api.call('post', '/properties', { body: bodyExample(doc, 'createProperty') });
+  },
+  'getProperty 200': async (api) => api.call('get', `/properties/${(await newProperty(api)).key}`),
+  'getProperty 404': (api) => api.call('get', '/properties/tier'),
+  'updateProperty 200': async (api, doc) => {
+    await newProperty(api);
+    return api.call('patch', '/properties/tier', { body: bodyExample(doc, 'updateProperty') });
+  },
+  'updateProperty 400': async (api) => {
+    await newProperty(api);
+    return api.call('patch', '/properties/tier', { body: { fallbackValue: 3 } });
+  },
+  'updateProperty 404': (api) => api.call('patch', '/properties/tier', { body: { fallbackValue: 'x' } }),
+  'deleteProperty 204': async (api) => api.call('delete', `/properties/${(await newProperty(api)).id}`),
+  'deleteProperty 404': (api) => api.call('delete', '/properties/tier'),
+  'deleteProperty 409': async (api) => {
+    await newProperty(api);
+    await segmentUsing(api, { field: 'data.tier', operator: 'equals', value: 'pro' });
+    return api.call('delete', '/properties/tier');
+  },
   'getProject 200': (api) => api.call('get', '/project'),
   'listKeys 200': (api) => api.call('get', '/keys'),
   'createKey 201': (api, doc) => api.call('post', '/keys', { body: bodyExample(doc, 'createKey') }),

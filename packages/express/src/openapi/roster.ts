@@ -1,13 +1,18 @@
 import type {
   ApiKeyInfo,
+  ContactProperty,
+  ContactTopic,
   CreatedApiKey,
   CreatedWebhookEndpoint,
+  Topic,
   WebhookDeliveryPage,
   WebhookSecret,
 } from '@roster/core';
 import type { toImportView, toJobView } from '@roster/core/internal';
 import {
   createKeySchema,
+  createPropertySchema,
+  createTopicSchema,
   createWebhookEndpointSchema,
   MAX_RESPONSE_EXCERPT_BYTES,
   MAX_WEBHOOK_ATTEMPTS_LISTED,
@@ -15,9 +20,18 @@ import {
   MAX_WEBHOOK_REPLAY,
   replayWebhookSchema,
   rotateWebhookSecretSchema,
+  setContactTopicsSchema,
+  updatePropertySchema,
+  updateTopicSchema,
   updateWebhookEndpointSchema,
 } from '@roster/core/schemas';
 import {
+  type ContactPropertyView,
+  type ContactTopicView,
+  PROPERTY_TYPE_VALUES,
+  TOPIC_SUBSCRIPTION_VALUES,
+  TOPIC_VISIBILITY_VALUES,
+  type TopicView,
   WEBHOOK_DELIVERY_STATUSES,
   type WebhookAttempt,
   type WebhookDelivery,
@@ -32,6 +46,7 @@ import {
   described,
   type JsonObject,
   type OpenApiOptions,
+  type OperationSpec,
   resourceOperations,
 } from './document.js';
 import {
@@ -194,6 +209,38 @@ const webhookAttemptListSchema = dataListSchema(webhookAttemptSchema);
 const webhookTestSchema = z.object({ delivery: webhookDeliverySchema, attempt: webhookAttemptSchema });
 const webhookReplaySchema = z.object({ replayed: z.int().min(0) });
 
+const topicSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  defaultSubscription: z
+    .enum(TOPIC_SUBSCRIPTION_VALUES)
+    .describe('The subscription of every contact that has not chosen one; fixed at creation'),
+  visibility: z.enum(TOPIC_VISIBILITY_VALUES),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const topicListSchema = dataListSchema(topicSchema);
+const contactTopicSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  subscription: z.enum(TOPIC_SUBSCRIPTION_VALUES).describe('The contact’s choice, else the topic’s default'),
+  explicit: z.boolean().describe('Whether `subscription` is the contact’s own choice'),
+});
+const contactTopicListSchema = dataListSchema(contactTopicSchema);
+const setContactTopicsBody = z.object({ topics: setContactTopicsSchema });
+const propertySchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  key: z.string(),
+  type: z.enum(PROPERTY_TYPE_VALUES),
+  fallbackValue: z.union([z.string(), z.number()]).nullable(),
+  createdAt: z.iso.datetime(),
+});
+const propertyListSchema = dataListSchema(propertySchema);
+
 assertSameType<z.output<typeof webhookEndpointSchema>, WebhookEndpoint>(true);
 assertSameType<z.output<typeof webhookCreatedSchema>, CreatedWebhookEndpoint>(true);
 assertSameType<z.output<typeof webhookSecretSchema>, WebhookSecret>(true);
@@ -202,6 +249,12 @@ assertSameType<z.output<typeof webhookDeliveryPageSchema>, WebhookDeliveryPage>(
 assertSameType<z.output<typeof webhookAttemptSchema>, WebhookAttempt>(true);
 assertSameType<z.output<typeof webhookTestSchema>, WebhookTestResult>(true);
 assertSameType<z.output<typeof rosterKeySchema>, ApiKeyInfo>(true);
+assertSameType<z.output<typeof topicSchema>, Topic>(true);
+assertSameType<z.output<typeof topicSchema>, TopicView>(true);
+assertSameType<z.output<typeof contactTopicSchema>, ContactTopic>(true);
+assertSameType<z.output<typeof contactTopicSchema>, ContactTopicView>(true);
+assertSameType<z.output<typeof propertySchema>, ContactProperty>(true);
+assertSameType<z.output<typeof propertySchema>, ContactPropertyView>(true);
 assertSameType<z.output<typeof rosterCreatedKeySchema>, CreatedApiKey>(true);
 assertSameType<z.output<typeof rosterImportSchema>, ReturnType<typeof toImportView>>(true);
 
@@ -373,6 +426,286 @@ const deliveryNotFound = plunkErrorResponse(
   'Webhook delivery not found',
 );
 
+const TOPIC_ID = '019a7d1e-5b2c-7c4d-9e8f-1a2b3c4d5e6f';
+const PROPERTY_ID = '019a7d1e-6c3d-7d5e-8f90-2b3c4d5e6f70';
+const SEGMENT_ID = '019a7d1e-7d4e-7e6f-9a01-3c4d5e6f7081';
+const topicExample = {
+  id: TOPIC_ID,
+  projectId: PROJECT_ID,
+  name: 'Product news',
+  description: 'What we shipped this month',
+  defaultSubscription: 'opt_in',
+  visibility: 'public',
+  createdAt: AT,
+  updatedAt: AT,
+};
+const contactTopicExample = {
+  id: TOPIC_ID,
+  name: 'Product news',
+  description: 'What we shipped this month',
+  subscription: 'opt_out',
+  explicit: true,
+};
+const propertyExample = {
+  id: PROPERTY_ID,
+  projectId: PROJECT_ID,
+  key: 'plan',
+  type: 'string',
+  fallbackValue: 'free',
+  createdAt: AT,
+};
+const topicNotFound = plunkErrorResponse(
+  'No topic with this id in the project',
+  'TOPIC_NOT_FOUND',
+  404,
+  'Topic not found',
+);
+const propertyNotFound = plunkErrorResponse(
+  'No property with this id or key in the project',
+  'CONTACT_PROPERTY_NOT_FOUND',
+  404,
+  'Contact property not found',
+);
+
+const topicOperations: OperationSpec[] = [
+  {
+    method: 'get',
+    path: '/topics',
+    operationId: 'listTopics',
+    summary: 'List the project’s topics',
+    tags: ['Topics'],
+    responses: {
+      200: { description: 'The topics', schema: 'RosterTopicList', example: { data: [topicExample] } },
+      401: plunkUnauthorized,
+    },
+  },
+  {
+    method: 'post',
+    path: '/topics',
+    operationId: 'createTopic',
+    summary: 'Create a topic',
+    description:
+      '`defaultSubscription` (`opt_in` or `opt_out`) is what every contact that has not chosen gets; it cannot ' +
+      'change later. `visibility` defaults to `private`.',
+    tags: ['Topics'],
+    body: {
+      schema: 'RosterCreateTopicBody',
+      example: {
+        name: 'Product news',
+        description: 'What we shipped this month',
+        defaultSubscription: 'opt_in',
+        visibility: 'public',
+      },
+    },
+    responses: {
+      201: { description: 'The new topic', schema: 'RosterTopic', example: topicExample },
+      400: plunkFieldError('A missing or invalid field', 'defaultSubscription', 'must be opt_in or opt_out'),
+      401: plunkUnauthorized,
+    },
+  },
+  ...resourceOperations(
+    {
+      path: '/topics/{id}',
+      tags: ['Topics'],
+      parameters: [pathIdParam('id', 'The topic’s id', TOPIC_ID)],
+      responses: { 401: plunkUnauthorized, 404: topicNotFound },
+    },
+    [
+      {
+        method: 'get',
+        operationId: 'getTopic',
+        summary: 'A topic',
+        responses: { 200: { description: 'The topic', schema: 'RosterTopic', example: topicExample } },
+      },
+      {
+        method: 'patch',
+        operationId: 'updateTopic',
+        summary: 'Change a topic’s name, description or visibility',
+        body: { schema: 'RosterUpdateTopicBody', example: { name: 'Product news', visibility: 'private' } },
+        responses: {
+          200: {
+            description: 'The topic as changed',
+            schema: 'RosterTopic',
+            example: { ...topicExample, visibility: 'private', updatedAt: LATER },
+          },
+          400: plunkFieldError(
+            'An invalid field, or `defaultSubscription` (fixed once created)',
+            'defaultSubscription',
+            'cannot be changed once the topic is created (delete and create the topic instead)',
+          ),
+        },
+      },
+      {
+        method: 'delete',
+        operationId: 'deleteTopic',
+        summary: 'Delete a topic with every contact’s subscription to it',
+        responses: {
+          204: { description: 'Deleted' },
+          409: plunkErrorResponse(
+            'A segment’s filter uses the topic: change or delete the segment first',
+            'CONFLICT',
+            409,
+            `Topic ${TOPIC_ID} is used by the filter of segment "Readers" (${SEGMENT_ID}): change or delete the segment first`,
+          ),
+        },
+      },
+    ],
+  ),
+  ...resourceOperations(
+    {
+      path: '/contacts/{id}/topics',
+      tags: ['Topics'],
+      parameters: [pathIdParam('id', 'The contact’s id', CONTACT_ID)],
+      responses: {
+        401: plunkUnauthorized,
+        404: plunkErrorResponse(
+          'No contact with this id in the project',
+          'CONTACT_NOT_FOUND',
+          404,
+          'Contact not found',
+        ),
+      },
+    },
+    [
+      {
+        method: 'get',
+        operationId: 'listContactTopics',
+        summary: 'A contact’s topics',
+        description: 'Every topic of the project with the contact’s own choice, else the topic’s default.',
+        responses: {
+          200: {
+            description: 'The topics with the contact’s subscription',
+            schema: 'RosterContactTopicList',
+            example: { data: [contactTopicExample] },
+          },
+        },
+      },
+      {
+        method: 'put',
+        operationId: 'setContactTopics',
+        summary: 'Set a contact’s subscription to some topics',
+        description:
+          'Sets the named topics (others keep the contact’s subscription). A change of an effective subscription ' +
+          'records `contact.updated` with `changed: ["topics"]`.',
+        body: {
+          schema: 'RosterSetContactTopicsBody',
+          example: { topics: [{ id: TOPIC_ID, subscription: 'opt_out' }] },
+        },
+        responses: {
+          200: {
+            description: 'Every topic with the contact’s subscription, as changed',
+            schema: 'RosterContactTopicList',
+            example: { data: [contactTopicExample] },
+          },
+          400: plunkFieldError(
+            'An invalid body, or a topic the project does not have',
+            'topics.0.subscription',
+            'must be opt_in or opt_out',
+          ),
+        },
+      },
+    ],
+  ),
+];
+
+const propertyOperations: OperationSpec[] = [
+  {
+    method: 'get',
+    path: '/properties',
+    operationId: 'listProperties',
+    summary: 'List the project’s declared contact properties',
+    tags: ['Properties'],
+    responses: {
+      200: {
+        description: 'The properties',
+        schema: 'RosterPropertyList',
+        example: { data: [propertyExample] },
+      },
+      401: plunkUnauthorized,
+    },
+  },
+  {
+    method: 'post',
+    path: '/properties',
+    operationId: 'createProperty',
+    summary: 'Declare a contact property',
+    description:
+      'From then on every write of `data.<key>` (any API, CSV import, bulk, track) must give a value of `type`. ' +
+      'Existing values are not checked. `key`: 1 to 50 letters, digits and underscores.',
+    tags: ['Properties'],
+    body: {
+      schema: 'RosterCreatePropertyBody',
+      example: { key: 'plan', type: 'string', fallbackValue: 'free' },
+    },
+    responses: {
+      201: { description: 'The new property', schema: 'RosterProperty', example: propertyExample },
+      400: plunkFieldError(
+        'A missing or invalid field',
+        'key',
+        'must contain only letters (a-z, A-Z), digits and underscores',
+      ),
+      409: plunkErrorResponse(
+        'The project already declares this key',
+        'CONFLICT',
+        409,
+        'A contact property with key "plan" already exists',
+      ),
+      401: plunkUnauthorized,
+    },
+  },
+  ...resourceOperations(
+    {
+      path: '/properties/{idOrKey}',
+      tags: ['Properties'],
+      parameters: [pathIdParam('idOrKey', 'The property’s id or its key', 'plan')],
+      responses: { 401: plunkUnauthorized, 404: propertyNotFound },
+    },
+    [
+      {
+        method: 'get',
+        operationId: 'getProperty',
+        summary: 'A declared property',
+        responses: {
+          200: { description: 'The property', schema: 'RosterProperty', example: propertyExample },
+        },
+      },
+      {
+        method: 'patch',
+        operationId: 'updateProperty',
+        summary: 'Change a property’s fallback value',
+        description: 'Only `fallbackValue` changes (a value of the property’s type; null clears it).',
+        body: { schema: 'RosterUpdatePropertyBody', example: { fallbackValue: 'starter' } },
+        responses: {
+          200: {
+            description: 'The property as changed',
+            schema: 'RosterProperty',
+            example: { ...propertyExample, fallbackValue: 'starter' },
+          },
+          400: plunkFieldError(
+            'A fallback value of another type',
+            'fallbackValue',
+            'must be a string: the property plan is declared as string',
+          ),
+        },
+      },
+      {
+        method: 'delete',
+        operationId: 'deleteProperty',
+        summary: 'Delete a property’s declaration (contacts keep their values)',
+        responses: {
+          204: { description: 'Deleted' },
+          409: plunkErrorResponse(
+            'A segment’s filter uses `data.<key>`: change or delete the segment first',
+            'CONFLICT',
+            409,
+            `The contact property plan is used by the filter of segment "Pro" (${SEGMENT_ID}): change or delete it first`,
+          ),
+        },
+      },
+    ],
+  ),
+];
+
 const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
   buildDocument({
     title: 'roster: management API',
@@ -392,6 +725,15 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         description: 'The contacts list and export with every filter together (what the dashboard uses)',
       },
       {
+        name: 'Topics',
+        description:
+          'Kinds of email a contact opts in to or out of, and each contact’s subscriptions (the default applied)',
+      },
+      {
+        name: 'Properties',
+        description: 'Declared contact properties: a key of the contacts’ data with an enforced type',
+      },
+      {
         name: 'Webhooks',
         description:
           'Endpoints that receive change events, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
@@ -405,6 +747,11 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterUpdateWebhookBody: { schema: updateWebhookEndpointSchema },
       RosterRotateWebhookSecretBody: { schema: rotateWebhookSecretSchema },
       RosterReplayWebhookBody: { schema: replayWebhookSchema },
+      RosterCreateTopicBody: { schema: createTopicSchema },
+      RosterUpdateTopicBody: { schema: updateTopicSchema },
+      RosterSetContactTopicsBody: { schema: setContactTopicsBody },
+      RosterCreatePropertyBody: { schema: createPropertySchema },
+      RosterUpdatePropertyBody: { schema: updatePropertySchema },
     },
     schemas: {
       RosterProject: described(rosterProjectSchema, 'A project'),
@@ -431,9 +778,19 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       ),
       RosterWebhookTest: described(webhookTestSchema, 'A test delivery and its one attempt'),
       RosterWebhookReplay: described(webhookReplaySchema, 'How many deliveries were queued again'),
+      RosterTopic: described(topicSchema, 'A topic'),
+      RosterTopicList: described(topicListSchema, 'The project’s topics, newest first'),
+      RosterContactTopicList: described(
+        contactTopicListSchema,
+        'Every topic of the project with the contact’s effective subscription, newest topic first',
+      ),
+      RosterProperty: described(propertySchema, 'A declared contact property'),
+      RosterPropertyList: described(propertyListSchema, 'The project’s declared properties, newest first'),
       PlunkError: plunkErrorComponent,
     },
     operations: [
+      ...topicOperations,
+      ...propertyOperations,
       {
         method: 'get',
         path: '/project',

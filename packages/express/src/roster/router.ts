@@ -23,7 +23,16 @@ export interface RosterRouterOptions {
 }
 
 /** The paths the management router serves, relative to where it is mounted. */
-export const ROSTER_ROUTE_PATHS = ['/project', '/keys', '/imports', '/jobs', '/contacts', '/webhooks'];
+export const ROSTER_ROUTE_PATHS = [
+  '/project',
+  '/keys',
+  '/imports',
+  '/jobs',
+  '/contacts',
+  '/webhooks',
+  '/topics',
+  '/properties',
+];
 
 /** `true` / `false` / absent; anything else is a 400 naming the parameter. */
 function booleanParam(name: string, value: unknown): boolean | undefined {
@@ -194,6 +203,84 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
           type: csvDataType(key),
         })),
     );
+  });
+
+  // ---- topics and each contact's subscriptions (core decides; see the OpenAPI document) -----------
+
+  router.get('/topics', async (_req, res) => {
+    res.json({ data: await roster.topics.list(projectIdOf(res)) });
+  });
+
+  router.post('/topics', async (req, res) => {
+    res.status(201).json(await roster.topics.create(projectIdOf(res), requireObject(req.body) as never));
+  });
+
+  router.get('/topics/:id', async (req, res) => {
+    res.json(await roster.topics.get(projectIdOf(res), req.params.id));
+  });
+
+  router.patch('/topics/:id', async (req, res) => {
+    res.json(await roster.topics.update(projectIdOf(res), req.params.id, requireObject(req.body) as never));
+  });
+
+  router.delete('/topics/:id', async (req, res) => {
+    await roster.topics.delete(projectIdOf(res), req.params.id);
+    res.status(204).end();
+  });
+
+  router.get('/contacts/:id/topics', async (req, res) => {
+    res.json({ data: await roster.topics.contactTopics(projectIdOf(res), req.params.id) });
+  });
+
+  // Body `{ topics: [{ id, subscription }] }`: sets those topics, others keep their subscription.
+  router.put('/contacts/:id/topics', async (req, res) => {
+    const body = requireObject(req.body);
+    if (!Array.isArray(body.topics)) {
+      throw RosterError.validation([
+        { field: 'topics', message: 'must be an array of { id, subscription }' },
+      ]);
+    }
+    const data = await roster.topics
+      .setContactTopics(projectIdOf(res), req.params.id, body.topics as never)
+      .catch((error: unknown) => {
+        // Core names the items of the array it was given (`0.id`); the client sent them as `topics`.
+        if (error instanceof RosterError && error.code === 'validation_failed') {
+          const issues = (error.details as { issues: { field: string; message: string }[] }).issues;
+          throw RosterError.validation(
+            issues.map((issue) => ({
+              field: issue.field === 'body' ? 'topics' : `topics.${issue.field}`,
+              message: issue.message,
+            })),
+          );
+        }
+        throw error;
+      });
+    res.json({ data });
+  });
+
+  // ---- declared contact properties (by id or key) ---------------------------------------------------
+
+  router.get('/properties', async (_req, res) => {
+    res.json({ data: await roster.properties.list(projectIdOf(res)) });
+  });
+
+  router.post('/properties', async (req, res) => {
+    res.status(201).json(await roster.properties.create(projectIdOf(res), requireObject(req.body) as never));
+  });
+
+  router.get('/properties/:idOrKey', async (req, res) => {
+    res.json(await roster.properties.get(projectIdOf(res), req.params.idOrKey));
+  });
+
+  router.patch('/properties/:idOrKey', async (req, res) => {
+    res.json(
+      await roster.properties.update(projectIdOf(res), req.params.idOrKey, requireObject(req.body) as never),
+    );
+  });
+
+  router.delete('/properties/:idOrKey', async (req, res) => {
+    await roster.properties.delete(projectIdOf(res), req.params.idOrKey);
+    res.status(204).end();
   });
 
   // ---- webhooks: endpoints, deliveries, attempts (see the OpenAPI document) ----------------------
