@@ -309,6 +309,113 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     await expectAccessible('audiences');
   });
 
+  it('manages topics: creates, edits, and shows why a topic a segment uses cannot be deleted', async () => {
+    await page.getByRole('link', { name: 'Topics', exact: true }).click();
+    await page.getByText('No topics yet').waitFor();
+    await expectAccessible('topics (empty)');
+    await page.getByLabel('Name', { exact: true }).fill('Product news');
+    await page.getByLabel('Description', { exact: true }).fill('What we shipped');
+    await page.getByRole('button', { name: 'Create topic' }).click();
+    await page.getByRole('cell', { name: 'Product news', exact: true }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Offers');
+    await page.getByLabel('Default for contacts that have not chosen').selectOption('opt_out');
+    await page.getByRole('button', { name: 'Create topic' }).click();
+    await page.getByRole('cell', { name: 'Offers', exact: true }).waitFor();
+    await expectAccessible('topics');
+
+    await page.getByRole('button', { name: 'Edit Product news' }).click();
+    await page.getByLabel('Name of Product news').fill('Product updates');
+    await page.getByLabel('Visibility of Product news').selectOption('public');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('cell', { name: 'Product updates', exact: true }).waitFor();
+    const topics = await server.roster.topics.list(server.projectId);
+    const updates = topics.find((t) => t.name === 'Product updates')!;
+    expect(updates).toMatchObject({ visibility: 'public', description: 'What we shipped' });
+
+    // A segment's filter uses the topic: the refusal shows in the dialog, and the topic stays.
+    await server.roster.segments.create(server.projectId, {
+      name: 'Update readers',
+      condition: {
+        logic: 'AND',
+        groups: [{ filters: [{ field: `topic.${updates.id}`, operator: 'equals', value: 'opt_in' }] }],
+      },
+    } as never);
+    await page.getByRole('button', { name: 'Delete Product updates' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete topic “Product updates”?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toContain('Update readers');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await server.roster.topics.get(server.projectId, updates.id)).toMatchObject({
+      name: 'Product updates',
+    });
+
+    await page.getByRole('button', { name: 'Delete Offers' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').filter({ hasText: 'Topic “Offers” deleted' }).waitFor();
+    expect((await server.roster.topics.list(server.projectId)).map((t) => t.name)).toEqual([
+      'Product updates',
+    ]);
+  });
+
+  it('shows a contact’s topics with the default applied and switches one', async () => {
+    const contact = (await server.roster.contacts.findByEmail(server.projectId, 'user057@example.com'))!;
+    const [topic] = await server.roster.topics.list(server.projectId);
+    await page.goto(`${server.url}/dashboard#/contacts/${contact.id}`);
+    await page.getByRole('heading', { name: 'user057@example.com' }).waitFor();
+    const select = page.getByLabel('Product updates', { exact: true });
+    await expect.poll(() => select.inputValue()).toBe('opt_in');
+    await page.getByText('the topic’s default', { exact: true }).waitFor();
+    await expectAccessible('contact with topics');
+
+    await select.selectOption('opt_out');
+    await page.getByRole('status').filter({ hasText: 'Opted out of “Product updates”' }).waitFor();
+    await page.getByText('the contact’s choice', { exact: true }).waitFor();
+    expect(await server.roster.topics.contactTopics(server.projectId, contact.id)).toEqual([
+      {
+        id: topic!.id,
+        name: 'Product updates',
+        description: 'What we shipped',
+        subscription: 'opt_out',
+        explicit: true,
+      },
+    ]);
+    // Saved on the server: a reload shows the choice.
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Product updates', { exact: true }).inputValue()).toBe('opt_out');
+  });
+
+  it('declares a property, changes its fallback and deletes it', async () => {
+    await page.getByRole('link', { name: 'Properties', exact: true }).click();
+    await page.getByText('No properties declared').waitFor();
+    await expectAccessible('properties (empty)');
+    await page.getByLabel('Key', { exact: true }).fill('seats');
+    await page.getByLabel('Type', { exact: true }).selectOption('number');
+    await page.getByLabel('Fallback value (optional)').fill('1');
+    await page.getByRole('button', { name: 'Declare property' }).click();
+    await page.getByRole('cell', { name: 'seats', exact: true }).waitFor();
+    await page.getByLabel('Key', { exact: true }).fill('region');
+    await page.getByRole('button', { name: 'Declare property' }).click();
+    await page.getByRole('cell', { name: 'region', exact: true }).waitFor();
+    await expectAccessible('properties');
+
+    await page.getByRole('button', { name: 'Change fallback of seats' }).click();
+    await page.getByLabel('Fallback value of seats').fill('five');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('is not a number');
+    await page.getByLabel('Fallback value of seats').fill('5');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Fallback of “seats” saved' }).waitFor();
+    expect(await server.roster.properties.get(server.projectId, 'seats')).toMatchObject({
+      type: 'number',
+      fallbackValue: 5,
+    });
+
+    await page.getByRole('button', { name: 'Delete region' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').filter({ hasText: 'Property “region” deleted' }).waitFor();
+    expect((await server.roster.properties.list(server.projectId)).map((p) => p.key)).toEqual(['seats']);
+  });
+
   /** The text of a download started by clicking the link `name`. */
   async function downloadText(name: string): Promise<{ name: string; text: string }> {
     const [download] = await Promise.all([
@@ -566,6 +673,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
         ['Jobs', 'Jobs'],
         ['Webhooks', 'Webhooks'],
         ['Audiences', 'Audiences'],
+        ['Topics', 'Topics'],
+        ['Properties', 'Properties'],
       ] as const) {
         await page.getByRole('link', { name: link, exact: true }).click();
         await page.getByRole('heading', { name: heading, exact: true }).waitFor();

@@ -175,4 +175,16 @@ export interface Segment {
  * Webhook endpoints, deliveries and attempts: `/roster/webhooks` answers with core's own types, declared
  * in `@roster/core/wire` (import-free) and imported for types only (erased from the bundle).
  */
-export type { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookTestResult } from '@roster/core/wire';
+/**
+ * Topics, a contact's topics and declared contact properties: `/roster/topics`, `/roster/contacts/:id/topics`
+ * and `/roster/properties` answer with core's types, declared in `@roster/core/wire` (import-free).
+ */
+export type {
+  ContactPropertyView,
+  ContactTopicView,
+  TopicView,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookTestResult,
+} from '@roster/core/wire';

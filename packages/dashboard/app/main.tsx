@@ -7,7 +7,9 @@ import { ContactsPage } from './pages/contacts.js';
 import { ImportPage } from './pages/import.js';
 import { JobsPage } from './pages/jobs.js';
 import { KeysPage } from './pages/keys.js';
+import { PropertiesPage } from './pages/properties.js';
 import { SignIn } from './pages/sign-in.js';
+import { TopicsPage } from './pages/topics.js';
 import { WebhooksPage } from './pages/webhooks.js';
 import './styles.css';
 import { ErrorMessage, useRoute } from './ui.js';
@@ -17,6 +19,8 @@ const NAV = [
   { path: 'import', label: 'Import' },
   { path: 'jobs', label: 'Jobs' },
   { path: 'audiences', label: 'Audiences' },
+  { path: 'topics', label: 'Topics' },
+  { path: 'properties', label: 'Properties' },
   { path: 'webhooks', label: 'Webhooks' },
   { path: 'keys', label: 'API keys' },
 ];
@@ -79,6 +83,8 @@ function App() {
   else if (section === 'keys') page = <KeysPage />;
   else if (section === 'audiences') page = <AudiencesPage />;
   else if (section === 'webhooks') page = <WebhooksPage />;
+  else if (section === 'topics') page = <TopicsPage />;
+  else if (section === 'properties') page = <PropertiesPage />;
 
   async function signOut() {
     await api('DELETE', 'session').catch(() => undefined);

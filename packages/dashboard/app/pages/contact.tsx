@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type Audience, api, type UnosendContact } from '../api.js';
+import { type Audience, api, type ContactTopicView, type UnosendContact } from '../api.js';
 import { type DataRow, toData, toRows, type ValueType } from '../data-rows.js';
 import {
   AudienceSelect,
@@ -199,6 +199,7 @@ export function ContactPage({ id }: { id: string }) {
           </button>
         </div>
       </form>
+      <ContactTopics id={id} />
       {confirmDelete ? (
         <ConfirmDialog
           title="Delete this contact?"
@@ -214,5 +215,74 @@ export function ContactPage({ id }: { id: string }) {
         </ConfirmDialog>
       ) : null}
     </main>
+  );
+}
+
+const SUBSCRIPTION_LABEL = { opt_in: 'Opted in', opt_out: 'Opted out' } as const;
+
+/** The contact's topics with their effective subscription, each switchable at once. */
+function ContactTopics({ id }: { id: string }) {
+  const [topics, setTopics] = useState<ContactTopicView[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const path = `roster/contacts/${encodeURIComponent(id)}/topics`;
+
+  useEffect(() => {
+    api<{ data: ContactTopicView[] }>('GET', path).then((r) => setTopics(r.data), setError);
+  }, [path]);
+
+  async function change(topic: ContactTopicView, subscription: ContactTopicView['subscription']) {
+    setError(null);
+    setStatus(null);
+    setBusy(true);
+    try {
+      const r = await api<{ data: ContactTopicView[] }>('PUT', path, {
+        json: { topics: [{ id: topic.id, subscription }] },
+      });
+      setTopics(r.data);
+      setStatus(`${SUBSCRIPTION_LABEL[subscription]} of “${topic.name}”`);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card" aria-labelledby="topics-title">
+      <h2 id="topics-title">Topics</h2>
+      <p class="hint">
+        What this contact wants to receive, topic by topic (see <a href="#/topics">Topics</a>). Where the
+        contact has not chosen, the topic’s default applies. Changes save at once.
+      </p>
+      {topics && topics.length === 0 ? <p class="hint">The project has no topics yet.</p> : null}
+      {topics && topics.length > 0 ? (
+        <ul class="topic-list">
+          {topics.map((t) => (
+            <li key={t.id}>
+              <label for={`topic-${t.id}`}>{t.name}</label>{' '}
+              <select
+                id={`topic-${t.id}`}
+                value={t.subscription}
+                disabled={busy}
+                aria-describedby={`topic-${t.id}-source`}
+                onChange={(e) =>
+                  change(t, (e.target as HTMLSelectElement).value as ContactTopicView['subscription'])
+                }
+              >
+                <option value="opt_in">Opted in</option>
+                <option value="opt_out">Opted out</option>
+              </select>{' '}
+              <span class="hint" id={`topic-${t.id}-source`}>
+                {t.explicit ? 'the contact’s choice' : 'the topic’s default'}
+              </span>
+              {t.description ? <p class="hint">{t.description}</p> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <Feedback error={error} status={status} />
+    </section>
   );
 }
