@@ -713,7 +713,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
     description:
       'roster’s own routes beside the providers’ APIs: the key’s project, its API keys, an import’s row ' +
       'counts while it runs, the project’s recent jobs, the contacts list and export with every filter ' +
-      'together, and signed webhooks (Standard Webhooks). Secret keys as Bearer tokens; errors in Plunk’s envelope.',
+      'together, topics and each contact’s subscriptions, declared contact properties, and signed webhooks (Standard Webhooks). Secret keys as Bearer tokens; errors in Plunk’s envelope.',
     serverUrl,
     tags: [
       { name: 'Project', description: 'The project the key belongs to' },
