@@ -43,6 +43,7 @@ describe('the server serves the OpenAPI documents', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/contacts',
       '/contacts/export',
+      '/contacts/{id}/topics',
       '/imports',
       '/imports/{jobId}',
       '/jobs',
@@ -50,6 +51,10 @@ describe('the server serves the OpenAPI documents', () => {
       '/keys',
       '/keys/{id}',
       '/project',
+      '/properties',
+      '/properties/{idOrKey}',
+      '/topics',
+      '/topics/{id}',
       '/webhooks',
       '/webhooks/{id}',
       '/webhooks/{id}/deliveries',
