@@ -95,6 +95,18 @@ describeEachDialect('Resend contacts API', (dialect) => {
       expect((await call('GET', '/contacts/nobody@example.com')).status).toBe(404);
     });
 
+    it('answers 404 for a reference that is neither a UUID nor a valid email (NUL included), never 500', async () => {
+      for (const ref of ['a%00@x.com', 'a%00b', 'not-an-email@', '%F0%9F%98%80@x']) {
+        for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+          const res = await call(method, `/contacts/${ref}`, method === 'PATCH' ? { first_name: 'A' } : undefined);
+          if (method === 'DELETE') expect(res.status).toBe(200);
+          else expect(res.body).toEqual(resendError(404, 'not_found', 'Contact not found'));
+        }
+        expect((await call('GET', `/contacts/${ref}/segments`)).status).toBe(404);
+        expect((await call('GET', `/contacts/${ref}/topics`)).status).toBe(404);
+      }
+    });
+
     it('updates by id or email: {object, id}; unsubscribed inverts subscribed; properties merge', async () => {
       const { id } = (await call('POST', '/contacts', { email: 'a@example.com', properties: { a: 1 } })).body;
       const res = await call('PATCH', '/contacts/a@example.com', {

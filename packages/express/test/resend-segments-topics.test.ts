@@ -185,6 +185,13 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
   });
 
   describe('contact properties', () => {
+    it('answers 404 for a key outside the key rules (NUL included), never 500', async () => {
+      const res = await call('DELETE', '/contact-properties/a%00b');
+      expect(res.body).toEqual(resendError(404, 'not_found', expect.any(String)));
+      expect((await call('GET', '/contact-properties/a%00b')).status).toBe(404);
+      expect((await call('PATCH', '/contact-properties/a%00b', { fallback_value: null })).status).toBe(404);
+    });
+
     it('creates, gets, lists, updates only fallback_value, and deletes', async () => {
       const created = await call('POST', '/contact-properties', {
         key: 'seats',

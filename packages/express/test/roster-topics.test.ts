@@ -159,6 +159,10 @@ describeEachDialect('/roster topics and properties', (dialect) => {
     expect((await call('GET', `/topics/${topic.id}`, undefined, otherKey)).status).toBe(404);
     expect((await call('DELETE', `/topics/${topic.id}`, undefined, otherKey)).status).toBe(404);
     expect((await call('GET', '/properties/plan', undefined, otherKey)).status).toBe(404);
+    // A key outside the key rules (NUL included: PostgreSQL refuses it in text) names no property.
+    expect((await call('GET', '/properties/a%00b')).status).toBe(404);
+    expect((await call('DELETE', '/properties/a%00b')).status).toBe(404);
+    expect((await call('PATCH', '/properties/a%00b', { fallbackValue: null })).status).toBe(404);
     expect((await call('GET', '/properties', undefined, otherKey)).body).toEqual({ data: [] });
     expect((await request(`${base}/topics`, { key: null })).status).toBe(401);
   });

@@ -13,6 +13,7 @@ import {
   type CreatePropertyInput,
   createPropertySchema,
   MAX_PROPERTIES,
+  PROPERTY_KEY_PATTERN,
   type UpdatePropertyInput,
   updatePropertySchema,
 } from './property-schemas.js';
@@ -48,7 +49,7 @@ export function createPropertyService(deps: PropertyServiceDeps) {
     const row =
       typeof idOrKey === 'string' && isUuid(idOrKey)
         ? await repo.propertyRows.find(conn, projectId, idOrKey.toLowerCase())
-        : typeof idOrKey === 'string'
+        : typeof idOrKey === 'string' && PROPERTY_KEY_PATTERN.test(idOrKey)
           ? await repo.propertyRows.find(conn, projectId, idOrKey, 'key')
           : undefined;
     return orNotFound(row, 'contact_property', 'Contact property not found');

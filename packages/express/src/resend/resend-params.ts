@@ -1,4 +1,4 @@
-import { type Contact, type Roster, RosterError } from '@roster/core';
+import { type Contact, isUuid, isValidEmail, normaliseEmail, type Roster, RosterError } from '@roster/core';
 import { firstQueryValue } from '../router-kit.js';
 
 /** Resend's page size rules: default 20, 1 to 100. */
@@ -33,9 +33,16 @@ export function isEmailRef(idOrEmail: string): boolean {
   return idOrEmail.includes('@');
 }
 
-/** The contact a path's `{id_or_email}` names, or `not_found`. */
+/**
+ * The contact a path's `{id_or_email}` names, or `not_found`. A value that is neither a UUID nor a
+ * valid email names no contact (and never reaches the database: PostgreSQL refuses NUL in text).
+ */
 export async function contactOf(roster: Roster, projectId: string, idOrEmail: string): Promise<Contact> {
-  if (!isEmailRef(idOrEmail)) return roster.contacts.get(projectId, idOrEmail);
+  if (!isEmailRef(idOrEmail)) {
+    if (!isUuid(idOrEmail)) throw RosterError.notFound('contact', 'Contact not found');
+    return roster.contacts.get(projectId, idOrEmail);
+  }
+  if (!isValidEmail(normaliseEmail(idOrEmail))) throw RosterError.notFound('contact', 'Contact not found');
   const contact = await roster.contacts.findByEmail(projectId, idOrEmail);
   if (!contact) throw RosterError.notFound('contact', 'Contact not found');
   return contact;
