@@ -89,6 +89,34 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       expect(res.body).toEqual(resendError(404, 'not_found', 'Segment not found'));
       expect(await s.roster.contacts.findByEmail(s.projectId, 'a@example.com')).toBeNull();
     });
+    const dynamicSegment = () =>
+      s.roster.segments.create(s.projectId, {
+        name: 'Pro',
+        type: 'DYNAMIC',
+        condition: {
+          logic: 'AND',
+          groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
+        },
+      });
+
+    it('refuses a dynamic segment on create with a 422 naming segments.<i>, before creating the contact', async () => {
+      const dynamic = await dynamicSegment();
+      const list = (await call('POST', '/segments', { name: 'List' })).body;
+      const res = await call('POST', '/contacts', { email: 'a@example.com', segments: [list.id, dynamic.id] });
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual(resendError(422, 'validation_error', expect.stringContaining('segments.1')));
+      const legacy = await call('POST', `/audiences/${dynamic.id}/contacts`, { email: 'a@example.com' });
+      expect(legacy.status).toBe(422);
+      expect(legacy.body.message).toContain('audience_id');
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'a@example.com')).toBeNull();
+    });
+
+    it('lists only static segments at /segments and /audiences', async () => {
+      await dynamicSegment();
+      const list = (await call('POST', '/segments', { name: 'List' })).body;
+      expect(ids(await call('GET', '/segments'))).toEqual([list.id]);
+      expect(ids(await call('GET', '/audiences'))).toEqual([list.id]);
+    });
   });
 
   describe('topics', () => {

@@ -71,9 +71,17 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   const projectId = projectIdOf(res);
   const body = requireObject(req.body);
   const segmentIds = segmentIdsOf(body.segments);
+  // Every named segment (a STATIC one: Resend segments are lists) and topic must exist before the
+  // contact is created.
+  const named = segmentIds.map((id, i) => ({ id, field: `segments.${i}` }));
+  if (audienceId !== undefined) named.unshift({ id: audienceId, field: 'audience_id' });
+  for (const { id, field } of named) {
+    const segment = await roster.segments.get(projectId, id);
+    if (segment.type !== 'STATIC') {
+      throw RosterError.validation([{ field, message: 'must be a static segment (a list), not a dynamic one' }]);
+    }
+  }
   if (audienceId !== undefined) segmentIds.unshift(audienceId);
-  // Every named segment and topic must exist before the contact is created.
-  for (const id of segmentIds) await roster.segments.get(projectId, id);
   const topics = body.topics === undefined ? undefined : topicsOf(body.topics);
   for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
   let contact: Contact;

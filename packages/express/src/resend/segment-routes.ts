@@ -51,7 +51,7 @@ export function registerResendSegmentRoutes(router: Router, roster: Roster): voi
       res.status(201).json({ object, id: segment.id, name: segment.name });
     });
     router.get(collection, async (req, res) => {
-      const segments = await roster.segments.list(projectIdOf(res));
+      const segments = (await roster.segments.list(projectIdOf(res))).filter((s) => s.type === 'STATIC');
       const page = pageOf(segments, req.query as Record<string, unknown>);
       res.json(resendList(page.data.map(toResendListedSegment), page.hasMore));
     });
