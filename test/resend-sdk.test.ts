@@ -136,6 +136,17 @@ describeEachDialect('resend SDK against roster', (dialect) => {
     expect((await resend.contacts.get({ audienceId: segmentId, email: 'eve@example.com' })).data?.id).toBe(
       legacy.data!.id,
     );
+    // Removing from an audience takes the contact out of it; the contact itself stays.
+    expect((await resend.contacts.remove({ audienceId: segmentId, email: 'eve@example.com' })).data).toEqual({
+      object: 'contact',
+      id: legacy.data!.id,
+      deleted: true,
+    });
+    expect((await resend.contacts.get({ audienceId: segmentId, email: 'eve@example.com' })).error).toMatchObject({
+      statusCode: 404,
+      name: 'not_found',
+    });
+    expect((await resend.contacts.get({ email: 'eve@example.com' })).data?.id).toBe(legacy.data!.id);
     expect((await resend.segments.remove(segmentId)).data).toEqual({
       object: 'segment',
       id: segmentId,

@@ -8,6 +8,7 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
 
   const call = (method: string, path: string, body?: unknown, key: string | null = s.key) =>
     request(`${s.base}${path}`, { method, key, body });
+  const UNKNOWN = '00000000-0000-0000-0000-000000000000';
   const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((item) => item.id);
 
   describe('segments and legacy audiences', () => {
@@ -109,6 +110,29 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       expect(legacy.status).toBe(422);
       expect(legacy.body.message).toContain('audience_id');
       expect(await s.roster.contacts.findByEmail(s.projectId, 'a@example.com')).toBeNull();
+    });
+
+    it('removes a contact from a legacy audience (the contact stays); the top-level delete deletes it', async () => {
+      const aud = (await call('POST', '/audiences', { name: 'News' })).body.id;
+      const other = (await call('POST', '/audiences', { name: 'Other' })).body.id;
+      const dee = (await call('POST', `/audiences/${aud}/contacts`, { email: 'dee@example.com' })).body.id;
+      await call('POST', `/contacts/dee@example.com/segments/${other}`);
+      const removed = await call('DELETE', `/audiences/${aud}/contacts/dee@example.com`);
+      expect(removed.status).toBe(200);
+      expect(removed.body).toEqual({ object: 'contact', id: dee, deleted: true });
+      expect((await call('GET', `/audiences/${aud}/contacts/dee@example.com`)).body).toEqual(
+        resendError(404, 'not_found', 'Contact not found'),
+      );
+      expect(ids(await call('GET', `/audiences/${aud}/contacts`))).toEqual([]);
+      expect((await call('GET', `/contacts/${dee}`)).body.id).toBe(dee);
+      expect((await call('GET', `/audiences/${other}/contacts/${dee}`)).body.id).toBe(dee);
+      // By id too, and an unknown audience is a 404.
+      expect((await call('DELETE', `/audiences/${other}/contacts/${dee}`)).body.deleted).toBe(true);
+      expect((await call('GET', `/contacts/${dee}/segments`)).body.data).toEqual([]);
+      const unknown = await call('DELETE', `/audiences/${UNKNOWN}/contacts/${dee}`);
+      expect(unknown.body).toEqual(resendError(404, 'not_found', 'Segment not found'));
+      expect((await call('DELETE', `/contacts/${dee}`)).body.deleted).toBe(true);
+      expect((await call('GET', `/contacts/${dee}`)).status).toBe(404);
     });
 
     it('lists only static segments at /segments and /audiences', async () => {

@@ -134,6 +134,38 @@ export async function deleteContact(roster: Roster, req: Request, res: Response)
   res.json({ object: 'contact', contact: ref, deleted: true });
 }
 
+/** `GET /audiences/{id}/contacts/{id_or_email}`: the contact, `not_found` unless it is a member of the audience. */
+export async function getAudienceContact(roster: Roster, req: Request, res: Response) {
+  const projectId = projectIdOf(res);
+  const audience = await roster.segments.get(projectId, req.params.audienceId as string);
+  const contact = await contactOf(roster, projectId, req.params.id as string);
+  const segments = await roster.segments.ofContact(projectId, contact.id);
+  if (!segments.some((segment) => segment.id === audience.id)) {
+    throw RosterError.notFound('contact', 'Contact not found');
+  }
+  res.json(toResendContact(contact));
+}
+
+/**
+ * `DELETE /audiences/{id}/contacts/{id_or_email}` (the SDK's `contacts.remove({ audienceId, ... })`):
+ * removes the contact from that audience (a static segment); the contact itself stays. An unknown
+ * audience is `not_found`; a contact the project never had answers `deleted: true`, as Resend does.
+ */
+export async function removeAudienceContact(roster: Roster, req: Request, res: Response) {
+  const projectId = projectIdOf(res);
+  const audienceId = req.params.audienceId as string;
+  await roster.segments.get(projectId, audienceId);
+  const ref = req.params.id as string;
+  let contact: Contact | undefined;
+  try {
+    contact = await contactOf(roster, projectId, ref);
+  } catch (error) {
+    if (!(isRosterError(error) && error.code === 'not_found')) throw error;
+  }
+  if (contact) await roster.segments.removeMembers(projectId, audienceId, { emails: [contact.email] });
+  res.json({ object: 'contact', id: contact?.id ?? ref, deleted: true });
+}
+
 export function registerResendContactRoutes(router: Router, roster: Roster): void {
   router.get('/contacts', (req, res) => {
     const segmentId = typeof req.query.segment_id === 'string' ? req.query.segment_id : undefined;
@@ -151,7 +183,7 @@ export function registerResendContactRoutes(router: Router, roster: Roster): voi
   router.post('/audiences/:audienceId/contacts', (req, res) =>
     createContact(roster, req, res, req.params.audienceId as string),
   );
-  router.get('/audiences/:audienceId/contacts/:id', (req, res) => getContact(roster, req, res));
+  router.get('/audiences/:audienceId/contacts/:id', (req, res) => getAudienceContact(roster, req, res));
   router.patch('/audiences/:audienceId/contacts/:id', (req, res) => updateContact(roster, req, res));
-  router.delete('/audiences/:audienceId/contacts/:id', (req, res) => deleteContact(roster, req, res));
+  router.delete('/audiences/:audienceId/contacts/:id', (req, res) => removeAudienceContact(roster, req, res));
 }
