@@ -177,6 +177,25 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       );
     });
 
+    it('re-posting an existing email leaves its topics (and fields) unchanged but adds it to the named segments', async () => {
+      const promo = (await call('POST', '/topics', { name: 'Promo', default_subscription: 'opt_out' })).body.id;
+      const seg = (await call('POST', '/segments', { name: 'List' })).body.id;
+      const ada = (await call('POST', '/contacts', { email: 'ada@example.com', first_name: 'Ada' })).body.id;
+      const again = await call('POST', '/contacts', {
+        email: 'ada@example.com',
+        first_name: 'Other',
+        unsubscribed: true,
+        topics: [{ id: promo, subscription: 'opt_in' }],
+        segments: [seg],
+      });
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual({ object: 'contact', id: ada });
+      const topics = (await call('GET', `/contacts/${ada}/topics`)).body.data;
+      expect(topics).toEqual([{ id: promo, name: 'Promo', description: null, subscription: 'opt_out' }]);
+      expect((await call('GET', `/contacts/${ada}`)).body).toMatchObject({ first_name: 'Ada', unsubscribed: false });
+      expect(ids(await call('GET', `/contacts/${ada}/segments`))).toEqual([seg]);
+    });
+
     it("lists and updates a contact's topics (bare array and {topics}), visible to a segment filter", async () => {
       const news = (await call('POST', '/topics', { name: 'News', default_subscription: 'opt_in' })).body.id;
       const promo = (await call('POST', '/topics', { name: 'Promo', default_subscription: 'opt_out' })).body

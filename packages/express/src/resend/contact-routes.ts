@@ -85,6 +85,7 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   const topics = body.topics === undefined ? undefined : topicsOf(body.topics);
   for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
   let contact: Contact;
+  let created = true;
   try {
     contact = await roster.contacts.create(projectId, {
       email: body.email as string,
@@ -98,9 +99,12 @@ export async function createContact(roster: Roster, req: Request, res: Response,
         : null;
     if (!existing) throw error;
     contact = existing;
+    created = false;
   }
+  // An existing contact is only added to the named segments (legacy audiences rely on it); its
+  // topics, like its names, properties and unsubscribed, stay as they are.
   for (const id of segmentIds) await roster.segments.addMembers(projectId, id, { emails: [contact.email] });
-  if (topics !== undefined) {
+  if (created && topics !== undefined) {
     await roster.topics.setContactTopics(projectId, contact.id, topics);
   }
   res.status(201).json({ object: 'contact', id: contact.id });
