@@ -98,7 +98,11 @@ describeEachDialect('Resend contacts API', (dialect) => {
     it('answers 404 for a reference that is neither a UUID nor a valid email (NUL included), never 500', async () => {
       for (const ref of ['a%00@x.com', 'a%00b', 'not-an-email@', '%F0%9F%98%80@x']) {
         for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
-          const res = await call(method, `/contacts/${ref}`, method === 'PATCH' ? { first_name: 'A' } : undefined);
+          const res = await call(
+            method,
+            `/contacts/${ref}`,
+            method === 'PATCH' ? { first_name: 'A' } : undefined,
+          );
           if (method === 'DELETE') expect(res.status).toBe(200);
           else expect(res.body).toEqual(resendError(404, 'not_found', 'Contact not found'));
         }
@@ -188,6 +192,17 @@ describeEachDialect('Resend contacts API', (dialect) => {
       const cursor = await call('GET', '/contacts?after=nope');
       expect(cursor.status).toBe(422);
       expect(cursor.body.message).toContain('after');
+      const before = await call('GET', '/contacts?before=nope');
+      expect(before.status).toBe(422);
+      expect(before.body.message).toContain('`before`');
+      expect(before.body.message).not.toContain('after');
+    });
+
+    it('names a property by its own key even when it is called like a core field (properties.cursor)', async () => {
+      await s.roster.properties.create(s.projectId, { key: 'cursor', type: 'number' });
+      const res = await call('POST', '/contacts', { email: 'a@example.com', properties: { cursor: 'x' } });
+      expect(res.status).toBe(422);
+      expect(res.body.message).toContain('properties.cursor');
     });
   });
 });

@@ -103,7 +103,10 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
     it('refuses a dynamic segment on create with a 422 naming segments.<i>, before creating the contact', async () => {
       const dynamic = await dynamicSegment();
       const list = (await call('POST', '/segments', { name: 'List' })).body;
-      const res = await call('POST', '/contacts', { email: 'a@example.com', segments: [list.id, dynamic.id] });
+      const res = await call('POST', '/contacts', {
+        email: 'a@example.com',
+        segments: [list.id, dynamic.id],
+      });
       expect(res.status).toBe(422);
       expect(res.body).toEqual(resendError(422, 'validation_error', expect.stringContaining('segments.1')));
       const legacy = await call('POST', `/audiences/${dynamic.id}/contacts`, { email: 'a@example.com' });
@@ -178,7 +181,8 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
     });
 
     it('re-posting an existing email leaves its topics (and fields) unchanged but adds it to the named segments', async () => {
-      const promo = (await call('POST', '/topics', { name: 'Promo', default_subscription: 'opt_out' })).body.id;
+      const promo = (await call('POST', '/topics', { name: 'Promo', default_subscription: 'opt_out' })).body
+        .id;
       const seg = (await call('POST', '/segments', { name: 'List' })).body.id;
       const ada = (await call('POST', '/contacts', { email: 'ada@example.com', first_name: 'Ada' })).body.id;
       const again = await call('POST', '/contacts', {
@@ -192,7 +196,10 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       expect(again.body).toEqual({ object: 'contact', id: ada });
       const topics = (await call('GET', `/contacts/${ada}/topics`)).body.data;
       expect(topics).toEqual([{ id: promo, name: 'Promo', description: null, subscription: 'opt_out' }]);
-      expect((await call('GET', `/contacts/${ada}`)).body).toMatchObject({ first_name: 'Ada', unsubscribed: false });
+      expect((await call('GET', `/contacts/${ada}`)).body).toMatchObject({
+        first_name: 'Ada',
+        unsubscribed: false,
+      });
       expect(ids(await call('GET', `/contacts/${ada}/segments`))).toEqual([seg]);
     });
 
@@ -232,7 +239,7 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       expect(optedOut).toBe(1);
       const bad = await call('PATCH', `/contacts/${ada}/topics`, [{ id: news, subscription: 'maybe' }]);
       expect(bad.status).toBe(422);
-      expect(bad.body.message).toContain('0.subscription');
+      expect(bad.body.message).toContain('`topics.0.subscription`');
     });
     it('refuses bad topics on create before creating the contact, naming topics.<i>', async () => {
       const news = (await call('POST', '/topics', { name: 'News', default_subscription: 'opt_in' })).body.id;

@@ -4,7 +4,14 @@ import type { Request, Response, Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
 import { resendList, toResendContact, toResendListedContact } from './resend-format.js';
-import { contactOf, cursorParams, limitParam, segmentIdsOf, subscribedOf } from './resend-params.js';
+import {
+  asTopicsField,
+  contactOf,
+  cursorParams,
+  limitParam,
+  segmentIdsOf,
+  subscribedOf,
+} from './resend-params.js';
 
 /** The `{first_name, last_name, unsubscribed, properties}` of a Resend body as core fields (core validates them). */
 function contactFieldsOf(body: Record<string, unknown>) {
@@ -18,16 +25,7 @@ function contactFieldsOf(body: Record<string, unknown>) {
 
 /** A create body's `topics`, checked by core's schema before the contact is created (fields named `topics.<i>...`). */
 function topicsOf(value: unknown) {
-  try {
-    return parseInput(setContactTopicsSchema, value);
-  } catch (error) {
-    if (!isRosterError(error) || error.code !== 'validation_failed') throw error;
-    const issues = (error.details.issues ?? []).map((issue) => ({
-      field: issue.field === '' || issue.field === 'body' ? 'topics' : `topics.${issue.field}`,
-      message: issue.message,
-    }));
-    throw RosterError.validation(issues);
-  }
+  return asTopicsField(() => parseInput(setContactTopicsSchema, value));
 }
 
 /** A segment's contacts as a filter condition (static members and dynamic matches alike). */
@@ -55,7 +53,15 @@ export async function listContacts(roster: Roster, req: Request, res: Response, 
   let hasMore: boolean;
   if (before !== undefined) {
     // Newer than `before`: walk up from it, then answer newest first.
-    const page = await roster.contacts.list(projectId, { limit, cursor: before, dir: 'asc', filter });
+    const page = await roster.contacts
+      .list(projectId, { limit, cursor: before, dir: 'asc', filter })
+      .catch((error: unknown) => {
+        // Core names its one cursor `cursor` (in Resend's words `after`): this one is `before`.
+        if (isRosterError(error) && error.code === 'invalid_cursor') {
+          throw RosterError.invalidCursor('before', 'a contact id');
+        }
+        throw error;
+      });
     data = page.data.reverse();
     hasMore = page.hasMore;
   } else {
@@ -78,11 +84,13 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   for (const { id, field } of named) {
     const segment = await roster.segments.get(projectId, id);
     if (segment.type !== 'STATIC') {
-      throw RosterError.validation([{ field, message: 'must be a static segment (a list), not a dynamic one' }]);
+      throw RosterError.validation([
+        { field, message: 'must be a static segment (a list), not a dynamic one' },
+      ]);
     }
   }
   if (audienceId !== undefined) segmentIds.unshift(audienceId);
-  const topics = body.topics === undefined ? undefined : topicsOf(body.topics);
+  const topics = body.topics === undefined ? undefined : await topicsOf(body.topics);
   for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
   let contact: Contact;
   let created = true;

@@ -80,12 +80,11 @@ const WIRE_FIELDS: ReadonlyMap<string, string> = new Map([
   ['cursor', 'after'],
 ]);
 
-/** A core field path (`data.seats`) in Resend's names (`properties.seats`). */
+/** A core field path (`data.seats`) in Resend's names (`properties.seats`): only its first part is renamed. */
 export function toWireField(field: string): string {
-  return field
-    .split('.')
-    .map((part) => WIRE_FIELDS.get(part) ?? part)
-    .join('.');
+  // Only the first part is a core name; the rest are user-named keys (`data.cursor` is `properties.cursor`).
+  const [first = '', ...rest] = field.split('.');
+  return [WIRE_FIELDS.get(first) ?? first, ...rest].join('.');
 }
 
 /**

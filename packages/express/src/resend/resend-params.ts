@@ -1,4 +1,12 @@
-import { type Contact, isUuid, isValidEmail, normaliseEmail, type Roster, RosterError } from '@roster/core';
+import {
+  type Contact,
+  isRosterError,
+  isUuid,
+  isValidEmail,
+  normaliseEmail,
+  type Roster,
+  RosterError,
+} from '@roster/core';
 import { firstQueryValue } from '../router-kit.js';
 
 /** Resend's page size rules: default 20, 1 to 100. */
@@ -70,4 +78,18 @@ export function subscribedOf(value: unknown): boolean | undefined {
     throw RosterError.validation([{ field: 'unsubscribed', message: 'must be a boolean' }]);
   }
   return !value;
+}
+
+/** Runs `fn`, naming its validation issues' fields `topics.<i>...` as in a Resend body. */
+export async function asTopicsField<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!isRosterError(error) || error.code !== 'validation_failed') throw error;
+    const issues = (error.details.issues ?? []).map((issue) => ({
+      field: issue.field === '' || issue.field === 'body' ? 'topics' : `topics.${issue.field}`,
+      message: issue.message,
+    }));
+    throw RosterError.validation(issues);
+  }
 }

@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
 import { resendList, toResendContactTopic, toResendTopic } from './resend-format.js';
-import { contactOf } from './resend-params.js';
+import { asTopicsField, contactOf } from './resend-params.js';
 import { pageOf } from './segment-routes.js';
 
 /** Resend's topics (`/topics`) and a contact's subscriptions (`/contacts/{id_or_email}/topics`). */
@@ -56,10 +56,12 @@ export function registerResendTopicRoutes(router: Router, roster: Roster): void 
     const contact = await contactOf(roster, projectId, req.params.id as string);
     const body: unknown = req.body;
     const topics = Array.isArray(body) ? body : requireObject(body).topics;
-    await roster.topics.setContactTopics(
-      projectId,
-      contact.id,
-      topics as Parameters<Roster['topics']['setContactTopics']>[2],
+    await asTopicsField(() =>
+      roster.topics.setContactTopics(
+        projectId,
+        contact.id,
+        topics as Parameters<Roster['topics']['setContactTopics']>[2],
+      ),
     );
     res.json({ id: contact.id });
   });
