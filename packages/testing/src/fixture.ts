@@ -169,6 +169,13 @@ const DATA_TABLES = [
  * ```
  */
 export async function startRoster(options: StartRosterOptions = {}): Promise<RosterFixture> {
+  const resendKey = options.keys?.resendKey;
+  if (resendKey !== undefined && !resendKey.startsWith('re_')) {
+    // The Resend API refuses any other key: a fixture with one would answer every call 403.
+    throw new TypeError(
+      'startRoster: options.keys.resendKey must start with re_ (the only keys the Resend API accepts)',
+    );
+  }
   const roster = await createRoster({
     ...options.roster,
     // The receivers of `webhookReceiver()` listen on loopback.

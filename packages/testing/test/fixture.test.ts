@@ -87,6 +87,11 @@ describe('startRoster', () => {
     await expect(startRoster({ keys: { secretKey: 'sk_1' } })).rejects.toThrow(
       'startRoster: options.keys.secretKey must be at least 8 characters',
     );
+    await expect(startRoster({ keys: { resendKey: 'sk_not_a_resend_key' } })).rejects.toThrow(
+      new TypeError(
+        'startRoster: options.keys.resendKey must start with re_ (the only keys the Resend API accepts)',
+      ),
+    );
   });
 
   it('gives every fixture its own database and port', async () => {
