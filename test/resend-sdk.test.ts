@@ -142,7 +142,9 @@ describeEachDialect('resend SDK against roster', (dialect) => {
       id: legacy.data!.id,
       deleted: true,
     });
-    expect((await resend.contacts.get({ audienceId: segmentId, email: 'eve@example.com' })).error).toMatchObject({
+    expect(
+      (await resend.contacts.get({ audienceId: segmentId, email: 'eve@example.com' })).error,
+    ).toMatchObject({
       statusCode: 404,
       name: 'not_found',
     });
