@@ -8,7 +8,7 @@ import {
   newRowToContact,
 } from '../contacts/contact-repository.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
-import { nameDescriptionChanges } from '../db/project-rows.js';
+import { nameDescriptionChanges, projectRowExists } from '../db/project-rows.js';
 import type { SegmentRow, SegmentsTable } from '../db/schema.js';
 import { orNotFound, RosterError } from '../errors.js';
 import { insertEvents } from '../events/event-repository.js';
@@ -190,16 +190,10 @@ export function createSegmentService(deps: SegmentServiceDeps) {
 
     /** The STATIC segments the contact is currently a member of, newest first (`not_found` for an unknown contact). */
     async ofContact(projectId: string, contactId: string): Promise<Segment[]> {
-      const contact = isUuid(contactId)
-        ? await db
-            .selectFrom('roster_contacts')
-            .select('id')
-            .where('project_id', '=', projectId)
-            .where('id', '=', contactId.toLowerCase())
-            .executeTakeFirst()
-        : undefined;
-      if (!contact) throw RosterError.notFound('contact');
-      return (await repo.segmentsOfContact(db, projectId, contact.id)).map(toSegment);
+      const id = contactId.toLowerCase();
+      if (!isUuid(id) || !(await projectRowExists(db, 'roster_contacts', projectId, id)))
+        throw RosterError.notFound('contact');
+      return (await repo.segmentsOfContact(db, projectId, id)).map(toSegment);
     },
 
     async get(projectId: string, id: string): Promise<Segment> {
