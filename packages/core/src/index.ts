@@ -72,6 +72,15 @@ export {
 } from './jobs/job-types.js';
 export { hashApiKey } from './keys/key-service.js';
 export type { ApiKeyInfo, CreatedApiKey, KeyResolution } from './keys/key-types.js';
+export { type FetchLike, MigrateSourceError } from './migrate/migrate-http.js';
+export type { MigrateService } from './migrate/migrate-service.js';
+export type {
+  MigrateCounts,
+  MigrateOptions,
+  MigrateProgress,
+  MigrateSourceName,
+  MigrateSummary,
+} from './migrate/migrate-types.js';
 export type {
   EventsOptions,
   ImportsOptions,

@@ -22,6 +22,7 @@ import { createImportService, type ImportService } from './imports/import-servic
 import type { LiveImportProgress } from './imports/import-types.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
+import { createMigrateService, type MigrateService } from './migrate/migrate-service.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createProjectService } from './projects/project-service.js';
 import { createPropertyTypeCache } from './properties/property-check.js';
@@ -76,6 +77,11 @@ export interface Roster {
    * default for contacts that have not chosen.
    */
   readonly topics: TopicService;
+  /**
+   * Moving in: `fromPlunk`, `fromUnosend`, `fromResend` pull every contact of an account through
+   * the provider's public API into a project (re-runnable, resumable, `dryRun`).
+   */
+  readonly migrate: MigrateService;
   /** Idempotency-Key claims (used by `POST /v1/track`). */
   readonly idempotency: IdempotencyService;
   /**
@@ -172,20 +178,20 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   if (resolved.migrate) await background.prepare();
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
+  const projects = createProjectService(deps);
+  const contacts = createContactService({ ...deps, contactIndex, writes, propertyTypes });
+  const audiences = createAudienceService(deps);
+  const properties = createPropertyService({ ...deps, propertyTypes });
+  const topics = createTopicService(deps);
   return {
     options: resolved,
     db,
     dialect,
-    projects: createProjectService(deps),
+    projects,
     keys: createKeyService(deps),
-    contacts: createContactService({
-      ...deps,
-      contactIndex,
-      writes,
-      propertyTypes,
-    }),
-    audiences: createAudienceService(deps),
-    properties: createPropertyService({ ...deps, propertyTypes }),
+    contacts,
+    audiences,
+    properties,
     changes: {
       list: feed.list,
       registerConsumer: feed.registerConsumer,
@@ -201,7 +207,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     jobs,
     events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes }),
     segments,
-    topics: createTopicService(deps),
+    topics,
+    migrate: createMigrateService({ ...deps, contacts, audiences, segments, topics, properties, projects }),
     idempotency: createIdempotencyService({
       ...deps,
       jobs,

@@ -64,6 +64,12 @@ export { DEFAULT_IDEMPOTENCY_TTL_MS } from './idempotency/idempotency-service.js
 export { CSV_DATA_TYPES } from './imports/csv-format.js';
 export { MAX_KEPT_IMPORT_ERRORS } from './imports/import-types.js';
 export { createKeySchema } from './keys/key-schemas.js';
+export {
+  DEFAULT_MIGRATE_CONCURRENCY,
+  MAX_MIGRATE_CONCURRENCY,
+  MIGRATE_DEFAULT_URLS,
+  MIGRATE_SOURCES,
+} from './migrate/migrate-types.js';
 export { DEFAULT_LIMITS, DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './options.js';
 export {
   CONTACT_CHANGE_TYPES,

@@ -10,6 +10,7 @@ const NO_SQL = [
   'segments/segment-service.ts',
   'idempotency/idempotency-service.ts',
   'topics/topic-service.ts',
+  'migrate/migrate-service.ts',
 ];
 
 describe('SQL lives in repositories', () => {

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWebhooksCommand } from './commands/webhooks.js';
 import { CliError } from './config.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerImportCommand(program);
   registerExportCommand(program);
+  registerMigrateCommand(program);
   registerWebhooksCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(run with --help for usage)');
   return program;

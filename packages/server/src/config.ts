@@ -109,3 +109,17 @@ export class CliError extends Error {
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+/** Where `roster migrate` reads the provider's key when `--key` is not given (keeps it out of shell history). */
+export const MIGRATE_KEY_ENV = 'ROSTER_MIGRATE_KEY';
+
+/** The provider key of `roster migrate`: `--key`, else env `ROSTER_MIGRATE_KEY`; a CliError when neither is set. */
+export function migrateKey(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const key = flag ?? env[MIGRATE_KEY_ENV];
+  if (key === undefined || key.trim() === '') {
+    throw new CliError(
+      `No API key for the source: pass --key, or set ${MIGRATE_KEY_ENV} (which keeps it out of your shell history)`,
+    );
+  }
+  return key.trim();
+}

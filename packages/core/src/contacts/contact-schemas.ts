@@ -66,8 +66,11 @@ export const updateContactSchema = z.object({
   subscribed: subscribedSchema.optional(),
   /** Merged into the stored data (see `toDataPatch` in contact-data.ts); `null` clears all data. */
   data: contactDataSchema.nullish(),
-  /** `merge` (default, Plunk) or `replace` (Unosend's metadata). */
-  dataMode: z.enum(['merge', 'replace']).optional(),
+  /**
+   * `merge` (default, Plunk), `replace` (Unosend's metadata, after the data rules) or `verbatim`
+   * (replaced exactly as given, null values included: `roster migrate`).
+   */
+  dataMode: z.enum(['merge', 'replace', 'verbatim']).optional(),
   firstName: contactNameSchema.nullish(),
   lastName: contactNameSchema.nullish(),
   /** Moves the contact to this audience of the project (`not_found` if there is none); `null` takes it out. */

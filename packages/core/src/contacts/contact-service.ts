@@ -385,7 +385,10 @@ export function createContactService(deps: ContactServiceDeps) {
         audienceId: valid.audienceId,
       };
       if (valid.data === null) changes.data = { replace: null };
-      else if (valid.data !== undefined) {
+      else if (valid.data !== undefined && valid.dataMode === 'verbatim') {
+        await assertDataTypes(projectId, [{ prefix: 'data', values: valid.data }]);
+        changes.data = { replace: Object.keys(valid.data).length > 0 ? valid.data : null };
+      } else if (valid.data !== undefined) {
         const patch = toDataPatch(valid.data);
         await assertDataTypes(projectId, [{ prefix: 'data', values: patch.set }]);
         changes.data = valid.dataMode === 'replace' ? { replace: initialData(patch) } : { merge: patch };

@@ -11,6 +11,7 @@ import { migration0009JobsProjectTypeIndex } from './migrations/0009-jobs-projec
 import { migration0010JobsQueuedIndex } from './migrations/0010-jobs-queued-index.js';
 import { migration0011ContactProperties } from './migrations/0011-contact-properties.js';
 import { migration0012Topics } from './migrations/0012-topics.js';
+import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -31,6 +32,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0010_jobs_queued_index': migration0010JobsQueuedIndex,
     '0011_contact_properties': migration0011ContactProperties(dialect.name),
     '0012_topics': migration0012Topics,
+    '0017_migration_checkpoints': migration0017MigrationCheckpoints,
   };
 }
 

@@ -204,6 +204,20 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/** Checkpoints of `roster migrate` (migration 0017, see migrate/migrate-repository.ts). */
+export interface MigrationCheckpointsTable {
+  project_id: string;
+  /** The provider, its base URL and a hash of the key (never the key). */
+  source: string;
+  state: 'running' | 'completed';
+  /** JSON text: the source's paging position to continue from; null before the first page. */
+  position: string | null;
+  /** JSON text: the counts so far (`MigrateSummary` without `errors`). */
+  counts: string;
+  created_at: string;
+  updated_at: string;
+}
+
 /** The change-event outbox (migration 0004, see outbox/outbox-repository.ts). */
 export interface OutboxTable {
   seq: Generated<number | string>;
@@ -273,6 +287,7 @@ export interface Database {
   roster_webhook_attempts: WebhookAttemptsTable;
   roster_outbox: OutboxTable;
   roster_outbox_consumers: OutboxConsumersTable;
+  roster_migration_checkpoints: MigrationCheckpointsTable;
 }
 
 /** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */
@@ -323,3 +338,4 @@ export type ContactPropertyRow = Selectable<ContactPropertiesTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type MigrationCheckpointRow = Selectable<MigrationCheckpointsTable>;
