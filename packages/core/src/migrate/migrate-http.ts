@@ -32,6 +32,8 @@ export interface HttpClientOptions {
   /** Longest wait between attempts (also caps `Retry-After`). @default 60000 */
   maxWaitMs?: number;
   signal?: AbortSignal;
+  /** The current time in ms (tests pass a fake clock with a fake `sleep`). @default Date.now */
+  now?: () => number;
   /** Waits `ms` (tests pass a fake). @default setTimeout */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called before each retry with the reason (a status or `network error`) and the wait. */
@@ -103,6 +105,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const backoffMs = options.backoffMs ?? 250;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
   const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
   const signal = options.signal;
   let active = 0;
   const waiting: (() => void)[] = [];
@@ -132,7 +135,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const url = urlOf(path, query);
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const pause = pausedUntil - Date.now();
+      const pause = pausedUntil - now();
       if (pause > 0) await sleep(Math.min(pause, maxWaitMs), signal);
       const release = await slot();
       let reason: string;
@@ -146,8 +149,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const text = await response.text();
         const remaining = header(response.headers, 'ratelimit-remaining', 'x-ratelimit-remaining');
         if (remaining !== null && Number(remaining) <= 0) {
-          const reset = rateLimitResetMs(header(response.headers, 'ratelimit-reset', 'x-ratelimit-reset'));
-          if (reset !== null) pausedUntil = Math.max(pausedUntil, Date.now() + Math.min(reset, maxWaitMs));
+          const reset = rateLimitResetMs(
+            header(response.headers, 'ratelimit-reset', 'x-ratelimit-reset'),
+            now(),
+          );
+          if (reset !== null) pausedUntil = Math.max(pausedUntil, now() + Math.min(reset, maxWaitMs));
         }
         if (response.status >= 200 && response.status < 300) {
           try {
@@ -165,9 +171,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           );
         }
         reason = String(response.status);
-        wait = retryAfterMs(response.headers.get('retry-after'));
+        wait = retryAfterMs(response.headers.get('retry-after'), now());
         if (wait === null && response.status === 429) {
-          wait = rateLimitResetMs(header(response.headers, 'ratelimit-reset', 'x-ratelimit-reset'));
+          wait = rateLimitResetMs(header(response.headers, 'ratelimit-reset', 'x-ratelimit-reset'), now());
         }
       } catch (error) {
         if (error instanceof MigrateSourceError) throw error;
@@ -188,7 +194,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const waitMs = Math.min(maxWaitMs, wait ?? backoff);
       retries++;
       options.onRetry?.({ path, reason, waitMs, attempt });
-      if (wait !== null) pausedUntil = Math.max(pausedUntil, Date.now() + waitMs);
+      if (wait !== null) pausedUntil = Math.max(pausedUntil, now() + waitMs);
       await sleep(waitMs, signal);
     }
   }

@@ -25,7 +25,9 @@ import {
   type MigrateOptions,
   type MigrateSourceName,
   type MigrateSummary,
+  type Source,
   type SourceContact,
+  type SourcePage,
   type SourceSetup,
 } from './migrate-types.js';
 
@@ -53,6 +55,66 @@ export interface MigrateService {
 }
 
 const MAX_ERRORS = 20;
+/** Contacts written per group (a transaction for the creates) and between two checkpoints. */
+const WRITE_GROUP = 500;
+/** Pages read ahead of the writes. */
+const READ_AHEAD = 10;
+
+/**
+ * Reads pages from `start` on in the background, at most READ_AHEAD ahead of `take()`. A failed read
+ * is thrown by the `take()` that would have returned its page.
+ */
+function readAhead(source: Source, start: string | null, signal: AbortSignal | undefined) {
+  const pages: SourcePage[] = [];
+  let failure: { error: unknown } | null = null;
+  let ended = false;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let room: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  void (async () => {
+    let position = start;
+    try {
+      for (;;) {
+        while (pages.length >= READ_AHEAD && !stopped) await new Promise<void>((r) => (room = r));
+        if (stopped || signal?.aborted) return;
+        const page = await source.page(position);
+        pages.push(page);
+        notify();
+        if (page.next === null) {
+          ended = true;
+          return;
+        }
+        position = page.next;
+      }
+    } catch (error) {
+      failure = { error };
+      notify();
+    }
+  })();
+  return {
+    async take(): Promise<SourcePage> {
+      for (;;) {
+        const page = pages.shift();
+        if (page) {
+          room?.();
+          room = null;
+          return page;
+        }
+        if (failure) throw failure.error;
+        if (ended) throw new Error('migrate: read past the last page');
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+    stop() {
+      stopped = true;
+      room?.();
+    },
+  };
+}
 /** Entries of one `createMany` call. */
 const CREATE_BATCH = 1000;
 
@@ -235,24 +297,31 @@ export function createMigrateService(deps: MigrateServiceDeps): MigrateService {
     };
     const ctx = { projectId, dryRun, targets, seen, summary, fail };
 
-    let pending = source.page(position);
-    for (;;) {
-      signal?.throwIfAborted();
-      const page = await pending;
-      if (page.total !== undefined) total = page.total;
-      // The next page is read while this one is written.
-      if (page.next !== null) {
-        pending = source.page(page.next);
-        pending.catch(() => {});
+    // Pages are read ahead (up to READ_AHEAD) while earlier ones are written, WRITE_GROUP contacts
+    // a transaction; the checkpoint moves after each group.
+    const reader = readAhead(source, position, signal);
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const group: SourceContact[] = [];
+        let next: string | null = position;
+        do {
+          const page = await reader.take();
+          if (page.total !== undefined) total = page.total;
+          group.push(...page.contacts);
+          next = page.next;
+        } while (next !== null && group.length < WRITE_GROUP);
+        await writePage(ctx, group);
+        position = next;
+        signal?.throwIfAborted();
+        summary.retries = http.retries;
+        await save(position === null ? 'completed' : 'running');
+        const { fetched, created, updated, unchanged, skipped, failed } = summary;
+        onProgress?.({ fetched, created, updated, unchanged, skipped, failed, total });
+        if (position === null) break;
       }
-      await writePage(ctx, page.contacts);
-      position = page.next;
-      signal?.throwIfAborted();
-      summary.retries = http.retries;
-      await save(position === null ? 'completed' : 'running');
-      const { fetched, created, updated, unchanged, skipped, failed } = summary;
-      onProgress?.({ fetched, created, updated, unchanged, skipped, failed, total });
-      if (position === null) break;
+    } finally {
+      reader.stop();
     }
     summary.retries = http.retries;
     return summary;

@@ -19,7 +19,7 @@ function isObject(value: unknown): value is Json {
 }
 
 function unexpected(what: string): never {
-  throw new MigrateSourceError(`migrate: the provider answered ${what} in a shape roster does not know`);
+  throw new MigrateSourceError(`the provider answered ${what} in a shape roster does not know`);
 }
 
 function arrayOf(body: unknown, what: string): Json[] {
