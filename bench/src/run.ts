@@ -21,6 +21,7 @@ import { fixtureSuite } from './suites/fixture.js';
 import { httpWriteSuite } from './suites/http-write.js';
 import { importCliSuite, importHttpSuite } from './suites/imports.js';
 import { jobsSuite } from './suites/jobs.js';
+import { migrateSuite } from './suites/migrate.js';
 import { millionSuite } from './suites/million.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 import { segmentsSuite } from './suites/segments.js';
@@ -38,6 +39,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   segments: segmentsSuite,
   webhooks: webhooksSuite,
   claim: claimSuite(),
+  migrate: migrateSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
