@@ -3,7 +3,7 @@
  * per-row design. Prints a table and writes bench/results/latest.json. Not part of `pnpm test`.
  *
  * `pnpm bench --pg postgres://...` (or `--dialect postgres` with ROSTER_BENCH_PG_URL) runs the
- * PostgreSQL suites (`pg-import-http`, `pg-list-search`, `pg-claim`, each in a fresh schema dropped afterwards)
+ * PostgreSQL suites (`pg-import-http`, `pg-list-search`, `pg-claim`, `pg-outbox`, each in a fresh schema dropped afterwards)
  * instead, and writes bench/results/latest-pg.json.
  */
 import { cpus, loadavg } from 'node:os';
@@ -23,6 +23,7 @@ import { importCliSuite, importHttpSuite } from './suites/imports.js';
 import { jobsSuite } from './suites/jobs.js';
 import { migrateSuite } from './suites/migrate.js';
 import { millionSuite } from './suites/million.js';
+import { pgOutboxSuite } from './suites/pg-outbox.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 import { segmentsSuite } from './suites/segments.js';
 import { webhooksSuite } from './suites/webhooks.js';
@@ -64,12 +65,13 @@ if (pgUrl) {
   SUITES['pg-import-http'] = pgImportHttpSuite(pgUrl);
   SUITES['pg-list-search'] = pgListSearchSuite(pgUrl);
   SUITES['pg-claim'] = claimSuite(pgUrl);
+  SUITES['pg-outbox'] = pgOutboxSuite(pgUrl);
 }
 const onlyArg = flag('--only');
 const only = onlyArg
   ? onlyArg.split(',')
   : pgUrl
-    ? ['pg-import-http', 'pg-list-search', 'pg-claim']
+    ? ['pg-import-http', 'pg-list-search', 'pg-claim', 'pg-outbox']
     : Object.keys(SUITES);
 for (const name of only) {
   if (!SUITES[name]) {

@@ -11,7 +11,7 @@ import { percentile, result } from '../report.js';
  * A loopback receiver answering 200 at once. `onEvent` is called with each body's parsed JSON when
  * it arrives (signatures are not checked here: the tests do that; this measures roster's side).
  */
-async function receiver(onEvent: (payload: { type: string; data: Record<string, unknown> }) => void) {
+export async function receiver(onEvent: (payload: { type: string; data: Record<string, unknown> }) => void) {
   let count = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

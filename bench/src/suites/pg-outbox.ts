@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createRoster } from '@roster/core';
+import type { BenchContext } from '../context.js';
+import { result } from '../report.js';
+import { freshPgSchema } from './postgres.js';
+import { receiver } from './webhooks.js';
+
+/** Upserts each writer process keeps in flight (a server process answering a few requests at once). */
+const IN_FLIGHT = 4;
+
+interface Writer {
+  go(): void;
+  /** The writer's own seconds, once it has finished. */
+  done: Promise<number>;
+}
+
+/** Starts one writer process (bench/src/outbox-writer.ts); resolves once it is ready to write. */
+async function startWriter(ctx: BenchContext, spec: Record<string, unknown>): Promise<Writer> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@roster/source',
+      '--import',
+      'tsx',
+      join(ctx.root, 'bench/src/outbox-writer.ts'),
+      JSON.stringify(spec),
+    ],
+    { cwd: join(ctx.root, 'bench'), stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const ready = new Promise<void>((resolve) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('ready\n')) resolve();
+    });
+  });
+  const done = new Promise<number>((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`outbox writer exited ${code}: ${err.slice(-2000)}`));
+      else resolve(Number(out.trim().split('\n').at(-1)));
+    });
+  });
+  await Promise.race([ready, done]);
+  return { go: () => child.stdin.end('go\n'), done };
+}
+
+/**
+ * `processes` writer processes upsert `total` distinct contacts between them, in a fresh schema
+ * with one webhook endpoint subscribed to every event (each process runs the fan-out and the
+ * deliveries with its job runner). Returns upserts per second, wall time from the start signal
+ * until the last writer finished.
+ */
+async function upsertRate(ctx: BenchContext, pgUrl: string, processes: number, total: number) {
+  const schema = await freshPgSchema(pgUrl);
+  const hook = await receiver(() => {});
+  try {
+    const roster = await createRoster({ database: schema.url, webhooks: { allowPrivateTargets: true } });
+    let projectId: string;
+    try {
+      projectId = (await roster.projects.ensure('bench')).id;
+      await roster.webhooks.create(projectId, { url: hook.url, eventTypes: ['*'] });
+    } finally {
+      await roster.close();
+    }
+    const share = Math.ceil(total / processes);
+    const writers = await Promise.all(
+      Array.from({ length: processes }, (_, p) =>
+        startWriter(ctx, {
+          url: schema.url,
+          projectId,
+          from: p * share,
+          count: Math.min(share, total - p * share),
+          inFlight: IN_FLIGHT,
+        }),
+      ),
+    );
+    const t0 = performance.now();
+    for (const writer of writers) writer.go();
+    await Promise.all(writers.map((w) => w.done));
+    return total / ((performance.now() - t0) / 1000);
+  } finally {
+    await hook.close();
+    await schema.drop();
+  }
+}
+
+/**
+ * `pnpm bench --pg postgres://... --only pg-outbox`: single upserts with webhooks on through three
+ * processes against one process, interleaved run by run (same rows, same total): whether writes
+ * scale with processes now that appends to the outbox take no global lock.
+ */
+export function pgOutboxSuite(pgUrl: string) {
+  return async (ctx: BenchContext): Promise<void> => {
+    const total = ctx.quick ? 900 : 3000;
+    const one: number[] = [];
+    const three: number[] = [];
+    for (let run = 0; run < ctx.runs; run++) {
+      one.push(await upsertRate(ctx, pgUrl, 1, total));
+      three.push(await upsertRate(ctx, pgUrl, 3, total));
+      ctx.log(
+        `  run ${run + 1}: ${total} upserts, 1 process ${one.at(-1)!.toFixed(0)}/s, 3 processes ${three.at(-1)!.toFixed(0)}/s`,
+      );
+    }
+    ctx.add(
+      result({
+        name: `PostgreSQL: ${total} upserts of distinct contacts with a webhook endpoint on every event, 3 processes (${IN_FLIGHT} in flight each)`,
+        unit: 'upserts/s',
+        better: 'higher',
+        values: three,
+        baseline: { name: `the same upserts through 1 process (${IN_FLIGHT} in flight)`, values: one },
+        minRatio: 2,
+      }),
+    );
+  };
+}
