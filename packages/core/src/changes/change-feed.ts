@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { isoNow } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { RosterError } from '../errors.js';
+import { createOutboxHorizon } from '../outbox/outbox-horizon.js';
 import * as outbox from '../outbox/outbox-repository.js';
 import type { ChangeEventType, ChangeNotifier } from '../outbox/outbox-types.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -93,19 +94,27 @@ const MAX_RETRY_DELAY_MS = 60_000;
 const retryDelay = (failures: number, base: number) =>
   Math.min(MAX_RETRY_DELAY_MS, base * 2 ** (failures - 1));
 
+/** After announcing appends to other processes, the least time before the next announcement. */
+const ANNOUNCE_EVERY_MS = 20;
+
 /**
- * The change feed: reads the outbox in `seq` order (commit order, see `outbox-repository.ts`) for
- * durable consumers (cursor in `roster_outbox_consumers`, moved in the consumer's transaction) and
+ * The change feed: reads the outbox in `seq` order, up to where it is final (see
+ * `outbox/outbox-horizon.ts`), for durable consumers (cursor in `roster_outbox_consumers`, moved in the consumer's transaction) and
  * in-process subscribers (cursor in memory). Woken in-process after a commit that appended events,
- * by PostgreSQL notifications from other processes, and by polling.
+ * by PostgreSQL notifications from other processes (sent after commits, at most one per
+ * `ANNOUNCE_EVERY_MS` per process), and by polling.
  */
 export function createChangeFeed(deps: ChangeFeedDeps) {
   const db = deps.db as Kysely<Database>;
   const { dialect, clock, onError } = deps;
   const consumers = new Map<string, Consumer>();
   const subscribers = new Set<Subscriber>();
+  const horizon = createOutboxHorizon(deps.db, dialect);
   /** Every event with `seq <= head` had committed or rolled back when head was set. */
   let head = 0;
+  /** Appends committed since the last announcement to other processes. */
+  let unannounced = false;
+  let announcing: Promise<void> | null = null;
   let started = false;
   let draining: Promise<void> | null = null;
   let wanted = false;
@@ -139,6 +148,32 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       });
   }
 
+  /** The final part's end (and where a new subscriber or consumer may start). */
+  async function safeSeq(): Promise<number> {
+    const seq = await horizon.safeSeq();
+    // Unbounded where every committed row is final (SQLite): then head moves with the rows read.
+    if (seq < Number.MAX_SAFE_INTEGER) head = Math.max(head, seq);
+    return seq;
+  }
+
+  /**
+   * Tells other processes that events were committed (PostgreSQL), at most once per
+   * ANNOUNCE_EVERY_MS (appends committed meanwhile are announced at its end), and moves `head`.
+   */
+  function announce(): void {
+    if (announcing || dialect.concurrentAppends === null) return;
+    unannounced = false;
+    announcing = outbox
+      .announceAppends(db, dialect)
+      .then(() => safeSeq())
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, ANNOUNCE_EVERY_MS).unref()))
+      .catch(onError)
+      .finally(() => {
+        announcing = null;
+        if (unannounced) announce();
+      });
+  }
+
   function updateTimer(): void {
     const needed = subscribers.size > 0 || (started && consumers.size > 0);
     if (needed && !timer) {
@@ -161,11 +196,17 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       consumer.ensured = false; // deleted behind our back: create it again next time
       return false;
     }
-    if (!(await outbox.hasOutboxAfter(db, peek))) return false;
+    // Before the consumer's transaction, which takes part in no append (see outbox-horizon.ts).
+    const through = await safeSeq();
+    if (!(await outbox.hasOutboxAfter(db, peek, through))) return false;
     const handled = await db.transaction().execute(async (trx) => {
       const cursor = await outbox.lockConsumer(trx, consumer.name, now());
       if (cursor === undefined) return 0;
-      const rows = await outbox.readOutbox(trx, dialect, { afterSeq: cursor, limit: consumer.rowsPerBatch });
+      const rows = await outbox.readOutbox(trx, dialect, {
+        afterSeq: cursor,
+        throughSeq: through,
+        limit: consumer.rowsPerBatch,
+      });
       if (rows.length === 0) return 0;
       let lastSeq = rows[rows.length - 1]!.seq;
       const wanted = consumer.projects ? await consumer.projects(trx) : null;
@@ -216,7 +257,12 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       if (ready.length === 0) return;
       // Events of a row partly handed over are read again: start at the lowest unfinished seq.
       const from = Math.min(...ready.map((s) => (s.index > 0 ? s.seq - 1 : s.seq)));
-      const rows = await outbox.readOutbox(db, dialect, { afterSeq: from, limit: SUBSCRIBER_ROWS });
+      const through = await safeSeq();
+      const rows = await outbox.readOutbox(db, dialect, {
+        afterSeq: from,
+        throughSeq: through,
+        limit: SUBSCRIBER_ROWS,
+      });
       if (rows.length === 0) return;
       const changes = await expandOutboxRows(db, dialect, rows);
       const last = rows[rows.length - 1]!.seq;
@@ -329,8 +375,14 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       }
       const data: ChangeEvent[] = [];
       let cursorSeq = afterSeq;
+      const through = await safeSeq();
       for (;;) {
-        const rows = await outbox.readOutbox(db, dialect, { afterSeq: cursorSeq, limit: 100, projectId });
+        const rows = await outbox.readOutbox(db, dialect, {
+          afterSeq: cursorSeq,
+          throughSeq: through,
+          limit: 100,
+          projectId,
+        });
         if (rows.length === 0) break;
         for (const change of await expandOutboxRows(db, dialect, rows)) {
           if (change.seq === afterSeq + 1 && valid.after !== undefined && change.index <= afterIndex)
@@ -347,10 +399,14 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
     /** The notifier the write paths call. */
     notifier: {
       appended(firstSeq: number) {
-        head = Math.max(head, firstSeq - 1);
+        // Where appends commit in seq order, the rows before ours are final; elsewhere only a
+        // probe of the horizon says so.
+        if (dialect.concurrentAppends === null) head = Math.max(head, firstSeq - 1);
+        unannounced = true;
       },
       committed() {
         if (subscribers.size > 0 || (started && consumers.size > 0)) schedule();
+        if (unannounced) announce();
       },
     } satisfies ChangeNotifier,
 
@@ -361,7 +417,7 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
 
     /** Reads where the outbox ends and creates the registered consumers' cursors. */
     async prepare(): Promise<void> {
-      head = Math.max(head, await outbox.lastOutboxSeq(db));
+      head = Math.max(head, Math.min(await outbox.lastOutboxSeq(db), await safeSeq()));
       for (const consumer of consumers.values()) {
         if (!consumer.fromStart) consumer.startSeq = Math.max(consumer.startSeq, head);
         await outbox.ensureConsumer(db, consumer.name, consumer.startSeq, now());
@@ -390,6 +446,7 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       updateTimer();
       await draining;
       await chain;
+      await announcing;
     },
 
     /**

@@ -51,33 +51,49 @@ describeEachDialect('dialect capabilities', (name) => {
     }
   });
 
-  it('orderedAppendLock serialises appends per schema and notifies the channel at commit (none on SQLite)', async () => {
+  it('concurrentAppends: markers that do not block each other, seen by markerHolders until the transaction ends; the last sequence value; a notification at once (none on SQLite)', async () => {
     const roster = await open();
-    const lock = roster.dialect.orderedAppendLock('roster_capability_test');
+    const appends = roster.dialect.concurrentAppends;
     if (name === 'sqlite') {
-      expect(lock).toBeNull();
+      expect(appends).toBeNull();
       return;
     }
-    expect(lock).not.toBeNull();
+    const channel = 'roster_capability_test';
+    const holders = async () =>
+      (await appends!.markerHolders(channel).execute(roster.db)).rows.map((r) => r.holder);
     const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(roster.db)).rows[0]!.s;
     const listener = new pg.Client({ connectionString: PG_URL });
     await listener.connect();
     try {
       const payloads: string[] = [];
       listener.on('notification', (message) => payloads.push(message.payload ?? ''));
-      await listener.query('listen roster_capability_test');
-      const tryLock = sql<{
-        got: boolean;
-      }>`select pg_try_advisory_xact_lock(hashtext('roster_capability_test'), hashtext(current_schema())) as got`;
-      await roster.db.transaction().execute(async (trx) => {
-        await lock!.execute(trx);
-        // Another transaction of the same schema cannot take the lock until this one ends.
-        const other = await roster.db.transaction().execute((t) => tryLock.execute(t));
-        expect(other.rows[0]!.got).toBe(false);
-        expect(payloads).toEqual([]);
+      await listener.query(`listen ${channel}`);
+      expect(await holders()).toEqual([]);
+      await roster.db.transaction().execute(async (one) => {
+        await appends!.marker(channel).execute(one);
+        // A second transaction takes the marker too without waiting for the first.
+        await roster.db.transaction().execute(async (two) => {
+          await appends!.marker(channel).execute(two);
+          expect(await holders()).toHaveLength(2);
+        });
+        expect(await holders()).toHaveLength(1);
       });
-      const later = await roster.db.transaction().execute((t) => tryLock.execute(t));
-      expect(later.rows[0]!.got).toBe(true);
+      expect(await holders()).toEqual([]);
+
+      expect(
+        (await appends!.lastSequenceValue('roster_outbox', 'seq').execute(roster.db)).rows[0]!.value,
+      ).toBe(null);
+      const project = await roster.projects.ensure('appends');
+      await roster.contacts.create(project.id, { email: 'seq@example.com' });
+      const last = (await appends!.lastSequenceValue('roster_outbox', 'seq').execute(roster.db)).rows[0]!
+        .value;
+      const max = await roster.db
+        .selectFrom('roster_outbox')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirstOrThrow();
+      expect(Number(last)).toBe(Number(max.seq));
+
+      await appends!.notification(channel).execute(roster.db);
       await expect.poll(() => payloads).toEqual([schema]);
     } finally {
       await listener.end();

@@ -118,17 +118,33 @@ export interface DialectInfo {
    */
   withoutIndex(column: RawBuilder<unknown>): RawBuilder<unknown>;
   /**
-   * A statement that makes the appends of concurrent transactions to a log read in order (the
-   * outbox) commit in that order: it takes a lock named by `channel` and the current schema,
-   * held until the transaction ends, and notifies the listeners of `channel` at commit (the
-   * current schema as payload). Null where writers never overlap and other processes poll (SQLite:
-   * one writer at a time).
+   * How readers of a log appended to by concurrent transactions (the outbox) find the prefix of it
+   * that is final, or null where writers never overlap, so a log read in `seq` order is read in
+   * commit order (SQLite: one writer at a time). See `outbox/outbox-horizon.ts` for the proof.
    */
-  orderedAppendLock(channel: string): RawBuilder<unknown> | null;
+  readonly concurrentAppends: ConcurrentAppends | null;
   /** True if `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
   isForeignKeyViolation(error: unknown): boolean;
+}
+
+/**
+ * The statements behind `DialectInfo.concurrentAppends`. Each names its log by `channel` and the
+ * current schema, so roster databases in other schemas never wait for or see each other.
+ */
+export interface ConcurrentAppends {
+  /**
+   * Marks the current transaction as appending to the log `channel` until it ends (a shared
+   * lock: appenders never wait for each other). Runs before the append takes its `seq`.
+   */
+  marker(channel: string): RawBuilder<unknown>;
+  /** The transactions holding `channel`'s marker now, one row each (`holder`, an opaque id). */
+  markerHolders(channel: string): RawBuilder<{ holder: string }>;
+  /** The last value the sequence of `table`'s serial `column` handed out (null: none yet), read now. */
+  lastSequenceValue(table: string, column: string): RawBuilder<{ value: string | number | null }>;
+  /** Notifies the listeners of `channel` (the current schema as payload), at once. */
+  notification(channel: string): RawBuilder<unknown>;
 }
 
 /**
@@ -224,7 +240,7 @@ const sqlite: DialectInfo = {
   jobsQueuedNotification: () => null,
   lockRowsForUpdate: (query) => query,
   withoutIndex: (column) => sql`+${column}`,
-  orderedAppendLock: () => null,
+  concurrentAppends: null,
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -284,9 +300,23 @@ const postgres: DialectInfo = {
   jobsQueuedNotification: () => sql`select pg_notify(${JOBS_CHANNEL}, current_schema())`,
   lockRowsForUpdate: (query) => query.forUpdate(),
   withoutIndex: (column) => column,
-  // Per schema: roster databases in other schemas do not wait for each other.
-  orderedAppendLock: (channel) =>
-    sql`select pg_advisory_xact_lock(hashtext(${channel}), hashtext(current_schema())), pg_notify(${channel}, current_schema())`,
+  concurrentAppends: {
+    // Shared: appenders do not wait for each other; only `markerHolders` looks at it.
+    marker: (channel) =>
+      sql`select pg_advisory_xact_lock_shared(hashtext(${channel}), hashtext(current_schema()))`,
+    // A two-key advisory lock shows its keys as classid, objid (as oids) and objsubid 2.
+    markerHolders: (channel) =>
+      sql<{ holder: string }>`select virtualtransaction as holder from pg_locks
+        where locktype = 'advisory' and granted and objsubid = 2
+        and database = (select oid from pg_database where datname = current_database())
+        and classid::bigint = (hashtext(${channel})::bigint & 4294967295)
+        and objid::bigint = (hashtext(current_schema())::bigint & 4294967295)`,
+    lastSequenceValue: (table, column) =>
+      sql<{
+        value: string | null;
+      }>`select pg_sequence_last_value(pg_get_serial_sequence(${table}, ${column})::regclass) as value`,
+    notification: (channel) => sql`select pg_notify(${channel}, current_schema())`,
+  },
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';
   },

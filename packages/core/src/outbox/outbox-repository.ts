@@ -29,22 +29,29 @@ export interface OutboxRow {
 const INSERT_CHUNK = 500;
 
 /**
- * Before an append on PostgreSQL (`dialect.orderedAppendLock`): take the outbox append lock, held
- * until the transaction ends, and notify other processes' dispatchers (delivered at commit). The lock makes appends commit in `seq`
- * order: a sequence hands out numbers in call order, not commit order, so without it a reader
- * could see seq 11 committed while seq 10 is still in flight, move its cursor past 10, and never
- * see it. Appends are the last statements of their transactions, so the lock is held only for the
- * insert and the commit. Per schema: roster databases in other schemas do not wait for each other.
- * SQLite has one writer at a time already.
+ * Before an append where transactions append concurrently (PostgreSQL, `dialect.concurrentAppends`):
+ * mark the transaction as an appender until it ends, before it takes a `seq` (a shared lock:
+ * appenders do not wait for each other). Readers use the mark to find where the outbox is final
+ * (`outbox-horizon.ts`): a sequence hands out numbers in call order, not commit order. Nothing on
+ * SQLite, where one writer at a time commits in `seq` order.
  */
 async function beforeAppend(db: Db, dialect: DialectInfo): Promise<void> {
-  await dialect.orderedAppendLock(OUTBOX_CHANNEL)?.execute(db);
+  await dialect.concurrentAppends?.marker(OUTBOX_CHANNEL).execute(db);
+}
+
+/**
+ * Tells other processes' change feeds that events were committed (PostgreSQL `NOTIFY`, sent on its
+ * own, after the commit: a `NOTIFY` inside a write's transaction would make its commit wait for
+ * every other notifying commit). Nothing where other processes poll (SQLite).
+ */
+export async function announceAppends(db: Db, dialect: DialectInfo): Promise<void> {
+  await dialect.concurrentAppends?.notification(OUTBOX_CHANNEL).execute(db);
 }
 
 /**
  * Appends change events in `db`'s transaction (it must be one: the change and its events commit or
- * roll back together), as the transaction's last statements (see `beforeAppend`). Returns the
- * lowest `seq` written, or null when there was nothing to append.
+ * roll back together), after the writes they describe (a contact's events keep its order only so,
+ * see `outbox-horizon.ts`). Returns the lowest `seq` written, or null when there was nothing to append.
  */
 export async function appendChanges(
   db: Db,
@@ -125,26 +132,30 @@ function toOutboxRow(
   };
 }
 
-/** Outbox rows with `seq > afterSeq`, in `seq` order (at most `limit`; optionally one project's). */
+/**
+ * Outbox rows with `afterSeq < seq <= throughSeq` (the final part, see `outbox-horizon.ts`), in
+ * `seq` order (at most `limit`; optionally one project's).
+ */
 export async function readOutbox(
   db: Db,
   dialect: DialectInfo,
-  query: { afterSeq: number; limit: number; projectId?: string },
+  query: { afterSeq: number; throughSeq: number; limit: number; projectId?: string },
 ): Promise<OutboxRow[]> {
   let q = db.selectFrom('roster_outbox').selectAll().where('seq', '>', query.afterSeq);
+  if (query.throughSeq < Number.MAX_SAFE_INTEGER) q = q.where('seq', '<=', query.throughSeq);
   if (query.projectId !== undefined) q = q.where('project_id', '=', query.projectId);
   const rows = await q.orderBy('seq').limit(query.limit).execute();
   return rows.map((row) => toOutboxRow(row, dialect));
 }
 
-/** True if some row has `seq > afterSeq` (a cheap look before opening a write transaction). */
-export async function hasOutboxAfter(db: Db, afterSeq: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('roster_outbox')
-    .select('seq')
-    .where('seq', '>', afterSeq)
-    .limit(1)
-    .executeTakeFirst();
+/**
+ * True if some row has `afterSeq < seq <= throughSeq` (a cheap look before opening a write
+ * transaction).
+ */
+export async function hasOutboxAfter(db: Db, afterSeq: number, throughSeq: number): Promise<boolean> {
+  let q = db.selectFrom('roster_outbox').select('seq').where('seq', '>', afterSeq);
+  if (throughSeq < Number.MAX_SAFE_INTEGER) q = q.where('seq', '<=', throughSeq);
+  const row = await q.limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
