@@ -196,9 +196,11 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
       consumer.ensured = false; // deleted behind our back: create it again next time
       return false;
     }
-    // Before the consumer's transaction, which takes part in no append (see outbox-horizon.ts).
+    // Nothing committed past the cursor: no need to probe where the outbox is final.
+    if (!(await outbox.hasOutboxAfter(db, peek, Number.MAX_SAFE_INTEGER))) return false;
+    // Probed before the consumer's transaction, which takes part in no append (see outbox-horizon.ts).
     const through = await safeSeq();
-    if (!(await outbox.hasOutboxAfter(db, peek, through))) return false;
+    if (through < Number.MAX_SAFE_INTEGER && !(await outbox.hasOutboxAfter(db, peek, through))) return false;
     const handled = await db.transaction().execute(async (trx) => {
       const cursor = await outbox.lockConsumer(trx, consumer.name, now());
       if (cursor === undefined) return 0;
