@@ -64,18 +64,23 @@ export function requireObject(body: unknown): Record<string, unknown> {
 }
 
 /** The core calls behind one resource's item routes (e.g. `roster.contacts`), in the key's project. */
-export interface ItemService<Item, Updated, Patch> {
+export interface ItemService<Item, Updated, Patch, Removed = void> {
   get(projectId: string, id: string): Promise<Item>;
   update(projectId: string, id: string, patch: Patch): Promise<Updated>;
-  delete(projectId: string, id: string): Promise<void>;
+  delete(projectId: string, id: string): Promise<Removed>;
 }
 
 /** How a dialect renders one resource's item routes. */
-export type ItemWire<Item, Updated, Patch> = {
+export type ItemWire<Item, Updated, Patch, Removed = void> = {
+  /** The name of the path's parameter (`idOrKey` where a key names an item too). @default 'id' */
+  param?: string;
   /** The core patch of a `PATCH` body (the request's JSON object, see `requireObject`). */
   patch: (body: Record<string, unknown>) => Patch;
-  /** Answers a done deletion (e.g. 204, or a JSON confirmation naming `id`). */
-  deleted: (res: Response, id: string) => void;
+  /**
+   * Answers a done deletion (e.g. 204, or a JSON confirmation naming `id`): `id` is the path's,
+   * `removed` what core's `delete` returned (e.g. the deleted item, when the path may name it by key).
+   */
+  deleted: (res: Response, id: string, removed: Removed) => void;
 } & (
   | { /** The body of `GET` and `PATCH`. */ wire: (item: Item | Updated) => unknown; updated?: undefined }
   | {
@@ -85,15 +90,16 @@ export type ItemWire<Item, Updated, Patch> = {
 );
 
 /** Registers `GET`, `PATCH` and `DELETE` of `<collection>/:id`, in that order: each one core call. */
-export function registerItemRoutes<Item, Updated, Patch>(
+export function registerItemRoutes<Item, Updated, Patch, Removed = void>(
   router: Router,
   collection: string,
-  service: ItemService<Item, Updated, Patch>,
-  render: ItemWire<Item, Updated, Patch>,
+  service: ItemService<Item, Updated, Patch, Removed>,
+  render: ItemWire<Item, Updated, Patch, Removed>,
 ): void {
-  const path = `${collection}/:id`;
+  const param = render.param ?? 'id';
+  const path = `${collection}/:${param}`;
   // A named segment (`:id`, not a wildcard) is always one string.
-  const idOf = (req: Request) => req.params.id as string;
+  const idOf = (req: Request) => req.params[param] as string;
   const updated: (item: Updated) => unknown = render.updated ? render.updated : render.wire;
   router.get(path, async (req, res) => {
     res.json(render.wire(await service.get(projectIdOf(res), idOf(req))));
@@ -103,8 +109,41 @@ export function registerItemRoutes<Item, Updated, Patch>(
     res.json(updated(await service.update(projectIdOf(res), idOf(req), patch)));
   });
   router.delete(path, async (req, res) => {
-    await service.delete(projectIdOf(res), idOf(req));
-    render.deleted(res, idOf(req));
+    const removed = await service.delete(projectIdOf(res), idOf(req));
+    render.deleted(res, idOf(req), removed);
+  });
+}
+
+/** The core calls behind one of roster's own resources (topics, properties, webhook endpoints). */
+export interface ResourceService<Item, Created, Patch, Removed>
+  extends ItemService<Item, Item, Patch, Removed> {
+  list(projectId: string): Promise<Item[]>;
+  create(projectId: string, input: never): Promise<Created>;
+}
+
+/**
+ * Registers the routes of one of roster's own resources, answered as core returns them: `GET
+ * <collection>` (`{ data }`), `POST <collection>` (201), then `GET`, `PATCH` and `DELETE` (204) of
+ * `<collection>/:id`. The bodies go to core as sent: core validates them and names the fields.
+ */
+export function registerResourceRoutes<Item, Created, Patch, Removed>(
+  router: Router,
+  collection: string,
+  service: ResourceService<Item, Created, Patch, Removed>,
+  /** The name of the item path's parameter. */
+  param = 'id',
+): void {
+  router.get(collection, async (_req, res) => {
+    res.json({ data: await service.list(projectIdOf(res)) });
+  });
+  router.post(collection, async (req, res) => {
+    res.status(201).json(await service.create(projectIdOf(res), requireObject(req.body) as never));
+  });
+  registerItemRoutes(router, collection, service, {
+    param,
+    wire: (item) => item,
+    patch: (body) => body as Patch,
+    deleted: (res) => res.status(204).end(),
   });
 }
 

@@ -7,7 +7,9 @@ import {
   type Roster,
   RosterError,
 } from '@roster/core';
+import type { Request, Response } from 'express';
 import { firstQueryValue } from '../router-kit.js';
+import { resendList } from './resend-format.js';
 
 /** Resend's page size rules: default 20, 1 to 100. */
 export const RESEND_DEFAULT_LIMIT = 20;
@@ -34,6 +36,42 @@ export function cursorParams(query: Record<string, unknown>): { after?: string; 
     throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
   }
   return { after, before };
+}
+
+/** A page of a newest-first list by `limit` / `after` / `before` (ids), for lists core answers whole. */
+function pageOf<T extends { id: string }>(
+  items: T[],
+  query: Record<string, unknown>,
+): { data: T[]; hasMore: boolean } {
+  const limit = limitParam(query.limit);
+  const after = typeof query.after === 'string' ? query.after : undefined;
+  const before = typeof query.before === 'string' ? query.before : undefined;
+  if (after !== undefined && before !== undefined) {
+    throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
+  }
+  const cursor = after ?? before;
+  if (cursor !== undefined) {
+    const at = items.findIndex((item) => item.id === cursor.toLowerCase());
+    if (at < 0)
+      throw RosterError.invalidCursor(after !== undefined ? 'after' : 'before', 'an id of this list');
+    if (before !== undefined) {
+      const start = Math.max(0, at - limit);
+      return { data: items.slice(start, at), hasMore: start > 0 };
+    }
+    items = items.slice(at + 1);
+  }
+  return { data: items.slice(0, limit), hasMore: items.length > limit };
+}
+
+/** Answers one page (`pageOf` the request's query) of a list core answers whole, in Resend's list envelope. */
+export function sendPage<T extends { id: string }>(
+  req: Request,
+  res: Response,
+  items: T[],
+  toWire: (item: T) => unknown,
+): void {
+  const page = pageOf(items, req.query as Record<string, unknown>);
+  res.json(resendList(page.data.map(toWire), page.hasMore));
 }
 
 /** True when a path's `{id_or_email}` names a contact by email. */

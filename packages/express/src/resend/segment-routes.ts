@@ -1,37 +1,10 @@
-import { isRosterError, type Roster, RosterError, type Segment } from '@roster/core';
+import { isRosterError, type Roster, type Segment } from '@roster/core';
 import type { Router } from 'express';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
 import { listContacts } from './contact-routes.js';
-import { resendList, toResendListedSegment, toResendSegment } from './resend-format.js';
-import { contactOf, limitParam } from './resend-params.js';
-
-/** A page of a newest-first list by `limit` / `after` / `before` (ids), for lists core answers whole. */
-function pageOf<T extends { id: string }>(
-  items: T[],
-  query: Record<string, unknown>,
-): { data: T[]; hasMore: boolean } {
-  const limit = limitParam(query.limit);
-  const after = typeof query.after === 'string' ? query.after : undefined;
-  const before = typeof query.before === 'string' ? query.before : undefined;
-  if (after !== undefined && before !== undefined) {
-    throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
-  }
-  const cursor = after ?? before;
-  if (cursor !== undefined) {
-    const at = items.findIndex((item) => item.id === cursor.toLowerCase());
-    if (at < 0)
-      throw RosterError.invalidCursor(after !== undefined ? 'after' : 'before', 'an id of this list');
-    if (before !== undefined) {
-      const start = Math.max(0, at - limit);
-      return { data: items.slice(start, at), hasMore: start > 0 };
-    }
-    items = items.slice(at + 1);
-  }
-  return { data: items.slice(0, limit), hasMore: items.length > limit };
-}
-
-export { pageOf };
+import { toResendListedSegment, toResendSegment } from './resend-format.js';
+import { contactOf, sendPage } from './resend-params.js';
 
 /**
  * Resend's segments (`/segments`) and legacy audiences (`/audiences`, the same thing): roster's
@@ -52,8 +25,7 @@ export function registerResendSegmentRoutes(router: Router, roster: Roster): voi
     });
     router.get(collection, async (req, res) => {
       const segments = (await roster.segments.list(projectIdOf(res))).filter((s) => s.type === 'STATIC');
-      const page = pageOf(segments, req.query as Record<string, unknown>);
-      res.json(resendList(page.data.map(toResendListedSegment), page.hasMore));
+      sendPage(req, res, segments, toResendListedSegment);
     });
     router.get(`${collection}/:id`, async (req, res) => {
       res.json(toResendSegment(await roster.segments.get(projectIdOf(res), req.params.id as string), object));
@@ -75,8 +47,7 @@ export function registerResendSegmentRoutes(router: Router, roster: Roster): voi
     const projectId = projectIdOf(res);
     const contact = await contactOf(roster, projectId, req.params.id as string);
     const segments: Segment[] = await roster.segments.ofContact(projectId, contact.id);
-    const page = pageOf(segments, req.query as Record<string, unknown>);
-    res.json(resendList(page.data.map(toResendListedSegment), page.hasMore));
+    sendPage(req, res, segments, toResendListedSegment);
   });
   router.post('/contacts/:id/segments/:segmentId', async (req, res) => {
     const projectId = projectIdOf(res);

@@ -6,7 +6,13 @@ import { projectIdOf, type ResolveProject } from '../auth.js';
 import { logUnexpected } from '../errors.js';
 import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../export-stream.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
-import { finishDialectRouter, firstQueryValue, requireObject, secretKeyRoutes } from '../router-kit.js';
+import {
+  finishDialectRouter,
+  firstQueryValue,
+  registerResourceRoutes,
+  requireObject,
+  secretKeyRoutes,
+} from '../router-kit.js';
 import { uploadFile } from '../upload.js';
 
 export interface RosterRouterOptions {
@@ -207,26 +213,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // ---- topics and each contact's subscriptions (core decides; see the OpenAPI document) -----------
 
-  router.get('/topics', async (_req, res) => {
-    res.json({ data: await roster.topics.list(projectIdOf(res)) });
-  });
-
-  router.post('/topics', async (req, res) => {
-    res.status(201).json(await roster.topics.create(projectIdOf(res), requireObject(req.body) as never));
-  });
-
-  router.get('/topics/:id', async (req, res) => {
-    res.json(await roster.topics.get(projectIdOf(res), req.params.id));
-  });
-
-  router.patch('/topics/:id', async (req, res) => {
-    res.json(await roster.topics.update(projectIdOf(res), req.params.id, requireObject(req.body) as never));
-  });
-
-  router.delete('/topics/:id', async (req, res) => {
-    await roster.topics.delete(projectIdOf(res), req.params.id);
-    res.status(204).end();
-  });
+  registerResourceRoutes(router, '/topics', roster.topics);
 
   router.get('/contacts/:id/topics', async (req, res) => {
     res.json({ data: await roster.topics.contactTopics(projectIdOf(res), req.params.id) });
@@ -260,51 +247,11 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // ---- declared contact properties (by id or key) ---------------------------------------------------
 
-  router.get('/properties', async (_req, res) => {
-    res.json({ data: await roster.properties.list(projectIdOf(res)) });
-  });
-
-  router.post('/properties', async (req, res) => {
-    res.status(201).json(await roster.properties.create(projectIdOf(res), requireObject(req.body) as never));
-  });
-
-  router.get('/properties/:idOrKey', async (req, res) => {
-    res.json(await roster.properties.get(projectIdOf(res), req.params.idOrKey));
-  });
-
-  router.patch('/properties/:idOrKey', async (req, res) => {
-    res.json(
-      await roster.properties.update(projectIdOf(res), req.params.idOrKey, requireObject(req.body) as never),
-    );
-  });
-
-  router.delete('/properties/:idOrKey', async (req, res) => {
-    await roster.properties.delete(projectIdOf(res), req.params.idOrKey);
-    res.status(204).end();
-  });
+  registerResourceRoutes(router, '/properties', roster.properties, 'idOrKey');
 
   // ---- webhooks: endpoints, deliveries, attempts (see the OpenAPI document) ----------------------
 
-  router.get('/webhooks', async (_req, res) => {
-    res.json({ data: await roster.webhooks.list(projectIdOf(res)) });
-  });
-
-  router.post('/webhooks', async (req, res) => {
-    res.status(201).json(await roster.webhooks.create(projectIdOf(res), requireObject(req.body) as never));
-  });
-
-  router.get('/webhooks/:id', async (req, res) => {
-    res.json(await roster.webhooks.get(projectIdOf(res), req.params.id));
-  });
-
-  router.patch('/webhooks/:id', async (req, res) => {
-    res.json(await roster.webhooks.update(projectIdOf(res), req.params.id, requireObject(req.body) as never));
-  });
-
-  router.delete('/webhooks/:id', async (req, res) => {
-    await roster.webhooks.delete(projectIdOf(res), req.params.id);
-    res.status(204).end();
-  });
+  registerResourceRoutes(router, '/webhooks', roster.webhooks);
 
   router.get('/webhooks/:id/secret', async (req, res) => {
     res.json(await roster.webhooks.secret(projectIdOf(res), req.params.id));
