@@ -310,3 +310,177 @@ export function useApiList<T>(path: string, onError: (error: unknown) => void): 
   useEffect(reload, []);
   return [items, reload];
 }
+
+/** A status line to show, or none (`null`), after an action. */
+type Outcome = string | null;
+
+/**
+ * A page built around one list (`useApiList` of `path`) and the outcome of its last action (`error`
+ * and `status`, for `Feedback`). `act` clears that outcome, runs an action, then shows the status
+ * line the action returns and reloads the list; a failure (thrown) becomes the error instead.
+ */
+export function useListPage<T>(path: string) {
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [items, reload] = useApiList<T>(path, setError);
+  async function act(action: () => Promise<Outcome>): Promise<void> {
+    setError(null);
+    setStatus(null);
+    try {
+      setStatus(await action());
+      reload();
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return {
+    items,
+    error,
+    status,
+    setError,
+    setStatus,
+    reload,
+    act,
+    /** `act` as a form's submit handler (the browser's own submit is prevented). */
+    onSubmit: (action: () => Promise<Outcome>) => (event: Event) => {
+      event.preventDefault();
+      void act(action);
+    },
+    /** Shows `message` and reloads the list (after an action done elsewhere, e.g. in a dialog). */
+    done(message: string) {
+      setStatus(message);
+      reload();
+    },
+  };
+}
+
+/**
+ * A page's list as a table: nothing while it loads, an empty state (`emptyTitle` over `emptyHint`)
+ * when it has no item, else a row (`row`, a `<tr>`) per item.
+ */
+export function ListTable<T>(props: {
+  items: T[] | null;
+  emptyTitle: string;
+  emptyHint: ComponentChildren;
+  caption: ComponentChildren;
+  columns: Column[];
+  row: (item: T) => ComponentChildren;
+}) {
+  if (!props.items) return null;
+  if (props.items.length === 0) {
+    return (
+      <EmptyState title={props.emptyTitle}>
+        <p>{props.emptyHint}</p>
+      </EmptyState>
+    );
+  }
+  return (
+    <DataTable caption={props.caption} columns={props.columns}>
+      {props.items.map(props.row)}
+    </DataTable>
+  );
+}
+
+/** A card's form that creates something: its heading (`id` names it), its fields, then its submit button. */
+export function CreateForm(props: {
+  id: string;
+  title: string;
+  submit: string;
+  class?: string;
+  onSubmit: (event: Event) => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form class={props.class ?? 'card form'} onSubmit={props.onSubmit} aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.children}
+      <div class="actions">
+        <button type="submit" class="primary">
+          {props.submit}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A row's fields edited in place, then Save (submits) and Cancel. */
+export function InlineEditForm(props: {
+  onSubmit: (event: Event) => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form class="inline-form" onSubmit={props.onSubmit}>
+      {props.children}
+      <button type="submit">Save</button>
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+/** What removing one row means: the dialog's title and text, the `DELETE` path, what follows it. */
+export interface Removal {
+  title: string;
+  /** The confirm button's label. @default 'Delete' */
+  label?: string;
+  path: string;
+  /** After the deletion (e.g. a status line and a reload); a failure stays in the dialog instead. */
+  onDone: () => void;
+  children: ComponentChildren;
+}
+
+/**
+ * A row's removal behind a confirmation: `ask(item)` opens the dialog `describe(item)` gives (render
+ * `dialog`, null while none is open); its danger button sends `DELETE path`, then runs `onDone`.
+ */
+export function useConfirmedRemoval<T>(describe: (item: T) => Removal): {
+  ask: (item: T) => void;
+  dialog: ComponentChildren;
+} {
+  const [asked, setAsked] = useState<T | null>(null);
+  const removal = asked === null ? null : describe(asked);
+  return {
+    ask: (item) => setAsked(() => item),
+    dialog: removal ? (
+      <ConfirmDialog
+        title={removal.title}
+        confirmLabel={removal.label ?? 'Delete'}
+        danger
+        onConfirm={async () => {
+          await api('DELETE', removal.path);
+          removal.onDone();
+        }}
+        onClose={() => setAsked(null)}
+      >
+        {removal.children}
+      </ConfirmDialog>
+    ) : null,
+  };
+}
+
+/**
+ * A labelled `<select>` whose value lives in the caller's state (`onValue` gets each choice): one
+ * option per value of `labels` (in its order), shown as its label.
+ */
+export function SelectField<T extends string>(props: {
+  id: string;
+  label: ComponentChildren;
+  value: T;
+  labels: Record<T, string>;
+  onValue: (value: T) => void;
+}) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        onChange={(e) => props.onValue((e.target as HTMLSelectElement).value as T)}
+      >
+        <Options choices={Object.entries<string>(props.labels).map(([value, label]) => ({ value, label }))} />
+      </select>
+    </>
+  );
+}

@@ -2,50 +2,39 @@ import { useState } from 'preact/hooks';
 import { type Audience, api } from '../api.js';
 import {
   ACTIONS_COLUMN,
-  ConfirmDialog,
-  DataTable,
-  EmptyState,
   Feedback,
   formatNumber,
+  InlineEditForm,
+  ListTable,
   RowDangerButton,
   TextField,
-  useApiList,
+  useConfirmedRemoval,
+  useListPage,
 } from '../ui.js';
 
 export function AudiencesPage() {
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [audiences, load] = useApiList<Audience>('v1/audiences', setError);
-  const [status, setStatus] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<Audience | null>(null);
+  const page = useListPage<Audience>('v1/audiences');
+  const removal = useConfirmedRemoval((audience: Audience) => ({
+    title: `Delete audience “${audience.name}”?`,
+    path: `v1/audiences/${audience.id}`,
+    onDone: () => page.done(`Audience “${audience.name}” deleted`),
+    children: <p>Its {formatNumber(audience.contacts_count)} contact(s) are kept, without an audience.</p>,
+  }));
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
 
-  async function create(event: Event) {
-    event.preventDefault();
-    setError(null);
-    try {
-      await api('POST', 'v1/audiences', { json: { name } });
-      setStatus(`Audience “${name.trim()}” created`);
-      setName('');
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const create = page.onSubmit(async () => {
+    await api('POST', 'v1/audiences', { json: { name } });
+    setName('');
+    return `Audience “${name.trim()}” created`;
+  });
 
-  async function rename(event: Event) {
-    event.preventDefault();
-    if (!renaming) return;
-    setError(null);
-    try {
-      await api('PATCH', `v1/audiences/${renaming.id}`, { json: { name: renaming.name } });
-      setStatus(`Audience renamed to “${renaming.name.trim()}”`);
+  const rename = (renamed: { id: string; name: string }) =>
+    page.onSubmit(async () => {
+      await api('PATCH', `v1/audiences/${renamed.id}`, { json: { name: renamed.name } });
       setRenaming(null);
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+      return `Audience renamed to “${renamed.name.trim()}”`;
+    });
 
   return (
     <main id="main" tabIndex={-1}>
@@ -60,64 +49,44 @@ export function AudiencesPage() {
           Create
         </button>
       </form>
-      <Feedback error={error} status={status} />
-      {audiences && audiences.length === 0 ? (
-        <EmptyState title="No audiences yet">
-          <p>Create one above, e.g. “Newsletter” or “Customers”.</p>
-        </EmptyState>
-      ) : null}
-      {audiences && audiences.length > 0 ? (
-        <DataTable caption="Audiences" columns={['Name', 'Contacts', ACTIONS_COLUMN]}>
-          {audiences.map((a) => (
-            <tr key={a.id}>
-              <td>
-                {renaming?.id === a.id ? (
-                  <form class="inline-form" onSubmit={rename}>
-                    <input
-                      aria-label={`New name for ${a.name}`}
-                      required
-                      value={renaming.name}
-                      onInput={(e) => setRenaming({ id: a.id, name: (e.target as HTMLInputElement).value })}
-                    />
-                    <button type="submit">Save</button>
-                    <button type="button" onClick={() => setRenaming(null)}>
-                      Cancel
-                    </button>
-                  </form>
-                ) : (
-                  a.name
-                )}
-              </td>
-              <td>{formatNumber(a.contacts_count)}</td>
-              <td class="row-actions">
-                <button
-                  type="button"
-                  aria-label={`Rename ${a.name}`}
-                  onClick={() => setRenaming({ id: a.id, name: a.name })}
-                >
-                  Rename
-                </button>
-                <RowDangerButton label="Delete" row={a.name} onClick={() => setDeleting(a)} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      ) : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete audience “${deleting.name}”?`}
-          confirmLabel="Delete"
-          danger
-          onConfirm={async () => {
-            await api('DELETE', `v1/audiences/${deleting.id}`);
-            setStatus(`Audience “${deleting.name}” deleted`);
-            load();
-          }}
-          onClose={() => setDeleting(null)}
-        >
-          <p>Its {formatNumber(deleting.contacts_count)} contact(s) are kept, without an audience.</p>
-        </ConfirmDialog>
-      ) : null}
+      <Feedback error={page.error} status={page.status} />
+      <ListTable
+        items={page.items}
+        emptyTitle="No audiences yet"
+        emptyHint="Create one above, e.g. “Newsletter” or “Customers”."
+        caption="Audiences"
+        columns={['Name', 'Contacts', ACTIONS_COLUMN]}
+        row={(a) => (
+          <tr key={a.id}>
+            <td>
+              {renaming?.id === a.id ? (
+                <InlineEditForm onSubmit={rename(renaming)} onCancel={() => setRenaming(null)}>
+                  <input
+                    aria-label={`New name for ${a.name}`}
+                    required
+                    value={renaming.name}
+                    onInput={(e) => setRenaming({ id: a.id, name: (e.target as HTMLInputElement).value })}
+                  />
+                </InlineEditForm>
+              ) : (
+                a.name
+              )}
+            </td>
+            <td>{formatNumber(a.contacts_count)}</td>
+            <td class="row-actions">
+              <button
+                type="button"
+                aria-label={`Rename ${a.name}`}
+                onClick={() => setRenaming({ id: a.id, name: a.name })}
+              >
+                Rename
+              </button>
+              <RowDangerButton label="Delete" row={a.name} onClick={() => removal.ask(a)} />
+            </td>
+          </tr>
+        )}
+      />
+      {removal.dialog}
     </main>
   );
 }

@@ -2,41 +2,49 @@ import { useState } from 'preact/hooks';
 import { type ApiKey, api } from '../api.js';
 import {
   ACTIONS_COLUMN,
-  ConfirmDialog,
-  DataTable,
-  EmptyState,
   Feedback,
   formatDate,
+  ListTable,
   PageHead,
   RowDangerButton,
   SecretShownOnce,
-  useApiList,
+  useConfirmedRemoval,
+  useListPage,
 } from '../ui.js';
 
+/** Active keys first, then revoked ones. */
+const activeFirst = (keys: ApiKey[]) => [
+  ...keys.filter((k) => !k.revokedAt),
+  ...keys.filter((k) => k.revokedAt),
+];
+
 export function KeysPage() {
-  const [error, setError] = useState<unknown>(null);
-  const [keys, load] = useApiList<ApiKey>('roster/keys', setError);
+  const page = useListPage<ApiKey>('roster/keys');
+  const { error, status, setStatus } = page;
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const removal = useConfirmedRemoval((key: ApiKey) => ({
+    title: `Revoke key ${key.prefix}…${key.lastFour}?`,
+    label: 'Revoke',
+    path: `roster/keys/${key.id}`,
+    onDone: () => page.done(`Key ${key.prefix}…${key.lastFour} revoked`),
+    children: (
+      <p>
+        Programs using this key stop working at once. If you signed in to this dashboard with it, you will be
+        signed out.
+      </p>
+    ),
+  }));
   const [busy, setBusy] = useState(false);
 
   async function create() {
     setBusy(true);
-    setError(null);
-    setStatus(null);
-    try {
+    await page.act(async () => {
       setCreated(await api<ApiKey & { key: string }>('POST', 'roster/keys', { json: { prefix: 'sk_' } }));
-      load();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+      return null;
+    });
+    setBusy(false);
   }
 
-  const active = keys?.filter((k) => !k.revokedAt) ?? [];
-  const revoked = keys?.filter((k) => k.revokedAt) ?? [];
   return (
     <main id="main" tabIndex={-1}>
       <PageHead title="API keys">
@@ -63,53 +71,34 @@ export function KeysPage() {
           <p>This is the only time the whole key is shown.</p>
         </SecretShownOnce>
       ) : null}
-      {keys && keys.length === 0 ? (
-        <EmptyState title="No keys">
-          <p>Create a key to call the API from your code.</p>
-        </EmptyState>
-      ) : null}
-      {keys && keys.length > 0 ? (
-        <DataTable caption="API keys of this project" columns={['Key', 'Created', 'State', ACTIONS_COLUMN]}>
-          {[...active, ...revoked].map((k) => (
-            <tr key={k.id}>
-              <td>
-                <code>
-                  {k.prefix}…{k.lastFour}
-                </code>
-              </td>
-              <td>{formatDate(k.createdAt)}</td>
-              <td>{k.revokedAt ? `Revoked ${formatDate(k.revokedAt)}` : 'Active'}</td>
-              <td>
-                {k.revokedAt ? null : (
-                  <RowDangerButton
-                    label="Revoke"
-                    row={`key ${k.prefix}…${k.lastFour}`}
-                    onClick={() => setRevoking(k)}
-                  />
-                )}
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      ) : null}
-      {revoking ? (
-        <ConfirmDialog
-          title={`Revoke key ${revoking.prefix}…${revoking.lastFour}?`}
-          confirmLabel="Revoke"
-          danger
-          onConfirm={async () => {
-            await api('DELETE', `roster/keys/${revoking.id}`);
-            setStatus(`Key ${revoking.prefix}…${revoking.lastFour} revoked`);
-            load();
-          }}
-          onClose={() => setRevoking(null)}
-        >
-          <p>
-            Programs using this key stop working at once. If you signed in to this dashboard with it, you will
-            be signed out.
-          </p>
-        </ConfirmDialog>
-      ) : null}
+      <ListTable
+        items={page.items && activeFirst(page.items)}
+        emptyTitle="No keys"
+        emptyHint="Create a key to call the API from your code."
+        caption="API keys of this project"
+        columns={['Key', 'Created', 'State', ACTIONS_COLUMN]}
+        row={(k) => (
+          <tr key={k.id}>
+            <td>
+              <code>
+                {k.prefix}…{k.lastFour}
+              </code>
+            </td>
+            <td>{formatDate(k.createdAt)}</td>
+            <td>{k.revokedAt ? `Revoked ${formatDate(k.revokedAt)}` : 'Active'}</td>
+            <td>
+              {k.revokedAt ? null : (
+                <RowDangerButton
+                  label="Revoke"
+                  row={`key ${k.prefix}…${k.lastFour}`}
+                  onClick={() => removal.ask(k)}
+                />
+              )}
+            </td>
+          </tr>
+        )}
+      />
+      {removal.dialog}
     </main>
   );
 }

@@ -2,17 +2,21 @@ import { useState } from 'preact/hooks';
 import { api, type ContactPropertyView } from '../api.js';
 import {
   ACTIONS_COLUMN,
-  ConfirmDialog,
-  DataTable,
-  EmptyState,
+  CreateForm,
   Feedback,
   formatDate,
+  InlineEditForm,
+  ListTable,
   RowDangerButton,
+  SelectField,
   TextField,
-  useApiList,
+  useConfirmedRemoval,
+  useListPage,
 } from '../ui.js';
 
 type PropertyType = ContactPropertyView['type'];
+
+const TYPE_LABELS: Record<PropertyType, string> = { string: 'Text', number: 'Number' };
 
 /** The fallback as typed into a field: empty is none, a number property's text must be a number. */
 function fallbackOf(text: string, type: PropertyType): string | number | null {
@@ -29,48 +33,36 @@ export function PropertiesPage() {
   const [key, setKey] = useState('');
   const [type, setType] = useState<PropertyType>('string');
   const [fallback, setFallback] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [properties, load] = useApiList<ContactPropertyView>('roster/properties', setError);
+  const page = useListPage<ContactPropertyView>('roster/properties');
   const [editing, setEditing] = useState<{ property: ContactPropertyView; fallback: string } | null>(null);
-  const [deleting, setDeleting] = useState<ContactPropertyView | null>(null);
+  const removal = useConfirmedRemoval((property: ContactPropertyView) => ({
+    title: `Delete property “${property.key}”?`,
+    path: `roster/properties/${encodeURIComponent(property.id)}`,
+    onDone: () => page.done(`Property “${property.key}” deleted`),
+    children: (
+      <p>Contacts keep their values, now free-form. A property a segment’s filter uses cannot be deleted.</p>
+    ),
+  }));
 
-  async function declare(event: Event) {
-    event.preventDefault();
-    setError(null);
-    setStatus(null);
-    try {
-      const property = await api<ContactPropertyView>('POST', 'roster/properties', {
-        json: { key, type, fallbackValue: fallbackOf(fallback, type) },
-      });
-      setStatus(`Property “${property.key}” declared as ${property.type}`);
-      setKey('');
-      setFallback('');
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const declare = page.onSubmit(async () => {
+    const property = await api<ContactPropertyView>('POST', 'roster/properties', {
+      json: { key, type, fallbackValue: fallbackOf(fallback, type) },
+    });
+    setKey('');
+    setFallback('');
+    return `Property “${property.key}” declared as ${property.type}`;
+  });
 
-  async function saveFallback(event: Event) {
-    event.preventDefault();
-    if (!editing) return;
-    setError(null);
-    setStatus(null);
-    try {
-      const { property } = editing;
+  const saveFallback = ({ property, fallback }: { property: ContactPropertyView; fallback: string }) =>
+    page.onSubmit(async () => {
       const updated = await api<ContactPropertyView>(
         'PATCH',
         `roster/properties/${encodeURIComponent(property.id)}`,
-        { json: { fallbackValue: fallbackOf(editing.fallback, property.type) } },
+        { json: { fallbackValue: fallbackOf(fallback, property.type) } },
       );
-      setStatus(`Fallback of “${updated.key}” saved`);
       setEditing(null);
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+      return `Fallback of “${updated.key}” saved`;
+    });
 
   return (
     <main id="main" tabIndex={-1}>
@@ -80,8 +72,7 @@ export function PropertiesPage() {
         (the APIs, CSV imports, bulk changes, events) must give a value of that type. Other keys stay
         free-form.
       </p>
-      <form class="card form" onSubmit={declare} aria-labelledby="new-property">
-        <h2 id="new-property">Declare a property</h2>
+      <CreateForm id="new-property" title="Declare a property" submit="Declare property" onSubmit={declare}>
         <div class="grid">
           <div>
             <TextField
@@ -96,15 +87,13 @@ export function PropertiesPage() {
             />
           </div>
           <div>
-            <label for="property-type">Type</label>
-            <select
+            <SelectField
               id="property-type"
+              label="Type"
               value={type}
-              onChange={(e) => setType((e.target as HTMLSelectElement).value as PropertyType)}
-            >
-              <option value="string">Text</option>
-              <option value="number">Number</option>
-            </select>
+              labels={TYPE_LABELS}
+              onValue={setType}
+            />
           </div>
           <div>
             <TextField
@@ -116,81 +105,51 @@ export function PropertiesPage() {
           </div>
         </div>
         <p class="hint">Key and type cannot change once declared; the fallback can.</p>
-        <div class="actions">
-          <button type="submit" class="primary">
-            Declare property
-          </button>
-        </div>
-      </form>
-      <Feedback error={error} status={status} />
-      {properties && properties.length === 0 ? (
-        <EmptyState title="No properties declared">
-          <p>Declare one above, e.g. “plan” as text or “seats” as a number.</p>
-        </EmptyState>
-      ) : null}
-      {properties && properties.length > 0 ? (
-        <DataTable
-          caption="Properties"
-          columns={['Key', 'Type', 'Fallback value', 'Declared', ACTIONS_COLUMN]}
-        >
-          {properties.map((p) => (
-            <tr key={p.id}>
-              <td>
-                <code>{p.key}</code>
-              </td>
-              <td>{p.type === 'string' ? 'Text' : 'Number'}</td>
-              <td>
-                {editing?.property.id === p.id ? (
-                  <form class="inline-form" onSubmit={saveFallback}>
-                    <input
-                      aria-label={`Fallback value of ${p.key}`}
-                      inputMode={p.type === 'number' ? 'decimal' : undefined}
-                      value={editing.fallback}
-                      onInput={(e) =>
-                        setEditing({ property: p, fallback: (e.target as HTMLInputElement).value })
-                      }
-                    />
-                    <button type="submit">Save</button>
-                    <button type="button" onClick={() => setEditing(null)}>
-                      Cancel
-                    </button>
-                  </form>
-                ) : (
-                  shown(p.fallbackValue)
-                )}
-              </td>
-              <td>{formatDate(p.createdAt)}</td>
-              <td class="row-actions">
-                <button
-                  type="button"
-                  aria-label={`Change fallback of ${p.key}`}
-                  onClick={() => setEditing({ property: p, fallback: shown(p.fallbackValue) })}
-                >
-                  Change fallback
-                </button>
-                <RowDangerButton label="Delete" row={p.key} onClick={() => setDeleting(p)} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      ) : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete property “${deleting.key}”?`}
-          confirmLabel="Delete"
-          danger
-          onConfirm={async () => {
-            await api('DELETE', `roster/properties/${encodeURIComponent(deleting.id)}`);
-            setStatus(`Property “${deleting.key}” deleted`);
-            load();
-          }}
-          onClose={() => setDeleting(null)}
-        >
-          <p>
-            Contacts keep their values, now free-form. A property a segment’s filter uses cannot be deleted.
-          </p>
-        </ConfirmDialog>
-      ) : null}
+      </CreateForm>
+      <Feedback error={page.error} status={page.status} />
+      <ListTable
+        items={page.items}
+        emptyTitle="No properties declared"
+        emptyHint="Declare one above, e.g. “plan” as text or “seats” as a number."
+        caption="Properties"
+        columns={['Key', 'Type', 'Fallback value', 'Declared', ACTIONS_COLUMN]}
+        row={(p) => (
+          <tr key={p.id}>
+            <td>
+              <code>{p.key}</code>
+            </td>
+            <td>{TYPE_LABELS[p.type]}</td>
+            <td>
+              {editing?.property.id === p.id ? (
+                <InlineEditForm onSubmit={saveFallback(editing)} onCancel={() => setEditing(null)}>
+                  <input
+                    aria-label={`Fallback value of ${p.key}`}
+                    inputMode={p.type === 'number' ? 'decimal' : undefined}
+                    value={editing.fallback}
+                    onInput={(e) =>
+                      setEditing({ property: p, fallback: (e.target as HTMLInputElement).value })
+                    }
+                  />
+                </InlineEditForm>
+              ) : (
+                shown(p.fallbackValue)
+              )}
+            </td>
+            <td>{formatDate(p.createdAt)}</td>
+            <td class="row-actions">
+              <button
+                type="button"
+                aria-label={`Change fallback of ${p.key}`}
+                onClick={() => setEditing({ property: p, fallback: shown(p.fallbackValue) })}
+              >
+                Change fallback
+              </button>
+              <RowDangerButton label="Delete" row={p.key} onClick={() => removal.ask(p)} />
+            </td>
+          </tr>
+        )}
+      />
+      {removal.dialog}
     </main>
   );
 }

@@ -2,17 +2,21 @@ import { useState } from 'preact/hooks';
 import { api, type TopicView } from '../api.js';
 import {
   ACTIONS_COLUMN,
-  ConfirmDialog,
-  DataTable,
-  EmptyState,
+  CreateForm,
   Feedback,
+  InlineEditForm,
+  ListTable,
   RowDangerButton,
+  SelectField,
   TextField,
-  useApiList,
+  useConfirmedRemoval,
+  useListPage,
 } from '../ui.js';
 
 type Subscription = TopicView['defaultSubscription'];
 type Visibility = TopicView['visibility'];
+
+const SUBSCRIPTION_LABELS: Record<Subscription, string> = { opt_in: 'Opted in', opt_out: 'Opted out' };
 
 /** What the edit form of one topic holds. */
 interface Editing {
@@ -27,49 +31,45 @@ export function TopicsPage() {
   const [description, setDescription] = useState('');
   const [defaultSubscription, setDefaultSubscription] = useState<Subscription>('opt_in');
   const [visibility, setVisibility] = useState<Visibility>('private');
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [topics, load] = useApiList<TopicView>('roster/topics', setError);
+  const page = useListPage<TopicView>('roster/topics');
   const [editing, setEditing] = useState<Editing | null>(null);
-  const [deleting, setDeleting] = useState<TopicView | null>(null);
+  const removal = useConfirmedRemoval((topic: TopicView) => ({
+    title: `Delete topic “${topic.name}”?`,
+    path: `roster/topics/${topic.id}`,
+    onDone: () => page.done(`Topic “${topic.name}” deleted`),
+    children: (
+      <p>
+        Every contact’s choice for this topic is deleted with it. A topic a segment’s filter uses cannot be
+        deleted.
+      </p>
+    ),
+  }));
 
-  async function create(event: Event) {
-    event.preventDefault();
-    setError(null);
-    setStatus(null);
-    try {
-      const topic = await api<TopicView>('POST', 'roster/topics', {
-        json: { name, description: description.trim() || null, defaultSubscription, visibility },
-      });
-      setStatus(`Topic “${topic.name}” created`);
-      setName('');
-      setDescription('');
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const create = page.onSubmit(async () => {
+    const topic = await api<TopicView>('POST', 'roster/topics', {
+      json: { name, description: description.trim() || null, defaultSubscription, visibility },
+    });
+    setName('');
+    setDescription('');
+    return `Topic “${topic.name}” created`;
+  });
 
-  async function save(event: Event) {
-    event.preventDefault();
-    if (!editing) return;
-    setError(null);
-    setStatus(null);
-    try {
-      const topic = await api<TopicView>('PATCH', `roster/topics/${editing.id}`, {
+  /** The handler of one field of the edit form: the field takes the input's (or select's) value. */
+  const edit = (current: Editing, field: 'name' | 'description' | 'visibility') => (event: Event) =>
+    setEditing({ ...current, [field]: (event.target as HTMLInputElement | HTMLSelectElement).value });
+
+  const save = (changed: Editing) =>
+    page.onSubmit(async () => {
+      const topic = await api<TopicView>('PATCH', `roster/topics/${changed.id}`, {
         json: {
-          name: editing.name,
-          description: editing.description.trim() || null,
-          visibility: editing.visibility,
+          name: changed.name,
+          description: changed.description.trim() || null,
+          visibility: changed.visibility,
         },
       });
-      setStatus(`Topic “${topic.name}” saved`);
       setEditing(null);
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+      return `Topic “${topic.name}” saved`;
+    });
 
   return (
     <main id="main" tabIndex={-1}>
@@ -80,8 +80,7 @@ export function TopicsPage() {
         default. Audiences and segments say <em>who</em> a contact is; topics say{' '}
         <em>what they want to receive</em>.
       </p>
-      <form class="card form" onSubmit={create} aria-labelledby="new-topic">
-        <h2 id="new-topic">New topic</h2>
+      <CreateForm id="new-topic" title="New topic" submit="Create topic" onSubmit={create}>
         <div class="grid">
           <div>
             <TextField id="topic-name" label="Name" required maxLength={50} value={name} onValue={setName} />
@@ -96,132 +95,90 @@ export function TopicsPage() {
             />
           </div>
           <div>
-            <label for="topic-default">Default for contacts that have not chosen</label>
-            <select
+            <SelectField
               id="topic-default"
+              label="Default for contacts that have not chosen"
               value={defaultSubscription}
-              onChange={(e) => setDefaultSubscription((e.target as HTMLSelectElement).value as Subscription)}
-            >
-              <option value="opt_in">Opted in</option>
-              <option value="opt_out">Opted out</option>
-            </select>
+              labels={SUBSCRIPTION_LABELS}
+              onValue={setDefaultSubscription}
+            />
           </div>
           <div>
-            <label for="topic-visibility">Visibility</label>
-            <select
+            <SelectField
               id="topic-visibility"
+              label="Visibility"
               value={visibility}
-              onChange={(e) => setVisibility((e.target as HTMLSelectElement).value as Visibility)}
-            >
-              <option value="private">Private</option>
-              <option value="public">Public (on the preference page)</option>
-            </select>
+              labels={{ private: 'Private', public: 'Public (on the preference page)' }}
+              onValue={setVisibility}
+            />
           </div>
         </div>
         <p class="hint">The default cannot change once the topic exists.</p>
-        <div class="actions">
-          <button type="submit" class="primary">
-            Create topic
-          </button>
-        </div>
-      </form>
-      <Feedback error={error} status={status} />
-      {topics && topics.length === 0 ? (
-        <EmptyState title="No topics yet">
-          <p>Create one above, e.g. “Product news” or “Offers”.</p>
-        </EmptyState>
-      ) : null}
-      {topics && topics.length > 0 ? (
-        <DataTable
-          caption="Topics"
-          columns={['Name', 'Description', 'Default', 'Visibility', ACTIONS_COLUMN]}
-        >
-          {topics.map((t) =>
-            editing?.id === t.id ? (
-              <tr key={t.id}>
-                <td colSpan={5}>
-                  <form class="inline-form" onSubmit={save}>
-                    <input
-                      aria-label={`Name of ${t.name}`}
-                      required
-                      maxLength={50}
-                      value={editing.name}
-                      onInput={(e) => setEditing({ ...editing, name: (e.target as HTMLInputElement).value })}
-                    />
-                    <input
-                      aria-label={`Description of ${t.name}`}
-                      maxLength={200}
-                      value={editing.description}
-                      onInput={(e) =>
-                        setEditing({ ...editing, description: (e.target as HTMLInputElement).value })
-                      }
-                    />
-                    <select
-                      aria-label={`Visibility of ${t.name}`}
-                      value={editing.visibility}
-                      onChange={(e) =>
-                        setEditing({
-                          ...editing,
-                          visibility: (e.target as HTMLSelectElement).value as Visibility,
-                        })
-                      }
-                    >
-                      <option value="private">Private</option>
-                      <option value="public">Public</option>
-                    </select>
-                    <button type="submit">Save</button>
-                    <button type="button" onClick={() => setEditing(null)}>
-                      Cancel
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ) : (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.description ?? ''}</td>
-                <td>{t.defaultSubscription === 'opt_in' ? 'Opted in' : 'Opted out'}</td>
-                <td>{t.visibility === 'public' ? 'Public' : 'Private'}</td>
-                <td class="row-actions">
-                  <button
-                    type="button"
-                    aria-label={`Edit ${t.name}`}
-                    onClick={() =>
-                      setEditing({
-                        id: t.id,
-                        name: t.name,
-                        description: t.description ?? '',
-                        visibility: t.visibility,
-                      })
-                    }
+      </CreateForm>
+      <Feedback error={page.error} status={page.status} />
+      <ListTable
+        items={page.items}
+        emptyTitle="No topics yet"
+        emptyHint="Create one above, e.g. “Product news” or “Offers”."
+        caption="Topics"
+        columns={['Name', 'Description', 'Default', 'Visibility', ACTIONS_COLUMN]}
+        row={(t) =>
+          editing?.id === t.id ? (
+            <tr key={t.id}>
+              <td colSpan={5}>
+                <InlineEditForm onSubmit={save(editing)} onCancel={() => setEditing(null)}>
+                  <input
+                    aria-label={`Name of ${t.name}`}
+                    required
+                    maxLength={50}
+                    value={editing.name}
+                    onInput={edit(editing, 'name')}
+                  />
+                  <input
+                    aria-label={`Description of ${t.name}`}
+                    maxLength={200}
+                    value={editing.description}
+                    onInput={edit(editing, 'description')}
+                  />
+                  <select
+                    aria-label={`Visibility of ${t.name}`}
+                    value={editing.visibility}
+                    onChange={edit(editing, 'visibility')}
                   >
-                    Edit
-                  </button>
-                  <RowDangerButton label="Delete" row={t.name} onClick={() => setDeleting(t)} />
-                </td>
-              </tr>
-            ),
-          )}
-        </DataTable>
-      ) : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete topic “${deleting.name}”?`}
-          confirmLabel="Delete"
-          danger
-          onConfirm={async () => {
-            await api('DELETE', `roster/topics/${deleting.id}`);
-            setStatus(`Topic “${deleting.name}” deleted`);
-            load();
-          }}
-          onClose={() => setDeleting(null)}
-        >
-          <p>
-            Every contact’s choice for this topic is deleted with it. A topic a segment’s filter uses cannot
-            be deleted.
-          </p>
-        </ConfirmDialog>
-      ) : null}
+                    <option value="private">Private</option>
+                    <option value="public">Public</option>
+                  </select>
+                </InlineEditForm>
+              </td>
+            </tr>
+          ) : (
+            <tr key={t.id}>
+              <td>{t.name}</td>
+              <td>{t.description ?? ''}</td>
+              <td>{SUBSCRIPTION_LABELS[t.defaultSubscription]}</td>
+              <td>{t.visibility === 'public' ? 'Public' : 'Private'}</td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  aria-label={`Edit ${t.name}`}
+                  onClick={() =>
+                    setEditing({
+                      id: t.id,
+                      name: t.name,
+                      description: t.description ?? '',
+                      visibility: t.visibility,
+                    })
+                  }
+                >
+                  Edit
+                </button>
+                <RowDangerButton label="Delete" row={t.name} onClick={() => removal.ask(t)} />
+              </td>
+            </tr>
+          )
+        }
+      />
+      {removal.dialog}
     </main>
   );
 }

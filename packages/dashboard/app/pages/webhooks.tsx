@@ -4,16 +4,17 @@ import { api, type WebhookDelivery, type WebhookEndpoint, type WebhookTestResult
 import {
   ACTIONS_COLUMN,
   Badge,
-  ConfirmDialog,
+  CreateForm,
   DataTable,
-  EmptyState,
   ErrorMessage,
   Feedback,
   formatDate,
+  ListTable,
   RowDangerButton,
   SecretShownOnce,
   TextField,
-  useApiList,
+  useConfirmedRemoval,
+  useListPage,
 } from '../ui.js';
 
 const DELIVERY_LABELS: Record<WebhookDelivery['status'], string> = {
@@ -40,46 +41,42 @@ export function WebhooksPage() {
   const [allEvents, setAllEvents] = useState(true);
   const [events, setEvents] = useState<Set<string>>(new Set());
   const [created, setCreated] = useState<(WebhookEndpoint & { secret: string }) | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [endpoints, load] = useApiList<WebhookEndpoint>('roster/webhooks', setError);
-  const [status, setStatus] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<WebhookEndpoint | null>(null);
+  const page = useListPage<WebhookEndpoint>('roster/webhooks');
+  const { error, setError, status, setStatus, items: endpoints } = page;
+  const removal = useConfirmedRemoval((endpoint: WebhookEndpoint) => ({
+    title: `Delete ${endpoint.url}?`,
+    path: `roster/webhooks/${endpoint.id}`,
+    onDone: () => {
+      if (open === endpoint.id) setOpen(null);
+      page.done(`${endpoint.url} deleted`);
+    },
+    children: <p>No more events are sent to it, and its delivery log is deleted with it.</p>,
+  }));
   const [open, setOpen] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
-  async function create(event: Event) {
-    event.preventDefault();
-    setError(null);
-    setStatus(null);
+  const create = page.onSubmit(async () => {
     const eventTypes = allEvents ? ['*'] : [...events];
-    if (eventTypes.length === 0) {
-      setError(new Error('Choose at least one event, or “All events”'));
-      return;
-    }
-    try {
-      const endpoint = await api<WebhookEndpoint & { secret: string }>('POST', 'roster/webhooks', {
-        json: {
-          url: url.trim(),
-          eventTypes,
-          ...(description.trim() ? { description: description.trim() } : {}),
-        },
-      });
-      setCreated(endpoint);
-      setUrl('');
-      setDescription('');
-      load();
-    } catch (e) {
-      setError(e);
-    }
-  }
+    if (eventTypes.length === 0) throw new Error('Choose at least one event, or “All events”');
+    const endpoint = await api<WebhookEndpoint & { secret: string }>('POST', 'roster/webhooks', {
+      json: {
+        url: url.trim(),
+        eventTypes,
+        ...(description.trim() ? { description: description.trim() } : {}),
+      },
+    });
+    setCreated(endpoint);
+    setUrl('');
+    setDescription('');
+    return null;
+  });
 
   async function toggle(endpoint: WebhookEndpoint) {
     setError(null);
     setBusy(endpoint.id);
     try {
       await api('PATCH', `roster/webhooks/${endpoint.id}`, { json: { enabled: !endpoint.enabled } });
-      setStatus(`${endpoint.url} ${endpoint.enabled ? 'disabled' : 'enabled'}`);
-      load();
+      page.done(`${endpoint.url} ${endpoint.enabled ? 'disabled' : 'enabled'}`);
     } catch (e) {
       setError(e);
     } finally {
@@ -114,8 +111,13 @@ export function WebhooksPage() {
         roster sends a signed HTTP POST (Standard Webhooks) to each endpoint when its events happen, and
         retries failed deliveries for about a day.
       </p>
-      <form class="card" onSubmit={create} aria-labelledby="new-webhook-title">
-        <h2 id="new-webhook-title">New endpoint</h2>
+      <CreateForm
+        id="new-webhook-title"
+        title="New endpoint"
+        submit="Add endpoint"
+        class="card"
+        onSubmit={create}
+      >
         <TextField
           id="webhook-url"
           label="URL"
@@ -155,12 +157,7 @@ export function WebhooksPage() {
                 </label>
               ))}
         </fieldset>
-        <div class="actions">
-          <button type="submit" class="primary">
-            Add endpoint
-          </button>
-        </div>
-      </form>
+      </CreateForm>
       <Feedback error={error} status={status} />
       {created ? (
         <SecretShownOnce
@@ -176,78 +173,58 @@ export function WebhooksPage() {
           </p>
         </SecretShownOnce>
       ) : null}
-      {endpoints && endpoints.length === 0 ? (
-        <EmptyState title="No webhook endpoints yet">
-          <p>Add one above to be told when contacts change, an import finishes or a bulk action completes.</p>
-        </EmptyState>
-      ) : null}
-      {endpoints && endpoints.length > 0 ? (
-        <DataTable
-          caption="Webhook endpoints"
-          columns={['URL', { label: 'Events', class: 'wide' }, 'State', ACTIONS_COLUMN]}
-        >
-          {endpoints.map((endpoint) => (
-            <tr key={endpoint.id} data-endpoint={endpoint.id}>
-              <td class="url">
-                {endpoint.url}
-                {endpoint.description ? <span class="hint block">{endpoint.description}</span> : null}
-              </td>
-              <td class="wide">{endpoint.eventTypes.join(', ')}</td>
-              <td>
-                <Badge tone={endpoint.enabled ? 'yes' : 'no'}>{endpointState(endpoint)}</Badge>
-              </td>
-              <td>
-                <div class="row-actions">
-                  <button
-                    type="button"
-                    disabled={busy === endpoint.id}
-                    aria-label={`Send test to ${endpoint.url}`}
-                    onClick={() => test(endpoint)}
-                  >
-                    Send test
-                  </button>
-                  <button
-                    type="button"
-                    disabled={busy === endpoint.id}
-                    aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.url}`}
-                    onClick={() => toggle(endpoint)}
-                  >
-                    {endpoint.enabled ? 'Disable' : 'Enable'}
-                  </button>
-                  <button
-                    type="button"
-                    aria-expanded={open === endpoint.id}
-                    aria-label={`Deliveries of ${endpoint.url}`}
-                    onClick={() => setOpen(open === endpoint.id ? null : endpoint.id)}
-                  >
-                    Deliveries
-                  </button>
-                  <RowDangerButton label="Delete" row={endpoint.url} onClick={() => setDeleting(endpoint)} />
-                </div>
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      ) : null}
+      <ListTable
+        items={page.items}
+        emptyTitle="No webhook endpoints yet"
+        emptyHint="Add one above to be told when contacts change, an import finishes or a bulk action completes."
+        caption="Webhook endpoints"
+        columns={['URL', { label: 'Events', class: 'wide' }, 'State', ACTIONS_COLUMN]}
+        row={(endpoint) => (
+          <tr key={endpoint.id} data-endpoint={endpoint.id}>
+            <td class="url">
+              {endpoint.url}
+              {endpoint.description ? <span class="hint block">{endpoint.description}</span> : null}
+            </td>
+            <td class="wide">{endpoint.eventTypes.join(', ')}</td>
+            <td>
+              <Badge tone={endpoint.enabled ? 'yes' : 'no'}>{endpointState(endpoint)}</Badge>
+            </td>
+            <td>
+              <div class="row-actions">
+                <button
+                  type="button"
+                  disabled={busy === endpoint.id}
+                  aria-label={`Send test to ${endpoint.url}`}
+                  onClick={() => test(endpoint)}
+                >
+                  Send test
+                </button>
+                <button
+                  type="button"
+                  disabled={busy === endpoint.id}
+                  aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.url}`}
+                  onClick={() => toggle(endpoint)}
+                >
+                  {endpoint.enabled ? 'Disable' : 'Enable'}
+                </button>
+                <button
+                  type="button"
+                  aria-expanded={open === endpoint.id}
+                  aria-label={`Deliveries of ${endpoint.url}`}
+                  onClick={() => setOpen(open === endpoint.id ? null : endpoint.id)}
+                >
+                  Deliveries
+                </button>
+                <RowDangerButton label="Delete" row={endpoint.url} onClick={() => removal.ask(endpoint)} />
+              </div>
+            </td>
+          </tr>
+        )}
+      />
       {open && endpoints?.some((e) => e.id === open) ? (
         <Deliveries endpoint={endpoints.find((e) => e.id === open)!} refresh={status} />
       ) : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete ${deleting.url}?`}
-          confirmLabel="Delete"
-          danger
-          onConfirm={async () => {
-            await api('DELETE', `roster/webhooks/${deleting.id}`);
-            setStatus(`${deleting.url} deleted`);
-            if (open === deleting.id) setOpen(null);
-            load();
-          }}
-          onClose={() => setDeleting(null)}
-        >
-          <p>No more events are sent to it, and its delivery log is deleted with it.</p>
-        </ConfirmDialog>
-      ) : null}
+      {removal.dialog}
     </main>
   );
 }
