@@ -43,6 +43,16 @@ export interface ServedRoster extends TwoProjects {
   base: string;
 }
 
+/**
+ * `call(method, path, body?, key?)`: a JSON request to `<base><path>` of a served router, with its
+ * project's key unless another key (or `null`, none) is given. `served` is read at each call, so it
+ * may be filled in later (in `beforeAll`).
+ */
+export function callerOf(served: ServedRoster) {
+  return (method: string, path: string, body?: unknown, key: string | null = served.key) =>
+    request(`${served.base}${path}`, { method, key, body });
+}
+
 /** Creates the projects `main` and `other` with a key each (`sk_` unless `keyOptions` says). */
 export async function twoProjects(
   roster: Roster,

@@ -1,13 +1,12 @@
 import { describeEachDialect } from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { request, UUID } from './http-helpers.js';
+import { callerOf, UUID } from './http-helpers.js';
 import { RESEND_TIME, resendError, useResendServer } from './resend-helpers.js';
 
 describeEachDialect('Resend contacts API', (dialect) => {
   const s = useResendServer(dialect);
 
-  const call = (method: string, path: string, body?: unknown, key: string | null = s.key) =>
-    request(`${s.base}${path}`, { method, key, body });
+  const call = callerOf(s);
 
   describe('auth and errors', () => {
     it('answers 401 missing_api_key without a key', async () => {

@@ -1,13 +1,12 @@
 import { describeEachDialect } from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { request, UUID } from './http-helpers.js';
+import { callerOf, UUID } from './http-helpers.js';
 import { RESEND_TIME, resendError, useResendServer } from './resend-helpers.js';
 
 describeEachDialect('Resend segments, audiences, topics and contact properties', (dialect) => {
   const s = useResendServer(dialect);
 
-  const call = (method: string, path: string, body?: unknown, key: string | null = s.key) =>
-    request(`${s.base}${path}`, { method, key, body });
+  const call = callerOf(s);
   const UNKNOWN = '00000000-0000-0000-0000-000000000000';
   const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((item) => item.id);
 

@@ -1,13 +1,12 @@
 import { describeEachDialect } from '@roster/test-harness';
 import { describe, expect, it } from 'vitest';
-import { ISO, request, UUID } from './http-helpers.js';
+import { callerOf, ISO, UUID } from './http-helpers.js';
 import { unosendError, useUnosendServer } from './unosend-helpers.js';
 
 describeEachDialect('Unosend audiences API', (dialect) => {
   const s = useUnosendServer(dialect);
 
-  const call = (method: string, path: string, body?: unknown, key: string | null = s.key) =>
-    request(`${s.base}${path}`, { method, key, body });
+  const call = callerOf(s);
 
   describe('POST /v1/audiences', () => {
     it('creates: 201 {id, name, description, created_at}', async () => {
