@@ -47,6 +47,9 @@ import {
   type JsonObject,
   type OpenApiOptions,
   type OperationSpec,
+  type ParameterSpec,
+  type ResourceOperationSpec,
+  type ResponseSpec,
   resourceOperations,
 } from './document.js';
 import {
@@ -467,90 +470,153 @@ const propertyNotFound = plunkErrorResponse(
   'Contact property not found',
 );
 
-const topicOperations: OperationSpec[] = [
-  {
-    method: 'get',
-    path: '/topics',
-    operationId: 'listTopics',
-    summary: 'List the project’s topics',
-    tags: ['Topics'],
-    responses: {
-      200: { description: 'The topics', schema: 'RosterTopicList', example: { data: [topicExample] } },
-      401: plunkUnauthorized,
-    },
-  },
-  {
-    method: 'post',
-    path: '/topics',
-    operationId: 'createTopic',
-    summary: 'Create a topic',
-    description:
-      '`defaultSubscription` (`opt_in` or `opt_out`) is what every contact that has not chosen gets; it cannot ' +
-      'change later. `visibility` defaults to `private`.',
-    tags: ['Topics'],
-    body: {
-      schema: 'RosterCreateTopicBody',
-      example: {
-        name: 'Product news',
-        description: 'What we shipped this month',
-        defaultSubscription: 'opt_in',
-        visibility: 'public',
-      },
-    },
-    responses: {
-      201: { description: 'The new topic', schema: 'RosterTopic', example: topicExample },
-      400: plunkFieldError('A missing or invalid field', 'defaultSubscription', 'must be opt_in or opt_out'),
-      401: plunkUnauthorized,
-    },
-  },
-  ...resourceOperations(
+/**
+ * One of roster's own resources as `registerResourceRoutes` serves it (`roster/router.ts`): its list
+ * (`{ data }`), create (201), and its item's get, patch and delete (204), each of them answering 401
+ * and the item's also `notFound`. What each says of itself is given here.
+ */
+interface RosterResource {
+  /** The collection's path (e.g. `/topics`); the item's is `<path>/{<param.name>}`. */
+  path: string;
+  tag: string;
+  param: ParameterSpec;
+  notFound: ResponseSpec;
+  /** The item's schema name and an example of it (the list's example holds it alone). */
+  schema: string;
+  example: unknown;
+  list: { operationId: string; summary: string; schema: string; found: string };
+  create: Pick<OperationSpec, 'operationId' | 'summary' | 'description' | 'body'> & {
+    created: ResponseSpec;
+    errors: Record<number, ResponseSpec>;
+  };
+  get: { operationId: string; summary: string; found: string };
+  update: Pick<OperationSpec, 'operationId' | 'summary' | 'description' | 'body'> & {
+    updated: ResponseSpec;
+    errors: Record<number, ResponseSpec>;
+  };
+  remove: { operationId: string; summary: string; errors?: Record<number, ResponseSpec> };
+  /** Further operations under the item's path (e.g. a webhook endpoint's `/secret`). */
+  more?: ResourceOperationSpec[];
+}
+
+function rosterResourceOperations(r: RosterResource): OperationSpec[] {
+  const { created, errors: createErrors, ...create } = r.create;
+  const { updated, errors: updateErrors, ...update } = r.update;
+  return [
     {
-      path: '/topics/{id}',
-      tags: ['Topics'],
-      parameters: [pathIdParam('id', 'The topic’s id', TOPIC_ID)],
-      responses: { 401: plunkUnauthorized, 404: topicNotFound },
+      method: 'get',
+      path: r.path,
+      operationId: r.list.operationId,
+      summary: r.list.summary,
+      tags: [r.tag],
+      responses: {
+        200: { description: r.list.found, schema: r.list.schema, example: { data: [r.example] } },
+        401: plunkUnauthorized,
+      },
     },
-    [
+    {
+      method: 'post',
+      path: r.path,
+      ...create,
+      tags: [r.tag],
+      responses: { 201: created, ...createErrors, 401: plunkUnauthorized },
+    },
+    ...resourceOperations(
       {
-        method: 'get',
-        operationId: 'getTopic',
-        summary: 'A topic',
-        responses: { 200: { description: 'The topic', schema: 'RosterTopic', example: topicExample } },
+        path: `${r.path}/{${r.param.name}}`,
+        tags: [r.tag],
+        parameters: [r.param],
+        responses: { 401: plunkUnauthorized, 404: r.notFound },
       },
-      {
-        method: 'patch',
-        operationId: 'updateTopic',
-        summary: 'Change a topic’s name, description or visibility',
-        body: { schema: 'RosterUpdateTopicBody', example: { name: 'Product news', visibility: 'private' } },
-        responses: {
-          200: {
-            description: 'The topic as changed',
-            schema: 'RosterTopic',
-            example: { ...topicExample, visibility: 'private', updatedAt: LATER },
-          },
-          400: plunkFieldError(
-            'An invalid field, or `defaultSubscription` (fixed once created)',
-            'defaultSubscription',
-            'cannot be changed once the topic is created (delete and create the topic instead)',
-          ),
+      [
+        {
+          method: 'get',
+          operationId: r.get.operationId,
+          summary: r.get.summary,
+          responses: { 200: { description: r.get.found, schema: r.schema, example: r.example } },
+        },
+        { method: 'patch', ...update, responses: { 200: updated, ...updateErrors } },
+        {
+          method: 'delete',
+          operationId: r.remove.operationId,
+          summary: r.remove.summary,
+          responses: { 204: { description: 'Deleted' }, ...r.remove.errors },
+        },
+        ...(r.more ?? []),
+      ],
+    ),
+  ];
+}
+
+const topicOperations: OperationSpec[] = [
+  ...rosterResourceOperations({
+    path: '/topics',
+    tag: 'Topics',
+    param: pathIdParam('id', 'The topic’s id', TOPIC_ID),
+    notFound: topicNotFound,
+    schema: 'RosterTopic',
+    example: topicExample,
+    list: {
+      operationId: 'listTopics',
+      summary: 'List the project’s topics',
+      schema: 'RosterTopicList',
+      found: 'The topics',
+    },
+    create: {
+      operationId: 'createTopic',
+      summary: 'Create a topic',
+      description:
+        '`defaultSubscription` (`opt_in` or `opt_out`) is what every contact that has not chosen gets; it cannot ' +
+        'change later. `visibility` defaults to `private`.',
+      body: {
+        schema: 'RosterCreateTopicBody',
+        example: {
+          name: 'Product news',
+          description: 'What we shipped this month',
+          defaultSubscription: 'opt_in',
+          visibility: 'public',
         },
       },
-      {
-        method: 'delete',
-        operationId: 'deleteTopic',
-        summary: 'Delete a topic with every contact’s subscription to it',
-        responses: {
-          204: { description: 'Deleted' },
-          409: plunkErrorResponse(
-            'A segment’s filter uses the topic: change or delete the segment first',
-            'CONFLICT',
-            409,
-            `Topic ${TOPIC_ID} is used by the filter of segment "Readers" (${SEGMENT_ID}): change or delete the segment first`,
-          ),
-        },
+      created: { description: 'The new topic', schema: 'RosterTopic', example: topicExample },
+      errors: {
+        400: plunkFieldError(
+          'A missing or invalid field',
+          'defaultSubscription',
+          'must be opt_in or opt_out',
+        ),
       },
-    ],
-  ),
+    },
+    get: { operationId: 'getTopic', summary: 'A topic', found: 'The topic' },
+    update: {
+      operationId: 'updateTopic',
+      summary: 'Change a topic’s name, description or visibility',
+      body: { schema: 'RosterUpdateTopicBody', example: { name: 'Product news', visibility: 'private' } },
+      updated: {
+        description: 'The topic as changed',
+        schema: 'RosterTopic',
+        example: { ...topicExample, visibility: 'private', updatedAt: LATER },
+      },
+      errors: {
+        400: plunkFieldError(
+          'An invalid field, or `defaultSubscription` (fixed once created)',
+          'defaultSubscription',
+          'cannot be changed once the topic is created (delete and create the topic instead)',
+        ),
+      },
+    },
+    remove: {
+      operationId: 'deleteTopic',
+      summary: 'Delete a topic with every contact’s subscription to it',
+      errors: {
+        409: plunkErrorResponse(
+          'A segment’s filter uses the topic: change or delete the segment first',
+          'CONFLICT',
+          409,
+          `Topic ${TOPIC_ID} is used by the filter of segment "Readers" (${SEGMENT_ID}): change or delete the segment first`,
+        ),
+      },
+    },
+  }),
   ...resourceOperations(
     {
       path: '/contacts/{id}/topics',
@@ -608,37 +674,31 @@ const topicOperations: OperationSpec[] = [
   ),
 ];
 
-const propertyOperations: OperationSpec[] = [
-  {
-    method: 'get',
-    path: '/properties',
+const propertyOperations = rosterResourceOperations({
+  path: '/properties',
+  tag: 'Properties',
+  param: pathIdParam('idOrKey', 'The property’s id or its key', 'plan'),
+  notFound: propertyNotFound,
+  schema: 'RosterProperty',
+  example: propertyExample,
+  list: {
     operationId: 'listProperties',
     summary: 'List the project’s declared contact properties',
-    tags: ['Properties'],
-    responses: {
-      200: {
-        description: 'The properties',
-        schema: 'RosterPropertyList',
-        example: { data: [propertyExample] },
-      },
-      401: plunkUnauthorized,
-    },
+    schema: 'RosterPropertyList',
+    found: 'The properties',
   },
-  {
-    method: 'post',
-    path: '/properties',
+  create: {
     operationId: 'createProperty',
     summary: 'Declare a contact property',
     description:
       'From then on every write of `data.<key>` (any API, CSV import, bulk, track) must give a value of `type`. ' +
       'Existing values are not checked. `key`: 1 to 50 letters, digits and underscores.',
-    tags: ['Properties'],
     body: {
       schema: 'RosterCreatePropertyBody',
       example: { key: 'plan', type: 'string', fallbackValue: 'free' },
     },
-    responses: {
-      201: { description: 'The new property', schema: 'RosterProperty', example: propertyExample },
+    created: { description: 'The new property', schema: 'RosterProperty', example: propertyExample },
+    errors: {
       400: plunkFieldError(
         'A missing or invalid field',
         'key',
@@ -650,61 +710,40 @@ const propertyOperations: OperationSpec[] = [
         409,
         'A contact property with key "plan" already exists',
       ),
-      401: plunkUnauthorized,
     },
   },
-  ...resourceOperations(
-    {
-      path: '/properties/{idOrKey}',
-      tags: ['Properties'],
-      parameters: [pathIdParam('idOrKey', 'The property’s id or its key', 'plan')],
-      responses: { 401: plunkUnauthorized, 404: propertyNotFound },
+  get: { operationId: 'getProperty', summary: 'A declared property', found: 'The property' },
+  update: {
+    operationId: 'updateProperty',
+    summary: 'Change a property’s fallback value',
+    description: 'Only `fallbackValue` changes (a value of the property’s type; null clears it).',
+    body: { schema: 'RosterUpdatePropertyBody', example: { fallbackValue: 'starter' } },
+    updated: {
+      description: 'The property as changed',
+      schema: 'RosterProperty',
+      example: { ...propertyExample, fallbackValue: 'starter' },
     },
-    [
-      {
-        method: 'get',
-        operationId: 'getProperty',
-        summary: 'A declared property',
-        responses: {
-          200: { description: 'The property', schema: 'RosterProperty', example: propertyExample },
-        },
-      },
-      {
-        method: 'patch',
-        operationId: 'updateProperty',
-        summary: 'Change a property’s fallback value',
-        description: 'Only `fallbackValue` changes (a value of the property’s type; null clears it).',
-        body: { schema: 'RosterUpdatePropertyBody', example: { fallbackValue: 'starter' } },
-        responses: {
-          200: {
-            description: 'The property as changed',
-            schema: 'RosterProperty',
-            example: { ...propertyExample, fallbackValue: 'starter' },
-          },
-          400: plunkFieldError(
-            'A fallback value of another type',
-            'fallbackValue',
-            'must be a string: the property plan is declared as string',
-          ),
-        },
-      },
-      {
-        method: 'delete',
-        operationId: 'deleteProperty',
-        summary: 'Delete a property’s declaration (contacts keep their values)',
-        responses: {
-          204: { description: 'Deleted' },
-          409: plunkErrorResponse(
-            'A segment’s filter uses `data.<key>`: change or delete the segment first',
-            'CONFLICT',
-            409,
-            `The contact property plan is used by the filter of segment "Pro" (${SEGMENT_ID}): change or delete it first`,
-          ),
-        },
-      },
-    ],
-  ),
-];
+    errors: {
+      400: plunkFieldError(
+        'A fallback value of another type',
+        'fallbackValue',
+        'must be a string: the property plan is declared as string',
+      ),
+    },
+  },
+  remove: {
+    operationId: 'deleteProperty',
+    summary: 'Delete a property’s declaration (contacts keep their values)',
+    errors: {
+      409: plunkErrorResponse(
+        'A segment’s filter uses `data.<key>`: change or delete the segment first',
+        'CONFLICT',
+        409,
+        `The contact property plan is used by the filter of segment "Pro" (${SEGMENT_ID}): change or delete it first`,
+      ),
+    },
+  },
+});
 
 const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
   buildDocument({
@@ -1062,99 +1101,71 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           401: unauthorized,
         },
       },
-      {
-        method: 'get',
+      ...rosterResourceOperations({
         path: '/webhooks',
-        operationId: 'listWebhooks',
-        summary: 'List the project’s webhook endpoints',
-        tags: ['Webhooks'],
-        responses: {
-          200: {
-            description: 'The endpoints',
-            schema: 'RosterWebhookList',
-            example: { data: [endpointExample] },
-          },
-          401: unauthorized,
+        tag: 'Webhooks',
+        param: webhookIdParam,
+        notFound: webhookNotFound,
+        schema: 'RosterWebhook',
+        example: endpointExample,
+        list: {
+          operationId: 'listWebhooks',
+          summary: 'List the project’s webhook endpoints',
+          schema: 'RosterWebhookList',
+          found: 'The endpoints',
         },
-      },
-      {
-        method: 'post',
-        path: '/webhooks',
-        operationId: 'createWebhook',
-        summary: 'Create a webhook endpoint',
-        description:
-          'Event types: `contact.created`, `contact.updated`, `contact.deleted`, `contact.subscribed`, ' +
-          '`contact.unsubscribed`, `import.completed`, `import.failed`, `bulk.completed`, ' +
-          '`segment.<slug>.entry|exit`, or the patterns `segment.*`, `segment.*.entry`, `segment.<slug>.*` and `*`. ' +
-          'Targets on private, loopback and link-local addresses are refused unless the server allows them ' +
-          '(`--allow-private-webhook-targets`). The answer holds the signing secret.',
-        tags: ['Webhooks'],
-        body: {
-          schema: 'RosterCreateWebhookBody',
-          example: {
-            url: 'https://crm.example.com/hooks/roster',
-            description: 'CRM sync',
-            eventTypes: ['contact.created', 'contact.updated', 'contact.deleted'],
+        create: {
+          operationId: 'createWebhook',
+          summary: 'Create a webhook endpoint',
+          description:
+            'Event types: `contact.created`, `contact.updated`, `contact.deleted`, `contact.subscribed`, ' +
+            '`contact.unsubscribed`, `import.completed`, `import.failed`, `bulk.completed`, ' +
+            '`segment.<slug>.entry|exit`, or the patterns `segment.*`, `segment.*.entry`, `segment.<slug>.*` and `*`. ' +
+            'Targets on private, loopback and link-local addresses are refused unless the server allows them ' +
+            '(`--allow-private-webhook-targets`). The answer holds the signing secret.',
+          body: {
+            schema: 'RosterCreateWebhookBody',
+            example: {
+              url: 'https://crm.example.com/hooks/roster',
+              description: 'CRM sync',
+              eventTypes: ['contact.created', 'contact.updated', 'contact.deleted'],
+            },
           },
-        },
-        responses: {
-          201: {
+          created: {
             description: 'The new endpoint with its secret',
             schema: 'RosterCreatedWebhook',
             example: { ...endpointExample, secret: SECRET },
           },
-          400: {
-            description: 'A missing or invalid field (unknown event type, non-HTTP or private URL, ...)',
-            schema: 'PlunkError',
-            example: plunkErrorExample(
-              'VALIDATION_ERROR',
-              400,
-              'eventTypes.0: unknown event type "contact.exploded"',
-              [{ field: 'eventTypes.0', message: 'unknown event type "contact.exploded"' }],
-            ),
-          },
-          401: unauthorized,
-        },
-      },
-      ...resourceOperations(
-        {
-          path: '/webhooks/{id}',
-          tags: ['Webhooks'],
-          parameters: [webhookIdParam],
-          responses: { 401: unauthorized, 404: webhookNotFound },
-        },
-        [
-          {
-            method: 'get',
-            operationId: 'getWebhook',
-            summary: 'A webhook endpoint',
-            responses: {
-              200: { description: 'The endpoint', schema: 'RosterWebhook', example: endpointExample },
+          errors: {
+            400: {
+              description: 'A missing or invalid field (unknown event type, non-HTTP or private URL, ...)',
+              schema: 'PlunkError',
+              example: plunkErrorExample(
+                'VALIDATION_ERROR',
+                400,
+                'eventTypes.0: unknown event type "contact.exploded"',
+                [{ field: 'eventTypes.0', message: 'unknown event type "contact.exploded"' }],
+              ),
             },
           },
-          {
-            method: 'patch',
-            operationId: 'updateWebhook',
-            summary: 'Change a webhook endpoint',
-            description:
-              '`enabled: true` re-enables an endpoint roster disabled after it failed for 24 h; `enabled: false` ' +
-              'disables it and fails its pending deliveries (replay them later with `POST /webhooks/{id}/replay`).',
-            body: { schema: 'RosterUpdateWebhookBody', example: { enabled: true } },
-            responses: {
-              200: {
-                description: 'The endpoint as changed',
-                schema: 'RosterWebhook',
-                example: endpointExample,
-              },
-              400: plunkFieldError('An invalid field', 'enabled', 'must be a boolean'),
-            },
+        },
+        get: { operationId: 'getWebhook', summary: 'A webhook endpoint', found: 'The endpoint' },
+        update: {
+          operationId: 'updateWebhook',
+          summary: 'Change a webhook endpoint',
+          description:
+            '`enabled: true` re-enables an endpoint roster disabled after it failed for 24 h; `enabled: false` ' +
+            'disables it and fails its pending deliveries (replay them later with `POST /webhooks/{id}/replay`).',
+          body: { schema: 'RosterUpdateWebhookBody', example: { enabled: true } },
+          updated: {
+            description: 'The endpoint as changed',
+            schema: 'RosterWebhook',
+            example: endpointExample,
           },
-          {
-            method: 'delete',
-            operationId: 'deleteWebhook',
-            summary: 'Delete a webhook endpoint with its deliveries',
-            responses: { 204: { description: 'Deleted' } },
-          },
+          errors: { 400: plunkFieldError('An invalid field', 'enabled', 'must be a boolean') },
+        },
+        remove: { operationId: 'deleteWebhook', summary: 'Delete a webhook endpoint with its deliveries' },
+        more: [
           {
             method: 'get',
             subpath: '/secret',
@@ -1280,7 +1291,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             },
           },
         ],
-      ),
+      }),
       ...resourceOperations(
         {
           path: '/webhooks/{id}/deliveries/{deliveryId}',
