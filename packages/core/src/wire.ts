@@ -169,3 +169,23 @@ export interface ContactPropertyView {
   fallbackValue: string | number | null;
   createdAt: string;
 }
+
+/**
+ * The type suffixes of the `data.<key>` columns of roster's own CSV (`data.seats:number`): core's
+ * `CSV_DATA_TYPES` (`@roster/core/schemas`), and what the dashboard's import preview reads.
+ */
+export const CSV_DATA_TYPES = ['string', 'number', 'boolean', 'json'] as const;
+
+/**
+ * The data keys roster never stores (Plunk's own contact fields and links): core's
+ * `RESERVED_DATA_KEYS` holds them, and the dashboard's import preview marks such columns.
+ */
+export const RESERVED_DATA_KEY_NAMES = [
+  'id',
+  'email',
+  'plunk_id',
+  'plunk_email',
+  'unsubscribeUrl',
+  'subscribeUrl',
+  'manageUrl',
+] as const;

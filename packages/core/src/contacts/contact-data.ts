@@ -1,3 +1,5 @@
+import { RESERVED_DATA_KEY_NAMES } from '../wire.js';
+
 /**
  * Custom data merge rules (Plunk's): a shallow merge of top-level keys where
  * - a `null` value deletes the key,
@@ -8,15 +10,7 @@
  *   values and are stored as sent, as Plunk stores them,
  * - an empty result is stored and returned as `null`.
  */
-export const RESERVED_DATA_KEYS: ReadonlySet<string> = new Set([
-  'id',
-  'email',
-  'plunk_id',
-  'plunk_email',
-  'unsubscribeUrl',
-  'subscribeUrl',
-  'manageUrl',
-]);
+export const RESERVED_DATA_KEYS: ReadonlySet<string> = new Set(RESERVED_DATA_KEY_NAMES);
 
 export interface DataPatch {
   /** Keys to set, with their new values (never null, never ""). */

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { type DataKeyTypes, RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
 import { clipText, RosterError } from '../errors.js';
+import { CSV_DATA_TYPES } from '../wire.js';
 
 /** The delimiters roster recognises: comma, and the semicolon and tab of spreadsheet exports. */
 export const CSV_DELIMITERS = [',', ';', '\t'] as const;
@@ -209,7 +210,7 @@ export function unescapeFormula(value: string): string {
  * strings. Only imports with `typedColumns` read the suffix; the others (Plunk, Unosend, the CLI)
  * keep `seats:number` as the data key, as before.
  */
-export const CSV_DATA_TYPES = ['string', 'number', 'boolean', 'json'] as const;
+export { CSV_DATA_TYPES };
 export type CsvDataType = (typeof CSV_DATA_TYPES)[number];
 
 /**

@@ -1,3 +1,4 @@
+import { CSV_DATA_TYPES, RESERVED_DATA_KEY_NAMES } from '@roster/core/wire';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ImportView } from '../api.js';
 import { type CsvPreview, csvCell, emailColumn, previewCsv } from '../csv-preview.js';
@@ -265,18 +266,10 @@ const FIRST_NAME = new Set(['first_name', 'firstname', 'first name']);
 const LAST_NAME = new Set(['last_name', 'lastname', 'last name']);
 /** Columns of roster's export that its import does not store. */
 const NOT_STORED = new Set(['audience', 'created_at']);
-/** The type suffixes of roster's typed data columns (core's CSV_DATA_TYPES). */
-const DATA_TYPES = new Set(['string', 'number', 'boolean', 'json']);
-/** Data keys roster never stores (core's RESERVED_DATA_KEYS). */
-const RESERVED = new Set([
-  'id',
-  'email',
-  'plunk_id',
-  'plunk_email',
-  'unsubscribeUrl',
-  'subscribeUrl',
-  'manageUrl',
-]);
+/** The type suffixes of roster's typed data columns. */
+const DATA_TYPES: ReadonlySet<string> = new Set(CSV_DATA_TYPES);
+/** Data keys roster never stores. */
+const RESERVED: ReadonlySet<string> = new Set(RESERVED_DATA_KEY_NAMES);
 
 /**
  * Where each column of the header as sent goes, in the words of the key it is stored under: the same
