@@ -50,14 +50,21 @@ export const contactNameSchema = z
 
 export const subscribedSchema = z.boolean({ error: 'must be a boolean' });
 
+/**
+ * The fields every contact write (upsert, update, create) ends with: the names, and the audience of
+ * the project the contact is put in (`not_found` if there is none; `null` takes it out).
+ */
+const namesAndAudience = {
+  firstName: contactNameSchema.nullish(),
+  lastName: contactNameSchema.nullish(),
+  audienceId: audienceIdSchema.nullish(),
+};
+
 export const upsertContactSchema = z.object({
   email: emailSchema,
   subscribed: subscribedSchema.optional(),
   data: contactDataSchema.nullish(),
-  firstName: contactNameSchema.nullish(),
-  lastName: contactNameSchema.nullish(),
-  /** Puts the contact in this audience of the project (`not_found` if there is none); `null` takes it out. */
-  audienceId: audienceIdSchema.nullish(),
+  ...namesAndAudience,
 });
 export type UpsertContactInput = z.input<typeof upsertContactSchema>;
 
@@ -71,10 +78,7 @@ export const updateContactSchema = z.object({
    * (replaced exactly as given, null values included: `roster migrate`).
    */
   dataMode: z.enum(['merge', 'replace', 'verbatim']).optional(),
-  firstName: contactNameSchema.nullish(),
-  lastName: contactNameSchema.nullish(),
-  /** Moves the contact to this audience of the project (`not_found` if there is none); `null` takes it out. */
-  audienceId: audienceIdSchema.nullish(),
+  ...namesAndAudience,
 });
 export type UpdateContactInput = z.input<typeof updateContactSchema>;
 
@@ -90,9 +94,7 @@ export const createContactSchema = z.object({
   data: contactDataSchema.nullish(),
   /** `rules` (default, Plunk's) or `verbatim` (Unosend stores metadata as sent, nulls included). */
   dataMode: z.enum(['rules', 'verbatim']).optional(),
-  firstName: contactNameSchema.nullish(),
-  lastName: contactNameSchema.nullish(),
-  audienceId: audienceIdSchema.nullish(),
+  ...namesAndAudience,
 });
 export type CreateContactInput = z.input<typeof createContactSchema>;
 

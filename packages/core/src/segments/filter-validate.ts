@@ -103,34 +103,35 @@ const DATE_PREFIX_RE = /^\d{4}-\d{2}-\d{2}(T|$)/;
  * `validation_failed` error.
  */
 export function validateFilterCondition(input: unknown, root = 'condition'): ParsedCondition {
-  const issues: FieldIssue[] = [];
-  const counter = { filters: 0 };
-  const parsed = condition(input, root, 1, issues, counter);
-  if (counter.filters > MAX_FILTERS) {
+  const walk: Walk = { issues: [], filters: 0 };
+  const parsed = condition(input, root, 1, walk);
+  const { issues } = walk;
+  if (walk.filters > MAX_FILTERS) {
     issues.push({
       field: root,
-      message: `has ${counter.filters} filters; at most ${MAX_FILTERS} are allowed`,
+      message: `has ${walk.filters} filters; at most ${MAX_FILTERS} are allowed`,
     });
   }
   if (issues.length > 0 || !parsed) throw RosterError.validation(issues);
   return parsed;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+/** What a walk of the tree gathers: the problems found, and how many filters it has met. */
+interface Walk {
+  issues: FieldIssue[];
+  filters: number;
 }
 
-function condition(
-  input: unknown,
-  at: string,
-  depth: number,
-  issues: FieldIssue[],
-  counter: { filters: number },
-): ParsedCondition | undefined {
-  if (!isObject(input)) {
-    issues.push({ field: at, message: `must be an object, got ${describe(input)}` });
-    return undefined;
-  }
+/** True when the node at `at` is an object; otherwise reports it in `issues`. */
+function isObjectAt(input: unknown, at: string, issues: FieldIssue[]): input is Record<string, unknown> {
+  if (input !== null && typeof input === 'object' && !Array.isArray(input)) return true;
+  issues.push({ field: at, message: `must be an object, got ${describe(input)}` });
+  return false;
+}
+
+function condition(input: unknown, at: string, depth: number, walk: Walk): ParsedCondition | undefined {
+  const { issues } = walk;
+  if (!isObjectAt(input, at, issues)) return undefined;
   if (depth > MAX_FILTER_DEPTH) {
     issues.push({ field: at, message: `nests conditions deeper than ${MAX_FILTER_DEPTH} levels` });
     return undefined;
@@ -146,24 +147,16 @@ function condition(
   }
   const groups: ParsedGroup[] = [];
   input.groups.forEach((group, i) => {
-    const parsed = groupOf(group, `${at}.groups[${i}]`, depth, issues, counter);
+    const parsed = groupOf(group, `${at}.groups[${i}]`, depth, walk);
     if (parsed) groups.push(parsed);
     else ok = false;
   });
   return ok ? { logic: input.logic as 'AND' | 'OR', groups } : undefined;
 }
 
-function groupOf(
-  input: unknown,
-  at: string,
-  depth: number,
-  issues: FieldIssue[],
-  counter: { filters: number },
-): ParsedGroup | undefined {
-  if (!isObject(input)) {
-    issues.push({ field: at, message: `must be an object, got ${describe(input)}` });
-    return undefined;
-  }
+function groupOf(input: unknown, at: string, depth: number, walk: Walk): ParsedGroup | undefined {
+  const { issues } = walk;
+  if (!isObjectAt(input, at, issues)) return undefined;
   if (!Array.isArray(input.filters)) {
     issues.push({ field: `${at}.filters`, message: 'must be an array of filters' });
     return undefined;
@@ -175,14 +168,14 @@ function groupOf(
   let ok = true;
   const filters: ParsedFilter[] = [];
   input.filters.forEach((filter, i) => {
-    counter.filters++;
+    walk.filters++;
     const parsed = filterOf(filter, `${at}.filters[${i}]`, issues);
     if (parsed) filters.push(parsed);
     else ok = false;
   });
   let conditions: ParsedCondition | undefined;
   if (input.conditions !== undefined) {
-    conditions = condition(input.conditions, `${at}.conditions`, depth + 1, issues, counter);
+    conditions = condition(input.conditions, `${at}.conditions`, depth + 1, walk);
     if (!conditions) ok = false;
   }
   if (!ok) return undefined;
@@ -190,10 +183,7 @@ function groupOf(
 }
 
 function filterOf(input: unknown, at: string, issues: FieldIssue[]): ParsedFilter | undefined {
-  if (!isObject(input)) {
-    issues.push({ field: at, message: `must be an object, got ${describe(input)}` });
-    return undefined;
-  }
+  if (!isObjectAt(input, at, issues)) return undefined;
   const { field, operator, value, unit } = input;
   const fail = (suffix: string, message: string): undefined => {
     issues.push({ field: `${at}.${suffix}`, message });
