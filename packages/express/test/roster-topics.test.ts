@@ -1,50 +1,16 @@
-import type { Roster } from '@roster/core';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import express from 'express';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { createRosterRouter } from '../src/index.js';
-import {
-  closeServed,
-  emptyTables,
-  ISO,
-  type Listening,
-  listen,
-  request,
-  twoProjects,
-  UUID,
-} from './http-helpers.js';
+import { describeEachDialect } from '@roster/test-harness';
+import { expect, it } from 'vitest';
+import { callerOf, ISO, UUID } from './http-helpers.js';
+import { useRosterApi } from './roster-helpers.js';
 
 describeEachDialect('/roster topics and properties', (dialect) => {
-  let roster: Roster;
-  let server: Listening;
-  let projectId: string;
-  let key: string;
-  let otherKey: string;
-  let base: string;
-  const unexpected: unknown[] = [];
-
-  beforeAll(async () => {
-    roster = await createTestRoster(dialect);
-    ({ projectId, key, otherKey } = await twoProjects(roster));
-    const app = express();
-    app.use('/roster', createRosterRouter(roster, { onError: (error) => unexpected.push(error) }));
-    server = await listen(app);
-    base = `${server.url}/roster`;
-  });
-  afterAll(() => closeServed(server, roster));
-  beforeEach(async () => {
-    await emptyTables(
-      roster,
-      'roster_segments',
-      'roster_contacts',
-      'roster_topics',
-      'roster_contact_properties',
-    );
-    expect(unexpected).toEqual([]);
-  });
-
-  const call = (method: string, path: string, body?: unknown, as = key) =>
-    request(`${base}${path}`, { method, key: as, body });
+  const s = useRosterApi(dialect, [
+    'roster_segments',
+    'roster_contacts',
+    'roster_topics',
+    'roster_contact_properties',
+  ]);
+  const call = callerOf(s);
 
   it('creates, lists, reads, changes and deletes a topic', async () => {
     const created = await call('POST', '/topics', {
@@ -55,7 +21,7 @@ describeEachDialect('/roster topics and properties', (dialect) => {
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       id: UUID,
-      projectId,
+      projectId: s.projectId,
       name: 'Product news',
       description: 'Monthly',
       defaultSubscription: 'opt_in',
@@ -87,12 +53,12 @@ describeEachDialect('/roster topics and properties', (dialect) => {
     const fixed = await call('PATCH', `/topics/${body.id}`, { defaultSubscription: 'opt_in' });
     expect(fixed.status).toBe(400);
     expect(fixed.body.error.errors[0].field).toBe('defaultSubscription');
-    expect((await call('POST', '/topics', 'not json', key)).status).toBe(400);
+    expect((await call('POST', '/topics', 'not json')).status).toBe(400);
   });
 
   it('refuses to delete a topic a segment filter uses, with a 409 naming the segment', async () => {
     const { body: topic } = await call('POST', '/topics', { name: 'News', defaultSubscription: 'opt_in' });
-    await roster.segments.create(projectId, {
+    await s.roster.segments.create(s.projectId, {
       name: 'Readers',
       condition: {
         logic: 'AND',
@@ -111,7 +77,7 @@ describeEachDialect('/roster topics and properties', (dialect) => {
       name: 'Offers',
       defaultSubscription: 'opt_out',
     });
-    const contact = await roster.contacts.create(projectId, { email: 'ada@example.com' });
+    const contact = await s.roster.contacts.create(s.projectId, { email: 'ada@example.com' });
     const before = await call('GET', `/contacts/${contact.id}/topics`);
     expect(before.body).toEqual({
       data: [
@@ -131,7 +97,7 @@ describeEachDialect('/roster topics and properties', (dialect) => {
   });
 
   it('answers a bad topics body with a 400 naming topics.<i>.<field>', async () => {
-    const contact = await roster.contacts.create(projectId, { email: 'ada@example.com' });
+    const contact = await s.roster.contacts.create(s.projectId, { email: 'ada@example.com' });
     const path = `/contacts/${contact.id}/topics`;
     const notArray = await call('PUT', path, { topics: 'opt_in' });
     expect(notArray.status).toBe(400);
@@ -155,16 +121,16 @@ describeEachDialect('/roster topics and properties', (dialect) => {
   it('keeps each project’s topics and properties to itself', async () => {
     const { body: topic } = await call('POST', '/topics', { name: 'News', defaultSubscription: 'opt_in' });
     await call('POST', '/properties', { key: 'plan', type: 'string' });
-    expect((await call('GET', '/topics', undefined, otherKey)).body).toEqual({ data: [] });
-    expect((await call('GET', `/topics/${topic.id}`, undefined, otherKey)).status).toBe(404);
-    expect((await call('DELETE', `/topics/${topic.id}`, undefined, otherKey)).status).toBe(404);
-    expect((await call('GET', '/properties/plan', undefined, otherKey)).status).toBe(404);
+    expect((await call('GET', '/topics', undefined, s.otherKey)).body).toEqual({ data: [] });
+    expect((await call('GET', `/topics/${topic.id}`, undefined, s.otherKey)).status).toBe(404);
+    expect((await call('DELETE', `/topics/${topic.id}`, undefined, s.otherKey)).status).toBe(404);
+    expect((await call('GET', '/properties/plan', undefined, s.otherKey)).status).toBe(404);
     // A key outside the key rules (NUL included: PostgreSQL refuses it in text) names no property.
     expect((await call('GET', '/properties/a%00b')).status).toBe(404);
     expect((await call('DELETE', '/properties/a%00b')).status).toBe(404);
     expect((await call('PATCH', '/properties/a%00b', { fallbackValue: null })).status).toBe(404);
-    expect((await call('GET', '/properties', undefined, otherKey)).body).toEqual({ data: [] });
-    expect((await request(`${base}/topics`, { key: null })).status).toBe(401);
+    expect((await call('GET', '/properties', undefined, s.otherKey)).body).toEqual({ data: [] });
+    expect((await call('GET', '/topics', undefined, null)).status).toBe(401);
   });
 
   it('declares, lists, reads (by id or key), changes the fallback of and deletes a property', async () => {
@@ -172,7 +138,7 @@ describeEachDialect('/roster topics and properties', (dialect) => {
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       id: UUID,
-      projectId,
+      projectId: s.projectId,
       key: 'seats',
       type: 'number',
       fallbackValue: 1,
@@ -196,7 +162,7 @@ describeEachDialect('/roster topics and properties', (dialect) => {
 
   it('refuses to delete a property a segment filter uses, with a 409', async () => {
     await call('POST', '/properties', { key: 'plan', type: 'string' });
-    await roster.segments.create(projectId, {
+    await s.roster.segments.create(s.projectId, {
       name: 'Pro',
       condition: {
         logic: 'AND',

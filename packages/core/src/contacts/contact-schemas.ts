@@ -135,17 +135,20 @@ export const listOffsetSchema = z.object({
 });
 export type ListOffsetInput = z.input<typeof listOffsetSchema>;
 
+/** A search of the contacts: only those whose email contains it (case-insensitive). */
+const contactSearchSchema = z
+  .string()
+  .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
+  .superRefine(checkText)
+  .nullish();
+
 export const CONTACT_SORTS = ['createdAt', 'email'] as const;
 export const SORT_DIRECTIONS = ['asc', 'desc'] as const;
 
 export const listContactsSchema = z.object({
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().nullish(),
-  search: z
-    .string()
-    .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
-    .superRefine(checkText)
-    .nullish(),
+  search: contactSearchSchema,
   /** Only subscribed (true) or unsubscribed (false) contacts. */
   subscribed: subscribedSchema.nullish(),
   /** @default 'createdAt' */
@@ -166,12 +169,7 @@ export type ListContactsInput = z.input<typeof listContactsSchema>;
 export const streamContactsSchema = z.object({
   /** Only contacts in this audience. */
   audienceId: audienceIdSchema.nullish(),
-  /** Only contacts whose email contains this (case-insensitive). */
-  search: z
-    .string()
-    .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
-    .superRefine(checkText)
-    .nullish(),
+  search: contactSearchSchema,
   /** Only subscribed (true) or unsubscribed (false) contacts. */
   subscribed: subscribedSchema.nullish(),
   /** Only contacts matching this Plunk filter tree (as `list`'s `filter`). */
