@@ -145,6 +145,9 @@ export function createBackground(deps: BackgroundDeps) {
     get activeCount() {
       return runner.activeCount;
     },
+    get lastPollAt() {
+      return runner.lastPollAt;
+    },
   };
 
   return {

@@ -30,6 +30,7 @@ export {
   toDataPatch,
 } from './contacts/contact-data.js';
 export { isValidEmail, normaliseEmail } from './contacts/contact-fields.js';
+export type { ProjectContactCounts } from './contacts/contact-index.js';
 export type { BulkCreateResult, Contact, ContactPage, UpsertResult } from './contacts/contact-types.js';
 export { checkEmail, type EmailCheck } from './contacts/email-check.js';
 export { MissingDriverError } from './db/connection.js';
@@ -81,6 +82,19 @@ export type {
   MigrateSourceName,
   MigrateSummary,
 } from './migrate/migrate-types.js';
+export { type RosterLogger, silentLogger } from './operations/logger.js';
+export type {
+  ReadinessCheck,
+  ReadinessReport,
+  ReadyOptions,
+  RosterStats,
+} from './operations/operations-service.js';
+export type {
+  JobRunEvent,
+  TelemetryEvent,
+  TelemetryListener,
+  WebhookAttemptEvent,
+} from './operations/telemetry.js';
 export type {
   EventsOptions,
   ImportsOptions,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from './clock.js';
 import type { ResolvedJobsOptions } from './jobs/job-types.js';
+import { type RosterLogger, resolveLogger } from './operations/logger.js';
 import type { ResolvedWebhooksOptions } from './webhooks/webhook-options.js';
 import {
   DEFAULT_PRIVATE_TARGETS_HINT,
@@ -46,6 +47,13 @@ export interface RosterOptions {
   segments?: SegmentsOptions;
   /** Signed webhooks (Standard Webhooks) to endpoints of each project. */
   webhooks?: WebhooksOptions;
+  /**
+   * Where roster logs its background work (a line per job run, per webhook delivery attempt, per
+   * migration applied): a pino logger, or anything with pino's `error`, `warn`, `info` and `debug`
+   * taking `(fields, message)`. Lines never carry a key, a token or a contact's data.
+   * @default a silent logger (nothing is written)
+   */
+  logger?: RosterLogger;
 }
 
 /** The default delays between attempts of a webhook delivery (8 attempts over ~27.6 hours). */
@@ -287,6 +295,7 @@ export interface ResolvedRosterOptions {
   readonly events: { readonly idempotencyTtlMs: number };
   readonly segments: { readonly refreshIntervalMs: number; readonly scanChunkSize?: number };
   readonly webhooks: ResolvedWebhooksOptions;
+  readonly logger: RosterLogger;
 }
 
 /** The defaults of `limits`, also stated by the OpenAPI documents of @roster/express. */
@@ -334,6 +343,7 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
         : { scanChunkSize: positiveInt('segments.scanChunkSize', options.segments.scanChunkSize, 1) }),
     }),
     webhooks: resolveWebhooks(options.webhooks ?? {}),
+    logger: resolveLogger(options.logger),
   });
 }
 

@@ -8,7 +8,7 @@ import { contactIndexFor } from './contacts/contact-index-for.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
 import { type DialectInfo, detectDialect, dialectFor } from './db/dialect.js';
-import { migrateToLatest } from './db/migrations.js';
+import { migrateToLatest, migrationNames } from './db/migrations.js';
 import type { Database } from './db/schema.js';
 import { directWrites, groupCommitWrites } from './db/write-queue.js';
 import { createEventService, type EventService } from './events/event-service.js';
@@ -23,6 +23,13 @@ import type { LiveImportProgress } from './imports/import-types.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
 import { createMigrateService, type MigrateService } from './migrate/migrate-service.js';
+import {
+  createOperationsService,
+  type ReadinessReport,
+  type ReadyOptions,
+  type RosterStats,
+} from './operations/operations-service.js';
+import { createTelemetry, type TelemetryListener } from './operations/telemetry.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createProjectService } from './projects/project-service.js';
 import { createPropertyTypeCache } from './properties/property-check.js';
@@ -89,6 +96,19 @@ export interface Roster {
    * durable jobs with retries, replay, secret rotation, test events.
    */
   readonly webhooks: WebhookService;
+  /** Readiness: whether this roster can serve (`ready()`: the database, the migrations, the job runner). */
+  readonly health: {
+    ready(options?: ReadyOptions): Promise<ReadinessReport>;
+  };
+  /** Numbers about the database for metrics: jobs by type and state, outbox lag, contacts per project. */
+  readonly stats: RosterStats;
+  /**
+   * What the background work reports as it goes (a job run finished, a webhook delivery attempt
+   * was recorded): `subscribe(listener)` returns the unsubscribe function. Metrics listen here.
+   */
+  readonly telemetry: {
+    subscribe(listener: TelemetryListener): () => void;
+  };
   /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
@@ -125,8 +145,9 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     dialect = detectDialect(db);
   }
   const contactIndex = contactIndexFor(dialect, { substringIndex: resolved.search.substringIndex });
+  const telemetry = createTelemetry(resolved.logger);
   if (resolved.migrate) {
-    await migrateToLatest(db as Kysely<any>, dialect);
+    await migrateToLatest(db as Kysely<any>, dialect, resolved.logger);
     await contactIndex.prepare(db as Kysely<any>, (message) => console.warn(message));
   }
 
@@ -138,9 +159,24 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     options: resolved.jobs,
     lanes: { [WEBHOOK_DELIVERY_LANE]: resolved.webhooks.concurrency },
     listenUrl,
+    telemetry,
   });
   const { feed, jobs } = background;
-  const deps: ServiceDeps = { db, dialect, clock: resolved.clock, changes: background.notifier };
+  const deps: ServiceDeps = {
+    db,
+    dialect,
+    clock: resolved.clock,
+    changes: background.notifier,
+    telemetry,
+  };
+  const operations = createOperationsService({
+    db,
+    contactIndex,
+    migrationNames: migrationNames(dialect),
+    runner: jobs,
+    pollIntervalMs: resolved.jobs.pollIntervalMs,
+    now: Date.now,
+  });
   // The declared property types every write path checks data against, cached per project.
   const propertyTypes = createPropertyTypeCache();
   // One queue for every single-row write path (contacts, track, idempotency keys), so writes of
@@ -216,6 +252,9 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       ttlMs: resolved.events.idempotencyTtlMs,
     }),
     webhooks: webhooks.service,
+    health: operations.health,
+    stats: operations.stats,
+    telemetry: { subscribe: telemetry.subscribe },
     async close() {
       if (closed) return;
       closed = true;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from './clock.js';
 import type { DialectInfo } from './db/dialect.js';
 import type { Database } from './db/schema.js';
+import type { Telemetry } from './operations/telemetry.js';
 import type { ChangeNotifier } from './outbox/outbox-types.js';
 
 /**
@@ -17,4 +18,6 @@ export interface ServiceDeps {
    * feed dispatches at once (absent: the feed finds them by polling).
    */
   changes?: ChangeNotifier | undefined;
+  /** Where background work reports itself: log lines and metric events (absent: nowhere). */
+  telemetry?: Telemetry | undefined;
 }

@@ -22,6 +22,11 @@ export interface ContactIndex {
   /** Every contact of the project, without counting them one by one where the dialect can. */
   countAll(db: Db, projectId: string): Promise<number>;
   /**
+   * The `limit` projects with the most contacts (most first), and the contacts and projects of
+   * all projects together, from the kept counts (no scan of the contacts): for metrics.
+   */
+  topProjects(db: Db, limit: number): Promise<ProjectContactCounts>;
+  /**
    * The contacts (of any project) whose email may contain the lowercased `term`, as a candidate
    * set to page and count; or null when the caller should scan the project with `LIKE` instead
    * (no index, a term too short for it, or too common for candidates to pay).
@@ -29,6 +34,15 @@ export interface ContactIndex {
   search(db: Db, term: string): Promise<SearchCandidates | null>;
   /** Called in each import batch's transaction after its contacts were written. */
   afterImportBatch(trx: Db): Promise<void>;
+}
+
+/** The answer of `ContactIndex.topProjects`. */
+export interface ProjectContactCounts {
+  top: { projectId: string; contacts: number }[];
+  /** Contacts of every project. */
+  contacts: number;
+  /** Projects with at least one contact. */
+  projects: number;
 }
 
 /** A page of candidates: each is re-checked with the exact escaped `LIKE`. */

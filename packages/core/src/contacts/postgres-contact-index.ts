@@ -51,6 +51,29 @@ export function postgresContactIndex(): ContactIndex {
       return Number(row.contacts);
     },
 
+    async topProjects(db, limit) {
+      const perProject = asPostgresDb(db)
+        .selectFrom('roster_contact_count_slots')
+        .select((eb) => ['project_id', eb.fn.sum<string>('contacts').as('contacts')])
+        .groupBy('project_id')
+        .having((eb) => eb.fn.sum('contacts'), '>', 0);
+      const [top, all] = await Promise.all([
+        perProject.orderBy('contacts', 'desc').limit(limit).execute(),
+        asPostgresDb(db)
+          .selectFrom(perProject.as('p'))
+          .select((eb) => [
+            eb.fn.coalesce(eb.fn.sum<string>('p.contacts'), sql<string>`0`).as('contacts'),
+            eb.fn.countAll<string>().as('projects'),
+          ])
+          .executeTakeFirstOrThrow(),
+      ]);
+      return {
+        top: top.map((row) => ({ projectId: row.project_id, contacts: Number(row.contacts) })),
+        contacts: Number(all.contacts),
+        projects: Number(all.projects),
+      };
+    },
+
     search: async () => null,
     afterImportBatch: async () => {},
   };

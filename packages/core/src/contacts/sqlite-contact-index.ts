@@ -75,6 +75,24 @@ export function sqliteContactIndex(options: ContactIndexOptions): ContactIndex {
       return Number(row?.contacts ?? 0);
     },
 
+    async topProjects(db, limit) {
+      const counts = asSqliteDb(db).selectFrom('roster_contact_counts').where('contacts', '>', 0);
+      const [top, all] = await Promise.all([
+        counts.select(['project_id', 'contacts']).orderBy('contacts', 'desc').limit(limit).execute(),
+        counts
+          .select((eb) => [
+            eb.fn.coalesce(eb.fn.sum<number>('contacts'), sql<number>`0`).as('contacts'),
+            eb.fn.countAll<number>().as('projects'),
+          ])
+          .executeTakeFirstOrThrow(),
+      ]);
+      return {
+        top: top.map((row) => ({ projectId: row.project_id, contacts: Number(row.contacts) })),
+        contacts: Number(all.contacts),
+        projects: Number(all.projects),
+      };
+    },
+
     async search(db, term) {
       if (!options.substringIndex || [...term].length < 3) return null;
       await sync(db);

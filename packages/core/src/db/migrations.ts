@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type RosterLogger, silentLogger } from '../operations/logger.js';
 import type { DialectInfo } from './dialect.js';
 import { migration0001Initial } from './migrations/0001-initial.js';
 import { migration0002EventsSegments } from './migrations/0002-events-segments.js';
@@ -36,6 +37,11 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
   };
 }
 
+/** The names of the migrations this build runs on `dialect`, as `roster_migrations` records them. */
+export function migrationNames(dialect: DialectInfo): string[] {
+  return Object.keys(migrations(dialect));
+}
+
 class InCodeProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectInfo) {}
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -44,7 +50,11 @@ class InCodeProvider implements MigrationProvider {
 }
 
 /** Brings the schema up to date. Safe to call on every start and from several processes. */
-export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Promise<void> {
+export async function migrateToLatest(
+  db: Kysely<any>,
+  dialect: DialectInfo,
+  logger: RosterLogger = silentLogger,
+): Promise<void> {
   // Kysely looks for its migration tables in every schema unless told which: on PostgreSQL pin them
   // to the schema roster works in, so another schema's roster (or a parallel test) is not mistaken for ours.
   const schema =
@@ -70,8 +80,12 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectInfo): Pr
   for (let retry = 0; retry < 5 && results === undefined && isOtherSchemaDropped(error, schema); retry++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
+  for (const result of results ?? []) {
+    if (result.status === 'Success') logger.info({ migration: result.migrationName }, 'migration applied');
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    logger.error({ migration: failed }, 'migration failed');
     throw new Error(
       `roster: database migration ${failed} failed: ${String((error as Error)?.message ?? error)}`,
       {

@@ -6,6 +6,7 @@ import type { StopListening } from '../db/postgres-listener.js';
 import type { Db, JobRow } from '../db/schema.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
+import type { JobRunEvent } from '../operations/telemetry.js';
 import { keysetPage } from '../paging.js';
 import type { ServiceDeps } from '../service-deps.js';
 import * as store from './job-store.js';
@@ -114,6 +115,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
   const alarms = new Set<NodeJS.Timeout>();
   let stopListening: StopListening | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  /** When (Date.now) the started runner last finished a look for due jobs (readiness). */
+  let lastPollAt = 0;
 
   const now = () => isoNow(clock);
   /**
@@ -272,6 +275,28 @@ export function createJobRunner(deps: JobRunnerDeps) {
     active.set(job.id, job);
     startHeartbeat();
     const signal = abort.signal;
+    const startedAt = performance.now();
+    const report = (outcome: JobRunEvent['outcome'], error?: string) => {
+      const event: JobRunEvent = {
+        kind: 'job',
+        type: job.type,
+        jobId: job.id,
+        projectId: job.projectId,
+        outcome,
+        durationMs: performance.now() - startedAt,
+      };
+      const telemetry = deps.telemetry;
+      if (!telemetry) return;
+      telemetry.emit(event);
+      const fields = {
+        job: { id: job.id, type: job.type, attempt: job.attempts, outcome },
+        projectId: job.projectId,
+        durationMs: Math.round(event.durationMs),
+      };
+      if (outcome === 'failed') telemetry.logger.warn({ ...fields, error }, 'job failed');
+      else if (outcome === 'retrying') telemetry.logger.warn({ ...fields, error }, 'job failed, will retry');
+      else telemetry.logger.info(fields, `job ${outcome}`);
+    };
     try {
       const result = await definition.run(contextFor(job, signal));
       const completed = definition.completedIn
@@ -281,13 +306,18 @@ export function createJobRunner(deps: JobRunnerDeps) {
             return done;
           })
         : await store.completeJob(db, dialect, job.id, workerId, result ?? null, now());
+      report(completed ? 'completed' : 'interrupted');
       if (completed) {
         deps.changes?.committed();
         await finished(definition, job);
       }
     } catch (error) {
-      if (error instanceof JobLockLostError) return; // another worker owns it now
+      if (error instanceof JobLockLostError) {
+        report('interrupted');
+        return; // another worker owns it now
+      }
       if (error instanceof JobInterruptedError || (signal.aborted && !isRosterError(error))) {
+        report('interrupted');
         // Another process may take it over at once.
         if (await store.releaseJob(db, job.id, workerId, now())) await store.notifyJobsQueued(db, dialect);
         return;
@@ -306,6 +336,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
               return done;
             })
           : await store.failJob(db, job.id, workerId, message, retryAt, now());
+      report(retryAt === null ? 'failed' : 'retrying', message);
       if (failed && retryAt === null) {
         deps.changes?.committed();
         if (definition.failedIn) wake(); // its failedIn may have queued jobs in its transaction
@@ -344,6 +375,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
           },
         );
       } while (wanted && allLanes().some(hasRoom));
+      lastPollAt = Date.now();
     } finally {
       filling = false;
     }
@@ -615,6 +647,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (started) return;
       started = true;
       stopping = false;
+      lastPollAt = Date.now();
       abort = new AbortController();
       await runner.releaseStale();
       await runner.cleanup();
@@ -656,6 +689,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
     /** True while started (background mode). */
     get running(): boolean {
       return started;
+    },
+
+    /** When (ms since the epoch) the started runner last finished a look for due jobs. */
+    get lastPollAt(): number {
+      return lastPollAt;
     },
 
     /** Number of jobs this process is running right now. */

@@ -410,6 +410,39 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
     });
   }
 
+  /** Tells the telemetry (metrics, a log line) how an attempt went. */
+  function reportAttempt(
+    delivery: WebhookDeliveryRow,
+    outcome: AttemptOutcome,
+    status: WebhookDeliveryRow['status'] | undefined,
+  ): void {
+    const telemetry = deps.telemetry;
+    if (!telemetry) return;
+    const result = outcome.ok ? 'succeeded' : status === 'pending' ? 'retrying' : 'failed';
+    telemetry.emit({
+      kind: 'webhook_delivery',
+      projectId: delivery.project_id,
+      endpointId: delivery.endpoint_id,
+      deliveryId: delivery.id,
+      outcome: result,
+      statusCode: outcome.statusCode,
+      latencyMs: outcome.latencyMs,
+    });
+    const fields = {
+      webhook: {
+        deliveryId: delivery.id,
+        endpointId: delivery.endpoint_id,
+        eventType: delivery.event_type,
+        outcome: result,
+        statusCode: outcome.statusCode,
+      },
+      projectId: delivery.project_id,
+      durationMs: outcome.latencyMs,
+    };
+    if (outcome.ok) telemetry.logger.info(fields, 'webhook delivered');
+    else telemetry.logger.warn({ ...fields, error: outcome.error }, 'webhook delivery failed');
+  }
+
   /** The job that makes one attempt of one delivery. */
   const job: JobDefinition<WebhookDeliveryJobPayload, { skipped?: string; status?: string }> = {
     type: WEBHOOK_DELIVERY_JOB_TYPE,
@@ -443,6 +476,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
       const startedAt = now();
       const outcome = await attempt(delivery, endpoint);
       const after = await record(delivery, ctx.job.id, startedAt, outcome);
+      reportAttempt(delivery, outcome, after?.status);
       // A retry queued in the transaction: make this process's runner see it when it is due.
       jobs.wake();
       if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
