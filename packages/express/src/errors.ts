@@ -1,4 +1,4 @@
-import { type FieldIssue, isRosterError, type RosterErrorCode } from '@roster/core';
+import { type FieldIssue, isRosterError, type RosterErrorCode, type RosterLogger } from '@roster/core';
 
 /**
  * Why a request was refused before reaching core: no key, not the Bearer scheme, a key of the wrong
@@ -67,6 +67,8 @@ export interface HttpError {
   reason?: AuthFailureReason;
   /** Seconds the client should wait before trying again (429 only; also sent as `Retry-After`). */
   retryAfterSeconds?: number;
+  /** The request's id (`X-Request-Id`), for the dialects whose error body has room for it. */
+  requestId?: string | undefined;
 }
 
 /** An unknown route under a dialect router's paths. */
@@ -190,4 +192,9 @@ export function classifyError(error: unknown, log: (error: unknown) => void): Ht
 /** Default logger for unexpected errors: one line with the stack to stderr, nothing to the client. */
 export function logUnexpected(error: unknown): void {
   console.error('[roster] unexpected error:', error);
+}
+
+/** The default `onError` of a router: the logger's error line when it has one, else `logUnexpected`. */
+export function unexpectedErrorLogger(logger: RosterLogger | undefined): (error: unknown) => void {
+  return logger ? (error) => logger.error({ err: error }, 'unexpected error') : logUnexpected;
 }

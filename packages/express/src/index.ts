@@ -15,6 +15,23 @@ export {
   RateLimitedError,
   STATUS_BY_CODE,
 } from './errors.js';
+export {
+  createMetrics,
+  MAX_TOP_PROJECTS,
+  type MetricsOptions,
+  type RosterMetrics,
+} from './observability/metrics.js';
+export { readinessHandler } from './observability/readiness.js';
+export {
+  type ObservedRequest,
+  type ObserveOptions,
+  observeRequests,
+  REQUEST_ID_HEADER,
+  type RequestRecorder,
+  type RosterDialect,
+  requestIdOf,
+  routePatternOf,
+} from './observability/request-observer.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
 export { rosterOpenApi } from './openapi/roster.js';
 export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';

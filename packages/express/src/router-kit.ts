@@ -9,6 +9,7 @@ import express, {
 } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from './auth.js';
 import { classifyError, type HttpError, RouteNotFoundError } from './errors.js';
+import { requestIdOf } from './observability/request-observer.js';
 
 /**
  * Headers on every answer of a dialect router, errors included: answers carry personal data, so no
@@ -187,7 +188,7 @@ export function finishDialectRouter(
     // answer, so a client that keeps sending (or stalls) holds neither memory nor a socket.
     if (!req.complete) res.setHeader('connection', 'close');
     if (http.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(http.retryAfterSeconds));
-    res.status(http.status).json(render(http));
+    res.status(http.status).json(render({ ...http, requestId: requestIdOf(res) }));
   };
   router.use(handleError);
 }

@@ -234,6 +234,7 @@ describeEachDialect('dashboard and management routes', (dialect) => {
             code: 'RATE_LIMIT_EXCEEDED',
             message: expect.stringContaining('Too many sign-ins with a wrong key'),
             statusCode: 429,
+            requestId: expect.any(String),
             details: { retryAfter: Number(refused.headers['retry-after']) },
           },
           timestamp: ISO,

@@ -38,7 +38,14 @@ function envelope(dialect: 'plunk' | 'unosend', status: number) {
         success: false,
         error: expect.objectContaining({ statusCode: status, message: expect.any(String) }),
       })
-    : { error: { code: status, type: expect.any(String), message: expect.any(String) } };
+    : {
+        error: {
+          code: status,
+          type: expect.any(String),
+          message: expect.any(String),
+          request_id: expect.any(String),
+        },
+      };
 }
 
 /**

@@ -9,7 +9,13 @@ import { closeServed, ISO, type Listening, listen, type ServedRoster, twoProject
 export function plunkError(code: string, statusCode: number, errors?: { field: string; message: string }[]) {
   return {
     success: false,
-    error: { code, message: expect.any(String), statusCode, ...(errors ? { errors } : {}) },
+    error: {
+      code,
+      message: expect.any(String),
+      statusCode,
+      requestId: expect.any(String),
+      ...(errors ? { errors } : {}),
+    },
     timestamp: ISO,
   };
 }

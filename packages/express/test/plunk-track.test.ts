@@ -192,6 +192,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
           code: 'IDEMPOTENCY_KEY_REUSED',
           message: expect.any(String),
           statusCode: 409,
+          requestId: expect.any(String),
           details: {
             key: 'order-1',
             originalRequest: 'POST /api/v1/track',
@@ -283,6 +284,7 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
             code: 'RATE_LIMIT_EXCEEDED',
             message: expect.any(String),
             statusCode: 429,
+            requestId: expect.any(String),
             details: { retryAfter: 2 },
           },
           timestamp: ISO,

@@ -23,7 +23,7 @@ export async function startUnosend(dialect: TestDialect = 'sqlite'): Promise<Uno
 
 /** Unosend's error envelope. */
 export function unosendError(type: string, code: number, message: unknown = expect.any(String)) {
-  return { error: { message, code, type } };
+  return { error: { message, code, type, request_id: expect.any(String) } };
 }
 
 /**

@@ -1,11 +1,15 @@
-import type { Roster } from '@roster/core';
+import type { ReadyOptions, Roster, RosterLogger } from '@roster/core';
 import {
   createPlunkRouter,
   createResendRouter,
   createRosterRouter,
   createUnosendRouter,
   dashboard,
+  observeRequests,
   plunkOpenApi,
+  type RequestRecorder,
+  readinessHandler,
+  requestIdOf,
   rosterOpenApi,
   type TrackRateLimit,
   toPlunkErrorBody,
@@ -46,6 +50,21 @@ export interface ServerAppOptions {
    * @default false (the socket's peer is the client; forwarded headers are ignored)
    */
   trustProxy?: TrustProxy;
+  /**
+   * One line per answered request (request id, method, route pattern, status, duration, project
+   * id), and unexpected errors: a pino logger or anything with pino's `error`, `warn`, `info`,
+   * `debug`. `GET /health` and `GET /readyz` are logged at debug level.
+   * @default none (unexpected errors go to `onError`)
+   */
+  logger?: RosterLogger;
+  /** Records request counts and durations (`createMetrics(roster)` of `@roster/express`). @default none */
+  metrics?: RequestRecorder;
+  /**
+   * What `GET /readyz` checks (`roster.health.ready(readiness)`): pass `{ jobRunner: true }` when
+   * this process runs the jobs.
+   * @default {} (the database and the migrations)
+   */
+  readiness?: ReadyOptions;
 }
 
 /** The values of Express's `trust proxy` setting that roster takes. */
@@ -72,7 +91,11 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
     }
   }
   const jsonLimit = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
+  const { logger } = options;
+  // Every answer gets an `X-Request-Id`; with a logger or metrics, every answer is recorded once.
+  app.use(observeRequests('none', { logger, metrics: options.metrics }));
   const plunk = createPlunkRouter(roster, {
+    logger,
     onError: options.onError,
     jsonLimit,
     trackJsonLimit: options.trackJsonLimitBytes,
@@ -87,9 +110,12 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
     if (isPlunkRootPath(path)) plunk(req, res, next);
     else next();
   });
+  // Liveness: answers while the process does, without asking the database.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Readiness: the database answers, the migrations ran (and, when asked, the job runner is alive).
+  app.get('/readyz', readinessHandler(roster, options.readiness));
   // The APIs' OpenAPI 3.1 documents, generated from the schemas the server validates with.
   app.get('/openapi/plunk.json', (_req, res) => {
     res.json(plunkOpenApi(roster.options.limits));
@@ -101,16 +127,17 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
     res.json(rosterOpenApi());
   });
   // The web dashboard (sign-in with a secret key) and roster's own management API.
-  if (options.dashboard !== false) app.use('/dashboard', dashboard(roster, { onError: options.onError }));
-  app.use('/roster', createRosterRouter(roster, { onError: options.onError }));
+  if (options.dashboard !== false)
+    app.use('/dashboard', dashboard(roster, { logger, onError: options.onError }));
+  app.use('/roster', createRosterRouter(roster, { logger, onError: options.onError }));
   // Resend's API lives under /resend (`new Resend('re_…', { baseUrl: '<server>/resend' })`); anything
   // else under it is an unknown Resend route, answered in Resend's error shape.
-  app.use('/resend', createResendRouter(roster, { onError: options.onError, jsonLimit }));
+  app.use('/resend', createResendRouter(roster, { logger, onError: options.onError, jsonLimit }));
   app.use('/resend', (req, res) => {
     res.status(404).json(toResendErrorBody(routeNotFound(req.method, req.originalUrl)));
   });
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
-  app.use('/v1', createUnosendRouter(roster, { onError: options.onError, jsonLimit }));
+  app.use('/v1', createUnosendRouter(roster, { logger, onError: options.onError, jsonLimit }));
   // Anything else under /v1 is an unknown Unosend route, answered in Unosend's error envelope, except
   // Plunk's `/v1/track`, which the Plunk router below serves.
   app.use('/v1', (req, res, next) => {
@@ -118,11 +145,11 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
       next();
       return;
     }
-    res.status(404).json(toUnosendErrorBody(routeNotFound(req.method, req.originalUrl)));
+    res.status(404).json(toUnosendErrorBody(routeNotFound(req.method, req.originalUrl, requestIdOf(res))));
   });
   app.use(plunk);
   app.use((req, res) => {
-    res.status(404).json(toPlunkErrorBody(routeNotFound(req.method, req.originalUrl)));
+    res.status(404).json(toPlunkErrorBody(routeNotFound(req.method, req.originalUrl, requestIdOf(res))));
   });
   return app;
 }
@@ -135,12 +162,13 @@ function isPlunkRootPath(path: string): boolean {
   return false;
 }
 
-function routeNotFound(method: string, url: string) {
+function routeNotFound(method: string, url: string, requestId?: string) {
   const path = url.split('?')[0] ?? url;
   return {
     status: 404,
     code: 'route_not_found' as const,
     message: `Route ${method} ${path} not found`,
     issues: [],
+    requestId,
   };
 }

@@ -81,7 +81,12 @@ describe('unknown routes', () => {
       const res = await fetch(`${server.url}${path}?x=1`, { method: 'POST' });
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({
-        error: { message: `Route POST ${path} not found`, code: 404, type: 'not_found' },
+        error: {
+          message: `Route POST ${path} not found`,
+          code: 404,
+          type: 'not_found',
+          request_id: expect.any(String),
+        },
       });
     }
   });
@@ -91,7 +96,12 @@ describe('unknown routes', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
       success: false,
-      error: { code: 'NOT_FOUND', message: 'Route GET /nope not found', statusCode: 404 },
+      error: {
+        code: 'NOT_FOUND',
+        message: 'Route GET /nope not found',
+        statusCode: 404,
+        requestId: expect.any(String),
+      },
       timestamp: expect.any(String),
     });
   });

@@ -70,6 +70,7 @@ describe('private webhook targets (CLI)', () => {
         code: 'VALIDATION_ERROR',
         message: `url: ${message}`,
         statusCode: 400,
+        requestId: expect.any(String),
         errors: [{ field: 'url', message, code: 'private_target' }],
       },
       timestamp: expect.any(String),

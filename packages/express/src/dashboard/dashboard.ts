@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Roster } from '@roster/core';
+import type { Roster, RosterLogger } from '@roster/core';
 import { RosterError } from '@roster/core';
 import { dashboardAssetsDir } from '@roster/dashboard';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ResolveProject } from '../auth.js';
-import { forbidden, HttpAuthError, logUnexpected, unauthorized } from '../errors.js';
+import { forbidden, HttpAuthError, unauthorized, unexpectedErrorLogger } from '../errors.js';
+import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { createPlunkRouter } from '../plunk/router.js';
 import { createRosterRouter } from '../roster/router.js';
@@ -46,6 +47,10 @@ export interface DashboardOptions {
    * @default logs to stderr
    */
   onError?: (error: unknown) => void;
+  /** Writes one line per answered request (pino-compatible logger). @default none */
+  logger?: RosterLogger | undefined;
+  /** Records request counts and durations (`createMetrics(roster)`). @default none */
+  metrics?: RequestRecorder | undefined;
 }
 
 /** The header every state-changing dashboard request must carry (a cross-site form or fetch cannot). */
@@ -94,7 +99,8 @@ function csrfGuard(req: Request, _res: Response, next: NextFunction) {
  */
 export function dashboard(roster: Roster, options: DashboardOptions = {}): Router {
   const router = express.Router();
-  const onError = options.onError ?? logUnexpected;
+  router.use('/', observeRequests('dashboard', options));
+  const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   const assetsDir = options.assetsDir ?? dashboardAssetsDir;
   const sessions = createSessionStore(
     options.sessionTtlMs ?? 12 * 60 * 60 * 1000,

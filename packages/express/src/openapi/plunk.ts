@@ -67,6 +67,8 @@ export const plunkErrorSchema = z.object({
     code: z.string(),
     message: z.string(),
     statusCode: z.int(),
+    /** The request's id, as in the `X-Request-Id` header. */
+    requestId: z.string().optional(),
     errors: z.array(fieldIssueSchema).optional(),
     /**
      * IDEMPOTENCY_KEY_REUSED: the first request that used the key. RATE_LIMIT_EXCEEDED: the

@@ -80,7 +80,13 @@ export const unosendUpdatedAudienceSchema = z.object({
 });
 
 export const unosendErrorSchema = z.object({
-  error: z.object({ message: z.string(), code: z.int(), type: z.string() }),
+  error: z.object({
+    message: z.string(),
+    code: z.int(),
+    type: z.string(),
+    /** roster's addition: the request's id, as in the `X-Request-Id` header. */
+    request_id: z.string().optional(),
+  }),
 });
 
 const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });

@@ -69,6 +69,7 @@ export function toPlunkErrorBody(error: HttpError) {
       code: plunkErrorCode(error),
       message: error.message,
       statusCode: error.status,
+      ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
       ...(error.issues.length > 0 ? { errors: error.issues } : {}),
       ...(details === undefined ? {} : { details }),
     },
@@ -80,13 +81,17 @@ export function toPlunkErrorBody(error: HttpError) {
  * Plunk's 409 for a reused Idempotency-Key: its envelope, with the first request's details (never
  * a replay of its answer).
  */
-export function toPlunkKeyReusedBody(holder: Extract<PlunkErrorDetails, { key: string }>) {
+export function toPlunkKeyReusedBody(
+  holder: Extract<PlunkErrorDetails, { key: string }>,
+  requestId?: string | undefined,
+) {
   return {
     success: false as const,
     error: {
       code: 'IDEMPOTENCY_KEY_REUSED',
       message: 'This Idempotency-Key has already been used for another request',
       statusCode: 409,
+      ...(requestId === undefined ? {} : { requestId }),
       details: holder,
       suggestion: 'Generate a new Idempotency-Key for each distinct request.',
     },

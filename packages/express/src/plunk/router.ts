@@ -1,7 +1,8 @@
-import type { Roster } from '@roster/core';
+import type { Roster, RosterLogger } from '@roster/core';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
-import { logUnexpected } from '../errors.js';
+import { unexpectedErrorLogger } from '../errors.js';
+import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import {
@@ -49,6 +50,10 @@ export interface PlunkRouterOptions {
    * @default logs to stderr
    */
   onError?: (error: unknown) => void;
+  /** Writes one line per answered request (pino-compatible logger). @default none */
+  logger?: RosterLogger | undefined;
+  /** Records request counts and durations (`createMetrics(roster)`). @default none */
+  metrics?: RequestRecorder | undefined;
 }
 
 const DEFAULT_LIMIT = 20;
@@ -92,7 +97,8 @@ function plunkContactPatch(body: Record<string, unknown>) {
 
 export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = {}): Router {
   const router = express.Router();
-  const onError = options.onError ?? logUnexpected;
+  router.use(['/contacts', '/segments', '/v1'], observeRequests('plunk', options));
+  const onError = options.onError ?? unexpectedErrorLogger(options.logger);
 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
 

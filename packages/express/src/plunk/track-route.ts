@@ -2,6 +2,7 @@ import type { Roster } from '@roster/core';
 import express, { type RequestHandler, type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { RateLimitedError, unauthorized } from '../errors.js';
+import { requestIdOf } from '../observability/request-observer.js';
 import { createTokenBuckets, retryAfterSeconds } from '../rate-limit.js';
 import { privateAnswers, requireObject } from '../router-kit.js';
 import { toPlunkKeyReusedBody } from './plunk-format.js';
@@ -61,7 +62,7 @@ function idempotency(roster: Roster): RequestHandler {
     const path = `${req.baseUrl}${req.path}`;
     const claim = await roster.idempotency.claim(projectId, key, req.method, path);
     if (!claim.claimed) {
-      res.status(409).json(toPlunkKeyReusedBody(claim.holder));
+      res.status(409).json(toPlunkKeyReusedBody(claim.holder, requestIdOf(res)));
       return;
     }
     // Settle before the answer leaves: a client that got its answer and retries at once must see

@@ -1,7 +1,8 @@
-import type { Roster } from '@roster/core';
+import type { Roster, RosterLogger } from '@roster/core';
 import express, { type RequestHandler, type Router } from 'express';
 import { authenticate, type ResolveProject } from '../auth.js';
-import { logUnexpected, unauthorized } from '../errors.js';
+import { unauthorized, unexpectedErrorLogger } from '../errors.js';
+import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { finishDialectRouter, jsonBodies, privateAnswers } from '../router-kit.js';
 import { registerResendContactRoutes } from './contact-routes.js';
 import { registerResendPropertyRoutes } from './property-routes.js';
@@ -25,6 +26,10 @@ export interface ResendRouterOptions {
    * @default logs to stderr
    */
   onError?: (error: unknown) => void;
+  /** Writes one line per answered request (pino-compatible logger). @default none */
+  logger?: RosterLogger | undefined;
+  /** Records request counts and durations (`createMetrics(roster)`). @default none */
+  metrics?: RequestRecorder | undefined;
 }
 
 /** The key prefix Resend's keys have, and the only one this router accepts. */
@@ -53,7 +58,8 @@ const resendKeysOnly: RequestHandler = (req, _res, next) => {
  */
 export function createResendRouter(roster: Roster, options: ResendRouterOptions = {}): Router {
   const router = express.Router();
-  const onError = options.onError ?? logUnexpected;
+  router.use(RESEND_ROUTE_PATHS, observeRequests('resend', options));
+  const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   const auth = options.resolveProject
     ? [authenticate(roster, { resolveProject: options.resolveProject })]
     : [resendKeysOnly, authenticate(roster)];

@@ -1,10 +1,11 @@
-import type { Roster } from '@roster/core';
+import type { Roster, RosterLogger } from '@roster/core';
 import { csvDataType, RosterError } from '@roster/core';
 import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/internal';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
-import { logUnexpected } from '../errors.js';
+import { unexpectedErrorLogger } from '../errors.js';
 import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../export-stream.js';
+import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import {
   finishDialectRouter,
@@ -26,6 +27,10 @@ export interface RosterRouterOptions {
    * @default logs to stderr
    */
   onError?: (error: unknown) => void;
+  /** Writes one line per answered request (pino-compatible logger). @default none */
+  logger?: RosterLogger | undefined;
+  /** Records request counts and durations (`createMetrics(roster)`). @default none */
+  metrics?: RequestRecorder | undefined;
 }
 
 /** The paths the management router serves, relative to where it is mounted. */
@@ -100,7 +105,8 @@ function queryNumber(value: unknown): number | string | undefined {
  */
 export function createRosterRouter(roster: Roster, options: RosterRouterOptions = {}): Router {
   const router = express.Router();
-  const onError = options.onError ?? logUnexpected;
+  router.use(ROSTER_ROUTE_PATHS, observeRequests('roster', options));
+  const onError = options.onError ?? unexpectedErrorLogger(options.logger);
 
   router.use(ROSTER_ROUTE_PATHS, secretKeyRoutes(roster, options.resolveProject, '16kb'));
 

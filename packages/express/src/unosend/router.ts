@@ -1,7 +1,9 @@
+import type { RosterLogger } from '@roster/core';
 import { checkEmail, type Roster, RosterError } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
-import { logUnexpected } from '../errors.js';
+import { unexpectedErrorLogger } from '../errors.js';
+import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import {
   finishDialectRouter,
   jsonBodies,
@@ -39,6 +41,10 @@ export interface UnosendRouterOptions {
    * @default logs to stderr
    */
   onError?: (error: unknown) => void;
+  /** Writes one line per answered request (pino-compatible logger). @default none */
+  logger?: RosterLogger | undefined;
+  /** Records request counts and durations (`createMetrics(roster)`). @default none */
+  metrics?: RequestRecorder | undefined;
 }
 
 /** Unosend's page size rules: default 50, larger values are clamped to 100. */
@@ -62,7 +68,8 @@ function unosendContactPatch(body: Record<string, unknown>) {
 
 export function createUnosendRouter(roster: Roster, options: UnosendRouterOptions = {}): Router {
   const router = express.Router();
-  const onError = options.onError ?? logUnexpected;
+  router.use(['/contacts', '/audiences'], observeRequests('unosend', options));
+  const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   const importWaitMs = options.importWaitMs ?? 5000;
 
   // The CSV of an import travels inside the JSON body (as text, or base64 as the SDK's docs show).

@@ -114,5 +114,12 @@ export function toUnosendErrorBody(error: HttpError) {
     error.issues.length > 0 && (error.code === 'validation_failed' || error.code === 'invalid_cursor')
       ? describeIssues(error.issues)
       : error.message;
-  return { error: { message, code: error.status, type: unosendErrorType(error) } };
+  return {
+    error: {
+      message,
+      code: error.status,
+      type: unosendErrorType(error),
+      ...(error.requestId === undefined ? {} : { request_id: error.requestId }),
+    },
+  };
 }

@@ -8,13 +8,44 @@ import {
   DEFAULT_PORT,
   DEFAULT_PROJECT,
   PRIVATE_WEBHOOKS_HINT,
+  parsePort,
   userPath,
 } from '../config.js';
 import { readServeConfig, resolveServeSettings, type ServeFlagValues } from '../config-file.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability.js';
 
 interface ServeFlags extends ServeFlagValues {
   apiKey: string[];
   config?: string;
+  logFormat?: string;
+  logLevel?: string;
+  metricsPort?: string;
+  metricsHost?: string;
+}
+
+/** `--log-format`, `--log-level`, `--metrics-port`, `--metrics-host`, checked before anything starts. */
+function observabilitySettings(flags: ServeFlags, stdoutIsTty: boolean) {
+  const format = flags.logFormat ?? (stdoutIsTty ? 'pretty' : 'json');
+  if (!(LOG_FORMATS as readonly string[]).includes(format))
+    throw new CliError(
+      `--log-format must be one of ${LOG_FORMATS.join(', ')} (got ${JSON.stringify(format)})`,
+    );
+  const level = flags.logLevel ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(level)})`);
+  if (flags.metricsPort !== undefined && !/^\d+$/.test(flags.metricsPort))
+    throw new CliError(
+      `--metrics-port must be a port number from 0 to 65535 (got ${JSON.stringify(flags.metricsPort)})`,
+    );
+  const metricsPort = flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, 0);
+  if (flags.metricsHost !== undefined && metricsPort === undefined)
+    throw new CliError('--metrics-host needs --metrics-port');
+  return {
+    format: format as LogFormat,
+    level: level as LogLevel,
+    metricsPort,
+    metricsHost: flags.metricsHost ?? '127.0.0.1',
+  };
 }
 
 /** Makes sure the default project can be reached: registers `--api-key`s, or mints a first key. */
@@ -42,7 +73,9 @@ Routes:
   /openapi/plunk.json          OpenAPI 3.1 document of the Plunk API (no key)
   /roster/webhooks, ...        roster's management API: keys, imports, webhooks (secret key)
   /openapi/unosend.json        OpenAPI 3.1 document of the Unosend API (no key)
-  /health                      {"status":"ok"} (no key)
+  /health                      {"status":"ok"}: liveness (no key)
+  /readyz                      200 when the database, the migrations and the job runner are ready, else 503 (no key)
+  /metrics                     Prometheus metrics, only on --metrics-port (a listener of its own)
 
 On first start (no key in the database) a key for the "default" project is created and
 printed once; \`roster keys create\` makes more.`,
@@ -89,6 +122,16 @@ printed once; \`roster keys create\` makes more.`,
       `let webhooks go to private, loopback and link-local addresses, for local development and tests (env ${ALLOW_PRIVATE_WEBHOOKS_ENV}=1, config allowPrivateWebhookTargets)`,
     )
     .option(
+      '--log-format <format>',
+      'json (one JSON object per line, the default when stdout is not a terminal) or pretty',
+    )
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics at /metrics on this port, a listener apart from the API (default: none)',
+    )
+    .option('--metrics-host <host>', 'interface of the metrics listener (default 127.0.0.1)')
+    .option(
       '--config <file>',
       'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy and the limits above (flags and env win)',
     )
@@ -107,12 +150,22 @@ printed once; \`roster keys create\` makes more.`,
         allowPrivateWebhookTargets,
         trustProxy,
       } = resolveServeSettings(flags, process.env, file);
+      const observability = observabilitySettings(flags, process.stdout.isTTY === true);
       // Loaded here, not at the top: `roster --help` must not pay for core, Express and the drivers.
-      const [{ createRoster }, { startServer }] = await Promise.all([
+      const [
+        { createRoster },
+        { startServer },
+        { createServerLogger, startMetricsServer },
+        { createMetrics },
+      ] = await Promise.all([
         import('@roster/core'),
         import('../server.js'),
+        import('../observability.js'),
+        import('@roster/express'),
       ]);
+      const logger = createServerLogger({ format: observability.format, level: observability.level });
       const roster = await createRoster({
+        logger,
         database,
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
@@ -122,12 +175,21 @@ printed once; \`roster keys create\` makes more.`,
           concurrency: webhookConcurrency,
         },
       });
+      const metrics =
+        observability.metricsPort === undefined
+          ? undefined
+          : createMetrics(roster, {
+              onError: (error) => logger.warn({ err: error }, 'metrics query failed'),
+            });
       // The port is bound before anything is created (a first key printed by a server that then
       // cannot listen would be lost).
       const running = await startServer({
         roster,
         port,
         host,
+        logger,
+        metrics,
+        readiness: { jobRunner: true },
         jsonLimitBytes: limits.jsonLimitBytes,
         trustProxy,
         trackJsonLimitBytes: limits.trackJsonLimitBytes,
@@ -149,6 +211,27 @@ printed once; \`roster keys create\` makes more.`,
         if (error instanceof RangeError) throw new CliError(error.message.replace(/^roster: /, ''));
         throw error;
       });
+      const metricsServer =
+        metrics === undefined
+          ? undefined
+          : await startMetricsServer(metrics, {
+              port: observability.metricsPort!,
+              host: observability.metricsHost,
+            }).catch(async (error: unknown) => {
+              await running.close();
+              await roster.close();
+              const code = (error as { code?: unknown }).code;
+              const where = `${observability.metricsHost}:${observability.metricsPort}`;
+              if (code === 'EADDRINUSE')
+                throw new CliError(`metrics port ${where} is in use; try --metrics-port`);
+              if (code === 'EACCES')
+                throw new CliError(`metrics port ${where} needs privileges; try --metrics-port`);
+              if (code === 'EADDRNOTAVAIL')
+                throw new CliError(
+                  `cannot listen on metrics host ${observability.metricsHost}; try --metrics-host`,
+                );
+              throw error;
+            });
       await ensureKeys(roster, apiKeys, (line) => console.log(line));
       await roster.jobs.start();
 
@@ -158,13 +241,17 @@ printed once; \`roster keys create\` makes more.`,
         stopping = true;
         console.log(`${signal} received: finishing in-flight requests`);
         await running.close();
+        await metricsServer?.close();
+        metrics?.close();
         await roster.close();
+        logger.flush();
         console.log('roster stopped');
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       // Printed last: whoever waits for this line may signal right away.
+      if (metricsServer) console.log(`roster metrics on ${metricsServer.url}`);
       console.log(`roster listening on ${running.url}`);
     });
 }
