@@ -24,6 +24,7 @@ import { jobsSuite } from './suites/jobs.js';
 import { migrateSuite } from './suites/migrate.js';
 import { millionSuite } from './suites/million.js';
 import { pgOutboxSuite } from './suites/pg-outbox.js';
+import { observabilitySuite } from './suites/observability.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 import { segmentsSuite } from './suites/segments.js';
 import { webhooksSuite } from './suites/webhooks.js';
@@ -41,6 +42,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   webhooks: webhooksSuite,
   claim: claimSuite(),
   migrate: migrateSuite,
+  observability: observabilitySuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');

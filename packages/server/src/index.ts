@@ -5,6 +5,15 @@ export {
   type TrustProxy,
 } from './app.js';
 export {
+  createServerLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  type ServerLogger,
+  type ServerLoggerOptions,
+} from './observability.js';
+export {
   type RunningServer,
   SERVER_LIMIT_DEFAULTS,
   type ServerLimits,
