@@ -10,7 +10,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The logger `roster serve` passes to core and the routers. */
+/** The logger `roster serve` passes to core and the routers (a pino logger). */
 export interface ServerLogger extends RosterLogger {
   /** Writes out what is buffered (before the process exits). */
   flush(): void;
@@ -65,16 +65,15 @@ export function createServerLogger(options: ServerLoggerOptions): ServerLogger {
   const base = { level: options.level, base: { pid: process.pid } };
   if (options.format === 'json') {
     const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
-    const logger = pino(base, destination);
-    return Object.assign(logger, { flush: () => logger.flush() });
+    return pino(base, destination);
   }
   const out = options.destination ?? process.stdout;
-  const logger = pino(base, {
+  // pino's own `flush()` flushes a stream that has one, and does nothing for this one.
+  return pino(base, {
     write(line: string) {
       out.write(prettyLine(line));
     },
   });
-  return Object.assign(logger, { flush: () => {} });
 }
 
 /** The separate listener of `--metrics-port`: `GET /metrics` only. */
