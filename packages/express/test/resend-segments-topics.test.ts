@@ -137,6 +137,33 @@ describeEachDialect('Resend segments, audiences, topics and contact properties',
       expect((await call('GET', `/contacts/${dee}`)).status).toBe(404);
     });
 
+    it("refuses a dynamic segment's id everywhere as a missing one, and never deletes it", async () => {
+      const dynamic = await dynamicSegment();
+      const notFound = resendError(404, 'not_found', 'Segment not found');
+      await call('POST', '/contacts', { email: 'a@example.com' });
+      for (const path of [
+        `/segments/${dynamic.id}`,
+        `/audiences/${dynamic.id}`,
+        `/contacts?segment_id=${dynamic.id}`,
+        `/contacts?audience_id=${dynamic.id}`,
+        `/segments/${dynamic.id}/contacts`,
+        `/audiences/${dynamic.id}/contacts`,
+        `/audiences/${dynamic.id}/contacts/a@example.com`,
+      ]) {
+        expect({ path, body: (await call('GET', path)).body }).toEqual({ path, body: notFound });
+      }
+      expect((await call('POST', `/contacts/a@example.com/segments/${dynamic.id}`)).body).toEqual(notFound);
+      expect((await call('DELETE', `/contacts/a@example.com/segments/${dynamic.id}`)).body).toEqual(notFound);
+      expect((await call('DELETE', `/audiences/${dynamic.id}/contacts/a@example.com`)).body).toEqual(
+        notFound,
+      );
+      for (const collection of ['segments', 'audiences']) {
+        const deleted = await call('DELETE', `/${collection}/${dynamic.id}`);
+        expect(deleted.body).toEqual({ object: collection.slice(0, -1), id: dynamic.id, deleted: true });
+      }
+      expect((await s.roster.segments.get(s.projectId, dynamic.id)).type).toBe('DYNAMIC');
+    });
+
     it('lists only static segments at /segments and /audiences', async () => {
       await dynamicSegment();
       const list = (await call('POST', '/segments', { name: 'List' })).body;

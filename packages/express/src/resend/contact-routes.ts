@@ -10,6 +10,7 @@ import {
   cursorParams,
   limitParam,
   segmentIdsOf,
+  staticSegmentOf,
   subscribedOf,
 } from './resend-params.js';
 
@@ -46,7 +47,7 @@ export async function listContacts(roster: Roster, req: Request, res: Response, 
   const { after, before } = cursorParams(req.query as Record<string, unknown>);
   let filter: ReturnType<typeof inSegment> | undefined;
   if (segmentId !== undefined) {
-    await roster.segments.get(projectId, segmentId);
+    await staticSegmentOf(roster, projectId, segmentId);
     filter = inSegment(segmentId);
   }
   let data: Contact[];
@@ -149,7 +150,7 @@ export async function deleteContact(roster: Roster, req: Request, res: Response)
 /** `GET /audiences/{id}/contacts/{id_or_email}`: the contact, `not_found` unless it is a member of the audience. */
 export async function getAudienceContact(roster: Roster, req: Request, res: Response) {
   const projectId = projectIdOf(res);
-  const audience = await roster.segments.get(projectId, req.params.audienceId as string);
+  const audience = await staticSegmentOf(roster, projectId, req.params.audienceId as string);
   const contact = await contactOf(roster, projectId, req.params.id as string);
   const segments = await roster.segments.ofContact(projectId, contact.id);
   if (!segments.some((segment) => segment.id === audience.id)) {
@@ -165,8 +166,7 @@ export async function getAudienceContact(roster: Roster, req: Request, res: Resp
  */
 export async function removeAudienceContact(roster: Roster, req: Request, res: Response) {
   const projectId = projectIdOf(res);
-  const audienceId = req.params.audienceId as string;
-  await roster.segments.get(projectId, audienceId);
+  const audienceId = (await staticSegmentOf(roster, projectId, req.params.audienceId as string)).id;
   const ref = req.params.id as string;
   let contact: Contact | undefined;
   try {

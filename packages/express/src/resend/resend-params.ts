@@ -6,6 +6,7 @@ import {
   normaliseEmail,
   type Roster,
   RosterError,
+  type Segment,
 } from '@roster/core';
 import type { Request, Response } from 'express';
 import { firstQueryValue } from '../router-kit.js';
@@ -130,4 +131,14 @@ export async function asTopicsField<T>(fn: () => T | Promise<T>): Promise<T> {
     }));
     throw RosterError.validation(issues);
   }
+}
+
+/**
+ * The STATIC segment (Resend's segments and audiences are lists) `id` names, or `not_found` as for
+ * a missing one: a dynamic (filter) segment's id names nothing on the Resend API.
+ */
+export async function staticSegmentOf(roster: Roster, projectId: string, id: string): Promise<Segment> {
+  const segment = await roster.segments.get(projectId, id);
+  if (segment.type !== 'STATIC') throw RosterError.notFound('segment', 'Segment not found');
+  return segment;
 }

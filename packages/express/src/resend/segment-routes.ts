@@ -5,6 +5,35 @@ import { requireObject } from '../router-kit.js';
 import { listContacts } from './contact-routes.js';
 import { toResendListedSegment, toResendSegment } from './resend-format.js';
 import { contactOf, sendPage } from './resend-params.js';
+import { resendList, toResendListedSegment, toResendSegment } from './resend-format.js';
+import { contactOf, limitParam, staticSegmentOf } from './resend-params.js';
+
+/** A page of a newest-first list by `limit` / `after` / `before` (ids), for lists core answers whole. */
+function pageOf<T extends { id: string }>(
+  items: T[],
+  query: Record<string, unknown>,
+): { data: T[]; hasMore: boolean } {
+  const limit = limitParam(query.limit);
+  const after = typeof query.after === 'string' ? query.after : undefined;
+  const before = typeof query.before === 'string' ? query.before : undefined;
+  if (after !== undefined && before !== undefined) {
+    throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
+  }
+  const cursor = after ?? before;
+  if (cursor !== undefined) {
+    const at = items.findIndex((item) => item.id === cursor.toLowerCase());
+    if (at < 0)
+      throw RosterError.invalidCursor(after !== undefined ? 'after' : 'before', 'an id of this list');
+    if (before !== undefined) {
+      const start = Math.max(0, at - limit);
+      return { data: items.slice(start, at), hasMore: start > 0 };
+    }
+    items = items.slice(at + 1);
+  }
+  return { data: items.slice(0, limit), hasMore: items.length > limit };
+}
+
+export { pageOf };
 
 /**
  * Resend's segments (`/segments`) and legacy audiences (`/audiences`, the same thing): roster's
@@ -28,12 +57,16 @@ export function registerResendSegmentRoutes(router: Router, roster: Roster): voi
       sendPage(req, res, segments, toResendListedSegment);
     });
     router.get(`${collection}/:id`, async (req, res) => {
-      res.json(toResendSegment(await roster.segments.get(projectIdOf(res), req.params.id as string), object));
+      res.json(
+        toResendSegment(await staticSegmentOf(roster, projectIdOf(res), req.params.id as string), object),
+      );
     });
-    // Resend answers `deleted: true` even for a segment it never had (see the recordings).
+    // Resend answers `deleted: true` even for a segment it never had (see the recordings). A
+    // dynamic segment is not one of Resend's: it is left alone, answered as a missing one.
     router.delete(`${collection}/:id`, async (req, res) => {
       const id = req.params.id as string;
       try {
+        await staticSegmentOf(roster, projectIdOf(res), id);
         await roster.segments.delete(projectIdOf(res), id);
       } catch (error) {
         if (!(isRosterError(error) && error.code === 'not_found')) throw error;
@@ -52,14 +85,14 @@ export function registerResendSegmentRoutes(router: Router, roster: Roster): voi
   router.post('/contacts/:id/segments/:segmentId', async (req, res) => {
     const projectId = projectIdOf(res);
     const contact = await contactOf(roster, projectId, req.params.id as string);
-    const segmentId = req.params.segmentId as string;
+    const segmentId = (await staticSegmentOf(roster, projectId, req.params.segmentId as string)).id;
     await roster.segments.addMembers(projectId, segmentId, { emails: [contact.email] });
     res.status(201).json({ id: segmentId });
   });
   router.delete('/contacts/:id/segments/:segmentId', async (req, res) => {
     const projectId = projectIdOf(res);
     const contact = await contactOf(roster, projectId, req.params.id as string);
-    const segmentId = req.params.segmentId as string;
+    const segmentId = (await staticSegmentOf(roster, projectId, req.params.segmentId as string)).id;
     await roster.segments.removeMembers(projectId, segmentId, { emails: [contact.email] });
     res.json({ id: segmentId, deleted: true });
   });
