@@ -41,6 +41,7 @@ export {
   listContactsSchema,
   listOffsetSchema,
   MAX_BULK_CREATE,
+  MAX_CREATE_SEGMENTS,
   MAX_LIST_OFFSET,
   MAX_PAGE_SIZE,
   type StreamContactsInput,

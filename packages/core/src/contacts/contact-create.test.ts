@@ -127,6 +127,81 @@ describeEachDialect('contacts.create and createMany', (dialect) => {
     });
   });
 
+  describe('contacts.create with segmentIds and topics (one transaction)', () => {
+    const listOf = (name: string) => roster.segments.create(projectId, { name, type: 'STATIC' });
+    const topicOf = (name: string) =>
+      roster.topics.create(projectId, { name, defaultSubscription: 'opt_in' });
+    const UNKNOWN = '00000000-0000-7000-8000-000000000000';
+
+    it('creates the contact in its static segments with its topic choices', async () => {
+      const [a, b] = [await listOf('A'), await listOf('B')];
+      const news = await topicOf('News');
+      const contact = await roster.contacts.create(projectId, {
+        email: 'ada@example.com',
+        segmentIds: [a.id, b.id.toUpperCase(), a.id],
+        topics: [{ id: news.id, subscription: 'opt_out' }],
+      });
+      const segments = await roster.segments.ofContact(projectId, contact.id);
+      expect(segments.map((segment) => segment.id).sort()).toEqual([a.id, b.id].sort());
+      expect((await roster.segments.get(projectId, a.id)).memberCount).toBe(1);
+      const topics = await roster.topics.contactTopics(projectId, contact.id);
+      expect(topics.map((topic) => [topic.id, topic.subscription])).toEqual([[news.id, 'opt_out']]);
+    });
+
+    it('leaves no contact, membership or choice behind when a segment is unknown', async () => {
+      const a = await listOf('A');
+      const news = await topicOf('News');
+      const error = await rejection(
+        roster.contacts.create(projectId, {
+          email: 'ada@example.com',
+          segmentIds: [a.id, UNKNOWN],
+          topics: [{ id: news.id, subscription: 'opt_out' }],
+        }),
+      );
+      expect(error.code).toBe('not_found');
+      expect(error.details.resource).toBe('segment');
+      expect(await roster.contacts.findByEmail(projectId, 'ada@example.com')).toBeNull();
+      expect((await roster.segments.get(projectId, a.id)).memberCount).toBe(0);
+      expect((await roster.segments.contacts(projectId, a.id)).data).toEqual([]);
+    });
+
+    it("leaves no contact behind for an unknown topic, a dynamic segment or another project's segment", async () => {
+      const a = await listOf('A');
+      const dynamic = await roster.segments.create(projectId, {
+        name: 'Pro',
+        type: 'DYNAMIC',
+        condition: {
+          logic: 'AND',
+          groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
+        },
+      });
+      const foreign = await roster.segments.create(otherProjectId, { name: 'Theirs', type: 'STATIC' });
+      const topic = await rejection(
+        roster.contacts.create(projectId, {
+          email: 'ada@example.com',
+          segmentIds: [a.id],
+          topics: [{ id: UNKNOWN, subscription: 'opt_in' }],
+        }),
+      );
+      expect([topic.code, topic.details.resource]).toEqual(['not_found', 'topic']);
+      const dyn = await rejection(
+        roster.contacts.create(projectId, { email: 'ada@example.com', segmentIds: [a.id, dynamic.id] }),
+      );
+      expect(dyn.code).toBe('validation_failed');
+      expect(dyn.details.issues).toEqual([
+        { field: 'segmentIds.1', message: expect.stringContaining('static') },
+      ]);
+      const other = await rejection(
+        roster.contacts.create(projectId, { email: 'ada@example.com', segmentIds: [foreign.id] }),
+      );
+      expect(other.code).toBe('not_found');
+      expect(await roster.contacts.findByEmail(projectId, 'ada@example.com')).toBeNull();
+      expect((await roster.segments.get(projectId, a.id)).memberCount).toBe(0);
+      const changes = await roster.changes.list(projectId, {});
+      expect(changes.data.filter((change) => change.type === 'contact.created')).toEqual([]);
+    });
+  });
+
   describe('contacts.createMany', () => {
     it('creates new contacts in the audience and skips existing and repeated emails untouched', async () => {
       const audience = await roster.audiences.create(projectId, { name: 'A' });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { audienceIdSchema } from '../audiences/audience-schemas.js';
 import { checkData, checkText } from '../text-rules.js';
+import { setContactTopicsSchema } from '../topics/topic-schemas.js';
 
 import {
   MAX_EMAIL_LENGTH,
@@ -83,6 +84,9 @@ export const updateContactSchema = z.object({
 export type UpdateContactInput = z.input<typeof updateContactSchema>;
 
 /** A new contact; an email already in the project is a `conflict` (see `contacts.create`). */
+/** Most segments one create may name. */
+export const MAX_CREATE_SEGMENTS = 100;
+
 export const createContactSchema = z.object({
   email: emailSchema,
   /** @default true */
@@ -95,6 +99,23 @@ export const createContactSchema = z.object({
   /** `rules` (default, Plunk's) or `verbatim` (Unosend stores metadata as sent, nulls included). */
   dataMode: z.enum(['rules', 'verbatim']).optional(),
   ...namesAndAudience,
+  firstName: contactNameSchema.nullish(),
+  lastName: contactNameSchema.nullish(),
+  audienceId: audienceIdSchema.nullish(),
+  /**
+   * STATIC segments the new contact joins, written in the same transaction as the contact: an
+   * unknown one is `not_found` (resource `segment`), a dynamic one `validation_failed` naming
+   * `segmentIds.<i>`, and then nothing is created.
+   */
+  segmentIds: z
+    .array(z.string({ error: 'must be a segment id' }), { error: 'must be an array of segment ids' })
+    .max(MAX_CREATE_SEGMENTS, `must contain at most ${MAX_CREATE_SEGMENTS} segments`)
+    .optional(),
+  /**
+   * The new contact's explicit topic subscriptions, written in the same transaction: an unknown
+   * topic is `not_found` (resource `topic`), and then nothing is created.
+   */
+  topics: setContactTopicsSchema.optional(),
 });
 export type CreateContactInput = z.input<typeof createContactSchema>;
 
@@ -106,7 +127,9 @@ export const bulkCreateContactsSchema = z.object({
   /** How every entry's `data` is stored (see `createContactSchema`). @default 'rules' */
   dataMode: z.enum(['rules', 'verbatim']).optional(),
   contacts: z
-    .array(createContactSchema.omit({ audienceId: true, dataMode: true }), { error: 'must be an array' })
+    .array(createContactSchema.omit({ audienceId: true, dataMode: true, segmentIds: true, topics: true }), {
+      error: 'must be an array',
+    })
     .min(1, 'must contain at least one contact')
     .max(MAX_BULK_CREATE, `must contain at most ${MAX_BULK_CREATE} contacts`),
 });

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
-import type { ContactRow, Database, Db } from '../db/schema.js';
+import type { ContactRow, Database, Db, SegmentRow } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -14,7 +14,10 @@ import {
 } from '../properties/property-check.js';
 import { contactFilterSql } from '../segments/contact-filter.js';
 import type { FilterCondition } from '../segments/filter-types.js';
+import { countMembers, enterMembers, findSegment, saveMemberCount } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { topicRows, upsertContactTopics } from '../topics/topic-repository.js';
+import type { TopicSubscription } from '../topics/topic-types.js';
 import { parseInput } from '../validation.js';
 import { recordContactWrite } from './contact-changes.js';
 import {
@@ -120,6 +123,46 @@ export function createContactService(deps: ContactServiceDeps) {
   const writes = deps.writes && !db.isTransaction ? deps.writes : directWrites(db);
   const toContact = (row: ContactRow) => rowToContact(row, dialect);
   const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
+
+  /** Makes the new contact a member of each STATIC segment (see `createContactSchema.segmentIds`). */
+  async function joinSegments(trx: Db, projectId: string, contactId: string, ids: string[], now: string) {
+    const rows: SegmentRow[] = [];
+    for (const [i, id] of ids.entries()) {
+      const row = isUuid(id) ? await findSegment(trx, projectId, id.toLowerCase()) : undefined;
+      if (!row) throw RosterError.notFound('segment');
+      if (row.type !== 'STATIC') {
+        throw RosterError.validation([
+          { field: `segmentIds.${i}`, message: 'must be a static segment (a list), not a dynamic one' },
+        ]);
+      }
+      if (!rows.some((other) => other.id === row.id)) rows.push(row);
+    }
+    for (const row of rows) {
+      await enterMembers(trx, row.id, [contactId], now);
+      await saveMemberCount(trx, row.id, await countMembers(trx, row.id));
+    }
+  }
+
+  /** Sets the new contact's explicit topic subscriptions (see `createContactSchema.topics`). */
+  async function chooseTopics(
+    trx: Db,
+    projectId: string,
+    contactId: string,
+    items: { id: string; subscription: TopicSubscription }[],
+    now: string,
+  ) {
+    if (items.length === 0) return;
+    for (const item of items) {
+      if (!isUuid(item.id) || !(await topicRows.find(trx, projectId, item.id.toLowerCase()))) {
+        throw RosterError.notFound('topic');
+      }
+    }
+    const choices = items.map((item) => ({
+      topicId: item.id.toLowerCase(),
+      subscription: item.subscription,
+    }));
+    await upsertContactTopics(trx, projectId, contactId, choices, now);
+  }
 
   /**
    * `validation_failed` naming each `<prefix>.<key>` whose value breaks its declared property type
@@ -280,6 +323,8 @@ export function createContactService(deps: ContactServiceDeps) {
      * Creates a new contact. An email already in the project is a `conflict` and the existing
      * contact is left untouched (one statement: concurrent creates of one email make one row).
      * `subscribed` defaults to true; an `audienceId` must be an audience of the project.
+     * `segmentIds` and `topics` are written in the contact's transaction: a bad one (unknown, or a
+     * dynamic segment) fails the call and leaves no contact behind.
      */
     async create(projectId: string, input: CreateContactInput): Promise<Contact> {
       const valid = parseInput(createContactSchema, input);
@@ -299,7 +344,12 @@ export function createContactService(deps: ContactServiceDeps) {
                   now,
                 }),
               );
-              if (created) await recordContactWrite(deps, trx, projectId, null, toContact(created), now);
+              if (!created) return created;
+              // Memberships and topic choices after the insert, in its transaction: a bad reference
+              // throws here and rolls the contact back with them.
+              await joinSegments(trx, projectId, created.id, valid.segmentIds ?? [], now);
+              await chooseTopics(trx, projectId, created.id, valid.topics ?? [], now);
+              await recordContactWrite(deps, trx, projectId, null, toContact(created), now);
               return created;
             }),
           ),

@@ -78,28 +78,24 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   const projectId = projectIdOf(res);
   const body = requireObject(req.body);
   const segmentIds = segmentIdsOf(body.segments);
-  // Every named segment (a STATIC one: Resend segments are lists) and topic must exist before the
-  // contact is created.
-  const named = segmentIds.map((id, i) => ({ id, field: `segments.${i}` }));
-  if (audienceId !== undefined) named.unshift({ id: audienceId, field: 'audience_id' });
-  for (const { id, field } of named) {
-    const segment = await roster.segments.get(projectId, id);
-    if (segment.type !== 'STATIC') {
-      throw RosterError.validation([
-        { field, message: 'must be a static segment (a list), not a dynamic one' },
-      ]);
-    }
-  }
   if (audienceId !== undefined) segmentIds.unshift(audienceId);
+  // Core names the segments `segmentIds.<i>`: in the body they are the audience, then `segments.<i>`.
+  const offset = audienceId === undefined ? 0 : 1;
+  const segmentField = (i: number) => (i < offset ? 'audience_id' : `segments.${i - offset}`);
   const topics = body.topics === undefined ? undefined : await topicsOf(body.topics);
-  for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
   let contact: Contact;
   let created = true;
   try {
-    contact = await roster.contacts.create(projectId, {
-      email: body.email as string,
-      ...contactFieldsOf(body),
-    });
+    // One core call, one transaction: the contact, its segments (STATIC ones: Resend segments are
+    // lists) and its topics are written together, or nothing is (an unknown or dynamic segment).
+    contact = await withSegmentFields(segmentField, () =>
+      roster.contacts.create(projectId, {
+        email: body.email as string,
+        ...contactFieldsOf(body),
+        segmentIds,
+        ...(topics === undefined ? {} : { topics }),
+      }),
+    );
   } catch (error) {
     // An email already in the project answers with its contact, unchanged (see docs/resend-api.md).
     const existing =
@@ -110,13 +106,37 @@ export async function createContact(roster: Roster, req: Request, res: Response,
     contact = existing;
     created = false;
   }
-  // An existing contact is only added to the named segments (legacy audiences rely on it); its
-  // topics, like its names, properties and unsubscribed, stay as they are.
-  for (const id of segmentIds) await roster.segments.addMembers(projectId, id, { emails: [contact.email] });
-  if (created && topics !== undefined) {
-    await roster.topics.setContactTopics(projectId, contact.id, topics);
+  if (!created) {
+    // An existing contact is only added to the named segments (legacy audiences rely on it); its
+    // topics, like its names, properties and unsubscribed, stay as they are.
+    for (const [i, id] of segmentIds.entries()) {
+      const segment = await roster.segments.get(projectId, id);
+      if (segment.type !== 'STATIC') throw dynamicSegment(segmentField(i));
+    }
+    for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
+    for (const id of segmentIds) await roster.segments.addMembers(projectId, id, { emails: [contact.email] });
   }
   res.status(201).json({ object: 'contact', id: contact.id });
+}
+
+const dynamicSegment = (field: string) =>
+  RosterError.validation([{ field, message: 'must be a static segment (a list), not a dynamic one' }]);
+
+/** Runs `fn`, naming core's `segmentIds.<i>` issues as the body names them (`field(i)`). */
+async function withSegmentFields<T>(field: (i: number) => string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!isRosterError(error) || error.code !== 'validation_failed') throw error;
+    const issues = error.details.issues ?? [];
+    if (!issues.some((issue) => issue.field.startsWith('segmentIds.'))) throw error;
+    throw RosterError.validation(
+      issues.map((issue) => {
+        const match = /^segmentIds\.(\d+)$/.exec(issue.field);
+        return match ? { field: field(Number(match[1])), message: issue.message } : issue;
+      }),
+    );
+  }
 }
 
 export async function getContact(roster: Roster, req: Request, res: Response) {
