@@ -219,4 +219,67 @@ describeEachDialect('resend SDK against roster', (dialect) => {
       deleted: true,
     });
   });
+
+  it('imports contacts (contacts.imports.create, get, list) into segments with topics and typed properties', async () => {
+    const segment = (await resend.segments.create({ name: 'Imported' })).data!;
+    const topic = (await resend.topics.create({ name: 'Digest', defaultSubscription: 'opt_in' })).data!;
+    await resend.contactProperties.create({ key: 'seats', type: 'number' });
+    await resend.contacts.create({ email: 'kept@example.com', firstName: 'Kept' });
+    const csv =
+      'Email,Given,Seats,Out\nkept@example.com,Changed,1,false\nnew@example.com,New,12,true\nbad@example.com,Bad,many,false\n';
+    const created = await resend.contacts.imports.create({
+      file: new Blob([csv], { type: 'text/csv' }),
+      columnMap: {
+        email: 'Email',
+        firstName: 'Given',
+        unsubscribed: 'Out',
+        properties: { seats: { column: 'Seats', type: 'number' } },
+      },
+      onConflict: 'skip',
+      segments: [{ id: segment.id }],
+      topics: [{ id: topic.id, subscription: 'opt_out' }],
+    });
+    expect(created.error).toBeNull();
+    expect(created.data).toEqual({ object: 'contact_import', id: UUID });
+    const id = created.data!.id;
+    await roster.jobs.runJob(projectId, id);
+    const got = await resend.contacts.imports.get(id);
+    expect(got.error).toBeNull();
+    expect(got.data).toEqual({
+      object: 'contact_import',
+      id,
+      status: 'completed',
+      created_at: TIME,
+      completed_at: TIME,
+      counts: { total: 3, created: 1, updated: 0, skipped: 1, failed: 1 },
+    });
+    const listed = await resend.contacts.imports.list({ limit: 10, status: 'completed' });
+    expect(listed.data).toEqual({ object: 'list', has_more: false, data: [got.data] });
+    expect((await resend.contacts.imports.list({ status: 'failed' })).data?.data).toEqual([]);
+    const fresh = (await resend.contacts.get({ email: 'new@example.com' })).data!;
+    expect(fresh).toMatchObject({ first_name: 'New', unsubscribed: true, properties: { seats: 12 } });
+    expect((await resend.contacts.get({ email: 'kept@example.com' })).data?.first_name).toBe('Kept');
+    const members = await resend.contacts.list({ segmentId: segment.id });
+    expect(members.data?.data.map((c) => c.email)).toEqual(['new@example.com']);
+    const topics = await resend.contacts.topics.list({ email: 'new@example.com' });
+    expect(topics.data?.data).toEqual([expect.objectContaining({ id: topic.id, subscription: 'opt_out' })]);
+    // Another project sees none of it.
+    expect((await other.contacts.imports.get(id)).error).toMatchObject({
+      statusCode: 404,
+      name: 'not_found',
+    });
+    const upsert = await resend.contacts.imports.create({
+      file: new Blob(['email,first_name\nkept@example.com,Upserted\n'], { type: 'text/csv' }),
+      onConflict: 'upsert',
+    });
+    await roster.jobs.runJob(projectId, upsert.data!.id);
+    expect((await resend.contacts.imports.get(upsert.data!.id)).data?.counts).toEqual({
+      total: 1,
+      created: 0,
+      updated: 1,
+      skipped: 0,
+      failed: 0,
+    });
+    expect((await resend.contacts.get({ email: 'kept@example.com' })).data?.first_name).toBe('Upserted');
+  });
 });

@@ -59,7 +59,12 @@ export {
 } from './imports/csv-format.js';
 export { type CsvWriteOptions, contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
 export { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
-export type { ImportFileInput, PathImportJob, PathImportOptions } from './imports/import-service.js';
+export type {
+  ImportColumnMapInput,
+  ImportFileInput,
+  PathImportJob,
+  PathImportOptions,
+} from './imports/import-service.js';
 export type { ImportProgress, ImportResult, ImportRowError } from './imports/import-types.js';
 export { backoffDelay, type EnqueueOptions, type JobPage } from './jobs/job-runner.js';
 export type { JobState, JobStatusView } from './jobs/job-status.js';

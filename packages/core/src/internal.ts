@@ -3,6 +3,6 @@
  * from core beyond the documented surface. Unstable: not for users, may change in any release.
  */
 export { DATA_COLUMN_PREFIX, escapeFormula } from './imports/csv-format.js';
-export { toImportView } from './imports/import-job.js';
+export { importCounts, toImportView } from './imports/import-job.js';
 export { SUMMARIZED_JOB_TYPES, summarizeJob, toJobView } from './job-views.js';
 export { toJobStatus } from './jobs/job-status.js';

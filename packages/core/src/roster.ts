@@ -239,6 +239,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       jobs,
       maxImportBytes: resolved.limits.maxImportBytes,
       live: liveImports,
+      propertyTypes,
     }),
     jobs,
     events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes }),

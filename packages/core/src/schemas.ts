@@ -63,6 +63,17 @@ export {
 } from './events/event-types.js';
 export { DEFAULT_IDEMPOTENCY_TTL_MS } from './idempotency/idempotency-service.js';
 export { CSV_DATA_TYPES } from './imports/csv-format.js';
+export {
+  IMPORT_COLUMN_TYPES,
+  IMPORT_ON_CONFLICT,
+  type ImportColumnMap,
+  type ImportOnConflict,
+  importColumnMapSchema,
+  importContactOptionsSchema,
+  MAX_IMPORT_COLUMN_NAME,
+  MAX_IMPORT_MAPPED_PROPERTIES,
+  MAX_IMPORT_SEGMENTS,
+} from './imports/import-schemas.js';
 export { MAX_KEPT_IMPORT_ERRORS } from './imports/import-types.js';
 export { createKeySchema } from './keys/key-schemas.js';
 export {

@@ -23,12 +23,14 @@ export const MULTIPART_LIMITS = {
   headerPairs: 20,
 } as const;
 
-const MULTIPART_LIMIT_MESSAGES: Record<string, string> = {
-  LIMIT_PART_COUNT: `has more than ${MULTIPART_LIMITS.parts} parts`,
-  LIMIT_FIELD_COUNT: `has more than ${MULTIPART_LIMITS.fields} text fields`,
-  LIMIT_FIELD_KEY: `has a field name longer than ${MULTIPART_LIMITS.fieldNameSize} bytes`,
-  LIMIT_FIELD_VALUE: `has a text field longer than ${MULTIPART_LIMITS.fieldSize} bytes`,
-};
+function multipartLimitMessages(fieldSize: number): Record<string, string> {
+  return {
+    LIMIT_PART_COUNT: `has more than ${MULTIPART_LIMITS.parts} parts`,
+    LIMIT_FIELD_COUNT: `has more than ${MULTIPART_LIMITS.fields} text fields`,
+    LIMIT_FIELD_KEY: `has a field name longer than ${MULTIPART_LIMITS.fieldNameSize} bytes`,
+    LIMIT_FIELD_VALUE: `has a text field longer than ${fieldSize} bytes`,
+  };
+}
 
 /** A second file is a malformed request (400), not a large one: the upload takes exactly one. */
 const ONE_FILE = 'must be one file: the request has more than one';
@@ -37,13 +39,21 @@ const ONE_FILE = 'must be one file: the request has more than one';
  * Multipart field `file`, held in memory up to the import limit; multer's errors become RosterErrors.
  * File names are read as UTF-8, as browsers send them (multer's default, latin1, garbles `café.csv`).
  */
-export function uploadFile(roster: Roster): RequestHandler {
+export function uploadFile(
+  roster: Roster,
+  options: {
+    /** Bytes of one text field's value (Resend's JSON-encoded `column_map` can be long). */
+    fieldSize?: number;
+  } = {},
+): RequestHandler {
   const limit = roster.options.limits.maxImportBytes;
+  const fieldSize = options.fieldSize ?? MULTIPART_LIMITS.fieldSize;
+  const messages = multipartLimitMessages(fieldSize);
   const upload = multer({
     storage: multer.memoryStorage(),
     // No `files` limit: `.single('file')` refuses any second file itself (LIMIT_UNEXPECTED_FILE, with
     // the field it came in), which names the field at fault; the part limit bounds the rest.
-    limits: { ...MULTIPART_LIMITS, fileSize: limit },
+    limits: { ...MULTIPART_LIMITS, fieldSize, fileSize: limit },
     defParamCharset: 'utf8',
   }).single('file');
   return (req: Request, res: Response, next: NextFunction) => {
@@ -60,7 +70,7 @@ export function uploadFile(roster: Roster): RequestHandler {
             }),
           );
         }
-        const bound = MULTIPART_LIMIT_MESSAGES[error.code];
+        const bound = messages[error.code];
         if (bound) {
           return next(
             RosterError.payloadTooLarge(`The multipart body ${bound}`, {

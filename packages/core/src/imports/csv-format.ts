@@ -42,6 +42,8 @@ export interface CsvColumns {
   email: number;
   /** -1 when there is no `subscribed` column. */
   subscribed: number;
+  /** The `subscribed` column holds the inverse (Resend's `unsubscribed`). */
+  invertSubscribed?: boolean;
   /** The contact's first name (`first_name`, `firstName`, `first name`); -1 when there is none. */
   firstName: number;
   /** The contact's last name (`last_name`, `lastName`, `last name`); -1 when there is none. */
@@ -148,6 +150,81 @@ export function mapHeader(
     data.push(type === 'string' ? { index, key } : { index, key, type, header: name });
   });
   return { email, subscribed, firstName, lastName, data };
+}
+
+/** A column map's fields as the header mapping names them (`columnMap.<field>`). */
+export interface HeaderColumnMap {
+  email?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  unsubscribed?: string | undefined;
+  properties?:
+    | Record<string, { column: string; type?: 'string' | 'number' | 'boolean' | undefined }>
+    | undefined;
+}
+
+/**
+ * Maps a header row by a column map (Resend's imports, see `ImportColumnMap`): each named column
+ * (any case, trimmed) must exist (`validation_failed` naming `columnMap.<field>`, or
+ * `columnMap.properties.<key>.column`); an absent field is read from its usual column (`email`,
+ * the name spellings, `unsubscribed`, read inverted). With `properties`, only those columns are
+ * stored, each as its key and type; without it every other named column is stored under its
+ * lowercased header, as `mapHeader` does.
+ */
+export function mapColumnMap(header: string[], map: HeaderColumnMap): CsvColumns {
+  const names = header.map((name) => unescapeFormula(name.trim()));
+  const lower = names.map((name) => name.toLowerCase());
+  const shown = () =>
+    names
+      .filter(Boolean)
+      .slice(0, 20)
+      .map((name) => clipText(name, 100))
+      .join(', ') || 'empty';
+  const noColumn = (field: string, column: string) =>
+    new RosterError(
+      'validation_failed',
+      `The CSV file has no column "${clipText(column, 100)}" (its header is: ${shown()})`,
+      { issues: [{ field, message: `names no column of the header line ("${clipText(column, 100)}")` }] },
+    );
+  const find = (field: string, column: string | undefined, usual: ReadonlySet<string>): number => {
+    if (column === undefined) return lower.findIndex((name) => usual.has(name));
+    const at = lower.indexOf(column.trim().toLowerCase());
+    if (at === -1) throw noColumn(`columnMap.${field}`, column);
+    return at;
+  };
+  const email = find('email', map.email, new Set(['email']));
+  if (email === -1) {
+    throw new RosterError(
+      'validation_failed',
+      `The CSV file has no email column (its header is: ${shown()})`,
+      { issues: [{ field: 'file', message: 'has no email column in its header line' }] },
+    );
+  }
+  const firstName = find('firstName', map.firstName, FIRST_NAME_HEADERS);
+  const lastName = find('lastName', map.lastName, LAST_NAME_HEADERS);
+  const unsubscribed = find('unsubscribed', map.unsubscribed, new Set(['unsubscribed']));
+  const data: CsvColumns['data'] = [];
+  if (map.properties) {
+    for (const [key, { column, type }] of Object.entries(map.properties)) {
+      const index = lower.indexOf(column.trim().toLowerCase());
+      if (index === -1) throw noColumn(`columnMap.properties.${key}.column`, column);
+      data.push(
+        type === undefined || type === 'string'
+          ? { index, key }
+          : { index, key, type, header: names[index]! },
+      );
+    }
+  } else {
+    const used = new Set([email, firstName, lastName, unsubscribed]);
+    const seen = new Set<string>();
+    lower.forEach((key, index) => {
+      if (used.has(index) || key === '' || RESERVED_DATA_KEYS.has(key) || seen.has(key)) return;
+      if (key === 'subscribed' || FIRST_NAME_HEADERS.has(key) || LAST_NAME_HEADERS.has(key)) return;
+      seen.add(key);
+      data.push({ index, key });
+    });
+  }
+  return { email, subscribed: unsubscribed, invertSubscribed: true, firstName, lastName, data };
 }
 
 /** Parses a header line on its own (for the check at upload); null if it cannot be parsed alone. */

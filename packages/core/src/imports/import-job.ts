@@ -4,6 +4,8 @@ import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
+import { insertContactsIfNew } from '../contacts/contact-repository.js';
+import type { Db } from '../db/schema.js';
 import { clipText, RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
@@ -17,8 +19,10 @@ import {
   propertyTypeProblem,
   uncachedPropertyTypes,
 } from '../properties/property-check.js';
+import { countMembers, enterMembers, findSegment, saveMemberCount } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
+import { topicRows, upsertTopicsOfContacts } from '../topics/topic-repository.js';
 import type { ImportView, JobSummary } from '../wire.js';
 import {
   type CsvColumns,
@@ -27,6 +31,7 @@ import {
   HEADER_SNIFF_BYTES,
   headerLine,
   MAX_CSV_RECORD_BYTES,
+  mapColumnMap,
   mapHeader,
   parseSubscribedCell,
   parseTypedCell,
@@ -92,6 +97,28 @@ export function summarizeImportJob(
 }
 
 /**
+ * The rows an import counted so far (its result once completed): Resend's `counts`. `skipped` is
+ * 0 unless the import skips existing contacts.
+ */
+export function importCounts(job: Job<ImportJobPayload, ImportResult>): {
+  total: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+} {
+  const progress = job.progress as ImportProgress | null;
+  const counts = (job.status === 'completed' ? job.result : null) ?? progress?.counts ?? null;
+  return {
+    total: counts?.totalRows ?? 0,
+    created: counts?.createdCount ?? 0,
+    updated: counts?.updatedCount ?? 0,
+    skipped: counts?.skippedCount ?? 0,
+    failed: counts?.failureCount ?? 0,
+  };
+}
+
+/**
  * An import's state plus the rows counted so far (`GET /roster/imports/:jobId`): `progress` is
  * what `imports.progress` read (null once completed or before the first batch).
  */
@@ -137,6 +164,8 @@ export interface ImportJobDeps extends ServiceDeps {
 interface Pending extends ContactBatchUpsert {
   /** Rows of the batch with this email (the first may create, the rest update). */
   rows: number;
+  /** With `onConflict: 'skip'`: later rows of this email in the batch, skipped (never merged). */
+  repeats?: number;
 }
 
 /** Names longer than this are row errors (the contact schemas' limit). */
@@ -148,6 +177,29 @@ const audienceGone = (audienceId: string) =>
     `The audience ${audienceId} no longer exists: it was deleted before the import finished`,
     { resource: 'audience' },
   );
+
+/** A segment or topic of the import was deleted (or made dynamic) after the upload: the job fails. */
+const referenceGone = (resource: 'segment' | 'topic', id: string) =>
+  new RosterError(
+    'job_failed',
+    `The ${resource} ${id} no longer exists${resource === 'segment' ? ' as a static segment' : ''}: it changed before the import finished`,
+    { resource },
+  );
+
+/** Throws `referenceGone` unless every segment (STATIC) and topic of the import exists. */
+async function checkReferences(
+  db: Db,
+  projectId: string,
+  segmentIds: readonly string[],
+  topics: readonly { id: string }[],
+): Promise<void> {
+  for (const id of segmentIds) {
+    if ((await findSegment(db, projectId, id))?.type !== 'STATIC') throw referenceGone('segment', id);
+  }
+  for (const { id } of topics) {
+    if (!(await topicRows.find(db, projectId, id))) throw referenceGone('topic', id);
+  }
+}
 
 const emptyFile = () =>
   new RosterError('validation_failed', 'The CSV file is empty', {
@@ -195,6 +247,14 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   const skipColumns = ctx.job.payload.skipColumns ?? [];
   const emailColumn = ctx.job.payload.emailColumn;
   const typedColumns = ctx.job.payload.typedColumns ?? false;
+  const { columnMap } = ctx.job.payload;
+  const skipExisting = ctx.job.payload.onConflict === 'skip';
+  const segmentIds = ctx.job.payload.segmentIds ?? [];
+  const topics = ctx.job.payload.topics ?? [];
+  const columnsOf = (names: string[]) =>
+    columnMap
+      ? mapColumnMap(names, columnMap)
+      : mapHeader(names, nameColumns, skipColumns, emailColumn, typedColumns);
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
   const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
@@ -202,13 +262,14 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   let declared = await propertyTypes.typesOf(db, projectId);
   if (audienceId !== null && !(await audienceExists(db, projectId, audienceId)))
     throw audienceGone(audienceId);
+  await checkReferences(db, projectId, segmentIds, topics);
 
   const saved = ctx.job.progress as ImportProgress | null;
   let progress: ImportProgress;
   let columns: CsvColumns | null = null;
   if (saved) {
     progress = saved;
-    columns = mapHeader(saved.header, nameColumns, skipColumns, emailColumn, typedColumns);
+    columns = columnsOf(saved.header);
   } else {
     if (source.size === 0) throw emptyFile();
     const head = await readHead(db, source, HEADER_SNIFF_BYTES);
@@ -219,7 +280,14 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       line: 1,
       header: [],
       delimiter: sniffDelimiter(line ?? ''),
-      counts: { totalRows: 0, successCount: 0, createdCount: 0, updatedCount: 0, failureCount: 0 },
+      counts: {
+        totalRows: 0,
+        successCount: 0,
+        createdCount: 0,
+        updatedCount: 0,
+        failureCount: 0,
+        ...(skipExisting ? { skippedCount: 0 } : {}),
+      },
       errors: [],
     };
   }
@@ -283,21 +351,37 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         if (audienceId !== null && !(await audienceExists(trx, projectId, audienceId))) {
           throw audienceGone(audienceId);
         }
+        await checkReferences(trx, projectId, segmentIds, topics);
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
         try {
-          stored = await upsertContactBatch(trx, dialect, projectId, rows, now, {
-            names,
-            audienceId,
-          });
+          stored = skipExisting
+            ? await insertNew(trx, rows, now)
+            : await upsertContactBatch(trx, dialect, projectId, rows, now, {
+                names,
+                audienceId,
+              });
         } catch (error) {
           // Deleted by a concurrent transaction after the check above: the foreign key tells.
           if (audienceId !== null && dialect.isForeignKeyViolation(error)) throw audienceGone(audienceId);
           throw error;
         }
+        const ids = [...stored.values()];
+        for (const segmentId of segmentIds) {
+          await enterMembers(trx, segmentId, ids, now);
+          await saveMemberCount(trx, segmentId, await countMembers(trx, segmentId));
+        }
+        await upsertTopicsOfContacts(trx, projectId, ids, topics, now);
       }
       await deps.contactIndex.afterImportBatch(trx);
       for (const row of rows) {
         const created = stored?.get(row.email) === row.id; // its new id was stored: inserted
+        if (skipExisting) {
+          // Only an inserted row applied; an existing contact's rows (and repeats) were skipped.
+          counts.createdCount += created ? 1 : 0;
+          counts.successCount += created ? 1 : 0;
+          counts.skippedCount = (counts.skippedCount ?? 0) + (created ? 0 : 1) + (row.repeats ?? 0);
+          continue;
+        }
         counts.createdCount += created ? 1 : 0;
         counts.updatedCount += created ? row.rows - 1 : row.rows;
         counts.successCount += row.rows;
@@ -305,7 +389,12 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       await saveProgress(next);
       if (stored) {
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
-        const groups = importChangeGroups(rows, stored, { jobId: ctx.job.id, names, audienceId });
+        const groups = importChangeGroups(rows, stored, {
+          jobId: ctx.job.id,
+          names,
+          audienceId,
+          topics: topics.length > 0,
+        });
         await recordBatch(deps, trx, projectId, { groups }, now);
       }
     });
@@ -330,7 +419,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         consumed = true;
         if (!columns) {
           header = record.map((name) => name.trim());
-          columns = mapHeader(header, nameColumns, skipColumns, emailColumn, typedColumns);
+          columns = columnsOf(header);
           continue;
         }
         if (!record.some((cell) => NON_BLANK.test(cell))) continue;
@@ -364,6 +453,26 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   if (consumed) await commit();
   return { ...progress.counts, errors: progress.errors };
 
+  /** `onConflict: 'skip'`: inserts the batch's new emails only; the stored id of each inserted row. */
+  async function insertNew(trx: Db, rows: Pending[], now: string): Promise<Map<string, string>> {
+    const inserted = await insertContactsIfNew(
+      trx,
+      dialect,
+      rows.map((row) => ({
+        id: row.id,
+        projectId,
+        email: row.email,
+        subscribed: row.subscribed ?? true,
+        data: row.data,
+        firstName: row.firstName,
+        lastName: row.lastName,
+        audienceId,
+        now,
+      })),
+    );
+    return new Map(inserted.map((row) => [row.email, row.id]));
+  }
+
   function readRow(cells: string[], row: number, cols: CsvColumns): void {
     // Cells roster's export wrote as `'=...` (formula injection guard) read back as `=...`.
     const record = cells.map(unescapeFormula);
@@ -379,9 +488,10 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     let subscribed: boolean | undefined;
     if (!error && cols.subscribed !== -1) {
       const parsed = parseSubscribedCell(record[cols.subscribed]);
+      const which = cols.invertSubscribed ? 'unsubscribed' : 'subscribed';
       if (parsed === null) {
-        error = `Invalid subscribed value "${clipText((record[cols.subscribed] ?? '').trim(), 100)}" (use true/false, yes/no or 1/0)`;
-      } else subscribed = parsed;
+        error = `Invalid ${which} value "${clipText((record[cols.subscribed] ?? '').trim(), 100)}" (use true/false, yes/no or 1/0)`;
+      } else subscribed = parsed === undefined || !cols.invertSubscribed ? parsed : !parsed;
     }
     const nameProblem = problems.find((p) => p.field !== 'email');
     if (!error && nameProblem) {
@@ -403,6 +513,10 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
       return;
     }
     const pending = batch.get(email);
+    if (pending && skipExisting) {
+      pending.repeats = (pending.repeats ?? 0) + 1; // the contact exists by then: skipped
+      return;
+    }
     if (pending) {
       pending.rows++;
       if (subscribed !== undefined) pending.subscribed = subscribed;
@@ -424,7 +538,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
 function importChangeGroups(
   rows: Pending[],
   stored: Map<string, string>,
-  options: { jobId: string; names: boolean; audienceId: string | null },
+  options: { jobId: string; names: boolean; audienceId: string | null; topics: boolean },
 ): OutboxBatchGroup[] {
   const created: string[] = [];
   const updated = new Map<string, { changed: ContactField[]; ids: string[] }>();
@@ -441,6 +555,7 @@ function importChangeGroups(
     if (options.names && row.firstName !== null) changed.push('firstName');
     if (options.names && row.lastName !== null) changed.push('lastName');
     if (options.audienceId !== null) changed.push('audienceId');
+    if (options.topics) changed.push('topics');
     if (changed.length === 0) continue;
     const key = changed.join();
     let group = updated.get(key);

@@ -3,16 +3,37 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { audienceIdSchema } from '../audiences/audience-schemas.js';
+import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
+import type { JobRow } from '../db/schema.js';
+import type { FieldIssue } from '../errors.js';
 import { RosterError } from '../errors.js';
 import { type FileSource, storeFile } from '../files/file-store.js';
-import { uuidv7 } from '../ids.js';
+import { isUuid, uuidv7 } from '../ids.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { expectType, type JobStatusView, toJobStatus } from '../jobs/job-status.js';
 import type { Job } from '../jobs/job-types.js';
+import { type PropertyTypeCache, uncachedPropertyTypes } from '../properties/property-check.js';
+import { findSegment } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { topicRows } from '../topics/topic-repository.js';
+import type { SetContactTopicsInput } from '../topics/topic-schemas.js';
+import type { TopicSubscription } from '../topics/topic-types.js';
 import { parseInput } from '../validation.js';
-import { HEADER_SNIFF_BYTES, headerLine, mapHeader, parseHeaderLine, sniffDelimiter } from './csv-format.js';
+import {
+  HEADER_SNIFF_BYTES,
+  headerLine,
+  mapColumnMap,
+  mapHeader,
+  parseHeaderLine,
+  sniffDelimiter,
+} from './csv-format.js';
 import { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './import-job.js';
+import {
+  type ImportColumnMap,
+  type ImportOnConflict,
+  type importColumnMapSchema,
+  importContactOptionsSchema,
+} from './import-schemas.js';
 import { readHead } from './import-source.js';
 import type {
   ImportJobPayload,
@@ -22,11 +43,16 @@ import type {
   LiveImportProgress,
 } from './import-types.js';
 
+/** A column map as callers give it (see `ImportColumnMap`). */
+export type ImportColumnMapInput = z.input<typeof importColumnMapSchema>;
+
 export interface ImportServiceDeps extends ServiceDeps {
   jobs: JobRunner;
   maxImportBytes: number;
   /** The imports this process is running (shared with the import job). */
   live: Map<string, LiveImportProgress>;
+  /** The declared property types a column map is checked against. @default no cache */
+  propertyTypes?: PropertyTypeCache | undefined;
 }
 
 export interface ImportFileInput {
@@ -61,6 +87,22 @@ export interface ImportFileInput {
    * @default false
    */
   typedColumns?: boolean;
+  /**
+   * Read the header by this column map (Resend's `column_map`, see `ImportColumnMap`) instead of
+   * `nameColumns` / `skipColumns` / `typedColumns`: a named column missing from the header is
+   * `validation_failed` naming `columnMap.<field>`; a mapped property whose `type` differs from
+   * its declared type is `validation_failed` naming `columnMap.properties.<key>.type`.
+   */
+  columnMap?: ImportColumnMapInput;
+  /** `skip` leaves existing contacts alone (counted in `skippedCount`). @default 'upsert' */
+  onConflict?: ImportOnConflict;
+  /**
+   * STATIC segments every imported contact joins (created ones, and updated ones when upserting):
+   * an unknown one is `not_found`, a dynamic one `validation_failed` naming `segmentIds.<i>`.
+   */
+  segmentIds?: string[];
+  /** Explicit topic subscriptions every imported contact gets; an unknown topic is `not_found`. */
+  topics?: SetContactTopicsInput;
 }
 
 /** Options of `enqueueFromPath`. */
@@ -114,12 +156,22 @@ export interface PathImportJob {
 /** How many completed imports `enqueueFromPath` looks through for one of the same file. */
 const COMPLETED_IMPORTS_CHECKED = 200;
 
-/** Rejects a header that can be read and has no email column (cheap: one line). */
-function checkHeader(head: Uint8Array, complete: boolean, emailColumn?: string): void {
+/**
+ * Rejects a header that can be read and has no email column, or lacks a column the column map
+ * names (cheap: one line).
+ */
+function checkHeader(
+  head: Uint8Array,
+  complete: boolean,
+  emailColumn?: string,
+  columnMap?: ImportColumnMap,
+): void {
   const line = headerLine(head, complete);
   if (line === null) return; // no complete line in the first bytes: the job will tell
   const header = parseHeaderLine(line, sniffDelimiter(line));
-  if (header?.some((cell) => cell.trim() !== '')) mapHeader(header, false, [], emailColumn);
+  if (!header?.some((cell) => cell.trim() !== '')) return;
+  if (columnMap) mapColumnMap(header, columnMap);
+  else mapHeader(header, false, [], emailColumn);
 }
 
 /** `emailColumn` trimmed; empty is `validation_failed`. */
@@ -137,6 +189,67 @@ function expectImport<J extends Job<any, any>>(job: J): J {
 
 export function createImportService(deps: ImportServiceDeps) {
   const { db, clock, jobs } = deps;
+  const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
+
+  /**
+   * The contact-model options of an import (column map, conflicts, segments, topics), checked
+   * against the project: the payload fields they become.
+   */
+  async function contactOptionsOf(
+    projectId: string,
+    input: ImportFileInput,
+  ): Promise<Partial<ImportJobPayload>> {
+    const valid = parseInput(importContactOptionsSchema, {
+      columnMap: input.columnMap,
+      onConflict: input.onConflict,
+      segmentIds: input.segmentIds,
+      topics: input.topics,
+    });
+    const segmentIds: string[] = [];
+    for (const [i, id] of (valid.segmentIds ?? []).entries()) {
+      const row = isUuid(id) ? await findSegment(db, projectId, id.toLowerCase()) : undefined;
+      if (!row) throw RosterError.notFound('segment');
+      if (row.type !== 'STATIC') {
+        throw RosterError.validation([
+          { field: `segmentIds.${i}`, message: 'must be a static segment (a list), not a dynamic one' },
+        ]);
+      }
+      if (!segmentIds.includes(row.id)) segmentIds.push(row.id);
+    }
+    const topics: { id: string; subscription: TopicSubscription }[] = [];
+    for (const item of valid.topics ?? []) {
+      const id = item.id.toLowerCase();
+      if (!isUuid(id) || !(await topicRows.find(db, projectId, id))) throw RosterError.notFound('topic');
+      topics.push({ id, subscription: item.subscription });
+    }
+    const { columnMap } = valid;
+    if (columnMap?.properties) {
+      const declared = await propertyTypes.typesOf(db, projectId);
+      const issues: FieldIssue[] = [];
+      for (const [key, { type = 'string' }] of Object.entries(columnMap.properties)) {
+        const field = `columnMap.properties.${key}`;
+        if (RESERVED_DATA_KEYS.has(key)) {
+          issues.push({ field, message: `"${key}" is a contact field, not a property: map it as such` });
+          continue;
+        }
+        const want = declared.get(key);
+        // A string column under a declared number property is read as numbers (as every import does).
+        if (want !== undefined && type !== want && !(type === 'string' && want === 'number')) {
+          issues.push({
+            field: `${field}.type`,
+            message: `must match the property's declared type (${want}), not ${type}`,
+          });
+        }
+      }
+      if (issues.length > 0) throw RosterError.validation(issues);
+    }
+    return {
+      ...(columnMap === undefined ? {} : { columnMap }),
+      ...(valid.onConflict === undefined ? {} : { onConflict: valid.onConflict }),
+      ...(segmentIds.length > 0 ? { segmentIds } : {}),
+      ...(topics.length > 0 ? { topics } : {}),
+    };
+  }
 
   /** The import's audience, checked: null when none is asked for. */
   async function audienceOf(
@@ -162,6 +275,8 @@ export function createImportService(deps: ImportServiceDeps) {
      */
     async enqueue(projectId: string, input: ImportFileInput): Promise<Job<ImportJobPayload, ImportResult>> {
       const audienceId = await audienceOf(projectId, input.audienceId);
+      const contactOptions = await contactOptionsOf(projectId, input);
+      const columnMap = contactOptions.columnMap;
       if (input.file instanceof Uint8Array) {
         if (input.file.byteLength > deps.maxImportBytes) {
           throw RosterError.payloadTooLarge(
@@ -172,7 +287,12 @@ export function createImportService(deps: ImportServiceDeps) {
             },
           );
         }
-        checkHeader(input.file.subarray(0, HEADER_SNIFF_BYTES), input.file.byteLength <= HEADER_SNIFF_BYTES);
+        checkHeader(
+          input.file.subarray(0, HEADER_SNIFF_BYTES),
+          input.file.byteLength <= HEADER_SNIFF_BYTES,
+          undefined,
+          columnMap,
+        );
       }
       const jobId = uuidv7();
       const job = await db.transaction().execute(async (trx) => {
@@ -190,13 +310,14 @@ export function createImportService(deps: ImportServiceDeps) {
         };
         if (!(input.file instanceof Uint8Array)) {
           const head = await readHead(trx, source, HEADER_SNIFF_BYTES);
-          checkHeader(head, head.byteLength >= stored.size);
+          checkHeader(head, head.byteLength >= stored.size, undefined, columnMap);
         }
         const skip = (input.skipColumns ?? []).map((name) => name.trim().toLowerCase());
         const payload = {
           ...importPayload(source, audienceId, input.nameColumns),
           ...(skip.length > 0 ? { skipColumns: skip } : {}),
           ...(input.typedColumns ? { typedColumns: true } : {}),
+          ...contactOptions,
         };
         return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload, { id: jobId, db: trx });
       });
@@ -309,6 +430,41 @@ export function createImportService(deps: ImportServiceDeps) {
 
     /** The import job's status (never its file). `not_found` for an unknown id or another project's job. */
     status,
+
+    /** The import job itself (either type), e.g. for `importCounts`. `not_found` as `status`. */
+    async get(projectId: string, jobId: string): Promise<Job<ImportJobPayload, ImportResult>> {
+      return expectImport(await jobs.get<ImportJobPayload, ImportResult>(projectId, jobId));
+    },
+
+    /**
+     * The project's import jobs (both types), newest first, `limit` (1–100, default 20) per page
+     * after `cursor` (an import's id, as `jobs.list`), keeping only those whose status is one of
+     * `statuses` when given (read page by page until the page is full).
+     */
+    async list(
+      projectId: string,
+      options: { limit?: number; cursor?: string | null; statuses?: readonly JobRow['status'][] } = {},
+    ): Promise<{ data: Job<ImportJobPayload, ImportResult>[]; hasMore: boolean }> {
+      const limit = options.limit ?? 20;
+      const keep = options.statuses;
+      const data: Job<ImportJobPayload, ImportResult>[] = [];
+      let cursor = options.cursor ?? null;
+      while (true) {
+        const page = await jobs.list<ImportJobPayload, ImportResult>(projectId, {
+          limit: keep ? 100 : limit,
+          cursor,
+          types: [...IMPORT_JOB_TYPES],
+        });
+        for (const job of page.data) {
+          if (keep && !keep.includes(job.status)) continue;
+          if (data.length === limit) return { data, hasMore: true };
+          data.push(job);
+        }
+        if (!page.hasMore || page.cursor === null) return { data, hasMore: false };
+        if (!keep && data.length === limit) return { data, hasMore: true };
+        cursor = page.cursor;
+      }
+    },
 
     /**
      * Waits for the import job to finish: answers its status once it is `completed` or `failed`,

@@ -1,3 +1,6 @@
+import type { TopicSubscription } from '../topics/topic-types.js';
+import type { ImportColumnMap, ImportOnConflict } from './import-schemas.js';
+
 /** One CSV row that could not be imported. `row` is the 1-based line of the file (the header is line 1). */
 export interface ImportRowError {
   row: number;
@@ -18,6 +21,11 @@ export interface ImportResult {
   updatedCount: number;
   /** Rows rejected, e.g. for an invalid email; every one is counted. */
   failureCount: number;
+  /**
+   * Rows left alone because their contact already existed (imports with `onConflict: 'skip'`
+   * only; absent otherwise).
+   */
+  skippedCount?: number;
   /** The first `MAX_KEPT_IMPORT_ERRORS` rejected rows. */
   errors: ImportRowError[];
 }
@@ -45,6 +53,14 @@ export interface ImportJobPayload {
   emailColumn?: string;
   /** `data.<key>:<type>` headers are typed columns (see `CsvDataType`); absent for imports before them. */
   typedColumns?: boolean;
+  /** Read the header by this column map (see `ImportColumnMap`) instead of the options above. */
+  columnMap?: ImportColumnMap;
+  /** `skip`: rows of existing contacts are left alone and counted in `skippedCount`. @default 'upsert' */
+  onConflict?: ImportOnConflict;
+  /** Every imported contact (created, or updated when upserting) joins these STATIC segments. */
+  segmentIds?: string[];
+  /** ...and gets these explicit topic subscriptions. */
+  topics?: { id: string; subscription: TopicSubscription }[];
 }
 
 /**

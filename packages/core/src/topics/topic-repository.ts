@@ -45,3 +45,38 @@ export async function upsertContactTopics(
     )
     .execute();
 }
+
+/** Rows per multi-row write of `upsertTopicsOfContacts` (5 bound values each). */
+const CHOICES_PER_STATEMENT = 1000;
+
+/** Sets the same explicit subscriptions for many contacts (an import's `topics`), in chunks. */
+export async function upsertTopicsOfContacts(
+  db: Db,
+  projectId: string,
+  contactIds: readonly string[],
+  items: readonly { id: string; subscription: TopicSubscription }[],
+  now: string,
+): Promise<void> {
+  if (items.length === 0 || contactIds.length === 0) return;
+  const rows = contactIds.flatMap((contactId) =>
+    items.map((item) => ({
+      project_id: projectId,
+      contact_id: contactId,
+      topic_id: item.id,
+      subscription: item.subscription,
+      updated_at: now,
+    })),
+  );
+  for (let i = 0; i < rows.length; i += CHOICES_PER_STATEMENT) {
+    await db
+      .insertInto('roster_contact_topics')
+      .values(rows.slice(i, i + CHOICES_PER_STATEMENT))
+      .onConflict((oc) =>
+        oc.columns(['contact_id', 'topic_id']).doUpdateSet((eb) => ({
+          subscription: eb.ref('excluded.subscription'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}

@@ -109,6 +109,8 @@ const importResultSchema = z.object({
   createdCount: z.int().min(0),
   updatedCount: z.int().min(0),
   failureCount: z.int().min(0),
+  /** Only imports that skip existing contacts (Resend's `on_conflict: skip`) count skipped rows. */
+  skippedCount: z.int().min(0).optional(),
   errors: z.array(z.object({ row: z.int().min(1), email: z.string(), error: z.string() })),
 });
 

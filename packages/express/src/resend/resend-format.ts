@@ -112,6 +112,8 @@ const RESOURCE_NAMES: ReadonlyMap<string, string> = new Map([
   ['topic', 'Topic'],
   ['property', 'Contact property'],
   ['contact_property', 'Contact property'],
+  ['job', 'Contact import'],
+  ['import', 'Contact import'],
 ]);
 
 function describeIssues(issues: FieldIssue[]): string {

@@ -5,6 +5,7 @@ import { unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { finishDialectRouter, jsonBodies, privateAnswers } from '../router-kit.js';
 import { registerResendContactRoutes } from './contact-routes.js';
+import { registerResendImportRoutes } from './import-routes.js';
 import { registerResendPropertyRoutes } from './property-routes.js';
 import { resendErrorOf, toResendErrorBody } from './resend-format.js';
 import { registerResendSegmentRoutes } from './segment-routes.js';
@@ -68,6 +69,8 @@ export function createResendRouter(roster: Roster, options: ResendRouterOptions 
   registerResendSegmentRoutes(router, roster);
   registerResendTopicRoutes(router, roster);
   registerResendPropertyRoutes(router, roster);
+  // Before the contact routes: `/contacts/imports` is not a contact's `/contacts/{id_or_email}`.
+  registerResendImportRoutes(router, roster);
   registerResendContactRoutes(router, roster);
 
   finishDialectRouter(router, RESEND_ROUTE_PATHS, toResendErrorBody, onError, (error) => ({
