@@ -33,6 +33,7 @@ export {
   routePatternOf,
 } from './observability/request-observer.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
+export { resendOpenApi } from './openapi/resend.js';
 export { rosterOpenApi } from './openapi/roster.js';
 export { type UnosendOpenApiOptions, unosendOpenApi } from './openapi/unosend.js';
 export { toPlunkContact, toPlunkErrorBody } from './plunk/plunk-format.js';

@@ -3,9 +3,11 @@ import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createPlunkRouter,
+  createResendRouter,
   createRosterRouter,
   createUnosendRouter,
   plunkOpenApi,
+  resendOpenApi,
   rosterOpenApi,
   unosendOpenApi,
 } from '../src/index.js';
@@ -33,6 +35,7 @@ let roster: Roster;
 let server: Listening;
 let projectId: string;
 let key: string;
+let resendKey: string;
 const unexpected: unknown[] = [];
 
 beforeAll(async () => {
@@ -46,12 +49,14 @@ beforeAll(async () => {
 
   projectId = (await roster.projects.ensure('default')).id;
   key = (await roster.keys.create(projectId)).key;
+  resendKey = (await roster.keys.create(projectId, { prefix: 're_' })).key;
   const app = express();
   const onError = (error: unknown) => unexpected.push(error);
   app.use('/v1', createUnosendRouter(roster, { onError, importWaitMs: 20_000 }));
   // The same API answering imports at once, for the "still running" (202) answers.
   app.use('/v1-nowait', createUnosendRouter(roster, { onError, importWaitMs: 0 }));
   app.use('/roster', createRosterRouter(roster, { onError }));
+  app.use('/resend', createResendRouter(roster, { onError }));
   // The Plunk API with a one-request track bucket, for the 429 answer.
   app.use(
     '/track-limited',
@@ -70,17 +75,20 @@ beforeEach(() =>
     'roster_webhook_endpoints',
     'roster_topics',
     'roster_contact_properties',
+    'roster_segments',
   ),
 );
 
 function apiFor(base: string): Api {
+  // The Resend API takes only `re_` keys.
+  const ownKey = base === '/resend' ? resendKey : key;
   return {
     roster,
     projectId,
-    key,
+    key: ownKey,
     call(method, path, init = {}) {
       const headers: Record<string, string> = {};
-      const presented = init.key === undefined ? key : init.key;
+      const presented = init.key === undefined ? ownKey : init.key;
       if (presented !== null) headers.authorization = `Bearer ${presented}`;
       let body: string | FormData | undefined = init.form;
       if (init.body !== undefined) {
@@ -632,8 +640,150 @@ const rosterScenarios: Record<string, Scenario> = {
   },
 };
 
-/** Every documented 401: the operation called with an unknown key. */
-function unauthorizedScenario(method: string, path: string, doc: Json): Scenario {
+/**
+ * The Resend API's scenarios: every documented answer of `createResendRouter`, on real data made
+ * through core.
+ */
+const resendContact = (api: Api, email = 'ada@example.com') =>
+  api.roster.contacts.create(api.projectId, { email, firstName: 'Ada', data: { plan: 'pro' } });
+const resendSegment = (api: Api) =>
+  api.roster.segments.create(api.projectId, { name: 'List', type: 'STATIC' });
+const resendTopic = (api: Api) =>
+  api.roster.topics.create(api.projectId, { name: 'News', defaultSubscription: 'opt_in' });
+const resendProperty = (api: Api) =>
+  api.roster.properties.create(api.projectId, { key: 'plan', type: 'string' });
+const resendImport = async (api: Api) => {
+  const form = csvForm('email\nada@example.com\n');
+  const res = await api.call('post', '/contacts/imports', { form });
+  return ((await res.json()) as Json).id as string;
+};
+const resendScenarios: Record<string, Scenario> = {
+  'createContact 201': (api, doc) =>
+    api.call('post', '/contacts', { body: bodyExample(doc, 'createContact') }),
+  'createContact 404': (api) =>
+    api.call('post', '/contacts', { body: { email: 'ada@example.com', segments: [UNKNOWN_ID] } }),
+  'listContacts 200': async (api) => {
+    await resendContact(api);
+    return api.call('get', '/contacts');
+  },
+  'getContact 200': async (api) => api.call('get', `/contacts/${(await resendContact(api)).id}`),
+  'getContact 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}`),
+  'updateContact 200': async (api, doc) =>
+    api.call('patch', `/contacts/${(await resendContact(api)).id}`, {
+      body: bodyExample(doc, 'updateContact'),
+    }),
+  'deleteContact 200': async (api) => api.call('delete', `/contacts/${(await resendContact(api)).id}`),
+  'listContactSegments 200': async (api) => {
+    const contact = await resendContact(api);
+    await api.roster.segments.addMembers(api.projectId, (await resendSegment(api)).id, {
+      emails: [contact.email],
+    });
+    return api.call('get', `/contacts/${contact.id}/segments`);
+  },
+  'addContactSegment 201': async (api) =>
+    api.call('post', `/contacts/${(await resendContact(api)).id}/segments/${(await resendSegment(api)).id}`),
+  'removeContactSegment 200': async (api) =>
+    api.call(
+      'delete',
+      `/contacts/${(await resendContact(api)).id}/segments/${(await resendSegment(api)).id}`,
+    ),
+  'listContactTopics 200': async (api) => {
+    await resendTopic(api);
+    return api.call('get', `/contacts/${(await resendContact(api)).id}/topics`);
+  },
+  'updateContactTopics 200': async (api) => {
+    const topic = await resendTopic(api);
+    return api.call('patch', `/contacts/${(await resendContact(api)).id}/topics`, {
+      body: [{ id: topic.id, subscription: 'opt_out' }],
+    });
+  },
+  'createContactImport 201': (api) =>
+    api.call('post', '/contacts/imports', { form: csvForm('email\nada@example.com\n') }),
+  'listContactImports 200': async (api) => {
+    await resendImport(api);
+    return api.call('get', '/contacts/imports');
+  },
+  'getContactImport 200': async (api) => api.call('get', `/contacts/imports/${await resendImport(api)}`),
+  ...Object.fromEntries(
+    (['Segment', 'Audience'] as const).flatMap((name) => {
+      const path = `/${name.toLowerCase()}s`;
+      return [
+        [
+          `create${name} 201`,
+          (api: Api, doc: Json) => api.call('post', path, { body: bodyExample(doc, `create${name}`) }),
+        ],
+        [
+          `list${name}s 200`,
+          async (api: Api) => {
+            await resendSegment(api);
+            return api.call('get', path);
+          },
+        ],
+        [`get${name} 200`, async (api: Api) => api.call('get', `${path}/${(await resendSegment(api)).id}`)],
+        [
+          `delete${name} 200`,
+          async (api: Api) => api.call('delete', `${path}/${(await resendSegment(api)).id}`),
+        ],
+      ];
+    }),
+  ),
+  'listSegmentContacts 200': async (api) =>
+    api.call('get', `/segments/${(await resendSegment(api)).id}/contacts`),
+  'createAudienceContact 201': async (api, doc) =>
+    api.call('post', `/audiences/${(await resendSegment(api)).id}/contacts`, {
+      body: bodyExample(doc, 'createAudienceContact'),
+    }),
+  'listAudienceContacts 200': async (api) =>
+    api.call('get', `/audiences/${(await resendSegment(api)).id}/contacts`),
+  'getAudienceContact 200': async (api) => {
+    const contact = await resendContact(api);
+    const segment = await resendSegment(api);
+    await api.roster.segments.addMembers(api.projectId, segment.id, { emails: [contact.email] });
+    return api.call('get', `/audiences/${segment.id}/contacts/${contact.id}`);
+  },
+  'updateAudienceContact 200': async (api, doc) =>
+    api.call(
+      'patch',
+      `/audiences/${(await resendSegment(api)).id}/contacts/${(await resendContact(api)).id}`,
+      {
+        body: bodyExample(doc, 'updateAudienceContact'),
+      },
+    ),
+  'removeAudienceContact 200': async (api) =>
+    api.call(
+      'delete',
+      `/audiences/${(await resendSegment(api)).id}/contacts/${(await resendContact(api)).id}`,
+    ),
+  'createTopic 201': (api, doc) => api.call('post', '/topics', { body: bodyExample(doc, 'createTopic') }),
+  'listTopics 200': async (api) => {
+    await resendTopic(api);
+    return api.call('get', '/topics');
+  },
+  'getTopic 200': async (api) => api.call('get', `/topics/${(await resendTopic(api)).id}`),
+  'updateTopic 200': async (api, doc) =>
+    api.call('patch', `/topics/${(await resendTopic(api)).id}`, { body: bodyExample(doc, 'updateTopic') }),
+  'deleteTopic 200': async (api) => api.call('delete', `/topics/${(await resendTopic(api)).id}`),
+  'createContactProperty 201': (api, doc) =>
+    api.call('post', '/contact-properties', { body: bodyExample(doc, 'createContactProperty') }),
+  'listContactProperties 200': async (api) => {
+    await resendProperty(api);
+    return api.call('get', '/contact-properties');
+  },
+  'getContactProperty 200': async (api) =>
+    api.call('get', `/contact-properties/${(await resendProperty(api)).id}`),
+  'updateContactProperty 200': async (api, doc) =>
+    api.call('patch', `/contact-properties/${(await resendProperty(api)).id}`, {
+      body: bodyExample(doc, 'updateContactProperty'),
+    }),
+  'deleteContactProperty 200': async (api) =>
+    api.call('delete', `/contact-properties/${(await resendProperty(api)).id}`),
+};
+
+/**
+ * Every documented 401: the operation called with an unknown key (the Resend API, which answers an
+ * unknown key 403 as Resend does, with no key).
+ */
+function unauthorizedScenario(method: string, path: string, doc: Json, base = ''): Scenario {
   return (api) => {
     const op = doc.paths[path][method];
     const url = path.replace(/\{(\w+)\}/g, (_, name) => {
@@ -641,12 +791,17 @@ function unauthorizedScenario(method: string, path: string, doc: Json): Scenario
       return param.example;
     });
     const body = op.requestBody?.content['application/json']?.example;
-    return api.call(method, url, { key: 'sk_not_a_registered_key', body });
+    return api.call(method, url, { key: base === '/resend' ? null : 'sk_not_a_registered_key', body });
   };
 }
 
 /** The machine-readable error name in a dialect's error body: Plunk's `error.code`, Unosend's `error.type`. */
-const errorName = (body: Json) => (typeof body.error?.type === 'string' ? body.error.type : body.error?.code);
+const errorName = (body: Json) =>
+  typeof body.name === 'string' && typeof body.statusCode === 'number'
+    ? body.name
+    : typeof body.error?.type === 'string'
+      ? body.error.type
+      : body.error?.code;
 
 /** Every `METHOD /path` an Express router serves, with `:param` written as OpenAPI's `{param}`. */
 function routesOf(router: express.Router): string[] {
@@ -681,6 +836,13 @@ const dialects = [
     base: '/roster',
     scenarios: rosterScenarios,
     router: (r: Roster) => createRosterRouter(r),
+  },
+  {
+    name: 'Resend',
+    doc: resendOpenApi(),
+    base: '/resend',
+    scenarios: resendScenarios,
+    router: (r: Roster) => createResendRouter(r),
   },
 ];
 
@@ -748,7 +910,9 @@ describe.each(dialects)('OpenAPI document of the $name API', ({ doc, base, scena
     async (_id, { method, path, op, status, response }) => {
       const api = apiFor(base);
       const scenario =
-        status === 401 ? unauthorizedScenario(method, path, doc) : scenarios[`${op.operationId} ${status}`];
+        status === 401
+          ? unauthorizedScenario(method, path, doc, base)
+          : scenarios[`${op.operationId} ${status}`];
       expect(scenario, 'a scenario exists').toBeDefined();
       const res = await scenario!(api, doc);
       const text = await res.text();

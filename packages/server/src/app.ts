@@ -10,6 +10,7 @@ import {
   type RequestRecorder,
   readinessHandler,
   requestIdOf,
+  resendOpenApi,
   rosterOpenApi,
   type TrackRateLimit,
   toPlunkErrorBody,
@@ -125,6 +126,9 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   });
   app.get('/openapi/roster.json', (_req, res) => {
     res.json(rosterOpenApi());
+  });
+  app.get('/openapi/resend.json', (_req, res) => {
+    res.json(resendOpenApi());
   });
   // The web dashboard (sign-in with a secret key) and roster's own management API.
   if (options.dashboard !== false)

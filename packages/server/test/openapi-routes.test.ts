@@ -1,5 +1,5 @@
 import { createRoster, type Roster } from '@roster/core';
-import { plunkOpenApi, rosterOpenApi, unosendOpenApi } from '@roster/express';
+import { plunkOpenApi, resendOpenApi, rosterOpenApi, unosendOpenApi } from '@roster/express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 
@@ -32,6 +32,15 @@ describe('the server serves the OpenAPI documents', () => {
     expect(doc).not.toEqual(unosendOpenApi());
     expect(doc.servers).toEqual([{ url: '/v1' }]);
     expect(doc.components.schemas.UnosendBulkBody.anyOf[1].properties.contact_ids.maxItems).toBe(250);
+  });
+
+  it('serves the Resend document at /openapi/resend.json', async () => {
+    const res = await fetch(`${server.url}/openapi/resend.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Record<string, any>;
+    expect(doc).toEqual(resendOpenApi());
+    expect(doc.servers).toEqual([{ url: '/resend' }]);
+    expect(doc.paths['/contacts/imports'].post.operationId).toBe('createContactImport');
   });
 
   it('serves the management document at /openapi/roster.json', async () => {
