@@ -26,6 +26,7 @@ import { millionSuite } from './suites/million.js';
 import { observabilitySuite } from './suites/observability.js';
 import { pgOutboxSuite } from './suites/pg-outbox.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
+import { resendSuite } from './suites/resend.js';
 import { segmentsSuite } from './suites/segments.js';
 import { webhooksSuite } from './suites/webhooks.js';
 
@@ -43,6 +44,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   claim: claimSuite(),
   migrate: migrateSuite,
   observability: observabilitySuite,
+  resend: resendSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
