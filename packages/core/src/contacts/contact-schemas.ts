@@ -83,10 +83,10 @@ export const updateContactSchema = z.object({
 });
 export type UpdateContactInput = z.input<typeof updateContactSchema>;
 
-/** A new contact; an email already in the project is a `conflict` (see `contacts.create`). */
 /** Most segments one create may name. */
 export const MAX_CREATE_SEGMENTS = 100;
 
+/** A new contact; an email already in the project is a `conflict` (see `contacts.create`). */
 export const createContactSchema = z.object({
   email: emailSchema,
   /** @default true */
@@ -99,9 +99,6 @@ export const createContactSchema = z.object({
   /** `rules` (default, Plunk's) or `verbatim` (Unosend stores metadata as sent, nulls included). */
   dataMode: z.enum(['rules', 'verbatim']).optional(),
   ...namesAndAudience,
-  firstName: contactNameSchema.nullish(),
-  lastName: contactNameSchema.nullish(),
-  audienceId: audienceIdSchema.nullish(),
   /**
    * STATIC segments the new contact joins, written in the same transaction as the contact: an
    * unknown one is `not_found` (resource `segment`), a dynamic one `validation_failed` naming

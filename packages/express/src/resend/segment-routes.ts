@@ -4,36 +4,7 @@ import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
 import { listContacts } from './contact-routes.js';
 import { toResendListedSegment, toResendSegment } from './resend-format.js';
-import { contactOf, sendPage } from './resend-params.js';
-import { resendList, toResendListedSegment, toResendSegment } from './resend-format.js';
-import { contactOf, limitParam, staticSegmentOf } from './resend-params.js';
-
-/** A page of a newest-first list by `limit` / `after` / `before` (ids), for lists core answers whole. */
-function pageOf<T extends { id: string }>(
-  items: T[],
-  query: Record<string, unknown>,
-): { data: T[]; hasMore: boolean } {
-  const limit = limitParam(query.limit);
-  const after = typeof query.after === 'string' ? query.after : undefined;
-  const before = typeof query.before === 'string' ? query.before : undefined;
-  if (after !== undefined && before !== undefined) {
-    throw RosterError.validation([{ field: 'before', message: 'cannot be combined with after' }]);
-  }
-  const cursor = after ?? before;
-  if (cursor !== undefined) {
-    const at = items.findIndex((item) => item.id === cursor.toLowerCase());
-    if (at < 0)
-      throw RosterError.invalidCursor(after !== undefined ? 'after' : 'before', 'an id of this list');
-    if (before !== undefined) {
-      const start = Math.max(0, at - limit);
-      return { data: items.slice(start, at), hasMore: start > 0 };
-    }
-    items = items.slice(at + 1);
-  }
-  return { data: items.slice(0, limit), hasMore: items.length > limit };
-}
-
-export { pageOf };
+import { contactOf, sendPage, staticSegmentOf } from './resend-params.js';
 
 /**
  * Resend's segments (`/segments`) and legacy audiences (`/audiences`, the same thing): roster's
