@@ -5,6 +5,8 @@
  * the management API's JSON shapes (browser-safe, import-free) are `@roster/core/wire`.
  */
 export type { Audience, AudienceWithCount } from './audiences/audience-types.js';
+export type { AuditService } from './audit/audit-service.js';
+export { AUDIT_ACTIONS, type AuditEntry } from './audit/audit-types.js';
 export { BULK_JOB_TYPE, type BulkJobResult, type BulkOutcome } from './bulk/bulk-types.js';
 export type {
   ChangeHandler,
@@ -101,6 +103,7 @@ export type {
   WebhookAttemptEvent,
 } from './operations/telemetry.js';
 export type {
+  AuditOptions,
   EventsOptions,
   ImportsOptions,
   JobsOptions,
@@ -118,6 +121,11 @@ export type { ChangeEventType, ContactField } from './outbox/outbox-types.js';
 export type { Project } from './projects/project-types.js';
 export type { PropertyService } from './properties/property-service.js';
 export type { ContactProperty, PropertyType } from './properties/property-types.js';
+export type {
+  RateLimitDecision,
+  RateLimitRule,
+  RateLimitService,
+} from './rate-limits/rate-limit-service.js';
 export { createRoster, type Roster } from './roster.js';
 export type { Filter, FilterCondition, FilterGroup } from './segments/filter-types.js';
 export type { Page } from './segments/segment-service.js';

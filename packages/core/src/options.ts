@@ -43,6 +43,8 @@ export interface RosterOptions {
   sqlite?: SqliteOptions;
   /** Events (`POST /v1/track`) and their Idempotency-Key claims. */
   events?: EventsOptions;
+  /** The audit log of administrative actions (`roster.audit`). */
+  audit?: AuditOptions;
   /** Segments. */
   segments?: SegmentsOptions;
   /** Signed webhooks (Standard Webhooks) to endpoints of each project. */
@@ -118,6 +120,15 @@ export interface WebhooksOptions {
    * @default dns.lookup with `all: true`
    */
   resolve?: WebhookResolver;
+}
+
+export interface AuditOptions {
+  /**
+   * Days an audit entry is kept; older ones are deleted by the periodic `audit.prune` job (which
+   * runs while the job runner runs).
+   * @default 365
+   */
+  retentionDays?: number;
 }
 
 export interface EventsOptions {
@@ -293,6 +304,7 @@ export interface ResolvedRosterOptions {
   readonly search: { readonly substringIndex: boolean };
   readonly sqlite: { readonly cacheSizeKiB: number; readonly groupCommit: boolean };
   readonly events: { readonly idempotencyTtlMs: number };
+  readonly audit: { readonly retentionDays: number };
   readonly segments: { readonly refreshIntervalMs: number; readonly scanChunkSize?: number };
   readonly webhooks: ResolvedWebhooksOptions;
   readonly logger: RosterLogger;
@@ -331,6 +343,9 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
     }),
     events: Object.freeze({
       idempotencyTtlMs: positiveInt('events.idempotencyTtlMs', options.events?.idempotencyTtlMs, 86_400_000),
+    }),
+    audit: Object.freeze({
+      retentionDays: positiveInt('audit.retentionDays', options.audit?.retentionDays, 365),
     }),
     segments: Object.freeze({
       refreshIntervalMs: positiveInt(

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type AudienceService, createAudienceService } from './audiences/audience-service.js';
+import { type AuditService, auditPruneJob, createAuditService } from './audit/audit-service.js';
 import { createBackground } from './background.js';
 import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
@@ -34,6 +35,7 @@ import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from '
 import { createProjectService } from './projects/project-service.js';
 import { createPropertyTypeCache } from './properties/property-check.js';
 import { createPropertyService, type PropertyService } from './properties/property-service.js';
+import { createRateLimitService, type RateLimitService } from './rate-limits/rate-limit-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
 import { createTopicService, type TopicService } from './topics/topic-service.js';
@@ -109,6 +111,17 @@ export interface Roster {
   readonly telemetry: {
     subscribe(listener: TelemetryListener): () => void;
   };
+  /**
+   * The audit log: administrative actions (keys, webhooks, bulk deletes, exports, imports, …) with
+   * time, actor, action, target and detail. Append-only: `record` and `list`; entries past
+   * `audit.retentionDays` are deleted by a periodic job.
+   */
+  readonly audit: AuditService;
+  /**
+   * Per-project token buckets kept in the database, shared by every process on it (the opt-in
+   * rate limits of `roster serve --rate-limit`): `take(projectId, bucket, { perSecond, burst })`.
+   */
+  readonly rateLimits: RateLimitService;
   /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
@@ -200,6 +213,9 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   jobs.register(segmentsRefreshJob(segmentDeps, () => segments));
   const webhooks = createWebhookService({ ...deps, jobs, options: resolved.webhooks });
   jobs.register(webhooks.deliveryJob);
+  const auditDeps = { ...deps, jobs, retentionDays: resolved.audit.retentionDays };
+  const audit = createAuditService(auditDeps);
+  jobs.register(auditPruneJob(auditDeps, () => audit));
   // The webhook fan-out: deliveries are written in the consumer's transaction, with its cursor.
   // Only projects with an endpoint: the others' events are not expanded (an import without any
   // endpoint reads none of its contacts back).
@@ -256,6 +272,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     health: operations.health,
     stats: operations.stats,
     telemetry: { subscribe: telemetry.subscribe },
+    audit,
+    rateLimits: createRateLimitService(deps),
     async close() {
       if (closed) return;
       closed = true;

@@ -3,6 +3,7 @@
  * limits and defaults they enforce (`MAX_*`, `DEFAULT_*`) and the lists of allowed values. The HTTP
  * layer reuses them for its OpenAPI documents; an app can validate early with the same rules.
  */
+
 export {
   audienceIdSchema,
   type CreateAudienceInput,
@@ -12,6 +13,18 @@ export {
   type UpdateAudienceInput,
   updateAudienceSchema,
 } from './audiences/audience-schemas.js';
+export {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  type ListAuditInput,
+  listAuditSchema,
+  MAX_AUDIT_ACTION_LENGTH,
+  MAX_AUDIT_ACTOR_LENGTH,
+  MAX_AUDIT_DETAIL_BYTES,
+  MAX_AUDIT_PAGE,
+  MAX_AUDIT_TARGET_LENGTH,
+  type RecordAuditInput,
+  recordAuditSchema,
+} from './audit/audit-schemas.js';
 export {
   type BulkApplyInput,
   type BulkQueryInput,
@@ -102,6 +115,7 @@ export {
   updatePropertySchema,
 } from './properties/property-schemas.js';
 export { PROPERTY_TYPES } from './properties/property-types.js';
+export { MAX_RATE_LIMIT } from './rate-limits/rate-limit-service.js';
 export {
   FILTER_OPERATORS,
   type FilterOperator,

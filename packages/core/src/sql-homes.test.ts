@@ -11,6 +11,8 @@ const NO_SQL = [
   'idempotency/idempotency-service.ts',
   'topics/topic-service.ts',
   'migrate/migrate-service.ts',
+  'audit/audit-service.ts',
+  'rate-limits/rate-limit-service.ts',
 ];
 
 describe('SQL lives in repositories', () => {

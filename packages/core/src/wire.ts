@@ -189,3 +189,23 @@ export const RESERVED_DATA_KEY_NAMES = [
   'subscribeUrl',
   'manageUrl',
 ] as const;
+/** One recorded administrative action. */
+export interface AuditEntry {
+  /** UUIDv7: the entries' order. */
+  id: string;
+  projectId: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  /**
+   * Who acted: `key:<key id>` (an API key), `dashboard:<key id>` (a dashboard session signed in
+   * with that key), `host` (the host application's own sign-in), `cli` (the `roster` command), or
+   * what a library caller passed.
+   */
+  actor: string;
+  /** What was done, e.g. `key.created`, `webhook.deleted`, `contacts.exported` (see `AUDIT_ACTIONS`). */
+  action: string;
+  /** What it was done to (an id, a file name), or null. */
+  target: string | null;
+  /** A small JSON object with what else matters (e.g. a bulk operation's count). */
+  detail: Record<string, unknown> | null;
+}

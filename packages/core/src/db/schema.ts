@@ -267,6 +267,32 @@ export interface SqliteContactsTable extends ContactsTable {
   seq: Generated<number>;
 }
 
+/** One administrative action (append-only; see `audit/`). */
+export interface AuditLogTable {
+  /** UUIDv7: orders the entries by time. */
+  id: string;
+  project_id: string;
+  created_at: string;
+  /** `key:<key id>`, `dashboard:<key id>`, `host`, `cli`, or what a library caller passed. */
+  actor: string;
+  /** e.g. `key.created`, `webhook.deleted`, `contacts.exported`. */
+  action: string;
+  /** What the action was on (an id, a file name), when there is one. */
+  target: string | null;
+  detail: DbJson;
+}
+
+/** A token bucket of the opt-in rate limits (see `rate-limits/`). */
+export interface RateLimitBucketsTable {
+  project_id: string;
+  bucket: string;
+  tokens: number;
+  /** Epoch ms of the last refill. */
+  updated_ms: ColumnType<number | string, number, number>;
+  /** 1 when the last take got a token, else 0. */
+  allowed: number;
+}
+
 export interface Database {
   roster_projects: ProjectsTable;
   roster_api_keys: ApiKeysTable;
@@ -288,6 +314,8 @@ export interface Database {
   roster_outbox: OutboxTable;
   roster_outbox_consumers: OutboxConsumersTable;
   roster_migration_checkpoints: MigrationCheckpointsTable;
+  roster_audit_log: AuditLogTable;
+  roster_rate_limit_buckets: RateLimitBucketsTable;
 }
 
 /** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */
