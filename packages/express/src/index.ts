@@ -43,6 +43,13 @@ export {
   TRACK_RATE_LIMIT_DEFAULT,
   type TrackRateLimit,
 } from './plunk/track-route.js';
+export {
+  contactsWriteBucket,
+  PROJECT_RATE_LIMIT_BUCKETS,
+  type ProjectRateLimitBucket,
+  type ProjectRateLimits,
+  projectRateLimit,
+} from './rate-limit.js';
 export { toResendContact, toResendErrorBody, toResendTime } from './resend/resend-format.js';
 export {
   createResendRouter,

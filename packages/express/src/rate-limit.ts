@@ -1,3 +1,7 @@
+import type { RateLimitRule, Roster } from '@roster/core';
+import type { Request, RequestHandler } from 'express';
+import { RateLimitedError } from './errors.js';
+
 /**
  * In-process token buckets keyed by a string (a client address, a project): HTTP plumbing for the
  * per-client limits of the public routes. State lives in this process only (a later change may
@@ -79,4 +83,87 @@ export function createTokenBuckets(options: TokenBucketOptions): TokenBuckets {
 /** `Retry-After` seconds for a wait in ms: whole seconds, at least 1 (Plunk's rule). */
 export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** The per-project buckets roster knows (Plunk's names; Plunk's `send` has no route in roster). */
+export const PROJECT_RATE_LIMIT_BUCKETS = ['contacts:write', 'track'] as const;
+export type ProjectRateLimitBucket = (typeof PROJECT_RATE_LIMIT_BUCKETS)[number];
+
+/**
+ * Opt-in per-project rate limits, as Plunk's token buckets: each bucket named here refuses a
+ * project's requests past its burst until it refills. Kept in the roster database (`roster.rateLimits`),
+ * so every process on one database shares them.
+ */
+export interface ProjectRateLimits {
+  /** The limited buckets: `contacts:write` (a contact's create, update, delete) and `track` (`POST /v1/track`). */
+  buckets: Partial<Record<ProjectRateLimitBucket, RateLimitRule>>;
+  /**
+   * Told when the bucket store failed; the request is let through (fail open, as Plunk does).
+   * @default one line to stderr
+   */
+  onStoreError?: (error: unknown, bucket: ProjectRateLimitBucket) => void;
+}
+
+function logStoreError(error: unknown, bucket: ProjectRateLimitBucket): void {
+  console.error(
+    `[roster] rate limit store failed, request let through (bucket ${bucket}): ${String((error as Error)?.message ?? error)}`,
+  );
+}
+
+/**
+ * The `contacts:write` bucket of a request, by its path relative to the dialect router: `POST` of
+ * the contacts collection, `PATCH`, `PUT` or `DELETE` of one contact (also Resend's
+ * `/audiences/{id}/contacts…`). Bulk, import and lookup routes, reads and everything else: none.
+ */
+export function contactsWriteBucket(req: Request): ProjectRateLimitBucket | undefined {
+  const method = req.method;
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return undefined;
+  const parts = req.path.split('/').filter(Boolean);
+  const at = parts[0] === 'audiences' && parts.length >= 3 ? 2 : 0;
+  if (parts[at] !== 'contacts') return undefined;
+  const rest = parts.length - at - 1;
+  if (rest === 0 && method === 'POST') return 'contacts:write';
+  if (rest === 1 && (method === 'PATCH' || method === 'PUT' || method === 'DELETE')) return 'contacts:write';
+  return undefined;
+}
+
+/**
+ * Middleware taking a token of the authenticated project's bucket (`bucketOf(req)`; none: not
+ * limited): sets `RateLimit-Limit` (the burst), `RateLimit-Remaining` and `RateLimit-Reset`
+ * (seconds until the bucket is full again), and refuses an empty bucket with a 429 (`Retry-After`)
+ * that the dialect's error handler renders in its own shape. Goes after authentication: a request
+ * without a project passes. A failing store lets the request through and is reported.
+ */
+export function projectRateLimit(
+  roster: Roster,
+  limits: ProjectRateLimits | undefined,
+  bucketOf: (req: Request) => ProjectRateLimitBucket | undefined,
+): RequestHandler {
+  if (!limits || Object.keys(limits.buckets).length === 0) return (_req, _res, next) => next();
+  const onStoreError = limits.onStoreError ?? logStoreError;
+  return (req, res, next) => {
+    const bucket = bucketOf(req);
+    const rule = bucket === undefined ? undefined : limits.buckets[bucket];
+    const projectId = (res.locals as { rosterProjectId?: string }).rosterProjectId;
+    if (!bucket || !rule || !projectId) return next();
+    roster.rateLimits.take(projectId, bucket, rule).then(
+      (decision) => {
+        res.setHeader('ratelimit-limit', String(decision.limit));
+        res.setHeader('ratelimit-remaining', String(decision.remaining));
+        res.setHeader('ratelimit-reset', String(decision.resetSeconds));
+        if (decision.allowed) return next();
+        const wait = decision.retryAfterSeconds;
+        next(
+          new RateLimitedError(
+            `Rate limit exceeded for ${bucket}: ${rule.burst} requests at once, ${rule.perSecond} per second; try again in ${wait} s`,
+            wait,
+          ),
+        );
+      },
+      (error: unknown) => {
+        onStoreError(error, bucket);
+        next();
+      },
+    );
+  };
 }

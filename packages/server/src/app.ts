@@ -6,6 +6,7 @@ import {
   createUnosendRouter,
   dashboard,
   observeRequests,
+  type ProjectRateLimits,
   plunkOpenApi,
   type RequestRecorder,
   readinessHandler,
@@ -66,6 +67,11 @@ export interface ServerAppOptions {
    * @default {} (the database and the migrations)
    */
   readiness?: ReadyOptions;
+   * Opt-in per-project rate limits of the API routes (`contacts:write`, `track`), kept in the
+   * database so every process shares them; the dashboard's API is not limited.
+   * @default none
+   */
+  rateLimits?: ProjectRateLimits;
 }
 
 /** The values of Express's `trust proxy` setting that roster takes. */
@@ -101,6 +107,7 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
     jsonLimit,
     trackJsonLimit: options.trackJsonLimitBytes,
     trackRateLimit: options.trackRateLimit,
+    rateLimits: options.rateLimits,
   });
   // Plunk's `/contacts...` and `/segments...` (the busiest routes) are answered by its router
   // whatever is mounted before it (none of the routes below serves those paths, and its router
@@ -137,11 +144,19 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   // Resend's API lives under /resend (`new Resend('re_…', { baseUrl: '<server>/resend' })`); anything
   // else under it is an unknown Resend route, answered in Resend's error shape.
   app.use('/resend', createResendRouter(roster, { logger, onError: options.onError, jsonLimit }));
+  app.use(
+    '/resend',
+    createResendRouter(roster, { onError: options.onError, jsonLimit, rateLimits: options.rateLimits }),
+  );
   app.use('/resend', (req, res) => {
     res.status(404).json(toResendErrorBody(routeNotFound(req.method, req.originalUrl)));
   });
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
   app.use('/v1', createUnosendRouter(roster, { logger, onError: options.onError, jsonLimit }));
+  app.use(
+    '/v1',
+    createUnosendRouter(roster, { onError: options.onError, jsonLimit, rateLimits: options.rateLimits }),
+  );
   // Anything else under /v1 is an unknown Unosend route, answered in Unosend's error envelope, except
   // Plunk's `/v1/track`, which the Plunk router below serves.
   app.use('/v1', (req, res, next) => {

@@ -68,6 +68,13 @@ export interface ServeConfigFile {
   trustProxy?: boolean | number | string | string[];
   /** Let webhooks go to private, loopback and link-local addresses (local development and tests only). */
   allowPrivateWebhookTargets?: boolean;
+  /**
+   * Per-project rate limits, as `--rate-limit`: `"contacts:write=50/100,track=100/200"` (bucket =
+   * sustained per second / burst).
+   */
+  rateLimit?: string;
+  /** Days audit entries are kept. */
+  auditRetentionDays?: number;
 }
 
 /** The numeric settings shared by flags and the config file: config field → flag name. */
@@ -116,7 +123,66 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
       ? null
       : 'true, false, a hop count (integer >= 0), or addresses/subnets (a string or an array of strings)',
   allowPrivateWebhookTargets: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  rateLimit: (v) => {
+    if (typeof v !== 'string') return 'a string such as "contacts:write=50/100,track=100/200"';
+    try {
+      parseRateLimits('rateLimit', v);
+      return null;
+    } catch (error) {
+      return (error as Error).message.replace(/^Invalid rateLimit: /, 'valid: ');
+    }
+  },
+  auditRetentionDays: positiveInteger,
 };
+
+/** The buckets `--rate-limit` knows (Plunk's names). */
+export const RATE_LIMIT_BUCKETS = ['contacts:write', 'track'] as const;
+export type RateLimitBucket = (typeof RATE_LIMIT_BUCKETS)[number];
+export type RateLimitRules = Partial<Record<RateLimitBucket, { perSecond: number; burst: number }>>;
+/** The largest rate and burst `--rate-limit` takes (core's MAX_RATE_LIMIT). */
+const MAX_RATE = 1_000_000;
+
+/**
+ * `--rate-limit` text: `bucket=perSecond/burst`, comma-separated, e.g.
+ * `contacts:write=50/100,track=100/200`; each bucket at most once. Every problem is a CliError
+ * naming the part.
+ */
+export function parseRateLimits(name: string, text: string): RateLimitRules {
+  const rules: RateLimitRules = {};
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0)
+    throw new CliError(`Invalid ${name}: give bucket=per-second/burst, e.g. contacts:write=50/100`);
+  for (const part of parts) {
+    const match = /^([^=\s]+)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*\/\s*([0-9]+)$/.exec(part);
+    if (!match) {
+      throw new CliError(
+        `Invalid ${name}: "${part}" is not bucket=per-second/burst (e.g. contacts:write=50/100)`,
+      );
+    }
+    const bucket = match[1] as RateLimitBucket;
+    if (!RATE_LIMIT_BUCKETS.includes(bucket)) {
+      throw new CliError(
+        `Invalid ${name}: unknown bucket "${match[1]}" (known: ${RATE_LIMIT_BUCKETS.join(', ')})`,
+      );
+    }
+    if (rules[bucket]) throw new CliError(`Invalid ${name}: bucket ${bucket} is given twice`);
+    const perSecond = Number(match[2]);
+    const burst = Number(match[3]);
+    if (!(perSecond > 0 && perSecond <= MAX_RATE)) {
+      throw new CliError(
+        `Invalid ${name}: ${bucket}'s per-second rate must be above 0 and at most ${MAX_RATE}`,
+      );
+    }
+    if (!(burst >= 1 && burst <= MAX_RATE)) {
+      throw new CliError(`Invalid ${name}: ${bucket}'s burst must be from 1 to ${MAX_RATE}`);
+    }
+    rules[bucket] = { perSecond, burst };
+  }
+  return rules;
+}
 
 /** Reads and checks a config file; every problem is a CliError naming the file and the field. */
 export function readServeConfig(path: string): ServeConfigFile {
@@ -182,6 +248,8 @@ export interface ServeFlagValues {
   trackBurst?: string;
   trustProxy?: string;
   allowPrivateWebhookTargets?: boolean;
+  rateLimit?: string;
+  auditRetentionDays?: string;
 }
 
 export interface ServeSettings {
@@ -203,6 +271,10 @@ export interface ServeSettings {
   allowPrivateWebhookTargets: boolean;
   /** Express's `trust proxy` (flag, env `ROSTER_TRUST_PROXY`, file); undefined: trust no proxy. */
   trustProxy: boolean | number | string | string[] | undefined;
+  /** Per-project rate limits (flag, env `ROSTER_RATE_LIMIT`, file); empty: none. */
+  rateLimits: RateLimitRules;
+  /** `audit.retentionDays`; undefined: core's default. */
+  auditRetentionDays: number | undefined;
 }
 
 /**
@@ -280,5 +352,17 @@ export function resolveServeSettings(
         : env.ROSTER_TRUST_PROXY
           ? parseTrustProxy('ROSTER_TRUST_PROXY', env.ROSTER_TRUST_PROXY)
           : file.trustProxy,
+    rateLimits:
+      flags.rateLimit !== undefined
+        ? parseRateLimits('--rate-limit', flags.rateLimit)
+        : env.ROSTER_RATE_LIMIT
+          ? parseRateLimits('ROSTER_RATE_LIMIT', env.ROSTER_RATE_LIMIT)
+          : file.rateLimit === undefined
+            ? {}
+            : parseRateLimits('rateLimit', file.rateLimit),
+    auditRetentionDays:
+      flags.auditRetentionDays === undefined
+        ? file.auditRetentionDays
+        : parsePositiveInt('--audit-retention-days', flags.auditRetentionDays),
   };
 }

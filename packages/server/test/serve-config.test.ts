@@ -51,7 +51,7 @@ describe('readServeConfig', () => {
   it.each([
     [
       { prot: 1 },
-      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, trustProxy, allowPrivateWebhookTargets)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, trustProxy, allowPrivateWebhookTargets, rateLimit, auditRetentionDays)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -123,6 +123,8 @@ describe('resolveServeSettings', () => {
     maxConnections: 50,
     maxConnectionsPerClient: 20,
     requestTimeoutMs: 30_000,
+    rateLimit: 'track=1/2',
+    auditRetentionDays: 30,
   };
 
   it('takes the config file over the defaults', () => {
@@ -137,6 +139,8 @@ describe('resolveServeSettings', () => {
       pollIntervalMs: 100,
       limits: { maxConnections: 50, maxConnectionsPerClient: 20, requestTimeoutMs: 30_000 },
       allowPrivateWebhookTargets: false,
+      rateLimits: { track: { perSecond: 1, burst: 2 } },
+      auditRetentionDays: 30,
     });
     expect(resolveServeSettings({}, {})).toEqual({
       port: 3000,
@@ -149,6 +153,7 @@ describe('resolveServeSettings', () => {
       pollIntervalMs: undefined,
       limits: {},
       allowPrivateWebhookTargets: false,
+      rateLimits: {},
     });
   });
 
@@ -174,6 +179,8 @@ describe('resolveServeSettings', () => {
           maxConnectionsPerClient: '5',
           headersTimeout: '1000',
           jsonLimit: '2048',
+          rateLimit: 'contacts:write=5/10',
+          auditRetentionDays: '7',
         },
         env,
         file,
@@ -195,6 +202,8 @@ describe('resolveServeSettings', () => {
         jsonLimitBytes: 2048,
       },
       allowPrivateWebhookTargets: false,
+      rateLimits: { 'contacts:write': { perSecond: 5, burst: 10 } },
+      auditRetentionDays: 7,
     });
   });
 

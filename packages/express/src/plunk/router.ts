@@ -3,6 +3,8 @@ import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
+import { logUnexpected } from '../errors.js';
+import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
 import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import {
@@ -45,6 +47,14 @@ export interface PlunkRouterOptions {
    * @default { perSecond: 100, burst: 200 }
    */
   trackRateLimit?: Partial<TrackRateLimit> | false;
+  /**
+   * Opt-in per-project rate limits (Plunk's token buckets, kept in the roster database so every
+   * process shares them): `contacts:write` (`POST /contacts`, `PATCH` and `DELETE /contacts/{id}`,
+   * one bucket) and `track` (`POST /v1/track`, after the per-client limit above). An empty bucket
+   * is answered 429 `RATE_LIMIT_EXCEEDED` with `Retry-After`.
+   * @default none
+   */
+  rateLimits?: ProjectRateLimits;
   /**
    * Called with every unexpected error (the client gets a generic 500).
    * @default logs to stderr
@@ -101,6 +111,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
+  router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
 
   router.get('/contacts', async (req, res) => {
     // No cursor, an empty one, or the string `null` (a client echoing the `cursor: null` of Plunk's spec
@@ -149,6 +160,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
     resolvePublicProject: options.resolvePublicProject,
     jsonLimit: options.trackJsonLimit,
     rateLimit: options.trackRateLimit,
+    projectRateLimits: options.rateLimits,
   });
 
   finishDialectRouter(router, ['/contacts', '/segments', '/v1'], toPlunkErrorBody, onError, (error, req) =>

@@ -4,6 +4,12 @@ import { projectIdOf, type ResolveProject } from '../auth.js';
 import { RateLimitedError, unauthorized } from '../errors.js';
 import { requestIdOf } from '../observability/request-observer.js';
 import { createTokenBuckets, retryAfterSeconds } from '../rate-limit.js';
+import {
+  createTokenBuckets,
+  type ProjectRateLimits,
+  projectRateLimit,
+  retryAfterSeconds,
+} from '../rate-limit.js';
 import { privateAnswers, requireObject } from '../router-kit.js';
 import { toPlunkKeyReusedBody } from './plunk-format.js';
 
@@ -105,6 +111,8 @@ export interface TrackRouteOptions {
   jsonLimit?: number | string;
   /** Per-client rate limit, or false for none. @default 100/s, burst 200 (`TRACK_RATE_LIMIT_DEFAULT`) */
   rateLimit?: Partial<TrackRateLimit> | false;
+  /** Per-project buckets; `track` applies here, after the key. @default none */
+  projectRateLimits?: ProjectRateLimits | undefined;
 }
 
 /**
@@ -143,6 +151,9 @@ export function registerPlunkTrackRoute(router: Router, roster: Roster, options:
     trackCors,
     ...(rateLimit === false ? [] : [perClientRateLimit(rateLimit)]),
     publicKeyAuth(roster, options.resolvePublicProject),
+    projectRateLimit(roster, options.projectRateLimits, (req) =>
+      req.method === 'POST' ? 'track' : undefined,
+    ),
     express.json({ limit: options.jsonLimit ?? TRACK_JSON_LIMIT_DEFAULT }),
   );
   router.post(TRACK_PATH, idempotency(roster), async (req, res) => {

@@ -3,6 +3,8 @@ import express, { type RequestHandler, type Router } from 'express';
 import { authenticate, type ResolveProject } from '../auth.js';
 import { unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
+import { logUnexpected, unauthorized } from '../errors.js';
+import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
 import { finishDialectRouter, jsonBodies, privateAnswers } from '../router-kit.js';
 import { registerResendContactRoutes } from './contact-routes.js';
 import { registerResendImportRoutes } from './import-routes.js';
@@ -22,6 +24,13 @@ export interface ResendRouterOptions {
    * @default '1mb'
    */
   jsonLimit?: number | string;
+  /**
+   * Opt-in per-project rate limits (Plunk's token buckets, kept in the roster database so every
+   * process shares them): `{ buckets: { 'contacts:write': { perSecond: 50, burst: 100 } } }`.
+   * An empty bucket is answered 429 in this dialect's error shape, with `Retry-After`.
+   * @default none
+   */
+  rateLimits?: ProjectRateLimits;
   /**
    * Called with every unexpected error (the client gets a generic 500).
    * @default logs to stderr
@@ -64,7 +73,10 @@ export function createResendRouter(roster: Roster, options: ResendRouterOptions 
   const auth = options.resolveProject
     ? [authenticate(roster, { resolveProject: options.resolveProject })]
     : [resendKeysOnly, authenticate(roster)];
-  router.use(RESEND_ROUTE_PATHS, privateAnswers, ...auth, jsonBodies({ limit: options.jsonLimit ?? '1mb' }));
+  router.use(RESEND_ROUTE_PATHS, privateAnswers, ...auth);
+  // Before any body is read: a limited request costs no parsing.
+  router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
+  router.use(RESEND_ROUTE_PATHS, jsonBodies({ limit: options.jsonLimit ?? '1mb' }));
 
   registerResendSegmentRoutes(router, roster);
   registerResendTopicRoutes(router, roster);

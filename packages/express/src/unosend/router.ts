@@ -4,6 +4,8 @@ import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
+import { logUnexpected } from '../errors.js';
+import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
 import {
   finishDialectRouter,
   jsonBodies,
@@ -36,6 +38,13 @@ export interface UnosendRouterOptions {
    * @default 5000
    */
   importWaitMs?: number;
+  /**
+   * Opt-in per-project rate limits (Plunk's token buckets, kept in the roster database so every
+   * process shares them): `{ buckets: { 'contacts:write': { perSecond: 50, burst: 100 } } }`.
+   * An empty bucket is answered 429 in this dialect's error shape, with `Retry-After`.
+   * @default none
+   */
+  rateLimits?: ProjectRateLimits;
   /**
    * Called with every unexpected error (the client gets a generic 500).
    * @default logs to stderr
@@ -86,6 +95,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
       ],
     }),
   );
+  // Before any body is read: a limited request costs no parsing.
+  router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
   router.use('/contacts/import', jsonBodies({ limit: importJsonLimit }));
   router.use(['/contacts', '/audiences'], jsonBodies({ limit: options.jsonLimit ?? '1mb' }));
 

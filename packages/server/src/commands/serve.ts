@@ -118,6 +118,11 @@ printed once; \`roster keys create\` makes more.`,
       "believe X-Forwarded-For/-Proto from these proxies (Express's trust proxy): true, a hop count, or addresses/subnets such as loopback or 10.0.0.0/8, comma-separated (env ROSTER_TRUST_PROXY, default: none)",
     )
     .option(
+      '--rate-limit <buckets>',
+      'per-project rate limits shared by every process on the database, bucket=per-second/burst comma-separated: contacts:write (contact create/update/delete in every API), track (POST /v1/track), e.g. contacts:write=50/100,track=100/200 (env ROSTER_RATE_LIMIT, default: none)',
+    )
+    .option('--audit-retention-days <n>', 'days audit log entries are kept (default 365)')
+    .option(
       '--allow-private-webhook-targets',
       `let webhooks go to private, loopback and link-local addresses, for local development and tests (env ${ALLOW_PRIVATE_WEBHOOKS_ENV}=1, config allowPrivateWebhookTargets)`,
     )
@@ -133,7 +138,7 @@ printed once; \`roster keys create\` makes more.`,
     .option('--metrics-host <host>', 'interface of the metrics listener (default 127.0.0.1)')
     .option(
       '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy and the limits above (flags and env win)',
+      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy, rateLimit, auditRetentionDays and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(userPath(flags.config));
@@ -149,6 +154,8 @@ printed once; \`roster keys create\` makes more.`,
         limits,
         allowPrivateWebhookTargets,
         trustProxy,
+        rateLimits,
+        auditRetentionDays,
       } = resolveServeSettings(flags, process.env, file);
       const observability = observabilitySettings(flags, process.stdout.isTTY === true);
       // Loaded here, not at the top: `roster --help` must not pay for core, Express and the drivers.
@@ -169,6 +176,7 @@ printed once; \`roster keys create\` makes more.`,
         database,
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
+        audit: { retentionDays: auditRetentionDays },
         webhooks: {
           allowPrivateTargets: allowPrivateWebhookTargets,
           privateTargetsHint: PRIVATE_WEBHOOKS_HINT,
@@ -194,6 +202,7 @@ printed once; \`roster keys create\` makes more.`,
         trustProxy,
         trackJsonLimitBytes: limits.trackJsonLimitBytes,
         trackRateLimit: { perSecond: limits.trackRatePerSecond, burst: limits.trackBurst },
+        rateLimits: { buckets: rateLimits },
         limits: {
           maxConnections: limits.maxConnections,
           maxConnectionsPerClient: limits.maxConnectionsPerClient,
