@@ -13,6 +13,7 @@ import {
 } from '../config.js';
 import { readServeConfig, resolveServeSettings, type ServeFlagValues } from '../config-file.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability.js';
+import { holdServeLock, isSqliteFile } from '../serve-lock.js';
 
 interface ServeFlags extends ServeFlagValues {
   apiKey: string[];
@@ -241,6 +242,8 @@ printed once; \`roster keys create\` makes more.`,
                 );
               throw error;
             });
+      // While it runs, a SQLite file carries this server's lock (roster restore refuses to replace it).
+      const releaseLock = isSqliteFile(database) ? holdServeLock(database) : () => {};
       await ensureKeys(roster, apiKeys, (line) => console.log(line));
       await roster.jobs.start();
 
@@ -254,6 +257,7 @@ printed once; \`roster keys create\` makes more.`,
         metrics?.close();
         await roster.close();
         logger.flush();
+        releaseLock();
         console.log('roster stopped');
         process.exit(0);
       };
