@@ -1,5 +1,6 @@
 import type { Roster } from '@roster/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { setActor } from './audit.js';
 import { unauthorized } from './errors.js';
 
 /**
@@ -39,9 +40,13 @@ export function bearerKeyResolver(roster: Roster, options: AuthOptions = {}): Re
       if (key.startsWith(rule.prefix)) throw unauthorized(rule.message, 'key_type');
     }
     const cached = roster.keys.resolveCached(key);
-    if (cached) return cached.projectId;
+    if (cached) {
+      setActor(req, `key:${cached.keyId}`);
+      return cached.projectId;
+    }
     return roster.keys.resolve(key).then((resolved) => {
       if (!resolved) throw unauthorized('Invalid API key', 'invalid_key');
+      setActor(req, `key:${resolved.keyId}`);
       return resolved.projectId;
     });
   };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerWebhooksCommand(program);
   registerBackupCommands(program);
+  registerAuditCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(run with --help for usage)');
   return program;
 }

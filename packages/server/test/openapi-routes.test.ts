@@ -50,6 +50,7 @@ describe('the server serves the OpenAPI documents', () => {
     expect(doc).toEqual(rosterOpenApi());
     expect(doc.servers).toEqual([{ url: '/roster' }]);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/audit',
       '/contacts',
       '/contacts/export',
       '/contacts/{id}/topics',

@@ -4,6 +4,7 @@ import type { Roster, RosterLogger } from '@roster/core';
 import { RosterError } from '@roster/core';
 import { dashboardAssetsDir } from '@roster/dashboard';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { setActor } from '../audit.js';
 import type { ResolveProject } from '../auth.js';
 import { forbidden, HttpAuthError, unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
@@ -116,6 +117,7 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
     if (!resolved) {
       throw unauthorized('The key of this session was revoked: sign in again', 'invalid_key');
     }
+    setActor(req, `dashboard:${resolved.keyId}`);
     return resolved.projectId;
   };
   const resolveProject = hostAuth ?? sessionProject;

@@ -26,6 +26,7 @@ import {
   updateWebhookEndpointSchema,
 } from '@roster/core/schemas';
 import {
+  type AuditEntry,
   type ContactPropertyView,
   type ContactTopicView,
   PROPERTY_TYPE_VALUES,
@@ -243,6 +244,16 @@ const propertySchema = z.object({
   createdAt: z.iso.datetime(),
 });
 const propertyListSchema = dataListSchema(propertySchema);
+const auditEntrySchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  createdAt: z.iso.datetime(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+const auditPageSchema = keysetPageSchema(auditEntrySchema);
 
 assertSameType<z.output<typeof webhookEndpointSchema>, WebhookEndpoint>(true);
 assertSameType<z.output<typeof webhookCreatedSchema>, CreatedWebhookEndpoint>(true);
@@ -259,6 +270,7 @@ assertSameType<z.output<typeof contactTopicSchema>, ContactTopicView>(true);
 assertSameType<z.output<typeof propertySchema>, ContactProperty>(true);
 assertSameType<z.output<typeof propertySchema>, ContactPropertyView>(true);
 assertSameType<z.output<typeof rosterCreatedKeySchema>, CreatedApiKey>(true);
+assertSameType<z.output<typeof auditEntrySchema>, AuditEntry>(true);
 assertSameType<z.output<typeof rosterImportSchema>, ReturnType<typeof toImportView>>(true);
 
 // ---- examples ---------------------------------------------------------------------------------------
@@ -773,6 +785,12 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         description: 'Declared contact properties: a key of the contacts’ data with an enforced type',
       },
       {
+        name: 'Audit',
+        description:
+          'The audit log: administrative actions (keys, webhooks, bulk deletes and unsubscribes, exports, imports, ' +
+          'topics and properties) with time, actor, target and detail. Append-only: there is no write route',
+      },
+      {
         name: 'Webhooks',
         description:
           'Endpoints that receive change events, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
@@ -823,11 +841,80 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         contactTopicListSchema,
         'Every topic of the project with the contact’s effective subscription, newest topic first',
       ),
+      RosterAuditEntry: described(auditEntrySchema, 'One administrative action'),
+      RosterAuditPage: described(auditPageSchema, 'A page of audit entries, newest first'),
       RosterProperty: described(propertySchema, 'A declared contact property'),
       RosterPropertyList: described(propertyListSchema, 'The project’s declared properties, newest first'),
       PlunkError: plunkErrorComponent,
     },
     operations: [
+      {
+        method: 'get',
+        path: '/audit',
+        operationId: 'listAudit',
+        summary: 'The project’s audit log, newest first',
+        description:
+          '`actor` is `key:<key id>` (an API key), `dashboard:<key id>` (a dashboard session), `host` (the host ' +
+          'application’s sign-in) or `cli`. Entries older than the retention (`--audit-retention-days`, 365 by ' +
+          'default) are deleted.',
+        tags: ['Audit'],
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'Page size, 1–500 (default 100)',
+            schema: z.string(),
+            example: '100',
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The `cursor` of the previous page (older entries)',
+            schema: z.string(),
+          },
+          {
+            name: 'since',
+            in: 'query',
+            description: 'Only entries at or after this ISO 8601 time',
+            schema: z.string(),
+            example: AT,
+          },
+          {
+            name: 'action',
+            in: 'query',
+            description: 'Only this action',
+            schema: z.string(),
+            example: 'key.revoked',
+          },
+        ],
+        responses: {
+          200: {
+            description: 'A page of entries',
+            schema: 'RosterAuditPage',
+            example: {
+              data: [
+                {
+                  id: '0193a1b2-7f00-7a15-8b67-89abcdef0123',
+                  projectId: '0193a1b2-6000-7a00-8b00-0c0d0e0f1011',
+                  createdAt: AT,
+                  actor: `key:${KEY_ID}`,
+                  action: 'webhook.deleted',
+                  target: WEBHOOK_ID,
+                  detail: null,
+                },
+              ],
+              cursor: null,
+              hasMore: false,
+            },
+          },
+          400: plunkFieldError(
+            'A bad `since`, `limit` or `cursor`',
+            'since',
+            'must be an ISO 8601 date-time',
+          ),
+          401: unauthorized,
+        },
+      },
       ...topicOperations,
       ...propertyOperations,
       {

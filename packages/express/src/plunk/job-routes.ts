@@ -2,6 +2,7 @@ import type { JobStatusView, Roster } from '@roster/core';
 import { RosterError } from '@roster/core';
 import type { BulkQueryOperation } from '@roster/core/schemas';
 import type { Router } from 'express';
+import { recordAudit } from '../audit.js';
 import { projectIdOf } from '../auth.js';
 import { uploadFile } from '../upload.js';
 import { flatOn, sendFlatError } from './plunk-format.js';
@@ -59,6 +60,11 @@ export function registerPlunkJobRoutes(router: Router, roster: Roster): void {
       file: req.file.buffer,
       name: req.file.originalname || null,
     });
+    await recordAudit(roster, req, res, {
+      action: 'import.started',
+      target: job.id,
+      detail: { file: req.file.originalname || null, bytes: req.file.size },
+    });
     res.status(202).json({ message: 'Import queued successfully', jobId: job.id });
   });
 
@@ -72,6 +78,17 @@ export function registerPlunkJobRoutes(router: Router, roster: Roster): void {
     router.post(path, (req, res) =>
       flatOn(res, { validation_failed: { status: 400 } }, async () => {
         const jobId = await enqueueBulk(roster, projectIdOf(res), operation, req.body);
+        if (operation !== 'subscribe') {
+          const mode = (req.body as { mode?: unknown }).mode;
+          await recordAudit(roster, req, res, {
+            action: operation === 'delete' ? 'contacts.bulk_deleted' : 'contacts.bulk_unsubscribed',
+            target: jobId,
+            detail: {
+              mode,
+              ...(mode === 'ids' ? { count: (req.body as { contactIds: unknown[] }).contactIds.length } : {}),
+            },
+          });
+        }
         res.status(202).json({ message: `Bulk ${operation} queued successfully`, jobId });
       }),
     );

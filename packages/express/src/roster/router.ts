@@ -1,7 +1,8 @@
 import type { Roster, RosterLogger } from '@roster/core';
 import { csvDataType, RosterError } from '@roster/core';
 import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/internal';
-import express, { type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
+import { recordAudit } from '../audit.js';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../export-stream.js';
@@ -43,6 +44,7 @@ export const ROSTER_ROUTE_PATHS = [
   '/webhooks',
   '/topics',
   '/properties',
+  '/audit',
 ];
 
 /** `true` / `false` / absent; anything else is a 400 naming the parameter. */
@@ -90,6 +92,16 @@ async function contactFilters(roster: Roster, projectId: string, query: Record<s
   return { search, subscribed, audienceId, filter };
 }
 
+/** What an export's audit entry says: its format and the filters given (never their values' data). */
+export function exportDetail(format: string, query: Record<string, unknown>): Record<string, unknown> {
+  const filters: Record<string, string> = {};
+  for (const name of ['search', 'subscribed', 'audience_id', 'segment_id']) {
+    const value = firstQueryValue(query[name]);
+    if (value) filters[name] = value.slice(0, 200);
+  }
+  return { format, filters };
+}
+
 /** A numeric query parameter as core expects it: a number when it is one, else the text (core names the problem). */
 function queryNumber(value: unknown): number | string | undefined {
   const text = firstQueryValue(value);
@@ -109,6 +121,13 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
 
   router.use(ROSTER_ROUTE_PATHS, secretKeyRoutes(roster, options.resolveProject, '16kb'));
+  const audit = (
+    req: Request,
+    res: Response,
+    action: string,
+    target: string | null,
+    detail?: Record<string, unknown>,
+  ) => recordAudit(roster, req, res, { action, target, detail }, onError);
 
   router.get('/project', async (_req, res) => {
     const project = await roster.projects.get(projectIdOf(res));
@@ -124,11 +143,14 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     if (body.prefix !== undefined && typeof body.prefix !== 'string') {
       throw RosterError.validation([{ field: 'prefix', message: 'must be a string' }]);
     }
-    res.status(201).json(await roster.keys.create(projectIdOf(res), { prefix: body.prefix as string }));
+    const created = await roster.keys.create(projectIdOf(res), { prefix: body.prefix as string });
+    await audit(req, res, 'key.created', created.id, { prefix: created.prefix });
+    res.status(201).json(created);
   });
 
   router.delete('/keys/:id', async (req, res) => {
     await roster.keys.revoke(req.params.id, { projectId: projectIdOf(res) });
+    await audit(req, res, 'key.revoked', req.params.id);
     res.status(204).end();
   });
 
@@ -150,6 +172,10 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
       nameColumns: true,
       skipColumns: EXPORT_ONLY_COLUMNS,
       typedColumns: true,
+    });
+    await audit(req, res, 'import.started', job.id, {
+      file: req.file.originalname || null,
+      bytes: req.file.size,
     });
     res.status(202).json(toImportView(await roster.imports.status(projectId, job.id), null));
   });
@@ -201,6 +227,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     const projectId = projectIdOf(res);
     const format = oneOfParam('format', req.query.format, ['csv', 'json'] as const) ?? 'csv';
     const filters = await contactFilters(roster, projectId, req.query);
+    await audit(req, res, 'contacts.exported', null, exportDetail(format, req.query));
     // Cells a spreadsheet would run as formulas get a leading `'`. Data columns are typed
     // (`data.seats:number`) so that `POST /imports` reads the values back with their types.
     await streamExport(
@@ -220,6 +247,32 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   // ---- topics and each contact's subscriptions (core decides; see the OpenAPI document) -----------
 
   registerResourceRoutes(router, '/topics', roster.topics);
+  router.get('/topics', async (_req, res) => {
+    res.json({ data: await roster.topics.list(projectIdOf(res)) });
+  });
+
+  router.post('/topics', async (req, res) => {
+    const topic = await roster.topics.create(projectIdOf(res), requireObject(req.body) as never);
+    await audit(req, res, 'topic.created', topic.id, { name: topic.name });
+    res.status(201).json(topic);
+  });
+
+  router.get('/topics/:id', async (req, res) => {
+    res.json(await roster.topics.get(projectIdOf(res), req.params.id));
+  });
+
+  router.patch('/topics/:id', async (req, res) => {
+    const body = requireObject(req.body);
+    const topic = await roster.topics.update(projectIdOf(res), req.params.id, body as never);
+    await audit(req, res, 'topic.updated', topic.id, { fields: Object.keys(body) });
+    res.json(topic);
+  });
+
+  router.delete('/topics/:id', async (req, res) => {
+    await roster.topics.delete(projectIdOf(res), req.params.id);
+    await audit(req, res, 'topic.deleted', req.params.id);
+    res.status(204).end();
+  });
 
   router.get('/contacts/:id/topics', async (req, res) => {
     res.json({ data: await roster.topics.contactTopics(projectIdOf(res), req.params.id) });
@@ -254,19 +307,91 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   // ---- declared contact properties (by id or key) ---------------------------------------------------
 
   registerResourceRoutes(router, '/properties', roster.properties, 'idOrKey');
+  router.get('/properties', async (_req, res) => {
+    res.json({ data: await roster.properties.list(projectIdOf(res)) });
+  });
+
+  router.post('/properties', async (req, res) => {
+    const property = await roster.properties.create(projectIdOf(res), requireObject(req.body) as never);
+    await audit(req, res, 'property.created', property.id, { key: property.key, type: property.type });
+    res.status(201).json(property);
+  });
+
+  router.get('/properties/:idOrKey', async (req, res) => {
+    res.json(await roster.properties.get(projectIdOf(res), req.params.idOrKey));
+  });
+
+  router.patch('/properties/:idOrKey', async (req, res) => {
+    const body = requireObject(req.body);
+    const property = await roster.properties.update(projectIdOf(res), req.params.idOrKey, body as never);
+    await audit(req, res, 'property.updated', property.id, { key: property.key, fields: Object.keys(body) });
+    res.json(property);
+  });
+
+  router.delete('/properties/:idOrKey', async (req, res) => {
+    await roster.properties.delete(projectIdOf(res), req.params.idOrKey);
+    await audit(req, res, 'property.deleted', req.params.idOrKey);
+    res.status(204).end();
+  });
+
+  // ---- the audit log (append-only: there is no write route) ---------------------------------------
+
+  router.get('/audit', async (req, res) => {
+    const query = {
+      since: firstQueryValue(req.query.since) || undefined,
+      action: firstQueryValue(req.query.action) || undefined,
+      limit: queryNumber(req.query.limit),
+      cursor: firstQueryValue(req.query.cursor) || undefined,
+    };
+    const input = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+    res.json(await roster.audit.list(projectIdOf(res), input as never));
+  });
 
   // ---- webhooks: endpoints, deliveries, attempts (see the OpenAPI document) ----------------------
 
   registerResourceRoutes(router, '/webhooks', roster.webhooks);
+  router.get('/webhooks', async (_req, res) => {
+    res.json({ data: await roster.webhooks.list(projectIdOf(res)) });
+  });
+
+  router.post('/webhooks', async (req, res) => {
+    const created = await roster.webhooks.create(projectIdOf(res), requireObject(req.body) as never);
+    await audit(req, res, 'webhook.created', created.id, {
+      url: created.url,
+      eventTypes: created.eventTypes,
+    });
+    res.status(201).json(created);
+  });
+
+  router.get('/webhooks/:id', async (req, res) => {
+    res.json(await roster.webhooks.get(projectIdOf(res), req.params.id));
+  });
+
+  router.patch('/webhooks/:id', async (req, res) => {
+    const body = requireObject(req.body);
+    const endpoint = await roster.webhooks.update(projectIdOf(res), req.params.id, body as never);
+    await audit(req, res, 'webhook.updated', endpoint.id, { fields: Object.keys(body) });
+    res.json(endpoint);
+  });
+
+  router.delete('/webhooks/:id', async (req, res) => {
+    await roster.webhooks.delete(projectIdOf(res), req.params.id);
+    await audit(req, res, 'webhook.deleted', req.params.id);
+    res.status(204).end();
+  });
 
   router.get('/webhooks/:id/secret', async (req, res) => {
     res.json(await roster.webhooks.secret(projectIdOf(res), req.params.id));
   });
 
   router.post('/webhooks/:id/rotate-secret', async (req, res) => {
-    res.json(
-      await roster.webhooks.rotateSecret(projectIdOf(res), req.params.id, requireObject(req.body) as never),
+    const rotated = await roster.webhooks.rotateSecret(
+      projectIdOf(res),
+      req.params.id,
+      requireObject(req.body) as never,
     );
+    await audit(req, res, 'webhook.secret_rotated', req.params.id);
+    res.json(rotated);
   });
 
   router.post('/webhooks/:id/test', async (req, res) => {

@@ -1,6 +1,7 @@
 import { isUuid, parseInput, type Roster, RosterError } from '@roster/core';
 import { bulkApplySchema, bulkIdsSchema } from '@roster/core/schemas';
 import type { Router } from 'express';
+import { recordAudit } from '../audit.js';
 import { projectIdOf } from '../auth.js';
 import { requireObject } from '../router-kit.js';
 import { subscribedOf } from './unosend-params.js';
@@ -54,6 +55,13 @@ export function registerUnosendBulkRoutes(router: Router, roster: Roster): void 
     }
     // Like Unosend, every contact found counts as affected, also those already in the asked state.
     const affected = outcome.affected + outcome.unchanged;
+    if (outcome.operation === 'delete' || outcome.operation === 'unsubscribe') {
+      await recordAudit(roster, req, res, {
+        action: outcome.operation === 'delete' ? 'contacts.bulk_deleted' : 'contacts.bulk_unsubscribed',
+        target: null,
+        detail: { requested: outcome.requested, affected: outcome.affected },
+      });
+    }
     res.json({
       operation: outcome.operation,
       affected,

@@ -1,5 +1,6 @@
 import { csvQuoted, type Roster, RosterError } from '@roster/core';
 import type { Router } from 'express';
+import { recordAudit } from '../audit.js';
 import { projectIdOf } from '../auth.js';
 import { audienceNames, escapedCell, streamExport } from '../export-stream.js';
 import { stringParam } from './unosend-params.js';
@@ -19,6 +20,11 @@ export function registerUnosendExportRoutes(router: Router, roster: Roster): voi
     const cell = escapeParam === 'true' ? escapedCell : csvQuoted;
     const projectId = projectIdOf(res);
     const audienceId = stringParam(req.query.audience_id);
+    await recordAudit(roster, req, res, {
+      action: 'contacts.exported',
+      target: null,
+      detail: { format, filters: audienceId ? { audience_id: audienceId } : {} },
+    });
     await streamExport(
       res,
       () => roster.contacts.stream(projectId, { audienceId }),

@@ -1,5 +1,6 @@
 import { type Roster, RosterError } from '@roster/core';
 import type { Response, Router } from 'express';
+import { recordAudit } from '../audit.js';
 import { projectIdOf } from '../auth.js';
 import { EXPORT_ONLY_COLUMNS } from '../export-stream.js';
 import { requireObject } from '../router-kit.js';
@@ -30,6 +31,11 @@ export function registerUnosendImportRoutes(router: Router, roster: Roster, impo
       // The other columns of Unosend's own export are not metadata (the audience is chosen with
       // audience_id; imported contacts get their own creation time).
       skipColumns: EXPORT_ONLY_COLUMNS,
+    });
+    await recordAudit(roster, req, res, {
+      action: 'import.started',
+      target: job.id,
+      detail: { file: 'unosend-import.csv', bytes: body.file.length },
     });
     // Stop waiting when the client goes away.
     const gone = new AbortController();

@@ -45,6 +45,12 @@ export function registerExportCommand(program: Command): void {
           import('../progress.js'),
         ]);
         const project = await existingProject(roster, projectName(flags));
+        await roster.audit.record(project.id, {
+          actor: 'cli',
+          action: 'contacts.exported',
+          target: flags.out ? userPath(flags.out) : null,
+          detail: { format: flags.format, filters: {} },
+        });
         const out: Writable = flags.out ? createWriteStream(userPath(flags.out)) : process.stdout;
         let count = 0;
         const total = await roster.contacts.count(project.id);

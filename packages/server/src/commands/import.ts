@@ -171,6 +171,12 @@ export function registerImportCommand(program: Command): void {
           }
           return;
         }
+        await roster.audit.record(project.id, {
+          actor: 'cli',
+          action: 'import.started',
+          target: job.id,
+          detail: { file: userPath(file), resumed },
+        });
         if (enqueued.replaced) {
           console.error(`Cancelled import job ${enqueued.replaced.id} of the earlier version of ${file}`);
         }

@@ -16,6 +16,12 @@ export function registerKeysCommand(program: Command): void {
       await withRoster(flags, async (roster) => {
         const project = await roster.projects.ensure(projectName(flags));
         const created = await roster.keys.create(project.id, { prefix: flags.public ? 'pk_' : flags.prefix });
+        await roster.audit.record(project.id, {
+          actor: 'cli',
+          action: 'key.created',
+          target: created.id,
+          detail: { prefix: created.prefix },
+        });
         if (flags.json)
           console.log(JSON.stringify({ id: created.id, project: project.name, key: created.key }));
         else {
@@ -65,6 +71,7 @@ export function registerKeysCommand(program: Command): void {
         if (!key) throw new CliError(`No API key with id ${keyId} (see \`roster keys list\`)`);
         if (key.revokedAt) throw new CliError(`Key ${key.id} was already revoked at ${key.revokedAt}`);
         await roster.keys.revoke(key.id);
+        await roster.audit.record(key.projectId, { actor: 'cli', action: 'key.revoked', target: key.id });
         console.log(`Revoked key ${key.id}`);
       });
     });

@@ -55,6 +55,12 @@ async function ensureKeys(roster: Roster, apiKeys: string[], print: (line: strin
   for (const key of apiKeys) await roster.keys.register(project.id, key);
   if ((await roster.keys.countActive()) === 0) {
     const created = await roster.keys.create(project.id, { prefix: 'sk_' });
+    await roster.audit.record(project.id, {
+      actor: 'cli',
+      action: 'key.created',
+      target: created.id,
+      detail: { prefix: created.prefix, firstStart: true },
+    });
     print(`Created project "${project.name}" with API key (shown once, keep it): ${created.key}`);
   }
 }

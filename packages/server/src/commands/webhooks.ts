@@ -71,6 +71,12 @@ export function registerWebhooksCommand(program: Command): void {
             description: flags.description,
             enabled: !flags.disabled,
           });
+          await roster.audit.record(projectId, {
+            actor: 'cli',
+            action: 'webhook.created',
+            target: created.id,
+            detail: { url: created.url, eventTypes: created.eventTypes },
+          });
           if (flags.json) console.log(JSON.stringify({ id: created.id, secret: created.secret }));
           else {
             console.log(`Added webhook ${created.id} -> ${created.url} (${created.eventTypes.join(', ')})`);
@@ -108,6 +114,7 @@ export function registerWebhooksCommand(program: Command): void {
   ).action(async (id: string, flags: WebhookFlags) => {
     await withProject(flags, async (roster, projectId) => {
       await roster.webhooks.delete(projectId, id.trim());
+      await roster.audit.record(projectId, { actor: 'cli', action: 'webhook.deleted', target: id.trim() });
       console.log(`Removed webhook ${id.trim()}`);
     });
   });
@@ -128,6 +135,12 @@ export function registerWebhooksCommand(program: Command): void {
     ).action(async (id: string, flags: WebhookFlags) => {
       await withProject(flags, async (roster, projectId) => {
         await roster.webhooks.update(projectId, id.trim(), { enabled });
+        await roster.audit.record(projectId, {
+          actor: 'cli',
+          action: 'webhook.updated',
+          target: id.trim(),
+          detail: { fields: ['enabled'], enabled },
+        });
         console.log(`${enabled ? 'Enabled' : 'Disabled'} webhook ${id.trim()}`);
       });
     });
@@ -223,6 +236,11 @@ export function registerWebhooksCommand(program: Command): void {
         id.trim(),
         overlapMs === undefined ? {} : { overlapMs },
       );
+      await roster.audit.record(projectId, {
+        actor: 'cli',
+        action: 'webhook.secret_rotated',
+        target: rotated.id,
+      });
       if (flags.json) console.log(JSON.stringify({ id: rotated.id, secret: rotated.secret }));
       else {
         console.log(`New signing secret for webhook ${rotated.id}: ${rotated.secret}`);
