@@ -209,3 +209,26 @@ export interface AuditEntry {
   /** A small JSON object with what else matters (e.g. a bulk operation's count). */
   detail: Record<string, unknown> | null;
 }
+
+/**
+ * The actions roster itself records. Others may be recorded through `audit.record` (any name of
+ * lowercase letters, digits, `.`, `_`, `-` and `:`).
+ */
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.revoked',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'contacts.bulk_deleted',
+  'contacts.bulk_unsubscribed',
+  'contacts.exported',
+  'import.started',
+  'property.created',
+  'property.updated',
+  'property.deleted',
+  'topic.created',
+  'topic.updated',
+  'topic.deleted',
+] as const;

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, onUnauthorized, type Session, type SessionProbe } from './api.js';
 import { AudiencesPage } from './pages/audiences.js';
+import { AuditPage } from './pages/audit.js';
 import { ContactPage } from './pages/contact.js';
 import { ContactsPage } from './pages/contacts.js';
 import { ImportPage } from './pages/import.js';
@@ -23,6 +24,7 @@ const NAV = [
   { path: 'properties', label: 'Properties' },
   { path: 'webhooks', label: 'Webhooks' },
   { path: 'keys', label: 'API keys' },
+  { path: 'audit', label: 'Audit log' },
 ];
 
 function App() {
@@ -85,6 +87,7 @@ function App() {
   else if (section === 'webhooks') page = <WebhooksPage />;
   else if (section === 'topics') page = <TopicsPage />;
   else if (section === 'properties') page = <PropertiesPage />;
+  else if (section === 'audit') page = <AuditPage />;
 
   async function signOut() {
     await api('DELETE', 'session').catch(() => undefined);

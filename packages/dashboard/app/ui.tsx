@@ -184,10 +184,18 @@ export function DataTable(props: {
   showCaption?: boolean;
   columns: Column[];
   busy?: boolean;
+  /**
+   * The scrolling box takes keyboard focus (a named region), so a narrow screen's keyboard user can
+   * scroll it: for tables without links or buttons in their rows.
+   */
+  focusable?: string;
   children: ComponentChildren;
 }) {
   return (
-    <div class="table-wrap">
+    <div
+      class="table-wrap"
+      {...(props.focusable ? { tabIndex: 0, role: 'region', 'aria-label': props.focusable } : {})}
+    >
       <table aria-busy={props.busy}>
         <caption class={props.showCaption ? undefined : 'visually-hidden'}>{props.caption}</caption>
         <thead>

@@ -3,28 +3,7 @@ import type { AuditEntry } from '../wire.js';
 
 export type { AuditEntry } from '../wire.js';
 
-/**
- * The actions roster itself records. Others may be recorded through `audit.record` (any name of
- * lowercase letters, digits, `.`, `_`, `-` and `:`).
- */
-export const AUDIT_ACTIONS = [
-  'key.created',
-  'key.revoked',
-  'webhook.created',
-  'webhook.updated',
-  'webhook.deleted',
-  'webhook.secret_rotated',
-  'contacts.bulk_deleted',
-  'contacts.bulk_unsubscribed',
-  'contacts.exported',
-  'import.started',
-  'property.created',
-  'property.updated',
-  'property.deleted',
-  'topic.created',
-  'topic.updated',
-  'topic.deleted',
-] as const;
+export { AUDIT_ACTIONS } from '../wire.js';
 
 type Row = Pick<AuditLogTable, 'id' | 'project_id' | 'created_at' | 'actor' | 'action' | 'target'> & {
   detail: unknown;
