@@ -132,8 +132,8 @@ export interface RosterFixture {
    */
   events(options?: { types?: readonly (ChangeEventType | (string & {}))[] }): Promise<ChangeEvent[]>;
   /**
-   * Deletes every contact, audience, job, stored file and webhook endpoint; keeps the project and its
-   * keys. `events()` starts again from here.
+   * Deletes every contact, audience, job, stored file, webhook endpoint, audit entry and rate-limit
+   * bucket; keeps the project and its keys. `events()` starts again from here.
    */
   reset(): Promise<void>;
   /**
@@ -155,6 +155,8 @@ const DATA_TABLES = [
   'roster_segments',
   'roster_contacts',
   'roster_audiences',
+  'roster_audit_log',
+  'roster_rate_limit_buckets',
 ] as const;
 
 /**
