@@ -3,9 +3,10 @@ import type { Request, RequestHandler } from 'express';
 import { RateLimitedError } from './errors.js';
 
 /**
- * In-process token buckets keyed by a string (a client address, a project): HTTP plumbing for the
- * per-client limits of the public routes. State lives in this process only (a later change may
- * share it through the database); each process of a deployment limits on its own.
+ * In-process token buckets keyed by a string (a client address): HTTP plumbing for the per-client
+ * limits of the public routes (`/v1/track`, dashboard sign-in). State lives in this process only;
+ * each process of a deployment limits on its own. The per-project limits (`projectRateLimit`
+ * below) keep their buckets in the database instead, shared by every process.
  */
 export interface TokenBucketOptions {
   /** Tokens a bucket holds when full: the burst a client may send at once. */
