@@ -82,6 +82,8 @@ export type ItemWire<Item, Updated, Patch, Removed = void> = {
    * `removed` what core's `delete` returned (e.g. the deleted item, when the path may name it by key).
    */
   deleted: (res: Response, id: string, removed: Removed) => void;
+  /** Runs after a done `PATCH` or `DELETE`, before the answer (e.g. the audit log's entry). */
+  onChange?: ResourceChangeHook<Updated>;
 } & (
   | { /** The body of `GET` and `PATCH`. */ wire: (item: Item | Updated) => unknown; updated?: undefined }
   | {
@@ -89,6 +91,18 @@ export type ItemWire<Item, Updated, Patch, Removed = void> = {
       updated: (item: Updated) => unknown;
     }
 );
+
+/** A change made through a resource's routes: what was done, to which item, with which body. */
+export type ResourceChange<Item> =
+  | { kind: 'created' | 'updated'; id: string; item: Item; body: Record<string, unknown> }
+  | { kind: 'deleted'; id: string };
+
+/** Told of each change made through a resource's routes, before the answer is sent. */
+export type ResourceChangeHook<Item> = (
+  req: Request,
+  res: Response,
+  change: ResourceChange<Item>,
+) => Promise<void> | void;
 
 /** Registers `GET`, `PATCH` and `DELETE` of `<collection>/:id`, in that order: each one core call. */
 export function registerItemRoutes<Item, Updated, Patch, Removed = void>(
@@ -106,11 +120,14 @@ export function registerItemRoutes<Item, Updated, Patch, Removed = void>(
     res.json(render.wire(await service.get(projectIdOf(res), idOf(req))));
   });
   router.patch(path, async (req, res) => {
-    const patch = render.patch(requireObject(req.body));
-    res.json(updated(await service.update(projectIdOf(res), idOf(req), patch)));
+    const body = requireObject(req.body);
+    const item = await service.update(projectIdOf(res), idOf(req), render.patch(body));
+    await render.onChange?.(req, res, { kind: 'updated', id: idOf(req), item, body });
+    res.json(updated(item));
   });
   router.delete(path, async (req, res) => {
     const removed = await service.delete(projectIdOf(res), idOf(req));
+    await render.onChange?.(req, res, { kind: 'deleted', id: idOf(req) });
     render.deleted(res, idOf(req), removed);
   });
 }
@@ -131,17 +148,32 @@ export function registerResourceRoutes<Item, Created, Patch, Removed>(
   router: Router,
   collection: string,
   service: ResourceService<Item, Created, Patch, Removed>,
-  /** The name of the item path's parameter. */
-  param = 'id',
+  options: {
+    /** The name of the item path's parameter. @default 'id' */
+    param?: string;
+    /** Told of each create, update and delete, before the answer (e.g. the audit log's entry). */
+    onChange?: ResourceChangeHook<Item | Created>;
+  } = {},
 ): void {
+  const { param = 'id', onChange } = options;
   router.get(collection, async (_req, res) => {
     res.json({ data: await service.list(projectIdOf(res)) });
   });
   router.post(collection, async (req, res) => {
-    res.status(201).json(await service.create(projectIdOf(res), requireObject(req.body) as never));
+    const body = requireObject(req.body);
+    const created = await service.create(projectIdOf(res), body as never);
+    const id = (created as { id?: unknown }).id;
+    await onChange?.(req, res, {
+      kind: 'created',
+      id: typeof id === 'string' ? id : '',
+      item: created,
+      body,
+    });
+    res.status(201).json(created);
   });
   registerItemRoutes(router, collection, service, {
     param,
+    onChange,
     wire: (item) => item,
     patch: (body) => body as Patch,
     deleted: (res) => res.status(204).end(),

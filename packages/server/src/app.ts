@@ -67,6 +67,7 @@ export interface ServerAppOptions {
    * @default {} (the database and the migrations)
    */
   readiness?: ReadyOptions;
+  /**
    * Opt-in per-project rate limits of the API routes (`contacts:write`, `track`), kept in the
    * database so every process shares them; the dashboard's API is not limited.
    * @default none
@@ -143,19 +144,27 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   app.use('/roster', createRosterRouter(roster, { logger, onError: options.onError }));
   // Resend's API lives under /resend (`new Resend('re_…', { baseUrl: '<server>/resend' })`); anything
   // else under it is an unknown Resend route, answered in Resend's error shape.
-  app.use('/resend', createResendRouter(roster, { logger, onError: options.onError, jsonLimit }));
   app.use(
     '/resend',
-    createResendRouter(roster, { onError: options.onError, jsonLimit, rateLimits: options.rateLimits }),
+    createResendRouter(roster, {
+      logger,
+      onError: options.onError,
+      jsonLimit,
+      rateLimits: options.rateLimits,
+    }),
   );
   app.use('/resend', (req, res) => {
     res.status(404).json(toResendErrorBody(routeNotFound(req.method, req.originalUrl)));
   });
   // Unosend's API lives under /v1 (its SDK's base URL is `<server>/v1`); mounted before Plunk's root router.
-  app.use('/v1', createUnosendRouter(roster, { logger, onError: options.onError, jsonLimit }));
   app.use(
     '/v1',
-    createUnosendRouter(roster, { onError: options.onError, jsonLimit, rateLimits: options.rateLimits }),
+    createUnosendRouter(roster, {
+      logger,
+      onError: options.onError,
+      jsonLimit,
+      rateLimits: options.rateLimits,
+    }),
   );
   // Anything else under /v1 is an unknown Unosend route, answered in Unosend's error envelope, except
   // Plunk's `/v1/track`, which the Plunk router below serves.

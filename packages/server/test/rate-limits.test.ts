@@ -67,6 +67,7 @@ describeEachDialect('per-project rate limits (--rate-limit)', (dialect) => {
         message: expect.stringContaining('Rate limit exceeded for contacts:write'),
         statusCode: 429,
         details: { retryAfter: 1 },
+        requestId: plunk.headers.get('x-request-id'),
       },
       timestamp: expect.any(String),
     });
@@ -79,6 +80,7 @@ describeEachDialect('per-project rate limits (--rate-limit)', (dialect) => {
         message: expect.stringContaining('Rate limit exceeded'),
         code: 429,
         type: 'rate_limit_exceeded',
+        request_id: unosend.headers.get('x-request-id'),
       },
     });
 

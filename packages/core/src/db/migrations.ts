@@ -12,9 +12,9 @@ import { migration0009JobsProjectTypeIndex } from './migrations/0009-jobs-projec
 import { migration0010JobsQueuedIndex } from './migrations/0010-jobs-queued-index.js';
 import { migration0011ContactProperties } from './migrations/0011-contact-properties.js';
 import { migration0012Topics } from './migrations/0012-topics.js';
-import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
 import { migration0015AuditLog } from './migrations/0015-audit-log.js';
 import { migration0016RateLimitBuckets } from './migrations/0016-rate-limit-buckets.js';
+import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).

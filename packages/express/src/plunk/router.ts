@@ -3,7 +3,6 @@ import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import { logUnexpected } from '../errors.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
 import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';

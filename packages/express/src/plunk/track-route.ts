@@ -3,7 +3,6 @@ import express, { type RequestHandler, type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { RateLimitedError, unauthorized } from '../errors.js';
 import { requestIdOf } from '../observability/request-observer.js';
-import { createTokenBuckets, retryAfterSeconds } from '../rate-limit.js';
 import {
   createTokenBuckets,
   type ProjectRateLimits,

@@ -3,7 +3,6 @@ import express, { type RequestHandler, type Router } from 'express';
 import { authenticate, type ResolveProject } from '../auth.js';
 import { unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import { logUnexpected, unauthorized } from '../errors.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
 import { finishDialectRouter, jsonBodies, privateAnswers } from '../router-kit.js';
 import { registerResendContactRoutes } from './contact-routes.js';

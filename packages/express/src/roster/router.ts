@@ -11,6 +11,7 @@ import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
 import {
   finishDialectRouter,
   firstQueryValue,
+  type ResourceChangeHook,
   registerResourceRoutes,
   requireObject,
   secretKeyRoutes,
@@ -128,6 +129,22 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     target: string | null,
     detail?: Record<string, unknown>,
   ) => recordAudit(roster, req, res, { action, target, detail }, onError);
+  /** Audits a resource's creates (described), updates (the fields sent) and deletes. */
+  const auditedAs =
+    <Item extends { id: string }>(
+      resource: string,
+      describe: (item: Item) => Record<string, unknown>,
+    ): ResourceChangeHook<Item> =>
+    (req, res, change) =>
+      change.kind === 'deleted'
+        ? audit(req, res, `${resource}.deleted`, change.id)
+        : audit(
+            req,
+            res,
+            `${resource}.${change.kind}`,
+            change.item.id,
+            change.kind === 'created' ? describe(change.item) : { fields: Object.keys(change.body) },
+          );
 
   router.get('/project', async (_req, res) => {
     const project = await roster.projects.get(projectIdOf(res));
@@ -246,32 +263,8 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // ---- topics and each contact's subscriptions (core decides; see the OpenAPI document) -----------
 
-  registerResourceRoutes(router, '/topics', roster.topics);
-  router.get('/topics', async (_req, res) => {
-    res.json({ data: await roster.topics.list(projectIdOf(res)) });
-  });
-
-  router.post('/topics', async (req, res) => {
-    const topic = await roster.topics.create(projectIdOf(res), requireObject(req.body) as never);
-    await audit(req, res, 'topic.created', topic.id, { name: topic.name });
-    res.status(201).json(topic);
-  });
-
-  router.get('/topics/:id', async (req, res) => {
-    res.json(await roster.topics.get(projectIdOf(res), req.params.id));
-  });
-
-  router.patch('/topics/:id', async (req, res) => {
-    const body = requireObject(req.body);
-    const topic = await roster.topics.update(projectIdOf(res), req.params.id, body as never);
-    await audit(req, res, 'topic.updated', topic.id, { fields: Object.keys(body) });
-    res.json(topic);
-  });
-
-  router.delete('/topics/:id', async (req, res) => {
-    await roster.topics.delete(projectIdOf(res), req.params.id);
-    await audit(req, res, 'topic.deleted', req.params.id);
-    res.status(204).end();
+  registerResourceRoutes(router, '/topics', roster.topics, {
+    onChange: auditedAs('topic', (topic) => ({ name: topic.name })),
   });
 
   router.get('/contacts/:id/topics', async (req, res) => {
@@ -306,32 +299,9 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // ---- declared contact properties (by id or key) ---------------------------------------------------
 
-  registerResourceRoutes(router, '/properties', roster.properties, 'idOrKey');
-  router.get('/properties', async (_req, res) => {
-    res.json({ data: await roster.properties.list(projectIdOf(res)) });
-  });
-
-  router.post('/properties', async (req, res) => {
-    const property = await roster.properties.create(projectIdOf(res), requireObject(req.body) as never);
-    await audit(req, res, 'property.created', property.id, { key: property.key, type: property.type });
-    res.status(201).json(property);
-  });
-
-  router.get('/properties/:idOrKey', async (req, res) => {
-    res.json(await roster.properties.get(projectIdOf(res), req.params.idOrKey));
-  });
-
-  router.patch('/properties/:idOrKey', async (req, res) => {
-    const body = requireObject(req.body);
-    const property = await roster.properties.update(projectIdOf(res), req.params.idOrKey, body as never);
-    await audit(req, res, 'property.updated', property.id, { key: property.key, fields: Object.keys(body) });
-    res.json(property);
-  });
-
-  router.delete('/properties/:idOrKey', async (req, res) => {
-    await roster.properties.delete(projectIdOf(res), req.params.idOrKey);
-    await audit(req, res, 'property.deleted', req.params.idOrKey);
-    res.status(204).end();
+  registerResourceRoutes(router, '/properties', roster.properties, {
+    param: 'idOrKey',
+    onChange: auditedAs('property', (property) => ({ key: property.key, type: property.type })),
   });
 
   // ---- the audit log (append-only: there is no write route) ---------------------------------------
@@ -349,35 +319,8 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // ---- webhooks: endpoints, deliveries, attempts (see the OpenAPI document) ----------------------
 
-  registerResourceRoutes(router, '/webhooks', roster.webhooks);
-  router.get('/webhooks', async (_req, res) => {
-    res.json({ data: await roster.webhooks.list(projectIdOf(res)) });
-  });
-
-  router.post('/webhooks', async (req, res) => {
-    const created = await roster.webhooks.create(projectIdOf(res), requireObject(req.body) as never);
-    await audit(req, res, 'webhook.created', created.id, {
-      url: created.url,
-      eventTypes: created.eventTypes,
-    });
-    res.status(201).json(created);
-  });
-
-  router.get('/webhooks/:id', async (req, res) => {
-    res.json(await roster.webhooks.get(projectIdOf(res), req.params.id));
-  });
-
-  router.patch('/webhooks/:id', async (req, res) => {
-    const body = requireObject(req.body);
-    const endpoint = await roster.webhooks.update(projectIdOf(res), req.params.id, body as never);
-    await audit(req, res, 'webhook.updated', endpoint.id, { fields: Object.keys(body) });
-    res.json(endpoint);
-  });
-
-  router.delete('/webhooks/:id', async (req, res) => {
-    await roster.webhooks.delete(projectIdOf(res), req.params.id);
-    await audit(req, res, 'webhook.deleted', req.params.id);
-    res.status(204).end();
+  registerResourceRoutes(router, '/webhooks', roster.webhooks, {
+    onChange: auditedAs('webhook', (endpoint) => ({ url: endpoint.url, eventTypes: endpoint.eventTypes })),
   });
 
   router.get('/webhooks/:id/secret', async (req, res) => {

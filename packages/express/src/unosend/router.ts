@@ -4,7 +4,6 @@ import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import { logUnexpected } from '../errors.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
 import {
   finishDialectRouter,
