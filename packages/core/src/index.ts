@@ -25,6 +25,29 @@ export type {
 } from './changes/change-types.js';
 export type { Clock } from './clock.js';
 export {
+  type ChangeSource,
+  currentChangeSource,
+  withChangeSource,
+} from './consent/change-source.js';
+export {
+  CONFIRMATION_TTL_MS,
+  type ConsentService,
+  maskEmail,
+  type PageActionOptions,
+} from './consent/consent-service.js';
+export { CONSENT_PURPOSES, type ConsentPurpose } from './consent/consent-tokens.js';
+export type {
+  ConfirmationRequest,
+  ConfirmResult,
+  ConsentBranding,
+  ConsentLink,
+  ConsentSettings,
+  ConsentStatus,
+  PreferencesView,
+  UnsubscribeHeaders,
+  UnsubscribeResult,
+} from './consent/consent-types.js';
+export {
   applyDataPatch,
   type DataKeyTypes,
   type DataValueType,

@@ -56,6 +56,12 @@ export interface RosterOptions {
    * @default a silent logger (nothing is written)
    */
   logger?: RosterLogger;
+   * The public base URL of the consent pages (`/confirm/…`, `/unsubscribe/…`, `/preferences/…`),
+   * e.g. `https://lists.example.com` (http or https, no query): the links `roster.consent` builds
+   * start with it. Without it, building a link is `validation_failed` naming `publicUrl`.
+   * @default undefined
+   */
+  publicUrl?: string;
 }
 
 /** The default delays between attempts of a webhook delivery (8 attempts over ~27.6 hours). */
@@ -308,6 +314,8 @@ export interface ResolvedRosterOptions {
   readonly segments: { readonly refreshIntervalMs: number; readonly scanChunkSize?: number };
   readonly webhooks: ResolvedWebhooksOptions;
   readonly logger: RosterLogger;
+  /** Without a trailing slash. */
+  readonly publicUrl: string | undefined;
 }
 
 /** The defaults of `limits`, also stated by the OpenAPI documents of @roster/express. */
@@ -359,7 +367,25 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
     }),
     webhooks: resolveWebhooks(options.webhooks ?? {}),
     logger: resolveLogger(options.logger),
+    publicUrl: resolvePublicUrl(options.publicUrl),
   });
+}
+
+/** An http(s) URL without query or fragment, its trailing slashes dropped. */
+export function resolvePublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new TypeError(
+      `roster: publicUrl must be an http or https URL without query or fragment (got ${value})`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function nonEmptyHint(hint: string | undefined): string {

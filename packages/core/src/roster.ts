@@ -5,6 +5,7 @@ import { createBackground } from './background.js';
 import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
 import type { ChangeService } from './changes/change-service.js';
+import { type ConsentService, createConsentService } from './consent/consent-service.js';
 import { contactIndexFor } from './contacts/contact-index-for.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
@@ -123,6 +124,12 @@ export interface Roster {
    */
   readonly rateLimits: RateLimitService;
   /**
+   * Consent: signed links (confirm, one-click unsubscribe, preferences) verified without a
+   * database query, double opt-in (`requestConfirmation`, `confirm`), RFC 8058 headers
+   * (`unsubscribeHeaders`), the preference page's content and saving, the signing secret's rotation.
+   */
+  readonly consent: ConsentService;
+  /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
    */
@@ -229,6 +236,11 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
   if (resolved.migrate) await background.prepare();
   if (resolved.jobs.autoStart) await jobs.start();
+  const contacts = createContactService({ ...deps, contactIndex, writes, propertyTypes });
+  const topics = createTopicService(deps);
+  const consent = createConsentService({ ...deps, contacts, topics, publicUrl: resolved.publicUrl });
+  // The link keys in memory from the start, so no link's verification waits for a query.
+  if (resolved.migrate) await consent.prepare();
   let closed = false;
   const projects = createProjectService(deps);
   const contacts = createContactService({ ...deps, contactIndex, writes, propertyTypes });
@@ -244,6 +256,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     contacts,
     audiences,
     properties,
+    audiences: createAudienceService(deps),
+    properties: createPropertyService({ ...deps, propertyTypes }),
     changes: {
       list: feed.list,
       registerConsumer: feed.registerConsumer,
@@ -262,6 +276,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     segments,
     topics,
     migrate: createMigrateService({ ...deps, contacts, audiences, segments, topics, properties, projects }),
+    consent,
     idempotency: createIdempotencyService({
       ...deps,
       jobs,

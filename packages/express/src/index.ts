@@ -5,6 +5,9 @@ export {
   projectIdOf,
   type ResolveProject,
 } from './auth.js';
+export { changeSource } from './consent/change-source.js';
+export { CONSENT_PAGE_PATHS, type ConsentPagesOptions, createConsentPages } from './consent/pages.js';
+export { escapeHtml } from './consent/pages-html.js';
 export { DASHBOARD_CSRF_HEADER, type DashboardOptions, dashboard } from './dashboard/dashboard.js';
 export type { SignInLimits } from './dashboard/sessions.js';
 export {

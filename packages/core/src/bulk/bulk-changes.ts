@@ -1,5 +1,10 @@
+import { currentChangeSource } from '../consent/change-source.js';
 import * as repo from '../contacts/contact-batch-repository.js';
 import { recordSubscriptionFlips } from '../contacts/contact-changes.js';
+
+/** The source of a queued bulk job's changes (a synchronous one keeps its caller's). */
+const BULK_SOURCE = Object.freeze({ source: 'bulk' });
+
 import type { Db } from '../db/schema.js';
 import type { OutboxBatchGroup } from '../outbox/outbox-types.js';
 import { type ChangeDeps, recordBatch } from '../outbox/outbox-writes.js';
@@ -35,7 +40,15 @@ export class BulkChanges {
         ? await repo.setAudience(trx, deps.dialect, projectId, ids, this.options.audienceId, now)
         : await repo.setSubscribed(trx, deps.dialect, projectId, ids, operation === 'subscribe', now);
     if (operation !== 'move') {
-      await recordSubscriptionFlips(trx, deps.dialect, projectId, changed, operation === 'subscribe', now);
+      await recordSubscriptionFlips(
+        trx,
+        deps.dialect,
+        projectId,
+        changed,
+        operation === 'subscribe',
+        now,
+        currentChangeSource(BULK_SOURCE),
+      );
     }
     this.changed.push(...changed);
     this.affected += changed.length;

@@ -83,7 +83,7 @@ describeEachDialect('change events of contact writes', (dialect) => {
     ]);
     // Plunk records the flip as an event of the contact (for event.contact.unsubscribed filters).
     const tracked = await roster.events.list(projectId, ada.id);
-    expect(tracked.map((e) => [e.name, e.data])).toEqual([['contact.unsubscribed', null]]);
+    expect(tracked.map((e) => [e.name, e.data])).toEqual([['contact.unsubscribed', { source: 'library' }]]);
   });
 
   it('upsert emits contact.created for a new email and contact.updated for an existing one', async () => {

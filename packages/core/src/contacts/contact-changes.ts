@@ -1,3 +1,4 @@
+import { type ChangeSource, currentChangeSource, sourceData } from '../consent/change-source.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import { insertEvents } from '../events/event-repository.js';
@@ -60,7 +61,9 @@ export function contactWriteChanges(before: Contact | null, after: Contact | nul
 /**
  * Plunk records a subscription flip as an event of the contact (`contact.subscribed` /
  * `contact.unsubscribed`, usable in `event.contact.subscribed` segment filters): records those
- * rows in `roster_events` for the contacts that flipped to `subscribed`.
+ * rows in `roster_events` for the contacts that flipped to `subscribed`. Each row is also the
+ * consent record of the change: its data holds the write's `source` (and `clientAddress` over
+ * HTTP), see `withChangeSource`.
  */
 export async function recordSubscriptionFlips(
   db: Db,
@@ -69,13 +72,15 @@ export async function recordSubscriptionFlips(
   contactIds: readonly string[],
   subscribed: boolean,
   now: string,
+  source: ChangeSource = currentChangeSource(),
 ): Promise<void> {
   if (contactIds.length === 0) return;
   const name = subscribed ? 'contact.subscribed' : 'contact.unsubscribed';
+  const data = sourceData(source);
   await insertEvents(
     db,
     dialect,
-    contactIds.map((contactId) => ({ id: uuidv7(), projectId, contactId, name, data: null, createdAt: now })),
+    contactIds.map((contactId) => ({ id: uuidv7(), projectId, contactId, name, data, createdAt: now })),
   );
 }
 
@@ -91,9 +96,10 @@ export async function recordContactWrite(
   before: Contact | null,
   after: Contact | null,
   now: string,
+  source: ChangeSource = currentChangeSource(),
 ): Promise<void> {
   if (before && after && before.subscribed !== after.subscribed) {
-    await recordSubscriptionFlips(trx, deps.dialect, projectId, [after.id], after.subscribed, now);
+    await recordSubscriptionFlips(trx, deps.dialect, projectId, [after.id], after.subscribed, now, source);
   }
   await recordChanges(deps, trx, projectId, contactWriteChanges(before, after), now);
 }

@@ -60,10 +60,16 @@ const namesAndAudience = {
   lastName: contactNameSchema.nullish(),
   audienceId: audienceIdSchema.nullish(),
 };
+ * Double opt-in: a new contact is stored `pending` (not subscribed) until it confirms through
+ * `consent.requestConfirmation`'s link. On an existing contact it changes nothing when the contact
+ * is subscribed (a confirmed contact is never downgraded), else marks it pending again.
+ */
+export const pendingSchema = z.boolean({ error: 'must be a boolean' });
 
 export const upsertContactSchema = z.object({
   email: emailSchema,
   subscribed: subscribedSchema.optional(),
+  pending: pendingSchema.optional(),
   data: contactDataSchema.nullish(),
   ...namesAndAudience,
 });
@@ -91,6 +97,8 @@ export const createContactSchema = z.object({
   email: emailSchema,
   /** @default true */
   subscribed: subscribedSchema.optional(),
+  /** Stored pending (not subscribed) until confirmed (see `pendingSchema`). */
+  pending: pendingSchema.optional(),
   /**
    * Stored after the data rules (`toDataPatch`: null and "" values, transient values and reserved
    * keys are dropped), or exactly as given with `dataMode: 'verbatim'`.
@@ -125,6 +133,7 @@ export const bulkCreateContactsSchema = z.object({
   dataMode: z.enum(['rules', 'verbatim']).optional(),
   contacts: z
     .array(createContactSchema.omit({ audienceId: true, dataMode: true, segmentIds: true, topics: true }), {
+    .array(createContactSchema.omit({ audienceId: true, dataMode: true, pending: true }), {
       error: 'must be an array',
     })
     .min(1, 'must contain at least one contact')

@@ -2,6 +2,9 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import type { ContactRow, Database, Db, SegmentRow } from '../db/schema.js';
+import { currentChangeSource } from '../consent/change-source.js';
+import { setContactConsent } from '../consent/consent-repository.js';
+import type { ContactRow, Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -85,6 +88,7 @@ function newData(
 interface NewContactFields {
   email: string;
   subscribed?: boolean | undefined;
+  pending?: boolean | undefined;
   data?: Record<string, unknown> | null | undefined;
   firstName?: string | null | undefined;
   lastName?: string | null | undefined;
@@ -100,7 +104,7 @@ function newContactRow(
     id: uuidv7(),
     projectId,
     email: fields.email,
-    subscribed: fields.subscribed ?? true,
+    subscribed: fields.pending ? false : (fields.subscribed ?? true),
     data: newData(fields.data, options.dataMode),
     firstName: fields.firstName ?? null,
     lastName: fields.lastName ?? null,
@@ -251,6 +255,24 @@ export function createContactService(deps: ContactServiceDeps) {
     return atomically(db, fn);
   }
 
+  /** `pending: true` asks for a double opt-in: `subscribed: true` beside it contradicts it. */
+  function assertPending(input: { pending?: boolean | undefined; subscribed?: boolean | undefined }) {
+    if (input.pending && input.subscribed === true) {
+      throw RosterError.validation([
+        {
+          field: 'pending',
+          message: 'cannot be true with subscribed: true (the contact subscribes by confirming)',
+        },
+      ]);
+    }
+  }
+
+  /** After a `pending: true` write: an unsubscribed contact awaits its confirmation (a subscribed one is left alone). */
+  async function markPending(trx: Db, projectId: string, row: ContactRow, now: string) {
+    if (!row.subscribed)
+      await setContactConsent(trx, { projectId, contactId: row.id, status: 'pending', now });
+  }
+
   /** Tells the change feed that a write (and its events) committed. */
   async function committed<T>(write: Promise<T>): Promise<T> {
     const result = await write;
@@ -265,6 +287,8 @@ export function createContactService(deps: ContactServiceDeps) {
      */
     async upsert(projectId: string, input: UpsertContactInput): Promise<UpsertResult> {
       const valid = parseInput(upsertContactSchema, input);
+      assertPending(valid);
+      const source = currentChangeSource();
       await assertAudience(projectId, valid.audienceId);
       const patch = toDataPatch(valid.data ?? {});
       await assertDataTypes(projectId, [{ prefix: 'data', values: patch.set }]);
@@ -293,7 +317,7 @@ export function createContactService(deps: ContactServiceDeps) {
               if (!before) {
                 row = await repo.insertContactIfNew(trx, dialect, {
                   ...values,
-                  subscribed: valid.subscribed ?? true,
+                  subscribed: valid.pending ? false : (valid.subscribed ?? true),
                   data: values.initialData,
                   firstName: valid.firstName ?? null,
                   lastName: valid.lastName ?? null,
@@ -303,6 +327,7 @@ export function createContactService(deps: ContactServiceDeps) {
                   before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
               }
               row ??= await repo.upsertContact(trx, dialect, values);
+              if (valid.pending) await markPending(trx, projectId, row, now);
               await recordContactWrite(
                 deps,
                 trx,
@@ -310,6 +335,7 @@ export function createContactService(deps: ContactServiceDeps) {
                 before ? toContact(before) : null,
                 toContact(row),
                 now,
+                source,
               );
               return row;
             }),
@@ -328,6 +354,8 @@ export function createContactService(deps: ContactServiceDeps) {
      */
     async create(projectId: string, input: CreateContactInput): Promise<Contact> {
       const valid = parseInput(createContactSchema, input);
+      assertPending(valid);
+      const source = currentChangeSource();
       await assertDataTypes(projectId, [{ prefix: 'data', values: newData(valid.data, valid.dataMode) }]);
       await assertAudience(projectId, valid.audienceId);
       const row = await writing(() =>
@@ -350,6 +378,10 @@ export function createContactService(deps: ContactServiceDeps) {
               await joinSegments(trx, projectId, created.id, valid.segmentIds ?? [], now);
               await chooseTopics(trx, projectId, created.id, valid.topics ?? [], now);
               await recordContactWrite(deps, trx, projectId, null, toContact(created), now);
+              if (created) {
+                if (valid.pending) await markPending(trx, projectId, created, now);
+                await recordContactWrite(deps, trx, projectId, null, toContact(created), now, source);
+              }
               return created;
             }),
           ),
@@ -426,6 +458,7 @@ export function createContactService(deps: ContactServiceDeps) {
     async update(projectId: string, id: string, input: UpdateContactInput): Promise<Contact> {
       const valid = parseInput(updateContactSchema, input);
       if (!isUuid(id)) throw RosterError.notFound('contact');
+      const source = currentChangeSource();
       await assertAudience(projectId, valid.audienceId);
       const changes: repo.ContactChanges = {
         email: valid.email,
@@ -453,7 +486,15 @@ export function createContactService(deps: ContactServiceDeps) {
               if (!before) return undefined;
               const after = await repo.updateContact(trx, dialect, projectId, id, changes, now);
               if (after)
-                await recordContactWrite(deps, trx, projectId, toContact(before), toContact(after), now);
+                await recordContactWrite(
+                  deps,
+                  trx,
+                  projectId,
+                  toContact(before),
+                  toContact(after),
+                  now,
+                  source,
+                );
               return after;
             }),
           ),

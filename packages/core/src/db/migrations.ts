@@ -15,6 +15,7 @@ import { migration0012Topics } from './migrations/0012-topics.js';
 import { migration0015AuditLog } from './migrations/0015-audit-log.js';
 import { migration0016RateLimitBuckets } from './migrations/0016-rate-limit-buckets.js';
 import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
+import { migration0013Consent } from './migrations/0013-consent.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -38,6 +39,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0017_migration_checkpoints': migration0017MigrationCheckpoints,
     '0015_audit_log': migration0015AuditLog(dialect.name),
     '0016_rate_limit_buckets': migration0016RateLimitBuckets(dialect.name),
+    '0013_consent': migration0013Consent,
   };
 }
 

@@ -156,6 +156,32 @@ export interface ContactTopicsTable {
   updated_at: string;
 }
 
+/** A project's consent settings: the public links' signing secret(s) and the pages' look. */
+export interface ConsentSettingsTable {
+  project_id: string;
+  secret: string;
+  /** The secret before the last rotation, still verifying until `previous_secret_expires_at`. */
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  /** Shown on the public pages instead of the project's name. */
+  display_name: string | null;
+  logo_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A contact's double opt-in state (no row: the contact never took part in one). */
+export interface ContactConsentTable {
+  contact_id: string;
+  project_id: string;
+  status: 'pending' | 'confirmed';
+  requested_at: string | null;
+  confirmed_at: string | null;
+  /** Where the confirmation page sends the person after confirming (http(s) only). */
+  redirect_url: string | null;
+  updated_at: string;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   project_id: string;
@@ -308,6 +334,8 @@ export interface Database {
   roster_topics: TopicsTable;
   roster_contact_topics: ContactTopicsTable;
   roster_contact_properties: ContactPropertiesTable;
+  roster_consent_settings: ConsentSettingsTable;
+  roster_contact_consent: ContactConsentTable;
   roster_webhook_endpoints: WebhookEndpointsTable;
   roster_webhook_deliveries: WebhookDeliveriesTable;
   roster_webhook_attempts: WebhookAttemptsTable;
@@ -361,6 +389,8 @@ export type FileRow = Selectable<FilesTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
 export type TopicRow = Selectable<TopicsTable>;
+export type ConsentSettingsRow = Selectable<ConsentSettingsTable>;
+export type ContactConsentRow = Selectable<ContactConsentTable>;
 export type ContactTopicRow = Selectable<ContactTopicsTable>;
 export type ContactPropertyRow = Selectable<ContactPropertiesTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;

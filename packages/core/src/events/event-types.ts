@@ -49,15 +49,24 @@ export const listEventsSchema = z.object({
 });
 export type ListEventsInput = z.input<typeof listEventsSchema>;
 
+/** The contact events roster records for consent (see `consent/`): reserved like the flips. */
+export const CONSENT_EVENT_NAMES: readonly string[] = [
+  'contact.confirmation_requested',
+  'contact.confirmed',
+  'contact.topics_changed',
+];
+
 /**
  * Names roster (like Plunk) records itself and refuses from callers: `email.*`,
- * `contact.subscribed`, `contact.unsubscribed`, and `segment.<slug>.entry|exit`.
+ * `contact.subscribed`, `contact.unsubscribed`, the consent events (`CONSENT_EVENT_NAMES`), and
+ * `segment.<slug>.entry|exit`.
  */
 export function isReservedEventName(name: string): boolean {
   return (
     name.startsWith('email.') ||
     name === 'contact.subscribed' ||
     name === 'contact.unsubscribed' ||
+    CONSENT_EVENT_NAMES.includes(name) ||
     (name.startsWith('segment.') && (name.endsWith('.entry') || name.endsWith('.exit')))
   );
 }

@@ -11,6 +11,8 @@ export const CONTACT_CHANGE_TYPES = [
   'contact.deleted',
   'contact.subscribed',
   'contact.unsubscribed',
+  'contact.confirmation_requested',
+  'contact.confirmed',
 ] as const;
 export type ContactChangeType = (typeof CONTACT_CHANGE_TYPES)[number];
 

@@ -1,10 +1,12 @@
 import type { Updateable } from 'kysely';
 import { isoNow } from '../clock.js';
+import { currentChangeSource, sourceData } from '../consent/change-source.js';
 import { findContact, findContactForWrite } from '../contacts/contact-repository.js';
 import { rowToContact } from '../contacts/contact-types.js';
 import { nameDescriptionChanges } from '../db/project-rows.js';
 import type { TopicRow, TopicsTable } from '../db/schema.js';
 import { clipText, orNotFound, RosterError } from '../errors.js';
+import { insertEvents } from '../events/event-repository.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
 import { segmentsOfProject } from '../segments/segment-repository.js';
@@ -153,6 +155,7 @@ export function createTopicService(deps: ServiceDeps) {
       input: SetContactTopicsInput,
     ): Promise<ContactTopic[]> {
       const items = parseInput(setContactTopicsSchema, input);
+      const source = currentChangeSource();
       const id = isUuid(contactId) ? contactId.toLowerCase() : undefined;
       const result = await db.transaction().execute(async (trx) => {
         const contactRow = id ? await findContactForWrite(trx, dialect, projectId, { id }) : undefined;
@@ -186,6 +189,17 @@ export function createTopicService(deps: ServiceDeps) {
           }
         });
         if (changes.length > 0) {
+          // The consent record: which topics changed, by which path (and client), as an event of the contact.
+          await insertEvents(trx, dialect, [
+            {
+              id: uuidv7(),
+              projectId,
+              contactId: contactRow.id,
+              name: 'contact.topics_changed',
+              data: { ...sourceData(source), topics: changes },
+              createdAt: now,
+            },
+          ]);
           await recordChanges(
             deps,
             trx,

@@ -8,6 +8,8 @@ import { setActor } from '../audit.js';
 import type { ResolveProject } from '../auth.js';
 import { forbidden, HttpAuthError, unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
+import { changeSource } from '../consent/change-source.js';
+import { forbidden, HttpAuthError, logUnexpected, unauthorized } from '../errors.js';
 import { toPlunkErrorBody } from '../plunk/plunk-format.js';
 import { createPlunkRouter } from '../plunk/router.js';
 import { createRosterRouter } from '../roster/router.js';
@@ -198,6 +200,7 @@ export function dashboard(roster: Roster, options: DashboardOptions = {}): Route
     res.status(204).end();
   });
 
+  router.use('/api', changeSource('dashboard'));
   router.use('/api/roster', createRosterRouter(roster, { resolveProject, onError }));
   router.use('/api/v1', createUnosendRouter(roster, { resolveProject, onError }));
   router.use('/api', createPlunkRouter(roster, { resolveProject, onError }));

@@ -4,6 +4,8 @@ import { projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
+import { changeSource } from '../consent/change-source.js';
+import { logUnexpected } from '../errors.js';
 import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import {
@@ -108,6 +110,8 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   const router = express.Router();
   router.use(['/contacts', '/segments', '/v1'], observeRequests('plunk', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
+  router.use(changeSource('plunk'));
+  const onError = options.onError ?? logUnexpected;
 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
   router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
@@ -137,6 +141,8 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
     const { contact, created } = await roster.contacts.upsert(projectIdOf(res), {
       email: body.email as string,
       subscribed: body.subscribed as boolean | undefined,
+      // roster's own field: start a double opt-in (see docs/consent.md).
+      pending: body.pending as boolean | undefined,
       data: body.data as Record<string, unknown> | undefined,
     });
     res

@@ -5,6 +5,8 @@ import express, { type Request, type Response, type Router } from 'express';
 import { recordAudit } from '../audit.js';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
+import { changeSource } from '../consent/change-source.js';
+import { logUnexpected } from '../errors.js';
 import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../export-stream.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
@@ -120,6 +122,8 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   const router = express.Router();
   router.use(ROSTER_ROUTE_PATHS, observeRequests('roster', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
+  router.use(changeSource('roster'));
+  const onError = options.onError ?? logUnexpected;
 
   router.use(ROSTER_ROUTE_PATHS, secretKeyRoutes(roster, options.resolveProject, '16kb'));
   const audit = (

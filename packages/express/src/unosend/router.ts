@@ -5,6 +5,8 @@ import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
+import { changeSource } from '../consent/change-source.js';
+import { logUnexpected } from '../errors.js';
 import {
   finishDialectRouter,
   jsonBodies,
@@ -78,6 +80,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
   const router = express.Router();
   router.use(['/contacts', '/audiences'], observeRequests('unosend', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
+  router.use(changeSource('unosend'));
+  const onError = options.onError ?? logUnexpected;
   const importWaitMs = options.importWaitMs ?? 5000;
 
   // The CSV of an import travels inside the JSON body (as text, or base64 as the SDK's docs show).
@@ -106,6 +110,8 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
     const contact = await roster.contacts.create(projectIdOf(res), {
       email: body.email as string,
       ...contactFieldsOf(body),
+      // roster's own field: start a double opt-in (see docs/consent.md).
+      ...(body.pending !== undefined ? { pending: body.pending as boolean } : {}),
       // Unosend stores metadata as sent, null values included.
       dataMode: 'verbatim',
     });

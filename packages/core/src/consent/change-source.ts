@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Where a write came from, recorded with every subscription change (the consent record): `source`
+ * names the path (`plunk`, `unosend`, `resend`, `roster`, `dashboard`, `import`, `bulk`,
+ * `confirmation`, `unsubscribe_link`, `preferences`, or `library` when none is set) and
+ * `clientAddress` the HTTP client's address, when the write came over HTTP.
+ */
+export interface ChangeSource {
+  source: string;
+  clientAddress?: string | null | undefined;
+}
+
+const storage = new AsyncLocalStorage<ChangeSource>();
+
+/** The source of writes done by a caller that set none. */
+export const LIBRARY_SOURCE: ChangeSource = Object.freeze({ source: 'library' });
+
+/**
+ * Runs `fn` with `source` as the origin of every write it makes (an HTTP layer wraps each request
+ * in it; jobs wrap their runs). The innermost call wins.
+ */
+export function withChangeSource<T>(source: ChangeSource, fn: () => T): T {
+  return storage.run(source, fn);
+}
+
+/** The source set by the nearest `withChangeSource`, else `fallback`. */
+export function currentChangeSource(fallback: ChangeSource = LIBRARY_SOURCE): ChangeSource {
+  return storage.getStore() ?? fallback;
+}
+
+/** The `data` a consent-record event stores: the source, and the client address when known. */
+export function sourceData(source: ChangeSource): Record<string, unknown> {
+  return source.clientAddress
+    ? { source: source.source, clientAddress: source.clientAddress }
+    : { source: source.source };
+}
