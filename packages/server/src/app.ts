@@ -1,5 +1,6 @@
 import type { ReadyOptions, Roster, RosterLogger } from '@roster/core';
 import {
+  createConsentPages,
   createPlunkRouter,
   createResendRouter,
   createRosterRouter,
@@ -138,6 +139,8 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   app.get('/openapi/resend.json', (_req, res) => {
     res.json(resendOpenApi());
   });
+  // The public consent pages (no key: each link's token is its proof), never rate limited.
+  app.use(createConsentPages(roster, { onError: options.onError }));
   // The web dashboard (sign-in with a secret key) and roster's own management API.
   if (options.dashboard !== false)
     app.use('/dashboard', dashboard(roster, { logger, onError: options.onError }));

@@ -75,6 +75,8 @@ export interface ServeConfigFile {
   rateLimit?: string;
   /** Days audit entries are kept. */
   auditRetentionDays?: number;
+  /** The public base URL of the consent pages (the links roster builds start with it). */
+  publicUrl?: string;
 }
 
 /** The numeric settings shared by flags and the config file: config field → flag name. */
@@ -182,6 +184,19 @@ export function parseRateLimits(name: string, text: string): RateLimitRules {
     rules[bucket] = { perSecond, burst };
   }
   return rules;
+  publicUrl: (v) => (typeof v === 'string' && publicUrlProblem(v) === null ? null : 'an http or https URL'),
+};
+
+/** Why `value` cannot be the public base URL, or null. */
+export function publicUrlProblem(value: string): string | null {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
+    if (url.search || url.hash) return 'must have no query or fragment';
+    return null;
+  } catch {
+    return 'must be an http or https URL';
+  }
 }
 
 /** Reads and checks a config file; every problem is a CliError naming the file and the field. */
@@ -250,6 +265,7 @@ export interface ServeFlagValues {
   allowPrivateWebhookTargets?: boolean;
   rateLimit?: string;
   auditRetentionDays?: string;
+  publicUrl?: string;
 }
 
 export interface ServeSettings {
@@ -275,6 +291,11 @@ export interface ServeSettings {
   rateLimits: RateLimitRules;
   /** `audit.retentionDays`; undefined: core's default. */
   auditRetentionDays: number | undefined;
+  /**
+   * The consent pages' public base URL (flag, env `ROSTER_PUBLIC_URL`, file); else
+   * `http://<host>:<port>` (`localhost` for a wildcard host), or undefined on an ephemeral port.
+   */
+  publicUrl: string | undefined;
 }
 
 /**
@@ -305,7 +326,7 @@ const FLAG_KEYS: Record<NumericSetting, keyof ServeFlagValues> = {
 
 /**
  * Flags, then environment (`PORT`, `HOST`, `ROSTER_DB`, `ROSTER_WEBHOOKS_ALLOW_PRIVATE`,
- * `ROSTER_TRUST_PROXY`), then the config file, then the defaults.
+ * `ROSTER_TRUST_PROXY`, `ROSTER_PUBLIC_URL`), then the config file, then the defaults.
  */
 export function resolveServeSettings(
   flags: ServeFlagValues,
@@ -314,9 +335,12 @@ export function resolveServeSettings(
 ): ServeSettings {
   const portText = flags.port ?? (env.PORT || undefined);
   const typedDb = flags.db ?? (env.ROSTER_DB || undefined);
+  const port = portText === undefined ? (file.port ?? DEFAULT_PORT) : parsePort(portText, DEFAULT_PORT);
+  const host = flags.host ?? (env.HOST || undefined) ?? file.host ?? DEFAULT_HOST;
   return {
-    port: portText === undefined ? (file.port ?? DEFAULT_PORT) : parsePort(portText, DEFAULT_PORT),
-    host: flags.host ?? (env.HOST || undefined) ?? file.host ?? DEFAULT_HOST,
+    port,
+    host,
+    publicUrl: resolvePublicUrl(flags.publicUrl, env.ROSTER_PUBLIC_URL, file.publicUrl, host, port),
     // A typed path is relative to where the user typed it (INIT_CWD); the file's own is already resolved.
     database: typedDb === undefined ? (file.db ?? DEFAULT_DB) : userDbPath(typedDb, env),
     apiKeys: [...(file.apiKeys ?? []), ...(flags.apiKey ?? [])],
@@ -365,4 +389,25 @@ export function resolveServeSettings(
         ? file.auditRetentionDays
         : parsePositiveInt('--audit-retention-days', flags.auditRetentionDays),
   };
+}
+
+/** `--public-url`, else `ROSTER_PUBLIC_URL`, else the file's `publicUrl`, else where the server listens. */
+function resolvePublicUrl(
+  flag: string | undefined,
+  env: string | undefined,
+  file: string | undefined,
+  host: string,
+  port: number,
+): string | undefined {
+  const [name, given] =
+    flag !== undefined ? ['--public-url', flag] : env ? ['ROSTER_PUBLIC_URL', env] : ['publicUrl', file];
+  if (given !== undefined) {
+    const problem = publicUrlProblem(given);
+    if (problem) throw new CliError(`Invalid ${name} "${given}": ${problem}`);
+    return given;
+  }
+  if (port === 0) return undefined;
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  const name6 = host.includes(':') ? `[${host}]` : host;
+  return `http://${wildcard ? 'localhost' : name6}:${port}`;
 }

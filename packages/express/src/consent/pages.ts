@@ -140,7 +140,7 @@ export function createConsentPages(roster: Roster, options: ConsentPagesOptions 
       return;
     }
     secured(res);
-    res.redirect(303, `${preferencesHref(req, view.token)}?saved=1`);
+    res.redirect(303, `${preferencesHref(req, tokenOf(req))}?saved=1`);
   });
 
   const handleError: ErrorRequestHandler = (error, req, res, _next) => {

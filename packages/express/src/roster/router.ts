@@ -48,6 +48,7 @@ export const ROSTER_ROUTE_PATHS = [
   '/topics',
   '/properties',
   '/audit',
+  '/consent',
 ];
 
 /** `true` / `false` / absent; anything else is a 400 naming the parameter. */
@@ -299,6 +300,44 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
         throw error;
       });
     res.json({ data });
+  });
+
+  // ---- consent: double opt-in, one-click unsubscribe headers, the contact's events, the pages' settings ----
+
+  router.post('/contacts/:id/confirmation', async (req, res) => {
+    const body = requireObject(req.body);
+    res.status(201).json(
+      await roster.consent.requestConfirmation(projectIdOf(res), req.params.id, {
+        redirectUrl: body.redirectUrl as string | undefined,
+      }),
+    );
+  });
+
+  router.get('/contacts/:id/unsubscribe-headers', async (req, res) => {
+    const topicId = firstQueryValue(req.query.topic_id) || undefined;
+    res.json(await roster.consent.unsubscribeHeaders(projectIdOf(res), req.params.id, { topicId }));
+  });
+
+  router.get('/contacts/:id/consent', async (req, res) => {
+    res.json(await roster.consent.status(projectIdOf(res), req.params.id));
+  });
+
+  // The contact's events, newest first: its activity timeline (consent records included).
+  router.get('/contacts/:id/events', async (req, res) => {
+    const limit = limitParam(req.query.limit, 100);
+    res.json({ data: await roster.events.list(projectIdOf(res), req.params.id, { limit }) });
+  });
+
+  router.get('/consent', async (_req, res) => {
+    res.json(await roster.consent.settings(projectIdOf(res)));
+  });
+
+  router.patch('/consent', async (req, res) => {
+    res.json(await roster.consent.updateSettings(projectIdOf(res), requireObject(req.body) as never));
+  });
+
+  router.post('/consent/rotate-secret', async (req, res) => {
+    res.json(await roster.consent.rotateSecret(projectIdOf(res), requireObject(req.body) as never));
   });
 
   // ---- declared contact properties (by id or key) ---------------------------------------------------

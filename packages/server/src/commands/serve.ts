@@ -78,7 +78,9 @@ Routes:
   /contacts, /contacts/...     Plunk-compatible contacts API (Bearer key)
   /v1/contacts, /v1/audiences  Unosend-compatible contacts and audiences API (Bearer key)
   /openapi/plunk.json          OpenAPI 3.1 document of the Plunk API (no key)
-  /roster/webhooks, ...        roster's management API: keys, imports, webhooks (secret key)
+  /roster/webhooks, ...        roster's management API: keys, imports, webhooks, consent (secret key)
+  /confirm, /unsubscribe,      the public consent pages (no key: the link's token is the proof)
+  /preferences
   /openapi/unosend.json        OpenAPI 3.1 document of the Unosend API (no key)
   /health                      {"status":"ok"}: liveness (no key)
   /readyz                      200 when the database, the migrations and the job runner are ready, else 503 (no key)
@@ -146,6 +148,12 @@ printed once; \`roster keys create\` makes more.`,
     .option(
       '--config <file>',
       'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy, rateLimit, auditRetentionDays and the limits above (flags and env win)',
+      '--public-url <url>',
+      'public base URL of the consent pages (/confirm, /unsubscribe, /preferences) that links start with (env ROSTER_PUBLIC_URL, default http://<host>:<port>)',
+    )
+    .option(
+      '--config <file>',
+      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy, publicUrl and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(userPath(flags.config));
@@ -163,6 +171,7 @@ printed once; \`roster keys create\` makes more.`,
         trustProxy,
         rateLimits,
         auditRetentionDays,
+        publicUrl,
       } = resolveServeSettings(flags, process.env, file);
       const observability = observabilitySettings(flags, process.stdout.isTTY === true);
       // Loaded here, not at the top: `roster --help` must not pay for core, Express and the drivers.
@@ -181,6 +190,7 @@ printed once; \`roster keys create\` makes more.`,
       const roster = await createRoster({
         logger,
         database,
+        ...(publicUrl === undefined ? {} : { publicUrl }),
         jobs: { concurrency, lockTimeoutMs, pollIntervalMs },
         limits: { maxImportBytes: limits.maxImportBytes },
         audit: { retentionDays: auditRetentionDays },
