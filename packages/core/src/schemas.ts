@@ -41,6 +41,17 @@ export {
   type BulkQueryOperation,
 } from './bulk/bulk-types.js';
 export { type ListChangesInput, listChangesSchema } from './changes/change-types.js';
+export {
+  type ConsentSettingsInput,
+  consentSettingsSchema,
+  DEFAULT_CONSENT_SECRET_OVERLAP_MS,
+  type RequestConfirmationInput,
+  type RotateConsentSecretInput,
+  requestConfirmationSchema,
+  rotateConsentSecretSchema,
+  type SavePreferencesInput,
+  savePreferencesSchema,
+} from './consent/consent-schemas.js';
 export { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from './contacts/contact-fields.js';
 export {
   type BulkCreateContactsInput,

@@ -42,6 +42,7 @@ beforeAll(async () => {
   // A small import limit keeps the 413 scenario fast; the documents are rendered with the same limits.
   roster = await createRoster({
     database: ':memory:',
+    publicUrl: 'https://lists.example.com',
     limits: { maxImportBytes: 4096, maxBulkIds: 1000 },
     // Webhook test events go to the loopback discard port (refused at once), never off the machine.
     webhooks: { allowPrivateTargets: true, timeoutMs: 2000 },
@@ -449,7 +450,46 @@ const segmentUsing = (api: Api, filter: Json) =>
     condition: { logic: 'AND', groups: [{ filters: [filter] }] },
   } as never);
 
+/** A contact of the test project that awaits its confirmation. */
+const pendingContact = (api: Api) =>
+  api.roster.contacts.create(api.projectId, {
+    email: `pending-${++segmentNumber}@example.com`,
+    pending: true,
+  });
+
 const rosterScenarios: Record<string, Scenario> = {
+  'requestConfirmation 201': async (api, doc) =>
+    api.call('post', `/contacts/${(await pendingContact(api)).id}/confirmation`, {
+      body: bodyExample(doc, 'requestConfirmation'),
+    }),
+  'requestConfirmation 400': async (api) =>
+    api.call('post', `/contacts/${(await pendingContact(api)).id}/confirmation`, {
+      body: { redirectUrl: 'ftp://example.com/' },
+    }),
+  'requestConfirmation 404': (api) => api.call('post', `/contacts/${UNKNOWN_ID}/confirmation`, { body: {} }),
+  'getUnsubscribeHeaders 200': async (api) =>
+    api.call('get', `/contacts/${(await pendingContact(api)).id}/unsubscribe-headers`),
+  'getUnsubscribeHeaders 400': async (api) =>
+    api.call('get', `/contacts/${(await pendingContact(api)).id}/unsubscribe-headers?topic_id=nope`),
+  'getUnsubscribeHeaders 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}/unsubscribe-headers`),
+  'getConsentStatus 200': async (api) =>
+    api.call('get', `/contacts/${(await pendingContact(api)).id}/consent`),
+  'getConsentStatus 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}/consent`),
+  'listContactEvents 200': async (api) => {
+    const contact = await pendingContact(api);
+    await api.roster.contacts.update(api.projectId, contact.id, { subscribed: true });
+    return api.call('get', `/contacts/${contact.id}/events`);
+  },
+  'listContactEvents 400': async (api) =>
+    api.call('get', `/contacts/${(await pendingContact(api)).id}/events?limit=0`),
+  'listContactEvents 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}/events`),
+  'getConsentSettings 200': (api) => api.call('get', '/consent'),
+  'updateConsentSettings 200': (api, doc) =>
+    api.call('patch', '/consent', { body: bodyExample(doc, 'updateConsentSettings') }),
+  'updateConsentSettings 400': (api) => api.call('patch', '/consent', { body: { logoUrl: 'javascript:x' } }),
+  'rotateConsentSecret 200': (api, doc) =>
+    api.call('post', '/consent/rotate-secret', { body: bodyExample(doc, 'rotateConsentSecret') }),
+  'rotateConsentSecret 400': (api) => api.call('post', '/consent/rotate-secret', { body: { overlapMs: -1 } }),
   'listTopics 200': async (api) => {
     await newTopic(api);
     return api.call('get', '/topics');

@@ -51,9 +51,15 @@ describe('the server serves the OpenAPI documents', () => {
     expect(doc.servers).toEqual([{ url: '/roster' }]);
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/audit',
+      '/consent',
+      '/consent/rotate-secret',
       '/contacts',
       '/contacts/export',
+      '/contacts/{id}/confirmation',
+      '/contacts/{id}/consent',
+      '/contacts/{id}/events',
       '/contacts/{id}/topics',
+      '/contacts/{id}/unsubscribe-headers',
       '/imports',
       '/imports/{jobId}',
       '/jobs',

@@ -1,5 +1,9 @@
 import type {
   ApiKeyInfo,
+  ConfirmationRequest,
+  ConsentSettings,
+  ConsentStatus,
+  ContactEvent,
   ContactProperty,
   ContactTopic,
   CreatedApiKey,
@@ -10,6 +14,7 @@ import type {
 } from '@roster/core';
 import type { toImportView, toJobView } from '@roster/core/internal';
 import {
+  consentSettingsSchema,
   createKeySchema,
   createPropertySchema,
   createTopicSchema,
@@ -19,6 +24,8 @@ import {
   MAX_WEBHOOK_DELIVERY_PAGE,
   MAX_WEBHOOK_REPLAY,
   replayWebhookSchema,
+  requestConfirmationSchema,
+  rotateConsentSecretSchema,
   rotateWebhookSecretSchema,
   setContactTopicsSchema,
   updatePropertySchema,
@@ -255,6 +262,48 @@ const auditEntrySchema = z.object({
 });
 const auditPageSchema = keysetPageSchema(auditEntrySchema);
 
+const confirmationSchema = z.object({
+  url: z.url().describe('The confirmation page: `<publicUrl>/confirm/<token>`'),
+  token: z.string(),
+  expiresAt: z.iso.datetime().describe('7 days after the request'),
+});
+const unsubscribeHeadersSchema = z.object({
+  'List-Unsubscribe': z
+    .string()
+    .describe('`<https://…/unsubscribe/TOKEN>`: the one-click link (never expires)'),
+  'List-Unsubscribe-Post': z.literal('List-Unsubscribe=One-Click'),
+});
+const consentStatusSchema = z.object({
+  status: z
+    .enum(['none', 'pending', 'confirmed'])
+    .describe('`none`: the contact never took part in a double opt-in'),
+  requestedAt: z.iso.datetime().nullable(),
+  confirmedAt: z.iso.datetime().nullable(),
+});
+const contactEventSchema = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  contactId: z.uuid(),
+  name: z.string(),
+  data: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('Tracked data; for consent records `source` and, over HTTP, `clientAddress`'),
+  createdAt: z.iso.datetime(),
+});
+const contactEventListSchema = dataListSchema(contactEventSchema);
+const consentSettingsViewSchema = z.object({
+  projectId: z.uuid(),
+  displayName: z.string().nullable(),
+  logoUrl: z.string().nullable(),
+  updatedAt: z.iso.datetime(),
+  previousSecretExpiresAt: z.iso.datetime().nullable(),
+});
+
+assertSameType<z.output<typeof confirmationSchema>, ConfirmationRequest>(true);
+assertSameType<z.output<typeof consentStatusSchema>, ConsentStatus>(true);
+assertSameType<z.output<typeof contactEventSchema>, ContactEvent>(true);
+assertSameType<z.output<typeof consentSettingsViewSchema>, ConsentSettings>(true);
 assertSameType<z.output<typeof webhookEndpointSchema>, WebhookEndpoint>(true);
 assertSameType<z.output<typeof webhookCreatedSchema>, CreatedWebhookEndpoint>(true);
 assertSameType<z.output<typeof webhookSecretSchema>, WebhookSecret>(true);
@@ -694,6 +743,194 @@ const propertyOperations = rosterResourceOperations({
   schema: 'RosterProperty',
   example: propertyExample,
   list: {
+const CONSENT_TOKEN = 'AbMDWMVtg3ys2_JvWxUltlED9XPlFlepKtaoIHTp_AKO2vI3TqwrntpzDLKToWrePKDBkLixsPWFa2M';
+const contactNotFound = plunkErrorResponse(
+  'No contact with this id in the project',
+  'CONTACT_NOT_FOUND',
+  404,
+  'Contact not found',
+);
+const consentSettingsExample = {
+  projectId: PROJECT_ID,
+  displayName: 'Acme News',
+  logoUrl: 'https://acme.example/logo.png',
+  updatedAt: AT,
+  previousSecretExpiresAt: null,
+};
+
+const consentOperations: OperationSpec[] = [
+  ...resourceOperations(
+    {
+      path: '/contacts/{id}',
+      tags: ['Consent'],
+      parameters: [pathIdParam('id', 'The contact’s id', CONTACT_ID)],
+      responses: { 401: plunkUnauthorized, 404: contactNotFound },
+    },
+    [
+      {
+        method: 'post',
+        subpath: '/confirmation',
+        operationId: 'requestConfirmation',
+        summary: 'Start a double opt-in: the confirmation link to send',
+        description:
+          'Marks an unsubscribed contact `pending` and returns its confirmation link (7 days). roster sends no ' +
+          'email: send the link yourself. The page’s POST subscribes the contact, then redirects to `redirectUrl` ' +
+          '(http or https) when given. Records `contact.confirmation_requested`.',
+        body: {
+          schema: 'RosterRequestConfirmationBody',
+          example: { redirectUrl: 'https://app.example.com/welcome' },
+        },
+        responses: {
+          201: {
+            description: 'The confirmation link',
+            schema: 'RosterConfirmation',
+            example: {
+              url: `https://lists.example.com/confirm/${CONSENT_TOKEN}`,
+              token: CONSENT_TOKEN,
+              expiresAt: LATER,
+            },
+          },
+          400: plunkFieldError(
+            'A redirect URL that is not http or https',
+            'redirectUrl',
+            'must be an http or https URL',
+          ),
+        },
+      },
+      {
+        method: 'get',
+        subpath: '/unsubscribe-headers',
+        operationId: 'getUnsubscribeHeaders',
+        summary: 'The RFC 8058 headers of an email to the contact',
+        description:
+          'Add both headers to each email: mail providers then offer one-click unsubscribe (a POST of ' +
+          '`List-Unsubscribe=One-Click` to the link). `topic_id`: unsubscribe from that topic only.',
+        parameters: [
+          {
+            name: 'topic_id',
+            in: 'query',
+            description: 'A topic of the project: the link unsubscribes from it only',
+            schema: z.uuid(),
+            example: TOPIC_ID,
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The headers',
+            schema: 'RosterUnsubscribeHeaders',
+            example: {
+              'List-Unsubscribe': `<https://lists.example.com/unsubscribe/${CONSENT_TOKEN}>`,
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            },
+          },
+          400: plunkFieldError('A topic id that is not a UUID', 'topicId', 'must be a topic id'),
+        },
+      },
+      {
+        method: 'get',
+        subpath: '/consent',
+        operationId: 'getConsentStatus',
+        summary: 'The contact’s double opt-in state',
+        responses: {
+          200: {
+            description: 'The state',
+            schema: 'RosterConsentStatus',
+            example: { status: 'confirmed', requestedAt: AT, confirmedAt: LATER },
+          },
+        },
+      },
+      {
+        method: 'get',
+        subpath: '/events',
+        operationId: 'listContactEvents',
+        summary: 'The contact’s events, newest first (its activity timeline)',
+        description:
+          'Tracked events and the events roster records: every subscription change (`contact.subscribed`, ' +
+          '`contact.unsubscribed`, `contact.topics_changed`, `contact.confirmation_requested`, `contact.confirmed`) ' +
+          'with its `source` and, over HTTP, `clientAddress`: the consent record.',
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'At most this many (1 to 100, default 100)',
+            schema: z.int().min(1).max(100),
+            example: 50,
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The events',
+            schema: 'RosterContactEventList',
+            example: {
+              data: [
+                {
+                  id: '0193a1b2-7f00-7000-8000-000000000001',
+                  projectId: PROJECT_ID,
+                  contactId: CONTACT_ID,
+                  name: 'contact.unsubscribed',
+                  data: { source: 'unsubscribe_link', clientAddress: '203.0.113.7' },
+                  createdAt: AT,
+                },
+              ],
+            },
+          },
+          400: plunkFieldError('A limit out of range', 'limit', 'must be an integer from 1 to 100'),
+        },
+      },
+    ],
+  ),
+  {
+    method: 'get',
+    path: '/consent',
+    operationId: 'getConsentSettings',
+    summary: 'How the public consent pages show the project',
+    tags: ['Consent'],
+    responses: {
+      200: { description: 'The settings', schema: 'RosterConsentSettings', example: consentSettingsExample },
+      401: plunkUnauthorized,
+    },
+  },
+  {
+    method: 'patch',
+    path: '/consent',
+    operationId: 'updateConsentSettings',
+    summary: 'Change the pages’ name and logo',
+    tags: ['Consent'],
+    body: {
+      schema: 'RosterConsentSettingsBody',
+      example: { displayName: 'Acme News', logoUrl: 'https://acme.example/logo.png' },
+    },
+    responses: {
+      200: { description: 'The settings', schema: 'RosterConsentSettings', example: consentSettingsExample },
+      400: plunkFieldError('A logo that is not an http(s) URL', 'logoUrl', 'must be an http or https URL'),
+      401: plunkUnauthorized,
+    },
+  },
+  {
+    method: 'post',
+    path: '/consent/rotate-secret',
+    operationId: 'rotateConsentSecret',
+    summary: 'Rotate the links’ signing secret',
+    description:
+      'New links use a new secret; links made with the previous one keep working for `overlapMs` (default 30 days), then stop.',
+    tags: ['Consent'],
+    body: { schema: 'RosterRotateConsentSecretBody', example: { overlapMs: 86400000 }, required: false },
+    responses: {
+      200: {
+        description: 'The settings',
+        schema: 'RosterConsentSettings',
+        example: { ...consentSettingsExample, previousSecretExpiresAt: LATER },
+      },
+      400: plunkFieldError('A negative overlap', 'overlapMs', 'must not be negative'),
+      401: plunkUnauthorized,
+    },
+  },
+];
+
+const propertyOperations: OperationSpec[] = [
+  {
+    method: 'get',
+    path: '/properties',
     operationId: 'listProperties',
     summary: 'List the project’s declared contact properties',
     schema: 'RosterPropertyList',
@@ -789,6 +1026,9 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         description:
           'The audit log: administrative actions (keys, webhooks, bulk deletes and unsubscribes, exports, imports, ' +
           'topics and properties) with time, actor, target and detail. Append-only: there is no write route',
+        name: 'Consent',
+        description:
+          'Double opt-in links, one-click unsubscribe headers (RFC 8058), a contact’s events (the consent record) and the public pages’ settings',
       },
       {
         name: 'Webhooks',
@@ -809,6 +1049,9 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterSetContactTopicsBody: { schema: setContactTopicsBody },
       RosterCreatePropertyBody: { schema: createPropertySchema },
       RosterUpdatePropertyBody: { schema: updatePropertySchema },
+      RosterRequestConfirmationBody: { schema: requestConfirmationSchema },
+      RosterConsentSettingsBody: { schema: consentSettingsSchema },
+      RosterRotateConsentSecretBody: { schema: rotateConsentSecretSchema },
     },
     schemas: {
       RosterProject: described(rosterProjectSchema, 'A project'),
@@ -845,6 +1088,11 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterAuditPage: described(auditPageSchema, 'A page of audit entries, newest first'),
       RosterProperty: described(propertySchema, 'A declared contact property'),
       RosterPropertyList: described(propertyListSchema, 'The project’s declared properties, newest first'),
+      RosterConfirmation: described(confirmationSchema, 'A confirmation link to send to the contact'),
+      RosterUnsubscribeHeaders: described(unsubscribeHeadersSchema, 'The RFC 8058 headers of one email'),
+      RosterConsentStatus: described(consentStatusSchema, 'A contact’s double opt-in state'),
+      RosterContactEventList: described(contactEventListSchema, 'A contact’s events, newest first'),
+      RosterConsentSettings: described(consentSettingsViewSchema, 'How the consent pages show the project'),
       PlunkError: plunkErrorComponent,
     },
     operations: [
@@ -917,6 +1165,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       },
       ...topicOperations,
       ...propertyOperations,
+      ...consentOperations,
       {
         method: 'get',
         path: '/project',
