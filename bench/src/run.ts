@@ -16,6 +16,7 @@ import { LoadTracker, type LoadWindow } from './load.js';
 import { type BenchReport, type BenchResult, type SuiteTiming, toTable, writeReport } from './report.js';
 import { claimSuite } from './suites/claim.js';
 import { cliStartupSuite } from './suites/cli.js';
+import { consentSuite } from './suites/consent.js';
 import { dashboardSuite } from './suites/dashboard.js';
 import { fixtureSuite } from './suites/fixture.js';
 import { httpWriteSuite } from './suites/http-write.js';
@@ -41,6 +42,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   dashboard: dashboardSuite,
   segments: segmentsSuite,
   webhooks: webhooksSuite,
+  consent: consentSuite,
   claim: claimSuite(),
   migrate: migrateSuite,
   observability: observabilitySuite,

@@ -156,6 +156,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     await page.getByLabel('Subscribed').uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    // The activity timeline shows the change with its source and client address (the consent record).
+    const activity = page.getByRole('list', { name: 'Activity, newest first' });
+    await activity.getByText('Unsubscribed', { exact: true }).waitFor();
+    await activity.getByText(/^via dashboard · from .*127\.0\.0\.1$/).waitFor();
+    await expectAccessible('contact with its activity');
 
     const id = page.url().split('/').pop()!;
     const { status, body } = await apiGet(`/contacts/${id}`);
@@ -370,6 +375,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     await select.selectOption('opt_out');
     await page.getByRole('status').filter({ hasText: 'Opted out of “Product updates”' }).waitFor();
     await page.getByText('the contact’s choice', { exact: true }).waitFor();
+    const activity = page.getByRole('list', { name: 'Activity, newest first' });
+    await activity.getByText('Topics changed', { exact: true }).waitFor();
+    await activity.getByText(/Product updates: opted out/).waitFor();
     expect(await server.roster.topics.contactTopics(server.projectId, contact.id)).toEqual([
       {
         id: topic!.id,

@@ -232,3 +232,15 @@ export const AUDIT_ACTIONS = [
   'topic.updated',
   'topic.deleted',
 ] as const;
+ * One event of `GET /contacts/:id/events` (a contact's activity timeline): a tracked event, or one
+ * roster records (subscription changes and double opt-in steps, whose `data` holds the `source`
+ * and, over HTTP, the `clientAddress`: the consent record). The same shape as core's `ContactEvent`.
+ */
+export interface ContactEventView {
+  id: string;
+  projectId: string;
+  contactId: string;
+  name: string;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}

@@ -180,6 +180,7 @@ export interface Segment {
  * and `/roster/properties` answer with core's types, declared in `@roster/core/wire` (import-free).
  */
 export type {
+  ContactEventView,
   ContactPropertyView,
   ContactTopicView,
   TopicView,

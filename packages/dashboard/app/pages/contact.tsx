@@ -1,5 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type Audience, api, type ContactTopicView, type UnosendContact } from '../api.js';
+import {
+  type Audience,
+  api,
+  type ContactEventView,
+  type ContactTopicView,
+  type UnosendContact,
+} from '../api.js';
 import { type DataRow, toData, toRows, type ValueType } from '../data-rows.js';
 import {
   AudienceSelect,
@@ -25,6 +31,8 @@ export function ContactPage({ id }: { id: string }) {
   const [status, setStatus] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  /** Bumped after each change made here, so the activity timeline reads the new events. */
+  const [changes, setChanges] = useState(0);
 
   function fill(c: UnosendContact) {
     setContact(c);
@@ -69,6 +77,7 @@ export function ContactPage({ id }: { id: string }) {
       });
       fill(updated);
       setStatus('Saved');
+      setChanges((n) => n + 1);
     } catch (e) {
       setError(e);
     } finally {
@@ -199,7 +208,8 @@ export function ContactPage({ id }: { id: string }) {
           </button>
         </div>
       </form>
-      <ContactTopics id={id} />
+      <ContactTopics id={id} onChange={() => setChanges((n) => n + 1)} />
+      <ActivityTimeline id={id} changes={changes} />
       {confirmDelete ? (
         <ConfirmDialog
           title="Delete this contact?"
@@ -221,7 +231,7 @@ export function ContactPage({ id }: { id: string }) {
 const SUBSCRIPTION_LABEL = { opt_in: 'Opted in', opt_out: 'Opted out' } as const;
 
 /** The contact's topics with their effective subscription, each switchable at once. */
-function ContactTopics({ id }: { id: string }) {
+function ContactTopics({ id, onChange }: { id: string; onChange: () => void }) {
   const [topics, setTopics] = useState<ContactTopicView[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -242,6 +252,7 @@ function ContactTopics({ id }: { id: string }) {
       });
       setTopics(r.data);
       setStatus(`${SUBSCRIPTION_LABEL[subscription]} of “${topic.name}”`);
+      onChange();
     } catch (e) {
       setError(e);
     } finally {
@@ -283,6 +294,83 @@ function ContactTopics({ id }: { id: string }) {
         </ul>
       ) : null}
       <Feedback error={error} status={status} />
+    </section>
+  );
+}
+
+/** How the timeline names the events roster records (tracked events show their own name). */
+const EVENT_LABEL: Record<string, string> = {
+  'contact.subscribed': 'Subscribed',
+  'contact.unsubscribed': 'Unsubscribed',
+  'contact.topics_changed': 'Topics changed',
+  'contact.confirmation_requested': 'Confirmation requested',
+  'contact.confirmed': 'Subscription confirmed',
+};
+
+/** Where a consent record's change came from, in words. */
+const SOURCE_LABEL: Record<string, string> = {
+  plunk: 'Plunk API',
+  unosend: 'Unosend API',
+  resend: 'Resend API',
+  roster: 'management API',
+  dashboard: 'dashboard',
+  import: 'CSV import',
+  bulk: 'bulk operation',
+  confirmation: 'confirmation link',
+  unsubscribe_link: 'unsubscribe link',
+  preferences: 'preference page',
+  library: 'application',
+};
+
+function eventDetail(event: ContactEventView): string {
+  const data = event.data ?? {};
+  const parts: string[] = [];
+  if (typeof data.source === 'string') parts.push(`via ${SOURCE_LABEL[data.source] ?? data.source}`);
+  if (typeof data.clientAddress === 'string') parts.push(`from ${data.clientAddress}`);
+  if (Array.isArray(data.topics)) {
+    const topics = data.topics as { name?: unknown; subscription?: unknown }[];
+    parts.push(
+      topics
+        .map((t) => `${String(t.name)}: ${t.subscription === 'opt_in' ? 'opted in' : 'opted out'}`)
+        .join(', '),
+    );
+  }
+  return parts.join(' · ');
+}
+
+/** The contact's events, newest first: tracked events and every subscription change with its source. */
+function ActivityTimeline({ id, changes }: { id: string; changes: number }) {
+  const [events, setEvents] = useState<ContactEventView[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api<{ data: ContactEventView[] }>('GET', `roster/contacts/${encodeURIComponent(id)}/events`, {
+      query: { limit: 100 },
+    }).then((r) => setEvents(r.data), setError);
+  }, [id, changes]);
+
+  return (
+    <section class="card" aria-labelledby="activity-title">
+      <h2 id="activity-title">Activity</h2>
+      <p class="hint">
+        The contact’s events, newest first: tracked events and every subscription change with where it came
+        from (the consent record).
+      </p>
+      {events && events.length === 0 ? <p class="hint">No activity yet.</p> : null}
+      {events && events.length > 0 ? (
+        <ol class="timeline" aria-label="Activity, newest first">
+          {events.map((event) => (
+            <li key={event.id}>
+              <span class="event-name">{EVENT_LABEL[event.name] ?? event.name}</span>{' '}
+              <time class="hint" dateTime={event.createdAt}>
+                {formatDate(event.createdAt)}
+              </time>
+              {eventDetail(event) ? <p class="hint">{eventDetail(event)}</p> : null}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      <ErrorMessage error={error} />
     </section>
   );
 }

@@ -140,7 +140,7 @@ const PREFERENCES_SCRIPT = `
     var data=new FormData(form);
     if(event.submitter&&event.submitter.name)data.append(event.submitter.name,event.submitter.value);
     status.textContent='Saving…';
-    fetch(form.action,{method:'POST',headers:{'accept':'application/json'},body:new URLSearchParams(data)})
+    fetch(form.getAttribute('action'),{method:'POST',headers:{'accept':'application/json'},body:new URLSearchParams(data)})
       .then(function(res){return res.json().then(function(body){return {ok:res.ok,body:body};});})
       .then(function(r){
         if(!r.ok){status.textContent=r.body&&r.body.message?r.body.message:'Your preferences could not be saved.';return;}

@@ -29,6 +29,13 @@ export interface ConsentPagesOptions {
 export const CONSENT_PAGE_PATHS = ['/confirm', '/unsubscribe', '/preferences'];
 
 const ONE_CLICK = 'List-Unsubscribe=One-Click';
+/** The same field in a multipart/form-data body (RFC 8058 allows either encoding). */
+const ONE_CLICK_PART = /name="List-Unsubscribe"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\nOne-Click\r?\n/;
+
+/** Whether a POST body holds `List-Unsubscribe=One-Click`, form-encoded or multipart. */
+export function isOneClick(body: string): boolean {
+  return body.split('&').some((pair) => pair.trim() === ONE_CLICK) || ONE_CLICK_PART.test(body);
+}
 
 /** A nonce per answer: the page's one style and one script run, nothing injected would. */
 function secured(res: Response): string {
@@ -93,7 +100,7 @@ export function createConsentPages(roster: Roster, options: ConsentPagesOptions 
 
   router.post('/unsubscribe/:token', oneClickBody, async (req, res) => {
     const body = typeof req.body === 'string' ? req.body : '';
-    if (!body.includes(ONE_CLICK)) {
+    if (!isOneClick(body)) {
       throw RosterError.validation([
         { field: 'List-Unsubscribe', message: `must be "One-Click" (a body of ${ONE_CLICK})` },
       ]);
