@@ -429,7 +429,11 @@ export function createConsentService(deps: ConsentServiceDeps) {
               { id: link.topicId, subscription: 'opt_out' },
             ]);
           } else {
-            await deps.contacts.update(link.projectId, link.contactId, { subscribed: false });
+            // A repeat (mail providers retry, people click twice) is a read, not another write.
+            const row = await findContact(db, link.projectId, link.contactId);
+            if (!row) throw RosterError.notFound('contact');
+            if (row.subscribed)
+              await deps.contacts.update(link.projectId, link.contactId, { subscribed: false });
           }
         });
       } catch (error) {
