@@ -52,6 +52,7 @@ describe('readServeConfig', () => {
     [
       { prot: 1 },
       'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, trustProxy, allowPrivateWebhookTargets, rateLimit, auditRetentionDays)',
+      'unknown field "prot" (known: port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, maxConnections, maxConnectionsPerClient, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, jsonLimitBytes, maxImportBytes, trackJsonLimitBytes, trackRatePerSecond, trackBurst, trustProxy, allowPrivateWebhookTargets, publicUrl)',
     ],
     [{ maxConnections: 0 }, '"maxConnections" must be an integer >= 1'],
     [{ jsonLimitBytes: '1mb' }, '"jsonLimitBytes" must be an integer >= 1'],
@@ -141,6 +142,8 @@ describe('resolveServeSettings', () => {
       allowPrivateWebhookTargets: false,
       rateLimits: { track: { perSecond: 1, burst: 2 } },
       auditRetentionDays: 30,
+      // A wildcard host is reached at localhost.
+      publicUrl: 'http://localhost:8080',
     });
     expect(resolveServeSettings({}, {})).toEqual({
       port: 3000,
@@ -154,7 +157,30 @@ describe('resolveServeSettings', () => {
       limits: {},
       allowPrivateWebhookTargets: false,
       rateLimits: {},
+      publicUrl: 'http://127.0.0.1:3000',
     });
+  });
+
+  it('takes --public-url over ROSTER_PUBLIC_URL over the file, refusing one that is not http(s)', () => {
+    const withUrl = { ...file, publicUrl: 'https://file.example' };
+    expect(resolveServeSettings({}, {}, withUrl).publicUrl).toBe('https://file.example');
+    expect(resolveServeSettings({}, { ROSTER_PUBLIC_URL: 'https://env.example' }, withUrl).publicUrl).toBe(
+      'https://env.example',
+    );
+    expect(
+      resolveServeSettings(
+        { publicUrl: 'https://flag.example/lists' },
+        { ROSTER_PUBLIC_URL: 'https://env.example' },
+      ).publicUrl,
+    ).toBe('https://flag.example/lists');
+    // An ephemeral port has no URL to default to: links then need --public-url.
+    expect(resolveServeSettings({ port: '0' }, {}).publicUrl).toBeUndefined();
+    expect(() => resolveServeSettings({ publicUrl: 'ftp://x.example' }, {})).toThrow(
+      'Invalid --public-url "ftp://x.example": must be an http or https URL',
+    );
+    expect(() => readServeConfig(configFile('{"publicUrl": "nope"}'))).toThrow(
+      '"publicUrl" must be an http or https URL',
+    );
   });
 
   it('takes the environment over the file, and flags over both; keys add up', () => {
