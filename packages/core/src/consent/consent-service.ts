@@ -93,10 +93,13 @@ export function createConsentService(deps: ConsentServiceDeps) {
   const keys = new Map<string, KnownKey>();
   /** The key of each project's current secret, for sealing. */
   const current = new Map<string, TokenKey>();
+  /** Each project's display name and logo, loaded with the keys. */
+  const looks = new Map<string, { displayName: string | null; logoUrl: string | null }>();
   let loaded: Promise<void> | null = null;
   let lastReload = 0;
 
   function remember(row: ConsentSettingsRow): void {
+    looks.set(row.project_id, { displayName: row.display_name, logoUrl: row.logo_url });
     for (const [id, known] of keys) if (known.projectId === row.project_id) keys.delete(id);
     const key = tokenKey(row.secret);
     keys.set(key.keyId, { projectId: row.project_id, key, validUntil: null });
@@ -116,6 +119,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     const rows = await repo.listConsentSettings(db);
     keys.clear();
     current.clear();
+    looks.clear();
     for (const row of rows) remember(row);
   }
 
@@ -219,15 +223,18 @@ export function createConsentService(deps: ConsentServiceDeps) {
     return rowToContact(row, dialect);
   }
 
+  /** Project names (projects are never renamed), so a page's branding needs no query once seen. */
+  const projectNames = new Map<string, string>();
+
   async function branding(projectId: string): Promise<ConsentBranding> {
-    const [project, settings] = await Promise.all([
-      findProjectById(db, projectId),
-      repo.findConsentSettings(db, projectId),
-    ]);
-    return {
-      projectName: settings?.display_name ?? project?.name ?? '',
-      logoUrl: settings?.logo_url ?? null,
-    };
+    let name = projectNames.get(projectId);
+    if (name === undefined) {
+      name = (await findProjectById(db, projectId))?.name ?? '';
+      projectNames.set(projectId, name);
+    }
+    // The settings as last loaded with the keys (this process's updates are seen at once).
+    const settings = looks.get(projectId);
+    return { projectName: settings?.displayName ?? name, logoUrl: settings?.logoUrl ?? null };
   }
 
   /** Records a consent event of one contact in `roster_events` (and, for the outbox types, as a change event). */
@@ -509,7 +516,9 @@ export function createConsentService(deps: ConsentServiceDeps) {
       if (valid.displayName !== undefined) patch.display_name = valid.displayName;
       if (valid.logoUrl !== undefined) patch.logo_url = valid.logoUrl;
       await repo.updateConsentSettings(db, projectId, patch);
-      return toSettings((await repo.findConsentSettings(db, projectId))!);
+      const updated = (await repo.findConsentSettings(db, projectId))!;
+      remember(updated);
+      return toSettings(updated);
     },
 
     /**
