@@ -56,6 +56,7 @@ export interface RosterOptions {
    * @default a silent logger (nothing is written)
    */
   logger?: RosterLogger;
+  /**
    * The public base URL of the consent pages (`/confirm/…`, `/unsubscribe/…`, `/preferences/…`),
    * e.g. `https://lists.example.com` (http or https, no query): the links `roster.consent` builds
    * start with it. Without it, building a link is `validation_failed` naming `publicUrl`.

@@ -236,17 +236,15 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   // Without `migrate` the tables may not exist yet: consumers then create their cursors when they first run.
   if (resolved.migrate) await background.prepare();
   if (resolved.jobs.autoStart) await jobs.start();
-  const contacts = createContactService({ ...deps, contactIndex, writes, propertyTypes });
-  const topics = createTopicService(deps);
-  const consent = createConsentService({ ...deps, contacts, topics, publicUrl: resolved.publicUrl });
-  // The link keys in memory from the start, so no link's verification waits for a query.
-  if (resolved.migrate) await consent.prepare();
   let closed = false;
   const projects = createProjectService(deps);
   const contacts = createContactService({ ...deps, contactIndex, writes, propertyTypes });
   const audiences = createAudienceService(deps);
   const properties = createPropertyService({ ...deps, propertyTypes });
   const topics = createTopicService(deps);
+  const consent = createConsentService({ ...deps, contacts, topics, publicUrl: resolved.publicUrl });
+  // The link keys in memory from the start, so no link's verification waits for a query.
+  if (resolved.migrate) await consent.prepare();
   return {
     options: resolved,
     db,
@@ -256,8 +254,6 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     contacts,
     audiences,
     properties,
-    audiences: createAudienceService(deps),
-    properties: createPropertyService({ ...deps, propertyTypes }),
     changes: {
       list: feed.list,
       registerConsumer: feed.registerConsumer,

@@ -231,7 +231,11 @@ export const AUDIT_ACTIONS = [
   'topic.created',
   'topic.updated',
   'topic.deleted',
+  'consent.settings_updated',
+  'consent.secret_rotated',
 ] as const;
+
+/**
  * One event of `GET /contacts/:id/events` (a contact's activity timeline): a tracked event, or one
  * roster records (subscription changes and double opt-in steps, whose `data` holds the `source`
  * and, over HTTP, the `clientAddress`: the consent record). The same shape as core's `ContactEvent`.

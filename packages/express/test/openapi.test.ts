@@ -483,6 +483,11 @@ const rosterScenarios: Record<string, Scenario> = {
   'listContactEvents 400': async (api) =>
     api.call('get', `/contacts/${(await pendingContact(api)).id}/events?limit=0`),
   'listContactEvents 404': (api) => api.call('get', `/contacts/${UNKNOWN_ID}/events`),
+  'listAudit 200': async (api) => {
+    await api.roster.audit.record(api.projectId, { actor: 'cli', action: 'key.revoked', target: null });
+    return api.call('get', '/audit');
+  },
+  'listAudit 400': (api) => api.call('get', '/audit?since=yesterday-ish'),
   'getConsentSettings 200': (api) => api.call('get', '/consent'),
   'updateConsentSettings 200': (api, doc) =>
     api.call('patch', '/consent', { body: bodyExample(doc, 'updateConsentSettings') }),

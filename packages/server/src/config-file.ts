@@ -135,6 +135,7 @@ const FIELDS: Record<keyof ServeConfigFile, (value: unknown) => string | null> =
     }
   },
   auditRetentionDays: positiveInteger,
+  publicUrl: (v) => (typeof v === 'string' && publicUrlProblem(v) === null ? null : 'an http or https URL'),
 };
 
 /** The buckets `--rate-limit` knows (Plunk's names). */
@@ -184,8 +185,7 @@ export function parseRateLimits(name: string, text: string): RateLimitRules {
     rules[bucket] = { perSecond, burst };
   }
   return rules;
-  publicUrl: (v) => (typeof v === 'string' && publicUrlProblem(v) === null ? null : 'an http or https URL'),
-};
+}
 
 /** Why `value` cannot be the public base URL, or null. */
 export function publicUrlProblem(value: string): string | null {

@@ -60,6 +60,8 @@ const namesAndAudience = {
   lastName: contactNameSchema.nullish(),
   audienceId: audienceIdSchema.nullish(),
 };
+
+/**
  * Double opt-in: a new contact is stored `pending` (not subscribed) until it confirms through
  * `consent.requestConfirmation`'s link. On an existing contact it changes nothing when the contact
  * is subscribed (a confirmed contact is never downgraded), else marks it pending again.
@@ -132,10 +134,16 @@ export const bulkCreateContactsSchema = z.object({
   /** How every entry's `data` is stored (see `createContactSchema`). @default 'rules' */
   dataMode: z.enum(['rules', 'verbatim']).optional(),
   contacts: z
-    .array(createContactSchema.omit({ audienceId: true, dataMode: true, segmentIds: true, topics: true }), {
-    .array(createContactSchema.omit({ audienceId: true, dataMode: true, pending: true }), {
-      error: 'must be an array',
-    })
+    .array(
+      createContactSchema.omit({
+        audienceId: true,
+        dataMode: true,
+        pending: true,
+        segmentIds: true,
+        topics: true,
+      }),
+      { error: 'must be an array' },
+    )
     .min(1, 'must contain at least one contact')
     .max(MAX_BULK_CREATE, `must contain at most ${MAX_BULK_CREATE} contacts`),
 });

@@ -1,10 +1,9 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
-import type { ContactRow, Database, Db, SegmentRow } from '../db/schema.js';
 import { currentChangeSource } from '../consent/change-source.js';
 import { setContactConsent } from '../consent/consent-repository.js';
-import type { ContactRow, Database, Db } from '../db/schema.js';
+import type { ContactRow, Database, Db, SegmentRow } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -377,11 +376,8 @@ export function createContactService(deps: ContactServiceDeps) {
               // throws here and rolls the contact back with them.
               await joinSegments(trx, projectId, created.id, valid.segmentIds ?? [], now);
               await chooseTopics(trx, projectId, created.id, valid.topics ?? [], now);
-              await recordContactWrite(deps, trx, projectId, null, toContact(created), now);
-              if (created) {
-                if (valid.pending) await markPending(trx, projectId, created, now);
-                await recordContactWrite(deps, trx, projectId, null, toContact(created), now, source);
-              }
+              if (valid.pending) await markPending(trx, projectId, created, now);
+              await recordContactWrite(deps, trx, projectId, null, toContact(created), now, source);
               return created;
             }),
           ),

@@ -735,14 +735,6 @@ const topicOperations: OperationSpec[] = [
   ),
 ];
 
-const propertyOperations = rosterResourceOperations({
-  path: '/properties',
-  tag: 'Properties',
-  param: pathIdParam('idOrKey', 'The property’s id or its key', 'plan'),
-  notFound: propertyNotFound,
-  schema: 'RosterProperty',
-  example: propertyExample,
-  list: {
 const CONSENT_TOKEN = 'AbMDWMVtg3ys2_JvWxUltlED9XPlFlepKtaoIHTp_AKO2vI3TqwrntpzDLKToWrePKDBkLixsPWFa2M';
 const contactNotFound = plunkErrorResponse(
   'No contact with this id in the project',
@@ -927,10 +919,14 @@ const consentOperations: OperationSpec[] = [
   },
 ];
 
-const propertyOperations: OperationSpec[] = [
-  {
-    method: 'get',
-    path: '/properties',
+const propertyOperations = rosterResourceOperations({
+  path: '/properties',
+  tag: 'Properties',
+  param: pathIdParam('idOrKey', 'The property’s id or its key', 'plan'),
+  notFound: propertyNotFound,
+  schema: 'RosterProperty',
+  example: propertyExample,
+  list: {
     operationId: 'listProperties',
     summary: 'List the project’s declared contact properties',
     schema: 'RosterPropertyList',
@@ -1013,6 +1009,11 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         description: 'The contacts list and export with every filter together (what the dashboard uses)',
       },
       {
+        name: 'Consent',
+        description:
+          'Double opt-in links, one-click unsubscribe headers (RFC 8058), a contact’s events (the consent record) and the public pages’ settings',
+      },
+      {
         name: 'Topics',
         description:
           'Kinds of email a contact opts in to or out of, and each contact’s subscriptions (the default applied)',
@@ -1026,9 +1027,6 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         description:
           'The audit log: administrative actions (keys, webhooks, bulk deletes and unsubscribes, exports, imports, ' +
           'topics and properties) with time, actor, target and detail. Append-only: there is no write route',
-        name: 'Consent',
-        description:
-          'Double opt-in links, one-click unsubscribe headers (RFC 8058), a contact’s events (the consent record) and the public pages’ settings',
       },
       {
         name: 'Webhooks',

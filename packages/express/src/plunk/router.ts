@@ -1,11 +1,10 @@
 import type { Roster, RosterLogger } from '@roster/core';
 import express, { type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
+import { changeSource } from '../consent/change-source.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
-import { changeSource } from '../consent/change-source.js';
-import { logUnexpected } from '../errors.js';
 import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import {
@@ -111,7 +110,6 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   router.use(['/contacts', '/segments', '/v1'], observeRequests('plunk', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   router.use(changeSource('plunk'));
-  const onError = options.onError ?? logUnexpected;
 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
   router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));

@@ -94,14 +94,10 @@ export async function createContact(roster: Roster, req: Request, res: Response,
         ...contactFieldsOf(body),
         segmentIds,
         ...(topics === undefined ? {} : { topics }),
+        // roster's own field: start a double opt-in (see docs/consent.md).
+        ...(body.pending !== undefined ? { pending: body.pending as boolean } : {}),
       }),
     );
-    contact = await roster.contacts.create(projectId, {
-      email: body.email as string,
-      ...contactFieldsOf(body),
-      // roster's own field: start a double opt-in (see docs/consent.md).
-      ...(body.pending !== undefined ? { pending: body.pending as boolean } : {}),
-    });
   } catch (error) {
     // An email already in the project answers with its contact, unchanged (see docs/resend-api.md).
     const existing =

@@ -1,11 +1,10 @@
 import type { Roster, RosterLogger } from '@roster/core';
 import express, { type RequestHandler, type Router } from 'express';
 import { authenticate, type ResolveProject } from '../auth.js';
+import { changeSource } from '../consent/change-source.js';
 import { unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
-import { changeSource } from '../consent/change-source.js';
-import { logUnexpected, unauthorized } from '../errors.js';
 import { finishDialectRouter, jsonBodies, privateAnswers } from '../router-kit.js';
 import { registerResendContactRoutes } from './contact-routes.js';
 import { registerResendImportRoutes } from './import-routes.js';
@@ -72,7 +71,6 @@ export function createResendRouter(roster: Roster, options: ResendRouterOptions 
   router.use(RESEND_ROUTE_PATHS, observeRequests('resend', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   router.use(changeSource('resend'));
-  const onError = options.onError ?? logUnexpected;
   const auth = options.resolveProject
     ? [authenticate(roster, { resolveProject: options.resolveProject })]
     : [resendKeysOnly, authenticate(roster)];

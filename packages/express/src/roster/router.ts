@@ -4,9 +4,8 @@ import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/inte
 import express, { type Request, type Response, type Router } from 'express';
 import { recordAudit } from '../audit.js';
 import { projectIdOf, type ResolveProject } from '../auth.js';
-import { unexpectedErrorLogger } from '../errors.js';
 import { changeSource } from '../consent/change-source.js';
-import { logUnexpected } from '../errors.js';
+import { unexpectedErrorLogger } from '../errors.js';
 import { audienceNames, EXPORT_ONLY_COLUMNS, escapedCell, streamExport } from '../export-stream.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { toPlunkContactPage, toPlunkErrorBody } from '../plunk/plunk-format.js';
@@ -124,7 +123,6 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   router.use(ROSTER_ROUTE_PATHS, observeRequests('roster', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   router.use(changeSource('roster'));
-  const onError = options.onError ?? logUnexpected;
 
   router.use(ROSTER_ROUTE_PATHS, secretKeyRoutes(roster, options.resolveProject, '16kb'));
   const audit = (
@@ -333,11 +331,16 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   });
 
   router.patch('/consent', async (req, res) => {
-    res.json(await roster.consent.updateSettings(projectIdOf(res), requireObject(req.body) as never));
+    const body = requireObject(req.body);
+    const settings = await roster.consent.updateSettings(projectIdOf(res), body as never);
+    await audit(req, res, 'consent.settings_updated', null, { fields: Object.keys(body) });
+    res.json(settings);
   });
 
   router.post('/consent/rotate-secret', async (req, res) => {
-    res.json(await roster.consent.rotateSecret(projectIdOf(res), requireObject(req.body) as never));
+    const rotated = await roster.consent.rotateSecret(projectIdOf(res), requireObject(req.body) as never);
+    await audit(req, res, 'consent.secret_rotated', null);
+    res.json(rotated);
   });
 
   // ---- declared contact properties (by id or key) ---------------------------------------------------

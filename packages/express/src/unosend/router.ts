@@ -2,11 +2,10 @@ import type { RosterLogger } from '@roster/core';
 import { checkEmail, type Roster, RosterError } from '@roster/core';
 import express, { type Router } from 'express';
 import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
+import { changeSource } from '../consent/change-source.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
 import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
-import { changeSource } from '../consent/change-source.js';
-import { logUnexpected } from '../errors.js';
 import {
   finishDialectRouter,
   jsonBodies,
@@ -81,7 +80,6 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
   router.use(['/contacts', '/audiences'], observeRequests('unosend', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
   router.use(changeSource('unosend'));
-  const onError = options.onError ?? logUnexpected;
   const importWaitMs = options.importWaitMs ?? 5000;
 
   // The CSV of an import travels inside the JSON body (as text, or base64 as the SDK's docs show).

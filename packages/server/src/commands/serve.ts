@@ -146,14 +146,12 @@ printed once; \`roster keys create\` makes more.`,
     )
     .option('--metrics-host <host>', 'interface of the metrics listener (default 127.0.0.1)')
     .option(
-      '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy, rateLimit, auditRetentionDays and the limits above (flags and env win)',
       '--public-url <url>',
       'public base URL of the consent pages (/confirm, /unsubscribe, /preferences) that links start with (env ROSTER_PUBLIC_URL, default http://<host>:<port>)',
     )
     .option(
       '--config <file>',
-      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy, publicUrl and the limits above (flags and env win)',
+      'JSON file with port, host, db, apiKeys, concurrency, webhookConcurrency, lockTimeoutMs, pollIntervalMs, trustProxy, rateLimit, auditRetentionDays, publicUrl and the limits above (flags and env win)',
     )
     .action(async (flags: ServeFlags) => {
       const file = flags.config === undefined ? {} : readServeConfig(userPath(flags.config));
