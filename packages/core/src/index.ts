@@ -153,6 +153,7 @@ export { createRoster, type Roster } from './roster.js';
 export type { Filter, FilterCondition, FilterGroup } from './segments/filter-types.js';
 export type { Page } from './segments/segment-service.js';
 export type { Segment } from './segments/segment-types.js';
+export type { StatsService } from './stats/stats-service.js';
 export type { TopicService } from './topics/topic-service.js';
 export type {
   ContactTopic,

@@ -39,6 +39,7 @@ import { createPropertyService, type PropertyService } from './properties/proper
 import { createRateLimitService, type RateLimitService } from './rate-limits/rate-limit-service.js';
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
+import { createStatsService, type StatsService } from './stats/stats-service.js';
 import { createTopicService, type TopicService } from './topics/topic-service.js';
 import { WEBHOOK_DELIVERY_LANE, WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
 import { projectsWithEndpoints } from './webhooks/webhook-repository.js';
@@ -129,6 +130,11 @@ export interface Roster {
    * (`unsubscribeHeaders`), the preference page's content and saving, the signing secret's rotation.
    */
   readonly consent: ConsentService;
+  /**
+   * A project's numbers over time (the dashboard's Overview): `overview(projectId, { days })`,
+   * read from daily counts kept with every contact write, so it stays fast at any size.
+   */
+  readonly stats: StatsService;
   /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
@@ -285,6 +291,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     telemetry: { subscribe: telemetry.subscribe },
     audit,
     rateLimits: createRateLimitService(deps),
+    stats: createStatsService(deps),
     async close() {
       if (closed) return;
       closed = true;

@@ -153,6 +153,12 @@ export {
 } from './segments/segment-schemas.js';
 export type { SegmentType } from './segments/segment-types.js';
 export {
+  DEFAULT_OVERVIEW_DAYS,
+  MAX_OVERVIEW_DAYS,
+  type OverviewInput,
+  overviewSchema,
+} from './stats/stats-schemas.js';
+export {
   type CreateTopicInput,
   createTopicSchema,
   MAX_TOPIC_DESCRIPTION_LENGTH,

@@ -13,6 +13,7 @@ const NO_SQL = [
   'migrate/migrate-service.ts',
   'audit/audit-service.ts',
   'rate-limits/rate-limit-service.ts',
+  'stats/stats-service.ts',
 ];
 
 describe('SQL lives in repositories', () => {

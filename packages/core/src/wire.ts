@@ -247,4 +247,58 @@ export interface ContactEventView {
   name: string;
   data: Record<string, unknown> | null;
   createdAt: string;
+/** One UTC day of a project's contacts in the overview (`roster.stats.overview`, `GET /roster/overview`). */
+export interface OverviewDay {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  /** Contacts at the end of the day. */
+  total: number;
+  /** Subscribed contacts at the end of the day. */
+  subscribed: number;
+  /** Contacts created that day (`api` + `imported`). */
+  added: number;
+  /** Contacts deleted that day. */
+  removed: number;
+  /** Of `added`, created by a CSV import. */
+  imported: number;
+  /** Of `added`, created any other way (the APIs, the dashboard, `roster migrate`). */
+  api: number;
+}
+
+/** One UTC day of a project's imports and bulk jobs in the overview, by the day each was queued. */
+export interface OverviewJobsDay {
+  day: string;
+  /** Imports queued that day (any state). */
+  imports: number;
+  /** Bulk jobs queued that day (any state). */
+  bulk: number;
+  /** Of both, the ones that failed. */
+  failed: number;
+}
+
+/** One webhook endpoint's deliveries created in the overview's days, by status. */
+export interface OverviewWebhookEndpoint {
+  id: string;
+  url: string;
+  enabled: boolean;
+  succeeded: number;
+  failed: number;
+  pending: number;
+}
+
+/** The dashboard's Overview: a project's contacts, jobs and webhook health over its last days. */
+export interface Overview {
+  /** How many days (today included). */
+  days: number;
+  /** The first and the last day (`YYYY-MM-DD`, UTC; `to` is today). */
+  from: string;
+  to: string;
+  /** Now. */
+  contacts: { total: number; subscribed: number };
+  /** One entry per day from `from` to `to`, oldest first. */
+  daily: OverviewDay[];
+  /** One entry per day from `from` to `to`, oldest first. */
+  jobs: OverviewJobsDay[];
+  /** Every endpoint of the project, oldest first. */
+  webhooks: OverviewWebhookEndpoint[];
 }

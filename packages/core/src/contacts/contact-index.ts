@@ -34,6 +34,11 @@ export interface ContactIndex {
   search(db: Db, term: string): Promise<SearchCandidates | null>;
   /** Called in each import batch's transaction after its contacts were written. */
   afterImportBatch(trx: Db): Promise<void>;
+  /**
+   * Adds `count` contacts an import created on `day` (`YYYY-MM-DD`) to the project's daily counts
+   * (migration 0019), in the import batch's transaction.
+   */
+  recordImported(trx: Db, projectId: string, day: string, count: number): Promise<void>;
 }
 
 /** The answer of `ContactIndex.topProjects`. */

@@ -104,6 +104,15 @@ export function sqliteContactIndex(options: ContactIndexOptions): ContactIndex {
 
     // The batch's new contacts join the substring index in one set-based statement.
     afterImportBatch: (trx) => sync(trx),
+
+    async recordImported(trx, projectId, day, count) {
+      if (count === 0) return;
+      await sql`insert into roster_contact_daily (project_id, day, slot, imported)
+        values (${projectId}, ${day}, 0, ${count})
+        on conflict (project_id, day, slot) do update set imported = imported + excluded.imported`.execute(
+        trx,
+      );
+    },
   };
 }
 

@@ -230,6 +230,24 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/**
+ * The overview's daily counts (migration 0019): per project, UTC day and slot (PostgreSQL spreads
+ * concurrent writers over slots; SQLite uses slot 0), kept by triggers on roster_contacts and by
+ * the import job (`imported`). Counters are bigint on PostgreSQL: the driver returns strings.
+ */
+export interface ContactDailyTable {
+  project_id: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  slot: number;
+  added: Generated<string | number>;
+  removed: Generated<string | number>;
+  /** The net change of subscribed contacts that day. */
+  subscribed: Generated<string | number>;
+  /** Of `added`, the contacts an import created. */
+  imported: Generated<string | number>;
+}
+
 /** Checkpoints of `roster migrate` (migration 0017, see migrate/migrate-repository.ts). */
 export interface MigrationCheckpointsTable {
   project_id: string;
@@ -344,6 +362,7 @@ export interface Database {
   roster_migration_checkpoints: MigrationCheckpointsTable;
   roster_audit_log: AuditLogTable;
   roster_rate_limit_buckets: RateLimitBucketsTable;
+  roster_contact_daily: ContactDailyTable;
 }
 
 /** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */

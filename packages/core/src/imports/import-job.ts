@@ -373,6 +373,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         await upsertTopicsOfContacts(trx, projectId, ids, topics, now);
       }
       await deps.contactIndex.afterImportBatch(trx);
+      let createdInBatch = 0;
       for (const row of rows) {
         const created = stored?.get(row.email) === row.id; // its new id was stored: inserted
         if (skipExisting) {
@@ -382,10 +383,13 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
           counts.skippedCount = (counts.skippedCount ?? 0) + (created ? 0 : 1) + (row.repeats ?? 0);
           continue;
         }
+        createdInBatch += created ? 1 : 0;
         counts.createdCount += created ? 1 : 0;
         counts.updatedCount += created ? row.rows - 1 : row.rows;
         counts.successCount += row.rows;
       }
+      // The overview's growth by source: these contacts were created (created_at = now) by an import.
+      await deps.contactIndex.recordImported(trx, projectId, now.slice(0, 10), createdInBatch);
       await saveProgress(next);
       if (stored) {
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);

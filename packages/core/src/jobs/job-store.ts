@@ -391,3 +391,30 @@ export async function listProjectJobs(
   if (query.beforeId) q = q.where('id', '<', query.beforeId);
   return q.orderBy('id', 'desc').limit(query.limit).execute();
 }
+
+/**
+ * The project's jobs of `types` queued at or after `since`, counted per UTC day (`YYYY-MM-DD`),
+ * type and state. Reads the `(project_id, type, id)` index's range of each type.
+ */
+export async function jobCountsByDay(
+  db: Db,
+  projectId: string,
+  types: readonly string[],
+  since: string,
+): Promise<{ day: string; type: string; status: string; count: number }[]> {
+  if (types.length === 0) return [];
+  const rows = await db
+    .selectFrom('roster_jobs')
+    .select((eb) => [
+      eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(10)]).as('day'),
+      'type',
+      'status',
+      eb.fn.countAll<string | number>().as('n'),
+    ])
+    .where('project_id', '=', projectId)
+    .where('type', 'in', [...types])
+    .where('created_at', '>=', since)
+    .groupBy(['day', 'type', 'status'])
+    .execute();
+  return rows.map((row) => ({ day: row.day, type: row.type, status: row.status, count: Number(row.n) }));
+}

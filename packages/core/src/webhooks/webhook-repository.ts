@@ -277,6 +277,27 @@ export async function deliveryIdsSince(
 }
 
 /**
+ * How many of the endpoint's deliveries with an id at or after `fromId` (ids are UUIDv7: a time
+ * bound) have each status: one range of the `(endpoint_id, id)` index.
+ */
+export async function deliveryStatusCounts(
+  db: Db,
+  endpointId: string,
+  fromId: string,
+): Promise<Record<WebhookDeliveryRow['status'], number>> {
+  const rows = await db
+    .selectFrom('roster_webhook_deliveries')
+    .select((eb) => ['status', eb.fn.countAll<string | number>().as('n')])
+    .where('endpoint_id', '=', endpointId)
+    .where('id', '>=', fromId)
+    .groupBy('status')
+    .execute();
+  const counts = { pending: 0, succeeded: 0, failed: 0 } as Record<WebhookDeliveryRow['status'], number>;
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+/**
  * Puts the finished ones of these deliveries back to pending, with a fresh retry round and no job
  * yet. Returns them as they are now.
  */
