@@ -66,6 +66,7 @@ describe('the server serves the OpenAPI documents', () => {
       '/jobs/{id}',
       '/keys',
       '/keys/{id}',
+      '/overview',
       '/project',
       '/properties',
       '/properties/{idOrKey}',

@@ -19,6 +19,8 @@ import {
   createPropertySchema,
   createTopicSchema,
   createWebhookEndpointSchema,
+  DEFAULT_OVERVIEW_DAYS,
+  MAX_OVERVIEW_DAYS,
   MAX_RESPONSE_EXCERPT_BYTES,
   MAX_WEBHOOK_ATTEMPTS_LISTED,
   MAX_WEBHOOK_DELIVERY_PAGE,
@@ -82,6 +84,53 @@ import { unosendContactSchema } from './unosend.js';
 // ---- wire formats (tied to the types the router answers by the compile-time checks below) ------
 
 const rosterProjectSchema = z.object({ id: z.uuid(), name: z.string(), createdAt: z.iso.datetime() });
+
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('A UTC day, `YYYY-MM-DD`');
+const count = z.number().int();
+const rosterOverviewSchema = z.object({
+  days: count.describe('How many days, today included'),
+  from: isoDay,
+  to: isoDay.describe('Today (UTC)'),
+  contacts: z.object({ total: count, subscribed: count }).describe('Now'),
+  daily: z
+    .array(
+      z.object({
+        day: isoDay,
+        total: count.describe('Contacts at the end of the day'),
+        subscribed: count.describe('Subscribed contacts at the end of the day'),
+        added: count.describe('Contacts created that day (`imported` + `api`)'),
+        removed: count.describe('Contacts deleted that day'),
+        imported: count.describe('Created by a CSV import'),
+        api: count.describe('Created any other way'),
+      }),
+    )
+    .describe('One entry per day, oldest first'),
+  jobs: z
+    .array(
+      z.object({
+        day: isoDay,
+        imports: count.describe('Imports queued that day'),
+        bulk: count.describe('Bulk jobs queued that day'),
+        failed: count.describe('Of both, the ones that failed'),
+      }),
+    )
+    .describe('One entry per day, oldest first'),
+  webhooks: z
+    .array(
+      z.object({
+        id: z.uuid(),
+        url: z.string(),
+        enabled: z.boolean(),
+        succeeded: count,
+        failed: count,
+        pending: count,
+      }),
+    )
+    .describe('Each endpoint’s deliveries created in those days, by status; oldest endpoint first'),
+});
 
 const rosterKeySchema = z.object({
   id: z.uuid(),
@@ -1053,6 +1102,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
     },
     schemas: {
       RosterProject: described(rosterProjectSchema, 'A project'),
+      RosterOverview: described(rosterOverviewSchema, 'The project’s numbers over its last days'),
       RosterKey: described(rosterKeySchema, 'An API key as listed (never the key itself)'),
       RosterCreatedKey: described(rosterCreatedKeySchema, 'A new API key, with the key shown once'),
       RosterKeyList: described(rosterKeyListSchema, 'The project’s API keys, oldest first'),
@@ -1314,6 +1364,54 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             404,
             'Job not found',
           ),
+          401: unauthorized,
+        },
+      },
+      {
+        method: 'get',
+        path: '/overview',
+        operationId: 'getOverview',
+        summary: 'The project’s contacts, jobs and webhook health over its last days',
+        description:
+          'What the dashboard’s Overview charts: contacts and subscribed contacts at the end of each UTC day, ' +
+          'contacts added (by an import or otherwise) and removed per day, imports and bulk jobs per day, and ' +
+          'each webhook endpoint’s deliveries by status. Read from daily counts kept with every contact write, ' +
+          'so it does not scan the contacts.',
+        tags: ['Project'],
+        parameters: [
+          {
+            name: 'days',
+            in: 'query',
+            description: `How many days, today included (1 to ${MAX_OVERVIEW_DAYS}, default ${DEFAULT_OVERVIEW_DAYS})`,
+            schema: z.number().int().min(1).max(MAX_OVERVIEW_DAYS),
+            example: 7,
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The overview',
+            schema: 'RosterOverview',
+            example: {
+              days: 1,
+              from: '2026-03-01',
+              to: '2026-03-01',
+              contacts: { total: 1200, subscribed: 1100 },
+              daily: [
+                {
+                  day: '2026-03-01',
+                  total: 1200,
+                  subscribed: 1100,
+                  added: 40,
+                  removed: 2,
+                  imported: 30,
+                  api: 10,
+                },
+              ],
+              jobs: [{ day: '2026-03-01', imports: 1, bulk: 0, failed: 0 }],
+              webhooks: [],
+            },
+          },
+          400: plunkFieldError('`days` out of range', 'days', `must be from 1 to ${MAX_OVERVIEW_DAYS}`),
           401: unauthorized,
         },
       },

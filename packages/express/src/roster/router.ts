@@ -39,6 +39,7 @@ export interface RosterRouterOptions {
 /** The paths the management router serves, relative to where it is mounted. */
 export const ROSTER_ROUTE_PATHS = [
   '/project',
+  '/overview',
   '/keys',
   '/imports',
   '/jobs',
@@ -152,6 +153,13 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   router.get('/project', async (_req, res) => {
     const project = await roster.projects.get(projectIdOf(res));
     res.json({ id: project.id, name: project.name, createdAt: project.createdAt });
+  });
+
+  router.get('/overview', async (req, res) => {
+    // A text that is not a number goes to core as it is: core names `days` and the problem.
+    const days = queryNumber(req.query.days);
+    const options = (days === undefined || days === '' ? {} : { days }) as { days?: number };
+    res.json(await roster.stats.overview(projectIdOf(res), options));
   });
 
   router.get('/keys', async (_req, res) => {
