@@ -92,6 +92,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
 
     await page.getByLabel('Secret key').fill(server.key);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // The Overview is the home page.
+    await page.getByRole('heading', { name: 'Overview', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Contacts', exact: true }).click();
     await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     await page.getByText(`${SEEDED + 1} in total`).waitFor();
     const cookies = await context.cookies();
@@ -672,11 +675,74 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     }
   });
 
+  it('opens the Overview: contacts, subscribed share, growth by source, jobs and webhook health, each with its numbers in words and a table', async () => {
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByRole('heading', { name: 'Overview', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Contacts over time' }).waitFor();
+    const { status, body } = await apiGet('/roster/overview?days=30');
+    expect(status).toBe(200);
+    // As the page writes numbers: 3,561.
+    const sum = (key: string, list: any[] = body.daily) =>
+      list.reduce((n: number, d: any) => n + d[key], 0).toLocaleString('en-US');
+    const n = (value: number) => value.toLocaleString('en-US');
+    const { total, subscribed } = body.contacts;
+    // The import and the jobs of the tests above are in the numbers.
+    expect(body.daily.some((d: any) => d.imported > 0)).toBe(true);
+    expect(body.jobs.some((d: any) => d.imports > 0)).toBe(true);
+    const captions = await page.locator('figcaption').allTextContents();
+    expect(captions[0]).toContain(`${n(total)} contacts on `);
+    expect(captions[0]).toContain(`${n(subscribed)} of them subscribed`);
+    expect(captions[1]).toContain(
+      `${n(subscribed)} of ${n(total)} contacts (${n(total - subscribed)} unsubscribed)`,
+    );
+    expect(captions[2]).toBe(
+      `${sum('added')} contacts added in 30 days: ${sum('api')} through the API, ${sum('imported')} by imports; ${sum('removed')} deleted.`,
+    );
+    expect(captions[3]).toContain(
+      `${sum('imports', body.jobs)} imports and ${sum('bulk', body.jobs)} bulk jobs in 30 days, ${sum('failed', body.jobs)} failed.`,
+    );
+    // Screen readers get every number: a table per chart, one row a day.
+    const rows = page.getByRole('table', { name: 'Contacts at the end of each day' }).locator('tbody tr');
+    expect(await rows.count()).toBe(30);
+    const today = body.daily[29];
+    expect(await rows.last().locator('th, td').allTextContents()).toEqual([
+      today.day,
+      String(today.total),
+      String(today.subscribed),
+    ]);
+    const growth = page
+      .getByRole('table', { name: 'Contacts added and deleted each day' })
+      .locator('tbody tr');
+    expect(await growth.last().locator('td').allTextContents()).toEqual([
+      String(today.api),
+      String(today.imported),
+      String(today.removed),
+    ]);
+    // The endpoint of the webhooks test, with its test delivery.
+    const health = page.getByRole('table', { name: 'Deliveries of the last 30 days per endpoint' });
+    expect(await health.locator('tbody tr').count()).toBe(body.webhooks.length);
+    expect(body.webhooks.length).toBeGreaterThan(0);
+    await expectAccessible('overview');
+    await page.getByLabel('Period').selectOption('7');
+    await page
+      .getByRole('table', { name: 'Contacts at the end of each day' })
+      .locator('tbody tr')
+      .nth(6)
+      .waitFor({ state: 'attached' });
+    await expect
+      .poll(() =>
+        page.getByRole('table', { name: 'Contacts at the end of each day' }).locator('tbody tr').count(),
+      )
+      .toBe(7);
+    await page.getByLabel('Period').selectOption('30');
+  });
+
   it('fits 360 px without sideways scrolling and passes axe in the dark scheme', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.emulateMedia({ colorScheme: 'dark' });
     try {
       for (const [link, heading] of [
+        ['Overview', 'Overview'],
         ['Contacts', 'Contacts'],
         ['Jobs', 'Jobs'],
         ['Webhooks', 'Webhooks'],
@@ -686,7 +752,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
       ] as const) {
         await page.getByRole('link', { name: link, exact: true }).click();
         await page.getByRole('heading', { name: heading, exact: true }).waitFor();
-        await page.locator('table').first().waitFor();
+        // The Overview's charts are figures (their tables are for screen readers only).
+        await page
+          .locator(link === 'Overview' ? 'figure' : 'table')
+          .first()
+          .waitFor();
         // Wide tables scroll inside their own box; the page itself does not.
         expect(
           await page.evaluate(() => {
@@ -740,6 +810,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
       await p.goto(`${server.url}/dashboard`);
       await p.getByLabel('Secret key').fill((await roster.keys.create(projectId)).key);
       await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Overview', exact: true }).waitFor();
+      await p.getByRole('link', { name: 'Contacts', exact: true }).click();
       await p.getByRole('heading', { name: 'Contacts' }).waitFor();
       return { page: p, close: () => ctx.close() };
     }

@@ -96,6 +96,10 @@ async function main() {
         if (scheme === 'light') await shot('sign-in');
         await page.getByLabel('Secret key').fill(server.key);
         await page.getByRole('button', { name: 'Sign in' }).click();
+        // The Overview is the home page.
+        await page.getByRole('heading', { name: 'Contacts over time' }).waitFor();
+        await shot('overview');
+        await page.getByRole('link', { name: 'Contacts', exact: true }).click();
         await page.getByText('in total').waitFor();
         await page.locator('tbody input[type=checkbox]').nth(1).check();
         await page.locator('tbody input[type=checkbox]').nth(3).check();

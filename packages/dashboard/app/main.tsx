@@ -8,6 +8,7 @@ import { ContactsPage } from './pages/contacts.js';
 import { ImportPage } from './pages/import.js';
 import { JobsPage } from './pages/jobs.js';
 import { KeysPage } from './pages/keys.js';
+import { OverviewPage } from './pages/overview.js';
 import { PropertiesPage } from './pages/properties.js';
 import { SignIn } from './pages/sign-in.js';
 import { TopicsPage } from './pages/topics.js';
@@ -16,6 +17,7 @@ import './styles.css';
 import { ErrorMessage, useRoute } from './ui.js';
 
 const NAV = [
+  { path: 'overview', label: 'Overview' },
   { path: 'contacts', label: 'Contacts' },
   { path: 'import', label: 'Import' },
   { path: 'jobs', label: 'Jobs' },
@@ -52,7 +54,7 @@ function App() {
         ? 'Contact'
         : route[0] === 'jobs' && route[1]
           ? 'Job'
-          : (NAV.find((n) => n.path === route[0])?.label ?? 'Contacts');
+          : (NAV.find((n) => n.path === route[0])?.label ?? 'Overview');
     document.title = session ? `${page} · roster` : 'Sign in · roster';
   }, [route, session]);
 
@@ -77,9 +79,10 @@ function App() {
     );
   }
 
-  const [section = 'contacts', id] = route;
-  let page = <ContactsPage />;
-  if (section === 'contacts' && id) page = <ContactPage id={id} />;
+  // The Overview is the home page: an empty or unknown route shows it.
+  const [section = 'overview', id] = route;
+  let page = <OverviewPage />;
+  if (section === 'contacts') page = id ? <ContactPage id={id} /> : <ContactsPage />;
   else if (section === 'import') page = <ImportPage />;
   else if (section === 'jobs') page = <JobsPage id={id} />;
   else if (section === 'keys') page = <KeysPage />;
