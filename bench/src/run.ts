@@ -26,6 +26,7 @@ import { migrateSuite } from './suites/migrate.js';
 import { millionSuite } from './suites/million.js';
 import { observabilitySuite } from './suites/observability.js';
 import { pgOutboxSuite } from './suites/pg-outbox.js';
+import { overviewSuite } from './suites/overview.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 import { resendSuite } from './suites/resend.js';
 import { segmentsSuite } from './suites/segments.js';
@@ -47,6 +48,7 @@ const SUITES: Record<string, (ctx: BenchContext) => Promise<void>> = {
   migrate: migrateSuite,
   observability: observabilitySuite,
   resend: resendSuite,
+  overview: overviewSuite,
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
