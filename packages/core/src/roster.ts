@@ -104,8 +104,12 @@ export interface Roster {
   readonly health: {
     ready(options?: ReadyOptions): Promise<ReadinessReport>;
   };
-  /** Numbers about the database for metrics: jobs by type and state, outbox lag, contacts per project. */
-  readonly stats: RosterStats;
+  /**
+   * Numbers about the database: for metrics (jobs by type and state, outbox lag, contacts per
+   * project) and a project's numbers over time (the dashboard's Overview: `overview(projectId, {
+   * days })`, read from daily counts kept with every contact write, so it stays fast at any size).
+   */
+  readonly stats: RosterStats & StatsService;
   /**
    * What the background work reports as it goes (a job run finished, a webhook delivery attempt
    * was recorded): `subscribe(listener)` returns the unsubscribe function. Metrics listen here.
@@ -130,11 +134,6 @@ export interface Roster {
    * (`unsubscribeHeaders`), the preference page's content and saving, the signing secret's rotation.
    */
   readonly consent: ConsentService;
-  /**
-   * A project's numbers over time (the dashboard's Overview): `overview(projectId, { days })`,
-   * read from daily counts kept with every contact write, so it stays fast at any size.
-   */
-  readonly stats: StatsService;
   /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
@@ -287,11 +286,10 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     }),
     webhooks: webhooks.service,
     health: operations.health,
-    stats: operations.stats,
+    stats: { ...operations.stats, ...createStatsService(deps) },
     telemetry: { subscribe: telemetry.subscribe },
     audit,
     rateLimits: createRateLimitService(deps),
-    stats: createStatsService(deps),
     async close() {
       if (closed) return;
       closed = true;

@@ -247,6 +247,8 @@ export interface ContactEventView {
   name: string;
   data: Record<string, unknown> | null;
   createdAt: string;
+}
+
 /** One UTC day of a project's contacts in the overview (`roster.stats.overview`, `GET /roster/overview`). */
 export interface OverviewDay {
   /** `YYYY-MM-DD`, UTC. */

@@ -488,6 +488,11 @@ const rosterScenarios: Record<string, Scenario> = {
     return api.call('get', '/audit');
   },
   'listAudit 400': (api) => api.call('get', '/audit?since=yesterday-ish'),
+  'getOverview 200': async (api) => {
+    await api.roster.contacts.create(api.projectId, { email: 'overview@example.com' });
+    return api.call('get', '/overview?days=7');
+  },
+  'getOverview 400': (api) => api.call('get', '/overview?days=0'),
   'getConsentSettings 200': (api) => api.call('get', '/consent'),
   'updateConsentSettings 200': (api, doc) =>
     api.call('patch', '/consent', { body: bodyExample(doc, 'updateConsentSettings') }),
