@@ -24,6 +24,7 @@ export type {
   OutboxEvent,
 } from './changes/change-types.js';
 export type { Clock } from './clock.js';
+export type { ErasureReport, PersonalDataExport, PersonalDataService } from './consent/personal-data.js';
 export {
   type ChangeSource,
   currentChangeSource,
@@ -154,6 +155,20 @@ export type { Filter, FilterCondition, FilterGroup } from './segments/filter-typ
 export type { Page } from './segments/segment-service.js';
 export type { Segment } from './segments/segment-types.js';
 export type { StatsService } from './stats/stats-service.js';
+export {
+  type InboundResult,
+  type InboundService,
+  verifyStandardWebhook,
+} from './suppressions/suppression-inbound.js';
+export type { SuppressionService } from './suppressions/suppression-service.js';
+export {
+  type AddSuppressionResult,
+  type InboundSettings,
+  SUPPRESSION_ORIGINS,
+  type Suppression,
+  type SuppressionOrigin,
+  type SuppressionPage,
+} from './suppressions/suppression-types.js';
 export type { TopicService } from './topics/topic-service.js';
 export type {
   ContactTopic,

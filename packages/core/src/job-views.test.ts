@@ -123,7 +123,7 @@ describe('job views', () => {
       id: 'j1',
       state: 'active',
       progress: 10,
-      rows: { total: 10, created: 5, updated: 2, failed: 3 },
+      rows: { total: 10, created: 5, updated: 2, failed: 3, suppressed: 0 },
       errors,
       createdAt: AT,
       updatedAt: LATER,
@@ -133,6 +133,12 @@ describe('job views', () => {
       null,
     );
     expect(done.errors).toEqual([]);
-    expect(toImportView(status, null).rows).toEqual({ total: 0, created: 0, updated: 0, failed: 0 });
+    expect(toImportView(status, null).rows).toEqual({
+      total: 0,
+      created: 0,
+      updated: 0,
+      failed: 0,
+      suppressed: 0,
+    });
   });
 });

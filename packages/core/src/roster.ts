@@ -6,6 +6,7 @@ import { bulkJobDefinition } from './bulk/bulk-job.js';
 import { type BulkService, createBulkService } from './bulk/bulk-service.js';
 import type { ChangeService } from './changes/change-service.js';
 import { type ConsentService, createConsentService } from './consent/consent-service.js';
+import { createPersonalDataService, type PersonalDataService } from './consent/personal-data.js';
 import { contactIndexFor } from './contacts/contact-index-for.js';
 import { createContactService } from './contacts/contact-service.js';
 import { isPostgresUrl, openPostgres, openSqlite } from './db/connection.js';
@@ -40,6 +41,8 @@ import { createRateLimitService, type RateLimitService } from './rate-limits/rat
 import { createSegmentService, type SegmentService, segmentsRefreshJob } from './segments/segment-service.js';
 import type { ServiceDeps } from './service-deps.js';
 import { createStatsService, type StatsService } from './stats/stats-service.js';
+import { createInboundService, type InboundService } from './suppressions/suppression-inbound.js';
+import { createSuppressionService, type SuppressionService } from './suppressions/suppression-service.js';
 import { createTopicService, type TopicService } from './topics/topic-service.js';
 import { WEBHOOK_DELIVERY_LANE, WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
 import { projectsWithEndpoints } from './webhooks/webhook-repository.js';
@@ -134,6 +137,14 @@ export interface Roster {
    * (`unsubscribeHeaders`), the preference page's content and saving, the signing secret's rotation.
    */
   readonly consent: ConsentService;
+  /**
+   * The suppression list: addresses no write can make subscribed (`add`, `list`, `get`, `check`,
+   * `remove`), and `inbound`, the bounce and complaint webhooks of Resend and Postmark that feed it
+   * (credentials set with `configureInbound`).
+   */
+  readonly suppressions: SuppressionService & { readonly inbound: InboundService };
+  /** Personal data: `exportPersonalData` (one JSON document) and `erase` of one address. */
+  readonly consent: PersonalDataService;
   /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
@@ -290,6 +301,8 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     telemetry: { subscribe: telemetry.subscribe },
     audit,
     rateLimits: createRateLimitService(deps),
+    suppressions: { ...createSuppressionService(deps), inbound: createInboundService(deps) },
+    consent: createPersonalDataService(deps),
     async close() {
       if (closed) return;
       closed = true;

@@ -14,6 +14,9 @@ const NO_SQL = [
   'audit/audit-service.ts',
   'rate-limits/rate-limit-service.ts',
   'stats/stats-service.ts',
+  'suppressions/suppression-service.ts',
+  'suppressions/suppression-inbound.ts',
+  'consent/personal-data.ts',
 ];
 
 describe('SQL lives in repositories', () => {

@@ -41,7 +41,8 @@ export interface ImportView {
   id: string;
   state: 'waiting' | 'active' | 'completed' | 'failed';
   progress: number;
-  rows: { total: number; created: number; updated: number; failed: number };
+  /** `suppressed`: rows applied whose address is suppressed (their contact stays unsubscribed). */
+  rows: { total: number; created: number; updated: number; failed: number; suppressed: number };
   errors: { row: number; email: string; error: string }[];
   failedReason?: string;
   createdAt: string;

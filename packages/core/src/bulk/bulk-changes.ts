@@ -18,6 +18,8 @@ import type { BulkOperation } from './bulk-types.js';
 export class BulkChanges {
   /** Contacts changed so far. */
   affected = 0;
+  /** Contacts a subscribe left unsubscribed because their address is suppressed. */
+  readonly suppressed = new Set<string>();
   private readonly changed: string[] = [];
   private readonly deleted: { id: string; email: string }[] = [];
 
@@ -38,7 +40,15 @@ export class BulkChanges {
     const changed =
       operation === 'move'
         ? await repo.setAudience(trx, deps.dialect, projectId, ids, this.options.audienceId, now)
-        : await repo.setSubscribed(trx, deps.dialect, projectId, ids, operation === 'subscribe', now);
+        : await repo.setSubscribed(
+            trx,
+            deps.dialect,
+            projectId,
+            ids,
+            operation === 'subscribe',
+            now,
+            this.suppressed,
+          );
     if (operation !== 'move') {
       await recordSubscriptionFlips(
         trx,

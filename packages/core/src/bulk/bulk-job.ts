@@ -63,6 +63,7 @@ function toResult(outcome: BulkOutcome): BulkJobResult {
     successCount: outcome.affected,
     unchangedCount: outcome.unchanged,
     failureCount: outcome.notFound.length,
+    ...(outcome.suppressed > 0 ? { suppressedCount: outcome.suppressed } : {}),
     errors: outcome.notFound.map((contactId) => ({ contactId, error: 'Contact not found' })),
   };
 }
@@ -162,6 +163,9 @@ async function runQuery(
       const result = { ...progress.result };
       result.successCount += changed;
       result.unchangedCount += ids.length - changed;
+      if (changes.suppressed.size > 0) {
+        result.suppressedCount = (result.suppressedCount ?? 0) + changes.suppressed.size;
+      }
       const processed = result.successCount + result.unchangedCount;
       const done = batch.length < BULK_QUERY_BATCH;
       const next: BulkJobProgress = {

@@ -46,6 +46,7 @@ describeEachDialect('bulk operations', (dialect) => {
         affected: 2,
         unchanged: 1,
         notFound: [],
+        suppressed: 0,
       });
       for (const x of [a, b, c]) expect((await roster.contacts.get(projectId, x.id)).subscribed).toBe(false);
     });
@@ -60,6 +61,7 @@ describeEachDialect('bulk operations', (dialect) => {
         affected: 1,
         unchanged: 0,
         notFound: [],
+        suppressed: 0,
       });
       expect((await roster.contacts.get(projectId, a.id)).subscribed).toBe(true);
       expect((await roster.contacts.get(projectId, untouched.id)).subscribed).toBe(false);
@@ -79,6 +81,7 @@ describeEachDialect('bulk operations', (dialect) => {
         affected: 1,
         unchanged: 0,
         notFound: [theirs.id, unknown, 'not-a-uuid'],
+        suppressed: 0,
       });
       await expect(roster.contacts.get(projectId, mine.id)).rejects.toMatchObject({ code: 'not_found' });
       expect((await roster.contacts.get(otherProjectId, theirs.id)).email).toBe('b@example.com');
@@ -96,6 +99,7 @@ describeEachDialect('bulk operations', (dialect) => {
         affected: 1,
         unchanged: 0,
         notFound: [],
+        suppressed: 0,
       });
       expect(
         await roster.bulk.apply(projectId, { operation: 'move', contactIds: [a.id, b.id], audienceId }),

@@ -85,6 +85,7 @@ export async function applyBulk(
       affected,
       unchanged: found.size - affected,
       notFound: distinct.filter((id) => !found.has(id)),
+      suppressed: changes.suppressed.size,
     };
   });
 }

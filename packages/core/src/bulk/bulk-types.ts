@@ -11,6 +11,8 @@ export interface BulkOutcome {
   unchanged: number;
   /** Ids that are malformed, unknown or belong to another project. They were not touched. */
   notFound: string[];
+  /** A subscribe's contacts whose address is suppressed: left unsubscribed (counted in `unchanged`). */
+  suppressed: number;
 }
 
 /** The result a bulk job stores (the shape Plunk's bulk status answers with). */
@@ -20,6 +22,8 @@ export interface BulkJobResult {
   successCount: number;
   unchangedCount: number;
   failureCount: number;
+  /** A subscribe's contacts left unsubscribed because their address is suppressed (in `unchangedCount`); absent when none. */
+  suppressedCount?: number;
   errors: { contactId: string; error: string }[];
 }
 

@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
+import { gateSubscribed } from './contact-suppression.js';
 
 /**
  * Writes to many contacts at once: the CSV import's multi-row upsert and the bulk operations'
@@ -108,7 +109,8 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
  * statements; the database merges `data` and keeps stored names where a row has none. Rows with
  * `subscribed` undefined go into statements that leave `subscribed` alone on update. With an
  * `audienceId`, every row's contact ends up in that audience (it must exist: the foreign key
- * rejects the statement otherwise). Returns the stored id of each row's email: a row whose own
+ * rejects the statement otherwise). A row of a suppressed address gets `subscribed: false` (see
+ * `gateSubscribed`) and its email is added to `suppressed`. Returns the stored id of each row's email: a row whose own
  * `id` it is was inserted (a new contact), the others updated an existing one.
  */
 export async function upsertContactBatch(
@@ -118,8 +120,12 @@ export async function upsertContactBatch(
   rows: ContactBatchUpsert[],
   now: string,
   options: ContactBatchUpsertOptions = { names: false, audienceId: null },
+  suppressed?: Set<string>,
 ): Promise<Map<string, string>> {
   const stored = new Map<string, string>();
+  // Suppressed addresses are written unsubscribed: their rows' `subscribed` becomes false, so
+  // what the caller records of the write (its change events) says what was written.
+  await gateSubscribed(db, projectId, rows, suppressed);
   const { names, audienceId } = options;
   const audience = audienceId !== null;
   const columns = batchColumns({ names, audience });
@@ -200,11 +206,29 @@ export async function setSubscribed(
   db: Db,
   dialect: DialectInfo,
   projectId: string,
-  ids: string[],
+  given: string[],
   subscribed: boolean,
   now: string,
+  suppressed?: Set<string>,
 ): Promise<string[]> {
+  let ids = given;
   if (ids.length === 0) return [];
+  if (subscribed) {
+    // Suppressed addresses stay unsubscribed: their contacts are left out of the update.
+    const emails = await db
+      .selectFrom('roster_contacts')
+      .select(['id', 'email'])
+      .where(inProject(dialect, projectId))
+      .where('id', 'in', ids)
+      .execute();
+    const gate = emails.map((row) => ({ email: row.email, subscribed: true as boolean | undefined }));
+    const blocked = await gateSubscribed(db, projectId, gate, suppressed);
+    if (blocked.size > 0) {
+      const blockedIds = new Set(emails.filter((row) => blocked.has(row.email)).map((row) => row.id));
+      ids = ids.filter((id) => !blockedIds.has(id));
+      if (ids.length === 0) return [];
+    }
+  }
   const rows = await db
     .updateTable('roster_contacts')
     .set({ subscribed: dialect.bool(subscribed), updated_at: now })

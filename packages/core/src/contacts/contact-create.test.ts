@@ -224,6 +224,7 @@ describeEachDialect('contacts.create and createMany', (dialect) => {
         skipped: 2,
         ids: result.ids,
         skippedEmails: ['old@example.com'],
+        suppressedEmails: [],
       });
       expect(result.ids).toHaveLength(2);
       const a = await roster.contacts.get(projectId, result.ids[0]!);

@@ -5,6 +5,7 @@ import { findProjectRow, projectRowExists } from '../db/project-rows.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
+import { gateSubscribed } from './contact-suppression.js';
 import type { Contact } from './contact-types.js';
 
 export interface UpsertRow {
@@ -26,7 +27,14 @@ export interface UpsertRow {
  * One statement: insert the contact, or on an existing (project, email) merge into it.
  * Concurrent callers with the same new email end with one row: the database decides, not a read.
  */
-export async function upsertContact(db: Db, dialect: DialectInfo, row: UpsertRow): Promise<ContactRow> {
+export async function upsertContact(
+  db: Db,
+  dialect: DialectInfo,
+  given: UpsertRow,
+  suppressed?: Set<string>,
+): Promise<ContactRow> {
+  const row = { ...given };
+  await gateSubscribed(db, row.projectId, [row], suppressed);
   return db
     .insertInto('roster_contacts')
     .values(
@@ -89,8 +97,11 @@ function newContactValues(dialect: DialectInfo, row: NewContactRow) {
 export async function insertContactIfNew(
   db: Db,
   dialect: DialectInfo,
-  row: NewContactRow,
+  given: NewContactRow,
+  suppressed?: Set<string>,
 ): Promise<ContactRow | undefined> {
+  const row = { ...given };
+  await gateSubscribed(db, row.projectId, [row], suppressed);
   return db
     .insertInto('roster_contacts')
     .values(newContactValues(dialect, row))
@@ -121,7 +132,9 @@ export async function insertContactsIfNew(
   db: Db,
   dialect: DialectInfo,
   rows: NewContactRow[],
+  suppressed?: Set<string>,
 ): Promise<{ id: string; email: string }[]> {
+  if (rows.length > 0) await gateSubscribed(db, rows[0]!.projectId, rows, suppressed);
   return perChunk(rows, (chunk) =>
     db
       .insertInto('roster_contacts')
@@ -195,9 +208,28 @@ export async function updateContact(
   dialect: DialectInfo,
   projectId: string,
   id: string,
-  changes: ContactChanges,
+  given: ContactChanges,
   now: string,
+  suppressed?: Set<string>,
 ): Promise<ContactRow | undefined> {
+  const changes = { ...given };
+  // A write that subscribes, or moves a (possibly subscribed) contact to another address.
+  if (changes.subscribed === true || (changes.email !== undefined && changes.subscribed === undefined)) {
+    const email =
+      changes.email ??
+      (
+        await db
+          .selectFrom('roster_contacts')
+          .select('email')
+          .where('project_id', '=', projectId)
+          .where('id', '=', id)
+          .executeTakeFirst()
+      )?.email;
+    if (email !== undefined) {
+      const gate = { email, subscribed: changes.subscribed };
+      if ((await gateSubscribed(db, projectId, [gate], suppressed)).size > 0) changes.subscribed = false;
+    }
+  }
   const set: Record<string, unknown> = { updated_at: now };
   if (changes.email !== undefined) set.email = changes.email;
   if (changes.subscribed !== undefined) set.subscribed = dialect.bool(changes.subscribed);

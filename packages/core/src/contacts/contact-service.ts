@@ -113,6 +113,16 @@ function newContactRow(
 }
 
 /**
+ * A contact as a single write returns it: with `suppressed: true` when its address is suppressed
+ * (see `roster.suppressions`), so the write left it unsubscribed; absent otherwise.
+ */
+export type WrittenContact = Contact & { suppressed?: true };
+
+function written(contact: Contact, suppressed: Set<string>): WrittenContact {
+  return suppressed.size > 0 ? { ...contact, suppressed: true } : contact;
+}
+
+/**
  * Runs `fn` in a transaction: `db`'s own if it is one (e.g. the write queue's savepoint), else a
  * new one. A change and its events are always written together.
  */
@@ -292,6 +302,7 @@ export function createContactService(deps: ContactServiceDeps) {
       const patch = toDataPatch(valid.data ?? {});
       await assertDataTypes(projectId, [{ prefix: 'data', values: patch.set }]);
       const id = uuidv7();
+      const suppressed = new Set<string>();
       const row = await writing(() =>
         committed(
           writes.run((conn) =>
@@ -327,6 +338,23 @@ export function createContactService(deps: ContactServiceDeps) {
               }
               row ??= await repo.upsertContact(trx, dialect, values);
               if (valid.pending) await markPending(trx, projectId, row, now);
+                row = await repo.insertContactIfNew(
+                  trx,
+                  dialect,
+                  {
+                    ...values,
+                    subscribed: valid.subscribed ?? true,
+                    data: values.initialData,
+                    firstName: valid.firstName ?? null,
+                    lastName: valid.lastName ?? null,
+                    audienceId: valid.audienceId ?? null,
+                  },
+                  suppressed,
+                );
+                if (!row)
+                  before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
+              }
+              row ??= await repo.upsertContact(trx, dialect, values, suppressed);
               await recordContactWrite(
                 deps,
                 trx,
@@ -341,7 +369,9 @@ export function createContactService(deps: ContactServiceDeps) {
           ),
         ),
       );
-      return { contact: rowToContact(row, dialect), created: row.id === id };
+      const result: UpsertResult = { contact: rowToContact(row, dialect), created: row.id === id };
+      if (suppressed.size > 0) result.suppressed = true;
+      return result;
     },
 
     /**
@@ -351,10 +381,11 @@ export function createContactService(deps: ContactServiceDeps) {
      * `segmentIds` and `topics` are written in the contact's transaction: a bad one (unknown, or a
      * dynamic segment) fails the call and leaves no contact behind.
      */
-    async create(projectId: string, input: CreateContactInput): Promise<Contact> {
+    async create(projectId: string, input: CreateContactInput): Promise<WrittenContact> {
       const valid = parseInput(createContactSchema, input);
       assertPending(valid);
       const source = currentChangeSource();
+      const suppressed = new Set<string>();
       await assertDataTypes(projectId, [{ prefix: 'data', values: newData(valid.data, valid.dataMode) }]);
       await assertAudience(projectId, valid.audienceId);
       const row = await writing(() =>
@@ -370,6 +401,7 @@ export function createContactService(deps: ContactServiceDeps) {
                   audienceId: valid.audienceId,
                   now,
                 }),
+                suppressed,
               );
               if (!created) return created;
               // Memberships and topic choices after the insert, in its transaction: a bad reference
@@ -384,7 +416,7 @@ export function createContactService(deps: ContactServiceDeps) {
         ),
       );
       if (!row) throw RosterError.conflict('contact', CONTACT_EXISTS_MESSAGE);
-      return rowToContact(row, dialect);
+      return written(rowToContact(row, dialect), suppressed);
     },
 
     /**
@@ -412,10 +444,11 @@ export function createContactService(deps: ContactServiceDeps) {
           newContactRow(projectId, entry, { dataMode: valid.dataMode, audienceId: valid.audienceId, now }),
         );
       }
+      const suppressed = new Set<string>();
       const inserted = await writing(() =>
         committed(
           inTransaction(async (trx) => {
-            const stored = await repo.insertContactsIfNew(trx, dialect, rows);
+            const stored = await repo.insertContactsIfNew(trx, dialect, rows, suppressed);
             const byEmail = new Map(rows.map((row) => [row.email, row]));
             const changes = stored.map(({ email }) => {
               const contact = repo.newRowToContact(byEmail.get(email)!);
@@ -433,6 +466,9 @@ export function createContactService(deps: ContactServiceDeps) {
         skipped: valid.contacts.length - inserted.length,
         ids: inserted.map((row) => row.id),
         skippedEmails: rows.filter((row) => !createdEmails.has(row.email)).map((row) => row.email),
+        suppressedEmails: rows
+          .filter((row) => createdEmails.has(row.email) && suppressed.has(row.email))
+          .map((row) => row.email),
       };
     },
 
@@ -451,8 +487,9 @@ export function createContactService(deps: ContactServiceDeps) {
      * `data: null` clears it. A new email already used in the project is a `conflict` and
      * nothing changes.
      */
-    async update(projectId: string, id: string, input: UpdateContactInput): Promise<Contact> {
+    async update(projectId: string, id: string, input: UpdateContactInput): Promise<WrittenContact> {
       const valid = parseInput(updateContactSchema, input);
+      const suppressed = new Set<string>();
       if (!isUuid(id)) throw RosterError.notFound('contact');
       const source = currentChangeSource();
       await assertAudience(projectId, valid.audienceId);
@@ -480,7 +517,7 @@ export function createContactService(deps: ContactServiceDeps) {
               const now = isoNow(clock);
               const before = await repo.findContactForWrite(trx, dialect, projectId, { id });
               if (!before) return undefined;
-              const after = await repo.updateContact(trx, dialect, projectId, id, changes, now);
+              const after = await repo.updateContact(trx, dialect, projectId, id, changes, now, suppressed);
               if (after)
                 await recordContactWrite(
                   deps,
@@ -503,7 +540,7 @@ export function createContactService(deps: ContactServiceDeps) {
         throw error;
       }
       if (!row) throw RosterError.notFound('contact');
-      return rowToContact(row, dialect);
+      return written(rowToContact(row, dialect), suppressed);
     },
 
     async delete(projectId: string, id: string): Promise<void> {

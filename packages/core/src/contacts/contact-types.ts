@@ -21,6 +21,8 @@ export interface UpsertResult {
   contact: Contact;
   /** True when the email was new to the project. */
   created: boolean;
+  /** Present (true) when the address is suppressed: the contact was written but stays unsubscribed. */
+  suppressed?: true;
 }
 
 export interface ContactPage {
@@ -43,6 +45,8 @@ export interface BulkCreateResult {
   ids: string[];
   /** Distinct emails that were already in the project. */
   skippedEmails: string[];
+  /** Created contacts whose address is suppressed: created unsubscribed. */
+  suppressedEmails: string[];
 }
 
 export function rowToContact(row: ContactRow, dialect: DialectInfo): Contact {

@@ -127,6 +127,18 @@ export interface DialectInfo {
   isUniqueViolation(error: unknown): boolean;
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
   isForeignKeyViolation(error: unknown): boolean;
+  /**
+   * Makes content that the connection's next writes delete or overwrite unreadable in the database
+   * files (for an erasure), or stops doing so (`on` false). SQLite: `PRAGMA secure_delete`, which
+   * zeroes freed cells and pages. PostgreSQL: nothing to switch (a deleted row version is not
+   * visible to any query or dump, and VACUUM reclaims it).
+   */
+  secureDelete(db: Kysely<any>, on: boolean): Promise<void>;
+  /**
+   * After an erasure: moves what the write-ahead log holds into the database file and empties the
+   * log (SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`); nothing on PostgreSQL.
+   */
+  checkpoint(db: Kysely<any>): Promise<void>;
 }
 
 /**
@@ -248,6 +260,12 @@ const sqlite: DialectInfo = {
   isForeignKeyViolation(error) {
     return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
   },
+  async secureDelete(db, on) {
+    await sql.raw(`pragma secure_delete = ${on ? 'on' : 'off'}`).execute(db);
+  },
+  async checkpoint(db) {
+    await sql.raw('pragma wal_checkpoint(TRUNCATE)').execute(db);
+  },
 };
 
 const postgres: DialectInfo = {
@@ -323,6 +341,8 @@ const postgres: DialectInfo = {
   isForeignKeyViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23503';
   },
+  async secureDelete() {},
+  async checkpoint() {},
 };
 
 export function dialectFor(name: DialectName): DialectInfo {

@@ -262,6 +262,31 @@ export interface MigrationCheckpointsTable {
   updated_at: string;
 }
 
+/** Per project: the suppression hash key and the bounce webhooks' credentials (migration 0014). */
+export interface SuppressionSettingsTable {
+  project_id: string;
+  /** Key of the HMAC-SHA256 that identifies a suppressed address (base64url). */
+  hash_key: string;
+  /** Resend webhook signing secret (`whsec_…`), or null. */
+  resend_secret: string | null;
+  postmark_user: string | null;
+  postmark_password: string | null;
+  updated_at: string;
+}
+
+/** An address that may not become subscribed (migration 0014, see suppressions/). */
+export interface SuppressionsTable {
+  id: string;
+  project_id: string;
+  /** HMAC-SHA256 (the project's `hash_key`) of the normalised address, base64url. */
+  email_hash: string;
+  /** The address, or null for an erasure (only its hash is kept). */
+  email: string | null;
+  origin: 'bounce' | 'complaint' | 'manual' | 'erasure';
+  reason: string | null;
+  created_at: string;
+}
+
 /** The change-event outbox (migration 0004, see outbox/outbox-repository.ts). */
 export interface OutboxTable {
   seq: Generated<number | string>;
@@ -363,6 +388,8 @@ export interface Database {
   roster_audit_log: AuditLogTable;
   roster_rate_limit_buckets: RateLimitBucketsTable;
   roster_contact_daily: ContactDailyTable;
+  roster_suppression_settings: SuppressionSettingsTable;
+  roster_suppressions: SuppressionsTable;
 }
 
 /** The tables of a SQLite database: `Database` plus the SQLite-only tables and columns. */
@@ -416,3 +443,5 @@ export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
 export type MigrationCheckpointRow = Selectable<MigrationCheckpointsTable>;
+export type SuppressionRow = Selectable<SuppressionsTable>;
+export type SuppressionSettingsRow = Selectable<SuppressionSettingsTable>;

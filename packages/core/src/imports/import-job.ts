@@ -137,8 +137,9 @@ export function toImportView(
           created: counts.createdCount,
           updated: counts.updatedCount,
           failed: counts.failureCount,
+          suppressed: counts.suppressedCount ?? 0,
         }
-      : { total: 0, created: 0, updated: 0, failed: 0 },
+      : { total: 0, created: 0, updated: 0, failed: 0, suppressed: 0 },
     errors: status.result?.errors ?? progress?.errors ?? [],
     ...(status.failedReason === undefined ? {} : { failedReason: status.failedReason }),
     createdAt: status.createdAt,
@@ -346,6 +347,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
     };
     await ctx.transaction(async (trx, saveProgress) => {
       let stored: Map<string, string> | null = null;
+      const suppressed = new Set<string>();
       const now = isoNow(clock);
       if (rows.length > 0) {
         if (audienceId !== null && !(await audienceExists(trx, projectId, audienceId))) {
@@ -360,6 +362,15 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
                 names,
                 audienceId,
               });
+          stored = await upsertContactBatch(
+            trx,
+            dialect,
+            projectId,
+            rows,
+            now,
+            { names, audienceId },
+            suppressed,
+          );
         } catch (error) {
           // Deleted by a concurrent transaction after the check above: the foreign key tells.
           if (audienceId !== null && dialect.isForeignKeyViolation(error)) throw audienceGone(audienceId);
@@ -387,6 +398,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         counts.createdCount += created ? 1 : 0;
         counts.updatedCount += created ? row.rows - 1 : row.rows;
         counts.successCount += row.rows;
+        if (suppressed.has(row.email)) counts.suppressedCount = (counts.suppressedCount ?? 0) + row.rows;
       }
       // The overview's growth by source: these contacts were created (created_at = now) by an import.
       await deps.contactIndex.recordImported(trx, projectId, now.slice(0, 10), createdInBatch);

@@ -26,6 +26,10 @@ export interface ImportResult {
    * only; absent otherwise).
    */
   skippedCount?: number;
+   * Rows applied whose address is suppressed (see `roster.suppressions`): their contact was written
+   * but left unsubscribed. Absent when there were none.
+   */
+  suppressedCount?: number;
   /** The first `MAX_KEPT_IMPORT_ERRORS` rejected rows. */
   errors: ImportRowError[];
 }

@@ -111,6 +111,11 @@ const importResultSchema = z.object({
   failureCount: z.int().min(0),
   /** Only imports that skip existing contacts (Resend's `on_conflict: skip`) count skipped rows. */
   skippedCount: z.int().min(0).optional(),
+  suppressedCount: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('roster: rows applied whose address is suppressed (their contact stays unsubscribed)'),
   errors: z.array(z.object({ row: z.int().min(1), email: z.string(), error: z.string() })),
 });
 
@@ -120,6 +125,11 @@ const bulkResultSchema = z.object({
   successCount: z.int().min(0),
   unchangedCount: z.int().min(0),
   failureCount: z.int().min(0),
+  suppressedCount: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('roster, subscribe only: contacts left unsubscribed because their address is suppressed'),
   errors: z.array(z.object({ contactId: z.string(), error: z.string() })),
 });
 

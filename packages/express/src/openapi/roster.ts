@@ -154,6 +154,10 @@ const rosterImportSchema = z.object({
     created: z.int().min(0),
     updated: z.int().min(0),
     failed: z.int().min(0),
+    suppressed: z
+      .int()
+      .min(0)
+      .describe('Rows applied whose address is suppressed: their contact was written but stays unsubscribed'),
   }),
   errors: z.array(z.object({ row: z.int().min(1), email: z.string(), error: z.string() })),
   failedReason: z.string().optional(),
@@ -1314,7 +1318,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
               id: JOB_ID,
               state: 'waiting',
               progress: 0,
-              rows: { total: 0, created: 0, updated: 0, failed: 0 },
+              rows: { total: 0, created: 0, updated: 0, failed: 0, suppressed: 0 },
               errors: [],
               createdAt: AT,
               updatedAt: AT,
@@ -1352,7 +1356,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
               id: JOB_ID,
               state: 'completed',
               progress: 100,
-              rows: { total: 3, created: 1, updated: 1, failed: 1 },
+              rows: { total: 3, created: 1, updated: 1, failed: 1, suppressed: 0 },
               errors: [{ row: 4, email: 'not-an-email', error: 'Invalid email' }],
               createdAt: AT,
               updatedAt: LATER,
