@@ -242,9 +242,10 @@ export function createPersonalDataService(deps: ServiceDeps) {
      * records that carry it; scrubs the address (any case) out of every other row that mentions it
      * (batch change events, other deliveries and attempts, import error rows and other job data,
      * other contacts' events); and leaves an `erasure` suppression that holds only a keyed hash of
-     * the address, so a later write of it stays unsubscribed. On SQLite the freed space is zeroed
-     * (`secure_delete`) and the write-ahead log checkpointed, so the database files no longer hold
-     * the address. Records no change event (it would carry the address).
+     * the address, so a later write of it stays unsubscribed. On SQLite the database is then
+     * vacuumed and its write-ahead log truncated, so the files no longer hold the address in freed
+     * space either (this rewrites the file: it takes longer the larger the database). Records no
+     * change event (it would carry the address).
      */
     async erase(projectId: string, email: string): Promise<ErasureReport> {
       const address = parseInput(emailSchema, email);
@@ -254,91 +255,85 @@ export function createPersonalDataService(deps: ServiceDeps) {
         const decoded = parseJson(value);
         return decoded === null || decoded === undefined ? null : JSON.parse(scrub(JSON.stringify(decoded))!);
       };
-      await dialect.secureDelete(db, true);
-      try {
-        const report = await (db as Kysely<Database>).transaction().execute(async (trx) => {
-          const g = await gather(trx, projectId, address);
-          const children = g.contactId
-            ? await repo.deleteContactChildren(trx, projectId, g.contactId)
-            : { events: 0, segmentMemberships: 0, topicSubscriptions: 0 };
-          const contactDeleted = g.contactId
-            ? (await repo.deleteContactRow(trx, projectId, g.contactId)) > 0
-            : false;
-          const ownChanges = g.outbox.filter(
-            (row) => row.contact_id !== null && row.contact_id === g.contactId,
-          );
-          await repo.deleteOutboxRows(
-            trx,
-            projectId,
-            ownChanges.map((row) => row.seq),
-          );
-          const otherChanges = g.outbox.filter((row) => !ownChanges.includes(row));
-          for (const row of otherChanges)
-            await repo.setOutboxData(trx, dialect, row.seq, scrubJson(row.data));
-          const ownDeliveries = g.deliveries.filter(
-            (d) => d.ordering_key !== null && d.ordering_key === g.contactId,
-          );
-          await repo.deleteDeliveries(
-            trx,
-            projectId,
-            ownDeliveries.map((d) => d.id),
-          );
-          const otherDeliveries = g.deliveries.filter((d) => !ownDeliveries.includes(d));
-          for (const d of otherDeliveries) await repo.setDeliveryBody(trx, d.id, scrub(d.body)!);
-          const gone = new Set(ownDeliveries.map((d) => d.id));
-          const keptAttempts = g.attempts.filter((a) => !gone.has(a.delivery_id));
-          for (const a of keptAttempts) {
-            await repo.setAttemptText(trx, a.id, {
-              response_excerpt: scrub(a.response_excerpt),
-              error: scrub(a.error),
-            });
-          }
-          let importErrorRows = 0;
-          for (const job of g.jobs) {
-            importErrorRows += importErrorsOf(job, address).length;
-            await repo.setJobJson(trx, dialect, job.id, {
-              payload: scrubJson(job.payload),
-              progress: scrubJson(job.progress),
-              result: scrubJson(job.result),
-              last_error: scrub(job.last_error),
-            });
-          }
-          await repo.deleteIdempotencyRecords(
-            trx,
-            projectId,
-            g.idempotency.map((r) => r.key),
-          );
-          const others = await repo.otherEventsMentioning(trx, projectId, g.contactId, address);
-          for (const e of others) await repo.setEventData(trx, dialect, e.id, scrubJson(e.data));
-          const suppressionsReplaced = g.suppression && g.suppression.origin !== 'erasure' ? 1 : 0;
-          const { suppression } = await suppressIn(deps, trx, projectId, {
-            email: address,
-            origin: 'erasure',
-            reason: null,
+      const report = await (db as Kysely<Database>).transaction().execute(async (trx) => {
+        const g = await gather(trx, projectId, address);
+        const children = g.contactId
+          ? await repo.deleteContactChildren(trx, projectId, g.contactId)
+          : { events: 0, segmentMemberships: 0, topicSubscriptions: 0 };
+        const contactDeleted = g.contactId
+          ? (await repo.deleteContactRow(trx, projectId, g.contactId)) > 0
+          : false;
+        const ownChanges = g.outbox.filter(
+          (row) => row.contact_id !== null && row.contact_id === g.contactId,
+        );
+        await repo.deleteOutboxRows(
+          trx,
+          projectId,
+          ownChanges.map((row) => row.seq),
+        );
+        const otherChanges = g.outbox.filter((row) => !ownChanges.includes(row));
+        for (const row of otherChanges) await repo.setOutboxData(trx, dialect, row.seq, scrubJson(row.data));
+        const ownDeliveries = g.deliveries.filter(
+          (d) => d.ordering_key !== null && d.ordering_key === g.contactId,
+        );
+        await repo.deleteDeliveries(
+          trx,
+          projectId,
+          ownDeliveries.map((d) => d.id),
+        );
+        const otherDeliveries = g.deliveries.filter((d) => !ownDeliveries.includes(d));
+        for (const d of otherDeliveries) await repo.setDeliveryBody(trx, d.id, scrub(d.body)!);
+        const gone = new Set(ownDeliveries.map((d) => d.id));
+        const keptAttempts = g.attempts.filter((a) => !gone.has(a.delivery_id));
+        for (const a of keptAttempts) {
+          await repo.setAttemptText(trx, a.id, {
+            response_excerpt: scrub(a.response_excerpt),
+            error: scrub(a.error),
           });
-          return {
-            projectId,
-            contactDeleted,
-            ...children,
-            changesDeleted: ownChanges.length,
-            changesScrubbed: otherChanges.length,
-            webhookDeliveriesDeleted: ownDeliveries.length,
-            webhookDeliveriesScrubbed: otherDeliveries.length,
-            webhookAttemptsScrubbed: keptAttempts.length,
-            jobsScrubbed: g.jobs.length,
-            importErrorRows,
-            idempotencyRecordsDeleted: g.idempotency.length,
-            otherEventsScrubbed: others.length,
-            suppressionsReplaced,
-            suppression,
-          };
+        }
+        let importErrorRows = 0;
+        for (const job of g.jobs) {
+          importErrorRows += importErrorsOf(job, address).length;
+          await repo.setJobJson(trx, dialect, job.id, {
+            payload: scrubJson(job.payload),
+            progress: scrubJson(job.progress),
+            result: scrubJson(job.result),
+            last_error: scrub(job.last_error),
+          });
+        }
+        await repo.deleteIdempotencyRecords(
+          trx,
+          projectId,
+          g.idempotency.map((r) => r.key),
+        );
+        const others = await repo.otherEventsMentioning(trx, projectId, g.contactId, address);
+        for (const e of others) await repo.setEventData(trx, dialect, e.id, scrubJson(e.data));
+        const suppressionsReplaced = g.suppression && g.suppression.origin !== 'erasure' ? 1 : 0;
+        const { suppression } = await suppressIn(deps, trx, projectId, {
+          email: address,
+          origin: 'erasure',
+          reason: null,
         });
-        deps.changes?.committed();
-        await dialect.checkpoint(db);
-        return report;
-      } finally {
-        await dialect.secureDelete(db, false);
-      }
+        return {
+          projectId,
+          contactDeleted,
+          ...children,
+          changesDeleted: ownChanges.length,
+          changesScrubbed: otherChanges.length,
+          webhookDeliveriesDeleted: ownDeliveries.length,
+          webhookDeliveriesScrubbed: otherDeliveries.length,
+          webhookAttemptsScrubbed: keptAttempts.length,
+          jobsScrubbed: g.jobs.length,
+          importErrorRows,
+          idempotencyRecordsDeleted: g.idempotency.length,
+          otherEventsScrubbed: others.length,
+          suppressionsReplaced,
+          suppression,
+        };
+      });
+      deps.changes?.committed();
+      await dialect.eraseFreedSpace(db);
+      return report;
     },
   };
 }

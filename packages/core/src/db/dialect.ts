@@ -128,17 +128,13 @@ export interface DialectInfo {
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
   isForeignKeyViolation(error: unknown): boolean;
   /**
-   * Makes content that the connection's next writes delete or overwrite unreadable in the database
-   * files (for an erasure), or stops doing so (`on` false). SQLite: `PRAGMA secure_delete`, which
-   * zeroes freed cells and pages. PostgreSQL: nothing to switch (a deleted row version is not
-   * visible to any query or dump, and VACUUM reclaims it).
+   * After an erasure: makes what deletes and updates freed unreadable in the database files.
+   * SQLite keeps freed cells and pages (and old page versions in the write-ahead log) until they are
+   * reused: `VACUUM` rewrites the database without them, then `wal_checkpoint(TRUNCATE)` empties
+   * the log. It rewrites the whole file, so it takes time in proportion to the database's size.
+   * PostgreSQL: nothing (a deleted row version is visible to no query or dump; VACUUM reclaims it).
    */
-  secureDelete(db: Kysely<any>, on: boolean): Promise<void>;
-  /**
-   * After an erasure: moves what the write-ahead log holds into the database file and empties the
-   * log (SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`); nothing on PostgreSQL.
-   */
-  checkpoint(db: Kysely<any>): Promise<void>;
+  eraseFreedSpace(db: Kysely<any>): Promise<void>;
 }
 
 /**
@@ -260,10 +256,8 @@ const sqlite: DialectInfo = {
   isForeignKeyViolation(error) {
     return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
   },
-  async secureDelete(db, on) {
-    await sql.raw(`pragma secure_delete = ${on ? 'on' : 'off'}`).execute(db);
-  },
-  async checkpoint(db) {
+  async eraseFreedSpace(db) {
+    await sql.raw('vacuum').execute(db);
     await sql.raw('pragma wal_checkpoint(TRUNCATE)').execute(db);
   },
 };
@@ -341,8 +335,7 @@ const postgres: DialectInfo = {
   isForeignKeyViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23503';
   },
-  async secureDelete() {},
-  async checkpoint() {},
+  async eraseFreedSpace() {},
 };
 
 export function dialectFor(name: DialectName): DialectInfo {
