@@ -158,6 +158,13 @@ export {
   type OverviewInput,
   overviewSchema,
 } from './stats/stats-schemas.js';
+  type AddSuppressionInput,
+  addSuppressionSchema,
+  type ConfigureInboundInput,
+  configureInboundSchema,
+  MAX_SUPPRESSION_BATCH,
+  MAX_SUPPRESSION_REASON_LENGTH,
+} from './suppressions/suppression-schemas.js';
 export {
   type CreateTopicInput,
   createTopicSchema,

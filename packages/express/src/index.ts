@@ -35,6 +35,7 @@ export {
   requestIdOf,
   routePatternOf,
 } from './observability/request-observer.js';
+export { createInboundRouter, type InboundRouterOptions } from './inbound/router.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
 export { resendOpenApi } from './openapi/resend.js';
 export { rosterOpenApi } from './openapi/roster.js';

@@ -571,6 +571,37 @@ const rosterScenarios: Record<string, Scenario> = {
     await segmentUsing(api, { field: 'data.tier', operator: 'equals', value: 'pro' });
     return api.call('delete', '/properties/tier');
   },
+  'listSuppressions 200': async (api) => {
+    await api.call('post', '/suppressions', { body: { email: 'listed@example.com' } });
+    return api.call('get', '/suppressions');
+  },
+  'addSuppression 201': (api) =>
+    api.call('post', '/suppressions', { body: { email: 'new-one@example.com' } }),
+  'addSuppression 200': async (api) => {
+    await api.call('post', '/suppressions', { body: { email: 'twice@example.com' } });
+    return api.call('post', '/suppressions', { body: { email: 'twice@example.com' } });
+  },
+  'addSuppression 400': (api) => api.call('post', '/suppressions', { body: { email: 'nope' } }),
+  'getSuppression 200': async (api) => {
+    await api.call('post', '/suppressions', { body: { email: 'got@example.com' } });
+    return api.call('get', '/suppressions/got@example.com');
+  },
+  'getSuppression 404': (api) => api.call('get', `/suppressions/${UNKNOWN_ID}`),
+  'removeSuppression 204': async (api) => {
+    await api.call('post', '/suppressions', { body: { email: 'gone@example.com' } });
+    return api.call('delete', '/suppressions/gone@example.com');
+  },
+  'removeSuppression 404': (api) => api.call('delete', `/suppressions/${UNKNOWN_ID}`),
+  'getInboundSettings 200': (api) => api.call('get', '/inbound-settings'),
+  'setInboundSettings 200': (api, doc) =>
+    api.call('put', '/inbound-settings', { body: bodyExample(doc, 'setInboundSettings') }),
+  'setInboundSettings 400': (api) => api.call('put', '/inbound-settings', { body: { resendSecret: 'nope' } }),
+  'exportPersonalData 200': (api, doc) =>
+    api.call('post', '/personal-data/export', { body: bodyExample(doc, 'exportPersonalData') }),
+  'exportPersonalData 400': (api) => api.call('post', '/personal-data/export', { body: { email: 'nope' } }),
+  'erasePersonalData 200': (api, doc) =>
+    api.call('post', '/personal-data/erase', { body: bodyExample(doc, 'erasePersonalData') }),
+  'erasePersonalData 400': (api) => api.call('post', '/personal-data/erase', { body: { email: 'nope' } }),
   'getProject 200': (api) => api.call('get', '/project'),
   'listKeys 200': (api) => api.call('get', '/keys'),
   'createKey 201': (api, doc) => api.call('post', '/keys', { body: bodyExample(doc, 'createKey') }),

@@ -64,12 +64,12 @@ export function createEventService(deps: EventServiceDeps) {
           let result: UpsertResult;
           if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
             try {
-              const contact = await contacts.create(projectId, {
+              const { suppressed, ...contact } = await contacts.create(projectId, {
                 email: valid.email,
                 subscribed: valid.subscribed,
                 data,
               });
-              result = { contact, created: true };
+              result = { contact, created: true, ...(suppressed ? { suppressed } : {}) };
             } catch (error) {
               if (!isRosterError(error) || error.code !== 'conflict') throw error;
               result = await contacts.upsert(projectId, { email: valid.email, data });

@@ -38,6 +38,8 @@ export interface TrackResult {
   contact: Contact;
   /** True when the email was new to the project. */
   created: boolean;
+  /** Present (true) when the address is suppressed: the contact was written but stays unsubscribed. */
+  suppressed?: true;
   event: ContactEvent;
 }
 

@@ -54,7 +54,14 @@ export const plunkContactSchema = z.object({
 });
 
 export const plunkUpsertedContactSchema = plunkContactSchema.extend({
-  _meta: z.object({ isNew: z.boolean(), isUpdate: z.boolean() }),
+  _meta: z.object({
+    isNew: z.boolean(),
+    isUpdate: z.boolean(),
+    suppressed: z
+      .literal(true)
+      .optional()
+      .describe('roster: the address is suppressed, so the contact was written but stays unsubscribed'),
+  }),
 });
 
 export const plunkContactPageSchema = keysetPageSchema(plunkContactSchema).extend({
@@ -256,7 +263,15 @@ const plunkUpdateSegmentBody = updateSegmentSchema.extend({ condition: condition
 const plunkTrackBody = trackEventSchema.strict();
 const plunkTrackResultSchema = z.object({
   success: z.literal(true),
-  data: z.object({ contact: z.uuid(), event: z.uuid(), timestamp: z.string() }),
+  data: z.object({
+    contact: z.uuid(),
+    event: z.uuid(),
+    timestamp: z.string(),
+    suppressed: z
+      .literal(true)
+      .optional()
+      .describe('roster: the address is suppressed, so the contact stays unsubscribed'),
+  }),
 });
 const legacyErrorSchema = plunkLegacyErrorSchema;
 const SEGMENT_ID = '0193a1b2-8000-7abc-9def-00000000abcd';

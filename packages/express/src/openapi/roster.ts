@@ -79,6 +79,7 @@ import {
   plunkUnauthorized,
 } from './examples.js';
 import { plunkContactPageSchema, plunkErrorComponent } from './plunk.js';
+import { consentOperations, consentRequests, consentSchemas, consentTags } from './roster-consent.js';
 import { unosendContactSchema } from './unosend.js';
 
 // ---- wire formats (tied to the types the router answers by the compile-time checks below) ------
@@ -1050,7 +1051,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
     description:
       'roster’s own routes beside the providers’ APIs: the key’s project, its API keys, an import’s row ' +
       'counts while it runs, the project’s recent jobs, the contacts list and export with every filter ' +
-      'together, topics and each contact’s subscriptions, declared contact properties, and signed webhooks (Standard Webhooks). Secret keys as Bearer tokens; errors in Plunk’s envelope.',
+      'together, topics and each contact’s subscriptions, declared contact properties, signed webhooks (Standard Webhooks), suppressions and personal data. Secret keys as Bearer tokens; errors in Plunk’s envelope.',
     serverUrl,
     tags: [
       { name: 'Project', description: 'The project the key belongs to' },
@@ -1087,6 +1088,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           'Endpoints that receive change events, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
           '`webhook-signature`), with their deliveries and attempts',
       },
+      ...consentTags,
     ],
     requests: {
       RosterCreateKeyBody: { schema: createKeySchema },
@@ -1103,6 +1105,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterRequestConfirmationBody: { schema: requestConfirmationSchema },
       RosterConsentSettingsBody: { schema: consentSettingsSchema },
       RosterRotateConsentSecretBody: { schema: rotateConsentSecretSchema },
+      ...consentRequests,
     },
     schemas: {
       RosterProject: described(rosterProjectSchema, 'A project'),
@@ -1145,6 +1148,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterConsentStatus: described(consentStatusSchema, 'A contact’s double opt-in state'),
       RosterContactEventList: described(contactEventListSchema, 'A contact’s events, newest first'),
       RosterConsentSettings: described(consentSettingsViewSchema, 'How the consent pages show the project'),
+      ...consentSchemas,
       PlunkError: plunkErrorComponent,
     },
     operations: [
@@ -1216,6 +1220,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         },
       },
       ...topicOperations,
+      ...consentOperations,
       ...propertyOperations,
       ...consentOperations,
       {

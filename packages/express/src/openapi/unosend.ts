@@ -44,6 +44,10 @@ import {
 // compile-time check, and to the real server by packages/express/test/openapi.test.ts.
 
 export const unosendNewContactSchema = z.object({
+  suppressed: z
+    .literal(true)
+    .optional()
+    .describe('roster: the address is suppressed, so the contact was created unsubscribed'),
   id: z.uuid(),
   email: z.string(),
   first_name: z.string().nullable(),

@@ -136,20 +136,27 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
       raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
     // Plunk's controller checks this by hand and answers in its flat error shape.
     if (!body.email) return sendFlatError(res, 400, 'Email is required');
-    const { contact, created } = await roster.contacts.upsert(projectIdOf(res), {
+    const { contact, created, suppressed } = await roster.contacts.upsert(projectIdOf(res), {
       email: body.email as string,
       subscribed: body.subscribed as boolean | undefined,
       // roster's own field: start a double opt-in (see docs/consent.md).
       pending: body.pending as boolean | undefined,
       data: body.data as Record<string, unknown> | undefined,
     });
-    res
-      .status(created ? 201 : 200)
-      .json({ ...toPlunkContact(contact), _meta: { isNew: created, isUpdate: !created } });
+    res.status(created ? 201 : 200).json({
+      ...toPlunkContact(contact),
+      // roster: `suppressed: true` when the address is on the suppression list (it stays unsubscribed).
+      _meta: { isNew: created, isUpdate: !created, ...(suppressed ? { suppressed } : {}) },
+    });
   });
 
   registerItemRoutes(router, '/contacts', roster.contacts, {
     wire: toPlunkContact,
+    // roster: a PATCH that could not subscribe a suppressed address says so in `_meta`.
+    updated: (contact) => ({
+      ...toPlunkContact(contact),
+      ...(contact.suppressed ? { _meta: { suppressed: contact.suppressed } } : {}),
+    }),
     patch: plunkContactPatch,
     deleted: (res) => res.status(204).end(),
   });

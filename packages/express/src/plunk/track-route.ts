@@ -166,7 +166,13 @@ export function registerPlunkTrackRoute(router: Router, roster: Roster, options:
     });
     res.json({
       success: true,
-      data: { contact: result.contact.id, event: result.event.id, timestamp: result.event.createdAt },
+      data: {
+        contact: result.contact.id,
+        event: result.event.id,
+        timestamp: result.event.createdAt,
+        // roster: the address is suppressed, so the contact stays unsubscribed.
+        ...(result.suppressed ? { suppressed: result.suppressed } : {}),
+      },
     });
   });
 }

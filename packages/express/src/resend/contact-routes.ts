@@ -84,6 +84,8 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   const segmentField = (i: number) => (i < offset ? 'audience_id' : `segments.${i - offset}`);
   const topics = body.topics === undefined ? undefined : await topicsOf(body.topics);
   let contact: Contact;
+  for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
+  let contact: Contact & { suppressed?: true };
   let created = true;
   try {
     // One core call, one transaction: the contact, its segments (STATIC ones: Resend segments are
@@ -118,7 +120,12 @@ export async function createContact(roster: Roster, req: Request, res: Response,
     for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
     for (const id of segmentIds) await roster.segments.addMembers(projectId, id, { emails: [contact.email] });
   }
-  res.status(201).json({ object: 'contact', id: contact.id });
+  // roster: `suppressed: true` when the address is suppressed (the contact was created unsubscribed).
+  res.status(201).json({
+    object: 'contact',
+    id: contact.id,
+    ...(contact.suppressed ? { suppressed: contact.suppressed } : {}),
+  });
 }
 
 const dynamicSegment = (field: string) =>
@@ -153,7 +160,11 @@ export async function updateContact(roster: Roster, req: Request, res: Response)
     ...(typeof body.email === 'string' ? { email: body.email } : {}),
     ...contactFieldsOf(body),
   });
-  res.json({ object: 'contact', id: updated.id });
+  res.json({
+    object: 'contact',
+    id: updated.id,
+    ...(updated.suppressed ? { suppressed: updated.suppressed } : {}),
+  });
 }
 
 /** Resend answers a deletion `deleted: true` even for a contact it never had (see the recordings). */

@@ -11,6 +11,7 @@ import { registerResendImportRoutes } from './import-routes.js';
 import { registerResendPropertyRoutes } from './property-routes.js';
 import { resendErrorOf, toResendErrorBody } from './resend-format.js';
 import { registerResendSegmentRoutes } from './segment-routes.js';
+import { registerResendSuppressionRoutes } from './suppression-routes.js';
 import { registerResendTopicRoutes } from './topic-routes.js';
 
 export interface ResendRouterOptions {
@@ -46,7 +47,14 @@ export interface ResendRouterOptions {
 export const RESEND_KEY_PREFIX = 're_';
 
 /** The paths the Resend router serves (unknown routes under them answer Resend's 404). */
-export const RESEND_ROUTE_PATHS = ['/contacts', '/segments', '/audiences', '/topics', '/contact-properties'];
+export const RESEND_ROUTE_PATHS = [
+  '/contacts',
+  '/segments',
+  '/audiences',
+  '/topics',
+  '/contact-properties',
+  '/suppressions',
+];
 
 /**
  * A key of another dialect (`sk_`, `un_`, …) is refused as Resend refuses an invalid key, before
@@ -81,6 +89,7 @@ export function createResendRouter(roster: Roster, options: ResendRouterOptions 
 
   registerResendSegmentRoutes(router, roster);
   registerResendTopicRoutes(router, roster);
+  registerResendSuppressionRoutes(router, roster);
   registerResendPropertyRoutes(router, roster);
   // Before the contact routes: `/contacts/imports` is not a contact's `/contacts/{id_or_email}`.
   registerResendImportRoutes(router, roster);

@@ -49,6 +49,9 @@ export const ROSTER_ROUTE_PATHS = [
   '/properties',
   '/audit',
   '/consent',
+  '/suppressions',
+  '/inbound-settings',
+  '/personal-data',
 ];
 
 /** `true` / `false` / absent; anything else is a 400 naming the parameter. */
@@ -309,6 +312,55 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   });
 
   // ---- consent: double opt-in, one-click unsubscribe headers, the contact's events, the pages' settings ----
+  // ---- suppressions, the bounce webhooks' credentials, personal data (core decides) -----------------
+
+  router.get('/suppressions', async (req, res) => {
+    res.json(
+      await roster.suppressions.list(projectIdOf(res), {
+        origin: firstQueryValue(req.query.origin) || undefined,
+        limit: limitParam(req.query.limit, 20),
+        cursor: firstQueryValue(req.query.cursor) || undefined,
+      } as never),
+    );
+  });
+
+  // Body `{ email, origin?, reason? }`: 201 with the new entry, 200 with the existing one.
+  router.post('/suppressions', async (req, res) => {
+    const result = await roster.suppressions.add(projectIdOf(res), requireObject(req.body) as never);
+    res.status(result.created ? 201 : 200).json(result);
+  });
+
+  router.get('/suppressions/:idOrEmail', async (req, res) => {
+    res.json(await roster.suppressions.get(projectIdOf(res), req.params.idOrEmail));
+  });
+
+  router.delete('/suppressions/:idOrEmail', async (req, res) => {
+    await roster.suppressions.remove(projectIdOf(res), req.params.idOrEmail);
+    res.status(204).end();
+  });
+
+  router.get('/inbound-settings', async (_req, res) => {
+    res.json(await roster.suppressions.inboundSettings(projectIdOf(res)));
+  });
+
+  // Body `{ resendSecret?, postmark?: { username, password } }` (null removes one).
+  router.put('/inbound-settings', async (req, res) => {
+    res.json(await roster.suppressions.configureInbound(projectIdOf(res), requireObject(req.body) as never));
+  });
+
+  // Body `{ email }`: the person's data as one JSON document.
+  router.post('/personal-data/export', async (req, res) => {
+    const body = requireObject(req.body);
+    res.json(await roster.consent.exportPersonalData(projectIdOf(res), body.email as string));
+  });
+
+  // Body `{ email }`: erases the person; answers the report of what was removed.
+  router.post('/personal-data/erase', async (req, res) => {
+    const body = requireObject(req.body);
+    res.json(await roster.consent.erase(projectIdOf(res), body.email as string));
+  });
+
+  // ---- declared contact properties (by id or key) ---------------------------------------------------
 
   router.post('/contacts/:id/confirmation', async (req, res) => {
     const body = requireObject(req.body);

@@ -33,6 +33,8 @@ export function registerUnosendBulkRoutes(router: Router, roster: Roster): void 
         created: result.created,
         skipped: result.skipped,
         message: `Successfully created ${result.created} contact(s)`,
+        // roster: created contacts whose address is suppressed (created unsubscribed).
+        ...(result.suppressedEmails.length > 0 ? { suppressed: result.suppressedEmails } : {}),
       });
       return;
     }
@@ -67,6 +69,8 @@ export function registerUnosendBulkRoutes(router: Router, roster: Roster): void 
       affected,
       skipped: outcome.notFound.length,
       message: `Successfully ${BULK_VERBS[outcome.operation]} ${affected} contact(s)`,
+      // roster: contacts a subscribe left unsubscribed because their address is suppressed.
+      ...(outcome.suppressed > 0 ? { suppressed: outcome.suppressed } : {}),
     });
   });
 }

@@ -7,7 +7,7 @@ import type { HttpError } from '../errors.js';
  */
 
 /** A contact as Unosend answers `POST /v1/contacts` (no `updated_at` there). */
-export function toUnosendNewContact(contact: Contact) {
+export function toUnosendNewContact(contact: Contact & { suppressed?: true }) {
   return {
     id: contact.id,
     email: contact.email,
@@ -17,6 +17,8 @@ export function toUnosendNewContact(contact: Contact) {
     subscribed: contact.subscribed,
     metadata: contact.data ?? {},
     created_at: contact.createdAt,
+    // roster: the address is suppressed, so the contact was created unsubscribed.
+    ...(contact.suppressed ? { suppressed: contact.suppressed } : {}),
   };
 }
 
