@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerBackupCommands } from './commands/backup.js';
+import { registerPersonalDataCommand, registerSuppressionsCommand } from './commands/consent.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -35,6 +36,8 @@ export function buildProgram(): Command {
   registerWebhooksCommand(program);
   registerBackupCommands(program);
   registerAuditCommand(program);
+  registerSuppressionsCommand(program);
+  registerPersonalDataCommand(program);
   for (const command of program.commands) command.showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,0 +1,168 @@
+import type { Roster } from '@roster/core';
+import type { Command } from 'commander';
+import { type CommonFlags, projectName } from '../config.js';
+import { existingProject, rosterOptions, withRoster } from './with-roster.js';
+
+interface JsonFlags extends CommonFlags {
+  json?: boolean;
+}
+
+async function withProject<T>(flags: CommonFlags, run: (roster: Roster, projectId: string) => Promise<T>) {
+  return withRoster(flags, async (roster) =>
+    run(roster, (await existingProject(roster, projectName(flags))).id),
+  );
+}
+
+function common(command: Command): Command {
+  return rosterOptions(command, { help: 'project name', default: 'default' });
+}
+
+/** `roster suppressions add|list|remove` and `roster inbound` (the bounce webhooks' credentials). */
+export function registerSuppressionsCommand(program: Command): void {
+  const suppressions = program
+    .command('suppressions')
+    .description('Manage the suppression list: addresses no write can make subscribed');
+
+  common(
+    suppressions
+      .command('add')
+      .description('Suppress an address (and unsubscribe its contact)')
+      .argument('<email>', 'the address')
+      .option('--reason <text>', 'why (kept with the entry)')
+      .option('--origin <origin>', 'manual (default), bounce or complaint')
+      .option('--json', 'print the result as JSON'),
+  ).action(async (email: string, flags: JsonFlags & { reason?: string; origin?: string }) => {
+    await withProject(flags, async (roster, projectId) => {
+      const result = await roster.suppressions.add(projectId, {
+        email,
+        reason: flags.reason,
+        origin: flags.origin as never,
+      });
+      if (flags.json) console.log(JSON.stringify(result));
+      else {
+        const s = result.suppression;
+        console.log(
+          `${result.created ? 'Suppressed' : 'Already suppressed'} ${s.email} (${s.origin}, ${s.id})`,
+        );
+        if (result.unsubscribed) console.log('Its contact was unsubscribed.');
+      }
+    });
+  });
+
+  common(
+    suppressions
+      .command('list')
+      .description('List suppressions, newest first')
+      .option('--origin <origin>', 'only bounce, complaint, manual or erasure')
+      .option('--json', 'print one JSON line per entry'),
+  ).action(async (flags: JsonFlags & { origin?: string }) => {
+    await withProject(flags, async (roster, projectId) => {
+      let cursor: string | undefined;
+      let any = false;
+      do {
+        const page = await roster.suppressions.list(projectId, {
+          origin: flags.origin as never,
+          limit: 100,
+          cursor,
+        });
+        for (const s of page.data) {
+          any = true;
+          if (flags.json) console.log(JSON.stringify(s));
+          else
+            console.log(
+              `${s.id}  ${s.email ?? '(erased: hash only)'}  ${s.origin}  ${s.createdAt}  ${s.reason ?? ''}`.trimEnd(),
+            );
+        }
+        cursor = page.cursor ?? undefined;
+      } while (cursor);
+      if (!any && !flags.json) console.log('No suppressions.');
+    });
+  });
+
+  common(
+    suppressions
+      .command('remove')
+      .description('Remove a suppression (by id or address): later writes may subscribe the address again')
+      .argument('<idOrEmail>', 'the entry id or the address'),
+  ).action(async (ref: string, flags: CommonFlags) => {
+    await withProject(flags, async (roster, projectId) => {
+      const removed = await roster.suppressions.remove(projectId, ref.trim());
+      console.log(`Removed suppression ${removed.id}`);
+    });
+  });
+
+  common(
+    program
+      .command('inbound')
+      .description(
+        'Set the credentials of the bounce and complaint webhooks (/inbound/resend, /inbound/postmark)',
+      )
+      .option('--resend-secret <whsec>', 'the signing secret of the Resend webhook (whsec_...)')
+      .option('--postmark-user <name>', 'the basic auth user name of the Postmark webhook')
+      .option('--postmark-password <password>', 'its password')
+      .option('--clear-resend', 'remove the Resend secret')
+      .option('--clear-postmark', 'remove the Postmark credentials'),
+  ).action(
+    async (
+      flags: CommonFlags & {
+        resendSecret?: string;
+        postmarkUser?: string;
+        postmarkPassword?: string;
+        clearResend?: boolean;
+        clearPostmark?: boolean;
+      },
+    ) => {
+      await withProject(flags, async (roster, projectId) => {
+        const postmark =
+          flags.clearPostmark === true
+            ? null
+            : flags.postmarkUser !== undefined || flags.postmarkPassword !== undefined
+              ? { username: flags.postmarkUser as string, password: flags.postmarkPassword as string }
+              : undefined;
+        const settings = await roster.suppressions.configureInbound(projectId, {
+          ...(flags.clearResend
+            ? { resendSecret: null }
+            : flags.resendSecret
+              ? { resendSecret: flags.resendSecret }
+              : {}),
+          ...(postmark === undefined ? {} : { postmark }),
+        });
+        console.log(
+          `Resend: ${settings.resend ? `configured, POST /inbound/resend/${projectId}` : 'not configured'}; ` +
+            `Postmark: ${settings.postmarkUser ? `user ${settings.postmarkUser}, POST /inbound/postmark/${projectId}` : 'not configured'}`,
+        );
+      });
+    },
+  );
+}
+
+/** `roster personal-data export|erase --email`. */
+export function registerPersonalDataCommand(program: Command): void {
+  const personal = program
+    .command('personal-data')
+    .description('Export or erase everything roster stores about one address');
+
+  common(
+    personal
+      .command('export')
+      .description('Print everything stored about the address as one JSON document')
+      .requiredOption('--email <address>', 'the address'),
+  ).action(async (flags: CommonFlags & { email: string }) => {
+    await withProject(flags, async (roster, projectId) => {
+      console.log(JSON.stringify(await roster.consent.exportPersonalData(projectId, flags.email), null, 2));
+    });
+  });
+
+  common(
+    personal
+      .command('erase')
+      .description(
+        'Erase the address (contact, events, traces) leaving a hashed erasure suppression; prints the report',
+      )
+      .requiredOption('--email <address>', 'the address'),
+  ).action(async (flags: CommonFlags & { email: string }) => {
+    await withProject(flags, async (roster, projectId) => {
+      console.log(JSON.stringify(await roster.consent.erase(projectId, flags.email), null, 2));
+    });
+  });
+}
