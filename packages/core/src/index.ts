@@ -24,7 +24,6 @@ export type {
   OutboxEvent,
 } from './changes/change-types.js';
 export type { Clock } from './clock.js';
-export type { ErasureReport, PersonalDataExport, PersonalDataService } from './consent/personal-data.js';
 export {
   type ChangeSource,
   currentChangeSource,
@@ -48,6 +47,7 @@ export type {
   UnsubscribeHeaders,
   UnsubscribeResult,
 } from './consent/consent-types.js';
+export type { ErasureReport, PersonalDataExport, PersonalDataService } from './consent/personal-data.js';
 export {
   applyDataPatch,
   type DataKeyTypes,

@@ -134,17 +134,16 @@ export interface Roster {
   /**
    * Consent: signed links (confirm, one-click unsubscribe, preferences) verified without a
    * database query, double opt-in (`requestConfirmation`, `confirm`), RFC 8058 headers
-   * (`unsubscribeHeaders`), the preference page's content and saving, the signing secret's rotation.
+   * (`unsubscribeHeaders`), the preference page's content and saving, the signing secret's rotation;
+   * personal data: `exportPersonalData` (one JSON document) and `erase` of one address.
    */
-  readonly consent: ConsentService;
+  readonly consent: ConsentService & PersonalDataService;
   /**
    * The suppression list: addresses no write can make subscribed (`add`, `list`, `get`, `check`,
    * `remove`), and `inbound`, the bounce and complaint webhooks of Resend and Postmark that feed it
    * (credentials set with `configureInbound`).
    */
   readonly suppressions: SuppressionService & { readonly inbound: InboundService };
-  /** Personal data: `exportPersonalData` (one JSON document) and `erase` of one address. */
-  readonly consent: PersonalDataService;
   /**
    * Stops the background work gracefully (the job runner and the change feed's consumers), then
    * closes the database if roster opened it. Idempotent.
@@ -288,7 +287,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     segments,
     topics,
     migrate: createMigrateService({ ...deps, contacts, audiences, segments, topics, properties, projects }),
-    consent,
+    consent: Object.assign(consent, createPersonalDataService(deps)),
     idempotency: createIdempotencyService({
       ...deps,
       jobs,
@@ -302,7 +301,6 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     audit,
     rateLimits: createRateLimitService(deps),
     suppressions: { ...createSuppressionService(deps), inbound: createInboundService(deps) },
-    consent: createPersonalDataService(deps),
     async close() {
       if (closed) return;
       closed = true;

@@ -234,6 +234,11 @@ export const AUDIT_ACTIONS = [
   'topic.deleted',
   'consent.settings_updated',
   'consent.secret_rotated',
+  'suppression.added',
+  'suppression.removed',
+  'inbound_settings.updated',
+  'personal_data.exported',
+  'personal_data.erased',
 ] as const;
 
 /**

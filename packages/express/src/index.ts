@@ -18,6 +18,7 @@ export {
   RateLimitedError,
   STATUS_BY_CODE,
 } from './errors.js';
+export { createInboundRouter, type InboundRouterOptions } from './inbound/router.js';
 export {
   createMetrics,
   MAX_TOP_PROJECTS,
@@ -35,7 +36,6 @@ export {
   requestIdOf,
   routePatternOf,
 } from './observability/request-observer.js';
-export { createInboundRouter, type InboundRouterOptions } from './inbound/router.js';
 export { type OpenApiOptions, plunkOpenApi } from './openapi/plunk.js';
 export { resendOpenApi } from './openapi/resend.js';
 export { rosterOpenApi } from './openapi/roster.js';

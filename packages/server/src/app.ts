@@ -146,8 +146,6 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   if (options.dashboard !== false)
     app.use('/dashboard', dashboard(roster, { logger, onError: options.onError }));
   app.use('/roster', createRosterRouter(roster, { logger, onError: options.onError }));
-  if (options.dashboard !== false) app.use('/dashboard', dashboard(roster, { onError: options.onError }));
-  app.use('/roster', createRosterRouter(roster, { onError: options.onError }));
   // Bounce and complaint webhooks of email providers (Resend, Postmark), feeding the suppression list.
   app.use('/inbound', createInboundRouter(roster, { onError: options.onError }));
   // Resend's API lives under /resend (`new Resend('re_…', { baseUrl: '<server>/resend' })`); anything

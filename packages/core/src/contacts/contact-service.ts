@@ -325,25 +325,12 @@ export function createContactService(deps: ContactServiceDeps) {
               let before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
               let row: ContactRow | undefined;
               if (!before) {
-                row = await repo.insertContactIfNew(trx, dialect, {
-                  ...values,
-                  subscribed: valid.pending ? false : (valid.subscribed ?? true),
-                  data: values.initialData,
-                  firstName: valid.firstName ?? null,
-                  lastName: valid.lastName ?? null,
-                  audienceId: valid.audienceId ?? null,
-                });
-                if (!row)
-                  before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
-              }
-              row ??= await repo.upsertContact(trx, dialect, values);
-              if (valid.pending) await markPending(trx, projectId, row, now);
                 row = await repo.insertContactIfNew(
                   trx,
                   dialect,
                   {
                     ...values,
-                    subscribed: valid.subscribed ?? true,
+                    subscribed: valid.pending ? false : (valid.subscribed ?? true),
                     data: values.initialData,
                     firstName: valid.firstName ?? null,
                     lastName: valid.lastName ?? null,
@@ -355,6 +342,7 @@ export function createContactService(deps: ContactServiceDeps) {
                   before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
               }
               row ??= await repo.upsertContact(trx, dialect, values, suppressed);
+              if (valid.pending) await markPending(trx, projectId, row, now);
               await recordContactWrite(
                 deps,
                 trx,

@@ -13,6 +13,7 @@ import { migration0010JobsQueuedIndex } from './migrations/0010-jobs-queued-inde
 import { migration0011ContactProperties } from './migrations/0011-contact-properties.js';
 import { migration0012Topics } from './migrations/0012-topics.js';
 import { migration0013Consent } from './migrations/0013-consent.js';
+import { migration0014Suppressions } from './migrations/0014-suppressions.js';
 import { migration0015AuditLog } from './migrations/0015-audit-log.js';
 import { migration0016RateLimitBuckets } from './migrations/0016-rate-limit-buckets.js';
 import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
@@ -39,6 +40,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0011_contact_properties': migration0011ContactProperties(dialect.name),
     '0012_topics': migration0012Topics,
     '0013_consent': migration0013Consent,
+    '0014_suppressions': migration0014Suppressions,
     '0015_audit_log': migration0015AuditLog(dialect.name),
     '0016_rate_limit_buckets': migration0016RateLimitBuckets(dialect.name),
     '0017_migration_checkpoints': migration0017MigrationCheckpoints,

@@ -357,20 +357,8 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
         try {
           stored = skipExisting
-            ? await insertNew(trx, rows, now)
-            : await upsertContactBatch(trx, dialect, projectId, rows, now, {
-                names,
-                audienceId,
-              });
-          stored = await upsertContactBatch(
-            trx,
-            dialect,
-            projectId,
-            rows,
-            now,
-            { names, audienceId },
-            suppressed,
-          );
+            ? await insertNew(trx, rows, now, suppressed)
+            : await upsertContactBatch(trx, dialect, projectId, rows, now, { names, audienceId }, suppressed);
         } catch (error) {
           // Deleted by a concurrent transaction after the check above: the foreign key tells.
           if (audienceId !== null && dialect.isForeignKeyViolation(error)) throw audienceGone(audienceId);
@@ -470,7 +458,12 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   return { ...progress.counts, errors: progress.errors };
 
   /** `onConflict: 'skip'`: inserts the batch's new emails only; the stored id of each inserted row. */
-  async function insertNew(trx: Db, rows: Pending[], now: string): Promise<Map<string, string>> {
+  async function insertNew(
+    trx: Db,
+    rows: Pending[],
+    now: string,
+    suppressed: Set<string>,
+  ): Promise<Map<string, string>> {
     const inserted = await insertContactsIfNew(
       trx,
       dialect,
@@ -485,6 +478,7 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         audienceId,
         now,
       })),
+      suppressed,
     );
     return new Map(inserted.map((row) => [row.email, row.id]));
   }

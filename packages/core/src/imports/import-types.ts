@@ -26,6 +26,7 @@ export interface ImportResult {
    * only; absent otherwise).
    */
   skippedCount?: number;
+  /**
    * Rows applied whose address is suppressed (see `roster.suppressions`): their contact was written
    * but left unsubscribed. Absent when there were none.
    */

@@ -79,7 +79,12 @@ import {
   plunkUnauthorized,
 } from './examples.js';
 import { plunkContactPageSchema, plunkErrorComponent } from './plunk.js';
-import { consentOperations, consentRequests, consentSchemas, consentTags } from './roster-consent.js';
+import {
+  suppressionOperations,
+  suppressionRequests,
+  suppressionSchemas,
+  suppressionTags,
+} from './roster-suppressions.js';
 import { unosendContactSchema } from './unosend.js';
 
 // ---- wire formats (tied to the types the router answers by the compile-time checks below) ------
@@ -1088,7 +1093,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           'Endpoints that receive change events, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
           '`webhook-signature`), with their deliveries and attempts',
       },
-      ...consentTags,
+      ...suppressionTags,
     ],
     requests: {
       RosterCreateKeyBody: { schema: createKeySchema },
@@ -1105,7 +1110,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterRequestConfirmationBody: { schema: requestConfirmationSchema },
       RosterConsentSettingsBody: { schema: consentSettingsSchema },
       RosterRotateConsentSecretBody: { schema: rotateConsentSecretSchema },
-      ...consentRequests,
+      ...suppressionRequests,
     },
     schemas: {
       RosterProject: described(rosterProjectSchema, 'A project'),
@@ -1148,7 +1153,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterConsentStatus: described(consentStatusSchema, 'A contact’s double opt-in state'),
       RosterContactEventList: described(contactEventListSchema, 'A contact’s events, newest first'),
       RosterConsentSettings: described(consentSettingsViewSchema, 'How the consent pages show the project'),
-      ...consentSchemas,
+      ...suppressionSchemas,
       PlunkError: plunkErrorComponent,
     },
     operations: [
@@ -1220,9 +1225,9 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         },
       },
       ...topicOperations,
-      ...consentOperations,
       ...propertyOperations,
       ...consentOperations,
+      ...suppressionOperations,
       {
         method: 'get',
         path: '/project',

@@ -83,8 +83,6 @@ export async function createContact(roster: Roster, req: Request, res: Response,
   const offset = audienceId === undefined ? 0 : 1;
   const segmentField = (i: number) => (i < offset ? 'audience_id' : `segments.${i - offset}`);
   const topics = body.topics === undefined ? undefined : await topicsOf(body.topics);
-  let contact: Contact;
-  for (const topic of topics ?? []) await roster.topics.get(projectId, topic.id);
   let contact: Contact & { suppressed?: true };
   let created = true;
   try {

@@ -326,7 +326,14 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // Body `{ email, origin?, reason? }`: 201 with the new entry, 200 with the existing one.
   router.post('/suppressions', async (req, res) => {
-    const result = await roster.suppressions.add(projectIdOf(res), requireObject(req.body) as never);
+    const body = requireObject(req.body);
+    const result = await roster.suppressions.add(projectIdOf(res), body as never);
+    // The entry's id, never the address: an erasure must not leave it in the audit log.
+    if (result.created) {
+      await audit(req, res, 'suppression.added', result.suppression.id, {
+        origin: typeof body.origin === 'string' ? body.origin : 'manual',
+      });
+    }
     res.status(result.created ? 201 : 200).json(result);
   });
 
@@ -335,7 +342,9 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
   });
 
   router.delete('/suppressions/:idOrEmail', async (req, res) => {
+    const entry = await roster.suppressions.get(projectIdOf(res), req.params.idOrEmail);
     await roster.suppressions.remove(projectIdOf(res), req.params.idOrEmail);
+    await audit(req, res, 'suppression.removed', entry.id);
     res.status(204).end();
   });
 
@@ -345,19 +354,27 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
 
   // Body `{ resendSecret?, postmark?: { username, password } }` (null removes one).
   router.put('/inbound-settings', async (req, res) => {
-    res.json(await roster.suppressions.configureInbound(projectIdOf(res), requireObject(req.body) as never));
+    const body = requireObject(req.body);
+    const settings = await roster.suppressions.configureInbound(projectIdOf(res), body as never);
+    await audit(req, res, 'inbound_settings.updated', null, { fields: Object.keys(body) });
+    res.json(settings);
   });
 
   // Body `{ email }`: the person's data as one JSON document.
   router.post('/personal-data/export', async (req, res) => {
     const body = requireObject(req.body);
-    res.json(await roster.consent.exportPersonalData(projectIdOf(res), body.email as string));
+    const exported = await roster.consent.exportPersonalData(projectIdOf(res), body.email as string);
+    await audit(req, res, 'personal_data.exported', null);
+    res.json(exported);
   });
 
   // Body `{ email }`: erases the person; answers the report of what was removed.
   router.post('/personal-data/erase', async (req, res) => {
     const body = requireObject(req.body);
-    res.json(await roster.consent.erase(projectIdOf(res), body.email as string));
+    const report = await roster.consent.erase(projectIdOf(res), body.email as string);
+    // Who erased and when, never whom (the address is what was erased).
+    await audit(req, res, 'personal_data.erased', null);
+    res.json(report);
   });
 
   // ---- declared contact properties (by id or key) ---------------------------------------------------

@@ -84,13 +84,13 @@ const suppressionNotFound = plunkErrorResponse(
   'Suppression not found',
 );
 
-export const consentRequests = {
+export const suppressionRequests = {
   RosterAddSuppressionBody: { schema: addSuppressionSchema },
   RosterInboundSettingsBody: { schema: configureInboundSchema },
   RosterEmailBody: { schema: emailBody },
 };
 
-export const consentSchemas = {
+export const suppressionSchemas = {
   RosterSuppression: described(suppressionSchema, 'An address no write can make subscribed'),
   RosterSuppressionPage: described(
     keysetPageSchema(suppressionSchema),
@@ -102,7 +102,7 @@ export const consentSchemas = {
   RosterErasureReport: described(erasureReportSchema, 'What an erasure removed, and the suppression it left'),
 };
 
-export const consentTags = [
+export const suppressionTags = [
   {
     name: 'Suppressions',
     description:
@@ -113,7 +113,7 @@ export const consentTags = [
 
 const emailExample = { email: 'ada@example.com' };
 
-export const consentOperations: OperationSpec[] = [
+export const suppressionOperations: OperationSpec[] = [
   {
     method: 'get',
     path: '/suppressions',
