@@ -77,6 +77,7 @@ beforeEach(() =>
     'roster_topics',
     'roster_contact_properties',
     'roster_segments',
+    'roster_suppressions',
   ),
 );
 
@@ -738,7 +739,33 @@ const resendImport = async (api: Api) => {
   const res = await api.call('post', '/contacts/imports', { form });
   return ((await res.json()) as Json).id as string;
 };
+const resendSuppression = async (api: Api, email = 'ada@example.com') =>
+  (await api.roster.suppressions.add(api.projectId, { email })).suppression;
 const resendScenarios: Record<string, Scenario> = {
+  'createSuppression 201': (api, doc) =>
+    api.call('post', '/suppressions', { body: bodyExample(doc, 'createSuppression') }),
+  'createSuppression 422': (api) => api.call('post', '/suppressions', { body: { email: 'nope' } }),
+  'listSuppressions 200': async (api) => {
+    await resendSuppression(api);
+    return api.call('get', '/suppressions?origin=manual');
+  },
+  'listSuppressions 422': (api) => api.call('get', '/suppressions?origin=typo'),
+  'getSuppression 200': async (api) => api.call('get', `/suppressions/${(await resendSuppression(api)).id}`),
+  'getSuppression 404': (api) => api.call('get', '/suppressions/nobody@example.com'),
+  'deleteSuppression 200': async (api) => {
+    await resendSuppression(api);
+    return api.call('delete', '/suppressions/ada@example.com');
+  },
+  'deleteSuppression 404': (api) => api.call('delete', `/suppressions/${UNKNOWN_ID}`),
+  'addSuppressions 201': (api, doc) =>
+    api.call('post', '/suppressions/batch/add', { body: bodyExample(doc, 'addSuppressions') }),
+  'addSuppressions 422': (api) =>
+    api.call('post', '/suppressions/batch/add', { body: { emails: ['ada@example.com', 'nope'] } }),
+  'removeSuppressions 200': async (api, doc) => {
+    await resendSuppression(api);
+    return api.call('post', '/suppressions/batch/remove', { body: bodyExample(doc, 'removeSuppressions') });
+  },
+  'removeSuppressions 422': (api) => api.call('post', '/suppressions/batch/remove', { body: { emails: [] } }),
   'createContact 201': (api, doc) =>
     api.call('post', '/contacts', { body: bodyExample(doc, 'createContact') }),
   'createContact 404': (api) =>

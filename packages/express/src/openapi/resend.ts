@@ -1,3 +1,4 @@
+import { SUPPRESSION_ORIGINS } from '@roster/core';
 import { z } from 'zod';
 import type { toResendImport } from '../resend/import-routes.js';
 import type {
@@ -11,6 +12,7 @@ import type {
   toResendTopic,
 } from '../resend/resend-format.js';
 import { RESEND_DEFAULT_LIMIT, RESEND_MAX_LIMIT } from '../resend/resend-params.js';
+import type { toResendSuppression } from '../resend/suppression-routes.js';
 import type { OpenApiOptions } from './document.js';
 import {
   assertSameType,
@@ -80,6 +82,14 @@ export const resendImportSchema = z.object({
     failed: z.int().min(0),
   }),
 });
+export const resendSuppressionSchema = z.object({
+  object: z.literal('suppression'),
+  id,
+  email: z.string().nullable(),
+  origin: z.enum(SUPPRESSION_ORIGINS),
+  source_id: z.null(),
+  created_at: resendTime,
+});
 export const resendErrorSchema = z.object({ statusCode: z.int(), message: z.string(), name: z.string() });
 
 const list = <T extends z.ZodType>(item: T) =>
@@ -93,6 +103,7 @@ assertSameType<z.output<typeof resendTopicSchema>, ReturnType<typeof toResendTop
 assertSameType<z.output<typeof resendContactTopicSchema>, ReturnType<typeof toResendContactTopic>>(true);
 assertSameType<z.output<typeof resendPropertySchema>, ReturnType<typeof toResendProperty>>(true);
 assertSameType<z.output<typeof resendImportSchema>, ReturnType<typeof toResendImport>>(true);
+assertSameType<z.output<typeof resendSuppressionSchema>, ReturnType<typeof toResendSuppression>>(true);
 assertSameType<z.output<typeof resendErrorSchema>, ReturnType<typeof toResendErrorBody>>(true);
 
 // ---- request bodies (Resend's snake_case; core validates them after translation) ------------------
@@ -137,6 +148,12 @@ const importBody = z.object({
   segments: z.string().optional().describe('JSON: `[{"id": "..."}]`'),
   topics: z.string().optional().describe('JSON: `[{"id": "...", "subscription": "opt_in"}]`'),
 });
+const suppressionBody = z.object({ email: z.string() });
+const suppressionBatchAddBody = z.object({ emails: z.array(z.string()).min(1).max(1000) });
+const suppressionBatchRemoveBody = z.union([
+  z.object({ emails: z.array(z.string()).min(1).max(1000) }),
+  z.object({ ids: z.array(z.string()).min(1).max(1000) }),
+]);
 
 // ---- examples ------------------------------------------------------------------------------------
 
@@ -179,6 +196,15 @@ const IMPORT = {
   created_at: TIME,
   completed_at: TIME,
   counts: { total: 3, created: 2, updated: 0, skipped: 1, failed: 0 },
+};
+const SUPPRESSION_ID = '0193a1b2-7000-7c00-8000-000005b00000';
+const SUPPRESSION = {
+  object: 'suppression',
+  id: SUPPRESSION_ID,
+  email: 'ada@example.com',
+  origin: 'manual',
+  source_id: null,
+  created_at: TIME,
 };
 const listOf = (item: unknown) => ({ object: 'list', has_more: false, data: [item] });
 
@@ -241,7 +267,11 @@ function op(
 }
 
 function operations(): OperationSpec[] {
-  const created = ok('Created', 'ResendObjectId', { object: 'contact', id: CONTACT_ID });
+  const created = ok(
+    'Created (or the existing contact); `suppressed: true` (roster) when the address is suppressed, so the contact is unsubscribed',
+    'ResendContactCreated',
+    { object: 'contact', id: CONTACT_ID },
+  );
   const ops: OperationSpec[] = [
     op('post', '/contacts', 'createContact', 'Create a contact', 'Contacts', 201, created, {
       description:
@@ -683,6 +713,126 @@ function operations(): OperationSpec[] {
       { parameters: [propertyId] },
     ),
   );
+  const suppressionRef = pathId('id', 'The suppression id, or its email', SUPPRESSION_ID);
+  const invalid = (description: string, message: string): ResponseSpec => ({
+    description,
+    schema: 'ResendError',
+    example: { statusCode: 422, message, name: 'validation_error' },
+  });
+  const suppressionNotFound: ResponseSpec = {
+    description: 'No such suppression',
+    schema: 'ResendError',
+    example: { statusCode: 404, message: 'Suppression not found', name: 'not_found' },
+  };
+  ops.push(
+    op(
+      'post',
+      '/suppressions',
+      'createSuppression',
+      'Suppress an address',
+      'Suppressions',
+      201,
+      ok('Suppressed (or already suppressed: the existing entry)', 'ResendObjectId', {
+        object: 'suppression',
+        id: SUPPRESSION_ID,
+      }),
+      {
+        description:
+          'A subscribed contact with the address is unsubscribed; no write can subscribe it again.',
+        body: { schema: 'ResendCreateSuppression', example: { email: 'ada@example.com' } },
+        responses: { 422: invalid('Not an email address', '`email` must be a valid email address') },
+      },
+    ),
+    op(
+      'get',
+      '/suppressions',
+      'listSuppressions',
+      'List suppressions, newest first',
+      'Suppressions',
+      200,
+      ok('A page', 'ResendSuppressionList', listOf(SUPPRESSION)),
+      {
+        parameters: [
+          ...pageParams,
+          {
+            name: 'origin',
+            in: 'query',
+            description:
+              'Only entries of this origin (`erasure` is roster’s: an erased address, `email` null)',
+            schema: z.enum(SUPPRESSION_ORIGINS),
+          },
+        ],
+        responses: {
+          422: invalid('An unknown origin', '`origin` must be one of bounce, complaint, manual, erasure'),
+        },
+      },
+    ),
+    op(
+      'get',
+      '/suppressions/{id}',
+      'getSuppression',
+      'Get a suppression by id or email',
+      'Suppressions',
+      200,
+      ok('The suppression', 'ResendSuppression', SUPPRESSION),
+      { parameters: [suppressionRef], responses: { 404: suppressionNotFound } },
+    ),
+    op(
+      'delete',
+      '/suppressions/{id}',
+      'deleteSuppression',
+      'Remove a suppression (the contact stays unsubscribed until a write subscribes it)',
+      'Suppressions',
+      200,
+      ok('Removed', 'ResendObjectIdDeleted', { object: 'suppression', id: SUPPRESSION_ID, deleted: true }),
+      { parameters: [suppressionRef], responses: { 404: suppressionNotFound } },
+    ),
+    op(
+      'post',
+      '/suppressions/batch/add',
+      'addSuppressions',
+      'Suppress up to 1000 addresses at once',
+      'Suppressions',
+      201,
+      ok('Suppressed, in the order given', 'ResendSuppressionBatchAdded', {
+        data: [{ object: 'suppression', id: SUPPRESSION_ID }],
+      }),
+      {
+        description: 'All or nothing: one invalid address suppresses none.',
+        body: { schema: 'ResendAddSuppressions', example: { emails: ['ada@example.com'] } },
+        responses: {
+          422: invalid(
+            'An invalid address, or not 1 to 1000 of them',
+            '`emails.0` must be a valid email address',
+          ),
+        },
+      },
+    ),
+    op(
+      'post',
+      '/suppressions/batch/remove',
+      'removeSuppressions',
+      'Remove up to 1000 suppressions, by email or id',
+      'Suppressions',
+      200,
+      ok(
+        'Each reference with `deleted: false` when it named no suppression',
+        'ResendSuppressionBatchRemoved',
+        {
+          data: [{ object: 'suppression', id: SUPPRESSION_ID, deleted: true }],
+        },
+      ),
+      {
+        body: { schema: 'ResendRemoveSuppressions', example: { emails: ['ada@example.com'] } },
+        responses: {
+          422: invalid(
+            'Neither `emails` nor `ids` as 1 to 1000 strings',
+            '`emails` must be a non-empty array of strings',
+          ),
+        },
+      },
+    ),
+  );
   return ops;
 }
 
@@ -691,7 +841,7 @@ const resendOpenApiDocument = cachedDocument('/resend', (serverUrl) =>
     title: 'roster: Resend-compatible contacts API',
     version: '0.1.0',
     description:
-      'The contacts, segments (and legacy audiences), topics, contact properties and contact imports API of ' +
+      'The contacts, segments (and legacy audiences), topics, contact properties, contact imports and suppressions API of ' +
       'Resend, served by roster. The official `resend` SDK works with `baseUrl` set to `<server>/resend` and a ' +
       '`re_` key. Every error body is `{statusCode, message, name}`.',
     serverUrl,
@@ -702,6 +852,10 @@ const resendOpenApiDocument = cachedDocument('/resend', (serverUrl) =>
       { name: 'Topics', description: 'Topics and contacts’ subscriptions' },
       { name: 'Contact properties', description: 'Declared, typed contact properties' },
       { name: 'Imports', description: 'CSV imports, run as durable jobs' },
+      {
+        name: 'Suppressions',
+        description: 'Addresses no write can subscribe (bounces, complaints, by hand)',
+      },
     ],
     requests: {
       ResendCreateContact: { schema: createContactBody },
@@ -713,6 +867,9 @@ const resendOpenApiDocument = cachedDocument('/resend', (serverUrl) =>
       ResendCreateProperty: { schema: createPropertyBody },
       ResendUpdateProperty: { schema: updatePropertyBody },
       ResendCreateImport: { schema: importBody },
+      ResendCreateSuppression: { schema: suppressionBody },
+      ResendAddSuppressions: { schema: suppressionBatchAddBody },
+      ResendRemoveSuppressions: { schema: suppressionBatchRemoveBody },
     },
     schemas: {
       ResendContact: { schema: resendContactSchema },
@@ -721,6 +878,9 @@ const resendOpenApiDocument = cachedDocument('/resend', (serverUrl) =>
         schema: z.object({ object: z.literal('contact'), contact: z.string(), deleted: z.literal(true) }),
       },
       ResendObjectId: { schema: z.object({ object: z.string(), id }) },
+      ResendContactCreated: {
+        schema: z.object({ object: z.literal('contact'), id, suppressed: z.literal(true).optional() }),
+      },
       ResendObjectIdDeleted: {
         schema: z.object({ object: z.string(), id: z.string(), deleted: z.literal(true) }),
       },
@@ -738,6 +898,16 @@ const resendOpenApiDocument = cachedDocument('/resend', (serverUrl) =>
       ResendPropertyList: { schema: list(resendPropertySchema) },
       ResendImport: { schema: resendImportSchema },
       ResendImportList: { schema: list(resendImportSchema) },
+      ResendSuppression: { schema: resendSuppressionSchema },
+      ResendSuppressionList: { schema: list(resendSuppressionSchema) },
+      ResendSuppressionBatchAdded: {
+        schema: z.object({ data: z.array(z.object({ object: z.literal('suppression'), id })) }),
+      },
+      ResendSuppressionBatchRemoved: {
+        schema: z.object({
+          data: z.array(z.object({ object: z.literal('suppression'), id: z.string(), deleted: z.boolean() })),
+        }),
+      },
       ResendError: { schema: resendErrorSchema },
     },
     operations: operations(),

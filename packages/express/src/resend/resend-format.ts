@@ -114,6 +114,7 @@ const RESOURCE_NAMES: ReadonlyMap<string, string> = new Map([
   ['contact_property', 'Contact property'],
   ['job', 'Contact import'],
   ['import', 'Contact import'],
+  ['suppression', 'Suppression'],
 ]);
 
 function describeIssues(issues: FieldIssue[]): string {
