@@ -11,6 +11,7 @@ import { KeysPage } from './pages/keys.js';
 import { OverviewPage } from './pages/overview.js';
 import { PropertiesPage } from './pages/properties.js';
 import { SignIn } from './pages/sign-in.js';
+import { SuppressionsPage } from './pages/suppressions.js';
 import { TopicsPage } from './pages/topics.js';
 import { WebhooksPage } from './pages/webhooks.js';
 import './styles.css';
@@ -24,6 +25,7 @@ const NAV = [
   { path: 'audiences', label: 'Audiences' },
   { path: 'topics', label: 'Topics' },
   { path: 'properties', label: 'Properties' },
+  { path: 'suppressions', label: 'Suppressions' },
   { path: 'webhooks', label: 'Webhooks' },
   { path: 'keys', label: 'API keys' },
   { path: 'audit', label: 'Audit log' },
@@ -91,6 +93,7 @@ function App() {
   else if (section === 'topics') page = <TopicsPage />;
   else if (section === 'properties') page = <PropertiesPage />;
   else if (section === 'audit') page = <AuditPage />;
+  else if (section === 'suppressions') page = <SuppressionsPage />;
 
   async function signOut() {
     await api('DELETE', 'session').catch(() => undefined);
