@@ -1056,6 +1056,19 @@ describe('OpenAPI documents, other media types', () => {
     expect(text.split('\n')[0]).toBe(example.split('\n')[0]);
   });
 
+  it("accepts the Resend create answer with roster's suppressed: true, as the server sends it for a suppressed address", async () => {
+    const doc = resendOpenApi();
+    const validator = schemaValidator(doc);
+    const op = operationsOf(doc).find((o) => o.op.operationId === 'createContact')!.op;
+    const schema = (op.responses as Json)['201'].content['application/json'].schema;
+    await roster.suppressions.add(projectId, { email: 'gone@example.com' });
+    const res = await apiFor('/resend').call('post', '/contacts', { body: { email: 'gone@example.com' } });
+    const body = await res.json();
+    expect(body.suppressed).toBe(true);
+    validator.expectValid(schema, body, 'createContact 201 of a suppressed address');
+    expect(validator.isValid(schema, { ...body, suppressed: false })).toBe(false);
+  });
+
   it('renders the server URL and bulk limit it is given', () => {
     expect((plunkOpenApi({ serverUrl: 'https://contacts.example.com/api' }).servers as Json[])[0]).toEqual({
       url: 'https://contacts.example.com/api',
