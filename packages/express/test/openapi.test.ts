@@ -1063,7 +1063,7 @@ describe('OpenAPI documents, other media types', () => {
     const schema = (op.responses as Json)['201'].content['application/json'].schema;
     await roster.suppressions.add(projectId, { email: 'gone@example.com' });
     const res = await apiFor('/resend').call('post', '/contacts', { body: { email: 'gone@example.com' } });
-    const body = await res.json();
+    const body = (await res.json()) as Json;
     expect(body.suppressed).toBe(true);
     validator.expectValid(schema, body, 'createContact 201 of a suppressed address');
     expect(validator.isValid(schema, { ...body, suppressed: false })).toBe(false);
