@@ -158,6 +158,7 @@ export {
   type OverviewInput,
   overviewSchema,
 } from './stats/stats-schemas.js';
+export {
   type AddSuppressionInput,
   addSuppressionSchema,
   type ConfigureInboundInput,
@@ -165,6 +166,7 @@ export {
   MAX_SUPPRESSION_BATCH,
   MAX_SUPPRESSION_REASON_LENGTH,
 } from './suppressions/suppression-schemas.js';
+
 export {
   type CreateTopicInput,
   createTopicSchema,

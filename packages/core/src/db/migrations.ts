@@ -18,7 +18,6 @@ import { migration0015AuditLog } from './migrations/0015-audit-log.js';
 import { migration0016RateLimitBuckets } from './migrations/0016-rate-limit-buckets.js';
 import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
 import { migration0019ContactDailyCounts } from './migrations/0019-contact-daily-counts.js';
-import { migration0014Suppressions } from './migrations/0014-suppressions.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -45,7 +44,6 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0016_rate_limit_buckets': migration0016RateLimitBuckets(dialect.name),
     '0017_migration_checkpoints': migration0017MigrationCheckpoints,
     '0019_contact_daily_counts': migration0019ContactDailyCounts(dialect.name),
-    '0014_suppressions': migration0014Suppressions,
   };
 }
 
