@@ -88,6 +88,10 @@ export { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './impo
 export type {
   ImportColumnMapInput,
   ImportFileInput,
+export type { ImportPreset, MailchimpStatus } from './imports/import-presets.js';
+export type {
+  ImportFileInput,
+  ImportPresetOptions,
   PathImportJob,
   PathImportOptions,
 } from './imports/import-service.js';

@@ -20,7 +20,7 @@ import {
   type IdempotencyService,
   idempotencyCleanupJob,
 } from './idempotency/idempotency-service.js';
-import { importJobDefinition, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
+import { dryRunImport, importJobDefinition, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
 import type { LiveImportProgress } from './imports/import-types.js';
 import type { JobRunner } from './jobs/job-runner.js';
@@ -281,6 +281,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       maxImportBytes: resolved.limits.maxImportBytes,
       live: liveImports,
       propertyTypes,
+      dryRun: (projectId, payload) => dryRunImport(importDeps, projectId, payload),
     }),
     jobs,
     events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes }),

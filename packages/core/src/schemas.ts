@@ -98,6 +98,11 @@ export {
   MAX_IMPORT_MAPPED_PROPERTIES,
   MAX_IMPORT_SEGMENTS,
 } from './imports/import-schemas.js';
+  IMPORT_PRESETS,
+  MAILCHIMP_STATUSES,
+  MAP_FIELDS,
+  MAX_IMPORT_MAP_ENTRIES,
+} from './imports/import-presets.js';
 export { MAX_KEPT_IMPORT_ERRORS } from './imports/import-types.js';
 export { createKeySchema } from './keys/key-schemas.js';
 export {

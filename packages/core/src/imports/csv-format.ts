@@ -54,6 +54,8 @@ export interface CsvColumns {
    * the typed `data.<key>:<type>` columns of an import with `typedColumns` (not for strings).
    */
   data: { index: number; key: string; type?: Exclude<CsvDataType, 'string'>; header?: string }[];
+  /** A column whose cells are JSON objects spread into `data` (an import preset's); -1 when none. */
+  spread?: number;
 }
 
 /** Header names (trimmed, lowercased) that fill the contact's names instead of `data`. */
@@ -104,6 +106,7 @@ export function mapHeader(
   skipColumns: readonly string[] = [],
   emailColumn?: string,
   typedColumns = false,
+  spreadHeader?: string,
 ): CsvColumns {
   const names = header.map((name) => unescapeFormula(name.trim()));
   const lower = names.map((name) => name.toLowerCase());
@@ -132,13 +135,14 @@ export function mapHeader(
     );
   }
   const subscribed = lower.indexOf('subscribed');
+  const spread = spreadHeader === undefined ? -1 : lower.indexOf(spreadHeader.toLowerCase());
   const firstName = nameColumns ? lower.findIndex((name) => FIRST_NAME_HEADERS.has(name)) : -1;
   const lastName = nameColumns ? lower.findIndex((name) => LAST_NAME_HEADERS.has(name)) : -1;
   const data: CsvColumns['data'] = [];
   const seen = new Set<string>();
   names.forEach((name, index) => {
     const prefixed = lower[index]!.startsWith(DATA_COLUMN_PREFIX) && name.length > DATA_COLUMN_PREFIX.length;
-    if (index === email) return;
+    if (index === email || index === spread) return;
     if (!prefixed && isSpecialColumnName(name, nameColumns)) return;
     if (!prefixed && skipColumns.includes(lower[index]!)) return;
     // Plunk lowercases header names; `data.<key>` (roster's export) keeps the key's case.
@@ -149,7 +153,7 @@ export function mapHeader(
     seen.add(key); // a repeated key: the first column counts
     data.push(type === 'string' ? { index, key } : { index, key, type, header: name });
   });
-  return { email, subscribed, firstName, lastName, data };
+  return { email, subscribed, firstName, lastName, data, ...(spread === -1 ? {} : { spread }) };
 }
 
 /** A column map's fields as the header mapping names them (`columnMap.<field>`). */

@@ -2,10 +2,12 @@ import { basename } from 'node:path';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
+import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
 import { insertContactsIfNew } from '../contacts/contact-repository.js';
 import type { Db } from '../db/schema.js';
+import { findContactIdsByEmail } from '../contacts/contact-repository.js';
 import { clipText, RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';
@@ -39,6 +41,7 @@ import {
   unescapeFormula,
 } from './csv-format.js';
 import { parseCsvRecords } from './csv-records.js';
+import { planColumns } from './import-presets.js';
 import { checkImportSource, openImportSource, readHead } from './import-source.js';
 import {
   type ImportJobPayload,
@@ -84,6 +87,8 @@ export function summarizeImportJob(
   let file: string | null = null;
   if (source?.kind === 'stored' && typeof source.name === 'string') file = source.name;
   else if (source?.kind === 'path' && typeof source.path === 'string') file = basename(source.path) || null;
+  else if (source?.kind === 'zip' && typeof source.path === 'string')
+    file = `${basename(source.path)}/${basename(source.entry?.name ?? '')}`;
   return {
     kind: 'import',
     file,
@@ -240,7 +245,56 @@ export function importJobDefinition(
   };
 }
 
-async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>): Promise<ImportResult> {
+/**
+ * What an import would do, read and checked as the import reads it, with nothing written: rows
+ * that would create a contact, update one, or be rejected (`failureCount`, with `errors`).
+ */
+export async function dryRunImport(
+  deps: ImportJobDeps,
+  projectId: string,
+  payload: ImportJobPayload,
+): Promise<ImportResult> {
+  const controller = new AbortController();
+  const job = { id: uuidv7(), projectId, payload, progress: null } as unknown as Job<ImportJobPayload>;
+  const ctx = {
+    job,
+    db: deps.db,
+    signal: controller.signal,
+    throwIfStopping() {},
+    transaction() {
+      throw new Error('a dry run writes nothing');
+    },
+  } as unknown as JobContext<ImportJobPayload>;
+  return runImport(deps, ctx, true);
+}
+
+/** The column mapping of a header: a preset's or `map`'s plan (with its record transform), or the plain one. */
+function columnsOf(
+  payload: ImportJobPayload,
+  header: string[],
+): { columns: CsvColumns; transform: ((record: string[]) => string[]) | null } {
+  if (payload.preset === undefined && payload.map === undefined) {
+    const columns = mapHeader(
+      header,
+      payload.nameColumns ?? false,
+      payload.skipColumns ?? [],
+      payload.emailColumn,
+      payload.typedColumns ?? false,
+    );
+    return { columns, transform: null };
+  }
+  const plan = planColumns(header, payload);
+  return {
+    columns: mapHeader(plan.header, true, [], undefined, true, plan.spread),
+    transform: plan.transform,
+  };
+}
+
+async function runImport(
+  deps: ImportJobDeps,
+  ctx: JobContext<ImportJobPayload>,
+  dryRun = false,
+): Promise<ImportResult> {
   const { db, dialect, clock } = deps;
   const { source } = ctx.job.payload;
   const audienceId = ctx.job.payload.audienceId ?? null;
@@ -268,9 +322,11 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   const saved = ctx.job.progress as ImportProgress | null;
   let progress: ImportProgress;
   let columns: CsvColumns | null = null;
+  let transform: ((record: string[]) => string[]) | null = null;
   if (saved) {
     progress = saved;
     columns = columnsOf(saved.header);
+    ({ columns, transform } = columnsOf(ctx.job.payload, saved.header));
   } else {
     if (source.size === 0) throw emptyFile();
     const head = await readHead(db, source, HEADER_SNIFF_BYTES);
@@ -326,8 +382,44 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
   let line = progress.line;
   let emptiesSeen = 0;
   let bytes = base;
+  /** Dry run: emails a earlier batch would have created (so a later row of one counts as an update). */
+  const wouldCreate = new Set<string>();
+
+  const dryCommit = async () => {
+    const rows = [...batch.values()];
+    const counts = { ...progress.counts };
+    counts.totalRows += batchRows;
+    counts.failureCount += batchFailures;
+    const existing = new Set(
+      (
+        await findContactIdsByEmail(
+          db,
+          projectId,
+          rows.map((row) => row.email),
+        )
+      ).map((row) => row.email),
+    );
+    for (const row of rows) {
+      const created = !existing.has(row.email) && !wouldCreate.has(row.email);
+      if (created) wouldCreate.add(row.email);
+      counts.createdCount += created ? 1 : 0;
+      counts.updatedCount += created ? row.rows - 1 : row.rows;
+      counts.successCount += row.rows;
+    }
+    const errors =
+      progress.errors.length < MAX_KEPT_IMPORT_ERRORS
+        ? [...progress.errors, ...batchErrors.slice(0, MAX_KEPT_IMPORT_ERRORS - progress.errors.length)]
+        : progress.errors;
+    progress = { ...progress, bytes, line, header, counts, errors };
+    batch = new Map();
+    batchErrors = [];
+    batchFailures = 0;
+    batchRows = 0;
+    consumed = false;
+  };
 
   const commit = async () => {
+    if (dryRun) return dryCommit();
     const rows = [...batch.values()];
     const counts = { ...progress.counts };
     counts.totalRows += batchRows;
@@ -424,11 +516,12 @@ async function runImport(deps: ImportJobDeps, ctx: JobContext<ImportJobPayload>)
         if (!columns) {
           header = record.map((name) => name.trim());
           columns = columnsOf(header);
+          ({ columns, transform } = columnsOf(ctx.job.payload, header));
           continue;
         }
         if (!record.some((cell) => NON_BLANK.test(cell))) continue;
         batchRows++;
-        readRow(record, startLine, columns);
+        readRow(transform ? transform(record) : record, startLine, columns);
         if (batchRows >= deps.batchSize) {
           await commit();
           ctx.throwIfStopping();
@@ -624,6 +717,11 @@ function readData(
   declared: PropertyTypes,
 ): { data: Record<string, unknown> | null } | { error: string } {
   let data: Record<string, unknown> | null = null;
+  if (cols.spread !== undefined) {
+    const spread = readSpread(record[cols.spread]);
+    if ('error' in spread) return spread;
+    if (spread.data) data = spread.data;
+  }
   for (const { index, key, type, header } of cols.data) {
     const text = record[index]?.trim();
     if (!text) continue;
@@ -655,5 +753,36 @@ function readData(
     data ??= {};
     data[key] = value;
   }
+  return { data };
+}
+
+/**
+ * A spread cell (listmonk's `attributes`): a JSON object whose keys go into `data` as they are
+ * (nested values, types and nulls kept); empty or `{}` gives nothing. Anything else, a reserved
+ * key, or a value breaking the data rules is the row's error.
+ */
+function readSpread(cell: string | undefined): { data: Record<string, unknown> | null } | { error: string } {
+  const text = cell?.trim();
+  if (!text) return { data: null };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: `Invalid attributes ("${clipText(text, 100)}" is not valid JSON)` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { error: 'Invalid attributes (must be a JSON object)' };
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return { data: null };
+  const data: Record<string, unknown> = {};
+  for (const [key, item] of entries) {
+    if (key === '' || RESERVED_DATA_KEYS.has(key) || key === '__proto__') {
+      return { error: `Invalid attributes (the key "${clipText(key, 100)}" is not allowed as a data key)` };
+    }
+    data[key] = item;
+  }
+  const issue = dataIssues(data, 1)[0];
+  if (issue) return { error: `Invalid attributes (${issue.message} at ${issue.path.join('.')})` };
   return { data };
 }

@@ -34,6 +34,14 @@ import {
   type importColumnMapSchema,
   importContactOptionsSchema,
 } from './import-schemas.js';
+  IMPORT_PRESETS,
+  type ImportPreset,
+  MAILCHIMP_STATUSES,
+  type MailchimpStatus,
+  mailchimpStatusOf,
+  normaliseImportMap,
+  planColumns,
+} from './import-presets.js';
 import { readHead } from './import-source.js';
 import type {
   ImportJobPayload,
@@ -42,6 +50,7 @@ import type {
   ImportSource,
   LiveImportProgress,
 } from './import-types.js';
+import { looksLikeZip, readZipEntries } from './zip-entries.js';
 
 /** A column map as callers give it (see `ImportColumnMap`). */
 export type ImportColumnMapInput = z.input<typeof importColumnMapSchema>;
@@ -53,9 +62,34 @@ export interface ImportServiceDeps extends ServiceDeps {
   live: Map<string, LiveImportProgress>;
   /** The declared property types a column map is checked against. @default no cache */
   propertyTypes?: PropertyTypeCache | undefined;
+  /** Reads and checks an import as its job would, writing nothing (`dryRunImport` with the job's deps). */
+  dryRun: (projectId: string, payload: ImportJobPayload) => Promise<ImportResult>;
 }
 
-export interface ImportFileInput {
+/** How a file from another tool is read: a preset for its export format, and/or column mappings. */
+export interface ImportPresetOptions {
+  /**
+   * The export format the file comes from: `mailchimp` (an audience export's CSV: `Email Address`,
+   * `First Name`, `Last Name`, `TAGS`, `MEMBER_RATING`, merge fields …) or `listmonk` (its
+   * subscriber export: `attributes` spread into data, `status` blocklisted → unsubscribed). See
+   * docs/moving-to-roster.md for every column. Absent: roster's plain CSV.
+   */
+  preset?: ImportPreset;
+  /**
+   * Column mappings, applied over the preset: header (any case) → `email`, `firstName`,
+   * `lastName`, `subscribed`, `data.<key>`, `data.<key>:number|boolean|json`, or `skip`. A column
+   * the file's header lacks, or an unknown field, is `validation_failed` on `map`.
+   */
+  map?: Record<string, string>;
+  /**
+   * Mailchimp: the section of the export the file holds (`subscribed` sets contacts subscribed,
+   * `unsubscribed` and `cleaned` unsubscribed). Absent: read from the file's (or ZIP entry's) name
+   * when it names one; else the file sets no subscription state.
+   */
+  mailchimpStatus?: MailchimpStatus;
+}
+
+export interface ImportFileInput extends ImportPresetOptions {
   /** The CSV: bytes, or a stream of chunks (stored as it arrives, never held whole). */
   file: FileSource;
   /** The file's name, for reference. */
@@ -106,7 +140,9 @@ export interface ImportFileInput {
 }
 
 /** Options of `enqueueFromPath`. */
-export interface PathImportOptions {
+export interface PathImportOptions extends ImportPresetOptions {
+  /** The CSV entry (its full name) of a ZIP archive to import, instead of a CSV file. */
+  entry?: string;
   /** As `ImportFileInput.audienceId`. */
   audienceId?: string | null;
   /** As `ImportFileInput.nameColumns`. @default false */
@@ -139,6 +175,36 @@ function importPayload(
   };
 }
 
+const presetSchema = z.object({
+  preset: z.enum(IMPORT_PRESETS).optional(),
+  mailchimpStatus: z.enum(MAILCHIMP_STATUSES).optional(),
+});
+
+/** The preset options checked (`validation_failed` naming `preset`, `mailchimpStatus` or `map`), as payload fields. */
+function mappingOf(
+  options: ImportPresetOptions,
+  fileName: string | null,
+): Pick<ImportJobPayload, 'preset' | 'map' | 'mailchimpStatus'> {
+  const { preset, mailchimpStatus } = parseInput(presetSchema, {
+    preset: options.preset,
+    mailchimpStatus: options.mailchimpStatus,
+  });
+  const map = normaliseImportMap(options.map);
+  const status =
+    preset === 'mailchimp'
+      ? (mailchimpStatus ?? (fileName ? mailchimpStatusOf(fileName) : undefined))
+      : undefined;
+  return {
+    ...(preset === undefined ? {} : { preset }),
+    ...(map === undefined ? {} : { map }),
+    ...(status === undefined ? {} : { mailchimpStatus: status }),
+  };
+}
+
+/** True when an import is read through a preset or column mappings. */
+const isMapped = (mapping: Pick<ImportJobPayload, 'preset' | 'map'>) =>
+  mapping.preset !== undefined || mapping.map !== undefined;
+
 const importAudienceSchema = z.object({ audienceId: audienceIdSchema.nullish() });
 
 /**
@@ -160,11 +226,13 @@ const COMPLETED_IMPORTS_CHECKED = 200;
  * Rejects a header that can be read and has no email column, or lacks a column the column map
  * names (cheap: one line).
  */
+/** Rejects a header that can be read and has no email column, or that a preset or `map` cannot read (cheap: one line). */
 function checkHeader(
   head: Uint8Array,
   complete: boolean,
   emailColumn?: string,
   columnMap?: ImportColumnMap,
+  mapping: Pick<ImportJobPayload, 'preset' | 'map' | 'mailchimpStatus'> = {},
 ): void {
   const line = headerLine(head, complete);
   if (line === null) return; // no complete line in the first bytes: the job will tell
@@ -172,6 +240,13 @@ function checkHeader(
   if (!header?.some((cell) => cell.trim() !== '')) return;
   if (columnMap) mapColumnMap(header, columnMap);
   else mapHeader(header, false, [], emailColumn);
+  if (isMapped(mapping)) {
+    const plan = planColumns(
+      header.map((name) => name.replace(/^\uFEFF/, '')),
+      mapping,
+    );
+    mapHeader(plan.header, true, [], undefined, true, plan.spread);
+  } else mapHeader(header, false, [], emailColumn);
 }
 
 /** `emailColumn` trimmed; empty is `validation_failed`. */
@@ -277,6 +352,7 @@ export function createImportService(deps: ImportServiceDeps) {
       const audienceId = await audienceOf(projectId, input.audienceId);
       const contactOptions = await contactOptionsOf(projectId, input);
       const columnMap = contactOptions.columnMap;
+      const mapping = mappingOf(input, input.name ?? null);
       if (input.file instanceof Uint8Array) {
         if (input.file.byteLength > deps.maxImportBytes) {
           throw RosterError.payloadTooLarge(
@@ -292,6 +368,7 @@ export function createImportService(deps: ImportServiceDeps) {
           input.file.byteLength <= HEADER_SNIFF_BYTES,
           undefined,
           columnMap,
+          mapping,
         );
       }
       const jobId = uuidv7();
@@ -311,6 +388,7 @@ export function createImportService(deps: ImportServiceDeps) {
         if (!(input.file instanceof Uint8Array)) {
           const head = await readHead(trx, source, HEADER_SNIFF_BYTES);
           checkHeader(head, head.byteLength >= stored.size, undefined, columnMap);
+          checkHeader(head, head.byteLength >= stored.size, undefined, mapping);
         }
         const skip = (input.skipColumns ?? []).map((name) => name.trim().toLowerCase());
         const payload = {
@@ -318,6 +396,7 @@ export function createImportService(deps: ImportServiceDeps) {
           ...(skip.length > 0 ? { skipColumns: skip } : {}),
           ...(input.typedColumns ? { typedColumns: true } : {}),
           ...contactOptions,
+          ...mapping,
         };
         return jobs.enqueue<ImportJobPayload>(projectId, IMPORT_JOB_TYPE, payload, { id: jobId, db: trx });
       });
@@ -338,28 +417,31 @@ export function createImportService(deps: ImportServiceDeps) {
     ): Promise<PathImportJob> {
       const audienceId = await audienceOf(projectId, options.audienceId);
       const emailColumn = emailColumnOf(options.emailColumn);
-      const absolute = resolve(path);
-      const info = await stat(absolute).catch(() => null);
-      if (!info?.isFile()) {
-        throw RosterError.validation([{ field: 'file', message: `${path} is not a readable file` }]);
-      }
-      const source: ImportSource = { kind: 'path', path: absolute, size: info.size, mtimeMs: info.mtimeMs };
+      const { source, mapping } = await pathSource(path, options);
+      const absolute = source.path;
+      const info = { size: source.kind === 'zip' ? source.fileSize : source.size, mtimeMs: source.mtimeMs };
       const head = await readHead(db, source, HEADER_SNIFF_BYTES);
-      checkHeader(head, head.byteLength >= info.size, emailColumn);
+      checkHeader(head, head.byteLength >= source.size, emailColumn, mapping);
       const nameColumns = options.nameColumns ?? false;
       type PathJob = Job<ImportJobPayload, ImportResult>;
       const sameFile = (job: PathJob) => {
         const other = job.payload.source;
-        return other.kind === 'path' && other.path === absolute;
+        if (other.kind === 'stored' || other.kind !== source.kind || other.path !== absolute) return false;
+        return other.kind !== 'zip' || (source.kind === 'zip' && other.entry.name === source.entry.name);
       };
       const unchanged = (job: PathJob) => {
         const other = job.payload.source;
-        return other.kind === 'path' && other.size === info.size && other.mtimeMs === info.mtimeMs;
+        if (other.kind === 'stored') return false;
+        const size = other.kind === 'zip' ? other.fileSize : other.size;
+        return size === info.size && other.mtimeMs === info.mtimeMs;
       };
       const sameOptions = (job: PathJob) =>
         (job.payload.audienceId ?? null) === audienceId &&
         (job.payload.nameColumns ?? false) === nameColumns &&
-        job.payload.emailColumn === emailColumn;
+        job.payload.emailColumn === emailColumn &&
+        job.payload.preset === mapping.preset &&
+        job.payload.mailchimpStatus === mapping.mailchimpStatus &&
+        JSON.stringify(job.payload.map ?? null) === JSON.stringify(mapping.map ?? null);
 
       // Path imports queued before they had their own type (`import`) are still found.
       const unfinished = (
@@ -408,7 +490,7 @@ export function createImportService(deps: ImportServiceDeps) {
         const done = completed.find((job) => sameFile(job) && unchanged(job) && sameOptions(job));
         if (done) return { job: done, resumed: false, alreadyImported: true };
       }
-      const payload = importPayload(source, audienceId, nameColumns, emailColumn);
+      const payload = { ...importPayload(source, audienceId, nameColumns, emailColumn), ...mapping };
       // Run only by the process that queued it (`runJob`): a server sharing the database may not see the path.
       const job = (await jobs.enqueue<ImportJobPayload>(
         projectId,
@@ -416,6 +498,44 @@ export function createImportService(deps: ImportServiceDeps) {
         payload,
       )) as PathJob;
       return { job, resumed: false, alreadyImported: false, ...(replaced ? { replaced } : {}) };
+    },
+
+    /**
+     * What `enqueueFromPath` with these options would do, with nothing written: the file (or ZIP
+     * entry) is read and every row checked as the import checks it, and the rows that would
+     * create a contact, update one or be rejected are counted (`createdCount`, `updatedCount`,
+     * `failureCount` with the first `errors`). Bad options fail as `enqueueFromPath` fails.
+     */
+    async dryRunFromPath(
+      projectId: string,
+      path: string,
+      options: PathImportOptions = {},
+    ): Promise<ImportResult> {
+      const audienceId = await audienceOf(projectId, options.audienceId);
+      const emailColumn = emailColumnOf(options.emailColumn);
+      const { source, mapping } = await pathSource(path, options);
+      const head = await readHead(db, source, HEADER_SNIFF_BYTES);
+      checkHeader(head, head.byteLength >= source.size, emailColumn, mapping);
+      const payload = {
+        ...importPayload(source, audienceId, options.nameColumns ?? false, emailColumn),
+        ...mapping,
+      };
+      return deps.dryRun(projectId, payload);
+    },
+
+    /**
+     * The CSV entries (names ending in `.csv`, any case) of a ZIP archive on disk, in archive
+     * order, e.g. the three files of a Mailchimp audience export. Not a ZIP archive roster can
+     * read (ZIP64, encrypted, or another compression than deflate) is `validation_failed` on `file`.
+     */
+    async zipEntries(path: string): Promise<string[]> {
+      const absolute = resolve(path);
+      const info = await stat(absolute).catch(() => null);
+      if (!info?.isFile()) {
+        throw RosterError.validation([{ field: 'file', message: `${path} is not a readable file` }]);
+      }
+      const entries = await readZipEntries(absolute);
+      return entries.filter((entry) => entry.name.toLowerCase().endsWith('.csv')).map((entry) => entry.name);
     },
 
     /**
@@ -498,6 +618,47 @@ export function createImportService(deps: ImportServiceDeps) {
 }
 
 export type ImportService = ReturnType<typeof createImportService>;
+
+/** The source of a path import (a CSV file, or an entry of a ZIP archive) and its checked preset options. */
+async function pathSource(
+  path: string,
+  options: PathImportOptions,
+): Promise<{
+  source: Extract<ImportSource, { kind: 'path' | 'zip' }>;
+  mapping: Pick<ImportJobPayload, 'preset' | 'map' | 'mailchimpStatus'>;
+}> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => null);
+  if (!info?.isFile()) {
+    throw RosterError.validation([{ field: 'file', message: `${path} is not a readable file` }]);
+  }
+  if (options.entry === undefined) {
+    if (await looksLikeZip(absolute)) {
+      throw RosterError.validation([
+        { field: 'file', message: `${path} is a ZIP archive: name the CSV entry to import (entry)` },
+      ]);
+    }
+    return {
+      source: { kind: 'path', path: absolute, size: info.size, mtimeMs: info.mtimeMs },
+      mapping: mappingOf(options, absolute),
+    };
+  }
+  const entry = (await readZipEntries(absolute)).find((e) => e.name === options.entry);
+  if (!entry) {
+    throw RosterError.validation([{ field: 'entry', message: `${path} has no entry "${options.entry}"` }]);
+  }
+  return {
+    source: {
+      kind: 'zip',
+      path: absolute,
+      entry,
+      size: entry.size,
+      fileSize: info.size,
+      mtimeMs: info.mtimeMs,
+    },
+    mapping: mappingOf(options, entry.name),
+  };
+}
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -4,10 +4,12 @@ import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { findFile, readFile } from '../files/file-store.js';
 import type { ImportSource } from './import-types.js';
+import { openZipEntry } from './zip-entries.js';
 
 /** Streams the import's bytes from `start`, from the database or from disk. */
 export function openImportSource(db: Db, source: ImportSource, start: number): AsyncIterable<Uint8Array> {
   if (source.kind === 'stored') return readFile(db, source.fileId, start, source.size);
+  if (source.kind === 'zip') return openZipEntry(source.path, source.entry, start);
   return createReadStream(source.path, { start, highWaterMark: 256 * 1024 });
 }
 
@@ -34,7 +36,8 @@ export async function checkImportSource(db: Db, source: ImportSource): Promise<v
   }
   const info = await stat(source.path).catch(() => null);
   if (!info) throw new RosterError('job_failed', `The import file ${source.path} no longer exists`);
-  if (info.size !== source.size || info.mtimeMs !== source.mtimeMs) {
+  const size = source.kind === 'zip' ? source.fileSize : source.size;
+  if (info.size !== size || info.mtimeMs !== source.mtimeMs) {
     throw new RosterError('job_failed', `The import file ${source.path} changed after the import started`);
   }
 }

@@ -1,5 +1,7 @@
 import type { TopicSubscription } from '../topics/topic-types.js';
 import type { ImportColumnMap, ImportOnConflict } from './import-schemas.js';
+import type { ImportPreset, MailchimpStatus } from './import-presets.js';
+import type { ZipEntry } from './zip-entries.js';
 
 /** One CSV row that could not be imported. `row` is the 1-based line of the file (the header is line 1). */
 export interface ImportRowError {
@@ -40,7 +42,12 @@ export const MAX_KEPT_IMPORT_ERRORS = 1000;
 /** Where an import job reads its CSV: a file stored in the database, or a file on disk (CLI). */
 export type ImportSource =
   | { kind: 'stored'; fileId: string; name: string | null; size: number }
-  | { kind: 'path'; path: string; size: number; mtimeMs: number };
+  | { kind: 'path'; path: string; size: number; mtimeMs: number }
+  /**
+   * One CSV inside a ZIP archive on disk (a Mailchimp audience export), read in place: `size` is
+   * the entry's uncompressed size, `fileSize` and `mtimeMs` the archive's (checked unchanged).
+   */
+  | { kind: 'zip'; path: string; entry: ZipEntry; size: number; fileSize: number; mtimeMs: number };
 
 export interface ImportJobPayload {
   source: ImportSource;
@@ -66,6 +73,12 @@ export interface ImportJobPayload {
   segmentIds?: string[];
   /** ...and gets these explicit topic subscriptions. */
   topics?: { id: string; subscription: TopicSubscription }[];
+  /** The export format the file comes from (its columns and values are mapped, see `planColumns`). */
+  preset?: ImportPreset;
+  /** Column mappings (lowercased header → field), applied over the preset. */
+  map?: Record<string, string>;
+  /** Mailchimp: the section of the export the file is (subscribed, unsubscribed or cleaned members). */
+  mailchimpStatus?: MailchimpStatus;
 }
 
 /**

@@ -1,0 +1,396 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { describeEachDialect, openTestRosters } from '@roster/test-harness';
+import { describe, expect, it } from 'vitest';
+import type { Contact } from '../contacts/contact-types.js';
+import type { Roster } from '../roster.js';
+import { mailchimpStatusOf, mailchimpTags, planColumns } from './import-presets.js';
+import type { ImportResult } from './import-types.js';
+
+/** A ZIP archive of these files (deflated, or stored with `stored`), as an export tool writes one. */
+export function zipOf(files: Record<string, string>, stored = false): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text);
+    const body = stored ? data : deflateRawSync(data);
+    const nameBytes = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(stored ? 0 : 8, 8);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(stored ? 0 : 8, 10);
+    central.writeUInt32LE(crc32(data), 16);
+    central.writeUInt32LE(body.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, body);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + body.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+// Mailchimp's audience export (a ZIP of subscribed / unsubscribed / cleaned member CSVs), with
+// the columns its documentation lists: the default merge fields, then the member's own columns.
+const MC_BASE =
+  '"Email Address","First Name","Last Name",Address,"Phone Number",Birthday,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,' +
+  'CONFIRM_TIME,CONFIRM_IP,LATITUDE,LONGITUDE,GMTOFF,DSTOFF,TIMEZONE,CC,REGION,LAST_CHANGED';
+const MC_TAIL = 'LEID,EUID,NOTES,TAGS';
+const MC_SUBSCRIBED = [
+  `${MC_BASE},${MC_TAIL}`,
+  '"Ada@Example.com",Ada,Lovelace,"12 St James\'s Sq  London  SW1Y 4JH  GB","+44 20 7946 0000",12/10,4,' +
+    '"2024-01-02 10:00:00",203.0.113.1,"2024-01-02 10:05:00",203.0.113.1,51.5,-0.13,0,1,Europe/London,GB,ENG,' +
+    '"2024-03-04 08:00:00",1001,abc123,"met at PyCon","""Customer"",""VIP, gold"""',
+  'grace@example.com,Grace,"Hopper Jr",,,,2,"2024-02-01 09:00:00",,,,,,,,,,,"2024-02-01 09:00:00",1002,def456,,',
+].join('\r\n');
+const MC_UNSUBSCRIBED = [
+  `${MC_BASE},UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_CAMPAIGN_ID,UNSUB_REASON,UNSUB_REASON_OTHER,${MC_TAIL}`,
+  'linus@example.com,Linus,,,,,1,"2023-05-01 12:00:00",,,,,,,,,,,"2024-05-06 07:00:00","2024-05-06 07:00:00",' +
+    '"May news",c0ffee,"I no longer want to receive these emails",,1003,ghi789,,"""Lead"""',
+].join('\r\n');
+const MC_CLEANED = [
+  `${MC_BASE},CLEAN_TIME,CLEAN_CAMPAIGN_TITLE,CLEAN_CAMPAIGN_ID,${MC_TAIL}`,
+  'bounced@example.com,,,,,,1,"2022-01-01 00:00:00",,,,,,,,,,,"2024-06-01 00:00:00","2024-06-01 00:00:00",' +
+    '"June news",beef01,1004,jkl012,,',
+].join('\r\n');
+
+// listmonk's subscriber export: uuid, email, name, attributes (JSON), status, created_at, updated_at.
+const LISTMONK = [
+  'uuid,email,name,attributes,status,created_at,updated_at',
+  'b6b7b4c2-0000-4000-8000-000000000001,kim@example.com,Kim Jong-un Park,' +
+    '"{""city"":""Zürich"",""plan"":{""seats"":5,""tags"":[""a"",null,true]},""score"":4.5,""note"":null}",' +
+    'enabled,2024-01-01 10:00:00.123+00,2024-02-01 10:00:00.456+00',
+  'b6b7b4c2-0000-4000-8000-000000000002,blocked@example.com,Blocked,{},blocklisted,2024-01-02 00:00:00+00,2024-01-03 00:00:00+00',
+  'b6b7b4c2-0000-4000-8000-000000000003,paused@example.com,,"{""🌍"":""ünïcode""}",disabled,2024-01-04 00:00:00+00,2024-01-04 00:00:00+00',
+  'b6b7b4c2-0000-4000-8000-000000000004,broken@example.com,Broken,"[1,2]",enabled,2024-01-05 00:00:00+00,2024-01-05 00:00:00+00',
+  'b6b7b4c2-0000-4000-8000-000000000005,notjson@example.com,Bad,{nope,enabled,2024-01-05 00:00:00+00,2024-01-05 00:00:00+00',
+].join('\n');
+
+type Seen = Pick<Contact, 'firstName' | 'lastName' | 'subscribed' | 'data'>;
+
+async function contact(roster: Roster, projectId: string, email: string): Promise<Seen | null> {
+  const found = await roster.contacts.findByEmail(projectId, email);
+  if (!found) return null;
+  return {
+    firstName: found.firstName,
+    lastName: found.lastName,
+    subscribed: found.subscribed,
+    data: found.data,
+  };
+}
+
+describe('import presets: column plans', () => {
+  it('reads Mailchimp TAGS cells as arrays of tags', () => {
+    expect(mailchimpTags('"Customer","VIP, gold"')).toBe('["Customer","VIP, gold"]');
+    expect(mailchimpTags('a, b')).toBe('["a","b"]');
+    expect(mailchimpTags(' ')).toBe('');
+  });
+
+  it('tells the section of a Mailchimp export from its file name', () => {
+    expect(mailchimpStatusOf('x/subscribed_email_audience_export_1a.csv')).toBe('subscribed');
+    expect(mailchimpStatusOf('unsubscribed_members_export_1a.csv')).toBe('unsubscribed');
+    expect(mailchimpStatusOf('cleaned_members_export_1a.csv')).toBe('cleaned');
+    expect(mailchimpStatusOf('audience.csv')).toBeUndefined();
+  });
+
+  it('lets map override a preset column and rejects a map naming a column the header lacks', () => {
+    const plan = planColumns(['Email Address', 'First Name', 'Score'], {
+      preset: 'mailchimp',
+      map: { 'first name': 'data.given', score: 'data.score:number' },
+    });
+    expect(plan.header).toEqual(['email', 'data.given', 'data.score:number']);
+    expect(() => planColumns(['email'], { map: { nope: 'email' } })).toThrow(/nope/);
+  });
+});
+
+describeEachDialect('import presets', (dialect) => {
+  const openRoster = openTestRosters(dialect);
+  const dir = mkdtempSync(join(tmpdir(), 'roster-presets-'));
+
+  async function setup() {
+    const roster = await openRoster({ jobs: { onError: () => {} } });
+    return { roster, projectId: (await roster.projects.ensure('p')).id };
+  }
+
+  async function runPath(roster: Roster, projectId: string, path: string, options = {}) {
+    const { job } = await roster.imports.enqueueFromPath(projectId, path, options);
+    const done = await roster.jobs.runJob(projectId, job.id);
+    expect(done.status).toBe('completed');
+    return done.result as ImportResult;
+  }
+
+  it('imports a Mailchimp audience export ZIP entry by entry, field by field, cleaned as unsubscribed', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(dir, `mailchimp-${dialect}.zip`);
+    writeFileSync(
+      path,
+      zipOf({
+        'subscribed_email_audience_export_5f1.csv': MC_SUBSCRIBED,
+        'unsubscribed_email_audience_export_5f1.csv': MC_UNSUBSCRIBED,
+        'cleaned_email_audience_export_5f1.csv': MC_CLEANED,
+      }),
+    );
+    const entries = await roster.imports.zipEntries(path);
+    expect(entries).toEqual([
+      'subscribed_email_audience_export_5f1.csv',
+      'unsubscribed_email_audience_export_5f1.csv',
+      'cleaned_email_audience_export_5f1.csv',
+    ]);
+    const results = [];
+    for (const entry of entries)
+      results.push(await runPath(roster, projectId, path, { preset: 'mailchimp', entry }));
+    expect(results.map((r) => [r.createdCount, r.updatedCount, r.failureCount])).toEqual([
+      [2, 0, 0],
+      [1, 0, 0],
+      [1, 0, 0],
+    ]);
+
+    expect(await contact(roster, projectId, 'ada@example.com')).toEqual({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      subscribed: true,
+      data: {
+        address: "12 St James's Sq  London  SW1Y 4JH  GB",
+        phone_number: '+44 20 7946 0000',
+        birthday: '12/10',
+        member_rating: 4,
+        optin_time: '2024-01-02 10:00:00',
+        optin_ip: '203.0.113.1',
+        confirm_time: '2024-01-02 10:05:00',
+        confirm_ip: '203.0.113.1',
+        latitude: '51.5',
+        longitude: '-0.13',
+        gmtoff: '0',
+        dstoff: '1',
+        timezone: 'Europe/London',
+        cc: 'GB',
+        region: 'ENG',
+        last_changed: '2024-03-04 08:00:00',
+        leid: '1001',
+        euid: 'abc123',
+        notes: 'met at PyCon',
+        tags: ['Customer', 'VIP, gold'],
+        mailchimp_status: 'subscribed',
+      },
+    });
+    expect(await contact(roster, projectId, 'grace@example.com')).toEqual({
+      firstName: 'Grace',
+      lastName: 'Hopper Jr',
+      subscribed: true,
+      data: {
+        member_rating: 2,
+        optin_time: '2024-02-01 09:00:00',
+        last_changed: '2024-02-01 09:00:00',
+        leid: '1002',
+        euid: 'def456',
+        mailchimp_status: 'subscribed',
+      },
+    });
+    expect(await contact(roster, projectId, 'linus@example.com')).toEqual({
+      firstName: 'Linus',
+      lastName: null,
+      subscribed: false,
+      data: {
+        member_rating: 1,
+        optin_time: '2023-05-01 12:00:00',
+        last_changed: '2024-05-06 07:00:00',
+        unsub_time: '2024-05-06 07:00:00',
+        unsub_campaign_title: 'May news',
+        unsub_campaign_id: 'c0ffee',
+        unsub_reason: 'I no longer want to receive these emails',
+        leid: '1003',
+        euid: 'ghi789',
+        tags: ['Lead'],
+        mailchimp_status: 'unsubscribed',
+      },
+    });
+    expect(await contact(roster, projectId, 'bounced@example.com')).toEqual({
+      firstName: null,
+      lastName: null,
+      subscribed: false,
+      data: {
+        member_rating: 1,
+        optin_time: '2022-01-01 00:00:00',
+        last_changed: '2024-06-01 00:00:00',
+        clean_time: '2024-06-01 00:00:00',
+        clean_campaign_title: 'June news',
+        clean_campaign_id: 'beef01',
+        leid: '1004',
+        euid: 'jkl012',
+        mailchimp_status: 'cleaned',
+      },
+    });
+
+    // The same entry again, unchanged: already imported, nothing queued.
+    const again = await roster.imports.enqueueFromPath(projectId, path, {
+      preset: 'mailchimp',
+      entry: entries[0]!,
+    });
+    expect(again.alreadyImported).toBe(true);
+    // A ZIP without an entry, and an unknown entry, are refused naming the field.
+    await expect(
+      roster.imports.enqueueFromPath(projectId, path, { preset: 'mailchimp' }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: { issues: [{ field: 'file' }] },
+    });
+    await expect(
+      roster.imports.enqueueFromPath(projectId, path, { preset: 'mailchimp', entry: 'nope.csv' }),
+    ).rejects.toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'entry' }] } });
+  });
+
+  it('reads a stored (uncompressed) ZIP entry and a single Mailchimp CSV uploaded through the library', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(dir, `stored-${dialect}.zip`);
+    writeFileSync(path, zipOf({ 'cleaned_members_export_1.csv': MC_CLEANED }, true));
+    const result = await runPath(roster, projectId, path, {
+      preset: 'mailchimp',
+      entry: 'cleaned_members_export_1.csv',
+    });
+    expect(result.createdCount).toBe(1);
+    const job = await roster.imports.enqueue(projectId, {
+      file: Buffer.from(MC_UNSUBSCRIBED),
+      name: 'unsubscribed_members_export_1.csv',
+      preset: 'mailchimp',
+    });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, job.id)).result?.createdCount).toBe(1);
+    const linus = await contact(roster, projectId, 'linus@example.com');
+    expect(linus?.subscribed).toBe(false);
+    expect(linus?.data?.mailchimp_status).toBe('unsubscribed');
+    // A file whose name names no section sets no subscription state (new contacts: subscribed).
+    const plain = await roster.imports.enqueue(projectId, {
+      file: Buffer.from(MC_UNSUBSCRIBED.replace('linus@', 'other@')),
+      name: 'audience.csv',
+      preset: 'mailchimp',
+    });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, plain.id)).result?.createdCount).toBe(1);
+    const other = await contact(roster, projectId, 'other@example.com');
+    expect(other?.subscribed).toBe(true);
+    expect(other?.data).not.toHaveProperty('mailchimp_status');
+  });
+
+  it('imports a listmonk subscriber export: attributes spread into data, blocklisted unsubscribed, names split', async () => {
+    const { roster, projectId } = await setup();
+    // An existing unsubscribed contact that listmonk has as disabled: its subscription stays.
+    await roster.contacts.create(projectId, { email: 'paused@example.com', subscribed: false });
+    const path = join(dir, `listmonk-${dialect}.csv`);
+    writeFileSync(path, LISTMONK);
+    const result = await runPath(roster, projectId, path, { preset: 'listmonk' });
+    expect(result).toMatchObject({ totalRows: 5, createdCount: 2, updatedCount: 1, failureCount: 2 });
+    expect(result.errors).toEqual([
+      { row: 5, email: 'broken@example.com', error: 'Invalid attributes (must be a JSON object)' },
+      { row: 6, email: 'notjson@example.com', error: 'Invalid attributes ("{nope" is not valid JSON)' },
+    ]);
+    expect(await contact(roster, projectId, 'kim@example.com')).toEqual({
+      firstName: 'Kim',
+      lastName: 'Jong-un Park',
+      subscribed: true,
+      data: {
+        city: 'Zürich',
+        plan: { seats: 5, tags: ['a', null, true] },
+        score: 4.5,
+        note: null,
+        listmonk_uuid: 'b6b7b4c2-0000-4000-8000-000000000001',
+        listmonk_created_at: '2024-01-01 10:00:00.123+00',
+        listmonk_updated_at: '2024-02-01 10:00:00.456+00',
+      },
+    });
+    expect(await contact(roster, projectId, 'blocked@example.com')).toEqual({
+      firstName: 'Blocked',
+      lastName: null,
+      subscribed: false,
+      data: {
+        listmonk_uuid: 'b6b7b4c2-0000-4000-8000-000000000002',
+        listmonk_created_at: '2024-01-02 00:00:00+00',
+        listmonk_updated_at: '2024-01-03 00:00:00+00',
+      },
+    });
+    expect(await contact(roster, projectId, 'paused@example.com')).toEqual({
+      firstName: null,
+      lastName: null,
+      subscribed: false,
+      data: {
+        '🌍': 'ünïcode',
+        listmonk_uuid: 'b6b7b4c2-0000-4000-8000-000000000003',
+        listmonk_created_at: '2024-01-04 00:00:00+00',
+        listmonk_updated_at: '2024-01-04 00:00:00+00',
+      },
+    });
+    expect(await contact(roster, projectId, 'broken@example.com')).toBeNull();
+  });
+
+  it('maps any CSV with map, and refuses unknown fields and missing columns naming map', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(dir, `mapped-${dialect}.csv`);
+    writeFileSync(
+      path,
+      'E-Mail;Vorname;Aktiv;Seats;Intern\nx@example.com;Xa;no;3;secret\ny@example.com;;yes;;\n',
+    );
+    const map = {
+      'e-mail': 'email',
+      Vorname: 'firstName',
+      aktiv: 'subscribed',
+      seats: 'data.seats:number',
+      intern: 'skip',
+    };
+    const result = await runPath(roster, projectId, path, { map });
+    expect(result).toMatchObject({ createdCount: 2, failureCount: 0 });
+    expect(await contact(roster, projectId, 'x@example.com')).toEqual({
+      firstName: 'Xa',
+      lastName: null,
+      subscribed: false,
+      data: { seats: 3 },
+    });
+    expect(await contact(roster, projectId, 'y@example.com')).toEqual({
+      firstName: null,
+      lastName: null,
+      subscribed: true,
+      data: null,
+    });
+    await expect(
+      roster.imports.enqueueFromPath(projectId, path, { map: { 'e-mail': 'mail' } }),
+    ).rejects.toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'map' }] } });
+    await expect(
+      roster.imports.enqueueFromPath(projectId, path, { map: { email: 'email' } }),
+    ).rejects.toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'map' }] } });
+    await expect(
+      roster.imports.enqueueFromPath(projectId, path, { preset: 'hubspot' as never }),
+    ).rejects.toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'preset' }] } });
+  });
+
+  it('a dry run reads and checks everything, counts what would be created, updated and skipped, and writes nothing', async () => {
+    const { roster, projectId } = await setup();
+    await roster.contacts.create(projectId, { email: 'kim@example.com' });
+    const path = join(dir, `dry-${dialect}.csv`);
+    writeFileSync(path, `${LISTMONK}\nb6b7b4c2-0000-4000-8000-000000000006,kim@example.com,Kim,{},enabled,,`);
+    const before = await roster.contacts.list(projectId, { limit: 100 });
+    const result = await roster.imports.dryRunFromPath(projectId, path, { preset: 'listmonk' });
+    expect(result).toMatchObject({ totalRows: 6, createdCount: 2, updatedCount: 2, failureCount: 2 });
+    expect(result.errors.map((e) => e.row)).toEqual([5, 6]);
+    const after = await roster.contacts.list(projectId, { limit: 100 });
+    expect(after.data).toEqual(before.data);
+    expect((await roster.jobs.list(projectId)).data).toEqual([]);
+  });
+});
