@@ -199,3 +199,5 @@ export async function listenOnLoopback(
       }),
   };
 }
+
+export * from './export-fixtures.js';

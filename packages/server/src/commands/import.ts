@@ -1,4 +1,4 @@
-import type { ImportProgress, ImportResult, Job, Roster } from '@roster/core';
+import type { ImportPreset, ImportProgress, ImportResult, Job, Roster } from '@roster/core';
 import type { Command } from 'commander';
 import { CliError, type CommonFlags, dbPath, formatCount, projectName, userPath } from '../config.js';
 import { capHeap } from '../heap-cap.js';
@@ -12,6 +12,30 @@ interface ImportFlags extends CommonFlags {
   force?: boolean;
   json?: boolean;
   progress?: boolean;
+  preset?: string;
+  map?: string[];
+  dryRun?: boolean;
+}
+
+/** `--map column=field` (repeatable) as the library's `map`; the field is after the last `=`. */
+function parseMap(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const map: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.lastIndexOf('=');
+    if (at <= 0 || at === value.length - 1) {
+      throw new CliError(`--map ${value}: write it as column=field (e.g. --map "E-Mail=email")`);
+    }
+    map[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return map;
+}
+
+/** One file to import: the CSV file, or one CSV entry of a ZIP archive. */
+interface ImportTarget {
+  entry?: string;
+  /** How the target is named in messages. */
+  label: string;
 }
 
 /**
@@ -25,6 +49,9 @@ const IMPORT_CACHE_KIB = 16 * 1024;
  * and its second V8 heap), peak RSS stays under 160 MB (docs/performance.md, "Design choices behind the numbers").
  */
 const IMPORT_HEAP_CAP_MIB = 32;
+
+/** The project id a dry run reads against when the project does not exist yet (no contacts, no audiences). */
+const NO_PROJECT_ID = '00000000-0000-7000-8000-000000000000';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -103,7 +130,10 @@ export function registerImportCommand(program: Command): void {
         'Import a CSV file of any size from disk. Rerunning the same command resumes an interrupted import; ' +
           'a file already imported unchanged is not imported again (unless --force)',
       )
-      .argument('<file>', 'CSV file with an email column (comma, semicolon or tab separated)'),
+      .argument(
+        '<file>',
+        'CSV file with an email column (comma, semicolon or tab separated), or a ZIP of CSV files (--preset mailchimp)',
+      ),
     { help: 'project to import into (created if missing)', default: 'default' },
   )
     .option('--audience <id|name>', 'put every imported contact in this audience of the project')
@@ -118,6 +148,19 @@ export function registerImportCommand(program: Command): void {
     .option(
       '--force',
       'import again a file already imported unchanged; for a file changed since its import was interrupted, cancel that import and start from row 1',
+    )
+    .option(
+      '--preset <name>',
+      "read another tool's export: mailchimp (its audience export ZIP or one of its CSVs) or listmonk (its subscriber export CSV)",
+    )
+    .option(
+      '--map <column=field>',
+      'read a column as email, firstName, lastName, subscribed, data.<key>[:number|boolean|json] or skip (repeatable; over the preset)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--dry-run',
+      'read and check every row, write nothing, and print what would be created, updated and skipped',
     )
     .option('--json', 'print the result as one JSON line')
     .option('--no-progress', 'do not show the progress bar')
@@ -137,38 +180,58 @@ export function registerImportCommand(program: Command): void {
       });
       let interrupted = false;
       try {
-        const project = await roster.projects.ensure(projectName(flags));
+        // A dry run creates nothing, not even the project: into a project that does not exist yet,
+        // every valid row would be created (no project has this id).
+        const project = flags.dryRun
+          ? ((await roster.projects.findByName(projectName(flags))) ?? { id: NO_PROJECT_ID })
+          : await roster.projects.ensure(projectName(flags));
         const audienceId =
           flags.audience === undefined
             ? undefined
             : await resolveAudience(roster, project.id, flags.audience);
-        const enqueued = await roster.imports
-          .enqueueFromPath(project.id, userPath(file), {
-            audienceId,
-            nameColumns: flags.nameColumns === true,
-            force: flags.force === true,
-            ...(flags.emailColumn === undefined ? {} : { emailColumn: flags.emailColumn }),
-          })
-          .catch((error: unknown) => {
-            const jobId = isRosterError(error) && error.code === 'conflict' ? error.details.jobId : undefined;
-            if (typeof jobId !== 'string') throw error;
-            throw new CliError(
-              `${file} changed after import job ${jobId} started, so that import cannot resume. ` +
-                `To import the file as it is now from row 1, run the same command with --force (it cancels job ${jobId}).`,
-              1,
-              { jobId },
-            );
-          });
-        const { job, resumed } = enqueued;
-        if (enqueued.alreadyImported) {
-          const result = job.result as ImportResult;
-          if (flags.json) console.log(JSON.stringify({ jobId: job.id, alreadyImported: true, ...result }));
-          else {
-            console.log(
-              `${file} was already imported by job ${job.id} (completed at ${job.updatedAt}): ` +
-                `${rowsText(result.totalRows)} rows, ${countsText(result)}. Nothing to do; use --force to import it again.`,
-            );
+        const path = userPath(file);
+        const presetOptions = {
+          ...(flags.preset === undefined ? {} : { preset: flags.preset as ImportPreset }),
+          ...(flags.map === undefined ? {} : { map: parseMap(flags.map) }),
+        };
+        // A ZIP archive (Mailchimp's audience export): each of its CSV entries is imported in turn.
+        const isZip = await roster.imports.zipEntries(path).catch(() => null);
+        const targets: ImportTarget[] = isZip
+          ? isZip.map((entry) => ({ entry, label: `${file}: ${entry}` }))
+          : [{ label: file }];
+        if (isZip && isZip.length === 0) throw new CliError(`${file} is a ZIP archive without CSV files`);
+        // With several files, --json prints one line for all of them at the end.
+        const lines: Record<string, unknown>[] = [];
+        const emit = (line: Record<string, unknown>) => {
+          if (targets.length === 1) console.log(JSON.stringify(line));
+          else lines.push(line);
+        };
+
+        if (flags.dryRun) {
+          for (const target of targets) {
+            const result = await roster.imports.dryRunFromPath(project.id, path, {
+              audienceId,
+              nameColumns: flags.nameColumns === true,
+              ...(flags.emailColumn === undefined ? {} : { emailColumn: flags.emailColumn }),
+              ...presetOptions,
+              ...(target.entry === undefined ? {} : { entry: target.entry }),
+            });
+            if (flags.json) {
+              emit({
+                dryRun: true,
+                ...(target.entry === undefined ? {} : { entry: target.entry }),
+                ...result,
+              });
+            } else {
+              console.log(
+                `Dry run of ${target.label}: ${rowsText(result.totalRows)} rows would be read: ` +
+                  `${formatCount(result.createdCount)} created, ${formatCount(result.updatedCount)} updated, ` +
+                  `${formatCount(result.failureCount)} skipped (rejected). Nothing was written.`,
+              );
+              printErrors(result);
+            }
           }
+          if (flags.json && targets.length > 1) console.log(JSON.stringify({ dryRun: true, files: lines }));
           return;
         }
         await roster.audit.record(project.id, {
@@ -227,26 +290,125 @@ export function registerImportCommand(program: Command): void {
           if (!waitedNote) {
             bar.stop();
             console.error(why);
+
+        const importOne = async (target: ImportTarget): Promise<ImportResult | null> => {
+          const enqueued = await roster.imports
+            .enqueueFromPath(project.id, path, {
+              ...presetOptions,
+              ...(target.entry === undefined ? {} : { entry: target.entry }),
+              audienceId,
+              nameColumns: flags.nameColumns === true,
+              force: flags.force === true,
+              ...(flags.emailColumn === undefined ? {} : { emailColumn: flags.emailColumn }),
+            })
+            .catch((error: unknown) => {
+              const jobId =
+                isRosterError(error) && error.code === 'conflict' ? error.details.jobId : undefined;
+              if (typeof jobId !== 'string') throw error;
+              throw new CliError(
+                `${target.label} changed after import job ${jobId} started, so that import cannot resume. ` +
+                  `To import the file as it is now from row 1, run the same command with --force (it cancels job ${jobId}).`,
+                1,
+                { jobId },
+              );
+            });
+          const { job, resumed } = enqueued;
+          if (enqueued.alreadyImported) {
+            const result = job.result as ImportResult;
+            if (flags.json) emit({ jobId: job.id, alreadyImported: true, ...result });
+            else {
+              console.log(
+                `${target.label} was already imported by job ${job.id} (completed at ${job.updatedAt}): ` +
+                  `${rowsText(result.totalRows)} rows, ${countsText(result)}. Nothing to do; use --force to import it again.`,
+              );
+            }
+            return result;
           }
-          waitedNote = true;
-        });
-        if (interrupted) return;
-        process.off('SIGINT', onInterrupt);
-        const result = finished.result as ImportResult | null;
-        bar.stop(
-          result && {
-            done: size,
+          if (enqueued.replaced) {
+            console.error(
+              `Cancelled import job ${enqueued.replaced.id} of the earlier version of ${target.label}`,
+            );
+          }
+          const before = job.progress as ImportProgress | null;
+          const done = before?.counts.totalRows ?? 0;
+          console.error(
+            resumed
+              ? `Resuming import job ${job.id} of ${target.label} after ${rowsText(done)} rows`
+              : `Importing ${target.label} (${formatCount(job.payload.source.size)} bytes) as job ${job.id}`,
+          );
+          const size = job.payload.source.size;
+          // Until the job's first block of rows is read, the display starts where the job stands.
+          const initial: ProgressSample = {
+            done: before?.bytes ?? 0,
             total: size,
-            rows: result.totalRows,
+            rows: done,
             rowsBefore: done,
-            errors: result.failureCount,
-          },
-        );
-        if (finished.status === 'failed') {
-          throw new CliError(`Import failed: ${finished.lastError ?? 'unknown error'}`, 1, { jobId: job.id });
+            errors: before?.counts.failureCount ?? 0,
+          };
+          const bar = startProgress({
+            stream: process.stderr,
+            label: 'import',
+            enabled: flags.progress !== false && !flags.json,
+            read: () => {
+              const live = roster.imports.live(job.id);
+              return live
+                ? { done: live.bytes, total: size, rows: live.rows, rowsBefore: done, errors: live.failures }
+                : initial;
+            },
+          });
+          // Ctrl-C: the batch in flight is committed or rolled back, the job is released, and
+          // rerunning the same command continues after the last committed batch.
+          const onInterrupt = () => {
+            if (interrupted) process.exit(130);
+            interrupted = true;
+            bar.stop();
+            const live = roster.imports.live(job.id);
+            console.error(
+              `\nInterrupted after ${rowsText(live?.rows ?? done)} rows read: stopping import job ${job.id}. ` +
+                'Rerun the same command to resume where it stopped.',
+            );
+            void roster.close().finally(() => process.exit(130));
+          };
+          process.on('SIGINT', onInterrupt);
+          const started = Date.now();
+          let waitedNote = false;
+          const finished = await runToEnd(roster, project.id, job.id, (why) => {
+            if (!waitedNote) {
+              bar.stop();
+              console.error(why);
+            }
+            waitedNote = true;
+          });
+          if (interrupted) return null;
+          process.off('SIGINT', onInterrupt);
+          const result = finished.result as ImportResult | null;
+          bar.stop(
+            result && {
+              done: size,
+              total: size,
+              rows: result.totalRows,
+              rowsBefore: done,
+              errors: result.failureCount,
+            },
+          );
+          if (finished.status === 'failed') {
+            throw new CliError(`Import failed: ${finished.lastError ?? 'unknown error'}`, 1, {
+              jobId: job.id,
+            });
+          }
+          if (flags.json) emit({ jobId: job.id, ...result });
+          else printSummary(result as ImportResult, (Date.now() - started) / 1000, done);
+          return result as ImportResult;
+        };
+        for (const target of targets) {
+          const result = await importOne(target);
+          if (result === null) return; // interrupted
+          if (flags.json && targets.length > 1) {
+            const line = lines[lines.length - 1];
+            if (line) line.entry = target.entry;
+          }
         }
-        if (flags.json) console.log(JSON.stringify({ jobId: job.id, ...result }));
-        else printSummary(result as ImportResult, (Date.now() - started) / 1000, done);
+        if (flags.json && targets.length > 1) console.log(JSON.stringify({ files: lines }));
       } finally {
         stopHeapCap();
         if (!interrupted) await roster.close();
