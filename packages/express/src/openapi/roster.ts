@@ -21,6 +21,7 @@ import {
   createWebhookEndpointSchema,
   DEFAULT_OVERVIEW_DAYS,
   MAX_OVERVIEW_DAYS,
+  IMPORT_PRESETS,
   MAX_RESPONSE_EXCERPT_BYTES,
   MAX_WEBHOOK_ATTEMPTS_LISTED,
   MAX_WEBHOOK_DELIVERY_PAGE,
@@ -397,6 +398,14 @@ const rosterImportForm = z.object({
     contentMediaType: 'text/csv',
   }),
   audience_id: z.string().optional().meta({ description: 'Put every imported contact in this audience' }),
+  preset: z
+    .enum(IMPORT_PRESETS)
+    .optional()
+    .meta({
+      description:
+        'Read another tool’s export instead of roster’s CSV: `mailchimp` (one CSV of its audience export; ' +
+        'the file name tells subscribed, unsubscribed or cleaned members) or `listmonk` (its subscriber export)',
+    }),
 });
 const keyExample = {
   id: KEY_ID,
@@ -1317,7 +1326,8 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           '`firstName`, `first name`, any case) set the names; `data.<key>` columns are stored under `<key>`, ' +
           'its case kept; its `audience` and `created_at` columns are not stored; any other column is stored ' +
           'under its lowercased name. Data values are stored as text, trimmed. Each row is an upsert. An ' +
-          'optional text field `audience_id` puts every imported contact in that audience.',
+          'optional text field `audience_id` puts every imported contact in that audience. An optional text field ' +
+          '`preset` (`mailchimp`, `listmonk`) reads another tool’s export instead (docs/moving-to-roster.md).',
         tags: ['Imports'],
         body: { schema: 'RosterImportForm', mediaType: 'multipart/form-data' },
         responses: {
@@ -1335,7 +1345,8 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             },
           },
           400: {
-            description: 'No `file` part (or another file field), or a header line without an email column',
+            description:
+              'No `file` part (or another file field), a header line without an email column, or an unknown `preset`',
             schema: 'PlunkError',
             example: plunkErrorExample('VALIDATION_ERROR', 400, 'Validation failed', [
               { field: 'file', message: 'is required: send the CSV as the multipart field "file"' },

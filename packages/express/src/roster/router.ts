@@ -1,4 +1,5 @@
 import type { Roster, RosterLogger } from '@roster/core';
+import type { ImportPreset, Roster } from '@roster/core';
 import { csvDataType, RosterError } from '@roster/core';
 import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/internal';
 import express, { type Request, type Response, type Router } from 'express';
@@ -195,7 +196,10 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
       ]);
     }
     const projectId = projectIdOf(res);
-    const audienceId = firstQueryValue((req.body as Record<string, unknown> | undefined)?.audience_id);
+    const body = req.body as Record<string, unknown> | undefined;
+    const audienceId = firstQueryValue(body?.audience_id);
+    // `preset` (mailchimp, listmonk): another tool's export CSV, read through core's preset.
+    const preset = firstQueryValue(body?.preset);
     const job = await roster.imports.enqueue(projectId, {
       file: req.file.buffer,
       name: req.file.originalname || null,
@@ -203,6 +207,7 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
       nameColumns: true,
       skipColumns: EXPORT_ONLY_COLUMNS,
       typedColumns: true,
+      ...(preset ? { preset: preset as ImportPreset } : {}),
     });
     await audit(req, res, 'import.started', job.id, {
       file: req.file.originalname || null,
