@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LISTMONK_EXPORT } from '@roster/test-harness';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -282,6 +283,34 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 120_000 }, () 
     ).toMatch(/^#\/jobs\/[0-9a-f-]{36}$/);
     const { body } = await apiGet('/contacts?search=imported2999@');
     expect(body.data[0]).toMatchObject({ email: 'imported2999@example.org', data: { company: 'Company 3' } });
+  });
+
+  it('imports a listmonk subscriber export with the File format preset', async () => {
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Import contacts' }).waitFor();
+    await page.getByLabel('File format').selectOption({ label: 'listmonk subscriber export' });
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'subscribers.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(LISTMONK_EXPORT),
+    });
+    await page.getByRole('heading', { name: /subscribers\.csv/ }).waitFor();
+    // The preset knows its email column: no column to choose.
+    expect(await page.getByLabel('Column with the email address').count()).toBe(0);
+    expect(await page.locator('thead th .role').first().textContent()).toBe('read by the listmonk preset');
+    await expectAccessible('import preview with a preset');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+    const counts = await page.locator('.counts dd').allTextContents();
+    expect(counts.slice(0, 4)).toEqual(['5', '3', '0', '2']);
+    await expectAccessible('import finished with a preset');
+    const { body } = await apiGet('/contacts?search=kim@example.com');
+    expect(body.data[0]).toMatchObject({
+      email: 'kim@example.com',
+      data: { city: 'Zürich', plan: { seats: 5, tags: ['a', null, true] } },
+    });
+    await page.getByRole('button', { name: 'Import another file' }).click();
+    await page.getByLabel('File format').selectOption({ value: '' });
   });
 
   it('creates a key that is shown once and works, then revokes it', async () => {

@@ -15,6 +15,8 @@ export function ImportPage() {
   const [jobName, setJobName] = useState('');
   const [startedAt, setStartedAt] = useState(0);
   const [uploading, setUploading] = useState(false);
+  /** Another tool's export format (`POST /roster/imports`' `preset`), or '' for roster's own CSV. */
+  const [preset, setPreset] = useState<'' | 'mailchimp' | 'listmonk'>('');
   const input = useRef<HTMLInputElement>(null);
 
   async function choose(chosen: File | undefined) {
@@ -45,7 +47,7 @@ export function ImportPage() {
 
   /** The file to send: as chosen, or with its header line rewritten so the chosen column is `email`. */
   function mapped(): Blob {
-    if (!file || !preview || emailAt === emailColumn(preview.header)) return file!;
+    if (!file || !preview || preset !== '' || emailAt === emailColumn(preview.header)) return file!;
     const header = mappedHeader(preview.header, emailAt);
     const line = header.map((h) => csvCell(h, preview.delimiter)).join(preview.delimiter);
     // The rest of the file, from the header's line break on, is sent as it is.
@@ -56,7 +58,7 @@ export function ImportPage() {
 
   async function upload() {
     if (!file) return;
-    if (emailAt === -1) {
+    if (emailAt === -1 && preset === '') {
       setError(new Error('Choose which column holds the email addresses'));
       return;
     }
@@ -65,6 +67,7 @@ export function ImportPage() {
     try {
       const form = new FormData();
       form.append('file', mapped(), file.name);
+      if (preset !== '') form.append('preset', preset);
       // roster's own import: it reads back the dashboard's "Export CSV" as the same contacts (names,
       // subscription, `data.<key>` columns), which Plunk's import (every column into data) does not.
       const queued = await api<ImportView>('POST', 'roster/imports', { form });
@@ -91,7 +94,11 @@ export function ImportPage() {
   }, [job]);
 
   const done = job && (job.state === 'completed' || job.state === 'failed');
-  const roles = preview ? columnRoles(mappedHeader(preview.header, emailAt)) : [];
+  const roles = preview
+    ? preset === ''
+      ? columnRoles(mappedHeader(preview.header, emailAt))
+      : preview.header.map(() => `read by the ${PRESET_NAMES[preset]} preset`)
+    : [];
   // Rows read by the time of the last answer, over the time since the upload was answered; shown only
   // once the import has run long enough for the rate to mean something (not for a 4-row file).
   const seconds = job ? (job.seenAt - startedAt) / 1000 : 0;
@@ -111,6 +118,21 @@ export function ImportPage() {
         <code>:boolean</code> and <code>:json</code> columns keep those types). Existing contacts are updated
         (their data merged), new ones created. A file from “Export CSV” imports back as the same contacts.
       </p>
+      <p>
+        Moving in from another tool? Choose its export format: which column goes where is in the docs’ “Moving
+        to roster” page (for Mailchimp, import each CSV of its export ZIP; its name tells subscribed,
+        unsubscribed and cleaned members apart).
+      </p>
+      <label for="import-preset">File format</label>
+      <select
+        id="import-preset"
+        value={preset}
+        onChange={(e) => setPreset((e.target as HTMLSelectElement).value as typeof preset)}
+      >
+        <option value="">roster CSV (or any CSV)</option>
+        <option value="mailchimp">Mailchimp audience export (one of its CSV files)</option>
+        <option value="listmonk">listmonk subscriber export</option>
+      </select>
       <label
         class={dragging ? 'drop dragging' : 'drop'}
         onDragOver={(e) => {
@@ -139,22 +161,27 @@ export function ImportPage() {
           <h2 id="preview-title">
             {file.name} · {formatNumber(Math.ceil(file.size / 1024))} KB
           </h2>
-          <label for="email-column">Column with the email address</label>
-          <select
-            id="email-column"
-            value={String(emailAt)}
-            onChange={(e) => setEmailAt(Number((e.target as HTMLSelectElement).value))}
-          >
-            {emailAt === -1 ? <option value="-1">Choose a column…</option> : null}
-            {preview.header.map((name, i) => (
-              <option key={i} value={String(i)}>
-                {name || `column ${i + 1}`}
-              </option>
-            ))}
-          </select>
+          {preset === '' ? (
+            <>
+              <label for="email-column">Column with the email address</label>
+              <select
+                id="email-column"
+                value={String(emailAt)}
+                onChange={(e) => setEmailAt(Number((e.target as HTMLSelectElement).value))}
+              >
+                {emailAt === -1 ? <option value="-1">Choose a column…</option> : null}
+                {preview.header.map((name, i) => (
+                  <option key={i} value={String(i)}>
+                    {name || `column ${i + 1}`}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : null}
           <DataTable
             caption="First rows of the file and where each column goes"
             showCaption
+            scrollLabel="Preview of the file (scrolls sideways)"
             columns={preview.header.map((name, i) => ({
               label: (
                 <>
@@ -247,6 +274,9 @@ export function ImportPage() {
     </main>
   );
 }
+
+/** How the presets are named on the page. */
+const PRESET_NAMES = { mailchimp: 'Mailchimp', listmonk: 'listmonk' } as const;
 
 /** Below this many seconds of importing, a rows-per-second figure is noise and is not shown. */
 const MIN_SECONDS_FOR_RATE = 2;
