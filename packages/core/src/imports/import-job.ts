@@ -721,6 +721,11 @@ function readData(
     const spread = readSpread(record[cols.spread]);
     if ('error' in spread) return spread;
     if (spread.data) data = spread.data;
+    for (const [key, value] of Object.entries(spread.data ?? {})) {
+      const declaredType = declared.get(key);
+      const problem = declaredType === undefined ? null : propertyTypeProblem(key, declaredType, value);
+      if (problem) return { error: `Invalid attributes (the key "${clipText(key, 100)}" ${problem})` };
+    }
   }
   for (const { index, key, type, header } of cols.data) {
     const text = record[index]?.trim();

@@ -15,6 +15,7 @@ import type { Contact } from '../contacts/contact-types.js';
 import type { Roster } from '../roster.js';
 import { mailchimpStatusOf, mailchimpTags, planColumns } from './import-presets.js';
 import type { ImportResult } from './import-types.js';
+import { openZipEntry, readZipEntries } from './zip-entries.js';
 
 type Seen = Pick<Contact, 'firstName' | 'lastName' | 'subscribed' | 'data'>;
 
@@ -50,6 +51,25 @@ describe('import presets: column plans', () => {
     });
     expect(plan.header).toEqual(['email', 'data.given', 'data.score:number']);
     expect(() => planColumns(['email'], { map: { nope: 'email' } })).toThrow(/nope/);
+  });
+});
+
+describe('ZIP entries', () => {
+  it('streams a deflated or stored entry from any byte offset (where a resumed import continues)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-zip-'));
+    const text = `email\n${Array.from({ length: 5000 }, (_, i) => `u${i}@example.com`).join('\n')}\n`;
+    for (const stored of [false, true]) {
+      const path = join(dir, `a-${stored}.zip`);
+      writeFileSync(path, zipOf({ 'folder/': '', 'a.csv': text, 'b.txt': 'x' }, stored));
+      const entries = await readZipEntries(path);
+      const entry = entries.find((e) => e.name === 'a.csv')!;
+      expect(entry.size).toBe(Buffer.byteLength(text));
+      for (const start of [0, 1, 70_000, entry.size]) {
+        const parts: Buffer[] = [];
+        for await (const chunk of openZipEntry(path, entry, start)) parts.push(Buffer.from(chunk));
+        expect(Buffer.concat(parts).toString()).toBe(text.slice(start));
+      }
+    }
   });
 });
 
@@ -269,6 +289,17 @@ describeEachDialect('import presets', (dialect) => {
       },
     });
     expect(await contact(roster, projectId, 'broken@example.com')).toBeNull();
+  });
+
+  it('checks spread attributes against declared property types', async () => {
+    const { roster, projectId } = await setup();
+    await roster.properties.create(projectId, { key: 'score', type: 'string', fallbackValue: null });
+    const path = join(dir, `typed-${dialect}.csv`);
+    writeFileSync(path, LISTMONK);
+    const result = await runPath(roster, projectId, path, { preset: 'listmonk' });
+    expect(result.errors[0]).toMatchObject({ row: 2, email: 'kim@example.com' });
+    expect(result.errors[0]!.error).toMatch(/^Invalid attributes \(the key "score" /);
+    expect(await contact(roster, projectId, 'kim@example.com')).toBeNull();
   });
 
   it('maps any CSV with map, and refuses unknown fields and missing columns naming map', async () => {
