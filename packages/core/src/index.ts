@@ -85,11 +85,10 @@ export {
 } from './imports/csv-format.js';
 export { type CsvWriteOptions, contactsCsv, csvDataCell, csvField, csvQuoted } from './imports/csv-writer.js';
 export { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './imports/import-job.js';
-export type {
-  ImportColumnMapInput,
-  ImportFileInput,
+
 export type { ImportPreset, MailchimpStatus } from './imports/import-presets.js';
 export type {
+  ImportColumnMapInput,
   ImportFileInput,
   ImportPresetOptions,
   PathImportJob,

@@ -88,6 +88,12 @@ export {
 export { DEFAULT_IDEMPOTENCY_TTL_MS } from './idempotency/idempotency-service.js';
 export { CSV_DATA_TYPES } from './imports/csv-format.js';
 export {
+  IMPORT_PRESETS,
+  MAILCHIMP_STATUSES,
+  MAP_FIELDS,
+  MAX_IMPORT_MAP_ENTRIES,
+} from './imports/import-presets.js';
+export {
   IMPORT_COLUMN_TYPES,
   IMPORT_ON_CONFLICT,
   type ImportColumnMap,
@@ -98,11 +104,7 @@ export {
   MAX_IMPORT_MAPPED_PROPERTIES,
   MAX_IMPORT_SEGMENTS,
 } from './imports/import-schemas.js';
-  IMPORT_PRESETS,
-  MAILCHIMP_STATUSES,
-  MAP_FIELDS,
-  MAX_IMPORT_MAP_ENTRIES,
-} from './imports/import-presets.js';
+
 export { MAX_KEPT_IMPORT_ERRORS } from './imports/import-types.js';
 export { createKeySchema } from './keys/key-schemas.js';
 export {

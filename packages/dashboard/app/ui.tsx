@@ -189,17 +189,12 @@ export function DataTable(props: {
    * scroll it: for tables without links or buttons in their rows.
    */
   focusable?: string;
-   * Name of the scroll region, for a table that may be wider than the screen (a CSV preview of many
-   * columns): the region is then focusable, so keyboard users can scroll it.
-   */
-  scrollLabel?: string;
   children: ComponentChildren;
 }) {
   return (
     <div
       class="table-wrap"
       {...(props.focusable ? { tabIndex: 0, role: 'region', 'aria-label': props.focusable } : {})}
-      {...(props.scrollLabel ? { tabIndex: 0, role: 'region', 'aria-label': props.scrollLabel } : {})}
     >
       <table aria-busy={props.busy}>
         <caption class={props.showCaption ? undefined : 'visually-hidden'}>{props.caption}</caption>

@@ -5,9 +5,8 @@ import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact
 import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
-import { insertContactsIfNew } from '../contacts/contact-repository.js';
+import { findContactIdsByEmail, insertContactsIfNew } from '../contacts/contact-repository.js';
 import type { Db } from '../db/schema.js';
-import { findContactIdsByEmail } from '../contacts/contact-repository.js';
 import { clipText, RosterError } from '../errors.js';
 import { deleteFile } from '../files/file-store.js';
 import { uuidv7 } from '../ids.js';

@@ -29,11 +29,6 @@ import {
 } from './csv-format.js';
 import { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './import-job.js';
 import {
-  type ImportColumnMap,
-  type ImportOnConflict,
-  type importColumnMapSchema,
-  importContactOptionsSchema,
-} from './import-schemas.js';
   IMPORT_PRESETS,
   type ImportPreset,
   MAILCHIMP_STATUSES,
@@ -42,6 +37,13 @@ import {
   normaliseImportMap,
   planColumns,
 } from './import-presets.js';
+import {
+  type ImportColumnMap,
+  type ImportOnConflict,
+  type importColumnMapSchema,
+  importContactOptionsSchema,
+} from './import-schemas.js';
+
 import { readHead } from './import-source.js';
 import type {
   ImportJobPayload,

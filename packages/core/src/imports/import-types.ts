@@ -1,6 +1,6 @@
 import type { TopicSubscription } from '../topics/topic-types.js';
-import type { ImportColumnMap, ImportOnConflict } from './import-schemas.js';
 import type { ImportPreset, MailchimpStatus } from './import-presets.js';
+import type { ImportColumnMap, ImportOnConflict } from './import-schemas.js';
 import type { ZipEntry } from './zip-entries.js';
 
 /** One CSV row that could not be imported. `row` is the 1-based line of the file (the header is line 1). */

@@ -181,7 +181,7 @@ export function ImportPage() {
           <DataTable
             caption="First rows of the file and where each column goes"
             showCaption
-            scrollLabel="Preview of the file (scrolls sideways)"
+            focusable="Preview of the file (scrolls sideways)"
             columns={preview.header.map((name, i) => ({
               label: (
                 <>

@@ -1,5 +1,4 @@
-import type { Roster, RosterLogger } from '@roster/core';
-import type { ImportPreset, Roster } from '@roster/core';
+import type { ImportPreset, Roster, RosterLogger } from '@roster/core';
 import { csvDataType, RosterError } from '@roster/core';
 import { SUMMARIZED_JOB_TYPES, toImportView, toJobView } from '@roster/core/internal';
 import express, { type Request, type Response, type Router } from 'express';

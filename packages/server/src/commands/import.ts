@@ -234,62 +234,6 @@ export function registerImportCommand(program: Command): void {
           if (flags.json && targets.length > 1) console.log(JSON.stringify({ dryRun: true, files: lines }));
           return;
         }
-        await roster.audit.record(project.id, {
-          actor: 'cli',
-          action: 'import.started',
-          target: job.id,
-          detail: { file: userPath(file), resumed },
-        });
-        if (enqueued.replaced) {
-          console.error(`Cancelled import job ${enqueued.replaced.id} of the earlier version of ${file}`);
-        }
-        const before = job.progress as ImportProgress | null;
-        const done = before?.counts.totalRows ?? 0;
-        console.error(
-          resumed
-            ? `Resuming import job ${job.id} of ${file} after ${rowsText(done)} rows`
-            : `Importing ${file} (${formatCount(job.payload.source.size)} bytes) as job ${job.id}`,
-        );
-        const size = job.payload.source.size;
-        // Until the job's first block of rows is read, the display starts where the job stands.
-        const initial: ProgressSample = {
-          done: before?.bytes ?? 0,
-          total: size,
-          rows: done,
-          rowsBefore: done,
-          errors: before?.counts.failureCount ?? 0,
-        };
-        const bar = startProgress({
-          stream: process.stderr,
-          label: 'import',
-          enabled: flags.progress !== false && !flags.json,
-          read: () => {
-            const live = roster.imports.live(job.id);
-            return live
-              ? { done: live.bytes, total: size, rows: live.rows, rowsBefore: done, errors: live.failures }
-              : initial;
-          },
-        });
-        // Ctrl-C: the batch in flight is committed or rolled back, the job is released, and
-        // rerunning the same command continues after the last committed batch.
-        const onInterrupt = () => {
-          if (interrupted) process.exit(130);
-          interrupted = true;
-          bar.stop();
-          const live = roster.imports.live(job.id);
-          console.error(
-            `\nInterrupted after ${rowsText(live?.rows ?? done)} rows read: stopping import job ${job.id}. ` +
-              'Rerun the same command to resume where it stopped.',
-          );
-          void roster.close().finally(() => process.exit(130));
-        };
-        process.on('SIGINT', onInterrupt);
-        const started = Date.now();
-        let waitedNote = false;
-        const finished = await runToEnd(roster, project.id, job.id, (why) => {
-          if (!waitedNote) {
-            bar.stop();
-            console.error(why);
 
         const importOne = async (target: ImportTarget): Promise<ImportResult | null> => {
           const enqueued = await roster.imports
@@ -324,6 +268,12 @@ export function registerImportCommand(program: Command): void {
             }
             return result;
           }
+          await roster.audit.record(project.id, {
+            actor: 'cli',
+            action: 'import.started',
+            target: job.id,
+            detail: { file: target.label, resumed },
+          });
           if (enqueued.replaced) {
             console.error(
               `Cancelled import job ${enqueued.replaced.id} of the earlier version of ${target.label}`,
