@@ -267,11 +267,15 @@ export async function dryRunImport(
   return runImport(deps, ctx, true);
 }
 
-/** The column mapping of a header: a preset's or `map`'s plan (with its record transform), or the plain one. */
+/**
+ * The column mapping of a header: a Resend `columnMap`'s, a preset's or `map`'s plan (with its record
+ * transform), or the plain one. A payload never holds both a `columnMap` and a preset or `map`.
+ */
 function columnsOf(
   payload: ImportJobPayload,
   header: string[],
 ): { columns: CsvColumns; transform: ((record: string[]) => string[]) | null } {
+  if (payload.columnMap) return { columns: mapColumnMap(header, payload.columnMap), transform: null };
   if (payload.preset === undefined && payload.map === undefined) {
     const columns = mapHeader(
       header,
@@ -297,18 +301,9 @@ async function runImport(
   const { db, dialect, clock } = deps;
   const { source } = ctx.job.payload;
   const audienceId = ctx.job.payload.audienceId ?? null;
-  const nameColumns = ctx.job.payload.nameColumns ?? false;
-  const skipColumns = ctx.job.payload.skipColumns ?? [];
-  const emailColumn = ctx.job.payload.emailColumn;
-  const typedColumns = ctx.job.payload.typedColumns ?? false;
-  const { columnMap } = ctx.job.payload;
   const skipExisting = ctx.job.payload.onConflict === 'skip';
   const segmentIds = ctx.job.payload.segmentIds ?? [];
   const topics = ctx.job.payload.topics ?? [];
-  const columnsOf = (names: string[]) =>
-    columnMap
-      ? mapColumnMap(names, columnMap)
-      : mapHeader(names, nameColumns, skipColumns, emailColumn, typedColumns);
   const projectId = ctx.job.projectId;
   await checkImportSource(db, source);
   const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
@@ -324,7 +319,6 @@ async function runImport(
   let transform: ((record: string[]) => string[]) | null = null;
   if (saved) {
     progress = saved;
-    columns = columnsOf(saved.header);
     ({ columns, transform } = columnsOf(ctx.job.payload, saved.header));
   } else {
     if (source.size === 0) throw emptyFile();
@@ -514,7 +508,6 @@ async function runImport(
         consumed = true;
         if (!columns) {
           header = record.map((name) => name.trim());
-          columns = columnsOf(header);
           ({ columns, transform } = columnsOf(ctx.job.payload, header));
           continue;
         }

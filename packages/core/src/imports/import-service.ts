@@ -241,8 +241,7 @@ function checkHeader(
   const header = parseHeaderLine(line, sniffDelimiter(line));
   if (!header?.some((cell) => cell.trim() !== '')) return;
   if (columnMap) mapColumnMap(header, columnMap);
-  else mapHeader(header, false, [], emailColumn);
-  if (isMapped(mapping)) {
+  else if (isMapped(mapping)) {
     const plan = planColumns(
       header.map((name) => name.replace(/^\uFEFF/, '')),
       mapping,
@@ -351,6 +350,15 @@ export function createImportService(deps: ImportServiceDeps) {
      * An `audienceId` is checked first (nothing is stored for a bad one).
      */
     async enqueue(projectId: string, input: ImportFileInput): Promise<Job<ImportJobPayload, ImportResult>> {
+      if (input.columnMap != null && (input.preset != null || input.map != null)) {
+        throw RosterError.validation([
+          {
+            field: 'preset',
+            message:
+              'a preset or map cannot be combined with a columnMap: give one way of reading the columns',
+          },
+        ]);
+      }
       const audienceId = await audienceOf(projectId, input.audienceId);
       const contactOptions = await contactOptionsOf(projectId, input);
       const columnMap = contactOptions.columnMap;
@@ -389,8 +397,7 @@ export function createImportService(deps: ImportServiceDeps) {
         };
         if (!(input.file instanceof Uint8Array)) {
           const head = await readHead(trx, source, HEADER_SNIFF_BYTES);
-          checkHeader(head, head.byteLength >= stored.size, undefined, columnMap);
-          checkHeader(head, head.byteLength >= stored.size, undefined, mapping);
+          checkHeader(head, head.byteLength >= stored.size, undefined, columnMap, mapping);
         }
         const skip = (input.skipColumns ?? []).map((name) => name.trim().toLowerCase());
         const payload = {
@@ -423,7 +430,7 @@ export function createImportService(deps: ImportServiceDeps) {
       const absolute = source.path;
       const info = { size: source.kind === 'zip' ? source.fileSize : source.size, mtimeMs: source.mtimeMs };
       const head = await readHead(db, source, HEADER_SNIFF_BYTES);
-      checkHeader(head, head.byteLength >= source.size, emailColumn, mapping);
+      checkHeader(head, head.byteLength >= source.size, emailColumn, undefined, mapping);
       const nameColumns = options.nameColumns ?? false;
       type PathJob = Job<ImportJobPayload, ImportResult>;
       const sameFile = (job: PathJob) => {
@@ -517,7 +524,7 @@ export function createImportService(deps: ImportServiceDeps) {
       const emailColumn = emailColumnOf(options.emailColumn);
       const { source, mapping } = await pathSource(path, options);
       const head = await readHead(db, source, HEADER_SNIFF_BYTES);
-      checkHeader(head, head.byteLength >= source.size, emailColumn, mapping);
+      checkHeader(head, head.byteLength >= source.size, emailColumn, undefined, mapping);
       const payload = {
         ...importPayload(source, audienceId, options.nameColumns ?? false, emailColumn),
         ...mapping,
