@@ -341,6 +341,43 @@ describeEachDialect('import presets', (dialect) => {
     ).rejects.toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'preset' }] } });
   });
 
+  it('reads an upload by a Resend columnMap or by a preset, and refuses both together naming preset', async () => {
+    const { roster, projectId } = await setup();
+    const mapped = await roster.imports.enqueue(projectId, {
+      file: Buffer.from('E-Mail,Vorname\nmapped@example.com,Ma\n'),
+      columnMap: { email: 'E-Mail', firstName: 'Vorname' },
+    });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, mapped.id)).result).toMatchObject({
+      createdCount: 1,
+      failureCount: 0,
+    });
+    expect((await contact(roster, projectId, 'mapped@example.com'))?.firstName).toBe('Ma');
+    const preset = await roster.imports.enqueue(projectId, {
+      file: Buffer.from(MC_UNSUBSCRIBED),
+      name: 'unsubscribed_members_export_1.csv',
+      preset: 'mailchimp',
+    });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, preset.id)).result?.createdCount).toBe(1);
+    expect((await contact(roster, projectId, 'linus@example.com'))?.subscribed).toBe(false);
+    for (const both of [{ preset: 'mailchimp' as const }, { map: { 'e-mail': 'email' } }]) {
+      await expect(
+        roster.imports.enqueue(projectId, {
+          file: Buffer.from('E-Mail,Vorname\nboth@example.com,Bo\n'),
+          columnMap: { email: 'E-Mail' },
+          ...both,
+        }),
+      ).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { issues: [{ field: 'preset', message: expect.stringContaining('columnMap') }] },
+      });
+    }
+    expect((await roster.imports.list(projectId)).data.map((job) => job.id).sort()).toEqual(
+      [mapped.id, preset.id].sort(),
+    );
+  });
+
   it('a dry run reads and checks everything, counts what would be created, updated and skipped, and writes nothing', async () => {
     const { roster, projectId } = await setup();
     await roster.contacts.create(projectId, { email: 'kim@example.com' });
