@@ -272,7 +272,7 @@ export function registerImportCommand(program: Command): void {
             actor: 'cli',
             action: 'import.started',
             target: job.id,
-            detail: { file: target.label, resumed },
+            detail: { file: path, ...(target.entry === undefined ? {} : { entry: target.entry }), resumed },
           });
           if (enqueued.replaced) {
             console.error(
