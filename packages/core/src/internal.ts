@@ -6,3 +6,4 @@ export { DATA_COLUMN_PREFIX, escapeFormula } from './imports/csv-format.js';
 export { importCounts, toImportView } from './imports/import-job.js';
 export { SUMMARIZED_JOB_TYPES, summarizeJob, toJobView } from './job-views.js';
 export { toJobStatus } from './jobs/job-status.js';
+export { storableText } from './text-rules.js';

@@ -1,4 +1,5 @@
 import type { Roster } from '@roster/core';
+import { storableText as storable } from '@roster/core/internal';
 import type { Request, Response } from 'express';
 import { projectIdOf } from './auth.js';
 import { logUnexpected } from './errors.js';
@@ -47,13 +48,6 @@ const MAX_TEXT = 200;
 const MAX_ITEMS = 50;
 /** Below core's 4 KiB limit of a detail as JSON. */
 const MAX_DETAIL_JSON = 3500;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Text as the audit log can store it: NUL and lone surrogates (a client may send both) become U+FFFD. */
-function storable(text: string): string {
-  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
-}
-
 /**
  * A detail built from a request, made recordable whatever the client sent: storable texts of at
  * most 200 characters, at most 50 items per list or object, 4 levels; `{ truncated: true }` if it
