@@ -47,21 +47,24 @@ describe('roster import --preset / --map / --dry-run', () => {
         f.createdCount,
         f.updatedCount,
         f.failureCount,
+        f.suppressionsAddedCount,
       ]),
     ).toEqual([
-      ['subscribed_email_audience_export_1.csv', 2, 0, 0],
-      ['unsubscribed_email_audience_export_1.csv', 1, 0, 0],
-      ['cleaned_email_audience_export_1.csv', 1, 0, 0],
+      ['subscribed_email_audience_export_1.csv', 2, 0, 0, undefined],
+      ['unsubscribed_email_audience_export_1.csv', 1, 0, 0, undefined],
+      ['cleaned_email_audience_export_1.csv', 1, 0, 0, 1],
     ]);
     expect(await contactsOf(db)).toEqual({});
 
     const res = await runCli(['import', zip, '--db', db, '--preset', 'mailchimp', '--json']);
     expect(res.code).toBe(0);
     const done = JSON.parse(res.stdout);
-    expect(done.files.map((f: Record<string, unknown>) => [f.entry, f.createdCount])).toEqual([
-      ['subscribed_email_audience_export_1.csv', 2],
-      ['unsubscribed_email_audience_export_1.csv', 1],
-      ['cleaned_email_audience_export_1.csv', 1],
+    expect(
+      done.files.map((f: Record<string, unknown>) => [f.entry, f.createdCount, f.suppressionsAddedCount]),
+    ).toEqual([
+      ['subscribed_email_audience_export_1.csv', 2, undefined],
+      ['unsubscribed_email_audience_export_1.csv', 1, undefined],
+      ['cleaned_email_audience_export_1.csv', 1, 1],
     ]);
     expect(await subscriptions(db)).toEqual({
       'ada@example.com': true,
@@ -73,7 +76,7 @@ describe('roster import --preset / --map / --dry-run', () => {
     expect(text.stdout).toContain(
       'Dry run of ' +
         zip +
-        ': cleaned_email_audience_export_1.csv: 1 rows would be read: 0 created, 1 updated, 0 skipped (rejected). Nothing was written.',
+        ': cleaned_email_audience_export_1.csv: 1 rows would be read: 0 created, 1 updated, 0 skipped (rejected), 0 suppressed (cleaned). Nothing was written.',
     );
   });
 

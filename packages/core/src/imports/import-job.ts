@@ -22,6 +22,7 @@ import {
 } from '../properties/property-check.js';
 import { countMembers, enterMembers, findSegment, saveMemberCount } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
+import { countUnsuppressed, suppressManyIn } from '../suppressions/suppression-service.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
 import { topicRows, upsertTopicsOfContacts } from '../topics/topic-repository.js';
 import type { ImportView, JobSummary } from '../wire.js';
@@ -59,6 +60,9 @@ export const IMPORT_JOB_TYPE = 'import';
  * sharing the database never claims one and reads a path that may not exist on its host.
  */
 export const LOCAL_IMPORT_JOB_TYPE = 'import.local';
+
+/** The reason of the suppressions an import of Mailchimp's cleaned members adds. */
+export const MAILCHIMP_CLEANED_REASON = 'Mailchimp: cleaned';
 
 /** Both import job types. */
 export const IMPORT_JOB_TYPES: readonly string[] = [IMPORT_JOB_TYPE, LOCAL_IMPORT_JOB_TYPE];
@@ -377,6 +381,10 @@ async function runImport(
   let bytes = base;
   /** Dry run: emails a earlier batch would have created (so a later row of one counts as an update). */
   const wouldCreate = new Set<string>();
+  /** Mailchimp's cleaned members (hard bounces) are also suppressed, in each batch's transaction. */
+  const suppressRows = ctx.job.payload.preset === 'mailchimp' && ctx.job.payload.mailchimpStatus === 'cleaned';
+  /** Dry run: emails an earlier batch would have suppressed. */
+  const wouldSuppress = new Set<string>();
 
   const dryCommit = async () => {
     const rows = [...batch.values()];
@@ -398,6 +406,12 @@ async function runImport(
       counts.createdCount += created ? 1 : 0;
       counts.updatedCount += created ? row.rows - 1 : row.rows;
       counts.successCount += row.rows;
+    }
+    if (suppressRows) {
+      const fresh = rows.map((row) => row.email).filter((email) => !wouldSuppress.has(email));
+      for (const email of fresh) wouldSuppress.add(email);
+      counts.suppressionsAddedCount =
+        (counts.suppressionsAddedCount ?? 0) + (await countUnsuppressed(db, projectId, fresh));
     }
     const errors =
       progress.errors.length < MAX_KEPT_IMPORT_ERRORS
@@ -439,6 +453,17 @@ async function runImport(
           throw audienceGone(audienceId);
         }
         await checkReferences(trx, projectId, segmentIds, topics);
+        if (suppressRows) {
+          counts.suppressionsAddedCount =
+            (counts.suppressionsAddedCount ?? 0) +
+            (await suppressManyIn(
+              deps,
+              trx,
+              projectId,
+              rows.map((row) => row.email),
+              { origin: 'bounce', reason: MAILCHIMP_CLEANED_REASON },
+            ));
+        }
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
         try {
           stored = skipExisting

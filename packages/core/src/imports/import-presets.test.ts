@@ -209,6 +209,54 @@ describeEachDialect('import presets', (dialect) => {
     ).rejects.toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'entry' }] } });
   });
 
+  it('suppresses Mailchimp cleaned members (origin bounce) in the import, counted; a dry run counts them first', async () => {
+    const { roster, projectId } = await setup();
+    const path = join(dir, `cleaned-${dialect}.zip`);
+    const cleaned = `${MC_CLEANED}\r\n${MC_CLEANED.split('\r\n')[1]!.replace('bounced@', 'gone@')}`;
+    writeFileSync(
+      path,
+      zipOf({
+        'subscribed_email_audience_export_5f1.csv': MC_SUBSCRIBED,
+        'cleaned_email_audience_export_5f1.csv': cleaned,
+      }),
+    );
+    const entry = 'cleaned_email_audience_export_5f1.csv';
+    // gone@ is suppressed already (manually): not counted again, and its entry is kept as it was.
+    await roster.suppressions.add(projectId, { email: 'gone@example.com', reason: 'by hand' });
+    const dry = await roster.imports.dryRunFromPath(projectId, path, { preset: 'mailchimp', entry });
+    expect([dry.createdCount, dry.suppressionsAddedCount]).toEqual([2, 1]);
+    expect((await roster.suppressions.check(projectId, 'bounced@example.com'))).toBeNull();
+
+    const subscribed = await runPath(roster, projectId, path, {
+      preset: 'mailchimp',
+      entry: 'subscribed_email_audience_export_5f1.csv',
+    });
+    expect(subscribed.suppressionsAddedCount).toBeUndefined();
+    const result = await runPath(roster, projectId, path, { preset: 'mailchimp', entry });
+    expect([result.createdCount, result.suppressionsAddedCount]).toEqual([2, 1]);
+    expect(await roster.suppressions.check(projectId, 'bounced@example.com')).toMatchObject({
+      email: 'bounced@example.com',
+      origin: 'bounce',
+      reason: 'Mailchimp: cleaned',
+    });
+    expect(await roster.suppressions.check(projectId, 'gone@example.com')).toMatchObject({
+      origin: 'manual',
+      reason: 'by hand',
+    });
+    expect(await roster.suppressions.check(projectId, 'ada@example.com')).toBeNull();
+    // Suppressed: a later write cannot subscribe the address.
+    const bounced = await roster.contacts.findByEmail(projectId, 'bounced@example.com');
+    expect(bounced?.subscribed).toBe(false);
+    await roster.contacts.update(projectId, bounced!.id, { subscribed: true });
+    expect((await roster.contacts.findByEmail(projectId, 'bounced@example.com'))?.subscribed).toBe(false);
+    // Again (forced): every address is listed already, nothing added.
+    const dryAgain = await roster.imports.dryRunFromPath(projectId, path, { preset: 'mailchimp', entry });
+    expect(dryAgain.suppressionsAddedCount).toBe(0);
+    const again = await runPath(roster, projectId, path, { preset: 'mailchimp', entry, force: true });
+    expect(again.suppressionsAddedCount).toBe(0);
+    expect((await roster.suppressions.list(projectId)).data).toHaveLength(2);
+  });
+
   it('reads a stored (uncompressed) ZIP entry and a single Mailchimp CSV uploaded through the library', async () => {
     const { roster, projectId } = await setup();
     const path = join(dir, `stored-${dialect}.zip`);

@@ -33,6 +33,12 @@ export interface ImportResult {
    * but left unsubscribed. Absent when there were none.
    */
   suppressedCount?: number;
+  /**
+   * A Mailchimp cleaned members file (`preset: 'mailchimp'`): addresses added to the suppression
+   * list (origin `bounce`, reason "Mailchimp: cleaned"); a dry run counts those it would add.
+   * Addresses already listed are not counted. Absent for other imports.
+   */
+  suppressionsAddedCount?: number;
   /** The first `MAX_KEPT_IMPORT_ERRORS` rejected rows. */
   errors: ImportRowError[];
 }

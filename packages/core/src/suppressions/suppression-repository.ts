@@ -127,6 +127,21 @@ export async function insertSuppression(
   return { row: (await findSuppressionByHash(db, row.project_id, row.email_hash))!, created: false };
 }
 
+/** Inserts the suppressions whose hash is not listed yet; returns how many were inserted. */
+export async function insertSuppressionsIfNew(db: Db, rows: SuppressionRow[]): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += PER_STATEMENT) {
+    const stored = await db
+      .insertInto('roster_suppressions')
+      .values(rows.slice(i, i + PER_STATEMENT))
+      .onConflict((oc) => oc.columns(['project_id', 'email_hash']).doNothing())
+      .returning('id')
+      .execute();
+    inserted += stored.length;
+  }
+  return inserted;
+}
+
 /** Replaces a listed suppression's address, origin and reason (an erasure overwrites a clear address). */
 export async function replaceSuppression(
   db: Db,

@@ -89,6 +89,39 @@ export async function suppressIn(
 }
 
 /**
+ * Lists each of `emails` (normalised) as suppressed in `trx`, unless already listed; returns how many
+ * entries were added. Contacts are not touched: the caller writes them (an import of Mailchimp's
+ * cleaned members writes them unsubscribed, and the gate keeps them so).
+ */
+export async function suppressManyIn(
+  deps: ServiceDeps,
+  trx: Db,
+  projectId: string,
+  emails: string[],
+  entry: { origin: SuppressionOrigin; reason: string | null },
+): Promise<number> {
+  if (emails.length === 0) return 0;
+  const now = isoNow(deps.clock);
+  const settings = await repo.ensureSettings(trx, projectId, now);
+  const rows = [...new Set(emails)].map((email) => ({
+    id: uuidv7(),
+    project_id: projectId,
+    email_hash: repo.emailHash(settings.hash_key, email),
+    email,
+    origin: entry.origin,
+    reason: entry.reason,
+    created_at: now,
+  }));
+  return repo.insertSuppressionsIfNew(trx, rows);
+}
+
+/** How many of `emails` (normalised) `suppressManyIn` would add: those not listed yet. */
+export async function countUnsuppressed(db: Db, projectId: string, emails: string[]): Promise<number> {
+  const listed = await repo.suppressedEmails(db, projectId, emails);
+  return new Set(emails.filter((email) => !listed.has(email))).size;
+}
+
+/**
  * A project's suppression list: addresses that no write can make subscribed (see
  * `contacts/contact-suppression.ts`, the gate every write of `subscribed` goes through), with the
  * credentials of the bounce and complaint webhooks that feed it.

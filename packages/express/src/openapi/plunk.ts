@@ -123,6 +123,11 @@ const importResultSchema = z.object({
     .min(0)
     .optional()
     .describe('roster: rows applied whose address is suppressed (their contact stays unsubscribed)'),
+  suppressionsAddedCount: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('roster, a Mailchimp cleaned members file: addresses added to the suppression list'),
   errors: z.array(z.object({ row: z.int().min(1), email: z.string(), error: z.string() })),
 });
 

@@ -79,7 +79,13 @@ function printSummary(result: ImportResult, seconds: number, rowsBefore: number)
 }
 
 function countsText(result: ImportResult): string {
-  return `${formatCount(result.createdCount)} created, ${formatCount(result.updatedCount)} updated, ${formatCount(result.failureCount)} failed`;
+  return `${formatCount(result.createdCount)} created, ${formatCount(result.updatedCount)} updated, ${formatCount(result.failureCount)} failed${suppressionsText(result)}`;
+}
+
+/** A Mailchimp cleaned members file: the addresses added to the suppression list. */
+function suppressionsText(result: ImportResult): string {
+  const added = result.suppressionsAddedCount;
+  return added === undefined ? '' : `, ${formatCount(added)} suppressed (cleaned)`;
 }
 
 function printErrors(result: ImportResult): void {
@@ -226,7 +232,7 @@ export function registerImportCommand(program: Command): void {
               console.log(
                 `Dry run of ${target.label}: ${rowsText(result.totalRows)} rows would be read: ` +
                   `${formatCount(result.createdCount)} created, ${formatCount(result.updatedCount)} updated, ` +
-                  `${formatCount(result.failureCount)} skipped (rejected). Nothing was written.`,
+                  `${formatCount(result.failureCount)} skipped (rejected)${suppressionsText(result)}. Nothing was written.`,
               );
               printErrors(result);
             }
