@@ -108,6 +108,14 @@ export {
 export { hashApiKey } from './keys/key-service.js';
 export type { ApiKeyInfo, CreatedApiKey, KeyResolution } from './keys/key-types.js';
 export { type FetchLike, MigrateSourceError } from './migrate/migrate-http.js';
+export {
+  MIGRATE_JOB_TYPE,
+  type MigrateJob,
+  type MigrateJobInfo,
+  type MigrateJobProgress,
+  type MigrationJobs,
+} from './migrate/migrate-job.js';
+export type { StartMigrationInput } from './migrate/migrate-schemas.js';
 export type { MigrateService } from './migrate/migrate-service.js';
 export type {
   MigrateCounts,

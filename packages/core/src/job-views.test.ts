@@ -104,7 +104,7 @@ describe('job views', () => {
 
   it('has no summary for other job types, which are not listed by default', () => {
     expect(toJobView(job({ type: 'webhook.delivery' })).summary).toBeNull();
-    expect(SUMMARIZED_JOB_TYPES).toEqual(['import', 'import.local', 'bulk']);
+    expect(SUMMARIZED_JOB_TYPES).toEqual(['import', 'import.local', 'bulk', 'migrate']);
   });
 
   it('shows an import with the rows counted so far, then the result and its row errors', () => {

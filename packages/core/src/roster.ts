@@ -25,6 +25,7 @@ import { createImportService, type ImportService } from './imports/import-servic
 import type { LiveImportProgress } from './imports/import-types.js';
 import type { JobRunner } from './jobs/job-runner.js';
 import { createKeyService } from './keys/key-service.js';
+import { createMigrationJobs, type MigrationJobs, migrateJobDefinition } from './migrate/migrate-job.js';
 import { createMigrateService, type MigrateService } from './migrate/migrate-service.js';
 import {
   createOperationsService,
@@ -93,9 +94,10 @@ export interface Roster {
   readonly topics: TopicService;
   /**
    * Moving in: `fromPlunk`, `fromUnosend`, `fromResend` pull every contact of an account through
-   * the provider's public API into a project (re-runnable, resumable, `dryRun`).
+   * the provider's public API into a project (re-runnable, resumable, `dryRun`); `start` runs the
+   * same as a durable background job (its key sealed at rest), `status` reads that job.
    */
-  readonly migrate: MigrateService;
+  readonly migrate: MigrateService & MigrationJobs;
   /** Idempotency-Key claims (used by `POST /v1/track`). */
   readonly idempotency: IdempotencyService;
   /**
@@ -238,6 +240,11 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const auditDeps = { ...deps, jobs, retentionDays: resolved.audit.retentionDays };
   const audit = createAuditService(auditDeps);
   jobs.register(auditPruneJob(auditDeps, () => audit));
+  // The migrate service is built after the runner may start: the job reads it when it runs.
+  let migrate: MigrateService | undefined;
+  const projectService = createProjectService(deps);
+  const migrateJobDeps = { ...deps, jobs, projects: projectService };
+  jobs.register(migrateJobDefinition(migrateJobDeps, () => migrate!));
   // The webhook fan-out: deliveries are written in the consumer's transaction, with its cursor.
   // Only projects with an endpoint: the others' events are not expanded (an import without any
   // endpoint reads none of its contacts back).
@@ -252,7 +259,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   if (resolved.migrate) await background.prepare();
   if (resolved.jobs.autoStart) await jobs.start();
   let closed = false;
-  const projects = createProjectService(deps);
+  const projects = projectService;
   const contacts = createContactService({ ...deps, contactIndex, writes, propertyTypes });
   const audiences = createAudienceService(deps);
   const properties = createPropertyService({ ...deps, propertyTypes });
@@ -260,6 +267,16 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   const consent = createConsentService({ ...deps, contacts, topics, publicUrl: resolved.publicUrl });
   // The link keys in memory from the start, so no link's verification waits for a query.
   if (resolved.migrate) await consent.prepare();
+  const migrateService = createMigrateService({
+    ...deps,
+    contacts,
+    audiences,
+    segments,
+    topics,
+    properties,
+    projects,
+  });
+  migrate = migrateService;
   return {
     options: resolved,
     db,
@@ -287,7 +304,7 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
     events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes }),
     segments,
     topics,
-    migrate: createMigrateService({ ...deps, contacts, audiences, segments, topics, properties, projects }),
+    migrate: Object.assign(migrateService, createMigrationJobs(migrateJobDeps)),
     consent: Object.assign(consent, createPersonalDataService(deps)),
     idempotency: createIdempotencyService({
       ...deps,

@@ -107,6 +107,7 @@ export {
 
 export { MAX_KEPT_IMPORT_ERRORS } from './imports/import-types.js';
 export { createKeySchema } from './keys/key-schemas.js';
+export { startMigrationSchema } from './migrate/migrate-schemas.js';
 export {
   DEFAULT_MIGRATE_CONCURRENCY,
   MAX_MIGRATE_CONCURRENCY,

@@ -20,6 +20,23 @@ export type JobSummary =
       succeeded: number;
       unchanged: number;
       failed: number;
+    }
+  | {
+      /** A migration from a provider (`POST /roster/migrations`): never its key. */
+      kind: 'migrate';
+      source: 'plunk' | 'unosend' | 'resend';
+      url: string;
+      dryRun: boolean;
+      /** Contacts the provider says it has, when it says (Plunk); null otherwise. */
+      total: number | null;
+      fetched: number;
+      created: number;
+      updated: number;
+      unchanged: number;
+      skipped: number;
+      failed: number;
+      /** Once completed: the first 20 contacts roster refused, with the reason. */
+      errors: { email: string; error: string }[];
     };
 
 /** A job of `GET /jobs`: state, progress and a type-specific summary. */
@@ -226,6 +243,7 @@ export const AUDIT_ACTIONS = [
   'contacts.bulk_unsubscribed',
   'contacts.exported',
   'import.started',
+  'migration.started',
   'property.created',
   'property.updated',
   'property.deleted',
@@ -310,3 +328,6 @@ export interface Overview {
   /** Every endpoint of the project, oldest first. */
   webhooks: OverviewWebhookEndpoint[];
 }
+
+/** The providers a migration reads from (`roster migrate`, `POST /roster/migrations`). */
+export { MIGRATE_DEFAULT_URLS, MIGRATE_SOURCES } from './migrate/migrate-types.js';

@@ -67,6 +67,7 @@ describe('the server serves the OpenAPI documents', () => {
       '/jobs/{id}',
       '/keys',
       '/keys/{id}',
+      '/migrations',
       '/overview',
       '/personal-data/erase',
       '/personal-data/export',

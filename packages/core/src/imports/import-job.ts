@@ -382,7 +382,8 @@ async function runImport(
   /** Dry run: emails a earlier batch would have created (so a later row of one counts as an update). */
   const wouldCreate = new Set<string>();
   /** Mailchimp's cleaned members (hard bounces) are also suppressed, in each batch's transaction. */
-  const suppressRows = ctx.job.payload.preset === 'mailchimp' && ctx.job.payload.mailchimpStatus === 'cleaned';
+  const suppressRows =
+    ctx.job.payload.preset === 'mailchimp' && ctx.job.payload.mailchimpStatus === 'cleaned';
   /** Dry run: emails an earlier batch would have suppressed. */
   const wouldSuppress = new Set<string>();
 

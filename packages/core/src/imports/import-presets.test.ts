@@ -225,7 +225,7 @@ describeEachDialect('import presets', (dialect) => {
     await roster.suppressions.add(projectId, { email: 'gone@example.com', reason: 'by hand' });
     const dry = await roster.imports.dryRunFromPath(projectId, path, { preset: 'mailchimp', entry });
     expect([dry.createdCount, dry.suppressionsAddedCount]).toEqual([2, 1]);
-    expect((await roster.suppressions.check(projectId, 'bounced@example.com'))).toBeNull();
+    expect(await roster.suppressions.check(projectId, 'bounced@example.com')).toBeNull();
 
     const subscribed = await runPath(roster, projectId, path, {
       preset: 'mailchimp',

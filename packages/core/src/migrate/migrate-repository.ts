@@ -1,6 +1,10 @@
+import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db, MigrationCheckpointRow } from '../db/schema.js';
 
-/** The SQL of `roster migrate`: its checkpoints, and the reads that compare a page with the target. */
+/**
+ * The SQL of `roster migrate`: its checkpoints, the reads that compare a page with the target, and
+ * the removal of a finished migration job's sealed provider key.
+ */
 
 /** Largest `IN (...)` list of one statement (a source page is at most a few hundred contacts). */
 const PER_STATEMENT = 500;
@@ -84,4 +88,18 @@ export async function topicChoicesOf(
       .where('contact_id', 'in', chunk)
       .execute(),
   );
+}
+
+/** Replaces a migration job's payload (with its sealed key removed), in the transaction that finishes it. */
+export async function forgetProviderKey(
+  db: Db,
+  dialect: DialectInfo,
+  jobId: string,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .updateTable('roster_jobs')
+    .set({ payload: dialect.json(payload) })
+    .where('id', '=', jobId)
+    .execute();
 }

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { MAX_MIGRATE_CONCURRENCY, MIGRATE_SOURCES } from './migrate-types.js';
+
+const required = (kind: string) => (i: { input: unknown }) =>
+  i.input === undefined ? 'is required' : `must be ${kind}`;
+
+/** An http(s) URL (a provider's API root). */
+export const providerUrlSchema = z.string({ error: 'must be a string' }).refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
+
+/** `roster.migrate.start(projectId, input)` and `POST /roster/migrations`. */
+export const startMigrationSchema = z.strictObject({
+  from: z.enum(MIGRATE_SOURCES, { error: required(`one of ${MIGRATE_SOURCES.join(', ')}`) }),
+  url: providerUrlSchema.optional(),
+  key: z
+    .string({ error: required('a string') })
+    .trim()
+    .min(1, 'is required'),
+  concurrency: z
+    .number({ error: 'must be an integer' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`)
+    .optional(),
+  dryRun: z.boolean({ error: 'must be a boolean' }).optional(),
+});
+
+export type StartMigrationInput = z.input<typeof startMigrationSchema>;
