@@ -618,6 +618,9 @@ const rosterScenarios: Record<string, Scenario> = {
     api.call('post', '/imports', { form: csvForm(`email\n${'a@example.com\n'.repeat(400)}`) }),
   'getImport 200': async (api) => api.call('get', `/imports/${await finishedImport(api)}`),
   'getImport 404': (api) => api.call('get', `/imports/${UNKNOWN_ID}`),
+  'startMigration 202': (api, doc) =>
+    api.call('post', '/migrations', { body: bodyExample(doc, 'startMigration') }),
+  'startMigration 400': (api) => api.call('post', '/migrations', { body: { from: 'mailchimp', key: 'k' } }),
   'listJobs 200': async (api) => {
     await finishedImport(api);
     return api.call('get', '/jobs?limit=20');

@@ -81,6 +81,12 @@ import {
 } from './examples.js';
 import { plunkContactPageSchema, plunkErrorComponent } from './plunk.js';
 import {
+  migrateJobSummarySchema,
+  migrationOperations,
+  migrationRequests,
+  migrationTags,
+} from './roster-migrations.js';
+import {
   suppressionOperations,
   suppressionRequests,
   suppressionSchemas,
@@ -177,7 +183,7 @@ const rosterJobSchema = z.object({
   type: z
     .string()
     .describe(
-      '`import`, `import.local` (a CLI import of a file on its own disk) or `bulk` (or another type named in `type`)',
+      '`import`, `import.local` (a CLI import of a file on its own disk), `bulk` or `migrate` (or another type named in `type`)',
     ),
   state: z.enum(['waiting', 'active', 'completed', 'failed']),
   progress: z.int().min(0).max(100),
@@ -202,6 +208,7 @@ const rosterJobSchema = z.object({
         unchanged: z.int().min(0),
         failed: z.int().min(0),
       }),
+      migrateJobSummarySchema,
     ])
     .nullable()
     .describe('Counts so far (final once completed); null for other job types'),
@@ -1103,6 +1110,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           '`webhook-signature`), with their deliveries and attempts',
       },
       ...suppressionTags,
+      ...migrationTags,
     ],
     requests: {
       RosterCreateKeyBody: { schema: createKeySchema },
@@ -1120,6 +1128,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       RosterConsentSettingsBody: { schema: consentSettingsSchema },
       RosterRotateConsentSecretBody: { schema: rotateConsentSecretSchema },
       ...suppressionRequests,
+      ...migrationRequests,
     },
     schemas: {
       RosterProject: described(rosterProjectSchema, 'A project'),
@@ -1237,6 +1246,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
       ...propertyOperations,
       ...consentOperations,
       ...suppressionOperations,
+      ...migrationOperations,
       {
         method: 'get',
         path: '/project',
@@ -1446,7 +1456,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
         operationId: 'listJobs',
         summary: 'The project’s recent jobs, newest first',
         description:
-          'Imports and bulk jobs (or the types in `type`), in keyset pages. Finished jobs are kept for ' +
+          'Imports, bulk jobs and migrations (or the types in `type`), in keyset pages. Finished jobs are kept for ' +
           '`jobs.retentionMs` (7 days by default). While a job runs, `summary` counts the work committed so far.',
         tags: ['Jobs'],
         parameters: [
@@ -1454,7 +1464,7 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
           {
             name: 'type',
             in: 'query',
-            description: 'Comma-separated job types (default `import,import.local,bulk`)',
+            description: 'Comma-separated job types (default `import,import.local,bulk,migrate`)',
             schema: z.string(),
             example: 'import,bulk',
           },

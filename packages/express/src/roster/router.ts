@@ -42,6 +42,7 @@ export const ROSTER_ROUTE_PATHS = [
   '/overview',
   '/keys',
   '/imports',
+  '/migrations',
   '/jobs',
   '/contacts',
   '/webhooks',
@@ -221,6 +222,16 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     const progress =
       status.state === 'completed' ? null : await roster.imports.progress(projectId, status.id);
     res.json(toImportView(status, progress));
+  });
+
+  // Body `{ from, url?, key, concurrency?, dryRun? }`: `roster migrate` as a background job, 202 with
+  // the job (its state and counts through `GET /jobs/:id`). The key is never echoed, logged nor audited.
+  router.post('/migrations', async (req, res) => {
+    const projectId = projectIdOf(res);
+    const job = await roster.migrate.start(projectId, requireObject(req.body) as never);
+    const { source, url, concurrency, dryRun } = job.payload;
+    await audit(req, res, 'migration.started', job.id, { source, url, concurrency, dryRun });
+    res.status(202).json(toJobView(job));
   });
 
   router.get('/jobs', async (req, res) => {
