@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ImportView } from '../api.js';
 import { type CsvPreview, csvCell, emailColumn, previewCsv } from '../csv-preview.js';
 import { Counts, DataTable, ErrorMessage, formatNumber, RowErrorsTable } from '../ui.js';
+import { MoveFromProvider } from './import-migration.js';
 
 export function ImportPage() {
   const [file, setFile] = useState<File | null>(null);
@@ -271,6 +272,7 @@ export function ImportPage() {
           ) : null}
         </section>
       ) : null}
+      <MoveFromProvider />
     </main>
   );
 }

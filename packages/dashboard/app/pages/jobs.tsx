@@ -11,6 +11,7 @@ import {
   PageHead,
   RowErrorsTable,
 } from '../ui.js';
+import { migrationResult, migrationTitle } from './import-migration.js';
 
 const STATE_LABELS: Record<JobView['state'], string> = {
   waiting: 'Waiting',
@@ -31,6 +32,7 @@ export function jobTitle(job: JobView): string {
   if (job.summary?.kind === 'import')
     return job.summary.file ? `Import of ${job.summary.file}` : 'Import of a CSV file';
   if (job.summary?.kind === 'bulk') return `Bulk ${job.summary.operation}`;
+  if (job.summary?.kind === 'migrate') return migrationTitle(job.summary);
   return job.type;
 }
 
@@ -42,6 +44,7 @@ export function jobResult(job: JobView): string {
     const { total, created, updated, failed } = s.rows;
     return `${formatNumber(total)} rows: ${formatNumber(created)} created, ${formatNumber(updated)} updated, ${formatNumber(failed)} failed`;
   }
+  if (s.kind === 'migrate') return migrationResult(s);
   return `${formatNumber(s.succeeded)} of ${formatNumber(s.requested)} changed, ${formatNumber(s.unchanged)} unchanged, ${formatNumber(s.failed)} failed`;
 }
 
