@@ -243,7 +243,16 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   // The migrate service is built after the runner may start: the job reads it when it runs.
   let migrate: MigrateService | undefined;
   const projectService = createProjectService(deps);
-  const migrateJobDeps = { ...deps, jobs, projects: projectService };
+  const migrateJobDeps = {
+    ...deps,
+    jobs,
+    projects: projectService,
+    targets: {
+      allowPrivate: resolved.webhooks.allowPrivateTargets,
+      resolve: resolved.webhooks.resolve,
+      hint: resolved.webhooks.privateTargetsHint,
+    },
+  };
   jobs.register(migrateJobDefinition(migrateJobDeps, () => migrate!));
   // The webhook fan-out: deliveries are written in the consumer's transaction, with its cursor.
   // Only projects with an endpoint: the others' events are not expanded (an import without any

@@ -34,7 +34,8 @@ describeEachDialect('POST /roster/migrations', (dialect) => {
     providerApp.use(createPlunkRouter(source, { onError: (error) => unexpected.push(error) }));
     provider = await listen(providerApp);
 
-    target = await createTestRoster(dialect);
+    // The provider listens on loopback: allowed as by `roster serve --allow-private-webhook-targets`.
+    target = await createTestRoster(dialect, { webhooks: { allowPrivateTargets: true } });
     projectId = (await target.projects.ensure('to')).id;
     key = (await target.keys.create(projectId)).key;
     const app = express();

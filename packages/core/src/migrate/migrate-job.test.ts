@@ -4,6 +4,7 @@ import {
   deferred,
   describeEachDialect,
   eachMainAndOtherProject,
+  openTestRosters,
   rosterRejection,
 } from '@roster/test-harness';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,7 +83,12 @@ describe('provider key sealing', () => {
 describeEachDialect('migration jobs', (dialect) => {
   let roster: Roster;
   let projectId: string;
-  eachMainAndOtherProject(dialect, (t) => ({ roster, projectId } = t), { jobs: { onError: () => {} } });
+  // The providers listen on loopback: allowed here as on a server with webhooks.allowPrivateTargets.
+  eachMainAndOtherProject(dialect, (t) => ({ roster, projectId } = t), {
+    jobs: { onError: () => {} },
+    webhooks: { allowPrivateTargets: true },
+  });
+  const openRoster = openTestRosters(dialect);
   const providers: { close(): Promise<void> }[] = [];
   afterEach(async () => {
     while (providers.length) await providers.pop()!.close();
@@ -229,6 +235,24 @@ describeEachDialect('migration jobs', (dialect) => {
       name: 'a.csv',
     });
     expect((await rosterRejection(roster.migrate.status(projectId, other.id))).code).toBe('not_found');
+  });
+
+  it('refuses a provider URL on a private network unless private targets are allowed', async () => {
+    const strict = await openRoster();
+    const strictProject = (await strict.projects.ensure('p')).id;
+    for (const url of [
+      'http://127.0.0.1:9',
+      'http://localhost:3000',
+      'http://[::1]/',
+      'http://169.254.169.254/latest',
+    ]) {
+      const refused = await rosterRejection(
+        strict.migrate.start(strictProject, { from: 'plunk', url, key: KEY }),
+      );
+      expect(refused.details.issues?.[0]).toMatchObject({ field: 'url' });
+      expect(refused.details.issues?.[0]?.message).toContain('private network');
+    }
+    expect((await strict.jobs.list(strictProject)).data).toEqual([]);
   });
 
   it('a cancelled migration forgets its key; a key sealed before the secret was rotated away fails clearly', async () => {

@@ -8,6 +8,7 @@ import type { Job, JobDefinition } from '../jobs/job-types.js';
 import type { createProjectService } from '../projects/project-service.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
+import { decideWebhookTarget, type WebhookResolver } from '../webhooks/webhook-target.js';
 import type { JobSummary } from '../wire.js';
 import { MigrateSourceError } from './migrate-http.js';
 import { openProviderKey, sealProviderKey } from './migrate-key.js';
@@ -93,6 +94,36 @@ export function summarizeMigrateJob(
 export interface MigrateJobDeps extends ServiceDeps {
   jobs: JobRunner;
   projects: ReturnType<typeof createProjectService>;
+  /**
+   * The webhooks' SSRF rule applies to a migration's `url` too (`webhooks.allowPrivateTargets`):
+   * whoever may start one must not make the server read from its private network.
+   */
+  targets: { allowPrivate: boolean; resolve: WebhookResolver; hint?: string | undefined };
+}
+
+/** How long `start` waits for DNS when checking a provider's host. */
+const TARGET_DNS_TIMEOUT_MS = 2000;
+
+/** Refuses (`validation_failed` naming `url`) a provider URL on a private network, unless allowed. */
+async function checkTarget(deps: MigrateJobDeps, url: string): Promise<void> {
+  if (deps.targets.allowPrivate) return;
+  const { resolve } = deps.targets;
+  const decision = await decideWebhookTarget(url, {
+    allowPrivate: false,
+    resolve: (hostname) =>
+      Promise.race([
+        resolve(hostname),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('DNS timeout')), TARGET_DNS_TIMEOUT_MS).unref(),
+        ),
+      ]),
+    ...(deps.targets.hint === undefined ? {} : { hint: deps.targets.hint }),
+  });
+  // A name that does not resolve now is left to the job (it fails there, naming the provider).
+  if (decision.allowed || decision.refusal === 'unresolved') return;
+  throw RosterError.validation([
+    { field: 'url', message: `must not point to a private network: ${decision.reason}` },
+  ]);
 }
 
 /** The project's signing secrets (current, then the previous one while kept), the current created on first use. */
@@ -196,7 +227,8 @@ export function createMigrationJobs(deps: MigrateJobDeps) {
      * with its counts as the job's progress, continued after a restart. The key is stored sealed
      * (AES-256-GCM, a key derived from the project's signing secret) and removed from the job when
      * it finishes; the job returned (and `status`) never carries it. `validation_failed` names `from`,
-     * `url`, `key`, `concurrency` or `dryRun`; `not_found` for an unknown project.
+     * `url` (also a private network's address, unless `webhooks.allowPrivateTargets`), `key`,
+     * `concurrency` or `dryRun`; `not_found` for an unknown project.
      */
     async start(projectId: string, input: StartMigrationInput): Promise<MigrateJob> {
       const valid = parseInput(startMigrationSchema, input);
@@ -207,6 +239,7 @@ export function createMigrationJobs(deps: MigrateJobDeps) {
         concurrency: valid.concurrency ?? DEFAULT_MIGRATE_CONCURRENCY,
         dryRun: valid.dryRun === true,
       };
+      await checkTarget(deps, info.url);
       const [secret] = await secretsOf(deps, db, project.id);
       const payload: MigrateJobPayload = {
         ...info,

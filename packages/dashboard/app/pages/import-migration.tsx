@@ -148,7 +148,7 @@ export function MoveFromProvider() {
           ) : null}
         </div>
       ) : (
-        <form onSubmit={start} aria-labelledby="move-title">
+        <form onSubmit={start}>
           <SelectField
             id="move-source"
             label="Provider"
