@@ -620,6 +620,11 @@ const rosterScenarios: Record<string, Scenario> = {
   'getImport 404': (api) => api.call('get', `/imports/${UNKNOWN_ID}`),
   'startMigration 202': (api, doc) =>
     api.call('post', '/migrations', { body: bodyExample(doc, 'startMigration') }),
+  'startMigration 409': async (api) => {
+    const body = { from: 'plunk', url: 'https://plunk.example.com', key: 'sk_x' };
+    await api.call('post', '/migrations', { body });
+    return api.call('post', '/migrations', { body });
+  },
   'startMigration 400': (api) => api.call('post', '/migrations', { body: { from: 'mailchimp', key: 'k' } }),
   'listJobs 200': async (api) => {
     await finishedImport(api);

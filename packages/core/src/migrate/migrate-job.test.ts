@@ -215,6 +215,16 @@ describeEachDialect('migration jobs', (dialect) => {
     expect(done.lastError).not.toContain('sk_wrong_key_123');
     expect(JSON.parse(await storedPayload(job.id)).sealedKey).toBeNull();
 
+    // One real run per source and URL at a time (they share the checkpoint); a dry run may run beside it.
+    const first = await roster.migrate.start(projectId, { from: 'plunk', url: plunk.url, key: KEY });
+    const second = await rosterRejection(
+      roster.migrate.start(projectId, { from: 'plunk', url: plunk.url, key: KEY }),
+    );
+    expect(second.code).toBe('conflict');
+    expect(second.message).toContain(first.id);
+    await roster.migrate.start(projectId, { from: 'plunk', url: plunk.url, key: KEY, dryRun: true });
+    await roster.migrate.start(projectId, { from: 'unosend', url: plunk.url, key: KEY });
+
     const bad = await rosterRejection(
       roster.migrate.start(projectId, {
         from: 'mailchimp' as 'plunk',

@@ -228,7 +228,8 @@ export function createMigrationJobs(deps: MigrateJobDeps) {
      * (AES-256-GCM, a key derived from the project's signing secret) and removed from the job when
      * it finishes; the job returned (and `status`) never carries it. `validation_failed` names `from`,
      * `url` (also a private network's address, unless `webhooks.allowPrivateTargets`), `key`,
-     * `concurrency` or `dryRun`; `not_found` for an unknown project.
+     * `concurrency` or `dryRun`; `not_found` for an unknown project; `conflict` while another (not dry)
+     * migration from the same source and URL is queued or running in the project.
      */
     async start(projectId: string, input: StartMigrationInput): Promise<MigrateJob> {
       const valid = parseInput(startMigrationSchema, input);
@@ -240,6 +241,18 @@ export function createMigrationJobs(deps: MigrateJobDeps) {
         dryRun: valid.dryRun === true,
       };
       await checkTarget(deps, info.url);
+      // Two real runs from one source share its checkpoint: one at a time.
+      if (!info.dryRun) {
+        for (const other of await jobs.unfinished<MigrateJobPayload>(project.id, MIGRATE_JOB_TYPE)) {
+          const p = other.payload;
+          if (!p.dryRun && p.source === info.source && p.url === info.url) {
+            throw RosterError.conflict(
+              'migration',
+              `A migration from ${info.source} at ${info.url} is already running as job ${other.id}: wait for it, or cancel it first`,
+            );
+          }
+        }
+      }
       const [secret] = await secretsOf(deps, db, project.id);
       const payload: MigrateJobPayload = {
         ...info,

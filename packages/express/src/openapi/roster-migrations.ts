@@ -1,7 +1,7 @@
 import { MIGRATE_DEFAULT_URLS, MIGRATE_SOURCES, startMigrationSchema } from '@roster/core/schemas';
 import { z } from 'zod';
 import type { OperationSpec } from './document.js';
-import { AT, JOB_ID, plunkFieldError, plunkUnauthorized } from './examples.js';
+import { AT, JOB_ID, plunkErrorResponse, plunkFieldError, plunkUnauthorized } from './examples.js';
 
 /** The management API's migrations: `roster migrate` as a background job. */
 
@@ -87,6 +87,12 @@ export const migrationOperations: OperationSpec[] = [
         'must be one of plunk, unosend, resend',
       ),
       401: plunkUnauthorized,
+      409: plunkErrorResponse(
+        'A migration (not a dry run) from the same source and URL is queued or running in the project',
+        'CONFLICT',
+        409,
+        `A migration from plunk at ${MIGRATE_DEFAULT_URLS.plunk} is already running as job ${JOB_ID}: wait for it, or cancel it first`,
+      ),
     },
   },
 ];
