@@ -16,6 +16,7 @@ import type { TopicService } from '../topics/topic-service.js';
 import { parseInput } from '../validation.js';
 import { createHttpClient } from './migrate-http.js';
 import * as repo from './migrate-repository.js';
+import { providerUrlSchema } from './migrate-schemas.js';
 import { sourceFor } from './migrate-sources.js';
 import {
   DEFAULT_MIGRATE_CONCURRENCY,
@@ -119,17 +120,7 @@ function readAhead(source: Source, start: string | null, signal: AbortSignal | u
 const CREATE_BATCH = 1000;
 
 const migrateOptionsSchema = z.object({
-  url: z
-    .string({ error: 'must be a string' })
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL')
-    .optional(),
+  url: providerUrlSchema.optional(),
   key: z
     .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
     .min(1, 'is required'),
