@@ -166,10 +166,10 @@ export function migrateJobDefinition(
     async run(ctx) {
       const { job } = ctx;
       const { source, url, concurrency, dryRun, sealedKey } = job.payload;
-      const key =
-        sealedKey === null
-          ? null
-          : openProviderKey(await secretsOf(deps, ctx.db, job.projectId), job.projectId, sealedKey);
+      if (sealedKey === null) {
+        throw new RosterError('job_failed', 'This migration has no provider key any more: start it again');
+      }
+      const key = openProviderKey(await secretsOf(deps, ctx.db, job.projectId), job.projectId, sealedKey);
       if (key === null) {
         throw new RosterError(
           'job_failed',
