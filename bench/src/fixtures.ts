@@ -76,7 +76,7 @@ export async function freshDatabase(path: string): Promise<{ projectId: string }
 }
 
 const INSERT_SQL = `insert into roster_contacts
-  (id, project_id, email, subscribed, data, created_at, updated_at) values (?, ?, ?, 1, ?, ?, ?)`;
+  (id, project_id, email, subscribed, data, created_at, updated_at) values (?, (select seq from roster_projects where id = ?), ?, 1, ?, ?, ?)`;
 
 /**
  * Writes contacts `from..to-1` (or only those `filter` keeps) straight into the roster schema with
@@ -156,7 +156,7 @@ export async function writeCsv(path: string, bytes: number): Promise<number> {
 }
 
 const UPSERT_SQL = `insert into roster_contacts
-  (id, project_id, email, subscribed, data, created_at, updated_at) values (?, ?, ?, 1, ?, ?, ?)
+  (id, project_id, email, subscribed, data, created_at, updated_at) values (?, (select seq from roster_projects where id = ?), ?, 1, ?, ?, ?)
   on conflict (project_id, email) do update set
     data = nullif(json_patch(coalesce(roster_contacts.data, '{}'), coalesce(excluded.data, '{}')), '{}'),
     updated_at = excluded.updated_at`;

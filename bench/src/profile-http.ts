@@ -39,7 +39,9 @@ try {
   const raw = openRaw(path);
   seedContacts(raw, projectId, 0, contacts);
   const ids = raw
-    .prepare('select id from roster_contacts where project_id = ? order by id desc limit 1000')
+    .prepare(
+      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc limit 1000',
+    )
     .pluck()
     .all(projectId) as string[];
   raw.close();

@@ -70,7 +70,9 @@ export async function dashboardSuite(ctx: BenchContext): Promise<void> {
     const raw = openRaw(path);
     const matches = (
       raw
-        .prepare(`select count(*) as n from roster_contacts where project_id = ? and email like ?`)
+        .prepare(
+          `select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?) and email like ?`,
+        )
         .get(projectId, `%${term}%`) as { n: number }
     ).n;
     raw.close();

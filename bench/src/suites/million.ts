@@ -127,7 +127,9 @@ function cursorOf(path: string, projectId: string, page: number, limit: number):
   const raw = openRaw(path);
   try {
     const row = raw
-      .prepare('select id from roster_contacts where project_id = ? order by id desc limit 1 offset ?')
+      .prepare(
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc limit 1 offset ?',
+      )
       .get(projectId, (page - 1) * limit - 1) as { id: string };
     return row.id;
   } finally {
@@ -259,10 +261,10 @@ async function searchMetrics(ctx: BenchContext, roster: Roster, path: string, pr
   const common = 'gmail';
   const raw = openRaw(path);
   const scan = raw.prepare(
-    `select * from roster_contacts where project_id = ? and email like ? escape '\\' order by id desc limit 21`,
+    `select * from roster_contacts where project_id = (select seq from roster_projects where id = ?) and email like ? escape '\\' order by id desc limit 21`,
   );
   const scanCount = raw.prepare(
-    `select count(*) as n from roster_contacts where project_id = ? and email like ? escape '\\'`,
+    `select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?) and email like ? escape '\\'`,
   );
   try {
     const matches = (scanCount.get(projectId, `%${rare.toLowerCase()}%`) as { n: number }).n;
@@ -379,14 +381,20 @@ function idPool(path: string, projectId: string, count: number, offset: number):
   const raw = openRaw(path);
   try {
     const total = (
-      raw.prepare('select count(*) as n from roster_contacts where project_id = ?').get(projectId) as {
+      raw
+        .prepare(
+          'select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?)',
+        )
+        .get(projectId) as {
         n: number;
       }
     ).n;
     const step = Math.max(1, Math.floor(total / count));
     const ids: string[] = [];
     const rows = raw
-      .prepare('select id from roster_contacts where project_id = ? order by id desc')
+      .prepare(
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc',
+      )
       .pluck()
       .iterate(projectId) as IterableIterator<string>;
     let k = 0;
@@ -509,7 +517,7 @@ async function bulkMetrics(ctx: BenchContext, roster: Roster, path: string, proj
         db.transaction(() =>
           db
             .prepare(
-              `update roster_contacts set subscribed = 0, updated_at = ? where project_id = ? and id in (${placeholders})`,
+              `update roster_contacts set subscribed = 0, updated_at = ? where project_id = (select seq from roster_projects where id = ?) and id in (${placeholders})`,
             )
             .run(new Date().toISOString(), projectId, ...d),
         )();

@@ -31,7 +31,11 @@ export async function observabilitySuite(ctx: BenchContext): Promise<void> {
   const { key } = await roster.keys.create(projectId);
   const raw2 = openRaw(path);
   const ids = (
-    raw2.prepare('select id from roster_contacts where project_id = ? limit 1000').all(projectId) as {
+    raw2
+      .prepare(
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) limit 1000',
+      )
+      .all(projectId) as {
       id: string;
     }[]
   ).map((row) => row.id);

@@ -33,7 +33,9 @@ export async function overviewSuite(ctx: BenchContext): Promise<void> {
   );
   // A tenth of them unsubscribed (the subscription trigger counts it).
   raw
-    .prepare(`update roster_contacts set subscribed = 0 where project_id = ? and seq % 10 = 0`)
+    .prepare(
+      `update roster_contacts set subscribed = 0 where project_id = (select seq from roster_projects where id = ?) and seq % 10 = 0`,
+    )
     .run(projectId);
   raw.exec('analyze');
   ctx.log(
@@ -51,7 +53,7 @@ export async function overviewSuite(ctx: BenchContext): Promise<void> {
       throw new Error(`overview counts ${overview.contacts.total} contacts, the project has ${n}`);
     }
     const scan = raw.prepare(`select substr(created_at, 1, 10) as day, count(*) as n, sum(subscribed) as s
-      from roster_contacts where project_id = ? group by day`);
+      from roster_contacts where project_id = (select seq from roster_projects where id = ?) group by day`);
     ctx.mark();
     const runs = await interleave(ctx.runs, {
       overview: () => sample(() => roster.stats.overview(projectId, { days: 30 }), ctx.sizes.requests, 5000),

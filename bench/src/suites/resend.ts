@@ -21,7 +21,9 @@ function idAt(path: string, projectId: string, offset: number): string {
   const raw = openRaw(path);
   try {
     const row = raw
-      .prepare('select id from roster_contacts where project_id = ? order by id desc limit 1 offset ?')
+      .prepare(
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc limit 1 offset ?',
+      )
       .get(projectId, offset) as { id: string };
     return row.id;
   } finally {

@@ -24,7 +24,7 @@ const createdAtOf = (i: number) => iso(NOW - (hash32(i, 12) % 365) * DAY - (hash
 interface BenchSegment {
   name: string;
   condition: FilterCondition;
-  /** Hand-written WHERE over `roster_contacts` (after `project_id = ?`), and its parameters. */
+  /** Hand-written WHERE over `roster_contacts` (after `project_id = ?`, the project's key), and its parameters. */
   where: string;
   params: unknown[];
 }
@@ -116,7 +116,9 @@ export const SEGMENTS: BenchSegment[] = [
 /** Writes EVENTS_PER_CONTACT events per contact, spread over the 90 days before NOW. */
 function seedEvents(raw: Database.Database, projectId: string): number {
   const ids = raw
-    .prepare('select id from roster_contacts where project_id = ? order by seq')
+    .prepare(
+      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq',
+    )
     .pluck()
     .all(projectId) as string[];
   const insert = raw.prepare(
@@ -206,10 +208,10 @@ async function filterMetrics(
   for (const [k, segment] of SEGMENTS.slice(0, 2).entries()) {
     const id = ids[k]!;
     const page = raw.prepare(
-      `select * from roster_contacts where project_id = ? and ${segment.where} order by created_at desc, id desc limit 20`,
+      `select * from roster_contacts where project_id = (select seq from roster_projects where id = ?) and ${segment.where} order by created_at desc, id desc limit 20`,
     );
     const count = raw.prepare(
-      `select count(*) as n from roster_contacts where project_id = ? and ${segment.where}`,
+      `select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?) and ${segment.where}`,
     );
     const params = [projectId, ...segment.params];
     const handTotal = (count.get(...params) as { n: number }).n;
@@ -288,10 +290,14 @@ async function withServer<T>(
 
 async function refreshMetrics(ctx: BenchContext, roster: Roster, raw: Database.Database, projectId: string) {
   const counts = SEGMENTS.map((s) =>
-    raw.prepare(`select count(*) as n from roster_contacts where project_id = ? and ${s.where}`),
+    raw.prepare(
+      `select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?) and ${s.where}`,
+    ),
   );
   const ids = raw
-    .prepare('select id from roster_contacts where project_id = ? order by id limit 1000')
+    .prepare(
+      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id limit 1000',
+    )
     .pluck()
     .all(projectId) as string[];
   const refresh: number[] = [];

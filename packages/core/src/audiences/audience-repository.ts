@@ -1,3 +1,4 @@
+import { contactProjectOf } from '../db/dialect.js';
 import {
   deleteProjectRow,
   findProjectRow,
@@ -37,7 +38,7 @@ export async function countContactsByAudience(
   let q = db
     .selectFrom('roster_contacts')
     .select(['audience_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where('audience_id', 'is not', null);
   if (audienceId !== undefined) q = q.where('audience_id', '=', audienceId);
   const rows = await q.groupBy('audience_id').execute();

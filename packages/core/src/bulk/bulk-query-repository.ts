@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { IDS_PER_STATEMENT } from '../contacts/contact-batch-repository.js';
 import { likePattern } from '../contacts/contact-repository.js';
-import type { DialectInfo } from '../db/dialect.js';
+import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import type { BulkQuerySelector } from './bulk-types.js';
 
@@ -16,7 +16,10 @@ export async function findQueryBatch(
   beforeId: string | null,
   limit: number,
 ): Promise<string[]> {
-  let q = db.selectFrom('roster_contacts').select('id').where('project_id', '=', projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .select('id')
+    .where('project_id', '=', contactProjectOf(db, projectId));
   if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
   if (beforeId !== null) q = q.where('id', '<', beforeId);
@@ -36,7 +39,7 @@ export async function countQueryMatches(
     let q = db
       .selectFrom('roster_contacts')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('project_id', '=', projectId);
+      .where('project_id', '=', contactProjectOf(db, projectId));
     if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
     if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
     if (ids) q = q.where('id', 'in', ids);

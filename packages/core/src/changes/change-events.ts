@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
@@ -11,12 +12,14 @@ const READ_CHUNK = 500;
 async function readContacts(db: Db, dialect: DialectInfo, ids: string[]): Promise<Map<string, Contact>> {
   const found = new Map<string, Contact>();
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    // Contacts of any project: each row brings its project's id (`project_id` is a key on SQLite).
     const rows = await db
       .selectFrom('roster_contacts')
       .selectAll()
+      .select(dialect.contactProjectId(sql.ref('roster_contacts.project_id')).as('project'))
       .where('id', 'in', ids.slice(i, i + READ_CHUNK))
       .execute();
-    for (const row of rows) found.set(row.id, rowToContact(row as ContactRow, dialect));
+    for (const row of rows) found.set(row.id, rowToContact(row as ContactRow, dialect, row.project));
   }
   return found;
 }

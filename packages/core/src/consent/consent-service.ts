@@ -220,7 +220,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
   async function contactOf(projectId: string, contactId: string): Promise<Contact> {
     const row = isUuid(contactId) ? await findContact(db, projectId, contactId.toLowerCase()) : undefined;
     if (!row) throw RosterError.notFound('contact');
-    return rowToContact(row, dialect);
+    return rowToContact(row, dialect, projectId);
   }
 
   /** Project names (projects are never renamed), so a page's branding needs no query once seen. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DialectInfo } from '../db/dialect.js';
+import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 
 /**
@@ -149,7 +149,7 @@ export async function otherEventsMentioning(
 export async function deleteContactRow(db: Db, projectId: string, contactId: string): Promise<number> {
   const rows = await db
     .deleteFrom('roster_contacts')
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where('id', '=', contactId)
     .returning('id')
     .execute();

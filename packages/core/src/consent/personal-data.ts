@@ -160,7 +160,7 @@ export function createPersonalDataService(deps: ServiceDeps) {
     async exportPersonalData(projectId: string, email: string): Promise<PersonalDataExport> {
       const address = parseInput(emailSchema, email);
       const g = await gather(db, projectId, address);
-      const contact = g.contactRow ? rowToContact(g.contactRow, dialect) : null;
+      const contact = g.contactRow ? rowToContact(g.contactRow, dialect, projectId) : null;
       const audience = contact?.audienceId
         ? ((await repo.audienceName(db, contact.audienceId)) ?? null)
         : null;

@@ -49,12 +49,22 @@ export function contactColumns(omit: readonly ContactColumn[] = []): (typeof CON
 export function contactValues(row: ContactInsert, dialect: DialectInfo) {
   const values: Record<string, unknown> = {};
   for (const [name, value] of CONTACT_COLUMNS) values[name] = value(row, dialect);
+  // The project's id becomes the column's value where the statement runs (`ContactProjectKey`).
+  values.project_id = dialect.contactProject(row.projectId);
   return values as Insertable<ContactsTable>;
 }
 
-/** A row of placeholders for compiling a multi-row insert of `columns` (every value becomes a parameter). */
-export function placeholderRow(columns: ReturnType<typeof contactColumns>): Record<string, null> {
-  return Object.fromEntries(columns.map(([name]) => [name, null]));
+/**
+ * A row of placeholders for compiling a multi-row insert of `columns`: every value becomes a
+ * parameter, the project's id inside `dialect.contactProject` (one parameter, in column order).
+ */
+export function placeholderRow(
+  columns: ReturnType<typeof contactColumns>,
+  dialect: DialectInfo,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    columns.map(([name]) => [name, name === 'project_id' ? dialect.contactProject(null as never) : null]),
+  );
 }
 
 /** Appends the row's parameters for `columns`, in the same order as `placeholderRow`'s. */

@@ -1,7 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce } from '../db/compiled-query.js';
-import type { DialectInfo } from '../db/dialect.js';
-import { findProjectRow, projectRowExists } from '../db/project-rows.js';
+import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -146,7 +145,11 @@ export async function insertContactsIfNew(
 }
 
 const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(2, (db, projectId, id) =>
-  db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId!).where('id', '=', id!),
+  db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, projectId!))
+    .where('id', '=', id!),
 );
 
 /** The contact by id (every `GET /contacts/:id`: compiled once, see `compiledOnce`). */
@@ -159,7 +162,12 @@ export async function findContactByEmail(
   projectId: string,
   email: string,
 ): Promise<ContactRow | undefined> {
-  return findProjectRow(db, 'roster_contacts', projectId, email, 'email');
+  return db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('email', '=', email)
+    .executeTakeFirst();
 }
 
 /** The ids of the project's contacts with these (normalised) emails; unknown emails are absent. */
@@ -172,7 +180,7 @@ export async function findContactIdsByEmail(
     db
       .selectFrom('roster_contacts')
       .select(['id', 'email'])
-      .where('project_id', '=', projectId)
+      .where('project_id', '=', contactProjectOf(db, projectId))
       .where('email', 'in', chunk)
       .execute(),
   );
@@ -188,7 +196,10 @@ export async function findContactForWrite(
   projectId: string,
   by: { id: string } | { email: string },
 ): Promise<ContactRow | undefined> {
-  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, projectId));
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
   return dialect.lockRowsForUpdate(q).executeTakeFirst();
 }
@@ -221,7 +232,7 @@ export async function updateContact(
         await db
           .selectFrom('roster_contacts')
           .select('email')
-          .where('project_id', '=', projectId)
+          .where('project_id', '=', contactProjectOf(db, projectId))
           .where('id', '=', id)
           .executeTakeFirst()
       )?.email;
@@ -245,7 +256,7 @@ export async function updateContact(
   return db
     .updateTable('roster_contacts')
     .set(set as never)
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
@@ -255,7 +266,7 @@ export async function updateContact(
 export async function deleteContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
   return db
     .deleteFrom('roster_contacts')
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
@@ -281,7 +292,10 @@ export interface KeysetQuery {
 
 /** Newest first, by id (UUIDv7 = creation order). */
 export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<ContactRow[]> {
-  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.beforeId) q = q.where('id', '<', query.beforeId);
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
@@ -308,7 +322,10 @@ export async function listDataKeyTypes(
   query: Omit<KeysetQuery, 'beforeId' | 'limit'>,
   whitespace: string,
 ): Promise<DataKeyTypeRow[]> {
-  let q = db.selectFrom('roster_contacts').select('data').where('project_id', '=', query.projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .select('data')
+    .where('project_id', '=', contactProjectOf(db, query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
@@ -382,7 +399,10 @@ export async function listContactsSorted(
   dialect: DialectInfo,
   query: SortedQuery,
 ): Promise<ContactRow[]> {
-  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(query.subscribed));
   if (query.after) q = q.where(afterCursorSql(query.order, query.after));
@@ -405,7 +425,10 @@ export interface OffsetQuery {
  * `offset` rows. Served by the `(project_id, id)` or `(project_id, audience_id, id)` index.
  */
 export async function listContactsOffset(db: Db, query: OffsetQuery): Promise<ContactRow[]> {
-  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', query.projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, query.projectId));
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
   return q.orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
 }
@@ -428,7 +451,7 @@ export async function countContacts(
   let q = db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', projectId);
+    .where('project_id', '=', contactProjectOf(db, projectId));
   if (filter.where) q = q.where(filter.where);
   if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
@@ -437,5 +460,11 @@ export async function countContacts(
 }
 
 export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {
-  return projectRowExists(db, 'roster_contacts', projectId, id);
+  const row = await db
+    .selectFrom('roster_contacts')
+    .select('id')
+    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined;
 }

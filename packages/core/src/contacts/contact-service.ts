@@ -134,7 +134,7 @@ export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
   const index = deps.contactIndex;
   const writes = deps.writes && !db.isTransaction ? deps.writes : directWrites(db);
-  const toContact = (row: ContactRow) => rowToContact(row, dialect);
+  const contactOf = (projectId: string) => (row: ContactRow) => rowToContact(row, dialect, projectId);
   const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
 
   /** Makes the new contact a member of each STATIC segment (see `createContactSchema.segmentIds`). */
@@ -347,8 +347,8 @@ export function createContactService(deps: ContactServiceDeps) {
                 deps,
                 trx,
                 projectId,
-                before ? toContact(before) : null,
-                toContact(row),
+                before ? contactOf(projectId)(before) : null,
+                contactOf(projectId)(row),
                 now,
                 source,
               );
@@ -357,7 +357,7 @@ export function createContactService(deps: ContactServiceDeps) {
           ),
         ),
       );
-      const result: UpsertResult = { contact: rowToContact(row, dialect), created: row.id === id };
+      const result: UpsertResult = { contact: rowToContact(row, dialect, projectId), created: row.id === id };
       if (suppressed.size > 0) result.suppressed = true;
       return result;
     },
@@ -397,14 +397,22 @@ export function createContactService(deps: ContactServiceDeps) {
               await joinSegments(trx, projectId, created.id, valid.segmentIds ?? [], now);
               await chooseTopics(trx, projectId, created.id, valid.topics ?? [], now);
               if (valid.pending) await markPending(trx, projectId, created, now);
-              await recordContactWrite(deps, trx, projectId, null, toContact(created), now, source);
+              await recordContactWrite(
+                deps,
+                trx,
+                projectId,
+                null,
+                contactOf(projectId)(created),
+                now,
+                source,
+              );
               return created;
             }),
           ),
         ),
       );
       if (!row) throw RosterError.conflict('contact', CONTACT_EXISTS_MESSAGE);
-      return written(rowToContact(row, dialect), suppressed);
+      return written(rowToContact(row, dialect, projectId), suppressed);
     },
 
     /**
@@ -462,12 +470,12 @@ export function createContactService(deps: ContactServiceDeps) {
 
     /** The contact, or `not_found` (also for another project's id or a malformed id). */
     async get(projectId: string, id: string): Promise<Contact> {
-      return rowToContact(await getRow(projectId, id), dialect);
+      return rowToContact(await getRow(projectId, id), dialect, projectId);
     },
 
     async findByEmail(projectId: string, email: string): Promise<Contact | null> {
       const row = await repo.findContactByEmail(db, projectId, normaliseEmail(email));
-      return row ? rowToContact(row, dialect) : null;
+      return row ? rowToContact(row, dialect, projectId) : null;
     },
 
     /**
@@ -511,8 +519,8 @@ export function createContactService(deps: ContactServiceDeps) {
                   deps,
                   trx,
                   projectId,
-                  toContact(before),
-                  toContact(after),
+                  contactOf(projectId)(before),
+                  contactOf(projectId)(after),
                   now,
                   source,
                 );
@@ -528,7 +536,7 @@ export function createContactService(deps: ContactServiceDeps) {
         throw error;
       }
       if (!row) throw RosterError.notFound('contact');
-      return written(rowToContact(row, dialect), suppressed);
+      return written(rowToContact(row, dialect, projectId), suppressed);
     },
 
     async delete(projectId: string, id: string): Promise<void> {
@@ -536,7 +544,8 @@ export function createContactService(deps: ContactServiceDeps) {
       const deleted = await committed(
         inTransaction(async (trx) => {
           const row = await repo.deleteContact(trx, projectId, id);
-          if (row) await recordContactWrite(deps, trx, projectId, toContact(row), null, isoNow(clock));
+          if (row)
+            await recordContactWrite(deps, trx, projectId, contactOf(projectId)(row), null, isoNow(clock));
           return row;
         }),
       );
@@ -582,7 +591,7 @@ export function createContactService(deps: ContactServiceDeps) {
           where,
           limit: limit + 1,
         });
-        const page: ContactPage = keysetPage(rows, limit, toContact);
+        const page: ContactPage = keysetPage(rows, limit, contactOf(projectId));
         if (valid.includeTotal)
           page.total = await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
         return page;
@@ -605,7 +614,7 @@ export function createContactService(deps: ContactServiceDeps) {
             subscribed,
             limit: limit + 1,
           });
-      const page: ContactPage = keysetPage(rows, limit, toContact);
+      const page: ContactPage = keysetPage(rows, limit, contactOf(projectId));
       if (valid.includeTotal) page.total = await total(projectId, { search, subscribed }, candidates);
       return page;
     },
@@ -623,7 +632,7 @@ export function createContactService(deps: ContactServiceDeps) {
         offset: valid.offset ?? 0,
         audienceId: valid.audienceId ?? undefined,
       });
-      return rows.map(toContact);
+      return rows.map(contactOf(projectId));
     },
 
     /**
@@ -647,7 +656,7 @@ export function createContactService(deps: ContactServiceDeps) {
           where,
           limit: batchSize,
         });
-        for (const row of rows) yield rowToContact(row, dialect);
+        for (const row of rows) yield rowToContact(row, dialect, projectId);
         if (rows.length < batchSize) return;
         beforeId = rows[rows.length - 1]!.id;
       }

@@ -49,11 +49,16 @@ export interface BulkCreateResult {
   suppressedEmails: string[];
 }
 
-export function rowToContact(row: ContactRow, dialect: DialectInfo): Contact {
+/**
+ * The contact of a row read within project `projectId` (every read of `roster_contacts` is scoped
+ * to one project, or selects the project's id beside the row: the row's own `project_id` is the
+ * project's compact key on SQLite, see `ContactProjectKey`).
+ */
+export function rowToContact(row: ContactRow, dialect: DialectInfo, projectId: string): Contact {
   const data = dialect.parseJson(row.data) as Record<string, unknown> | null;
   return {
     id: row.id,
-    projectId: row.project_id,
+    projectId,
     email: row.email,
     subscribed: Boolean(row.subscribed),
     data: data && Object.keys(data).length > 0 ? data : null,

@@ -150,7 +150,7 @@ async function sync(db: Db): Promise<void> {
 
 /** Filters that every candidate must pass (project, the exact escaped LIKE, cursor, subscription). */
 function conditions(query: Omit<CandidatePageQuery, 'limit'>) {
-  return sql`c.project_id = ${query.projectId}
+  return sql`c.project_id = (select seq from roster_projects where id = ${query.projectId})
     and c.email like ${likePattern(query.search)} escape '\\'
     ${query.after ? sql`and ${afterCursorSql(query.order, query.after, 'c.')}` : sql``}
     ${query.subscribed !== undefined ? sql`and c.subscribed = ${query.subscribed ? 1 : 0}` : sql``}`;

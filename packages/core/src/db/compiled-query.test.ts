@@ -35,7 +35,7 @@ describeEachDialect('contact by id, compiled once', (dialect) => {
         .transaction()
         .execute(async (trx) => {
           await sql`insert into roster_contacts (id, project_id, email, subscribed, created_at, updated_at)
-            values (${id}, ${projectId}, 'ghost@example.com', ${dialect === 'postgres' ? true : 1}, ${now}, ${now})`.execute(
+            values (${id}, ${roster.dialect.contactProject(projectId)}, 'ghost@example.com', ${dialect === 'postgres' ? true : 1}, ${now}, ${now})`.execute(
             trx,
           );
           inserted.resolve();

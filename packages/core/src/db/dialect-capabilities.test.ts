@@ -36,7 +36,7 @@ describeEachDialect('dialect capabilities', (name) => {
     const project = await roster.projects.ensure('hints');
     const a = await roster.contacts.create(project.id, { email: 'a@example.com' });
     const b = await roster.contacts.create(project.id, { email: 'b@example.com', subscribed: false });
-    const where = sql`${roster.dialect.withoutIndex(sql.ref('project_id'))} = ${project.id}
+    const where = sql`${roster.dialect.withoutIndex(sql.ref('project_id'))} = ${roster.dialect.contactProject(project.id)}
       and id in (${a.id}, ${b.id}) and subscribed = ${roster.dialect.bool(true)}`;
     const rows = await sql<{ id: string }>`select id from roster_contacts where ${where}`.execute(roster.db);
     expect(rows.rows.map((r) => r.id)).toEqual([a.id]);

@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type RawBuilder, SqliteAdapter, sql } from 'kysely';
 import { JOBS_CHANNEL } from './postgres-listener.js';
+import type { ContactProjectKey } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -30,6 +31,14 @@ export interface DialectInfo {
    * queries run on pooled connections, so such a scan is one statement there.
    */
   readonly blockingQueries: boolean;
+  /**
+   * `roster_contacts.project_id` of the project `projectId` (see `ContactProjectKey`): SQLite the
+   * project's integer key, read by a subquery on its primary key that the planner runs once per
+   * statement (so `project_id = ...` still seeks the contact indexes); PostgreSQL the id itself.
+   */
+  contactProject(projectId: string): RawBuilder<ContactProjectKey>;
+  /** The project id (text) of a contact's `project_id` column, e.g. in a trigger-free join. */
+  contactProjectId(column: RawBuilder<unknown>): RawBuilder<string>;
   /** Encode a boolean for a bind parameter. */
   bool(value: boolean): number | boolean;
   /**
@@ -178,6 +187,9 @@ const PLAIN_DECIMAL = '^-?(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?$';
 
 const sqlite: DialectInfo = {
   name: 'sqlite',
+  contactProject: (projectId) =>
+    sql<ContactProjectKey>`(select seq from roster_projects where id = ${projectId})`,
+  contactProjectId: (column) => sql<string>`(select id from roster_projects where seq = ${column})`,
   jsonType: 'text',
   boolType: 'integer',
   blobType: 'blob',
@@ -264,6 +276,8 @@ const sqlite: DialectInfo = {
 
 const postgres: DialectInfo = {
   name: 'postgres',
+  contactProject: (projectId) => sql<ContactProjectKey>`${projectId}`,
+  contactProjectId: (column) => sql<string>`${column}`,
   jsonType: 'jsonb',
   boolType: 'boolean',
   blobType: 'bytea',
@@ -353,4 +367,12 @@ export function detectDialect(db: Kysely<any>): DialectInfo {
   throw new Error(
     `roster: unsupported Kysely dialect (adapter ${adapter.constructor.name}); roster runs on SQLite or PostgreSQL (SqliteDialect or PostgresDialect)`,
   );
+}
+
+/**
+ * `roster_contacts.project_id` of the project `projectId` on `db`'s dialect (see
+ * `DialectInfo.contactProject`), for repository functions that are not handed the dialect.
+ */
+export function contactProjectOf(db: Kysely<any>, projectId: string): RawBuilder<ContactProjectKey> {
+  return detectDialect(db).contactProject(projectId);
 }

@@ -18,6 +18,7 @@ import { migration0015AuditLog } from './migrations/0015-audit-log.js';
 import { migration0016RateLimitBuckets } from './migrations/0016-rate-limit-buckets.js';
 import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
 import { migration0019ContactDailyCounts } from './migrations/0019-contact-daily-counts.js';
+import { migration0020ContactProjectKeys } from './migrations/0020-contact-project-keys.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -44,6 +45,7 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0016_rate_limit_buckets': migration0016RateLimitBuckets(dialect.name),
     '0017_migration_checkpoints': migration0017MigrationCheckpoints,
     '0019_contact_daily_counts': migration0019ContactDailyCounts(dialect.name),
+    '0020_contact_project_keys': migration0020ContactProjectKeys(dialect.name),
   };
 }
 

@@ -7,9 +7,12 @@ import type { Database, Db } from './schema.js';
  * Each is exactly one statement, scoped by `project_id`.
  */
 
-/** The tables whose rows belong to a project (they have a `project_id` column). */
+/**
+ * The tables whose rows belong to a project by its id (a text `project_id` column); not
+ * `roster_contacts`, whose `project_id` is a `ContactProjectKey` (contacts/contact-repository.ts).
+ */
 export type ProjectTable = {
-  [T in keyof Database]: Database[T] extends { project_id: unknown } ? T : never;
+  [T in keyof Database]: Database[T] extends { project_id: string } ? T : never;
 }[keyof Database];
 
 /** A column of the table, by name. */

@@ -1,4 +1,5 @@
 import type { DialectInfo } from '../db/dialect.js';
+import { contactProjectOf } from '../db/dialect.js';
 import type { ContactRow, Db, MigrationCheckpointRow } from '../db/schema.js';
 
 /**
@@ -55,7 +56,7 @@ export async function contactsByEmail(db: Db, projectId: string, emails: string[
     db
       .selectFrom('roster_contacts')
       .selectAll()
-      .where('project_id', '=', projectId)
+      .where('project_id', '=', contactProjectOf(db, projectId))
       .where('email', 'in', chunk)
       .execute(),
   );

@@ -407,7 +407,7 @@ export function createMigrateService(deps: MigrateServiceDeps): MigrateService {
       });
       let patch: UpdateContactInput | null = null;
       if (existing) {
-        const contact = rowToContact(existing, dialect);
+        const contact = rowToContact(existing, dialect, projectId);
         const p: UpdateContactInput = {};
         if (contact.subscribed !== source.subscribed) p.subscribed = source.subscribed;
         if (!sameJson(contact.data, source.data)) {

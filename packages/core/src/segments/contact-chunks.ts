@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { DialectInfo } from '../db/dialect.js';
+import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 
 /** One slice of a project's contacts: select `from` where `range` (and the caller's conditions). */
@@ -75,7 +75,7 @@ export async function* contactChunks(
     const bound = await db
       .selectFrom('roster_contacts')
       .select('id')
-      .where('project_id', '=', projectId)
+      .where('project_id', '=', contactProjectOf(db, projectId))
       .$if(after !== undefined, (q) => q.where('id', '>', after!))
       .orderBy('id')
       .offset((chunkSize ?? POOLED_SCAN_CHUNK) - 1)

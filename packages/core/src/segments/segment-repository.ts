@@ -1,5 +1,5 @@
 import { CompiledQuery, type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
-import type { DialectInfo } from '../db/dialect.js';
+import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import { findProjectRow, listProjectRows } from '../db/project-rows.js';
 import type { ContactRow, Db, SegmentRow, SegmentsTable } from '../db/schema.js';
 import { type ContactChunk, seqRanges } from './contact-chunks.js';
@@ -169,7 +169,7 @@ export async function listMatchingContacts(
   return db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where(condition)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -187,7 +187,7 @@ export async function countMatchingContacts(
   const row = await db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where(condition)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -213,7 +213,7 @@ export async function countMatchingEach(
   const query = (range: RawBuilder<boolean>) =>
     sql<
       Record<string, number | string>
-    >`select ${sums} from roster_contacts${sql.raw(dialect.blockingQueries ? ' not indexed' : '')} where roster_contacts.project_id = ${projectId} and ${range}`;
+    >`select ${sums} from roster_contacts${sql.raw(dialect.blockingQueries ? ' not indexed' : '')} where roster_contacts.project_id = ${dialect.contactProject(projectId)} and ${range}`;
   const add = (rows: Record<string, number | string>[]) =>
     conditions.forEach((_, k) => {
       totals[k]! += Number(rows[0]?.[`c${k}`] ?? 0);
@@ -257,7 +257,7 @@ export async function membershipCandidates(
   }>`select id, matches, member from (
       select roster_contacts.id as id, coalesce(${condition}, false) as matches,
         exists (select 1 from roster_segment_members sm where sm.segment_id = ${segmentId} and sm.contact_id = roster_contacts.id and sm.exited_at is null) as member
-      from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${projectId}
+      from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${contactProjectOf(db, projectId)}
     ) chunk where matches or member`.execute(db);
   return rows.map((r) => ({
     id: r.id,

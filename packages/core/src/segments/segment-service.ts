@@ -2,13 +2,14 @@ import type { RawBuilder, Updateable } from 'kysely';
 import { isoNow } from '../clock.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
 import {
+  contactExists,
   findContactIdsByEmail,
   insertContactsIfNew,
   type NewContactRow,
   newRowToContact,
 } from '../contacts/contact-repository.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
-import { nameDescriptionChanges, projectRowExists } from '../db/project-rows.js';
+import { nameDescriptionChanges } from '../db/project-rows.js';
 import type { SegmentRow, SegmentsTable } from '../db/schema.js';
 import { orNotFound, RosterError } from '../errors.js';
 import { insertEvents } from '../events/event-repository.js';
@@ -191,8 +192,7 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     /** The STATIC segments the contact is currently a member of, newest first (`not_found` for an unknown contact). */
     async ofContact(projectId: string, contactId: string): Promise<Segment[]> {
       const id = contactId.toLowerCase();
-      if (!isUuid(id) || !(await projectRowExists(db, 'roster_contacts', projectId, id)))
-        throw RosterError.notFound('contact');
+      if (!isUuid(id) || !(await contactExists(db, projectId, id))) throw RosterError.notFound('contact');
       return (await repo.segmentsOfContact(db, projectId, id)).map(toSegment);
     },
 
@@ -272,12 +272,12 @@ export function createSegmentService(deps: SegmentServiceDeps) {
       let total: number;
       if (row.type === 'STATIC') {
         const rows = await repo.listMemberContacts(db, row.id, { limit: pageSize, offset });
-        data = rows.map((r) => rowToContact(r, dialect));
+        data = rows.map((r) => rowToContact(r, dialect, projectId));
         total = await countMembers(row.id);
       } else {
         const condition = await where(projectId, dialect.parseJson(row.condition));
         const rows = await repo.listMatchingContacts(db, projectId, condition, { limit: pageSize, offset });
-        data = rows.map((r) => rowToContact(r, dialect));
+        data = rows.map((r) => rowToContact(r, dialect, projectId));
         total = await repo.countMatchingContacts(db, projectId, condition);
       }
       return { data, total, page, pageSize, totalPages: Math.ceil(total / pageSize) };

@@ -71,15 +71,15 @@ export async function suppressIn(
   }
   let unsubscribed = false;
   const before = await findContactForWrite(trx, deps.dialect, projectId, { email: entry.email });
-  if (before && rowToContact(before, deps.dialect).subscribed) {
+  if (before && rowToContact(before, deps.dialect, projectId).subscribed) {
     const after = await updateContact(trx, deps.dialect, projectId, before.id, { subscribed: false }, now);
     if (after) {
       await recordContactWrite(
         deps,
         trx,
         projectId,
-        rowToContact(before, deps.dialect),
-        rowToContact(after, deps.dialect),
+        rowToContact(before, deps.dialect, projectId),
+        rowToContact(after, deps.dialect, projectId),
         now,
       );
       unsubscribed = true;

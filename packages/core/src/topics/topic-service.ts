@@ -209,7 +209,7 @@ export function createTopicService(deps: ServiceDeps) {
                 type: 'contact.updated',
                 contactId: contactRow.id,
                 data: {
-                  contact: rowToContact(contactRow, dialect),
+                  contact: rowToContact(contactRow, dialect, projectId),
                   changed: ['topics'],
                   previous: { topics: changes.map((c) => ({ id: c.id, subscription: c.previous })) },
                   topics: changes,
