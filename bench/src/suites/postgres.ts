@@ -59,7 +59,7 @@ async function seedPg(
       if (!filter(i)) continue;
       values.push({
         id: uuidv7(),
-        project_id: projectId,
+        project_id: roster.dialect.contactProject(projectId),
         email: emailOf(i),
         subscribed: roster.dialect.bool(true),
         data: roster.dialect.json(data(i)),
@@ -182,7 +182,7 @@ async function cursorOf(roster: Roster, projectId: string, page: number, limit: 
   const row = await roster.db
     .selectFrom('roster_contacts')
     .select('id')
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', roster.dialect.contactProject(projectId))
     .orderBy('id', 'desc')
     .limit(1)
     .offset((page - 1) * limit - 1)
@@ -233,7 +233,7 @@ export function pgListSearchSuite(pgUrl: string) {
                 await roster.db
                   .selectFrom('roster_contacts')
                   .select((eb) => eb.fn.countAll().as('n'))
-                  .where('project_id', '=', projectId)
+                  .where('project_id', '=', roster.dialect.contactProject(projectId))
                   .executeTakeFirstOrThrow();
               },
               ctx.sizes.requests,

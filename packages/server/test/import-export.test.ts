@@ -20,7 +20,7 @@ async function contactsOf(db: string): Promise<[string, boolean, unknown][]> {
     const rows = await roster.db
       .selectFrom('roster_contacts')
       .select(['email', 'subscribed', 'data'])
-      .where('project_id', '=', project!.id)
+      .where('project_id', '=', roster.dialect.contactProject(project!.id))
       .orderBy('email')
       .execute();
     return rows.map((r) => [r.email, Boolean(r.subscribed), r.data ? JSON.parse(String(r.data)) : null]);

@@ -2,6 +2,7 @@ import { openTestRosters, PG_URL } from '@roster/test-harness';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migration0006PostgresContactCounts } from '../db/migrations/0006-postgres-contact-counts.js';
+import type { ContactProjectKey } from '../db/schema.js';
 import type { Roster } from '../roster.js';
 import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
 
@@ -18,7 +19,7 @@ async function totals(roster: Roster, projectId: string): Promise<{ total: numbe
   const row = await roster.db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', roster.dialect.contactProject(projectId))
     .executeTakeFirstOrThrow();
   return { total: page.total!, counted: Number(row.n) };
 }
@@ -62,7 +63,8 @@ function openWriter(db: Kysely<any>, write: (trx: Kysely<any>) => Promise<unknow
 
 const newContact = (projectId: string, email: string) => ({
   id: crypto.randomUUID(),
-  project_id: projectId,
+  // PostgreSQL: a contact's project_id is the project's id (see ContactProjectKey).
+  project_id: projectId as ContactProjectKey,
   email,
   subscribed: true,
   data: null,
