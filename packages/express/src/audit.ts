@@ -1,23 +1,8 @@
 import type { Roster } from '@roster/core';
 import { storableText as storable } from '@roster/core/internal';
 import type { Request, Response } from 'express';
-import { projectIdOf } from './auth.js';
 import { logUnexpected } from './errors.js';
-
-const actors = new WeakMap<Request, string>();
-
-/** Says who is acting on `req` (set by the authentication that admitted it). */
-export function setActor(req: Request, actor: string): void {
-  actors.set(req, actor);
-}
-
-/**
- * Who acts on `req`, for the audit log: `key:<key id>` (a Bearer key), `dashboard:<key id>` (a
- * dashboard session), or `host` (the host application's own `resolveProject`).
- */
-export function actorOf(req: Request): string {
-  return actors.get(req) ?? 'host';
-}
+import { actorOf, projectIdOf } from './request-context.js';
 
 /**
  * Appends an administrative action of the request's project to the audit log, once the action is

@@ -1,7 +1,7 @@
 import type { Roster } from '@roster/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { setActor } from './audit.js';
 import { unauthorized } from './errors.js';
+import { setActor } from './request-context.js';
 
 /**
  * Resolves the project a request acts on. Return the project id, or null to answer 401.
@@ -16,12 +16,8 @@ export interface AuthOptions {
   rejectPrefixes?: { prefix: string; message: string }[];
 }
 
-/** Where the auth middleware leaves the project id for the route handlers. */
-export function projectIdOf(res: Response): string {
-  const projectId = (res.locals as { rosterProjectId?: string }).rosterProjectId;
-  if (!projectId) throw new Error('roster: route reached without authentication');
-  return projectId;
-}
+// Route handlers read the project id from here (`projectIdOf`), as the auth middleware left it.
+export { projectIdOf } from './request-context.js';
 
 /**
  * `Authorization: Bearer <key>` → the key's project, via the hashed keys in the database. A key
