@@ -40,7 +40,7 @@ export {
   type BulkOperation,
   type BulkQueryOperation,
 } from './bulk/bulk-types.js';
-export { type ListChangesInput, listChangesSchema } from './changes/change-types.js';
+export { type ListChangesInput, listChangesSchema } from './changes/change-schemas.js';
 export {
   type ConsentSettingsInput,
   consentSettingsSchema,
@@ -84,7 +84,7 @@ export {
   MAX_EVENT_NAME_LENGTH,
   type TrackEventInput,
   trackEventSchema,
-} from './events/event-types.js';
+} from './events/event-schemas.js';
 export { DEFAULT_IDEMPOTENCY_TTL_MS } from './idempotency/idempotency-service.js';
 export { CSV_DATA_TYPES } from './imports/csv-format.js';
 export {
@@ -193,17 +193,13 @@ export {
   type TopicSubscription,
   type TopicVisibility,
 } from './topics/topic-types.js';
-export { MAX_WEBHOOK_ATTEMPTS_LISTED, MAX_WEBHOOK_REPLAY } from './webhooks/webhook-service.js';
-export { WEBHOOK_SECRET_PREFIX } from './webhooks/webhook-signing.js';
 export {
   type CreateWebhookEndpointInput,
   createWebhookEndpointSchema,
   type ListWebhookDeliveriesInput,
   listWebhookDeliveriesSchema,
-  MAX_RESPONSE_EXCERPT_BYTES,
   MAX_WEBHOOK_DELIVERY_PAGE,
   MAX_WEBHOOK_DESCRIPTION_LENGTH,
-  MAX_WEBHOOK_ENDPOINTS,
   MAX_WEBHOOK_EVENT_TYPES,
   MAX_WEBHOOK_URL_LENGTH,
   type ReplayWebhookInput,
@@ -212,5 +208,11 @@ export {
   rotateWebhookSecretSchema,
   type UpdateWebhookEndpointInput,
   updateWebhookEndpointSchema,
+} from './webhooks/webhook-schemas.js';
+export { MAX_WEBHOOK_ATTEMPTS_LISTED, MAX_WEBHOOK_REPLAY } from './webhooks/webhook-service.js';
+export { WEBHOOK_SECRET_PREFIX } from './webhooks/webhook-signing.js';
+export {
+  MAX_RESPONSE_EXCERPT_BYTES,
+  MAX_WEBHOOK_ENDPOINTS,
   WEBHOOK_TEST_EVENT_TYPE,
 } from './webhooks/webhook-types.js';

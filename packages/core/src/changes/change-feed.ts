@@ -8,12 +8,8 @@ import type { ChangeEventType, ChangeNotifier } from '../outbox/outbox-types.js'
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { expandOutboxRows, parseChangeEventId } from './change-events.js';
-import {
-  type ChangeEvent,
-  type ChangePage,
-  type ListChangesInput,
-  listChangesSchema,
-} from './change-types.js';
+import { type ListChangesInput, listChangesSchema } from './change-schemas.js';
+import type { ChangeEvent, ChangePage } from './change-types.js';
 
 /**
  * Handles a batch of change events for a durable consumer, in `trx`: the consumer's cursor moves

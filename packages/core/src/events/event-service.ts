@@ -15,14 +15,12 @@ import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import { insertEvents, listContactEvents } from './event-repository.js';
 import {
-  type ContactEvent,
-  isReservedEventName,
   type ListEventsInput,
   listEventsSchema,
   type TrackEventInput,
-  type TrackResult,
   trackEventSchema,
-} from './event-types.js';
+} from './event-schemas.js';
+import { type ContactEvent, isReservedEventName, type TrackResult } from './event-types.js';
 
 export interface EventServiceDeps extends ServiceDeps {
   /** For the contacts `track` creates or updates. */

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { AudienceService } from '../audiences/audience-service.js';
 import { isoNow } from '../clock.js';
 import { normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
@@ -15,12 +14,12 @@ import type { ServiceDeps } from '../service-deps.js';
 import type { TopicService } from '../topics/topic-service.js';
 import { parseInput } from '../validation.js';
 import { createHttpClient } from './migrate-http.js';
+import { migrateOptionsSchema } from './migrate-schemas.js';
 import * as repo from './migrate-repository.js';
 import { providerUrlSchema } from './migrate-schemas.js';
 import { sourceFor } from './migrate-sources.js';
 import {
   DEFAULT_MIGRATE_CONCURRENCY,
-  MAX_MIGRATE_CONCURRENCY,
   MIGRATE_DEFAULT_URLS,
   type MigrateCounts,
   type MigrateOptions,

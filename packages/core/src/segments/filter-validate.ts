@@ -1,6 +1,6 @@
 import { normaliseEmail } from '../contacts/contact-fields.js';
 import { clipText, type FieldIssue, RosterError } from '../errors.js';
-import { MAX_EVENT_NAME_LENGTH } from '../events/event-types.js';
+import { MAX_EVENT_NAME_LENGTH } from '../events/event-schemas.js';
 import { textProblem } from '../text-rules.js';
 import { describe } from '../validation.js';
 import {

@@ -23,6 +23,18 @@ import {
   rowToEndpoint,
   updateEndpoint,
 } from './webhook-repository.js';
+import {
+  type CreateWebhookEndpointInput,
+  createWebhookEndpointSchema,
+  type ListWebhookDeliveriesInput,
+  listWebhookDeliveriesSchema,
+  type ReplayWebhookInput,
+  type RotateWebhookSecretInput,
+  replayWebhookSchema,
+  rotateWebhookSecretSchema,
+  type UpdateWebhookEndpointInput,
+  updateWebhookEndpointSchema,
+} from './webhook-schemas.js';
 import { generateWebhookSecret } from './webhook-signing.js';
 import {
   decideWebhookTarget,
@@ -32,17 +44,7 @@ import {
 } from './webhook-target.js';
 import {
   type CreatedWebhookEndpoint,
-  type CreateWebhookEndpointInput,
-  createWebhookEndpointSchema,
-  type ListWebhookDeliveriesInput,
-  listWebhookDeliveriesSchema,
   MAX_WEBHOOK_ENDPOINTS,
-  type ReplayWebhookInput,
-  type RotateWebhookSecretInput,
-  replayWebhookSchema,
-  rotateWebhookSecretSchema,
-  type UpdateWebhookEndpointInput,
-  updateWebhookEndpointSchema,
   WEBHOOK_TEST_EVENT_TYPE,
   type WebhookAttempt,
   type WebhookDelivery,
