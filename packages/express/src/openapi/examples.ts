@@ -20,11 +20,9 @@ export function plunkErrorExample(code: string, statusCode: number, message: str
 
 /** A 400 in Plunk's envelope whose `errors` name one field: `field: message`. */
 export function plunkFieldError(description: string, field: string, message: string) {
-  return {
-    description,
-    schema: 'PlunkError',
-    example: plunkErrorExample('VALIDATION_ERROR', 400, `${field}: ${message}`, [{ field, message }]),
-  };
+  return plunkErrorResponse(description, 'VALIDATION_ERROR', 400, `${field}: ${message}`, [
+    { field, message },
+  ]);
 }
 
 /** The 401 of every route behind `Authorization: Bearer sk_...`. */
@@ -34,9 +32,15 @@ export const plunkUnauthorized = {
   example: plunkErrorExample('INVALID_API_KEY', 401, 'Invalid API key'),
 };
 
-/** A response in Plunk's error envelope (no `errors`). */
-export function plunkErrorResponse(description: string, code: string, statusCode: number, message: string) {
-  return { description, schema: 'PlunkError', example: plunkErrorExample(code, statusCode, message) };
+/** A response in Plunk's error envelope (with `errors` when given). */
+export function plunkErrorResponse(
+  description: string,
+  code: string,
+  statusCode: number,
+  message: string,
+  errors?: object[],
+) {
+  return { description, schema: 'PlunkError', example: plunkErrorExample(code, statusCode, message, errors) };
 }
 
 /** A path parameter holding an id: a string on the wire (an id that is not a UUID is simply not found). */

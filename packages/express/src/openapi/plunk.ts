@@ -485,24 +485,20 @@ function segmentOperations(): OperationSpec[] {
           409,
           'This Idempotency-Key has already been used',
         ),
-        422: {
-          description: 'A reserved event name (`reserved_event`) or an invalid field',
-          schema: 'PlunkError',
-          example: plunkErrorExample('VALIDATION_ERROR', 422, 'Event name "email.open" is reserved', [
-            { field: 'event', message: '"email.open" is a reserved event name', code: 'reserved_event' },
-          ]),
-        },
-        413: {
-          description:
-            'The JSON body is over the public route’s limit (64 KiB by default, apart from the other routes’ limit)',
-          schema: 'PlunkError',
-          example: plunkErrorExample(
-            'PAYLOAD_TOO_LARGE',
-            413,
-            'Request body is larger than the limit of 65536 bytes',
-            [{ field: 'body', message: 'is too large' }],
-          ),
-        },
+        422: plunkErrorResponse(
+          'A reserved event name (`reserved_event`) or an invalid field',
+          'VALIDATION_ERROR',
+          422,
+          'Event name "email.open" is reserved',
+          [{ field: 'event', message: '"email.open" is a reserved event name', code: 'reserved_event' }],
+        ),
+        413: plunkErrorResponse(
+          'The JSON body is over the public route’s limit (64 KiB by default, apart from the other routes’ limit)',
+          'PAYLOAD_TOO_LARGE',
+          413,
+          'Request body is larger than the limit of 65536 bytes',
+          [{ field: 'body', message: 'is too large' }],
+        ),
         429: {
           description:
             'This client (address) sent more than its token bucket allows (100/s, burst 200 by default); ' +
@@ -613,16 +609,13 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
             total: 57,
           },
         },
-        400: {
-          description: 'An unknown or malformed cursor',
-          schema: 'PlunkError',
-          example: plunkErrorExample(
-            'VALIDATION_ERROR',
-            400,
-            'Invalid cursor: it does not point at a contact of this project',
-            [{ field: 'cursor', message: 'is not a valid cursor' }],
-          ),
-        },
+        400: plunkErrorResponse(
+          'An unknown or malformed cursor',
+          'VALIDATION_ERROR',
+          400,
+          'Invalid cursor: it does not point at a contact of this project',
+          [{ field: 'cursor', message: 'is not a valid cursor' }],
+        ),
         401: unauthorized,
       },
     },
@@ -665,16 +658,13 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           schema: 'PlunkBadRequest',
         },
         401: unauthorized,
-        413: {
-          description: 'The JSON body is over the limit (1 MB by default)',
-          schema: 'PlunkError',
-          example: plunkErrorExample(
-            'PAYLOAD_TOO_LARGE',
-            413,
-            'Request body is larger than the limit of 1048576 bytes',
-            [{ field: 'body', message: 'is too large' }],
-          ),
-        },
+        413: plunkErrorResponse(
+          'The JSON body is over the limit (1 MB by default)',
+          'PAYLOAD_TOO_LARGE',
+          413,
+          'Request body is larger than the limit of 1048576 bytes',
+          [{ field: 'body', message: 'is too large' }],
+        ),
       },
     },
     ...resourceOperations(
@@ -768,16 +758,13 @@ function operations(limits: OpenApiLimits): OperationSpec[] {
           ),
         },
         401: unauthorized,
-        413: {
-          description: `The file is over the import limit (${limits.maxImportBytes} bytes)`,
-          schema: 'PlunkError',
-          example: plunkErrorExample(
-            'PAYLOAD_TOO_LARGE',
-            413,
-            `The file is larger than the limit of ${limits.maxImportBytes} bytes`,
-            [{ field: 'file', message: `must be at most ${limits.maxImportBytes} bytes` }],
-          ),
-        },
+        413: plunkErrorResponse(
+          `The file is over the import limit (${limits.maxImportBytes} bytes)`,
+          'PAYLOAD_TOO_LARGE',
+          413,
+          `The file is larger than the limit of ${limits.maxImportBytes} bytes`,
+          [{ field: 'file', message: `must be at most ${limits.maxImportBytes} bytes` }],
+        ),
       },
     },
     {

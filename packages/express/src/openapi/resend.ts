@@ -266,6 +266,67 @@ function op(
   };
 }
 
+/** A resource Resend creates, lists, gets, updates and deletes (topics, contact properties). */
+interface ResourceOperations {
+  collection: string;
+  tag: string;
+  /** The resource in the operation ids: `create${one}`, `list${many}`, … */
+  names: [one: string, many: string];
+  /** The `{id}` of the item routes. */
+  ref: ParameterSpec;
+  /** What the create, update and delete answers name. */
+  ids: { object: string; id: string };
+  /** Of create, list, get, update and delete, in that order. */
+  summaries: [string, string, string, string, string];
+  /** The item (get) and a page of items (list). */
+  item: { description: string; schema: string; list: string; example: unknown };
+  create: { schema: string; example: unknown };
+  update: { schema: string; example: unknown };
+}
+
+/** The five operations of a resource, in the order create, list, get, update, delete. */
+function resourceOperations(r: ResourceOperations): OperationSpec[] {
+  const [one, many] = r.names;
+  const [create, list, get, update, remove] = r.summaries;
+  const item = `${r.collection}/{id}`;
+  return [
+    op('post', r.collection, `create${one}`, create, r.tag, 201, ok('Created', 'ResendObjectId', r.ids), {
+      body: r.create,
+    }),
+    op(
+      'get',
+      r.collection,
+      `list${many}`,
+      list,
+      r.tag,
+      200,
+      ok('A page', r.item.list, listOf(r.item.example)),
+      {
+        parameters: pageParams,
+      },
+    ),
+    op('get', item, `get${one}`, get, r.tag, 200, ok(r.item.description, r.item.schema, r.item.example), {
+      parameters: [r.ref],
+    }),
+    op('patch', item, `update${one}`, update, r.tag, 200, ok('Updated', 'ResendObjectId', r.ids), {
+      parameters: [r.ref],
+      body: r.update,
+    }),
+    op(
+      'delete',
+      item,
+      `delete${one}`,
+      remove,
+      r.tag,
+      200,
+      ok('Deleted', 'ResendObjectIdDeleted', { ...r.ids, deleted: true }),
+      {
+        parameters: [r.ref],
+      },
+    ),
+  ];
+}
+
 function operations(): OperationSpec[] {
   const created = ok(
     'Created (or the existing contact); `suppressed: true` (roster) when the address is suppressed, so the contact is unsubscribed',
@@ -591,127 +652,52 @@ function operations(): OperationSpec[] {
       { parameters: [audienceId, contactRef] },
     ),
   );
-  const topicId = pathId('id', 'The topic id', TOPIC_ID);
   ops.push(
-    op(
-      'post',
-      '/topics',
-      'createTopic',
-      'Create a topic',
-      'Topics',
-      201,
-      ok('Created', 'ResendObjectId', { object: 'topic', id: TOPIC_ID }),
-      {
-        body: {
-          schema: 'ResendCreateTopic',
-          example: { name: 'Product news', default_subscription: 'opt_in' },
-        },
+    ...resourceOperations({
+      collection: '/topics',
+      tag: 'Topics',
+      names: ['Topic', 'Topics'],
+      ref: pathId('id', 'The topic id', TOPIC_ID),
+      ids: { object: 'topic', id: TOPIC_ID },
+      summaries: [
+        'Create a topic',
+        'List topics, newest first',
+        'Get a topic',
+        'Update a topic',
+        'Delete a topic',
+      ],
+      item: { description: 'The topic', schema: 'ResendTopic', list: 'ResendTopicList', example: TOPIC },
+      create: {
+        schema: 'ResendCreateTopic',
+        example: { name: 'Product news', default_subscription: 'opt_in' },
       },
-    ),
-    op(
-      'get',
-      '/topics',
-      'listTopics',
-      'List topics, newest first',
-      'Topics',
-      200,
-      ok('A page', 'ResendTopicList', listOf(TOPIC)),
-      { parameters: pageParams },
-    ),
-    op(
-      'get',
-      '/topics/{id}',
-      'getTopic',
-      'Get a topic',
-      'Topics',
-      200,
-      ok('The topic', 'ResendTopic', TOPIC),
-      { parameters: [topicId] },
-    ),
-    op(
-      'patch',
-      '/topics/{id}',
-      'updateTopic',
-      'Update a topic',
-      'Topics',
-      200,
-      ok('Updated', 'ResendObjectId', { object: 'topic', id: TOPIC_ID }),
-      {
-        parameters: [topicId],
-        body: { schema: 'ResendUpdateTopic', example: { name: 'Digest' } },
+      update: { schema: 'ResendUpdateTopic', example: { name: 'Digest' } },
+    }),
+    ...resourceOperations({
+      collection: '/contact-properties',
+      tag: 'Contact properties',
+      names: ['ContactProperty', 'ContactProperties'],
+      ref: pathId('id', 'The property id, or its key', PROPERTY_ID),
+      ids: { object: 'contact_property', id: PROPERTY_ID },
+      summaries: [
+        'Declare a contact property',
+        'List contact properties',
+        'Get a contact property',
+        "Change a property's fallback value",
+        'Delete a contact property',
+      ],
+      item: {
+        description: 'The property',
+        schema: 'ResendProperty',
+        list: 'ResendPropertyList',
+        example: PROPERTY,
       },
-    ),
-    op(
-      'delete',
-      '/topics/{id}',
-      'deleteTopic',
-      'Delete a topic',
-      'Topics',
-      200,
-      ok('Deleted', 'ResendObjectIdDeleted', { object: 'topic', id: TOPIC_ID, deleted: true }),
-      { parameters: [topicId] },
-    ),
-  );
-  const propertyId = pathId('id', 'The property id, or its key', PROPERTY_ID);
-  ops.push(
-    op(
-      'post',
-      '/contact-properties',
-      'createContactProperty',
-      'Declare a contact property',
-      'Contact properties',
-      201,
-      ok('Created', 'ResendObjectId', { object: 'contact_property', id: PROPERTY_ID }),
-      {
-        body: {
-          schema: 'ResendCreateProperty',
-          example: { key: 'plan', type: 'string', fallback_value: 'free' },
-        },
+      create: {
+        schema: 'ResendCreateProperty',
+        example: { key: 'plan', type: 'string', fallback_value: 'free' },
       },
-    ),
-    op(
-      'get',
-      '/contact-properties',
-      'listContactProperties',
-      'List contact properties',
-      'Contact properties',
-      200,
-      ok('A page', 'ResendPropertyList', listOf(PROPERTY)),
-      { parameters: pageParams },
-    ),
-    op(
-      'get',
-      '/contact-properties/{id}',
-      'getContactProperty',
-      'Get a contact property',
-      'Contact properties',
-      200,
-      ok('The property', 'ResendProperty', PROPERTY),
-      { parameters: [propertyId] },
-    ),
-    op(
-      'patch',
-      '/contact-properties/{id}',
-      'updateContactProperty',
-      "Change a property's fallback value",
-      'Contact properties',
-      200,
-      ok('Updated', 'ResendObjectId', { object: 'contact_property', id: PROPERTY_ID }),
-      {
-        parameters: [propertyId],
-        body: { schema: 'ResendUpdateProperty', example: { fallback_value: 'trial' } },
-      },
-    ),
-    op(
-      'delete',
-      '/contact-properties/{id}',
-      'deleteContactProperty',
-      'Delete a contact property',
-      'Contact properties',
-      200,
-      ok('Deleted', 'ResendObjectIdDeleted', { object: 'contact_property', id: PROPERTY_ID, deleted: true }),
-      { parameters: [propertyId] },
-    ),
+      update: { schema: 'ResendUpdateProperty', example: { fallback_value: 'trial' } },
+    }),
   );
   const suppressionRef = pathId('id', 'The suppression id, or its email', SUPPRESSION_ID);
   const invalid = (description: string, message: string): ResponseSpec => ({

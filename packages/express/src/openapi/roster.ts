@@ -74,7 +74,6 @@ import {
   LATER,
   PROJECT_ID,
   pathIdParam,
-  plunkErrorExample,
   plunkErrorResponse,
   plunkFieldError,
   plunkUnauthorized,
@@ -1292,16 +1291,13 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             schema: 'RosterCreatedKey',
             example: { ...keyExample, key: 'sk_4d2c0b9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e9f3a' },
           },
-          400: {
-            description: 'A prefix that is not lowercase letters or digits ending in `_`',
-            schema: 'PlunkError',
-            example: plunkErrorExample(
-              'VALIDATION_ERROR',
-              400,
-              'prefix: must be lowercase letters or digits',
-              [{ field: 'prefix', message: 'must be lowercase letters or digits ending in "_", e.g. sk_' }],
-            ),
-          },
+          400: plunkErrorResponse(
+            'A prefix that is not lowercase letters or digits ending in `_`',
+            'VALIDATION_ERROR',
+            400,
+            'prefix: must be lowercase letters or digits',
+            [{ field: 'prefix', message: 'must be lowercase letters or digits ending in "_", e.g. sk_' }],
+          ),
           401: unauthorized,
         },
       },
@@ -1354,14 +1350,13 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
               updatedAt: AT,
             },
           },
-          400: {
-            description:
-              'No `file` part (or another file field), a header line without an email column, or an unknown `preset`',
-            schema: 'PlunkError',
-            example: plunkErrorExample('VALIDATION_ERROR', 400, 'Validation failed', [
-              { field: 'file', message: 'is required: send the CSV as the multipart field "file"' },
-            ]),
-          },
+          400: plunkErrorResponse(
+            'No `file` part (or another file field), a header line without an email column, or an unknown `preset`',
+            'VALIDATION_ERROR',
+            400,
+            'Validation failed',
+            [{ field: 'file', message: 'is required: send the CSV as the multipart field "file"' }],
+          ),
           401: unauthorized,
           413: plunkErrorResponse(
             'The file is over the server’s import limit (`limits.maxImportBytes`)',
@@ -1604,16 +1599,13 @@ const rosterOpenApiDocument = cachedDocument('/roster', (serverUrl) =>
             example: { ...endpointExample, secret: SECRET },
           },
           errors: {
-            400: {
-              description: 'A missing or invalid field (unknown event type, non-HTTP or private URL, ...)',
-              schema: 'PlunkError',
-              example: plunkErrorExample(
-                'VALIDATION_ERROR',
-                400,
-                'eventTypes.0: unknown event type "contact.exploded"',
-                [{ field: 'eventTypes.0', message: 'unknown event type "contact.exploded"' }],
-              ),
-            },
+            400: plunkErrorResponse(
+              'A missing or invalid field (unknown event type, non-HTTP or private URL, ...)',
+              'VALIDATION_ERROR',
+              400,
+              'eventTypes.0: unknown event type "contact.exploded"',
+              [{ field: 'eventTypes.0', message: 'unknown event type "contact.exploded"' }],
+            ),
           },
         },
         get: { operationId: 'getWebhook', summary: 'A webhook endpoint', found: 'The endpoint' },
