@@ -262,13 +262,14 @@ export const AUDIT_ACTIONS = [
 /**
  * One event of `GET /contacts/:id/events` (a contact's activity timeline): a tracked event, or one
  * roster records (subscription changes and double opt-in steps, whose `data` holds the `source`
- * and, over HTTP, the `clientAddress`: the consent record). The same shape as core's `ContactEvent`.
+ * and, over HTTP, the `clientAddress`: the consent record). Core's `ContactEvent` is this type.
  */
 export interface ContactEventView {
   id: string;
   projectId: string;
   contactId: string;
   name: string;
+  /** The data as sent, transient `{value, persistent: false}` wrappers included; null when none. */
   data: Record<string, unknown> | null;
   createdAt: string;
 }

@@ -1,15 +1,11 @@
 import type { Contact } from '../contacts/contact-types.js';
+import type { ContactEventView } from '../wire.js';
 
-/** An event recorded for a contact (`POST /v1/track`, or roster's own `segment.<slug>.entry|exit`). */
-export interface ContactEvent {
-  id: string;
-  projectId: string;
-  contactId: string;
-  name: string;
-  /** The data as sent, transient `{value, persistent: false}` wrappers included; null when none. */
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
+/**
+ * An event recorded for a contact (`POST /v1/track`, or roster's own `segment.<slug>.entry|exit`):
+ * the shape the management API answers with (`ContactEventView` of `@roster/core/wire`).
+ */
+export type ContactEvent = ContactEventView;
 
 export interface TrackResult {
   contact: Contact;

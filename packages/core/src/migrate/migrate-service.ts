@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AudienceService } from '../audiences/audience-service.js';
 import { isoNow } from '../clock.js';
+import { sameJson } from '../contacts/contact-changes.js';
 import { normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { UpdateContactInput } from '../contacts/contact-schemas.js';
 import type { createContactService } from '../contacts/contact-service.js';
@@ -14,9 +15,9 @@ import type { ServiceDeps } from '../service-deps.js';
 import type { TopicService } from '../topics/topic-service.js';
 import { parseInput } from '../validation.js';
 import { createHttpClient } from './migrate-http.js';
-import { migrateOptionsSchema } from './migrate-schemas.js';
 import * as repo from './migrate-repository.js';
 import { providerUrlSchema } from './migrate-schemas.js';
+import { migrateOptionsSchema } from './migrate-schemas.js';
 import { sourceFor } from './migrate-sources.js';
 import {
   DEFAULT_MIGRATE_CONCURRENCY,
