@@ -90,4 +90,22 @@ describe.skipIf(!hasChromium)('dashboard suppressions page in Chromium', { timeo
     ).toBe(0);
     expect(await seriousViolations(page), 'axe on the suppressions page at 360 px, dark').toEqual([]);
   });
+  it('shows 100 entries at a time, then the older ones on "Show older entries"', async () => {
+    const emails = Array.from({ length: 120 }, (_, i) => `paged-${String(i).padStart(3, '0')}@example.com`);
+    await server.roster.suppressions.addMany(server.projectId, { emails });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Still on the suppressions page: read it again, with the new entries.
+    await page.reload();
+    await page.locator('tbody tr').nth(99).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(100);
+    await page.getByRole('button', { name: 'Show older entries' }).click();
+    // The 120 added here and the bounce of the first test, each once.
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll('tbody tr').length === 121,
+    );
+    const rows = await page.locator('tbody tr td:first-child').allTextContents();
+    expect(new Set(rows).size).toBe(121);
+    expect(rows).toContain('bounced@example.com');
+    expect(await page.getByRole('button', { name: 'Show older entries' }).count()).toBe(0);
+  });
 });

@@ -147,8 +147,9 @@ export type SessionProbe = Session | { signedIn: false; message?: string };
  */
 export type { ImportView, JobView };
 
-export interface JobPage {
-  data: JobView[];
+/** One page of a keyset-paged list of `/roster` (jobs, the audit log, suppressions). */
+export interface CursorPage<T> {
+  data: T[];
   cursor: string | null;
   hasMore: boolean;
 }

@@ -1,6 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, type CursorPage } from './api.js';
 
 /** The current hash route, e.g. `#/contacts/123` → `['contacts', '123']`. */
 export function useRoute(): string[] {
@@ -317,6 +317,55 @@ export function useApiList<T>(path: string, onError: (error: unknown) => void): 
   }
   useEffect(reload, []);
   return [items, reload];
+}
+
+/**
+ * A keyset-paged list: the first page a GET of `path` answers with `query()` (asked again whenever
+ * `deps` change; it clears `error`), and `older()`, which appends the page after the last one
+ * (`query(cursor)`) and gives the number of items then shown (null when it failed). `items` is
+ * null until the first page arrives; failures go to `error`.
+ */
+export function useCursorPage<T>(
+  path: string,
+  query: (cursor?: string) => Record<string, string | number | undefined>,
+  deps: unknown[],
+) {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [hasMore, setHasMore] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    let live = true;
+    api<CursorPage<T>>('GET', path, { query: query() })
+      .then((page) => {
+        if (!live) return;
+        setItems(page.data);
+        setCursor(page.cursor);
+        setHasMore(page.hasMore);
+        setError(null);
+      })
+      .catch((e) => live && setError(e));
+    return () => {
+      live = false;
+    };
+  }, deps);
+
+  async function older(): Promise<number | null> {
+    if (!cursor || !items) return null;
+    try {
+      const page = await api<CursorPage<T>>('GET', path, { query: query(cursor) });
+      setItems([...items, ...page.data]);
+      setCursor(page.cursor);
+      setHasMore(page.hasMore);
+      return items.length + page.data.length;
+    } catch (e) {
+      setError(e);
+      return null;
+    }
+  }
+
+  return { items, hasMore, error, setError, older };
 }
 
 /** A status line to show, or none (`null`), after an action. */

@@ -1,13 +1,6 @@
 import { AUDIT_ACTIONS, type AuditEntry } from '@roster/core/wire';
-import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
-import { DataTable, EmptyState, ErrorMessage, formatDate, PageHead } from '../ui.js';
-
-interface AuditPage {
-  data: AuditEntry[];
-  cursor: string | null;
-  hasMore: boolean;
-}
+import { useState } from 'preact/hooks';
+import { DataTable, EmptyState, ErrorMessage, formatDate, PageHead, useCursorPage } from '../ui.js';
 
 const PAGE = 50;
 
@@ -31,47 +24,23 @@ function detailText(detail: Record<string, unknown> | null): string {
 
 /** The project's audit log, newest first, filtered by action and start date. Read-only. */
 export function AuditPage() {
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [hasMore, setHasMore] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [action, setAction] = useState('');
   const [since, setSince] = useState('');
-
-  const query = (after?: string) => ({
-    limit: PAGE,
-    action: action || undefined,
-    since: since ? new Date(`${since}T00:00:00`).toISOString() : undefined,
-    cursor: after,
-  });
-
-  useEffect(() => {
-    let live = true;
-    api<AuditPage>('GET', 'roster/audit', { query: query() })
-      .then((page) => {
-        if (!live) return;
-        setEntries(page.data);
-        setCursor(page.cursor);
-        setHasMore(page.hasMore);
-        setError(null);
-      })
-      .catch((e) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [action, since]);
-
-  async function older() {
-    if (!cursor || !entries) return;
-    try {
-      const page = await api<AuditPage>('GET', 'roster/audit', { query: query(cursor) });
-      setEntries([...entries, ...page.data]);
-      setCursor(page.cursor);
-      setHasMore(page.hasMore);
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const {
+    items: entries,
+    hasMore,
+    error,
+    older,
+  } = useCursorPage<AuditEntry>(
+    'roster/audit',
+    (after) => ({
+      limit: PAGE,
+      action: action || undefined,
+      since: since ? new Date(`${since}T00:00:00`).toISOString() : undefined,
+      cursor: after,
+    }),
+    [action, since],
+  );
 
   return (
     <main id="main" tabIndex={-1}>

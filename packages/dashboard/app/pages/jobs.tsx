@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, type ImportView, type JobPage, type JobView } from '../api.js';
+import { ApiError, api, type ImportView, type JobView } from '../api.js';
 import {
   Badge,
   Counts,
@@ -10,6 +10,7 @@ import {
   formatNumber,
   PageHead,
   RowErrorsTable,
+  useCursorPage,
 } from '../ui.js';
 import { migrationResult, migrationTitle } from './import-migration.js';
 
@@ -70,29 +71,19 @@ export function JobsPage({ id }: { id?: string }) {
 }
 
 function JobList() {
-  const [jobs, setJobs] = useState<JobView[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [hasMore, setHasMore] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
   /** How many jobs are shown (more after "Show older jobs"): the refresh asks for as many. */
   const [shown, setShown] = useState(20);
-
-  useEffect(() => {
-    let live = true;
-    api<JobPage>('GET', 'roster/jobs', { query: { limit: Math.min(shown, 100) } })
-      .then((page) => {
-        if (!live) return;
-        setJobs(page.data);
-        setCursor(page.cursor);
-        setHasMore(page.hasMore);
-        setError(null);
-      })
-      .catch((e) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [tick, shown]);
+  const {
+    items: jobs,
+    hasMore,
+    error,
+    older: olderPage,
+  } = useCursorPage<JobView>(
+    'roster/jobs',
+    (cursor) => (cursor ? { limit: 20, cursor } : { limit: Math.min(shown, 100) }),
+    [tick, shown],
+  );
 
   const running = jobs?.some(isRunning) ?? false;
   useEffect(() => {
@@ -102,16 +93,8 @@ function JobList() {
   }, [running, jobs]);
 
   async function older() {
-    if (!cursor || !jobs) return;
-    try {
-      const page = await api<JobPage>('GET', 'roster/jobs', { query: { limit: 20, cursor } });
-      setJobs([...jobs, ...page.data]);
-      setCursor(page.cursor);
-      setHasMore(page.hasMore);
-      setShown(jobs.length + page.data.length);
-    } catch (e) {
-      setError(e);
-    }
+    const count = await olderPage();
+    if (count !== null) setShown(count);
   }
 
   return (

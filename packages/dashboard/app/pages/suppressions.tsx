@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import {
   ACTIONS_COLUMN,
@@ -10,6 +10,7 @@ import {
   SelectField,
   TextField,
   useConfirmedRemoval,
+  useCursorPage,
 } from '../ui.js';
 
 /** A suppression as `GET /roster/suppressions` answers it. */
@@ -31,27 +32,18 @@ const ORIGIN_LABELS: Record<Origin, string> = {
 };
 const FILTER_LABELS: Record<'' | Origin, string> = { '': 'All origins', ...ORIGIN_LABELS };
 
-/** The project's suppression list (newest 100, filtered by origin): add an address, remove an entry. */
+/** The project's suppression list (100 at a time, newest first, filtered by origin): add an address, remove an entry. */
 export function SuppressionsPage() {
-  const [items, setItems] = useState<SuppressionView[] | null>(null);
   const [origin, setOrigin] = useState<'' | Origin>('');
   const [email, setEmail] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    api<{ data: SuppressionView[] }>('GET', 'roster/suppressions', {
-      query: { limit: 100, origin: origin || undefined },
-    })
-      .then((page) => live && setItems(page.data))
-      .catch((e) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [origin, version]);
+  const { items, hasMore, error, setError, older } = useCursorPage<SuppressionView>(
+    'roster/suppressions',
+    (cursor) => ({ limit: 100, origin: origin || undefined, cursor }),
+    [origin, version],
+  );
 
   const done = (message: string) => {
     setStatus(message);
@@ -160,6 +152,13 @@ export function SuppressionsPage() {
           </tr>
         )}
       />
+      {hasMore ? (
+        <div class="actions">
+          <button type="button" onClick={older}>
+            Show older entries
+          </button>
+        </div>
+      ) : null}
       {removal.dialog}
     </main>
   );
