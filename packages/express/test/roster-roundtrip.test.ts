@@ -1,9 +1,8 @@
 import type { Roster } from '@roster/core';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
-import express from 'express';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRosterRouter } from '../src/index.js';
-import { type Listening, listen, request } from './http-helpers.js';
+import { describeEachDialect } from '@roster/test-harness';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { closeServed, request } from './http-helpers.js';
+import { type RosterServer, startRosterApi } from './roster-helpers.js';
 
 /** Data of every JSON type, and strings a plain CSV cell would not carry back exactly. */
 const ADA = {
@@ -26,33 +25,32 @@ const ADA = {
 const GRACE = { seats: -3, mixed: 'one', plan: 'Free', vip: false };
 
 describeEachDialect('/roster export → import round trip', (dialect) => {
+  // The project `main` is the source of the exports, `other` the target of the imports.
   let roster: Roster;
-  let server: Listening;
+  let s: RosterServer;
   let sourceKey: string;
   let targetId: string;
   let targetKey: string;
 
   beforeAll(async () => {
-    roster = await createTestRoster(dialect);
-    const source = (await roster.projects.ensure('source')).id;
-    targetId = (await roster.projects.ensure('target')).id;
-    sourceKey = (await roster.keys.create(source)).key;
-    targetKey = (await roster.keys.create(targetId)).key;
+    s = await startRosterApi(dialect);
+    ({ roster, key: sourceKey, otherProjectId: targetId, otherKey: targetKey } = s);
     // Verbatim (as Unosend stores metadata): nulls and empty strings are kept.
-    await roster.contacts.create(source, { email: 'ada@example.com', data: ADA, dataMode: 'verbatim' });
-    await roster.contacts.create(source, { email: 'grace@example.com', data: GRACE, dataMode: 'verbatim' });
-    await roster.contacts.create(source, { email: 'none@example.com' });
-    const app = express();
-    app.use('/roster', createRosterRouter(roster, { onError: (error) => console.error(error) }));
-    server = await listen(app);
+    await roster.contacts.create(s.projectId, { email: 'ada@example.com', data: ADA, dataMode: 'verbatim' });
+    await roster.contacts.create(s.projectId, {
+      email: 'grace@example.com',
+      data: GRACE,
+      dataMode: 'verbatim',
+    });
+    await roster.contacts.create(s.projectId, { email: 'none@example.com' });
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
+  afterAll(() => closeServed(s.server, s.roster));
+  afterEach(() => {
+    expect(s.unexpected).toEqual([]);
   });
 
   async function exportCsv(key: string, query = ''): Promise<string> {
-    const res = await fetch(`${server.url}/roster/contacts/export${query}`, {
+    const res = await fetch(`${s.base}/contacts/export${query}`, {
       headers: { authorization: `Bearer ${key}` },
     });
     expect(res.status).toBe(200);
@@ -63,7 +61,7 @@ describeEachDialect('/roster export → import round trip', (dialect) => {
   async function importCsv(key: string, csv: string) {
     const form = new FormData();
     form.append('file', new Blob([csv], { type: 'text/csv' }), 'contacts.csv');
-    const res = await fetch(`${server.url}/roster/imports`, {
+    const res = await fetch(`${s.base}/imports`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
       body: form,
@@ -71,7 +69,7 @@ describeEachDialect('/roster export → import round trip', (dialect) => {
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     await roster.jobs.runOnce();
-    return (await request(`${server.url}/roster/imports/${id}`, { key })).body;
+    return (await request(`${s.base}/imports/${id}`, { key })).body;
   }
 
   const dataOf = async (email: string) => (await roster.contacts.findByEmail(targetId, email))?.data;

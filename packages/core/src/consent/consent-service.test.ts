@@ -1,6 +1,6 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+// `failure(promise)`: the RosterError it rejects with.
+import { createTestRoster, describeEachDialect, rosterRejection as failure } from '@roster/test-harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RosterError } from '../errors.js';
 import { createRoster, type Roster } from '../roster.js';
 import { withChangeSource } from './change-source.js';
 import { maskEmail } from './consent-service.js';
@@ -11,16 +11,6 @@ const clock = () => new Date(now);
 
 let roster: Roster;
 let projectId: string;
-
-async function failure(promise: Promise<unknown>): Promise<RosterError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RosterError);
-    return error as RosterError;
-  }
-  throw new Error('expected a RosterError');
-}
 
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 

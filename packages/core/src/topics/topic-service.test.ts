@@ -1,6 +1,6 @@
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+// `failure(promise)`: the RosterError it rejects with.
+import { createTestRoster, describeEachDialect, rosterRejection as failure } from '@roster/test-harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { RosterError } from '../errors.js';
 import type { Roster } from '../roster.js';
 import type { Filter, FilterCondition } from '../segments/filter-types.js';
 
@@ -9,16 +9,6 @@ const clock = () => new Date(NOW);
 
 let roster: Roster;
 let projectId: string;
-
-async function failure(promise: Promise<unknown>): Promise<RosterError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RosterError);
-    return error as RosterError;
-  }
-  throw new Error('expected a RosterError');
-}
 
 const topicIs = (topicId: string, operator: Filter['operator'], value: unknown): FilterCondition => ({
   logic: 'AND',
