@@ -1,4 +1,4 @@
-import type { ComponentChildren, JSX } from 'preact';
+import { type ComponentChildren, type JSX, toChildArray } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type CursorPage } from './api.js';
 
@@ -368,6 +368,18 @@ export function useCursorPage<T>(
   return { items, hasMore, error, setError, older };
 }
 
+/** The button under a keyset-paged list that shows the next, older page (none on the last page). */
+export function ShowOlder(props: { hasMore: boolean; onClick: () => void; children: ComponentChildren }) {
+  if (!props.hasMore) return null;
+  return (
+    <div class="actions">
+      <button type="button" onClick={props.onClick}>
+        {props.children}
+      </button>
+    </div>
+  );
+}
+
 /** A status line to show, or none (`null`), after an action. */
 type Outcome = string | null;
 
@@ -435,6 +447,17 @@ export function ListTable<T>(props: {
     <DataTable caption={props.caption} columns={props.columns}>
       {props.items.map(props.row)}
     </DataTable>
+  );
+}
+
+/** A form's fields side by side (stacked on a narrow screen): each child in a cell of its own. */
+export function FieldGrid({ children }: { children: ComponentChildren }) {
+  return (
+    <div class="grid">
+      {toChildArray(children).map((field, i) => (
+        <div key={i}>{field}</div>
+      ))}
+    </div>
   );
 }
 

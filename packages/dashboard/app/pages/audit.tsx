@@ -1,6 +1,14 @@
 import { AUDIT_ACTIONS, type AuditEntry } from '@roster/core/wire';
 import { useState } from 'preact/hooks';
-import { DataTable, EmptyState, ErrorMessage, formatDate, PageHead, useCursorPage } from '../ui.js';
+import {
+  DataTable,
+  EmptyState,
+  ErrorMessage,
+  formatDate,
+  PageHead,
+  ShowOlder,
+  useCursorPage,
+} from '../ui.js';
 
 const PAGE = 50;
 
@@ -101,13 +109,9 @@ export function AuditPage() {
           ))}
         </DataTable>
       ) : null}
-      {hasMore ? (
-        <div class="actions">
-          <button type="button" onClick={older}>
-            Show older entries
-          </button>
-        </div>
-      ) : null}
+      <ShowOlder hasMore={hasMore} onClick={older}>
+        Show older entries
+      </ShowOlder>
     </main>
   );
 }

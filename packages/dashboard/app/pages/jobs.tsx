@@ -10,6 +10,7 @@ import {
   formatNumber,
   PageHead,
   RowErrorsTable,
+  ShowOlder,
   useCursorPage,
 } from '../ui.js';
 import { migrationResult, migrationTitle } from './import-migration.js';
@@ -146,13 +147,9 @@ function JobList() {
           ))}
         </DataTable>
       ) : null}
-      {hasMore ? (
-        <div class="actions">
-          <button type="button" onClick={older}>
-            Show older jobs
-          </button>
-        </div>
-      ) : null}
+      <ShowOlder hasMore={hasMore} onClick={older}>
+        Show older jobs
+      </ShowOlder>
     </main>
   );
 }

@@ -184,12 +184,58 @@ function SubscribedShare({ overview }: { overview: Overview }) {
   );
 }
 
-function GrowthChart({ overview }: { overview: Overview }) {
-  const { daily } = overview;
-  const top = scaleTop(daily.map((d) => d.added));
-  const sum = (pick: (d: OverviewDay) => number) => daily.reduce((n, d) => n + pick(d), 0);
+/** One series of a stacked bar chart: its legend label (also its table column), tone and value of a day. */
+interface Series<D> {
+  label: string;
+  tone: string;
+  value: (day: D) => number;
+}
+
+/**
+ * Two series stacked per day (bars scaled to `top`), with their legend and, for screen readers, a
+ * table of each day's values and one more column (`extra`).
+ */
+function StackedDaysChart<D extends { day: string }>(props: {
+  title: string;
+  summary: ComponentChildren;
+  days: D[];
+  top: number;
+  series: Series<D>[];
+  caption: string;
+  extra: { label: string; value: (day: D) => number };
+}) {
+  const { days, series, extra } = props;
   return (
     <Chart
+      title={props.title}
+      summary={props.summary}
+      legend={series.map(({ label, tone }) => ({ label, tone }))}
+      first={shortDay(days[0]!.day)}
+      last={shortDay(days[days.length - 1]!.day)}
+      top={props.top}
+      width={days.length * STEP}
+      table={
+        <DayTable
+          caption={props.caption}
+          columns={[...series.map((s) => s.label), extra.label]}
+          rows={days.map((d) => [d.day, ...series.map((s) => s.value(d)), extra.value(d)])}
+        />
+      }
+    >
+      <Bars
+        stacks={days.map((d) => series.map((s) => s.value(d)))}
+        top={props.top}
+        tones={series.map((s) => s.tone)}
+      />
+    </Chart>
+  );
+}
+
+function GrowthChart({ overview }: { overview: Overview }) {
+  const { daily } = overview;
+  const sum = (pick: (d: OverviewDay) => number) => daily.reduce((n, d) => n + pick(d), 0);
+  return (
+    <StackedDaysChart
       title="Growth by source"
       summary={
         <>
@@ -198,33 +244,23 @@ function GrowthChart({ overview }: { overview: Overview }) {
           imports; {formatNumber(sum((d) => d.removed))} deleted.
         </>
       }
-      legend={[
-        { label: 'API', tone: 'tone-api' },
-        { label: 'Import', tone: 'tone-import' },
+      days={daily}
+      top={scaleTop(daily.map((d) => d.added))}
+      series={[
+        { label: 'API', tone: 'tone-api', value: (d) => d.api },
+        { label: 'Import', tone: 'tone-import', value: (d) => d.imported },
       ]}
-      first={shortDay(daily[0]!.day)}
-      last={shortDay(daily[daily.length - 1]!.day)}
-      top={top}
-      width={daily.length * STEP}
-      table={
-        <DayTable
-          caption="Contacts added and deleted each day"
-          columns={['API', 'Import', 'Deleted']}
-          rows={daily.map((d) => [d.day, d.api, d.imported, d.removed])}
-        />
-      }
-    >
-      <Bars stacks={daily.map((d) => [d.api, d.imported])} top={top} tones={['tone-api', 'tone-import']} />
-    </Chart>
+      caption="Contacts added and deleted each day"
+      extra={{ label: 'Deleted', value: (d) => d.removed }}
+    />
   );
 }
 
 function JobsChart({ overview }: { overview: Overview }) {
   const { jobs } = overview;
-  const top = scaleTop(jobs.map((d) => d.imports + d.bulk));
   const sum = (pick: (d: OverviewJobsDay) => number) => jobs.reduce((n, d) => n + pick(d), 0);
   return (
-    <Chart
+    <StackedDaysChart
       title="Imports and jobs"
       summary={
         <>
@@ -232,24 +268,15 @@ function JobsChart({ overview }: { overview: Overview }) {
           {overview.days} days, {formatNumber(sum((d) => d.failed))} failed. <a href="#/jobs">See the jobs</a>
         </>
       }
-      legend={[
-        { label: 'Imports', tone: 'tone-import' },
-        { label: 'Bulk jobs', tone: 'tone-bulk' },
+      days={jobs}
+      top={scaleTop(jobs.map((d) => d.imports + d.bulk))}
+      series={[
+        { label: 'Imports', tone: 'tone-import', value: (d) => d.imports },
+        { label: 'Bulk jobs', tone: 'tone-bulk', value: (d) => d.bulk },
       ]}
-      first={shortDay(jobs[0]!.day)}
-      last={shortDay(jobs[jobs.length - 1]!.day)}
-      top={top}
-      width={jobs.length * STEP}
-      table={
-        <DayTable
-          caption="Imports and bulk jobs queued each day"
-          columns={['Imports', 'Bulk jobs', 'Failed']}
-          rows={jobs.map((d) => [d.day, d.imports, d.bulk, d.failed])}
-        />
-      }
-    >
-      <Bars stacks={jobs.map((d) => [d.imports, d.bulk])} top={top} tones={['tone-import', 'tone-bulk']} />
-    </Chart>
+      caption="Imports and bulk jobs queued each day"
+      extra={{ label: 'Failed', value: (d) => d.failed }}
+    />
   );
 }
 

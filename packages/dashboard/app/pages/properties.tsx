@@ -4,6 +4,7 @@ import {
   ACTIONS_COLUMN,
   CreateForm,
   Feedback,
+  FieldGrid,
   formatDate,
   InlineEditForm,
   ListTable,
@@ -73,37 +74,25 @@ export function PropertiesPage() {
         free-form.
       </p>
       <CreateForm id="new-property" title="Declare a property" submit="Declare property" onSubmit={declare}>
-        <div class="grid">
-          <div>
-            <TextField
-              id="property-key"
-              label="Key"
-              required
-              maxLength={50}
-              pattern="[A-Za-z0-9_]+"
-              title="Letters, digits and underscores"
-              value={key}
-              onValue={setKey}
-            />
-          </div>
-          <div>
-            <SelectField
-              id="property-type"
-              label="Type"
-              value={type}
-              labels={TYPE_LABELS}
-              onValue={setType}
-            />
-          </div>
-          <div>
-            <TextField
-              id="property-fallback"
-              label="Fallback value (optional)"
-              value={fallback}
-              onValue={setFallback}
-            />
-          </div>
-        </div>
+        <FieldGrid>
+          <TextField
+            id="property-key"
+            label="Key"
+            required
+            maxLength={50}
+            pattern="[A-Za-z0-9_]+"
+            title="Letters, digits and underscores"
+            value={key}
+            onValue={setKey}
+          />
+          <SelectField id="property-type" label="Type" value={type} labels={TYPE_LABELS} onValue={setType} />
+          <TextField
+            id="property-fallback"
+            label="Fallback value (optional)"
+            value={fallback}
+            onValue={setFallback}
+          />
+        </FieldGrid>
         <p class="hint">Key and type cannot change once declared; the fallback can.</p>
       </CreateForm>
       <Feedback error={page.error} status={page.status} />

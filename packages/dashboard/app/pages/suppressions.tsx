@@ -4,10 +4,12 @@ import {
   ACTIONS_COLUMN,
   CreateForm,
   Feedback,
+  FieldGrid,
   formatDate,
   ListTable,
   RowDangerButton,
   SelectField,
+  ShowOlder,
   TextField,
   useConfirmedRemoval,
   useCursorPage,
@@ -90,27 +92,23 @@ export function SuppressionsPage() {
         provider, addresses added by hand, and erased people (kept only as a hash, shown without an address).
       </p>
       <CreateForm id="new-suppression" title="Suppress an address" submit="Suppress" onSubmit={add}>
-        <div class="grid">
-          <div>
-            <TextField
-              id="suppression-email"
-              label="Email"
-              type="email"
-              required
-              value={email}
-              onValue={setEmail}
-            />
-          </div>
-          <div>
-            <TextField
-              id="suppression-reason"
-              label="Reason (optional)"
-              maxLength={1000}
-              value={reason}
-              onValue={setReason}
-            />
-          </div>
-        </div>
+        <FieldGrid>
+          <TextField
+            id="suppression-email"
+            label="Email"
+            type="email"
+            required
+            value={email}
+            onValue={setEmail}
+          />
+          <TextField
+            id="suppression-reason"
+            label="Reason (optional)"
+            maxLength={1000}
+            value={reason}
+            onValue={setReason}
+          />
+        </FieldGrid>
       </CreateForm>
       <div class="toolbar">
         <SelectField
@@ -152,13 +150,9 @@ export function SuppressionsPage() {
           </tr>
         )}
       />
-      {hasMore ? (
-        <div class="actions">
-          <button type="button" onClick={older}>
-            Show older entries
-          </button>
-        </div>
-      ) : null}
+      <ShowOlder hasMore={hasMore} onClick={older}>
+        Show older entries
+      </ShowOlder>
       {removal.dialog}
     </main>
   );

@@ -4,6 +4,7 @@ import {
   ACTIONS_COLUMN,
   CreateForm,
   Feedback,
+  FieldGrid,
   InlineEditForm,
   ListTable,
   RowDangerButton,
@@ -81,38 +82,30 @@ export function TopicsPage() {
         <em>what they want to receive</em>.
       </p>
       <CreateForm id="new-topic" title="New topic" submit="Create topic" onSubmit={create}>
-        <div class="grid">
-          <div>
-            <TextField id="topic-name" label="Name" required maxLength={50} value={name} onValue={setName} />
-          </div>
-          <div>
-            <TextField
-              id="topic-description"
-              label="Description"
-              maxLength={200}
-              value={description}
-              onValue={setDescription}
-            />
-          </div>
-          <div>
-            <SelectField
-              id="topic-default"
-              label="Default for contacts that have not chosen"
-              value={defaultSubscription}
-              labels={SUBSCRIPTION_LABELS}
-              onValue={setDefaultSubscription}
-            />
-          </div>
-          <div>
-            <SelectField
-              id="topic-visibility"
-              label="Visibility"
-              value={visibility}
-              labels={{ private: 'Private', public: 'Public (on the preference page)' }}
-              onValue={setVisibility}
-            />
-          </div>
-        </div>
+        <FieldGrid>
+          <TextField id="topic-name" label="Name" required maxLength={50} value={name} onValue={setName} />
+          <TextField
+            id="topic-description"
+            label="Description"
+            maxLength={200}
+            value={description}
+            onValue={setDescription}
+          />
+          <SelectField
+            id="topic-default"
+            label="Default for contacts that have not chosen"
+            value={defaultSubscription}
+            labels={SUBSCRIPTION_LABELS}
+            onValue={setDefaultSubscription}
+          />
+          <SelectField
+            id="topic-visibility"
+            label="Visibility"
+            value={visibility}
+            labels={{ private: 'Private', public: 'Public (on the preference page)' }}
+            onValue={setVisibility}
+          />
+        </FieldGrid>
         <p class="hint">The default cannot change once the topic exists.</p>
       </CreateForm>
       <Feedback error={page.error} status={page.status} />
