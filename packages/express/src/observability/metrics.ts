@@ -133,26 +133,24 @@ export function createMetrics(roster: Roster, options: MetricsOptions = {}): Ros
     }
     return lag.value;
   };
-  new Gauge({
-    name: 'roster_outbox_lag_seconds',
-    help: 'Age of the oldest change event the slowest outbox consumer (the webhook fan-out) has not handled; 0 when caught up',
-    registers,
-    async collect() {
-      this.reset();
-      const value = await outboxLag();
-      if (value) this.set(value.seconds);
-    },
-  });
-  new Gauge({
-    name: 'roster_outbox_lag_rows',
-    help: 'Change events the slowest outbox consumer (the webhook fan-out) has not handled',
-    registers,
-    async collect() {
-      this.reset();
-      const value = await outboxLag();
-      if (value) this.set(value.rows);
-    },
-  });
+  for (const [unit, help] of [
+    [
+      'seconds',
+      'Age of the oldest change event the slowest outbox consumer (the webhook fan-out) has not handled; 0 when caught up',
+    ],
+    ['rows', 'Change events the slowest outbox consumer (the webhook fan-out) has not handled'],
+  ] as const) {
+    new Gauge({
+      name: `roster_outbox_lag_${unit}`,
+      help,
+      registers,
+      async collect() {
+        this.reset();
+        const value = await outboxLag();
+        if (value) this.set(value[unit]);
+      },
+    });
+  }
   new Gauge({
     name: 'roster_contacts',
     help: `Contacts per project: the ${top} projects with the most, by project id, and project="other" for all the others together`,
