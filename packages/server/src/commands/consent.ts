@@ -1,20 +1,9 @@
-import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
-import { type CommonFlags, projectName } from '../config.js';
-import { existingProject, rosterOptions, withRoster } from './with-roster.js';
+import type { CommonFlags } from '../config.js';
+import { projectOptions, withProject } from './with-roster.js';
 
 interface JsonFlags extends CommonFlags {
   json?: boolean;
-}
-
-async function withProject<T>(flags: CommonFlags, run: (roster: Roster, projectId: string) => Promise<T>) {
-  return withRoster(flags, async (roster) =>
-    run(roster, (await existingProject(roster, projectName(flags))).id),
-  );
-}
-
-function common(command: Command): Command {
-  return rosterOptions(command, { help: 'project name', default: 'default' });
 }
 
 /** `roster suppressions add|list|remove` and `roster inbound` (the bounce webhooks' credentials). */
@@ -23,7 +12,7 @@ export function registerSuppressionsCommand(program: Command): void {
     .command('suppressions')
     .description('Manage the suppression list: addresses no write can make subscribed');
 
-  common(
+  projectOptions(
     suppressions
       .command('add')
       .description('Suppress an address (and unsubscribe its contact)')
@@ -49,7 +38,7 @@ export function registerSuppressionsCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     suppressions
       .command('list')
       .description('List suppressions, newest first')
@@ -79,7 +68,7 @@ export function registerSuppressionsCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     suppressions
       .command('remove')
       .description('Remove a suppression (by id or address): later writes may subscribe the address again')
@@ -91,7 +80,7 @@ export function registerSuppressionsCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     program
       .command('inbound')
       .description(
@@ -142,7 +131,7 @@ export function registerPersonalDataCommand(program: Command): void {
     .command('personal-data')
     .description('Export or erase everything roster stores about one address');
 
-  common(
+  projectOptions(
     personal
       .command('export')
       .description('Print everything stored about the address as one JSON document')
@@ -153,7 +142,7 @@ export function registerPersonalDataCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     personal
       .command('erase')
       .description(

@@ -1,13 +1,6 @@
-import type { Roster } from '@roster/core';
 import type { Command } from 'commander';
-import {
-  ALLOW_PRIVATE_WEBHOOKS_ENV,
-  CliError,
-  type CommonFlags,
-  parsePositiveInt,
-  projectName,
-} from '../config.js';
-import { existingProject, rosterOptions, withRoster } from './with-roster.js';
+import { ALLOW_PRIVATE_WEBHOOKS_ENV, CliError, type CommonFlags, parsePositiveInt } from '../config.js';
+import { projectOptions, withProject } from './with-roster.js';
 
 /**
  * Core's `WEBHOOK_DELIVERY_STATUSES`, spelled out for the help text so that registering the
@@ -21,28 +14,12 @@ interface WebhookFlags extends CommonFlags {
 
 const ALLOW_PRIVATE_HELP = `allow targets on private, loopback and link-local addresses (env ${ALLOW_PRIVATE_WEBHOOKS_ENV}=1)`;
 
-async function withProject<T>(
-  flags: WebhookFlags,
-  run: (roster: Roster, projectId: string) => Promise<T>,
-  options: { create?: boolean } = {},
-): Promise<T> {
-  return withRoster(flags, async (roster) => {
-    const name = projectName(flags);
-    const project = options.create ? await roster.projects.ensure(name) : await existingProject(roster, name);
-    return await run(roster, project.id);
-  });
-}
-
-function common(command: Command): Command {
-  return rosterOptions(command, { help: 'project name', default: 'default' });
-}
-
 export function registerWebhooksCommand(program: Command): void {
   const webhooks = program
     .command('webhooks')
     .description('Manage webhook endpoints (signed per Standard Webhooks) and see their deliveries');
 
-  common(
+  projectOptions(
     webhooks
       .command('add')
       .description('Add an endpoint; prints its id and signing secret (whsec_...)')
@@ -88,7 +65,7 @@ export function registerWebhooksCommand(program: Command): void {
     },
   );
 
-  common(
+  projectOptions(
     webhooks
       .command('list')
       .description('List endpoints (never their secrets)')
@@ -106,7 +83,7 @@ export function registerWebhooksCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     webhooks
       .command('remove')
       .description('Delete an endpoint and its deliveries')
@@ -123,7 +100,7 @@ export function registerWebhooksCommand(program: Command): void {
     ['enable', true],
     ['disable', false],
   ] as const) {
-    common(
+    projectOptions(
       webhooks
         .command(name)
         .description(
@@ -146,7 +123,7 @@ export function registerWebhooksCommand(program: Command): void {
     });
   }
 
-  common(
+  projectOptions(
     webhooks
       .command('test')
       .description('Send a signed webhook.test event to the endpoint now; exits 1 unless it answers 2xx')
@@ -166,7 +143,7 @@ export function registerWebhooksCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     webhooks
       .command('deliveries')
       .description("List an endpoint's deliveries, newest first")
@@ -193,7 +170,7 @@ export function registerWebhooksCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     webhooks
       .command('replay')
       .description(
@@ -219,7 +196,7 @@ export function registerWebhooksCommand(program: Command): void {
     });
   });
 
-  common(
+  projectOptions(
     webhooks
       .command('rotate-secret')
       .description('Give the endpoint a new secret; the old one keeps signing beside it for 24 h')

@@ -7,6 +7,7 @@ import {
   DB_HELP,
   dbPath,
   PRIVATE_WEBHOOKS_HINT,
+  projectName,
 } from '../config.js';
 
 /**
@@ -16,6 +17,11 @@ import {
 export function rosterOptions(command: Command, project?: { help: string; default?: string }): Command {
   command.option('--db <path|url>', DB_HELP);
   return project ? command.option('--project <name>', project.help, project.default) : command;
+}
+
+/** `rosterOptions` of a command that works in one project: `--project <name>`, default `default`. */
+export function projectOptions(command: Command): Command {
+  return rosterOptions(command, { help: 'project name', default: 'default' });
 }
 
 /**
@@ -50,4 +56,20 @@ export async function existingProject(roster: Roster, name: string): Promise<Pro
   const project = await roster.projects.findByName(name);
   if (!project) throw new CliError(`No project named "${name}"`);
   return project;
+}
+
+/**
+ * `withRoster`, running `run` in the project of `--project`: an existing one (else a CliError), or
+ * with `create` one made when there is none.
+ */
+export async function withProject<T>(
+  flags: CommonFlags,
+  run: (roster: Roster, projectId: string) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
+  return withRoster(flags, async (roster) => {
+    const name = projectName(flags);
+    const project = options.create ? await roster.projects.ensure(name) : await existingProject(roster, name);
+    return await run(roster, project.id);
+  });
 }
