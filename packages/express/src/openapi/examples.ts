@@ -1,5 +1,6 @@
 // Example values, and the parameter, response and list-schema builders the Plunk, roster and
-// Unosend OpenAPI documents share, so their examples and shapes agree with each other.
+// Unosend OpenAPI documents share (Resend's takes its path parameters from here too), so their
+// examples and shapes agree with each other.
 
 import { z } from 'zod';
 import type { ParameterSpec, ResponseSpec } from './document.js';

@@ -23,6 +23,7 @@ import {
   type ParameterSpec,
   type ResponseSpec,
 } from './document.js';
+import { pathIdParam } from './examples.js';
 
 // ---- wire formats -------------------------------------------------------------------------------
 // The bodies the Resend router renders, tied to the functions that render them by compile-time
@@ -210,14 +211,7 @@ const listOf = (item: unknown) => ({ object: 'list', has_more: false, data: [ite
 
 // ---- operations ----------------------------------------------------------------------------------
 
-const pathId = (name: string, description: string, example: string): ParameterSpec => ({
-  name,
-  in: 'path',
-  description,
-  schema: z.string(),
-  example,
-});
-const contactRef = pathId('id', 'The contact id, or its email', CONTACT_ID);
+const contactRef = pathIdParam('id', 'The contact id, or its email', CONTACT_ID);
 const pageParams: ParameterSpec[] = [
   {
     name: 'limit',
@@ -438,7 +432,7 @@ function operations(): OperationSpec[] {
       201,
       ok('Added', 'ResendId', { id: SEGMENT_ID }),
       {
-        parameters: [contactRef, pathId('segmentId', 'The segment id', SEGMENT_ID)],
+        parameters: [contactRef, pathIdParam('segmentId', 'The segment id', SEGMENT_ID)],
       },
     ),
     op(
@@ -450,7 +444,7 @@ function operations(): OperationSpec[] {
       200,
       ok('Removed', 'ResendIdDeleted', { id: SEGMENT_ID, deleted: true }),
       {
-        parameters: [contactRef, pathId('segmentId', 'The segment id', SEGMENT_ID)],
+        parameters: [contactRef, pathIdParam('segmentId', 'The segment id', SEGMENT_ID)],
       },
     ),
     op(
@@ -525,7 +519,7 @@ function operations(): OperationSpec[] {
       200,
       ok('The import', 'ResendImport', IMPORT),
       {
-        parameters: [pathId('id', 'The import id', IMPORT_ID)],
+        parameters: [pathIdParam('id', 'The import id', IMPORT_ID)],
       },
     ),
   ];
@@ -534,7 +528,7 @@ function operations(): OperationSpec[] {
     ['/audiences', 'audience', 'Audiences'],
   ] as const) {
     const name = object === 'segment' ? 'Segment' : 'Audience';
-    const segmentId = pathId('id', `The ${object} id`, SEGMENT_ID);
+    const segmentId = pathIdParam('id', `The ${object} id`, SEGMENT_ID);
     ops.push(
       op(
         'post',
@@ -580,7 +574,7 @@ function operations(): OperationSpec[] {
       ),
     );
   }
-  const segmentId = pathId('id', 'The segment id', SEGMENT_ID);
+  const segmentId = pathIdParam('id', 'The segment id', SEGMENT_ID);
   ops.push(
     op(
       'get',
@@ -593,7 +587,7 @@ function operations(): OperationSpec[] {
       { parameters: [segmentId, ...pageParams] },
     ),
   );
-  const audienceId = pathId('audienceId', 'The audience id', SEGMENT_ID);
+  const audienceId = pathIdParam('audienceId', 'The audience id', SEGMENT_ID);
   ops.push(
     op(
       'post',
@@ -657,7 +651,7 @@ function operations(): OperationSpec[] {
       collection: '/topics',
       tag: 'Topics',
       names: ['Topic', 'Topics'],
-      ref: pathId('id', 'The topic id', TOPIC_ID),
+      ref: pathIdParam('id', 'The topic id', TOPIC_ID),
       ids: { object: 'topic', id: TOPIC_ID },
       summaries: [
         'Create a topic',
@@ -677,7 +671,7 @@ function operations(): OperationSpec[] {
       collection: '/contact-properties',
       tag: 'Contact properties',
       names: ['ContactProperty', 'ContactProperties'],
-      ref: pathId('id', 'The property id, or its key', PROPERTY_ID),
+      ref: pathIdParam('id', 'The property id, or its key', PROPERTY_ID),
       ids: { object: 'contact_property', id: PROPERTY_ID },
       summaries: [
         'Declare a contact property',
@@ -699,7 +693,7 @@ function operations(): OperationSpec[] {
       update: { schema: 'ResendUpdateProperty', example: { fallback_value: 'trial' } },
     }),
   );
-  const suppressionRef = pathId('id', 'The suppression id, or its email', SUPPRESSION_ID);
+  const suppressionRef = pathIdParam('id', 'The suppression id, or its email', SUPPRESSION_ID);
   const invalid = (description: string, message: string): ResponseSpec => ({
     description,
     schema: 'ResendError',
