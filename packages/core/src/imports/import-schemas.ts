@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { audienceIdSchema } from '../audiences/audience-schemas.js';
 import { propertyKeySchema } from '../properties/property-schemas.js';
 import { setContactTopicsSchema } from '../topics/topic-schemas.js';
+import { IMPORT_PRESETS, MAILCHIMP_STATUSES } from './import-presets.js';
 
 /** Most segments an import may put its contacts in. */
 export const MAX_IMPORT_SEGMENTS = 100;
@@ -54,6 +56,8 @@ export const importColumnMapSchema = z.object(
   { error: 'must be an object' },
 );
 export type ImportColumnMap = z.output<typeof importColumnMapSchema>;
+/** A column map as callers give it (see `ImportColumnMap`). */
+export type ImportColumnMapInput = z.input<typeof importColumnMapSchema>;
 
 /** What an import does with a row whose email is already a contact: update it, or leave it (counted skipped). */
 export const IMPORT_ON_CONFLICT = ['upsert', 'skip'] as const;
@@ -69,3 +73,12 @@ export const importContactOptionsSchema = z.object({
     .optional(),
   topics: setContactTopicsSchema.optional(),
 });
+
+/** The preset options of an import (`preset`, `mailchimpStatus`); the map is checked apart. */
+export const importPresetSchema = z.object({
+  preset: z.enum(IMPORT_PRESETS).optional(),
+  mailchimpStatus: z.enum(MAILCHIMP_STATUSES).optional(),
+});
+
+/** The audience an import puts its contacts in (none: null or absent). */
+export const importAudienceSchema = z.object({ audienceId: audienceIdSchema.nullish() });

@@ -1,8 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { audienceExists } from '../audiences/audience-repository.js';
-import { audienceIdSchema } from '../audiences/audience-schemas.js';
 import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
 import type { JobRow } from '../db/schema.js';
 import type { FieldIssue } from '../errors.js';
@@ -29,9 +27,7 @@ import {
 } from './csv-format.js';
 import { IMPORT_JOB_TYPE, IMPORT_JOB_TYPES, LOCAL_IMPORT_JOB_TYPE } from './import-job.js';
 import {
-  IMPORT_PRESETS,
   type ImportPreset,
-  MAILCHIMP_STATUSES,
   type MailchimpStatus,
   mailchimpStatusOf,
   normaliseImportMap,
@@ -39,9 +35,11 @@ import {
 } from './import-presets.js';
 import {
   type ImportColumnMap,
+  type ImportColumnMapInput,
   type ImportOnConflict,
-  type importColumnMapSchema,
+  importAudienceSchema,
   importContactOptionsSchema,
+  importPresetSchema,
 } from './import-schemas.js';
 
 import { readHead } from './import-source.js';
@@ -54,8 +52,7 @@ import type {
 } from './import-types.js';
 import { looksLikeZip, readZipEntries } from './zip-entries.js';
 
-/** A column map as callers give it (see `ImportColumnMap`). */
-export type ImportColumnMapInput = z.input<typeof importColumnMapSchema>;
+export type { ImportColumnMapInput };
 
 export interface ImportServiceDeps extends ServiceDeps {
   jobs: JobRunner;
@@ -177,17 +174,12 @@ function importPayload(
   };
 }
 
-const presetSchema = z.object({
-  preset: z.enum(IMPORT_PRESETS).optional(),
-  mailchimpStatus: z.enum(MAILCHIMP_STATUSES).optional(),
-});
-
 /** The preset options checked (`validation_failed` naming `preset`, `mailchimpStatus` or `map`), as payload fields. */
 function mappingOf(
   options: ImportPresetOptions,
   fileName: string | null,
 ): Pick<ImportJobPayload, 'preset' | 'map' | 'mailchimpStatus'> {
-  const { preset, mailchimpStatus } = parseInput(presetSchema, {
+  const { preset, mailchimpStatus } = parseInput(importPresetSchema, {
     preset: options.preset,
     mailchimpStatus: options.mailchimpStatus,
   });
@@ -206,8 +198,6 @@ function mappingOf(
 /** True when an import is read through a preset or column mappings. */
 const isMapped = (mapping: Pick<ImportJobPayload, 'preset' | 'map'>) =>
   mapping.preset !== undefined || mapping.map !== undefined;
-
-const importAudienceSchema = z.object({ audienceId: audienceIdSchema.nullish() });
 
 /**
  * What `enqueueFromPath` answers: the job, and whether it resumes an unfinished one

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { AudienceService } from '../audiences/audience-service.js';
 import { isoNow } from '../clock.js';
-import { sameJson } from '../contacts/contact-changes.js';
 import { normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { UpdateContactInput } from '../contacts/contact-schemas.js';
 import type { createContactService } from '../contacts/contact-service.js';
@@ -21,6 +21,7 @@ import { migrateOptionsSchema } from './migrate-schemas.js';
 import { sourceFor } from './migrate-sources.js';
 import {
   DEFAULT_MIGRATE_CONCURRENCY,
+  MAX_MIGRATE_CONCURRENCY,
   MIGRATE_DEFAULT_URLS,
   type MigrateCounts,
   type MigrateOptions,
@@ -121,6 +122,17 @@ const CREATE_BATCH = 1000;
 
 const migrateOptionsSchema = z.object({
   url: providerUrlSchema.optional(),
+  url: z
+    .string({ error: 'must be a string' })
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL')
+    .optional(),
   key: z
     .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
     .min(1, 'is required'),
