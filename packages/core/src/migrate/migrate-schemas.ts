@@ -22,21 +22,20 @@ export const startMigrationSchema = z.strictObject({
     .string({ error: required('a string') })
     .trim()
     .min(1, 'is required'),
-import { MAX_MIGRATE_CONCURRENCY } from './migrate-types.js';
+  concurrency: z
+    .number({ error: 'must be an integer' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`)
+    .optional(),
+  dryRun: z.boolean({ error: 'must be a boolean' }).optional(),
+});
+
+export type StartMigrationInput = z.input<typeof startMigrationSchema>;
 
 /** The options of a migration run, checked before the source is asked anything. */
 export const migrateOptionsSchema = z.object({
-  url: z
-    .string({ error: 'must be a string' })
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL')
-    .optional(),
+  url: providerUrlSchema.optional(),
   key: z
     .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
     .min(1, 'is required'),
@@ -50,10 +49,6 @@ export const migrateOptionsSchema = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`)
     .optional(),
-  dryRun: z.boolean({ error: 'must be a boolean' }).optional(),
-});
-
-export type StartMigrationInput = z.input<typeof startMigrationSchema>;
   restart: z.boolean({ error: 'must be a boolean' }).optional(),
   maxAttempts: z.number().int().min(1, 'must be at least 1').optional(),
   backoffMs: z.number().min(0, 'must not be negative').optional(),

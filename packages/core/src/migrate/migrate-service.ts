@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { AudienceService } from '../audiences/audience-service.js';
 import { isoNow } from '../clock.js';
+import { sameJson } from '../contacts/contact-changes.js';
 import { normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { UpdateContactInput } from '../contacts/contact-schemas.js';
 import type { createContactService } from '../contacts/contact-service.js';
@@ -16,12 +16,10 @@ import type { TopicService } from '../topics/topic-service.js';
 import { parseInput } from '../validation.js';
 import { createHttpClient } from './migrate-http.js';
 import * as repo from './migrate-repository.js';
-import { providerUrlSchema } from './migrate-schemas.js';
 import { migrateOptionsSchema } from './migrate-schemas.js';
 import { sourceFor } from './migrate-sources.js';
 import {
   DEFAULT_MIGRATE_CONCURRENCY,
-  MAX_MIGRATE_CONCURRENCY,
   MIGRATE_DEFAULT_URLS,
   type MigrateCounts,
   type MigrateOptions,
@@ -119,52 +117,6 @@ function readAhead(source: Source, start: string | null, signal: AbortSignal | u
 }
 /** Entries of one `createMany` call. */
 const CREATE_BATCH = 1000;
-
-const migrateOptionsSchema = z.object({
-  url: providerUrlSchema.optional(),
-  url: z
-    .string({ error: 'must be a string' })
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL')
-    .optional(),
-  key: z
-    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-    .min(1, 'is required'),
-  projectId: z
-    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
-    .min(1, 'is required'),
-  dryRun: z.boolean({ error: 'must be a boolean' }).optional(),
-  concurrency: z
-    .number({ error: 'must be an integer' })
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`)
-    .optional(),
-  restart: z.boolean({ error: 'must be a boolean' }).optional(),
-  maxAttempts: z.number().int().min(1, 'must be at least 1').optional(),
-  backoffMs: z.number().min(0, 'must not be negative').optional(),
-});
-
-/** JSON values equal whatever their keys' order (PostgreSQL's jsonb reorders keys). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const other = b as unknown[];
-    return a.length === other.length && a.every((item, i) => sameJson(item, other[i]));
-  }
-  const ak = Object.keys(a);
-  const bo = b as Record<string, unknown>;
-  if (ak.length !== Object.keys(bo).length) return false;
-  return ak.every((key) => Object.hasOwn(bo, key) && sameJson((a as Record<string, unknown>)[key], bo[key]));
-}
 
 /** The checkpoint key of a source: provider, normalised base URL and a hash of the key (never the key). */
 function sourceKeyOf(name: MigrateSourceName, url: string, key: string): string {
