@@ -52,4 +52,6 @@ export interface BenchContext {
   /** Starts the next metric's load window now (after set-up that is not part of the measurement). */
   mark(): void;
   log(message: string): void;
+  /** Adds a Markdown section printed under the table of the run's `.md` report (e.g. a side-by-side table). */
+  section(markdown: string): void;
 }

@@ -131,17 +131,21 @@ export function seedPreexisting(path: string, projectId: string, rows: number): 
   }
 }
 
-/** Writes a CSV of rows 0.. until it reaches `bytes`; returns its row count. */
-export async function writeCsv(path: string, bytes: number): Promise<number> {
+/**
+ * Streams a CSV: the header, then `lineAt(0)`, `lineAt(1)`, ... until it returns null, or until the
+ * next line would take the file past `maxBytes`; returns the number of rows written.
+ */
+async function streamCsv(path: string, lineAt: (k: number) => string | null, maxBytes = Infinity) {
   const out = createWriteStream(path);
   let size = Buffer.byteLength(CSV_HEADER);
   out.write(CSV_HEADER);
   let rows = 0;
   let chunk = '';
   while (true) {
-    const line = csvLineOf(rows);
+    const line = lineAt(rows);
+    if (line === null) break;
     const len = Buffer.byteLength(line);
-    if (size + len > bytes) break;
+    if (size + len > maxBytes) break;
     size += len;
     chunk += line;
     rows++;
@@ -153,6 +157,16 @@ export async function writeCsv(path: string, bytes: number): Promise<number> {
   out.end(chunk);
   await once(out, 'finish');
   return rows;
+}
+
+/** Writes a CSV of rows 0.. until it reaches `bytes`; returns its row count. */
+export function writeCsv(path: string, bytes: number): Promise<number> {
+  return streamCsv(path, csvLineOf, bytes);
+}
+
+/** Writes a CSV of contacts `from..to-1` (the same lines as `writeCsv`); returns its row count. */
+export function writeCsvRows(path: string, from: number, to: number): Promise<number> {
+  return streamCsv(path, (k) => (from + k < to ? csvLineOf(from + k) : null));
 }
 
 const UPSERT_SQL = `insert into roster_contacts

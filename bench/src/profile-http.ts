@@ -31,7 +31,17 @@ const seconds = option('--seconds', 8);
 const contacts = option('--contacts', 100_000);
 const root = join(import.meta.dirname, '../..');
 const { dir, cleanup } = tempDir();
-const ctx = { root, dir, quick: true, sizes: FULL, runs: 1, add() {}, mark() {}, log: console.log };
+const ctx = {
+  root,
+  dir,
+  quick: true,
+  sizes: FULL,
+  runs: 1,
+  add() {},
+  mark() {},
+  section() {},
+  log: console.log,
+};
 
 try {
   const path = join(dir, 'profile.db');

@@ -46,6 +46,8 @@ export interface BenchReport {
   /** Wall time of each suite (the full run should stay under 20 minutes on 2 cores). */
   suites: SuiteTiming[];
   results: BenchResult[];
+  /** Markdown sections added by suites (`ctx.section`), printed after the suites' table. */
+  sections?: string[];
 }
 
 export function median(values: number[]): number {
@@ -182,6 +184,7 @@ export function toMarkdown(report: BenchReport): string {
         `| ${s.name} | ${s.seconds} | ${s.load.before}→${s.load.after} (${s.load.max}) | ${s.load.cpu ? `${s.load.cpu.bench} / ${s.load.cpu.others}` : ''} |`,
     ),
     '',
+    ...(report.sections ?? []).flatMap((section) => [section, '']),
   ].join('\n');
 }
 

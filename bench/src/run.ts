@@ -5,6 +5,11 @@
  * `pnpm bench --pg postgres://...` (or `--dialect postgres` with ROSTER_BENCH_PG_URL) runs the
  * PostgreSQL suites (`pg-import-http`, `pg-list-search`, `pg-claim`, `pg-outbox`, each in a fresh schema dropped afterwards)
  * instead, and writes bench/results/latest-pg.json.
+ *
+ * Opt-in suites run only when named in `--only` (never in the default or `--quick` run): `scale`
+ * (1 M and 10 M contacts on SQLite, 1 M and 5 M on PostgreSQL with `--pg`; `--scale-sizes small,big`
+ * and `--scale-pg-sizes small,big` change them). A run of opt-in suites alone writes
+ * bench/results/latest-scale.json, so it never replaces the latest full run's report.
  */
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,6 +34,7 @@ import { overviewSuite } from './suites/overview.js';
 import { pgOutboxSuite } from './suites/pg-outbox.js';
 import { pgImportHttpSuite, pgListSearchSuite } from './suites/postgres.js';
 import { resendSuite } from './suites/resend.js';
+import { parseScaleSizes, SCALE_QUICK_SIZES, SCALE_SIZES, scaleSuite } from './suites/scale.js';
 import { segmentsSuite } from './suites/segments.js';
 import { webhooksSuite } from './suites/webhooks.js';
 
@@ -75,12 +81,36 @@ if (pgUrl) {
   SUITES['pg-claim'] = claimSuite(pgUrl);
   SUITES['pg-outbox'] = pgOutboxSuite(pgUrl);
 }
+/** `--scale-sizes` / `--scale-pg-sizes`, or the default (smaller with --quick). */
+function scaleSizes(name: string, fallback: readonly [number, number]): [number, number] {
+  const text = flag(name);
+  if (text === undefined) return [...fallback];
+  const sizes = parseScaleSizes(text);
+  if (typeof sizes === 'string') {
+    console.error(`${name}: ${sizes}`);
+    process.exit(2);
+  }
+  return sizes;
+}
+const scaleDefaults = quick ? SCALE_QUICK_SIZES : SCALE_SIZES;
+const sqliteScale = scaleSizes('--scale-sizes', scaleDefaults.sqlite);
+SUITES.scale = scaleSuite({
+  sqlite: sqliteScale,
+  // --scale-sizes alone sets both dialects (a quick check); --scale-pg-sizes PostgreSQL's.
+  postgres:
+    flag('--scale-sizes') && !flag('--scale-pg-sizes')
+      ? sqliteScale
+      : scaleSizes('--scale-pg-sizes', scaleDefaults.postgres),
+  ...(pgUrl ? { pgUrl } : {}),
+});
+/** Suites that run only when named in --only (too long for a full run). */
+const OPT_IN = new Set(['scale']);
 const onlyArg = flag('--only');
 const only = onlyArg
   ? onlyArg.split(',')
   : pgUrl
     ? ['pg-import-http', 'pg-list-search', 'pg-claim', 'pg-outbox']
-    : Object.keys(SUITES);
+    : Object.keys(SUITES).filter((name) => !OPT_IN.has(name));
 for (const name of only) {
   if (!SUITES[name]) {
     console.error(`unknown suite ${name}; known: ${Object.keys(SUITES).join(', ')}`);
@@ -91,6 +121,7 @@ for (const name of only) {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { dir, cleanup } = tempDir();
 const results: BenchResult[] = [];
+const sections: string[] = [];
 const started = performance.now();
 const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
 const tracker = new LoadTracker();
@@ -122,6 +153,7 @@ const ctx: BenchContext = {
     tracker.open();
   },
   log: (m) => console.log(m),
+  section: (markdown) => sections.push(markdown),
 };
 
 console.log(`roster bench (${quick ? 'quick' : 'full'}), temp dir ${dir}`);
@@ -171,9 +203,17 @@ const report: BenchReport = {
   durationSeconds: Math.round((performance.now() - started) / 1000),
   suites,
   results,
+  ...(sections.length ? { sections } : {}),
 };
 probe.close();
-const out = join(root, pgUrl ? 'bench/results/latest-pg.json' : 'bench/results/latest.json');
+const out = join(
+  root,
+  only.every((name) => OPT_IN.has(name))
+    ? 'bench/results/latest-scale.json'
+    : pgUrl
+      ? 'bench/results/latest-pg.json'
+      : 'bench/results/latest.json',
+);
 writeReport(out, report);
 console.log(`\n${toTable(results)}\n`);
 const noisy = results.filter((r) => r.noisy).length;

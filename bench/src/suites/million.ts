@@ -249,7 +249,7 @@ async function listMetrics(ctx: BenchContext, roster: Roster, path: string, proj
 }
 
 /** A term matching one contact or a handful (last name + number of a contact in the middle). */
-function rareTerm(n: number): string {
+export function rareTerm(n: number): string {
   const i = Math.floor(n * 0.37) + 17;
   const local = emailOf(i).split('@')[0]!;
   return local.slice(local.indexOf('.') + 2).toUpperCase(); // e.g. "OVELACE370017": any case

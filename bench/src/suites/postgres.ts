@@ -9,7 +9,7 @@ import { dataOf, emailOf, isPreexisting, rowOf } from '../data.js';
 import { writeCsv } from '../fixtures.js';
 import { median, result } from '../report.js';
 import { httpImport } from './imports.js';
-import { repeat, sample } from './million.js';
+import { rareTerm, repeat, sample } from './million.js';
 
 /**
  * `pnpm bench --pg postgres://...`: the HTTP import and the list/search (core) metrics against
@@ -43,7 +43,7 @@ export async function freshPgSchema(url: string): Promise<{ url: string; drop():
 }
 
 /** Inserts contacts `from..to-1` (those `filter` keeps) with multi-row inserts of 1000. */
-async function seedPg(
+export async function seedPg(
   roster: Roster,
   projectId: string,
   from: number,
@@ -176,8 +176,11 @@ export function pgImportHttpSuite(pgUrl: string) {
   };
 }
 
-/** The id that starts page `page` (1-based) of `limit` newest-first contacts, as a cursor. */
-async function cursorOf(roster: Roster, projectId: string, page: number, limit: number) {
+/**
+ * The id that starts page `page` (1-based) of `limit` newest-first contacts, as a cursor (through
+ * Kysely, so on either dialect).
+ */
+export async function pageCursor(roster: Roster, projectId: string, page: number, limit: number) {
   if (page === 1) return undefined;
   const row = await roster.db
     .selectFrom('roster_contacts')
@@ -204,7 +207,7 @@ export function pgListSearchSuite(pgUrl: string) {
       const pages = [1, Math.floor(lastPage / 2) + 1, lastPage] as const;
       const p50: Record<number, number[]> = {};
       for (const page of pages) {
-        const cursor = await cursorOf(roster, projectId, page, limit);
+        const cursor = await pageCursor(roster, projectId, page, limit);
         p50[page] = (
           await repeat(ctx.runs, () =>
             sample(() => roster.contacts.list(projectId, { limit, cursor }), ctx.sizes.requests, 5000),
@@ -263,9 +266,7 @@ export function pgListSearchSuite(pgUrl: string) {
         }),
       );
 
-      const i = Math.floor(n * 0.37) + 17;
-      const local = emailOf(i).split('@')[0]!;
-      const rare = local.slice(local.indexOf('.') + 2).toUpperCase();
+      const rare = rareTerm(n);
       const common = 'gmail';
       const search = async (term: string, includeTotal: boolean) =>
         repeat(ctx.runs, () =>

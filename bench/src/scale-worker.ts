@@ -1,0 +1,183 @@
+/**
+ * One size of the `scale` suite (bench/src/suites/scale.ts), run in its own process so that its
+ * peak RSS is the work's alone: builds a project of `contacts` contacts (deterministic rows: contact
+ * `i` is always the same), times roster's operations on it and writes the figures as JSON to
+ * `spec.out`. Progress goes to stdout, one line at a time.
+ *
+ * Generation: contacts `0..contacts-importRows-1` are written straight into roster's schema (the
+ * million suite's fast paths: raw prepared inserts on SQLite, multi-row inserts on PostgreSQL);
+ * the last `importRows` go through roster's own import path, a CSV import job
+ * (`imports.enqueueFromPath`, run by `jobs.runOnce()` in this process), which gives the import rate
+ * into a table that already holds the rest.
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRoster, type FilterCondition, type Roster } from '@roster/core';
+import { sql } from 'kysely';
+import { emailOf } from './data.js';
+import { freshDatabase, openRaw, seedContacts, writeCsvRows } from './fixtures.js';
+import { interleave, rareTerm, sample } from './suites/million.js';
+import { pageCursor, seedPg } from './suites/postgres.js';
+import type { ScaleFigures, ScaleSpec, ScaleTime } from './suites/scale.js';
+
+const PRO: FilterCondition = {
+  logic: 'AND',
+  groups: [{ filters: [{ field: 'data.plan', operator: 'equals', value: 'pro' }] }],
+};
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const since = (t0: number) => (performance.now() - t0) / 1000;
+
+/** Ids of the contacts `offset`, `offset + step`, ... (`count` of them, spread over `n`), by email. */
+async function idsOf(roster: Roster, projectId: string, n: number, count: number, offset: number) {
+  const step = Math.max(1, Math.floor(n / count));
+  const emails = Array.from({ length: count }, (_, k) => emailOf((offset + k * step) % n));
+  const rows = await roster.db
+    .selectFrom('roster_contacts')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('email', 'in', emails)
+    .execute();
+  if (rows.length !== count) throw new Error(`found ${rows.length} of ${count} contacts by email`);
+  return rows.map((r) => r.id);
+}
+
+/** Seeds, imports the rest, then times every operation; returns the figures (RSS and bytes aside). */
+async function build(spec: ScaleSpec, t0: number): Promise<Omit<ScaleFigures, 'maxRssBytes' | 'seconds'>> {
+  const n = spec.contacts;
+  const seeded = n - spec.importRows;
+  let roster: Roster;
+  let projectId: string;
+  let seedSeconds: number;
+  let openSeconds: number;
+  if (spec.dialect === 'sqlite') {
+    ({ projectId } = await freshDatabase(spec.database));
+    let t = performance.now();
+    const raw = openRaw(spec.database);
+    seedContacts(raw, projectId, 0, seeded);
+    raw.pragma('wal_checkpoint(TRUNCATE)');
+    raw.close();
+    seedSeconds = since(t);
+    log(`  seeded ${seeded} contacts in ${seedSeconds.toFixed(1)} s`);
+    t = performance.now();
+    roster = await createRoster({ database: spec.database });
+    openSeconds = since(t);
+    log(`  opened (substring index built) in ${openSeconds.toFixed(1)} s`);
+  } else {
+    roster = await createRoster({ database: spec.database });
+    projectId = (await roster.projects.ensure('bench')).id;
+    let t = performance.now();
+    await seedPg(roster, projectId, 0, seeded);
+    seedSeconds = since(t);
+    log(`  seeded ${seeded} contacts in ${seedSeconds.toFixed(1)} s`);
+    t = performance.now();
+    await sql`analyze roster_contacts`.execute(roster.db);
+    openSeconds = since(t);
+    log(`  analyzed in ${openSeconds.toFixed(1)} s`);
+  }
+  try {
+    const csv = join(spec.dir, `scale-${spec.dialect}-${n}.csv`);
+    await writeCsvRows(csv, seeded, n);
+    let t = performance.now();
+    const { job } = await roster.imports.enqueueFromPath(projectId, csv);
+    // As `roster import` runs it: in this process, until it ends.
+    let done = await roster.jobs.runJob(projectId, job.id);
+    while (done.status === 'queued' || done.status === 'running') {
+      if (done.lastError) throw new Error(`import job attempt failed: ${done.lastError}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      done = await roster.jobs.runJob(projectId, job.id);
+    }
+    const imported = done.result as { successCount: number } | null;
+    const importSeconds = since(t);
+    if (done.status !== 'completed' || imported?.successCount !== spec.importRows) {
+      throw new Error(`import job ended ${done.status}: ${JSON.stringify(done.result)} ${done.lastError}`);
+    }
+    const importRowsPerSecond = spec.importRows / importSeconds;
+    log(`  imported ${spec.importRows} rows (CSV import job) at ${importRowsPerSecond.toFixed(0)} rows/s`);
+    if (spec.dialect === 'postgres') await sql`analyze roster_contacts`.execute(roster.db);
+
+    const limit = 100;
+    const deep = await pageCursor(roster, projectId, Math.floor(n / limit / 2) + 1, limit);
+    const byId = await idsOf(roster, projectId, n, 1000, 11);
+    let k = 0;
+    const rare = rareTerm(n);
+    const rareMatches = await roster.contacts.count(projectId, { search: rare });
+    log(
+      `  measuring (${((performance.now() - t0) / 1000).toFixed(0)} s in); rare term "${rare}" matches ${rareMatches}`,
+    );
+    const list = (options: Parameters<Roster['contacts']['list']>[1]) => () =>
+      sample(() => roster.contacts.list(projectId, options), spec.requests, 5000);
+    // Slow ones (a count over the whole project, seconds at 10 M): 1 to 10 samples within 3 s a run.
+    const slow = (fn: () => Promise<unknown>) => () => sample(fn, 10, 3000, 1);
+    const runs = await interleave(spec.runs, {
+      page1: list({ limit }),
+      pageDeep: list({ limit, cursor: deep }),
+      firstWithTotal: list({ limit, includeTotal: true }),
+      byId: () => sample(() => roster.contacts.get(projectId, byId[k++ % byId.length]!), spec.requests, 5000),
+      rare: list({ search: rare }),
+      rareTotal: list({ search: rare, includeTotal: true }),
+      common: list({ search: 'gmail' }),
+      commonTotal: slow(() => roster.contacts.list(projectId, { search: 'gmail', includeTotal: true })),
+      segmentCount: slow(() => roster.contacts.count(projectId, { filter: PRO })),
+    });
+    const bulkUnsubscribe: number[] = [];
+    for (let run = 0; run < spec.runs; run++) {
+      const ids = await idsOf(roster, projectId, n, 1000, 17 + run * 3);
+      t = performance.now();
+      await roster.bulk.enqueue(projectId, 'unsubscribe', ids);
+      await roster.jobs.runOnce();
+      bulkUnsubscribe.push(performance.now() - t);
+    }
+    const times = { bulkUnsubscribe } as Record<ScaleTime, number[]>;
+    for (const [key, value] of Object.entries(runs)) times[key as ScaleTime] = value.p50;
+    return {
+      dialect: spec.dialect,
+      contacts: n,
+      seeded,
+      seedRowsPerSecond: seeded / seedSeconds,
+      openSeconds,
+      importRows: spec.importRows,
+      importRowsPerSecond,
+      rareTerm: rare,
+      rareMatches,
+      times,
+      databaseBytes: 0,
+    };
+  } finally {
+    await roster.close();
+  }
+}
+
+async function databaseBytes(spec: ScaleSpec): Promise<number> {
+  if (spec.dialect === 'sqlite') {
+    const raw = openRaw(spec.database);
+    try {
+      raw.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      raw.close();
+    }
+    return statSync(spec.database).size;
+  }
+  const roster = await createRoster({ database: spec.database, migrate: false });
+  try {
+    const { rows } = await sql<{
+      bytes: string;
+    }>`select coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
+      from pg_class c join pg_namespace s on s.oid = c.relnamespace
+      where s.nspname = current_schema() and c.relkind in ('r', 'm')`.execute(roster.db);
+    return Number(rows[0]!.bytes);
+  } finally {
+    await roster.close();
+  }
+}
+
+const spec = JSON.parse(process.argv[2]!) as ScaleSpec;
+const t0 = performance.now();
+const figures = await build(spec, t0);
+figures.databaseBytes = await databaseBytes(spec);
+const result: ScaleFigures = {
+  ...figures,
+  maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  seconds: Math.round(since(t0)),
+};
+writeFileSync(spec.out, `${JSON.stringify(result, null, 2)}\n`);
