@@ -157,7 +157,7 @@ const ctx: BenchContext = {
 };
 
 console.log(`roster bench (${quick ? 'quick' : 'full'}), temp dir ${dir}`);
-if (pgUrl) {
+if (pgUrl && only.some((name) => name.startsWith('pg-'))) {
   console.log(
     `PostgreSQL ${new URL(pgUrl).host}: same sizes as SQLite (${ctx.sizes.importBytes / 1e6} MB import, ${ctx.sizes.contacts} contacts)`,
   );
