@@ -35,7 +35,7 @@ async function idsOf(roster: Roster, projectId: string, n: number, count: number
   const rows = await roster.db
     .selectFrom('roster_contacts')
     .select('id')
-    .where('project_id', '=', projectId)
+    .where('project_id', '=', roster.dialect.contactProject(projectId))
     .where('email', 'in', emails)
     .execute();
   if (rows.length !== count) throw new Error(`found ${rows.length} of ${count} contacts by email`);
