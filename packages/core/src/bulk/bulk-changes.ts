@@ -57,7 +57,9 @@ export class BulkChanges {
         changed,
         operation === 'subscribe',
         now,
-        currentChangeSource(BULK_SOURCE),
+        this.options.jobId === null
+          ? currentChangeSource(BULK_SOURCE)
+          : { ...currentChangeSource(BULK_SOURCE), jobId: this.options.jobId },
       );
     }
     this.changed.push(...changed);

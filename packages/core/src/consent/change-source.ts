@@ -9,6 +9,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface ChangeSource {
   source: string;
   clientAddress?: string | null | undefined;
+  /** The job that made the change (an import, a bulk job), recorded with it. */
+  jobId?: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<ChangeSource>();
@@ -29,9 +31,10 @@ export function currentChangeSource(fallback: ChangeSource = LIBRARY_SOURCE): Ch
   return storage.getStore() ?? fallback;
 }
 
-/** The `data` a consent-record event stores: the source, and the client address when known. */
+/** The `data` a consent-record event stores: the source, and the client address and job id when known. */
 export function sourceData(source: ChangeSource): Record<string, unknown> {
-  return source.clientAddress
-    ? { source: source.source, clientAddress: source.clientAddress }
-    : { source: source.source };
+  const data: Record<string, unknown> = { source: source.source };
+  if (source.clientAddress) data.clientAddress = source.clientAddress;
+  if (source.jobId) data.jobId = source.jobId;
+  return data;
 }

@@ -301,3 +301,30 @@ export async function clearAudienceFromContacts(
     .execute();
   return rows.map((row) => row.id);
 }
+
+/**
+ * The id and `subscribed` of the project's contacts among `emails` (normalised), read before a
+ * batch upsert so the caller can tell which contacts it flipped. Their rows stay locked until the
+ * transaction ends (`lockRowsForUpdate`), so no concurrent write changes them in between.
+ */
+export async function findSubscriptionsByEmail(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  emails: string[],
+): Promise<Map<string, { id: string; subscribed: boolean }>> {
+  const found = new Map<string, { id: string; subscribed: boolean }>();
+  for (let i = 0; i < emails.length; i += IDS_PER_STATEMENT) {
+    const rows = await dialect
+      .lockRowsForUpdate(
+        db
+          .selectFrom('roster_contacts')
+          .select(['id', 'email', 'subscribed'])
+          .where('project_id', '=', projectId)
+          .where('email', 'in', emails.slice(i, i + IDS_PER_STATEMENT)),
+      )
+      .execute();
+    for (const row of rows) found.set(row.email, { id: row.id, subscribed: Boolean(row.subscribed) });
+  }
+  return found;
+}

@@ -1,7 +1,12 @@
 import { basename } from 'node:path';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
-import { type ContactBatchUpsert, upsertContactBatch } from '../contacts/contact-batch-repository.js';
+import {
+  type ContactBatchUpsert,
+  findSubscriptionsByEmail,
+  upsertContactBatch,
+} from '../contacts/contact-batch-repository.js';
+import { recordSubscriptionFlips } from '../contacts/contact-changes.js';
 import { RESERVED_DATA_KEYS } from '../contacts/contact-data.js';
 import { MAX_NAME_LENGTH, normaliseEmail, validateContactFields } from '../contacts/contact-fields.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
@@ -466,6 +471,18 @@ async function runImport(
             ));
         }
         const names = columns !== null && (columns.firstName !== -1 || columns.lastName !== -1);
+        // The subscription before the write of the contacts whose rows set it: what flipped is
+        // recorded as their consent events (source `import`), in this transaction.
+        const setting = skipExisting ? [] : rows.filter((row) => row.subscribed !== undefined);
+        const previous =
+          setting.length > 0
+            ? await findSubscriptionsByEmail(
+                trx,
+                dialect,
+                projectId,
+                setting.map((row) => row.email),
+              )
+            : null;
         try {
           stored = skipExisting
             ? await insertNew(trx, rows, now, suppressed)
@@ -475,6 +492,7 @@ async function runImport(
           if (audienceId !== null && dialect.isForeignKeyViolation(error)) throw audienceGone(audienceId);
           throw error;
         }
+        if (previous) await recordImportFlips(trx, setting, previous, now);
         const ids = [...stored.values()];
         for (const segmentId of segmentIds) {
           await enterMembers(trx, segmentId, ids, now);
@@ -567,6 +585,29 @@ async function runImport(
   if (!columns) throw emptyFile();
   if (consumed) await commit();
   return { ...progress.counts, errors: progress.errors };
+
+  /**
+   * The consent record of an import: a `contact.subscribed` / `contact.unsubscribed` event (source
+   * `import`, with the job's id) of each existing contact whose `subscribed` the batch flipped, as
+   * written (after the suppression gate): one multi-row insert per direction.
+   */
+  async function recordImportFlips(
+    trx: Db,
+    setting: Pending[],
+    previous: Map<string, { id: string; subscribed: boolean }>,
+    now: string,
+  ): Promise<void> {
+    const flipped: Record<'on' | 'off', string[]> = { on: [], off: [] };
+    for (const row of setting) {
+      const before = previous.get(row.email);
+      if (before && row.subscribed !== undefined && before.subscribed !== row.subscribed) {
+        flipped[row.subscribed ? 'on' : 'off'].push(before.id);
+      }
+    }
+    const source = { source: 'import', jobId: ctx.job.id };
+    await recordSubscriptionFlips(trx, dialect, projectId, flipped.on, true, now, source);
+    await recordSubscriptionFlips(trx, dialect, projectId, flipped.off, false, now, source);
+  }
 
   /** `onConflict: 'skip'`: inserts the batch's new emails only; the stored id of each inserted row. */
   async function insertNew(
