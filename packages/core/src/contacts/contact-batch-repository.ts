@@ -125,7 +125,7 @@ export async function upsertContactBatch(
   const stored = new Map<string, string>();
   // Suppressed addresses are written unsubscribed: their rows' `subscribed` becomes false, so
   // what the caller records of the write (its change events) says what was written.
-  await gateSubscribed(db, projectId, rows, suppressed);
+  await gateSubscribed(db, dialect, projectId, rows, suppressed);
   const { names, audienceId } = options;
   const audience = audienceId !== null;
   const columns = batchColumns({ names, audience });
@@ -222,7 +222,7 @@ export async function setSubscribed(
       .where('id', 'in', ids)
       .execute();
     const gate = emails.map((row) => ({ email: row.email, subscribed: true as boolean | undefined }));
-    const blocked = await gateSubscribed(db, projectId, gate, suppressed);
+    const blocked = await gateSubscribed(db, dialect, projectId, gate, suppressed);
     if (blocked.size > 0) {
       const blockedIds = new Set(emails.filter((row) => blocked.has(row.email)).map((row) => row.id));
       ids = ids.filter((id) => !blockedIds.has(id));

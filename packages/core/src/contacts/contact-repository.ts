@@ -33,7 +33,7 @@ export async function upsertContact(
   suppressed?: Set<string>,
 ): Promise<ContactRow> {
   const row = { ...given };
-  await gateSubscribed(db, row.projectId, [row], suppressed);
+  await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
   return db
     .insertInto('roster_contacts')
     .values(
@@ -100,7 +100,7 @@ export async function insertContactIfNew(
   suppressed?: Set<string>,
 ): Promise<ContactRow | undefined> {
   const row = { ...given };
-  await gateSubscribed(db, row.projectId, [row], suppressed);
+  await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
   return db
     .insertInto('roster_contacts')
     .values(newContactValues(dialect, row))
@@ -133,7 +133,7 @@ export async function insertContactsIfNew(
   rows: NewContactRow[],
   suppressed?: Set<string>,
 ): Promise<{ id: string; email: string }[]> {
-  if (rows.length > 0) await gateSubscribed(db, rows[0]!.projectId, rows, suppressed);
+  if (rows.length > 0) await gateSubscribed(db, dialect, rows[0]!.projectId, rows, suppressed);
   return perChunk(rows, (chunk) =>
     db
       .insertInto('roster_contacts')
@@ -238,7 +238,7 @@ export async function updateContact(
       )?.email;
     if (email !== undefined) {
       const gate = { email, subscribed: changes.subscribed };
-      if ((await gateSubscribed(db, projectId, [gate], suppressed)).size > 0) changes.subscribed = false;
+      if ((await gateSubscribed(db, dialect, projectId, [gate], suppressed)).size > 0) changes.subscribed = false;
     }
   }
   const set: Record<string, unknown> = { updated_at: now };

@@ -132,6 +132,13 @@ export interface DialectInfo {
    * commit order (SQLite: one writer at a time). See `outbox/outbox-horizon.ts` for the proof.
    */
   readonly concurrentAppends: ConcurrentAppends | null;
+  /**
+   * Locks that order a suppression of an address against the concurrent writes that would
+   * subscribe it, or null where writers never overlap (SQLite: one writer holds the whole database
+   * for its transaction, so a write's suppression check and its write see no suppression commit in
+   * between). See `suppressions/suppression-repository.ts` (`lockAddresses`).
+   */
+  readonly addressLocks: AddressLocks | null;
   /** True if `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
@@ -163,6 +170,25 @@ export interface ConcurrentAppends {
   /** Notifies the listeners of `channel` (the current schema as payload), at once. */
   notification(channel: string): RawBuilder<unknown>;
 }
+
+/**
+ * The statement behind `DialectInfo.addressLocks`. An address maps to one of `ADDRESS_LOCK_STRIPES`
+ * stripes of its project (and schema), so a transaction holds at most that many locks however many
+ * addresses it writes (a 10000-row import batch included), at the price of a suppression sometimes
+ * waiting for a write of another address of the same stripe.
+ */
+export interface AddressLocks {
+  /**
+   * Takes, until the transaction ends, the stripe locks of `emails` (normalised) in `projectId`, in
+   * stripe order (so two lockers never deadlock on each other): `shared` for writes that would
+   * subscribe (they never wait for each other), exclusive for a suppression (it waits for those in
+   * flight and holds back new ones until it commits).
+   */
+  lock(projectId: string, emails: readonly string[], mode: 'shared' | 'exclusive'): RawBuilder<unknown>;
+}
+
+/** Stripes per project of `AddressLocks`. */
+export const ADDRESS_LOCK_STRIPES = 256;
 
 /**
  * JSON text for a JSON column, the same on both dialects (PostgreSQL casts the text parameter to
@@ -261,6 +287,7 @@ const sqlite: DialectInfo = {
   lockRowsForUpdate: (query) => query,
   withoutIndex: (column) => sql`+${column}`,
   concurrentAppends: null,
+  addressLocks: null,
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -342,6 +369,16 @@ const postgres: DialectInfo = {
         value: string | null;
       }>`select pg_sequence_last_value(pg_get_serial_sequence(${table}, ${column})::regclass) as value`,
     notification: (channel) => sql`select pg_notify(${channel}, current_schema())`,
+  },
+  addressLocks: {
+    // Two-key advisory locks: the project's (and schema's) hash, and the address's stripe. The
+    // stripes are sorted in a subquery, so the locks are taken in that order.
+    lock: (projectId, emails, mode) => {
+      const take = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
+      return sql`select ${take}(hashtext(${`roster.address:${projectId}:`} || current_schema()), s.stripe)
+        from (select distinct abs(hashtext(e) % ${ADDRESS_LOCK_STRIPES}) as stripe
+          from unnest(${[...emails]}::text[]) as e order by 1) as s`;
+    },
   },
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23505';

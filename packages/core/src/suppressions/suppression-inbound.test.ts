@@ -48,8 +48,15 @@ describeEachDialect('bounce and complaint webhooks', (dialect) => {
       await roster.contacts.upsert(projectId, { email: 'gone@example.com' });
       const body = bounced('Gone@Example.com');
       const result = await roster.suppressions.inbound.resend(projectId, resendHeaders(secret, body), body);
-      expect(result).toEqual({ status: 'handled', suppressed: ['gone@example.com'] });
-      expect(await roster.suppressions.check(projectId, 'gone@example.com')).toMatchObject({
+      const entry = await roster.suppressions.check(projectId, 'gone@example.com');
+      expect(result).toEqual({ status: 'handled', suppressed: ['gone@example.com'], added: [entry!.id] });
+      // A repeat of the event keeps the entry: nothing added.
+      expect(await roster.suppressions.inbound.resend(projectId, resendHeaders(secret, body), body)).toEqual({
+        status: 'handled',
+        suppressed: ['gone@example.com'],
+        added: [],
+      });
+      expect(entry).toMatchObject({
         origin: 'bounce',
         reason: 'Resend: email.bounced (Permanent/General)',
       });
@@ -129,6 +136,7 @@ describeEachDialect('bounce and complaint webhooks', (dialect) => {
       expect(await roster.suppressions.inbound.postmark(projectId, auth, hard)).toEqual({
         status: 'handled',
         suppressed: ['hard@example.com'],
+        added: [(await roster.suppressions.check(projectId, 'hard@example.com'))!.id],
       });
       const soft = JSON.stringify({
         RecordType: 'Bounce',

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { isValidEmail, normaliseEmail } from '../contacts/contact-fields.js';
 import type { Database, Db } from '../db/schema.js';
 import type { ServiceDeps } from '../service-deps.js';
-import { findSettings } from './suppression-repository.js';
+import { findSettings, lockAddresses } from './suppression-repository.js';
 import { suppressIn } from './suppression-service.js';
 import type { SuppressionOrigin } from './suppression-types.js';
 
@@ -23,8 +23,11 @@ export type InboundResult =
   | { status: 'unauthorized'; reason: string }
   /** Authenticated but not a JSON event roster can read. */
   | { status: 'invalid'; reason: string }
-  /** Authenticated and handled: the addresses it suppressed (none for an ignored event). */
-  | { status: 'handled'; suppressed: string[]; ignored?: string };
+  /**
+   * Authenticated and handled: the addresses it suppressed (none for an ignored event) and the ids
+   * of the entries it added (an address listed already keeps its entry).
+   */
+  | { status: 'handled'; suppressed: string[]; added: string[]; ignored?: string };
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -87,13 +90,19 @@ async function suppressAll(
   emails: string[],
   origin: SuppressionOrigin,
   reason: string,
-): Promise<string[]> {
-  if (emails.length === 0) return [];
+): Promise<{ suppressed: string[]; added: string[] }> {
+  if (emails.length === 0) return { suppressed: [], added: [] };
+  const added: string[] = [];
   await (deps.db as Kysely<Database>).transaction().execute(async (trx: Db) => {
-    for (const email of emails) await suppressIn(deps, trx, projectId, { email, origin, reason });
+    // Every address's lock at once, in the locks' order (two webhook calls never deadlock).
+    await lockAddresses(trx, deps.dialect, projectId, emails, 'exclusive');
+    for (const email of emails) {
+      const result = await suppressIn(deps, trx, projectId, { email, origin, reason });
+      if (result.created) added.push(result.suppression.id);
+    }
   });
   deps.changes?.committed();
-  return emails;
+  return { suppressed: emails, added };
 }
 
 export function createInboundService(deps: ServiceDeps) {
@@ -119,31 +128,37 @@ export function createInboundService(deps: ServiceDeps) {
       if (event.type === 'email.complained') {
         return {
           status: 'handled',
-          suppressed: await suppressAll(
+          ...(await suppressAll(
             deps,
             projectId,
             recipients(data.to),
             'complaint',
             'Resend: email.complained',
-          ),
+          )),
         };
       }
       if (event.type === 'email.bounced') {
         const bounce = isObject(data.bounce) ? data.bounce : {};
         const type = typeof bounce.type === 'string' ? bounce.type : undefined;
         if (type !== undefined && type.toLowerCase() !== 'permanent') {
-          return { status: 'handled', suppressed: [], ignored: `bounce type ${type} is not a hard bounce` };
+          return {
+            status: 'handled',
+            suppressed: [],
+            added: [],
+            ignored: `bounce type ${type} is not a hard bounce`,
+          };
         }
         const detail = [type, bounce.subType].filter((v) => typeof v === 'string').join('/');
         const reason = `Resend: email.bounced${detail ? ` (${detail})` : ''}`;
         return {
           status: 'handled',
-          suppressed: await suppressAll(deps, projectId, recipients(data.to), 'bounce', reason),
+          ...(await suppressAll(deps, projectId, recipients(data.to), 'bounce', reason)),
         };
       }
       return {
         status: 'handled',
         suppressed: [],
+        added: [],
         ignored: `event ${event.type} is not a bounce or complaint`,
       };
     },
@@ -174,7 +189,7 @@ export function createInboundService(deps: ServiceDeps) {
       if (kind === 'SpamComplaint' || record.Type === 'SpamComplaint') {
         return {
           status: 'handled',
-          suppressed: await suppressAll(deps, projectId, emails, 'complaint', 'Postmark: SpamComplaint'),
+          ...(await suppressAll(deps, projectId, emails, 'complaint', 'Postmark: SpamComplaint')),
         };
       }
       if (kind === 'Bounce') {
@@ -182,24 +197,26 @@ export function createInboundService(deps: ServiceDeps) {
           return {
             status: 'handled',
             suppressed: [],
+            added: [],
             ignored: `bounce type ${String(record.Type)} is not a hard bounce`,
           };
         }
         const detail = typeof record.Description === 'string' ? `: ${record.Description}` : '';
         return {
           status: 'handled',
-          suppressed: await suppressAll(
+          ...(await suppressAll(
             deps,
             projectId,
             emails,
             'bounce',
             `Postmark: HardBounce${detail}`.slice(0, 1000),
-          ),
+          )),
         };
       }
       return {
         status: 'handled',
         suppressed: [],
+        added: [],
         ignored: `record type ${String(kind)} is not a bounce or complaint`,
       };
     },

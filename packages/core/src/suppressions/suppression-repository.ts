@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { DialectInfo } from '../db/dialect.js';
 import type { Db, SuppressionRow, SuppressionSettingsRow } from '../db/schema.js';
 
 /**
@@ -13,6 +14,22 @@ export function emailHash(hashKey: string, email: string): string {
 
 /** Most hashes bound in one `in (...)` list. */
 const PER_STATEMENT = 500;
+
+/**
+ * Takes the address locks of `emails` (normalised) until `db`'s transaction ends, where the dialect
+ * has them (`DialectInfo.addressLocks`; nothing on SQLite): `exclusive` by a suppression, `shared`
+ * by a write that would subscribe (the suppression gate).
+ */
+export async function lockAddresses(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  emails: readonly string[],
+  mode: 'shared' | 'exclusive',
+): Promise<void> {
+  if (!dialect.addressLocks || emails.length === 0) return;
+  await dialect.addressLocks.lock(projectId, emails, mode).execute(db);
+}
 
 export async function findSettings(db: Db, projectId: string): Promise<SuppressionSettingsRow | undefined> {
   return db

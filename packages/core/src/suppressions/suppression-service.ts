@@ -47,6 +47,9 @@ export async function suppressIn(
   projectId: string,
   entry: { email: string; origin: SuppressionOrigin; reason: string | null },
 ): Promise<AddSuppressionResult> {
+  // First: a concurrent write that would subscribe the address either committed already (its
+  // contact is read below and unsubscribed) or waits for this transaction (its check sees the entry).
+  await repo.lockAddresses(trx, deps.dialect, projectId, [entry.email], 'exclusive');
   const now = isoNow(deps.clock);
   const settings = await repo.ensureSettings(trx, projectId, now);
   const hash = repo.emailHash(settings.hash_key, entry.email);
@@ -171,6 +174,8 @@ export function createSuppressionService(deps: ServiceDeps) {
       return committed(
         atomically(db, async (trx) => {
           const results: AddSuppressionResult[] = [];
+          // Every address's lock at once, in the locks' order (two batches never deadlock).
+          await repo.lockAddresses(trx, deps.dialect, projectId, [...new Set(valid.emails)], 'exclusive');
           for (const email of new Set(valid.emails)) {
             results.push(await suppressIn(deps, trx, projectId, { email, origin: 'manual', reason: null }));
           }
