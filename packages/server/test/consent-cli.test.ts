@@ -61,4 +61,23 @@ it('roster suppressions add|list|remove and personal-data export|erase work on a
   const removed = await runCli(['suppressions', 'remove', 'ada@example.com', ...at]);
   expect(removed.code).toBe(0);
   expect((await runCli(['suppressions', 'list', ...at])).stdout).toContain('No suppressions.');
+  const configured = await runCli(['inbound', '--postmark-user', 'pm', '--postmark-password', 'pw', ...at]);
+  expect(configured.code).toBe(0);
+
+  // Each change was audited as the /roster API audits it (actor cli), and no entry holds the address.
+  const check = await createRoster({ database: db });
+  try {
+    const entries = (await check.audit.list(project.id, { limit: 100 })).data.reverse();
+    const entryId = JSON.parse(added.stdout).suppression.id;
+    expect(entries.map((e) => [e.actor, e.action, e.target, e.detail])).toEqual([
+      ['cli', 'suppression.added', entryId, { origin: 'manual' }],
+      ['cli', 'personal_data.exported', null, null],
+      ['cli', 'personal_data.erased', null, null],
+      ['cli', 'suppression.removed', entryId, null],
+      ['cli', 'inbound_settings.updated', null, { fields: ['postmark'] }],
+    ]);
+    expect(JSON.stringify(entries).toLowerCase()).not.toContain('ada@example.com');
+  } finally {
+    await check.close();
+  }
 });

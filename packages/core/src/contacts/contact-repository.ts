@@ -238,7 +238,8 @@ export async function updateContact(
       )?.email;
     if (email !== undefined) {
       const gate = { email, subscribed: changes.subscribed };
-      if ((await gateSubscribed(db, dialect, projectId, [gate], suppressed)).size > 0) changes.subscribed = false;
+      if ((await gateSubscribed(db, dialect, projectId, [gate], suppressed)).size > 0)
+        changes.subscribed = false;
     }
   }
   const set: Record<string, unknown> = { updated_at: now };

@@ -63,7 +63,8 @@ describeEachDialect('consent record of imports and bulk jobs', (dialect) => {
     const roster = await openRoster({ jobs: { onError: () => {} }, imports: { batchSize: 2 } });
     const projectId = (await roster.projects.ensure('p')).id;
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await roster.contacts.create(projectId, { email: `c${i}@x.io` })).id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await roster.contacts.create(projectId, { email: `c${i}@x.io` })).id);
     const csv = `email,subscribed\n${ids.map((_, i) => `c${i}@x.io,no`).join('\n')}\n`;
     const status = await importCsv(roster, projectId, csv);
     expect(status.state).toBe('completed');

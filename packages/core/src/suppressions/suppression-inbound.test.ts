@@ -49,7 +49,11 @@ describeEachDialect('bounce and complaint webhooks', (dialect) => {
       const body = bounced('Gone@Example.com');
       const result = await roster.suppressions.inbound.resend(projectId, resendHeaders(secret, body), body);
       const entry = await roster.suppressions.check(projectId, 'gone@example.com');
-      expect(result).toEqual({ status: 'handled', suppressed: ['gone@example.com'], added: [entry!.id] });
+      expect(result).toEqual({
+        status: 'handled',
+        suppressed: ['gone@example.com'],
+        added: [{ id: entry!.id, origin: 'bounce' }],
+      });
       // A repeat of the event keeps the entry: nothing added.
       expect(await roster.suppressions.inbound.resend(projectId, resendHeaders(secret, body), body)).toEqual({
         status: 'handled',
@@ -136,7 +140,9 @@ describeEachDialect('bounce and complaint webhooks', (dialect) => {
       expect(await roster.suppressions.inbound.postmark(projectId, auth, hard)).toEqual({
         status: 'handled',
         suppressed: ['hard@example.com'],
-        added: [(await roster.suppressions.check(projectId, 'hard@example.com'))!.id],
+        added: [
+          { id: (await roster.suppressions.check(projectId, 'hard@example.com'))!.id, origin: 'bounce' },
+        ],
       });
       const soft = JSON.stringify({
         RecordType: 'Bounce',

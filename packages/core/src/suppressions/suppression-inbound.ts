@@ -24,10 +24,15 @@ export type InboundResult =
   /** Authenticated but not a JSON event roster can read. */
   | { status: 'invalid'; reason: string }
   /**
-   * Authenticated and handled: the addresses it suppressed (none for an ignored event) and the ids
-   * of the entries it added (an address listed already keeps its entry).
+   * Authenticated and handled: the addresses it suppressed (none for an ignored event) and the
+   * entries it added, by id (an address listed already keeps its entry).
    */
-  | { status: 'handled'; suppressed: string[]; added: string[]; ignored?: string };
+  | {
+      status: 'handled';
+      suppressed: string[];
+      added: { id: string; origin: SuppressionOrigin }[];
+      ignored?: string;
+    };
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -90,15 +95,15 @@ async function suppressAll(
   emails: string[],
   origin: SuppressionOrigin,
   reason: string,
-): Promise<{ suppressed: string[]; added: string[] }> {
+): Promise<{ suppressed: string[]; added: { id: string; origin: SuppressionOrigin }[] }> {
   if (emails.length === 0) return { suppressed: [], added: [] };
-  const added: string[] = [];
+  const added: { id: string; origin: SuppressionOrigin }[] = [];
   await (deps.db as Kysely<Database>).transaction().execute(async (trx: Db) => {
     // Every address's lock at once, in the locks' order (two webhook calls never deadlock).
     await lockAddresses(trx, deps.dialect, projectId, emails, 'exclusive');
     for (const email of emails) {
       const result = await suppressIn(deps, trx, projectId, { email, origin, reason });
-      if (result.created) added.push(result.suppression.id);
+      if (result.created) added.push({ id: result.suppression.id, origin });
     }
   });
   deps.changes?.committed();

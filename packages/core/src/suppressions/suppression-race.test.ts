@@ -64,9 +64,10 @@ describe.skipIf(!PG_URL)('suppressions.add against a concurrent subscribing writ
   /** Opens a transaction in `holder` with an uncommitted contact of `email` (a copy of `like`'s row). */
   async function holdInsert(likeId: string, email: string): Promise<void> {
     await holder.query('begin');
-    await holder.query('create temp table held on commit drop as select * from roster_contacts where id = $1', [
-      likeId,
-    ]);
+    await holder.query(
+      'create temp table held on commit drop as select * from roster_contacts where id = $1',
+      [likeId],
+    );
     await holder.query(
       `update held set id = '0190a5b2-0000-7000-8000-00000000beef', email = $1, subscribed = false`,
       [email],

@@ -31,6 +31,7 @@ export function createInboundRouter(roster: Roster, options: InboundRouterOption
 
   const handle =
     (
+      provider: 'resend' | 'postmark',
       call: (
         projectId: string,
         req: Request,
@@ -47,8 +48,21 @@ export function createInboundRouter(roster: Roster, options: InboundRouterOption
         const result = await call(projectId.toLowerCase(), req, typeof req.body === 'string' ? req.body : '');
         if (result.status === 'unauthorized') res.status(401).json({ error: result.reason });
         else if (result.status === 'invalid') res.status(400).json({ error: result.reason });
-        else
+        else {
+          // Audited as the management API audits an added suppression, the provider acting: the
+          // entry's id, never the address. A failure to record leaves the suppression standing.
+          for (const { id, origin } of result.added) {
+            await roster.audit
+              .record(projectId.toLowerCase(), {
+                actor: provider,
+                action: 'suppression.added',
+                target: id,
+                detail: { origin },
+              })
+              .catch(onError);
+          }
           res.json({ suppressed: result.suppressed, ...(result.ignored ? { ignored: result.ignored } : {}) });
+        }
       } catch (error) {
         onError(error);
         res.status(500).json({ error: 'Internal server error' });
@@ -58,12 +72,14 @@ export function createInboundRouter(roster: Roster, options: InboundRouterOption
   router.post(
     '/resend/:projectId',
     raw,
-    handle((projectId, req, body) => roster.suppressions.inbound.resend(projectId, req.headers, body)),
+    handle('resend', (projectId, req, body) =>
+      roster.suppressions.inbound.resend(projectId, req.headers, body),
+    ),
   );
   router.post(
     '/postmark/:projectId',
     raw,
-    handle((projectId, req, body) =>
+    handle('postmark', (projectId, req, body) =>
       roster.suppressions.inbound.postmark(projectId, req.headers.authorization, body),
     ),
   );

@@ -1,5 +1,6 @@
 import { type Roster, RosterError, type Suppression } from '@roster/core';
 import type { Router } from 'express';
+import { recordAudit } from '../audit.js';
 import { projectIdOf } from '../auth.js';
 import { firstQueryValue, requireObject } from '../router-kit.js';
 import { resendList, toResendTime } from './resend-format.js';
@@ -17,6 +18,13 @@ export function toResendSuppression(suppression: Suppression) {
   };
 }
 
+/** The audit entry of an added suppression (as the management API writes it). */
+const added = (suppression: Suppression) => ({
+  action: 'suppression.added',
+  target: suppression.id,
+  detail: { origin: suppression.origin },
+});
+
 /**
  * Resend's suppression routes as its SDK (6.22) calls them: `POST /suppressions`, `GET
  * /suppressions` (`limit`, `after`, `before`, `origin`), `GET` and `DELETE /suppressions/{id_or_email}`,
@@ -25,7 +33,11 @@ export function toResendSuppression(suppression: Suppression) {
 export function registerResendSuppressionRoutes(router: Router, roster: Roster): void {
   router.post('/suppressions', async (req, res) => {
     const body = requireObject(req.body);
-    const { suppression } = await roster.suppressions.add(projectIdOf(res), { email: body.email as string });
+    const { suppression, created } = await roster.suppressions.add(projectIdOf(res), {
+      email: body.email as string,
+    });
+    // As the management API: the entry's id, never the address (an erasure must not leave it here).
+    if (created) await recordAudit(roster, req, res, added(suppression));
     res.status(201).json({ object: 'suppression', id: suppression.id });
   });
   router.get('/suppressions', async (req, res) => {
@@ -40,6 +52,9 @@ export function registerResendSuppressionRoutes(router: Router, roster: Roster):
   router.post('/suppressions/batch/add', async (req, res) => {
     const body = requireObject(req.body);
     const results = await roster.suppressions.addMany(projectIdOf(res), { emails: body.emails as string[] });
+    for (const result of results) {
+      if (result.created) await recordAudit(roster, req, res, added(result.suppression));
+    }
     res.status(201).json({ data: results.map((r) => ({ object: 'suppression', id: r.suppression.id })) });
   });
   router.post('/suppressions/batch/remove', async (req, res) => {
@@ -59,6 +74,7 @@ export function registerResendSuppressionRoutes(router: Router, roster: Roster):
     for (const ref of refs as string[]) {
       try {
         const removed = await roster.suppressions.remove(projectId, ref);
+        await recordAudit(roster, req, res, { action: 'suppression.removed', target: removed.id });
         data.push({ object: 'suppression', id: removed.id, deleted: true });
       } catch (error) {
         if (!(error instanceof RosterError && error.code === 'not_found')) throw error;
@@ -72,6 +88,7 @@ export function registerResendSuppressionRoutes(router: Router, roster: Roster):
   });
   router.delete('/suppressions/:id', async (req, res) => {
     const removed = await roster.suppressions.remove(projectIdOf(res), req.params.id as string);
+    await recordAudit(roster, req, res, { action: 'suppression.removed', target: removed.id });
     res.json({ object: 'suppression', id: removed.id, deleted: true });
   });
 }

@@ -27,6 +27,15 @@ export function registerSuppressionsCommand(program: Command): void {
         reason: flags.reason,
         origin: flags.origin as never,
       });
+      // The entry's id, never the address (an erasure must not leave it in the audit log).
+      if (result.created) {
+        await roster.audit.record(projectId, {
+          actor: 'cli',
+          action: 'suppression.added',
+          target: result.suppression.id,
+          detail: { origin: result.suppression.origin },
+        });
+      }
       if (flags.json) console.log(JSON.stringify(result));
       else {
         const s = result.suppression;
@@ -76,6 +85,11 @@ export function registerSuppressionsCommand(program: Command): void {
   ).action(async (ref: string, flags: CommonFlags) => {
     await withProject(flags, async (roster, projectId) => {
       const removed = await roster.suppressions.remove(projectId, ref.trim());
+      await roster.audit.record(projectId, {
+        actor: 'cli',
+        action: 'suppression.removed',
+        target: removed.id,
+      });
       console.log(`Removed suppression ${removed.id}`);
     });
   });
@@ -116,6 +130,19 @@ export function registerSuppressionsCommand(program: Command): void {
               : {}),
           ...(postmark === undefined ? {} : { postmark }),
         });
+        // Which credentials changed, never their values.
+        const fields = [
+          ...(flags.clearResend || flags.resendSecret ? ['resendSecret'] : []),
+          ...(postmark === undefined ? [] : ['postmark']),
+        ];
+        if (fields.length > 0) {
+          await roster.audit.record(projectId, {
+            actor: 'cli',
+            action: 'inbound_settings.updated',
+            target: null,
+            detail: { fields },
+          });
+        }
         console.log(
           `Resend: ${settings.resend ? `configured, POST /inbound/resend/${projectId}` : 'not configured'}; ` +
             `Postmark: ${settings.postmarkUser ? `user ${settings.postmarkUser}, POST /inbound/postmark/${projectId}` : 'not configured'}`,
@@ -138,7 +165,9 @@ export function registerPersonalDataCommand(program: Command): void {
       .requiredOption('--email <address>', 'the address'),
   ).action(async (flags: CommonFlags & { email: string }) => {
     await withProject(flags, async (roster, projectId) => {
-      console.log(JSON.stringify(await roster.consent.exportPersonalData(projectId, flags.email), null, 2));
+      const exported = await roster.consent.exportPersonalData(projectId, flags.email);
+      await roster.audit.record(projectId, { actor: 'cli', action: 'personal_data.exported', target: null });
+      console.log(JSON.stringify(exported, null, 2));
     });
   });
 
@@ -151,7 +180,10 @@ export function registerPersonalDataCommand(program: Command): void {
       .requiredOption('--email <address>', 'the address'),
   ).action(async (flags: CommonFlags & { email: string }) => {
     await withProject(flags, async (roster, projectId) => {
-      console.log(JSON.stringify(await roster.consent.erase(projectId, flags.email), null, 2));
+      const report = await roster.consent.erase(projectId, flags.email);
+      // Who erased and when, never whom (the address is what was erased).
+      await roster.audit.record(projectId, { actor: 'cli', action: 'personal_data.erased', target: null });
+      console.log(JSON.stringify(report, null, 2));
     });
   });
 }
