@@ -1,6 +1,15 @@
 // `failure(promise)`: the RosterError it rejects with.
 import { createTestRoster, describeEachDialect, rosterRejection as failure } from '@roster/test-harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../db/schema.js';
+import { RosterError } from '../errors.js';
 import { createRoster, type Roster } from '../roster.js';
 import { withChangeSource } from './change-source.js';
 import { maskEmail } from './consent-service.js';
@@ -261,6 +270,49 @@ describeEachDialect('consent', (dialect) => {
       expect(error.details).toMatchObject({ issues: [{ field: 'publicUrl' }] });
     } finally {
       await bare.close();
+    }
+  });
+});
+
+describe('token verification', () => {
+  it('runs no database query, in a roster that did not make the links (keys loaded at start)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-consent-verify-'));
+    const path = join(dir, 'roster.db');
+    const maker = await createRoster({ database: path, publicUrl: 'https://lists.example.com' });
+    const project = await maker.projects.ensure('p');
+    const { ids } = await maker.contacts.createMany(project.id, {
+      contacts: Array.from({ length: 20 }, (_, i) => ({ email: `v${i}@example.com` })),
+    });
+    const tokens: string[] = [];
+    for (const id of ids) tokens.push(tokenOf(await maker.consent.unsubscribeUrl(project.id, id)));
+    await maker.close();
+
+    const queries: string[] = [];
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(path) }),
+      log: (event) => queries.push(event.query.sql),
+    });
+    const verifier = await createRoster({ database: db, publicUrl: 'https://lists.example.com' });
+    try {
+      queries.length = 0;
+      for (const [i, token] of tokens.entries()) {
+        expect(await verifier.consent.verify(token)).toMatchObject({
+          contactId: ids[i],
+          purpose: 'unsubscribe',
+        });
+      }
+      expect(queries).toEqual([]);
+      // A token naming an unknown key reloads the keys at most once per 5 seconds: not within
+      // 5 seconds of the start, so forged tokens cost no query either.
+      const bytes = Buffer.from(tokens[0]!, 'base64url');
+      bytes[3]! ^= 1;
+      for (let i = 0; i < 3; i++) {
+        expect((await failure(verifier.consent.verify(bytes.toString('base64url')))).code).toBe('not_found');
+      }
+      expect(queries).toEqual([]);
+    } finally {
+      await verifier.close();
+      await db.destroy();
     }
   });
 });
