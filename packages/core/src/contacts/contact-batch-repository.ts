@@ -1,6 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
+import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
 import { gateSubscribed } from './contact-suppression.js';
 
@@ -214,6 +215,9 @@ export async function setSubscribed(
   let ids = given;
   if (ids.length === 0) return [];
   if (subscribed) {
+    // A bulk subscribe runs chunk by chunk in one transaction, locking rows as it goes: it takes every
+    // address lock of the project at once (see `lockAddresses`), held already after the first chunk.
+    await lockAddresses(db, dialect, projectId, 'all', 'shared');
     // Suppressed addresses stay unsubscribed: their contacts are left out of the update.
     const emails = await db
       .selectFrom('roster_contacts')

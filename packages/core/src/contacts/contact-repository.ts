@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
+import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
 import { gateSubscribed } from './contact-suppression.js';
@@ -200,6 +201,22 @@ export async function findContactForWrite(
     .selectFrom('roster_contacts')
     .selectAll()
     .where('project_id', '=', contactProjectOf(db, projectId));
+  // The address's lock before the row's (see `lockAddresses`): a suppression takes them in that order.
+  if (dialect.addressLocks) {
+    const email =
+      'email' in by
+        ? by.email
+        : (
+            await db
+              .selectFrom('roster_contacts')
+              .select('email')
+              .where('project_id', '=', projectId)
+              .where('id', '=', by.id)
+              .executeTakeFirst()
+          )?.email;
+    if (email !== undefined) await lockAddresses(db, dialect, projectId, [email], 'shared');
+  }
+  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId);
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
   return dialect.lockRowsForUpdate(q).executeTakeFirst();
 }

@@ -179,12 +179,16 @@ export interface ConcurrentAppends {
  */
 export interface AddressLocks {
   /**
-   * Takes, until the transaction ends, the stripe locks of `emails` (normalised) in `projectId`, in
-   * stripe order (so two lockers never deadlock on each other): `shared` for writes that would
-   * subscribe (they never wait for each other), exclusive for a suppression (it waits for those in
+   * Takes, until the transaction ends, the stripe locks of `emails` (normalised; `all`: every stripe)
+   * in `projectId`, in stripe order (so two lockers never deadlock on each other): `shared` for
+   * writes (they never wait for each other), exclusive for a suppression (it waits for those in
    * flight and holds back new ones until it commits).
    */
-  lock(projectId: string, emails: readonly string[], mode: 'shared' | 'exclusive'): RawBuilder<unknown>;
+  lock(
+    projectId: string,
+    emails: readonly string[] | 'all',
+    mode: 'shared' | 'exclusive',
+  ): RawBuilder<unknown>;
 }
 
 /** Stripes per project of `AddressLocks`. */
@@ -375,9 +379,13 @@ const postgres: DialectInfo = {
     // stripes are sorted in a subquery, so the locks are taken in that order.
     lock: (projectId, emails, mode) => {
       const take = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
+      const stripes =
+        emails === 'all'
+          ? sql`select generate_series(0, ${ADDRESS_LOCK_STRIPES - 1}) as stripe`
+          : sql`select distinct abs(hashtext(e) % ${ADDRESS_LOCK_STRIPES}) as stripe
+              from unnest(${[...emails]}::text[]) as e order by 1`;
       return sql`select ${take}(hashtext(${`roster.address:${projectId}:`} || current_schema()), s.stripe)
-        from (select distinct abs(hashtext(e) % ${ADDRESS_LOCK_STRIPES}) as stripe
-          from unnest(${[...emails]}::text[]) as e order by 1) as s`;
+        from (${stripes}) as s`;
     },
   },
   isUniqueViolation(error) {

@@ -28,6 +28,7 @@ import {
 import { countMembers, enterMembers, findSegment, saveMemberCount } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { countUnsuppressed, suppressManyIn } from '../suppressions/suppression-service.js';
+import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
 import { topicRows, upsertTopicsOfContacts } from '../topics/topic-repository.js';
 import type { ImportView, JobSummary } from '../wire.js';
@@ -474,6 +475,14 @@ async function runImport(
         // The subscription before the write of the contacts whose rows set it: what flipped is
         // recorded as their consent events (source `import`), in this transaction.
         const setting = skipExisting ? [] : rows.filter((row) => row.subscribed !== undefined);
+        // The batch's address locks before any contact row is locked (see `lockAddresses`).
+        await lockAddresses(
+          trx,
+          dialect,
+          projectId,
+          rows.filter((row) => row.subscribed !== false).map((row) => row.email),
+          'shared',
+        );
         const previous =
           setting.length > 0
             ? await findSubscriptionsByEmail(

@@ -99,6 +99,24 @@ describe.skipIf(!PG_URL)('suppressions.add against a concurrent subscribing writ
     expect((await roster.contacts.findByEmail(projectId, email))?.subscribed).toBe(false);
   }
 
+  it('concurrent suppressions and subscribing writes of one address neither deadlock nor leave it subscribed', async () => {
+    const email = 'busy@example.com';
+    const contact = await roster.contacts.create(projectId, { email });
+    for (let round = 0; round < 15; round++) {
+      await roster.suppressions.remove(projectId, email).catch(() => {});
+      await roster.contacts.update(projectId, contact.id, { subscribed: true });
+      const results = await Promise.allSettled([
+        roster.contacts.update(projectId, contact.id, { subscribed: true }),
+        roster.suppressions.add(projectId, { email }),
+        roster.contacts.upsert(projectId, { email, subscribed: true }),
+        roster.bulk.apply(projectId, { operation: 'subscribe', contactIds: [contact.id] }),
+        roster.suppressions.addMany(projectId, { emails: [email, 'other@example.com'] }),
+      ]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect((await roster.contacts.get(projectId, contact.id)).subscribed).toBe(false);
+    }
+  });
+
   it('a contact created subscribed meanwhile ends unsubscribed (contacts.create)', async () => {
     await race('race@example.com', () => roster.contacts.create(projectId, { email: 'race@example.com' }));
   });

@@ -16,15 +16,20 @@ export function emailHash(hashKey: string, email: string): string {
 const PER_STATEMENT = 500;
 
 /**
- * Takes the address locks of `emails` (normalised) until `db`'s transaction ends, where the dialect
- * has them (`DialectInfo.addressLocks`; nothing on SQLite): `exclusive` by a suppression, `shared`
- * by a write that would subscribe (the suppression gate).
+ * Takes the address locks of `emails` (normalised; `all`: every address of the project) until
+ * `db`'s transaction ends, where the dialect has them (`DialectInfo.addressLocks`; nothing on
+ * SQLite): `exclusive` by a suppression, `shared` by a write of a contact (the suppression gate,
+ * and before a contact's row is locked for a write).
+ *
+ * A suppression takes its lock, then its contact's row. So a write takes its addresses' locks
+ * before it locks any contact row, and in one statement per transaction (or `all` at its start):
+ * one that held a row while it waited for a lock could wait for a suppression waiting for that row.
  */
 export async function lockAddresses(
   db: Db,
   dialect: DialectInfo,
   projectId: string,
-  emails: readonly string[],
+  emails: readonly string[] | 'all',
   mode: 'shared' | 'exclusive',
 ): Promise<void> {
   if (!dialect.addressLocks || emails.length === 0) return;
