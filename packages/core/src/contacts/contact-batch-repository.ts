@@ -306,6 +306,9 @@ export async function clearAudienceFromContacts(
   return rows.map((row) => row.id);
 }
 
+/** Emails bound in one `findSubscriptionsByEmail` statement (below SQLite's 32766 bind parameters). */
+const EMAILS_PER_READ = 5000;
+
 /**
  * The id and `subscribed` of the project's contacts among `emails` (normalised), read before a
  * batch upsert so the caller can tell which contacts it flipped. Their rows stay locked until the
@@ -318,14 +321,16 @@ export async function findSubscriptionsByEmail(
   emails: string[],
 ): Promise<Map<string, { id: string; subscribed: boolean }>> {
   const found = new Map<string, { id: string; subscribed: boolean }>();
-  for (let i = 0; i < emails.length; i += IDS_PER_STATEMENT) {
+  // Large statements: PostgreSQL may plan each as a scan of the project's contacts while its
+  // statistics are stale (a project an import is filling), so fewer statements scan less.
+  for (let i = 0; i < emails.length; i += EMAILS_PER_READ) {
     const rows = await dialect
       .lockRowsForUpdate(
         db
           .selectFrom('roster_contacts')
           .select(['id', 'email', 'subscribed'])
           .where('project_id', '=', projectId)
-          .where('email', 'in', emails.slice(i, i + IDS_PER_STATEMENT)),
+          .where('email', 'in', emails.slice(i, i + EMAILS_PER_READ)),
       )
       .execute();
     for (const row of rows) found.set(row.email, { id: row.id, subscribed: Boolean(row.subscribed) });
