@@ -290,7 +290,9 @@ describe('token verification', () => {
     const queries: string[] = [];
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: new BetterSqlite3(path) }),
-      log: (event) => queries.push(event.query.sql),
+      log: (event) => {
+        queries.push(event.query.sql);
+      },
     });
     const verifier = await createRoster({ database: db, publicUrl: 'https://lists.example.com' });
     try {
