@@ -1,15 +1,13 @@
 // `failure(promise)`: the RosterError it rejects with.
-import { createTestRoster, describeEachDialect, rosterRejection as failure } from '@roster/test-harness';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestRoster, describeEachDialect } from '@roster/test-harness';
+import { createTestRoster, describeEachDialect, rosterRejection as failure } from '@roster/test-harness';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/schema.js';
-import { RosterError } from '../errors.js';
 import { createRoster, type Roster } from '../roster.js';
 import { withChangeSource } from './change-source.js';
 import { maskEmail } from './consent-service.js';

@@ -329,7 +329,7 @@ export async function findSubscriptionsByEmail(
         db
           .selectFrom('roster_contacts')
           .select(['id', 'email', 'subscribed'])
-          .where('project_id', '=', projectId)
+          .where('project_id', '=', contactProjectOf(db, projectId))
           .where('email', 'in', emails.slice(i, i + EMAILS_PER_READ)),
       )
       .execute();

@@ -197,10 +197,6 @@ export async function findContactForWrite(
   projectId: string,
   by: { id: string } | { email: string },
 ): Promise<ContactRow | undefined> {
-  let q = db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', contactProjectOf(db, projectId));
   // The address's lock before the row's (see `lockAddresses`): a suppression takes them in that order.
   if (dialect.addressLocks) {
     const email =
@@ -210,13 +206,16 @@ export async function findContactForWrite(
             await db
               .selectFrom('roster_contacts')
               .select('email')
-              .where('project_id', '=', projectId)
+              .where('project_id', '=', contactProjectOf(db, projectId))
               .where('id', '=', by.id)
               .executeTakeFirst()
           )?.email;
     if (email !== undefined) await lockAddresses(db, dialect, projectId, [email], 'shared');
   }
-  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', projectId);
+  let q = db
+    .selectFrom('roster_contacts')
+    .selectAll()
+    .where('project_id', '=', contactProjectOf(db, projectId));
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
   return dialect.lockRowsForUpdate(q).executeTakeFirst();
 }

@@ -27,8 +27,8 @@ import {
 } from '../properties/property-check.js';
 import { countMembers, enterMembers, findSegment, saveMemberCount } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
-import { countUnsuppressed, suppressManyIn } from '../suppressions/suppression-service.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
+import { countUnsuppressed, suppressManyIn } from '../suppressions/suppression-service.js';
 import { dataIssues, storableText, textProblem } from '../text-rules.js';
 import { topicRows, upsertTopicsOfContacts } from '../topics/topic-repository.js';
 import type { ImportView, JobSummary } from '../wire.js';
