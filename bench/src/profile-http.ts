@@ -1,7 +1,11 @@
 /**
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,get,v1,hello,get [--profile] [--seconds 8] [--contacts 100000]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,get,v1,post,track,hello,get [--profile] [--seconds 8] [--contacts 100000]
+ *
+ * Routes: `hello` (Express hello world), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
+ * `post` (`POST /contacts`, upserts of 1 000 existing emails, as the million suite) and `track`
+ * (`POST /v1/track` with a `pk_` key on the same emails, as the segments suite; rate limit off).
  *
  * Seeds a SQLite file, starts roster's server and Express hello world in this process, and loads
  * each route in the given order (so interleaved routes see the same machine). For each load it
@@ -16,6 +20,7 @@ import { join } from 'node:path';
 import { createRoster } from '@roster/core';
 import { startServer } from '@roster/server';
 import { FULL } from './context.js';
+import { emailOf } from './data.js';
 import { freshDatabase, openRaw, seedContacts, tempDir } from './fixtures.js';
 import { runLoad, startHelloWorld } from './http-load.js';
 import { type Profile, summarise } from './profile-summary.js';
@@ -57,13 +62,30 @@ try {
   raw.close();
   const roster = await createRoster({ database: path });
   const { key } = await roster.keys.create(projectId);
-  const server = await startServer({ roster, port: 0, host: '127.0.0.1', onError: () => {} });
+  const { key: publicKey } = await roster.keys.create(projectId, { prefix: 'pk_' });
+  // One load client: the per-client limits of /v1/track would measure the limiter (as the segments suite).
+  const server = await startServer({
+    roster,
+    port: 0,
+    host: '127.0.0.1',
+    onError: () => {},
+    trackRateLimit: false,
+  });
   const hello = await startHelloWorld();
   const auth = { Authorization: `Bearer ${key}` };
+  const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i * Math.floor(contacts / 1000) + 3));
   const specs: Record<string, Record<string, unknown>> = {
     hello: { url: hello.url, method: 'GET', headers: {} },
     get: { url: `${server.url}/contacts`, method: 'GET', headers: auth, ids },
     v1: { url: `${server.url}/v1/contacts`, method: 'GET', headers: auth, ids },
+    post: { url: `${server.url}/contacts`, method: 'POST', headers: auth, emails },
+    track: {
+      url: `${server.url}/v1/track`,
+      method: 'POST',
+      headers: { Authorization: `Bearer ${publicKey}` },
+      emails,
+      event: 'page_view',
+    },
   };
   const perRoute = new Map<string, number[]>();
   try {
