@@ -1,9 +1,10 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
 import { currentChangeSource } from '../consent/change-source.js';
 import { setContactConsent } from '../consent/consent-repository.js';
-import type { ContactRow, Database, Db, SegmentRow } from '../db/schema.js';
+import type { ContactRow, Db, SegmentRow } from '../db/schema.js';
+import { atomically } from '../db/transactions.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -120,14 +121,6 @@ export type WrittenContact = Contact & { suppressed?: true };
 
 function written(contact: Contact, suppressed: Set<string>): WrittenContact {
   return suppressed.size > 0 ? { ...contact, suppressed: true } : contact;
-}
-
-/**
- * Runs `fn` in a transaction: `db`'s own if it is one (e.g. the write queue's savepoint), else a
- * new one. A change and its events are always written together.
- */
-function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
 }
 
 export function createContactService(deps: ContactServiceDeps) {
@@ -261,7 +254,7 @@ export function createContactService(deps: ContactServiceDeps) {
   }
 
   function inTransaction<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
-    return atomically(db, fn);
+    return atomically(db, dialect, fn);
   }
 
   /** `pending: true` asks for a double opt-in: `subscribed: true` beside it contradicts it. */
@@ -306,7 +299,7 @@ export function createContactService(deps: ContactServiceDeps) {
       const row = await writing(() =>
         committed(
           writes.run((conn) =>
-            atomically(conn, async (trx) => {
+            atomically(conn, dialect, async (trx) => {
               const now = isoNow(clock);
               const values = {
                 id,
@@ -379,7 +372,7 @@ export function createContactService(deps: ContactServiceDeps) {
       const row = await writing(() =>
         committed(
           writes.run((conn) =>
-            atomically(conn, async (trx) => {
+            atomically(conn, dialect, async (trx) => {
               const now = isoNow(clock);
               const created = await repo.insertContactIfNew(
                 trx,
@@ -509,7 +502,7 @@ export function createContactService(deps: ContactServiceDeps) {
       try {
         row = await committed(
           writes.run((conn) =>
-            atomically(conn, async (trx) => {
+            atomically(conn, dialect, async (trx) => {
               const now = isoNow(clock);
               const before = await repo.findContactForWrite(trx, dialect, projectId, { id });
               if (!before) return undefined;

@@ -144,6 +144,12 @@ export interface DialectInfo {
   /** True if `error` is a foreign-key violation (e.g. a row refers to an audience deleted meanwhile). */
   isForeignKeyViolation(error: unknown): boolean;
   /**
+   * True if the database aborted `error`'s transaction only because of a concurrent one (PostgreSQL's
+   * deadlock victim, `40P01`, or serialization failure, `40001`): running it again may succeed.
+   * SQLite's single writer never aborts a transaction for that.
+   */
+  isTransientConflict(error: unknown): boolean;
+  /**
    * After an erasure: makes what deletes and updates freed unreadable in the database files.
    * SQLite keeps freed cells and pages (and old page versions in the write-ahead log) until they are
    * reused: `VACUUM` rewrites the database without them, then `wal_checkpoint(TRUNCATE)` empties
@@ -299,6 +305,9 @@ const sqlite: DialectInfo = {
   isForeignKeyViolation(error) {
     return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
   },
+  isTransientConflict() {
+    return false;
+  },
   async eraseFreedSpace(db) {
     await sql.raw('vacuum').execute(db);
     await sql.raw('pragma wal_checkpoint(TRUNCATE)').execute(db);
@@ -393,6 +402,10 @@ const postgres: DialectInfo = {
   },
   isForeignKeyViolation(error) {
     return (error as { code?: unknown } | null)?.code === '23503';
+  },
+  isTransientConflict(error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === '40P01' || code === '40001';
   },
   async eraseFreedSpace() {},
 };

@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
 import { isoNow } from '../clock.js';
 import { recordContactWrite } from '../contacts/contact-changes.js';
 import { normaliseEmail } from '../contacts/contact-fields.js';
 import { findContactForWrite, updateContact } from '../contacts/contact-repository.js';
 import { rowToContact } from '../contacts/contact-types.js';
-import type { Database, Db, SuppressionRow } from '../db/schema.js';
+import type { Db, SuppressionRow } from '../db/schema.js';
+import { atomically } from '../db/transactions.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -31,10 +31,6 @@ import {
 export type SuppressionService = ReturnType<typeof createSuppressionService>;
 
 const DEFAULT_PAGE_SIZE = 20;
-
-function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : (db as Kysely<Database>).transaction().execute(fn);
-}
 
 /**
  * Lists `email` as suppressed in `trx` and unsubscribes its contact (if subscribed), recording
@@ -158,7 +154,7 @@ export function createSuppressionService(deps: ServiceDeps) {
     async add(projectId: string, input: AddSuppressionInput): Promise<AddSuppressionResult> {
       const valid = parseInput(addSuppressionSchema, input);
       return committed(
-        atomically(db, (trx) =>
+        atomically(db, deps.dialect, (trx) =>
           suppressIn(deps, trx, projectId, {
             email: valid.email,
             origin: valid.origin ?? 'manual',
@@ -172,7 +168,7 @@ export function createSuppressionService(deps: ServiceDeps) {
     async addMany(projectId: string, input: { emails: string[] }): Promise<AddSuppressionResult[]> {
       const valid = parseInput(emailListSchema, input);
       return committed(
-        atomically(db, async (trx) => {
+        atomically(db, deps.dialect, async (trx) => {
           const results: AddSuppressionResult[] = [];
           // Every address's lock at once, in the locks' order (two batches never deadlock).
           await repo.lockAddresses(trx, deps.dialect, projectId, [...new Set(valid.emails)], 'exclusive');
@@ -258,7 +254,9 @@ export function createSuppressionService(deps: ServiceDeps) {
         set.postmark_user = valid.postmark?.username ?? null;
         set.postmark_password = valid.postmark?.password ?? null;
       }
-      const row = await atomically(db, (trx) => repo.updateSettings(trx, projectId, set, isoNow(clock)));
+      const row = await atomically(db, deps.dialect, (trx) =>
+        repo.updateSettings(trx, projectId, set, isoNow(clock)),
+      );
       return { resend: row.resend_secret !== null, postmarkUser: row.postmark_user };
     },
 
