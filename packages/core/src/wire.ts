@@ -2,9 +2,11 @@
  * `@roster/core/wire`: the JSON shapes roster's management API (`/roster`, served by
  * `@roster/express`) answers for jobs, imports, webhooks, topics and contact properties, and the lists
  * of values they carry.
- * This module imports nothing, so a browser app (the dashboard) can take the same types (and lists)
+ * This module imports no Node code (only types, and the migration value lists of
+ * `migrate/migrate-types.ts`), so a browser app (the dashboard) can take the same types (and lists)
  * as the router that builds them without bringing in core's Node code.
  */
+import type { MigrateCounts, MigrateSourceName } from './migrate/migrate-types.js';
 
 /** What a job of `GET /jobs` says about its work, by job type (never the payload). */
 export type JobSummary =
@@ -21,23 +23,17 @@ export type JobSummary =
       unchanged: number;
       failed: number;
     }
-  | {
+  | (MigrateCounts & {
       /** A migration from a provider (`POST /roster/migrations`): never its key. */
       kind: 'migrate';
-      source: 'plunk' | 'unosend' | 'resend';
+      source: MigrateSourceName;
       url: string;
       dryRun: boolean;
       /** Contacts the provider says it has, when it says (Plunk); null otherwise. */
       total: number | null;
-      fetched: number;
-      created: number;
-      updated: number;
-      unchanged: number;
-      skipped: number;
-      failed: number;
       /** Once completed: the first 20 contacts roster refused, with the reason. */
       errors: { email: string; error: string }[];
-    };
+    });
 
 /** A job of `GET /jobs`: state, progress and a type-specific summary. */
 export interface JobView {

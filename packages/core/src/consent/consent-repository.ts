@@ -23,6 +23,25 @@ export async function ensureConsentSettings(db: Db, row: ConsentSettingsRow): Pr
   return (await findConsentSettings(db, row.project_id))!;
 }
 
+/** The project's consent settings, created with `secret` and no page settings if it has none yet. */
+export function ensureConsentSecret(
+  db: Db,
+  projectId: string,
+  secret: string,
+  now: string,
+): Promise<ConsentSettingsRow> {
+  return ensureConsentSettings(db, {
+    project_id: projectId,
+    secret,
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    display_name: null,
+    logo_url: null,
+    created_at: now,
+    updated_at: now,
+  });
+}
+
 export async function updateConsentSettings(
   db: Db,
   projectId: string,

@@ -138,17 +138,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
     const known = current.get(projectId);
     if (known) return known;
     if (!(await findProjectById(db, projectId))) throw RosterError.notFound('project');
-    const now = isoNow(clock);
-    const row = await repo.ensureConsentSettings(db, {
-      project_id: projectId,
-      secret: generateConsentSecret(),
-      previous_secret: null,
-      previous_secret_expires_at: null,
-      display_name: null,
-      logo_url: null,
-      created_at: now,
-      updated_at: now,
-    });
+    const row = await repo.ensureConsentSecret(db, projectId, generateConsentSecret(), isoNow(clock));
     remember(row);
     return current.get(projectId)!;
   }

@@ -1,5 +1,5 @@
 import { isoNow } from '../clock.js';
-import { ensureConsentSettings, findConsentSettings } from '../consent/consent-repository.js';
+import { ensureConsentSecret, findConsentSettings } from '../consent/consent-repository.js';
 import { generateConsentSecret } from '../consent/consent-tokens.js';
 import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
@@ -128,20 +128,9 @@ async function checkTarget(deps: MigrateJobDeps, url: string): Promise<void> {
 
 /** The project's signing secrets (current, then the previous one while kept), the current created on first use. */
 async function secretsOf(deps: ServiceDeps, db: Db, projectId: string): Promise<string[]> {
-  const found = await findConsentSettings(db, projectId);
-  const now = isoNow(deps.clock);
   const row =
-    found ??
-    (await ensureConsentSettings(db, {
-      project_id: projectId,
-      secret: generateConsentSecret(),
-      previous_secret: null,
-      previous_secret_expires_at: null,
-      display_name: null,
-      logo_url: null,
-      created_at: now,
-      updated_at: now,
-    }));
+    (await findConsentSettings(db, projectId)) ??
+    (await ensureConsentSecret(db, projectId, generateConsentSecret(), isoNow(deps.clock)));
   return row.previous_secret ? [row.secret, row.previous_secret] : [row.secret];
 }
 

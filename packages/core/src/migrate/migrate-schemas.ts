@@ -14,6 +14,13 @@ export const providerUrlSchema = z.string({ error: 'must be a string' }).refine(
   }
 }, 'must be an http(s) URL');
 
+/** How many requests a migration keeps in flight at once. */
+const concurrencySchema = z
+  .number({ error: 'must be an integer' })
+  .int('must be an integer')
+  .min(1, 'must be at least 1')
+  .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`);
+
 /** `roster.migrate.start(projectId, input)` and `POST /roster/migrations`. */
 export const startMigrationSchema = z.strictObject({
   from: z.enum(MIGRATE_SOURCES, { error: required(`one of ${MIGRATE_SOURCES.join(', ')}`) }),
@@ -22,12 +29,7 @@ export const startMigrationSchema = z.strictObject({
     .string({ error: required('a string') })
     .trim()
     .min(1, 'is required'),
-  concurrency: z
-    .number({ error: 'must be an integer' })
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`)
-    .optional(),
+  concurrency: concurrencySchema.optional(),
   dryRun: z.boolean({ error: 'must be a boolean' }).optional(),
 });
 
@@ -43,12 +45,7 @@ export const migrateOptionsSchema = z.object({
     .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
     .min(1, 'is required'),
   dryRun: z.boolean({ error: 'must be a boolean' }).optional(),
-  concurrency: z
-    .number({ error: 'must be an integer' })
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(MAX_MIGRATE_CONCURRENCY, `must be at most ${MAX_MIGRATE_CONCURRENCY}`)
-    .optional(),
+  concurrency: concurrencySchema.optional(),
   restart: z.boolean({ error: 'must be a boolean' }).optional(),
   maxAttempts: z.number().int().min(1, 'must be at least 1').optional(),
   backoffMs: z.number().min(0, 'must not be negative').optional(),
