@@ -39,8 +39,16 @@ describe('roster import in a terminal', () => {
   it('shows a moving progress bar, says on Ctrl-C that rerunning resumes, and the rerun reports both totals', async () => {
     const db = join(dir, 'tty.db');
     const first = runInPty(['import', large, '--db', db]);
-    // Several frames with rows read, while the job runs (not only after it).
-    await first.waitFor((out) => progressFrames(out, 'import').filter((f) => f.rows > 0).length >= 3);
+    // Several frames with different counts of rows read, while the job runs (not only after it):
+    // the bar may redraw a count it already showed, so wait for three distinct ones.
+    await first.waitFor(
+      (out) =>
+        new Set(
+          progressFrames(out, 'import')
+            .map((f) => f.rows)
+            .filter((rows) => rows > 0),
+        ).size >= 3,
+    );
     first.type('\u0003');
     expect(await first.exited).toBe(130);
     const out = first.output();
