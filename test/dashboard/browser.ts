@@ -82,6 +82,21 @@ export async function startDashboardServer(assetsDir: string): Promise<Dashboard
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/**
+ * A new desktop-sized page (CSP bypassed for axe) signed in to the dashboard of `server` with its
+ * secret key, on the Contacts page.
+ */
+export async function signedInPage(browser: Browser, server: DashboardServer): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${server.url}/dashboard`);
+  await page.getByLabel('Secret key').fill(server.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  return page;
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;

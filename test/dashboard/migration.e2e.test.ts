@@ -10,6 +10,7 @@ import {
   hasChromium,
   launchChromium,
   seriousViolations,
+  signedInPage,
   startDashboardServer,
 } from './browser.js';
 
@@ -52,13 +53,7 @@ describe.skipIf(!hasChromium)('dashboard: move from a provider, in Chromium', { 
         await source.close();
       },
     };
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await page.goto(`${server.url}/dashboard`);
-    await page.getByLabel('Secret key').fill(server.key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    page = await signedInPage(browser, server);
   }, 180_000);
 
   afterAll(async () => {

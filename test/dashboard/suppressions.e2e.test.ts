@@ -6,6 +6,7 @@ import {
   hasChromium,
   launchChromium,
   seriousViolations,
+  signedInPage,
   startDashboardServer,
 } from './browser.js';
 
@@ -25,13 +26,7 @@ describe.skipIf(!hasChromium)('dashboard suppressions page in Chromium', { timeo
       origin: 'bounce',
     });
     await server.roster.contacts.create(server.projectId, { email: 'grace@example.com' });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await page.goto(`${server.url}/dashboard`);
-    await page.getByLabel('Secret key').fill(server.key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    page = await signedInPage(browser, server);
   }, 180_000);
 
   afterAll(async () => {
