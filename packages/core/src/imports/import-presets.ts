@@ -175,33 +175,23 @@ export function planColumns(header: string[], mapping: ImportMapping): ColumnPla
       continue;
     }
     const preset = mapping.preset;
-    if (preset === 'mailchimp') {
-      const own = mailchimpColumn(name);
-      if (own && !taken.has(own.header)) {
-        add(own.header, (r) => own.cell(r[index] ?? ''));
-        continue;
-      }
-      if (own) continue;
-      add(asData(presetDataKey(name)), cellAt(index));
+    if (preset === 'listmonk' && name === 'name') {
+      if (!taken.has('first_name')) add('first_name', (r) => splitName(r[index] ?? '')[0]);
+      if (!taken.has('last_name')) add('last_name', (r) => splitName(r[index] ?? '')[1]);
       continue;
     }
-    if (preset === 'listmonk') {
-      if (name === 'name') {
-        if (!taken.has('first_name')) add('first_name', (r) => splitName(r[index] ?? '')[0]);
-        if (!taken.has('last_name')) add('last_name', (r) => splitName(r[index] ?? '')[1]);
+    if (preset === 'listmonk' && name === 'attributes') {
+      spread = SPREAD_HEADER;
+      add(SPREAD_HEADER, cellAt(index));
+      continue;
+    }
+    if (preset === 'mailchimp' || preset === 'listmonk') {
+      // The preset's own column (unless a mapping took its field), else the column goes into data.
+      const own = preset === 'mailchimp' ? mailchimpColumn(name) : listmonkColumn(name);
+      if (own) {
+        if (!taken.has(own.header)) add(own.header, (r) => own.cell(r[index] ?? ''));
         continue;
       }
-      if (name === 'attributes') {
-        spread = SPREAD_HEADER;
-        add(SPREAD_HEADER, cellAt(index));
-        continue;
-      }
-      const own = listmonkColumn(name);
-      if (own && !taken.has(own.header)) {
-        add(own.header, (r) => own.cell(r[index] ?? ''));
-        continue;
-      }
-      if (own) continue;
       add(asData(presetDataKey(name)), cellAt(index));
       continue;
     }
