@@ -309,6 +309,32 @@ export function named(items: { id: string; name: string }[]): { value: string; l
   return items.map((item) => ({ value: item.id, label: item.name }));
 }
 
+/** Whether a job has ended (completed or failed): its state no longer changes. */
+export function jobEnded(job: { state: string }): boolean {
+  return job.state === 'completed' || job.state === 'failed';
+}
+
+/**
+ * Polls a job until it has ended: `everyMs` after each change of `job`, `next(job)` is asked for its
+ * state and its answer set with `setJob` (which schedules the next poll); a failure goes to `onError`
+ * and stops the polling.
+ */
+export function useJobPolling<J extends { state: string }>(
+  job: J | null,
+  next: (job: J) => Promise<J>,
+  setJob: (job: J) => void,
+  onError: (error: unknown) => void,
+  everyMs: number,
+): void {
+  useEffect(() => {
+    if (!job || jobEnded(job)) return;
+    const timer = setTimeout(() => {
+      next(job).then(setJob, onError);
+    }, everyMs);
+    return () => clearTimeout(timer);
+  }, [job]);
+}
+
 /** The `data` list a GET of `path` answers (null until it arrives) and `reload`; failures go to `onError`. */
 export function useApiList<T>(path: string, onError: (error: unknown) => void): [T[] | null, () => void] {
   const [items, setItems] = useState<T[] | null>(null);

@@ -1,7 +1,16 @@
 import { type JobSummary, MIGRATE_DEFAULT_URLS, type MIGRATE_SOURCES } from '@roster/core/wire';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type JobView } from '../api.js';
-import { Counts, DataTable, ErrorMessage, formatNumber, SelectField, TextField } from '../ui.js';
+import {
+  Counts,
+  DataTable,
+  ErrorMessage,
+  formatNumber,
+  jobEnded,
+  SelectField,
+  TextField,
+  useJobPolling,
+} from '../ui.js';
 
 type Source = (typeof MIGRATE_SOURCES)[number];
 type MigrateSummary = Extract<JobSummary, { kind: 'migrate' }>;
@@ -67,16 +76,16 @@ export function MoveFromProvider() {
     }
   }
 
-  useEffect(() => {
-    if (!job || job.state === 'completed' || job.state === 'failed') return;
-    const timer = setTimeout(() => {
-      api<JobView>('GET', `roster/jobs/${job.id}`).then(setJob, setError);
-    }, POLL_MS);
-    return () => clearTimeout(timer);
-  }, [job]);
+  useJobPolling(
+    job,
+    (running) => api<JobView>('GET', `roster/jobs/${running.id}`),
+    setJob,
+    setError,
+    POLL_MS,
+  );
 
   const summary = job?.summary?.kind === 'migrate' ? job.summary : null;
-  const done = job && (job.state === 'completed' || job.state === 'failed');
+  const done = job && jobEnded(job);
 
   return (
     <section aria-labelledby="move-title" class="card">

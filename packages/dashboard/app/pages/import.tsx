@@ -1,8 +1,16 @@
 import { CSV_DATA_TYPES, RESERVED_DATA_KEY_NAMES } from '@roster/core/wire';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, type ImportView } from '../api.js';
 import { type CsvPreview, csvCell, emailColumn, previewCsv } from '../csv-preview.js';
-import { Counts, DataTable, ErrorMessage, formatNumber, RowErrorsTable } from '../ui.js';
+import {
+  Counts,
+  DataTable,
+  ErrorMessage,
+  formatNumber,
+  jobEnded,
+  RowErrorsTable,
+  useJobPolling,
+} from '../ui.js';
 import { MoveFromProvider } from './import-migration.js';
 
 export function ImportPage() {
@@ -82,19 +90,18 @@ export function ImportPage() {
     }
   }
 
-  // Poll the job until it is done.
-  useEffect(() => {
-    if (!job || job.state === 'completed' || job.state === 'failed') return;
-    const timer = setTimeout(() => {
-      api<ImportView>('GET', `roster/imports/${job.id}`).then(
-        (next) => setJob({ ...next, seenAt: performance.now() }),
-        setError,
-      );
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [job]);
+  useJobPolling(
+    job,
+    async (running) => ({
+      ...(await api<ImportView>('GET', `roster/imports/${running.id}`)),
+      seenAt: performance.now(),
+    }),
+    setJob,
+    setError,
+    250,
+  );
 
-  const done = job && (job.state === 'completed' || job.state === 'failed');
+  const done = job && jobEnded(job);
   const roles = preview
     ? preset === ''
       ? columnRoles(mappedHeader(preview.header, emailAt))
