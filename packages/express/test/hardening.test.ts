@@ -208,37 +208,46 @@ describeEachDialect('HTTP hardening', (dialect) => {
       expect(res.body.error.message).toMatch(/more than 10 text fields|more than 11 parts/);
     });
 
-    it('refuses a text field over 1024 bytes with a 413 naming it', async () => {
-      const form = new FormData();
-      form.append('note', 'x'.repeat(1025));
-      form.append('file', new Blob(['email\na@example.com\n']), 'a.csv');
-      const res = await multipart(form);
-      expect(res.status).toBe(413);
-      expect(res.body.error.errors).toEqual([
+    /** A text part `[field, value]`, or a file part `[field, content, file name]`. */
+    type Part = [field: string, value: string] | [field: string, content: string, filename: string];
+
+    it.each<[string, Part[], number, { field: string; message: string }]>([
+      [
+        'a text field over 1024 bytes with a 413 naming it',
+        [
+          ['note', 'x'.repeat(1025)],
+          ['file', 'email\na@example.com\n', 'a.csv'],
+        ],
+        413,
         { field: 'note', message: 'has a text field longer than 1024 bytes' },
-      ]);
-    });
-
-    it('refuses two files in one upload with a 400 naming the file field (malformed, not too large)', async () => {
-      const form = new FormData();
-      form.append('file', new Blob(['email\na@example.com\n']), 'a.csv');
-      form.append('file', new Blob(['email\nb@example.com\n']), 'b.csv');
-      const res = await multipart(form);
-      expect(res.status).toBe(400);
-      expect(res.body.error.errors).toEqual([
+      ],
+      [
+        'two files in one upload with a 400 naming the file field (malformed, not too large)',
+        [
+          ['file', 'email\na@example.com\n', 'a.csv'],
+          ['file', 'email\nb@example.com\n', 'b.csv'],
+        ],
+        400,
         { field: 'file', message: 'must be one file: the request has more than one' },
-      ]);
-    });
-
-    it('refuses a second file under another field name with a 400 naming that field', async () => {
-      const form = new FormData();
-      form.append('file', new Blob(['email\na@example.com\n']), 'a.csv');
-      form.append('other', new Blob(['email\nb@example.com\n']), 'b.csv');
-      const res = await multipart(form);
-      expect(res.status).toBe(400);
-      expect(res.body.error.errors).toEqual([
+      ],
+      [
+        'a second file under another field name with a 400 naming that field',
+        [
+          ['file', 'email\na@example.com\n', 'a.csv'],
+          ['other', 'email\nb@example.com\n', 'b.csv'],
+        ],
+        400,
         { field: 'other', message: 'is not expected: send the CSV as the multipart field "file"' },
-      ]);
+      ],
+    ])('refuses %s', async (_name, parts, status, error) => {
+      const form = new FormData();
+      for (const [field, value, filename] of parts) {
+        if (filename === undefined) form.append(field, value);
+        else form.append(field, new Blob([value]), filename);
+      }
+      const res = await multipart(form);
+      expect(res.status).toBe(status);
+      expect(res.body.error.errors).toEqual([error]);
     });
 
     it('still accepts a file with a few small fields', async () => {
