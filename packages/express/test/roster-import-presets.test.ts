@@ -1,41 +1,25 @@
-import type { Roster } from '@roster/core';
-import {
-  createTestRoster,
-  describeEachDialect,
-  LISTMONK_EXPORT,
-  MAILCHIMP_UNSUBSCRIBED,
-} from '@roster/test-harness';
-import express from 'express';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRosterRouter } from '../src/index.js';
-import { type Listening, listen, request } from './http-helpers.js';
+import { describeEachDialect, LISTMONK_EXPORT, MAILCHIMP_UNSUBSCRIBED } from '@roster/test-harness';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { closeServed, request } from './http-helpers.js';
+import { type RosterServer, startRosterApi } from './roster-helpers.js';
 
 describeEachDialect('POST /roster/imports with a preset', (dialect) => {
-  let roster: Roster;
-  let server: Listening;
-  let projectId: string;
-  let key: string;
-
+  let s: RosterServer;
   beforeAll(async () => {
-    roster = await createTestRoster(dialect);
-    projectId = (await roster.projects.ensure('p')).id;
-    key = (await roster.keys.create(projectId)).key;
-    const app = express();
-    app.use('/roster', createRosterRouter(roster, { onError: (error) => console.error(error) }));
-    server = await listen(app);
+    s = await startRosterApi(dialect);
   });
-  afterAll(async () => {
-    await server.close();
-    await roster.close();
+  afterAll(() => closeServed(s.server, s.roster));
+  afterEach(() => {
+    expect(s.unexpected).toEqual([]);
   });
 
   async function upload(csv: string, name: string, preset?: string) {
     const form = new FormData();
     form.append('file', new Blob([csv], { type: 'text/csv' }), name);
     if (preset !== undefined) form.append('preset', preset);
-    return fetch(`${server.url}/roster/imports`, {
+    return fetch(`${s.base}/imports`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
+      headers: { authorization: `Bearer ${s.key}` },
       body: form,
     });
   }
@@ -44,10 +28,10 @@ describeEachDialect('POST /roster/imports with a preset', (dialect) => {
     const listmonk = await upload(LISTMONK_EXPORT, 'subscribers.csv', 'listmonk');
     expect(listmonk.status).toBe(202);
     const { id } = (await listmonk.json()) as { id: string };
-    await roster.jobs.runOnce();
-    const view = (await request(`${server.url}/roster/imports/${id}`, { key })).body;
+    await s.roster.jobs.runOnce();
+    const view = (await request(`${s.base}/imports/${id}`, { key: s.key })).body;
     expect(view).toMatchObject({ state: 'completed', rows: { total: 5, created: 3, updated: 0, failed: 2 } });
-    const kim = await roster.contacts.findByEmail(projectId, 'kim@example.com');
+    const kim = await s.roster.contacts.findByEmail(s.projectId, 'kim@example.com');
     expect(kim).toMatchObject({
       firstName: 'Kim',
       lastName: 'Jong-un Park',
@@ -57,8 +41,8 @@ describeEachDialect('POST /roster/imports with a preset', (dialect) => {
 
     const mailchimp = await upload(MAILCHIMP_UNSUBSCRIBED, 'unsubscribed_members_export_9.csv', 'mailchimp');
     expect(mailchimp.status).toBe(202);
-    await roster.jobs.runOnce();
-    expect(await roster.contacts.findByEmail(projectId, 'linus@example.com')).toMatchObject({
+    await s.roster.jobs.runOnce();
+    expect(await s.roster.contacts.findByEmail(s.projectId, 'linus@example.com')).toMatchObject({
       firstName: 'Linus',
       subscribed: false,
       data: { tags: ['Lead'], member_rating: 1, mailchimp_status: 'unsubscribed' },
@@ -70,6 +54,6 @@ describeEachDialect('POST /roster/imports with a preset', (dialect) => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { issues?: { field: string }[] } } & Record<string, unknown>;
     expect(JSON.stringify(body)).toContain('"field":"preset"');
-    expect(await roster.contacts.findByEmail(projectId, 'a@example.com')).toBeNull();
+    expect(await s.roster.contacts.findByEmail(s.projectId, 'a@example.com')).toBeNull();
   });
 });
