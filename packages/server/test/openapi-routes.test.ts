@@ -14,20 +14,23 @@ afterAll(async () => {
   await roster.close();
 });
 
+/** The OpenAPI document the server serves at `/openapi/<name>.json`, without a key: a 200 of JSON. */
+async function served(name: string): Promise<Record<string, any>> {
+  const res = await fetch(`${server.url}/openapi/${name}.json`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  return (await res.json()) as Record<string, any>;
+}
+
 describe('the server serves the OpenAPI documents', () => {
   it('serves the Plunk document at /openapi/plunk.json without a key', async () => {
-    const res = await fetch(`${server.url}/openapi/plunk.json`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('application/json');
-    const doc = (await res.json()) as Record<string, any>;
+    const doc = await served('plunk');
     expect(doc).toEqual(plunkOpenApi({ maxBulkIds: 250 }));
     expect(doc.servers).toEqual([{ url: '/' }]);
   });
 
   it('serves the Unosend document at /openapi/unosend.json, with the server’s bulk limit', async () => {
-    const res = await fetch(`${server.url}/openapi/unosend.json`);
-    expect(res.status).toBe(200);
-    const doc = (await res.json()) as Record<string, any>;
+    const doc = await served('unosend');
     expect(doc).toEqual(unosendOpenApi({ maxBulkIds: 250 }));
     expect(doc).not.toEqual(unosendOpenApi());
     expect(doc.servers).toEqual([{ url: '/v1' }]);
@@ -35,18 +38,14 @@ describe('the server serves the OpenAPI documents', () => {
   });
 
   it('serves the Resend document at /openapi/resend.json', async () => {
-    const res = await fetch(`${server.url}/openapi/resend.json`);
-    expect(res.status).toBe(200);
-    const doc = (await res.json()) as Record<string, any>;
+    const doc = await served('resend');
     expect(doc).toEqual(resendOpenApi());
     expect(doc.servers).toEqual([{ url: '/resend' }]);
     expect(doc.paths['/contacts/imports'].post.operationId).toBe('createContactImport');
   });
 
   it('serves the management document at /openapi/roster.json', async () => {
-    const res = await fetch(`${server.url}/openapi/roster.json`);
-    expect(res.status).toBe(200);
-    const doc = (await res.json()) as Record<string, any>;
+    const doc = await served('roster');
     expect(doc).toEqual(rosterOpenApi());
     expect(doc.servers).toEqual([{ url: '/roster' }]);
     expect(Object.keys(doc.paths).sort()).toEqual([
