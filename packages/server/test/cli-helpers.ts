@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRoster } from '@roster/core';
+import { type Contact, createRoster } from '@roster/core';
 import { afterEach, beforeEach } from 'vitest';
 
 /**
@@ -169,13 +169,24 @@ export function tempDirPerTest(prefix: string, onCreate: (dir: string) => void):
   });
 }
 
-/** The contacts of the `default` project in `database` (first 100), as `{ email: data }`. */
-export async function contactsOf(database: string) {
+/**
+ * The contacts of the `default` project in `database` (first 100), as `{ email: data }`, or with
+ * `value` as `{ email: value(contact) }`.
+ */
+export async function contactsOf(database: string): Promise<Record<string, Contact['data']>>;
+export async function contactsOf<T>(
+  database: string,
+  value: (contact: Contact) => T,
+): Promise<Record<string, T>>;
+export async function contactsOf(
+  database: string,
+  value: (contact: Contact) => unknown = (contact) => contact.data,
+): Promise<Record<string, unknown>> {
   const roster = await createRoster({ database });
   try {
     const project = await roster.projects.ensure('default');
     const page = await roster.contacts.list(project.id, { limit: 100 });
-    return Object.fromEntries(page.data.map((c) => [c.email, c.data]));
+    return Object.fromEntries(page.data.map((c) => [c.email, value(c)]));
   } finally {
     await roster.close();
   }

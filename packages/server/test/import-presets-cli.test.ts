@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster } from '@roster/core';
 import { MAILCHIMP_CLEANED, MAILCHIMP_SUBSCRIBED, MAILCHIMP_UNSUBSCRIBED, zipOf } from '@roster/test-harness';
 import { describe, expect, it, vi } from 'vitest';
 import { contactsOf, runCli, tempDirPerTest } from './cli-helpers.js';
@@ -15,16 +14,8 @@ tempDirPerTest('roster-import-presets-cli-', (created) => {
   db = join(dir, 'roster.db');
 });
 
-async function subscriptions(database: string): Promise<Record<string, boolean>> {
-  const roster = await createRoster({ database });
-  try {
-    const project = await roster.projects.ensure('default');
-    const page = await roster.contacts.list(project.id, { limit: 100 });
-    return Object.fromEntries(page.data.map((c) => [c.email, c.subscribed]));
-  } finally {
-    await roster.close();
-  }
-}
+/** Each contact's subscription, by email. */
+const subscriptions = (database: string) => contactsOf(database, (contact) => contact.subscribed);
 
 describe('roster import --preset / --map / --dry-run', () => {
   it('imports every CSV of a Mailchimp export ZIP with --preset mailchimp, after a dry run that writes nothing', async () => {
