@@ -154,6 +154,28 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
             change.kind === 'created' ? describe(change.item) : { fields: Object.keys(change.body) },
           );
 
+  /**
+   * A project's settings at `path`: GET answers them; a `method` request writes its body's fields,
+   * audited as `action` with the fields' names (never their values), and answers the new settings.
+   */
+  const settingsRoutes = <Settings>(
+    path: string,
+    method: 'put' | 'patch',
+    read: (projectId: string) => Promise<Settings>,
+    write: (projectId: string, body: never) => Promise<Settings>,
+    action: string,
+  ) => {
+    router.get(path, async (_req, res) => {
+      res.json(await read(projectIdOf(res)));
+    });
+    router[method](path, async (req, res) => {
+      const body = requireObject(req.body);
+      const settings = await write(projectIdOf(res), body as never);
+      await audit(req, res, action, null, { fields: Object.keys(body) });
+      res.json(settings);
+    });
+  };
+
   router.get('/project', async (_req, res) => {
     const project = await roster.projects.get(projectIdOf(res));
     res.json({ id: project.id, name: project.name, createdAt: project.createdAt });
@@ -363,17 +385,14 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     res.status(204).end();
   });
 
-  router.get('/inbound-settings', async (_req, res) => {
-    res.json(await roster.suppressions.inboundSettings(projectIdOf(res)));
-  });
-
-  // Body `{ resendSecret?, postmark?: { username, password } }` (null removes one).
-  router.put('/inbound-settings', async (req, res) => {
-    const body = requireObject(req.body);
-    const settings = await roster.suppressions.configureInbound(projectIdOf(res), body as never);
-    await audit(req, res, 'inbound_settings.updated', null, { fields: Object.keys(body) });
-    res.json(settings);
-  });
+  // PUT body `{ resendSecret?, postmark?: { username, password } }` (null removes one).
+  settingsRoutes(
+    '/inbound-settings',
+    'put',
+    (projectId) => roster.suppressions.inboundSettings(projectId),
+    (projectId, body) => roster.suppressions.configureInbound(projectId, body),
+    'inbound_settings.updated',
+  );
 
   // Body `{ email }`: the person's data as one JSON document.
   router.post('/personal-data/export', async (req, res) => {
@@ -418,16 +437,13 @@ export function createRosterRouter(roster: Roster, options: RosterRouterOptions 
     res.json({ data: await roster.events.list(projectIdOf(res), req.params.id, { limit }) });
   });
 
-  router.get('/consent', async (_req, res) => {
-    res.json(await roster.consent.settings(projectIdOf(res)));
-  });
-
-  router.patch('/consent', async (req, res) => {
-    const body = requireObject(req.body);
-    const settings = await roster.consent.updateSettings(projectIdOf(res), body as never);
-    await audit(req, res, 'consent.settings_updated', null, { fields: Object.keys(body) });
-    res.json(settings);
-  });
+  settingsRoutes(
+    '/consent',
+    'patch',
+    (projectId) => roster.consent.settings(projectId),
+    (projectId, body) => roster.consent.updateSettings(projectId, body),
+    'consent.settings_updated',
+  );
 
   router.post('/consent/rotate-secret', async (req, res) => {
     const rotated = await roster.consent.rotateSecret(projectIdOf(res), requireObject(req.body) as never);
