@@ -108,3 +108,13 @@ export function descriptionSchema(max: number) {
     .max(max, `must be at most ${max} characters`)
     .superRefine(checkText);
 }
+
+/** Whether `value` is an absolute http: or https: URL (as the WHATWG URL parser reads it). */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

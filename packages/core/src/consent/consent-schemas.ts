@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import { isUuid } from '../ids.js';
-import { checkText } from '../text-rules.js';
+import { checkText, isHttpUrl } from '../text-rules.js';
 
 /** An http(s) URL (where a page sends the person, or a logo), at most 2000 characters. */
 export const httpUrlSchema = z
   .string({ error: 'must be a string' })
   .max(2000, 'must be at most 2000 characters')
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' || url.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http or https URL');
+  .refine(isHttpUrl, 'must be an http or https URL');
 
 export const requestConfirmationSchema = z.object({
   /** Where the confirmation page sends the person after confirming (http or https). */

@@ -1,18 +1,14 @@
 import { z } from 'zod';
+import { isHttpUrl } from '../text-rules.js';
 import { MAX_MIGRATE_CONCURRENCY, MIGRATE_SOURCES } from './migrate-types.js';
 
 const required = (kind: string) => (i: { input: unknown }) =>
   i.input === undefined ? 'is required' : `must be ${kind}`;
 
 /** An http(s) URL (a provider's API root). */
-export const providerUrlSchema = z.string({ error: 'must be a string' }).refine((value) => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an http(s) URL');
+export const providerUrlSchema = z
+  .string({ error: 'must be a string' })
+  .refine(isHttpUrl, 'must be an http(s) URL');
 
 /** How many requests a migration keeps in flight at once. */
 const concurrencySchema = z
