@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Contact } from '../contacts/contact-types.js';
 import type { Roster } from '../roster.js';
 import { mailchimpStatusOf, mailchimpTags, planColumns } from './import-presets.js';
+import type { ImportFileInput } from './import-service.js';
 import type { ImportResult } from './import-types.js';
 import { openZipEntry, readZipEntries } from './zip-entries.js';
 
@@ -87,6 +88,13 @@ describeEachDialect('import presets', (dialect) => {
     const done = await roster.jobs.runJob(projectId, job.id);
     expect(done.status).toBe('completed');
     return done.result as ImportResult;
+  }
+
+  /** Uploads `file` (the library's `imports.enqueue`), runs the job, and gives its status (id, result). */
+  async function runUpload(roster: Roster, projectId: string, input: ImportFileInput) {
+    const job = await roster.imports.enqueue(projectId, input);
+    await roster.jobs.runOnce();
+    return roster.imports.status(projectId, job.id);
   }
 
   it('imports a Mailchimp audience export ZIP entry by entry, field by field, cleaned as unsubscribed', async () => {
@@ -266,24 +274,22 @@ describeEachDialect('import presets', (dialect) => {
       entry: 'cleaned_members_export_1.csv',
     });
     expect(result.createdCount).toBe(1);
-    const job = await roster.imports.enqueue(projectId, {
+    const unsubscribed = await runUpload(roster, projectId, {
       file: Buffer.from(MC_UNSUBSCRIBED),
       name: 'unsubscribed_members_export_1.csv',
       preset: 'mailchimp',
     });
-    await roster.jobs.runOnce();
-    expect((await roster.imports.status(projectId, job.id)).result?.createdCount).toBe(1);
+    expect(unsubscribed.result?.createdCount).toBe(1);
     const linus = await contact(roster, projectId, 'linus@example.com');
     expect(linus?.subscribed).toBe(false);
     expect(linus?.data?.mailchimp_status).toBe('unsubscribed');
     // A file whose name names no section sets no subscription state (new contacts: subscribed).
-    const plain = await roster.imports.enqueue(projectId, {
+    const plain = await runUpload(roster, projectId, {
       file: Buffer.from(MC_UNSUBSCRIBED.replace('linus@', 'other@')),
       name: 'audience.csv',
       preset: 'mailchimp',
     });
-    await roster.jobs.runOnce();
-    expect((await roster.imports.status(projectId, plain.id)).result?.createdCount).toBe(1);
+    expect(plain.result?.createdCount).toBe(1);
     const other = await contact(roster, projectId, 'other@example.com');
     expect(other?.subscribed).toBe(true);
     expect(other?.data).not.toHaveProperty('mailchimp_status');
@@ -391,23 +397,21 @@ describeEachDialect('import presets', (dialect) => {
 
   it('reads an upload by a Resend columnMap or by a preset, and refuses both together naming preset', async () => {
     const { roster, projectId } = await setup();
-    const mapped = await roster.imports.enqueue(projectId, {
+    const mapped = await runUpload(roster, projectId, {
       file: Buffer.from('E-Mail,Vorname\nmapped@example.com,Ma\n'),
       columnMap: { email: 'E-Mail', firstName: 'Vorname' },
     });
-    await roster.jobs.runOnce();
-    expect((await roster.imports.status(projectId, mapped.id)).result).toMatchObject({
+    expect(mapped.result).toMatchObject({
       createdCount: 1,
       failureCount: 0,
     });
     expect((await contact(roster, projectId, 'mapped@example.com'))?.firstName).toBe('Ma');
-    const preset = await roster.imports.enqueue(projectId, {
+    const preset = await runUpload(roster, projectId, {
       file: Buffer.from(MC_UNSUBSCRIBED),
       name: 'unsubscribed_members_export_1.csv',
       preset: 'mailchimp',
     });
-    await roster.jobs.runOnce();
-    expect((await roster.imports.status(projectId, preset.id)).result?.createdCount).toBe(1);
+    expect(preset.result?.createdCount).toBe(1);
     expect((await contact(roster, projectId, 'linus@example.com'))?.subscribed).toBe(false);
     for (const both of [{ preset: 'mailchimp' as const }, { map: { 'e-mail': 'email' } }]) {
       await expect(
