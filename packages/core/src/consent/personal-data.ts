@@ -263,25 +263,24 @@ export function createPersonalDataService(deps: ServiceDeps) {
         const contactDeleted = g.contactId
           ? (await repo.deleteContactRow(trx, projectId, g.contactId)) > 0
           : false;
-        const ownChanges = g.outbox.filter(
-          (row) => row.contact_id !== null && row.contact_id === g.contactId,
-        );
+        // The contact's own change events and deliveries go; the others keep a scrubbed copy.
+        const [ownChanges, otherChanges] = splitByOwner(g.outbox, g.contactId, (row) => row.contact_id);
         await repo.deleteOutboxRows(
           trx,
           projectId,
           ownChanges.map((row) => row.seq),
         );
-        const otherChanges = g.outbox.filter((row) => !ownChanges.includes(row));
         for (const row of otherChanges) await repo.setOutboxData(trx, dialect, row.seq, scrubJson(row.data));
-        const ownDeliveries = g.deliveries.filter(
-          (d) => d.ordering_key !== null && d.ordering_key === g.contactId,
+        const [ownDeliveries, otherDeliveries] = splitByOwner(
+          g.deliveries,
+          g.contactId,
+          (d) => d.ordering_key,
         );
         await repo.deleteDeliveries(
           trx,
           projectId,
           ownDeliveries.map((d) => d.id),
         );
-        const otherDeliveries = g.deliveries.filter((d) => !ownDeliveries.includes(d));
         for (const d of otherDeliveries) await repo.setDeliveryBody(trx, d.id, scrub(d.body)!);
         const gone = new Set(ownDeliveries.map((d) => d.id));
         const keptAttempts = g.attempts.filter((a) => !gone.has(a.delivery_id));
@@ -347,3 +346,18 @@ function safeJson(text: string): unknown {
 }
 
 export type PersonalDataService = ReturnType<typeof createPersonalDataService>;
+
+/** `items` split into the erased contact's own (`ownerOf` is its id) and the others, in order. */
+function splitByOwner<T>(
+  items: T[],
+  contactId: string | null,
+  ownerOf: (item: T) => string | null,
+): [own: T[], others: T[]] {
+  const own: T[] = [];
+  const others: T[] = [];
+  for (const item of items) {
+    const owner = ownerOf(item);
+    (owner !== null && owner === contactId ? own : others).push(item);
+  }
+  return [own, others];
+}
