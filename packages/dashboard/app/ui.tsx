@@ -309,6 +309,20 @@ export function named(items: { id: string; name: string }[]): { value: string; l
   return items.map((item) => ({ value: item.id, label: item.name }));
 }
 
+/** The links under a finished job (an import, a move): to the contacts, and to start another (`again`). */
+export function JobDoneActions({ again, onAgain }: { again: string; onAgain: () => void }) {
+  return (
+    <div class="actions">
+      <a class="button" href="#/contacts">
+        See contacts
+      </a>
+      <button type="button" onClick={onAgain}>
+        {again}
+      </button>
+    </div>
+  );
+}
+
 /** Whether a job has ended (completed or failed): its state no longer changes. */
 export function jobEnded(job: { state: string }): boolean {
   return job.state === 'completed' || job.state === 'failed';

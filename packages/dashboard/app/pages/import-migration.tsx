@@ -6,6 +6,7 @@ import {
   DataTable,
   ErrorMessage,
   formatNumber,
+  JobDoneActions,
   jobEnded,
   SelectField,
   TextField,
@@ -145,16 +146,7 @@ export function MoveFromProvider() {
               ))}
             </DataTable>
           ) : null}
-          {done ? (
-            <div class="actions">
-              <a class="button" href="#/contacts">
-                See contacts
-              </a>
-              <button type="button" onClick={() => setJob(null)}>
-                Start another move
-              </button>
-            </div>
-          ) : null}
+          {done ? <JobDoneActions again="Start another move" onAgain={() => setJob(null)} /> : null}
         </div>
       ) : (
         <form onSubmit={start}>

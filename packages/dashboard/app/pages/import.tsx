@@ -7,6 +7,7 @@ import {
   DataTable,
   ErrorMessage,
   formatNumber,
+  JobDoneActions,
   jobEnded,
   RowErrorsTable,
   useJobPolling,
@@ -260,22 +261,15 @@ export function ImportPage() {
             />
           ) : null}
           {done ? (
-            <div class="actions">
-              <a class="button" href="#/contacts">
-                See contacts
-              </a>
-              <button
-                type="button"
-                onClick={() => {
-                  setJob(null);
-                  setFile(null);
-                  setPreview(null);
-                  if (input.current) input.current.value = '';
-                }}
-              >
-                Import another file
-              </button>
-            </div>
+            <JobDoneActions
+              again="Import another file"
+              onAgain={() => {
+                setJob(null);
+                setFile(null);
+                setPreview(null);
+                if (input.current) input.current.value = '';
+              }}
+            />
           ) : null}
         </section>
       ) : null}
