@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import express from 'express';
+import { spawnBenchScript } from './bench-script.js';
 import type { BenchContext } from './context.js';
 
 /** What one autocannon run reports (bench/src/load-client.ts). */
@@ -16,15 +15,7 @@ export interface Load {
 
 /** autocannon in a child process against `spec.url`; killed if it outlives its run by a minute. */
 export async function runLoad(ctx: BenchContext, spec: Record<string, unknown>): Promise<Load> {
-  const client = join(ctx.root, 'bench/src/load-client.ts');
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@roster/source', '--import', 'tsx', client, JSON.stringify(spec)],
-    {
-      cwd: join(ctx.root, 'bench'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnBenchScript(ctx, 'load-client.ts', spec);
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

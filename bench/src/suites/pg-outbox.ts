@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createRoster } from '@roster/core';
+import { spawnBenchScript } from '../bench-script.js';
 import type { BenchContext } from '../context.js';
 import { result } from '../report.js';
 import { freshPgSchema } from './postgres.js';
@@ -17,17 +16,7 @@ interface Writer {
 
 /** Starts one writer process (bench/src/outbox-writer.ts); resolves once it is ready to write. */
 async function startWriter(ctx: BenchContext, spec: Record<string, unknown>): Promise<Writer> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@roster/source',
-      '--import',
-      'tsx',
-      join(ctx.root, 'bench/src/outbox-writer.ts'),
-      JSON.stringify(spec),
-    ],
-    { cwd: join(ctx.root, 'bench'), stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const child = spawnBenchScript(ctx, 'outbox-writer.ts', spec, 'pipe');
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnBenchScript } from '../bench-script.js';
 import type { BenchContext } from '../context.js';
 import { removeDb } from '../fixtures.js';
 import { LoadTracker, type LoadWindow } from '../load.js';
@@ -108,17 +108,7 @@ interface SizeRun {
 /** Runs the worker for one size, forwarding its lines to the log; resolves with its figures. */
 async function runWorker(ctx: BenchContext, spec: ScaleSpec): Promise<SizeRun> {
   const tracker = new LoadTracker();
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@roster/source',
-      '--import',
-      'tsx',
-      join(ctx.root, 'bench/src/scale-worker.ts'),
-      JSON.stringify(spec),
-    ],
-    { cwd: join(ctx.root, 'bench'), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnBenchScript(ctx, 'scale-worker.ts', spec);
   let err = '';
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {
