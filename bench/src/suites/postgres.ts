@@ -123,7 +123,9 @@ async function rawPgUpsert(url: string, projectId: string, rows: number): Promis
         for (let i = start; i < Math.min(txEnd, start + RAW_ROWS_PER_STATEMENT); i++) {
           const row = rowOf(i);
           const p = params.length;
-          values.push(`($${p + 1}, $${p + 2}, $${p + 3}, true, $${p + 4}, $${p + 5}, $${p + 6})`);
+          values.push(
+            `($${p + 1}, (select seq from roster_projects where id = $${p + 2}), $${p + 3}, true, $${p + 4}, $${p + 5}, $${p + 6})`,
+          );
           params.push(uuidv7(), projectId, row.email, JSON.stringify(dataOf(row)), now, now);
         }
         await client.query(head + values.join(', ') + tail, params);

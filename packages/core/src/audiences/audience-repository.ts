@@ -38,7 +38,7 @@ export async function countContactsByAudience(
   let q = db
     .selectFrom('roster_contacts')
     .select(['audience_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('audience_id', 'is not', null);
   if (audienceId !== undefined) q = q.where('audience_id', '=', audienceId);
   const rows = await q.groupBy('audience_id').execute();

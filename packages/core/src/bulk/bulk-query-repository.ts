@@ -19,7 +19,7 @@ export async function findQueryBatch(
   let q = db
     .selectFrom('roster_contacts')
     .select('id')
-    .where('project_id', '=', contactProjectOf(db, projectId));
+    .where('project_id', '=', contactProjectOf(projectId));
   if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
   if (beforeId !== null) q = q.where('id', '<', beforeId);
@@ -39,7 +39,7 @@ export async function countQueryMatches(
     let q = db
       .selectFrom('roster_contacts')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('project_id', '=', contactProjectOf(db, projectId));
+      .where('project_id', '=', contactProjectOf(projectId));
     if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
     if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
     if (ids) q = q.where('id', 'in', ids);

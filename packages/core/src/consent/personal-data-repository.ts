@@ -149,7 +149,7 @@ export async function otherEventsMentioning(
 export async function deleteContactRow(db: Db, projectId: string, contactId: string): Promise<number> {
   const rows = await db
     .deleteFrom('roster_contacts')
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('id', '=', contactId)
     .returning('id')
     .execute();

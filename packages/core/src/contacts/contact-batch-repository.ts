@@ -182,7 +182,7 @@ export async function findExistingContactIds(db: Db, projectId: string, ids: str
   const rows = await db
     .selectFrom('roster_contacts')
     .select('id')
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('id', 'in', ids)
     .execute();
   return rows.map((r) => r.id);
@@ -279,7 +279,7 @@ export async function deleteContacts(
   if (ids.length === 0) return [];
   return db
     .deleteFrom('roster_contacts')
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('id', 'in', ids)
     .returning(['id', 'email'])
     .execute();
@@ -299,7 +299,7 @@ export async function clearAudienceFromContacts(
   const rows = await db
     .updateTable('roster_contacts')
     .set({ audience_id: null, updated_at: now })
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('audience_id', '=', audienceId)
     .returning('id')
     .execute();
@@ -329,7 +329,7 @@ export async function findSubscriptionsByEmail(
         db
           .selectFrom('roster_contacts')
           .select(['id', 'email', 'subscribed'])
-          .where('project_id', '=', contactProjectOf(db, projectId))
+          .where('project_id', '=', contactProjectOf(projectId))
           .where('email', 'in', emails.slice(i, i + EMAILS_PER_READ)),
       )
       .execute();

@@ -149,7 +149,7 @@ const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(
   db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, projectId!))
+    .where('project_id', '=', contactProjectOf(projectId!))
     .where('id', '=', id!),
 );
 
@@ -166,7 +166,7 @@ export async function findContactByEmail(
   return db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('email', '=', email)
     .executeTakeFirst();
 }
@@ -181,7 +181,7 @@ export async function findContactIdsByEmail(
     db
       .selectFrom('roster_contacts')
       .select(['id', 'email'])
-      .where('project_id', '=', contactProjectOf(db, projectId))
+      .where('project_id', '=', contactProjectOf(projectId))
       .where('email', 'in', chunk)
       .execute(),
   );
@@ -206,7 +206,7 @@ export async function findContactForWrite(
             await db
               .selectFrom('roster_contacts')
               .select('email')
-              .where('project_id', '=', contactProjectOf(db, projectId))
+              .where('project_id', '=', contactProjectOf(projectId))
               .where('id', '=', by.id)
               .executeTakeFirst()
           )?.email;
@@ -215,7 +215,7 @@ export async function findContactForWrite(
   let q = db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, projectId));
+    .where('project_id', '=', contactProjectOf(projectId));
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
   return dialect.lockRowsForUpdate(q).executeTakeFirst();
 }
@@ -248,7 +248,7 @@ export async function updateContact(
         await db
           .selectFrom('roster_contacts')
           .select('email')
-          .where('project_id', '=', contactProjectOf(db, projectId))
+          .where('project_id', '=', contactProjectOf(projectId))
           .where('id', '=', id)
           .executeTakeFirst()
       )?.email;
@@ -273,7 +273,7 @@ export async function updateContact(
   return db
     .updateTable('roster_contacts')
     .set(set as never)
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
@@ -283,7 +283,7 @@ export async function updateContact(
 export async function deleteContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
   return db
     .deleteFrom('roster_contacts')
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
@@ -312,7 +312,7 @@ export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<Co
   let q = db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, query.projectId));
+    .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.beforeId) q = q.where('id', '<', query.beforeId);
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
@@ -342,7 +342,7 @@ export async function listDataKeyTypes(
   let q = db
     .selectFrom('roster_contacts')
     .select('data')
-    .where('project_id', '=', contactProjectOf(db, query.projectId));
+    .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
@@ -419,7 +419,7 @@ export async function listContactsSorted(
   let q = db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, query.projectId));
+    .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(query.subscribed));
   if (query.after) q = q.where(afterCursorSql(query.order, query.after));
@@ -445,7 +445,7 @@ export async function listContactsOffset(db: Db, query: OffsetQuery): Promise<Co
   let q = db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, query.projectId));
+    .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
   return q.orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
 }
@@ -468,7 +468,7 @@ export async function countContacts(
   let q = db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', contactProjectOf(db, projectId));
+    .where('project_id', '=', contactProjectOf(projectId));
   if (filter.where) q = q.where(filter.where);
   if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
@@ -480,7 +480,7 @@ export async function contactExists(db: Db, projectId: string, id: string): Prom
   const row = await db
     .selectFrom('roster_contacts')
     .select('id')
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('id', '=', id)
     .executeTakeFirst();
   return row !== undefined;

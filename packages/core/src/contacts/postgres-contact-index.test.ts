@@ -2,7 +2,7 @@ import { openTestRosters, PG_URL } from '@roster/test-harness';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migration0006PostgresContactCounts } from '../db/migrations/0006-postgres-contact-counts.js';
-import type { ContactProjectKey } from '../db/schema.js';
+import { contactProjectOf } from '../db/dialect.js';
 import type { Roster } from '../roster.js';
 import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
 
@@ -63,8 +63,8 @@ function openWriter(db: Kysely<any>, write: (trx: Kysely<any>) => Promise<unknow
 
 const newContact = (projectId: string, email: string) => ({
   id: crypto.randomUUID(),
-  // PostgreSQL: a contact's project_id is the project's id (see ContactProjectKey).
-  project_id: projectId as ContactProjectKey,
+  // The project's key, not its id (see ContactProjectKey).
+  project_id: contactProjectOf(projectId),
   email,
   subscribed: true,
   data: null,

@@ -32,9 +32,9 @@ export interface DialectInfo {
    */
   readonly blockingQueries: boolean;
   /**
-   * `roster_contacts.project_id` of the project `projectId` (see `ContactProjectKey`): SQLite the
+   * `roster_contacts.project_id` of the project `projectId` (see `ContactProjectKey`): the
    * project's integer key, read by a subquery on its primary key that the planner runs once per
-   * statement (so `project_id = ...` still seeks the contact indexes); PostgreSQL the id itself.
+   * statement (so `project_id = ...` still seeks the contact indexes). The same on both dialects.
    */
   contactProject(projectId: string): RawBuilder<ContactProjectKey>;
   /** The project id (text) of a contact's `project_id` column, e.g. in a trigger-free join. */
@@ -221,11 +221,19 @@ function sqlitePath(path: string[]): string {
  */
 const PLAIN_DECIMAL = '^-?(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?$';
 
-const sqlite: DialectInfo = {
-  name: 'sqlite',
+/**
+ * A contact's project by its key, `roster_projects.seq` (migrations 0020 on SQLite, 0021 on
+ * PostgreSQL): the one definition both dialects share.
+ */
+const contactProjectKeys: Pick<DialectInfo, 'contactProject' | 'contactProjectId'> = {
   contactProject: (projectId) =>
     sql<ContactProjectKey>`(select seq from roster_projects where id = ${projectId})`,
   contactProjectId: (column) => sql<string>`(select id from roster_projects where seq = ${column})`,
+};
+
+const sqlite: DialectInfo = {
+  name: 'sqlite',
+  ...contactProjectKeys,
   jsonType: 'text',
   boolType: 'integer',
   blobType: 'blob',
@@ -316,8 +324,7 @@ const sqlite: DialectInfo = {
 
 const postgres: DialectInfo = {
   name: 'postgres',
-  contactProject: (projectId) => sql<ContactProjectKey>`${projectId}`,
-  contactProjectId: (column) => sql<string>`${column}`,
+  ...contactProjectKeys,
   jsonType: 'jsonb',
   boolType: 'boolean',
   blobType: 'bytea',
@@ -428,9 +435,9 @@ export function detectDialect(db: Kysely<any>): DialectInfo {
 }
 
 /**
- * `roster_contacts.project_id` of the project `projectId` on `db`'s dialect (see
- * `DialectInfo.contactProject`), for repository functions that are not handed the dialect.
+ * `roster_contacts.project_id` of the project `projectId` (see `DialectInfo.contactProject`, the
+ * same on both dialects), for repository functions that are not handed the dialect.
  */
-export function contactProjectOf(db: Kysely<any>, projectId: string): RawBuilder<ContactProjectKey> {
-  return detectDialect(db).contactProject(projectId);
+export function contactProjectOf(projectId: string): RawBuilder<ContactProjectKey> {
+  return contactProjectKeys.contactProject(projectId);
 }

@@ -19,6 +19,7 @@ import { migration0016RateLimitBuckets } from './migrations/0016-rate-limit-buck
 import { migration0017MigrationCheckpoints } from './migrations/0017-migration-checkpoints.js';
 import { migration0019ContactDailyCounts } from './migrations/0019-contact-daily-counts.js';
 import { migration0020ContactProjectKeys } from './migrations/0020-contact-project-keys.js';
+import { migration0021PostgresContactProjectKeys } from './migrations/0021-postgres-contact-project-keys.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -26,7 +27,7 @@ import { migration0020ContactProjectKeys } from './migrations/0020-contact-proje
  * embeds it. Never edit a migration that has shipped: add one (the schema snapshot test,
  * db/schema-snapshot.test.ts, fails when the migrated schema changes).
  */
-function migrations(dialect: DialectInfo): Record<string, Migration> {
+export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
   return {
     '0001_initial': migration0001Initial(dialect.name),
     '0002_events_segments': migration0002EventsSegments(dialect.name),
@@ -46,18 +47,19 @@ function migrations(dialect: DialectInfo): Record<string, Migration> {
     '0017_migration_checkpoints': migration0017MigrationCheckpoints,
     '0019_contact_daily_counts': migration0019ContactDailyCounts(dialect.name),
     '0020_contact_project_keys': migration0020ContactProjectKeys(dialect.name),
+    '0021_postgres_contact_project_keys': migration0021PostgresContactProjectKeys(dialect.name),
   };
 }
 
 /** The names of the migrations this build runs on `dialect`, as `roster_migrations` records them. */
 export function migrationNames(dialect: DialectInfo): string[] {
-  return Object.keys(migrations(dialect));
+  return Object.keys(migrationsOf(dialect));
 }
 
 class InCodeProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectInfo) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return migrations(this.dialect);
+    return migrationsOf(this.dialect);
   }
 }
 

@@ -31,13 +31,13 @@ type DbBool = ColumnType<number | boolean, number | boolean, number | boolean>;
 type DbJson = ColumnType<string | Record<string, unknown> | null, string | null, string | null>;
 
 /**
- * How `roster_contacts.project_id` refers to its project: on SQLite the project's compact integer
- * key (`roster_projects.seq`, migration 0020: a few bytes in the table and in each of its indexes
- * instead of a 36-character id), on PostgreSQL the project's id. Never a plain project id in code:
- * write and compare it with `dialect.contactProject(projectId)` (the brand makes a plain string a
- * type error), and read a contact's project from the project the query was scoped to.
+ * How `roster_contacts.project_id` refers to its project: the project's compact integer key
+ * (`roster_projects.seq`, migration 0020 on SQLite, 0021 on PostgreSQL: a few bytes in the table
+ * and in each of its indexes instead of a 36-character id). Never a plain project id in code:
+ * write and compare it with `dialect.contactProject(projectId)` (the brand makes a plain string or
+ * number a type error), and read a contact's project from the project the query was scoped to.
  */
-export type ContactProjectKey = (string | number) & { readonly __contactProject: unique symbol };
+export type ContactProjectKey = number & { readonly __contactProject: unique symbol };
 
 export interface ContactsTable {
   id: string;

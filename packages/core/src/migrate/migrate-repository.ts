@@ -56,7 +56,7 @@ export async function contactsByEmail(db: Db, projectId: string, emails: string[
     db
       .selectFrom('roster_contacts')
       .selectAll()
-      .where('project_id', '=', contactProjectOf(db, projectId))
+      .where('project_id', '=', contactProjectOf(projectId))
       .where('email', 'in', chunk)
       .execute(),
   );

@@ -75,7 +75,7 @@ export async function* contactChunks(
     const bound = await db
       .selectFrom('roster_contacts')
       .select('id')
-      .where('project_id', '=', contactProjectOf(db, projectId))
+      .where('project_id', '=', contactProjectOf(projectId))
       .$if(after !== undefined, (q) => q.where('id', '>', after!))
       .orderBy('id')
       .offset((chunkSize ?? POOLED_SCAN_CHUNK) - 1)

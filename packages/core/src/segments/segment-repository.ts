@@ -169,7 +169,7 @@ export async function listMatchingContacts(
   return db
     .selectFrom('roster_contacts')
     .selectAll()
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where(condition)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -187,7 +187,7 @@ export async function countMatchingContacts(
   const row = await db
     .selectFrom('roster_contacts')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where(condition)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -257,7 +257,7 @@ export async function membershipCandidates(
   }>`select id, matches, member from (
       select roster_contacts.id as id, coalesce(${condition}, false) as matches,
         exists (select 1 from roster_segment_members sm where sm.segment_id = ${segmentId} and sm.contact_id = roster_contacts.id and sm.exited_at is null) as member
-      from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${contactProjectOf(db, projectId)}
+      from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${contactProjectOf(projectId)}
     ) chunk where matches or member`.execute(db);
   return rows.map((r) => ({
     id: r.id,
