@@ -2,7 +2,7 @@
 // [contacts] [sqlite file | postgres://...]` from bench/. SQLite: seeds a fresh file as the million
 // suite does, opens it with roster (substring index built), checkpoints, prints bytes per contact
 // with dbstat's split. PostgreSQL: the same contacts in a fresh schema, vacuumed, then
-// pg_total_relation_size of roster_contacts (table, TOAST and every index) with each index's share.
+// pg_total_relation_size of roster_contacts (table, TOAST and every index) with each relation's share.
 import { statSync } from 'node:fs';
 import { createRoster, uuidv7 } from '@roster/core';
 import { sql } from 'kysely';
@@ -39,8 +39,16 @@ if (target.startsWith('postgres')) {
     const total = await sql<{ b: string }>`select pg_total_relation_size('roster_contacts') as b`.execute(
       roster.db,
     );
+    // The table split by relation: its heap, its TOAST table (with the TOAST index), and the free
+    // space and visibility maps; then each index.
     const parts = await sql<{ name: string; b: string }>`
-      select 'table (heap + TOAST)' as name, pg_table_size('roster_contacts') as b
+      select 'table: heap' as name, pg_relation_size('roster_contacts') as b
+      union all
+      select 'table: TOAST', coalesce(pg_total_relation_size(nullif(reltoastrelid, 0)), 0)
+      from pg_class where oid = 'roster_contacts'::regclass
+      union all
+      select 'table: free space and visibility maps',
+        pg_relation_size('roster_contacts', 'fsm') + pg_relation_size('roster_contacts', 'vm')
       union all
       select indexrelid::regclass::text, pg_relation_size(indexrelid)
       from pg_index where indrelid = 'roster_contacts'::regclass order by 2 desc`.execute(roster.db);

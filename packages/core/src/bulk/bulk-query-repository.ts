@@ -16,10 +16,7 @@ export async function findQueryBatch(
   beforeId: string | null,
   limit: number,
 ): Promise<string[]> {
-  let q = db
-    .selectFrom('roster_contacts')
-    .select('id')
-    .where('project_id', '=', contactProjectOf(projectId));
+  let q = db.selectFrom('roster_contacts').select('id').where('project_id', '=', contactProjectOf(projectId));
   if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
   if (beforeId !== null) q = q.where('id', '<', beforeId);

@@ -12,7 +12,7 @@ const READ_CHUNK = 500;
 async function readContacts(db: Db, dialect: DialectInfo, ids: string[]): Promise<Map<string, Contact>> {
   const found = new Map<string, Contact>();
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
-    // Contacts of any project: each row brings its project's id (`project_id` is a key on SQLite).
+    // Contacts of any project: each row brings its project's id (`project_id` is its key).
     const rows = await db
       .selectFrom('roster_contacts')
       .selectAll()

@@ -1,8 +1,10 @@
 import { CompiledQuery, sql } from 'kysely';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
+import { RosterError } from '../errors.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
+import { findContactProjectKey } from './contact-repository.js';
 import { gateSubscribed } from './contact-suppression.js';
 
 /**
@@ -79,7 +81,7 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
   const key = `${shape.rows}:${shape.setSubscribed}:${shape.names}:${shape.audience}:${shape.typedData}`;
   let text = cache.get(key);
   if (text === undefined) {
-    const placeholder = placeholderRow(batchColumns(shape), dialect);
+    const placeholder = placeholderRow(batchColumns(shape));
     // An empty name cell (null) must not clear a stored name.
     const keepName = (column: 'first_name' | 'last_name') =>
       sql`coalesce(${sql.ref(`excluded.${column}`)}, ${sql.ref(`roster_contacts.${column}`)})` as never;
@@ -130,6 +132,9 @@ export async function upsertContactBatch(
   const { names, audienceId } = options;
   const audience = audienceId !== null;
   const columns = batchColumns({ names, audience });
+  // Read once for every statement of the call (a key never changes while its project exists).
+  const projectKey = rows.length > 0 ? await findContactProjectKey(db, projectId) : undefined;
+  if (rows.length > 0 && projectKey === undefined) throw RosterError.notFound('project');
   const groups = [
     rows.filter((r) => r.subscribed !== undefined),
     rows.filter((r) => r.subscribed === undefined),
@@ -145,6 +150,7 @@ export async function upsertContactBatch(
           {
             id: row.id,
             projectId,
+            projectKey: projectKey!,
             email: row.email,
             subscribed: row.subscribed ?? true,
             data: dialect.json(row.data),

@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
-import type { ContactRow, Db } from '../db/schema.js';
+import type { ContactProjectKey, ContactRow, Db } from '../db/schema.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -85,8 +85,24 @@ export function newRowToContact(row: NewContactRow): Contact {
   };
 }
 
-function newContactValues(dialect: DialectInfo, row: NewContactRow) {
-  return contactValues({ ...row, data: dialect.json(row.data) }, dialect);
+function newContactValues(dialect: DialectInfo, row: NewContactRow, projectKey?: ContactProjectKey) {
+  return contactValues(
+    { ...row, data: dialect.json(row.data), ...(projectKey === undefined ? {} : { projectKey }) },
+    dialect,
+  );
+}
+
+/**
+ * The project's key (`ContactProjectKey`, `roster_projects.seq`), read once for statements of
+ * many rows; undefined when there is no such project.
+ */
+export async function findContactProjectKey(
+  db: Db,
+  projectId: string,
+): Promise<ContactProjectKey | undefined> {
+  const { rows } = await sql<{ seq: ContactProjectKey | null }>`
+    select seq from roster_projects where id = ${projectId}`.execute(db);
+  return rows[0]?.seq ?? undefined;
 }
 
 /**
@@ -134,11 +150,14 @@ export async function insertContactsIfNew(
   rows: NewContactRow[],
   suppressed?: Set<string>,
 ): Promise<{ id: string; email: string }[]> {
-  if (rows.length > 0) await gateSubscribed(db, dialect, rows[0]!.projectId, rows, suppressed);
+  if (rows.length === 0) return [];
+  await gateSubscribed(db, dialect, rows[0]!.projectId, rows, suppressed);
+  // The rows are of one project: its key read once, not by a subquery per row.
+  const projectKey = await findContactProjectKey(db, rows[0]!.projectId);
   return perChunk(rows, (chunk) =>
     db
       .insertInto('roster_contacts')
-      .values(chunk.map((row) => newContactValues(dialect, row)))
+      .values(chunk.map((row) => newContactValues(dialect, row, projectKey)))
       .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
       .returning(['id', 'email'])
       .execute(),
@@ -212,10 +231,7 @@ export async function findContactForWrite(
           )?.email;
     if (email !== undefined) await lockAddresses(db, dialect, projectId, [email], 'shared');
   }
-  let q = db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', contactProjectOf(projectId));
+  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', contactProjectOf(projectId));
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
   return dialect.lockRowsForUpdate(q).executeTakeFirst();
 }

@@ -52,7 +52,7 @@ export interface BulkCreateResult {
 /**
  * The contact of a row read within project `projectId` (every read of `roster_contacts` is scoped
  * to one project, or selects the project's id beside the row: the row's own `project_id` is the
- * project's compact key on SQLite, see `ContactProjectKey`).
+ * project's compact key, see `ContactProjectKey`).
  */
 export function rowToContact(row: ContactRow, dialect: DialectInfo, projectId: string): Contact {
   const data = dialect.parseJson(row.data) as Record<string, unknown> | null;

@@ -6,8 +6,8 @@ import { postgresContactIndex } from '../contacts/postgres-contact-index.js';
 import { uuidv7 } from '../ids.js';
 import { createRoster, type Roster } from '../roster.js';
 import { dialectFor } from './dialect.js';
-import { migrationsOf } from './migrations.js';
 import { migration0021PostgresContactProjectKeys } from './migrations/0021-postgres-contact-project-keys.js';
+import { migrationsOf } from './migrations.js';
 
 /**
  * A PostgreSQL database as the build before 0021 left it (every migration up to 0020, the pg_trgm
@@ -32,7 +32,12 @@ async function migrateTo0020(database: string): Promise<void> {
       migrationLockTableName: 'roster_migrations_lock',
       migrationTableSchema: rows[0]!.s,
     });
-    const { error } = await migrator.migrateTo('0020_contact_project_keys');
+    // As migrateToLatest: Kysely's look for its table across every schema fails when another
+    // test's schema is dropped at that moment, before any migration ran (no results): try again.
+    let { error, results } = await migrator.migrateTo('0020_contact_project_keys');
+    for (let retry = 0; retry < 5 && error && results === undefined; retry++) {
+      ({ error, results } = await migrator.migrateTo('0020_contact_project_keys'));
+    }
     if (error) throw error;
     expect(await postgresContactIndex().prepare(db, () => {})).toBe(true);
   } finally {
@@ -139,7 +144,12 @@ async function seed(database: string): Promise<Seeded> {
     for (const c of mine) {
       await db
         .insertInto('roster_segment_members')
-        .values({ segment_id: segmentId, contact_id: c.id, entered_at: '2025-02-01T00:00:00.000Z', exited_at: null })
+        .values({
+          segment_id: segmentId,
+          contact_id: c.id,
+          entered_at: '2025-02-01T00:00:00.000Z',
+          exited_at: null,
+        })
         .execute();
     }
     return { projects };
@@ -204,7 +214,11 @@ async function everyPage(roster: Roster, projectId: string, options: Record<stri
   const all: Contact[] = [];
   let cursor: string | undefined;
   do {
-    const page = await roster.contacts.list(projectId, { ...options, limit: 13, ...(cursor ? { cursor } : {}) });
+    const page = await roster.contacts.list(projectId, {
+      ...options,
+      limit: 13,
+      ...(cursor ? { cursor } : {}),
+    });
     all.push(...page.data);
     cursor = page.cursor ?? undefined;
   } while (cursor);
@@ -270,9 +284,10 @@ describeEachDialect('migration 0021', (dialect) => {
         expect(await isConverted(roster.db as Kysely<any>)).toBe(true);
         expect(await state(roster.db as Kysely<any>, projects)).toEqual(before);
         // The keys follow the projects' creation order (the third project was created first).
-        const keys = await sql<{ id: string; seq: number }>`select id, seq from roster_projects order by seq`.execute(
-          roster.db,
-        );
+        const keys = await sql<{
+          id: string;
+          seq: number;
+        }>`select id, seq from roster_projects order by seq`.execute(roster.db);
         expect(keys.rows.map((r) => r.id)).toEqual([...projects].reverse());
         expect(keys.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
         // Every index of the table is there, the substring index included, and reads the key.
@@ -317,7 +332,9 @@ describeEachDialect('migration 0021', (dialect) => {
           expect(listed).toEqual(mine.sort((a, b) => (a.email < b.email ? -1 : 1)));
           const found = await everyPage(roster, id, { search: 'ämple' });
           expect(found.map((c) => c.id).sort()).toEqual(before.search[id]);
-          expect(await roster.contacts.count(id, { subscribed: true })).toBe(mine.filter((c) => c.subscribed).length);
+          expect(await roster.contacts.count(id, { subscribed: true })).toBe(
+            mine.filter((c) => c.subscribed).length,
+          );
         }
         const segment = (before.members[0] as { segment_id: string }).segment_id;
         const members = await roster.segments.contacts(projects[0]!, segment, { pageSize: 100 });
@@ -334,9 +351,9 @@ describeEachDialect('migration 0021', (dialect) => {
         await roster.contacts.update(main, created.id, { subscribed: false });
         await roster.contacts.delete(main, [...expected.values()].find((c) => c.projectId === main)!.id);
         const fourth = await roster.projects.ensure('fourth');
-        const seq = await sql<{ seq: number }>`select seq from roster_projects where id = ${fourth.id}`.execute(
-          roster.db,
-        );
+        const seq = await sql<{
+          seq: number;
+        }>`select seq from roster_projects where id = ${fourth.id}`.execute(roster.db);
         expect(seq.rows[0]!.seq).toBe(4);
         const t = await roster.contacts.create(fourth.id, { email: 'after@example.com' });
         expect(t.projectId).toBe(fourth.id);
@@ -345,7 +362,9 @@ describeEachDialect('migration 0021', (dialect) => {
         await sql`delete from roster_projects where id = ${other}`.execute(roster.db);
         await countersAgree(roster, [main, projects[2]!, fourth.id]);
         const left = await sql<{ n: string }>`select count(*) as n from roster_contacts`.execute(roster.db);
-        expect(Number(left.rows[0]!.n)).toBe([...expected.values()].filter((c) => c.projectId !== other).length + 1);
+        expect(Number(left.rows[0]!.n)).toBe(
+          [...expected.values()].filter((c) => c.projectId !== other).length + 1,
+        );
 
         // Run again on the converted database: nothing to do.
         const again = await state(roster.db as Kysely<any>, [main]);
@@ -376,7 +395,11 @@ describeEachDialect('migration 0021', (dialect) => {
       // A view on the column: changing its type fails, after the projects got their keys.
       const before = await withRaw(database, async (db) => {
         await sql`create view roster_test_fault as select project_id from roster_contacts`.execute(db);
-        return { state: await state(db, projects), columns: await schemaOf(db), constraints: await constraints(db) };
+        return {
+          state: await state(db, projects),
+          columns: await schemaOf(db),
+          constraints: await constraints(db),
+        };
       });
       await expect(createRoster({ database })).rejects.toThrow(/0021_postgres_contact_project_keys/);
       await withRaw(database, async (db) => {
