@@ -79,3 +79,20 @@ export function pushContactParams(
 ): void {
   for (const [, value] of columns) params.push(value(row, dialect));
 }
+
+/**
+ * The values object of a one-row insert compiled once (`compiledPerShape`): each column's value is
+ * the stand-in `next()` gives, taken in column order, the project's id inside
+ * `dialect.contactProject`; `pushContactParams` with every column gives the arguments in that order.
+ */
+export function contactValueSlots(next: () => string, dialect: DialectInfo): Insertable<ContactsTable> {
+  const values: Record<string, unknown> = {};
+  for (const [name] of CONTACT_COLUMNS)
+    values[name] = name === 'project_id' ? dialect.contactProject(next()) : next();
+  return values as Insertable<ContactsTable>;
+}
+
+/** The arguments of a `contactValueSlots` insert: the row's value of every column, in column order. */
+export function contactArgs(row: ContactInsert, dialect: DialectInfo): unknown[] {
+  return CONTACT_COLUMNS.map(([, value]) => value(row, dialect));
+}

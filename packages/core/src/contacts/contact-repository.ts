@@ -1,9 +1,9 @@
 import { type RawBuilder, sql } from 'kysely';
-import { compiledOnce } from '../db/compiled-query.js';
+import { compiledOnce, compiledPerShape } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { ContactProjectKey, ContactRow, Db } from '../db/schema.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
-import { contactValues } from './contact-columns.js';
+import { contactArgs, contactValueSlots, contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
 import { gateSubscribed } from './contact-suppression.js';
 import type { Contact } from './contact-types.js';
@@ -23,9 +23,49 @@ export interface UpsertRow {
   now: string;
 }
 
+/** What varies the SQL of `upsertContact`: the fields an update sets, and how its data merge is written. */
+interface UpsertShape {
+  dialect: DialectInfo;
+  merge: readonly string[];
+  subscribed: boolean;
+  firstName: boolean;
+  lastName: boolean;
+  audienceId: boolean;
+}
+
+/**
+ * `upsertContact`'s statement, compiled once per shape. Arguments: the insert's columns (see
+ * `contactValueSlots`), `updated_at`, the merge's values, then those of the optional columns set.
+ */
+const upsertStatement = compiledPerShape<ContactRow, UpsertShape>(
+  (s) => `${s.merge.join(',')}|${+s.subscribed}${+s.firstName}${+s.lastName}${+s.audienceId}`,
+  (db, s, slot) => {
+    let n = 0;
+    const next = () => slot(n++);
+    const values = contactValueSlots(next, s.dialect);
+    const updatedAt = next();
+    const merge = s.merge.flatMap((step) => (step === 'set' ? [next(), next()] : [next()]));
+    return db
+      .insertInto('roster_contacts')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'email']).doUpdateSet(() => ({
+          updated_at: updatedAt,
+          data: s.dialect.mergeJsonSql(sql.ref('roster_contacts.data'), s.merge, merge) as never,
+          ...(s.subscribed ? { subscribed: next() as never } : {}),
+          ...(s.firstName ? { first_name: next() } : {}),
+          ...(s.lastName ? { last_name: next() } : {}),
+          ...(s.audienceId ? { audience_id: next() } : {}),
+        })),
+      )
+      .returningAll();
+  },
+);
+
 /**
  * One statement: insert the contact, or on an existing (project, email) merge into it.
  * Concurrent callers with the same new email end with one row: the database decides, not a read.
+ * Compiled once per shape (every `POST /contacts`, see `compiledPerShape`).
  */
 export async function upsertContact(
   db: Db,
@@ -35,33 +75,38 @@ export async function upsertContact(
 ): Promise<ContactRow> {
   const row = { ...given };
   await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
-  return db
-    .insertInto('roster_contacts')
-    .values(
-      newContactValues(dialect, {
-        id: row.id,
-        projectId: row.projectId,
-        email: row.email,
-        subscribed: row.subscribed ?? true,
-        data: row.initialData,
-        firstName: row.firstName ?? null,
-        lastName: row.lastName ?? null,
-        audienceId: row.audienceId ?? null,
-        now: row.now,
-      }),
-    )
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'email']).doUpdateSet(() => ({
-        updated_at: row.now,
-        data: dialect.mergeJson(sql.ref('roster_contacts.data'), row.patch.set, row.patch.remove) as never,
-        ...(row.subscribed === undefined ? {} : { subscribed: dialect.bool(row.subscribed) }),
-        ...(row.firstName === undefined ? {} : { first_name: row.firstName }),
-        ...(row.lastName === undefined ? {} : { last_name: row.lastName }),
-        ...(row.audienceId === undefined ? {} : { audience_id: row.audienceId }),
-      })),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const plan = dialect.mergeJsonPlan(row.patch.set, row.patch.remove);
+  const args = contactArgs(
+    {
+      id: row.id,
+      projectId: row.projectId,
+      email: row.email,
+      subscribed: row.subscribed ?? true,
+      data: dialect.json(row.initialData),
+      firstName: row.firstName ?? null,
+      lastName: row.lastName ?? null,
+      audienceId: row.audienceId ?? null,
+      now: row.now,
+    },
+    dialect,
+  );
+  args.push(row.now, ...plan.values);
+  if (row.subscribed !== undefined) args.push(dialect.bool(row.subscribed));
+  if (row.firstName !== undefined) args.push(row.firstName);
+  if (row.lastName !== undefined) args.push(row.lastName);
+  if (row.audienceId !== undefined) args.push(row.audienceId);
+  const shape: UpsertShape = {
+    dialect,
+    merge: plan.steps,
+    subscribed: row.subscribed !== undefined,
+    firstName: row.firstName !== undefined,
+    lastName: row.lastName !== undefined,
+    audienceId: row.audienceId !== undefined,
+  };
+  const [stored] = await upsertStatement(db, shape, args);
+  // INSERT ... ON CONFLICT DO UPDATE ... RETURNING returns the row it inserted or updated.
+  if (!stored) throw new Error('roster: the contact upsert returned no row');
+  return stored;
 }
 
 /** A contact to insert: its fields (`data` as it is to be stored), created and updated `now`. */
@@ -118,13 +163,22 @@ export async function insertContactIfNew(
 ): Promise<ContactRow | undefined> {
   const row = { ...given };
   await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
-  return db
-    .insertInto('roster_contacts')
-    .values(newContactValues(dialect, row))
-    .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  const args = contactArgs({ ...row, data: dialect.json(row.data) }, dialect);
+  return (await insertIfNewStatement(db, dialect, args))[0];
 }
+
+/** `insertContactIfNew`'s statement, compiled once (arguments: see `contactValueSlots`). */
+const insertIfNewStatement = compiledPerShape<ContactRow, DialectInfo>(
+  () => '',
+  (db, dialect, slot) => {
+    let n = 0;
+    return db
+      .insertInto('roster_contacts')
+      .values(contactValueSlots(() => slot(n++), dialect))
+      .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
+      .returningAll();
+  },
+);
 
 /**
  * Rows per multi-row insert (10 bound values each) and emails per `in (...)` list: keeps a
@@ -234,7 +288,23 @@ export async function findContactForWrite(
   let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', contactProjectOf(projectId));
   q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
   return dialect.lockRowsForUpdate(q).executeTakeFirst();
+  const column = 'id' in by ? 'id' : 'email';
+  const value = 'id' in by ? by.id : by.email;
+  return (await selectForWrite(db, { dialect, column }, [projectId, value]))[0];
 }
+
+/** `findContactForWrite`'s select, compiled once per column (every upsert runs it). */
+const selectForWrite = compiledPerShape<ContactRow, { dialect: DialectInfo; column: 'id' | 'email' }>(
+  (s) => s.column,
+  (db, s, slot) =>
+    s.dialect.lockRowsForUpdate(
+      db
+        .selectFrom('roster_contacts')
+        .selectAll()
+        .where('project_id', '=', s.dialect.contactProject(slot(0)))
+        .where(s.column, '=', slot(1)),
+    ),
+);
 
 export interface ContactChanges {
   email?: string;

@@ -4,6 +4,12 @@ import type { ContactProjectKey } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
+/** A JSON merge as `mergeJsonSql` writes it: its steps and their parameter values, in order. */
+export interface JsonMergePlan {
+  steps: string[];
+  values: unknown[];
+}
+
 /**
  * Everything that differs between SQLite and PostgreSQL, decided in one place by capability.
  * Services and repositories never branch on the dialect name themselves. Counts and substring
@@ -59,6 +65,17 @@ export interface DialectInfo {
     column: RawBuilder<unknown>,
     patch: Record<string, unknown>,
     remove: string[],
+  ): RawBuilder<unknown>;
+  /**
+   * `mergeJson` in two parts, for a statement compiled once per shape (`compiledPerShape`): the
+   * merge's steps (equal steps, equal SQL) with their parameter values in order, and the SQL of
+   * those steps over `values` (the plan's own, or stand-ins). `mergeJson` is the two together.
+   */
+  mergeJsonPlan(patch: Record<string, unknown>, remove: string[]): JsonMergePlan;
+  mergeJsonSql(
+    column: RawBuilder<unknown>,
+    steps: readonly string[],
+    values: readonly unknown[],
   ): RawBuilder<unknown>;
   /**
    * SQL merging the JSON of column `patch` (e.g. `excluded.data` in an upsert) into column
@@ -244,6 +261,10 @@ const sqlite: DialectInfo = {
   json: encodeJson,
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
   mergeJson(column, patch, remove) {
+    const plan = this.mergeJsonPlan(patch, remove);
+    return this.mergeJsonSql(column, plan.steps, plan.values);
+  },
+  mergeJsonPlan(patch, remove) {
     // json_patch is RFC 7396 merge patch: it recurses into objects and drops nested nulls. A
     // top-level object value is therefore set whole with json_set (kept as sent, nested nulls
     // included, as on create and on PostgreSQL); the other keys go through one json_patch.
@@ -255,12 +276,29 @@ const sqlite: DialectInfo = {
     }
     const clear: Record<string, null> = {};
     for (const key of remove) clear[key] = null;
-    let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}')`;
-    if (Object.keys(clear).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(clear)})`;
-    if (Object.keys(flat).length > 0) merged = sql`json_patch(${merged}, ${JSON.stringify(flat)})`;
+    const steps: string[] = [];
+    const values: unknown[] = [];
+    if (Object.keys(clear).length > 0) {
+      steps.push('patch');
+      values.push(JSON.stringify(clear));
+    }
+    if (Object.keys(flat).length > 0) {
+      steps.push('patch');
+      values.push(JSON.stringify(flat));
+    }
     for (const [key, value] of objects) {
       // A quoted path label takes JSON string escapes, so any key can be addressed.
-      merged = sql`json_set(${merged}, ${`$.${JSON.stringify(key)}`}, json(${JSON.stringify(value)}))`;
+      steps.push('set');
+      values.push(`$.${JSON.stringify(key)}`, JSON.stringify(value));
+    }
+    return { steps, values };
+  },
+  mergeJsonSql(column, steps, values) {
+    let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}')`;
+    let i = 0;
+    for (const step of steps) {
+      if (step === 'patch') merged = sql`json_patch(${merged}, ${values[i++]})`;
+      else merged = sql`json_set(${merged}, ${values[i++]}, json(${values[i++]}))`;
     }
     return sql`nullif(${merged}, '{}')`;
   },
@@ -335,9 +373,29 @@ const postgres: DialectInfo = {
   json: encodeJson,
   parseJson: (value) => value ?? null,
   mergeJson(column, patch, remove) {
+    const plan = this.mergeJsonPlan(patch, remove);
+    return this.mergeJsonSql(column, plan.steps, plan.values);
+  },
+  mergeJsonPlan(patch, remove) {
+    const steps: string[] = [];
+    const values: unknown[] = [];
+    if (remove.length > 0) {
+      steps.push('remove');
+      values.push(remove);
+    }
+    if (Object.keys(patch).length > 0) {
+      steps.push('patch');
+      values.push(JSON.stringify(patch));
+    }
+    return { steps, values };
+  },
+  mergeJsonSql(column, steps, values) {
     let merged: RawBuilder<unknown> = sql`coalesce(${column}, '{}'::jsonb)`;
-    if (remove.length > 0) merged = sql`(${merged} - ${remove}::text[])`;
-    if (Object.keys(patch).length > 0) merged = sql`(${merged} || ${JSON.stringify(patch)}::jsonb)`;
+    let i = 0;
+    for (const step of steps) {
+      if (step === 'remove') merged = sql`(${merged} - ${values[i++]}::text[])`;
+      else merged = sql`(${merged} || ${values[i++]}::jsonb)`;
+    }
     return sql`nullif(${merged}, '{}'::jsonb)`;
   },
   mergeJsonColumns(target, patch) {

@@ -1,10 +1,31 @@
+import { compiledOnce } from '../db/compiled-query.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import type { ContactEvent } from './event-types.js';
 
 const INSERT_CHUNK = 500;
 
+const insertEvent = compiledOnce<unknown, [string, string, string, string, string | null, string]>(
+  6,
+  (db, id, projectId, contactId, name, data, createdAt) =>
+    db.insertInto('roster_events').values({
+      id: id!,
+      project_id: projectId!,
+      contact_id: contactId!,
+      name: name!,
+      data: data!,
+      created_at: createdAt!,
+    }),
+  { readOnly: false },
+);
+
 export async function insertEvents(db: Db, dialect: DialectInfo, events: ContactEvent[]): Promise<void> {
+  if (events.length === 1) {
+    // One event (every `track`): one statement compiled once.
+    const [e] = events as [ContactEvent];
+    await insertEvent(db, e.id, e.projectId, e.contactId, e.name, dialect.json(e.data), e.createdAt);
+    return;
+  }
   for (let i = 0; i < events.length; i += INSERT_CHUNK) {
     await db
       .insertInto('roster_events')

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledOnce } from '../db/compiled-query.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import { uuidv7 } from '../ids.js';
@@ -48,6 +49,32 @@ export async function announceAppends(db: Db, dialect: DialectInfo): Promise<voi
   await dialect.concurrentAppends?.notification(OUTBOX_CHANNEL).execute(db);
 }
 
+type InsertChangeArgs = [
+  id: string,
+  projectId: string,
+  type: string,
+  contactId: string | null,
+  data: string | null,
+  createdAt: string,
+];
+
+const insertChange = compiledOnce<{ seq: number | string }, InsertChangeArgs>(
+  6,
+  (db, id, projectId, type, contactId, data, createdAt) =>
+    db
+      .insertInto('roster_outbox')
+      .values({
+        id: id!,
+        project_id: projectId!,
+        type: type!,
+        contact_id: contactId!,
+        data: data!,
+        created_at: createdAt!,
+      })
+      .returning('seq'),
+  { readOnly: false },
+);
+
 /**
  * Appends change events in `db`'s transaction (it must be one: the change and its events commit or
  * roll back together), after the writes they describe (a contact's events keep its order only so,
@@ -62,6 +89,13 @@ export async function appendChanges(
 ): Promise<number | null> {
   if (changes.length === 0) return null;
   await beforeAppend(db, dialect);
+  if (changes.length === 1) {
+    // One change (most single-contact writes): one statement compiled once.
+    const [change] = changes as [NewChange];
+    const args = [newEventId(), projectId, change.type, change.contactId, dialect.json(change.data), now];
+    const [row] = await insertChange(db, ...(args as InsertChangeArgs));
+    return Number(row!.seq);
+  }
   let first: number | null = null;
   for (let i = 0; i < changes.length; i += INSERT_CHUNK) {
     const rows = await db

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { compiledOnce } from '../db/compiled-query.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db, SuppressionRow, SuppressionSettingsRow } from '../db/schema.js';
 
@@ -36,12 +37,13 @@ export async function lockAddresses(
   await dialect.addressLocks.lock(projectId, emails, mode).execute(db);
 }
 
+/** The project's settings row (read by every write of `subscribed`: compiled once). */
+const selectSettings = compiledOnce<SuppressionSettingsRow, [projectId: string]>(1, (db, projectId) =>
+  db.selectFrom('roster_suppression_settings').selectAll().where('project_id', '=', projectId!),
+);
+
 export async function findSettings(db: Db, projectId: string): Promise<SuppressionSettingsRow | undefined> {
-  return db
-    .selectFrom('roster_suppression_settings')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
+  return (await selectSettings(db, projectId))[0];
 }
 
 /** The project's settings row, created (with a new random hash key) when it has none. */
@@ -84,6 +86,16 @@ export async function updateSettings(
  * The addresses among `emails` (normalised) that the project suppresses. A project that never
  * had a suppression has no settings row: one primary-key read and no hashing.
  */
+const selectSuppressed = compiledOnce<{ email_hash: string }, [projectId: string, hash: string]>(
+  2,
+  (db, projectId, hash) =>
+    db
+      .selectFrom('roster_suppressions')
+      .select('email_hash')
+      .where('project_id', '=', projectId!)
+      .where('email_hash', '=', hash!),
+);
+
 export async function suppressedEmails(
   db: Db,
   projectId: string,
@@ -96,6 +108,11 @@ export async function suppressedEmails(
   if (!settings) return found;
   const byHash = new Map(list.map((email) => [emailHash(settings.hash_key, email), email]));
   const hashes = [...byHash.keys()];
+  if (hashes.length === 1) {
+    // One address (every single-contact write): one statement compiled once.
+    if ((await selectSuppressed(db, projectId, hashes[0]!)).length > 0) found.add(list[0]!);
+    return found;
+  }
   for (let i = 0; i < hashes.length; i += PER_STATEMENT) {
     const rows = await db
       .selectFrom('roster_suppressions')
