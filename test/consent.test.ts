@@ -119,6 +119,26 @@ describeEachDialect('consent over HTTP', (dialect) => {
     expect(flip.data?.clientAddress).toMatch(/127\.0\.0\.1/);
   });
 
+  it('names the API of each write in its consent record: Plunk for /v1/track, under Unosend’s /v1', async () => {
+    const created = await call('POST', '/contacts', sk, { email: 'flip@example.com', subscribed: false });
+    const id = created.body.id as string;
+    const tracked = await call('POST', '/v1/track', pk, {
+      event: 'signup',
+      email: 'flip@example.com',
+      subscribed: true,
+    });
+    expect(tracked.status).toBe(200);
+    const unsubscribed = await call('PATCH', `/v1/contacts/${id}`, un, { subscribed: false });
+    expect(unsubscribed.status).toBe(200);
+    const flips = (await events(id))
+      .filter((e) => e.name.startsWith('contact.'))
+      .map((e) => [e.name, e.data?.source]);
+    expect(flips).toEqual([
+      ['contact.unsubscribed', 'unosend'],
+      ['contact.subscribed', 'plunk'],
+    ]);
+  });
+
   it('starts a contact pending from Unosend and Resend creates too', async () => {
     const uno = await call('POST', '/v1/contacts', un, { email: 'uno@example.com', pending: true });
     expect(uno.status).toBe(201);

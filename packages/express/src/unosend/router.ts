@@ -79,7 +79,9 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
   const router = express.Router();
   router.use(['/contacts', '/audiences'], observeRequests('unosend', options));
   const onError = options.onError ?? unexpectedErrorLogger(options.logger);
-  router.use(changeSource('unosend'));
+  // Only Unosend's own paths: a server mounts this router at `/v1`, where Plunk's `/v1/track` passes
+  // through it, and that request's writes are Plunk's.
+  router.use(['/contacts', '/audiences'], changeSource('unosend'));
   const importWaitMs = options.importWaitMs ?? 5000;
 
   // The CSV of an import travels inside the JSON body (as text, or base64 as the SDK's docs show).
