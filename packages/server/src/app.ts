@@ -115,7 +115,8 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   // Plunk's `/contacts...` and `/segments...` (the busiest routes) are answered by its router
   // whatever is mounted before it (none of the routes below serves those paths, and its router
   // answers every path under them, unknown ones with its 404): go there first, without walking
-  // the other routers' layers on every request.
+  // the other routers' layers on every request. So does `/v1/track`, which every router below
+  // passes on (Unosend's `/v1` router only to its 404 handler's exception for it).
   app.use((req, res, next) => {
     const path = req.path;
     if (isPlunkRootPath(path)) plunk(req, res, next);
@@ -188,8 +189,10 @@ export function createServerApp(roster: Roster, options: ServerAppOptions = {}):
   return app;
 }
 
-/** `/contacts`, `/segments` and the paths under them. */
+/** `/contacts`, `/segments` and the paths under them, and `/v1/track`. */
 function isPlunkRootPath(path: string): boolean {
+  // Exactly the path the `/v1` handler below lets through to Plunk's router.
+  if (path === '/v1/track') return true;
   for (const root of ['/contacts', '/segments']) {
     if (path.startsWith(root) && (path.length === root.length || path[root.length] === '/')) return true;
   }
