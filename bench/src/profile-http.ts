@@ -1,11 +1,12 @@
 /**
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,get,v1,post,track,hello,get [--profile] [--seconds 8] [--contacts 100000]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000]
  *
  * Routes: `hello` (Express hello world), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
  * `post` (`POST /contacts`, upserts of 1 000 existing emails, as the million suite) and `track`
- * (`POST /v1/track` with a `pk_` key on the same emails, as the segments suite; rate limit off).
+ * (`POST /v1/track` with a `pk_` key on the same emails, as the segments suite; rate limit off);
+ * `trackkey` is `track` with a fresh `Idempotency-Key` on each request.
  *
  * Seeds a SQLite file, starts roster's server and Express hello world in this process, and loads
  * each route in the given order (so interleaved routes see the same machine). For each load it
@@ -87,7 +88,9 @@ try {
       event: 'page_view',
     },
   };
+  specs.trackkey = { ...specs.track, idempotencyKeys: true };
   const perRoute = new Map<string, number[]>();
+  const rpsPerRoute = new Map<string, number[]>();
   try {
     for (const name of new Set(routes)) {
       await runLoad(ctx, { ...specs[name], connections: 50, seconds: 2 }); // warm-up
@@ -106,6 +109,7 @@ try {
       const cpu = process.cpuUsage(cpu0);
       const us = (cpu.user + cpu.system) / load.total;
       perRoute.set(name, [...(perRoute.get(name) ?? []), us]);
+      rpsPerRoute.set(name, [...(rpsPerRoute.get(name) ?? []), load.requestsPerSecond]);
       console.log(
         `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms`,
       );
@@ -127,6 +131,12 @@ try {
     const ratio =
       base && name !== 'hello' ? `, ${(median(base) / median(values)).toFixed(2)} × hello world` : '';
     console.log(`${name}: median ${median(values).toFixed(1)} µs CPU per request${ratio}`);
+  }
+  const baseRps = rpsPerRoute.get('hello');
+  for (const [name, values] of rpsPerRoute) {
+    const ratio =
+      baseRps && name !== 'hello' ? `, ${(median(values) / median(baseRps)).toFixed(2)} × hello world` : '';
+    console.log(`${name}: median ${median(values).toFixed(0)} req/s${ratio}`);
   }
 } finally {
   cleanup();
