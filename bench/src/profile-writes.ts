@@ -1,0 +1,114 @@
+/**
+ * Roster's own CPU per single-contact call, without HTTP (not part of `pnpm bench`):
+ *
+ *   node --conditions=@roster/source --import tsx bench/src/profile-writes.ts [calls] [concurrency] [--only upsert,track,get] [--statements] [--profile]
+ *
+ * Seeds a SQLite file with 10 000 contacts, opens it with roster's defaults (group commit on) and
+ * runs, after 300 warm-up calls each: `contacts.upsert` of existing emails with a data change,
+ * `events.track` of existing emails, and `contacts.get` by id; `concurrency` calls at a time (50,
+ * as the HTTP loads; default 1). For each it prints this process's CPU time per call
+ * (`process.cpuUsage`, which holds on a loaded machine far better than wall time) and the SQLite
+ * statements run per call; `--statements` lists them by SQL text with their summed time (wall
+ * time: inflated on a loaded machine), `--profile` prints the top frames of a V8 CPU profile and
+ * writes /tmp/roster-profile-writes-<call>.cpuprofile.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { createRoster } from '@roster/core';
+import Database from 'better-sqlite3';
+import { emailOf } from './data.js';
+import { freshDatabase, openRaw, seedContacts, tempDir } from './fixtures.js';
+import { type Profile, summarise } from './profile-summary.js';
+
+const args = process.argv.slice(2);
+const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--only'));
+const calls = Number(positional[0] ?? 2000);
+const concurrency = Number(positional[1] ?? 1);
+const onlyAt = args.indexOf('--only');
+const kinds = onlyAt === -1 ? ['upsert', 'track', 'get'] : args[onlyAt + 1]!.split(',');
+const listStatements = args.includes('--statements');
+const profiling = args.includes('--profile');
+
+const counts = new Map<string, { calls: number; ms: number }>();
+let counting = false;
+const probe = new Database(':memory:');
+const statementProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
+probe.close();
+for (const method of ['run', 'get', 'all', 'iterate']) {
+  const original = statementProto[method] as (...a: unknown[]) => unknown;
+  statementProto[method] = function (this: { source: string }, ...a: unknown[]) {
+    if (!counting) return original.apply(this, a);
+    const key = this.source.replace(/\s+/g, ' ').slice(0, 160);
+    const t0 = performance.now();
+    try {
+      return original.apply(this, a);
+    } finally {
+      const entry = counts.get(key) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - t0;
+      counts.set(key, entry);
+    }
+  };
+}
+
+const { dir, cleanup } = tempDir();
+try {
+  const path = join(dir, 'writes.db');
+  const { projectId } = await freshDatabase(path);
+  const raw = openRaw(path);
+  seedContacts(raw, projectId, 0, 10_000);
+  raw.close();
+  const roster = await createRoster({ database: path });
+  const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i * 10 + 3));
+  const ids = (await roster.contacts.list(projectId, { limit: 100 })).data.map((c) => c.id);
+  const run: Record<string, (i: number) => Promise<unknown>> = {
+    upsert: (i) =>
+      roster.contacts.upsert(projectId, { email: emails[i % 1000]!, data: { plan: 'pro', n: i % 7 } }),
+    track: (i) =>
+      roster.events.track(projectId, { event: 'page_view', email: emails[i % 1000]!, data: { plan: 'pro' } }),
+    get: (i) => roster.contacts.get(projectId, ids[i % ids.length]!),
+  };
+  for (const kind of kinds) {
+    const call = run[kind];
+    if (!call) throw new Error(`unknown call ${kind}: upsert, track or get`);
+    for (let i = 0; i < 300; i++) await call(i);
+    const session = profiling ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 100 });
+      await session.post('Profiler.start');
+    }
+    counts.clear();
+    counting = true;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i += concurrency)
+      await Promise.all(Array.from({ length: Math.min(concurrency, calls - i) }, (_, k) => call(i + k)));
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - t0;
+    counting = false;
+    console.log(
+      `${kind}: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call (${calls} calls, ${concurrency} at a time; wall ${((wallMs * 1000) / calls).toFixed(1)} µs per call)`,
+    );
+    let statements = 0;
+    for (const [sql, c] of [...counts].sort((a, b) => b[1].ms - a[1].ms)) {
+      statements += c.calls;
+      if (listStatements)
+        console.log(
+          `  ${(c.calls / calls).toFixed(2)} per call, ${((c.ms * 1000) / calls).toFixed(1)} µs  ${sql}`,
+        );
+    }
+    console.log(`  ${(statements / calls).toFixed(2)} SQLite statements per call`);
+    if (session) {
+      const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+      session.disconnect();
+      writeFileSync(`/tmp/roster-profile-writes-${kind}.cpuprofile`, JSON.stringify(profile));
+      summarise(profile, calls, join(import.meta.dirname, '../..'), 'call');
+    }
+  }
+  await roster.close();
+} finally {
+  cleanup();
+}
