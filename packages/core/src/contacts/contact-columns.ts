@@ -94,5 +94,8 @@ export function contactValueSlots(next: () => string, dialect: DialectInfo): Ins
 
 /** The arguments of a `contactValueSlots` insert: the row's value of every column, in column order. */
 export function contactArgs(row: ContactInsert, dialect: DialectInfo): unknown[] {
-  return CONTACT_COLUMNS.map(([, value]) => value(row, dialect));
+  // The slot of `project_id` is already inside `dialect.contactProject`: it takes the project's id.
+  return CONTACT_COLUMNS.map(([name, value]) =>
+    name === 'project_id' ? row.projectId : value(row, dialect),
+  );
 }

@@ -285,9 +285,6 @@ export async function findContactForWrite(
           )?.email;
     if (email !== undefined) await lockAddresses(db, dialect, projectId, [email], 'shared');
   }
-  let q = db.selectFrom('roster_contacts').selectAll().where('project_id', '=', contactProjectOf(projectId));
-  q = 'id' in by ? q.where('id', '=', by.id) : q.where('email', '=', by.email);
-  return dialect.lockRowsForUpdate(q).executeTakeFirst();
   const column = 'id' in by ? 'id' : 'email';
   const value = 'id' in by ? by.id : by.email;
   return (await selectForWrite(db, { dialect, column }, [projectId, value]))[0];
