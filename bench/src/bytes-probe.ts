@@ -5,6 +5,7 @@
 // pg_total_relation_size of roster_contacts (table, TOAST and every index) with each relation's share.
 import { statSync } from 'node:fs';
 import { createRoster, uuidv7 } from '@roster/core';
+import { contactTime } from '@roster/core/internal';
 import { sql } from 'kysely';
 import { dataOf, emailOf, rowOf } from './data.js';
 import { openRaw, seededRoster } from './fixtures.js';
@@ -29,8 +30,8 @@ if (target.startsWith('postgres')) {
           email: emailOf(i),
           subscribed: true,
           data: JSON.stringify(dataOf(rowOf(i))),
-          created_at: now,
-          updated_at: now,
+          created_at: contactTime(now),
+          updated_at: contactTime(now),
         });
       }
       await roster.db.insertInto('roster_contacts').values(values).execute();

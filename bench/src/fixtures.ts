@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoster, type Roster, uuidv7 } from '@roster/core';
+import { contactTime } from '@roster/core/internal';
 import Database from 'better-sqlite3';
 import { CSV_HEADER, csvLineOf, dataOf, isPreexisting, rowOf } from './data.js';
 
@@ -98,7 +99,8 @@ export function seedContacts(
   const batch = db.transaction((start: number, end: number) => {
     for (let i = start; i < end; i++) {
       if (!filter(i)) continue;
-      const at = createdAt ? createdAt(i) : now;
+      // Contact times are stored as milliseconds (core's contact-time.ts).
+      const at = contactTime(createdAt ? createdAt(i) : now);
       insert.run(uuidv7(), projectId, rowOf(i).email, JSON.stringify(data(i)), at, at);
       n++;
     }
@@ -185,7 +187,7 @@ export function rawUpsert(path: string, projectId: string, rows: number): number
   const db = openRaw(path);
   try {
     const upsert = db.prepare(UPSERT_SQL);
-    const now = new Date().toISOString();
+    const now = Date.now();
     const batch = db.transaction((start: number, end: number) => {
       for (let i = start; i < end; i++) {
         const row = rowOf(i);

@@ -519,7 +519,7 @@ async function bulkMetrics(ctx: BenchContext, roster: Roster, path: string, proj
             .prepare(
               `update roster_contacts set subscribed = 0, updated_at = ? where project_id = (select seq from roster_projects where id = ?) and id in (${placeholders})`,
             )
-            .run(new Date().toISOString(), projectId, ...d),
+            .run(Date.now(), projectId, ...d),
         )();
         raw.push(performance.now() - t0);
       }

@@ -52,7 +52,8 @@ export async function overviewSuite(ctx: BenchContext): Promise<void> {
     if (overview.contacts.total !== n) {
       throw new Error(`overview counts ${overview.contacts.total} contacts, the project has ${n}`);
     }
-    const scan = raw.prepare(`select substr(created_at, 1, 10) as day, count(*) as n, sum(subscribed) as s
+    const scan =
+      raw.prepare(`select strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') as day, count(*) as n, sum(subscribed) as s
       from roster_contacts where project_id = (select seq from roster_projects where id = ?) group by day`);
     ctx.mark();
     const runs = await interleave(ctx.runs, {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRoster, type Roster, uuidv7 } from '@roster/core';
+import { contactTime } from '@roster/core/internal';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { BenchContext } from '../context.js';
@@ -63,8 +64,8 @@ export async function seedPg(
         email: emailOf(i),
         subscribed: roster.dialect.bool(true),
         data: roster.dialect.json(data(i)),
-        created_at: now,
-        updated_at: now,
+        created_at: contactTime(now),
+        updated_at: contactTime(now),
       });
     }
     if (values.length === 0) continue;
@@ -107,7 +108,7 @@ async function rawPgUpsert(url: string, projectId: string, rows: number): Promis
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const now = new Date().toISOString();
+    const now = Date.now();
     const head =
       'insert into roster_contacts (id, project_id, email, subscribed, data, created_at, updated_at) values ';
     const tail = ` on conflict (project_id, email) do update set

@@ -46,7 +46,7 @@ export const SEGMENTS: BenchSegment[] = [
       { field: 'createdAt', operator: 'within', value: 30, unit: 'days' },
     ),
     where: `json_extract(data, '$.plan') = 'pro' and created_at >= ?`,
-    params: [since(30)],
+    params: [NOW - 30 * DAY],
   },
   {
     name: '(b) email contains "gmail" OR event.purchase triggeredWithin 7 days',
@@ -109,7 +109,7 @@ export const SEGMENTS: BenchSegment[] = [
     name: 'new in 7 days',
     condition: and({ field: 'createdAt', operator: 'within', value: 7, unit: 'days' }),
     where: `created_at >= ?`,
-    params: [since(7)],
+    params: [NOW - 7 * DAY],
   },
 ];
 

@@ -7,3 +7,4 @@ export { importCounts, toImportView } from './imports/import-job.js';
 export { SUMMARIZED_JOB_TYPES, summarizeJob, toJobView } from './job-views.js';
 export { toJobStatus } from './jobs/job-status.js';
 export { storableText } from './text-rules.js';
+export { contactTime, contactTimeIso } from './contacts/contact-time.js';

@@ -1,3 +1,4 @@
+import { contactTime } from '@roster/core/internal';
 import { describeEachDialect } from '@roster/test-harness';
 import type { Express } from 'express';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -433,7 +434,7 @@ describeEachDialect('Plunk contacts API', (dialect) => {
         const createdAt = new Date(Date.UTC(2026, 0, 1) + ((i * 37) % Math.ceil(n / 3))).toISOString();
         await s.roster.db
           .updateTable('roster_contacts')
-          .set({ created_at: createdAt })
+          .set({ created_at: contactTime(createdAt) })
           .where('id', '=', contact.id)
           .execute();
         emails.push(email);

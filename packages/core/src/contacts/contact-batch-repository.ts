@@ -6,6 +6,7 @@ import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
 import { findContactProjectKey } from './contact-repository.js';
 import { gateSubscribed } from './contact-suppression.js';
+import { contactTime } from './contact-time.js';
 
 /**
  * Writes to many contacts at once: the CSV import's multi-row upsert and the bulk operations'
@@ -241,7 +242,7 @@ export async function setSubscribed(
   }
   const rows = await db
     .updateTable('roster_contacts')
-    .set({ subscribed: dialect.bool(subscribed), updated_at: now })
+    .set({ subscribed: dialect.bool(subscribed), updated_at: contactTime(now) })
     .where(inProject(dialect, projectId))
     .where('id', 'in', ids)
     .where('subscribed', '=', dialect.bool(!subscribed))
@@ -265,7 +266,7 @@ export async function setAudience(
   if (ids.length === 0) return [];
   let query = db
     .updateTable('roster_contacts')
-    .set({ audience_id: audienceId, updated_at: now })
+    .set({ audience_id: audienceId, updated_at: contactTime(now) })
     .where(inProject(dialect, projectId))
     .where('id', 'in', ids);
   query =
@@ -306,6 +307,8 @@ export async function clearAudienceFromContacts(
     .updateTable('roster_contacts')
     .set({ audience_id: null, updated_at: now })
     .where('project_id', '=', contactProjectOf(projectId))
+    .set({ audience_id: null, updated_at: contactTime(now) })
+    .where('project_id', '=', contactProjectOf(db, projectId))
     .where('audience_id', '=', audienceId)
     .returning('id')
     .execute();

@@ -1,6 +1,8 @@
 import type { Insertable } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactProjectKey, ContactsTable } from '../db/schema.js';
+import type { ContactsTable } from '../db/schema.js';
+import { contactTime } from './contact-time.js';
 
 /** A contact as every insert into `roster_contacts` writes it (data already encoded for the dialect). */
 export interface ContactInsert {
@@ -13,6 +15,7 @@ export interface ContactInsert {
   firstName: string | null;
   lastName: string | null;
   audienceId: string | null;
+  /** ISO 8601, as the clock gives it: stored as `contactTime(now)`. */
   now: string;
   /**
    * The project's key (`ContactProjectKey`) when the caller read it once for many rows
@@ -43,8 +46,8 @@ const CONTACT_COLUMNS: readonly (readonly [
   ['first_name', (r) => r.firstName],
   ['last_name', (r) => r.lastName],
   ['audience_id', (r) => r.audienceId],
-  ['created_at', (r) => r.now],
-  ['updated_at', (r) => r.now],
+  ['created_at', (r) => contactTime(r.now)],
+  ['updated_at', (r) => contactTime(r.now)],
 ];
 
 /** The columns an insert writes, in table order; `omit` leaves some to their stored value or default. */

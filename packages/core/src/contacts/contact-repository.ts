@@ -2,10 +2,12 @@ import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce, compiledPerShape } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { ContactProjectKey, ContactRow, Db } from '../db/schema.js';
+import type { ContactRow, ContactTime, Db } from '../db/schema.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactArgs, contactValueSlots, contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
 import { gateSubscribed } from './contact-suppression.js';
+import { contactTime } from './contact-time.js';
 import type { Contact } from './contact-types.js';
 
 export interface UpsertRow {
@@ -107,6 +109,33 @@ export async function upsertContact(
   // INSERT ... ON CONFLICT DO UPDATE ... RETURNING returns the row it inserted or updated.
   if (!stored) throw new Error('roster: the contact upsert returned no row');
   return stored;
+  return db
+    .insertInto('roster_contacts')
+    .values(
+      newContactValues(dialect, {
+        id: row.id,
+        projectId: row.projectId,
+        email: row.email,
+        subscribed: row.subscribed ?? true,
+        data: row.initialData,
+        firstName: row.firstName ?? null,
+        lastName: row.lastName ?? null,
+        audienceId: row.audienceId ?? null,
+        now: row.now,
+      }),
+    )
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'email']).doUpdateSet(() => ({
+        updated_at: contactTime(row.now),
+        data: dialect.mergeJson(sql.ref('roster_contacts.data'), row.patch.set, row.patch.remove) as never,
+        ...(row.subscribed === undefined ? {} : { subscribed: dialect.bool(row.subscribed) }),
+        ...(row.firstName === undefined ? {} : { first_name: row.firstName }),
+        ...(row.lastName === undefined ? {} : { last_name: row.lastName }),
+        ...(row.audienceId === undefined ? {} : { audience_id: row.audienceId }),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** A contact to insert: its fields (`data` as it is to be stored), created and updated `now`. */
@@ -341,7 +370,7 @@ export async function updateContact(
         changes.subscribed = false;
     }
   }
-  const set: Record<string, unknown> = { updated_at: now };
+  const set: Record<string, unknown> = { updated_at: contactTime(now) };
   if (changes.email !== undefined) set.email = changes.email;
   if (changes.subscribed !== undefined) set.subscribed = dialect.bool(changes.subscribed);
   if (changes.firstName !== undefined) set.first_name = changes.firstName;
@@ -445,7 +474,7 @@ export const DEFAULT_ORDER: ContactOrder = { sort: 'createdAt', dir: 'desc' };
 /** The sort key of the contact a page continues after (the previous page's last contact). */
 export interface ContactCursor {
   id: string;
-  createdAt: string;
+  createdAt: ContactTime;
   email: string;
 }
 

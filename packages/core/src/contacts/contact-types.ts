@@ -1,5 +1,6 @@
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow } from '../db/schema.js';
+import { contactTimeIso } from './contact-time.js';
 
 /** A contact as core returns it. Each HTTP dialect maps it to its own wire format. */
 export interface Contact {
@@ -65,7 +66,7 @@ export function rowToContact(row: ContactRow, dialect: DialectInfo, projectId: s
     firstName: row.first_name,
     lastName: row.last_name,
     audienceId: row.audience_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: contactTimeIso(row.created_at),
+    updatedAt: contactTimeIso(row.updated_at),
   };
 }

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { contactProjectOf } from '../db/dialect.js';
 import type { Roster } from '../roster.js';
+import { contactTimeOf } from './contact-time.js';
 import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
 
 const openRoster = openTestRosters('postgres');
@@ -70,8 +71,8 @@ const newContact = (projectId: string, email: string) => ({
   first_name: null,
   last_name: null,
   audience_id: null,
-  created_at: new Date().toISOString(),
-  updated_at: new Date().toISOString(),
+  created_at: contactTimeOf(new Date()),
+  updated_at: contactTimeOf(new Date()),
 });
 
 describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {

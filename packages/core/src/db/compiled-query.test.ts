@@ -1,6 +1,7 @@
 import { createTestRoster, deferred, describeEachDialect } from '@roster/test-harness';
 import { type KyselyPlugin, sql } from 'kysely';
 import { expect, it } from 'vitest';
+import { contactTime } from '../contacts/contact-time.js';
 import { uuidv7 } from '../ids.js';
 import { compiledPerShape } from './compiled-query.js';
 import type { Db } from './schema.js';
@@ -37,7 +38,7 @@ describeEachDialect('contact by id, compiled once', (dialect) => {
         .transaction()
         .execute(async (trx) => {
           await sql`insert into roster_contacts (id, project_id, email, subscribed, created_at, updated_at)
-            values (${id}, ${roster.dialect.contactProject(projectId)}, 'ghost@example.com', ${dialect === 'postgres' ? true : 1}, ${now}, ${now})`.execute(
+            values (${id}, ${roster.dialect.contactProject(projectId)}, 'ghost@example.com', ${dialect === 'postgres' ? true : 1}, ${contactTime(now)}, ${contactTime(now)})`.execute(
             trx,
           );
           inserted.resolve();

@@ -20,6 +20,7 @@ import { migration0017MigrationCheckpoints } from './migrations/0017-migration-c
 import { migration0019ContactDailyCounts } from './migrations/0019-contact-daily-counts.js';
 import { migration0020ContactProjectKeys } from './migrations/0020-contact-project-keys.js';
 import { migration0021PostgresContactProjectKeys } from './migrations/0021-postgres-contact-project-keys.js';
+import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -28,6 +29,7 @@ import { migration0021PostgresContactProjectKeys } from './migrations/0021-postg
  * db/schema-snapshot.test.ts, fails when the migrated schema changes).
  */
 export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
+export function migrations(dialect: DialectInfo): Record<string, Migration> {
   return {
     '0001_initial': migration0001Initial(dialect.name),
     '0002_events_segments': migration0002EventsSegments(dialect.name),
@@ -48,6 +50,7 @@ export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
     '0019_contact_daily_counts': migration0019ContactDailyCounts(dialect.name),
     '0020_contact_project_keys': migration0020ContactProjectKeys(dialect.name),
     '0021_postgres_contact_project_keys': migration0021PostgresContactProjectKeys(dialect.name),
+    '0022_contact_times': migration0022ContactTimes(dialect.name),
   };
 }
 

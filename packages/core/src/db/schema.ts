@@ -4,7 +4,8 @@ import type { ColumnType, Generated, Kysely, Selectable, Transaction } from 'kys
  * Table row types, exactly as stored. Domain types live beside their feature and are mapped
  * from these in one place each (e.g. `rowToContact`).
  *
- * Portable storage choices: timestamps are ISO 8601 UTC text (sortable, same on every dialect);
+ * Portable storage choices: timestamps are ISO 8601 UTC text (sortable, same on every dialect),
+ * except a contact's `created_at` and `updated_at` (`ContactTime`: integer milliseconds);
  * booleans are INTEGER 0/1 on SQLite and BOOLEAN on PostgreSQL; JSON is TEXT on SQLite and JSONB
  * on PostgreSQL. Row mappers accept both forms.
  */
@@ -39,6 +40,14 @@ type DbJson = ColumnType<string | Record<string, unknown> | null, string | null,
  */
 export type ContactProjectKey = number & { readonly __contactProject: unique symbol };
 
+/**
+ * A contact's `created_at` / `updated_at` (migration 0022): integer milliseconds since the epoch
+ * (`bigint` on PostgreSQL, whose driver returns it as a string). Never an ISO string in code:
+ * write, compare and read it only through contacts/contact-time.ts (`contactTime(iso)`,
+ * `contactTimeIso(value)`); the brand makes a plain string or number a type error.
+ */
+export type ContactTime = (number | string) & { readonly __contactTime: unique symbol };
+
 export interface ContactsTable {
   id: string;
   project_id: ContactProjectKey;
@@ -48,8 +57,8 @@ export interface ContactsTable {
   first_name: string | null;
   last_name: string | null;
   audience_id: string | null;
-  created_at: string;
-  updated_at: string;
+  created_at: ContactTime;
+  updated_at: ContactTime;
 }
 
 export interface AudiencesTable {

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { likePattern } from '../contacts/contact-repository.js';
+import { contactTime, contactTimeOf } from '../contacts/contact-time.js';
 import type { DialectInfo } from '../db/dialect.js';
 import { clipText, isRosterError, RosterError } from '../errors.js';
 import {
@@ -117,6 +118,10 @@ function dayRange(value: RawBuilder<unknown>, day: string): Sql {
   return sql<boolean>`(${value} >= ${day} and ${value} < ${nextDay(day)})`;
 }
 
+/**
+ * A test of a contact's `created_at` / `updated_at`, stored as milliseconds (contact-time.ts): the
+ * validated ISO values and days become milliseconds, so the comparison is numeric on both dialects.
+ */
 function timestampTest(column: RawBuilder<unknown>, test: ValueTest, now: Date): Sql {
   switch (test.operator) {
     case 'equals':
@@ -124,19 +129,19 @@ function timestampTest(column: RawBuilder<unknown>, test: ValueTest, now: Date):
       const value = test.value as ScalarValue;
       const match =
         value.type === 'day'
-          ? dayRange(column, value.day)
-          : sql<boolean>`(${column} = ${(value as { value: string }).value})`;
+          ? sql<boolean>`(${column} >= ${contactTime(value.day)} and ${column} < ${contactTime(nextDay(value.day))})`
+          : sql<boolean>`(${column} = ${contactTime((value as { value: string }).value)})`;
       return test.operator === 'equals' ? match : not(match);
     }
     case 'within':
-      return sql<boolean>`(${column} >= ${since(now, test.windowMs)})`;
+      return sql<boolean>`(${column} >= ${contactTimeOf(new Date(now.getTime() - test.windowMs))})`;
     case 'olderThan':
-      return sql<boolean>`(${column} < ${since(now, test.windowMs)})`;
+      return sql<boolean>`(${column} < ${contactTimeOf(new Date(now.getTime() - test.windowMs))})`;
     case 'greaterThan':
     case 'lessThan':
     case 'greaterThanOrEqual':
     case 'lessThanOrEqual':
-      return compare(column, test.operator, test.value);
+      return compare(column, test.operator, contactTime(test.value as string));
     default:
       throw new Error(`unreachable timestamp operator ${test.operator}`);
   }
