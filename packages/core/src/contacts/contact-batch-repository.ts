@@ -284,12 +284,15 @@ export async function deleteContacts(
   ids: string[],
 ): Promise<{ id: string; email: string }[]> {
   if (ids.length === 0) return [];
-  return db
+  const rows = await db
     .deleteFrom('roster_contacts')
     .where('project_id', '=', contactProjectOf(projectId))
     .where('id', 'in', ids)
     .returning(['id', 'email'])
     .execute();
+  // In id order on both dialects (what SQLite's index walk gives): PostgreSQL returns deleted rows
+  // in the order of its plan, which its estimates of the table choose.
+  return rows.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 /**
