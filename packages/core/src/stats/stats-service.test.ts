@@ -1,5 +1,4 @@
 import { createTestRoster, describeEachDialect, rosterRejection } from '@roster/test-harness';
-import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Roster } from '../roster.js';
 
