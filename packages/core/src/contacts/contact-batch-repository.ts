@@ -308,10 +308,8 @@ export async function clearAudienceFromContacts(
 ): Promise<string[]> {
   const rows = await db
     .updateTable('roster_contacts')
-    .set({ audience_id: null, updated_at: now })
-    .where('project_id', '=', contactProjectOf(projectId))
     .set({ audience_id: null, updated_at: contactTime(now) })
-    .where('project_id', '=', contactProjectOf(db, projectId))
+    .where('project_id', '=', contactProjectOf(projectId))
     .where('audience_id', '=', audienceId)
     .returning('id')
     .execute();

@@ -1,7 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactProjectKey, ContactsTable } from '../db/schema.js';
-import type { ContactsTable } from '../db/schema.js';
 import { contactTime } from './contact-time.js';
 
 /** A contact as every insert into `roster_contacts` writes it (data already encoded for the dialect). */

@@ -1,8 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce, compiledPerShape } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
-import type { ContactProjectKey, ContactRow, Db } from '../db/schema.js';
-import type { ContactRow, ContactTime, Db } from '../db/schema.js';
+import type { ContactProjectKey, ContactRow, ContactTime, Db } from '../db/schema.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactArgs, contactValueSlots, contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -52,7 +51,7 @@ const upsertStatement = compiledPerShape<ContactRow, UpsertShape>(
       .values(values)
       .onConflict((oc) =>
         oc.columns(['project_id', 'email']).doUpdateSet(() => ({
-          updated_at: updatedAt,
+          updated_at: updatedAt as never, // a stand-in for the ContactTime argument
           data: s.dialect.mergeJsonSql(sql.ref('roster_contacts.data'), s.merge, merge) as never,
           ...(s.subscribed ? { subscribed: next() as never } : {}),
           ...(s.firstName ? { first_name: next() } : {}),
@@ -92,7 +91,7 @@ export async function upsertContact(
     },
     dialect,
   );
-  args.push(row.now, ...plan.values);
+  args.push(contactTime(row.now), ...plan.values);
   if (row.subscribed !== undefined) args.push(dialect.bool(row.subscribed));
   if (row.firstName !== undefined) args.push(row.firstName);
   if (row.lastName !== undefined) args.push(row.lastName);
@@ -109,33 +108,6 @@ export async function upsertContact(
   // INSERT ... ON CONFLICT DO UPDATE ... RETURNING returns the row it inserted or updated.
   if (!stored) throw new Error('roster: the contact upsert returned no row');
   return stored;
-  return db
-    .insertInto('roster_contacts')
-    .values(
-      newContactValues(dialect, {
-        id: row.id,
-        projectId: row.projectId,
-        email: row.email,
-        subscribed: row.subscribed ?? true,
-        data: row.initialData,
-        firstName: row.firstName ?? null,
-        lastName: row.lastName ?? null,
-        audienceId: row.audienceId ?? null,
-        now: row.now,
-      }),
-    )
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'email']).doUpdateSet(() => ({
-        updated_at: contactTime(row.now),
-        data: dialect.mergeJson(sql.ref('roster_contacts.data'), row.patch.set, row.patch.remove) as never,
-        ...(row.subscribed === undefined ? {} : { subscribed: dialect.bool(row.subscribed) }),
-        ...(row.firstName === undefined ? {} : { first_name: row.firstName }),
-        ...(row.lastName === undefined ? {} : { last_name: row.lastName }),
-        ...(row.audienceId === undefined ? {} : { audience_id: row.audienceId }),
-      })),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }
 
 /** A contact to insert: its fields (`data` as it is to be stored), created and updated `now`. */

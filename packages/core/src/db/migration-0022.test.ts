@@ -15,7 +15,7 @@ import { createRoster, type Roster } from '../roster.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import { dialectFor } from './dialect.js';
 import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
-import { migrations } from './migrations.js';
+import { migrationsOf } from './migrations.js';
 
 /**
  * A database as the build before migration 0022 left it (contact times as ISO text), migrated in
@@ -29,7 +29,7 @@ async function migrateBefore0022(db: Kysely<any>, dialect: TestDialect): Promise
     dialect === 'postgres'
       ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s
       : undefined;
-  const all = migrations(dialectFor(dialect === 'postgres' ? 'postgres' : 'sqlite'));
+  const all = migrationsOf(dialectFor(dialect === 'postgres' ? 'postgres' : 'sqlite'));
   const migrator = new Migrator({
     db,
     provider: {

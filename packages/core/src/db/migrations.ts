@@ -29,7 +29,6 @@ import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
  * db/schema-snapshot.test.ts, fails when the migrated schema changes).
  */
 export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
-export function migrations(dialect: DialectInfo): Record<string, Migration> {
   return {
     '0001_initial': migration0001Initial(dialect.name),
     '0002_events_segments': migration0002EventsSegments(dialect.name),

@@ -180,11 +180,8 @@ describeEachDialect('stats.overview', (dialect) => {
   });
 
   // The backfill of 0019 runs on the contacts table it was written for (a text project id): today's
-  // (migrations 0020 and 0021) is another on both dialects. db/migration-0020.test.ts covers it,
+  // (migrations 0020, 0021 and 0022) is another on both dialects. db/migration-0020.test.ts covers it,
   // migrating a 0.1 database to the latest schema; db/migration-0021.test.ts the counts across 0021.
-  // The backfill of 0019 over contacts that existed before it: the contacts table of today
-  // (migrations 0020 and 0022) is not the one 0019 ran on, so it is covered by
-  // db/migration-0020.test.ts, which migrates a 0.1 database to the latest schema on both dialects.
 
   describe('options', () => {
     it('rejects days outside 1 to 90, naming the field', async () => {

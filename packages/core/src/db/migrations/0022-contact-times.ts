@@ -25,8 +25,8 @@ import { type Kysely, type Migration, sql } from 'kysely';
 // not yet recorded, the next run finds integer columns and only records it.
 //
 // PostgreSQL: one `alter table ... type bigint using ...` converts both columns in place (inside
-// the migrations' transaction), and the two daily-count trigger functions of 0019 that take a
-// contact's day from its text (`left(created_at, 10)`, `left(n.updated_at, 10)`) are replaced by
+// the migrations' transaction), and the two daily-count trigger functions (of 0019, as 0021 wrote
+// them) that take a contact's day from its text (`left(n.created_at, 10)`, `left(n.updated_at, 10)`) are replaced by
 // the same functions taking the UTC day of the milliseconds (their other statements kept as the
 // database has them).
 export function migration0022ContactTimes(dialect: 'sqlite' | 'postgres'): Migration {
@@ -116,7 +116,7 @@ async function postgres(db: Kysely<any>): Promise<void> {
   const day = (column: string) =>
     `to_char(timestamp 'epoch' + ${column} * interval '1 millisecond', 'YYYY-MM-DD')`;
   for (const [fn, from, to] of [
-    ['roster_contacts_daily_inserted', 'left(created_at, 10)', day('created_at')],
+    ['roster_contacts_daily_inserted', 'left(n.created_at, 10)', day('n.created_at')],
     ['roster_contacts_daily_updated', 'left(n.updated_at, 10)', day('n.updated_at')],
   ] as const) {
     const found = await sql<{ def: string }>`
