@@ -183,8 +183,15 @@ async function state(db: Kysely<any>, projects: string[]) {
         where project_id = ${key} and email like '%ämple%' order by id`.execute(db)
     ).rows.map((r) => r.id);
   }
+  // Times as ISO text, as 0021 found them (migration 0022, which runs after it, stores milliseconds).
+  const iso = (v: unknown) =>
+    typeof v === 'string' && !/^\d+$/.test(v) ? v : new Date(Number(v)).toISOString();
   return {
-    contacts: contacts.rows,
+    contacts: (contacts.rows as Record<string, unknown>[]).map((c) => ({
+      ...c,
+      created_at: iso(c.created_at),
+      updated_at: iso(c.updated_at),
+    })),
     events: events.rows,
     members: members.rows,
     counts: counts.rows,
