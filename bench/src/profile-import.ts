@@ -1,0 +1,218 @@
+/**
+ * Where a CSV import spends its time (not part of `pnpm bench`):
+ *
+ *   node --conditions=@roster/source --import tsx bench/src/profile-import.ts [bytes] [--worker]
+ *
+ * Writes the import suite's CSV (5 MB unless `bytes` says otherwise; 20 % of its emails already
+ * stored), posts it to `POST /contacts/import` of a server in this process and polls it to
+ * `completed`, as the `import-http` suite does. Prints the main thread's CPU profile (top frames by
+ * self and inclusive time, per row) and the SQLite statements run (by SQL text, with their summed
+ * time): the split between parsing, roster's JavaScript per row and SQLite. `--worker` parses the
+ * CSV in a worker thread (`imports.workerMinBytes: 0`, as `roster import` does for big files).
+ * Writes the profile to /tmp/roster-profile-import.cpuprofile.
+ *
+ * `--triggers [--rounds=N]` measures instead what the daily-count triggers of migration 0019 cost the
+ * import's writes: the raw prepared upsert (the import suites' baseline) and roster's HTTP import,
+ * each on a fresh database with the triggers and on one with them dropped, interleaved round by
+ * round (3 rounds unless `--rounds` says otherwise); prints each run and the medians.
+ *
+ * `--split [--rounds=N]` measures the process's CPU time per row (load-independent, unlike wall
+ * time) of the parts of an import as `roster import` runs it (in this process: `enqueueFromPath`,
+ * then `jobs.runJob`, parsing in this thread), interleaved round by round: csv-parse alone; a dry
+ * run (parse, row checks and normalisation, one read per batch); the raw prepared upsert with and
+ * without the daily-count triggers; the whole import with and without them.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createRoster } from '@roster/core';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import { freshDatabase, openRaw, rawUpsert, seedPreexisting, tempDir, writeCsv } from './fixtures.js';
+import { type Profile, summarise } from './profile-summary.js';
+import { httpImport } from './suites/imports.js';
+
+const args = process.argv.slice(2);
+const bytes = Number(args.find((a) => /^\d+$/.test(a)) ?? 5_000_000);
+const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
+const worker = args.includes('--worker');
+const triggers = args.includes('--triggers');
+const split = args.includes('--split');
+/** The triggers of migration 0019 (the overview's daily counts) on `roster_contacts`. */
+const DAILY_TRIGGERS = [
+  'roster_contacts_daily_insert',
+  'roster_contacts_daily_delete',
+  'roster_contacts_daily_subscribed',
+];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const counts = new Map<string, { calls: number; ms: number }>();
+let counting = false;
+const probe = new Database(':memory:');
+const stmtProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
+probe.close();
+for (const method of ['run', 'get', 'all', 'iterate']) {
+  const original = stmtProto[method] as (...args: unknown[]) => unknown;
+  stmtProto[method] = function (this: { source: string }, ...params: unknown[]) {
+    if (!counting) return original.apply(this, params);
+    const key = this.source.replace(/\s+/g, ' ').slice(0, 120);
+    const t0 = performance.now();
+    try {
+      return original.apply(this, params);
+    } finally {
+      const entry = counts.get(key) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - t0;
+      counts.set(key, entry);
+    }
+  };
+}
+
+const { dir, cleanup } = tempDir();
+try {
+  const csvPath = join(dir, 'import.csv');
+  const rows = await writeCsv(csvPath, bytes);
+  const csv = readFileSync(csvPath);
+  const dbPath = join(dir, 'import.db');
+  const prepare = async (withTriggers: boolean) => {
+    const { projectId } = await freshDatabase(dbPath);
+    seedPreexisting(dbPath, projectId, rows);
+    if (!withTriggers) {
+      const db = openRaw(dbPath);
+      for (const name of DAILY_TRIGGERS) db.exec(`drop trigger ${name}`);
+      db.close();
+    }
+    return projectId;
+  };
+  if (split) {
+    const cpuOf = async (run: () => unknown) => {
+      const cpu0 = process.cpuUsage();
+      await run();
+      const cpu = process.cpuUsage(cpu0);
+      return (cpu.user + cpu.system) / rows;
+    };
+    /** The import as `roster import` runs it, on a database prepared by `prepare`. */
+    const rosterImport = async (dryRun: boolean) => {
+      const roster = await createRoster({
+        database: dbPath,
+        jobs: { autoStart: false },
+        imports: { parseInWorker: false },
+      });
+      try {
+        const projectId = (await roster.projects.ensure('bench')).id;
+        return await cpuOf(async () => {
+          if (dryRun) return roster.imports.dryRunFromPath(projectId, csvPath);
+          const { job } = await roster.imports.enqueueFromPath(projectId, csvPath);
+          const done = await roster.jobs.runJob(projectId, job.id);
+          if (done.status !== 'completed') throw new Error(`import ${done.status}`);
+        });
+      } finally {
+        await roster.close();
+      }
+    };
+    const parts: Record<string, () => Promise<number>> = {
+      'csv-parse alone (sync, whole file)': () =>
+        cpuOf(() => parse(csv, { relax_column_count: true, skip_empty_lines: true })),
+      'dry run: parse + row checks + one read per batch': async () => {
+        await prepare(true);
+        return rosterImport(true);
+      },
+      'raw prepared upsert, daily triggers on': async () => {
+        const projectId = await prepare(true);
+        return cpuOf(() => rawUpsert(dbPath, projectId, rows));
+      },
+      'raw prepared upsert, daily triggers dropped': async () => {
+        const projectId = await prepare(false);
+        return cpuOf(() => rawUpsert(dbPath, projectId, rows));
+      },
+      'roster import (enqueueFromPath + runJob), daily triggers on': async () => {
+        await prepare(true);
+        return rosterImport(false);
+      },
+      'roster import, daily triggers dropped': async () => {
+        await prepare(false);
+        return rosterImport(false);
+      },
+    };
+    const cpu = new Map<string, number[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, run] of Object.entries(parts)) {
+        const value = await run();
+        cpu.set(name, [...(cpu.get(name) ?? []), value]);
+      }
+      console.log(`round ${round + 1} done (load average ${loadavg()[0]!.toFixed(1)})`);
+    }
+    console.log(`\nCPU µs per row, ${rows} rows (median of ${rounds}; each run):`);
+    for (const [name, values] of cpu) {
+      console.log(
+        `  ${median(values).toFixed(1).padStart(7)}  ${name}  (${values.map((v) => v.toFixed(1)).join(', ')})`,
+      );
+    }
+  } else if (triggers) {
+    // Rows/s (wall) and the process's CPU µs per row (this process runs all of it: the raw
+    // statement, or the server, the job and the client), [with, without] the triggers.
+    type Runs = { rate: number[][]; cpu: number[][] };
+    const runs: Record<'raw' | 'roster', Runs> = {
+      raw: { rate: [[], []], cpu: [[], []] },
+      roster: { rate: [[], []], cpu: [[], []] },
+    };
+    const measure = async (into: Runs, k: number, run: () => number | Promise<number>) => {
+      const cpu0 = process.cpuUsage();
+      into.rate[k]!.push(await run());
+      const cpu = process.cpuUsage(cpu0);
+      into.cpu[k]!.push((cpu.user + cpu.system) / rows);
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (const [k, withTriggers] of [true, false].entries()) {
+        const raw = await prepare(withTriggers);
+        await measure(runs.raw, k, () => rawUpsert(dbPath, raw, rows));
+        const project = await prepare(withTriggers);
+        await measure(runs.roster, k, () => httpImport(dbPath, project, csv, rows));
+      }
+      const last = (side: Runs, k: number) =>
+        `${side.rate[k]!.at(-1)!.toFixed(0)} rows/s (${side.cpu[k]!.at(-1)!.toFixed(1)} µs CPU/row)`;
+      console.log(
+        `round ${round + 1}: raw ${last(runs.raw, 0)} with the daily triggers, ${last(runs.raw, 1)} without; roster HTTP ${last(runs.roster, 0)} with, ${last(runs.roster, 1)} without`,
+      );
+    }
+    for (const side of ['raw', 'roster'] as const) {
+      const [rateWith, rateWithout] = runs[side].rate.map(median) as [number, number];
+      const [cpuWith, cpuWithout] = runs[side].cpu.map(median) as [number, number];
+      console.log(
+        `${side}: medians ${rateWith.toFixed(0)} rows/s and ${cpuWith.toFixed(1)} µs CPU/row with the triggers, ${rateWithout.toFixed(0)} rows/s and ${cpuWithout.toFixed(1)} µs without: +${((rateWithout / rateWith - 1) * 100).toFixed(0)} % wall time, +${((cpuWith / cpuWithout - 1) * 100).toFixed(0)} % CPU per row with them`,
+      );
+    }
+  } else {
+    const projectId = await prepare(true);
+
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    counting = true;
+    const cpu0 = process.cpuUsage();
+    const rate = await httpImport(dbPath, projectId, csv, rows, worker ? { workerMinBytes: 0 } : undefined);
+    const cpu = process.cpuUsage(cpu0);
+    counting = false;
+    const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+    session.disconnect();
+    writeFileSync('/tmp/roster-profile-import.cpuprofile', JSON.stringify(profile));
+
+    console.log(
+      `${rows} rows, ${(csv.byteLength / 1e6).toFixed(1)} MB: ${rate.toFixed(0)} rows/s; process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (${((cpu.user + cpu.system) / rows).toFixed(1)} µs/row)`,
+    );
+    const statements = [...counts].sort((a, b) => b[1].ms - a[1].ms);
+    const sqlMs = statements.reduce((sum, [, e]) => sum + e.ms, 0);
+    console.log(
+      `\nSQLite statements: ${sqlMs.toFixed(0)} ms in all (${((sqlMs * 1000) / rows).toFixed(1)} µs/row)`,
+    );
+    for (const [text, e] of statements.slice(0, 25)) {
+      console.log(`  ${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(7)}x  ${text}`);
+    }
+    summarise(profile, rows, join(import.meta.dirname, '../..'), 'row');
+  }
+} finally {
+  cleanup();
+}
