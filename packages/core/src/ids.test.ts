@@ -21,6 +21,14 @@ describe('uuidv7', () => {
     expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBeGreaterThanOrEqual(ms);
   });
 
+  it('fills the last 62 bits with random bits (never reused, across refills of the random pool)', () => {
+    const tails = Array.from({ length: 2_000 }, () => uuidv7().slice(19));
+    expect(new Set(tails).size).toBe(tails.length);
+    for (const tail of tails) expect(tail).toMatch(/^[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Every hex digit shows up in the random part: the bytes are written as they are.
+    expect(new Set(tails.join('').replaceAll('-', '')).size).toBe(16);
+  });
+
   it('stays increasing when the clock goes backwards', () => {
     const a = uuidv7(2_000_000_000_000);
     const b = uuidv7(1_000_000_000_000);

@@ -12,20 +12,25 @@ let sequence = 0;
 let pool = randomBytes(0);
 let poolOffset = 0;
 
-function random(n: number): Buffer {
+/** Where `n` fresh random bytes start in `pool` (refilled 4 KiB at a time). */
+function random(n: number): number {
   if (poolOffset + n > pool.length) {
     pool = randomBytes(4096);
     poolOffset = 0;
   }
-  const out = pool.subarray(poolOffset, poolOffset + n);
+  const at = poolOffset;
   poolOffset += n;
-  return out;
+  return at;
 }
+
+/** Two hex digits of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /**
  * A UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then a 12-bit counter (method 1 of §6.2),
  * then 62 random bits. Ids made by one process are strictly increasing, so ordering by id is
- * ordering by creation, and a B-tree on id takes appends on its right edge.
+ * ordering by creation, and a B-tree on id takes appends on its right edge. Written digit by
+ * digit from a table (no buffer per id: an import makes one per row).
  */
 export function uuidv7(now: number = Date.now()): string {
   let ms = now;
@@ -39,15 +44,14 @@ export function uuidv7(now: number = Date.now()): string {
     ms = lastMs;
   } else {
     lastMs = ms;
-    sequence = random(2).readUInt16BE(0) & 0x3ff; // random start, leaves headroom to count up
+    const at = random(2); // may refill the pool: read it after
+    sequence = pool.readUInt16BE(at) & 0x3ff; // random start, leaves headroom to count up
   }
-  const rand = random(8);
-  const bytes = Buffer.allocUnsafe(16);
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = 0x70 | ((sequence >> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (rand[0]! & 0x3f);
-  rand.copy(bytes, 9, 1, 8);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const r = random(8);
+  const time = ms.toString(16).padStart(12, '0'); // bytes 0-5
+  return `${time.slice(0, 8)}-${time.slice(8)}-${HEX[0x70 | ((sequence >> 8) & 0x0f)]}${HEX[sequence & 0xff]}-${
+    HEX[0x80 | (pool[r]! & 0x3f)]
+  }${HEX[pool[r + 1]!]}-${HEX[pool[r + 2]!]}${HEX[pool[r + 3]!]}${HEX[pool[r + 4]!]}${HEX[pool[r + 5]!]}${
+    HEX[pool[r + 6]!]
+  }${HEX[pool[r + 7]!]}`;
 }

@@ -74,6 +74,8 @@ export const MAILCHIMP_CLEANED_REASON = 'Mailchimp: cleaned';
 export const IMPORT_JOB_TYPES: readonly string[] = [IMPORT_JOB_TYPE, LOCAL_IMPORT_JOB_TYPE];
 
 const NON_BLANK = /\S/;
+/** A cell starting with `'`, which `unescapeFormula` may change. */
+const startsWithQuote = (cell: string) => cell.charCodeAt(0) === 39;
 /** A decimal number as a CSV cell may write it (`12`, `-3.5`, `1e3`), read as a declared number property. */
 const NUMBER_CELL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -645,8 +647,9 @@ async function runImport(
   }
 
   function readRow(cells: string[], row: number, cols: CsvColumns): void {
-    // Cells roster's export wrote as `'=...` (formula injection guard) read back as `=...`.
-    const record = cells.map(unescapeFormula);
+    // Cells roster's export wrote as `'=...` (formula injection guard) read back as `=...` (the
+    // record copied only when a cell starts with a quote: most rows have none).
+    const record = cells.some(startsWithQuote) ? cells.map(unescapeFormula) : cells;
     const rawEmail = (record[cols.email] ?? '').trim();
     const email = normaliseEmail(rawEmail);
     // Empty name cells (or no name column) are null: the stored name stays.

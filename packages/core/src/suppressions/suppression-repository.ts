@@ -102,10 +102,13 @@ export async function suppressedEmails(
   emails: Iterable<string>,
 ): Promise<Set<string>> {
   const found = new Set<string>();
-  const list = [...new Set(emails)];
-  if (list.length === 0) return found;
+  const given = Array.isArray(emails) ? (emails as string[]) : [...emails];
+  if (given.length === 0) return found;
+  // A project that never suppressed an address has no settings row: nothing to dedupe, hash or
+  // read (an import batch asks with 10 000 emails).
   const settings = await findSettings(db, projectId);
   if (!settings) return found;
+  const list = [...new Set(given)];
   const byHash = new Map(list.map((email) => [emailHash(settings.hash_key, email), email]));
   const hashes = [...byHash.keys()];
   if (hashes.length === 1) {
