@@ -12,32 +12,13 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
-import Database from 'better-sqlite3';
 import { freshDatabase, tempDir, untilJobsDrained } from './fixtures.js';
 import { type Profile, summarise } from './profile-summary.js';
+import { statementCounter } from './statement-counter.js';
 
 const n = Number(process.argv[2] ?? 300);
-const counts = new Map<string, { calls: number; ms: number }>();
-let counting = false;
-const probe = new Database(':memory:');
-const stmtProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
-probe.close();
-for (const method of ['run', 'get', 'all', 'iterate']) {
-  const original = stmtProto[method] as (...args: unknown[]) => unknown;
-  stmtProto[method] = function (this: { source: string }, ...args: unknown[]) {
-    if (!counting) return original.apply(this, args);
-    const key = this.source.replace(/\s+/g, ' ').slice(0, 140);
-    const t0 = performance.now();
-    try {
-      return original.apply(this, args);
-    } finally {
-      const entry = counts.get(key) ?? { calls: 0, ms: 0 };
-      entry.calls++;
-      entry.ms += performance.now() - t0;
-      counts.set(key, entry);
-    }
-  };
-}
+const counter = statementCounter(140);
+const counts = counter.counts;
 
 const { dir, cleanup } = tempDir();
 try {
@@ -48,7 +29,7 @@ try {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  counting = true;
+  counter.counting = true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const enqueueMs: number[] = [];
@@ -61,7 +42,7 @@ try {
   await untilJobsDrained(roster);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  counting = false;
+  counter.counting = false;
   const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
   writeFileSync('/tmp/roster-profile-drain.cpuprofile', JSON.stringify(profile));
   await roster.close();

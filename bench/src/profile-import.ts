@@ -27,10 +27,10 @@ import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
-import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { freshDatabase, openRaw, rawUpsert, seedPreexisting, tempDir, writeCsv } from './fixtures.js';
 import { type Profile, summarise } from './profile-summary.js';
+import { statementCounter } from './statement-counter.js';
 import { httpImport } from './suites/imports.js';
 
 const args = process.argv.slice(2);
@@ -47,27 +47,8 @@ const DAILY_TRIGGERS = [
 ];
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const counts = new Map<string, { calls: number; ms: number }>();
-let counting = false;
-const probe = new Database(':memory:');
-const stmtProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
-probe.close();
-for (const method of ['run', 'get', 'all', 'iterate']) {
-  const original = stmtProto[method] as (...args: unknown[]) => unknown;
-  stmtProto[method] = function (this: { source: string }, ...params: unknown[]) {
-    if (!counting) return original.apply(this, params);
-    const key = this.source.replace(/\s+/g, ' ').slice(0, 120);
-    const t0 = performance.now();
-    try {
-      return original.apply(this, params);
-    } finally {
-      const entry = counts.get(key) ?? { calls: 0, ms: 0 };
-      entry.calls++;
-      entry.ms += performance.now() - t0;
-      counts.set(key, entry);
-    }
-  };
-}
+const counter = statementCounter(120);
+const counts = counter.counts;
 
 const { dir, cleanup } = tempDir();
 try {
@@ -191,11 +172,11 @@ try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 200 });
     await session.post('Profiler.start');
-    counting = true;
+    counter.counting = true;
     const cpu0 = process.cpuUsage();
     const rate = await httpImport(dbPath, projectId, csv, rows, worker ? { workerMinBytes: 0 } : undefined);
     const cpu = process.cpuUsage(cpu0);
-    counting = false;
+    counter.counting = false;
     const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
     session.disconnect();
     writeFileSync('/tmp/roster-profile-import.cpuprofile', JSON.stringify(profile));

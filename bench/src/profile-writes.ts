@@ -16,10 +16,10 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
-import Database from 'better-sqlite3';
 import { emailOf } from './data.js';
 import { freshDatabase, openRaw, seedContacts, tempDir } from './fixtures.js';
 import { type Profile, summarise } from './profile-summary.js';
+import { statementCounter } from './statement-counter.js';
 
 const args = process.argv.slice(2);
 const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--only'));
@@ -30,27 +30,8 @@ const kinds = onlyAt === -1 ? ['upsert', 'track', 'get'] : args[onlyAt + 1]!.spl
 const listStatements = args.includes('--statements');
 const profiling = args.includes('--profile');
 
-const counts = new Map<string, { calls: number; ms: number }>();
-let counting = false;
-const probe = new Database(':memory:');
-const statementProto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
-probe.close();
-for (const method of ['run', 'get', 'all', 'iterate']) {
-  const original = statementProto[method] as (...a: unknown[]) => unknown;
-  statementProto[method] = function (this: { source: string }, ...a: unknown[]) {
-    if (!counting) return original.apply(this, a);
-    const key = this.source.replace(/\s+/g, ' ').slice(0, 160);
-    const t0 = performance.now();
-    try {
-      return original.apply(this, a);
-    } finally {
-      const entry = counts.get(key) ?? { calls: 0, ms: 0 };
-      entry.calls++;
-      entry.ms += performance.now() - t0;
-      counts.set(key, entry);
-    }
-  };
-}
+const counter = statementCounter(160);
+const counts = counter.counts;
 
 const { dir, cleanup } = tempDir();
 try {
@@ -81,14 +62,14 @@ try {
       await session.post('Profiler.start');
     }
     counts.clear();
-    counting = true;
+    counter.counting = true;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < calls; i += concurrency)
       await Promise.all(Array.from({ length: Math.min(concurrency, calls - i) }, (_, k) => call(i + k)));
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
-    counting = false;
+    counter.counting = false;
     console.log(
       `${kind}: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call (${calls} calls, ${concurrency} at a time; wall ${((wallMs * 1000) / calls).toFixed(1)} µs per call)`,
     );
