@@ -19,7 +19,7 @@ export interface LoadWindow {
 }
 
 /** Busy and total jiffies of the whole machine (/proc/stat), and this process tree's jiffies. */
-function jiffies(): { busy: number; total: number; own: number } | null {
+export function jiffies(): { busy: number; total: number; own: number } | null {
   try {
     const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
     const fields = cpuLine.trim().split(/\s+/).slice(1).map(Number);
@@ -36,6 +36,20 @@ function jiffies(): { busy: number; total: number; own: number } | null {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Measures how many cores the whole machine kept busy (every process, a database server included)
+ * from this call until the returned function is called; null where /proc is not readable.
+ */
+export function machineBusy(): () => number | null {
+  const start = jiffies();
+  return () => {
+    const end = jiffies();
+    if (!start || !end || end.total <= start.total) return null;
+    const perCore = (end.total - start.total) / cpus().length;
+    return round2((end.busy - start.busy) / perCore);
+  };
+}
 
 /**
  * Watches the machine's load for `pnpm bench`: `open()` starts a measurement window, `close()`

@@ -1,7 +1,9 @@
+import { cpus } from 'node:os';
 import { createRoster } from '@roster/core';
 import { spawnBenchScript } from '../bench-script.js';
 import type { BenchContext } from '../context.js';
-import { result } from '../report.js';
+import { machineBusy } from '../load.js';
+import { median, result } from '../report.js';
 import { freshPgSchema } from './postgres.js';
 import { receiver } from './webhooks.js';
 
@@ -10,7 +12,7 @@ const IN_FLIGHT = 4;
 
 interface Writer {
   go(): void;
-  /** The writer's own seconds, once it has finished. */
+  /** The writer's own CPU microseconds while it wrote, once it has finished. */
   done: Promise<number>;
 }
 
@@ -29,7 +31,7 @@ async function startWriter(ctx: BenchContext, spec: Record<string, unknown>): Pr
   const done = new Promise<number>((resolve, reject) => {
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`outbox writer exited ${code}: ${err.slice(-2000)}`));
-      else resolve(Number(out.trim().split('\n').at(-1)));
+      else resolve(Number(out.trim().split('\n').at(-1)!.split(' ')[1]));
     });
   });
   await Promise.race([ready, done]);
@@ -40,7 +42,8 @@ async function startWriter(ctx: BenchContext, spec: Record<string, unknown>): Pr
  * `processes` writer processes upsert `total` distinct contacts between them, in a fresh schema
  * with one webhook endpoint subscribed to every event (each process runs the fan-out and the
  * deliveries with its job runner). Returns upserts per second, wall time from the start signal
- * until the last writer finished.
+ * until the last writer finished; the cores the whole machine kept busy meanwhile (the PostgreSQL
+ * server and the webhook receiver included); and the writers' own CPU per upsert.
  */
 async function upsertRate(ctx: BenchContext, pgUrl: string, processes: number, total: number) {
   const schema = await freshPgSchema(pgUrl);
@@ -66,10 +69,13 @@ async function upsertRate(ctx: BenchContext, pgUrl: string, processes: number, t
         }),
       ),
     );
+    const busy = machineBusy();
     const t0 = performance.now();
     for (const writer of writers) writer.go();
-    await Promise.all(writers.map((w) => w.done));
-    return total / ((performance.now() - t0) / 1000);
+    const cpu = await Promise.all(writers.map((w) => w.done));
+    const rate = total / ((performance.now() - t0) / 1000);
+    const writerCpuUs = cpu.reduce((a, b) => a + b, 0) / total;
+    return { rate, cores: busy(), writerCpuUs };
   } finally {
     await hook.close();
     await schema.drop();
@@ -86,11 +92,21 @@ export function pgOutboxSuite(pgUrl: string) {
     const total = ctx.quick ? 900 : 3000;
     const one: number[] = [];
     const three: number[] = [];
+    const ceilings: number[] = [];
+    const cpuOne: number[] = [];
+    const cpuThree: number[] = [];
     for (let run = 0; run < ctx.runs; run++) {
-      one.push(await upsertRate(ctx, pgUrl, 1, total));
-      three.push(await upsertRate(ctx, pgUrl, 3, total));
+      const a = await upsertRate(ctx, pgUrl, 1, total);
+      const b = await upsertRate(ctx, pgUrl, 3, total);
+      one.push(a.rate);
+      three.push(b.rate);
+      cpuOne.push(a.writerCpuUs);
+      cpuThree.push(b.writerCpuUs);
+      // With one process keeping `a.cores` of the machine's cores busy, no number of processes can
+      // go faster than cores / a.cores times (on a quiet machine; others' work lowers it further).
+      if (a.cores) ceilings.push(cpus().length / a.cores);
       ctx.log(
-        `  run ${run + 1}: ${total} upserts, 1 process ${one.at(-1)!.toFixed(0)}/s, 3 processes ${three.at(-1)!.toFixed(0)}/s`,
+        `  run ${run + 1}: ${total} upserts, 1 process ${a.rate.toFixed(0)}/s (machine ${a.cores ?? '?'} of ${cpus().length} cores busy, writer CPU ${a.writerCpuUs.toFixed(0)} µs/upsert), 3 processes ${b.rate.toFixed(0)}/s (${b.cores ?? '?'} cores busy, writers' CPU ${b.writerCpuUs.toFixed(0)} µs/upsert)`,
       );
     }
     ctx.add(
@@ -101,6 +117,11 @@ export function pgOutboxSuite(pgUrl: string) {
         values: three,
         baseline: { name: `the same upserts through 1 process (${IN_FLIGHT} in flight)`, values: one },
         minRatio: 2,
+        note:
+          `writers' own CPU per upsert (fan-out and deliveries included), median: 1 process ${median(cpuOne).toFixed(0)} µs, ` +
+          `3 processes ${median(cpuThree).toFixed(0)} µs; the most any number of processes could reach here, ` +
+          `cores / cores the 1-process run kept busy (machine-wide, PostgreSQL included), median: ` +
+          `${ceilings.length ? `${median(ceilings).toFixed(2)}×` : 'unknown (no /proc)'}`,
       }),
     );
   };
