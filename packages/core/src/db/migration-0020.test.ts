@@ -1,14 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createPgTestSchema,
-  describeEachDialect,
-  type PgTestSchema,
-  type TestDialect,
-} from '@roster/test-harness';
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, type TestDialect } from '@roster/test-harness';
+import * as kit from '@roster/test-harness/migration-kit';
+import { type Kysely, type Migration, sql } from 'kysely';
+import { expect, it } from 'vitest';
 import type { Contact } from '../contacts/contact-types.js';
 import { uuidv7 } from '../ids.js';
 import { createRoster, type Roster } from '../roster.js';
@@ -30,22 +23,6 @@ function migrationsOf01(dialect: TestDialect): Record<string, Migration> {
     '0002_events_segments': migration0002EventsSegments(dialect),
     '0003_contact_list_order': migration0003ContactListOrder,
   };
-}
-
-async function migrateTo01(db: Kysely<any>, dialect: TestDialect): Promise<void> {
-  const schema =
-    dialect === 'postgres'
-      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s
-      : undefined;
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrationsOf01(dialect) },
-    migrationTableName: 'roster_migrations',
-    migrationLockTableName: 'roster_migrations_lock',
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
 }
 
 const NAMES = ['Zoë', 'Łukasz', '李', null, 'Ana María', "O'Brien", '😀 Smile'];
@@ -213,65 +190,36 @@ function inOrder(
   return mine.map((c) => c.id);
 }
 
+/** Every contact of a list, in pages of 17. */
 async function everyPage(
   roster: Roster,
   projectId: string,
-  options: Record<string, unknown>,
+  options: Parameters<Roster['contacts']['list']>[1],
 ): Promise<Contact[]> {
-  const all: Contact[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roster.contacts.list(projectId, {
-      ...options,
-      limit: 17,
-      ...(cursor ? { cursor } : {}),
-    });
-    all.push(...page.data);
-    cursor = page.cursor ?? undefined;
-  } while (cursor);
-  return all;
+  return (await kit.everyContactPage(roster, projectId, options, 17)).contacts;
 }
 
 describeEachDialect('migration 0020 on a 0.1 database', (dialect) => {
-  let dir: string;
-  let pg: PgTestSchema | null = null;
-  let database: string;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'roster-0020-'));
-    pg = dialect === 'postgres' ? await createPgTestSchema() : null;
-    database = pg ? pg.url : join(dir, 'old.db');
-  });
-  afterEach(async () => {
-    await pg?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = kit.eachScratchDatabase(dialect);
 
   async function old(): Promise<Seeded> {
-    const raw = await createRoster({ database, migrate: false });
-    try {
-      await migrateTo01(raw.db as Kysely<any>, dialect);
-      return await seed01(raw.db as Kysely<any>, dialect);
-    } finally {
-      await raw.close();
-    }
+    return kit.withRawDatabase(scratch.url(), async (db) => {
+      await kit.migrateWith(db, dialect, migrationsOf01(dialect));
+      return seed01(db, dialect);
+    });
   }
 
   it('reads back every contact as 0.1 stored it, in every order, with its events, memberships and counts', async () => {
     const seeded = await old();
+    const database = scratch.url();
     const highWater =
       dialect === 'sqlite'
-        ? await (async () => {
-            const raw = await createRoster({ database, migrate: false });
-            try {
-              const r = await sql<{
-                seq: number;
-              }>`select seq from sqlite_sequence where name = 'roster_contacts'`.execute(raw.db);
-              return Number(r.rows[0]!.seq);
-            } finally {
-              await raw.close();
-            }
-          })()
+        ? await kit.withRawDatabase(database, async (db) => {
+            const r = await sql<{
+              seq: number;
+            }>`select seq from sqlite_sequence where name = 'roster_contacts'`.execute(db);
+            return Number(r.rows[0]!.seq);
+          })
         : 0;
     const roster = await createRoster({ database });
     try {
@@ -362,11 +310,7 @@ describeEachDialect('migration 0020 on a 0.1 database', (dialect) => {
         [...seeded.expected.values()].filter((c) => c.projectId !== other).length + 2,
       );
       // Run again on the migrated database: nothing to do.
-      const before = await sql`select * from roster_contacts order by id`.execute(roster.db);
-      await migration0020ContactProjectKeys(dialect).up(roster.db as Kysely<any>);
-      expect((await sql`select * from roster_contacts order by id`.execute(roster.db)).rows).toEqual(
-        before.rows,
-      );
+      await kit.expectRerunKeepsContacts(roster.db as Kysely<any>, migration0020ContactProjectKeys(dialect));
     } finally {
       await roster.close();
     }
@@ -376,47 +320,35 @@ describeEachDialect('migration 0020 on a 0.1 database', (dialect) => {
     'an interrupted rebuild leaves the 0.1 database as it was, and the next start completes it',
     async () => {
       const seeded = await old();
+      const database = scratch.url();
       // A fault inside the rebuild's transaction (after it added roster_projects.seq): it stops there.
-      const raw = await createRoster({ database, migrate: false });
-      try {
-        await sql`create trigger fault before update on roster_projects begin
+      await kit.withRawDatabase(database, (db) =>
+        sql`create trigger fault before update on roster_projects begin
           select raise(abort, 'interrupted');
-        end`.execute(raw.db);
-      } finally {
-        await raw.close();
-      }
+        end`.execute(db),
+      );
       await expect(createRoster({ database })).rejects.toThrow(/0020_contact_project_keys.*interrupted/);
-      const after = await createRoster({ database, migrate: false });
-      try {
+      await kit.withRawDatabase(database, async (db) => {
         // As it was: the old table, no key column, nothing half-built; 0020 not recorded.
         const columns = await sql<{ name: string; type: string }>`
-          select name, type from pragma_table_info('roster_contacts')`.execute(after.db);
+          select name, type from pragma_table_info('roster_contacts')`.execute(db);
         expect(columns.rows.find((c) => c.name === 'project_id')?.type.toLowerCase()).toBe('text');
         const projectColumns = await sql<{ name: string }>`
-          select name from pragma_table_info('roster_projects')`.execute(after.db);
+          select name from pragma_table_info('roster_projects')`.execute(db);
         expect(projectColumns.rows.map((c) => c.name)).not.toContain('seq');
-        const n = await sql<{ n: number }>`select count(*) as n from roster_contacts`.execute(after.db);
+        const n = await sql<{ n: number }>`select count(*) as n from roster_contacts`.execute(db);
         expect(Number(n.rows[0]!.n)).toBe(seeded.expected.size);
         const leftover =
-          await sql`select name from sqlite_master where name = 'roster_contacts_rebuilt'`.execute(after.db);
+          await sql`select name from sqlite_master where name = 'roster_contacts_rebuilt'`.execute(db);
         expect(leftover.rows).toEqual([]);
-        const recorded = await sql<{ name: string }>`select name from roster_migrations`.execute(after.db);
+        const recorded = await sql<{ name: string }>`select name from roster_migrations`.execute(db);
         expect(recorded.rows.map((r) => r.name)).not.toContain('0020_contact_project_keys');
         expect(recorded.rows.map((r) => r.name)).toContain('0019_contact_daily_counts');
-        const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(after.db);
+        const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db);
         expect(Number(fk.rows[0]!.foreign_keys)).toBe(1);
-        await sql`drop trigger fault`.execute(after.db);
-      } finally {
-        await after.close();
-      }
-      const roster = await createRoster({ database });
-      try {
-        for (const contact of seeded.expected.values()) {
-          expect(await roster.contacts.get(contact.projectId, contact.id)).toEqual(contact);
-        }
-      } finally {
-        await roster.close();
-      }
+        await sql`drop trigger fault`.execute(db);
+      });
+      await kit.expectContactsAfterStart(database, seeded.expected.values());
     },
   );
 });

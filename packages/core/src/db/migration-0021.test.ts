@@ -1,5 +1,6 @@
 import { createPgTestSchema, describeEachDialect, type PgTestSchema } from '@roster/test-harness';
-import { type Kysely, Migrator, sql } from 'kysely';
+import * as kit from '@roster/test-harness/migration-kit';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Contact } from '../contacts/contact-types.js';
 import { postgresContactIndex } from '../contacts/postgres-contact-index.js';
@@ -21,28 +22,11 @@ const DATA = [null, { plan: 'pro', seats: 3 }, { nested: { a: [1, 'two', null] }
 
 /** Migrates `database` to 0020 (what the previous build ran) and builds its substring index. */
 async function migrateTo0020(database: string): Promise<void> {
-  const raw = await createRoster({ database, migrate: false });
-  try {
-    const db = raw.db as Kysely<any>;
-    const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrationsOf(dialectFor('postgres')) },
-      migrationTableName: 'roster_migrations',
-      migrationLockTableName: 'roster_migrations_lock',
-      migrationTableSchema: rows[0]!.s,
-    });
-    // As migrateToLatest: Kysely's look for its table across every schema fails when another
-    // test's schema is dropped at that moment, before any migration ran (no results): try again.
-    let { error, results } = await migrator.migrateTo('0020_contact_project_keys');
-    for (let retry = 0; retry < 5 && error && results === undefined; retry++) {
-      ({ error, results } = await migrator.migrateTo('0020_contact_project_keys'));
-    }
-    if (error) throw error;
+  await kit.withRawDatabase(database, async (db) => {
+    const all = Object.entries(migrationsOf(dialectFor('postgres')));
+    await kit.migrateWith(db, 'postgres', Object.fromEntries(all.filter(([name]) => name < '0021')));
     expect(await postgresContactIndex().prepare(db, () => {})).toBe(true);
-  } finally {
-    await raw.close();
-  }
+  });
 }
 
 interface Seeded {
@@ -208,30 +192,6 @@ async function isConverted(db: Kysely<any>): Promise<boolean> {
   return rows[0]!.type === 'integer';
 }
 
-async function withRaw<T>(database: string, run: (db: Kysely<any>) => Promise<T>): Promise<T> {
-  const raw = await createRoster({ database, migrate: false });
-  try {
-    return await run(raw.db as Kysely<any>);
-  } finally {
-    await raw.close();
-  }
-}
-
-async function everyPage(roster: Roster, projectId: string, options: Record<string, unknown>) {
-  const all: Contact[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roster.contacts.list(projectId, {
-      ...options,
-      limit: 13,
-      ...(cursor ? { cursor } : {}),
-    });
-    all.push(...page.data);
-    cursor = page.cursor ?? undefined;
-  } while (cursor);
-  return all;
-}
-
 /** Counts per project as the counters hold them, and as `count(*)` finds them. */
 async function countersAgree(roster: Roster, projectIds: string[]): Promise<void> {
   for (const id of projectIds) {
@@ -277,7 +237,7 @@ describeEachDialect('migration 0021', (dialect) => {
       const database = pg!.url;
       await migrateTo0020(database);
       const { projects } = await seed(database);
-      const before = await withRaw(database, async (db) => {
+      const before = await kit.withRawDatabase(database, async (db) => {
         expect(await isConverted(db)).toBe(false);
         return state(db, projects);
       });
@@ -335,9 +295,14 @@ describeEachDialect('migration 0021', (dialect) => {
         for (const c of expected.values()) expect(await roster.contacts.get(c.projectId, c.id)).toEqual(c);
         for (const id of projects) {
           const mine = [...expected.values()].filter((c) => c.projectId === id);
-          const listed = await everyPage(roster, id, { sort: 'email', dir: 'asc' });
+          const { contacts: listed } = await kit.everyContactPage(
+            roster,
+            id,
+            { sort: 'email', dir: 'asc' },
+            13,
+          );
           expect(listed).toEqual(mine.sort((a, b) => (a.email < b.email ? -1 : 1)));
-          const found = await everyPage(roster, id, { search: 'ämple' });
+          const { contacts: found } = await kit.everyContactPage(roster, id, { search: 'ämple' }, 13);
           expect(found.map((c) => c.id).sort()).toEqual(before.search[id]);
           expect(await roster.contacts.count(id, { subscribed: true })).toBe(
             mine.filter((c) => c.subscribed).length,
@@ -400,7 +365,7 @@ describeEachDialect('migration 0021', (dialect) => {
             where connamespace = current_schema()::regnamespace order by 1`.execute(db)
         ).rows;
       // A view on the column: changing its type fails, after the projects got their keys.
-      const before = await withRaw(database, async (db) => {
+      const before = await kit.withRawDatabase(database, async (db) => {
         await sql`create view roster_test_fault as select project_id from roster_contacts`.execute(db);
         return {
           state: await state(db, projects),
@@ -409,7 +374,7 @@ describeEachDialect('migration 0021', (dialect) => {
         };
       });
       await expect(createRoster({ database })).rejects.toThrow(/0021_postgres_contact_project_keys/);
-      await withRaw(database, async (db) => {
+      await kit.withRawDatabase(database, async (db) => {
         expect(await isConverted(db)).toBe(false);
         expect(await schemaOf(db)).toEqual(before.columns);
         expect(await constraints(db)).toEqual(before.constraints);

@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createPgTestSchema,
-  describeEachDialect,
-  type PgTestSchema,
-  type TestDialect,
-} from '@roster/test-harness';
-import { type Kysely, Migrator, sql } from 'kysely';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect, type TestDialect } from '@roster/test-harness';
+import * as kit from '@roster/test-harness/migration-kit';
+import { type Kysely, sql } from 'kysely';
+import { expect, it } from 'vitest';
 import type { Contact } from '../contacts/contact-types.js';
 import { uuidv7 } from '../ids.js';
-import { createRoster, type Roster } from '../roster.js';
+import { createRoster } from '../roster.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import { dialectFor } from './dialect.js';
 import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
@@ -23,26 +16,6 @@ import { migrationsOf } from './migrations.js';
  * answer what they answered from the text; the daily counts take the right day afterwards; a
  * time roster never writes is refused, and a failure leaves the database as it was.
  */
-
-async function migrateBefore0022(db: Kysely<any>, dialect: TestDialect): Promise<void> {
-  const schema =
-    dialect === 'postgres'
-      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s
-      : undefined;
-  const all = migrationsOf(dialectFor(dialect === 'postgres' ? 'postgres' : 'sqlite'));
-  const migrator = new Migrator({
-    db,
-    provider: {
-      getMigrations: async () => Object.fromEntries(Object.entries(all).filter(([name]) => name < '0022')),
-    },
-    migrationTableName: 'roster_migrations',
-    migrationLockTableName: 'roster_migrations_lock',
-    allowUnorderedMigrations: true,
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
 
 /** Times as toISOString() writes them: ms precision, ties, before 1970, around midnight, far ahead. */
 const TIMES = [
@@ -123,23 +96,6 @@ function inOrder(contacts: Contact[], sort: 'createdAt' | 'email', dir: 'asc' | 
     .map((c) => c.id);
 }
 
-async function everyPage(roster: Roster, projectId: string, options: Record<string, unknown>) {
-  const all: Contact[] = [];
-  const cursors: (string | null)[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await roster.contacts.list(projectId, {
-      ...options,
-      limit: 7,
-      ...(cursor ? { cursor } : {}),
-    });
-    all.push(...page.data);
-    cursors.push(page.cursor);
-    cursor = page.cursor ?? undefined;
-  } while (cursor);
-  return { all, cursors };
-}
-
 const filter = (field: string, operator: string, value?: unknown, unit?: string) =>
   ({
     logic: 'AND',
@@ -151,44 +107,28 @@ const filter = (field: string, operator: string, value?: unknown, unit?: string)
   }) as FilterCondition;
 
 describeEachDialect('migration 0022 (contact times as milliseconds)', (dialect) => {
-  let dir: string;
-  let pg: PgTestSchema | null = null;
-  let database: string;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'roster-0022-'));
-    pg = dialect === 'postgres' ? await createPgTestSchema() : null;
-    database = pg ? pg.url : join(dir, 'old.db');
-  });
-  afterEach(async () => {
-    await pg?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = kit.eachScratchDatabase(dialect);
 
   async function old(): Promise<Seeded> {
-    const raw = await createRoster({ database, migrate: false });
-    try {
-      await migrateBefore0022(raw.db as Kysely<any>, dialect);
-      return await seed(raw.db as Kysely<any>, dialect);
-    } finally {
-      await raw.close();
-    }
+    return kit.withRawDatabase(scratch.url(), async (db) => {
+      const all = Object.entries(migrationsOf(dialectFor(dialect === 'postgres' ? 'postgres' : 'sqlite')));
+      await kit.migrateWith(db, dialect, Object.fromEntries(all.filter(([name]) => name < '0022')));
+      return seed(db, dialect);
+    });
   }
 
   async function storedTimes(): Promise<unknown[]> {
-    const raw = await createRoster({ database, migrate: false });
-    try {
-      return (await sql`select id, created_at, updated_at from roster_contacts order by id`.execute(raw.db))
-        .rows;
-    } finally {
-      await raw.close();
-    }
+    return kit.withRawDatabase(
+      scratch.url(),
+      async (db) =>
+        (await sql`select id, created_at, updated_at from roster_contacts order by id`.execute(db)).rows,
+    );
   }
 
   it('answers every contact, order, cursor page and time filter as the text did', async () => {
     const seeded = await old();
     const now = new Date('2026-12-07T23:59:59.999Z');
-    const roster = await createRoster({ database, clock: () => now });
+    const roster = await createRoster({ database: scratch.url(), clock: () => now });
     try {
       const types = await sql<{ created: unknown; updated: unknown }>`
         select created_at as created, updated_at as updated from roster_contacts limit 1`.execute(roster.db);
@@ -203,7 +143,7 @@ describeEachDialect('migration 0022 (contact times as milliseconds)', (dialect) 
           ['createdAt', 'asc'],
           ['email', 'asc'],
         ] as const) {
-          const { all, cursors } = await everyPage(roster, projectId, { sort, dir });
+          const { contacts: all, cursors } = await kit.everyContactPage(roster, projectId, { sort, dir }, 7);
           const order = inOrder(mine, sort, dir);
           expect(all.map((c) => c.id)).toEqual(order);
           for (const c of all) expect(c).toEqual(seeded.expected.get(c.id));
@@ -237,7 +177,12 @@ describeEachDialect('migration 0022 (contact times as milliseconds)', (dialect) 
       for (const [condition, keep] of cases) {
         const want = inOrder(mine.filter(keep), 'createdAt', 'desc');
         expect(want.length, JSON.stringify(condition)).toBeGreaterThan(0);
-        const { all } = await everyPage(roster, seeded.projectId, { filter: condition });
+        const { contacts: all } = await kit.everyContactPage(
+          roster,
+          seeded.projectId,
+          { filter: condition },
+          7,
+        );
         expect(
           all.map((c) => c.id),
           JSON.stringify(condition),
@@ -263,11 +208,7 @@ describeEachDialect('migration 0022 (contact times as milliseconds)', (dialect) 
       expect(Number(day.rows[0]!.subscribed)).toBe(seededThatDay.filter((c) => c.subscribed).length + 1 - 1);
 
       // Run again on the migrated database: nothing changes.
-      const before = await sql`select * from roster_contacts order by id`.execute(roster.db);
-      await migration0022ContactTimes(dialect).up(roster.db as Kysely<any>);
-      expect((await sql`select * from roster_contacts order by id`.execute(roster.db)).rows).toEqual(
-        before.rows,
-      );
+      await kit.expectRerunKeepsContacts(roster.db as Kysely<any>, migration0022ContactTimes(dialect));
     } finally {
       await roster.close();
     }
@@ -282,26 +223,19 @@ describeEachDialect('migration 0022 (contact times as milliseconds)', (dialect) 
     it(`refuses a contact whose ${column} is ${value} (not as roster writes it), and changes nothing`, async () => {
       const seeded = await old();
       const victim = [...seeded.expected.keys()][5]!;
-      const raw = await createRoster({ database, migrate: false });
-      try {
-        await sql`update roster_contacts set ${sql.ref(column)} = ${value} where id = ${victim}`.execute(
-          raw.db,
-        );
-      } finally {
-        await raw.close();
-      }
+      const database = scratch.url();
+      await kit.withRawDatabase(database, (db) =>
+        sql`update roster_contacts set ${sql.ref(column)} = ${value} where id = ${victim}`.execute(db),
+      );
       const before = await storedTimes();
       const failed = createRoster({ database });
       await expect(failed).rejects.toThrow(/0022_contact_times/);
       await expect(failed).rejects.toThrow(`roster_contacts row ${victim} has ${column} "${value}"`);
       expect(await storedTimes()).toEqual(before);
-      const after = await createRoster({ database, migrate: false });
-      try {
-        const recorded = await sql<{ name: string }>`select name from roster_migrations`.execute(after.db);
+      await kit.withRawDatabase(database, async (db) => {
+        const recorded = await sql<{ name: string }>`select name from roster_migrations`.execute(db);
         expect(recorded.rows.map((r) => r.name)).not.toContain('0022_contact_times');
-      } finally {
-        await after.close();
-      }
+      });
     });
   }
 
@@ -309,35 +243,23 @@ describeEachDialect('migration 0022 (contact times as milliseconds)', (dialect) 
     'an interrupted rebuild leaves the database as it was, and the next start completes it',
     async () => {
       const seeded = await old();
+      const database = scratch.url();
       // The rebuild's first statement fails: a view has the name of its new table.
-      const raw = await createRoster({ database, migrate: false });
-      try {
-        await sql`create view roster_contacts_rebuilt as select 1 as x`.execute(raw.db);
-      } finally {
-        await raw.close();
-      }
+      await kit.withRawDatabase(database, (db) =>
+        sql`create view roster_contacts_rebuilt as select 1 as x`.execute(db),
+      );
       const before = await storedTimes();
       await expect(createRoster({ database })).rejects.toThrow(/0022_contact_times/);
       expect(await storedTimes()).toEqual(before);
-      const after = await createRoster({ database, migrate: false });
-      try {
+      await kit.withRawDatabase(database, async (db) => {
         const columns = await sql<{ name: string; type: string }>`
-          select name, type from pragma_table_info('roster_contacts')`.execute(after.db);
+          select name, type from pragma_table_info('roster_contacts')`.execute(db);
         expect(columns.rows.find((c) => c.name === 'created_at')?.type.toLowerCase()).toBe('text');
-        const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(after.db);
+        const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db);
         expect(Number(fk.rows[0]!.foreign_keys)).toBe(1);
-        await sql`drop view roster_contacts_rebuilt`.execute(after.db);
-      } finally {
-        await after.close();
-      }
-      const roster = await createRoster({ database });
-      try {
-        for (const contact of seeded.expected.values()) {
-          expect(await roster.contacts.get(contact.projectId, contact.id)).toEqual(contact);
-        }
-      } finally {
-        await roster.close();
-      }
+        await sql`drop view roster_contacts_rebuilt`.execute(db);
+      });
+      await kit.expectContactsAfterStart(database, seeded.expected.values());
     },
   );
 });
