@@ -11,23 +11,24 @@ export function zipOf(files: Record<string, string>, stored = false): Buffer {
     const data = Buffer.from(text);
     const body = stored ? data : deflateRawSync(data);
     const nameBytes = Buffer.from(name);
+    // What a local header and its central directory entry both say, from `at` on: the method, the
+    // CRC-32, both sizes and the name's length (the central entry has one more field before them).
+    const describeEntry = (header: Buffer, at: number) => {
+      header.writeUInt16LE(stored ? 0 : 8, at);
+      header.writeUInt32LE(crc32(data), at + 6);
+      header.writeUInt32LE(body.length, at + 10);
+      header.writeUInt32LE(data.length, at + 14);
+      header.writeUInt16LE(nameBytes.length, at + 18);
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
+    describeEntry(local, 8);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt32LE(crc32(data), 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
+    describeEntry(central, 10);
     central.writeUInt32LE(offset, 42);
     locals.push(local, nameBytes, body);
     centrals.push(central, nameBytes);
