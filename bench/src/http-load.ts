@@ -31,17 +31,44 @@ export async function runLoad(ctx: BenchContext, spec: Record<string, unknown>):
   return load;
 }
 
-/** The baseline of every HTTP ratio: Express hello world on a loopback port. */
-export async function startHelloWorld(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * The baselines of the HTTP ratios, one Express 5 app on a loopback port: `GET /hello` answers
+ * `{"hello":"world"}` (hello world, the baseline of the read routes), and `POST /echo` parses a
+ * JSON body with `express.json()` and answers a JSON object of the size and shape of a
+ * `POST /contacts` answer (the body's `email` and `data`, an id, a project id, two ISO times and
+ * `_meta`), without a database: the baseline of the JSON write routes, so their ratio measures
+ * roster's work rather than Express's body parsing, which every JSON API pays.
+ */
+export async function startHelloWorld(): Promise<{
+  url: string;
+  jsonUrl: string;
+  close: () => Promise<void>;
+}> {
   const hello = express();
   hello.get('/hello', (_req, res) => {
     res.json({ hello: 'world' });
   });
+  const created = new Date().toISOString();
+  hello.post('/echo', express.json(), (req, res) => {
+    const body = req.body as { email?: unknown; data?: unknown };
+    res.json({
+      id: '019aea3c-7b1e-7c4e-9a51-3f2d8e6b1c0a',
+      email: body.email,
+      subscribed: true,
+      data: body.data,
+      projectId: '019aea3c-7b1e-7c4e-9a51-000000000001',
+      createdAt: created,
+      updatedAt: new Date().toISOString(),
+      _meta: { isNew: false, isUpdate: true },
+    });
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = hello.listen(0, '127.0.0.1', () => resolve(s));
   });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hello`,
+    url: `${origin}/hello`,
+    jsonUrl: `${origin}/echo`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000]
  *
- * Routes: `hello` (Express hello world), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
+ * Routes: `hello` (Express hello world), `json` (Express parsing the `post` bodies with `express.json()`
+ * and answering a contact-sized JSON object: the baseline of `POST /contacts`), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
  * `post` (`POST /contacts`, upserts of 1 000 existing emails, as the million suite) and `track`
  * (`POST /v1/track` with a `pk_` key on the same emails, as the segments suite; rate limit off);
  * `trackkey` is `track` with a fresh `Idempotency-Key` on each request.
@@ -77,6 +78,7 @@ try {
   const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i * Math.floor(contacts / 1000) + 3));
   const specs: Record<string, Record<string, unknown>> = {
     hello: { url: hello.url, method: 'GET', headers: {} },
+    json: { url: hello.jsonUrl, method: 'POST', headers: {}, emails },
     get: { url: `${server.url}/contacts`, method: 'GET', headers: auth, ids },
     v1: { url: `${server.url}/v1/contacts`, method: 'GET', headers: auth, ids },
     post: { url: `${server.url}/contacts`, method: 'POST', headers: auth, emails },
@@ -126,17 +128,22 @@ try {
     await roster.close();
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-  const base = perRoute.get('hello');
+  // Ratios against hello world, and the JSON write routes' against the JSON echo too.
+  const baselinesOf = (name: string) =>
+    ['hello', 'json'].filter(
+      (b) => b !== name && perRoute.has(b) && (b === 'hello' || ['post', 'track', 'trackkey'].includes(name)),
+    );
   for (const [name, values] of perRoute) {
-    const ratio =
-      base && name !== 'hello' ? `, ${(median(base) / median(values)).toFixed(2)} × hello world` : '';
-    console.log(`${name}: median ${median(values).toFixed(1)} µs CPU per request${ratio}`);
+    const ratios = baselinesOf(name)
+      .map((b) => `, ${(median(perRoute.get(b)!) / median(values)).toFixed(2)} × ${b}`)
+      .join('');
+    console.log(`${name}: median ${median(values).toFixed(1)} µs CPU per request${ratios}`);
   }
-  const baseRps = rpsPerRoute.get('hello');
   for (const [name, values] of rpsPerRoute) {
-    const ratio =
-      baseRps && name !== 'hello' ? `, ${(median(values) / median(baseRps)).toFixed(2)} × hello world` : '';
-    console.log(`${name}: median ${median(values).toFixed(0)} req/s${ratio}`);
+    const ratios = baselinesOf(name)
+      .map((b) => `, ${(median(values) / median(rpsPerRoute.get(b)!)).toFixed(2)} × ${b}`)
+      .join('');
+    console.log(`${name}: median ${median(values).toFixed(0)} req/s${ratios}`);
   }
 } finally {
   cleanup();
