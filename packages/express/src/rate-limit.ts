@@ -128,6 +128,11 @@ export function contactsWriteBucket(req: Request): ProjectRateLimitBucket | unde
   return undefined;
 }
 
+/** Whether `limits` limits anything (without buckets, `projectRateLimit` lets every request through). */
+export function hasProjectRateLimits(limits: ProjectRateLimits | undefined): limits is ProjectRateLimits {
+  return limits !== undefined && Object.keys(limits.buckets).length > 0;
+}
+
 /**
  * Middleware taking a token of the authenticated project's bucket (`bucketOf(req)`; none: not
  * limited): sets `RateLimit-Limit` (the burst), `RateLimit-Remaining` and `RateLimit-Reset`
@@ -140,7 +145,7 @@ export function projectRateLimit(
   limits: ProjectRateLimits | undefined,
   bucketOf: (req: Request) => ProjectRateLimitBucket | undefined,
 ): RequestHandler {
-  if (!limits || Object.keys(limits.buckets).length === 0) return (_req, _res, next) => next();
+  if (!hasProjectRateLimits(limits)) return (_req, _res, next) => next();
   const onStoreError = limits.onStoreError ?? logStoreError;
   return (req, res, next) => {
     const bucket = bucketOf(req);

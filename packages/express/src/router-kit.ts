@@ -38,21 +38,63 @@ export function jsonBodies(options: { limit: number | string }): RequestHandler 
  * The head of the routes that take secret keys (Plunk's `/contacts` and `/segments`, roster's own
  * routes): private answers; then the key, checked from the headers before any body is read (a
  * client without a valid key gets its 401 without the server buffering what it sends), a public
- * `pk_` key refused; then JSON bodies up to `jsonLimit`.
+ * `pk_` key refused; then JSON bodies up to `jsonLimit`. One middleware doing the three in turn
+ * (one router layer where three cost every request a path match each).
  */
 export function secretKeyRoutes(
   roster: Roster,
   resolveProject: ResolveProject | undefined,
   jsonLimit: number | string,
-): RequestHandler[] {
-  return [
-    privateAnswers,
-    authenticate(roster, {
-      resolveProject,
-      rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
-    }),
-    jsonBodies({ limit: jsonLimit }),
-  ];
+): RequestHandler {
+  const auth = authenticate(roster, {
+    resolveProject,
+    rejectPrefixes: [{ prefix: 'pk_', message: 'This endpoint requires a secret key (sk_*)' }],
+  });
+  const bodies = jsonBodies({ limit: jsonLimit });
+  return (req, res, next) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('cache-control', 'no-store');
+    // `authenticate` throws or rejects its refusals (the router gives them to `next`, as before).
+    return auth(req, res, (error?: unknown) => (error === undefined ? bodies(req, res, next) : next(error)));
+  };
+}
+
+/**
+ * `res.status(status).json(body)` for a 200 or 201, with the same bytes on the wire: when Express
+ * would add nothing but `Content-Type` and `Content-Length` (no ETag, no JSON settings of the app,
+ * no conditional request, not HEAD, no `Content-Type` or `Transfer-Encoding` set before), the
+ * answer is written directly, skipping `res.json`'s and `res.send`'s header parsing and checks;
+ * otherwise it goes through `res.json`.
+ */
+export function answerJson(res: Response, status: 200 | 201, body: unknown): void {
+  const req = res.req;
+  const app = res.app;
+  if (
+    req.method === 'HEAD' ||
+    req.headers['if-none-match'] !== undefined ||
+    req.headers['if-modified-since'] !== undefined ||
+    res.getHeader('content-type') !== undefined ||
+    res.getHeader('transfer-encoding') !== undefined ||
+    res.getHeader('etag') !== undefined ||
+    typeof app.get('etag fn') === 'function' ||
+    app.get('json replacer') ||
+    app.get('json spaces') ||
+    app.get('json escape')
+  ) {
+    res.status(status).json(body);
+    return;
+  }
+  // What `res.json` sends with those settings off: `JSON.stringify(body)`, its Content-Type with
+  // the charset `res.send` adds, and its length in bytes.
+  const json = JSON.stringify(body) as string | undefined;
+  if (json === undefined) {
+    res.status(status).json(body);
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(Buffer.byteLength(json, 'utf8')));
+  res.end(json, 'utf8');
 }
 
 /** A JSON body must be an object; an absent body counts as `{}` so field-level errors name the fields. */
@@ -117,7 +159,7 @@ export function registerItemRoutes<Item, Updated, Patch, Removed = void>(
   const idOf = (req: Request) => req.params[param] as string;
   const updated: (item: Updated) => unknown = render.updated ? render.updated : render.wire;
   router.get(path, async (req, res) => {
-    res.json(render.wire(await service.get(projectIdOf(res), idOf(req))));
+    answerJson(res, 200, render.wire(await service.get(projectIdOf(res), idOf(req))));
   });
   router.patch(path, async (req, res) => {
     const body = requireObject(req.body);

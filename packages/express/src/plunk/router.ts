@@ -4,8 +4,19 @@ import { projectIdOf, type ResolveProject } from '../auth.js';
 import { changeSource } from '../consent/change-source.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
-import { finishDialectRouter, firstQueryValue, registerItemRoutes, secretKeyRoutes } from '../router-kit.js';
+import {
+  contactsWriteBucket,
+  hasProjectRateLimits,
+  type ProjectRateLimits,
+  projectRateLimit,
+} from '../rate-limit.js';
+import {
+  answerJson,
+  finishDialectRouter,
+  firstQueryValue,
+  registerItemRoutes,
+  secretKeyRoutes,
+} from '../router-kit.js';
 import { registerPlunkJobRoutes } from './job-routes.js';
 import {
   adjustTrackError,
@@ -112,7 +123,9 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   router.use(changeSource('plunk'));
 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
-  router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
+  // Off by default, and then not a layer at all: every request would walk it for nothing.
+  if (hasProjectRateLimits(options.rateLimits))
+    router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
 
   router.get('/contacts', async (req, res) => {
     // No cursor, an empty one, or the string `null` (a client echoing the `cursor: null` of Plunk's spec
@@ -143,7 +156,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
       pending: body.pending as boolean | undefined,
       data: body.data as Record<string, unknown> | undefined,
     });
-    res.status(created ? 201 : 200).json({
+    answerJson(res, created ? 201 : 200, {
       ...toPlunkContact(contact),
       // roster: `suppressed: true` when the address is on the suppression list (it stays unsubscribed).
       _meta: { isNew: created, isUpdate: !created, ...(suppressed ? { suppressed } : {}) },
