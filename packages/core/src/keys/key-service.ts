@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { isoNow } from '../clock.js';
 import { RosterError } from '../errors.js';
@@ -8,8 +9,14 @@ import * as repo from './key-repository.js';
 import { apiKeySchema, createKeySchema } from './key-schemas.js';
 import { type ApiKeyInfo, type CreatedApiKey, type KeyResolution, rowToKeyInfo } from './key-types.js';
 
+/** Node's one-shot `crypto.hash` (Node 20.12 and later): the same digest without a Hash object. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+/** The stored hash of an API key (every keyed request computes it): SHA-256, hex. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return oneShotHash
+    ? oneShotHash('sha256', key, 'hex')
+    : createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 function keyPrefixOf(key: string): string {
