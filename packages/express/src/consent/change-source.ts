@@ -12,6 +12,20 @@ const NONE: ChangeSource = Object.freeze({ source: '' });
 export function changeSource(source: string): RequestHandler {
   return (req, _res, next) => {
     if (currentChangeSource(NONE) !== NONE) return next();
-    withChangeSource({ source, clientAddress: req.ip ?? req.socket.remoteAddress ?? null }, next);
+    // Only a write's consent record reads the address: `req.ip` (which parses `X-Forwarded-For`
+    // under the app's `trust proxy`) is worked out on that first read, not on every request. The
+    // socket's address is read now, while the connection is surely open (the socket keeps it).
+    const peer = req.socket.remoteAddress;
+    let address: string | null | undefined;
+    withChangeSource(
+      {
+        source,
+        get clientAddress() {
+          if (address === undefined) address = req.ip ?? peer ?? null;
+          return address;
+        },
+      },
+      next,
+    );
   };
 }
