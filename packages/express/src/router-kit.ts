@@ -16,10 +16,14 @@ import { requestIdOf } from './observability/request-observer.js';
  * cache (browser or proxy) keeps them, and browsers never sniff them into something executable.
  */
 export const privateAnswers: RequestHandler = (_req, res, next) => {
-  res.setHeader('x-content-type-options', 'nosniff');
-  res.setHeader('cache-control', 'no-store');
+  setPrivateHeaders(res);
   next();
 };
+
+function setPrivateHeaders(res: Response): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('cache-control', 'no-store');
+}
 
 /**
  * `express.json(options)` for the requests that may carry a body: GET and HEAD requests skip it
@@ -52,8 +56,7 @@ export function secretKeyRoutes(
   });
   const bodies = jsonBodies({ limit: jsonLimit });
   return (req, res, next) => {
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('cache-control', 'no-store');
+    setPrivateHeaders(res);
     // `authenticate` throws or rejects its refusals (the router gives them to `next`, as before).
     return auth(req, res, (error?: unknown) => (error === undefined ? bodies(req, res, next) : next(error)));
   };

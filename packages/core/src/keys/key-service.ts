@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { createHash, randomBytes } from 'node:crypto';
 import { isoNow } from '../clock.js';
 import { RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
@@ -16,7 +15,7 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 export function hashApiKey(key: string): string {
   return oneShotHash
     ? oneShotHash('sha256', key, 'hex')
-    : createHash('sha256').update(key, 'utf8').digest('hex');
+    : crypto.createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 function keyPrefixOf(key: string): string {
@@ -50,7 +49,7 @@ export function createKeyService({ db, clock }: ServiceDeps) {
     /** Mints a new random key for the project; the returned `key` is the only copy. */
     async create(projectId: string, options: { prefix?: string } = {}): Promise<CreatedApiKey> {
       const prefix = parseInput(createKeySchema, options).prefix ?? 'sk_';
-      const key = `${prefix}${randomBytes(24).toString('hex')}`;
+      const key = `${prefix}${crypto.randomBytes(24).toString('hex')}`;
       return { ...(await store(projectId, key)), key };
     },
     /**
