@@ -7,6 +7,19 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
+const CONTACT_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * True for a contact id as roster stores it: a UUID in lowercase canonical text (`uuidv7()`'s
+ * form, and PostgreSQL's for its `uuid` column, migration 0023). Anything else names no contact:
+ * check it before an id from outside reaches SQL, since PostgreSQL refuses to compare a `uuid`
+ * with text that is not one (an error, not "not found"), and would match an uppercase form that
+ * never matched the stored text. Callers that accept uppercase ids lowercase them first.
+ */
+export function isContactId(value: unknown): value is string {
+  return typeof value === 'string' && CONTACT_ID_RE.test(value);
+}
+
 let lastMs = -1;
 let sequence = 0;
 let pool = randomBytes(0);

@@ -73,7 +73,7 @@ export {
   type RosterErrorDetailsByCode,
 } from './errors.js';
 export type { ContactEvent, TrackResult } from './events/event-types.js';
-export { isUuid, uuidv7 } from './ids.js';
+export { isContactId, isUuid, uuidv7 } from './ids.js';
 export {
   type CsvDataType,
   csvDataType,

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce, compiledPerShape } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { ContactProjectKey, ContactRow, ContactTime, Db } from '../db/schema.js';
+import { isContactId } from '../ids.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactArgs, contactValueSlots, contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -227,8 +228,13 @@ const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(
     .where('id', '=', id!),
 );
 
-/** The contact by id (every `GET /contacts/:id`: compiled once, see `compiledOnce`). */
+/**
+ * The contact by id (every `GET /contacts/:id`: compiled once, see `compiledOnce`). An id that is
+ * not one roster stores (`isContactId`) is none, without asking the database: PostgreSQL's `uuid`
+ * column would refuse it.
+ */
 export async function findContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
+  if (!isContactId(id)) return undefined;
   return (await selectContact(db, projectId, id))[0];
 }
 
@@ -271,6 +277,7 @@ export async function findContactForWrite(
   projectId: string,
   by: { id: string } | { email: string },
 ): Promise<ContactRow | undefined> {
+  if ('id' in by && !isContactId(by.id)) return undefined;
   // The address's lock before the row's (see `lockAddresses`): a suppression takes them in that order.
   if (dialect.addressLocks) {
     const email =
@@ -365,6 +372,7 @@ export async function updateContact(
 
 /** Deletes the contact; returns it as it was (undefined if there was none). */
 export async function deleteContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
+  if (!isContactId(id)) return undefined;
   return db
     .deleteFrom('roster_contacts')
     .where('project_id', '=', contactProjectOf(projectId))
@@ -561,6 +569,7 @@ export async function countContacts(
 }
 
 export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {
+  if (!isContactId(id)) return false;
   const row = await db
     .selectFrom('roster_contacts')
     .select('id')

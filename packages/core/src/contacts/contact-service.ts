@@ -7,7 +7,7 @@ import type { ContactRow, Db, SegmentRow } from '../db/schema.js';
 import { atomically } from '../db/transactions.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
-import { isUuid, uuidv7 } from '../ids.js';
+import { isContactId, isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
 import { keysetPage } from '../paging.js';
 import {
@@ -228,7 +228,7 @@ export function createContactService(deps: ContactServiceDeps) {
   }
 
   async function getRow(projectId: string, id: string) {
-    const row = isUuid(id) ? await repo.findContact(db, projectId, id) : undefined;
+    const row = isContactId(id) ? await repo.findContact(db, projectId, id) : undefined;
     if (!row) throw RosterError.notFound('contact');
     return row;
   }
@@ -479,7 +479,7 @@ export function createContactService(deps: ContactServiceDeps) {
     async update(projectId: string, id: string, input: UpdateContactInput): Promise<WrittenContact> {
       const valid = parseInput(updateContactSchema, input);
       const suppressed = new Set<string>();
-      if (!isUuid(id)) throw RosterError.notFound('contact');
+      if (!isContactId(id)) throw RosterError.notFound('contact');
       const source = currentChangeSource();
       await assertAudience(projectId, valid.audienceId);
       const changes: repo.ContactChanges = {
@@ -533,7 +533,7 @@ export function createContactService(deps: ContactServiceDeps) {
     },
 
     async delete(projectId: string, id: string): Promise<void> {
-      if (!isUuid(id)) throw RosterError.notFound('contact');
+      if (!isContactId(id)) throw RosterError.notFound('contact');
       const deleted = await committed(
         inTransaction(async (trx) => {
           const row = await repo.deleteContact(trx, projectId, id);

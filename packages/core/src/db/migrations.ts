@@ -21,6 +21,7 @@ import { migration0019ContactDailyCounts } from './migrations/0019-contact-daily
 import { migration0020ContactProjectKeys } from './migrations/0020-contact-project-keys.js';
 import { migration0021PostgresContactProjectKeys } from './migrations/0021-postgres-contact-project-keys.js';
 import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
+import { migration0023PostgresContactUuids } from './migrations/0023-postgres-contact-uuids.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -50,6 +51,7 @@ export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
     '0020_contact_project_keys': migration0020ContactProjectKeys(dialect.name),
     '0021_postgres_contact_project_keys': migration0021PostgresContactProjectKeys(dialect.name),
     '0022_contact_times': migration0022ContactTimes(dialect.name),
+    '0023_postgres_contact_uuids': migration0023PostgresContactUuids(dialect.name),
   };
 }
 

@@ -8,7 +8,7 @@ import type { UpsertResult } from '../contacts/contact-types.js';
 import type { Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { isRosterError, RosterError } from '../errors.js';
-import { isUuid, uuidv7 } from '../ids.js';
+import { isContactId, uuidv7 } from '../ids.js';
 import type { ChangeEventType } from '../outbox/outbox-types.js';
 import type { PropertyTypeCache } from '../properties/property-check.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -115,7 +115,7 @@ export function createEventService(deps: EventServiceDeps) {
     /** The contact's events, newest first (`not_found` for an unknown contact). */
     async list(projectId: string, contactId: string, input: ListEventsInput = {}): Promise<ContactEvent[]> {
       const valid = parseInput(listEventsSchema, input);
-      if (!isUuid(contactId)) throw RosterError.notFound('contact');
+      if (!isContactId(contactId)) throw RosterError.notFound('contact');
       if (!(await contactExists(db, projectId, contactId))) throw RosterError.notFound('contact');
       return listContactEvents(db, dialect, {
         projectId,
