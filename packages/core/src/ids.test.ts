@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUuid, uuidv7 } from './ids.js';
+import { isContactId, isUuid, uuidv7 } from './ids.js';
 
 describe('uuidv7', () => {
   it('makes canonical version-7, variant-10 UUIDs', () => {
@@ -33,5 +33,30 @@ describe('uuidv7', () => {
     const a = uuidv7(2_000_000_000_000);
     const b = uuidv7(1_000_000_000_000);
     expect(b > a).toBe(true);
+  });
+});
+
+describe('isContactId', () => {
+  it('accepts a contact id as roster stores it (lowercase canonical), nothing else', () => {
+    const id = uuidv7();
+    expect(isContactId(id)).toBe(true);
+    expect(isContactId('01900000-0000-7000-8000-000000000000')).toBe(true);
+    // Forms PostgreSQL's uuid type would parse (and match) but no stored text id ever was.
+    for (const other of [
+      id.toUpperCase(),
+      id.replaceAll('-', ''),
+      `{${id}}`,
+      ` ${id}`,
+      `${id}\n`,
+      'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz',
+      'not-a-uuid',
+      '',
+      42,
+      null,
+      undefined,
+    ]) {
+      expect(isContactId(other)).toBe(false);
+    }
+    expect(isUuid(id.toUpperCase())).toBe(true);
   });
 });
