@@ -49,6 +49,11 @@ export type ContactProjectKey = number & { readonly __contactProject: unique sym
 export type ContactTime = (number | string) & { readonly __contactTime: unique symbol };
 
 export interface ContactsTable {
+  /**
+   * A lowercase canonical UUID (`uuidv7()`): text on SQLite, `uuid` on PostgreSQL (migration 0023,
+   * read back as the same text), like every `contact_id` naming it but `roster_outbox`'s. Compare it
+   * only with ids that pass `isContactId` (ids.ts): PostgreSQL refuses any other text.
+   */
   id: string;
   project_id: ContactProjectKey;
   email: string;
