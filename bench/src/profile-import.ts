@@ -8,7 +8,8 @@
  * `completed`, as the `import-http` suite does. Prints the main thread's CPU profile (top frames by
  * self and inclusive time, per row) and the SQLite statements run (by SQL text, with their summed
  * time): the split between parsing, roster's JavaScript per row and SQLite. `--worker` parses the
- * CSV in a worker thread (`imports.workerMinBytes: 0`, as `roster import` does for big files).
+ * CSV in a worker thread whatever its size (`imports.workerMinBytes: 0`); without it the default
+ * decides (a worker from 4.5 MiB, so for the 5 MB file).
  * Writes the profile to /tmp/roster-profile-import.cpuprofile.
  *
  * `--triggers [--rounds=N]` measures instead what the daily-count triggers of migration 0019 cost the
@@ -21,6 +22,13 @@
  * then `jobs.runJob`, parsing in this thread), interleaved round by round: csv-parse alone; a dry
  * run (parse, row checks and normalisation, one read per batch); the raw prepared upsert with and
  * without the daily-count triggers; the whole import with and without them.
+ *
+ * `--worker-ab=<bytes>,<bytes>,... [--rounds=N]` chooses `imports.workerMinBytes`: for each file size,
+ * round by round, the raw prepared upsert, then roster's HTTP import with the CSV parsed in the job's
+ * thread (`parseInWorker: false`) and in a worker (`workerMinBytes: 0`), the two in alternating
+ * order; prints each run (rows/s and the process's CPU µs per row, the worker's included) and the
+ * medians of the ratios to the raw upsert of the same round. A size where the worker's median ratio
+ * is higher belongs above the threshold.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -39,6 +47,11 @@ const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3
 const worker = args.includes('--worker');
 const triggers = args.includes('--triggers');
 const split = args.includes('--split');
+const workerAb = args
+  .find((a) => a.startsWith('--worker-ab='))
+  ?.slice(12)
+  .split(',')
+  .map(Number);
 /** The triggers of migration 0019 (the overview's daily counts) on `roster_contacts`. */
 const DAILY_TRIGGERS = [
   'roster_contacts_daily_insert',
@@ -56,9 +69,9 @@ try {
   const rows = await writeCsv(csvPath, bytes);
   const csv = readFileSync(csvPath);
   const dbPath = join(dir, 'import.db');
-  const prepare = async (withTriggers: boolean) => {
+  const prepare = async (withTriggers: boolean, seedRows = rows) => {
     const { projectId } = await freshDatabase(dbPath);
-    seedPreexisting(dbPath, projectId, rows);
+    seedPreexisting(dbPath, projectId, seedRows);
     if (!withTriggers) {
       const db = openRaw(dbPath);
       for (const name of DAILY_TRIGGERS) db.exec(`drop trigger ${name}`);
@@ -66,7 +79,57 @@ try {
     }
     return projectId;
   };
-  if (split) {
+  if (workerAb) {
+    type Side = { rate: number[]; ratio: number[]; cpu: number[] };
+    const side = (): Side => ({ rate: [], ratio: [], cpu: [] });
+    const sizes = await Promise.all(
+      workerAb.map(async (size) => {
+        const path = join(dir, `import-${size}.csv`);
+        const n = await writeCsv(path, size);
+        return { size, rows: n, csv: readFileSync(path), raw: side(), thread: side(), worker: side() };
+      }),
+    );
+    const variants = {
+      thread: { parseInWorker: false },
+      worker: { workerMinBytes: 0 },
+    } as const;
+    // Warm-up, not counted: the first import of a process pays for loading and compiling code.
+    for (const variant of Object.values(variants)) {
+      const s = sizes[0]!;
+      await httpImport(dbPath, await prepare(true, s.rows), s.csv, s.rows, variant);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const s of sizes) {
+        const cpuOf = async (into: Side, run: () => number | Promise<number>) => {
+          const cpu0 = process.cpuUsage();
+          into.rate.push(await run());
+          const cpu = process.cpuUsage(cpu0);
+          into.cpu.push((cpu.user + cpu.system) / s.rows);
+        };
+        const raw = await prepare(true, s.rows);
+        await cpuOf(s.raw, () => rawUpsert(dbPath, raw, s.rows));
+        const order = round % 2 === 0 ? (['thread', 'worker'] as const) : (['worker', 'thread'] as const);
+        for (const name of order) {
+          const projectId = await prepare(true, s.rows);
+          await cpuOf(s[name], () => httpImport(dbPath, projectId, s.csv, s.rows, variants[name]));
+          s[name].ratio.push(s[name].rate.at(-1)! / s.raw.rate.at(-1)!);
+        }
+        console.log(
+          `round ${round + 1}, ${s.size} B (${s.rows} rows), load ${loadavg()[0]!.toFixed(1)}: raw ${s.raw.rate.at(-1)!.toFixed(0)} rows/s; ` +
+            `thread ${s.thread.rate.at(-1)!.toFixed(0)} (${s.thread.ratio.at(-1)!.toFixed(3)}×, ${s.thread.cpu.at(-1)!.toFixed(1)} µs CPU/row); ` +
+            `worker ${s.worker.rate.at(-1)!.toFixed(0)} (${s.worker.ratio.at(-1)!.toFixed(3)}×, ${s.worker.cpu.at(-1)!.toFixed(1)} µs CPU/row)`,
+        );
+      }
+    }
+    console.log(`\nmedians of ${rounds} rounds (ratio to the raw upsert of the same round):`);
+    for (const s of sizes) {
+      console.log(
+        `  ${s.size} B: raw ${median(s.raw.rate).toFixed(0)} rows/s; thread ${median(s.thread.ratio).toFixed(3)}× ` +
+          `(${median(s.thread.rate).toFixed(0)} rows/s, ${median(s.thread.cpu).toFixed(1)} µs CPU/row); worker ` +
+          `${median(s.worker.ratio).toFixed(3)}× (${median(s.worker.rate).toFixed(0)} rows/s, ${median(s.worker.cpu).toFixed(1)} µs CPU/row)`,
+      );
+    }
+  } else if (split) {
     const cpuOf = async (run: () => unknown) => {
       const cpu0 = process.cpuUsage();
       await run();

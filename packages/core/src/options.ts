@@ -210,11 +210,13 @@ export interface ImportsOptions {
   parseInWorker?: boolean;
   /**
    * With `parseInWorker`, files (the part still to import) smaller than this are parsed in the
-   * calling thread anyway: since parsing got cheap (~56 ms of CPU per MB), starting a worker and
-   * copying every record between the threads costs more than it saves on such files (a 1 MB HTTP
-   * import: 0.50× of the raw upsert parsed in the thread, 0.34× with a worker; docs/performance.md).
-   * Every HTTP upload (5 MB by default) is below it.
-   * @default 8388608 (8 MiB)
+   * calling thread anyway: starting a worker (~0.4 s of CPU on a loaded machine) and copying every
+   * record between the threads cost more than the overlap saves on small files. HTTP imports
+   * against the raw upsert, parsed in the thread / in a worker (medians, 2026-12-07, loaded
+   * machine; docs/performance.md): 1 MiB 0.59× / 0.45×, 2 MiB 1.02× / 0.89×, 4 MiB 0.85× / 0.75×,
+   * 5 MB 0.77× / 0.82× and 0.61× / 0.72×. So an HTTP upload near the 5 MiB cap
+   * (`limits.maxImportBytes`) is parsed in a worker, smaller ones in the job's thread.
+   * @default 4718592 (4.5 MiB)
    */
   workerMinBytes?: number;
 }
@@ -342,7 +344,7 @@ export function resolveOptions(options: RosterOptions = {}): ResolvedRosterOptio
       workerMinBytes: nonNegativeInt(
         'imports.workerMinBytes',
         options.imports?.workerMinBytes,
-        8 * 1024 * 1024,
+        4.5 * 1024 * 1024,
       ),
     }),
     search: Object.freeze({ substringIndex: options.search?.substringIndex ?? true }),
