@@ -87,6 +87,9 @@ export async function migrateToLatest(
     // Each migration stands on its own; a database migrated by a build that lacked one in the
     // middle (numbers are reserved ahead, features land in any order) gets it on the next start.
     allowUnorderedMigrations: true,
+    // Names start with a distinct 4-digit number: plain code-unit order is the same order as
+    // Kysely's default (`localeCompare`), without loading ICU's collation data (~3 MB of RSS).
+    nameComparator: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   let { error, results } = await migrator.migrateToLatest();
