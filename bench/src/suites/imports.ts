@@ -229,7 +229,7 @@ export async function importCliSuite(ctx: BenchContext): Promise<void> {
       better: 'lower',
       values: peak,
       baseline: { name: 'peak RSS in the first quarter of the run', values: early },
-      maxValue: 160,
+      maxValue: 128,
       note: 'ratio near 1 = memory flat as rows grow',
     }),
   );

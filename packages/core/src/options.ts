@@ -169,7 +169,7 @@ export interface SqliteOptions {
   /**
    * Size of SQLite's page cache in KiB (`PRAGMA cache_size = -N`). A bigger cache keeps more
    * of the contact indexes in memory for reads; a small one bounds the process memory of a
-   * long write-heavy run such as `roster import` (which passes 16384), at some cost in speed.
+   * long write-heavy run such as `roster import` (which passes 12288), at some cost in speed.
    * @default 65536 (64 MiB)
    */
   cacheSizeKiB?: number;

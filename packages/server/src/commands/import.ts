@@ -40,16 +40,17 @@ interface ImportTarget {
 
 /**
  * SQLite page cache of `roster import`: ~50 MB less peak RSS than the 64 MiB default (which is
- * for serving reads); 8 MiB slowed the import down (docs/performance.md, "Design choices behind the numbers").
+ * for serving reads) at 16 MiB, ~3 MB less again at 12 MiB for ~1 % more CPU; 8 MiB slowed the
+ * import down (docs/performance.md, "Design choices behind the numbers").
  */
-const IMPORT_CACHE_KIB = 16 * 1024;
+const IMPORT_CACHE_KIB = 12 * 1024;
 
 /**
- * V8 heap kept by `roster import` (see heap-cap.ts): a full collection once 24 MiB are used (or what
- * stayed alive plus 12 MiB), and a young generation that does not grow. With the CSV parsed in this
+ * V8 heap kept by `roster import` (see heap-cap.ts): a full collection once 16 MiB are used (or what
+ * stayed alive plus 8 MiB), and a young generation that does not grow. With the CSV parsed in this
  * thread (no worker and its second V8 heap), this sets peak RSS (docs/performance.md, "Design choices behind the numbers").
  */
-const IMPORT_HEAP_CAP_MIB = 24;
+const IMPORT_HEAP_CAP_MIB = 16;
 
 /** The project id a dry run reads against when the project does not exist yet (no contacts, no audiences). */
 const NO_PROJECT_ID = '00000000-0000-7000-8000-000000000000';
@@ -182,8 +183,9 @@ export function registerImportCommand(program: Command): void {
       const roster = await createRoster({
         database: dbPath(flags),
         sqlite: { cacheSizeKiB: IMPORT_CACHE_KIB },
-        // Parsing in this thread: a worker's second V8 heap costs ~30 MB of RSS, and the records
-        // it sends are copied between the heaps (docs/performance.md, "Design choices behind the numbers").
+        // Parsing in this thread: with a worker (its second V8 heap, the records copied between
+        // the heaps) a 10 MB import peaked at 192 MB of RSS against 124 MB, for ~19 % more CPU and
+        // ~5 % less wall time (docs/performance.md, "Design choices behind the numbers").
         imports: { parseInWorker: false },
       });
       let interrupted = false;
