@@ -8,7 +8,8 @@
  *
  * Opt-in suites run only when named in `--only` (never in the default or `--quick` run): `scale`
  * (1 M and 10 M contacts on SQLite, 1 M and 5 M on PostgreSQL with `--pg`; `--scale-sizes small,big`
- * and `--scale-pg-sizes small,big` change them). A run of opt-in suites alone writes
+ * and `--scale-pg-sizes small,big` change them; `--scale-pg-keep` keeps the PostgreSQL schemas it builds and
+ * `--scale-pg-schemas small,big` measures such kept schemas again without rebuilding them). A run of opt-in suites alone writes
  * bench/results/latest-scale.json, so it never replaces the latest full run's report.
  */
 import { cpus, loadavg } from 'node:os';
@@ -92,6 +93,15 @@ function scaleSizes(name: string, fallback: readonly [number, number]): [number,
   }
   return sizes;
 }
+/** `--scale-pg-schemas small,big`: two schema names (kept by `--scale-pg-keep`), needs `--pg`. */
+function scaleSchemas(text: string): [string, string] {
+  const names = text.split(',');
+  if (names.length !== 2 || names.some((s) => !/^[a-z_][a-z0-9_]*$/.test(s)) || !pgUrl) {
+    console.error(`--scale-pg-schemas: expected two schema names, small then big, and --pg; got ${text}`);
+    process.exit(2);
+  }
+  return names as [string, string];
+}
 const scaleDefaults = quick ? SCALE_QUICK_SIZES : SCALE_SIZES;
 const sqliteScale = scaleSizes('--scale-sizes', scaleDefaults.sqlite);
 SUITES.scale = scaleSuite({
@@ -102,6 +112,8 @@ SUITES.scale = scaleSuite({
       ? sqliteScale
       : scaleSizes('--scale-pg-sizes', scaleDefaults.postgres),
   ...(pgUrl ? { pgUrl } : {}),
+  ...(args.includes('--scale-pg-keep') ? { pgKeep: true } : {}),
+  ...(flag('--scale-pg-schemas') ? { pgSchemas: scaleSchemas(flag('--scale-pg-schemas')!) } : {}),
 });
 /** Suites that run only when named in --only (too long for a full run). */
 const OPT_IN = new Set(['scale']);

@@ -9,6 +9,14 @@
  * the last `importRows` go through roster's own import path, a CSV import job
  * (`imports.enqueueFromPath`, run by `jobs.runOnce()` in this process), which gives the import rate
  * into a table that already holds the rest.
+ *
+ * With `spec.existing` (PostgreSQL only) the schema already holds such a project, built by an earlier
+ * run kept with `--scale-pg-keep`: nothing is generated or imported, only the operations are timed.
+ *
+ * On PostgreSQL the pg_trgm index's pending list (GIN `fastupdate`: rows inserted since its last
+ * merge, up to `gin_pending_list_limit`, 4 MB by default, that every search reads in full) is merged
+ * before timing, so every size is measured with the same, empty list instead of whatever the last
+ * insert left (0 to 512 pages); the pages merged are reported.
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,12 +53,19 @@ async function idsOf(roster: Roster, projectId: string, n: number, count: number
 /** Seeds, imports the rest, then times every operation; returns the figures (RSS and bytes aside). */
 async function build(spec: ScaleSpec, t0: number): Promise<Omit<ScaleFigures, 'maxRssBytes' | 'seconds'>> {
   const n = spec.contacts;
-  const seeded = n - spec.importRows;
+  const seeded = spec.existing ? 0 : n - spec.importRows;
   let roster: Roster;
   let projectId: string;
-  let seedSeconds: number;
-  let openSeconds: number;
-  if (spec.dialect === 'sqlite') {
+  let seedSeconds = 0;
+  let openSeconds = 0;
+  if (spec.existing) {
+    if (spec.dialect !== 'postgres') throw new Error('spec.existing: PostgreSQL schemas only');
+    roster = await createRoster({ database: spec.database });
+    projectId = (await roster.projects.ensure('bench')).id;
+    const found = await roster.contacts.count(projectId);
+    if (found !== n) throw new Error(`the existing schema holds ${found} contacts, not ${n}`);
+    log(`  existing schema: ${found} contacts, nothing generated`);
+  } else if (spec.dialect === 'sqlite') {
     ({ projectId } = await freshDatabase(spec.database));
     let t = performance.now();
     const raw = openRaw(spec.database);
@@ -76,25 +91,14 @@ async function build(spec: ScaleSpec, t0: number): Promise<Omit<ScaleFigures, 'm
     log(`  analyzed in ${openSeconds.toFixed(1)} s`);
   }
   try {
-    const csv = join(spec.dir, `scale-${spec.dialect}-${n}.csv`);
-    await writeCsvRows(csv, seeded, n);
-    let t = performance.now();
-    const { job } = await roster.imports.enqueueFromPath(projectId, csv);
-    // As `roster import` runs it: in this process, until it ends.
-    let done = await roster.jobs.runJob(projectId, job.id);
-    while (done.status === 'queued' || done.status === 'running') {
-      if (done.lastError) throw new Error(`import job attempt failed: ${done.lastError}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      done = await roster.jobs.runJob(projectId, job.id);
+    const importRowsPerSecond = spec.existing ? 0 : await importRest(spec, roster, projectId, seeded);
+    let ginPendingPages: number | undefined;
+    if (spec.dialect === 'postgres') {
+      if (!spec.existing) await sql`analyze roster_contacts`.execute(roster.db);
+      ginPendingPages = await mergeGinPendingList(roster);
+      log(`  merged the pg_trgm index's pending list: ${ginPendingPages} pages`);
     }
-    const imported = done.result as { successCount: number } | null;
-    const importSeconds = since(t);
-    if (done.status !== 'completed' || imported?.successCount !== spec.importRows) {
-      throw new Error(`import job ended ${done.status}: ${JSON.stringify(done.result)} ${done.lastError}`);
-    }
-    const importRowsPerSecond = spec.importRows / importSeconds;
-    log(`  imported ${spec.importRows} rows (CSV import job) at ${importRowsPerSecond.toFixed(0)} rows/s`);
-    if (spec.dialect === 'postgres') await sql`analyze roster_contacts`.execute(roster.db);
+    let t: number;
 
     const limit = 100;
     const deep = await pageCursor(roster, projectId, Math.floor(n / limit / 2) + 1, limit);
@@ -147,10 +151,51 @@ async function build(spec: ScaleSpec, t0: number): Promise<Omit<ScaleFigures, 'm
       rareMatches,
       times,
       databaseBytes: 0,
+      ...(ginPendingPages === undefined ? {} : { ginPendingPages }),
+      ...(spec.existing ? { existing: true } : {}),
     };
   } finally {
     await roster.close();
   }
+}
+
+/** Writes contacts `seeded..contacts-1` to a CSV and imports them with a CSV import job; rows/s. */
+async function importRest(
+  spec: ScaleSpec,
+  roster: Roster,
+  projectId: string,
+  seeded: number,
+): Promise<number> {
+  const csv = join(spec.dir, `scale-${spec.dialect}-${spec.contacts}.csv`);
+  await writeCsvRows(csv, seeded, spec.contacts);
+  const t = performance.now();
+  const { job } = await roster.imports.enqueueFromPath(projectId, csv);
+  // As `roster import` runs it: in this process, until it ends.
+  let done = await roster.jobs.runJob(projectId, job.id);
+  while (done.status === 'queued' || done.status === 'running') {
+    if (done.lastError) throw new Error(`import job attempt failed: ${done.lastError}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    done = await roster.jobs.runJob(projectId, job.id);
+  }
+  const imported = done.result as { successCount: number } | null;
+  const importSeconds = since(t);
+  if (done.status !== 'completed' || imported?.successCount !== spec.importRows) {
+    throw new Error(`import job ended ${done.status}: ${JSON.stringify(done.result)} ${done.lastError}`);
+  }
+  const rate = spec.importRows / importSeconds;
+  log(`  imported ${spec.importRows} rows (CSV import job) at ${rate.toFixed(0)} rows/s`);
+  return rate;
+}
+
+/**
+ * Merges the pending list of the pg_trgm index (`gin_clean_pending_list`, what VACUUM does to it)
+ * and answers how many pages it held; 0 without the index.
+ */
+async function mergeGinPendingList(roster: Roster): Promise<number> {
+  const { rows } = await sql<{ pages: string | null }>`
+    select gin_clean_pending_list(to_regclass('roster_contacts_email_trgm')) as pages
+    where to_regclass('roster_contacts_email_trgm') is not null`.execute(roster.db);
+  return Number(rows[0]?.pages ?? 0);
 }
 
 async function databaseBytes(spec: ScaleSpec): Promise<number> {

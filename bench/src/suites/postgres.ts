@@ -28,17 +28,25 @@ async function withAdmin(url: string, fn: (db: Roster['db']) => Promise<unknown>
   }
 }
 
+/** `url` with the search_path `schema`, then public (where pg_trgm lives). */
+export function pgSchemaUrl(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema},public`);
+  return u.toString();
+}
+
 /** A fresh schema (search_path: it, then public where pg_trgm lives); `drop()` removes it. */
-export async function freshPgSchema(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshPgSchema(
+  url: string,
+): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const schema = `roster_bench_${randomBytes(6).toString('hex')}`;
   await withAdmin(url, async (db) => {
     await sql`create extension if not exists pg_trgm schema public`.execute(db).catch(() => {});
     await sql`create schema ${sql.id(schema)}`.execute(db);
   });
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema},public`);
   return {
-    url: u.toString(),
+    name: schema,
+    url: pgSchemaUrl(url, schema),
     drop: () => withAdmin(url, (db) => sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db)),
   };
 }

@@ -5,7 +5,7 @@ import type { BenchContext } from '../context.js';
 import { removeDb } from '../fixtures.js';
 import { LoadTracker, type LoadWindow } from '../load.js';
 import { median, result, round } from '../report.js';
-import { freshPgSchema } from './postgres.js';
+import { freshPgSchema, pgSchemaUrl } from './postgres.js';
 
 /**
  * `pnpm bench --only scale` (opt-in: never part of the default or `--quick` run unless named): the
@@ -47,6 +47,8 @@ export interface ScaleSpec {
   requests: number;
   /** Where the worker writes its ScaleFigures. */
   out: string;
+  /** PostgreSQL: the schema holds the project already (kept from an earlier run): only time the operations. */
+  existing?: boolean;
 }
 
 /** What the worker measured at one size. */
@@ -70,6 +72,10 @@ export interface ScaleFigures {
   /** `process.resourceUsage().maxRSS` of the worker process at its end, in bytes. */
   maxRssBytes: number;
   seconds: number;
+  /** PostgreSQL: pages of the pg_trgm index's pending list merged before the timing. */
+  ginPendingPages?: number;
+  /** Measured on a kept schema (`ScaleSpec.existing`): no generation or import figures. */
+  existing?: boolean;
 }
 
 export interface ScaleOptions {
@@ -78,6 +84,13 @@ export interface ScaleOptions {
   /** Small and big size on PostgreSQL (only with `pgUrl`). */
   postgres: [number, number];
   pgUrl?: string;
+  /** `--scale-pg-keep`: keep the PostgreSQL schemas built (their names are logged) instead of dropping them. */
+  pgKeep?: boolean;
+  /**
+   * `--scale-pg-schemas small,big`: time the operations on these schemas, kept by an earlier
+   * `--scale-pg-keep` run of the same sizes, instead of building new ones (nothing is dropped).
+   */
+  pgSchemas?: [string, string];
 }
 
 export const SCALE_SIZES = { sqlite: [1_000_000, 10_000_000], postgres: [1_000_000, 5_000_000] } as const;
@@ -125,12 +138,16 @@ async function runWorker(ctx: BenchContext, spec: ScaleSpec): Promise<SizeRun> {
   return { figures: JSON.parse(readFileSync(spec.out, 'utf8')) as ScaleFigures, load };
 }
 
-/** One size on one dialect, in a database of its own that is removed afterwards. */
+/**
+ * One size on one dialect, in a database of its own that is removed afterwards (PostgreSQL: unless
+ * `options.pgKeep`; with `existing`, that kept schema is measured again, and kept).
+ */
 async function runSize(
   ctx: BenchContext,
   dialect: ScaleSpec['dialect'],
   contacts: number,
-  pgUrl?: string,
+  options: ScaleOptions,
+  existing?: string,
 ): Promise<SizeRun> {
   const spec = (database: string): ScaleSpec => ({
     dialect,
@@ -141,6 +158,7 @@ async function runSize(
     runs: ctx.runs,
     requests: ctx.sizes.requests,
     out: join(ctx.dir, `scale-${dialect}-${contacts}.json`),
+    ...(existing ? { existing: true } : {}),
   });
   ctx.log(`${dialect}, ${contacts} contacts:`);
   if (dialect === 'sqlite') {
@@ -152,11 +170,13 @@ async function runSize(
       rmSync(join(ctx.dir, `scale-${dialect}-${contacts}.csv`), { force: true });
     }
   }
-  const schema = await freshPgSchema(pgUrl!);
+  if (existing) return runWorker(ctx, spec(pgSchemaUrl(options.pgUrl!, existing)));
+  const schema = await freshPgSchema(options.pgUrl!);
   try {
     return await runWorker(ctx, spec(schema.url));
   } finally {
-    await schema.drop();
+    if (options.pgKeep) ctx.log(`  kept schema ${schema.name} (--scale-pg-keep)`);
+    else await schema.drop();
     rmSync(join(ctx.dir, `scale-${dialect}-${contacts}.csv`), { force: true });
   }
 }
@@ -198,22 +218,26 @@ function compare(ctx: BenchContext, dialect: ScaleSpec['dialect'], small: SizeRu
       }),
     );
   }
+  // Kept schemas measured again (`existing`) have no generation or import figures.
+  const built = !a.existing && !b.existing;
   const rate = (f: ScaleFigures) => `${fmt(Math.round(f.importRowsPerSecond))} rows/s`;
-  row(
-    `import rate: CSV import job of the last ${fmt(a.importRows)} / ${fmt(b.importRows)} contacts`,
-    rate(a),
-    rate(b),
-    growth(a.importRowsPerSecond, b.importRowsPerSecond),
-  );
-  ctx.add(
-    result({
-      name: `${title} scale: CSV import job rows/s into ${lb} vs ${la} contacts`,
-      unit: 'rows/s',
-      better: 'higher',
-      values: [b.importRowsPerSecond],
-      baseline: { name: `the same into ${la} contacts`, values: [a.importRowsPerSecond] },
-    }),
-  );
+  if (built) {
+    row(
+      `import rate: CSV import job of the last ${fmt(a.importRows)} / ${fmt(b.importRows)} contacts`,
+      rate(a),
+      rate(b),
+      growth(a.importRowsPerSecond, b.importRowsPerSecond),
+    );
+    ctx.add(
+      result({
+        name: `${title} scale: CSV import job rows/s into ${lb} vs ${la} contacts`,
+        unit: 'rows/s',
+        better: 'higher',
+        values: [b.importRowsPerSecond],
+        baseline: { name: `the same into ${la} contacts`, values: [a.importRowsPerSecond] },
+      }),
+    );
+  }
   const gb = (f: ScaleFigures) =>
     `${fmt(round(f.databaseBytes / 1e9))} GB (${fmt(Math.round(f.databaseBytes / f.contacts))} B/contact)`;
   row('database bytes', gb(a), gb(b), growth(a.databaseBytes, b.databaseBytes));
@@ -234,19 +258,29 @@ function compare(ctx: BenchContext, dialect: ScaleSpec['dialect'], small: SizeRu
     );
   }
   const seed = (f: ScaleFigures) => `${fmt(Math.round(f.seedRowsPerSecond))} rows/s`;
-  row(
-    'generation: raw inserts of the rest (not roster)',
-    seed(a),
-    seed(b),
-    growth(a.seedRowsPerSecond, b.seedRowsPerSecond),
-  );
   const open = (f: ScaleFigures) => `${fmt(round(f.openSeconds))} s`;
-  row(
-    dialect === 'sqlite' ? 'first open (builds the substring index)' : 'ANALYZE roster_contacts',
-    open(a),
-    open(b),
-    growth(a.openSeconds, b.openSeconds),
-  );
+  if (built) {
+    row(
+      'generation: raw inserts of the rest (not roster)',
+      seed(a),
+      seed(b),
+      growth(a.seedRowsPerSecond, b.seedRowsPerSecond),
+    );
+    row(
+      dialect === 'sqlite' ? 'first open (builds the substring index)' : 'ANALYZE roster_contacts',
+      open(a),
+      open(b),
+      growth(a.openSeconds, b.openSeconds),
+    );
+  }
+  if (a.ginPendingPages !== undefined && b.ginPendingPages !== undefined) {
+    row(
+      'pg_trgm pending list merged before timing (pages of 8 kB)',
+      fmt(a.ginPendingPages),
+      fmt(b.ginPendingPages),
+      a.ginPendingPages === 0 ? 0 : growth(a.ginPendingPages, b.ginPendingPages),
+    );
+  }
   const matches = (f: ScaleFigures) => `${f.rareMatches} match${f.rareMatches === 1 ? '' : 'es'}`;
   const load = (r: SizeRun) =>
     `${r.figures.seconds} s, load average ${r.load.before}→${r.load.after} (max ${r.load.max})` +
@@ -254,7 +288,7 @@ function compare(ctx: BenchContext, dialect: ScaleSpec['dialect'], small: SizeRu
   return [
     `### ${title}: ${la} and ${lb} contacts`,
     '',
-    `${la}: ${load(small)}. ${lb}: ${load(big)}. Rare terms "${a.rareTerm}" (${matches(a)}) and ` +
+    `${la}: ${load(small)}. ${lb}: ${load(big)}.${built ? '' : ' Kept schemas measured again (not rebuilt).'} Rare terms "${a.rareTerm}" (${matches(a)}) and ` +
       `"${b.rareTerm}" (${matches(b)}). Each time is the median of ${a.times.page1.length} runs' p50.`,
     '',
     `| metric | ${la} | ${lb} | ${lb} / ${la} | within ${MAX_GROWTH}× |`,
@@ -266,11 +300,14 @@ function compare(ctx: BenchContext, dialect: ScaleSpec['dialect'], small: SizeRu
 
 export function scaleSuite(options: ScaleOptions) {
   return async (ctx: BenchContext): Promise<void> => {
-    const dialects: [ScaleSpec['dialect'], [number, number]][] = [['sqlite', options.sqlite]];
+    const dialects: [ScaleSpec['dialect'], [number, number]][] = [];
+    // Kept PostgreSQL schemas measured again: SQLite's sizes are not rebuilt either.
+    if (!options.pgSchemas) dialects.push(['sqlite', options.sqlite]);
     if (options.pgUrl) dialects.push(['postgres', options.postgres]);
     for (const [dialect, [smallSize, bigSize]] of dialects) {
-      const small = await runSize(ctx, dialect, smallSize, options.pgUrl);
-      const big = await runSize(ctx, dialect, bigSize, options.pgUrl);
+      const kept = dialect === 'postgres' ? options.pgSchemas : undefined;
+      const small = await runSize(ctx, dialect, smallSize, options, kept?.[0]);
+      const big = await runSize(ctx, dialect, bigSize, options, kept?.[1]);
       const table = compare(ctx, dialect, small, big);
       ctx.log(`\n${table}`);
       ctx.section(table);
