@@ -35,6 +35,11 @@ export interface ContactIndex {
   /** Called in each import batch's transaction after its contacts were written. */
   afterImportBatch(trx: Db): Promise<void>;
   /**
+   * Called once an import job has ended (completed or failed), outside any transaction: folds what
+   * the import left pending into the substring index. Never throws.
+   */
+  afterImport(db: Db): Promise<void>;
+  /**
    * Adds `count` contacts an import created on `day` (`YYYY-MM-DD`) to the project's daily counts
    * (migration 0019), in the import batch's transaction.
    */

@@ -221,6 +221,30 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
     expect(await totals(roster, projectId)).toEqual({ total: 6, counted: 6 });
   });
 
+  it("merges the pg_trgm index's pending list when an import ends, so searches do not read it", async () => {
+    const { roster, projectId } = await open();
+    // What is pending now, merged (and counted): `gin_clean_pending_list` answers the pages it merged.
+    const merge = async () => {
+      const { rows } = await sql<{ pages: string }>`
+        select gin_clean_pending_list('roster_contacts_email_trgm'::regclass) as pages`.execute(roster.db);
+      return Number(rows[0]!.pages);
+    };
+    await merge();
+    // Rows written outside an import stay pending (fastupdate), as before.
+    await roster.contacts.createMany(projectId, {
+      contacts: Array.from({ length: 300 }, (_, i) => ({ email: `direct${i}@pending.test` })),
+    });
+    expect(await merge()).toBeGreaterThan(0);
+    const csv = `email\n${Array.from({ length: 300 }, (_, i) => `imported${i}@pending.test`).join('\n')}\n`;
+    const job = await roster.imports.enqueue(projectId, { file: Buffer.from(csv) });
+    await roster.jobs.runOnce();
+    expect((await roster.imports.status(projectId, job.id)).state).toBe('completed');
+    expect(await merge()).toBe(0);
+    const found = await roster.contacts.list(projectId, { search: 'imported29@', includeTotal: true });
+    expect(found.data.map((c) => c.email)).toEqual(['imported29@pending.test']);
+    expect(found.total).toBe(1);
+  });
+
   // The backfill of 0006 ran on a text project id; today's column is the project's key (0021).
   // db/migration-0020.test.ts covers it (a 0.1 database migrated to the latest schema, its totals
   // read back), db/migration-0021.test.ts the counts across 0021.

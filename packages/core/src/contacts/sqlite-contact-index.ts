@@ -104,6 +104,8 @@ export function sqliteContactIndex(options: ContactIndexOptions): ContactIndex {
 
     // The batch's new contacts join the substring index in one set-based statement.
     afterImportBatch: (trx) => sync(trx),
+    // Every batch is in the index already.
+    afterImport: async () => {},
 
     async recordImported(trx, projectId, day, count) {
       if (count === 0) return;

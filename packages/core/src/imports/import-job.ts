@@ -252,6 +252,7 @@ export function importJobDefinition(
     async onFinished(db, job) {
       const { source } = job.payload;
       if (source.kind === 'stored') await deleteFile(db, source.fileId);
+      await deps.contactIndex.afterImport(db);
     },
   };
 }
