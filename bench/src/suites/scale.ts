@@ -191,8 +191,8 @@ function compare(ctx: BenchContext, dialect: ScaleSpec['dialect'], small: SizeRu
   const [la, lb] = [sizeLabel(a.contacts), sizeLabel(b.contacts)];
   const title = dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const rows: string[] = [];
-  const row = (label: string, x: string, y: string, ratio: number, verdict = '') =>
-    rows.push(`| ${label} | ${x} | ${y} | ${fmt(ratio)}× | ${verdict} |`);
+  const row = (label: string, x: string, y: string, ratio: number | null, verdict = '') =>
+    rows.push(`| ${label} | ${x} | ${y} | ${ratio === null ? '—' : `${fmt(ratio)}×`} | ${verdict} |`);
   for (const [key, { label, notGrow }] of Object.entries(SCALE_TIMES) as [
     ScaleTime,
     (typeof SCALE_TIMES)[ScaleTime],
@@ -278,7 +278,7 @@ function compare(ctx: BenchContext, dialect: ScaleSpec['dialect'], small: SizeRu
       'pg_trgm pending list merged before timing (pages of 8 kB)',
       fmt(a.ginPendingPages),
       fmt(b.ginPendingPages),
-      a.ginPendingPages === 0 ? 0 : growth(a.ginPendingPages, b.ginPendingPages),
+      a.ginPendingPages === 0 ? null : growth(a.ginPendingPages, b.ginPendingPages),
     );
   }
   const matches = (f: ScaleFigures) => `${f.rareMatches} match${f.rareMatches === 1 ? '' : 'es'}`;
