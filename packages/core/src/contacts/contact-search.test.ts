@@ -88,6 +88,52 @@ describeEachDialect('contact search', (dialect) => {
     expect(indexed.ada!.emails).toHaveLength(5);
   });
 
+  it('answers `total` the same whether the page holds every match or not, with and without a cursor', async () => {
+    const roster = await open();
+    const project = await roster.projects.ensure('p');
+    // Terms matching 2, 3 and 4 contacts around a page of 3; every `two…` contact is unsubscribed.
+    const emails = ['two0', 'two1', 'three0', 'three1', 'three2', 'four0', 'four1', 'four2', 'four3'];
+    for (const local of emails) {
+      await roster.contacts.upsert(project.id, {
+        email: `${local}@total.test`,
+        subscribed: !local.startsWith('two'),
+        data: { plan: local.startsWith('four') ? 'pro' : 'free' },
+      });
+    }
+    const pro = {
+      logic: 'AND' as const,
+      groups: [{ filters: [{ field: 'data.plan', operator: 'equals' as const, value: 'pro' }] }],
+    };
+    const cases = [
+      [{ search: 'two' }, 2],
+      [{ search: 'three' }, 3],
+      [{ search: 'four' }, 4],
+      [{ search: 'total.test', subscribed: true }, 7],
+      [{ search: 'total.test', subscribed: false }, 2],
+      [{ filter: pro }, 4],
+      [{ filter: pro, search: 'four1' }, 1],
+      [{ search: 'nothing-matches' }, 0],
+    ] as const;
+    for (const [query, expected] of cases) {
+      const first = await roster.contacts.list(project.id, { ...query, limit: 3, includeTotal: true });
+      expect(first.total, JSON.stringify(query)).toBe(expected);
+      expect(first.data).toHaveLength(Math.min(3, expected));
+      // Later pages, the last one included, still count every match, not only their own.
+      let cursor = first.cursor;
+      while (cursor) {
+        const next = await roster.contacts.list(project.id, {
+          ...query,
+          limit: 3,
+          cursor,
+          includeTotal: true,
+        });
+        expect(next.total, JSON.stringify(query)).toBe(expected);
+        cursor = next.cursor;
+      }
+      expect(await roster.contacts.count(project.id, query)).toBe(expected);
+    }
+  });
+
   it('finds a common term beyond the index candidate limit by scanning, with the right total', async () => {
     const roster = await open();
     const project = await roster.projects.ensure('p');

@@ -573,6 +573,10 @@ export function createContactService(deps: ContactServiceDeps) {
       // A rare term is answered from the substring index's candidates; a common one (or no index)
       // by walking the project's contacts in order until the page is full.
       const where = await conditionOf(projectId, valid.filter, valid.audienceId);
+      // A first page without a next one holds every match (it was read with the count's conditions):
+      // its total is its length, with no second pass over the index (a rare search on PostgreSQL
+      // reads its pg_trgm posting lists once instead of twice).
+      const wholeResult = (page: ContactPage) => after === undefined && !page.hasMore;
       if (where !== undefined) {
         // A filter tree or an audience: one keyset query with the condition (and the search, if any).
         const rows = await repo.listContactsSorted(db, dialect, {
@@ -586,7 +590,9 @@ export function createContactService(deps: ContactServiceDeps) {
         });
         const page: ContactPage = keysetPage(rows, limit, contactOf(projectId));
         if (valid.includeTotal)
-          page.total = await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
+          page.total = wholeResult(page)
+            ? page.data.length
+            : await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
         return page;
       }
       const candidates = search ? await index.search(db, search) : null;
@@ -608,7 +614,10 @@ export function createContactService(deps: ContactServiceDeps) {
             limit: limit + 1,
           });
       const page: ContactPage = keysetPage(rows, limit, contactOf(projectId));
-      if (valid.includeTotal) page.total = await total(projectId, { search, subscribed }, candidates);
+      if (valid.includeTotal)
+        page.total = wholeResult(page)
+          ? page.data.length
+          : await total(projectId, { search, subscribed }, candidates);
       return page;
     },
 
