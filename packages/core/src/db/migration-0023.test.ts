@@ -1,6 +1,7 @@
-import { createPgTestSchema, describeEachDialect, type PgTestSchema } from '@roster/test-harness';
-import { type Kysely, Migrator, sql } from 'kysely';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDialect } from '@roster/test-harness';
+import * as kit from '@roster/test-harness/migration-kit';
+import { type Kysely, sql } from 'kysely';
+import { expect, it } from 'vitest';
 import { uuidv7 } from '../ids.js';
 import { createRoster, type Roster } from '../roster.js';
 import { dialectFor } from './dialect.js';
@@ -24,21 +25,9 @@ const ID_COLUMNS = [
 
 /** Migrates `database` to 0022 (what the previous build ran). */
 async function migrateTo0022(database: string): Promise<void> {
-  await withRaw(database, async (db) => {
-    const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrationsOf(dialectFor('postgres')) },
-      migrationTableName: 'roster_migrations',
-      migrationLockTableName: 'roster_migrations_lock',
-      migrationTableSchema: rows[0]!.s,
-    });
-    // As migrateToLatest: a schema dropped by another test meanwhile can fail the first look.
-    let { error, results } = await migrator.migrateTo('0022_contact_times');
-    for (let retry = 0; retry < 5 && error && results === undefined; retry++) {
-      ({ error, results } = await migrator.migrateTo('0022_contact_times'));
-    }
-    if (error) throw error;
+  await kit.withRawDatabase(database, async (db) => {
+    const all = Object.entries(migrationsOf(dialectFor('postgres')));
+    await kit.migrateWith(db, 'postgres', Object.fromEntries(all.filter(([name]) => name < '0023')));
   });
 }
 
@@ -54,10 +43,6 @@ async function withRoster<T>(database: string, run: (roster: Roster) => Promise<
 
 function seedRaw(database: string): Promise<string[]> {
   return withRoster(database, seed);
-}
-
-async function withRaw<T>(database: string, run: (db: Kysely<any>) => Promise<T>): Promise<T> {
-  return withRoster(database, (raw) => run(raw.db as Kysely<any>));
 }
 
 /** The type of every column that holds a contact id. */
@@ -183,14 +168,7 @@ async function state(roster: Roster, projects: string[]) {
 }
 
 describeEachDialect('migration 0023', (dialect) => {
-  let pg: PgTestSchema | null = null;
-
-  beforeEach(async () => {
-    pg = dialect === 'postgres' ? await createPgTestSchema() : null;
-  });
-  afterEach(async () => {
-    await pg?.drop();
-  });
+  const scratch = kit.eachScratchDatabase(dialect);
 
   it.runIf(dialect === 'sqlite')('changes nothing on SQLite (its ids stay text)', async () => {
     const roster = await createRoster({ database: ':memory:' });
@@ -208,7 +186,7 @@ describeEachDialect('migration 0023', (dialect) => {
   it.runIf(dialect === 'postgres')(
     'converts a populated database in place: every contact, page, cursor, search, count, event and membership as before',
     async () => {
-      const database = pg!.url;
+      const database = scratch.url();
       await migrateTo0022(database);
       const projects = await seedRaw(database);
       const before = await withRoster(database, async (raw) => {
@@ -279,7 +257,7 @@ describeEachDialect('migration 0023', (dialect) => {
   it.runIf(dialect === 'postgres')(
     'a conversion that fails, or an id of another form, leaves the database as it was; the next start completes it',
     async () => {
-      const database = pg!.url;
+      const database = scratch.url();
       await migrateTo0022(database);
       const schemaOf = async (db: Kysely<any>) =>
         (
@@ -301,12 +279,12 @@ describeEachDialect('migration 0023', (dialect) => {
 
       // A view on an events column: its type cannot change, after the foreign keys were dropped
       // and roster_contacts converted.
-      const before = await withRaw(database, async (db) => {
+      const before = await kit.withRawDatabase(database, async (db) => {
         await sql`create view roster_test_fault as select contact_id from roster_events`.execute(db);
         return snapshot(db);
       });
       await expect(createRoster({ database })).rejects.toThrow(/0023_postgres_contact_uuids/);
-      await withRaw(database, async (db) => {
+      await kit.withRawDatabase(database, async (db) => {
         expect(await snapshot(db)).toEqual(before);
         const recorded = await sql<{ name: string }>`select name from roster_migrations`.execute(db);
         expect(recorded.rows.map((r) => r.name)).not.toContain('0023_postgres_contact_uuids');
@@ -316,7 +294,7 @@ describeEachDialect('migration 0023', (dialect) => {
       // An id roster never writes (uppercase, and not a UUID at all): refused before any change,
       // naming the contact and the value.
       for (const bad of [uuidv7().toUpperCase(), 'contact-1']) {
-        const { key } = await withRaw(database, async (db) => {
+        const { key } = await kit.withRawDatabase(database, async (db) => {
           const { rows } = await sql<{
             seq: number;
           }>`select seq from roster_projects where id = ${projects[1]}`.execute(db);
@@ -324,11 +302,11 @@ describeEachDialect('migration 0023', (dialect) => {
             values (${bad}, ${rows[0]!.seq}, 'odd@example.com', true, 1, 1)`.execute(db);
           return { key: rows[0]!.seq };
         });
-        const held = await withRaw(database, (db) => snapshot(db));
+        const held = await kit.withRawDatabase(database, (db) => snapshot(db));
         await expect(createRoster({ database })).rejects.toThrow(
           new RegExp(`0023_postgres_contact_uuids[^]*"${bad}" \\(odd@example.com\\)`),
         );
-        await withRaw(database, async (db) => {
+        await kit.withRawDatabase(database, async (db) => {
           expect(await snapshot(db)).toEqual(held);
           expect(await idTypes(db)).toEqual(['text', 'text', 'text', 'text', 'text']);
           await sql`delete from roster_contacts where id = ${bad} and project_id = ${key}`.execute(db);
