@@ -111,3 +111,20 @@ export async function expectRerunKeepsContacts(db: Kysely<any>, migration: Migra
   await migration.up(db);
   expect((await contacts()).rows).toEqual(before.rows);
 }
+
+/**
+ * A PostgreSQL-only migration changes nothing on SQLite: run on a migrated in-memory database, its
+ * `up` leaves every table, index and trigger as they were.
+ */
+export async function expectNothingOnSqlite(migration: Migration): Promise<void> {
+  const roster = await createRoster({ database: ':memory:' });
+  try {
+    const schema = async () =>
+      (await sql`select type, name, sql from sqlite_master order by name`.execute(roster.db)).rows;
+    const before = await schema();
+    await migration.up(roster.db as Kysely<any>);
+    expect(await schema()).toEqual(before);
+  } finally {
+    await roster.close();
+  }
+}
