@@ -128,3 +128,17 @@ export async function expectNothingOnSqlite(migration: Migration): Promise<void>
     await roster.close();
   }
 }
+
+/** Every column of the current PostgreSQL schema with its type, to compare before and after a migration. */
+export async function pgColumns(db: Kysely<any>): Promise<unknown[]> {
+  const { rows } = await sql`select table_name, column_name, data_type from information_schema.columns
+    where table_schema = current_schema() order by 1, 2`.execute(db);
+  return rows;
+}
+
+/** Every constraint of the current PostgreSQL schema with its definition. */
+export async function pgConstraints(db: Kysely<any>): Promise<unknown[]> {
+  const { rows } = await sql`select conname, pg_get_constraintdef(oid) as def from pg_constraint
+    where connamespace = current_schema()::regnamespace order by 1`.execute(db);
+  return rows;
+}

@@ -345,16 +345,8 @@ describeEachDialect('migration 0021', (dialect) => {
       const database = pg!.url;
       await migrateTo0020(database);
       const { projects } = await seed(database);
-      const schemaOf = async (db: Kysely<any>) =>
-        (
-          await sql`select table_name, column_name, data_type from information_schema.columns
-            where table_schema = current_schema() order by 1, 2`.execute(db)
-        ).rows;
-      const constraints = async (db: Kysely<any>) =>
-        (
-          await sql`select conname, pg_get_constraintdef(oid) as def from pg_constraint
-            where connamespace = current_schema()::regnamespace order by 1`.execute(db)
-        ).rows;
+      const schemaOf = kit.pgColumns;
+      const constraints = kit.pgConstraints;
       // A view on the column: changing its type fails, after the projects got their keys.
       const before = await kit.withRawDatabase(database, async (db) => {
         await sql`create view roster_test_fault as select project_id from roster_contacts`.execute(db);

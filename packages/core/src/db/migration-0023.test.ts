@@ -250,16 +250,8 @@ describeEachDialect('migration 0023', (dialect) => {
     async () => {
       const database = scratch.url();
       await migrateTo0022(database);
-      const schemaOf = async (db: Kysely<any>) =>
-        (
-          await sql`select table_name, column_name, data_type from information_schema.columns
-            where table_schema = current_schema() order by 1, 2`.execute(db)
-        ).rows;
-      const constraints = async (db: Kysely<any>) =>
-        (
-          await sql`select conname, pg_get_constraintdef(oid) as def from pg_constraint
-            where connamespace = current_schema()::regnamespace order by 1`.execute(db)
-        ).rows;
+      const schemaOf = kit.pgColumns;
+      const constraints = kit.pgConstraints;
       const snapshot = async (db: Kysely<any>) => ({
         columns: await schemaOf(db),
         constraints: await constraints(db),
