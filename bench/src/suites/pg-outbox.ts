@@ -102,9 +102,10 @@ export function pgOutboxSuite(pgUrl: string) {
       three.push(b.rate);
       cpuOne.push(a.writerCpuUs);
       cpuThree.push(b.writerCpuUs);
-      // With one process keeping `a.cores` of the machine's cores busy, no number of processes can
-      // go faster than cores / a.cores times (on a quiet machine; others' work lowers it further).
-      if (a.cores) ceilings.push(cpus().length / a.cores);
+      // The 3-process run costs the whole machine b.cores / b.rate core-seconds an upsert: with every
+      // core busy at that cost it could reach cores × b.rate / b.cores upserts/s, and no more (on a
+      // quiet machine; others' work lowers it further). As a ratio to the 1-process rate:
+      if (b.cores) ceilings.push((cpus().length * b.rate) / b.cores / a.rate);
       ctx.log(
         `  run ${run + 1}: ${total} upserts, 1 process ${a.rate.toFixed(0)}/s (machine ${a.cores ?? '?'} of ${cpus().length} cores busy, writer CPU ${a.writerCpuUs.toFixed(0)} µs/upsert), 3 processes ${b.rate.toFixed(0)}/s (${b.cores ?? '?'} cores busy, writers' CPU ${b.writerCpuUs.toFixed(0)} µs/upsert)`,
       );
@@ -119,8 +120,8 @@ export function pgOutboxSuite(pgUrl: string) {
         minRatio: 2,
         note:
           `writers' own CPU per upsert (fan-out and deliveries included), median: 1 process ${median(cpuOne).toFixed(0)} µs, ` +
-          `3 processes ${median(cpuThree).toFixed(0)} µs; the most any number of processes could reach here, ` +
-          `cores / cores the 1-process run kept busy (machine-wide, PostgreSQL included), median: ` +
+          `3 processes ${median(cpuThree).toFixed(0)} µs; the most 3 processes could reach on this machine's cores ` +
+          `at their measured machine-wide CPU per upsert (PostgreSQL included), as a ratio to 1 process, median: ` +
           `${ceilings.length ? `${median(ceilings).toFixed(2)}×` : 'unknown (no /proc)'}`,
       }),
     );
