@@ -1,5 +1,5 @@
 import type { RateLimitRule, Roster } from '@roster/core';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import { RateLimitedError } from './errors.js';
 
 /**
@@ -172,4 +172,16 @@ export function projectRateLimit(
       },
     );
   };
+}
+
+/**
+ * Mounts `projectRateLimit` for a router's contact writes when limits are configured; off (the
+ * default) it mounts nothing, so requests do not walk a layer that would only call `next()`.
+ */
+export function useContactsWriteLimit(
+  router: Router,
+  roster: Roster,
+  limits: ProjectRateLimits | undefined,
+): void {
+  if (hasProjectRateLimits(limits)) router.use(projectRateLimit(roster, limits, contactsWriteBucket));
 }

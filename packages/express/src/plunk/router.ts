@@ -4,12 +4,7 @@ import { projectIdOf, type ResolveProject } from '../auth.js';
 import { changeSource } from '../consent/change-source.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import {
-  contactsWriteBucket,
-  hasProjectRateLimits,
-  type ProjectRateLimits,
-  projectRateLimit,
-} from '../rate-limit.js';
+import { type ProjectRateLimits, useContactsWriteLimit } from '../rate-limit.js';
 import {
   answerJson,
   finishDialectRouter,
@@ -123,9 +118,7 @@ export function createPlunkRouter(roster: Roster, options: PlunkRouterOptions = 
   router.use(changeSource('plunk'));
 
   router.use('/contacts', secretKeyRoutes(roster, options.resolveProject, options.jsonLimit ?? '1mb'));
-  // Off by default, and then not a layer at all: every request would walk it for nothing.
-  if (hasProjectRateLimits(options.rateLimits))
-    router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
+  useContactsWriteLimit(router, roster, options.rateLimits);
 
   router.get('/contacts', async (req, res) => {
     // No cursor, an empty one, or the string `null` (a client echoing the `cursor: null` of Plunk's spec

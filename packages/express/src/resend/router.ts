@@ -4,7 +4,7 @@ import { authenticate, type ResolveProject } from '../auth.js';
 import { changeSource } from '../consent/change-source.js';
 import { unauthorized, unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
+import { type ProjectRateLimits, useContactsWriteLimit } from '../rate-limit.js';
 import { finishDialectRouter, jsonBodies, privateAnswers } from '../router-kit.js';
 import { registerResendContactRoutes } from './contact-routes.js';
 import { registerResendImportRoutes } from './import-routes.js';
@@ -84,7 +84,7 @@ export function createResendRouter(roster: Roster, options: ResendRouterOptions 
     : [resendKeysOnly, authenticate(roster)];
   router.use(RESEND_ROUTE_PATHS, privateAnswers, ...auth);
   // Before any body is read: a limited request costs no parsing.
-  router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
+  useContactsWriteLimit(router, roster, options.rateLimits);
   router.use(RESEND_ROUTE_PATHS, jsonBodies({ limit: options.jsonLimit ?? '1mb' }));
 
   registerResendSegmentRoutes(router, roster);

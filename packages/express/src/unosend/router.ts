@@ -5,7 +5,7 @@ import { authenticate, projectIdOf, type ResolveProject } from '../auth.js';
 import { changeSource } from '../consent/change-source.js';
 import { unexpectedErrorLogger } from '../errors.js';
 import { observeRequests, type RequestRecorder } from '../observability/request-observer.js';
-import { contactsWriteBucket, type ProjectRateLimits, projectRateLimit } from '../rate-limit.js';
+import { type ProjectRateLimits, useContactsWriteLimit } from '../rate-limit.js';
 import {
   finishDialectRouter,
   jsonBodies,
@@ -99,7 +99,7 @@ export function createUnosendRouter(roster: Roster, options: UnosendRouterOption
     }),
   );
   // Before any body is read: a limited request costs no parsing.
-  router.use(projectRateLimit(roster, options.rateLimits, contactsWriteBucket));
+  useContactsWriteLimit(router, roster, options.rateLimits);
   router.use('/contacts/import', jsonBodies({ limit: importJsonLimit }));
   router.use(['/contacts', '/audiences'], jsonBodies({ limit: options.jsonLimit ?? '1mb' }));
 
