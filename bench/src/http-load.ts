@@ -11,6 +11,12 @@ export interface Load {
   errors: number;
   non2xx: number;
   total: number;
+  /** The load client's own CPU time per request, µs. */
+  clientCpuUs: number;
+  /** The answers' mean size on the wire (status line and headers included), bytes. */
+  bytesPerAnswer: number;
+  /** Cores busy on the whole machine during the load (/proc/stat; 0 where it is not readable). */
+  coresBusy: number;
 }
 
 /** autocannon in a child process against `spec.url`; killed if it outlives its run by a minute. */
@@ -37,17 +43,30 @@ export async function runLoad(ctx: BenchContext, spec: Record<string, unknown>):
  * JSON body with `express.json()` and answers a JSON object of the size and shape of a
  * `POST /contacts` answer (the body's `email` and `data`, an id, a project id, two ISO times and
  * `_meta`), without a database: the baseline of the JSON write routes, so their ratio measures
- * roster's work rather than Express's body parsing, which every JSON API pays.
+ * roster's work rather than Express's body parsing, which every JSON API pays. With `answers` (a
+ * contact's id → the JSON object `GET /contacts/:id` answers for it), `GET /contacts/:id` answers
+ * that object from memory with `res.json` (404 for any other id): the baseline of the read routes
+ * that measures roster's work rather than the size of the answer, which the load client and Express
+ * pay for any API answering the same bytes (hello world is kept beside it).
  */
-export async function startHelloWorld(): Promise<{
+export async function startHelloWorld(answers?: ReadonlyMap<string, unknown>): Promise<{
   url: string;
   jsonUrl: string;
+  /** `GET <memoryUrl>/<id>` answers `answers.get(id)` (with `answers` only). */
+  memoryUrl: string;
   close: () => Promise<void>;
 }> {
   const hello = express();
   hello.get('/hello', (_req, res) => {
     res.json({ hello: 'world' });
   });
+  if (answers) {
+    hello.get('/contacts/:id', (req, res) => {
+      const answer = answers.get(req.params.id);
+      if (answer === undefined) res.status(404).json({ error: 'not found' });
+      else res.json(answer);
+    });
+  }
   const created = new Date().toISOString();
   hello.post('/echo', express.json(), (req, res) => {
     const body = req.body as { email?: unknown; data?: unknown };
@@ -69,6 +88,7 @@ export async function startHelloWorld(): Promise<{
   return {
     url: `${origin}/hello`,
     jsonUrl: `${origin}/echo`,
+    memoryUrl: `${origin}/contacts`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -7,6 +7,7 @@
  * `event` too, each body is a `POST /v1/track` call recording that event for the next email); with
  * `idempotencyKeys`, each request sends a fresh `Idempotency-Key`.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 interface LoadSpec {
@@ -25,6 +26,25 @@ const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 const base = new URL(spec.url);
 let n = 0;
 
+/** The machine's busy and total CPU time so far (all cores, in clock ticks, from /proc/stat; zeros elsewhere). */
+function machineTicks(): { busy: number; total: number } {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    return { busy: total - cpu[3]! - cpu[4]!, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+const machine0 = machineTicks();
+const wall0 = performance.now();
+const cpu0 = process.cpuUsage();
 const result = await autocannon({
   url: base.origin,
   connections: spec.connections,
@@ -58,6 +78,11 @@ const result = await autocannon({
   ],
 });
 
+const cpu = process.cpuUsage(cpu0);
+const wallSeconds = (performance.now() - wall0) / 1000;
+const machine1 = machineTicks();
+const ticks = machine1.total - machine0.total;
+
 process.stdout.write(
   `${JSON.stringify({
     requestsPerSecond: result.requests.average,
@@ -67,5 +92,11 @@ process.stdout.write(
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
+    // This load client's own CPU time per request (µs), and the answers' mean size (bytes, headers included).
+    clientCpuUs: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
+    bytesPerAnswer: result.throughput.total / Math.max(1, result.requests.total),
+    // Cores busy on the whole machine during the load (every process: server, this client, others).
+    // (/proc/stat counts in USER_HZ, 100 per second on Linux.)
+    coresBusy: ticks > 0 ? (machine1.busy - machine0.busy) / (wallSeconds * 100) : 0,
   })}\n`,
 );

@@ -1,26 +1,40 @@
 /**
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--spread]
  *
  * Routes: `hello` (Express hello world), `json` (Express parsing the `post` bodies with `express.json()`
  * and answering a contact-sized JSON object: the baseline of `POST /contacts`), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
  * `post` (`POST /contacts`, upserts of 1 000 existing emails, as the million suite) and `track`
  * (`POST /v1/track` with a `pk_` key on the same emails, as the segments suite; rate limit off);
- * `trackkey` is `track` with a fresh `Idempotency-Key` on each request.
+ * `trackkey` is `track` with a fresh `Idempotency-Key` on each request; `memory` (Express, as hello
+ * world, answering `GET /contacts/:id` with the very JSON object roster answers for that id, from
+ * memory: `startHelloWorld`'s baseline of the read routes), `memorykey` (the same from memory,
+ * behind roster's own head of the Plunk routes: request id, change source and the secret-key check),
+ * `memoryasync` (`memorykey` answered after an `await` of an async lookup) and `keyedread` (behind
+ * that head, `roster.contacts.get` mapped with `toPlunkContact` and sent with `res.json`: roster's
+ * read without the server app's and the Plunk router's layers).
+ * The ids are the newest 1 000 contacts, or with `--spread` 1 000 spread over the whole table (as the
+ * million suite reads them).
  *
  * Seeds a SQLite file, starts roster's server and Express hello world in this process, and loads
  * each route in the given order (so interleaved routes see the same machine). For each load it
  * prints this process's CPU time per request (`process.cpuUsage`, which does not count time spent
  * waiting for a busy CPU, so it holds on a loaded machine far better than req/s). With `--profile`,
  * each load is also recorded as a V8 CPU profile (node:inspector) whose top frames are printed and
- * written to /tmp/roster-profile-<route>-<n>.cpuprofile (open it in Chrome DevTools).
+ * written to /tmp/roster-profile-<route>-<n>.cpuprofile (open it in Chrome DevTools). Each load also
+ * prints the load client's own CPU per request, the answers' mean size and the cores the whole
+ * machine kept busy (on 2 cores, a client that needs more CPU per answer leaves the server less).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
+import { authenticate, changeSource, observeRequests, projectIdOf, toPlunkContact } from '@roster/express';
 import { startServer } from '@roster/server';
+import express from 'express';
 import { FULL } from './context.js';
 import { emailOf } from './data.js';
 import { freshDatabase, openRaw, seedContacts, tempDir } from './fixtures.js';
@@ -36,6 +50,7 @@ const routes = (args[0] ?? 'hello,get').split(',');
 const profiling = args.includes('--profile');
 const seconds = option('--seconds', 8);
 const contacts = option('--contacts', 100_000);
+const spread = args.includes('--spread');
 const root = join(import.meta.dirname, '../..');
 const { dir, cleanup } = tempDir();
 const ctx = {
@@ -55,12 +70,14 @@ try {
   const { projectId } = await freshDatabase(path);
   const raw = openRaw(path);
   seedContacts(raw, projectId, 0, contacts);
-  const ids = raw
+  const all = raw
     .prepare(
-      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc limit 1000',
+      `select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc${spread ? '' : ' limit 1000'}`,
     )
     .pluck()
     .all(projectId) as string[];
+  const step = Math.max(1, Math.floor(all.length / 1000));
+  const ids = all.filter((_, i) => i % step === 0).slice(0, 1000);
   raw.close();
   const roster = await createRoster({ database: path });
   const { key } = await roster.keys.create(projectId);
@@ -73,14 +90,50 @@ try {
     onError: () => {},
     trackRateLimit: false,
   });
-  const hello = await startHelloWorld();
   const auth = { Authorization: `Bearer ${key}` };
+  // What roster answers for each id, kept in memory for the `memory` baselines.
+  const answers = new Map<string, unknown>();
+  for (const id of ids) {
+    const res = await fetch(`${server.url}/contacts/${id}`, { headers: auth });
+    if (!res.ok) throw new Error(`GET /contacts/${id} answered ${res.status}`);
+    answers.set(id, await res.json());
+  }
+  const hello = await startHelloWorld(answers);
+  // The same answers behind roster's head of the Plunk routes (request id, change source, secret key).
+  const keyed = express();
+  keyed.disable('x-powered-by');
+  keyed.set('etag', false);
+  keyed.use(observeRequests('none'));
+  keyed.use(changeSource('plunk'));
+  keyed.use(
+    ['/contacts', '/async', '/read'],
+    authenticate(roster, { rejectPrefixes: [{ prefix: 'pk_', message: 'secret key' }] }),
+  );
+  keyed.get('/contacts/:id', (req, res) => {
+    res.json(answers.get(req.params.id));
+  });
+  const lookup = async (id: string) => answers.get(id);
+  keyed.get('/async/:id', async (req, res) => {
+    res.json(await lookup(req.params.id));
+  });
+  // roster's read and its Plunk mapping behind that head, without the server app's and router's layers.
+  keyed.get('/read/:id', async (req, res) => {
+    res.json(toPlunkContact(await roster.contacts.get(projectIdOf(res), req.params.id)));
+  });
+  const keyedServer = await new Promise<Server>((resolve) => {
+    const s = keyed.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const keyedUrl = `http://127.0.0.1:${(keyedServer.address() as AddressInfo).port}/contacts`;
   const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i * Math.floor(contacts / 1000) + 3));
   const specs: Record<string, Record<string, unknown>> = {
     hello: { url: hello.url, method: 'GET', headers: {} },
     json: { url: hello.jsonUrl, method: 'POST', headers: {}, emails },
     get: { url: `${server.url}/contacts`, method: 'GET', headers: auth, ids },
     v1: { url: `${server.url}/v1/contacts`, method: 'GET', headers: auth, ids },
+    memory: { url: hello.memoryUrl, method: 'GET', headers: {}, ids },
+    memorykey: { url: keyedUrl, method: 'GET', headers: auth, ids },
+    memoryasync: { url: keyedUrl.replace(/contacts$/, 'async'), method: 'GET', headers: auth, ids },
+    keyedread: { url: keyedUrl.replace(/contacts$/, 'read'), method: 'GET', headers: auth, ids },
     post: { url: `${server.url}/contacts`, method: 'POST', headers: auth, emails },
     track: {
       url: `${server.url}/v1/track`,
@@ -93,6 +146,7 @@ try {
   specs.trackkey = { ...specs.track, idempotencyKeys: true };
   const perRoute = new Map<string, number[]>();
   const rpsPerRoute = new Map<string, number[]>();
+  const clientPerRoute = new Map<string, number[]>();
   try {
     for (const name of new Set(routes)) {
       await runLoad(ctx, { ...specs[name], connections: 50, seconds: 2 }); // warm-up
@@ -112,8 +166,10 @@ try {
       const us = (cpu.user + cpu.system) / load.total;
       perRoute.set(name, [...(perRoute.get(name) ?? []), us]);
       rpsPerRoute.set(name, [...(rpsPerRoute.get(name) ?? []), load.requestsPerSecond]);
+      clientPerRoute.set(name, [...(clientPerRoute.get(name) ?? []), load.clientCpuUs]);
+      const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
       console.log(
-        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms`,
+        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms; load client ${load.clientCpuUs.toFixed(1)} µs CPU per request, ${load.bytesPerAnswer.toFixed(0)} B per answer; machine ${load.coresBusy.toFixed(2)} cores busy; load average ${loadavg}`,
       );
       if (session) {
         const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
@@ -124,14 +180,21 @@ try {
     }
   } finally {
     await hello.close();
+    await new Promise((resolve) => keyedServer.close(resolve));
     await server.close();
     await roster.close();
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
   // Ratios against hello world, and the JSON write routes' against the JSON echo too.
+  // and the read routes' against the same answers from memory.
   const baselinesOf = (name: string) =>
-    ['hello', 'json'].filter(
-      (b) => b !== name && perRoute.has(b) && (b === 'hello' || ['post', 'track', 'trackkey'].includes(name)),
+    ['hello', 'json', 'memory'].filter(
+      (b) =>
+        b !== name &&
+        perRoute.has(b) &&
+        (b === 'hello' ||
+          (b === 'json' && ['post', 'track', 'trackkey'].includes(name)) ||
+          (b === 'memory' && ['get', 'v1', 'memorykey', 'memoryasync', 'keyedread'].includes(name))),
     );
   for (const [name, values] of perRoute) {
     const ratios = baselinesOf(name)
@@ -144,6 +207,9 @@ try {
       .map((b) => `, ${(median(values) / median(rpsPerRoute.get(b)!)).toFixed(2)} × ${b}`)
       .join('');
     console.log(`${name}: median ${median(values).toFixed(0)} req/s${ratios}`);
+  }
+  for (const [name, values] of clientPerRoute) {
+    console.log(`${name}: median ${median(values).toFixed(1)} µs of the load client's CPU per request`);
   }
 } finally {
   cleanup();
