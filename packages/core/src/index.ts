@@ -107,6 +107,7 @@ export {
 } from './jobs/job-types.js';
 export { hashApiKey } from './keys/key-service.js';
 export type { ApiKeyInfo, CreatedApiKey, KeyResolution } from './keys/key-types.js';
+export { type RosterLogger, silentLogger } from './logger.js';
 export { type FetchLike, MigrateSourceError } from './migrate/migrate-http.js';
 export {
   MIGRATE_JOB_TYPE,
@@ -124,19 +125,12 @@ export type {
   MigrateSourceName,
   MigrateSummary,
 } from './migrate/migrate-types.js';
-export { type RosterLogger, silentLogger } from './operations/logger.js';
 export type {
   ReadinessCheck,
   ReadinessReport,
   ReadyOptions,
   RosterStats,
 } from './operations/operations-service.js';
-export type {
-  JobRunEvent,
-  TelemetryEvent,
-  TelemetryListener,
-  WebhookAttemptEvent,
-} from './operations/telemetry.js';
 export type {
   AuditOptions,
   EventsOptions,
@@ -180,6 +174,12 @@ export {
   type SuppressionOrigin,
   type SuppressionPage,
 } from './suppressions/suppression-types.js';
+export type {
+  JobRunEvent,
+  TelemetryEvent,
+  TelemetryListener,
+  WebhookAttemptEvent,
+} from './telemetry.js';
 export type { TopicService } from './topics/topic-service.js';
 export type {
   ContactTopic,

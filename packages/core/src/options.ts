@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from './clock.js';
 import type { ResolvedJobsOptions } from './jobs/job-types.js';
-import { type RosterLogger, resolveLogger } from './operations/logger.js';
+import { type RosterLogger, resolveLogger } from './logger.js';
 import type { ResolvedWebhooksOptions } from './webhooks/webhook-options.js';
 import {
   DEFAULT_PRIVATE_TARGETS_HINT,

@@ -33,7 +33,6 @@ import {
   type ReadyOptions,
   type RosterStats,
 } from './operations/operations-service.js';
-import { createTelemetry, type TelemetryListener } from './operations/telemetry.js';
 import { type ResolvedRosterOptions, type RosterOptions, resolveOptions } from './options.js';
 import { createProjectService } from './projects/project-service.js';
 import { createPropertyTypeCache } from './properties/property-check.js';
@@ -44,6 +43,7 @@ import type { ServiceDeps } from './service-deps.js';
 import { createStatsService, type StatsService } from './stats/stats-service.js';
 import { createInboundService, type InboundService } from './suppressions/suppression-inbound.js';
 import { createSuppressionService, type SuppressionService } from './suppressions/suppression-service.js';
+import { createTelemetry, type TelemetryListener } from './telemetry.js';
 import { createTopicService, type TopicService } from './topics/topic-service.js';
 import { WEBHOOK_DELIVERY_LANE, WEBHOOKS_CONSUMER } from './webhooks/webhook-delivery.js';
 import { projectsWithEndpoints } from './webhooks/webhook-repository.js';

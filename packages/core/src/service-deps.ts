@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from './clock.js';
 import type { DialectInfo } from './db/dialect.js';
 import type { Database } from './db/schema.js';
-import type { Telemetry } from './operations/telemetry.js';
 import type { ChangeNotifier } from './outbox/outbox-types.js';
+import type { Telemetry } from './telemetry.js';
 
 /**
  * What every `create…Service` takes: one object, extended per service with its own options

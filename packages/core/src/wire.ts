@@ -2,11 +2,9 @@
  * `@roster/core/wire`: the JSON shapes roster's management API (`/roster`, served by
  * `@roster/express`) answers for jobs, imports, webhooks, topics and contact properties, and the lists
  * of values they carry.
- * This module imports no Node code (only types, and the migration value lists of
- * `migrate/migrate-types.ts`), so a browser app (the dashboard) can take the same types (and lists)
+ * This module imports nothing, so a browser app (the dashboard) can take the same types (and lists)
  * as the router that builds them without bringing in core's Node code.
  */
-import type { MigrateCounts, MigrateSourceName } from './migrate/migrate-types.js';
 
 /** What a job of `GET /jobs` says about its work, by job type (never the payload). */
 export type JobSummary =
@@ -327,4 +325,28 @@ export interface Overview {
 }
 
 /** The providers a migration reads from (`roster migrate`, `POST /roster/migrations`). */
-export { MIGRATE_DEFAULT_URLS, MIGRATE_SOURCES } from './migrate/migrate-types.js';
+export const MIGRATE_SOURCES = ['plunk', 'unosend', 'resend'] as const;
+export type MigrateSourceName = (typeof MIGRATE_SOURCES)[number];
+
+/**
+ * Each provider's public API root: the base URL its own SDK takes, the default of `url`. A roster
+ * server serves them at `http://host:port` (Plunk), `http://host:port/v1` (Unosend) and
+ * `http://host:port/resend` (Resend).
+ */
+export const MIGRATE_DEFAULT_URLS: Readonly<Record<MigrateSourceName, string>> = {
+  plunk: 'https://next-api.useplunk.com',
+  unosend: 'https://www.unosend.co/api/v1',
+  resend: 'https://api.resend.com',
+};
+
+/** What a run did. Every fetched contact is counted once in created, updated, unchanged, skipped or failed. */
+export interface MigrateCounts {
+  fetched: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Repeats of an email already seen in this run (the provider listed it twice). */
+  skipped: number;
+  /** Contacts roster refused (e.g. an email roster does not accept); see `errors`. */
+  failed: number;
+}

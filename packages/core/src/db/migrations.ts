@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { type RosterLogger, silentLogger } from '../operations/logger.js';
+import { type RosterLogger, silentLogger } from '../logger.js';
 import type { DialectInfo } from './dialect.js';
 import { migration0001Initial } from './migrations/0001-initial.js';
 import { migration0002EventsSegments } from './migrations/0002-events-segments.js';

@@ -6,9 +6,9 @@ import type { StopListening } from '../db/postgres-listener.js';
 import type { Db, JobRow } from '../db/schema.js';
 import { isRosterError, RosterError } from '../errors.js';
 import { isUuid, uuidv7 } from '../ids.js';
-import type { JobRunEvent } from '../operations/telemetry.js';
 import { keysetPage } from '../paging.js';
 import type { ServiceDeps } from '../service-deps.js';
+import type { JobRunEvent } from '../telemetry.js';
 import * as store from './job-store.js';
 import type { ResolvedJobsOptions } from './job-types.js';
 import {

@@ -1,19 +1,13 @@
+import type { MigrateCounts } from '../wire.js';
 import type { FetchLike } from './migrate-http.js';
 
-/** The providers `roster migrate` reads from. */
-export const MIGRATE_SOURCES = ['plunk', 'unosend', 'resend'] as const;
-export type MigrateSourceName = (typeof MIGRATE_SOURCES)[number];
-
-/**
- * Each provider's public API root: the base URL its own SDK takes, the default of `url`. A roster
- * server serves them at `http://host:port` (Plunk), `http://host:port/v1` (Unosend) and
- * `http://host:port/resend` (Resend).
- */
-export const MIGRATE_DEFAULT_URLS: Readonly<Record<MigrateSourceName, string>> = {
-  plunk: 'https://next-api.useplunk.com',
-  unosend: 'https://www.unosend.co/api/v1',
-  resend: 'https://api.resend.com',
-};
+// The provider list, its URLs and the counts are wire values (the jobs view carries them): `wire.ts` holds them.
+export {
+  MIGRATE_DEFAULT_URLS,
+  MIGRATE_SOURCES,
+  type MigrateCounts,
+  type MigrateSourceName,
+} from '../wire.js';
 
 /** @default 4 */
 export const DEFAULT_MIGRATE_CONCURRENCY = 4;
@@ -42,18 +36,6 @@ export interface MigrateOptions {
   maxAttempts?: number;
   /** First retry backoff in ms, doubled each attempt. @default 250 */
   backoffMs?: number;
-}
-
-/** What a run did. Every fetched contact is counted once in created, updated, unchanged, skipped or failed. */
-export interface MigrateCounts {
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  /** Repeats of an email already seen in this run (the provider listed it twice). */
-  skipped: number;
-  /** Contacts roster refused (e.g. an email roster does not accept); see `errors`. */
-  failed: number;
 }
 
 export interface MigrateSummary extends MigrateCounts {

@@ -1,7 +1,7 @@
 import { describeEachDialect, openTestRosters } from '@roster/test-harness';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import type { TelemetryEvent } from './telemetry.js';
+import type { TelemetryEvent } from '../telemetry.js';
 
 /** A logger that keeps its lines, as pino would get them. */
 function memoryLogger() {
