@@ -187,8 +187,8 @@ export function createContactService(deps: ContactServiceDeps) {
 
   /** The project's contacts that pass the filter (all of them without one). */
   async function total(projectId: string, filter: repo.CountFilter, candidates: SearchCandidates | null) {
-    const { search, subscribed } = filter;
-    if (!search && subscribed === undefined) return index.countAll(db, projectId);
+    const { search, subscribed, where } = filter;
+    if (!search && subscribed === undefined && where === undefined) return index.countAll(db, projectId);
     if (search && candidates) return candidates.count(db, { projectId, search, subscribed });
     return repo.countContacts(db, dialect, projectId, filter);
   }
@@ -570,32 +570,11 @@ export function createContactService(deps: ContactServiceDeps) {
         }
         after = { id: row.id, createdAt: row.created_at, email: row.email };
       }
-      // A rare term is answered from the substring index's candidates; a common one (or no index)
-      // by walking the project's contacts in order until the page is full.
+      // A filter tree or an audience: one keyset query with the condition (and the search, if any).
       const where = await conditionOf(projectId, valid.filter, valid.audienceId);
-      // A first page without a next one holds every match (it was read with the count's conditions):
-      // its total is its length, with no second pass over the index (a rare search on PostgreSQL
-      // reads its pg_trgm posting lists once instead of twice).
-      const wholeResult = (page: ContactPage) => after === undefined && !page.hasMore;
-      if (where !== undefined) {
-        // A filter tree or an audience: one keyset query with the condition (and the search, if any).
-        const rows = await repo.listContactsSorted(db, dialect, {
-          projectId,
-          order,
-          after,
-          search,
-          subscribed,
-          where,
-          limit: limit + 1,
-        });
-        const page: ContactPage = keysetPage(rows, limit, contactOf(projectId));
-        if (valid.includeTotal)
-          page.total = wholeResult(page)
-            ? page.data.length
-            : await repo.countContacts(db, dialect, projectId, { search, subscribed, where });
-        return page;
-      }
-      const candidates = search ? await index.search(db, search) : null;
+      // Otherwise a rare term is answered from the substring index's candidates; a common one (or no
+      // index) by walking the project's contacts in order until the page is full.
+      const candidates = where === undefined && search ? await index.search(db, search) : null;
       const rows = candidates
         ? await candidates.list(db, {
             projectId,
@@ -611,13 +590,18 @@ export function createContactService(deps: ContactServiceDeps) {
             after,
             search,
             subscribed,
+            where,
             limit: limit + 1,
           });
       const page: ContactPage = keysetPage(rows, limit, contactOf(projectId));
+      // A first page without a next one holds every match (it was read with the count's conditions):
+      // its total is its length, with no second pass over the index (a rare search on PostgreSQL
+      // reads its pg_trgm posting lists once instead of twice).
       if (valid.includeTotal)
-        page.total = wholeResult(page)
-          ? page.data.length
-          : await total(projectId, { search, subscribed }, candidates);
+        page.total =
+          after === undefined && !page.hasMore
+            ? page.data.length
+            : await total(projectId, { search, subscribed, where }, candidates);
       return page;
     },
 
