@@ -8,8 +8,15 @@ import {
   RosterError,
   type Segment,
 } from '@roster/core';
-import type { Request, Response } from 'express';
-import { firstQueryValue } from '../router-kit.js';
+import type { Request, Response, Router } from 'express';
+import { projectIdOf } from '../auth.js';
+import {
+  firstQueryValue,
+  type ItemService,
+  type ItemWire,
+  registerItemRoutes,
+  requireObject,
+} from '../router-kit.js';
 import { resendList } from './resend-format.js';
 
 /** Resend's page size rules: default 20, 1 to 100. */
@@ -73,6 +80,37 @@ export function sendPage<T extends { id: string }>(
 ): void {
   const page = pageOf(items, req.query as Record<string, unknown>);
   res.json(resendList(page.data.map(toWire), page.hasMore));
+}
+
+/**
+ * One of roster's resources under Resend's routes (topics, contact properties): `POST` answering 201
+ * `{ object, id }`, the list as one page, then `GET`, `PATCH` (answering `{ object, id }`) and `DELETE`
+ * of one item (`registerItemRoutes`).
+ */
+export function registerResendResource<Item extends { id: string }, Input, Patch, Removed>(
+  router: Router,
+  collection: string,
+  object: string,
+  service: ItemService<Item, Item, Patch, Removed> & {
+    create(projectId: string, input: Input): Promise<Item>;
+    list(projectId: string): Promise<Item[]>;
+  },
+  render: Pick<ItemWire<Item, Item, Patch, Removed>, 'patch' | 'deleted'> & {
+    create: (body: Record<string, unknown>) => Input;
+    wire: (item: Item) => unknown;
+  },
+): void {
+  router.post(collection, async (req, res) => {
+    const item = await service.create(projectIdOf(res), render.create(requireObject(req.body)));
+    res.status(201).json({ object, id: item.id });
+  });
+  router.get(collection, async (req, res) => {
+    sendPage(req, res, await service.list(projectIdOf(res)), render.wire);
+  });
+  registerItemRoutes(router, collection, service, {
+    ...render,
+    updated: (item) => ({ object, id: item.id }),
+  });
 }
 
 /** True when a path's `{id_or_email}` names a contact by email. */

@@ -1,28 +1,20 @@
 import type { Roster } from '@roster/core';
 import type { Router } from 'express';
 import { projectIdOf } from '../auth.js';
-import { registerItemRoutes, requireObject } from '../router-kit.js';
+import { requireObject } from '../router-kit.js';
 import { toResendContactTopic, toResendTopic } from './resend-format.js';
-import { asTopicsField, contactOf, sendPage } from './resend-params.js';
+import { asTopicsField, contactOf, registerResendResource, sendPage } from './resend-params.js';
 
 /** Resend's topics (`/topics`) and a contact's subscriptions (`/contacts/{id_or_email}/topics`). */
 export function registerResendTopicRoutes(router: Router, roster: Roster): void {
-  router.post('/topics', async (req, res) => {
-    const body = requireObject(req.body);
-    const topic = await roster.topics.create(projectIdOf(res), {
+  registerResendResource(router, '/topics', 'topic', roster.topics, {
+    create: (body) => ({
       name: body.name as string,
       description: body.description as string | undefined,
       defaultSubscription: body.default_subscription as 'opt_in',
       ...(body.visibility !== undefined ? { visibility: body.visibility as 'public' } : {}),
-    });
-    res.status(201).json({ object: 'topic', id: topic.id });
-  });
-  router.get('/topics', async (req, res) => {
-    sendPage(req, res, await roster.topics.list(projectIdOf(res)), toResendTopic);
-  });
-  registerItemRoutes(router, '/topics', roster.topics, {
+    }),
     wire: toResendTopic,
-    updated: (topic) => ({ object: 'topic', id: topic.id }),
     patch: (body) => ({
       ...(body.name !== undefined ? { name: body.name as string } : {}),
       ...(body.description !== undefined ? { description: body.description as string } : {}),
