@@ -9,9 +9,10 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, expect, it } from 'vitest';
 import { isRosterError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
-import type { WebhooksOptions } from '../options.js';
+import type { JobsOptions, WebhooksOptions } from '../options.js';
 import type { WebhookSourceEvent } from './webhook-delivery.js';
 import { createWebhookService } from './webhook-service.js';
+import type { WebhookResolver } from './webhook-target.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -65,12 +66,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(dialect: TestDialect, webhooks: WebhooksOptions = {}) {
+async function setup(dialect: TestDialect, webhooks: WebhooksOptions = {}, jobs?: JobsOptions) {
   time = Date.parse('2030-01-01T00:00:00.000Z');
   const roster = await createTestRoster(dialect, {
     clock,
     webhooks: { allowPrivateTargets: true, ...webhooks },
-    jobs: { onError: (e) => console.error(e) },
+    jobs: jobs ?? { onError: (e) => console.error(e) },
   });
   cleanups.push(() => roster.close());
   const receiver = await startReceiver();
@@ -617,5 +618,80 @@ describeEachDialect('webhooks', (dialect) => {
     expect((await caught(roster.webhooks.deliveries(projectId, endpoint.id, { limit: 0 }))).issues).toEqual([
       { field: 'limit', message: 'must be at least 1' },
     ]);
+  });
+});
+
+/**
+ * Two events of one contact fanned out to an endpoint at `receiver.invalid`, which resolves to the
+ * receiver unless `fault.broken`: then the resolver answers `null` (the injected fault), which throws
+ * inside the attempt, before its outcome is recorded, like a database error mid-attempt would.
+ */
+async function failingAttemptSetup(dialect: TestDialect) {
+  const fault = { broken: false };
+  const resolve: WebhookResolver = async () =>
+    fault.broken ? (null as never) : [{ address: '127.0.0.1', family: 4 }];
+  const jobs = { backoff: { baseMs: 1000, maxMs: 1000 }, onError: () => {} };
+  const { roster, projectId, receiver, fanOut } = await setup(dialect, { resolve }, jobs);
+  const url = new URL(receiver.url);
+  url.hostname = 'receiver.invalid';
+  const endpoint = await roster.webhooks.create(projectId, { url: url.href, eventTypes: ['*'] });
+  await fanOut([1, 2].map((n) => event(projectId, 'contact.updated', 'a', { n })));
+  const deliveries = async () =>
+    (await roster.webhooks.deliveries(projectId, endpoint.id)).data
+      .reverse()
+      .map((d) => ({ status: d.status, attemptCount: d.attemptCount, lastError: d.lastError }));
+  const received = () => receiver.received.map((r) => r.payload.data.n);
+  return { roster, fault, received, deliveries };
+}
+
+describeEachDialect('webhook attempt jobs that fail for good', (dialect) => {
+  it('fails the delivery when its attempt job fails for good, and sends the next one of the contact', async () => {
+    const { roster, fault, received, deliveries } = await failingAttemptSetup(dialect);
+    fault.broken = true;
+    // Every run of the first delivery's attempt job throws; the job runner retries it with backoff
+    // until its runs are used up. (Bounded: without a fix the delivery stays pending forever.)
+    for (let i = 0; i < 30 && (await deliveries())[0]!.status === 'pending'; i++) {
+      await roster.jobs.runOnce();
+      time += 1000;
+    }
+    expect((await deliveries())[0]).toEqual({
+      status: 'failed',
+      attemptCount: 0,
+      lastError: "attempt could not be run: Cannot read properties of null (reading 'length')",
+    });
+    fault.broken = false;
+    for (let i = 0; i < 5; i++) {
+      await roster.jobs.runOnce();
+      time += 1000;
+    }
+    expect(received()).toEqual([2]);
+    expect((await deliveries())[1]).toEqual({ status: 'succeeded', attemptCount: 1, lastError: null });
+  });
+
+  it('fails the delivery when the workers running its attempt job died too often, and sends the next one', async () => {
+    const { roster, received, deliveries } = await failingAttemptSetup(dialect);
+    // The first attempt's job was claimed by a worker that stopped responding, on its last run.
+    const lockedAt = new Date(time - roster.options.jobs.lockTimeoutMs - 1).toISOString();
+    await roster.db
+      .updateTable('roster_jobs')
+      .set((eb) => ({
+        status: 'running',
+        attempts: eb.ref('max_attempts'),
+        locked_by: 'roster:elsewhere:1:abcd',
+        locked_at: lockedAt,
+      }))
+      .where('type', '=', 'webhooks.deliver')
+      .execute();
+    while ((await roster.jobs.runOnce()) > 0);
+    expect(await deliveries()).toEqual([
+      {
+        status: 'failed',
+        attemptCount: 0,
+        lastError:
+          'attempt could not be run: The job was interrupted too many times (its worker stopped responding)',
+      },
+      { status: 'succeeded', attemptCount: 1, lastError: null },
+    ]);
+    expect(received()).toEqual([2]);
   });
 });
