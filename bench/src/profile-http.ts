@@ -2,6 +2,7 @@
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
  *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--spread]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--segments]
  *
  * Routes: `hello` (Express hello world), `json` (Express parsing the `post` bodies with `express.json()`
  * and answering a contact-sized JSON object: the baseline of `POST /contacts`), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
@@ -17,6 +18,10 @@
  * The ids are the newest 1 000 contacts, or with `--spread` 1 000 spread over the whole table (as the
  * million suite reads them).
  *
+ * With `--segments`, the database has the segments suite's shape instead (`bench/src/suites/segments.ts`:
+ * the contacts created over a year, 3 events each, its 20 segments, its fixed clock and no job runner),
+ * so `track` runs as in that suite.
+ *
  * Seeds a SQLite file, starts roster's server and Express hello world in this process, and loads
  * each route in the given order (so interleaved routes see the same machine). For each load it
  * prints this process's CPU time per request (`process.cpuUsage`, which does not count time spent
@@ -30,6 +35,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
 import { authenticate, changeSource, observeRequests, projectIdOf, toPlunkContact } from '@roster/express';
@@ -40,6 +46,7 @@ import { emailOf } from './data.js';
 import { freshDatabase, openRaw, seedContacts, tempDir } from './fixtures.js';
 import { runLoad, startHelloWorld } from './http-load.js';
 import { type Profile, summarise } from './profile-summary.js';
+import { buildSegmentsDatabase, openSegmentsRoster, SEGMENTS } from './suites/segments.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -51,6 +58,7 @@ const profiling = args.includes('--profile');
 const seconds = option('--seconds', 8);
 const contacts = option('--contacts', 100_000);
 const spread = args.includes('--spread');
+const segmentsShape = args.includes('--segments');
 const root = join(import.meta.dirname, '../..');
 const { dir, cleanup } = tempDir();
 const ctx = {
@@ -67,10 +75,15 @@ const ctx = {
 
 try {
   const path = join(dir, 'profile.db');
-  const { projectId } = await freshDatabase(path);
+  const t0 = performance.now();
+  const { projectId } = segmentsShape
+    ? await buildSegmentsDatabase(path, contacts)
+    : await freshDatabase(path);
   const raw = openRaw(path);
   seedContacts(raw, projectId, 0, contacts);
   const all = raw
+  if (!segmentsShape) seedContacts(raw, projectId, 0, contacts);
+  const ids = raw
     .prepare(
       `select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc${spread ? '' : ' limit 1000'}`,
     )
@@ -79,7 +92,15 @@ try {
   const step = Math.max(1, Math.floor(all.length / 1000));
   const ids = all.filter((_, i) => i % step === 0).slice(0, 1000);
   raw.close();
-  const roster = await createRoster({ database: path });
+  const roster = segmentsShape ? await openSegmentsRoster(path) : await createRoster({ database: path });
+  if (segmentsShape) {
+    for (const segment of SEGMENTS) {
+      await roster.segments.create(projectId, { name: segment.name, condition: segment.condition });
+    }
+  }
+  console.log(
+    `seeded ${contacts} contacts${segmentsShape ? `, ${contacts * 3} events and ${SEGMENTS.length} segments` : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const { key } = await roster.keys.create(projectId);
   const { key: publicKey } = await roster.keys.create(projectId, { prefix: 'pk_' });
   // One load client: the per-client limits of /v1/track would measure the limiter (as the segments suite).
@@ -161,8 +182,10 @@ try {
         await session.post('Profiler.start');
       }
       const cpu0 = process.cpuUsage();
+      const elu0 = performance.eventLoopUtilization();
       const load = await runLoad(ctx, spec);
       const cpu = process.cpuUsage(cpu0);
+      const elu = performance.eventLoopUtilization(elu0).utilization;
       const us = (cpu.user + cpu.system) / load.total;
       perRoute.set(name, [...(perRoute.get(name) ?? []), us]);
       rpsPerRoute.set(name, [...(rpsPerRoute.get(name) ?? []), load.requestsPerSecond]);
@@ -170,6 +193,7 @@ try {
       const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
       console.log(
         `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms; load client ${load.clientCpuUs.toFixed(1)} µs CPU per request, ${load.bytesPerAnswer.toFixed(0)} B per answer; machine ${load.coresBusy.toFixed(2)} cores busy; load average ${loadavg}`,
+        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms, event loop busy ${(elu * 100).toFixed(0)} % (load average ${loadavg()[0]!.toFixed(2)})`,
       );
       if (session) {
         const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
