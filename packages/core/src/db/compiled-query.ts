@@ -14,6 +14,22 @@ export function registerDirectReader(db: object, reader: DirectReader): void {
   directReaders.set(db, reader);
 }
 
+/**
+ * Runs any SQL text now and synchronously on the connection that holds a transaction (the rows of
+ * a statement that returns rows, else none), as Kysely's SQLite driver would, without its
+ * connection mutex and promise turns: registered by the group commit (`groupCommitWrites`) for
+ * its batch's transaction while the batch's writes run, on a database roster opened itself.
+ */
+export type DirectRunner = (sql: string, parameters: readonly unknown[]) => unknown[];
+
+const directRunners = new WeakMap<object, DirectRunner>();
+
+/** `runner` runs the compiled queries on `trx` from now on; `undefined` ends that (before the commit). */
+export function registerDirectRunner(trx: object, runner: DirectRunner | undefined): void {
+  if (runner) directRunners.set(trx, runner);
+  else directRunners.delete(trx);
+}
+
 /** Stands for argument `i` while the query is built once; replaced by the real value on every run. */
 const SLOT = '\u0000roster-slot-';
 
@@ -82,6 +98,8 @@ async function runCompiled<R>(
   if (args.length !== arity)
     throw new Error(`roster: compiled query: ${args.length} arguments given, ${arity} expected`);
   const parameters = query.parameters.map((p, i) => (slots[i] === -1 ? p : args[slots[i]!]));
+  const runner = directRunners.get(db);
+  if (runner) return runner(query.sql, parameters) as R[];
   if (readOnly) {
     const rows = directReaders.get(db)?.(query.sql, parameters);
     if (rows) return rows as R[];
@@ -99,7 +117,9 @@ async function runCompiled<R>(
  * as the argument, not the stand-in through them).
  * For a read-only query on a SQLite database roster opened itself, outside transactions, the
  * statement runs directly on the connection (`DirectReader`), without Kysely's driver and its
- * connection mutex (several promise turns per query); `readOnly: false` turns that off.
+ * connection mutex (several promise turns per query); `readOnly: false` turns that off. Inside a
+ * group-commit batch of such a database (`groupCommitWrites`), every compiled query of its writes,
+ * reads and writes alike, runs directly on the connection the batch's transaction holds.
  */
 export function compiledOnce<R, Args extends unknown[]>(
   arity: Args['length'],
@@ -126,7 +146,9 @@ export function compiledOnce<R, Args extends unknown[]>(
  * database, then run with fresh arguments. `key(shape)` names the shape (equal keys must build
  * equal SQL); `build(db, shape, slot)` builds it with `slot(i)` as the stand-in of argument `i`,
  * using each of `0 … n-1` once as a parameter value; a run passes exactly those `n` arguments.
- * Runs through Kysely (no direct read): these are writes, or reads inside a write's transaction.
+ * Runs through Kysely (no direct read): these are writes, or reads inside a write's transaction;
+ * inside a group-commit batch on a SQLite file roster opened itself, on the connection directly
+ * (`DirectRunner`), as `compiledOnce`.
  */
 export function compiledPerShape<R, S>(
   key: (shape: S) => string,

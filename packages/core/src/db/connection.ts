@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { registerDirectReader } from './compiled-query.js';
 import type { Database } from './schema.js';
+import { registerBatchRunner } from './write-queue.js';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -64,6 +65,14 @@ export function openSqlite(path: string, cacheSizeKiB = 65_536): OpenedDatabase 
   registerDirectReader(db, (text, parameters) => {
     if (sqlite.inTransaction || !sqlite.open) return undefined;
     return statements.prepare(text).all(parameters) as unknown[];
+  });
+  // The group commit's batches run their statements on the connection directly (see
+  // `registerBatchRunner`), exactly as Kysely's SQLite driver runs them.
+  registerBatchRunner(db, (text, parameters) => {
+    const statement = statements.prepare(text);
+    if (statement.reader) return statement.all(parameters) as unknown[];
+    statement.run(parameters);
+    return [];
   });
   return { db, owned: true };
 }

@@ -4,20 +4,33 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compiledOnce } from './compiled-query.js';
 import type { Db, Database as Schema } from './schema.js';
-import { groupCommitWrites } from './write-queue.js';
+import { groupCommitWrites, registerBatchRunner } from './write-queue.js';
 
 /**
  * Real SQLite files, two connections: the queue's, and an observer that (WAL) sees only what was
  * committed. Every statement the queue's connection runs is logged, to see the transactions.
  */
 let dir: string;
+let sqlite: Database.Database;
 let db: Kysely<Schema>;
 let observer: Database.Database;
 let log: string[];
+/** The statements the batch runner ran (a subset of `log`). */
+let directLog: string[];
 
+/** The same insert compiled once (`compiledOnce`): with a batch runner, it runs on the connection directly. */
+const insertOnce = compiledOnce<unknown, [number, string]>(
+  2,
+  (conn, id, v) => ({ compile: () => sql`insert into t (id, v) values (${id}, ${v})`.compile(conn) }),
+  { readOnly: false },
+);
+let direct = false;
 const insert = (conn: Db, id: number, v: string) =>
-  sql`insert into t (id, v) values (${id}, ${v})`.execute(conn).then(() => id);
+  direct
+    ? insertOnce(conn, id, v).then(() => id)
+    : sql`insert into t (id, v) values (${id}, ${v})`.execute(conn).then(() => id);
 const committedIds = () =>
   (observer.prepare('select id from t order by id').all() as { id: number }[]).map((r) => r.id);
 const statements = (word: string) => log.filter((s) => s.toLowerCase().startsWith(word)).length;
@@ -25,13 +38,14 @@ const statements = (word: string) => log.filter((s) => s.toLowerCase().startsWit
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'roster-write-queue-'));
   const path = join(dir, 'db.sqlite');
-  const sqlite = new Database(path);
+  sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.exec(
     'create table parent (id integer primary key); create table t (id integer primary key, v text, parent integer references parent(id))',
   );
   log = [];
+  directLog = [];
   db = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: sqlite }),
     log: (event) => void log.push(event.query.sql),
@@ -45,7 +59,28 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('group commit (SQLite)', () => {
+/**
+ * Through Kysely's driver (any Kysely instance), and with the batch runner `openSqlite` registers
+ * for a file roster opened itself: the batch's savepoints and its writes' compiled statements then
+ * run on the connection directly (logged here too), with the same transactions and outcomes.
+ */
+describe.each([
+  ['through Kysely', false],
+  ['with the direct batch runner', true],
+])('group commit (SQLite) %s', (_name, withRunner) => {
+  beforeEach(() => {
+    direct = withRunner;
+    if (!withRunner) return;
+    registerBatchRunner(db, (text, parameters) => {
+      log.push(text);
+      directLog.push(text);
+      const statement = sqlite.prepare(text);
+      if (statement.reader) return statement.all(parameters) as unknown[];
+      statement.run(parameters);
+      return [];
+    });
+  });
+
   it('puts writes that arrive together in one transaction', async () => {
     const queue = groupCommitWrites(db);
     const ids = await Promise.all(
@@ -138,5 +173,36 @@ describe('group commit (SQLite)', () => {
     expect(await Promise.all([second, third])).toEqual([3, 4]);
     expect(statements('begin')).toBe(1); // 2 and 3 together; 4 alone
     expect(committedIds()).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('group commit (SQLite) with the direct batch runner', () => {
+  it('runs the savepoints and the compiled writes on the connection, BEGIN and COMMIT through Kysely', async () => {
+    direct = true;
+    const runner = (text: string, parameters: readonly unknown[]) => {
+      log.push(text);
+      directLog.push(text);
+      sqlite.prepare(text).run(parameters);
+      return [];
+    };
+    registerBatchRunner(db, runner);
+    const queue = groupCommitWrites(db);
+    await Promise.all([queue.run((conn) => insert(conn, 1, 'a')), queue.run((conn) => insert(conn, 2, 'b'))]);
+    expect(directLog.map((s) => s.split(' (')[0])).toEqual([
+      'savepoint roster_write',
+      'insert into t',
+      'release savepoint roster_write',
+      'savepoint roster_write',
+      'insert into t',
+      'release savepoint roster_write',
+    ]);
+    expect(log.filter((s) => !directLog.includes(s)).map((s) => s.toLowerCase())).toEqual([
+      'begin',
+      'commit',
+    ]);
+    // After the commit, a compiled write on the same database runs through Kysely again.
+    await insertOnce(db, 3, 'c');
+    expect(directLog).toHaveLength(6);
+    expect(committedIds()).toEqual([1, 2, 3]);
   });
 });

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { type DirectRunner, registerDirectRunner } from './compiled-query.js';
 import type { Database, Db } from './schema.js';
 
 /**
@@ -20,6 +21,20 @@ interface Entry {
   write: QueuedWrite<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+}
+
+const batchRunners = new WeakMap<object, DirectRunner>();
+
+/**
+ * For a SQLite file roster opened itself (`openSqlite`): `run` executes a statement straight on the
+ * connection behind `db`. `groupCommitWrites(db)` then runs its batch's SAVEPOINT / RELEASE
+ * statements, and the compiled queries of its writes (`compiledOnce`, `compiledPerShape`), with it
+ * instead of through Kysely's driver (a connection mutex and several promise turns per statement),
+ * only while the batch's own transaction holds the single connection: the same SQL, parameters and
+ * rows, in the same order.
+ */
+export function registerBatchRunner(db: object, run: DirectRunner): void {
+  batchRunners.set(db, run);
 }
 
 /** Each write on its own, as before (PostgreSQL: concurrent writers have their own connections). */
@@ -54,19 +69,29 @@ export function groupCommitWrites(db: Kysely<Database>): WriteQueue {
       return;
     }
     const done: { entry: Entry; value: unknown }[] = [];
+    const direct = batchRunners.get(db);
     try {
       await db.transaction().execute(async (trx) => {
-        for (const entry of batch) {
-          await sql`savepoint roster_write`.execute(trx);
-          try {
-            const value = await entry.write(trx);
-            await sql`release savepoint roster_write`.execute(trx);
-            done.push({ entry, value });
-          } catch (error) {
-            await sql`rollback to savepoint roster_write`.execute(trx);
-            await sql`release savepoint roster_write`.execute(trx);
-            entry.reject(error); // nothing of it stays, whatever happens to the others
+        const exec = direct
+          ? (text: string) => direct(text, [])
+          : (text: string) => sql.raw(text).execute(trx);
+        if (direct) registerDirectRunner(trx, direct);
+        try {
+          for (const entry of batch) {
+            await exec('savepoint roster_write');
+            try {
+              const value = await entry.write(trx);
+              await exec('release savepoint roster_write');
+              done.push({ entry, value });
+            } catch (error) {
+              await exec('rollback to savepoint roster_write');
+              await exec('release savepoint roster_write');
+              entry.reject(error); // nothing of it stays, whatever happens to the others
+            }
           }
+        } finally {
+          // COMMIT (or ROLLBACK) goes through Kysely; nothing runs directly on `trx` after it.
+          if (direct) registerDirectRunner(trx, undefined);
         }
       });
     } catch (error) {
