@@ -15,6 +15,9 @@ export interface ChangeSource {
 
 const storage = new AsyncLocalStorage<ChangeSource>();
 
+/** Whether any `withChangeSource` ran in this process (until then every context reads the fallback). */
+let used = false;
+
 /** The source of writes done by a caller that set none. */
 export const LIBRARY_SOURCE: ChangeSource = Object.freeze({ source: 'library' });
 
@@ -23,7 +26,19 @@ export const LIBRARY_SOURCE: ChangeSource = Object.freeze({ source: 'library' })
  * in it; jobs wrap their runs). The innermost call wins.
  */
 export function withChangeSource<T>(source: ChangeSource, fn: () => T): T {
+  used = true;
   return storage.run(source, fn);
+}
+
+/**
+ * `fn`, to be called later from another async context (a group-commit batch runs the writes of
+ * several callers in the context of the one that started it), bound to the caller's change source:
+ * it reads the source set around this call, or none when none was set.
+ */
+export function bindChangeSource<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T {
+  if (!used) return fn;
+  const source = storage.getStore();
+  return (...args) => storage.run(source as ChangeSource, fn, ...args);
 }
 
 /** The source set by the nearest `withChangeSource`, else `fallback`. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ChangeFeed, ChangeHandler, SubscribeOptions, Unsubscribe } from '../changes/change-feed.js';
 import { isoNow } from '../clock.js';
+import { bindChangeSource } from '../consent/change-source.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
 import { contactExists } from '../contacts/contact-repository.js';
 import { createContactService } from '../contacts/contact-service.js';
@@ -56,40 +57,44 @@ export function createEventService(deps: EventServiceDeps) {
       const data = valid.data ?? undefined;
       // Through the write queue: on SQLite, concurrent track calls share one transaction (group
       // commit); the upsert and the event are one unit either way.
-      const tracked = await writes.run((conn) =>
-        inTransaction(conn, async (trx) => {
-          const contacts = createContactService({ ...deps, db: trx });
-          let result: UpsertResult;
-          if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
-            try {
-              const { suppressed, ...contact } = await contacts.create(projectId, {
+      // The contact write below records the caller's change source (its consent record), not that
+      // of whichever call started the batch.
+      const tracked = await writes.run(
+        bindChangeSource((conn: Db) =>
+          inTransaction(conn, async (trx) => {
+            const contacts = createContactService({ ...deps, db: trx });
+            let result: UpsertResult;
+            if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
+              try {
+                const { suppressed, ...contact } = await contacts.create(projectId, {
+                  email: valid.email,
+                  subscribed: valid.subscribed,
+                  data,
+                });
+                result = { contact, created: true, ...(suppressed ? { suppressed } : {}) };
+              } catch (error) {
+                if (!isRosterError(error) || error.code !== 'conflict') throw error;
+                result = await contacts.upsert(projectId, { email: valid.email, data });
+              }
+            } else {
+              result = await contacts.upsert(projectId, {
                 email: valid.email,
                 subscribed: valid.subscribed,
                 data,
               });
-              result = { contact, created: true, ...(suppressed ? { suppressed } : {}) };
-            } catch (error) {
-              if (!isRosterError(error) || error.code !== 'conflict') throw error;
-              result = await contacts.upsert(projectId, { email: valid.email, data });
             }
-          } else {
-            result = await contacts.upsert(projectId, {
-              email: valid.email,
-              subscribed: valid.subscribed,
-              data,
-            });
-          }
-          const event: ContactEvent = {
-            id: uuidv7(),
-            projectId,
-            contactId: result.contact.id,
-            name: valid.event,
-            data: valid.data ?? null,
-            createdAt: isoNow(clock),
-          };
-          await insertEvents(trx, dialect, [event]);
-          return { ...result, event };
-        }),
+            const event: ContactEvent = {
+              id: uuidv7(),
+              projectId,
+              contactId: result.contact.id,
+              name: valid.event,
+              data: valid.data ?? null,
+              createdAt: isoNow(clock),
+            };
+            await insertEvents(trx, dialect, [event]);
+            return { ...result, event };
+          }),
+        ),
       );
       deps.changes?.committed();
       return tracked;

@@ -1,5 +1,6 @@
 import { describeEachDialect, eachTestRoster } from '@roster/test-harness';
 import { expect, it } from 'vitest';
+import { withChangeSource } from '../consent/change-source.js';
 import type { Roster } from '../roster.js';
 
 let roster: Roster;
@@ -33,6 +34,23 @@ describeEachDialect('track and idempotency keys under concurrency', (dialect) =>
       );
       // Every call's data was merged: ten distinct keys (plus the last visits).
       expect(Object.keys(contact.data ?? {}).filter((key) => key.startsWith('k'))).toHaveLength(10);
+    }
+  });
+
+  it('concurrent calls each record their own change source in the consent record of their flip', async () => {
+    for (let i = 0; i < 4; i++) await roster.contacts.upsert(projectId, { email: `flip${i}@example.com` });
+    // On SQLite the four writes share one batch, started by the first caller.
+    await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        withChangeSource({ source: `source-${i}`, clientAddress: `10.0.0.${i}` }, () =>
+          roster.events.track(projectId, { event: 'x', email: `flip${i}@example.com`, subscribed: false }),
+        ),
+      ),
+    );
+    for (let i = 0; i < 4; i++) {
+      const contact = (await roster.contacts.findByEmail(projectId, `flip${i}@example.com`))!;
+      const flips = await roster.events.list(projectId, contact.id, { name: 'contact.unsubscribed' });
+      expect(flips.map((e) => e.data)).toEqual([{ source: `source-${i}`, clientAddress: `10.0.0.${i}` }]);
     }
   });
 
