@@ -1,8 +1,7 @@
 /**
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--spread]
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--segments]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--spread] [--segments]
  *
  * Routes: `hello` (Express hello world), `json` (Express parsing the `post` bodies with `express.json()`
  * and answering a contact-sized JSON object: the baseline of `POST /contacts`), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
@@ -35,7 +34,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createRoster } from '@roster/core';
 import { authenticate, changeSource, observeRequests, projectIdOf, toPlunkContact } from '@roster/express';
@@ -80,10 +78,8 @@ try {
     ? await buildSegmentsDatabase(path, contacts)
     : await freshDatabase(path);
   const raw = openRaw(path);
-  seedContacts(raw, projectId, 0, contacts);
-  const all = raw
   if (!segmentsShape) seedContacts(raw, projectId, 0, contacts);
-  const ids = raw
+  const all = raw
     .prepare(
       `select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc${spread ? '' : ' limit 1000'}`,
     )
@@ -192,8 +188,7 @@ try {
       clientPerRoute.set(name, [...(clientPerRoute.get(name) ?? []), load.clientCpuUs]);
       const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
       console.log(
-        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms; load client ${load.clientCpuUs.toFixed(1)} µs CPU per request, ${load.bytesPerAnswer.toFixed(0)} B per answer; machine ${load.coresBusy.toFixed(2)} cores busy; load average ${loadavg}`,
-        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms, event loop busy ${(elu * 100).toFixed(0)} % (load average ${loadavg()[0]!.toFixed(2)})`,
+        `${name}: ${us.toFixed(1)} µs CPU per request (user ${(cpu.user / load.total).toFixed(1)}, system ${(cpu.system / load.total).toFixed(1)}); ${load.requestsPerSecond.toFixed(0)} req/s, p99 ${load.p99} ms, event loop busy ${(elu * 100).toFixed(0)} %; load client ${load.clientCpuUs.toFixed(1)} µs CPU per request, ${load.bytesPerAnswer.toFixed(0)} B per answer; machine ${load.coresBusy.toFixed(2)} cores busy; load average ${loadavg}`,
       );
       if (session) {
         const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
