@@ -128,7 +128,7 @@ function cursorOf(path: string, projectId: string, page: number, limit: number):
   try {
     const row = raw
       .prepare(
-        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc limit 1 offset ?',
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc limit 1 offset ?',
       )
       .get(projectId, (page - 1) * limit - 1) as { id: string };
     return row.id;
@@ -261,7 +261,7 @@ async function searchMetrics(ctx: BenchContext, roster: Roster, path: string, pr
   const common = 'gmail';
   const raw = openRaw(path);
   const scan = raw.prepare(
-    `select * from roster_contacts where project_id = (select seq from roster_projects where id = ?) and email like ? escape '\\' order by id desc limit 21`,
+    `select * from roster_contacts where project_id = (select seq from roster_projects where id = ?) and email like ? escape '\\' order by seq desc limit 21`,
   );
   const scanCount = raw.prepare(
     `select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?) and email like ? escape '\\'`,
@@ -307,7 +307,7 @@ async function searchMetrics(ctx: BenchContext, roster: Roster, path: string, pr
         unit: 'ms',
         better: 'lower',
         values: coreRare.p95,
-        baseline: { name: "LIKE '%term%' scan, ORDER BY id DESC LIMIT 21 (median)", values: scanRare.p50 },
+        baseline: { name: "LIKE '%term%' scan, ORDER BY seq DESC LIMIT 21 (median)", values: scanRare.p50 },
         minRatio: 20,
         maxValue: 10,
       }),
@@ -393,7 +393,7 @@ function idPool(path: string, projectId: string, count: number, offset: number):
     const ids: string[] = [];
     const rows = raw
       .prepare(
-        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc',
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc',
       )
       .pluck()
       .iterate(projectId) as IterableIterator<string>;

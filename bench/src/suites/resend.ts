@@ -22,7 +22,7 @@ function idAt(path: string, projectId: string, offset: number): string {
   try {
     const row = raw
       .prepare(
-        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc limit 1 offset ?',
+        'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc limit 1 offset ?',
       )
       .get(projectId, offset) as { id: string };
     return row.id;

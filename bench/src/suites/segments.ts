@@ -208,7 +208,7 @@ async function filterMetrics(
   for (const [k, segment] of SEGMENTS.slice(0, 2).entries()) {
     const id = ids[k]!;
     const page = raw.prepare(
-      `select * from roster_contacts where project_id = (select seq from roster_projects where id = ?) and ${segment.where} order by created_at desc, id desc limit 20`,
+      `select * from roster_contacts where project_id = (select seq from roster_projects where id = ?) and ${segment.where} order by created_at desc, seq desc limit 20`,
     );
     const count = raw.prepare(
       `select count(*) as n from roster_contacts where project_id = (select seq from roster_projects where id = ?) and ${segment.where}`,
@@ -296,7 +296,7 @@ async function refreshMetrics(ctx: BenchContext, roster: Roster, raw: Database.D
   );
   const ids = raw
     .prepare(
-      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id limit 1000',
+      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq limit 1000',
     )
     .pluck()
     .all(projectId) as string[];

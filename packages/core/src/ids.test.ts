@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isContactId, isUuid, uuidv7 } from './ids.js';
+import { isContactId, isUuid, uuidv7, uuidv7After } from './ids.js';
 
 describe('uuidv7', () => {
   it('makes canonical version-7, variant-10 UUIDs', () => {
@@ -58,5 +58,34 @@ describe('isContactId', () => {
       expect(isContactId(other)).toBe(false);
     }
     expect(isUuid(id.toUpperCase())).toBe(true);
+  });
+});
+
+describe('uuidv7After', () => {
+  it('makes an id above a stored one from a later clock, and every later uuidv7() stays above it', () => {
+    const now = Date.now();
+    // A stored id from "another process" one hour ahead, with its counter near the top.
+    const ahead = uuidv7(now + 3_600_000).replace(/^(.{14}).{3}/, '$1ffe');
+    const next = uuidv7After(ahead, now);
+    expect(isContactId(next)).toBe(true);
+    expect(next > ahead).toBe(true);
+    const later = Array.from({ length: 5_000 }, () => uuidv7(now));
+    expect(later[0]! > next).toBe(true);
+    for (let i = 1; i < later.length; i++) expect(later[i]! > later[i - 1]!).toBe(true);
+  });
+
+  it('leaves the generator alone for an older id, and still answers above it', () => {
+    const current = uuidv7();
+    const next = uuidv7After('00000000-0000-7000-8000-000000000000');
+    expect(next > current).toBe(true);
+  });
+
+  it('gets above an id of another version or form in the same millisecond', () => {
+    const now = Date.now() + 7_200_000;
+    const hand = uuidv7(now).replace(/^(.{14})./, '$1f');
+    const next = uuidv7After(hand, now);
+    expect(isContactId(next)).toBe(true);
+    expect(next > hand).toBe(true);
+    expect(() => uuidv7After('ffffffff-ffff-ffff-ffff-ffffffffffff')).toThrow(/no UUIDv7 is greater/);
   });
 });

@@ -68,3 +68,29 @@ export function uuidv7(now: number = Date.now()): string {
     HEX[pool[r + 6]!]
   }${HEX[pool[r + 7]!]}`;
 }
+
+/**
+ * A UUIDv7 greater than `id` (a stored contact id), and the generator moved past it: every id
+ * `uuidv7()` makes afterwards in this process is greater too. For writes that must give new rows
+ * ids above every stored one (SQLite's contacts, whose rowid order is their id order: see
+ * `DialectInfo.contactIdOrder`) when an id was made before another process, or an earlier write
+ * of this one, stored a greater one.
+ */
+export function uuidv7After(id: string, now: number = Date.now()): string {
+  const ms = Number.parseInt(`${id.slice(0, 8)}${id.slice(9, 13)}`, 16);
+  const counter = Number.parseInt(id.slice(15, 18), 16);
+  if (!Number.isFinite(ms) || !Number.isFinite(counter)) throw new Error(`roster: ${id} is not a UUID`);
+  if (id[14] === '7' && (ms > lastMs || (ms === lastMs && counter > sequence))) {
+    lastMs = ms;
+    sequence = counter;
+  }
+  let next = uuidv7(now);
+  if (next <= id) {
+    // Not a UUIDv7 (another version or a hand-written id): its millisecond is used up.
+    if (ms >= 0xffffffffffff) throw new Error(`roster: no UUIDv7 is greater than ${id}`);
+    lastMs = ms;
+    sequence = 0xfff;
+    next = uuidv7(now);
+  }
+  return next;
+}

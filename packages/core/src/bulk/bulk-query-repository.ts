@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { IDS_PER_STATEMENT } from '../contacts/contact-batch-repository.js';
-import { likePattern } from '../contacts/contact-repository.js';
+import { idBelowSql, idOrderRef, likePattern } from '../contacts/contact-repository.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import type { BulkQuerySelector } from './bulk-types.js';
@@ -19,8 +19,12 @@ export async function findQueryBatch(
   let q = db.selectFrom('roster_contacts').select('id').where('project_id', '=', contactProjectOf(projectId));
   if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
   if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
-  if (beforeId !== null) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+  // Below the previous batch's last id, which the job may have deleted: see `idBelowSql`.
+  if (beforeId !== null) q = q.where(idBelowSql(dialect, beforeId));
+  const rows = await q
+    .orderBy(sql`${idOrderRef(dialect)} desc` as never)
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.id);
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
-import { findContactProjectKey } from './contact-repository.js';
+import { findContactProjectKey, followStoredContactIds } from './contact-repository.js';
 import { gateSubscribed } from './contact-suppression.js';
 import { contactTime } from './contact-time.js';
 
@@ -115,7 +115,8 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
  * `audienceId`, every row's contact ends up in that audience (it must exist: the foreign key
  * rejects the statement otherwise). A row of a suppressed address gets `subscribed: false` (see
  * `gateSubscribed`) and its email is added to `suppressed`. Returns the stored id of each row's email: a row whose own
- * `id` it is was inserted (a new contact), the others updated an existing one.
+ * `id` it is was inserted (a new contact), the others updated an existing one. A row's `id` may be
+ * replaced by a later one first (`followStoredContactIds`): compare with the rows' ids after the call.
  */
 export async function upsertContactBatch(
   db: Db,
@@ -140,6 +141,8 @@ export async function upsertContactBatch(
     rows.filter((r) => r.subscribed !== undefined),
     rows.filter((r) => r.subscribed === undefined),
   ];
+  // In the order of the statements below, which insert in row order (see `followStoredContactIds`).
+  await followStoredContactIds(db, dialect, groups.flat());
   for (const [g, group] of groups.entries()) {
     for (let start = 0; start < group.length; start += ROWS_PER_STATEMENT) {
       const chunk = group.slice(start, start + ROWS_PER_STATEMENT);

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce, compiledPerShape } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { ContactProjectKey, ContactRow, ContactTime, Db } from '../db/schema.js';
-import { isContactId } from '../ids.js';
+import { isContactId, uuidv7After } from '../ids.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactArgs, contactValueSlots, contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -65,6 +65,34 @@ const upsertStatement = compiledPerShape<ContactRow, UpsertShape>(
 );
 
 /**
+ * Where the rowid orders contacts (`dialect.contactIdOrder` is `seq`: SQLite), gives `rows`, in
+ * the order they are about to be inserted, ids above every stored id and increasing: a row whose
+ * id is not gets a new one (`uuidv7After`), written into the row, so the caller reads the id that
+ * is stored from its own row. An id is made before its write waits its turn (an import batch's
+ * ids, then an API create that inserts first; another process on the same file), so this runs in
+ * the write's transaction, just before the insert: the greatest stored id is one seek of the id
+ * index. Rows that update an existing contact instead keep no id, so renaming theirs is harmless.
+ * PostgreSQL orders by id itself: nothing to do.
+ */
+export async function followStoredContactIds(
+  db: Db,
+  dialect: DialectInfo,
+  rows: readonly { id: string }[],
+): Promise<void> {
+  if (dialect.contactIdOrder !== 'seq' || rows.length === 0) return;
+  let last = (await greatestContactId(db))[0]?.id ?? null;
+  for (const row of rows) {
+    if (last !== null && row.id <= last) row.id = uuidv7After(last);
+    last = row.id;
+  }
+}
+
+/** The greatest stored contact id (null without contacts), compiled once (every create reads it). */
+const greatestContactId = compiledOnce<{ id: string | null }, []>(0, (db) =>
+  db.selectFrom('roster_contacts').select((eb) => eb.fn.max('id').as('id')),
+);
+
+/**
  * One statement: insert the contact, or on an existing (project, email) merge into it.
  * Concurrent callers with the same new email end with one row: the database decides, not a read.
  * Compiled once per shape (every `POST /contacts`, see `compiledPerShape`).
@@ -77,6 +105,7 @@ export async function upsertContact(
 ): Promise<ContactRow> {
   const row = { ...given };
   await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
+  await followStoredContactIds(db, dialect, [row]);
   const plan = dialect.mergeJsonPlan(row.patch.set, row.patch.remove);
   const args = contactArgs(
     {
@@ -165,6 +194,7 @@ export async function insertContactIfNew(
 ): Promise<ContactRow | undefined> {
   const row = { ...given };
   await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
+  await followStoredContactIds(db, dialect, [row]);
   const args = contactArgs({ ...row, data: dialect.json(row.data) }, dialect);
   return (await insertIfNewStatement(db, dialect, args))[0];
 }
@@ -198,7 +228,8 @@ async function perChunk<T, R>(items: T[], statement: (chunk: T[]) => Promise<R[]
 
 /**
  * Inserts the contacts whose (project, email) is new and skips the others untouched.
- * Returns the inserted rows' ids and emails. Emails must be distinct within `rows`.
+ * Returns the inserted rows' ids and emails. Emails must be distinct within `rows`. A row's `id`
+ * may be replaced by a later one (`followStoredContactIds`): read the rows' ids after the call.
  */
 export async function insertContactsIfNew(
   db: Db,
@@ -210,6 +241,7 @@ export async function insertContactsIfNew(
   await gateSubscribed(db, dialect, rows[0]!.projectId, rows, suppressed);
   // The rows are of one project: its key read once, not by a subquery per row.
   const projectKey = await findContactProjectKey(db, rows[0]!.projectId);
+  await followStoredContactIds(db, dialect, rows);
   return perChunk(rows, (chunk) =>
     db
       .insertInto('roster_contacts')
@@ -399,17 +431,49 @@ export interface KeysetQuery {
   limit: number;
 }
 
+/**
+ * The column ordering contacts by id (`dialect.contactIdOrder`: `seq` on SQLite, `id` on
+ * PostgreSQL), of the table `alias` names (`'c.'`) or of the query's own.
+ */
+export function idOrderRef(dialect: DialectInfo, alias = ''): RawBuilder<unknown> {
+  return sql.ref(`${alias}${dialect.contactIdOrder}`);
+}
+
+/**
+ * True for the contacts whose id is below `id`, a contact id that need not be stored any more (a
+ * cursor's contact deleted meanwhile). PostgreSQL: `id < ?`. SQLite (`contactIdOrder` is `seq`):
+ * `seq` below the seq of the first stored id at or above `id` (any seq when there is none), which
+ * is the same set of contacts because seq order is id order; one seek of the id index, run once
+ * per statement, and the contact indexes are then walked from that rowid.
+ */
+export function idBelowSql(dialect: DialectInfo, id: string, alias = ''): RawBuilder<boolean> {
+  if (dialect.contactIdOrder === 'id') return sql<boolean>`${sql.ref(`${alias}id`)} < ${id}`;
+  return sql<boolean>`${sql.ref(`${alias}seq`)} < ${seqOfIdSql(id)}`;
+}
+
+/** SQLite: the seq of the first stored contact id at or above `id`, else above every seq. */
+function seqOfIdSql(id: string): RawBuilder<number> {
+  return sql<number>`coalesce((select s.seq from roster_contacts as s where s.id >= ${id} order by s.id limit 1), 9223372036854775807)`;
+}
+
 /** Newest first, by id (UUIDv7 = creation order). */
-export async function listContactsKeyset(db: Db, query: KeysetQuery): Promise<ContactRow[]> {
+export async function listContactsKeyset(
+  db: Db,
+  dialect: DialectInfo,
+  query: KeysetQuery,
+): Promise<ContactRow[]> {
   let q = db
     .selectFrom('roster_contacts')
     .selectAll()
     .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.where) q = q.where(query.where);
-  if (query.beforeId) q = q.where('id', '<', query.beforeId);
+  if (query.beforeId) q = q.where(idBelowSql(dialect, query.beforeId));
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
-  return q.orderBy('id', 'desc').limit(query.limit).execute();
+  return q
+    .orderBy(sql`${idOrderRef(dialect)} desc` as never)
+    .limit(query.limit)
+    .execute();
 }
 
 /** One row of `listDataKeyTypes`. */
@@ -460,21 +524,23 @@ export interface ContactCursor {
 
 /**
  * `ORDER BY` of a sorted list, as Plunk orders it: the sort column in `dir`, then `id`
- * descending as the tiebreaker (only `createdAt` can tie: emails are unique per project).
- * Served by `(project_id, created_at, id)` / `(project_id, subscribed, created_at, id)` and
- * `(project_id, email)`; for `createdAt asc` the databases sort only runs of equal `created_at`
- * by id (SQLite: temp b-tree for the last term; PostgreSQL: incremental sort).
+ * descending as the tiebreaker (only `createdAt` can tie: emails are unique per project), written
+ * with the column that orders contacts by id (`idOrderRef`: SQLite's rowid). Served by
+ * `(project_id, created_at)` / `(project_id, subscribed, created_at)` (SQLite, ending at the
+ * rowid; `..., id` on PostgreSQL) and `(project_id, email)`; for `createdAt asc` the databases
+ * sort only runs of equal `created_at` by id (SQLite: temp b-tree for the last term; PostgreSQL:
+ * incremental sort).
  */
-export function orderSql(order: ContactOrder, alias = '') {
+export function orderSql(order: ContactOrder, dialect: DialectInfo, alias = '') {
   const col = (name: string) => sql.ref(`${alias}${name}`);
   const dir = sql.raw(order.dir);
   return order.sort === 'email'
     ? sql`${col('email')} ${dir}`
-    : sql`${col('created_at')} ${dir}, ${col('id')} desc`;
+    : sql`${col('created_at')} ${dir}, ${idOrderRef(dialect, alias)} desc`;
 }
 
 /** Rows strictly after `cursor` in `order` (the keyset condition of the next page). */
-export function afterCursorSql(order: ContactOrder, cursor: ContactCursor, alias = '') {
+export function afterCursorSql(order: ContactOrder, cursor: ContactCursor, dialect: DialectInfo, alias = '') {
   const col = (name: string) => sql.ref(`${alias}${name}`);
   if (order.sort === 'email') {
     return order.dir === 'asc'
@@ -482,10 +548,14 @@ export function afterCursorSql(order: ContactOrder, cursor: ContactCursor, alias
       : sql<boolean>`${col('email')} < ${cursor.email}`;
   }
   if (order.dir === 'desc') {
-    return sql<boolean>`(${col('created_at')}, ${col('id')}) < (${cursor.createdAt}, ${cursor.id})`;
+    if (dialect.contactIdOrder === 'id')
+      return sql<boolean>`(${col('created_at')}, ${col('id')}) < (${cursor.createdAt}, ${cursor.id})`;
+    // SQLite seeks no row value over an index that ends at the rowid: the same condition, written
+    // with a leading range it does seek.
+    return sql<boolean>`${col('created_at')} <= ${cursor.createdAt} and (${col('created_at')} < ${cursor.createdAt} or ${idBelowSql(dialect, cursor.id, alias)})`;
   }
   // created_at ascending, id descending: the leading range keeps the index seek.
-  return sql<boolean>`${col('created_at')} >= ${cursor.createdAt} and (${col('created_at')} > ${cursor.createdAt} or ${col('id')} < ${cursor.id})`;
+  return sql<boolean>`${col('created_at')} >= ${cursor.createdAt} and (${col('created_at')} > ${cursor.createdAt} or ${idBelowSql(dialect, cursor.id, alias)})`;
 }
 
 export interface SortedQuery {
@@ -514,10 +584,10 @@ export async function listContactsSorted(
     .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(query.subscribed));
-  if (query.after) q = q.where(afterCursorSql(query.order, query.after));
+  if (query.after) q = q.where(afterCursorSql(query.order, query.after, dialect));
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
   return q
-    .orderBy(orderSql(query.order) as never)
+    .orderBy(orderSql(query.order, dialect) as never)
     .limit(query.limit)
     .execute();
 }
@@ -531,15 +601,24 @@ export interface OffsetQuery {
 
 /**
  * Newest first by id (UUIDv7, unique, so the order is total and pages never overlap), skipping
- * `offset` rows. Served by the `(project_id, id)` or `(project_id, audience_id, id)` index.
+ * `offset` rows. Served by the `(project_id)` or `(project_id, audience_id)` index in rowid order
+ * (SQLite, see `idOrderRef`), `(project_id, id)` or `(project_id, audience_id, id)` on PostgreSQL.
  */
-export async function listContactsOffset(db: Db, query: OffsetQuery): Promise<ContactRow[]> {
+export async function listContactsOffset(
+  db: Db,
+  dialect: DialectInfo,
+  query: OffsetQuery,
+): Promise<ContactRow[]> {
   let q = db
     .selectFrom('roster_contacts')
     .selectAll()
     .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
-  return q.orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
+  return q
+    .orderBy(sql`${idOrderRef(dialect)} desc` as never)
+    .limit(query.limit)
+    .offset(query.offset)
+    .execute();
 }
 
 export interface CountFilter {

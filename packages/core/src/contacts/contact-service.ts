@@ -612,7 +612,7 @@ export function createContactService(deps: ContactServiceDeps) {
      */
     async listOffset(projectId: string, input: ListOffsetInput = {}): Promise<Contact[]> {
       const valid = parseInput(listOffsetSchema, input);
-      const rows = await repo.listContactsOffset(db, {
+      const rows = await repo.listContactsOffset(db, dialect, {
         projectId,
         limit: valid.limit ?? DEFAULT_OFFSET_PAGE_SIZE,
         offset: valid.offset ?? 0,
@@ -634,7 +634,7 @@ export function createContactService(deps: ContactServiceDeps) {
       const { audienceId, search, where, batchSize } = await streamQuery(projectId, options);
       let beforeId: string | undefined;
       while (true) {
-        const rows = await repo.listContactsKeyset(db, {
+        const rows = await repo.listContactsKeyset(db, dialect, {
           projectId,
           beforeId,
           audienceId,

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { dialectFor } from '../db/dialect.js';
 import { asSqliteDb, type ContactRow, type Db } from '../db/schema.js';
 import type {
   CandidatePageQuery,
@@ -150,11 +151,13 @@ async function sync(db: Db): Promise<void> {
   else await (db as Kysely<any>).transaction().execute(apply);
 }
 
+const SQLITE = dialectFor('sqlite');
+
 /** Filters that every candidate must pass (project, the exact escaped LIKE, cursor, subscription). */
 function conditions(query: Omit<CandidatePageQuery, 'limit'>) {
   return sql`c.project_id = (select seq from roster_projects where id = ${query.projectId})
     and c.email like ${likePattern(query.search)} escape '\\'
-    ${query.after ? sql`and ${afterCursorSql(query.order, query.after, 'c.')}` : sql``}
+    ${query.after ? sql`and ${afterCursorSql(query.order, query.after, SQLITE, 'c.')}` : sql``}
     ${query.subscribed !== undefined ? sql`and c.subscribed = ${query.subscribed ? 1 : 0}` : sql``}`;
 }
 
@@ -171,7 +174,7 @@ function candidateSet(candidates: number[]): SearchCandidates {
       const result = await sql<ContactRow>`select c.* from json_each(${seqs}) as j
         cross join roster_contacts as c on c.seq = j.value
         where ${conditions(query)}
-        order by ${orderSql(query.order, 'c.')} limit ${query.limit}`.execute(db);
+        order by ${orderSql(query.order, SQLITE, 'c.')} limit ${query.limit}`.execute(db);
       return result.rows;
     },
     async count(db, query) {

@@ -38,6 +38,14 @@ export interface DialectInfo {
    */
   readonly blockingQueries: boolean;
   /**
+   * The column that orders contacts as their ids do, which list orders and keyset conditions of
+   * contacts use. SQLite: the rowid `seq`. Every write gives the contacts it inserts ids above
+   * every stored id, increasing in insert order (`followStoredContactIds`, in the write's
+   * transaction), so seq order is id order, and the contact indexes end at the rowid instead of a
+   * 36-byte id (migration 0024). PostgreSQL: `id` itself (its table has no `seq`).
+   */
+  readonly contactIdOrder: 'seq' | 'id';
+  /**
    * `roster_contacts.project_id` of the project `projectId` (see `ContactProjectKey`): the
    * project's integer key, read by a subquery on its primary key that the planner runs once per
    * statement (so `project_id = ...` still seeks the contact indexes). The same on both dialects.
@@ -257,6 +265,7 @@ const sqlite: DialectInfo = {
   singleWriter: true,
   supportsSkipLocked: false,
   blockingQueries: true,
+  contactIdOrder: 'seq',
   bool: (value) => (value ? 1 : 0),
   json: encodeJson,
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
@@ -369,6 +378,7 @@ const postgres: DialectInfo = {
   singleWriter: false,
   supportsSkipLocked: true,
   blockingQueries: false,
+  contactIdOrder: 'id',
   bool: (value) => value,
   json: encodeJson,
   parseJson: (value) => value ?? null,

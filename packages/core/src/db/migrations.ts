@@ -22,6 +22,7 @@ import { migration0020ContactProjectKeys } from './migrations/0020-contact-proje
 import { migration0021PostgresContactProjectKeys } from './migrations/0021-postgres-contact-project-keys.js';
 import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
 import { migration0023PostgresContactUuids } from './migrations/0023-postgres-contact-uuids.js';
+import { migration0024SqliteContactRowidIndexes } from './migrations/0024-sqlite-contact-rowid-indexes.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -52,6 +53,7 @@ export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
     '0021_postgres_contact_project_keys': migration0021PostgresContactProjectKeys(dialect.name),
     '0022_contact_times': migration0022ContactTimes(dialect.name),
     '0023_postgres_contact_uuids': migration0023PostgresContactUuids(dialect.name),
+    '0024_sqlite_contact_rowid_indexes': migration0024SqliteContactRowidIndexes(dialect.name),
   };
 }
 

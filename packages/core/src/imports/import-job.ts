@@ -628,22 +628,22 @@ async function runImport(
     now: string,
     suppressed: Set<string>,
   ): Promise<Map<string, string>> {
-    const inserted = await insertContactsIfNew(
-      trx,
-      dialect,
-      rows.map((row) => ({
-        id: row.id,
-        projectId,
-        email: row.email,
-        subscribed: row.subscribed ?? true,
-        data: row.data,
-        firstName: row.firstName,
-        lastName: row.lastName,
-        audienceId,
-        now,
-      })),
-      suppressed,
-    );
+    const values = rows.map((row) => ({
+      id: row.id,
+      projectId,
+      email: row.email,
+      subscribed: row.subscribed ?? true,
+      data: row.data,
+      firstName: row.firstName,
+      lastName: row.lastName,
+      audienceId,
+      now,
+    }));
+    const inserted = await insertContactsIfNew(trx, dialect, values, suppressed);
+    // The ids stored (see `followStoredContactIds`), which tell the caller which rows were inserted.
+    values.forEach((value, i) => {
+      rows[i]!.id = value.id;
+    });
     return new Map(inserted.map((row) => [row.email, row.id]));
   }
 

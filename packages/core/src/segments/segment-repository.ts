@@ -1,4 +1,5 @@
 import { CompiledQuery, type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
+import { idOrderRef } from '../contacts/contact-repository.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import { findProjectRow, listProjectRows } from '../db/project-rows.js';
 import type { ContactRow, Db, SegmentRow, SegmentsTable } from '../db/schema.js';
@@ -162,6 +163,7 @@ export async function listMemberContacts(
 /** A page of the project's contacts matching a compiled condition, newest first. */
 export async function listMatchingContacts(
   db: Db,
+  dialect: DialectInfo,
   projectId: string,
   condition: RawBuilder<boolean>,
   page: ContactPage,
@@ -172,7 +174,7 @@ export async function listMatchingContacts(
     .where('project_id', '=', contactProjectOf(projectId))
     .where(condition)
     .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy(sql`${idOrderRef(dialect)} desc` as never)
     .limit(page.limit)
     .offset(page.offset)
     .execute();

@@ -276,7 +276,10 @@ export function createSegmentService(deps: SegmentServiceDeps) {
         total = await countMembers(row.id);
       } else {
         const condition = await where(projectId, dialect.parseJson(row.condition));
-        const rows = await repo.listMatchingContacts(db, projectId, condition, { limit: pageSize, offset });
+        const rows = await repo.listMatchingContacts(db, dialect, projectId, condition, {
+          limit: pageSize,
+          offset,
+        });
         data = rows.map((r) => rowToContact(r, dialect, projectId));
         total = await repo.countMatchingContacts(db, projectId, condition);
       }
