@@ -110,6 +110,14 @@ describe('contact list plans (SQLite)', () => {
         );
       }
     }
+    // A cursor inside a run of contacts created in one millisecond (each createMany's 100): the rest
+    // of the run is one seek below the cursor's rowid, not a walk of the run.
+    for (const dir of ['desc', 'asc'] as const) {
+      const plans = await plansOf(() =>
+        roster.contacts.list(projectId, { limit: 20, sort: 'createdAt', dir, cursor: first.cursor! }),
+      );
+      expect(plans.join('\n')).toMatch(/\(project_id=\? AND created_at=\? AND rowid<\?\)/);
+    }
     // createdAt ascending breaks ties by id descending: only runs of equal created_at are sorted.
     expectSeeks(
       await plansOf(() =>

@@ -584,10 +584,30 @@ export async function listContactsSorted(
     .where('project_id', '=', contactProjectOf(query.projectId));
   if (query.where) q = q.where(query.where);
   if (query.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(query.subscribed));
-  if (query.after) q = q.where(afterCursorSql(query.order, query.after, dialect));
   if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
+  const { after, order } = query;
+  if (after && order.sort === 'createdAt' && dialect.contactIdOrder === 'seq') {
+    // SQLite seeks the (created_at, rowid) index to `created_at` only: with the cursor's condition
+    // in one statement it would walk the whole run of contacts created at the cursor's
+    // millisecond (an import's rows share one). Two seeks instead: the rest of that run (below
+    // the cursor's id), then the contacts past that millisecond, as far as the page needs.
+    const run = await q
+      .where('created_at', '=', after.createdAt)
+      .where(idBelowSql(dialect, after.id))
+      .orderBy(sql`${idOrderRef(dialect)} desc` as never)
+      .limit(query.limit)
+      .execute();
+    if (run.length >= query.limit) return run;
+    const rest = await q
+      .where('created_at', order.dir === 'desc' ? '<' : '>', after.createdAt)
+      .orderBy(orderSql(order, dialect) as never)
+      .limit(query.limit - run.length)
+      .execute();
+    return run.concat(rest);
+  }
+  if (after) q = q.where(afterCursorSql(order, after, dialect));
   return q
-    .orderBy(orderSql(query.order, dialect) as never)
+    .orderBy(orderSql(order, dialect) as never)
     .limit(query.limit)
     .execute();
 }
