@@ -85,12 +85,18 @@ export function pushContactParams(
 /**
  * The values object of a one-row insert compiled once (`compiledPerShape`): each column's value is
  * the stand-in `next()` gives, taken in column order, the project's id inside
- * `dialect.contactProject`; `pushContactParams` with every column gives the arguments in that order.
+ * `dialect.contactProject`, the id inside `dialect.newContactId` (SQLite refuses an id behind a
+ * stored one: see `insertAheadOfStoredIds`); `pushContactParams` with every column gives the arguments in that order.
  */
 export function contactValueSlots(next: () => string, dialect: DialectInfo): Insertable<ContactsTable> {
   const values: Record<string, unknown> = {};
   for (const [name] of CONTACT_COLUMNS)
-    values[name] = name === 'project_id' ? dialect.contactProject(next()) : next();
+    values[name] =
+      name === 'project_id'
+        ? dialect.contactProject(next())
+        : name === 'id'
+          ? dialect.newContactId(next())
+          : next();
   return values as Insertable<ContactsTable>;
 }
 

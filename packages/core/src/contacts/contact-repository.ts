@@ -70,9 +70,10 @@ const upsertStatement = compiledPerShape<ContactRow, UpsertShape>(
  * id is not gets a new one (`uuidv7After`), written into the row, so the caller reads the id that
  * is stored from its own row. An id is made before its write waits its turn (an import batch's
  * ids, then an API create that inserts first; another process on the same file), so this runs in
- * the write's transaction, just before the insert: the greatest stored id is one seek of the id
- * index. Rows that update an existing contact instead keep no id, so renaming theirs is harmless.
- * PostgreSQL orders by id itself: nothing to do.
+ * the write's transaction (`begin immediate`: no other writer until it ends), just before a
+ * multi-row insert: the greatest stored id is one seek of the id index. A one-row insert checks
+ * its id inside its own statement instead (`insertAheadOfStoredIds`). Rows that update an existing
+ * contact keep no id, so renaming theirs is harmless. PostgreSQL orders by id itself: nothing to do.
  */
 export async function followStoredContactIds(
   db: Db,
@@ -87,7 +88,27 @@ export async function followStoredContactIds(
   }
 }
 
-/** The greatest stored contact id (null without contacts), compiled once (every create reads it). */
+/**
+ * Runs a one-row insert whose id is written `dialect.newContactId` (`contactValueSlots`): on SQLite
+ * it fails when `row.id` is not above every stored id, and then runs once more with a later id
+ * (`followStoredContactIds`), so the common case costs no statement of its own.
+ */
+async function insertAheadOfStoredIds<T>(
+  db: Db,
+  dialect: DialectInfo,
+  row: { id: string },
+  insert: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if (!dialect.isContactIdBehind(error)) throw error;
+    await followStoredContactIds(db, dialect, [row]);
+    return insert();
+  }
+}
+
+/** The greatest stored contact id (null without contacts), compiled once. */
 const greatestContactId = compiledOnce<{ id: string | null }, []>(0, (db) =>
   db.selectFrom('roster_contacts').select((eb) => eb.fn.max('id').as('id')),
 );
@@ -105,7 +126,16 @@ export async function upsertContact(
 ): Promise<ContactRow> {
   const row = { ...given };
   await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
-  await followStoredContactIds(db, dialect, [row]);
+  const [stored] = await insertAheadOfStoredIds(db, dialect, row, () =>
+    upsertStatement(db, ...upsertRun(dialect, row)),
+  );
+  // INSERT ... ON CONFLICT DO UPDATE ... RETURNING returns the row it inserted or updated.
+  if (!stored) throw new Error('roster: the contact upsert returned no row');
+  return stored;
+}
+
+/** `upsertStatement`'s shape and arguments for `row`. */
+function upsertRun(dialect: DialectInfo, row: UpsertRow): [UpsertShape, unknown[]] {
   const plan = dialect.mergeJsonPlan(row.patch.set, row.patch.remove);
   const args = contactArgs(
     {
@@ -134,10 +164,7 @@ export async function upsertContact(
     lastName: row.lastName !== undefined,
     audienceId: row.audienceId !== undefined,
   };
-  const [stored] = await upsertStatement(db, shape, args);
-  // INSERT ... ON CONFLICT DO UPDATE ... RETURNING returns the row it inserted or updated.
-  if (!stored) throw new Error('roster: the contact upsert returned no row');
-  return stored;
+  return [shape, args];
 }
 
 /** A contact to insert: its fields (`data` as it is to be stored), created and updated `now`. */
@@ -194,9 +221,9 @@ export async function insertContactIfNew(
 ): Promise<ContactRow | undefined> {
   const row = { ...given };
   await gateSubscribed(db, dialect, row.projectId, [row], suppressed);
-  await followStoredContactIds(db, dialect, [row]);
-  const args = contactArgs({ ...row, data: dialect.json(row.data) }, dialect);
-  return (await insertIfNewStatement(db, dialect, args))[0];
+  const insert = () =>
+    insertIfNewStatement(db, dialect, contactArgs({ ...row, data: dialect.json(row.data) }, dialect));
+  return (await insertAheadOfStoredIds(db, dialect, row, insert))[0];
 }
 
 /** `insertContactIfNew`'s statement, compiled once (arguments: see `contactValueSlots`). */

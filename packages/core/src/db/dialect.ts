@@ -40,11 +40,20 @@ export interface DialectInfo {
   /**
    * The column that orders contacts as their ids do, which list orders and keyset conditions of
    * contacts use. SQLite: the rowid `seq`. Every write gives the contacts it inserts ids above
-   * every stored id, increasing in insert order (`followStoredContactIds`, in the write's
-   * transaction), so seq order is id order, and the contact indexes end at the rowid instead of a
+   * every stored id, increasing in insert order (`followStoredContactIds` and `newContactId`, in
+   * the write's transaction), so seq order is id order, and the contact indexes end at the rowid instead of a
    * 36-byte id (migration 0024). PostgreSQL: `id` itself (its table has no `seq`).
    */
   readonly contactIdOrder: 'seq' | 'id';
+  /**
+   * A new contact's `id` in a one-row insert compiled once (`id`: its stand-in). PostgreSQL: the id.
+   * SQLite (`contactIdOrder` is `seq`): the id when it is above every stored id, else NULL, which
+   * the column refuses (`isContactIdBehind`); the write then gives the row a later id and runs
+   * again (`followStoredContactIds`). So a lone create keeps seq order with no statement of its own.
+   */
+  newContactId(id: string): unknown;
+  /** True for the error of an insert whose `newContactId` was not above every stored id. */
+  isContactIdBehind(error: unknown): boolean;
   /**
    * `roster_contacts.project_id` of the project `projectId` (see `ContactProjectKey`): the
    * project's integer key, read by a subquery on its primary key that the planner runs once per
@@ -266,6 +275,15 @@ const sqlite: DialectInfo = {
   supportsSkipLocked: false,
   blockingQueries: true,
   contactIdOrder: 'seq',
+  newContactId: (id) => sql`(select ${id} where ${id} > coalesce((select max(id) from roster_contacts), ''))`,
+  isContactIdBehind(error) {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    return (
+      code === 'SQLITE_CONSTRAINT_NOTNULL' &&
+      typeof message === 'string' &&
+      message.includes('roster_contacts.id')
+    );
+  },
   bool: (value) => (value ? 1 : 0),
   json: encodeJson,
   parseJson: (value) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
@@ -379,6 +397,8 @@ const postgres: DialectInfo = {
   supportsSkipLocked: true,
   blockingQueries: false,
   contactIdOrder: 'id',
+  newContactId: (id) => id,
+  isContactIdBehind: () => false,
   bool: (value) => value,
   json: encodeJson,
   parseJson: (value) => value ?? null,
