@@ -81,8 +81,7 @@ try {
   if (!segmentsShape) seedContacts(raw, projectId, 0, contacts);
   const all = raw
     .prepare(
-      `select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by id desc${spread ? '' : ' limit 1000'}`,
-      'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc limit 1000',
+      `select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc${spread ? '' : ' limit 1000'}`,
     )
     .pluck()
     .all(projectId) as string[];
