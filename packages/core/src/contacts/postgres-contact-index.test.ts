@@ -1,10 +1,17 @@
-import { openTestRosters, PG_URL } from '@roster/test-harness';
+import { randomBytes } from 'node:crypto';
+import { createPgTestSchema, openTestRosters, PG_URL } from '@roster/test-harness';
 import { type Kysely, sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { openPostgres } from '../db/connection.js';
 import { contactProjectOf } from '../db/dialect.js';
-import type { Roster } from '../roster.js';
+import { createRoster, type Roster } from '../roster.js';
 import { contactTimeOf } from './contact-time.js';
-import { compactContactCounts, MAX_COUNT_SLOTS } from './postgres-contact-index.js';
+import {
+  compactContactCounts,
+  MAX_COUNT_SLOTS,
+  postgresContactIndex,
+  TRGM_PENDING_LIST_LIMIT_KB,
+} from './postgres-contact-index.js';
 
 const openRoster = openTestRosters('postgres');
 
@@ -249,3 +256,109 @@ describe.skipIf(!PG_URL)('PostgreSQL contact counts [postgres]', () => {
   // db/migration-0020.test.ts covers it (a 0.1 database migrated to the latest schema, its totals
   // read back), db/migration-0021.test.ts the counts across 0021.
 });
+
+/** The reloptions of `roster_contacts_email_trgm` (null: none). */
+async function trgmOptions(db: Kysely<any>): Promise<string[] | null> {
+  const { rows } = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class
+    where oid = to_regclass('roster_contacts_email_trgm')`.execute(db);
+  expect(rows).toHaveLength(1);
+  return rows[0]!.reloptions;
+}
+
+/** The index as builds before `gin_pending_list_limit` created it (no reloptions). */
+async function rebuildWithoutLimit(db: Kysely<any>): Promise<void> {
+  await sql`drop index roster_contacts_email_trgm`.execute(db);
+  await sql`create index roster_contacts_email_trgm on roster_contacts using gin (email gin_trgm_ops)`.execute(
+    db,
+  );
+  expect(await trgmOptions(db)).toBeNull();
+}
+
+describe.skipIf(!PG_URL)("the pg_trgm index's pending list limit [postgres]", () => {
+  const limit = `gin_pending_list_limit=${TRGM_PENDING_LIST_LIMIT_KB}`;
+
+  it('is set when a fresh schema gets the index', async () => {
+    const { roster } = await open();
+    expect(await trgmOptions(roster.db)).toEqual([limit]);
+  });
+
+  it('is set on the next start of a database whose index lacks it; a limit of its own is kept', async () => {
+    const schema = await createPgTestSchema();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const start = () => createRoster({ database: schema.url, jobs: { onError: () => {} } });
+      const first = await start();
+      await rebuildWithoutLimit(first.db);
+      await first.close();
+      const second = await start();
+      expect(await trgmOptions(second.db)).toEqual([limit]);
+      // An operator's own choice is not overwritten.
+      await sql`alter index roster_contacts_email_trgm set (gin_pending_list_limit = 2048)`.execute(
+        second.db,
+      );
+      await second.close();
+      const third = await start();
+      expect(await trgmOptions(third.db)).toEqual(['gin_pending_list_limit=2048']);
+      await third.close();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      await schema.drop();
+    }
+  });
+
+  it('warns, without failing, when the role is not the index owner: at start, and once after imports', async () => {
+    const schema = await createPgTestSchema();
+    const role = `roster_test_writer_${randomBytes(6).toString('hex')}`;
+    const owner = await createRoster({ database: schema.url, jobs: { onError: () => {} } });
+    let writer: Kysely<any> | undefined;
+    try {
+      await rebuildWithoutLimit(owner.db);
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(owner.db);
+      const inSchema = sql.id(rows[0]!.schema);
+      await sql`create role ${sql.id(role)}`.execute(owner.db);
+      await sql`grant usage on schema ${inSchema} to ${sql.id(role)}`.execute(owner.db);
+      await sql`grant select, insert, update, delete on all tables in schema ${inSchema} to ${sql.id(role)}`.execute(
+        owner.db,
+      );
+      // The same database as a role that may write contacts but owns nothing.
+      const url = new URL(schema.url);
+      url.searchParams.set('options', `${url.searchParams.get('options')} -c role=${role}`);
+      writer = openPostgres(url.toString()).db as Kysely<any>;
+      const warnings: string[] = [];
+      const index = postgresContactIndex();
+      // The index is there and used: prepare says so, and warns that it cannot set the limit.
+      expect(await index.prepare(writer, (message) => warnings.push(message))).toBe(true);
+      expect(warnings).toEqual([
+        expect.stringContaining(
+          'could not set gin_pending_list_limit on roster_contacts_email_trgm (must be owner of index roster_contacts_email_trgm)',
+        ),
+      ]);
+      expect(await trgmOptions(owner.db)).toBeNull();
+      // Merging after an import needs the owner too: said once, never thrown.
+      await index.afterImport(writer);
+      await index.afterImport(writer);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[1]).toContain(
+        'could not merge the pending list of roster_contacts_email_trgm after an import (must be owner of index roster_contacts_email_trgm)',
+      );
+    } finally {
+      await writer?.destroy();
+      await owner.close();
+      await schema.drop();
+      await withPg(async (db) => {
+        await sql`drop role if exists ${sql.id(role)}`.execute(db);
+      });
+    }
+  });
+});
+
+/** A plain connection to the test database (roles are the cluster's, not a schema's). */
+async function withPg(fn: (db: Kysely<any>) => Promise<void>): Promise<void> {
+  const { db } = openPostgres(PG_URL!);
+  try {
+    await fn(db as Kysely<any>);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { asPostgresDb, type Db } from '../db/schema.js';
 import type { ContactIndex } from './contact-index.js';
 
@@ -20,22 +20,32 @@ export const MAX_COUNT_SLOTS = 16;
  * - substring search: a `pg_trgm` GIN index lets `email LIKE '%term%'` use an index, so search
  *   never asks for candidates (the planner picks index or scan). Created on every start outside
  *   the migration transaction, so a missing privilege cannot abort it: without it, search scans.
+ *   Its pending list is bounded (`TRGM_PENDING_LIST_LIMIT_KB`) and merged after each import.
  */
 export function postgresContactIndex(): ContactIndex {
+  /** `prepare`'s warning callback, kept for `afterImport` (a roster that does not migrate never sets it). */
+  let warn: (message: string) => void = () => {};
+  /** Whether `afterImport` already warned that it may not merge the pending list. */
+  let warnedMerge = false;
   return {
-    async prepare(db, warn) {
+    async prepare(db, warnWith) {
+      warn = warnWith;
       try {
-        await sql`create extension if not exists pg_trgm`.execute(db);
-        await sql`create index if not exists roster_contacts_email_trgm on roster_contacts using gin (email gin_trgm_ops)`.execute(
-          db,
-        );
-        return true;
+        // An index that exists is left to `boundPendingList` (creating it again, even `if not
+        // exists`, needs the table's owner, which a role that only writes contacts is not).
+        if (!(await trgmIndexExists(db))) {
+          await sql`create extension if not exists pg_trgm`.execute(db);
+          await sql`create index if not exists roster_contacts_email_trgm on roster_contacts using gin (email gin_trgm_ops)
+            with (gin_pending_list_limit = ${sql.lit(TRGM_PENDING_LIST_LIMIT_KB)})`.execute(db);
+        }
       } catch (error) {
         warn(
           `roster: pg_trgm is not available (${(error as Error).message}); email search will scan instead of using an index`,
         );
         return false;
       }
+      await boundPendingList(db, warn);
+      return true;
     },
 
     async countAll(db, projectId) {
@@ -78,16 +88,22 @@ export function postgresContactIndex(): ContactIndex {
     afterImportBatch: async () => {},
 
     // GIN `fastupdate`: new rows' trigrams wait in the index's pending list until it reaches
-    // `gin_pending_list_limit` (4 MB by default, ~500 pages), and every search reads that list in full
-    // (at 1 M contacts, 336 pending pages made a one-match search 5x slower). An import is the bulk of
-    // such rows: its leftovers are merged now, once, instead of being read by every search until the
-    // next write fills the list. Needs the index's owner (as VACUUM does); otherwise autovacuum or the
-    // next full list merges them, as before.
+    // `gin_pending_list_limit` (1 MB on this index, see `TRGM_PENDING_LIST_LIMIT_KB`), and every search reads
+    // that list in full. An import is the bulk of such rows: its leftovers are merged now, once,
+    // instead of being read by every search until the next write fills the list. Needs the index's
+    // owner (as VACUUM does); otherwise autovacuum or the next full list merges them, as before, and
+    // roster says so once. Never throws: the import has ended either way.
     async afterImport(db) {
-      await sql`select gin_clean_pending_list(to_regclass('roster_contacts_email_trgm'))
-        where to_regclass('roster_contacts_email_trgm') is not null`
-        .execute(db)
-        .catch(() => {});
+      try {
+        await sql`select gin_clean_pending_list(to_regclass('roster_contacts_email_trgm'))
+          where to_regclass('roster_contacts_email_trgm') is not null`.execute(db);
+      } catch (error) {
+        if (warnedMerge) return;
+        warnedMerge = true;
+        warn(
+          `roster: could not merge the pending list of roster_contacts_email_trgm after an import (${(error as Error).message}); searches read it until autovacuum or the next writes merge it`,
+        );
+      }
     },
 
     // Through the function the daily triggers use: a slot no concurrent writer holds.
@@ -96,6 +112,50 @@ export function postgresContactIndex(): ContactIndex {
       await sql`select roster_contact_daily_add(${projectId}, ${day}, 0, 0, 0, ${count})`.execute(trx);
     },
   };
+}
+
+/**
+ * The `gin_pending_list_limit` (kB) of `roster_contacts_email_trgm`. With `fastupdate` (GIN's
+ * default) rows written one by one add their trigrams to the index's pending list, which every
+ * search reads in full until it outgrows this limit and the write that overflows it merges it into
+ * the index. PostgreSQL's default, 4 MB (~500 pages), made a one-match search at 1 M contacts read
+ * 336 pending pages (17–22 ms instead of 4–5). 1 MB keeps it to ~124 pages at no measured cost to
+ * single writes or imports; 256 kB (~32 pages) cost imports ~30 % more server CPU in smaller merges
+ * (docs/performance.md, "The GIN pending list, bounded").
+ */
+export const TRGM_PENDING_LIST_LIMIT_KB = 1024;
+
+/** Whether `roster_contacts` (as the search path finds it) has `roster_contacts_email_trgm`. */
+async function trgmIndexExists(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`select exists (select 1 from pg_index
+    where indexrelid = to_regclass('roster_contacts_email_trgm')
+      and indrelid = to_regclass('roster_contacts')) as found`.execute(db);
+  return rows[0]!.found;
+}
+
+/**
+ * Gives an existing `roster_contacts_email_trgm` the pending list limit when it has none of its own
+ * (an index built before roster set it; a limit an operator chose is kept). `ALTER INDEX ... SET`
+ * takes an exclusive lock on the index, so it runs only when needed and waits at most 5 s for
+ * searches in flight; a missing privilege (it needs the index's owner) or a timeout warns and
+ * leaves the index as it was.
+ */
+async function boundPendingList(db: Kysely<any>, warn: (message: string) => void): Promise<void> {
+  try {
+    const { rows } = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class
+      where oid = to_regclass('roster_contacts_email_trgm')`.execute(db);
+    const options = rows[0]?.reloptions ?? [];
+    if (rows.length === 0 || options.some((option) => option.startsWith('gin_pending_list_limit='))) return;
+    await db.transaction().execute(async (trx) => {
+      await sql`set local lock_timeout = '5s'`.execute(trx);
+      await sql`alter index roster_contacts_email_trgm
+        set (gin_pending_list_limit = ${sql.lit(TRGM_PENDING_LIST_LIMIT_KB)})`.execute(trx);
+    });
+  } catch (error) {
+    warn(
+      `roster: could not set gin_pending_list_limit on roster_contacts_email_trgm (${(error as Error).message}); email searches read up to the server's gin_pending_list_limit (4 MB by default) of pending index entries`,
+    );
+  }
 }
 
 /**
