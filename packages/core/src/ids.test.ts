@@ -34,6 +34,20 @@ describe('uuidv7', () => {
     const b = uuidv7(1_000_000_000_000);
     expect(b > a).toBe(true);
   });
+
+  it('writes a later millisecond as its 12 hex digits, then the version and a counter that counts up', () => {
+    // Later than any id made above (so neither borrowed nor counted within an earlier millisecond);
+    // every digit 1-f in the timestamp and one above 2^32, where 32-bit arithmetic would break.
+    for (const ms of [0x0fedcba98765, 0xfedcba987654]) {
+      const first = uuidv7(ms);
+      expect(first.slice(0, 8) + first.slice(9, 13)).toBe(ms.toString(16).padStart(12, '0'));
+      expect([8, 13, 18, 23].map((at) => first[at]).join('')).toBe('----');
+      const next = uuidv7(ms);
+      expect(next.slice(0, 13)).toBe(first.slice(0, 13));
+      expect(first[14]).toBe('7');
+      expect(Number.parseInt(next.slice(15, 18), 16)).toBe(Number.parseInt(first.slice(15, 18), 16) + 1);
+    }
+  });
 });
 
 describe('isContactId', () => {

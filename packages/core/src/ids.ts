@@ -36,14 +36,33 @@ function random(n: number): number {
   return at;
 }
 
-/** Two hex digits of each byte value. */
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** The two hex digits (as character codes) of each byte value: high digit, low digit. */
+const HEX_HIGH = new Uint8Array(256);
+const HEX_LOW = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  const digits = byte.toString(16).padStart(2, '0');
+  HEX_HIGH[byte] = digits.charCodeAt(0);
+  HEX_LOW[byte] = digits.charCodeAt(1);
+}
+
+/** The text of the id being made, dashes in place: read out as one string per id. */
+const ID_TEXT = Buffer.alloc(36);
+ID_TEXT[8] = ID_TEXT[13] = ID_TEXT[18] = ID_TEXT[23] = 0x2d; // '-'
+
+/** Writes the two hex digits of `byte` at `at` of `ID_TEXT`. */
+function putByte(at: number, byte: number): void {
+  ID_TEXT[at] = HEX_HIGH[byte]!;
+  ID_TEXT[at + 1] = HEX_LOW[byte]!;
+}
 
 /**
  * A UUIDv7 (RFC 9562): 48-bit millisecond timestamp, then a 12-bit counter (method 1 of §6.2),
  * then 62 random bits. Ids made by one process are strictly increasing, so ordering by id is
  * ordering by creation, and a B-tree on id takes appends on its right edge. Written digit by
- * digit from a table (no buffer per id: an import makes one per row).
+ * digit from a table into one reused buffer, then read out as one flat string: an import makes one
+ * per row and keeps it until its batch commits, and a string built by concatenation would be a
+ * tree of ~15 V8 string pieces (~500 bytes) that survives into the old generation (measured: 28 %
+ * of what `roster import` promoted, docs/performance.md).
  */
 export function uuidv7(now: number = Date.now()): string {
   let ms = now;
@@ -61,12 +80,26 @@ export function uuidv7(now: number = Date.now()): string {
     sequence = pool.readUInt16BE(at) & 0x3ff; // random start, leaves headroom to count up
   }
   const r = random(8);
-  const time = ms.toString(16).padStart(12, '0'); // bytes 0-5
-  return `${time.slice(0, 8)}-${time.slice(8)}-${HEX[0x70 | ((sequence >> 8) & 0x0f)]}${HEX[sequence & 0xff]}-${
-    HEX[0x80 | (pool[r]! & 0x3f)]
-  }${HEX[pool[r + 1]!]}-${HEX[pool[r + 2]!]}${HEX[pool[r + 3]!]}${HEX[pool[r + 4]!]}${HEX[pool[r + 5]!]}${
-    HEX[pool[r + 6]!]
-  }${HEX[pool[r + 7]!]}`;
+  // The 48-bit timestamp as two 24-bit halves (bitwise operators work on 32 bits).
+  const high = Math.floor(ms / 0x1000000);
+  const low = ms % 0x1000000;
+  putByte(0, (high >>> 16) & 0xff);
+  putByte(2, (high >>> 8) & 0xff);
+  putByte(4, high & 0xff);
+  putByte(6, (low >>> 16) & 0xff);
+  putByte(9, (low >>> 8) & 0xff);
+  putByte(11, low & 0xff);
+  putByte(14, 0x70 | ((sequence >> 8) & 0x0f));
+  putByte(16, sequence & 0xff);
+  putByte(19, 0x80 | (pool[r]! & 0x3f));
+  putByte(21, pool[r + 1]!);
+  putByte(24, pool[r + 2]!);
+  putByte(26, pool[r + 3]!);
+  putByte(28, pool[r + 4]!);
+  putByte(30, pool[r + 5]!);
+  putByte(32, pool[r + 6]!);
+  putByte(34, pool[r + 7]!);
+  return ID_TEXT.toString('latin1', 0, 36);
 }
 
 /**
