@@ -29,14 +29,36 @@ export function eachScratchDatabase(dialect: TestDialect): { url(): string } {
   return { url: () => url };
 }
 
-/** Opens `database` without migrating it, hands its Kysely to `run`, and closes it again. */
-export async function withRawDatabase<T>(database: string, run: (db: Kysely<any>) => Promise<T>): Promise<T> {
+/** A roster on `database` as it is (no migration run), handed to `run`, then closed. */
+export async function withUnmigratedRoster<T>(
+  database: string,
+  run: (roster: Roster) => Promise<T>,
+): Promise<T> {
   const raw = await createRoster({ database, migrate: false });
   try {
-    return await run(raw.db as Kysely<any>);
+    return await run(raw);
   } finally {
     await raw.close();
   }
+}
+
+/** Opens `database` without migrating it, hands its Kysely to `run`, and closes it again. */
+export function withRawDatabase<T>(database: string, run: (db: Kysely<any>) => Promise<T>): Promise<T> {
+  return withUnmigratedRoster(database, (roster) => run(roster.db as Kysely<any>));
+}
+
+/**
+ * Migrates `database` as the build before migration `name` left it: every one of `migrations` (the
+ * dialect's, as `migrationsOf` returns them) whose name sorts before `name`.
+ */
+export function migrateBefore(
+  database: string,
+  dialect: TestDialect,
+  migrations: Record<string, Migration>,
+  name: string,
+): Promise<void> {
+  const older = Object.entries(migrations).filter(([key]) => key < name);
+  return withRawDatabase(database, (db) => migrateWith(db, dialect, Object.fromEntries(older)));
 }
 
 /**

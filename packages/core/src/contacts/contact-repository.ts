@@ -445,6 +445,28 @@ export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** What a list or a count of a project's contacts may be narrowed by (each part optional). */
+export interface ContactNarrowing {
+  /** A compiled filter tree (segments/contact-filter.ts). */
+  where?: RawBuilder<boolean>;
+  /** Only contacts with this subscription state. */
+  subscribed?: boolean;
+  /** Lowercased substring of the email. */
+  search?: string;
+  /** Only contacts in this audience. */
+  audienceId?: string;
+}
+
+/** The project's contacts, narrowed by `by`: the start of every list and count below. */
+function projectContacts(db: Db, dialect: DialectInfo, projectId: string, by: ContactNarrowing) {
+  let q = db.selectFrom('roster_contacts').where('project_id', '=', contactProjectOf(projectId));
+  if (by.where) q = q.where(by.where);
+  if (by.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(by.subscribed));
+  if (by.search) q = q.where(sql<boolean>`email like ${likePattern(by.search)} escape '\\'`);
+  if (by.audienceId !== undefined) q = q.where('audience_id', '=', by.audienceId);
+  return q;
+}
+
 export interface KeysetQuery {
   projectId: string;
   /** Exclusive upper bound on id (newest first). */
@@ -489,14 +511,8 @@ export async function listContactsKeyset(
   dialect: DialectInfo,
   query: KeysetQuery,
 ): Promise<ContactRow[]> {
-  let q = db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', contactProjectOf(query.projectId));
-  if (query.where) q = q.where(query.where);
+  let q = projectContacts(db, dialect, query.projectId, query).selectAll();
   if (query.beforeId) q = q.where(idBelowSql(dialect, query.beforeId));
-  if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
-  if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
   return q
     .orderBy(sql`${idOrderRef(dialect)} desc` as never)
     .limit(query.limit)
@@ -522,13 +538,7 @@ export async function listDataKeyTypes(
   query: Omit<KeysetQuery, 'beforeId' | 'limit'>,
   whitespace: string,
 ): Promise<DataKeyTypeRow[]> {
-  let q = db
-    .selectFrom('roster_contacts')
-    .select('data')
-    .where('project_id', '=', contactProjectOf(query.projectId));
-  if (query.where) q = q.where(query.where);
-  if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
-  if (query.audienceId !== undefined) q = q.where('audience_id', '=', query.audienceId);
+  const q = projectContacts(db, dialect, query.projectId, query).select('data');
   const result = await dialect.jsonKeyTypes(sql`${q}`, whitespace).execute(db);
   return result.rows as DataKeyTypeRow[];
 }
@@ -605,13 +615,7 @@ export async function listContactsSorted(
   dialect: DialectInfo,
   query: SortedQuery,
 ): Promise<ContactRow[]> {
-  let q = db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', contactProjectOf(query.projectId));
-  if (query.where) q = q.where(query.where);
-  if (query.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(query.subscribed));
-  if (query.search) q = q.where(sql<boolean>`email like ${likePattern(query.search)} escape '\\'`);
+  let q = projectContacts(db, dialect, query.projectId, query).selectAll();
   const { after, order } = query;
   if (after && order.sort === 'createdAt' && dialect.contactIdOrder === 'seq') {
     // SQLite seeks the (created_at, rowid) index to `created_at` only: with the cursor's condition
@@ -683,14 +687,9 @@ export async function countContacts(
   projectId: string,
   filter: CountFilter = {},
 ): Promise<number> {
-  let q = db
-    .selectFrom('roster_contacts')
+  const row = await projectContacts(db, dialect, projectId, filter)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('project_id', '=', contactProjectOf(projectId));
-  if (filter.where) q = q.where(filter.where);
-  if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
-  if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
-  const row = await q.executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -24,22 +24,12 @@ const ID_COLUMNS = [
 ] as const;
 
 /** Migrates `database` to 0022 (what the previous build ran). */
-async function migrateTo0022(database: string): Promise<void> {
-  await kit.withRawDatabase(database, async (db) => {
-    const all = Object.entries(migrationsOf(dialectFor('postgres')));
-    await kit.migrateWith(db, 'postgres', Object.fromEntries(all.filter(([name]) => name < '0023')));
-  });
+function migrateTo0022(database: string): Promise<void> {
+  return kit.migrateBefore(database, 'postgres', migrationsOf(dialectFor('postgres')), '0023');
 }
 
 /** A roster on the database as it is (no migration run). */
-async function withRoster<T>(database: string, run: (roster: Roster) => Promise<T>): Promise<T> {
-  const raw = await createRoster({ database, migrate: false });
-  try {
-    return await run(raw);
-  } finally {
-    await raw.close();
-  }
-}
+const withRoster = kit.withUnmigratedRoster;
 
 function seedRaw(database: string): Promise<string[]> {
   return withRoster(database, seed);

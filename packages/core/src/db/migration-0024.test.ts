@@ -32,13 +32,14 @@ function oldId(ms: number, n: number): string {
 }
 
 /** A roster on the database as it is (no migration run). */
-async function withRoster<T>(database: string, run: (roster: Roster) => Promise<T>): Promise<T> {
-  const raw = await createRoster({ database, migrate: false });
-  try {
-    return await run(raw);
-  } finally {
-    await raw.close();
-  }
+const withRoster = kit.withUnmigratedRoster;
+
+/** Migrates `database` to 0023 (what the previous build ran) and builds its substring index, as that build's start did (keyed by the old seqs). */
+async function migrateTo0023(database: string): Promise<void> {
+  await kit.migrateBefore(database, 'sqlite', migrationsOf(dialectFor('sqlite')), '0024');
+  await kit.withRawDatabase(database, (db) =>
+    sqliteContactIndex({ substringIndex: true }).prepare(db, () => {}),
+  );
 }
 
 /** Two projects through the API, then contacts with older ids inserted last (seq order broken). */
@@ -219,12 +220,7 @@ describeEachDialect('migration 0024 (SQLite contact indexes ending at the rowid)
     'renumbers seq in id order and rebuilds the indexes: every contact, page, cursor, search, count, stream and segment answers as ordering by id',
     async () => {
       const database = scratch.url();
-      await kit.withRawDatabase(database, async (db) => {
-        const all = Object.entries(migrationsOf(dialectFor('sqlite')));
-        await kit.migrateWith(db, 'sqlite', Object.fromEntries(all.filter(([name]) => name < '0024')));
-        // The substring index, as the old build's start made it (keyed by the old seqs).
-        await sqliteContactIndex({ substringIndex: true }).prepare(db, () => {});
-      });
+      await migrateTo0023(database);
       const projects = await withRoster(database, seed);
       const audienceId = await withRoster(
         database,
@@ -338,12 +334,7 @@ describeEachDialect('migration 0024 (SQLite contact indexes ending at the rowid)
     'keeps seq as it is where it is already in id order (only the indexes change)',
     async () => {
       const database = scratch.url();
-      await kit.withRawDatabase(database, async (db) => {
-        const all = Object.entries(migrationsOf(dialectFor('sqlite')));
-        await kit.migrateWith(db, 'sqlite', Object.fromEntries(all.filter(([name]) => name < '0024')));
-        // The substring index, as the old build's start made it (keyed by the old seqs).
-        await sqliteContactIndex({ substringIndex: true }).prepare(db, () => {});
-      });
+      await migrateTo0023(database);
       const seqs = () =>
         kit.withRawDatabase(
           database,
