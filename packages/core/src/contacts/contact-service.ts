@@ -1,8 +1,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import { audienceExists } from '../audiences/audience-repository.js';
 import { isoNow } from '../clock.js';
-import { currentChangeSource } from '../consent/change-source.js';
+import { type ChangeSource, currentChangeSource } from '../consent/change-source.js';
 import { setContactConsent } from '../consent/consent-repository.js';
+import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db, SegmentRow } from '../db/schema.js';
 import { atomically } from '../db/transactions.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
@@ -25,6 +26,7 @@ import { parseInput } from '../validation.js';
 import { recordContactWrite } from './contact-changes.js';
 import {
   type DataKeyTypes,
+  type DataPatch,
   type DataValueType,
   initialData,
   TRIMMED_CHARACTERS,
@@ -123,6 +125,176 @@ function written(contact: Contact, suppressed: Set<string>): WrittenContact {
   return suppressed.size > 0 ? { ...contact, suppressed: true } : contact;
 }
 
+/** After a `pending: true` write: an unsubscribed contact awaits its confirmation (a subscribed one is left alone). */
+async function markPending(trx: Db, projectId: string, row: ContactRow, now: string) {
+  if (!row.subscribed) await setContactConsent(trx, { projectId, contactId: row.id, status: 'pending', now });
+}
+
+/** The fields of a validated upsert (`upsertContactSchema`'s output). */
+interface UpsertFields {
+  email: string;
+  subscribed?: boolean | undefined;
+  pending?: boolean | undefined;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  audienceId?: string | null | undefined;
+}
+
+/**
+ * `validation_failed` naming each `<prefix>.<key>` whose value breaks its declared property type
+ * (`values`: what the write stores), the types read through `db`. Writes without data values cost nothing.
+ */
+async function checkDataTypes(
+  propertyTypes: PropertyTypeCache,
+  db: Db,
+  projectId: string,
+  entries: { prefix: string; values: Record<string, unknown> | null | undefined }[],
+): Promise<void> {
+  if (!entries.some((e) => e.values && Object.keys(e.values).length > 0)) return;
+  const types = await propertyTypes.typesOf(db, projectId);
+  if (types.size === 0) return;
+  const issues = entries.flatMap((e) => dataTypeIssues(types, e.values, e.prefix));
+  if (issues.length > 0) throw RosterError.validation(issues);
+}
+
+/**
+ * Runs a write that may name an audience. The audience was checked first; if it was deleted in
+ * between, the foreign key turns the write into the same `not_found`.
+ */
+async function audienceWrite<T>(dialect: DialectInfo, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (dialect.isForeignKeyViolation(error)) throw RosterError.notFound('audience');
+    throw error;
+  }
+}
+
+/**
+ * An upsert's work in its transaction `trx`: the contact written (`id` if new) and its change
+ * events recorded. Returns the stored row and the contact it reads as.
+ */
+async function upsertInTransaction(
+  deps: ServiceDeps,
+  trx: Db,
+  projectId: string,
+  valid: UpsertFields,
+  patch: DataPatch,
+  id: string,
+  suppressed: Set<string>,
+  source: ChangeSource,
+): Promise<{ row: ContactRow; contact: Contact }> {
+  const { dialect, clock } = deps;
+  const now = isoNow(clock);
+  const values = {
+    id,
+    projectId,
+    email: valid.email,
+    subscribed: valid.subscribed,
+    patch,
+    initialData: initialData(patch),
+    firstName: valid.firstName,
+    lastName: valid.lastName,
+    audienceId: valid.audienceId,
+    now,
+  };
+  // The contact before the write (locked on PostgreSQL), for the change events. A new
+  // email is inserted first: if a concurrent write inserted it meanwhile, read it again.
+  let before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
+  let row: ContactRow | undefined;
+  if (!before) {
+    row = await repo.insertContactIfNew(
+      trx,
+      dialect,
+      {
+        ...values,
+        subscribed: valid.pending ? false : (valid.subscribed ?? true),
+        data: values.initialData,
+        firstName: valid.firstName ?? null,
+        lastName: valid.lastName ?? null,
+        audienceId: valid.audienceId ?? null,
+      },
+      suppressed,
+    );
+    if (!row) before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
+  }
+  row ??= await repo.upsertContact(trx, dialect, values, suppressed);
+  if (valid.pending) await markPending(trx, projectId, row, now);
+  const contact = rowToContact(row, dialect, projectId);
+  await recordContactWrite(
+    deps,
+    trx,
+    projectId,
+    before ? rowToContact(before, dialect, projectId) : null,
+    contact,
+    now,
+    source,
+  );
+  return { row, contact };
+}
+
+/** What `events.track` writes of its contact: its email, and `subscribed` and `data` when given. */
+export interface TrackedContactFields {
+  email: string;
+  subscribed?: boolean | undefined;
+  data?: Record<string, unknown> | null | undefined;
+}
+
+/**
+ * The contact writes of `events.track`, built once per roster: what `upsert` and `create` write
+ * for fields `trackEventSchema` already validated (so without validating them again), inside the
+ * caller's transaction `trx`, in the caller's change source. The caller tells the change feed
+ * once its transaction committed.
+ */
+export function trackedContactWrites(deps: ContactServiceDeps) {
+  const { dialect, clock } = deps;
+  const propertyTypes = deps.propertyTypes ?? uncachedPropertyTypes;
+  return {
+    /** As `contacts.upsert(projectId, fields)`. */
+    async upsert(trx: Db, projectId: string, fields: TrackedContactFields): Promise<UpsertResult> {
+      const source = currentChangeSource();
+      const patch = toDataPatch(fields.data ?? {});
+      await checkDataTypes(propertyTypes, trx, projectId, [{ prefix: 'data', values: patch.set }]);
+      const id = uuidv7();
+      const suppressed = new Set<string>();
+      const { row, contact } = await audienceWrite(dialect, () =>
+        upsertInTransaction(deps, trx, projectId, fields, patch, id, suppressed, source),
+      );
+      const result: UpsertResult = { contact, created: row.id === id };
+      if (suppressed.size > 0) result.suppressed = true;
+      return result;
+    },
+
+    /** As `contacts.create(projectId, fields)`, but undefined where that is a `conflict` (the email exists). */
+    async create(
+      trx: Db,
+      projectId: string,
+      fields: TrackedContactFields,
+    ): Promise<UpsertResult | undefined> {
+      const source = currentChangeSource();
+      const suppressed = new Set<string>();
+      await checkDataTypes(propertyTypes, trx, projectId, [
+        { prefix: 'data', values: newData(fields.data, undefined) },
+      ]);
+      const contact = await audienceWrite(dialect, async () => {
+        const now = isoNow(clock);
+        const created = await repo.insertContactIfNew(
+          trx,
+          dialect,
+          newContactRow(projectId, fields, { dataMode: undefined, audienceId: undefined, now }),
+          suppressed,
+        );
+        if (!created) return undefined;
+        const contact = rowToContact(created, dialect, projectId);
+        await recordContactWrite(deps, trx, projectId, null, contact, now, source);
+        return contact;
+      });
+      if (!contact) return undefined;
+      return { contact, created: true, ...(suppressed.size > 0 ? { suppressed: true as const } : {}) };
+    },
+  };
+}
+
 export function createContactService(deps: ContactServiceDeps) {
   const { db, dialect, clock } = deps;
   const index = deps.contactIndex;
@@ -170,19 +342,12 @@ export function createContactService(deps: ContactServiceDeps) {
     await upsertContactTopics(trx, projectId, contactId, choices, now);
   }
 
-  /**
-   * `validation_failed` naming each `<prefix>.<key>` whose value breaks its declared property type
-   * (`values`: what the write stores). Writes without data values cost nothing.
-   */
-  async function assertDataTypes(
+  /** `validation_failed` for data values that break their declared property types (see `checkDataTypes`). */
+  function assertDataTypes(
     projectId: string,
     entries: { prefix: string; values: Record<string, unknown> | null | undefined }[],
   ): Promise<void> {
-    if (!entries.some((e) => e.values && Object.keys(e.values).length > 0)) return;
-    const types = await propertyTypes.typesOf(db, projectId);
-    if (types.size === 0) return;
-    const issues = entries.flatMap((e) => dataTypeIssues(types, e.values, e.prefix));
-    if (issues.length > 0) throw RosterError.validation(issues);
+    return checkDataTypes(propertyTypes, db, projectId, entries);
   }
 
   /** The project's contacts that pass the filter (all of them without one). */
@@ -240,17 +405,9 @@ export function createContactService(deps: ContactServiceDeps) {
     }
   }
 
-  /**
-   * Runs a write that may name an audience. The audience was checked first; if it was deleted in
-   * between, the foreign key turns the write into the same `not_found`.
-   */
-  async function writing<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (dialect.isForeignKeyViolation(error)) throw RosterError.notFound('audience');
-      throw error;
-    }
+  /** Runs a write that may name an audience (see `audienceWrite`). */
+  function writing<T>(write: () => Promise<T>): Promise<T> {
+    return audienceWrite(dialect, write);
   }
 
   function inTransaction<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
@@ -267,12 +424,6 @@ export function createContactService(deps: ContactServiceDeps) {
         },
       ]);
     }
-  }
-
-  /** After a `pending: true` write: an unsubscribed contact awaits its confirmation (a subscribed one is left alone). */
-  async function markPending(trx: Db, projectId: string, row: ContactRow, now: string) {
-    if (!row.subscribed)
-      await setContactConsent(trx, { projectId, contactId: row.id, status: 'pending', now });
   }
 
   /** Tells the change feed that a write (and its events) committed. */
@@ -296,61 +447,16 @@ export function createContactService(deps: ContactServiceDeps) {
       await assertDataTypes(projectId, [{ prefix: 'data', values: patch.set }]);
       const id = uuidv7();
       const suppressed = new Set<string>();
-      const row = await writing(() =>
+      const { row, contact } = await writing(() =>
         committed(
           writes.run((conn) =>
-            atomically(conn, dialect, async (trx) => {
-              const now = isoNow(clock);
-              const values = {
-                id,
-                projectId,
-                email: valid.email,
-                subscribed: valid.subscribed,
-                patch,
-                initialData: initialData(patch),
-                firstName: valid.firstName,
-                lastName: valid.lastName,
-                audienceId: valid.audienceId,
-                now,
-              };
-              // The contact before the write (locked on PostgreSQL), for the change events. A new
-              // email is inserted first: if a concurrent write inserted it meanwhile, read it again.
-              let before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
-              let row: ContactRow | undefined;
-              if (!before) {
-                row = await repo.insertContactIfNew(
-                  trx,
-                  dialect,
-                  {
-                    ...values,
-                    subscribed: valid.pending ? false : (valid.subscribed ?? true),
-                    data: values.initialData,
-                    firstName: valid.firstName ?? null,
-                    lastName: valid.lastName ?? null,
-                    audienceId: valid.audienceId ?? null,
-                  },
-                  suppressed,
-                );
-                if (!row)
-                  before = await repo.findContactForWrite(trx, dialect, projectId, { email: valid.email });
-              }
-              row ??= await repo.upsertContact(trx, dialect, values, suppressed);
-              if (valid.pending) await markPending(trx, projectId, row, now);
-              await recordContactWrite(
-                deps,
-                trx,
-                projectId,
-                before ? contactOf(projectId)(before) : null,
-                contactOf(projectId)(row),
-                now,
-                source,
-              );
-              return row;
-            }),
+            atomically(conn, dialect, (trx) =>
+              upsertInTransaction(deps, trx, projectId, valid, patch, id, suppressed, source),
+            ),
           ),
         ),
       );
-      const result: UpsertResult = { contact: rowToContact(row, dialect, projectId), created: row.id === id };
+      const result: UpsertResult = { contact, created: row.id === id };
       if (suppressed.size > 0) result.suppressed = true;
       return result;
     },

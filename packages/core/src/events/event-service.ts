@@ -4,11 +4,11 @@ import { isoNow } from '../clock.js';
 import { bindChangeSource } from '../consent/change-source.js';
 import type { ContactIndex } from '../contacts/contact-index.js';
 import { contactExists } from '../contacts/contact-repository.js';
-import { createContactService } from '../contacts/contact-service.js';
+import { trackedContactWrites } from '../contacts/contact-service.js';
 import type { UpsertResult } from '../contacts/contact-types.js';
 import type { Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
-import { isRosterError, RosterError } from '../errors.js';
+import { RosterError } from '../errors.js';
 import { isContactId, uuidv7 } from '../ids.js';
 import type { ChangeEventType } from '../outbox/outbox-types.js';
 import type { PropertyTypeCache } from '../properties/property-check.js';
@@ -37,6 +37,8 @@ export interface EventServiceDeps extends ServiceDeps {
 export function createEventService(deps: EventServiceDeps) {
   const { db, dialect, clock } = deps;
   const writes = deps.writes ?? directWrites(db);
+  // Built once: a track call validates its input once and writes its contact with these.
+  const contacts = trackedContactWrites(deps);
 
   return {
     /**
@@ -62,27 +64,23 @@ export function createEventService(deps: EventServiceDeps) {
       const tracked = await writes.run(
         bindChangeSource((conn: Db) =>
           inTransaction(conn, async (trx) => {
-            const contacts = createContactService({ ...deps, db: trx });
-            let result: UpsertResult;
+            // Written by the roster's own contact writes, for the fields validated above (the
+            // same data rules, type checks, consent records and change events as contacts.upsert
+            // and contacts.create).
+            let result: UpsertResult | undefined;
             if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
-              try {
-                const { suppressed, ...contact } = await contacts.create(projectId, {
-                  email: valid.email,
-                  subscribed: valid.subscribed,
-                  data,
-                });
-                result = { contact, created: true, ...(suppressed ? { suppressed } : {}) };
-              } catch (error) {
-                if (!isRosterError(error) || error.code !== 'conflict') throw error;
-                result = await contacts.upsert(projectId, { email: valid.email, data });
-              }
-            } else {
-              result = await contacts.upsert(projectId, {
+              result = await contacts.create(trx, projectId, {
                 email: valid.email,
                 subscribed: valid.subscribed,
                 data,
               });
             }
+            result ??= await contacts.upsert(trx, projectId, {
+              email: valid.email,
+              // preserveExistingSubscription: an existing contact keeps its subscription.
+              subscribed: valid.preserveExistingSubscription ? undefined : valid.subscribed,
+              data,
+            });
             const event: ContactEvent = {
               id: uuidv7(),
               projectId,
