@@ -32,7 +32,7 @@ export class BulkChanges {
   async apply(deps: ChangeDeps, trx: Db, projectId: string, ids: string[], now: string): Promise<void> {
     const { operation } = this;
     if (operation === 'delete') {
-      const rows = await repo.deleteContacts(trx, projectId, ids);
+      const rows = await repo.deleteContacts(trx, deps.dialect, projectId, ids);
       this.deleted.push(...rows);
       this.affected += rows.length;
       return;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { IDS_PER_STATEMENT } from '../contacts/contact-batch-repository.js';
+import { IDS_PER_STATEMENT, inProject } from '../contacts/contact-batch-repository.js';
 import { idBelowSql, idOrderRef, likePattern } from '../contacts/contact-repository.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
@@ -37,13 +37,13 @@ export async function countQueryMatches(
 ): Promise<number> {
   const { filter, excludeIds } = selector;
   const count = async (ids?: string[]) => {
-    let q = db
-      .selectFrom('roster_contacts')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('project_id', '=', contactProjectOf(projectId));
+    let q = db.selectFrom('roster_contacts').select((eb) => eb.fn.countAll<number | string>().as('n'));
+    // With ids: each looked up by the id index, not a walk of the project (`inProject`).
+    q = ids
+      ? q.where(inProject(dialect, projectId)).where('id', 'in', ids)
+      : q.where('project_id', '=', contactProjectOf(projectId));
     if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
     if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
-    if (ids) q = q.where('id', 'in', ids);
     return Number((await q.executeTakeFirstOrThrow()).n);
   };
   let total = await count();

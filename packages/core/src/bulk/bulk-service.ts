@@ -74,7 +74,7 @@ export async function applyBulk(
     const found = new Set<string>();
     const changes = new BulkChanges(operation, { audienceId, jobId: jobId ?? null });
     for (const chunk of chunks) {
-      for (const id of await repo.findExistingContactIds(trx, projectId, chunk)) found.add(id);
+      for (const id of await repo.findExistingContactIds(trx, deps.dialect, projectId, chunk)) found.add(id);
       await changes.apply(deps, trx, projectId, chunk, now);
     }
     const affected = changes.affected;
