@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
-import { IDS_PER_STATEMENT, inProject } from '../contacts/contact-batch-repository.js';
-import { idBelowSql, idOrderRef, likePattern } from '../contacts/contact-repository.js';
-import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
+import { IDS_PER_STATEMENT } from '../contacts/contact-batch-repository.js';
+import { idBelowSql, newestFirstSql, projectContacts } from '../contacts/contact-repository.js';
+import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 import type { BulkQuerySelector } from './bulk-types.js';
 
@@ -16,13 +15,11 @@ export async function findQueryBatch(
   beforeId: string | null,
   limit: number,
 ): Promise<string[]> {
-  let q = db.selectFrom('roster_contacts').select('id').where('project_id', '=', contactProjectOf(projectId));
-  if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
-  if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
+  let q = projectContacts(db, dialect, projectId, filter).select('id');
   // Below the previous batch's last id, which the job may have deleted: see `idBelowSql`.
   if (beforeId !== null) q = q.where(idBelowSql(dialect, beforeId));
   const rows = await q
-    .orderBy(sql`${idOrderRef(dialect)} desc` as never)
+    .orderBy(newestFirstSql(dialect) as never)
     .limit(limit)
     .execute();
   return rows.map((r) => r.id);
@@ -37,13 +34,9 @@ export async function countQueryMatches(
 ): Promise<number> {
   const { filter, excludeIds } = selector;
   const count = async (ids?: string[]) => {
-    let q = db.selectFrom('roster_contacts').select((eb) => eb.fn.countAll<number | string>().as('n'));
-    // With ids: each looked up by the id index, not a walk of the project (`inProject`).
-    q = ids
-      ? q.where(inProject(dialect, projectId)).where('id', 'in', ids)
-      : q.where('project_id', '=', contactProjectOf(projectId));
-    if (filter.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(filter.subscribed));
-    if (filter.search) q = q.where(sql<boolean>`email like ${likePattern(filter.search)} escape '\\'`);
+    const q = projectContacts(db, dialect, projectId, { ...filter, ids }).select((eb) =>
+      eb.fn.countAll<number | string>().as('n'),
+    );
     return Number((await q.executeTakeFirstOrThrow()).n);
   };
   let total = await count();

@@ -4,7 +4,12 @@ import type { Db } from '../db/schema.js';
 import { RosterError } from '../errors.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
-import { findContactProjectKey, followStoredContactIds } from './contact-repository.js';
+import {
+  findContactProjectKey,
+  followStoredContactIds,
+  inProject,
+  projectContacts,
+} from './contact-repository.js';
 import { gateSubscribed } from './contact-suppression.js';
 import { contactTime } from './contact-time.js';
 
@@ -194,12 +199,7 @@ export async function findExistingContactIds(
   ids: string[],
 ): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('roster_contacts')
-    .select('id')
-    .where(inProject(dialect, projectId))
-    .where('id', 'in', ids)
-    .execute();
+  const rows = await projectContacts(db, dialect, projectId, { ids }).select('id').execute();
   return rows.map((r) => r.id);
 }
 
@@ -207,18 +207,6 @@ export async function findExistingContactIds(
  * Sets `subscribed` on the project's contacts among `ids` that are not already in that state;
  * returns the ids of those it changed (they flipped).
  */
-/**
- * `project_id = ?` for a statement that also has `id in (...)`. On SQLite the column is written
- * `+project_id` (`dialect.withoutIndex`), which its planner cannot use to pick an index: it then
- * looks each id up by the id index. Otherwise it chose a (project_id, …) index and walked every
- * contact of the project (with the bulk update's `subscribed = ?` or `audience_id` condition, and,
- * since the contact indexes end at the rowid (migration 0024), with `id in (...)` alone): 1 000 ids
- * took ~500 ms at 1 M contacts instead of a few ms.
- */
-export function inProject(dialect: DialectInfo, projectId: string) {
-  return sql<boolean>`${dialect.withoutIndex(sql.ref('project_id'))} = ${dialect.contactProject(projectId)}`;
-}
-
 export async function setSubscribed(
   db: Db,
   dialect: DialectInfo,

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
-import { idOrderRef } from '../contacts/contact-repository.js';
+import { newestFirstSql } from '../contacts/contact-repository.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
 import { findProjectRow, listProjectRows } from '../db/project-rows.js';
 import type { ContactRow, Db, SegmentRow, SegmentsTable } from '../db/schema.js';
@@ -174,7 +174,7 @@ export async function listMatchingContacts(
     .where('project_id', '=', contactProjectOf(projectId))
     .where(condition)
     .orderBy('created_at', 'desc')
-    .orderBy(sql`${idOrderRef(dialect)} desc` as never)
+    .orderBy(newestFirstSql(dialect) as never)
     .limit(page.limit)
     .offset(page.offset)
     .execute();
