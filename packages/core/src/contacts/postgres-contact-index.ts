@@ -30,10 +30,12 @@ export function postgresContactIndex(): ContactIndex {
   return {
     async prepare(db, warnWith) {
       warn = warnWith;
+      let options: string[] | undefined;
       try {
-        // An index that exists is left to `boundPendingList` (creating it again, even `if not
-        // exists`, needs the table's owner, which a role that only writes contacts is not).
-        if (!(await trgmIndexExists(db))) {
+        // An index that exists is not created again (even `if not exists` needs the table's owner,
+        // which a role that only writes contacts is not); one without a limit gets it below.
+        options = await trgmIndexOptions(db);
+        if (!options) {
           await sql`create extension if not exists pg_trgm`.execute(db);
           await sql`create index if not exists roster_contacts_email_trgm on roster_contacts using gin (email gin_trgm_ops)
             with (gin_pending_list_limit = ${sql.lit(TRGM_PENDING_LIST_LIMIT_KB)})`.execute(db);
@@ -44,7 +46,9 @@ export function postgresContactIndex(): ContactIndex {
         );
         return false;
       }
-      await boundPendingList(db, warn);
+      if (options && !options.some((option) => option.startsWith('gin_pending_list_limit='))) {
+        await boundPendingList(db, warn);
+      }
       return true;
     },
 
@@ -125,27 +129,27 @@ export function postgresContactIndex(): ContactIndex {
  */
 export const TRGM_PENDING_LIST_LIMIT_KB = 1024;
 
-/** Whether `roster_contacts` (as the search path finds it) has `roster_contacts_email_trgm`. */
-async function trgmIndexExists(db: Kysely<any>): Promise<boolean> {
-  const { rows } = await sql<{ found: boolean }>`select exists (select 1 from pg_index
-    where indexrelid = to_regclass('roster_contacts_email_trgm')
-      and indrelid = to_regclass('roster_contacts')) as found`.execute(db);
-  return rows[0]!.found;
+/**
+ * The storage options of `roster_contacts_email_trgm` (`[]` for none) when `roster_contacts` (as the
+ * search path finds it) has that index, else undefined.
+ */
+async function trgmIndexOptions(db: Kysely<any>): Promise<string[] | undefined> {
+  const { rows } = await sql<{ reloptions: string[] | null }>`select c.reloptions from pg_index i
+    join pg_class c on c.oid = i.indexrelid
+    where i.indexrelid = to_regclass('roster_contacts_email_trgm')
+      and i.indrelid = to_regclass('roster_contacts')`.execute(db);
+  return rows[0] ? (rows[0].reloptions ?? []) : undefined;
 }
 
 /**
- * Gives an existing `roster_contacts_email_trgm` the pending list limit when it has none of its own
- * (an index built before roster set it; a limit an operator chose is kept). `ALTER INDEX ... SET`
- * takes an exclusive lock on the index, so it runs only when needed and waits at most 5 s for
+ * Gives an existing `roster_contacts_email_trgm` that has no limit of its own (an index built before
+ * roster set it; `prepare` keeps a limit an operator chose) the pending list limit. `ALTER INDEX ...
+ * SET` takes an exclusive lock on the index, so it runs only then and waits at most 5 s for
  * searches in flight; a missing privilege (it needs the index's owner) or a timeout warns and
  * leaves the index as it was.
  */
 async function boundPendingList(db: Kysely<any>, warn: (message: string) => void): Promise<void> {
   try {
-    const { rows } = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class
-      where oid = to_regclass('roster_contacts_email_trgm')`.execute(db);
-    const options = rows[0]?.reloptions ?? [];
-    if (rows.length === 0 || options.some((option) => option.startsWith('gin_pending_list_limit='))) return;
     await db.transaction().execute(async (trx) => {
       await sql`set local lock_timeout = '5s'`.execute(trx);
       await sql`alter index roster_contacts_email_trgm
