@@ -23,6 +23,13 @@
  * run (parse, row checks and normalisation, one read per batch); the raw prepared upsert with and
  * without the daily-count triggers; the whole import with and without them.
  *
+ * `--phases [--rounds=N]` times the phases of the HTTP import (wall ms from the upload's start, as the
+ * suite times it): the upload's answer, the first and last run of every SQLite statement (the file's
+ * chunks stored and read, the job's claim, the contacts' upserts, the commits, the completion, the
+ * file's delete) and the poll that saw `completed`; round by round after a raw upsert of the same rows,
+ * with the process's CPU per row of both and the load average. Prints each round's milestones, their
+ * medians and the last round's whole timeline.
+ *
  * `--worker-ab=<bytes>,<bytes>,... [--rounds=N]` chooses `imports.workerMinBytes`: for each file size,
  * round by round, the raw prepared upsert, then roster's HTTP import with the CSV parsed in the job's
  * thread (`parseInWorker: false`) and in a worker (`workerMinBytes: 0`), the two in alternating
@@ -47,6 +54,7 @@ const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3
 const worker = args.includes('--worker');
 const triggers = args.includes('--triggers');
 const split = args.includes('--split');
+const phases = args.includes('--phases');
 const workerAb = args
   .find((a) => a.startsWith('--worker-ab='))
   ?.slice(12)
@@ -127,6 +135,72 @@ try {
         `  ${s.size} B: raw ${median(s.raw.rate).toFixed(0)} rows/s; thread ${median(s.thread.ratio).toFixed(3)}× ` +
           `(${median(s.thread.rate).toFixed(0)} rows/s, ${median(s.thread.cpu).toFixed(1)} µs CPU/row); worker ` +
           `${median(s.worker.ratio).toFixed(3)}× (${median(s.worker.rate).toFixed(0)} rows/s, ${median(s.worker.cpu).toFixed(1)} µs CPU/row)`,
+      );
+    }
+  } else if (phases) {
+    // Milestones: a label and the SQL text it starts with (first or last run of it).
+    const milestones: [string, 'first' | 'last', string][] = [
+      ['file: first chunk stored', 'first', 'insert into "roster_file_chunks"'],
+      ['file: last chunk stored', 'last', 'insert into "roster_file_chunks"'],
+      ['job: queued', 'first', 'insert into "roster_jobs"'],
+      ['file: first chunk read', 'first', 'select "seq", "bytes" from "roster_file_chunks"'],
+      ['contacts: first upsert', 'first', 'insert into "roster_contacts"'],
+      ['contacts: last upsert', 'last', 'insert into "roster_contacts"'],
+      ['file: deleted', 'first', 'delete from "roster_file_chunks"'],
+    ];
+    const table = new Map<string, number[]>();
+    const push = (label: string, value: number) => table.set(label, [...(table.get(label) ?? []), value]);
+    await httpImport(dbPath, await prepare(true), csv, rows); // warm-up, not counted
+    for (let round = 0; round < rounds; round++) {
+      const rawProject = await prepare(true);
+      const load0 = loadavg()[0]!;
+      let cpu0 = process.cpuUsage();
+      const rawRate = rawUpsert(dbPath, rawProject, rows);
+      let cpu = process.cpuUsage(cpu0);
+      const rawCpu = (cpu.user + cpu.system) / rows;
+      const projectId = await prepare(true);
+      counts.clear();
+      const times: { start?: number; answered?: number; completed?: number } = {};
+      counter.counting = true;
+      cpu0 = process.cpuUsage();
+      const rate = await httpImport(dbPath, projectId, csv, rows, undefined, times);
+      cpu = process.cpuUsage(cpu0);
+      counter.counting = false;
+      const start = times.start!;
+      const at = (label: string, value: number) => {
+        push(label, value - start);
+        return `${label} ${(value - start).toFixed(0)}`;
+      };
+      const parts = [at('upload answered', times.answered!)];
+      for (const [label, which, prefix] of milestones) {
+        const entry = [...counts].find(([text]) => text.startsWith(prefix))?.[1];
+        if (entry) parts.push(at(label, entry[which]));
+      }
+      const commits = counts.get('commit');
+      if (commits) parts.push(at('last commit', commits.last));
+      parts.push(at('completed seen by the poll', times.completed!));
+      push('raw upsert (ms)', (rows / rawRate) * 1000);
+      push('ratio', rate / rawRate);
+      console.log(
+        `round ${round + 1} (load ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}): raw ${rawRate.toFixed(0)} rows/s ` +
+          `(${rawCpu.toFixed(1)} µs CPU/row), HTTP ${rate.toFixed(0)} rows/s (${((cpu.user + cpu.system) / rows).toFixed(1)} µs CPU/row), ` +
+          `${(rate / rawRate).toFixed(3)}×\n  ms from the upload's start: ${parts.join('; ')}`,
+      );
+    }
+    console.log(`\nmedians of ${rounds} rounds:`);
+    for (const [label, values] of table)
+      console.log(
+        `  ${median(values)
+          .toFixed(label === 'ratio' ? 3 : 0)
+          .padStart(8)}  ${label}`,
+      );
+    console.log(
+      '\nlast round, every statement (ms from the first statement: first run, last run; calls, summed ms):',
+    );
+    const t0 = Math.min(...[...counts.values()].map((e) => e.first));
+    for (const [text, e] of [...counts].sort((a, b) => a[1].first - b[1].first)) {
+      console.log(
+        `  ${(e.first - t0).toFixed(0).padStart(6)} ${(e.last - t0).toFixed(0).padStart(6)} ${String(e.calls).padStart(5)}x ${e.ms.toFixed(1).padStart(8)} ms  ${text}`,
       );
     }
   } else if (split) {

@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 export interface StatementCount {
   calls: number;
   ms: number;
+  /** `performance.now()` when the first and the last call of this text started. */
+  first: number;
+  last: number;
 }
 
 /**
@@ -25,8 +28,9 @@ export function statementCounter(keyLength: number) {
       try {
         return original.apply(this, args);
       } finally {
-        const entry = counter.counts.get(key) ?? { calls: 0, ms: 0 };
+        const entry = counter.counts.get(key) ?? { calls: 0, ms: 0, first: t0, last: t0 };
         entry.calls++;
+        entry.last = t0;
         entry.ms += performance.now() - t0;
         counter.counts.set(key, entry);
       }

@@ -36,13 +36,20 @@ export class CsvParseError extends Error {
  * Streams `source` through csv-parse and yields batches of records. With `worker` (the default
  * for imports) parsing runs in a worker thread, overlapping with the caller's database writes;
  * otherwise in this thread. Both yield the same records and positions.
+ *
+ * With a worker, the first `headRecords` records (to the end of the chunk that completes them) are
+ * parsed in this thread while the worker starts: a worker takes ~0.1–0.2 s to load csv-parse and
+ * parse its first records, which the caller would otherwise wait for before its first write. The
+ * worker then parses from the byte just after the last record of that chunk (a record boundary,
+ * as where an import resumes); its positions are shifted to count from the source's start.
  */
 export function parseCsvRecords(
   source: AsyncIterable<Uint8Array>,
   options: CsvParseOptions,
   worker: boolean,
+  headRecords = 0,
 ): AsyncGenerator<RecordBatch> {
-  return worker ? parseInWorker(source, options) : parseInThread(source, options);
+  return worker ? parseInWorker(source, options, headRecords) : parseInThread(source, options);
 }
 
 async function* parseInThread(
@@ -96,9 +103,14 @@ type WorkerMessage =
 async function* parseInWorker(
   source: AsyncIterable<Uint8Array>,
   options: CsvParseOptions,
+  headRecords: number,
 ): AsyncGenerator<RecordBatch> {
   const worker = new Worker(new URL('./csv-parse-worker.js', import.meta.url), {
-    workerData: { options, batchSize: RECORDS_PER_MESSAGE },
+    // After a head parsed here, the worker starts at a record boundary: no BOM to strip there.
+    workerData: {
+      options: headRecords > 0 ? { ...options, bom: false } : options,
+      batchSize: RECORDS_PER_MESSAGE,
+    },
     execArgv: [], // plain JavaScript: no TypeScript loader needed in the worker
     // A small young generation keeps the parser's short-lived garbage (and so RSS) small.
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
@@ -118,30 +130,113 @@ async function* parseInWorker(
     notify();
   });
 
+  const chunks = source[Symbol.asyncIterator]();
+  /** Where the worker starts: the bytes and empty lines of the head parsed in this thread. */
+  let shiftBytes = 0;
+  let shiftEmpties = 0;
   let fed = 0;
   let consumed = 0;
   let stopped = false;
   let resumeFeeding: (() => void) | null = null;
-  const feeding = (async () => {
-    for await (const chunk of source) {
-      if (stopped) return;
-      const copy = new Uint8Array(chunk); // own buffer, so it can be transferred
-      worker.postMessage({ type: 'chunk', bytes: copy.buffer }, [copy.buffer]);
-      fed += copy.byteLength;
-      while (!stopped && fed - consumed > MAX_IN_FLIGHT_BYTES) {
-        await new Promise<void>((resolve) => {
-          resumeFeeding = resolve;
-        });
+  let feeding: Promise<void> | null = null;
+  const feed = (chunk: Uint8Array) => {
+    const copy = new Uint8Array(chunk); // own buffer, so it can be transferred
+    worker.postMessage({ type: 'chunk', bytes: copy.buffer }, [copy.buffer]);
+    fed += copy.byteLength;
+  };
+  const startFeeding = (first: Uint8Array | null) => {
+    feeding = (async () => {
+      if (first && first.byteLength > 0) feed(first);
+      for (;;) {
+        if (stopped) {
+          await chunks.return?.();
+          return;
+        }
+        const next = await chunks.next();
+        if (next.done) break;
+        if (stopped) {
+          await chunks.return?.();
+          return;
+        }
+        feed(next.value);
+        while (!stopped && fed - consumed > MAX_IN_FLIGHT_BYTES) {
+          await new Promise<void>((resolve) => {
+            resumeFeeding = resolve;
+          });
+        }
       }
-      if (stopped) return;
-    }
-    worker.postMessage({ type: 'end' });
-  })().catch((error: unknown) => {
-    inbox.push({ type: 'failure', error });
-    notify();
-  });
+      worker.postMessage({ type: 'end' });
+    })().catch((error: unknown) => {
+      inbox.push({ type: 'failure', error });
+      notify();
+    });
+  };
 
   try {
+    if (headRecords > 0) {
+      // The head, in this thread, while the worker starts.
+      let batch = { records: [] as string[][], bytes: [] as number[], empties: [] as number[] };
+      const ready: RecordBatch[] = [];
+      let count = 0;
+      let lastBytes = 0;
+      let lastEmpties = 0;
+      const parser = createChunkParser(options, (record, bytes, emptyLines) => {
+        batch.records.push(record);
+        batch.bytes.push(bytes);
+        batch.empties.push(emptyLines);
+        count++;
+        lastBytes = bytes;
+        lastEmpties = emptyLines;
+        if (batch.records.length >= RECORDS_PER_MESSAGE) {
+          ready.push(batch);
+          batch = { records: [], bytes: [], empties: [] };
+        }
+      });
+      const drain = function* (): Generator<RecordBatch> {
+        if (batch.records.length > 0) {
+          ready.push(batch);
+          batch = { records: [], bytes: [], empties: [] };
+        }
+        while (ready.length > 0) yield ready.shift()!;
+      };
+      let position = 0;
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) {
+          // The whole source was the head: the worker was not needed.
+          try {
+            parser.end();
+          } catch (error) {
+            yield* drain();
+            throw error;
+          }
+          yield* drain();
+          return;
+        }
+        const chunk = next.value;
+        const start = position;
+        position += chunk.byteLength;
+        try {
+          parser.write(chunk);
+        } catch (error) {
+          yield* drain();
+          throw error;
+        }
+        if (count >= headRecords && lastBytes >= start) {
+          // The worker goes on from the end of the chunk's last record (the rest of the chunk is
+          // the start of the next one), fed before the head is handed over, so it parses while
+          // the caller writes the head's rows.
+          shiftBytes = lastBytes;
+          shiftEmpties = lastEmpties;
+          fed = consumed = lastBytes;
+          startFeeding(chunk.subarray(lastBytes - start));
+          yield* drain();
+          break;
+        }
+        yield* drain();
+      }
+    } else startFeeding(null);
+
     for (;;) {
       const message = inbox.shift();
       if (!message) {
@@ -153,6 +248,10 @@ async function* parseInWorker(
       if (message.type === 'failure') throw message.error;
       if (message.type === 'error') throw new CsvParseError(message.message, message.code);
       if (message.type === 'done') return;
+      if (shiftBytes > 0 || shiftEmpties > 0) {
+        for (let i = 0; i < message.bytes.length; i++) message.bytes[i]! += shiftBytes;
+        for (let i = 0; i < message.empties.length; i++) message.empties[i]! += shiftEmpties;
+      }
       consumed = message.bytes[message.bytes.length - 1] ?? consumed;
       yield message;
       const resume = resumeFeeding as (() => void) | null;
@@ -163,6 +262,7 @@ async function* parseInWorker(
     stopped = true;
     (resumeFeeding as (() => void) | null)?.();
     await worker.terminate();
-    await feeding;
+    if (feeding) await feeding;
+    else await chunks.return?.();
   }
 }
