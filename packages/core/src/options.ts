@@ -204,7 +204,8 @@ export interface ImportsOptions {
   batchSize?: number;
   /**
    * Parse large CSV files (see `workerMinBytes`) in a worker thread, so parsing overlaps with the
-   * database writes. Off: parse in the calling thread.
+   * database writes. The first batch's records (`batchSize`) are parsed in the calling thread while
+   * the worker starts, so the first write does not wait for it. Off: parse in the calling thread.
    * @default true
    */
   parseInWorker?: boolean;
