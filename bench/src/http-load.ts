@@ -47,13 +47,18 @@ export async function runLoad(ctx: BenchContext, spec: Record<string, unknown>):
  * contact's id → the JSON object `GET /contacts/:id` answers for it), `GET /contacts/:id` answers
  * that object from memory with `res.json` (404 for any other id): the baseline of the read routes
  * that measures roster's work rather than the size of the answer, which the load client and Express
- * pay for any API answering the same bytes (hello world is kept beside it).
+ * pay for any API answering the same bytes (hello world is kept beside it). `POST /track-echo`
+ * does the same as `POST /echo` for `POST /v1/track` bodies (`event`, `email`, `data`), answering
+ * an object of track's shape (`success`, the contact's and the event's ids and a time): the
+ * baseline of `POST /v1/track`.
  */
 export async function startHelloWorld(answers?: ReadonlyMap<string, unknown>): Promise<{
   url: string;
   jsonUrl: string;
   /** `GET <memoryUrl>/<id>` answers `answers.get(id)` (with `answers` only). */
   memoryUrl: string;
+  /** `POST` here: the JSON echo of a `POST /v1/track` body, answered in track's shape. */
+  trackJsonUrl: string;
   close: () => Promise<void>;
 }> {
   const hello = express();
@@ -81,6 +86,23 @@ export async function startHelloWorld(answers?: ReadonlyMap<string, unknown>): P
       _meta: { isNew: false, isUpdate: true },
     });
   });
+  // The same echo for `POST /v1/track` bodies, answered in track's shape (`success` and the
+  // contact's id, the event's id and its time): the baseline of `POST /v1/track`.
+  hello.post('/track-echo', express.json(), (req, res) => {
+    const body = req.body as { event?: unknown; email?: unknown };
+    if (typeof body.event !== 'string' || typeof body.email !== 'string') {
+      res.status(400).json({ error: 'event and email required' });
+      return;
+    }
+    res.json({
+      success: true,
+      data: {
+        contact: '019aea3c-7b1e-7c4e-9a51-3f2d8e6b1c0a',
+        event: '019aea3c-7b1e-7c4e-9a51-3f2d8e6b1c0b',
+        timestamp: new Date().toISOString(),
+      },
+    });
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = hello.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -89,6 +111,7 @@ export async function startHelloWorld(answers?: ReadonlyMap<string, unknown>): P
     url: `${origin}/hello`,
     jsonUrl: `${origin}/echo`,
     memoryUrl: `${origin}/contacts`,
+    trackJsonUrl: `${origin}/track-echo`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

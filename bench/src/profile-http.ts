@@ -1,10 +1,12 @@
 /**
  * CPU per request of HTTP routes under autocannon load (not part of `pnpm bench`):
  *
- *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--spread] [--segments]
+ *   node --conditions=@roster/source --import tsx bench/src/profile-http.ts hello,json,get,v1,post,trackjson,track,trackkey,hello,get [--profile] [--seconds 8] [--contacts 100000] [--spread] [--segments]
  *
  * Routes: `hello` (Express hello world), `json` (Express parsing the `post` bodies with `express.json()`
- * and answering a contact-sized JSON object: the baseline of `POST /contacts`), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
+ * and answering a contact-sized JSON object: the baseline of `POST /contacts`), `trackjson` (the
+ * same echo of the `track` bodies, answering an object of track's shape: the baseline of
+ * `POST /v1/track`; `json` sends the `post` bodies, without `event`), `get` (`GET /contacts/:id`), `v1` (`GET /v1/contacts/:id`),
  * `post` (`POST /contacts`, upserts of 1 000 existing emails, as the million suite) and `track`
  * (`POST /v1/track` with a `pk_` key on the same emails, as the segments suite; rate limit off);
  * `trackkey` is `track` with a fresh `Idempotency-Key` on each request; `memory` (Express, as hello
@@ -152,6 +154,8 @@ try {
     memoryasync: { url: keyedUrl.replace(/contacts$/, 'async'), method: 'GET', headers: auth, ids },
     keyedread: { url: keyedUrl.replace(/contacts$/, 'read'), method: 'GET', headers: auth, ids },
     post: { url: `${server.url}/contacts`, method: 'POST', headers: auth, emails },
+    // The JSON echo of the track bodies (express.json(), a track-shaped answer): track's baseline.
+    trackjson: { url: hello.trackJsonUrl, method: 'POST', headers: {}, emails, event: 'page_view' },
     track: {
       url: `${server.url}/v1/track`,
       method: 'POST',
@@ -204,15 +208,17 @@ try {
     await roster.close();
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-  // Ratios against hello world, and the JSON write routes' against the JSON echo too.
-  // and the read routes' against the same answers from memory.
+  // Ratios against hello world, the JSON write routes' against the JSON echo of their own bodies
+  // too (`json` for `post`, `trackjson` for `track` and `trackkey`), and the read routes' against
+  // the same answers from memory.
   const baselinesOf = (name: string) =>
-    ['hello', 'json', 'memory'].filter(
+    ['hello', 'json', 'trackjson', 'memory'].filter(
       (b) =>
         b !== name &&
         perRoute.has(b) &&
         (b === 'hello' ||
-          (b === 'json' && ['post', 'track', 'trackkey'].includes(name)) ||
+          (b === 'json' && name === 'post') ||
+          (b === 'trackjson' && ['track', 'trackkey'].includes(name)) ||
           (b === 'memory' && ['get', 'v1', 'memorykey', 'memoryasync', 'keyedread'].includes(name))),
     );
   for (const [name, values] of perRoute) {

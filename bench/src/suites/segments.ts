@@ -167,7 +167,8 @@ export function openSegmentsRoster(path: string, options: { scanChunkSize?: numb
  * Segments and events on the million suite's database shape (`sizes.contacts` contacts written by
  * its builder, created over a year, plus 3 events each): DYNAMIC segment pages and counts against
  * the same predicates written by hand, refreshing 20 segments' memberCount while GET /contacts/:id
- * is under load, and POST /v1/track throughput against Express hello world.
+ * is under load, and POST /v1/track throughput against Express hello world and against the JSON
+ * echo of the same track bodies (`startHelloWorld`'s `POST /track-echo`), interleaved.
  */
 export async function segmentsSuite(ctx: BenchContext): Promise<void> {
   const n = ctx.sizes.contacts;
@@ -374,21 +375,26 @@ async function trackMetrics(ctx: BenchContext, roster: Roster, projectId: string
   const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i * Math.floor(n / 1000) + 5));
   const hello = await startHelloWorld();
   const h: Load[] = [];
+  const echo: Load[] = [];
   const track: Load[] = [];
   const keyed: Load[] = [];
   try {
     await withServer(roster, projectId, async (url, _auth, publicAuth) => {
       const base = { method: 'POST', headers: publicAuth, connections: 50, emails, event: 'page_view' };
+      // The JSON echo of the same track bodies (express.json(), an answer of track's shape, no database).
+      const echoBase = { ...base, headers: {}, url: hello.trackJsonUrl };
       const trackUrl = `${url}/v1/track`;
       await runLoad(ctx, { url: hello.url, method: 'GET', headers: {}, connections: 50, seconds: 1 });
+      await runLoad(ctx, { ...echoBase, seconds: 1 });
       await runLoad(ctx, { ...base, url: trackUrl, seconds: 1 });
       for (let run = 0; run < ctx.runs; run++) {
         const seconds = ctx.sizes.loadSeconds;
         h.push(await runLoad(ctx, { url: hello.url, method: 'GET', headers: {}, connections: 50, seconds }));
+        echo.push(await runLoad(ctx, { ...echoBase, seconds }));
         track.push(await runLoad(ctx, { ...base, url: trackUrl, seconds }));
         keyed.push(await runLoad(ctx, { ...base, url: trackUrl, seconds, idempotencyKeys: true }));
         ctx.log(
-          `  run ${run + 1}: hello ${h.at(-1)!.requestsPerSecond.toFixed(0)} req/s, track ${track.at(-1)!.requestsPerSecond.toFixed(0)}, track with Idempotency-Key ${keyed.at(-1)!.requestsPerSecond.toFixed(0)}`,
+          `  run ${run + 1}: hello ${h.at(-1)!.requestsPerSecond.toFixed(0)} req/s, JSON echo of the track bodies ${echo.at(-1)!.requestsPerSecond.toFixed(0)}, track ${track.at(-1)!.requestsPerSecond.toFixed(0)}, track with Idempotency-Key ${keyed.at(-1)!.requestsPerSecond.toFixed(0)}`,
         );
       }
     });
@@ -397,6 +403,10 @@ async function trackMetrics(ctx: BenchContext, roster: Roster, projectId: string
   }
   const rps = (loads: Load[]) => loads.map((l) => l.requestsPerSecond);
   const baseline = { name: 'Express 5 hello world (same run, interleaved)', values: rps(h) };
+  const echoBaseline = {
+    name: 'Express 5 JSON echo of the track bodies: express.json(), track-shaped answer (same run, interleaved)',
+    values: rps(echo),
+  };
   ctx.add(
     result({
       name: 'HTTP POST /v1/track, pk_ key (autocannon 50 conn)',
@@ -414,6 +424,27 @@ async function trackMetrics(ctx: BenchContext, roster: Roster, projectId: string
       better: 'higher',
       values: rps(keyed),
       baseline,
+      minRatio: 0.5,
+    }),
+  );
+  // The same loads against the JSON echo of the same bodies, as POST /contacts is measured.
+  ctx.add(
+    result({
+      name: 'HTTP POST /v1/track, pk_ key vs JSON echo (autocannon 50 conn)',
+      unit: 'req/s',
+      better: 'higher',
+      values: rps(track),
+      baseline: echoBaseline,
+      minRatio: 0.5,
+    }),
+  );
+  ctx.add(
+    result({
+      name: 'HTTP POST /v1/track with a fresh Idempotency-Key each vs JSON echo (autocannon 50 conn)',
+      unit: 'req/s',
+      better: 'higher',
+      values: rps(keyed),
+      baseline: echoBaseline,
       minRatio: 0.5,
     }),
   );
