@@ -6,7 +6,10 @@
  * Seeds a SQLite file with 10 000 contacts (`--contacts`; with `--segments`, the segments suite's
  * database instead: those contacts created over a year, 3 events each, and its fixed clock),
  * opens it with roster's defaults (group commit on) and runs, after 300 warm-up calls each: `contacts.upsert` of existing emails with a data change,
- * `events.track` of existing emails, and `contacts.get` by id; `concurrency` calls at a time (50,
+ * `events.track` of existing emails, and `contacts.get` by id (with `--only`, also `trackkey`:
+ * `events.trackWithKey` with a fresh Idempotency-Key each, and `trackkeysplit`: the same as
+ * `idempotency.claim`, `events.track` and `idempotency.settle`; a kind may be listed again, to
+ * interleave them); `concurrency` calls at a time (50,
  * as the HTTP loads; default 1). For each it prints this process's CPU time per call
  * (`process.cpuUsage`, which holds on a loaded machine far better than wall time) and the SQLite
  * statements run per call; `--statements` lists them by SQL text with their summed time (wall
@@ -56,16 +59,40 @@ try {
   const roster = segmentsShape ? await openSegmentsRoster(path) : await createRoster({ database: path });
   const emails = Array.from({ length: 1000 }, (_, i) => emailOf(i * Math.floor(contacts / 1000) + 3));
   const ids = (await roster.contacts.list(projectId, { limit: 100 })).data.map((c) => c.id);
+  let keys = 0;
   const run: Record<string, (i: number) => Promise<unknown>> = {
     upsert: (i) =>
       roster.contacts.upsert(projectId, { email: emails[i % 1000]!, data: { plan: 'pro', n: i % 7 } }),
     track: (i) =>
       roster.events.track(projectId, { event: 'page_view', email: emails[i % 1000]!, data: { plan: 'pro' } }),
     get: (i) => roster.contacts.get(projectId, ids[i % ids.length]!),
+    // A fresh Idempotency-Key each, claimed and settled around the track in writes of their own
+    // (the route's way before 2026-12-08, still its way for a failed track) ...
+    trackkeysplit: async (i) => {
+      const key = `split-${keys++}`;
+      const claim = await roster.idempotency.claim(projectId, key, 'POST', '/v1/track');
+      if (!claim.claimed) throw new Error(`key ${key} refused`);
+      await roster.events.track(projectId, {
+        event: 'page_view',
+        email: emails[i % 1000]!,
+        data: { plan: 'pro' },
+      });
+      await roster.idempotency.settle(projectId, key, 200);
+    },
+    // ... and claimed in the track's own write (events.trackWithKey, the route's way since).
+    trackkey: async (i) => {
+      const key = `folded-${keys++}`;
+      const outcome = await roster.events.trackWithKey(
+        projectId,
+        { event: 'page_view', email: emails[i % 1000]!, data: { plan: 'pro' } },
+        { key, method: 'POST', path: '/v1/track', statusCode: 200 },
+      );
+      if (!outcome.claimed) throw new Error(`key ${key} refused`);
+    },
   };
   for (const kind of kinds) {
     const call = run[kind];
-    if (!call) throw new Error(`unknown call ${kind}: upsert, track or get`);
+    if (!call) throw new Error(`unknown call ${kind}: ${Object.keys(run).join(', ')}`);
     for (let i = 0; i < 300; i++) await call(i);
     const session = profiling ? new Session() : null;
     if (session) {

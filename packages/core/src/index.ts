@@ -72,6 +72,7 @@ export {
   type RosterErrorDetails,
   type RosterErrorDetailsByCode,
 } from './errors.js';
+export type { TrackWithKeyResult } from './events/event-service.js';
 export type { ContactEvent, TrackResult } from './events/event-types.js';
 export { isContactId, isUuid, uuidv7 } from './ids.js';
 export {

@@ -227,6 +227,13 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
   jobs.register(importJobDefinition(importDeps));
   jobs.register(importJobDefinition(importDeps, LOCAL_IMPORT_JOB_TYPE));
   jobs.register(idempotencyCleanupJob({ ...deps, jobs }));
+  // Also folded into track's own write (events.trackWithKey).
+  const idempotency = createIdempotencyService({
+    ...deps,
+    jobs,
+    writes,
+    ttlMs: resolved.events.idempotencyTtlMs,
+  });
   const segmentDeps = {
     ...deps,
     jobs,
@@ -310,17 +317,12 @@ export async function createRoster(options: RosterOptions = {}): Promise<Roster>
       dryRun: (projectId, payload) => dryRunImport(importDeps, projectId, payload),
     }),
     jobs,
-    events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes }),
+    events: createEventService({ ...deps, contactIndex, writes, feed, propertyTypes, idempotency }),
     segments,
     topics,
     migrate: Object.assign(migrateService, createMigrationJobs(migrateJobDeps)),
     consent: Object.assign(consent, createPersonalDataService(deps)),
-    idempotency: createIdempotencyService({
-      ...deps,
-      jobs,
-      writes,
-      ttlMs: resolved.events.idempotencyTtlMs,
-    }),
+    idempotency,
     webhooks: webhooks.service,
     health: operations.health,
     stats: { ...operations.stats, ...createStatsService(deps) },

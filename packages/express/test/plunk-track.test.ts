@@ -216,6 +216,39 @@ describeEachDialect('Plunk POST /v1/track', (dialect) => {
       expect((await track({ event: 'ok', email: 'i@example.com' }, { headers })).status).toBe(200);
     });
 
+    it('answers 409 for a held key whatever the body, and releases nothing it did not claim', async () => {
+      const headers = { 'idempotency-key': 'held-1' };
+      expect((await track({ event: 'ok', email: 'l@example.com' }, { headers })).status).toBe(200);
+      // An invalid body under a held key: 409 (the key is checked first, as Plunk does), still held.
+      const invalid = await track({ event: 'email.x', email: 'm@example.com' }, { headers });
+      expect(invalid.status).toBe(409);
+      expect(invalid.body.error.details.originalStatusCode).toBe(200);
+      const notObject = await track([1, 2], { headers });
+      expect(notObject.status).toBe(409);
+      expect((await track({ event: 'ok', email: 'm@example.com' }, { headers })).status).toBe(409);
+      expect(await s.roster.contacts.findByEmail(s.projectId, 'm@example.com')).toBeNull();
+    });
+
+    it('concurrent requests with one key: one 200, the others 409, one event', async () => {
+      const headers = { 'idempotency-key': 'burst' };
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => track({ event: 'buy', email: `n${i}@example.com` }, { headers })),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+      expect(await s.roster.contacts.count(s.projectId)).toBe(1);
+      const winner = answers.find((a) => a.status === 200)!;
+      expect(await s.roster.events.list(s.projectId, winner.body.data.contact)).toHaveLength(1);
+    });
+
+    it('takes over an expired key even before the cleanup job ran', async () => {
+      now = new Date('2026-07-01T00:00:00.000Z');
+      const headers = { 'idempotency-key': 'stale' };
+      expect((await track({ event: 'x', email: 'o@example.com' }, { headers })).status).toBe(200);
+      now = new Date('2026-07-02T00:00:01.000Z');
+      expect((await track({ event: 'x', email: 'o@example.com' }, { headers })).status).toBe(200);
+      expect((await track({ event: 'x', email: 'o@example.com' }, { headers })).status).toBe(409);
+    });
+
     it('refuses a malformed key with 400 and does not run the request', async () => {
       const res = await track(
         { event: 'x', email: 'j@example.com' },

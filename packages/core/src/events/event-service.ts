@@ -9,6 +9,7 @@ import type { UpsertResult } from '../contacts/contact-types.js';
 import type { Database, Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
+import type { IdempotencyClaimHolder, IdempotencyService } from '../idempotency/idempotency-service.js';
 import { isContactId, uuidv7 } from '../ids.js';
 import type { ChangeEventType } from '../outbox/outbox-types.js';
 import type { PropertyTypeCache } from '../properties/property-check.js';
@@ -32,13 +33,67 @@ export interface EventServiceDeps extends ServiceDeps {
   feed?: ChangeFeed;
   /** The declared property types `track`'s data is checked against (see ContactServiceDeps). */
   propertyTypes?: PropertyTypeCache;
+  /** The Idempotency-Key claims `trackWithKey` folds into its write (absent: `trackWithKey` throws). */
+  idempotency?: Pick<IdempotencyService, 'claimWithin' | 'claimed'>;
 }
+
+/** `trackWithKey`'s outcome: tracked under the claimed key, or refused with the key's holder. */
+export type TrackWithKeyResult =
+  | { claimed: true; tracked: TrackResult }
+  | { claimed: false; holder: IdempotencyClaimHolder };
 
 export function createEventService(deps: EventServiceDeps) {
   const { db, dialect, clock } = deps;
   const writes = deps.writes ?? directWrites(db);
   // Built once: a track call validates its input once and writes its contact with these.
   const contacts = trackedContactWrites(deps);
+
+  /** `input` validated, with a reserved event name refused. */
+  function validTrack(input: TrackEventInput) {
+    const valid = parseInput(trackEventSchema, input);
+    if (isReservedEventName(valid.event)) {
+      throw RosterError.validation(
+        [{ field: 'event', message: `"${valid.event}" is a reserved event name`, code: 'reserved_event' }],
+        `Event name "${valid.event}" is reserved`,
+      );
+    }
+    return valid;
+  }
+
+  /** The track's writes in `trx`: the contact (created or updated) and the event. */
+  async function trackIn(
+    trx: Db,
+    projectId: string,
+    valid: ReturnType<typeof validTrack>,
+  ): Promise<TrackResult> {
+    const data = valid.data ?? undefined;
+    // Written by the roster's own contact writes, for the fields validated above (the same data
+    // rules, type checks, consent records and change events as contacts.upsert and contacts.create).
+    let result: UpsertResult | undefined;
+    if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
+      result = await contacts.create(trx, projectId, {
+        email: valid.email,
+        subscribed: valid.subscribed,
+        data,
+      });
+    }
+    result ??= await contacts.upsert(trx, projectId, {
+      email: valid.email,
+      // preserveExistingSubscription: an existing contact keeps its subscription.
+      subscribed: valid.preserveExistingSubscription ? undefined : valid.subscribed,
+      data,
+    });
+    const event: ContactEvent = {
+      id: uuidv7(),
+      projectId,
+      contactId: result.contact.id,
+      name: valid.event,
+      data: valid.data ?? null,
+      createdAt: isoNow(clock),
+    };
+    await insertEvents(trx, dialect, [event]);
+    return { ...result, event };
+  }
 
   return {
     /**
@@ -49,53 +104,54 @@ export function createEventService(deps: EventServiceDeps) {
      * Reserved names (`email.*`, `contact.(un)subscribed`, `segment.*.entry|exit`) are refused.
      */
     async track(projectId: string, input: TrackEventInput): Promise<TrackResult> {
-      const valid = parseInput(trackEventSchema, input);
-      if (isReservedEventName(valid.event)) {
-        throw RosterError.validation(
-          [{ field: 'event', message: `"${valid.event}" is a reserved event name`, code: 'reserved_event' }],
-          `Event name "${valid.event}" is reserved`,
-        );
-      }
-      const data = valid.data ?? undefined;
+      const valid = validTrack(input);
       // Through the write queue: on SQLite, concurrent track calls share one transaction (group
       // commit); the upsert and the event are one unit either way.
       // The contact write below records the caller's change source (its consent record), not that
       // of whichever call started the batch.
       const tracked = await writes.run(
-        bindChangeSource((conn: Db) =>
-          inTransaction(conn, async (trx) => {
-            // Written by the roster's own contact writes, for the fields validated above (the
-            // same data rules, type checks, consent records and change events as contacts.upsert
-            // and contacts.create).
-            let result: UpsertResult | undefined;
-            if (valid.preserveExistingSubscription && valid.subscribed !== undefined) {
-              result = await contacts.create(trx, projectId, {
-                email: valid.email,
-                subscribed: valid.subscribed,
-                data,
-              });
-            }
-            result ??= await contacts.upsert(trx, projectId, {
-              email: valid.email,
-              // preserveExistingSubscription: an existing contact keeps its subscription.
-              subscribed: valid.preserveExistingSubscription ? undefined : valid.subscribed,
-              data,
-            });
-            const event: ContactEvent = {
-              id: uuidv7(),
-              projectId,
-              contactId: result.contact.id,
-              name: valid.event,
-              data: valid.data ?? null,
-              createdAt: isoNow(clock),
-            };
-            await insertEvents(trx, dialect, [event]);
-            return { ...result, event };
-          }),
-        ),
+        bindChangeSource((conn: Db) => inTransaction(conn, (trx) => trackIn(trx, projectId, valid))),
       );
       deps.changes?.committed();
       return tracked;
+    },
+
+    /**
+     * `track` under an Idempotency-Key, claimed in the track's own transaction and recorded with
+     * `statusCode` (the status the caller answers a committed track with): one write instead of
+     * the separate claim and settle of `idempotency.claim` and `idempotency.settle`. A key the
+     * project holds (unexpired) is refused with its holder and nothing is written. Errors (invalid
+     * input, a failed write) leave no claim: the caller handles the key of a failed request itself
+     * (e.g. by `idempotency.claim`, then `idempotency.settle` with the error's status).
+     */
+    async trackWithKey(
+      projectId: string,
+      input: TrackEventInput,
+      claim: { key: string; method: string; path: string; statusCode: number },
+    ): Promise<TrackWithKeyResult> {
+      const idempotency = deps.idempotency;
+      if (!idempotency) throw new Error('roster: events.trackWithKey needs the idempotency service');
+      const valid = validTrack(input);
+      const outcome = await writes.run(
+        bindChangeSource((conn: Db) =>
+          inTransaction(conn, async (trx) => {
+            const key = await idempotency.claimWithin(
+              trx,
+              projectId,
+              claim.key,
+              claim.method,
+              claim.path,
+              claim.statusCode,
+            );
+            if (!key.claimed) return { claimed: false as const, holder: key.holder };
+            return { claimed: true as const, tracked: await trackIn(trx, projectId, valid), key };
+          }),
+        ),
+      );
+      if (!outcome.claimed) return outcome;
+      deps.changes?.committed();
+      await idempotency.claimed(projectId, outcome.key.expiresAt);
+      return { claimed: true, tracked: outcome.tracked };
     },
 
     /**

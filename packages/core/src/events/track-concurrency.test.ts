@@ -72,4 +72,65 @@ describeEachDialect('track and idempotency keys under concurrency', (dialect) =>
     const again = await roster.idempotency.claim(projectId, 'key-1', 'POST', '/v1/track');
     expect(again).toMatchObject({ claimed: false, holder: { originalStatusCode: 200 } });
   });
+
+  it('trackWithKey: concurrent calls with one key track once; the others are refused with the holder and write nothing', async () => {
+    const claim = { key: 'key-2', method: 'POST', path: '/v1/track', statusCode: 200 };
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        roster.events.trackWithKey(projectId, { event: 'buy', email: `once${i}@example.com` }, claim),
+      ),
+    );
+    const won = outcomes.filter((o) => o.claimed);
+    expect(won).toHaveLength(1);
+    for (const o of outcomes.filter((o) => !o.claimed)) {
+      expect(o).toEqual({
+        claimed: false,
+        holder: {
+          key: 'key-2',
+          originalRequest: 'POST /v1/track',
+          originalRequestAt: expect.any(String),
+          originalStatusCode: 200,
+        },
+      });
+    }
+    // Only the winner's contact and event were written.
+    expect(await roster.contacts.count(projectId)).toBe(1);
+    const contact = (won[0] as { tracked: { contact: { id: string } } }).tracked.contact;
+    expect(await roster.events.list(projectId, contact.id)).toHaveLength(1);
+  });
+
+  it('trackWithKey: distinct keys in one batch are all claimed; a key held by claim (in flight) refuses', async () => {
+    expect(await roster.idempotency.claim(projectId, 'held', 'POST', '/v1/track')).toEqual({ claimed: true });
+    const outcomes = await Promise.all(
+      ['a', 'b', 'held', 'c'].map((key) =>
+        roster.events.trackWithKey(
+          projectId,
+          { event: 'buy', email: `${key}@example.com` },
+          { key, method: 'POST', path: '/v1/track', statusCode: 200 },
+        ),
+      ),
+    );
+    expect(outcomes.map((o) => o.claimed)).toEqual([true, true, false, true]);
+    expect(outcomes[2]).toMatchObject({ claimed: false, holder: { originalStatusCode: null } });
+    expect(await roster.contacts.findByEmail(projectId, 'held@example.com')).toBeNull();
+    expect(await roster.contacts.count(projectId)).toBe(3);
+    // The claimed keys hold the status they were recorded with: a later claim sees it.
+    expect(await roster.idempotency.claim(projectId, 'b', 'POST', '/v1/track')).toMatchObject({
+      claimed: false,
+      holder: { originalStatusCode: 200 },
+    });
+  });
+
+  it('trackWithKey: invalid input throws and claims nothing', async () => {
+    await expect(
+      roster.events.trackWithKey(
+        projectId,
+        { event: 'email.sent', email: 'x@example.com' },
+        { key: 'k-invalid', method: 'POST', path: '/v1/track', statusCode: 200 },
+      ),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(await roster.idempotency.claim(projectId, 'k-invalid', 'POST', '/v1/track')).toEqual({
+      claimed: true,
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { isoNow } from '../clock.js';
+import type { Db } from '../db/schema.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -51,6 +52,27 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
     await jobs.ensure(projectId, IDEMPOTENCY_CLEANUP_JOB_TYPE, { runAt: new Date(expiresAt) });
   }
 
+  /** Who holds `key` (unexpired), or 'free' when nobody does (an expired holder is deleted). */
+  async function heldBy(
+    conn: Db,
+    projectId: string,
+    key: string,
+    now: Date,
+  ): Promise<IdempotencyClaimHolder | 'free'> {
+    const holder = await repo.findKey(conn, projectId, key);
+    if (!holder) return 'free'; // released meanwhile: try again
+    if (holder.expires_at <= now.toISOString()) {
+      await repo.deleteKey(conn, projectId, key, now.toISOString());
+      return 'free';
+    }
+    return {
+      key,
+      originalRequest: `${holder.method} ${holder.path}`,
+      originalRequestAt: holder.created_at,
+      originalStatusCode: holder.status_code === null ? null : Number(holder.status_code),
+    };
+  }
+
   return {
     /** `validation_failed` unless `key` is 1-255 printable ASCII characters (Plunk's rule). */
     check(key: string): void {
@@ -83,23 +105,52 @@ export function createIdempotencyService(deps: IdempotencyDeps) {
           await ensureCleanup(projectId, expiresAt);
           return { claimed: true };
         }
-        const holder = await repo.findKey(db, projectId, key);
-        if (!holder) continue; // released meanwhile: try again
-        if (holder.expires_at <= now.toISOString()) {
-          await repo.deleteKey(db, projectId, key, now.toISOString());
-          continue;
-        }
-        return {
-          claimed: false,
-          holder: {
-            key,
-            originalRequest: `${holder.method} ${holder.path}`,
-            originalRequestAt: holder.created_at,
-            originalStatusCode: holder.status_code === null ? null : Number(holder.status_code),
-          },
-        };
+        const holder = await heldBy(db, projectId, key, now);
+        if (holder === 'free') continue;
+        return { claimed: false, holder };
       }
       throw RosterError.conflict('idempotency_key', 'Idempotency-Key is being claimed concurrently; retry');
+    },
+
+    /**
+     * Claims `key` inside `trx`, the transaction of the request's own write, already settled with
+     * `statusCode` (the status the request answers when that transaction commits): the claim and
+     * the settle of `claim` and `settle` folded into the one write, with the same outcomes (a key
+     * held and unexpired is refused with its holder; an expired one is taken over). Nothing is
+     * written when the key is held; the caller must then leave its own work undone. Call `claimed`
+     * after the transaction committed. `key` must have passed `check`.
+     */
+    async claimWithin(
+      trx: Db,
+      projectId: string,
+      key: string,
+      method: string,
+      path: string,
+      statusCode: number,
+    ): Promise<IdempotencyClaim & { expiresAt: string }> {
+      const now = clock();
+      const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const inserted = await repo.insertKeyIfNew(trx, {
+          project_id: projectId,
+          key,
+          method,
+          path,
+          status_code: statusCode,
+          created_at: now.toISOString(),
+          expires_at: expiresAt,
+        });
+        if (inserted) return { claimed: true, expiresAt };
+        const holder = await heldBy(trx, projectId, key, now);
+        if (holder === 'free') continue;
+        return { claimed: false, holder, expiresAt };
+      }
+      throw RosterError.conflict('idempotency_key', 'Idempotency-Key is being claimed concurrently; retry');
+    },
+
+    /** After a `claimWithin` that claimed its key committed: its expiry has a cleanup job. */
+    async claimed(projectId: string, expiresAt: string): Promise<void> {
+      await ensureCleanup(projectId, expiresAt);
     },
 
     /** Records how the request ended: a 4xx releases the key, anything else keeps it with its status. */

@@ -1,5 +1,5 @@
-import type { Roster } from '@roster/core';
-import express, { type RequestHandler, type Router } from 'express';
+import type { Roster, TrackResult, TrackWithKeyResult } from '@roster/core';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { projectIdOf, type ResolveProject } from '../auth.js';
 import { RateLimitedError, unauthorized } from '../errors.js';
 import { requestIdOf } from '../observability/request-observer.js';
@@ -53,41 +53,51 @@ function publicKeyAuth(roster: Roster, resolveProject?: ResolveProject): Request
   };
 }
 
+/** The request's Idempotency-Key (the first of several), or undefined without one. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  return Array.isArray(raw) ? raw[0]! : raw.split(',')[0]!;
+}
+
 /**
- * Plunk's Idempotency-Key middleware: claims the key before the handler runs; a key the project
- * already used is answered 409 `IDEMPOTENCY_KEY_REUSED` with the first request's details (never a
- * replay). Before the answer is sent, a 4xx releases the key; 2xx and 5xx keep it.
+ * Plunk's Idempotency-Key middleware, as a separate claim and settle: claims the key before the
+ * handler runs; a key the project already used is answered 409 `IDEMPOTENCY_KEY_REUSED` with the
+ * first request's details (never a replay). Before the answer is sent, a 4xx releases the key; 2xx
+ * and 5xx keep it. Resolves true when the key was claimed (the request goes on), false when the
+ * 409 was answered. The track route takes this path only for a request whose folded claim
+ * (`events.trackWithKey`) threw, so the outcome of a failed request is as before.
  */
-function idempotency(roster: Roster): RequestHandler {
-  return async (req, res, next) => {
-    const raw = req.headers['idempotency-key'];
-    if (raw === undefined) return next();
-    const key = Array.isArray(raw) ? raw[0]! : raw.split(',')[0]!;
-    const projectId = projectIdOf(res);
-    const path = `${req.baseUrl}${req.path}`;
-    const claim = await roster.idempotency.claim(projectId, key, req.method, path);
-    if (!claim.claimed) {
-      res.status(409).json(toPlunkKeyReusedBody(claim.holder, requestIdOf(res)));
-      return;
-    }
-    // Settle before the answer leaves: a client that got its answer and retries at once must see
-    // the key released (after a 4xx) or holding the first request's status (otherwise).
-    let settled = false;
-    const settle = () => {
-      settled = true;
-      return roster.idempotency.settle(projectId, key, res.statusCode).catch(() => {});
-    };
-    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
-    res.end = ((...args: unknown[]) => {
-      if (settled) return end(...args);
-      void settle().finally(() => end(...args));
-      return res;
-    }) as typeof res.end;
-    res.once('close', () => {
-      if (!settled) void settle();
-    });
-    next();
+async function claimAndSettleOnEnd(
+  roster: Roster,
+  req: Request,
+  res: Response,
+  key: string,
+): Promise<boolean> {
+  const projectId = projectIdOf(res);
+  const path = `${req.baseUrl}${req.path}`;
+  const claim = await roster.idempotency.claim(projectId, key, req.method, path);
+  if (!claim.claimed) {
+    res.status(409).json(toPlunkKeyReusedBody(claim.holder, requestIdOf(res)));
+    return false;
+  }
+  // Settle before the answer leaves: a client that got its answer and retries at once must see
+  // the key released (after a 4xx) or holding the first request's status (otherwise).
+  let settled = false;
+  const settle = () => {
+    settled = true;
+    return roster.idempotency.settle(projectId, key, res.statusCode).catch(() => {});
   };
+  const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+  res.end = ((...args: unknown[]) => {
+    if (settled) return end(...args);
+    void settle().finally(() => end(...args));
+    return res;
+  }) as typeof res.end;
+  res.once('close', () => {
+    if (!settled) void settle();
+  });
+  return true;
 }
 
 /** A per-client token bucket: `burst` requests at once, refilled at `perSecond`. */
@@ -135,6 +145,18 @@ function perClientRateLimit(limit: TrackRateLimit): RequestHandler {
   };
 }
 
+/** The track call of a `POST /v1/track` body (`bad_request` unless it is a JSON object). */
+function trackInput(req: Request): Parameters<Roster['events']['track']>[1] {
+  const body = requireObject(req.body);
+  return {
+    event: body.event as string,
+    email: body.email as string,
+    subscribed: body.subscribed as boolean | undefined,
+    preserveExistingSubscription: body.preserveExistingSubscription as boolean | undefined,
+    data: body.data as Record<string, unknown> | undefined,
+  };
+}
+
 /** `POST /v1/track`: record an event for a contact, creating the contact if needed. */
 export function registerPlunkTrackRoute(router: Router, roster: Roster, options: TrackRouteOptions): void {
   const rateLimit =
@@ -155,15 +177,34 @@ export function registerPlunkTrackRoute(router: Router, roster: Roster, options:
     ),
     express.json({ limit: options.jsonLimit ?? TRACK_JSON_LIMIT_DEFAULT }),
   );
-  router.post(TRACK_PATH, idempotency(roster), async (req, res) => {
-    const body = requireObject(req.body);
-    const result = await roster.events.track(projectIdOf(res), {
-      event: body.event as string,
-      email: body.email as string,
-      subscribed: body.subscribed as boolean | undefined,
-      preserveExistingSubscription: body.preserveExistingSubscription as boolean | undefined,
-      data: body.data as Record<string, unknown> | undefined,
-    });
+  router.post(TRACK_PATH, async (req, res) => {
+    const key = idempotencyKeyOf(req);
+    // A malformed key is refused (400) before anything runs.
+    if (key !== undefined) roster.idempotency.check(key);
+    let result: TrackResult;
+    if (key === undefined) result = await roster.events.track(projectIdOf(res), trackInput(req));
+    else {
+      // The key is claimed in the track's own write, already holding the 200 it answers.
+      let outcome: TrackWithKeyResult;
+      try {
+        outcome = await roster.events.trackWithKey(projectIdOf(res), trackInput(req), {
+          key,
+          method: req.method,
+          path: `${req.baseUrl}${req.path}`,
+          statusCode: 200,
+        });
+      } catch (error) {
+        // A failed track claimed nothing: claim now as Plunk does before the work (a held key is
+        // 409 whatever the body), and settle with the error's status when it is answered.
+        if (await claimAndSettleOnEnd(roster, req, res, key)) throw error;
+        return;
+      }
+      if (!outcome.claimed) {
+        res.status(409).json(toPlunkKeyReusedBody(outcome.holder, requestIdOf(res)));
+        return;
+      }
+      result = outcome.tracked;
+    }
     res.json({
       success: true,
       data: {
