@@ -25,7 +25,7 @@ if (target.startsWith('postgres')) {
       const values = [];
       for (let i = start; i < Math.min(n, start + 1000); i++) {
         values.push({
-          id: uuidv7(),
+          id: roster.dialect.contactIdValue(uuidv7()),
           project_id: roster.dialect.contactProject(project.id),
           email: emailOf(i),
           subscribed: true,

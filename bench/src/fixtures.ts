@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRoster, type Roster, uuidv7 } from '@roster/core';
+import { contactIdBytes, createRoster, type Roster, uuidv7 } from '@roster/core';
 import { contactTime } from '@roster/core/internal';
 import Database from 'better-sqlite3';
 import { CSV_HEADER, csvLineOf, dataOf, isPreexisting, rowOf } from './data.js';
@@ -101,7 +101,8 @@ export function seedContacts(
       if (!filter(i)) continue;
       // Contact times are stored as milliseconds (core's contact-time.ts).
       const at = contactTime(createdAt ? createdAt(i) : now);
-      insert.run(uuidv7(), projectId, rowOf(i).email, JSON.stringify(data(i)), at, at);
+      // As roster stores a contact id on SQLite: its 16 bytes (core migration 0025).
+      insert.run(contactIdBytes(uuidv7()), projectId, rowOf(i).email, JSON.stringify(data(i)), at, at);
       n++;
     }
   });
@@ -191,7 +192,7 @@ export function rawUpsert(path: string, projectId: string, rows: number): number
     const batch = db.transaction((start: number, end: number) => {
       for (let i = start; i < end; i++) {
         const row = rowOf(i);
-        upsert.run(uuidv7(), projectId, row.email, JSON.stringify(dataOf(row)), now, now);
+        upsert.run(contactIdBytes(uuidv7()), projectId, row.email, JSON.stringify(dataOf(row)), now, now);
       }
       syncFts(db);
     });

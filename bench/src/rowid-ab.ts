@@ -89,7 +89,7 @@ if (step === 'prepare') {
       const raw = openRaw(path);
       const [a, b] = raw.prepare('select seq, id from roster_contacts where seq in (10, 20)').all() as {
         seq: number;
-        id: string;
+        id: unknown; // as stored: 16 bytes since core migration 0025
       }[];
       raw.exec('begin');
       raw.prepare("update roster_contacts set id = 'x' where seq = ?").run(a!.seq);

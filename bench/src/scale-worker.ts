@@ -20,7 +20,7 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster, type FilterCondition, type Roster } from '@roster/core';
+import { contactIdText, createRoster, type FilterCondition, type Roster } from '@roster/core';
 import { sql } from 'kysely';
 import { emailOf } from './data.js';
 import { freshDatabase, openRaw, seedContacts, writeCsvRows } from './fixtures.js';
@@ -47,7 +47,7 @@ async function idsOf(roster: Roster, projectId: string, n: number, count: number
     .where('email', 'in', emails)
     .execute();
   if (rows.length !== count) throw new Error(`found ${rows.length} of ${count} contacts by email`);
-  return rows.map((r) => r.id);
+  return rows.map((r) => contactIdText(r.id));
 }
 
 /** Seeds, imports the rest, then times every operation; returns the figures (RSS and bytes aside). */

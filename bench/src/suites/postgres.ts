@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster, type Roster, uuidv7 } from '@roster/core';
+import { contactIdText, createRoster, type Roster, uuidv7 } from '@roster/core';
 import { contactTime } from '@roster/core/internal';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -67,7 +67,7 @@ export async function seedPg(
     for (let i = start; i < Math.min(to, start + 1000); i++) {
       if (!filter(i)) continue;
       values.push({
-        id: uuidv7(),
+        id: roster.dialect.contactIdValue(uuidv7()),
         project_id: roster.dialect.contactProject(projectId),
         email: emailOf(i),
         subscribed: roster.dialect.bool(true),
@@ -201,7 +201,7 @@ export async function pageCursor(roster: Roster, projectId: string, page: number
     .limit(1)
     .offset((page - 1) * limit - 1)
     .executeTakeFirstOrThrow();
-  return row.id;
+  return contactIdText(row.id);
 }
 
 export function pgListSearchSuite(pgUrl: string) {

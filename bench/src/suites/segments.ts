@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createRoster, type FilterCondition, type Roster, uuidv7 } from '@roster/core';
+import { contactIdText, createRoster, type FilterCondition, type Roster, uuidv7 } from '@roster/core';
 import { startServer } from '@roster/server';
 import type Database from 'better-sqlite3';
 import type { BenchContext } from '../context.js';
@@ -120,7 +120,8 @@ function seedEvents(raw: Database.Database, projectId: string): number {
       'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq',
     )
     .pluck()
-    .all(projectId) as string[];
+    // Stored ids (16 bytes on SQLite), written back into contact_id as they are.
+    .all(projectId) as unknown[];
   const insert = raw.prepare(
     'insert into roster_events (id, project_id, contact_id, name, data, created_at) values (?, ?, ?, ?, ?, ?)',
   );
@@ -300,7 +301,8 @@ async function refreshMetrics(ctx: BenchContext, roster: Roster, raw: Database.D
       'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq limit 1000',
     )
     .pluck()
-    .all(projectId) as string[];
+    .all(projectId)
+    .map(contactIdText);
   const refresh: number[] = [];
   const refreshUnderLoad: number[] = [];
   const hand: number[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isContactId, isUuid, uuidv7, uuidv7After } from './ids.js';
+import { dialectFor } from './db/dialect.js';
+import { contactIdBytes, contactIdText, isContactId, isUuid, uuidv7, uuidv7After } from './ids.js';
 
 describe('uuidv7', () => {
   it('makes canonical version-7, variant-10 UUIDs', () => {
@@ -101,5 +102,61 @@ describe('uuidv7After', () => {
     expect(isContactId(next)).toBe(true);
     expect(next > hand).toBe(true);
     expect(() => uuidv7After('ffffffff-ffff-ffff-ffff-ffffffffffff')).toThrow(/no UUIDv7 is greater/);
+  });
+});
+
+describe('contact ids as stored (contactIdBytes, contactIdText)', () => {
+  it('turns a canonical id into its 16 bytes and back, for every byte value', () => {
+    const ids = [uuidv7(), '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff'];
+    for (let b = 0; b < 256; b++) {
+      const hex = b.toString(16).padStart(2, '0').repeat(16);
+      ids.push(
+        `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+      );
+    }
+    for (const id of ids) {
+      const bytes = contactIdBytes(id)!;
+      expect(bytes).toHaveLength(16);
+      expect(bytes.toString('hex')).toBe(id.replaceAll('-', ''));
+      expect(contactIdText(bytes)).toBe(id);
+    }
+  });
+
+  it('orders the bytes of ids as their text', () => {
+    const ids = Array.from({ length: 200 }, () => uuidv7(Date.now() - Math.floor(Math.random() * 1e9)));
+    const byText = [...ids].sort();
+    const byBytes = [...ids].sort((x, y) => Buffer.compare(contactIdBytes(x)!, contactIdBytes(y)!));
+    expect(byBytes).toEqual(byText);
+  });
+
+  it('leaves any other string as it is: uppercase, wrong length, dashes out of place, not hex', () => {
+    for (const id of [
+      '01A25383-5BE1-73C3-9F96-C7AF98921E99',
+      '01a25383-5be1-73c3-9f96-c7af98921e9',
+      '01a25383-5be1-73c3-9f96-c7af98921e999',
+      '01a253835-be1-73c3-9f96-c7af98921e99',
+      '01a25383-5be1-73c3-9f96-c7af98921e9g',
+      '01a25383_5be1_73c3_9f96_c7af98921e99',
+      '{1a25383-5be1-73c3-9f96-c7af98921e99',
+      '',
+      'not-an-id',
+    ]) {
+      expect(contactIdBytes(id)).toBeUndefined();
+      expect(contactIdText(id)).toBe(id);
+      expect(dialectFor('sqlite').contactIdValue(id)).toBe(id);
+      expect(dialectFor('postgres').contactIdValue(id)).toBe(id);
+    }
+  });
+
+  it('binds canonical ids as bytes on SQLite and as text on PostgreSQL', () => {
+    const id = uuidv7();
+    expect(Buffer.isBuffer(dialectFor('sqlite').contactIdValue(id))).toBe(true);
+    expect(dialectFor('sqlite').contactIdValues([id, 'x']).map(contactIdText)).toEqual([id, 'x']);
+    expect(dialectFor('postgres').contactIdValue(id)).toBe(id);
+  });
+
+  it('refuses a value that is no stored id', () => {
+    expect(() => contactIdText(Buffer.alloc(15))).toThrow(/not a stored contact id/);
+    expect(() => contactIdText(null)).toThrow(/not a stored contact id/);
   });
 });

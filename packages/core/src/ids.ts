@@ -127,3 +127,58 @@ export function uuidv7After(id: string, now: number = Date.now()): string {
   }
   return next;
 }
+
+/** The value (0-15) of each lowercase hex digit's character code, -1 for every other code. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) HEX_VALUE[digit.toString(16).charCodeAt(0)] = digit;
+
+/**
+ * The 16 bytes of a contact id in canonical form (`isContactId`: lowercase, hyphenated), or
+ * undefined for any other string. SQLite stores canonical contact ids as these bytes (migration
+ * 0025, `DialectInfo.contactIdValue`). One pass over the text, no regular expression.
+ */
+export function contactIdBytes(id: string): Buffer | undefined {
+  if (id.length !== 36) return undefined;
+  if (
+    id.charCodeAt(8) !== 0x2d ||
+    id.charCodeAt(13) !== 0x2d ||
+    id.charCodeAt(18) !== 0x2d ||
+    id.charCodeAt(23) !== 0x2d
+  )
+    return undefined;
+  const bytes = Buffer.allocUnsafe(16);
+  let at = 0;
+  for (let i = 0; i < 36; i += 2) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+    const high = HEX_VALUE[id.charCodeAt(i)] ?? -1;
+    const low = HEX_VALUE[id.charCodeAt(i + 1)] ?? -1;
+    if (high < 0 || low < 0) return undefined;
+    bytes[at++] = (high << 4) | low;
+  }
+  return bytes;
+}
+
+/** The text of the id being read back: dashes in place (see `ID_TEXT`, which `uuidv7` owns). */
+const READ_TEXT = Buffer.alloc(36);
+READ_TEXT[8] = READ_TEXT[13] = READ_TEXT[18] = READ_TEXT[23] = 0x2d; // '-'
+/** Where each of the 16 bytes' two digits go in `READ_TEXT`. */
+const READ_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/**
+ * A stored contact id as text: the 16 bytes of a canonical id (SQLite, migration 0025) become its
+ * canonical text, a string (PostgreSQL's `uuid`, or a SQLite id that was never canonical) is
+ * returned as it is. Digits from a table into one reused buffer, read out as one flat string.
+ */
+export function contactIdText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array && value.length === 16) {
+    for (let i = 0; i < 16; i++) {
+      const byte = value[i]!;
+      const at = READ_AT[i]!;
+      READ_TEXT[at] = HEX_HIGH[byte]!;
+      READ_TEXT[at + 1] = HEX_LOW[byte]!;
+    }
+    return READ_TEXT.toString('latin1', 0, 36);
+  }
+  throw new Error(`roster: ${String(value)} is not a stored contact id`);
+}

@@ -74,7 +74,7 @@ export {
 } from './errors.js';
 export type { TrackWithKeyResult } from './events/event-service.js';
 export type { ContactEvent, TrackResult } from './events/event-types.js';
-export { isContactId, isUuid, uuidv7 } from './ids.js';
+export { contactIdBytes, contactIdText, isContactId, isUuid, uuidv7 } from './ids.js';
 export {
   type CsvDataType,
   csvDataType,

@@ -435,7 +435,7 @@ describeEachDialect('Plunk contacts API', (dialect) => {
         await s.roster.db
           .updateTable('roster_contacts')
           .set({ created_at: contactTime(createdAt) })
-          .where('id', '=', contact.id)
+          .where('id', '=', s.roster.dialect.contactIdValue(contact.id))
           .execute();
         emails.push(email);
       }

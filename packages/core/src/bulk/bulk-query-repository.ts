@@ -2,6 +2,7 @@ import { IDS_PER_STATEMENT } from '../contacts/contact-batch-repository.js';
 import { idBelowSql, newestFirstSql, projectContacts } from '../contacts/contact-repository.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
+import { contactIdText } from '../ids.js';
 import type { BulkQuerySelector } from './bulk-types.js';
 
 // Reads of query-mode bulk jobs (the writes are contacts/contact-batch-repository.ts).
@@ -22,7 +23,7 @@ export async function findQueryBatch(
     .orderBy(newestFirstSql(dialect) as never)
     .limit(limit)
     .execute();
-  return rows.map((r) => r.id);
+  return rows.map((r) => contactIdText(r.id));
 }
 
 /** How many contacts match `filter` minus those listed in `excludeIds`. */

@@ -390,7 +390,7 @@ describeEachDialect('change feed', (dialect) => {
           .values({
             id: uuidv7(),
             project_id: event.projectId,
-            contact_id: event.contactId!,
+            contact_id: roster.dialect.contactIdValue(event.contactId!),
             name: `seen.${event.type}`,
             data: null,
             created_at: NOW,

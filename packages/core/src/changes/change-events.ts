@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow, Db } from '../db/schema.js';
+import { contactIdText } from '../ids.js';
 import { BATCH_TYPE, type OutboxRow } from '../outbox/outbox-repository.js';
 import type { ChangeEventType, OutboxBatch } from '../outbox/outbox-types.js';
 import type { ChangeEvent } from './change-types.js';
@@ -17,9 +18,10 @@ async function readContacts(db: Db, dialect: DialectInfo, ids: string[]): Promis
       .selectFrom('roster_contacts')
       .selectAll()
       .select(dialect.contactProjectId(sql.ref('roster_contacts.project_id')).as('project'))
-      .where('id', 'in', ids.slice(i, i + READ_CHUNK))
+      .where('id', 'in', dialect.contactIdValues(ids.slice(i, i + READ_CHUNK)))
       .execute();
-    for (const row of rows) found.set(row.id, rowToContact(row as ContactRow, dialect, row.project));
+    for (const row of rows)
+      found.set(contactIdText(row.id), rowToContact(row as ContactRow, dialect, row.project));
   }
   return found;
 }

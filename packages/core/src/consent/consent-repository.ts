@@ -1,3 +1,4 @@
+import { detectDialect } from '../db/dialect.js';
 import type { ConsentSettingsRow, ContactConsentRow, Db } from '../db/schema.js';
 
 /** Every project's consent settings (the token keys the verifier keeps in memory). */
@@ -59,7 +60,7 @@ export function findContactConsent(
     .selectFrom('roster_contact_consent')
     .selectAll()
     .where('project_id', '=', projectId)
-    .where('contact_id', '=', contactId)
+    .where('contact_id', '=', detectDialect(db).contactIdValue(contactId))
     .executeTakeFirst();
 }
 
@@ -83,7 +84,7 @@ export async function setContactConsent(
   await db
     .insertInto('roster_contact_consent')
     .values({
-      contact_id: row.contactId,
+      contact_id: detectDialect(db).contactIdValue(row.contactId),
       project_id: row.projectId,
       status: row.status,
       requested_at: row.requestedAt ?? null,

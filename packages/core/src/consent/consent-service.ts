@@ -208,7 +208,9 @@ export function createConsentService(deps: ConsentServiceDeps) {
   }
 
   async function contactOf(projectId: string, contactId: string): Promise<Contact> {
-    const row = isUuid(contactId) ? await findContact(db, projectId, contactId.toLowerCase()) : undefined;
+    const row = isUuid(contactId)
+      ? await findContact(db, deps.dialect, projectId, contactId.toLowerCase())
+      : undefined;
     if (!row) throw RosterError.notFound('contact');
     return rowToContact(row, dialect, projectId);
   }
@@ -427,7 +429,7 @@ export function createConsentService(deps: ConsentServiceDeps) {
             ]);
           } else {
             // A repeat (mail providers retry, people click twice) is a read, not another write.
-            const row = await findContact(db, link.projectId, link.contactId);
+            const row = await findContact(db, deps.dialect, link.projectId, link.contactId);
             if (!row) throw RosterError.notFound('contact');
             if (row.subscribed)
               await deps.contacts.update(link.projectId, link.contactId, { subscribed: false });

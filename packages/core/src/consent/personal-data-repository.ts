@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
+import { contactProjectOf, type DialectInfo, detectDialect } from '../db/dialect.js';
 import type { Db } from '../db/schema.js';
 
 /**
@@ -18,7 +18,7 @@ export async function contactEvents(db: Db, projectId: string, contactId: string
     .selectFrom('roster_events')
     .select(['id', 'name', 'data', 'created_at'])
     .where('project_id', '=', projectId)
-    .where('contact_id', '=', contactId)
+    .where('contact_id', '=', detectDialect(db).contactIdValue(contactId))
     .orderBy('id')
     .execute();
 }
@@ -28,7 +28,7 @@ export async function contactSegments(db: Db, contactId: string) {
     .selectFrom('roster_segment_members as m')
     .innerJoin('roster_segments as s', 's.id', 'm.segment_id')
     .select(['s.id', 's.name', 's.type', 'm.entered_at', 'm.exited_at'])
-    .where('m.contact_id', '=', contactId)
+    .where('m.contact_id', '=', detectDialect(db).contactIdValue(contactId))
     .orderBy('s.id')
     .execute();
 }
@@ -38,7 +38,7 @@ export async function contactTopics(db: Db, contactId: string) {
     .selectFrom('roster_contact_topics as c')
     .innerJoin('roster_topics as t', 't.id', 'c.topic_id')
     .select(['t.id', 't.name', 'c.subscription', 'c.updated_at'])
-    .where('c.contact_id', '=', contactId)
+    .where('c.contact_id', '=', detectDialect(db).contactIdValue(contactId))
     .orderBy('t.id')
     .execute();
 }
@@ -140,7 +140,7 @@ export async function otherEventsMentioning(
   email: string,
 ) {
   let q = db.selectFrom('roster_events').select(['id', 'data']).where('project_id', '=', projectId);
-  if (contactId !== null) q = q.where('contact_id', '!=', contactId);
+  if (contactId !== null) q = q.where('contact_id', '!=', detectDialect(db).contactIdValue(contactId));
   return q.where(mentions('data', email)).execute();
 }
 
@@ -150,14 +150,15 @@ export async function deleteContactRow(db: Db, projectId: string, contactId: str
   const rows = await db
     .deleteFrom('roster_contacts')
     .where('project_id', '=', contactProjectOf(projectId))
-    .where('id', '=', contactId)
+    .where('id', '=', detectDialect(db).contactIdValue(contactId))
     .returning('id')
     .execute();
   return rows.length;
 }
 
 /** Deletes the contact's own rows that its foreign keys would cascade to anyway (counted for the report). */
-export async function deleteContactChildren(db: Db, projectId: string, contactId: string) {
+export async function deleteContactChildren(db: Db, projectId: string, id: string) {
+  const contactId = detectDialect(db).contactIdValue(id);
   const events = await db
     .deleteFrom('roster_events')
     .where('project_id', '=', projectId)

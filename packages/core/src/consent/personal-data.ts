@@ -4,6 +4,7 @@ import { findContactByEmail } from '../contacts/contact-repository.js';
 import { emailSchema } from '../contacts/contact-schemas.js';
 import { type Contact, rowToContact } from '../contacts/contact-types.js';
 import type { Database, Db } from '../db/schema.js';
+import { contactIdText } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { emailHash, findSettings, findSuppressionByHash } from '../suppressions/suppression-repository.js';
 import { suppressIn } from '../suppressions/suppression-service.js';
@@ -132,7 +133,7 @@ export function createPersonalDataService(deps: ServiceDeps) {
 
   async function gather(conn: Db, projectId: string, email: string) {
     const contactRow = await findContactByEmail(conn, projectId, email);
-    const contactId = contactRow?.id ?? null;
+    const contactId = contactRow ? contactIdText(contactRow.id) : null;
     const outbox = await repo.outboxRows(conn, projectId, contactId, email);
     const deliveries = await repo.webhookDeliveries(conn, projectId, contactId, email);
     const attempts = await repo.webhookAttempts(

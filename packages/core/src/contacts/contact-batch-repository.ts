@@ -1,7 +1,8 @@
 import { CompiledQuery, sql } from 'kysely';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
-import type { Db } from '../db/schema.js';
+import type { Db, StoredContactId } from '../db/schema.js';
 import { RosterError } from '../errors.js';
+import { contactIdText } from '../ids.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactColumns, placeholderRow, pushContactParams } from './contact-columns.js';
 import {
@@ -175,10 +176,10 @@ export async function upsertContactBatch(
         (row) => row.data !== null && Object.values(row.data).some((value) => typeof value !== 'string'),
       );
       const shape = { rows: chunk.length, setSubscribed: g === 0, names, audience, typedData };
-      const result = await db.executeQuery<{ id: string; email: string }>(
+      const result = await db.executeQuery<{ id: StoredContactId; email: string }>(
         CompiledQuery.raw(upsertSql(db, dialect, shape), params),
       );
-      for (const row of result.rows) stored.set(row.email, row.id);
+      for (const row of result.rows) stored.set(row.email, contactIdText(row.id));
       // Statements run synchronously on SQLite: let timers and I/O (progress displays, HTTP) in.
       await yieldToEventLoop();
     }
@@ -200,7 +201,7 @@ export async function findExistingContactIds(
 ): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await projectContacts(db, dialect, projectId, { ids }).select('id').execute();
-  return rows.map((r) => r.id);
+  return rows.map((r) => contactIdText(r.id));
 }
 
 /**
@@ -227,12 +228,14 @@ export async function setSubscribed(
       .selectFrom('roster_contacts')
       .select(['id', 'email'])
       .where(inProject(dialect, projectId))
-      .where('id', 'in', ids)
+      .where('id', 'in', dialect.contactIdValues(ids))
       .execute();
     const gate = emails.map((row) => ({ email: row.email, subscribed: true as boolean | undefined }));
     const blocked = await gateSubscribed(db, dialect, projectId, gate, suppressed);
     if (blocked.size > 0) {
-      const blockedIds = new Set(emails.filter((row) => blocked.has(row.email)).map((row) => row.id));
+      const blockedIds = new Set(
+        emails.filter((row) => blocked.has(row.email)).map((row) => contactIdText(row.id)),
+      );
       ids = ids.filter((id) => !blockedIds.has(id));
       if (ids.length === 0) return [];
     }
@@ -241,11 +244,11 @@ export async function setSubscribed(
     .updateTable('roster_contacts')
     .set({ subscribed: dialect.bool(subscribed), updated_at: contactTime(now) })
     .where(inProject(dialect, projectId))
-    .where('id', 'in', ids)
+    .where('id', 'in', dialect.contactIdValues(ids))
     .where('subscribed', '=', dialect.bool(!subscribed))
     .returning('id')
     .execute();
-  return rows.map((row) => row.id);
+  return rows.map((row) => contactIdText(row.id));
 }
 
 /**
@@ -265,13 +268,13 @@ export async function setAudience(
     .updateTable('roster_contacts')
     .set({ audience_id: audienceId, updated_at: contactTime(now) })
     .where(inProject(dialect, projectId))
-    .where('id', 'in', ids);
+    .where('id', 'in', dialect.contactIdValues(ids));
   query =
     audienceId === null
       ? query.where('audience_id', 'is not', null)
       : query.where((eb) => eb.or([eb('audience_id', 'is', null), eb('audience_id', '!=', audienceId)]));
   const rows = await query.returning('id').execute();
-  return rows.map((row) => row.id);
+  return rows.map((row) => contactIdText(row.id));
 }
 
 /** Deletes the project's contacts among `ids`; returns the deleted ones' ids and emails. */
@@ -285,12 +288,14 @@ export async function deleteContacts(
   const rows = await db
     .deleteFrom('roster_contacts')
     .where(inProject(dialect, projectId))
-    .where('id', 'in', ids)
+    .where('id', 'in', dialect.contactIdValues(ids))
     .returning(['id', 'email'])
     .execute();
   // In id order on both dialects (what SQLite's index walk gives): PostgreSQL returns deleted rows
   // in the order of its plan, which its estimates of the table choose.
-  return rows.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return rows
+    .map((row) => ({ id: contactIdText(row.id), email: row.email }))
+    .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 /**
@@ -311,7 +316,7 @@ export async function clearAudienceFromContacts(
     .where('audience_id', '=', audienceId)
     .returning('id')
     .execute();
-  return rows.map((row) => row.id);
+  return rows.map((row) => contactIdText(row.id));
 }
 
 /** Emails bound in one `findSubscriptionsByEmail` statement (below SQLite's 32766 bind parameters). */
@@ -341,7 +346,8 @@ export async function findSubscriptionsByEmail(
           .where('email', 'in', emails.slice(i, i + EMAILS_PER_READ)),
       )
       .execute();
-    for (const row of rows) found.set(row.email, { id: row.id, subscribed: Boolean(row.subscribed) });
+    for (const row of rows)
+      found.set(row.email, { id: contactIdText(row.id), subscribed: Boolean(row.subscribed) });
   }
   return found;
 }

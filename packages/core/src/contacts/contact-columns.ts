@@ -37,7 +37,7 @@ const CONTACT_COLUMNS: readonly (readonly [
   ContactColumn,
   (row: ContactInsert, dialect: DialectInfo) => unknown,
 ])[] = [
-  ['id', (r) => r.id],
+  ['id', (r, d) => d.contactIdValue(r.id)],
   ['project_id', (r, d) => r.projectKey ?? d.contactProject(r.projectId)],
   ['email', (r) => r.email],
   ['subscribed', (r, d) => d.bool(r.subscribed)],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contactIdText } from '../ids.js';
 import { createRoster, type Roster } from '../roster.js';
 import type { Contact } from './contact-types.js';
 
@@ -22,8 +23,8 @@ function idAhead(hours: number): string {
 
 /** The ids in seq order: each above the one before. */
 async function expectIdsInSeqOrder(db: Kysely<any>): Promise<void> {
-  const { rows } = await sql<{ id: string }>`select id from roster_contacts order by seq`.execute(db);
-  const ids = rows.map((r) => r.id);
+  const { rows } = await sql<{ id: unknown }>`select id from roster_contacts order by seq`.execute(db);
+  const ids = rows.map((r) => contactIdText(r.id));
   expect(ids.length).toBeGreaterThan(0);
   expect(ids).toEqual([...ids].sort());
   expect(new Set(ids).size).toBe(ids.length);
@@ -75,8 +76,9 @@ describe('contact ids follow the rowid (SQLite)', () => {
     /** Another writer stores a contact whose id is ahead of every id this process has made. */
     async function aheadWrite(): Promise<string> {
       const id = idAhead(hours++);
+      // As every writer of SQLite contacts must: a canonical id as its 16 bytes (migration 0025).
       await sql`insert into roster_contacts (id, project_id, email, subscribed, created_at, updated_at)
-        values (${id}, (select seq from roster_projects where id = ${projectId}), ${`ahead${hours}@example.com`},
+        values (unhex(replace(${id}, '-', '')), (select seq from roster_projects where id = ${projectId}), ${`ahead${hours}@example.com`},
           1, ${Date.now()}, ${Date.now()})`.execute(b.db);
       return id;
     }

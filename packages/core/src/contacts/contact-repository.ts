@@ -1,8 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import { compiledOnce, compiledPerShape } from '../db/compiled-query.js';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
-import type { ContactProjectKey, ContactRow, ContactTime, Db } from '../db/schema.js';
-import { isContactId, uuidv7After } from '../ids.js';
+import type { ContactProjectKey, ContactRow, ContactTime, Db, StoredContactId } from '../db/schema.js';
+import { contactIdText, isContactId, uuidv7After } from '../ids.js';
 import { lockAddresses } from '../suppressions/suppression-repository.js';
 import { contactArgs, contactValueSlots, contactValues } from './contact-columns.js';
 import type { DataPatch } from './contact-data.js';
@@ -81,7 +81,11 @@ export async function followStoredContactIds(
   rows: readonly { id: string }[],
 ): Promise<void> {
   if (dialect.contactIdOrder !== 'seq' || rows.length === 0) return;
-  let last = (await greatestContactId(db))[0]?.id ?? null;
+  const greatest = (await greatestContactId(db))[0]?.id;
+  // A stored id that is not canonical (TEXT, which sorts below every BLOB: see `StoredContactId`)
+  // is below every new id already.
+  let last = greatest === null || greatest === undefined ? null : contactIdText(greatest);
+  if (last !== null && !isContactId(last)) last = null;
   for (const row of rows) {
     if (last !== null && row.id <= last) row.id = uuidv7After(last);
     last = row.id;
@@ -109,7 +113,7 @@ async function insertAheadOfStoredIds<T>(
 }
 
 /** The greatest stored contact id (null without contacts), compiled once. */
-const greatestContactId = compiledOnce<{ id: string | null }, []>(0, (db) =>
+const greatestContactId = compiledOnce<{ id: StoredContactId | null }, []>(0, (db) =>
   db.selectFrom('roster_contacts').select((eb) => eb.fn.max('id').as('id')),
 );
 
@@ -275,16 +279,24 @@ export async function insertContactsIfNew(
       .values(chunk.map((row) => newContactValues(dialect, row, projectKey)))
       .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
       .returning(['id', 'email'])
-      .execute(),
+      .execute()
+      .then(idsAsText),
   );
 }
 
-const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(2, (db, projectId, id) =>
-  db
-    .selectFrom('roster_contacts')
-    .selectAll()
-    .where('project_id', '=', contactProjectOf(projectId!))
-    .where('id', '=', id!),
+/** Rows of `id` and `email` with each stored id as text (`contactIdText`). */
+function idsAsText(rows: { id: StoredContactId; email: string }[]): { id: string; email: string }[] {
+  return rows.map((row) => ({ id: contactIdText(row.id), email: row.email }));
+}
+
+const selectContact = compiledOnce<ContactRow, [projectId: string, id: StoredContactId]>(
+  2,
+  (db, projectId, id) =>
+    db
+      .selectFrom('roster_contacts')
+      .selectAll()
+      .where('project_id', '=', contactProjectOf(projectId!))
+      .where('id', '=', id! as StoredContactId),
 );
 
 /**
@@ -292,9 +304,14 @@ const selectContact = compiledOnce<ContactRow, [projectId: string, id: string]>(
  * not one roster stores (`isContactId`) is none, without asking the database: PostgreSQL's `uuid`
  * column would refuse it.
  */
-export async function findContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
+export async function findContact(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  id: string,
+): Promise<ContactRow | undefined> {
   if (!isContactId(id)) return undefined;
-  return (await selectContact(db, projectId, id))[0];
+  return (await selectContact(db, projectId, dialect.contactIdValue(id)))[0];
 }
 
 export async function findContactByEmail(
@@ -322,7 +339,8 @@ export async function findContactIdsByEmail(
       .select(['id', 'email'])
       .where('project_id', '=', contactProjectOf(projectId))
       .where('email', 'in', chunk)
-      .execute(),
+      .execute()
+      .then(idsAsText),
   );
 }
 
@@ -347,13 +365,13 @@ export async function findContactForWrite(
               .selectFrom('roster_contacts')
               .select('email')
               .where('project_id', '=', contactProjectOf(projectId))
-              .where('id', '=', by.id)
+              .where('id', '=', dialect.contactIdValue(by.id))
               .executeTakeFirst()
           )?.email;
     if (email !== undefined) await lockAddresses(db, dialect, projectId, [email], 'shared');
   }
   const column = 'id' in by ? 'id' : 'email';
-  const value = 'id' in by ? by.id : by.email;
+  const value = 'id' in by ? dialect.contactIdValue(by.id) : by.email;
   return (await selectForWrite(db, { dialect, column }, [projectId, value]))[0];
 }
 
@@ -399,7 +417,7 @@ export async function updateContact(
           .selectFrom('roster_contacts')
           .select('email')
           .where('project_id', '=', contactProjectOf(projectId))
-          .where('id', '=', id)
+          .where('id', '=', dialect.contactIdValue(id))
           .executeTakeFirst()
       )?.email;
     if (email !== undefined) {
@@ -424,18 +442,23 @@ export async function updateContact(
     .updateTable('roster_contacts')
     .set(set as never)
     .where('project_id', '=', contactProjectOf(projectId))
-    .where('id', '=', id)
+    .where('id', '=', dialect.contactIdValue(id))
     .returningAll()
     .executeTakeFirst();
 }
 
 /** Deletes the contact; returns it as it was (undefined if there was none). */
-export async function deleteContact(db: Db, projectId: string, id: string): Promise<ContactRow | undefined> {
+export async function deleteContact(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  id: string,
+): Promise<ContactRow | undefined> {
   if (!isContactId(id)) return undefined;
   return db
     .deleteFrom('roster_contacts')
     .where('project_id', '=', contactProjectOf(projectId))
-    .where('id', '=', id)
+    .where('id', '=', dialect.contactIdValue(id))
     .returningAll()
     .executeTakeFirst();
 }
@@ -475,7 +498,7 @@ export interface ContactNarrowing {
 export function projectContacts(db: Db, dialect: DialectInfo, projectId: string, by: ContactNarrowing) {
   let q = db.selectFrom('roster_contacts');
   q = by.ids
-    ? q.where(inProject(dialect, projectId)).where('id', 'in', by.ids)
+    ? q.where(inProject(dialect, projectId)).where('id', 'in', dialect.contactIdValues(by.ids))
     : q.where('project_id', '=', contactProjectOf(projectId));
   if (by.where) q = q.where(by.where);
   if (by.subscribed !== undefined) q = q.where('subscribed', '=', dialect.bool(by.subscribed));
@@ -519,11 +542,14 @@ export function newestFirstSql(dialect: DialectInfo, alias = ''): RawBuilder<unk
  */
 export function idBelowSql(dialect: DialectInfo, id: string, alias = ''): RawBuilder<boolean> {
   if (dialect.contactIdOrder === 'id') return sql<boolean>`${sql.ref(`${alias}id`)} < ${id}`;
-  return sql<boolean>`${sql.ref(`${alias}seq`)} < ${seqOfIdSql(id)}`;
+  return sql<boolean>`${sql.ref(`${alias}seq`)} < ${seqOfIdSql(dialect.contactIdValue(id))}`;
 }
 
-/** SQLite: the seq of the first stored contact id at or above `id`, else above every seq. */
-function seqOfIdSql(id: string): RawBuilder<number> {
+/**
+ * SQLite: the seq of the first stored contact id at or above `id` (as stored: `contactIdValue`),
+ * else above every seq.
+ */
+function seqOfIdSql(id: StoredContactId): RawBuilder<number> {
   return sql<number>`coalesce((select s.seq from roster_contacts as s where s.id >= ${id} order by s.id limit 1), 9223372036854775807)`;
 }
 
@@ -711,13 +737,18 @@ export async function countContacts(
   return Number(row.n);
 }
 
-export async function contactExists(db: Db, projectId: string, id: string): Promise<boolean> {
+export async function contactExists(
+  db: Db,
+  dialect: DialectInfo,
+  projectId: string,
+  id: string,
+): Promise<boolean> {
   if (!isContactId(id)) return false;
   const row = await db
     .selectFrom('roster_contacts')
     .select('id')
     .where('project_id', '=', contactProjectOf(projectId))
-    .where('id', '=', id)
+    .where('id', '=', dialect.contactIdValue(id))
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -8,7 +8,7 @@ import type { ContactRow, Db, SegmentRow } from '../db/schema.js';
 import { atomically } from '../db/transactions.js';
 import { directWrites, type WriteQueue } from '../db/write-queue.js';
 import { RosterError } from '../errors.js';
-import { isContactId, isUuid, uuidv7 } from '../ids.js';
+import { contactIdText, isContactId, isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
 import { keysetPage } from '../paging.js';
 import {
@@ -127,7 +127,8 @@ function written(contact: Contact, suppressed: Set<string>): WrittenContact {
 
 /** After a `pending: true` write: an unsubscribed contact awaits its confirmation (a subscribed one is left alone). */
 async function markPending(trx: Db, projectId: string, row: ContactRow, now: string) {
-  if (!row.subscribed) await setContactConsent(trx, { projectId, contactId: row.id, status: 'pending', now });
+  if (!row.subscribed)
+    await setContactConsent(trx, { projectId, contactId: contactIdText(row.id), status: 'pending', now });
 }
 
 /** The fields of a validated upsert (`upsertContactSchema`'s output). */
@@ -260,7 +261,7 @@ export function trackedContactWrites(deps: ContactServiceDeps) {
       const { row, contact } = await audienceWrite(dialect, () =>
         upsertInTransaction(deps, trx, projectId, fields, patch, id, suppressed, source),
       );
-      const result: UpsertResult = { contact, created: row.id === id };
+      const result: UpsertResult = { contact, created: contactIdText(row.id) === id };
       if (suppressed.size > 0) result.suppressed = true;
       return result;
     },
@@ -393,7 +394,7 @@ export function createContactService(deps: ContactServiceDeps) {
   }
 
   async function getRow(projectId: string, id: string) {
-    const row = isContactId(id) ? await repo.findContact(db, projectId, id) : undefined;
+    const row = isContactId(id) ? await repo.findContact(db, dialect, projectId, id) : undefined;
     if (!row) throw RosterError.notFound('contact');
     return row;
   }
@@ -456,7 +457,7 @@ export function createContactService(deps: ContactServiceDeps) {
           ),
         ),
       );
-      const result: UpsertResult = { contact, created: row.id === id };
+      const result: UpsertResult = { contact, created: contactIdText(row.id) === id };
       if (suppressed.size > 0) result.suppressed = true;
       return result;
     },
@@ -493,8 +494,8 @@ export function createContactService(deps: ContactServiceDeps) {
               if (!created) return created;
               // Memberships and topic choices after the insert, in its transaction: a bad reference
               // throws here and rolls the contact back with them.
-              await joinSegments(trx, projectId, created.id, valid.segmentIds ?? [], now);
-              await chooseTopics(trx, projectId, created.id, valid.topics ?? [], now);
+              await joinSegments(trx, projectId, contactIdText(created.id), valid.segmentIds ?? [], now);
+              await chooseTopics(trx, projectId, contactIdText(created.id), valid.topics ?? [], now);
               if (valid.pending) await markPending(trx, projectId, created, now);
               await recordContactWrite(
                 deps,
@@ -642,7 +643,7 @@ export function createContactService(deps: ContactServiceDeps) {
       if (!isContactId(id)) throw RosterError.notFound('contact');
       const deleted = await committed(
         inTransaction(async (trx) => {
-          const row = await repo.deleteContact(trx, projectId, id);
+          const row = await repo.deleteContact(trx, dialect, projectId, id);
           if (row)
             await recordContactWrite(deps, trx, projectId, contactOf(projectId)(row), null, isoNow(clock));
           return row;
@@ -669,12 +670,12 @@ export function createContactService(deps: ContactServiceDeps) {
       let after: repo.ContactCursor | undefined;
       if (valid.cursor) {
         const row = isUuid(valid.cursor)
-          ? await repo.findContact(db, projectId, valid.cursor.toLowerCase())
+          ? await repo.findContact(db, dialect, projectId, valid.cursor.toLowerCase())
           : undefined;
         if (!row) {
           throw RosterError.invalidCursor('cursor', 'a contact of this project');
         }
-        after = { id: row.id, createdAt: row.created_at, email: row.email };
+        after = { id: contactIdText(row.id), createdAt: row.created_at, email: row.email };
       }
       // A filter tree or an audience: one keyset query with the condition (and the search, if any).
       const where = await conditionOf(projectId, valid.filter, valid.audienceId);
@@ -750,7 +751,7 @@ export function createContactService(deps: ContactServiceDeps) {
         });
         for (const row of rows) yield rowToContact(row, dialect, projectId);
         if (rows.length < batchSize) return;
-        beforeId = rows[rows.length - 1]!.id;
+        beforeId = contactIdText(rows[rows.length - 1]!.id);
       }
     },
 

@@ -1,5 +1,6 @@
 import type { DialectInfo } from '../db/dialect.js';
 import type { ContactRow } from '../db/schema.js';
+import { contactIdText } from '../ids.js';
 import { contactTimeIso } from './contact-time.js';
 
 /** A contact as core returns it. Each HTTP dialect maps it to its own wire format. */
@@ -58,7 +59,7 @@ export interface BulkCreateResult {
 export function rowToContact(row: ContactRow, dialect: DialectInfo, projectId: string): Contact {
   const data = dialect.parseJson(row.data) as Record<string, unknown> | null;
   return {
-    id: row.id,
+    id: contactIdText(row.id),
     projectId,
     email: row.email,
     subscribed: Boolean(row.subscribed),

@@ -3,7 +3,7 @@ import { createPgTestSchema, openTestRosters, PG_URL } from '@roster/test-harnes
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { openPostgres } from '../db/connection.js';
-import { contactProjectOf } from '../db/dialect.js';
+import { contactProjectOf, dialectFor } from '../db/dialect.js';
 import { createRoster, type Roster } from '../roster.js';
 import { contactTimeOf } from './contact-time.js';
 import {
@@ -69,7 +69,8 @@ function openWriter(db: Kysely<any>, write: (trx: Kysely<any>) => Promise<unknow
 }
 
 const newContact = (projectId: string, email: string) => ({
-  id: crypto.randomUUID(),
+  // PostgreSQL only: its `uuid` column takes the id's text (see StoredContactId).
+  id: dialectFor('postgres').contactIdValue(crypto.randomUUID()),
   // The project's key, not its id (see ContactProjectKey).
   project_id: contactProjectOf(projectId),
   email,

@@ -2,6 +2,7 @@ import { describeEachDialect, openTestRosters, PG_URL } from '@roster/test-harne
 import { sql } from 'kysely';
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import { contactIdText } from '../ids.js';
 
 /** The capabilities repositories use instead of branching on the dialect's name, on real databases. */
 describeEachDialect('dialect capabilities', (name) => {
@@ -37,9 +38,9 @@ describeEachDialect('dialect capabilities', (name) => {
     const a = await roster.contacts.create(project.id, { email: 'a@example.com' });
     const b = await roster.contacts.create(project.id, { email: 'b@example.com', subscribed: false });
     const where = sql`${roster.dialect.withoutIndex(sql.ref('project_id'))} = ${roster.dialect.contactProject(project.id)}
-      and id in (${a.id}, ${b.id}) and subscribed = ${roster.dialect.bool(true)}`;
-    const rows = await sql<{ id: string }>`select id from roster_contacts where ${where}`.execute(roster.db);
-    expect(rows.rows.map((r) => r.id)).toEqual([a.id]);
+      and id in (${roster.dialect.contactIdValue(a.id)}, ${roster.dialect.contactIdValue(b.id)}) and subscribed = ${roster.dialect.bool(true)}`;
+    const rows = await sql<{ id: unknown }>`select id from roster_contacts where ${where}`.execute(roster.db);
+    expect(rows.rows.map((r) => contactIdText(r.id))).toEqual([a.id]);
     if (name === 'sqlite') {
       // Through the column, SQLite would pick (project_id, subscribed, ...) and walk the project.
       const plan = await sql<{
@@ -119,7 +120,7 @@ describeEachDialect('dialect capabilities', (name) => {
         .values({
           id,
           project_id: project.id,
-          contact_id: contact.id,
+          contact_id: dialect.contactIdValue(contact.id),
           name: 'e',
           data: dialect.json(value),
           created_at: '2026-01-01T00:00:00.000Z',

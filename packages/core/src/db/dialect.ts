@@ -1,6 +1,7 @@
 import { type Kysely, PostgresAdapter, type RawBuilder, SqliteAdapter, sql } from 'kysely';
+import { contactIdBytes } from '../ids.js';
 import { JOBS_CHANNEL } from './postgres-listener.js';
-import type { ContactProjectKey } from './schema.js';
+import type { ContactProjectKey, StoredContactId } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -52,6 +53,15 @@ export interface DialectInfo {
    * again (`followStoredContactIds`). So a lone create keeps seq order with no statement of its own.
    */
   newContactId(id: string): unknown;
+  /**
+   * A contact id as `roster_contacts.id` and the `contact_id` columns store it (`StoredContactId`),
+   * for every bind parameter compared with or written to those columns. SQLite: the 16 bytes of a
+   * canonical id (`isContactId`), any other string as it is (migration 0025). PostgreSQL: the id.
+   * Read stored ids back with `contactIdText` (ids.ts).
+   */
+  contactIdValue(id: string): StoredContactId;
+  /** `contactIdValue` of each id, in order. */
+  contactIdValues(ids: readonly string[]): StoredContactId[];
   /** True for the error of an insert whose `newContactId` was not above every stored id. */
   isContactIdBehind(error: unknown): boolean;
   /**
@@ -265,6 +275,11 @@ const contactProjectKeys: Pick<DialectInfo, 'contactProject' | 'contactProjectId
   contactProjectId: (column) => sql<string>`(select id from roster_projects where seq = ${column})`,
 };
 
+/** SQLite's `contactIdValue`: the 16 bytes of a canonical id, else the string itself. */
+function sqliteContactId(id: string): StoredContactId {
+  return (contactIdBytes(id) ?? id) as StoredContactId;
+}
+
 const sqlite: DialectInfo = {
   name: 'sqlite',
   ...contactProjectKeys,
@@ -275,7 +290,10 @@ const sqlite: DialectInfo = {
   supportsSkipLocked: false,
   blockingQueries: true,
   contactIdOrder: 'seq',
+  // A blob sorts above every text, so `''` stands for "no stored id" whatever `id` is.
   newContactId: (id) => sql`(select ${id} where ${id} > coalesce((select max(id) from roster_contacts), ''))`,
+  contactIdValue: sqliteContactId,
+  contactIdValues: (ids) => ids.map(sqliteContactId),
   isContactIdBehind(error) {
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
     return (
@@ -398,6 +416,8 @@ const postgres: DialectInfo = {
   blockingQueries: false,
   contactIdOrder: 'id',
   newContactId: (id) => id,
+  contactIdValue: (id) => id as StoredContactId,
+  contactIdValues: (ids) => ids as StoredContactId[],
   isContactIdBehind: () => false,
   bool: (value) => value,
   json: encodeJson,

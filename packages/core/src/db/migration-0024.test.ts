@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { listContactsKeyset } from '../contacts/contact-repository.js';
 import type { Contact } from '../contacts/contact-types.js';
 import { sqliteContactIndex } from '../contacts/sqlite-contact-index.js';
+import { contactIdText } from '../ids.js';
 import { createRoster, type Roster } from '../roster.js';
 import type { FilterCondition } from '../segments/filter-types.js';
 import { dialectFor } from './dialect.js';
@@ -67,8 +68,9 @@ async function seed(roster: Roster): Promise<string[]> {
   for (let k = 0; k < 30; k++) {
     const projectId = projects[k % 5 === 0 ? 1 : 0]!;
     const at = k % 2 === 0 ? Date.parse(created[k]!) : Date.parse('2020-01-01T00:00:00.000Z') + k;
+    // The id as this build's writers store it (16 bytes, migration 0025), like the API's contacts above.
     await sql`insert into roster_contacts (id, project_id, email, subscribed, data, audience_id, created_at, updated_at)
-      values (${oldId(Date.parse('2021-01-01T00:00:00.000Z') + (k % 3), 1000 - k)},
+      values (unhex(replace(${oldId(Date.parse('2021-01-01T00:00:00.000Z') + (k % 3), 1000 - k)}, '-', '')),
         (select seq from roster_projects where id = ${projectId}), ${`late${k}@sample.example.com`}, ${k % 3 ? 1 : 0},
         ${k % 4 === 0 ? '{"plan":"pro"}' : null}, ${k % 2 && projectId === main ? audience.id : null}, ${at}, ${at})`.execute(
       db,
@@ -183,9 +185,9 @@ async function answers(roster: Roster, projectId: string, audienceId: string) {
 
 /** Every contact of the project as the API reads it by id. */
 async function everyContact(roster: Roster, projectId: string): Promise<Contact[]> {
-  const { rows } = await sql<{ id: string }>`select id from roster_contacts
+  const { rows } = await sql<{ id: unknown }>`select id from roster_contacts
     where project_id = (select seq from roster_projects where id = ${projectId})`.execute(roster.db);
-  return Promise.all(rows.map((r) => roster.contacts.get(projectId, r.id)));
+  return Promise.all(rows.map((r) => roster.contacts.get(projectId, contactIdText(r.id))));
 }
 
 async function indexes(db: Kysely<any>): Promise<unknown[]> {
@@ -255,8 +257,8 @@ describeEachDialect('migration 0024 (SQLite contact indexes ending at the rowid)
       try {
         const db = roster.db as Kysely<any>;
         const ids = (
-          await sql<{ id: string }>`select id from roster_contacts order by seq`.execute(db)
-        ).rows.map((r) => r.id);
+          await sql<{ id: unknown }>`select id from roster_contacts order by seq`.execute(db)
+        ).rows.map((r) => contactIdText(r.id));
         expect(ids).toEqual([...ids].sort());
         expect(await indexes(db)).toEqual([
           {
@@ -315,7 +317,9 @@ describeEachDialect('migration 0024 (SQLite contact indexes ending at the rowid)
             beforeId: cursor,
             limit: 500,
           });
-          expect(rows.map((r) => r.id)).toEqual(ordered.filter((id) => id !== gone && id < cursor));
+          expect(rows.map((r) => contactIdText(r.id))).toEqual(
+            ordered.filter((id) => id !== gone && id < cursor),
+          );
         }
 
         // Run again: nothing changes (seqs, rows, indexes).

@@ -23,6 +23,7 @@ import { migration0021PostgresContactProjectKeys } from './migrations/0021-postg
 import { migration0022ContactTimes } from './migrations/0022-contact-times.js';
 import { migration0023PostgresContactUuids } from './migrations/0023-postgres-contact-uuids.js';
 import { migration0024SqliteContactRowidIndexes } from './migrations/0024-sqlite-contact-rowid-indexes.js';
+import { migration0025SqliteContactIdBlobs } from './migrations/0025-sqlite-contact-id-blobs.js';
 
 /**
  * Migrations are code, in order, one frozen file each in `migrations/` (only `kysely` imports).
@@ -54,6 +55,7 @@ export function migrationsOf(dialect: DialectInfo): Record<string, Migration> {
     '0022_contact_times': migration0022ContactTimes(dialect.name),
     '0023_postgres_contact_uuids': migration0023PostgresContactUuids(dialect.name),
     '0024_sqlite_contact_rowid_indexes': migration0024SqliteContactRowidIndexes(dialect.name),
+    '0025_sqlite_contact_id_blobs': migration0025SqliteContactIdBlobs(dialect.name),
   };
 }
 

@@ -48,13 +48,26 @@ export type ContactProjectKey = number & { readonly __contactProject: unique sym
  */
 export type ContactTime = (number | string) & { readonly __contactTime: unique symbol };
 
+/**
+ * A contact id as a column stores it: `roster_contacts.id` and every `contact_id` referring to it
+ * (events, segment members, contact topics, contact consent), but not `roster_outbox`'s (a log of
+ * wire ids, text). Invariant on SQLite (migration 0025): a canonical id (`isContactId`, lowercase
+ * hyphenated, as `uuidv7()` makes them) is ALWAYS stored as its 16 raw bytes (a BLOB in the
+ * `text`-declared column: TEXT affinity converts only numbers), any other id string as the same
+ * TEXT. In an index TEXT sorts before BLOB, and the bytes of UUIDs sort as their hex text, so
+ * `seq` order is still id order (migration 0024). PostgreSQL: `uuid`, read back as text. Never a
+ * plain string in code (the brand makes one a type error): bind it with
+ * `dialect.contactIdValue(id)` and read it with `contactIdText(value)` (ids.ts).
+ */
+export type StoredContactId = (string | Uint8Array) & { readonly __storedContactId: unique symbol };
+
 export interface ContactsTable {
   /**
-   * A lowercase canonical UUID (`uuidv7()`): text on SQLite, `uuid` on PostgreSQL (migration 0023,
-   * read back as the same text), like every `contact_id` naming it but `roster_outbox`'s. Compare it
-   * only with ids that pass `isContactId` (ids.ts): PostgreSQL refuses any other text.
+   * A lowercase canonical UUID (`uuidv7()`): 16 bytes on SQLite (see `StoredContactId`), `uuid` on
+   * PostgreSQL (migration 0023, read back as the same text). Compare it only with ids that pass
+   * `isContactId` (ids.ts): PostgreSQL refuses any other text.
    */
-  id: string;
+  id: StoredContactId;
   project_id: ContactProjectKey;
   email: string;
   subscribed: DbBool;
@@ -111,7 +124,7 @@ export interface FilesTable {
 export interface EventsTable {
   id: string;
   project_id: string;
-  contact_id: string;
+  contact_id: StoredContactId;
   name: string;
   data: DbJson;
   created_at: string;
@@ -154,7 +167,7 @@ export interface ContactPropertiesTable {
 
 export interface SegmentMembersTable {
   segment_id: string;
-  contact_id: string;
+  contact_id: StoredContactId;
   entered_at: string;
   exited_at: string | null;
 }
@@ -173,7 +186,7 @@ export interface TopicsTable {
 /** A contact's explicit subscription to a topic (no row: the topic's default). */
 export interface ContactTopicsTable {
   project_id: string;
-  contact_id: string;
+  contact_id: StoredContactId;
   topic_id: string;
   subscription: 'opt_in' | 'opt_out';
   updated_at: string;
@@ -195,7 +208,7 @@ export interface ConsentSettingsTable {
 
 /** A contact's double opt-in state (no row: the contact never took part in one). */
 export interface ContactConsentTable {
-  contact_id: string;
+  contact_id: StoredContactId;
   project_id: string;
   status: 'pending' | 'confirmed';
   requested_at: string | null;

@@ -175,7 +175,7 @@ export function createEventService(deps: EventServiceDeps) {
     async list(projectId: string, contactId: string, input: ListEventsInput = {}): Promise<ContactEvent[]> {
       const valid = parseInput(listEventsSchema, input);
       if (!isContactId(contactId)) throw RosterError.notFound('contact');
-      if (!(await contactExists(db, projectId, contactId))) throw RosterError.notFound('contact');
+      if (!(await contactExists(db, dialect, projectId, contactId))) throw RosterError.notFound('contact');
       return listContactEvents(db, dialect, {
         projectId,
         contactId,

@@ -1,6 +1,7 @@
 import type { DialectInfo } from '../db/dialect.js';
-import { contactProjectOf } from '../db/dialect.js';
+import { contactProjectOf, detectDialect } from '../db/dialect.js';
 import type { ContactRow, Db, MigrationCheckpointRow } from '../db/schema.js';
+import { contactIdText } from '../ids.js';
 
 /**
  * The SQL of `roster migrate`: its checkpoints, the reads that compare a page with the target, and
@@ -71,9 +72,10 @@ export async function membershipsOf(
     db
       .selectFrom('roster_segment_members')
       .select(['contact_id', 'segment_id'])
-      .where('contact_id', 'in', chunk)
+      .where('contact_id', 'in', detectDialect(db).contactIdValues(chunk))
       .where('exited_at', 'is', null)
-      .execute(),
+      .execute()
+      .then((rows) => rows.map((row) => ({ ...row, contact_id: contactIdText(row.contact_id) }))),
   );
 }
 
@@ -86,8 +88,9 @@ export async function topicChoicesOf(
     db
       .selectFrom('roster_contact_topics')
       .select(['contact_id', 'topic_id', 'subscription'])
-      .where('contact_id', 'in', chunk)
-      .execute(),
+      .where('contact_id', 'in', detectDialect(db).contactIdValues(chunk))
+      .execute()
+      .then((rows) => rows.map((row) => ({ ...row, contact_id: contactIdText(row.contact_id) }))),
   );
 }
 

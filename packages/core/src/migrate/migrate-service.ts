@@ -8,6 +8,7 @@ import type { createContactService } from '../contacts/contact-service.js';
 import { rowToContact } from '../contacts/contact-types.js';
 import type { ContactRow } from '../db/schema.js';
 import { isRosterError } from '../errors.js';
+import { contactIdText } from '../ids.js';
 import type { createProjectService } from '../projects/project-service.js';
 import type { PropertyService } from '../properties/property-service.js';
 import type { SegmentService } from '../segments/segment-service.js';
@@ -330,7 +331,7 @@ export function createMigrateService(deps: MigrateServiceDeps): MigrateService {
       valid.map((v) => v.email),
     );
     const byEmail = new Map(rows.map((row) => [row.email, row]));
-    const ids = rows.map((row) => row.id);
+    const ids = rows.map((row) => contactIdText(row.id));
     const needsSegments = valid.some((v) => (v.source.segments?.length ?? 0) > 0);
     const needsTopics = valid.some((v) => (v.source.topics?.length ?? 0) > 0);
     const memberOf = new Map<string, Set<string>>();
@@ -361,8 +362,8 @@ export function createMigrateService(deps: MigrateServiceDeps): MigrateService {
       const segmentIds = (source.segments ?? [])
         .map((name) => targets.segmentByName.get(name))
         .filter((id): id is string => id !== undefined)
-        .filter((id) => !(existing && memberOf.get(existing.id)?.has(id)));
-      const mine = existing ? choices.get(existing.id) : undefined;
+        .filter((id) => !(existing && memberOf.get(contactIdText(existing.id))?.has(id)));
+      const mine = existing ? choices.get(contactIdText(existing.id)) : undefined;
       const topicItems = (source.topics ?? []).flatMap((t) => {
         const topic = targets.topicByName.get(t.name);
         if (!topic) return [];
@@ -443,7 +444,7 @@ export function createMigrateService(deps: MigrateServiceDeps): MigrateService {
     for (const plan of updates) {
       if (!plan.patch) continue;
       try {
-        await contacts.update(projectId, plan.existing!.id, plan.patch);
+        await contacts.update(projectId, contactIdText(plan.existing!.id), plan.patch);
       } catch (error) {
         if (!isRosterError(error)) throw error;
         failedEmails.add(plan.email);
@@ -463,11 +464,11 @@ export function createMigrateService(deps: MigrateServiceDeps): MigrateService {
       const created = withTopics.filter((p) => !p.existing).map((p) => p.email);
       const newIds = new Map(
         created.length > 0
-          ? (await repo.contactsByEmail(db, projectId, created)).map((r) => [r.email, r.id])
+          ? (await repo.contactsByEmail(db, projectId, created)).map((r) => [r.email, contactIdText(r.id)])
           : [],
       );
       for (const plan of withTopics) {
-        const id = plan.existing?.id ?? newIds.get(plan.email);
+        const id = plan.existing ? contactIdText(plan.existing.id) : newIds.get(plan.email);
         if (id) await topics.setContactTopics(projectId, id, plan.topics);
       }
     }

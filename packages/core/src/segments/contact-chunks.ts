@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
-import type { Db } from '../db/schema.js';
+import type { Db, StoredContactId } from '../db/schema.js';
 
 /** One slice of a project's contacts: select `from` where `range` (and the caller's conditions). */
 export interface ContactChunk {
@@ -70,7 +70,8 @@ export async function* contactChunks(
     }
     return;
   }
-  let after: string | undefined;
+  // Stored ids, bound back as they were read (PostgreSQL: text).
+  let after: StoredContactId | undefined;
   while (true) {
     const bound = await db
       .selectFrom('roster_contacts')

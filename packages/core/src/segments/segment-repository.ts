@@ -1,8 +1,9 @@
 import { CompiledQuery, type Insertable, type RawBuilder, sql, type Updateable } from 'kysely';
 import { newestFirstSql } from '../contacts/contact-repository.js';
-import { contactProjectOf, type DialectInfo } from '../db/dialect.js';
+import { contactProjectOf, type DialectInfo, detectDialect } from '../db/dialect.js';
 import { findProjectRow, listProjectRows } from '../db/project-rows.js';
-import type { ContactRow, Db, SegmentRow, SegmentsTable } from '../db/schema.js';
+import type { ContactRow, Db, SegmentRow, SegmentsTable, StoredContactId } from '../db/schema.js';
+import { contactIdText } from '../ids.js';
 import { type ContactChunk, seqRanges } from './contact-chunks.js';
 
 /** Rows per multi-row membership write (4 bound values each). */
@@ -83,13 +84,14 @@ export async function enterMembers(
   contactIds: string[],
   now: string,
 ): Promise<void> {
+  const dialect = detectDialect(db);
   for (let i = 0; i < contactIds.length; i += MEMBERS_PER_STATEMENT) {
     await db
       .insertInto('roster_segment_members')
       .values(
         contactIds.slice(i, i + MEMBERS_PER_STATEMENT).map((contactId) => ({
           segment_id: segmentId,
-          contact_id: contactId,
+          contact_id: dialect.contactIdValue(contactId),
           entered_at: now,
           exited_at: null,
         })),
@@ -112,13 +114,14 @@ export async function exitMembers(
   now: string,
   { onlyCurrent }: { onlyCurrent: boolean },
 ): Promise<void> {
+  const dialect = detectDialect(db);
   for (let i = 0; i < contactIds.length; i += MEMBERS_PER_STATEMENT) {
     await db
       .updateTable('roster_segment_members')
       .set({ exited_at: now })
       .where('segment_id', '=', segmentId)
       .$if(onlyCurrent, (q) => q.where('exited_at', 'is', null))
-      .where('contact_id', 'in', contactIds.slice(i, i + MEMBERS_PER_STATEMENT))
+      .where('contact_id', 'in', dialect.contactIdValues(contactIds.slice(i, i + MEMBERS_PER_STATEMENT)))
       .execute();
   }
 }
@@ -130,7 +133,7 @@ export async function segmentsOfContact(db: Db, projectId: string, contactId: st
     .innerJoin('roster_segment_members as m', 'm.segment_id', 's.id')
     .selectAll('s')
     .where('s.project_id', '=', projectId)
-    .where('m.contact_id', '=', contactId)
+    .where('m.contact_id', '=', detectDialect(db).contactIdValue(contactId))
     .where('m.exited_at', 'is', null)
     .orderBy('s.id', 'desc')
     .execute();
@@ -253,7 +256,7 @@ export async function membershipCandidates(
   chunk: ContactChunk,
 ): Promise<MembershipCandidate[]> {
   const { rows } = await sql<{
-    id: string;
+    id: StoredContactId;
     matches: unknown;
     member: unknown;
   }>`select id, matches, member from (
@@ -262,7 +265,7 @@ export async function membershipCandidates(
       from ${chunk.from} where ${chunk.range} and roster_contacts.project_id = ${contactProjectOf(projectId)}
     ) chunk where matches or member`.execute(db);
   return rows.map((r) => ({
-    id: r.id,
+    id: contactIdText(r.id),
     matches: Boolean(Number(r.matches)),
     member: Boolean(Number(r.member)),
   }));

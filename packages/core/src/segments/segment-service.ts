@@ -192,7 +192,8 @@ export function createSegmentService(deps: SegmentServiceDeps) {
     /** The STATIC segments the contact is currently a member of, newest first (`not_found` for an unknown contact). */
     async ofContact(projectId: string, contactId: string): Promise<Segment[]> {
       const id = contactId.toLowerCase();
-      if (!isUuid(id) || !(await contactExists(db, projectId, id))) throw RosterError.notFound('contact');
+      if (!isUuid(id) || !(await contactExists(db, dialect, projectId, id)))
+        throw RosterError.notFound('contact');
       return (await repo.segmentsOfContact(db, projectId, id)).map(toSegment);
     },
 

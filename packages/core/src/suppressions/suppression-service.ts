@@ -6,7 +6,7 @@ import { rowToContact } from '../contacts/contact-types.js';
 import type { Db, SuppressionRow } from '../db/schema.js';
 import { atomically } from '../db/transactions.js';
 import { RosterError } from '../errors.js';
-import { isUuid, uuidv7 } from '../ids.js';
+import { contactIdText, isUuid, uuidv7 } from '../ids.js';
 import type { ServiceDeps } from '../service-deps.js';
 import { parseInput } from '../validation.js';
 import * as repo from './suppression-repository.js';
@@ -71,7 +71,14 @@ export async function suppressIn(
   let unsubscribed = false;
   const before = await findContactForWrite(trx, deps.dialect, projectId, { email: entry.email });
   if (before && rowToContact(before, deps.dialect, projectId).subscribed) {
-    const after = await updateContact(trx, deps.dialect, projectId, before.id, { subscribed: false }, now);
+    const after = await updateContact(
+      trx,
+      deps.dialect,
+      projectId,
+      contactIdText(before.id),
+      { subscribed: false },
+      now,
+    );
     if (after) {
       await recordContactWrite(
         deps,

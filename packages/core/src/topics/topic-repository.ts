@@ -1,3 +1,4 @@
+import { detectDialect } from '../db/dialect.js';
 import { projectRows } from '../db/project-rows.js';
 import type { ContactTopicRow, Db, TopicRow } from '../db/schema.js';
 import type { TopicSubscription } from './topic-types.js';
@@ -14,7 +15,11 @@ export const topicRows = projectRows('roster_topics');
 
 /** The contact's explicit subscriptions. */
 export async function listContactTopics(db: Db, contactId: string): Promise<ContactTopicRow[]> {
-  return db.selectFrom('roster_contact_topics').selectAll().where('contact_id', '=', contactId).execute();
+  return db
+    .selectFrom('roster_contact_topics')
+    .selectAll()
+    .where('contact_id', '=', detectDialect(db).contactIdValue(contactId))
+    .execute();
 }
 
 /** Sets explicit subscriptions (insert or replace), one statement. */
@@ -26,12 +31,13 @@ export async function upsertContactTopics(
   now: string,
 ): Promise<void> {
   if (items.length === 0) return;
+  const stored = detectDialect(db).contactIdValue(contactId);
   await db
     .insertInto('roster_contact_topics')
     .values(
       items.map((item) => ({
         project_id: projectId,
-        contact_id: contactId,
+        contact_id: stored,
         topic_id: item.topicId,
         subscription: item.subscription,
         updated_at: now,
@@ -58,10 +64,11 @@ export async function upsertTopicsOfContacts(
   now: string,
 ): Promise<void> {
   if (items.length === 0 || contactIds.length === 0) return;
+  const dialect = detectDialect(db);
   const rows = contactIds.flatMap((contactId) =>
     items.map((item) => ({
       project_id: projectId,
-      contact_id: contactId,
+      contact_id: dialect.contactIdValue(contactId),
       topic_id: item.id,
       subscription: item.subscription,
       updated_at: now,

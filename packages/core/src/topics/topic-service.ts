@@ -7,7 +7,7 @@ import { nameDescriptionChanges } from '../db/project-rows.js';
 import type { TopicRow, TopicsTable } from '../db/schema.js';
 import { clipText, orNotFound, RosterError } from '../errors.js';
 import { insertEvents } from '../events/event-repository.js';
-import { isUuid, uuidv7 } from '../ids.js';
+import { contactIdText, isUuid, uuidv7 } from '../ids.js';
 import { recordChanges } from '../outbox/outbox-writes.js';
 import { segmentsOfProject } from '../segments/segment-repository.js';
 import type { ServiceDeps } from '../service-deps.js';
@@ -137,10 +137,10 @@ export function createTopicService(deps: ServiceDeps) {
      */
     async contactTopics(projectId: string, contactId: string): Promise<ContactTopic[]> {
       const contact = isUuid(contactId)
-        ? await findContact(db, projectId, contactId.toLowerCase())
+        ? await findContact(db, dialect, projectId, contactId.toLowerCase())
         : undefined;
       if (!contact) throw RosterError.notFound('contact');
-      return effective(await repo.topicRows.list(db, projectId), await explicitOf(contact.id));
+      return effective(await repo.topicRows.list(db, projectId), await explicitOf(contactIdText(contact.id)));
     },
 
     /**
@@ -168,12 +168,12 @@ export function createTopicService(deps: ServiceDeps) {
             : [{ field: `${i}.id`, message: `topic ${item.id} does not exist in this project` }],
         );
         if (issues.length > 0) throw RosterError.validation(issues);
-        const before = await explicitOf(contactRow.id, trx);
+        const before = await explicitOf(contactIdText(contactRow.id), trx);
         const now = isoNow(clock);
         await repo.upsertContactTopics(
           trx,
           projectId,
-          contactRow.id,
+          contactIdText(contactRow.id),
           items.map((item) => ({ topicId: item.id.toLowerCase(), subscription: item.subscription })),
           now,
         );
@@ -194,7 +194,7 @@ export function createTopicService(deps: ServiceDeps) {
             {
               id: uuidv7(),
               projectId,
-              contactId: contactRow.id,
+              contactId: contactIdText(contactRow.id),
               name: 'contact.topics_changed',
               data: { ...sourceData(source), topics: changes },
               createdAt: now,
@@ -207,7 +207,7 @@ export function createTopicService(deps: ServiceDeps) {
             [
               {
                 type: 'contact.updated',
-                contactId: contactRow.id,
+                contactId: contactIdText(contactRow.id),
                 data: {
                   contact: rowToContact(contactRow, dialect, projectId),
                   changed: ['topics'],
