@@ -37,7 +37,7 @@ import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createRoster } from '@roster/core';
+import { contactIdText, createRoster } from '@roster/core';
 import { authenticate, changeSource, observeRequests, projectIdOf, toPlunkContact } from '@roster/express';
 import { startServer } from '@roster/server';
 import express from 'express';
@@ -86,7 +86,8 @@ try {
       `select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc${spread ? '' : ' limit 1000'}`,
     )
     .pluck()
-    .all(projectId) as string[];
+    .all(projectId)
+    .map(contactIdText);
   const step = Math.max(1, Math.floor(all.length / 1000));
   const ids = all.filter((_, i) => i % step === 0).slice(0, 1000);
   raw.close();

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Roster } from '@roster/core';
+import { contactIdBytes, contactIdText, type Roster } from '@roster/core';
 import { startServer } from '@roster/server';
 import type { BenchContext } from '../context.js';
 import { emailOf } from '../data.js';
@@ -130,8 +130,8 @@ function cursorOf(path: string, projectId: string, page: number, limit: number):
       .prepare(
         'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc limit 1 offset ?',
       )
-      .get(projectId, (page - 1) * limit - 1) as { id: string };
-    return row.id;
+      .get(projectId, (page - 1) * limit - 1) as { id: unknown };
+    return contactIdText(row.id);
   } finally {
     raw.close();
   }
@@ -396,10 +396,10 @@ function idPool(path: string, projectId: string, count: number, offset: number):
         'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc',
       )
       .pluck()
-      .iterate(projectId) as IterableIterator<string>;
+      .iterate(projectId) as IterableIterator<unknown>;
     let k = 0;
     for (const id of rows) {
-      if (k >= offset && (k - offset) % step === 0) ids.push(id);
+      if (k >= offset && (k - offset) % step === 0) ids.push(contactIdText(id));
       k++;
       if (ids.length === count) break;
     }
@@ -561,7 +561,7 @@ async function bulkMetrics(ctx: BenchContext, roster: Roster, path: string, proj
             .prepare(
               `update roster_contacts set subscribed = 0, updated_at = ? where project_id = (select seq from roster_projects where id = ?) and id in (${placeholders})`,
             )
-            .run(Date.now(), projectId, ...d),
+            .run(Date.now(), projectId, ...d.map((id) => contactIdBytes(id))),
         )();
         raw.push(performance.now() - t0);
       }

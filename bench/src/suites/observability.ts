@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster } from '@roster/core';
+import { contactIdText, createRoster } from '@roster/core';
 import { createMetrics } from '@roster/express';
 import { createServerLogger, startServer } from '@roster/server';
 import type { BenchContext } from '../context.js';
@@ -36,9 +36,9 @@ export async function observabilitySuite(ctx: BenchContext): Promise<void> {
         'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) limit 1000',
       )
       .all(projectId) as {
-      id: string;
+      id: unknown;
     }[]
-  ).map((row) => row.id);
+  ).map((row) => contactIdText(row.id));
   raw2.close();
   const plain = await startServer({ roster, port: 0, host: '127.0.0.1', onError: () => {} });
   const observed = await startServer({

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRoster, type Roster } from '@roster/core';
+import { contactIdText, createRoster, type Roster } from '@roster/core';
 import { startServer } from '@roster/server';
 import type { BenchContext } from '../context.js';
 import { freshDatabase, openRaw, seededRoster } from '../fixtures.js';
@@ -24,8 +24,8 @@ function idAt(path: string, projectId: string, offset: number): string {
       .prepare(
         'select id from roster_contacts where project_id = (select seq from roster_projects where id = ?) order by seq desc limit 1 offset ?',
       )
-      .get(projectId, offset) as { id: string };
-    return row.id;
+      .get(projectId, offset) as { id: unknown };
+    return contactIdText(row.id);
   } finally {
     raw.close();
   }

@@ -106,7 +106,7 @@ function upsertSql(db: Db, dialect: DialectInfo, shape: Shape): string {
           ...(shape.audience ? { audience_id: (eb) => eb.ref('excluded.audience_id') } : {}),
         }),
       )
-      .returning(['id', 'email'])
+      .returning([dialect.contactIdTextSql('id').as('id'), 'email'])
       .compile().sql;
     if (cache.size > 64) cache.clear();
     cache.set(key, text);

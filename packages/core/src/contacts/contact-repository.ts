@@ -278,9 +278,8 @@ export async function insertContactsIfNew(
       .insertInto('roster_contacts')
       .values(chunk.map((row) => newContactValues(dialect, row, projectKey)))
       .onConflict((oc) => oc.columns(['project_id', 'email']).doNothing())
-      .returning(['id', 'email'])
-      .execute()
-      .then(idsAsText),
+      .returning([dialect.contactIdTextSql('id').as('id'), 'email'])
+      .execute(),
   );
 }
 

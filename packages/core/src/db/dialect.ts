@@ -62,6 +62,14 @@ export interface DialectInfo {
   contactIdValue(id: string): StoredContactId;
   /** `contactIdValue` of each id, in order. */
   contactIdValues(ids: readonly string[]): StoredContactId[];
+  /**
+   * The contact id stored in `column`, formatted as its text by the database itself (SQLite: the
+   * 16 bytes of a canonical id as lowercase hyphenated hex, a TEXT id as it is; PostgreSQL: the
+   * uuid, which its driver reads as text). For statements that return many ids (the import's
+   * upserts): better-sqlite3 makes each BLOB it returns a Buffer of its own, which costs several
+   * times a short string per row and grows the garbage the import's capped heap collects.
+   */
+  contactIdTextSql(column: string): RawBuilder<string>;
   /** True for the error of an insert whose `newContactId` was not above every stored id. */
   isContactIdBehind(error: unknown): boolean;
   /**
@@ -294,6 +302,11 @@ const sqlite: DialectInfo = {
   newContactId: (id) => sql`(select ${id} where ${id} > coalesce((select max(id) from roster_contacts), ''))`,
   contactIdValue: sqliteContactId,
   contactIdValues: (ids) => ids.map(sqliteContactId),
+  contactIdTextSql(column) {
+    const id = sql.ref(column);
+    const hex = sql`hex(${id})`;
+    return sql<string>`iif(typeof(${id}) = 'blob', lower(substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-' || substr(${hex}, 13, 4) || '-' || substr(${hex}, 17, 4) || '-' || substr(${hex}, 21)), ${id})`;
+  },
   isContactIdBehind(error) {
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
     return (
@@ -418,6 +431,7 @@ const postgres: DialectInfo = {
   newContactId: (id) => id,
   contactIdValue: (id) => id as StoredContactId,
   contactIdValues: (ids) => ids as StoredContactId[],
+  contactIdTextSql: (column) => sql<string>`${sql.ref(column)}`,
   isContactIdBehind: () => false,
   bool: (value) => value,
   json: encodeJson,
