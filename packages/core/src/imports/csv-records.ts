@@ -52,24 +52,28 @@ export function parseCsvRecords(
   return worker ? parseInWorker(source, options, headRecords) : parseInThread(source, options);
 }
 
-async function* parseInThread(
-  source: AsyncIterable<Uint8Array>,
+/**
+ * A chunk parser whose records collect into batches of `RECORDS_PER_MESSAGE` (`onRecord` sees each
+ * record's end offset and empty-line count), and `drain`, which yields the full batches and the
+ * one being filled: records parsed before an error are yielded first (the import's line count
+ * stays right).
+ */
+function batchingParser(
   options: CsvParseOptions,
-): AsyncGenerator<RecordBatch> {
-  // Pull-based: a chunk is read and parsed only when the caller wants more records, so a slow
-  // consumer holds back the file read and memory stays at about one chunk's records.
+  onRecord?: (bytes: number, emptyLines: number) => void,
+): { parser: ReturnType<typeof createChunkParser>; drain: () => Generator<RecordBatch> } {
   let batch = { records: [] as string[][], bytes: [] as number[], empties: [] as number[] };
   const ready: RecordBatch[] = [];
   const parser = createChunkParser(options, (record, bytes, emptyLines) => {
     batch.records.push(record);
     batch.bytes.push(bytes);
     batch.empties.push(emptyLines);
+    onRecord?.(bytes, emptyLines);
     if (batch.records.length >= RECORDS_PER_MESSAGE) {
       ready.push(batch);
       batch = { records: [], bytes: [], empties: [] };
     }
   });
-  // Records parsed before an error are yielded first (the import's line count stays right).
   const drain = function* (): Generator<RecordBatch> {
     if (batch.records.length > 0) {
       ready.push(batch);
@@ -77,6 +81,16 @@ async function* parseInThread(
     }
     while (ready.length > 0) yield ready.shift()!;
   };
+  return { parser, drain };
+}
+
+async function* parseInThread(
+  source: AsyncIterable<Uint8Array>,
+  options: CsvParseOptions,
+): AsyncGenerator<RecordBatch> {
+  // Pull-based: a chunk is read and parsed only when the caller wants more records, so a slow
+  // consumer holds back the file read and memory stays at about one chunk's records.
+  const { parser, drain } = batchingParser(options);
   for await (const chunk of source) {
     try {
       parser.write(chunk);
@@ -175,30 +189,14 @@ async function* parseInWorker(
   try {
     if (headRecords > 0) {
       // The head, in this thread, while the worker starts.
-      let batch = { records: [] as string[][], bytes: [] as number[], empties: [] as number[] };
-      const ready: RecordBatch[] = [];
       let count = 0;
       let lastBytes = 0;
       let lastEmpties = 0;
-      const parser = createChunkParser(options, (record, bytes, emptyLines) => {
-        batch.records.push(record);
-        batch.bytes.push(bytes);
-        batch.empties.push(emptyLines);
+      const { parser, drain } = batchingParser(options, (bytes, emptyLines) => {
         count++;
         lastBytes = bytes;
         lastEmpties = emptyLines;
-        if (batch.records.length >= RECORDS_PER_MESSAGE) {
-          ready.push(batch);
-          batch = { records: [], bytes: [], empties: [] };
-        }
       });
-      const drain = function* (): Generator<RecordBatch> {
-        if (batch.records.length > 0) {
-          ready.push(batch);
-          batch = { records: [], bytes: [], empties: [] };
-        }
-        while (ready.length > 0) yield ready.shift()!;
-      };
       let position = 0;
       for (;;) {
         const next = await chunks.next();
